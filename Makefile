@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+OUT    ?= demo-out
+
+.PHONY: demo test venv test-deps browser bench lint clean demo-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP) $@
+
+venv: $(STAMP)
+
+# Debian's Chromium drives the browser tests; installed only where missing (needs root or sudo).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; }
+
+demo: $(STAMP)
+	$(BIN)/siting layers --demo
+
+test: $(TSTAMP) browser
+	$(BIN)/python -m pytest
+
+lint: $(TSTAMP)
+	$(BIN)/ruff check .
+
+bench: $(TSTAMP)
+	$(BIN)/python -m pytest tests/benchmarks -p no:cacheprovider
+
+# Regenerate the committed demo region (byte for byte) from the build script.
+demo-data: $(TSTAMP)
+	$(BIN)/python -m layers.demo.build
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache tests/artifacts

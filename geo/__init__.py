@@ -1,0 +1,1 @@
+"""The reasoning: overlay, rules, screening, raster statistics, site scores, energy yield."""

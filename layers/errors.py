@@ -1,0 +1,72 @@
+"""The toolkit's one exception hierarchy and its warnings.
+
+Every error a user can cause derives from :class:`InputError`; the command line turns it into a
+message and exit code 2, never a traceback. Errors also derive from the matching built-in
+(``ValueError``, ``OSError``) so that callers of the Python API can catch either, as rasterio does.
+"""
+
+from __future__ import annotations
+
+
+class SitingError(Exception):
+    """Root of every error raised by the toolkit."""
+
+
+class InputError(SitingError, ValueError):
+    """Bad user input: a file, a catalog, a rule set, a parameter. Exit code 2 on the CLI."""
+
+
+class CatalogError(InputError):
+    """A catalog file is invalid; the message names the file, the layer and the key."""
+
+
+class CRSError(InputError):
+    """A coordinate reference system is missing, unknown or unusable."""
+
+
+class ReadError(InputError, OSError):
+    """A data file could not be read; the message names the file and the fix."""
+
+
+class RuleSetError(InputError):
+    """A rule set file is invalid; the message names the file, the rule and the key."""
+
+
+class ProfileError(InputError):
+    """A siting profile is invalid; the message names the file and the key."""
+
+
+class SitingWarning(UserWarning):
+    """Something the user should act on, but that does not stop the work."""
+
+
+class EncodingGuessWarning(SitingWarning):
+    """A text encoding was detected rather than declared (e.g. a GBK DBF without ``.cpg``)."""
+
+
+class DatumWarning(SitingWarning):
+    """A datum transformation may be off by metres (e.g. PROJ's ballpark Beijing 1954 → CGCS2000)."""
+
+
+class GeometryWarning(SitingWarning):
+    """Geometries were repaired, emptied or had Z values dropped."""
+
+
+def choice_error(what: str, value: object, valid: list[str] | tuple[str, ...]) -> str:
+    """Format the one message used everywhere for a value outside an enumeration.
+
+    Parameters
+    ----------
+    what : str
+        What the value is, e.g. ``"layer kind"``.
+    value : object
+        The value found.
+    valid : sequence of str
+        The values allowed.
+
+    Returns
+    -------
+    str
+        ``unknown layer kind 'x'; expected one of: a, b, c``.
+    """
+    return f"unknown {what} {value!r}; expected one of: {', '.join(map(str, valid))}"

@@ -1,0 +1,130 @@
+"""Geometry hygiene: repair what can be repaired, report every change, drop nothing.
+
+Each feature that was repaired, is null or empty, or lost its Z values is named in a
+:class:`Problem`. Null and empty geometries are kept so that every input row reaches every output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+SEVERITIES = ("error", "warning", "note")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing found while reading a source.
+
+    Attributes
+    ----------
+    feature : str or None
+        The feature (id) it concerns, or None for the whole source.
+    code : str
+        Short machine code: ``repaired``, ``null``, ``empty``, ``z_dropped``, ``encoding``,
+        ``crs``, ``bad_value``, ``geometry_type`` ...
+    message : str
+        What was found and what was done, for a person.
+    severity : str
+        ``error`` (the source or feature is unusable), ``warning`` or ``note``.
+    """
+
+    feature: str | None
+    code: str
+    message: str
+    severity: str = "warning"
+
+    def to_dict(self) -> dict:
+        """The problem as a plain dict (for JSON output)."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = f"feature {self.feature}: " if self.feature is not None else ""
+        return f"[{self.severity}] {where}{self.message}"
+
+
+_DIMENSION = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1,
+              "LinearRing": 1, "Polygon": 2, "MultiPolygon": 2}
+
+
+def feature_labels(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Labels for features in messages: the ``id`` column when there is one, else the row number."""
+    if "id" in gdf.columns:
+        return gdf["id"].astype(str).to_numpy()
+    return np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
+
+
+def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
+    """From a make_valid result keep only the parts of the original's dimension."""
+    if geom is None:
+        return geom
+    if shapely.get_dimensions(geom) == dim and not isinstance(geom, shapely.GeometryCollection):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_dimensions(p) == dim]
+    if not parts:
+        return shapely.from_wkt("GEOMETRYCOLLECTION EMPTY")
+    if dim == 2:
+        return shapely.union_all(parts)
+    if dim == 1:
+        return shapely.line_merge(shapely.multilinestrings(parts))
+    return shapely.multipoints(parts)
+
+
+def clean_geometries(
+    gdf: gpd.GeoDataFrame, what: str = "layer"
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Repair invalid geometries, drop Z values, and report null or empty geometries.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features in any CRS; not modified.
+    what : str
+        Name of the source for messages.
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem)
+        The same rows in the same order, with repaired 2D geometries, and one problem per
+        repaired, null or empty feature (plus one note when Z values were dropped).
+    """
+    out = gdf.copy()
+    geoms = out.geometry.to_numpy()
+    labels = feature_labels(out)
+    problems: list[Problem] = []
+
+    for i in np.flatnonzero(shapely.is_missing(geoms)):
+        problems.append(Problem(labels[i], "null", f"{what}: no geometry (null); kept, "
+                                "it cannot be placed", "error"))
+    present = ~shapely.is_missing(geoms)
+    for i in np.flatnonzero(present & shapely.is_empty(geoms)):
+        problems.append(Problem(labels[i], "empty", f"{what}: empty geometry; kept, "
+                                "it cannot be placed", "error"))
+
+    has_z = present & shapely.has_z(geoms)
+    if has_z.any():
+        geoms = geoms.copy()
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+        problems.append(Problem(None, "z_dropped", f"{what}: Z values dropped from "
+                                f"{int(has_z.sum())} feature(s); analysis is 2D", "note"))
+
+    invalid = present & ~shapely.is_empty(geoms) & ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        repaired = shapely.make_valid(geoms[invalid])
+        for j, i in enumerate(np.flatnonzero(invalid)):
+            dim = _DIMENSION.get(geoms[i].geom_type, 2)
+            fixed = _keep_dimension(repaired[j], dim)
+            geoms[i] = fixed
+            if fixed is None or shapely.is_empty(fixed):
+                problems.append(Problem(labels[i], "unrepairable", f"{what}: invalid geometry "
+                                        f"({reasons[j]}) could not be repaired", "error"))
+            else:
+                problems.append(Problem(labels[i], "repaired", f"{what}: invalid geometry "
+                                        f"({reasons[j]}) repaired with make_valid"))
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    return out, problems

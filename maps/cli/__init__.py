@@ -1,0 +1,56 @@
+"""The ``siting`` command line: the one shell that joins ``layers``, ``geo`` and ``maps``.
+
+It lives under ``maps`` because ``maps`` is the one package allowed to import the other two. One
+module per command; each module's command does its heavy imports inside the command body.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from layers.errors import InputError
+
+from maps.cli import convert, layers_cmd
+
+__version__ = "0.1.0"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="siting")
+@click.option("-v", "--verbose", count=True, help="More log output.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def cli(verbose: int, quiet: bool) -> None:
+    """Zoning checks (三线一单) and renewable siting on degraded land.
+
+    \b
+    siting layers CATALOG        check a catalog of layers / 检查图层目录
+    siting convert IN OUT        GCJ-02 / BD-09 / WGS84 conversion / 坐标转换
+    """
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else
+                                         logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+cli.add_command(layers_cmd.layers)
+cli.add_command(convert.convert)
+
+
+def main() -> None:
+    """Console entry point: user mistakes become a message and exit code 2, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(0)
