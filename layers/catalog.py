@@ -164,8 +164,8 @@ def _format_validation(path: Path, exc: ValidationError, raw: dict) -> str:
         where = str(path)
         if loc and loc[0] in ("layer", "raster") and len(loc) > 1 and isinstance(loc[1], int):
             entry = raw.get(loc[0], [])[loc[1]] if isinstance(raw.get(loc[0]), list) else {}
-            name = entry.get("id", f"#{loc[1] + 1}") if isinstance(entry, dict) else f"#{loc[1] + 1}"
-            where += f", {loc[0]} {name!r}"
+            name = entry.get("id") if isinstance(entry, dict) else None
+            where += f", {loc[0]} {name!r}" if name else f", {loc[0]} #{loc[1] + 1}"
             loc = loc[2:]
         key = ".".join(str(k) for k in loc) or "(entry)"
         msg = err["msg"].removeprefix("Value error, ")
@@ -220,19 +220,18 @@ class Catalog:
         return f"<Catalog {self.path.name}: {len(self.layers)} layers, {len(self.rasters)} rasters>"
 
     def _resolve(self, spec):
-        if spec.path.upper().startswith(("PG:", "POSTGRESQL://")):
-            return spec
         p = Path(spec.path)
         return spec.model_copy(update={"path": str(p if p.is_absolute() else self.path.parent / p)})
 
     def _check_unique_and_files(self) -> None:
         errors, seen = [], set()
-        for entry, spec in [("layer", s) for s in self.layers] + [("raster", s) for s in self.rasters]:
+        entries = [("layer", s) for s in self.layers] + [("raster", s) for s in self.rasters]
+        for entry, spec in entries:
             if spec.id in seen:
                 errors.append(f"{self.path}, {entry} {spec.id!r}, key 'id': duplicate id; ids "
                               "must be unique in a catalog")
             seen.add(spec.id)
-            if not spec.path.upper().startswith(("PG:", "POSTGRESQL://")) and not Path(spec.path).exists():
+            if not Path(spec.path).exists():
                 errors.append(f"{self.path}, {entry} {spec.id!r}, key 'path': file not found "
                               f"({spec.path}); relative paths resolve from the catalog's folder")
         for spec in self.layers:

@@ -214,18 +214,7 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol: float = TOLERANCE_DEG,
 
 
 def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """GCJ-02 → BD-09 (Baidu's exact closed form; points outside China unchanged).
-
-    Parameters
-    ----------
-    lon, lat : array_like
-        GCJ-02 longitude and latitude [°].
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        BD-09 longitude and latitude [°].
-    """
+    """GCJ-02 → BD-09 [°] (Baidu's exact closed form; points outside China unchanged)."""
     lon, lat, inside = _prepare(lon, lat)
     lon[inside], lat[inside] = _gcj_to_bd(lon[inside], lat[inside])
     return lon, lat
@@ -233,22 +222,7 @@ def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarra
 
 def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike, tol: float = TOLERANCE_DEG,
                   max_iter: int = MAX_ITER) -> tuple[np.ndarray, np.ndarray]:
-    """BD-09 → GCJ-02, solved iteratively so that ``gcj02_to_bd09`` of the result is the input.
-
-    Parameters
-    ----------
-    lon, lat : array_like
-        BD-09 longitude and latitude [°].
-    tol : float
-        Largest residual of the forward image in longitude and latitude [°].
-    max_iter : int
-        Maximum number of iterations.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        GCJ-02 longitude and latitude [°]; points outside China unchanged.
-    """
+    """BD-09 → GCJ-02 [°], solved iteratively; parameters as :func:`gcj02_to_wgs84`."""
     lon, lat, inside = _prepare(lon, lat)
     lo, la = lon[inside], lat[inside]
     lon[inside], lat[inside] = _invert(_gcj_to_bd, lo, la, _bd_to_gcj_one_step(lo, la),
@@ -257,18 +231,7 @@ def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike, tol: float = TOLERANCE_DEG,
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 → BD-09 (through GCJ-02; points outside China unchanged).
-
-    Parameters
-    ----------
-    lon, lat : array_like
-        WGS84 longitude and latitude [°].
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        BD-09 longitude and latitude [°].
-    """
+    """WGS84 → BD-09 [°] (through GCJ-02, exact; points outside China unchanged)."""
     lon, lat, inside = _prepare(lon, lat)
     lon[inside], lat[inside] = _gcj_to_bd(*_wgs_to_gcj(lon[inside], lat[inside]))
     return lon, lat
@@ -276,22 +239,7 @@ def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarra
 
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol: float = TOLERANCE_DEG,
                   max_iter: int = MAX_ITER) -> tuple[np.ndarray, np.ndarray]:
-    """BD-09 → WGS84 (both inverses iterative; points outside China unchanged).
-
-    Parameters
-    ----------
-    lon, lat : array_like
-        BD-09 longitude and latitude [°].
-    tol : float
-        Largest residual of each forward image [°].
-    max_iter : int
-        Maximum number of iterations of each inverse.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        WGS84 longitude and latitude [°].
-    """
+    """BD-09 → WGS84 [°], both steps iterative; parameters as :func:`gcj02_to_wgs84`."""
     lon, lat, inside = _prepare(lon, lat)
     lo, la = lon[inside], lat[inside]
     g_lon, g_lat = _invert(_gcj_to_bd, lo, la, _bd_to_gcj_one_step(lo, la), tol, max_iter)

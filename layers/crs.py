@@ -17,6 +17,11 @@ from typing import Any
 
 import numpy as np
 import pyproj
+from pyproj.crs import ProjectedCRS
+from pyproj.crs.coordinate_operation import (
+    AlbersEqualAreaConversion,
+    TransverseMercatorConversion,
+)
 from pyproj.transformer import TransformerGroup
 
 from layers.errors import CRSError, DatumWarning
@@ -105,7 +110,7 @@ def detect_gk(eastings: np.ndarray, central_meridian: float | None = None) -> py
             raise CRSError(f"eastings carry several zone numbers {zones.tolist()}; split the file")
         zone = int(zones[0])
         return gk_zone_crs(zone, width=3 if zone >= 25 else 6, prefixed=True)
-    if np.all((x > 0) & (x < 1e6)):
+    if np.all((x >= 1e5) & (x < 1e6)):
         if central_meridian is None:
             raise CRSError(
                 "eastings carry no zone number (6 digits); say which central meridian they use, "
@@ -142,18 +147,20 @@ def working_crs(bounds_lonlat: tuple[float, float, float, float]) -> pyproj.CRS:
         return gk_zone_crs(zone, width=3, prefixed=False)
     lon0 = round((minx + maxx) / 2, 2)
     if maxx - minx <= 3:
-        return pyproj.CRS.from_proj4(
-            f"+proj=tmerc +lat_0=0 +lon_0={lon0} +k=1 +x_0=500000 +y_0=0 "
-            "+ellps=GRS80 +units=m +no_defs +type=crs"
-        )
-    span = maxy - miny
-    lat1, lat2 = miny + span / 6, maxy - span / 6
-    if abs(lat2 - lat1) < 0.5:
-        lat1, lat2 = (miny + maxy) / 2 - 0.5, (miny + maxy) / 2 + 0.5
-    return pyproj.CRS.from_proj4(
-        f"+proj=aea +lat_0={round((miny + maxy) / 2, 2)} +lon_0={lon0} +lat_1={round(lat1, 2)} "
-        f"+lat_2={round(lat2, 2)} +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
-    )
+        conversion = TransverseMercatorConversion(
+            latitude_natural_origin=0, longitude_natural_origin=lon0,
+            false_easting=500000, false_northing=0, scale_factor_natural_origin=1)
+        name = f"CGCS2000 / transverse Mercator CM {lon0:.2f}E (working CRS)"
+    else:
+        span = maxy - miny
+        lat1, lat2 = round(miny + span / 6, 2), round(maxy - span / 6, 2)
+        if lat2 - lat1 < 1:
+            lat1, lat2 = round((miny + maxy) / 2 - 0.5, 2), round((miny + maxy) / 2 + 0.5, 2)
+        conversion = AlbersEqualAreaConversion(
+            latitude_first_parallel=lat1, latitude_second_parallel=lat2,
+            latitude_false_origin=round((miny + maxy) / 2, 2), longitude_false_origin=lon0)
+        name = f"CGCS2000 / Albers equal-area {lat1}N {lat2}N CM {lon0:.2f}E (working CRS)"
+    return ProjectedCRS(conversion=conversion, geodetic_crs=CGCS2000, name=name)
 
 
 def describe_crs(crs: pyproj.CRS | None) -> str:
@@ -161,9 +168,7 @@ def describe_crs(crs: pyproj.CRS | None) -> str:
     if crs is None:
         return "none"
     epsg = crs.to_epsg(min_confidence=90)
-    if epsg:
-        return f"EPSG:{epsg} ({crs.name})"
-    return crs.to_proj4() if crs.name == "unknown" else f"{crs.name}: {crs.to_proj4()}"
+    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
 
 
 def check_transform(src: pyproj.CRS, dst: pyproj.CRS, what: str = "data") -> None:

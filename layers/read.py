@@ -23,10 +23,6 @@ VECTOR_SUFFIXES = (".gpkg", ".shp", ".zip", ".geojson", ".json", ".fgb", ".parqu
                    ".geoparquet", ".kml", ".kmz")
 
 
-def _is_database(source: str) -> bool:
-    return source.upper().startswith(("PG:", "POSTGRESQL://"))
-
-
 def _zip_member(path: Path, suffixes: tuple[str, ...]) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -111,7 +107,7 @@ def read_vector(
     Parameters
     ----------
     path : str or Path
-        File (or ``PG:`` connection string).
+        The data file.
     layer : str, optional
         Layer name inside a multi-layer file (GeoPackage, KML folders).
     crs : object, optional
@@ -135,26 +131,28 @@ def read_vector(
     source = str(path)
     what = what or source
     problems: list[Problem] = []
-    if not _is_database(source):
-        p = Path(source)
-        if not p.exists():
-            raise ReadError(f"{what}: file not found ({p}); check the path")
-        suffix = p.suffix.lower()
-        member = None
-        if suffix == ".zip":
-            member = _zip_member(p, (".shp", ".gpkg", ".geojson", ".fgb", ".kml"))
-            source = f"/vsizip/{p}/{member}"
-        elif suffix == ".kmz":
-            source = f"/vsizip/{p}/{_zip_member(p, ('.kml',))}"
-        if encoding is None and (suffix == ".shp" or (member or "").lower().endswith(".shp")):
-            dbf, has_cpg = _dbf_bytes(p, member)
-            guessed = None if has_cpg or dbf is None else detect_dbf_encoding(dbf)
-            if guessed:
-                encoding = guessed
-                msg = (f"{what}: no .cpg file; attribute text detected as {guessed} and decoded "
-                       "so. Add a .cpg file (or `encoding` in the catalog) to make it explicit")
-                problems.append(Problem(None, "encoding", msg))
-                warnings.warn(msg, EncodingGuessWarning, stacklevel=2)
+    p = Path(source)
+    if not p.exists():
+        raise ReadError(f"{what}: file not found ({p}); check the path")
+    suffix = p.suffix.lower()
+    if suffix in (".parquet", ".geoparquet"):
+        gdf = _read_parquet(p, what)
+        return _finish(gdf, crs, what, problems)
+    member = None
+    if suffix == ".zip":
+        member = _zip_member(p, (".shp", ".gpkg", ".geojson", ".fgb", ".kml"))
+        source = f"/vsizip/{p}/{member}"
+    elif suffix == ".kmz":
+        source = f"/vsizip/{p}/{_zip_member(p, ('.kml',))}"
+    if encoding is None and (suffix == ".shp" or (member or "").lower().endswith(".shp")):
+        dbf, has_cpg = _dbf_bytes(p, member)
+        guessed = None if has_cpg or dbf is None else detect_dbf_encoding(dbf)
+        if guessed:
+            encoding = guessed
+            msg = (f"{what}: no .cpg file; attribute text detected as {guessed} and decoded "
+                   "so. Add a .cpg file (or `encoding` in the catalog) to make it explicit")
+            problems.append(Problem(None, "encoding", msg))
+            warnings.warn(msg, EncodingGuessWarning, stacklevel=2)
 
     names = _layer_names(source)
     if layer is not None and layer not in names:
@@ -174,7 +172,21 @@ def read_vector(
     except Exception as exc:
         raise ReadError(f"{what}: cannot read ({exc}); check that the file is complete and "
                         "in a supported format") from None
+    return _finish(gdf, crs, what, problems)
 
+
+def _read_parquet(path: Path, what: str) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_parquet(path)
+    except Exception as exc:  # pyarrow and geopandas raise several types
+        raise ReadError(f"{what}: cannot read as GeoParquet ({exc}); check that the file is "
+                        "complete and has GeoParquet metadata") from None
+
+
+def _finish(
+    gdf: gpd.GeoDataFrame, crs: object, what: str, problems: list[Problem]
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Assign a declared CRS where the source has none (refuse otherwise) and clean geometry."""
     if gdf.crs is None:
         if crs is None:
             raise CRSError(f"{what}: the source has no CRS. Add the CRS it is in to its catalog "

@@ -1,0 +1,189 @@
+"""The overlay engine: footprints against layer features, indexed and vectorised.
+
+Everything here works on arrays of shapely geometries in one metric CRS (areas in m², lengths
+and distances in m). Candidate pairs come from one :class:`shapely.STRtree` query per call;
+intersections, areas, lengths and distances are computed with shapely's array functions on the
+hit pairs only, never with a Python loop over all pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+PAIR_COLUMNS = ("project", "feature", "distance_m", "intersects", "interior", "overlap_m2",
+                "length_m", "overlap_share")
+
+
+def _as_array(geoms) -> np.ndarray:
+    if hasattr(geoms, "values") and hasattr(geoms, "geom_type"):
+        geoms = geoms.values
+    return np.asarray(geoms, dtype=object)
+
+
+def footprint_measure(footprints) -> tuple[np.ndarray, np.ndarray]:
+    """Dimension and size of each footprint.
+
+    Parameters
+    ----------
+    footprints : array of shapely geometries
+        In a metric CRS.
+
+    Returns
+    -------
+    (dims, size)
+        ``dims``: 2 for polygons, 1 for lines, 0 for points, -1 for missing or empty.
+        ``size``: area [m²] for polygons, length [m] for lines, number of points for points.
+    """
+    fp = _as_array(footprints)
+    usable = ~shapely.is_missing(fp) & ~shapely.is_empty(fp)
+    dims = np.full(len(fp), -1, dtype=int)
+    dims[usable] = shapely.get_dimensions(fp[usable])
+    size = np.zeros(len(fp))
+    size[dims == 2] = shapely.area(fp[dims == 2])
+    size[dims == 1] = shapely.length(fp[dims == 1])
+    size[dims == 0] = shapely.get_num_geometries(fp[dims == 0])
+    return dims, size
+
+
+def _measure(parts: np.ndarray, dims: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Share of each footprint covered by ``parts`` (its intersections), per footprint dimension."""
+    share = np.zeros(len(parts))
+    if not len(parts):
+        return share
+    poly, line, point = dims == 2, dims == 1, dims == 0
+    share[poly] = shapely.area(parts[poly])
+    share[line] = shapely.length(parts[line])
+    pts = point & ~shapely.is_empty(parts)
+    share[pts] = shapely.get_num_geometries(parts[pts])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(size > 0, share / size, 0.0)
+    return np.clip(share, 0.0, 1.0)
+
+
+def overlay_pairs(footprints, features, distance: float = 0.0,
+                  keep_geometry: bool = False) -> pd.DataFrame:
+    """Every (footprint, feature) pair that intersects or lies within ``distance``, measured.
+
+    Parameters
+    ----------
+    footprints : array of shapely geometries
+        Project footprints in a metric CRS (missing or empty ones never match).
+    features : array of shapely geometries
+        Layer features in the same CRS.
+    distance : float
+        Search distance [m]; 0 returns intersecting pairs only.
+    keep_geometry : bool
+        Add a ``geometry`` column holding each pair's intersection (None when apart).
+
+    Returns
+    -------
+    DataFrame
+        One row per pair, sorted by footprint then feature position, with columns
+        ``project`` and ``feature`` (positions), ``distance_m`` (edge-to-edge [m], 0 when they
+        intersect), ``intersects``, ``interior`` (the interiors intersect: more than boundary
+        contact), ``overlap_m2`` (area of the intersection [m²]), ``length_m`` (length of a line
+        footprint inside the feature [m]) and ``overlap_share`` (share of the footprint inside the
+        feature by area, length or point count, in [0, 1]).
+    """
+    fp, ft = _as_array(footprints), _as_array(features)
+    if not len(fp) or not len(ft):
+        frame = pd.DataFrame({c: pd.Series(dtype=float) for c in PAIR_COLUMNS})
+        frame[["project", "feature"]] = frame[["project", "feature"]].astype(int)
+        if keep_geometry:
+            frame["geometry"] = pd.Series(dtype=object)
+        return frame
+    tree = shapely.STRtree(ft)
+    if distance > 0:
+        pi, fi = tree.query(fp, predicate="dwithin", distance=float(distance))
+    else:
+        pi, fi = tree.query(fp, predicate="intersects")
+    order = np.lexsort((fi, pi))
+    pi, fi = pi[order], fi[order]
+    a, b = fp[pi], ft[fi]
+    dist = shapely.distance(a, b)
+    hit = dist == 0
+    parts = np.full(len(pi), None, dtype=object)
+    parts[hit] = shapely.intersection(a[hit], b[hit])
+    dims, size = footprint_measure(fp)
+    area = np.zeros(len(pi))
+    length = np.zeros(len(pi))
+    area[hit] = shapely.area(parts[hit])
+    line = hit & (dims[pi] == 1)
+    length[line] = shapely.length(parts[line])
+    interior = np.zeros(len(pi), dtype=bool)
+    interior[hit] = shapely.relate_pattern(a[hit], b[hit], "T********")
+    share = np.zeros(len(pi))
+    share[hit] = _measure(parts[hit], dims[pi][hit], size[pi][hit])
+    frame = pd.DataFrame({"project": pi.astype(int), "feature": fi.astype(int), "distance_m": dist,
+                          "intersects": hit, "interior": interior, "overlap_m2": area,
+                          "length_m": length, "overlap_share": share})
+    if keep_geometry:
+        frame["geometry"] = parts
+    return frame
+
+
+def nearest(footprints, features, max_distance: float) -> pd.DataFrame:
+    """The nearest feature of each footprint within ``max_distance``.
+
+    Parameters
+    ----------
+    footprints, features : array of shapely geometries
+        In the same metric CRS.
+    max_distance : float
+        Search radius [m].
+
+    Returns
+    -------
+    DataFrame
+        Columns ``project``, ``feature`` (positions) and ``distance_m`` (edge-to-edge [m]); one
+        row per footprint that has a feature within the radius (the first one on ties).
+    """
+    fp, ft = _as_array(footprints), _as_array(features)
+    usable = ~shapely.is_missing(fp) & ~shapely.is_empty(fp)
+    if not len(ft) or not usable.any():
+        return pd.DataFrame({"project": pd.Series(dtype=int), "feature": pd.Series(dtype=int),
+                             "distance_m": pd.Series(dtype=float)})
+    tree = shapely.STRtree(ft)
+    idx = np.flatnonzero(usable)
+    (pi, fi), dist = tree.query_nearest(fp[idx], max_distance=float(max_distance),
+                                        return_distance=True, all_matches=False)
+    return pd.DataFrame({"project": idx[pi].astype(int), "feature": fi.astype(int),
+                         "distance_m": dist})
+
+
+def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
+    """Share of each footprint covered by the union of the features in ``pairs`` [0-1].
+
+    Parameters
+    ----------
+    footprints : array of shapely geometries
+        The footprints the pairs refer to (by position).
+    pairs : DataFrame
+        Rows of :func:`overlay_pairs` with ``keep_geometry=True`` (any subset, e.g. filtered).
+
+    Returns
+    -------
+    ndarray
+        One value per footprint; overlapping features are not double counted (the intersections
+        of a footprint with several features are unioned first).
+    """
+    fp = _as_array(footprints)
+    dims, size = footprint_measure(fp)
+    out = np.zeros(len(fp))
+    hit = pairs[pairs["intersects"]]
+    if hit.empty:
+        return out
+    counts = hit.groupby("project").size()
+    single = hit[hit["project"].isin(counts.index[counts == 1])]
+    out[single["project"].to_numpy()] = single["overlap_share"].to_numpy()
+    multi = hit[hit["project"].isin(counts.index[counts > 1])]
+    if not multi.empty:
+        projects = multi["project"].unique()
+        # one union per footprint that touches several features (not a loop over all pairs)
+        unions = np.array([shapely.union_all(g.to_numpy())
+                           for _, g in multi.groupby("project", sort=True)["geometry"]],
+                          dtype=object)
+        out[projects] = _measure(unions, dims[projects], size[projects])
+    return out

@@ -1,0 +1,357 @@
+"""Rule sets: rules are data (TOML), validated once at load.
+
+A rule set file holds an optional ``[ruleset]`` table (``name``, ``description``, ``extends``) and
+``[[rule]]`` entries. A later file extends an earlier one: a rule with a new id is appended, a rule
+with an existing id overrides only the keys it gives (``enabled = false`` removes it). So a province
+file can say just::
+
+    [ruleset]
+    name = "guizhou"
+    extends = "national"
+
+    [[rule]]
+    id = "wind_setback_settlement"
+    distance_m = 800
+
+Rule keys (see ``geo/rulesets/national.toml`` for every default):
+
+``id``, ``title_zh``, ``title_en``, ``source`` (policy citation), ``confidence`` (``V`` checked,
+``P`` from a summary, ``?`` uncertain: such a rule may only yield ``review``), ``applies_to``
+(``types``, ``industries``, ``two_high``: a project matches when it matches *any* given selector,
+all projects when none is given; ``except_types``; ``except_if`` and ``require_any``: project flags
+``allowed_activity``, ``national_major``, ``two_high``, ``capacity_replacement``,
+``pollutant_offset``), ``relation`` (``intersects``, ``within``, ``outside``, ``within_distance``
+with ``distance_m``, or ``none`` for a rule on project attributes only), ``layer`` (a layer kind or
+a list of kinds), ``filter`` (feature attribute → value, list of values, or
+``{ contains_project = "industry" }`` / ``{ lacks_project = "industry" }``), ``tolerance_m2``
+(default 1: smaller overlaps are boundary contact), ``min_share`` (share of the footprint the
+matching features must cover, for ``intersects``), ``unless_within`` (layer kinds: the rule does
+not fire for a footprint covered by them), ``when`` (project attribute → required value),
+``outcome`` (``prohibited`` | ``review`` | ``admitted``), ``message_zh`` / ``message_en`` (what must
+be verified), ``details`` (feature attributes appended to the message).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geo.projects import INDUSTRIES, TYPES
+from layers.errors import RuleSetError, choice_error
+from layers.kinds import get_kind, layer_kinds
+
+RULESET_DIR = Path(__file__).with_name("rulesets")
+OUTCOMES: tuple[str, ...] = ("prohibited", "review", "admitted")
+"""Rule outcomes, worst first."""
+SEVERITY: dict[str, int] = {"error": 4, "prohibited": 3, "review": 2, "admitted": 1, "contact": 0}
+"""Order of outcomes and verdicts (higher is worse)."""
+FLAGS = ("allowed_activity", "national_major", "two_high", "capacity_replacement",
+         "pollutant_offset")
+_PROJECT_OPS = ("contains_project", "lacks_project")
+
+Flag = Literal["allowed_activity", "national_major", "two_high", "capacity_replacement",
+               "pollutant_offset"]
+
+
+class AppliesTo(BaseModel):
+    """Which projects a rule applies to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    types: list[str] = []
+    industries: list[str] = []
+    two_high: bool | None = None
+    except_types: list[str] = []
+    except_if: list[Flag] = []
+    require_any: list[Flag] = []
+
+    @field_validator("types", "except_types")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if t not in TYPES:
+                raise ValueError(choice_error("project type", t, TYPES))
+        return v
+
+    @field_validator("industries")
+    @classmethod
+    def _industries(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if t not in INDUSTRIES:
+                raise ValueError(choice_error("industry", t, INDUSTRIES))
+        return v
+
+
+class Rule(BaseModel):
+    """One rule: who it applies to, the spatial relation, the outcome and its evidence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title_zh: str
+    title_en: str
+    source: str
+    confidence: Literal["V", "P", "?"]
+    applies_to: AppliesTo = AppliesTo()
+    relation: Literal["intersects", "within", "outside", "within_distance", "none"]
+    layer: list[str] = []
+    distance_m: float | None = Field(default=None, gt=0)
+    filter: dict[str, Any] = {}
+    tolerance_m2: float = Field(default=1.0, ge=0)
+    min_share: float = Field(default=0.0, ge=0, lt=1)
+    unless_within: list[str] = []
+    when: dict[str, bool] = {}
+    outcome: Literal["prohibited", "review", "admitted"]
+    message_zh: str
+    message_en: str
+    details: list[str] = []
+    enabled: bool = True
+
+    @field_validator("layer", "unless_within", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("layer", "unless_within")
+    @classmethod
+    def _kinds(cls, v: list[str]) -> list[str]:
+        for kind in v:
+            if kind not in layer_kinds():
+                raise ValueError(choice_error("layer kind", kind, sorted(layer_kinds())))
+        return v
+
+    @field_validator("when")
+    @classmethod
+    def _when(cls, v: dict[str, bool]) -> dict[str, bool]:
+        for key in v:
+            if key not in FLAGS:
+                raise ValueError(choice_error("project condition", key, FLAGS))
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if self.confidence == "?" and self.outcome != "review":
+            raise ValueError("a rule of confidence '?' may only have outcome 'review' "
+                             f"(found {self.outcome!r}); make it 'review' with the clause text")
+        if self.relation == "none":
+            if self.layer:
+                raise ValueError("relation 'none' takes no layer")
+        elif not self.layer:
+            raise ValueError(f"relation {self.relation!r} needs a layer kind (key 'layer')")
+        if (self.relation == "within_distance") != (self.distance_m is not None):
+            raise ValueError("distance_m is required with relation 'within_distance' and only "
+                             "valid with it")
+        if self.min_share and self.relation != "intersects":
+            raise ValueError("min_share is only valid with relation 'intersects'")
+        attributes: dict[str, Any] = {}
+        for kind in self.layer:
+            attributes.update(get_kind(kind).attributes)
+        for key, value in list(self.filter.items()) + [(d, None) for d in self.details]:
+            if key not in attributes:
+                raise ValueError(choice_error(f"attribute of {'/'.join(self.layer) or 'layer'}",
+                                              key, sorted(attributes)))
+        for key, value in self.filter.items():
+            if isinstance(value, dict):
+                if len(value) != 1 or next(iter(value)) not in _PROJECT_OPS:
+                    raise ValueError(f"filter {key!r}: a table must be one of "
+                                     f"{{ contains_project = \"industry\" }} or "
+                                     f"{{ lacks_project = \"industry\" }}; found {value}")
+                if attributes[key].type != "list":
+                    raise ValueError(f"filter {key!r}: contains_project/lacks_project need a "
+                                     "list attribute")
+        return self
+
+    def message(self, lang: str = "en") -> str:
+        """The rule's message in ``zh`` or ``en``."""
+        return self.message_zh if lang == "zh" else self.message_en
+
+    def title(self, lang: str = "en") -> str:
+        """The rule's title in ``zh`` or ``en``."""
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+class RuleSet:
+    """The effective rules after loading and merging one or more rule set files.
+
+    Attributes
+    ----------
+    rules : list of Rule
+        Enabled rules, in file order (base rules first, then a province's additions).
+    files : list of Path
+        The files read, in order.
+    name : str
+        Names of the files' ``[ruleset]`` tables joined with ``+``.
+    """
+
+    def __init__(self, rules: list[Rule], files: list[Path], name: str):
+        self.rules = [r for r in rules if r.enabled]
+        self.files = files
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<RuleSet {self.name}: {len(self.rules)} rules>"
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule ``rule_id``; unknown ids raise :class:`RuleSetError`."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise RuleSetError(choice_error("rule id", rule_id, [r.id for r in self.rules]))
+
+    @property
+    def kinds(self) -> list[str]:
+        """Every layer kind the rules use, in first-use order."""
+        out: list[str] = []
+        for rule in self.rules:
+            for kind in rule.layer + rule.unless_within:
+                if kind not in out:
+                    out.append(kind)
+        return out
+
+    def to_frame(self, lang: str = "en") -> pd.DataFrame:
+        """The rules as a table: id, outcome, relation, layer, confidence, title, source."""
+        return pd.DataFrame({
+            "id": [r.id for r in self.rules],
+            "outcome": [r.outcome for r in self.rules],
+            "relation": [r.relation + (f" {r.distance_m:g} m" if r.distance_m else "")
+                         for r in self.rules],
+            "layer": ["+".join(r.layer) for r in self.rules],
+            "confidence": [r.confidence for r in self.rules],
+            "title": [r.title(lang) for r in self.rules],
+            "source": [r.source for r in self.rules],
+        })
+
+
+def resolve_ruleset(spec: str | Path) -> Path:
+    """Turn a rule set name (``national``) or path into an existing file.
+
+    Raises
+    ------
+    RuleSetError
+        When neither a bundled rule set nor a file of that name exists.
+    """
+    text = str(spec)
+    bundled = RULESET_DIR / f"{text}.toml"
+    if "/" not in text and "\\" not in text and not text.endswith(".toml") and bundled.exists():
+        return bundled
+    path = Path(text)
+    if path.exists():
+        return path
+    names = sorted(p.stem for p in RULESET_DIR.glob("*.toml"))
+    raise RuleSetError(f"rule set {text!r} not found: neither a file nor a bundled rule set "
+                       f"({', '.join(names)})")
+
+
+def _read(path: Path) -> dict:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleSetError(f"{path}: not valid TOML ({exc})") from None
+    unknown = set(raw) - {"ruleset", "rule"}
+    if unknown:
+        raise RuleSetError(f"{path}: unknown top-level key(s) {sorted(unknown)}; a rule set has "
+                           "a [ruleset] table and [[rule]] entries")
+    rules = raw.get("rule", [])
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        raise RuleSetError(f"{path}, key 'rule': write each rule as a [[rule]] table")
+    for k, r in enumerate(rules):
+        if "id" not in r:
+            raise RuleSetError(f"{path}, rule #{k + 1}, key 'id': required key is missing")
+    head = raw.get("ruleset", {})
+    extra = set(head) - {"name", "description", "extends"}
+    if extra:
+        raise RuleSetError(f"{path}, [ruleset], key {sorted(extra)[0]!r}: unknown key; expected "
+                           "name, description, extends")
+    return raw
+
+
+def _format(files: str, rule_id: str, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(k) for k in err["loc"]) or "(rule)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (see geo/rules.py for the rule keys)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"{files}, rule {rule_id!r}, key {key!r}: {msg}")
+    return "\n".join(lines)
+
+
+def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:
+    """Load, merge and validate rule set files.
+
+    Parameters
+    ----------
+    specs : name, path or list of them, optional
+        ``None`` loads the bundled ``national`` rule set. Later files extend or override earlier
+        ones by rule id; a file whose ``[ruleset]`` says ``extends = "national"`` loads that first
+        (once, even when it is also given explicitly).
+
+    Returns
+    -------
+    RuleSet
+
+    Raises
+    ------
+    RuleSetError
+        Naming the file, the rule and the key of every problem.
+    """
+    if specs is None:
+        specs = ["national"]
+    elif isinstance(specs, str | Path):
+        specs = [specs]
+    merged: dict[str, dict] = {}
+    origin: dict[str, list[str]] = {}
+    files: list[Path] = []
+    names: list[str] = []
+
+    def add(spec: str | Path, chain: tuple[Path, ...] = ()) -> None:
+        path = resolve_ruleset(spec).resolve()
+        if path in files:
+            return
+        if path in chain:
+            raise RuleSetError(f"{path}: 'extends' makes a cycle")
+        raw = _read(path)
+        parent = raw.get("ruleset", {}).get("extends")
+        if parent:
+            add(parent if Path(str(parent)).is_absolute() or str(parent) in
+                {p.stem for p in RULESET_DIR.glob("*.toml")} else path.parent / str(parent),
+                chain + (path,))
+        files.append(path)
+        names.append(str(raw.get("ruleset", {}).get("name", path.stem)))
+        for rule in raw.get("rule", []):
+            rid = str(rule["id"])
+            if rid in merged:
+                base = dict(merged[rid])
+                if isinstance(rule.get("applies_to"), dict) and isinstance(
+                        base.get("applies_to"), dict):
+                    rule = {**rule, "applies_to": {**base["applies_to"], **rule["applies_to"]}}
+                base.update(rule)
+                merged[rid] = base
+                origin[rid].append(path.name)
+            else:
+                merged[rid] = dict(rule)
+                origin[rid] = [path.name]
+
+    for spec in specs:
+        add(spec)
+    rules, errors = [], []
+    for rid, raw_rule in merged.items():
+        try:
+            rules.append(Rule.model_validate(raw_rule))
+        except ValidationError as exc:
+            errors.append(_format(" + ".join(origin[rid]), rid, exc))
+    if errors:
+        raise RuleSetError("\n".join(errors))
+    return RuleSet(rules, files, "+".join(names))

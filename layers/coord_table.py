@@ -1,0 +1,302 @@
+"""Coordinate tables: one row per point, or rows grouped into polygons, in degrees or metres.
+
+Recognises coordinate columns by name (:data:`COORDINATE_COLUMNS`), values in decimal degrees,
+degrees-minutes-seconds (:func:`parse_dms`) or Gauss-Krüger metres, and decides the CRS without
+guessing: degrees need the caller to say their system; metres need a zone number in the
+eastings or an explicit CRS.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from layers.crs import detect_gk, normalize_crs
+from layers.errors import CRSError, InputError, ReadError
+from layers.hygiene import Problem
+
+COORDINATE_COLUMNS = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("x", "y"),
+                      ("经度", "纬度"), ("东经", "北纬"), ("x坐标", "y坐标"))
+GROUP_COLUMNS = ("project_id", "项目编号", "项目代码", "parcel_id", "地块编号", "id", "编号",
+                 "project", "name", "项目名称", "项目", "地块名称", "名称")
+ORDER_COLUMNS = ("seq", "sequence", "order", "序号", "顺序号", "point", "point_no", "point_id",
+                 "vertex", "点号", "界址点号")
+
+_NUM = r"\d+(?:\.\d+)?"
+_DMS = (re.compile(rf"(?P<d>{_NUM})\s*°?"),
+        re.compile(rf"(?P<d>{_NUM})(?:\s*°\s*|\s*:\s*|\s+)(?P<m>{_NUM})\s*'?"),
+        re.compile(rf"(?P<d>{_NUM})(?:\s*°\s*|\s*:\s*|\s+)(?P<m>{_NUM})(?:\s*'\s*|\s*:\s*|\s+)"
+                   rf"(?P<s>{_NUM})\s*\"?"))
+_HEMI = {"东经": "E", "西经": "W", "北纬": "N", "南纬": "S", "东": "E", "西": "W", "北": "N",
+         "南": "S", "E": "E", "W": "W", "N": "N", "S": "S"}
+_MARKS = (("度", "°"), ("º", "°"), ("˚", "°"), ("分", "'"), ("′", "'"), ("’", "'"), ("‘", "'"),
+          ("秒", '"'), ("″", '"'), ("”", '"'), ("“", '"'), ("〃", '"'), ("''", '"'))
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def _dms_error(text: object, why: str = "") -> InputError:
+    return InputError(f"{text!r} is not a coordinate in degrees{f' ({why})' if why else ''}; "
+                      "expected decimal degrees such as 106.7085 or degrees-minutes-seconds "
+                      "such as 106°42′30.5″E or 106度42分30.5秒")
+
+
+def parse_dms(text: str) -> float:
+    """Parse an angle in decimal degrees or degrees-minutes-seconds into decimal degrees.
+
+    Accepts ``106.7085``, ``-26.5``, ``106°42′30.5″E``, ``106°42'30.5"``, ``106 42 30.5``,
+    ``106:42:30.5``, ``26°34′N``, ``26°34.5′``, ``E106°42′``, ``106度42分30.5秒``, ``东经106°42′``.
+    Hemisphere letters (before or after) W and S, and 西/南, make the value negative.
+
+    Parameters
+    ----------
+    text : str
+        The angle as written.
+
+    Returns
+    -------
+    float
+        The angle [°].
+
+    Raises
+    ------
+    InputError
+        (a ``ValueError``) naming the value when it is not an angle, when minutes or seconds
+        are 60 or more, when a component other than the last has a fraction, when it carries
+        both a sign and a hemisphere, or when it exceeds 180° (90° for N/S).
+    """
+    if not isinstance(text, str):
+        raise _dms_error(text, "not text")
+    s = text
+    for mark, ascii_mark in _MARKS:
+        s = s.replace(mark, ascii_mark)
+    s = unicodedata.normalize("NFKC", s).replace("''", '"').strip().upper()
+    hemi = None
+    for word in sorted(_HEMI, key=len, reverse=True):
+        if s.startswith(word) or s.endswith(word):
+            if hemi is not None:
+                raise _dms_error(text, "two hemispheres")
+            hemi = _HEMI[word]
+            s = (s[len(word):] if s.startswith(word) else s[: -len(word)]).strip()
+            if s.startswith(tuple(_HEMI)) or s.endswith(tuple(_HEMI)):
+                raise _dms_error(text, "two hemispheres")
+            break
+    sign = 1.0
+    if s and s[0] in "+-":
+        if hemi is not None:
+            raise _dms_error(text, "both a sign and a hemisphere")
+        sign, s = (-1.0 if s[0] == "-" else 1.0), s[1:].strip()
+    match = next((m for m in (p.fullmatch(s) for p in _DMS) if m), None)
+    if match is None:
+        raise _dms_error(text)
+    parts = [match.groupdict().get(k) for k in ("d", "m", "s")]
+    parts = [p for p in parts if p is not None]
+    if any("." in p for p in parts[:-1]):
+        raise _dms_error(text, "only the last component may have decimals")
+    values = [float(p) for p in parts] + [0.0] * (3 - len(parts))
+    if values[1] >= 60 or values[2] >= 60:
+        raise _dms_error(text, "minutes and seconds must be below 60")
+    value = values[0] + values[1] / 60 + values[2] / 3600
+    limit = 90 if hemi in ("N", "S") else 180
+    if value > limit:
+        raise _dms_error(text, f"more than {limit}°")
+    return (-value if hemi in ("W", "S") else value) * sign
+
+
+def _column_key(name: object) -> str:
+    key = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    return re.sub(r"\s*[(\[].*?[)\]]\s*$", "", key).strip()
+
+
+def _find(keys: dict[str, list[str]], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        if name in keys:
+            return keys[name][0]
+    return None
+
+
+def _coordinate_columns(df: pd.DataFrame, what: str) -> tuple[str, str, str]:
+    keys: dict[str, list[str]] = {}
+    for col in df.columns:
+        keys.setdefault(_column_key(col), []).append(col)
+    pairs = [(keys[x], keys[y], f"{x}/{y}") for x, y in COORDINATE_COLUMNS
+             if x in keys and y in keys]
+    if not pairs:
+        names = ", ".join(f"{x}/{y}" for x, y in COORDINATE_COLUMNS)
+        raise ReadError(f"{what}: no coordinate columns found among {list(map(str, df.columns))}"
+                        f"; expected one pair of: {names} (case-insensitive)")
+    if len(pairs) > 1 or len(pairs[0][0]) > 1 or len(pairs[0][1]) > 1:
+        raise ReadError(f"{what}: several coordinate columns ({', '.join(p[2] for p in pairs)}); "
+                        "keep one pair of coordinate columns in the table")
+    return pairs[0][0][0], pairs[0][1][0], pairs[0][2]
+
+
+def _parse_column(values: pd.Series, column: str,
+                  errors: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of a coordinate column and which cells were written as degrees-minutes-seconds."""
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    out = pd.to_numeric(text.where(text.str.fullmatch(_DECIMAL.pattern), None),
+                        errors="coerce").to_numpy(dtype=float, copy=True)
+    dms = np.zeros(len(text), dtype=bool)
+    for i in np.flatnonzero(np.isnan(out)):
+        cell = text.iloc[i]
+        if not cell:
+            errors.setdefault(i, f"no value in column {column!r}")
+            continue
+        try:
+            out[i], dms[i] = parse_dms(cell), True
+        except InputError as exc:
+            errors.setdefault(i, f"column {column!r}: {exc}")
+    return out, dms
+
+
+def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str | None,
+               crs: object, what: str) -> tuple[pyproj.CRS, np.ndarray, np.ndarray, list[Problem]]:
+    """The CRS of table coordinates (x, y possibly swapped for survey X=northing tables)."""
+    problems: list[Problem] = []
+    ok = np.isfinite(x) & np.isfinite(y)
+    metres = not dms and bool(ok.any()) and (np.median(np.abs(x[ok])) > 1000
+                                            or np.median(np.abs(y[ok])) > 1000)
+    given = normalize_crs(crs, what) if crs is not None else None
+    if not metres:
+        if given is not None:
+            if not given.is_geographic:
+                raise CRSError(f"{what}: coordinates are degrees but the CRS given "
+                               f"({given.name}) is not a longitude/latitude CRS")
+            return given, x, y, problems
+        if coords is None:
+            raise CRSError(f"{what}: coordinates are bare degrees and nothing says in which "
+                           "system; pass --coords wgs84|gcj02|bd09|cgcs2000 (WGS84 from GPS, "
+                           "GCJ-02 from AMap/Tencent, BD-09 from Baidu, CGCS2000 from surveys). "
+                           "坐标未说明坐标系，请用 --coords 指定")
+        return pyproj.CRS.from_epsg(4490 if coords == "cgcs2000" else 4326), x, y, problems
+    if pair not in ("x/y", "x坐标/y坐标"):
+        raise CRSError(f"{what}: columns {pair} hold values in metres, not degrees")
+    if coords in ("wgs84", "gcj02", "bd09"):
+        raise CRSError(f"{what}: --coords {coords} means longitude/latitude degrees but the "
+                       "table holds metres; use --coords cgcs2000 or --crs for projected "
+                       "coordinates")
+    mx, my = np.median(x[ok]), np.median(y[ok])
+    if 1e6 <= mx < 1e7 and not 1e6 <= my < 1e7:
+        x, y = y, x
+        problems.append(Problem(None, "axis_order", f"{what}: the x column holds northings "
+                                "(surveying X); read as x = easting from the y column", "note"))
+    if given is not None:
+        if given.is_geographic:
+            raise CRSError(f"{what}: coordinates are metres but the CRS given ({given.name}) "
+                           "is in degrees")
+        return given, x, y, problems
+    found = detect_gk(x[np.isfinite(x)])
+    if coords is None:
+        problems.append(Problem(None, "crs", f"{what}: Gauss-Krüger eastings with zone "
+                                f"number read as {found.name}; the datum (CGCS2000) is "
+                                "assumed: pass --crs for Xian 1980 or Beijing 1954", "warning"))
+    return found, x, y, problems
+
+
+def _numbers_where_plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells → missing; columns holding only plain numbers → numbers (``001`` stays text)."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col].astype(object).where(out[col].notna(), "").astype(str).str.strip()
+        filled = s[s != ""]
+        if len(filled) and filled.str.fullmatch(_PLAIN_NUMBER.pattern).all():
+            out[col] = pd.to_numeric(s.where(s != "", None))
+        else:
+            out[col] = s.where(s != "", None).astype(object)
+    return out
+
+
+def _order_key(value: object) -> float:
+    found = re.findall(r"\d+(?:\.\d+)?", str(value))
+    if not found:
+        raise ValueError(value)
+    return float(found[-1])
+
+
+def _polygons(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, bad: dict[int, str],
+              group: str, order: str, drop: list[str]):
+    """One polygon per group of rows, vertices sorted by the order column."""
+    keys = df[group].astype(object).where(df[group].notna(), None).tolist()
+    keys = [k if k not in (None, "") else f"row {i + 2}" for i, k in enumerate(keys)]
+    members: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        members.setdefault(str(k), []).append(i)
+    rows, geoms, labels, problems = [], [], [], []
+    for key, idx in members.items():
+        labels.append(key)
+        rows.append(df.drop(columns=drop).iloc[idx].bfill().iloc[0].to_dict())
+        errs = [f"row {i + 2}: {bad[i]}" for i in idx if i in bad]
+        try:
+            idx = sorted(idx, key=lambda i: _order_key(df[order].iloc[i]))
+        except ValueError as exc:
+            errs.append(f"order value {exc.args[0]!r} in column {order!r} is not a number")
+        ring = [(x[i], y[i]) for i in idx]
+        if ring and ring[0] == ring[-1]:
+            ring = ring[:-1]
+        if not errs and len(set(ring)) < 3:
+            errs.append(f"only {len(set(ring))} distinct point(s); a polygon needs at least 3")
+        if errs:
+            problems.append(Problem(key, "bad_value", "; ".join(errs) + "; kept without "
+                                    "geometry", "error"))
+            geoms.append(shapely.Polygon())
+        else:
+            geoms.append(shapely.Polygon(ring))
+    return rows, geoms, labels, problems
+
+
+def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: object = None
+               ) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+    """Turn a table of text cells with coordinate columns into point or polygon footprints.
+
+    One row per point, unless the table has a grouping column (:data:`GROUP_COLUMNS`) whose
+    values repeat and an order column (:data:`ORDER_COLUMNS`): then the rows of one group are the
+    vertices of one polygon (closed automatically), one feature per group in order of first
+    appearance. Other columns are kept as attributes (first non-empty value of the group).
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem, list of str)
+        Features (not yet cleaned), problems, and each feature's label used in the problems.
+    """
+    xcol, ycol, pair = _coordinate_columns(df, what)
+    labels = [f"row {i + 2}" for i in range(len(df))]
+    bad: dict[int, str] = {}
+    x, xdms = _parse_column(df[xcol], xcol, bad)
+    y, ydms = _parse_column(df[ycol], ycol, bad)
+    good = np.isfinite(x) & np.isfinite(y)
+    if not good.any():
+        raise ReadError(f"{what}: no row has usable coordinates in columns {xcol!r}/{ycol!r}"
+                        + (f"; first problem: {next(iter(bad.values()))}" if bad else ""))
+    found, x, y, problems = _table_crs(x, y, bool((xdms | ydms).any()), pair, coords, crs, what)
+    if found.is_geographic:
+        out_of_range = good & ((np.abs(x) > 180) | (np.abs(y) > 90))
+        for i in np.flatnonzero(out_of_range):
+            bad.setdefault(int(i), f"({x[i]}, {y[i]}) is outside the range of "
+                           "longitude/latitude")
+    keys: dict[str, list[str]] = {}
+    for col in df.columns:
+        keys.setdefault(_column_key(col), []).append(col)
+    group = _find(keys, GROUP_COLUMNS)
+    order = _find(keys, ORDER_COLUMNS) if group is not None else None
+    filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
+    attrs = _numbers_where_plain(df)
+    if order is not None and filled[filled != ""].duplicated().any():
+        rows, geoms, labels, more = _polygons(attrs, x, y, bad, group, order,
+                                              [xcol, ycol, order])
+        table = pd.DataFrame(rows, columns=[c for c in df.columns if c not in (xcol, ycol, order)])
+    else:
+        more = [Problem(labels[i], "bad_value", f"{msg}; kept without geometry", "error")
+                for i, msg in sorted(bad.items())]
+        ok = np.array([i not in bad for i in range(len(df))], dtype=bool)
+        geoms = np.where(ok, shapely.points(np.where(ok, x, 0), np.where(ok, y, 0)),
+                         shapely.Point())
+        table = attrs.drop(columns=[xcol, ycol])
+    gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geoms), crs=found)
+    return gdf, problems + more, labels

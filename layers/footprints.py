@@ -1,0 +1,184 @@
+"""Read project footprints: vector files, coordinate tables (CSV/XLSX) and boundary-point TXT.
+
+Footprints are what reviewers receive: a GeoPackage or shapefile, a spreadsheet of coordinates
+(decimal degrees, degrees-minutes-seconds or Gauss-Krüger metres), or the Ministry of Natural
+Resources boundary-point TXT of a land-use submission (see :mod:`layers.mnr_txt`; tables in :mod:`layers.coord_table`). Everything is
+returned in the CRS of the source (GCJ-02 / BD-09 tables converted to WGS84), geometry cleaned,
+with every input row or parcel kept: a row that cannot be placed keeps an empty geometry and an
+``error`` problem.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.coord_table import parse_dms, read_table
+from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error
+from layers.hygiene import Problem, clean_geometries
+from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
+from layers.read import VECTOR_SUFFIXES, read_vector
+
+COORDS = ("wgs84", "gcj02", "bd09", "cgcs2000")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+SUPPORTED = (*VECTOR_SUFFIXES, *TABLE_SUFFIXES)
+__all__ = ["COORDS", "SUPPORTED", "decode_text", "parse_dms", "read_footprints"]
+
+
+def decode_text(raw: bytes, what: str, encoding: str | None = None) -> tuple[str, list[Problem]]:
+    """Decode a text file: the given encoding, else UTF-8 (with or without BOM), else GB18030.
+
+    Warns
+    -----
+    EncodingGuessWarning
+        When the text was decoded as GB18030 without the caller saying so.
+    """
+    if encoding:
+        try:
+            return raw.decode(encoding), []
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ReadError(f"{what}: cannot decode the file as {encoding!r} ({exc}); "
+                            "give the right encoding (utf-8, gb18030 ...)") from None
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ReadError(f"{what}: the text is neither UTF-8 nor GB18030; give its encoding") from None
+    msg = (f"{what}: not UTF-8; decoded as GB18030 (GBK). Save the file as UTF-8 or give "
+           "the encoding to make it explicit")
+    warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
+    return text, [Problem(None, "encoding", msg, "note")]
+
+
+def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,
+                     text: str | None) -> tuple[pd.DataFrame, list[Problem]]:
+    problems: list[Problem] = []
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            with pd.ExcelFile(path, engine="openpyxl") as book:
+                if layer is not None and layer not in book.sheet_names:
+                    raise ReadError(f"{what}: no sheet {layer!r}; the workbook has sheets "
+                                    f"{book.sheet_names}")
+                df = book.parse(sheet_name=layer or 0, dtype=str)
+        else:
+            if text is None:
+                text, problems = decode_text(path.read_bytes(), what, encoding)
+            first = next((ln for ln in text.splitlines() if ln.strip()), "")
+            sep = max([",", "\t", ";", "|"], key=first.count)
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                             skipinitialspace=True)
+    except ReadError:
+        raise
+    except Exception as exc:  # pandas and openpyxl raise many kinds
+        raise ReadError(f"{what}: cannot read the table ({exc}); check that it is a CSV or "
+                        "XLSX file with one header row") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, problems
+
+
+def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
+           ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Clean non-empty geometries, naming features by ``labels`` (empties are reported already)."""
+    present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    if not present.any():
+        return gdf, []
+    sub = gpd.GeoDataFrame({"id": np.asarray(labels, dtype=object)[present]},
+                           geometry=gdf.geometry[present].to_numpy(), crs=gdf.crs)
+    cleaned, problems = clean_geometries(sub, what)
+    out = gdf.copy()
+    geoms = out.geometry.to_numpy().copy()
+    geoms[present] = cleaned.geometry.to_numpy()
+    return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs)), problems
+
+
+def read_footprints(
+    path: str | Path,
+    coords: str | None = None,
+    layer: str | None = None,
+    crs: object = None,
+    encoding: str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Read project footprints from a vector file, a coordinate table or a boundary-point TXT.
+
+    Parameters
+    ----------
+    path : str or Path
+        GPKG, SHP (or .zip), GeoJSON, FGB, GeoParquet, KML/KMZ; CSV/TSV/XLSX with coordinate
+        columns (:data:`COORDINATE_COLUMNS`); or a boundary-point TXT (界址点坐标).
+    coords : {"wgs84", "gcj02", "bd09", "cgcs2000"}, optional
+        The system of longitude/latitude values (required for tables in degrees). GCJ-02 and
+        BD-09 are converted to WGS84 (noted in the problems); ``cgcs2000`` gives EPSG:4490 for
+        degrees and the Gauss-Krüger zone for metres.
+    layer : str, optional
+        Layer of a multi-layer vector file, or sheet of a workbook.
+    crs : object, optional
+        CRS of a source that does not say (instead of ``coords``).
+    encoding : str, optional
+        Text encoding of CSV/TXT or attribute text (default: UTF-8, else GB18030 with a warning).
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem)
+        One feature per row, project or parcel, in the source's CRS (EPSG:4326 after a GCJ-02 /
+        BD-09 conversion), geometry cleaned; features that could not be placed keep an empty
+        geometry and an ``error`` problem.
+
+    Raises
+    ------
+    ReadError
+        Unknown format, unreadable file, no coordinate columns.
+    CRSError
+        A table in degrees without ``coords`` or ``crs``; a CRS that cannot be determined.
+    InputError
+        ``coords`` not a known system, or both ``coords`` and ``crs`` given.
+    """
+    p = Path(path)
+    what = str(path)
+    if coords is not None:
+        coords = str(coords).strip().lower()
+        if coords not in COORDS:
+            raise InputError(choice_error("coordinate system (--coords)", coords, COORDS))
+        if crs is not None:
+            raise InputError(f"{what}: give either coords ({coords!r}) or crs ({crs!r}), not both")
+    if not p.exists():
+        raise ReadError(f"{what}: file not found; check the path")
+    suffix = p.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise ReadError(f"{what}: unknown format {suffix or '(no extension)'!r}; supported: "
+                        f"{', '.join(SUPPORTED)} (.txt: boundary-point TXT 界址点坐标 or a table)")
+    if suffix in VECTOR_SUFFIXES:
+        if coords == "cgcs2000":
+            crs, coords = "EPSG:4490", None
+        elif coords is not None:
+            crs = "EPSG:4326"
+        gdf, problems = read_vector(p, layer=layer, crs=crs, encoding=encoding, what=what)
+    else:
+        text, problems = None, []
+        if suffix in (".txt", ".csv", ".tsv"):
+            text, problems = decode_text(p.read_bytes(), what, encoding)
+        if text is not None and is_mnr_txt(text):
+            if coords not in (None, "cgcs2000"):
+                raise InputError(f"{what}: a boundary-point TXT is in Gauss-Krüger metres; "
+                                 f"--coords {coords} does not apply to it")
+            gdf, more, labels = parse_mnr_txt(text, what, crs)
+        else:
+            df, _ = _read_table_file(p, what, layer, encoding, text)
+            gdf, more, labels = read_table(df, what, coords, crs)
+        gdf, cleaning = _clean(gdf, labels, what)
+        problems = problems + more + cleaning
+    if coords in ("gcj02", "bd09"):
+        from layers.chinacoords import convert_gdf
+
+        gdf = convert_gdf(gdf, coords, "wgs84", what)
+        problems.append(Problem(None, "coords_converted", f"{what}: coordinates converted from "
+                                f"{coords.upper()} to WGS84 (坐标已由 {coords.upper()} 转换为 "
+                                "WGS84)", "note"))
+    return gdf, problems

@@ -1,0 +1,255 @@
+"""``siting convert``: shift a vector file or one point between WGS84, GCJ-02 and BD-09.
+
+The work is done by :mod:`layers.chinacoords`; this module only parses arguments, reads and
+writes files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from layers.errors import InputError
+from maps.cli.options import overwrite_option
+
+# The same names as layers.chinacoords.SYSTEMS (kept literal here so that --help stays light).
+SYSTEM_CHOICES = ("wgs84", "gcj02", "bd09")
+
+WRITERS = {  # output extension -> OGR driver ("CSV" is written by pandas, points only)
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".shp": "ESRI Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".csv": "CSV",
+}
+_SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_FAMILY = {4: 0, 2: 1, 5: 1, 6: 3}  # shapely type id -> point 0, line 1, polygon 3 family
+_LON_NAMES = ("lon", "lng", "longitude")
+_LAT_NAMES = ("lat", "latitude")
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """Parse ``"LON,LAT"`` [°] into two finite floats within ±180 / ±90.
+
+    Raises
+    ------
+    click.BadParameter
+        When the text is not two comma-separated numbers in range.
+    """
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        lon, lat = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not LON,LAT (two numbers separated by a comma, e.g. 116.404,39.915) "
+            "/ 应为 经度,纬度", param_hint="--point"
+        ) from None
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):  # also rejects NaN
+        raise click.BadParameter(
+            f"{text!r}: longitude must lie in -180..180 and latitude in -90..90 [°] "
+            "/ 经度应在 -180..180，纬度应在 -90..90", param_hint="--point"
+        )
+    return lon, lat
+
+
+def _find_column(columns, names: tuple[str, ...]) -> str | None:
+    lowered = {str(c).strip().lower(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _read_csv(path: Path):
+    """A CSV of points with longitude/latitude columns -> GeoDataFrame labelled EPSG:4326."""
+    import geopandas
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: cannot read as a UTF-8 CSV ({exc}) / 无法读取 CSV") from None
+    lon_col, lat_col = _find_column(df.columns, _LON_NAMES), _find_column(df.columns, _LAT_NAMES)
+    if lon_col is None or lat_col is None:
+        raise InputError(
+            f"{path}: found columns {list(df.columns)}; expected a longitude column "
+            f"({'/'.join(_LON_NAMES)}) and a latitude column ({'/'.join(_LAT_NAMES)}) "
+            "/ CSV 需要经度列和纬度列"
+        )
+    coords = {}
+    for col in (lon_col, lat_col):
+        values = pd.to_numeric(df[col].str.strip(), errors="coerce")
+        bad = values.isna() & (df[col].str.strip() != "")
+        if bad.any():
+            row = int(bad.idxmax())
+            raise InputError(
+                f"{path}, row {row + 2}, column {col!r}: found {df[col][row]!r}; expected a "
+                "number [°] / 坐标不是数字"
+            )
+        coords[col] = values.to_numpy(dtype=float)
+    geometry = geopandas.points_from_xy(coords[lon_col], coords[lat_col])
+    gdf = geopandas.GeoDataFrame(df.drop(columns=[lon_col, lat_col]), geometry=geometry,
+                                 crs="EPSG:4326")
+    return gdf, (lon_col, lat_col)
+
+
+def _read(path: Path, layer: str | None):
+    """Read INPUT; returns (GeoDataFrame, problems, csv column names or None)."""
+    if path.suffix.lower() == ".csv":
+        gdf, cols = _read_csv(path)
+        return gdf, [], cols
+    import warnings
+
+    from layers.errors import EncodingGuessWarning
+    from layers.read import read_vector
+
+    with warnings.catch_warnings():  # the guess is also a Problem, echoed as a note
+        warnings.simplefilter("ignore", EncodingGuessWarning)
+        gdf, problems = read_vector(path, layer=layer, what=str(path))
+    return gdf, problems, None
+
+
+def _write_csv(gdf, path: Path, cols: tuple[str, str]) -> None:
+    import shapely
+
+    geoms = gdf.geometry.values
+    df = gdf.drop(columns=gdf.geometry.name)
+    df.insert(0, cols[0], shapely.get_x(geoms))
+    df.insert(1, cols[1], shapely.get_y(geoms))
+    df.to_csv(path, index=False, float_format="%.9f", encoding="utf-8")
+
+
+def _check_output(gdf, path: Path) -> None:
+    """Refuse geometry the output format cannot hold, before anything is written or removed."""
+    import shapely
+
+    geoms = gdf.geometry.values
+    types = sorted(set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist()))
+    suffix = path.suffix.lower()
+    if suffix == ".csv" and set(types) - {0}:  # 0 = Point
+        raise InputError(
+            f"{path}: CSV output holds points only, but the input has other geometry types; "
+            "write .gpkg, .geojson, .fgb or .shp instead / CSV 只能输出点"
+        )
+    families = {_FAMILY.get(t, t) for t in types}
+    if suffix == ".shp" and len(families) > 1:
+        names = sorted(set(gdf.geom_type.dropna()))
+        raise InputError(
+            f"{path}: a shapefile holds one geometry type, but the input has {', '.join(names)}; "
+            "write .gpkg, .geojson or .fgb instead / Shapefile 只能存一种几何类型"
+        )
+
+
+def _remove_output(path: Path) -> None:
+    suffixes = _SHP_SIDECARS if path.suffix.lower() == ".shp" else (path.suffix,)
+    for ext in suffixes:
+        path.with_suffix(ext).unlink(missing_ok=True)
+
+
+def _write(gdf, path: Path, csv_cols: tuple[str, str] | None) -> None:
+    driver = WRITERS[path.suffix.lower()]
+    if driver == "CSV":
+        _write_csv(gdf, path, csv_cols or ("lon", "lat"))
+        return
+    kwargs = {"driver": driver, "engine": "pyogrio"}
+    if driver == "GPKG":
+        kwargs["layer"] = path.stem
+    if driver == "ESRI Shapefile":
+        kwargs["encoding"] = "UTF-8"
+    if driver == "FlatGeobuf":
+        kwargs["SPATIAL_INDEX"] = "NO"  # an index would reorder the features
+    gdf.to_file(path, **kwargs)
+
+
+@click.command("convert", short_help="GCJ-02 / BD-09 / WGS84 conversion / 坐标转换")
+@click.argument("input_path", metavar="[INPUT", required=False,  # usage: [INPUT OUTPUT]
+                type=click.Path(path_type=Path))
+@click.argument("output_path", metavar="OUTPUT]", required=False,
+                type=click.Path(path_type=Path))
+@click.option("--from", "src", required=True, type=click.Choice(SYSTEM_CHOICES, case_sensitive=False),
+              help="System of the input coordinates / 输入坐标系.")
+@click.option("--to", "dst", required=True, type=click.Choice(SYSTEM_CHOICES, case_sensitive=False),
+              help="System of the output coordinates / 输出坐标系.")
+@click.option("--point", metavar="LON,LAT",
+              help="Convert one point and print LON,LAT instead of a file / 转换单个点.")
+@click.option("--layer", help="Layer name inside a multi-layer INPUT / 输入图层名.")
+@overwrite_option
+def convert(input_path: Path | None, output_path: Path | None, src: str, dst: str,
+            point: str | None, layer: str | None, overwrite: bool) -> None:
+    """Shift coordinates between WGS84, GCJ-02 (AMap/高德, Tencent/腾讯) and BD-09 (Baidu/百度).
+
+    \b
+    siting convert pois_amap.geojson pois_wgs84.gpkg --from gcj02 --to wgs84
+    siting convert --point 116.41024449916938,39.91640428150164 --from gcj02 --to wgs84
+
+    The inverse conversions are solved iteratively (exact to < 1 mm). Points outside China
+    (lon 72.004–137.8347, lat 0.8293–55.8271) are left unchanged. INPUT must be in
+    longitude/latitude (EPSG:4326 or 4490); the output keeps that CRS label, since GCJ-02 and
+    BD-09 have no EPSG code. Output format follows the extension: .gpkg .geojson .json .fgb .shp, or .csv
+    for points (lon/lat columns). A .csv INPUT needs lon/lng/longitude and lat/latitude columns.
+
+    \b
+    输入须为经纬度（EPSG:4326 或 4490）；输出仍标为该坐标系，只改变坐标值。
+    """
+    if point is not None:
+        if input_path is not None or output_path is not None:
+            raise click.UsageError("give either --point or INPUT OUTPUT, not both "
+                                   "/ --point 与 INPUT OUTPUT 只能二选一")
+        _convert_point(point, src, dst)
+        return
+    if input_path is None or output_path is None:
+        raise click.UsageError("give INPUT and OUTPUT, or --point LON,LAT "
+                               "/ 需要 INPUT 和 OUTPUT，或 --point")
+    if not input_path.exists():
+        raise click.BadParameter(f"{input_path} does not exist / 输入文件不存在",
+                                 param_hint="INPUT")
+    if output_path.suffix.lower() not in WRITERS:
+        raise click.BadParameter(
+            f"{output_path}: unknown output extension {output_path.suffix!r}; expected one of: "
+            f"{', '.join(WRITERS)} / 不支持的输出格式", param_hint="OUTPUT")
+    if output_path.resolve() == input_path.resolve():
+        raise click.BadParameter("OUTPUT is INPUT; write to another file / 输出不能覆盖输入",
+                                 param_hint="OUTPUT")
+    if output_path.is_dir():
+        raise click.BadParameter(f"{output_path} is a folder; give a file name / 输出应为文件",
+                                 param_hint="OUTPUT")
+    if output_path.exists() and not overwrite:
+        raise click.BadParameter(f"{output_path} exists; pass --overwrite to replace it "
+                                 "/ 输出已存在，如需覆盖请加 --overwrite", param_hint="OUTPUT")
+
+    from layers.chinacoords import convert_gdf
+
+    try:
+        gdf, problems, csv_cols = _read(input_path, layer)
+        out = convert_gdf(gdf, src, dst, what=str(input_path))
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="INPUT") from None
+    try:
+        _check_output(out, output_path)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="OUTPUT") from None
+    if output_path.exists():
+        _remove_output(output_path)
+    try:
+        _write(out, output_path, csv_cols)
+    except (OSError, RuntimeError, ValueError) as exc:  # pyogrio/GDAL errors derive from these
+        _remove_output(output_path)
+        raise click.ClickException(f"cannot write {output_path}: {exc} / 无法写出") from None
+    for problem in problems:
+        where = f"feature {problem.feature}: " if problem.feature is not None else ""
+        click.echo(f"note: {where}{problem.message}", err=True)
+    click.echo(f"wrote {len(out)} feature(s) to {output_path} ({src} → {dst}) "
+               f"/ 已写出 {len(out)} 个要素", err=True)
+
+
+def _convert_point(text: str, src: str, dst: str) -> None:
+    from layers.chinacoords import convert as convert_one
+    from layers.chinacoords import out_of_china
+
+    lon, lat = parse_point(text)
+    if out_of_china(lon, lat):
+        click.echo("note: point is outside China (lon 72.004–137.8347, lat 0.8293–55.8271); "
+                   "returned unchanged / 该点不在中国范围内，坐标未改变", err=True)
+    x, y = convert_one(lon, lat, src, dst)
+    click.echo(f"{x:.9f},{y:.9f}")

@@ -1,0 +1,125 @@
+"""Working CRS choice against geodesic truth, Gauss-Krüger recognition, legacy datum warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from layers.crs import (
+    check_transform,
+    detect_gk,
+    gk_zone_crs,
+    normalize_crs,
+    working_crs,
+)
+from layers.errors import CRSError, DatumWarning
+
+GEOD = pyproj.Geod(ellps="GRS80")
+
+
+def _geodesic_area(poly_lonlat: shapely.Polygon) -> float:
+    return abs(GEOD.geometry_area_perimeter(poly_lonlat)[0])
+
+
+def _projected(poly_lonlat: shapely.Polygon, crs: pyproj.CRS) -> shapely.Polygon:
+    t = pyproj.Transformer.from_crs(4490, crs, always_xy=True)
+    return shapely.transform(poly_lonlat, lambda xy: np.column_stack(t.transform(*xy.T)))
+
+
+def _densified_box(minx, miny, maxx, maxy) -> shapely.Polygon:
+    return shapely.segmentize(shapely.box(minx, miny, maxx, maxy), 0.01)
+
+
+@pytest.mark.parametrize("extent,kind", [
+    ((106.1, 26.2, 107.3, 27.2), "transverse Mercator"),     # Guiyang: straddles the 105E/108E zone edge
+    ((107.2, 26.0, 108.9, 27.0), "3-degree"),  # inside the CM 108E zone, up to its edge
+    ((100.0, 24.0, 109.5, 33.0), "Albers"),    # ~1,000 km across
+    ((73.5, 18.0, 135.0, 53.5), "Albers"),     # all of China
+])
+def test_areas_agree_with_geodesic_within_0_1_percent(extent, kind):
+    crs = working_crs(extent)
+    assert kind in crs.name
+    minx, miny, maxx, maxy = extent
+    # patches at the corners and centre of the extent, where distortion is largest
+    xs, ys = [minx, (minx + maxx) / 2, maxx - 0.05], [miny, (miny + maxy) / 2, maxy - 0.05]
+    for x in xs:
+        for y in ys:
+            patch = _densified_box(x, y, x + 0.05, y + 0.05)
+            ratio = _projected(patch, crs).area / _geodesic_area(patch)
+            assert abs(ratio - 1) < 1e-3, (x, y, ratio)
+
+
+@settings(max_examples=40, deadline=None)
+@given(lon=st.floats(75, 133), lat=st.floats(18, 52), w=st.floats(0.05, 3.0), h=st.floats(0.05, 3))
+def test_any_extent_gives_true_areas(lon, lat, w, h):
+    extent = (lon, lat, lon + w, min(lat + h, 53.5))
+    crs = working_crs(extent)
+    patch = _densified_box(extent[2] - 0.02, extent[3] - 0.02, extent[2], extent[3])
+    assert abs(_projected(patch, crs).area / _geodesic_area(patch) - 1) < 1e-3
+
+
+def test_distances_are_true_in_a_local_working_crs():
+    crs = working_crs((106.1, 26.2, 107.3, 27.2))
+    a, b = shapely.Point(106.15, 26.25), shapely.Point(107.25, 27.15)
+    projected = _projected(a, crs).distance(_projected(b, crs))
+    geodesic = GEOD.inv(a.x, a.y, b.x, b.y)[2]
+    assert projected == pytest.approx(geodesic, rel=1e-3)
+
+
+@pytest.mark.parametrize("zone,width,epsg", [(35, 3, 4523), (36, 3, 4524), (18, 6, 4496)])
+def test_gk_with_zone_number_in_front(zone, width, epsg):
+    lon, lat = (105.3, 26.6) if width == 3 and zone == 35 else (107.6, 26.6)
+    if width == 6:
+        lon = 104.2
+    crs = gk_zone_crs(zone, width)
+    assert crs.to_epsg() == epsg
+    x, y = pyproj.Transformer.from_crs(4490, crs, always_xy=True).transform(lon, lat)
+    assert 1e7 <= x < 1e8 and int(x // 1e6) == zone  # x = easting carries the zone
+    assert 2.5e6 < y < 3.5e6  # y = northing
+    assert detect_gk(np.array([x, x + 10])).to_epsg() == epsg
+
+
+def test_gk_without_zone_number_needs_a_central_meridian():
+    with pytest.raises(CRSError, match="central meridian"):
+        detect_gk(np.array([512345.6]))
+    assert detect_gk(np.array([512345.6]), central_meridian=105).to_epsg() == 4544
+    assert detect_gk(np.array([512345.6]), central_meridian=105).to_epsg() == 4544
+    # 111E is the meridian of 3° zone 37 and of 6° zone 19: the same projection either way
+    cm111 = detect_gk(np.array([512345.6]), central_meridian=111)
+    params = {p.name: p.value for p in cm111.coordinate_operation.params}
+    assert params["Longitude of natural origin"] == 111 and params["False easting"] == 500000
+    with pytest.raises(CRSError, match="several zone numbers"):
+        detect_gk(np.array([35512345.0, 36512345.0]))
+    with pytest.raises(CRSError, match="not Gauss-Kr"):
+        detect_gk(np.array([106.7]))
+
+
+@pytest.mark.parametrize("value", ["EPSG:4490", 4490, "epsg:4490", pyproj.CRS(4490),
+                                   pyproj.CRS(4490).to_wkt()])
+def test_normalize_crs_inputs(value):
+    assert normalize_crs(value).to_epsg() == 4490
+
+
+@pytest.mark.parametrize("value", ["", None, "EPSG:999999", "not a crs"])
+def test_normalize_crs_refuses(value):
+    with pytest.raises(CRSError):
+        normalize_crs(value, "catalog.toml, layer 'x'")
+
+
+@pytest.mark.parametrize("legacy", [4214, 4610, 2431])  # Beijing 1954, Xian 1980, Beijing GK
+def test_legacy_datum_ballpark_warns(legacy):
+    with pytest.warns(DatumWarning, match="ballpark"):
+        check_transform(pyproj.CRS(legacy), pyproj.CRS(4490), "layer 'old'")
+
+
+def test_modern_transform_does_not_warn():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_transform(pyproj.CRS(4490), pyproj.CRS(4544))
+        check_transform(pyproj.CRS(4326), pyproj.CRS(4490))
