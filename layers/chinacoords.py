@@ -348,7 +348,8 @@ def check_lonlat_crs(crs: pyproj.CRS | None, what: str = "input") -> None:
     )
 
 
-def convert_gdf(gdf, src: str, dst: str, what: str = "input"):
+def convert_gdf(gdf: geopandas.GeoDataFrame, src: str, dst: str,
+                what: str = "input") -> geopandas.GeoDataFrame:
     """Convert every coordinate of a GeoDataFrame between WGS84, GCJ-02 and BD-09.
 
     Parameters

@@ -12,7 +12,7 @@ lang_option = click.option(
     help="Language of labels, reports and maps / 报告语言.",
 )
 overwrite_option = click.option(
-    "--overwrite", is_flag=True, help="Replace an existing output folder / 覆盖已有输出."
+    "--overwrite", is_flag=True, help="Replace existing output / 覆盖已有输出."
 )
 
 
