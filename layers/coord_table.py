@@ -220,28 +220,34 @@ def _order_key(value: object) -> float:
     return float(found[-1])
 
 
-def _polygons(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, bad: dict[int, str],
-              group: str, order: str, drop: list[str]):
-    """One polygon per group of rows, vertices sorted by the order column."""
-    keys = df[group].astype(object).where(df[group].notna(), None).tolist()
-    keys = [k if k not in (None, "") else f"row {i + 2}" for i, k in enumerate(keys)]
+def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndarray,
+              bad: dict[int, str], group: str, order: str, drop: list[str]):
+    """One polygon per group of rows, vertices sorted by the order column.
+
+    ``attrs`` holds the typed attributes, ``text`` the cells as read (for keys and order).
+    """
     members: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        members.setdefault(str(k), []).append(i)
+    for i, k in enumerate(text[group].fillna("").astype(str).str.strip()):
+        members.setdefault(k or f"row {i + 2}", []).append(i)
+    kept = attrs.drop(columns=drop)
+    hint = (f"(rows sharing a value in column {group!r} and ordered by column {order!r} are "
+            "read as the vertices of one polygon; give each project its own value to read "
+            "points)")
     rows, geoms, labels, problems = [], [], [], []
     for key, idx in members.items():
         labels.append(key)
-        rows.append(df.drop(columns=drop).iloc[idx].bfill().iloc[0].to_dict())
+        rows.append(kept.iloc[idx].bfill().iloc[0].to_dict())
         errs = [f"row {i + 2}: {bad[i]}" for i in idx if i in bad]
         try:
-            idx = sorted(idx, key=lambda i: _order_key(df[order].iloc[i]))
+            idx = sorted(idx, key=lambda i: _order_key(text[order].iloc[i]))
         except ValueError as exc:
             errs.append(f"order value {exc.args[0]!r} in column {order!r} is not a number")
         ring = [(x[i], y[i]) for i in idx]
         if ring and ring[0] == ring[-1]:
             ring = ring[:-1]
         if not errs and len(set(ring)) < 3:
-            errs.append(f"only {len(set(ring))} distinct point(s); a polygon needs at least 3")
+            errs.append(f"only {len(set(ring))} distinct point(s); a polygon needs at least 3 "
+                        + hint)
         if errs:
             problems.append(Problem(key, "bad_value", "; ".join(errs) + "; kept without "
                                     "geometry", "error"))
@@ -288,7 +294,7 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
     attrs = _numbers_where_plain(df)
     if order is not None and filled[filled != ""].duplicated().any():
-        rows, geoms, labels, more = _polygons(attrs, x, y, bad, group, order,
+        rows, geoms, labels, more = _polygons(attrs, df, x, y, bad, group, order,
                                               [xcol, ycol, order])
         table = pd.DataFrame(rows, columns=[c for c in df.columns if c not in (xcol, ycol, order)])
     else:

@@ -1,11 +1,11 @@
 """Read project footprints: vector files, coordinate tables (CSV/XLSX) and boundary-point TXT.
 
 Footprints are what reviewers receive: a GeoPackage or shapefile, a spreadsheet of coordinates
-(decimal degrees, degrees-minutes-seconds or Gauss-Krüger metres), or the Ministry of Natural
-Resources boundary-point TXT of a land-use submission (see :mod:`layers.mnr_txt`; tables in :mod:`layers.coord_table`). Everything is
-returned in the CRS of the source (GCJ-02 / BD-09 tables converted to WGS84), geometry cleaned,
-with every input row or parcel kept: a row that cannot be placed keeps an empty geometry and an
-``error`` problem.
+(decimal degrees, degrees-minutes-seconds or Gauss-Krüger metres, see :mod:`layers.coord_table`),
+or the Ministry of Natural Resources boundary-point TXT of a land-use submission (see
+:mod:`layers.mnr_txt`). Everything is returned in the CRS of the source (GCJ-02 / BD-09 converted
+to WGS84), geometry cleaned, with every input row or parcel kept: a row that cannot be placed
+keeps an empty geometry and an ``error`` problem.
 """
 
 from __future__ import annotations
@@ -51,11 +51,12 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None) -> tuple[str
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        raise ReadError(f"{what}: the text is neither UTF-8 nor GB18030; give its encoding") from None
+        raise ReadError(f"{what}: the text is neither UTF-8 nor GB18030; "
+                        "give its encoding") from None
     msg = (f"{what}: not UTF-8; decoded as GB18030 (GBK). Save the file as UTF-8 or give "
            "the encoding to make it explicit")
     warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
-    return text, [Problem(None, "encoding", msg, "note")]
+    return text, [Problem(None, "encoding", msg)]
 
 
 def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,
@@ -112,7 +113,7 @@ def read_footprints(
     ----------
     path : str or Path
         GPKG, SHP (or .zip), GeoJSON, FGB, GeoParquet, KML/KMZ; CSV/TSV/XLSX with coordinate
-        columns (:data:`COORDINATE_COLUMNS`); or a boundary-point TXT (界址点坐标).
+        columns (:data:`layers.coord_table.COORDINATE_COLUMNS`); or a boundary-point TXT.
     coords : {"wgs84", "gcj02", "bd09", "cgcs2000"}, optional
         The system of longitude/latitude values (required for tables in degrees). GCJ-02 and
         BD-09 are converted to WGS84 (noted in the problems); ``cgcs2000`` gives EPSG:4490 for
@@ -127,9 +128,9 @@ def read_footprints(
     Returns
     -------
     (GeoDataFrame, list of Problem)
-        One feature per row, project or parcel, in the source's CRS (EPSG:4326 after a GCJ-02 /
-        BD-09 conversion), geometry cleaned; features that could not be placed keep an empty
-        geometry and an ``error`` problem.
+        One feature per row, project or parcel, in the source's CRS (WGS84 lon/lat after a
+        GCJ-02 / BD-09 conversion), geometry cleaned; features that could not be placed keep an
+        empty geometry and an ``error`` problem.
 
     Raises
     ------

@@ -290,8 +290,8 @@ def parse_mnr_txt(
             try:
                 if len(parts) < 4:
                     raise ValueError
-                parcels[-1]["points"].append((int(parts[1]), _number(parts[2]),
-                                              _number(parts[3])))
+                parcels[-1]["points"].append((int(parts[1]), _number(parts[3]),
+                                              _number(parts[2])))
             except ValueError:
                 parcels[-1]["bad"].append((n, line))
         elif section is None:

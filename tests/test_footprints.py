@@ -164,6 +164,14 @@ def test_grouped_polygons(tmp_path):
     assert set(errors) == {"B", "C"} and "at least 3" in errors["B"].message
 
 
+def test_numeric_group_keys(tmp_path):
+    text = "id,seq,lon,lat\n1,1,106.70,26.60\n1,2,106.71,26.60\n1,3,106.71,26.61\n2,1,106.8,26.7\n"
+    gdf, problems = read_footprints(_csv(tmp_path, text), coords="wgs84")
+    assert list(gdf["id"]) == [1, 2]
+    assert [p.feature for p in problems] == ["2"]
+    assert "column 'id'" in problems[0].message
+
+
 def test_row_numbers_with_order_column_stay_points(tmp_path):
     text = "序号,项目名称,经度,纬度\n1,甲,106.7,26.6\n2,乙,106.8,26.7\n"
     gdf, problems = read_footprints(_csv(tmp_path, text), coords="wgs84")
@@ -280,6 +288,8 @@ def test_semicolon_and_tab_tables(tmp_path):
                              coords="wgs84")
     assert len(gdf) == 2 and gdf.geometry.iloc[0].is_empty  # '106,7' is not a number
     gdf, _ = read_footprints(_csv(tmp_path, "lon\tlat\n106.5\t26.5\n", "t.tsv"), coords="wgs84")
+    assert (gdf.geometry.iloc[0].x, gdf.geometry.iloc[0].y) == (106.5, 26.5)
+    gdf, _ = read_footprints(_csv(tmp_path, "lon\tlat\n106.5\t26.5\n", "t.txt"), coords="wgs84")
     assert (gdf.geometry.iloc[0].x, gdf.geometry.iloc[0].y) == (106.5, 26.5)
 
 
