@@ -102,7 +102,7 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     order = np.lexsort((fi, pi))
     pi, fi = pi[order], fi[order]
     a, b = fp[pi], ft[fi]
-    dist = shapely.distance(a, b)
+    dist = shapely.distance(a, b) if distance > 0 else np.zeros(len(pi))
     hit = dist == 0
     parts = np.full(len(pi), None, dtype=object)
     parts[hit] = shapely.intersection(a[hit], b[hit])
@@ -113,7 +113,9 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     line = hit & (dims[pi] == 1)
     length[line] = shapely.length(parts[line])
     interior = np.zeros(len(pi), dtype=bool)
-    interior[hit] = shapely.relate_pattern(a[hit], b[hit], "T********")
+    interior[hit] = area[hit] > 0  # a positive intersection area means the interiors meet
+    check = hit & ~interior  # only lines, points and boundary contacts need the DE-9IM test
+    interior[check] = shapely.relate_pattern(a[check], b[check], "T********")
     share = np.zeros(len(pi))
     share[hit] = _measure(parts[hit], dims[pi][hit], size[pi][hit])
     frame = pd.DataFrame({"project": pi.astype(int), "feature": fi.astype(int), "distance_m": dist,

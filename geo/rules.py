@@ -150,7 +150,7 @@ class Rule(BaseModel):
         attributes: dict[str, Any] = {}
         for kind in self.layer:
             attributes.update(get_kind(kind).attributes)
-        for key, value in list(self.filter.items()) + [(d, None) for d in self.details]:
+        for key in list(self.filter) + self.details:
             if key not in attributes:
                 raise ValueError(choice_error(f"attribute of {'/'.join(self.layer) or 'layer'}",
                                               key, sorted(attributes)))

@@ -1,0 +1,37 @@
+"""``siting rules``: print the effective rules of one or more rule sets as a table."""
+
+from __future__ import annotations
+
+import click
+
+from layers.errors import InputError
+from maps.cli.options import lang_option
+
+
+@click.command("rules")
+@click.argument("rulesets", nargs=-1)
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a text table.")
+@lang_option
+def rules(rulesets: tuple[str, ...], as_csv: bool, lang: str) -> None:
+    """Print the effective rules / 显示生效规则: id, outcome, layer, title, source.
+
+    \b
+    siting rules                         the bundled national rules
+    siting rules national guizhou.toml   national, extended by a province file
+    """
+    from geo.rules import load_rules
+
+    try:
+        rule_set = load_rules(list(rulesets) or None)
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    frame = rule_set.to_frame(lang)[["id", "outcome", "relation", "layer", "confidence",
+                                     "title", "source"]]
+    if as_csv:
+        click.echo(frame.to_csv(index=False), nl=False)
+        return
+    click.echo(f"{rule_set.name}: {len(rule_set)} rules ({', '.join(f.name for f in rule_set.files)})")
+    for row in frame.itertuples(index=False):
+        click.echo(f"{row.id:34} {row.outcome:10} {row.relation:22} {row.layer}")
+        click.echo(f"{'':34} {row.title} [{row.confidence}]")
+        click.echo(f"{'':34} {row.source}")

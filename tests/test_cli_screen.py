@@ -1,0 +1,156 @@
+"""``siting screen`` and ``siting rules`` end to end, in-process through click's runner."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pandas as pd
+import pytest
+import shapely
+from _screen_helpers import box, projects, to_lonlat, write_catalog
+from click.testing import CliRunner
+
+from geo.screen import HIT_COLUMNS
+from layers.chinacoords import wgs84_to_gcj02
+from maps.cli import cli
+
+XSS = "<script>alert(1)</script>"
+OUTPUTS = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.xlsx",
+           "report.html", "map.html")
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    cat = write_catalog(folder, {
+        "redline": ("ecological_red_line", [{"geometry": box(0, 0, 300, 300), "name": XSS}]),
+        "units": ("control_unit", [{"geometry": box(-3000, -3000, 3000, 3000), "unit_type": "key",
+                                    "unit_code": "ZH52010220001", "spatial_layout": XSS}]),
+    })
+    rows = [{"name": XSS, "type": "pv", "geometry": box(100, 100, 200, 200)},
+            {"name": "普通", "type": "wind", "geometry": box(1000, 1000, 1100, 1100)},
+            {"name": "bad", "type": "spaceship", "geometry": box(0, 0, 10, 10)}]
+    projects(rows).to_file(folder / "projects.gpkg")
+    return folder, cat
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_screen_writes_every_output(region, tmp_path):
+    folder, cat = region
+    res = run("screen", folder / "projects.gpkg", "--catalog", cat, "--out", tmp_path / "o",
+              "--lang", "en")
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "o"
+    assert all((out / name).exists() for name in OUTPUTS)
+    summary = pd.read_csv(out / "screening.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(summary.columns) == ["project_id", "name", "type", "industry", "verdict",
+                                     "reasons", "n_prohibited", "n_review"]
+    assert list(summary["verdict"]) == ["prohibited", "review", "error"]
+    assert list(summary["name"]) == [XSS, "普通", "bad"]
+    with open(out / "screening_hits.csv", encoding="utf-8-sig") as f:
+        assert next(csv.reader(f)) == list(HIT_COLUMNS)
+    gj = json.loads((out / "screening.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["verdict"] for f in gj["features"]] == ["prohibited", "review",
+                                                                    "error"]
+    x, y = gj["features"][0]["geometry"]["coordinates"][0][0]
+    assert 106 < x < 107.5 and 26 < y < 27.2  # EPSG:4326
+    xl = pd.read_excel(out / "screening.xlsx", sheet_name=None)
+    assert set(xl) == {"screening", "hits"} and len(xl["screening"]) == 3
+    assert "1 projects" not in res.output and "3 projects" in res.output
+
+
+def test_html_outputs_escape_input_values(region, tmp_path):
+    folder, cat = region
+    assert run("screen", folder / "projects.gpkg", "--catalog", cat, "--out",
+               tmp_path / "o").exit_code == 0
+    for name in ("report.html", "map.html"):
+        text = (tmp_path / "o" / name).read_text(encoding="utf-8")
+        assert XSS not in text, name
+        assert "alert(1)" in text, name  # present, as text
+    report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
+    assert "ZH52010220001" in report and "synthetic redline" in report
+
+
+def test_bad_input_exits_2(region, tmp_path):
+    folder, cat = region
+    proj = folder / "projects.gpkg"
+    cases = [
+        ("screen", tmp_path / "missing.gpkg", "--catalog", cat, "--out", tmp_path / "a"),
+        ("screen", proj, "--catalog", cat, "--out", tmp_path / "b", "--rules", "nope.toml"),
+        ("screen", proj, "--catalog", cat, "--out", tmp_path / "c", "--coords", "mars"),
+        ("screen", proj, "--catalog", tmp_path / "nocat.toml", "--out", tmp_path / "d"),
+        ("screen", "--out", tmp_path / "e"),
+    ]
+    for args in cases:
+        res = run(*args)
+        assert res.exit_code == 2, (args, res.output)
+        assert "Traceback" not in res.output
+    bad_rules = tmp_path / "bad.toml"
+    bad_rules.write_text('[[rule]]\nid = "x"\n', encoding="utf-8")
+    res = run("screen", proj, "--catalog", cat, "--out", tmp_path / "f", "--rules", bad_rules)
+    assert res.exit_code == 2 and "bad.toml" in res.output and "'x'" in res.output
+
+
+def test_refuses_to_overwrite(region, tmp_path):
+    folder, cat = region
+    args = ["screen", folder / "projects.gpkg", "--catalog", cat, "--out", tmp_path / "o"]
+    assert run(*args).exit_code == 0
+    assert run(*args).exit_code == 2
+    assert run(*args, "--overwrite").exit_code == 0
+
+
+def test_gcj02_table_lands_where_it_should(region, tmp_path):
+    _, cat = region
+    true_pt = to_lonlat([shapely.Point(150, 150)]).iloc[0]  # inside the 300 m red line
+    glon, glat = wgs84_to_gcj02(true_pt.x, true_pt.y)
+    table = tmp_path / "points.csv"
+    table.write_text(f"project_id,name,type,lon,lat\nG1,高德点,pv,{float(glon):.8f},"
+                     f"{float(glat):.8f}\n", encoding="utf-8")
+    res = run("screen", table, "--catalog", cat, "--out", tmp_path / "g", "--coords", "gcj02")
+    assert res.exit_code == 0, res.output
+    hits = pd.read_csv(tmp_path / "g" / "screening_hits.csv", encoding="utf-8-sig")
+    assert "red_line" in set(hits["rule_id"])
+    # read as if it were WGS84, the same numbers lie hundreds of metres off, outside the red line
+    res = run("screen", table, "--catalog", cat, "--out", tmp_path / "w", "--coords", "wgs84")
+    hits = pd.read_csv(tmp_path / "w" / "screening_hits.csv", encoding="utf-8-sig")
+    assert "red_line" not in set(hits["rule_id"])
+    # degrees without --coords are refused
+    assert run("screen", table, "--catalog", cat, "--out", tmp_path / "n").exit_code == 2
+
+
+def test_type_option_for_files_without_attributes(region, tmp_path):
+    _, cat = region
+    frame = projects([{"geometry": box(100, 100, 200, 200)}]).drop(columns=[], errors="ignore")
+    frame.to_file(tmp_path / "bare.geojson", driver="GeoJSON")
+    res = run("screen", tmp_path / "bare.geojson", "--catalog", cat, "--out", tmp_path / "o",
+              "--type", "wind", "--name", "风场")
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(tmp_path / "o" / "screening.csv", encoding="utf-8-sig")
+    assert list(summary["type"]) == ["wind"] and list(summary["name"]) == ["风场"]
+
+
+def test_rules_command_prints_table(tmp_path):
+    res = run("rules", "national", "guizhou_example", "--csv")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith("id,outcome,relation,layer")
+    assert any(line.startswith("wind_setback_settlement,review,within_distance 800 m") for line in lines)
+    assert run("rules", "missing_set").exit_code == 2
+
+
+def test_demo_expected_verdicts(tmp_path):
+    demo = pytest.importorskip("layers.demo")
+    if not hasattr(demo, "DEMO_PROJECTS") or not demo.DEMO_CATALOG.exists():
+        pytest.skip("demo region not built")
+    res = run("screen", "--demo", "--out", tmp_path / "demo")
+    assert res.exit_code == 0, res.output
+    expected = pd.read_csv(demo.DEMO_DIR / "guiyang" / "expected_verdicts.csv", dtype=str)
+    got = pd.read_csv(tmp_path / "demo" / "screening.csv", encoding="utf-8-sig", dtype=str)
+    merged = expected.merge(got, on="project_id", how="left", suffixes=("_expected", ""))
+    wrong = merged[merged["verdict_expected"] != merged["verdict"]]
+    assert wrong.empty, wrong[["project_id", "verdict_expected", "verdict", "reasons"]].to_string()

@@ -1,0 +1,90 @@
+"""The overlay engine against independent computations (pyproj.Geod, direct shapely calls)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import pytest
+import shapely
+import shapely.ops
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.overlay import covered_share, nearest, overlay_pairs
+from layers.crs import working_crs
+
+
+def test_areas_match_geodesic_area_within_0_1_percent():
+    geod = pyproj.Geod(ellps="GRS80")
+    # footprints and a feature in lon/lat near Guiyang, ~1-3 km wide
+    feature = shapely.box(106.60, 26.50, 106.63, 26.53)
+    fps = [shapely.box(106.61, 26.51, 106.65, 26.52),
+           shapely.Polygon([(106.59, 26.49), (106.62, 26.50), (106.61, 26.54)])]
+    crs = working_crs((106.5, 26.4, 106.8, 26.7))
+    tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform
+    metric = [shapely.ops.transform(tr, g) for g in fps]
+    pairs = overlay_pairs(metric, [shapely.ops.transform(tr, feature)])
+    for i, fp in enumerate(fps):
+        oracle = abs(geod.geometry_area_perimeter(shapely.intersection(fp, feature))[0])
+        row = pairs[pairs["project"] == i].iloc[0]
+        assert row["overlap_m2"] == pytest.approx(oracle, rel=1e-3)
+        assert row["overlap_share"] == pytest.approx(
+            oracle / abs(geod.geometry_area_perimeter(fp)[0]), rel=1e-3)
+
+
+def test_lines_points_and_distances():
+    feats = [shapely.box(0, 0, 100, 100), shapely.box(300, 0, 400, 100)]
+    fps = [shapely.LineString([(-50, 50), (150, 50)]), shapely.Point(50, 50),
+           shapely.Point(200, 50), None, shapely.box(100, 0, 120, 10)]
+    pairs = overlay_pairs(fps, feats, distance=150)
+    line = pairs[(pairs["project"] == 0) & (pairs["feature"] == 0)].iloc[0]
+    assert line["length_m"] == pytest.approx(100)
+    assert line["overlap_share"] == pytest.approx(0.5)
+    assert line["interior"]
+    pt = pairs[(pairs["project"] == 1) & (pairs["feature"] == 0)].iloc[0]
+    assert pt["overlap_share"] == 1 and pt["interior"]
+    far = pairs[pairs["project"] == 2].sort_values("feature")
+    assert list(far["distance_m"]) == pytest.approx([100, 100])
+    assert not (pairs["project"] == 3).any()
+    edge = pairs[(pairs["project"] == 4) & (pairs["feature"] == 0)].iloc[0]
+    assert edge["intersects"] and not edge["interior"] and edge["overlap_m2"] == 0
+    near = nearest(fps, feats, 150)
+    assert dict(zip(near["project"], near["distance_m"])) == pytest.approx(
+        {0: 0.0, 1: 0.0, 2: 100.0, 4: 0.0})
+
+
+def test_covered_share_does_not_double_count():
+    fps = [shapely.box(0, 0, 10, 10)]
+    feats = [shapely.box(0, 0, 6, 10), shapely.box(4, 0, 10, 10), shapely.box(0, 0, 10, 1)]
+    pairs = overlay_pairs(fps, feats, keep_geometry=True)
+    assert pairs["overlap_share"].sum() > 1
+    assert covered_share(fps, pairs)[0] == pytest.approx(1.0)
+    assert covered_share(fps, pairs[pairs["feature"] == 0])[0] == pytest.approx(0.6)
+
+
+def test_distance_matches_shapely_directly():
+    rng = np.random.default_rng(1)
+    fps = shapely.buffer(shapely.points(rng.uniform(0, 1000, (60, 2))), 5)
+    feats = shapely.box(*rng.uniform(0, 1000, (40, 2)).T, *(rng.uniform(0, 1000, (40, 2)).T + 30))
+    pairs = overlay_pairs(fps, feats, distance=200)
+    d = shapely.distance(fps[:, None], feats[None, :])
+    assert set(zip(pairs["project"], pairs["feature"])) == set(zip(*np.nonzero(d <= 200)))
+    assert np.allclose(pairs["distance_m"], d[pairs["project"], pairs["feature"]])
+
+
+_rect = st.tuples(st.floats(-100, 100), st.floats(-100, 100), st.floats(0.5, 80),
+                  st.floats(0.5, 80)).map(lambda t: shapely.box(t[0], t[1], t[0] + t[2],
+                                                                t[1] + t[3]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(fps=st.lists(_rect, min_size=1, max_size=8), feats=st.lists(_rect, min_size=1,
+                                                                     max_size=8))
+def test_overlap_share_in_unit_interval(fps, feats):
+    pairs = overlay_pairs(fps, feats, keep_geometry=True)
+    assert ((pairs["overlap_share"] >= 0) & (pairs["overlap_share"] <= 1)).all()
+    share = covered_share(fps, pairs)
+    assert ((share >= 0) & (share <= 1 + 1e-12)).all() and len(share) == len(fps)
+    union = shapely.union_all(feats)
+    expected = shapely.area(shapely.intersection(fps, union)) / shapely.area(fps)
+    assert share == pytest.approx(expected, abs=1e-9)
