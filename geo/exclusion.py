@@ -144,7 +144,8 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple[Exclusion, 
     parts, pidx = shapely.get_parts(usable, return_index=True)
     parea = shapely.area(parts)
     small = parea < min_usable_area_ha * M2_PER_HA
-    out["parts_dropped"] = np.bincount(pidx[small], minlength=n)
+    noise = parea < 1e-3  # numerical slivers [m²] are not counted as dropped parts
+    out["parts_dropped"] = np.bincount(pidx[small & ~noise], minlength=n)
     out["dropped_area_ha"] = np.bincount(pidx[small], weights=parea[small], minlength=n) / M2_PER_HA
     kept = np.array([shapely.MultiPolygon()] * n, dtype=object)
     if (~small).any():
@@ -154,7 +155,7 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple[Exclusion, 
     out["usable_geometry"] = kept
     out["usable_area_ha"] = shapely.area(kept) / M2_PER_HA
     status = np.where(out["usable_area_ha"] > 0, "usable", "too_small").astype(object)
-    fully = out["excluded_area_ha"].to_numpy() >= area - 1e-6
+    fully = out["excluded_area_ha"].to_numpy() * M2_PER_HA >= area - 1e-3
     status[fully & (area > 0)] = "excluded"
     status[bad] = "error"
     out["status"] = status

@@ -190,7 +190,14 @@ class Profile(_Model):
             if total <= 0:
                 raise ProfileError(f"{self.path or 'profile'}: weights sum to 0")
             return {k: v / total for k, v in w.items()}, None
-        w, cr = ahp_weights(np.array(self.ahp.matrix, dtype=float), where=self.path or "profile")
+        where = self.path or "profile"
+        n = len(self.ahp.criteria)
+        rows = self.ahp.matrix
+        if len(rows) != n or any(len(r) != n for r in rows):
+            raise ProfileError(f"{where}, key 'ahp.matrix': must be square {n} x {n} (one row and "
+                               f"column per criterion {self.ahp.criteria}), found "
+                               f"{[len(r) for r in rows]} entries per row")
+        w, cr = ahp_weights(np.array(rows, dtype=float), where=where)
         return dict(zip(self.ahp.criteria, w.tolist())), cr
 
 

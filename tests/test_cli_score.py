@@ -1,0 +1,101 @@
+"""``siting score`` end to end: files, one row per candidate, escaping, exit code 2 on bad input."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import box
+from siting_fixtures import UTM, X0, Y0, make_region
+
+from maps.cli import cli
+
+FILES = ["sites.csv", "sites.geojson", "sites.xlsx", "map.html", "report.html"]
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return make_region(tmp_path_factory.mktemp("cli-region"))
+
+
+@pytest.mark.parametrize("tech", ["pv", "wind"])
+def test_score_writes_every_output(catalog, tmp_path, tech):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["score", "--catalog", str(catalog), "--tech", tech,
+                                 "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    for f in FILES:
+        assert (out / f).stat().st_size > 0
+    csv = pd.read_csv(out / "sites.csv")
+    assert len(csv) == 5 and csv["site_id"].is_unique
+    for col in ["site_id", "source_kind", "source_id", "name", "status", "usable_area_ha",
+                "score", "rank", "class", "top_n_probability", "capacity_mw",
+                "generation_mwh", "co2_t", "so2_kg", "nox_kg", "pm_kg", "coal_tce", "reason"]:
+        assert col in csv.columns
+    assert csv.set_index("site_id").loc["mines:m3", "status"] == "excluded"
+    usable = csv[csv["status"] == "usable"]
+    assert (usable["generation_mwh"] > 0).all() and usable["rank"].min() == 1
+    gj = gpd.read_file(out / "sites.geojson")
+    assert gj.crs.to_epsg() == 4326 and len(gj) == 5
+    assert len(pd.read_excel(out / "sites.xlsx")) == 5
+    for f in ("map.html", "report.html"):
+        text = (out / f).read_text(encoding="utf-8")
+        assert "<b>A</b>" not in text and "&lt;b&gt;A" in text
+
+
+def test_user_candidates(catalog, tmp_path):
+    f = tmp_path / "mine.geojson"
+    gpd.GeoDataFrame({"id": ["x1", "x2"], "name": ["one", "two"]},
+                     geometry=[box(X0 + 2000, Y0 + 3000, X0 + 2500, Y0 + 3500),
+                               box(X0 + 700, Y0 + 200, X0 + 900, Y0 + 400)],
+                     crs=UTM).to_crs("EPSG:4326").to_file(f)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["score", "--catalog", str(catalog), "--tech", "pv",
+                                 "--candidates", str(f), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    csv = pd.read_csv(out / "sites.csv")
+    assert csv["site_id"].tolist() == ["user:x1", "user:x2"]
+    assert csv["status"].tolist() == ["usable", "excluded"]   # x2 lies in the red line
+
+
+def _run(args):
+    return CliRunner().invoke(cli, ["score", *args])
+
+
+def test_bad_inputs_exit_2(catalog, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('tech = "pv"\nfoo = 1\n[criteria.ghi]\npoints=[[0,0],[1,1]]\nweight=1\n',
+                   encoding="utf-8")
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--profile", str(bad),
+              "--out", str(tmp_path / "a")])
+    assert r.exit_code == 2 and "'foo'" in r.output and "bad.toml" in r.output
+    assert "Traceback" not in r.output
+    ahp = tmp_path / "ahp.toml"
+    ahp.write_text('tech = "pv"\n[criteria.ghi]\npoints=[[0,0],[1,1]]\n[criteria.dist_road]\n'
+                   'points=[[0,1],[9,0]]\n[ahp]\ncriteria=["ghi","dist_road"]\n'
+                   'matrix=[[1,-2],[-0.5,1]]\n', encoding="utf-8")
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--profile", str(ahp),
+              "--out", str(tmp_path / "b")])
+    assert r.exit_code == 2 and "positive" in r.output
+    no_crs = make_region(tmp_path / "nocrs", ghi_crs_none=True)
+    r = _run(["--catalog", str(no_crs), "--tech", "pv", "--out", str(tmp_path / "c")])
+    assert r.exit_code == 2 and "no CRS" in r.output
+    away = make_region(tmp_path / "away", ghi_offset_deg=3.0)
+    r = _run(["--catalog", str(away), "--tech", "pv", "--out", str(tmp_path / "d")])
+    assert r.exit_code == 2 and "covers 0.0%" in r.output and "'ghi'" in r.output
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--grid-region", "mars",
+              "--out", str(tmp_path / "e")])
+    assert r.exit_code == 2 and "southwest" in r.output
+    r = _run(["--tech", "pv", "--out", str(tmp_path / "f")])
+    assert r.exit_code == 2
+
+
+def test_refuses_to_overwrite(catalog, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--out", str(out)])
+    assert r.exit_code == 2 and "--overwrite" in r.output
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--out", str(out), "--overwrite"])
+    assert r.exit_code == 0 and not (out / "keep.txt").exists()

@@ -1,0 +1,96 @@
+"""Siting profiles: defaults load, unknown keys and bad matrices are refused naming file and key."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.profiles import load_profile
+from layers.errors import InputError, ProfileError
+
+
+@pytest.mark.parametrize("tech", ["pv", "wind"])
+def test_default_profiles_load(tech):
+    p = load_profile(None, tech)
+    w, cr = p.weights()
+    assert p.tech == tech
+    assert abs(sum(w.values()) - 1) < 1e-12 and cr is None
+    assert p.exclusion and all(e.id for e in p.exclusion)
+
+
+def _write(tmp_path, text):
+    f = tmp_path / "p.toml"
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+BASE = """tech = "pv"
+[criteria.ghi]
+points = [[1000, 0], [1800, 1]]
+weight = 1
+"""
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    f = _write(tmp_path, "colour = 3\n" + BASE)
+    with pytest.raises(ProfileError) as exc:
+        load_profile(f, "pv")
+    assert str(f) in str(exc.value) and "'colour'" in str(exc.value)
+    assert isinstance(exc.value, InputError)
+
+
+def test_unknown_nested_key(tmp_path):
+    f = _write(tmp_path, BASE + "[energy]\nturbine_hight = 3\n")
+    with pytest.raises(ProfileError, match="energy.turbine_hight"):
+        load_profile(f, "pv")
+
+
+def test_unknown_criterion_and_kind(tmp_path):
+    with pytest.raises(ProfileError, match="unknown criterion 'sunshine'"):
+        load_profile(_write(tmp_path, BASE + "[criteria.sunshine]\npoints=[[0,0],[1,1]]\n"
+                            "weight=1\n"), "pv")
+    with pytest.raises(ProfileError, match="unknown layer kind 'forest'"):
+        load_profile(_write(tmp_path, BASE + "[[exclusion]]\nkind='forest'\n"), "pv")
+
+
+def test_points_must_increase(tmp_path):
+    with pytest.raises(ProfileError, match="increase"):
+        load_profile(_write(tmp_path, 'tech="pv"\n[criteria.ghi]\npoints=[[5,0],[1,1]]\n'
+                            "weight=1\n"), "pv")
+
+
+def test_tech_mismatch(tmp_path):
+    with pytest.raises(ProfileError, match="profile is for 'pv'"):
+        load_profile(_write(tmp_path, BASE), "wind")
+
+
+AHP = """tech = "pv"
+[criteria.ghi]
+points = [[1000, 0], [1800, 1]]
+[criteria.dist_road]
+points = [[0, 1], [10, 0]]
+[criteria.land_type]
+points = [[0, 0], [1, 1]]
+[ahp]
+criteria = ["ghi", "dist_road", "land_type"]
+"""
+
+
+def test_ahp_weights_from_profile(tmp_path):
+    p = load_profile(_write(tmp_path, AHP + "matrix = [[1, 3, 5], [0.3333333, 1, 3], "
+                            "[0.2, 0.3333333, 1]]\n"), "pv")
+    w, cr = p.weights()
+    assert w["ghi"] > w["dist_road"] > w["land_type"]
+    assert 0 < cr < 0.1
+
+
+@pytest.mark.parametrize("matrix, match", [
+    ("[[1, 3], [0.333, 1]]", "square"),
+    ("[[1, 3, -5], [0.3333333, 1, 3], [-0.2, 0.3333333, 1]]", "positive"),
+    ("[[1, 3, 5], [3, 1, 3], [0.2, 0.3333333, 1]]", "not reciprocal"),
+    ("[[1, 9, 0.2], [0.1111111, 1, 9], [5, 0.1111111, 1]]", r"CR = \d"),
+])
+def test_bad_ahp_matrix(tmp_path, matrix, match):
+    f = _write(tmp_path, AHP + f"matrix = {matrix}\n")
+    with pytest.raises(ProfileError, match=match) as exc:
+        load_profile(f, "pv")
+    assert str(f) in str(exc.value)
