@@ -29,7 +29,17 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; }
 
 demo: $(STAMP)
-	$(BIN)/siting layers --demo
+	$(BIN)/siting layers --demo --lang en > /dev/null && echo "demo catalog: every layer usable"
+	$(BIN)/siting screen --demo --out $(OUT)/screening --overwrite
+	$(BIN)/siting score --demo --tech pv --out $(OUT)/pv --overwrite
+	$(BIN)/siting score --demo --tech wind --out $(OUT)/wind --overwrite
+	$(BIN)/siting map --demo --out $(OUT)/layers/map.html --overwrite
+	@echo
+	@echo "Open in a browser (works offline; only basemap tiles need a network):"
+	@echo "  screening report: $(OUT)/screening/report.html   map: $(OUT)/screening/map.html"
+	@echo "  PV sites report:  $(OUT)/pv/report.html          map: $(OUT)/pv/map.html"
+	@echo "  wind sites report: $(OUT)/wind/report.html       map: $(OUT)/wind/map.html"
+	@echo "  demo layers map:  $(OUT)/layers/map.html"
 
 test: $(TSTAMP) browser
 	$(BIN)/python -m pytest

@@ -216,8 +216,9 @@ def _evaluate(rule: Rule, p, fp, kinds: dict[str, _Kind], lang: str,
 
 
 def _covered(share: np.ndarray, dims: np.ndarray, size: np.ndarray, tol: float) -> np.ndarray:
-    uncovered = np.where(dims == 2, (1 - share) * size, np.where(share >= _WITHIN_SHARE, 0, 1))
-    return (dims >= 0) & ((uncovered <= tol) if tol else share >= _WITHIN_SHARE)
+    """Whether each footprint is covered: polygons within ``tol`` [m²], lines and points wholly."""
+    by_area = ((1 - share) * size <= tol) if tol else share >= _WITHIN_SHARE
+    return (dims >= 0) & np.where(dims == 2, by_area, share >= _WITHIN_SHARE)
 
 
 def screen(

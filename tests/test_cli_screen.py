@@ -143,14 +143,23 @@ def test_rules_command_prints_table(tmp_path):
     assert run("rules", "missing_set").exit_code == 2
 
 
+@pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
 def test_demo_expected_verdicts(tmp_path):
-    demo = pytest.importorskip("layers.demo")
-    if not hasattr(demo, "DEMO_PROJECTS") or not demo.DEMO_CATALOG.exists():
-        pytest.skip("demo region not built")
+    """Every expected verdict written down beside the demo projects comes out, in every file."""
+    from layers import demo
+
     res = run("screen", "--demo", "--out", tmp_path / "demo")
     assert res.exit_code == 0, res.output
-    expected = pd.read_csv(demo.DEMO_DIR / "guiyang" / "expected_verdicts.csv", dtype=str)
-    got = pd.read_csv(tmp_path / "demo" / "screening.csv", encoding="utf-8-sig", dtype=str)
-    merged = expected.merge(got, on="project_id", how="left", suffixes=("_expected", ""))
-    wrong = merged[merged["verdict_expected"] != merged["verdict"]]
-    assert wrong.empty, wrong[["project_id", "verdict_expected", "verdict", "reasons"]].to_string()
+    expected = pd.read_csv(demo.DEMO_EXPECTED, dtype=str)
+    folders = {demo.DEMO_PROJECTS.name: "", "projects_gcj02.csv": "gcj02", "parcel_2000.txt":
+               "mnr_txt"}
+    assert set(expected["file"]) == set(folders)
+    for file, sub in folders.items():
+        got = pd.read_csv(tmp_path / "demo" / sub / "screening.csv", encoding="utf-8-sig",
+                          dtype=str)
+        want = expected[expected["file"] == file]
+        assert len(got) == len(want), file
+        merged = want.merge(got, on="project_id", how="left")
+        wrong = merged[merged["expected_verdict"] != merged["verdict"]]
+        assert wrong.empty, wrong[["project_id", "expected_verdict", "verdict",
+                                   "reasons"]].to_string()

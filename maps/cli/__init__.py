@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 
 import click
 
 from layers.errors import InputError
-
-from maps.cli import convert, layers_cmd
+from maps.cli import convert, layers_cmd, map_cmd, rules_cmd, score, screen
 
 __version__ = "0.1.0"
 
@@ -28,6 +28,10 @@ def cli(verbose: int, quiet: bool) -> None:
     \b
     siting layers CATALOG        check a catalog of layers / 检查图层目录
     siting convert IN OUT        GCJ-02 / BD-09 / WGS84 conversion / 坐标转换
+    siting score --tech pv|wind  rank degraded land for PV / wind / 退化土地选址评分
+    siting screen PROJECTS ...   screen projects against zoning / 项目准入审查
+    siting rules [RULESET...]    print the effective rules / 显示规则
+    siting map CATALOG --out F   draw a catalog's layers / 绘制图层地图
     """
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else
                                          logging.INFO if verbose else logging.WARNING)
@@ -36,10 +40,19 @@ def cli(verbose: int, quiet: bool) -> None:
 
 cli.add_command(layers_cmd.layers)
 cli.add_command(convert.convert)
+cli.add_command(score.score)
+cli.add_command(screen.screen)
+cli.add_command(rules_cmd.rules)
+cli.add_command(map_cmd.map_command)
+
+
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    return f"Warning: {message}\n"
 
 
 def main() -> None:
     """Console entry point: user mistakes become a message and exit code 2, never a traceback."""
+    warnings.formatwarning = _format_warning
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

@@ -149,14 +149,12 @@ def _demo(rule_set, out: Path, lang: str, overwrite: bool) -> None:
     result, _ = run_screen(Path(demo.DEMO_PROJECTS), cat, rule_set, out, None, {}, lang)
     click.echo(f"demo: {len(result)} projects: {_counts(result, lang)}")
     click.echo(f"report: {out / 'report.html'}\nmap:    {out / 'map.html'}")
-    extras = [("gcj02", getattr(demo, "DEMO_PROJECTS_GCJ02", None), "gcj02"),
-              ("mnr_txt", getattr(demo, "DEMO_PROJECTS_TXT", None), None)]
-    for sub, path, coords in extras:
-        if path is None or not Path(path).exists():
-            continue
+    # the GCJ-02 coordinate table and the boundary-point TXT parcel (a PV project)
+    extras = {".csv": ("gcj02", "gcj02", {}), ".txt": ("mnr_txt", None, {"type": "pv"})}
+    for path in demo.DEMO_EXTRA_PROJECTS:
+        sub, coords, defaults = extras[Path(path).suffix.lower()]
         folder = out / sub
         folder.mkdir()
-        defaults = {"type": getattr(demo, "DEMO_TXT_TYPE", "pv")} if coords is None else {}
         res, _ = run_screen(Path(path), cat, rule_set, folder, coords, defaults, lang)
         click.echo(f"demo {sub} ({Path(path).name}): {len(res)} projects: {_counts(res, lang)} "
                    f"→ {folder / 'report.html'}")

@@ -1,0 +1,104 @@
+"""Display geometry: what is drawn, never what is analysed.
+
+Analysis always uses full geometry. A map draws a copy simplified topology-preserving
+(``shapely.simplify(..., preserve_topology=True)``, per feature, vectorised) in the layer's metric
+CRS, then reprojected to EPSG:4326, optionally shifted to GCJ-02, and rounded.
+
+Tolerance rule (:func:`display_tolerance`)
+    One screen pixel at four zoom levels (16x) closer than the zoom at which the layer's whole
+    extent fits a ~1024 px map: ``max(width, height) / 16384`` [m], clipped to 0.5-50 m. A
+    county-wide layer (~60 km) gets ~4 m; a 5 km park layer keeps 0.5 m.
+Rounding rule (:func:`coord_decimals`)
+    6 decimals (1e-6° ≈ 0.1 m), or 5 (≈ 1.1 m) when the tolerance is at least 2.5 m, so rounding
+    never moves a vertex by more than half the tolerance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from layers.errors import CRSError
+from maps import style as st
+
+COORD_DECIMALS = 6
+"""Most decimals kept in displayed longitude/latitude (1e-6° ≈ 0.1 m); see coord_decimals."""
+
+
+def display_tolerance(bounds_m: Sequence[float]) -> float:
+    """Default display-simplification tolerance [m] for a layer of extent ``bounds_m`` [m].
+
+    One screen pixel at four zoom levels (16×) closer than the zoom at which the whole extent
+    fits a ~1024 px map: ``max(width, height) / 16384``, clipped to 0.5-50 m. Finer detail is
+    invisible until a planner zooms in further than that on one site.
+    """
+    minx, miny, maxx, maxy = bounds_m
+    span = max(maxx - minx, maxy - miny)
+    if not np.isfinite(span):
+        return 0.5
+    return float(np.clip(span / 16384.0, 0.5, 50.0))
+
+
+def coord_decimals(tolerance_m: float) -> int:
+    """Decimals of displayed lon/lat [°]: 6 (~0.1 m), or 5 (~1.1 m) when the display tolerance
+    is at least 2.5 m, so that rounding never exceeds half the simplification tolerance."""
+    return COORD_DECIMALS - 1 if tolerance_m >= 2.5 else COORD_DECIMALS
+
+
+def display_text(value, lang: str) -> str:
+    """An attribute value as popup text: lists joined, booleans as yes/no, NaN as empty."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return st.text("yes" if value else "no", lang)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def display_geometry(gdf: gpd.GeoDataFrame, simplify_m: float | None = None,
+                     shift: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Simplified, EPSG:4326 (optionally GCJ-02-shifted), rounded geometry for drawing.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        In a projected (metric) CRS.
+    simplify_m : float, optional
+        Tolerance [m]; default :func:`display_tolerance` of the layer's extent; 0 disables.
+    shift : {"gcj02", None}
+        Shift to GCJ-02 after reprojection.
+
+    Returns
+    -------
+    (numpy.ndarray of geometries, numpy.ndarray of bool)
+        Geometry of the drawable rows, and the mask of drawable rows (not null, not empty).
+
+    Raises
+    ------
+    CRSError
+        When the GeoDataFrame has no CRS or a geographic one (tolerances are metres).
+    """
+    if gdf.crs is None or not gdf.crs.is_projected:
+        raise CRSError(f"display simplification needs a metric CRS; the layer is in "
+                       f"{gdf.crs.name if gdf.crs else 'no CRS'}: reproject it to the working "
+                       "CRS (layers.crs.working_crs) first")
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    geoms = geoms[ok]
+    tol = display_tolerance(shapely.total_bounds(geoms)) if simplify_m is None else simplify_m
+    if tol > 0 and len(geoms):
+        geoms = shapely.simplify(geoms, tol, preserve_topology=True)
+    out = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=gdf.crs)).to_crs(4326)
+    if shift:
+        from layers.chinacoords import convert_gdf
+        out = convert_gdf(out, "wgs84", shift, "map layer")
+    decimals = coord_decimals(tol)
+    rounded = shapely.transform(np.asarray(out.geometry.values, dtype=object),
+                                lambda c: np.round(c, decimals))
+    return rounded, ok

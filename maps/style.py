@@ -1,0 +1,255 @@
+"""One look for every map: styles and bilingual labels of layer kinds, verdicts and score classes.
+
+Every map built by :mod:`maps` draws a layer kind, a verdict or a score class the same way, so a
+planner who learned one map can read the next. Styles are Leaflet path options (``color``,
+``weight``, ``opacity``, ``fillColor``, ``fillOpacity``, ``dashArray``; ``radius`` [px] for
+points). Labels of layer kinds come from the kinds registry (``layers/kinds.toml``); verdicts,
+score classes, layer groups and raster overlays have their labels here.
+
+Colour logic
+    zoning constraints are strong warm or water colours with a visible fill; degraded land (the
+    candidates) are earth tones; infrastructure is drawn as lines, points or a light fill; the
+    administrative boundary is a thin grey dashed reference without fill. Verdicts use the
+    traffic-light order red (prohibited) > amber (review) > green (admitted), grey for error and
+    blue for a boundary contact; score classes run green (A, best) to red (D).
+"""
+
+from __future__ import annotations
+
+from layers.errors import InputError, choice_error
+from layers.kinds import get_kind, layer_kinds, raster_kinds
+
+LANGS = ("zh", "en")
+
+_BASE = {"weight": 1.5, "opacity": 0.9, "fillOpacity": 0.3, "dashArray": None}
+
+
+def _style(color: str, fill: float | None = 0.3, weight: float = 1.5, dash: str | None = None,
+           fill_color: str | None = None, radius: float | None = None) -> dict:
+    style = dict(_BASE, color=color, fillColor=fill_color or color, weight=weight, dashArray=dash)
+    style["fill"] = fill is not None and fill > 0
+    style["fillOpacity"] = fill or 0.0
+    if radius is not None:
+        style["radius"] = radius
+    return style
+
+
+KIND_STYLES: dict[str, dict] = {
+    # zoning
+    "ecological_red_line": _style("#d7301f", 0.35, 1.5),
+    "basic_farmland": _style("#d4a017", 0.35, 1.2, fill_color="#f4d03f"),
+    "urban_boundary": _style("#555555", 0.08, 2.0, "6 4"),
+    "control_unit": _style("#7b3294", 0.08, 1.2, "4 3"),
+    "nature_reserve": _style("#1a7837", 0.30, 1.5),
+    "water_source": _style("#2166ac", 0.30, 1.5),
+    "industrial_park": _style("#8c6bb1", 0.25, 1.5),
+    # degraded land
+    "abandoned_mine": _style("#8c510a", 0.45, 1.5),
+    "subsidence_area": _style("#bf812d", 0.40, 1.5),
+    "closed_landfill": _style("#66a61e", 0.40, 1.5),
+    "contaminated_site": _style("#e7298a", 0.40, 1.5),
+    "slag_heap": _style("#4d4d4d", 0.45, 1.5),
+    # infrastructure
+    "river": _style("#4393c3", None, 2.0),
+    "substation": _style("#e66101", 0.9, 1.5, radius=6),
+    "road": _style("#404040", None, 1.5),
+    "settlement": _style("#fdae61", 0.35, 1.0),
+    # reference
+    "admin_boundary": _style("#8c8c8c", None, 1.0, "3 3"),
+}
+"""Leaflet path options per layer kind (every kind of ``layers/kinds.toml`` has one)."""
+
+DRAW_ORDER: tuple[str, ...] = (
+    "admin_boundary", "control_unit", "urban_boundary", "basic_farmland", "settlement",
+    "industrial_park", "ecological_red_line", "nature_reserve", "water_source",
+    "abandoned_mine", "subsidence_area", "closed_landfill", "contaminated_site", "slag_heap",
+    "river", "road", "substation",
+)
+"""Kinds from bottom to top: large areas first, so that (with Leaflet's canvas renderer, where
+the topmost shape under the pointer takes the click) small features stay clickable; results are
+drawn above all of them."""
+
+VERDICT_STYLES: dict[str, dict] = {
+    "prohibited": _style("#c0392b", 0.55, 2.0, radius=8),
+    "review": _style("#e67e22", 0.55, 2.0, radius=8),
+    "admitted": _style("#27ae60", 0.55, 2.0, radius=8),
+    "error": _style("#7f8c8d", 0.40, 2.0, "5 3", radius=8),
+    "contact": _style("#2980b9", 0.45, 2.0, "2 3", radius=8),
+}
+"""Leaflet path options per verdict (``contact`` is a boundary contact below the tolerance)."""
+
+CLASS_STYLES: dict[str, dict] = {
+    "A": _style("#1a9641", 0.6, 2.0, radius=8),
+    "B": _style("#a6d96a", 0.6, 2.0, radius=8),
+    "C": _style("#fdae61", 0.6, 2.0, radius=8),
+    "D": _style("#d7191c", 0.6, 2.0, radius=8),
+}
+"""Leaflet path options per score class (A best, D worst)."""
+
+VERDICT_LABELS: dict[str, tuple[str, str]] = {
+    "prohibited": ("不予准入", "Prohibited"),
+    "review": ("需论证", "Review required"),
+    "admitted": ("准入", "Admitted"),
+    "error": ("无法判定", "Could not be judged"),
+    "contact": ("边界接触", "Boundary contact"),
+}
+
+CLASS_LABELS: dict[str, tuple[str, str]] = {
+    "A": ("A 类（最适宜）", "Class A (best)"),
+    "B": ("B 类（适宜）", "Class B (good)"),
+    "C": ("C 类（一般）", "Class C (fair)"),
+    "D": ("D 类（较差）", "Class D (poor)"),
+}
+
+GROUP_LABELS: dict[str, tuple[str, str]] = {
+    "zoning": ("管控分区", "Zoning"),
+    "degraded": ("退化土地", "Degraded land"),
+    "infrastructure": ("基础设施", "Infrastructure"),
+    "reference": ("参考", "Reference"),
+    "results": ("结果", "Results"),
+    "rasters": ("栅格", "Rasters"),
+}
+"""Layer-control groups; a layer's group is the prefix of its name in the layer control."""
+
+RASTER_STYLES: dict[str, dict] = {
+    "dem": {"colors": ["#1a9850", "#a6d96a", "#fee08b", "#d8b365", "#8c510a", "#f5f5f5"],
+            "label": ("数字高程模型", "Elevation"), "units": "m"},
+    "ghi": {"colors": ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"],
+            "label": ("年水平面总辐射", "Global horizontal irradiation"), "units": "kWh/m²/yr"},
+    "wind_speed": {"colors": ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#54278f"],
+                   "label": ("100米高度年平均风速", "Mean wind speed at 100 m"), "units": "m/s"},
+    "slope": {"colors": ["#ffffff", "#fee391", "#fe9929", "#cc4c02", "#662506"],
+              "label": ("坡度", "Slope"), "units": "°"},
+}
+"""Colour ramps (low to high), labels and units of raster overlays."""
+
+UI_TEXT: dict[str, tuple[str, str]] = {
+    "legend": ("图例", "Legend"),
+    "search": ("搜索名称…", "Search by name…"),
+    "no_geometry": ("无几何", "without geometry"),
+    "gcj02_note": ("底图为 GCJ-02 坐标（高德）：全部矢量图层已偏移至 GCJ-02 以与底图对齐，"
+                   "并非真实坐标。",
+                   "GCJ-02 basemap (AMap): every vector layer is shifted to GCJ-02 to line up "
+                   "with it; these are not true coordinates."),
+    "gcj02_draw": ("在此图上绘制的范围以 GCJ-02 导出，审查时请使用："
+                   "siting screen drawn_gcj02.geojson --coords gcj02",
+                   "Shapes drawn on this map are exported in GCJ-02; screen them with: "
+                   "siting screen drawn_gcj02.geojson --coords gcj02"),
+    "simplified": ("显示几何已简化，分析使用完整几何", "display geometry simplified; "
+                   "analysis uses full geometry"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` when it is ``zh`` or ``en``; otherwise raise :class:`InputError`."""
+    if lang not in LANGS:
+        raise InputError(choice_error("language", lang, LANGS))
+    return lang
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The ``zh`` or ``en`` member of a bilingual pair."""
+    return pair[0] if check_lang(lang) == "zh" else pair[1]
+
+
+def text(key: str, lang: str) -> str:
+    """A fixed user-interface text of :data:`UI_TEXT` in ``lang``."""
+    return pick(UI_TEXT[key], lang)
+
+
+def kind_style(kind: str) -> dict:
+    """A copy of the style of layer kind ``kind``; unknown kinds raise :class:`InputError`."""
+    get_kind(kind)  # validates, listing the known kinds
+    return dict(KIND_STYLES[kind])
+
+
+def verdict_style(verdict: str) -> dict:
+    """A copy of the style of ``verdict`` (prohibited, review, admitted, error, contact)."""
+    if verdict not in VERDICT_STYLES:
+        raise InputError(choice_error("verdict", verdict, list(VERDICT_STYLES)))
+    return dict(VERDICT_STYLES[verdict])
+
+
+def class_style(score_class: str) -> dict:
+    """A copy of the style of score class ``A``-``D``."""
+    if score_class not in CLASS_STYLES:
+        raise InputError(choice_error("score class", score_class, list(CLASS_STYLES)))
+    return dict(CLASS_STYLES[score_class])
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """The label of a vector or raster kind (or ``slope``) in ``lang``."""
+    check_lang(lang)
+    if kind in raster_kinds():
+        return raster_kinds()[kind].label(lang)
+    if kind in RASTER_STYLES:
+        return pick(RASTER_STYLES[kind]["label"], lang)
+    return get_kind(kind).label(lang)
+
+
+def verdict_label(verdict: str, lang: str) -> str:
+    """The label of ``verdict`` in ``lang``."""
+    verdict_style(verdict)
+    return pick(VERDICT_LABELS[verdict], lang)
+
+
+def class_label(score_class: str, lang: str) -> str:
+    """The label of score class ``score_class`` in ``lang``."""
+    class_style(score_class)
+    return pick(CLASS_LABELS[score_class], lang)
+
+
+def group_label(group: str, lang: str) -> str:
+    """The label of a layer-control group in ``lang``."""
+    if group not in GROUP_LABELS:
+        raise InputError(choice_error("layer group", group, list(GROUP_LABELS)))
+    return pick(GROUP_LABELS[group], lang)
+
+
+def kind_group(kind: str) -> str:
+    """The layer-control group of a layer kind (``zoning``, ``degraded`` ...)."""
+    return get_kind(kind).group
+
+
+def attribute_label(kind: str, attribute: str, lang: str) -> str:
+    """The label of an attribute of ``kind`` in ``lang`` (its name when the kind lacks it)."""
+    attrs = get_kind(kind).attributes
+    if attribute not in attrs:
+        return attribute
+    attr = attrs[attribute]
+    label = attr.label(check_lang(lang))
+    return f"{label} [{attr.units}]" if attr.units else label
+
+
+def legend_entry(key: str, lang: str) -> dict:
+    """One legend entry for ``kind:<id>``, ``verdict:<v>`` or ``class:<c>``.
+
+    Returns
+    -------
+    dict
+        ``label`` (text in ``lang``), ``style`` (path options) and ``shape`` (``polygon``,
+        ``line`` or ``point``).
+    """
+    what, _, value = key.partition(":")
+    if what == "kind":
+        return {"label": kind_label(value, lang), "style": kind_style(value),
+                "shape": get_kind(value).geometry}
+    if what == "verdict":
+        return {"label": verdict_label(value, lang), "style": verdict_style(value),
+                "shape": "polygon"}
+    if what == "class":
+        return {"label": class_label(value, lang), "style": class_style(value),
+                "shape": "polygon"}
+    raise InputError(choice_error("legend entry prefix", what, ["kind", "verdict", "class"]))
+
+
+def all_kinds() -> list[str]:
+    """Every vector layer kind id of the registry, in registry order."""
+    return list(layer_kinds())
+
+
+def get_kind_geometry(kind: str) -> str:
+    """The geometry type (``polygon``, ``line``, ``point``) of a layer kind."""
+    return get_kind(kind).geometry
