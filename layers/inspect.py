@@ -8,11 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyproj
 import rasterio
 from rasterio.errors import RasterioIOError
 
 from layers.catalog import Catalog, RasterSpec
-from layers.crs import describe_crs
+from layers.crs import describe_crs, normalize_crs
 from layers.errors import InputError
 from layers.hygiene import Problem
 from layers.kinds import get_kind, get_raster_kind
@@ -98,10 +99,8 @@ def inspect_raster(spec: RasterSpec) -> dict:
              "height": None, "pixel_size": None, "bounds": None, "problems": []}
     try:
         with rasterio.open(spec.path) as src:
-            crs = src.crs
+            crs = pyproj.CRS.from_user_input(src.crs) if src.crs else None
             if crs is None and spec.crs:
-                from layers.crs import normalize_crs
-
                 crs = normalize_crs(spec.crs, f"raster {spec.id!r}")
             entry.update(crs=describe_crs(crs) if crs else None, width=src.width,
                          height=src.height, pixel_size=[abs(src.res[0]), abs(src.res[1])],
