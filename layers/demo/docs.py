@@ -36,7 +36,7 @@ prohibited_industries = "禁止准入行业", park_only_industries = "须入园�
 values = { unit_type = { "优先保护" = "priority", "重点管控" = "key", "一般管控" = "general" } }
 """
 
-_RASTERS = [("dem", "dem", "dem.tif", "m", "EPSG:4545, 90 m, int16"),
+_RASTERS = [("dem", "dem", "dem.tif", "m", "EPSG:4545 = CGCS2000 3° GK CM 108°E, 90 m, int16"),
             ("ghi", "ghi", "ghi.tif", "kWh/m²/yr", "EPSG:4326, 0.005°, float32"),
             ("wind_speed", "wind_speed", "wind_speed.tif", "m/s", "EPSG:4490, 0.0025°, float32")]
 
@@ -61,8 +61,12 @@ def catalog_toml(frykit_version: str) -> str:
                 f"path = {_q(name)}", synthetic]
     out += [_UNITS_ENTRY + synthetic]
     for rid, kind, path, units, _ in _RASTERS:
+        source = synthetic
+        if rid == "dem":
+            text = SYNTHETIC + "; coarse relief: pvlib data/Altitude.h5 (Mapzen, 1/12°), BSD-3"
+            source = f"source = {_q(text)}\ndate = {_q(BUILD_DATE)}\n"
         out += ["[[raster]]", f"id = {_q(rid)}", f"kind = {_q(kind)}", f"path = {_q(path)}",
-                f"units = {_q(units)}", synthetic]
+                f"units = {_q(units)}", source]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -111,7 +115,8 @@ def _what(name: str) -> str:
         if path == name:
             return f"{rid} raster ({crs})"
     return {"admin_boundaries": "admin_boundary (GeoJSON, EPSG:4326) — real",
-            "control_units": "control_unit (FlatGeobuf, EPSG:4545, Chinese column names)",
+            "control_units": "control_unit (FlatGeobuf, EPSG:4545, Chinese column names mapped "
+                             "in the catalog)",
             "projects": "demo projects (GeoJSON, EPSG:4326)",
             "projects_gcj02": "point projects, GCJ-02 lon/lat (CSV)",
             "parcel_2000": "one parcel, boundary-point TXT (GBK, zone 35)",

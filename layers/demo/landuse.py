@@ -104,7 +104,7 @@ def settlements(rng: np.random.Generator, region: shapely.Geometry, exclude: sha
     for k in range(n):
         area = float(rng.uniform(4.0, 30.0))
 
-        def make(x, y, area=area):
+        def make(x, y, area=area, taken=taken):
             if slope_at(x, y) > 14.0:
                 return None
             shape = blob_of_area(rng, x, y, area, n=20, rough=0.3)
@@ -146,7 +146,7 @@ def degraded_land(rng: np.random.Generator, districts: dict[str, shapely.Geometr
         if mode == "clean_west":
             zone = zone.intersection(shapely.box(-1e9, -1e9, point(106.49, 26.6).x, 1e9))
 
-        def make(x, y, area=area, mode=mode, kind=kind, district=district):
+        def make(x, y, area=area, mode=mode, kind=kind, district=district, taken=taken):
             shape = blob_of_area(rng, x, y, area, n=28, rough=0.35)
             if not district.contains(shape) or shape.distance(taken) < 150.0:
                 return None

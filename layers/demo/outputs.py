@@ -11,8 +11,15 @@ import shapely
 from layers.demo.places import BUILD_DATE, SEED
 from layers.demo.projects import POINT_PROJECTS, SPECS, attributes
 from layers.demo.units import TYPE_ZH
-from layers.demo.write import (csv_value, lonlat, mnr_txt, write_fgb, write_geojson, write_text,
-                               write_tif)
+from layers.demo.write import (
+    csv_value,
+    lonlat,
+    mnr_txt,
+    write_fgb,
+    write_geojson,
+    write_text,
+    write_tif,
+)
 
 SYNTHETIC = f"合成数据 synthetic, layers/demo/build.py seed {SEED} — not for real decisions"
 PROJECT_COLUMNS = ["project_id", "name", "type", "industry", "two_high", "capacity_replacement",

@@ -11,7 +11,7 @@ SEED = 20261121
 """Seed of ``numpy.random.default_rng`` for every random draw of the build."""
 
 BUILD_DATE = "2026-11-21"
-"""Date written as the provenance date of the synthetic layers (fixed: the build is deterministic)."""
+"""Provenance date of the synthetic layers (fixed, so that the build is deterministic)."""
 
 CITY_ADCODE = 520100
 
@@ -44,7 +44,8 @@ URBAN_AREAS: list[tuple[str, list[tuple[float, float, float]]]] = [
 # Industrial parks named in the Guiyang plan (seed 001). Blobs: [(lon, lat, radius [km])].
 PARKS: list[dict] = [
     {"key": "kaiyang", "name": "开阳经济开发区现代化工产业园", "district": "520121",
-     "blobs": [(106.935, 27.138, 1.5), (106.963, 27.148, 1.0)], "level": "provincial",
+     "blobs": [(106.935, 27.138, 1.5), (106.949, 27.144, 0.9), (106.963, 27.148, 1.0)],
+     "level": "provincial",
      "admitted": "phosphorus_chemical;chemical;manufacturing",
      "prohibited": "steel;coking;cement_clinker", "planning_eia": True},
     {"key": "xifeng", "name": "息烽经济开发区（小寨坝化工园区）", "district": "520122",
