@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from layers.errors import ProfileError, choice_error
+from layers.errors import ProfileError, choice_error, validation_messages
 from layers.kinds import layer_kinds
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
@@ -202,16 +202,9 @@ class Profile(_Model):
 
 
 def _format(path: str, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(k) for k in err["loc"]) or "(profile)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key; see geo/profiles/pv.toml for the valid keys"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        lines.append(f"{path}, key {key!r}: {msg}")
-    return "\n".join(lines)
+    return "\n".join(
+        f"{path}, key {'.'.join(map(str, loc)) or '(profile)'!r}: {msg}"
+        for loc, msg in validation_messages(exc, "see geo/profiles/pv.toml for the valid keys"))
 
 
 def load_profile(profile: str | Path | dict | Profile | None = None, tech: str = "pv") -> Profile:

@@ -41,7 +41,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from geo.projects import INDUSTRIES, TYPES
-from layers.errors import RuleSetError, choice_error
+from layers.errors import RuleSetError, choice_error, validation_messages
 from layers.kinds import get_kind, layer_kinds
 
 RULESET_DIR = Path(__file__).with_name("rulesets")
@@ -276,16 +276,9 @@ def _read(path: Path) -> dict:
 
 
 def _format(files: str, rule_id: str, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(k) for k in err["loc"]) or "(rule)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (see geo/rules.py for the rule keys)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        lines.append(f"{files}, rule {rule_id!r}, key {key!r}: {msg}")
-    return "\n".join(lines)
+    return "\n".join(
+        f"{files}, rule {rule_id!r}, key {'.'.join(map(str, loc)) or '(rule)'!r}: {msg}"
+        for loc, msg in validation_messages(exc, "see geo/rules.py for the rule keys"))
 
 
 def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:

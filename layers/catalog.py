@@ -39,7 +39,7 @@ import pyproj
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from layers.crs import WGS84, check_transform, normalize_crs, working_crs
-from layers.errors import CatalogError, InputError, choice_error
+from layers.errors import CatalogError, InputError, choice_error, validation_messages
 from layers.hygiene import Problem
 from layers.kinds import get_kind, get_raster_kind, layer_kinds, raster_kinds
 from layers.read import read_vector
@@ -159,8 +159,7 @@ class LayerData:
 
 def _format_validation(path: Path, exc: ValidationError, raw: dict) -> str:
     lines = []
-    for err in exc.errors():
-        loc = list(err["loc"])
+    for loc, msg in validation_messages(exc, "valid keys are listed in layers/catalog.py"):
         where = str(path)
         if loc and loc[0] in ("layer", "raster") and len(loc) > 1 and isinstance(loc[1], int):
             entry = raw.get(loc[0], [])[loc[1]] if isinstance(raw.get(loc[0]), list) else {}
@@ -168,11 +167,6 @@ def _format_validation(path: Path, exc: ValidationError, raw: dict) -> str:
             where += f", {loc[0]} {name!r}" if name else f", {loc[0]} #{loc[1] + 1}"
             loc = loc[2:]
         key = ".".join(str(k) for k in loc) or "(entry)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key; valid keys are listed in the catalog documentation (layers/catalog.py)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
         lines.append(f"{where}, key {key!r}: {msg}")
     return "\n".join(lines)
 

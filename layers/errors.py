@@ -70,3 +70,31 @@ def choice_error(what: str, value: object, valid: list[str] | tuple[str, ...]) -
         ``unknown layer kind 'x'; expected one of: a, b, c``.
     """
     return f"unknown {what} {value!r}; expected one of: {', '.join(map(str, valid))}"
+
+
+def validation_messages(exc, unknown_hint: str) -> list[tuple[tuple, str]]:
+    """Turn a pydantic ``ValidationError`` into (location, message) pairs for a person.
+
+    Catalogs, rule sets and siting profiles all validate with pydantic; this is their one
+    wording of its errors. Each caller prefixes the file and entry it knows.
+
+    Parameters
+    ----------
+    exc : pydantic.ValidationError
+    unknown_hint : str
+        Where the valid keys are documented, appended to "unknown key".
+
+    Returns
+    -------
+    list of (tuple, str)
+        The error's location (keys and list indices) and its message.
+    """
+    out = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key; {unknown_hint}"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        out.append((tuple(err["loc"]), msg))
+    return out
