@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import folium
 import numpy as np
 
@@ -87,24 +89,63 @@ def catalog_map(catalog: Catalog, lang: str = "zh", basemap: str = "osm",
             base.add_reference_boundaries(m, lang)
         except ImportError:  # the demo data is not installed: no reference layer
             pass
+    kinds_seen, named = add_catalog_layers(m, catalog, lang)
+    add_catalog_rasters(m, catalog, lang)
+    base.add_legend(m, [f"kind:{k}" for k in kinds_seen], lang)
+    search = next((named[k] for k in _SEARCH_ORDER if k in named), None)
+    base.add_plugins(m, search)
+    return m
+
+
+def add_catalog_layers(m: folium.Map, catalog: Catalog, lang: str,
+                       layer_ids: Sequence[str] | None = None,
+                       hidden_kinds: Sequence[str] = ()) -> tuple[list[str], dict]:
+    """Draw catalog layers in draw order (large areas first), styled by kind.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from :func:`maps.base.new_map`.
+    catalog : layers.catalog.Catalog
+    lang : {"zh", "en"}
+    layer_ids : list of str, optional
+        Layers to draw (default: every layer of the catalog).
+    hidden_kinds : list of str
+        Kinds drawn but switched off when the map opens.
+
+    Returns
+    -------
+    (list of str, dict)
+        The kinds drawn (bottom to top, for the legend) and {kind: first layer with names}.
+    """
+    order = list(st.DRAW_ORDER)
+    wanted = None if layer_ids is None else set(layer_ids)
+    specs = [s for s in catalog.layers if wanted is None or s.id in wanted]
     kinds_seen: list[str] = []
     named: dict[str, folium.GeoJson] = {}
-    order = list(st.DRAW_ORDER)
-    for spec in sorted(catalog.layers, key=lambda s: order.index(s.kind)):
+    for spec in sorted(specs, key=lambda s: order.index(s.kind)):
         data = catalog.read(spec.id)
         label = f"{st.kind_label(spec.kind, lang)} ({spec.id})"
         fields = [c for c in data.gdf.columns if c != data.gdf.geometry.name]
         layer = base.add_vector_layer(m, data.gdf, spec.kind, lang, name=label,
-                                      popup_fields=fields)
+                                      popup_fields=fields, show=spec.kind not in hidden_kinds)
         if spec.kind not in kinds_seen:
             kinds_seen.append(spec.kind)
         if spec.kind not in named and "name" in data.gdf.columns \
                 and (data.gdf["name"].astype(str) != "").any():
             named[spec.kind] = layer
+    return kinds_seen, named
+
+
+def add_catalog_rasters(m: folium.Map, catalog: Catalog, lang: str,
+                        kinds: Sequence[str] | None = None) -> list[str]:
+    """Add the catalog's rasters (optionally only ``kinds``) as toggleable overlays; return
+    the kinds added."""
+    added = []
     for spec in catalog.rasters:
+        if kinds is not None and spec.kind not in kinds:
+            continue
         array, bounds = raster_lonlat(spec)
         base.add_raster_overlay(m, array, bounds, spec.kind, lang)
-    base.add_legend(m, [f"kind:{k}" for k in sorted(kinds_seen, key=order.index)], lang)
-    search = next((named[k] for k in _SEARCH_ORDER if k in named), None)
-    base.add_plugins(m, search)
-    return m
+        added.append(spec.kind)
+    return added

@@ -1,118 +1,110 @@
-"""The screening map: zoning layers and projects coloured by verdict (a basic folium map).
+"""The screening map: the catalog's layers and the projects coloured by verdict.
 
-A pure render of :func:`geo.screen`'s results. Every value from input data is HTML-escaped before
-it reaches the page (folium's GeoJSON popups insert property values as HTML).
+A pure render of :func:`geo.screen`'s results on the shared map base (:mod:`maps.base`): layers
+styled by kind, projects by verdict (:data:`maps.style.VERDICT_STYLES`), popups and tooltips built
+as text (never HTML), a bilingual legend, search by project name, drawing with GeoJSON export, and
+every asset inlined so that the map works with no network.
 """
 
 from __future__ import annotations
 
-import html
-from pathlib import Path
-
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from layers.crs import WGS84
-from layers.kinds import get_kind
-from maps.screening_report import LABELS, VERDICT_COLORS
+from maps import base
+from maps import style as st
+from maps.catalog_map import add_catalog_layers
 
-_KIND_COLORS = {
-    "ecological_red_line": "#2e7d32", "basic_farmland": "#f9a825", "urban_boundary": "#6d4c41",
-    "control_unit": "#5c6bc0", "nature_reserve": "#1b5e20", "water_source": "#0288d1",
-    "industrial_park": "#8e24aa", "abandoned_mine": "#795548", "subsidence_area": "#9e9d24",
-    "closed_landfill": "#546e7a", "contaminated_site": "#d84315", "slag_heap": "#616161",
-    "river": "#1565c0", "settlement": "#ad1457", "substation": "#ff6f00", "road": "#424242",
+MIN_SPAN_DEG = 0.02
+"""Smallest extent shown around the projects [°] (one small footprint is not zoomed to a pixel)."""
+
+_LABELS = {
+    "project_id": ("编号", "ID"), "name": ("名称", "Name"), "type": ("类型", "Type"),
+    "industry": ("行业", "Industry"), "verdict_label": ("结论", "Verdict"),
+    "reasons": ("理由", "Reasons"), "projects": ("项目（按结论着色）",
+                                                  "Projects (coloured by verdict)"),
 }
 
 
-def _escape_frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    out = frame[columns].copy()
-    for col in columns:
-        out[col] = out[col].map(lambda v: html.escape("" if v is None or v != v else str(v)))
-    return out
+def _bounds(result: gpd.GeoDataFrame, catalog) -> tuple[float, float, float, float]:
+    geoms = result.geometry
+    drawable = geoms[geoms.notna() & ~geoms.is_empty]
+    if len(drawable):
+        w, s, e, n = drawable.to_crs(4326).total_bounds
+        cx, cy = (w + e) / 2, (s + n) / 2
+        half_w, half_h = max(e - w, MIN_SPAN_DEG) / 2, max(n - s, MIN_SPAN_DEG) / 2
+        return cx - half_w, cy - half_h, cx + half_w, cy + half_h
+    if catalog is not None:
+        return catalog.extent_lonlat
+    return 106.0, 26.0, 107.0, 27.0  # nothing drawable at all: an empty map of the demo region
+
+
+def projects_table(result: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
+    """The projects as drawn: id, name, type, industry, verdict, its label and the reasons
+    (one per line)."""
+    verdicts = result["verdict"].astype(str)
+    labels = verdicts.map(lambda v: st.verdict_label(v, lang) if v in st.VERDICT_STYLES else v)
+    reasons = result["reasons"].fillna("").astype(str).str.replace("; ", "\n", regex=False)
+    table = pd.DataFrame({
+        "id": result["project_id"].astype(str).to_numpy(),
+        "project_id": result["project_id"].astype(str).to_numpy(),
+        "name": result["name"].fillna("").astype(str).to_numpy(),
+        "type": result["type"].fillna("").astype(str).to_numpy(),
+        "industry": result["industry"].fillna("").astype(str).to_numpy(),
+        "verdict": np.where(verdicts.isin(list(st.VERDICT_STYLES)), verdicts, "error"),
+        "verdict_label": labels.to_numpy(),
+        "reasons": reasons.to_numpy(),
+    })
+    return gpd.GeoDataFrame(table, geometry=result.geometry.values, crs=result.crs)
 
 
 def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
-                  lang: str = "zh") -> folium.Map:
-    """Build the map.
+                  lang: str = "zh", basemap: str = "osm",
+                  tianditu_key: str | None = None) -> folium.Map:
+    """Build the screening map (without layer control: save it with
+    :func:`maps.base.finish_map`).
 
     Parameters
     ----------
     result, hits
-        The two tables returned by :func:`geo.screen`.
+        The two tables returned by :func:`geo.screen` (``result`` in a metric CRS).
     catalog : Catalog, optional
-        When given, every layer the screening used is drawn (in EPSG:4326).
+        When given, every usable layer the screening used is drawn, styled by kind, over the
+        catalog's administrative boundaries (or the bundled ones) as a reference.
     lang : {"zh", "en"}
         Language of labels.
+    basemap : {"osm", "tianditu", "amap", "none"}
+        With ``amap`` (GCJ-02) every layer is shifted to line up and the map says so.
+    tianditu_key : str, optional
+        Needed for ``tianditu``.
 
     Returns
     -------
     folium.Map
     """
-    labels = LABELS[lang]
-    projects = result.to_crs(WGS84)
-    bounds = projects.geometry[~projects.geometry.is_empty & projects.geometry.notna()]
-    m = folium.Map(tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+    m, _ = base.new_map(_bounds(result, catalog), lang, basemap, tianditu_key)
+    legend: list[str] = []
     if catalog is not None:
-        for info in result.attrs.get("layers", []):
-            if not info.get("usable", True):
-                continue
-            gdf = catalog.read(info["layer_id"], WGS84).gdf
-            kind = info["kind"]
-            color = _KIND_COLORS.get(kind, "#333333")
-            layer = gpd.GeoDataFrame(_escape_frame(gdf, ["id", "name"]),
-                                     geometry=gdf.geometry.values, crs=WGS84)
-            layer = layer[layer.geometry.notna() & ~layer.geometry.is_empty]
-            name = f"{html.escape(get_kind(kind).label(lang))} ({html.escape(info['layer_id'])})"
-            folium.GeoJson(
-                layer.to_json(), name=name,
-                style_function=lambda _f, c=color: {"color": c, "weight": 1, "fillColor": c,
-                                                     "fillOpacity": 0.25},
-                tooltip=folium.GeoJsonTooltip(["id", "name"], aliases=[labels["id"],
-                                                                       labels["name"]]),
-                show=kind != "control_unit",
-            ).add_to(m)
-    fields = ["project_id", "name", "type", "industry", "verdict_label", "reasons"]
-    props = projects.assign(verdict_label=projects["verdict"].map(
-        lambda v: labels.get(v, v)))
-    shown = gpd.GeoDataFrame(_escape_frame(props, fields), geometry=projects.geometry.values,
-                             crs=WGS84)
-    shown["color"] = projects["verdict"].map(VERDICT_COLORS).fillna("#333333").to_numpy()
-    shown = shown[shown.geometry.notna() & ~shown.geometry.is_empty]
-    aliases = [labels["id"], labels["name"], labels["type"], labels["industry"],
-               labels["verdict"], labels["reasons"]]
-    folium.GeoJson(
-        shown.to_json(), name=labels["projects"],
-        style_function=lambda f: {"color": f["properties"]["color"], "weight": 3,
-                                  "fillColor": f["properties"]["color"], "fillOpacity": 0.5},
-        marker=folium.CircleMarker(radius=7, fill=True),
-        popup=folium.GeoJsonPopup(fields, aliases=aliases, max_width=420),
-        tooltip=folium.GeoJsonTooltip(["project_id", "name", "verdict_label"],
-                                      aliases=aliases[:2] + aliases[4:5]),
-    ).add_to(m)
-    legend = "".join(
-        f'<div><span style="background:{c};display:inline-block;width:1em;height:1em;'
-        f'margin-right:.4em"></span>{html.escape(labels[v])}</div>'
-        for v, c in VERDICT_COLORS.items() if v != "contact")
-    m.get_root().html.add_child(folium.Element(
-        '<div style="position:fixed;bottom:2em;left:1em;z-index:9999;background:#fff;'
-        f'padding:.5em;border:1px solid #999;font-size:12px">{legend}</div>'))
-    folium.LayerControl(collapsed=False).add_to(m)
-    if len(bounds):
-        minx, miny, maxx, maxy = bounds.total_bounds
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        used = [info["layer_id"] for info in result.attrs.get("layers", [])
+                if info.get("usable", True)]
+        used += [spec.id for spec in catalog.layers if spec.kind == "admin_boundary"]
+        if not catalog.has_kind("admin_boundary"):
+            try:
+                base.add_reference_boundaries(m, lang)
+            except ImportError:  # the demo data is not installed: no reference layer
+                pass
+        kinds, _ = add_catalog_layers(m, catalog, lang, layer_ids=used)
+        legend += [f"kind:{k}" for k in kinds]
+    table = projects_table(result, lang)
+    fields = {c: st.pick(_LABELS[c], lang) for c in
+              ("project_id", "name", "type", "industry", "verdict_label", "reasons")}
+    layer = base.add_vector_layer(m, table, "results", lang,
+                                  name=st.pick(_LABELS["projects"], lang), popup_fields=fields,
+                                  style_by="verdict", simplify_m=0.5)
+    present = set(table["verdict"])
+    legend += [f"verdict:{v}" for v in st.VERDICT_STYLES if v in present]
+    base.add_legend(m, legend, lang)
+    base.add_plugins(m, layer)
     return m
-
-
-def write_map(m: folium.Map, path: str | Path) -> Path:
-    """Save the map so that it works offline (assets inlined when :mod:`maps.offline` exists)."""
-    path = Path(path)
-    try:
-        from maps.offline import save_offline
-    except ImportError:  # pragma: no cover - until the offline helper lands
-        m.save(str(path))
-    else:
-        save_offline(m, path)
-    return path

@@ -30,7 +30,8 @@ LABELS = {
            "rules": "规则集", "generated": "生成时间", "missing": "缺失图层（按需论证处理）",
            "none": "无", "signature": "审查人签字：", "problems": "问题",
            "prohibited": "不予准入", "review": "需论证/有条件准入", "admitted": "准入",
-           "error": "无法判定", "contact": "边界接触"},
+           "error": "无法判定", "contact": "边界接触",
+           "map": "交互地图（map.html，与本报告同目录，无需联网）"},
     "en": {"title": "Environmental admission screening report", "summary": "Summary",
            "projects": "Projects", "verdict": "Verdict", "reasons": "Reasons",
            "evidence": "Evidence", "rule": "Rule", "outcome": "Outcome", "layer": "Layer",
@@ -42,7 +43,8 @@ LABELS = {
            "rules": "Rule set", "generated": "Generated", "none": "none",
            "missing": "Missing layers (treated as review)", "signature": "Reviewer's signature:",
            "problems": "Problems", "prohibited": "Prohibited", "review": "Review",
-           "admitted": "Admitted", "error": "Error", "contact": "Boundary contact"},
+           "admitted": "Admitted", "error": "Error", "contact": "Boundary contact",
+           "map": "Interactive map (map.html, beside this report; works offline)"},
 }
 _UNIT_FIELDS = ("spatial_layout", "pollutant_discharge", "environmental_risk",
                 "resource_efficiency")

@@ -1,138 +1,150 @@
-"""The siting map: candidates coloured by score, excluded parts, rasters as toggleable overlays.
+"""The siting map: candidate sites coloured by score class, excluded parts, rasters as overlays.
 
-A pure render layer: every number comes from :func:`geo.score_sites`; every input value shown in a
-popup is escaped. Rasters are downsampled to at most ``max_px`` pixels a side, transformed to
-EPSG:4326 explicitly (rasterio.warp) and embedded as PNG (no network).
+A pure render of :func:`geo.score_sites` on the shared map base (:mod:`maps.base`): the catalog's
+zoning, degraded-land and infrastructure layers styled by kind, sites by class A-D
+(:data:`maps.style.CLASS_STYLES`) with every criterion in a text-only popup, the excluded part of
+each candidate, the catalog's rasters (resource and DEM) as toggleable overlays with colour bars,
+a bilingual legend, search by site name and drawing with GeoJSON export; no network needed.
 """
 
 from __future__ import annotations
 
-import html
-
-import branca.colormap as bcm
 import folium
 import geopandas as gpd
 import numpy as np
-import rasterio
+import pandas as pd
 import shapely
-from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from geo.zonal import raster_crs
+from maps import base
+from maps import style as st
+from maps.catalog_map import add_catalog_layers, add_catalog_rasters
 
-STATUS_COLOUR = {"excluded": "#7f7f7f", "too_small": "#bdbdbd", "error": "#000000"}
-LABELS = {
-    "zh": {"sites": "候选地块 (按得分着色)", "excluded": "排除部分", "score": "得分",
-           "usable": "可用部分"},
-    "en": {"sites": "Candidate sites (coloured by score)", "excluded": "Excluded parts",
-           "score": "Score", "usable": "Usable land"},
+POPUP_FIELDS = ["site_id", "name", "source_kind", "status", "candidate_area_ha",
+                "excluded_area_ha", "usable_area_ha", "ghi", "wind_speed", "slope_mean",
+                "slope_max", "elevation", "dist_substation", "dist_road", "dist_settlement",
+                "land_type", "score", "rank", "class", "top_n_probability", "capacity_mw",
+                "generation_mwh", "co2_t", "coal_tce", "reason", "notes"]
+"""Columns of :func:`geo.score_sites` shown in a site's popup (those present)."""
+
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "site_id": ("地块编号", "Site"), "name": ("名称", "Name"),
+    "source_kind": ("来源图层类型", "Source kind"), "status": ("状态", "Status"),
+    "candidate_area_ha": ("候选面积 [ha]", "Candidate area [ha]"),
+    "excluded_area_ha": ("排除面积 [ha]", "Excluded area [ha]"),
+    "usable_area_ha": ("可用面积 [ha]", "Usable area [ha]"),
+    "ghi": ("年水平面总辐射 [kWh/m²/yr]", "GHI [kWh/m²/yr]"),
+    "wind_speed": ("100米风速 [m/s]", "Wind speed at 100 m [m/s]"),
+    "slope_mean": ("平均坡度 [°]", "Mean slope [°]"), "slope_max": ("最大坡度 [°]", "Max slope [°]"),
+    "elevation": ("高程 [m]", "Elevation [m]"),
+    "dist_substation": ("距变电站 [km]", "To substation [km]"),
+    "dist_road": ("距道路 [km]", "To road [km]"),
+    "dist_settlement": ("距居民点 [km]", "To settlement [km]"),
+    "land_type": ("土地类型得分", "Land type value"), "score": ("得分 [0-100]", "Score [0-100]"),
+    "rank": ("排名", "Rank"), "class": ("等级", "Class"),
+    "top_n_probability": ("进入前 N 概率", "P(top N)"),
+    "capacity_mw": ("装机 [MW]", "Capacity [MW]"),
+    "generation_mwh": ("年发电量 [MWh/yr]", "Generation [MWh/yr]"),
+    "co2_t": ("CO₂ 减排 [t/yr]", "CO₂ avoided [t/yr]"),
+    "coal_tce": ("节约标煤 [tce/yr]", "Coal saved [tce/yr]"),
+    "reason": ("原因", "Reason"), "notes": ("说明", "Notes"),
 }
-POPUP_FIELDS = ["site_id", "name", "source_kind", "status", "usable_area_ha", "ghi",
-                "wind_speed", "slope_mean", "slope_max", "elevation", "dist_substation",
-                "dist_road", "dist_settlement", "land_type", "score", "rank", "class",
-                "top_n_probability", "capacity_mw", "generation_mwh", "co2_t", "reason", "notes"]
+"""Popup labels (zh, en) with units of the site columns."""
+
+RASTER_KINDS = {"pv": ("ghi", "dem"), "wind": ("wind_speed", "dem")}
+"""Catalog rasters drawn per technology (the resource first)."""
+
+_TEXT = {
+    "sites": ("候选地块（按得分等级着色）", "Candidate sites (coloured by score class)"),
+    "unscored": ("未评分地块（已排除/过小/出错）", "Unscored candidates (excluded, too small, error)"),
+    "excluded": ("排除部分", "Excluded parts"),
+}
 
 
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return "" if np.isnan(v) else f"{v:,.3g}" if abs(v) < 100 else f"{v:,.0f}"
-    return str(v)
+def _popup_fields(sites: gpd.GeoDataFrame, lang: str) -> dict[str, str]:
+    """{column: label} of the popup: every criterion present, but columns empty for every site
+    (e.g. wind speed in a PV run)."""
+    shown = [c for c in POPUP_FIELDS if c in sites.columns
+             and not (sites[c].isna() | (sites[c].astype(str) == "")).all()]
+    for must in ("site_id", "name", "status", "score", "class", "reason"):
+        if must in sites.columns and must not in shown:
+            shown.append(must)
+    return {c: st.pick(FIELD_LABELS[c], lang) if c in FIELD_LABELS else c for c in shown}
 
 
-def popup_html(row) -> str:
-    """An HTML table of every criterion of a site; every value escaped."""
-    cells = "".join(f"<tr><th>{html.escape(f)}</th><td>{html.escape(_fmt(row[f]))}</td></tr>"
-                    for f in POPUP_FIELDS if f in row.index)
-    return f"<table class='siting-popup'>{cells}</table>"
+def _table(sites: gpd.GeoDataFrame, fields, geometry) -> gpd.GeoDataFrame:
+    table = pd.DataFrame({c: sites[c].to_numpy() for c in list(fields)})
+    table["id"] = sites["site_id"].astype(str).to_numpy()
+    table["name"] = sites["name"].fillna("").astype(str).to_numpy()
+    return gpd.GeoDataFrame(table, geometry=np.asarray(geometry, dtype=object), crs=sites.crs)
 
 
-def raster_overlay(spec, name: str, max_px: int = 512, colormap=None) -> folium.raster_layers.ImageOverlay:
-    """A raster as a downsampled, colour-mapped PNG overlay in EPSG:4326."""
-    src_crs = raster_crs(spec)
-    with rasterio.open(spec.path) as ds:
-        scale = max(ds.width, ds.height) / max_px
-        w, h = max(1, int(ds.width / max(scale, 1))), max(1, int(ds.height / max(scale, 1)))
-        data = ds.read(1, out_shape=(h, w), masked=True, resampling=Resampling.average)
-        data = data.astype("float64").filled(np.nan)
-        tr = ds.transform * ds.transform.scale(ds.width / w, ds.height / h)
-        b = ds.bounds
-    dst_tr, dw, dh = calculate_default_transform(src_crs.to_wkt(), "EPSG:4326", w, h,
-                                                 left=b.left, bottom=b.bottom, right=b.right,
-                                                 top=b.top)
-    dst = np.full((dh, dw), np.nan)
-    reproject(data, dst, src_transform=tr, src_crs=src_crs.to_wkt(), dst_transform=dst_tr,
-              dst_crs="EPSG:4326", resampling=Resampling.bilinear, src_nodata=np.nan,
-              dst_nodata=np.nan)
-    lo, hi = (np.nanpercentile(dst, [2, 98]) if np.isfinite(dst).any() else (0.0, 1.0))
-    cmap = colormap or bcm.linear.viridis
-    lut = np.array([cmap.scale(0, 255).rgba_floats_tuple(i) for i in range(256)])
-    idx = np.clip(np.nan_to_num((dst - lo) / max(hi - lo, 1e-12) * 255), 0, 255).astype(int)
-    rgba = lut[idx]
-    rgba[..., 3] = np.where(np.isfinite(dst), 0.7, 0.0)
-    west, north = dst_tr.c, dst_tr.f
-    east, south = west + dst_tr.a * dw, north + dst_tr.e * dh
-    return folium.raster_layers.ImageOverlay(rgba, bounds=[[south, west], [north, east]],
-                                             name=name, mercator_project=True, show=False)
-
-
-def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh") -> folium.Map:
-    """Build the folium map of scored sites.
+def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap: str = "osm",
+               tianditu_key: str | None = None) -> folium.Map:
+    """Build the siting map (without layer control: save it with :func:`maps.base.finish_map`).
 
     Parameters
     ----------
     sites : GeoDataFrame
-        The result of :func:`geo.score_sites`.
+        The result of :func:`geo.score_sites` (metric CRS, with ``usable_geometry``).
     catalog : Catalog, optional
-        For raster overlays (dem, ghi, wind_speed).
+        Its layers (those the profile uses are drawn) and rasters (overlays).
     lang : {"zh", "en"}
+    basemap : {"osm", "tianditu", "amap", "none"}
+    tianditu_key : str, optional
+        Needed for ``tianditu``.
+
+    Returns
+    -------
+    folium.Map
     """
-    t = LABELS[lang]
-    wgs = sites.to_crs("EPSG:4326")
-    minx, miny, maxx, maxy = wgs.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11,
-                   tiles="OpenStreetMap", control_scale=True)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    meta = sites.attrs.get("siting", {})
+    geoms = np.asarray(sites.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if catalog is not None:
-        for spec in catalog.rasters:
-            m.add_child(raster_overlay(spec, f"{spec.kind}: {spec.id}"))
-    cmap = bcm.LinearColormap(["#d7191c", "#fdae61", "#a6d96a", "#1a9641"], vmin=0, vmax=100,
-                              caption=t["score"])
-    cand = np.asarray(sites.geometry.values, dtype=object)
-    ok = ~(shapely.is_missing(cand) | shapely.is_empty(cand))
-    excluded = np.array([shapely.Polygon()] * len(cand), dtype=object)
-    excluded[ok] = shapely.difference(cand[ok], np.asarray(sites["usable_geometry"].values,
-                                                           dtype=object)[ok])
-    ex = gpd.GeoDataFrame({"site_id": sites["site_id"].map(html.escape).to_numpy()},
-                          geometry=excluded, crs=sites.crs).to_crs("EPSG:4326")
-    ex = ex[~ex.is_empty]
-    fg_ex = folium.FeatureGroup(name=t["excluded"])
-    if len(ex):
-        folium.GeoJson(ex.__geo_interface__, style_function=lambda f: {
-            "color": "#b2182b", "weight": 1, "fillColor": "#b2182b", "fillOpacity": 0.35,
-            "dashArray": "4 3"}).add_to(fg_ex)
-    fg_ex.add_to(m)
-    fg = folium.FeatureGroup(name=t["sites"])
-    for _i, row in wgs.iterrows():
-        if row.geometry is None or row.geometry.is_empty:
-            continue
-        s = row["score"]
-        colour = cmap(s) if isinstance(s, float) and np.isfinite(s) else \
-            STATUS_COLOUR.get(row["status"], "#000000")
-        folium.GeoJson(row.geometry.__geo_interface__,
-                       style_function=lambda f, c=colour: {"color": c, "weight": 2,
-                                                           "fillColor": c, "fillOpacity": 0.5},
-                       tooltip=html.escape(f"{row['site_id']} {row['name']}"),
-                       popup=folium.Popup(popup_html(row), max_width=420)).add_to(fg)
-    fg.add_to(m)
-    cmap.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
-
-
-def save_map(m: folium.Map, path) -> None:
-    """Write the map as one offline HTML file (maps.offline when available)."""
-    try:
-        from maps.offline import save_offline
-    except ImportError:
-        m.save(str(path))
+        bounds = catalog.extent_lonlat
     else:
-        save_offline(m, path)
+        bounds = gpd.GeoSeries(geoms[ok], crs=sites.crs).to_crs(4326).total_bounds
+    m, _ = base.new_map(bounds, lang, basemap, tianditu_key)
+    legend: list = []
+    if catalog is not None:
+        used = [s["id"] for s in meta.get("sources", [])] or None
+        kinds, _ = add_catalog_layers(m, catalog, lang, layer_ids=used,
+                                      hidden_kinds=("control_unit", "urban_boundary"))
+        legend += [f"kind:{k}" for k in kinds]
+        add_catalog_rasters(m, catalog, lang, RASTER_KINDS.get(meta.get("tech")))
+
+    cls = sites["class"].fillna("").astype(str)
+    scored = cls.isin(list(st.CLASS_STYLES)).to_numpy()
+    fields = _popup_fields(sites, lang)
+    if (~scored).any():
+        rest = _table(sites[~scored], fields, geoms[~scored])
+        rest["state"] = "error"
+        base.add_vector_layer(m, rest, "results", lang, name=st.pick(_TEXT["unscored"], lang),
+                              popup_fields=fields, style_by="state")
+    table = _table(sites[scored], fields, geoms[scored])
+    layer = base.add_vector_layer(m, table, "results", lang, name=st.pick(_TEXT["sites"], lang),
+                                  popup_fields=fields, style_by="class")
+    # the excluded part of each candidate (candidate minus usable land)
+    usable = np.asarray(sites["usable_geometry"].values, dtype=object)
+    usable = np.where(shapely.is_missing(usable), shapely.Polygon(), usable)
+    excluded = np.full(len(geoms), shapely.Polygon(), dtype=object)
+    excluded[ok] = shapely.difference(geoms[ok], usable[ok])
+    excluded = np.where(shapely.area(excluded) > 1.0, excluded, shapely.Polygon())
+    ex_fields = [c for c in ("site_id", "status", "excluded_area_ha", "reason")
+                 if c in sites.columns] + [c for c in sites.columns
+                                           if c.startswith("excluded_") and c.endswith("_ha")
+                                           and c != "excluded_area_ha"]
+    ex_fields = {c: st.pick(FIELD_LABELS[c], lang) if c in FIELD_LABELS else c
+                 for c in ex_fields}
+    ex = _table(sites, ex_fields, excluded)
+    ex["part"] = "prohibited"
+    base.add_vector_layer(m, ex, "results", lang, name=st.pick(_TEXT["excluded"], lang),
+                          popup_fields=ex_fields, style_by="part")
+
+    legend += [f"class:{c}" for c in st.CLASS_STYLES]
+    legend.append({"label": st.pick(_TEXT["unscored"], lang), "style": st.verdict_style("error")})
+    legend.append({"label": st.pick(_TEXT["excluded"], lang),
+                   "style": st.verdict_style("prohibited")})
+    base.add_legend(m, legend, lang)
+    base.add_plugins(m, layer)
+    return m

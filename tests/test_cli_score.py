@@ -39,9 +39,11 @@ def test_score_writes_every_output(catalog, tmp_path, tech):
     gj = gpd.read_file(out / "sites.geojson")
     assert gj.crs.to_epsg() == 4326 and len(gj) == 5
     assert len(pd.read_excel(out / "sites.xlsx")) == 5
-    for f in ("map.html", "report.html"):
-        text = (out / f).read_text(encoding="utf-8")
-        assert "<b>A</b>" not in text and "&lt;b&gt;A" in text
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "<b>A</b>" not in report and "&lt;b&gt;A" in report
+    # the map embeds values as JSON (< escaped as \u003c) and shows them with textContent
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert "<b>A</b>" not in page and "\\u003cb\\u003eA" in page
 
 
 def test_user_candidates(catalog, tmp_path):

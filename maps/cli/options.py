@@ -36,3 +36,25 @@ def prepare_out_dir(out: Path, overwrite: bool) -> Path:
             out.unlink()
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+BASEMAPS = ("osm", "tianditu", "amap", "none")
+
+
+def basemap_options(f):
+    """``--basemap`` (osm default, tianditu, amap, none) and ``--tianditu-key`` for map output."""
+    f = click.option("--tianditu-key", default=None, envvar="TIANDITU_KEY",
+                     help="Your Tianditu key (or $TIANDITU_KEY); written into the HTML / "
+                          "天地图密钥.")(f)
+    return click.option(
+        "--basemap", type=click.Choice(BASEMAPS), default="osm", show_default=True,
+        help="Basemap of map.html: OpenStreetMap, 天地图 (needs --tianditu-key), 高德 (GCJ-02: "
+             "layers are shifted to line up), or none / 底图.")(f)
+
+
+def check_basemap(basemap: str, tianditu_key: str | None) -> None:
+    """Refuse ``--basemap tianditu`` without a key (click.BadParameter, exit code 2)."""
+    if basemap == "tianditu" and not tianditu_key:
+        raise click.BadParameter("--basemap tianditu needs your key (--tianditu-key or "
+                                 "$TIANDITU_KEY, from https://console.tianditu.gov.cn)",
+                                 param_hint="--tianditu-key")

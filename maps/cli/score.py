@@ -6,12 +6,21 @@ from pathlib import Path
 
 import click
 
-from maps.cli.options import lang_option, overwrite_option, prepare_out_dir
+from maps.cli.options import (
+    basemap_options,
+    check_basemap,
+    lang_option,
+    overwrite_option,
+    prepare_out_dir,
+)
 
 
-def write_outputs(sites, out: Path, catalog, lang: str) -> None:
-    """Write sites.csv, sites.geojson (EPSG:4326), sites.xlsx, usable.geojson, map.html, report.html."""
-    from maps.siting_map import save_map, siting_map
+def write_outputs(sites, out: Path, catalog, lang: str, basemap: str = "osm",
+                  tianditu_key: str | None = None) -> None:
+    """Write sites.csv, sites.geojson (EPSG:4326), sites.xlsx, usable.geojson, map.html and
+    report.html."""
+    from maps.base import finish_map
+    from maps.siting_map import siting_map
     from maps.siting_report import render_report
 
     table = sites.drop(columns=["geometry", "usable_geometry"])
@@ -22,7 +31,7 @@ def write_outputs(sites, out: Path, catalog, lang: str) -> None:
     usable = sites.drop(columns=["geometry"]).set_geometry("usable_geometry")
     usable = usable[["site_id", "status", "usable_area_ha", "score", "usable_geometry"]]
     usable.to_crs("EPSG:4326").to_file(out / "usable.geojson", driver="GeoJSON")
-    save_map(siting_map(sites, catalog, lang), out / "map.html")
+    finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), out / "map.html")
     (out / "report.html").write_text(render_report(sites, lang), encoding="utf-8")
 
 
@@ -43,8 +52,10 @@ def write_outputs(sites, out: Path, catalog, lang: str) -> None:
               help="Output folder / 输出目录.")
 @click.option("--top", default=5, show_default=True, help="Sites to print.")
 @lang_option
+@basemap_options
 @overwrite_option
-def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, lang, overwrite):
+def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, lang, basemap,
+          tianditu_key, overwrite):
     """Score and rank degraded land for PV or wind / 退化土地光伏、风电选址评分.
 
     \b
@@ -58,6 +69,7 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
                     (candidates, "--candidates")):
         if p is not None and not Path(p).exists():
             raise click.BadParameter(f"{p}: file not found / 文件不存在", param_hint=hint)
+    check_basemap(basemap, tianditu_key)
     import geo
     from layers.catalog import load_catalog
     from layers.errors import InputError
@@ -73,7 +85,7 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
     out = prepare_out_dir(out, overwrite)
-    write_outputs(sites, out, cat, lang)
+    write_outputs(sites, out, cat, lang, basemap, tianditu_key)
     counts = sites["status"].value_counts().to_dict()
     click.echo(f"{len(sites)} candidates: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     best = sites[sites["status"] == "usable"].sort_values(["rank", "site_id"]).head(top)

@@ -12,7 +12,13 @@ from pathlib import Path
 import click
 
 from layers.errors import InputError
-from maps.cli.options import lang_option, overwrite_option, prepare_out_dir
+from maps.cli.options import (
+    basemap_options,
+    check_basemap,
+    lang_option,
+    overwrite_option,
+    prepare_out_dir,
+)
 
 COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism", "restoration",
@@ -21,7 +27,8 @@ SUMMARY_COLUMNS = ("project_id", "name", "type", "industry", "verdict", "reasons
                    "n_prohibited", "n_review")
 
 
-def write_outputs(result, hits, out: Path, catalog=None, lang: str = "zh") -> dict[str, Path]:
+def write_outputs(result, hits, out: Path, catalog=None, lang: str = "zh", basemap: str = "osm",
+                  tianditu_key: str | None = None) -> dict[str, Path]:
     """Write every screening output into the folder ``out``; return {name: path}.
 
     Parameters
@@ -32,13 +39,16 @@ def write_outputs(result, hits, out: Path, catalog=None, lang: str = "zh") -> di
         An existing folder.
     catalog : Catalog, optional
         Used to draw the zoning layers on the map.
+    basemap, tianditu_key
+        Basemap of ``map.html`` (see :func:`maps.base.new_map`).
     """
     import geopandas as gpd
     import pandas as pd
 
     from geo.screen import HIT_COLUMNS
     from layers.crs import WGS84
-    from maps.screening_map import screening_map, write_map
+    from maps.base import finish_map
+    from maps.screening_map import screening_map
     from maps.screening_report import write_report
 
     paths = {name: out / name for name in ("screening.csv", "screening_hits.csv",
@@ -57,12 +67,14 @@ def write_outputs(result, hits, out: Path, catalog=None, lang: str = "zh") -> di
         flat.to_excel(xl, sheet_name="screening", index=False)
         hits[list(HIT_COLUMNS) + extra].to_excel(xl, sheet_name="hits", index=False)
     write_report(result, hits, paths["report.html"], lang)
-    write_map(screening_map(result, hits, catalog, lang), paths["map.html"])
+    finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
+               paths["map.html"])
     return paths
 
 
 def run_screen(projects_path: Path, catalog, rules, out: Path, coords: str | None,
-               defaults: dict, lang: str, layer: str | None = None, encoding: str | None = None):
+               defaults: dict, lang: str, layer: str | None = None, encoding: str | None = None,
+               basemap: str = "osm", tianditu_key: str | None = None):
     """Read, screen and write one project file; return the two tables."""
     from geo.projects import read_projects
     from geo.screen import screen
@@ -74,7 +86,7 @@ def run_screen(projects_path: Path, catalog, rules, out: Path, coords: str | Non
             click.echo(f"{projects_path.name}: {problem}", err=True)
     result, hits = screen(projects, catalog, rules, lang=lang,
                           progress=sys.stderr.isatty() and len(projects) > 50)
-    write_outputs(result, hits, out, catalog, lang)
+    write_outputs(result, hits, out, catalog, lang, basemap, tianditu_key)
     return result, hits
 
 
@@ -102,11 +114,12 @@ def _counts(result, lang: str) -> str:
 @click.option("--encoding", help="Text encoding of the project file (utf-8, gb18030 ...).")
 @click.option("--demo", is_flag=True, help="Screen the bundled Guiyang demo / 运行贵阳示例.")
 @lang_option
+@basemap_options
 @overwrite_option
 def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], out: Path,
            coords: str | None, ptype: str | None, industry: str | None, name: str | None,
-           layer: str | None, encoding: str | None, demo: bool, lang: str,
-           overwrite: bool) -> None:
+           layer: str | None, encoding: str | None, demo: bool, lang: str, basemap: str,
+           tianditu_key: str | None, overwrite: bool) -> None:
     """Screen PROJECTS against a CATALOG's zoning layers / 项目生态环境准入审查.
 
     \b
@@ -122,31 +135,34 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     from layers.catalog import load_catalog
 
     defaults = {"type": ptype, "industry": industry, "name": name}
+    check_basemap(basemap, tianditu_key)
+    maps = {"basemap": basemap, "tianditu_key": tianditu_key}
     try:
         rule_set = load_rules(list(rules) or None)
         if demo:
-            _demo(rule_set, out, lang, overwrite)
+            _demo(rule_set, out, lang, overwrite, maps)
             return
         cat = load_catalog(catalog)
         if not projects.exists():
             raise click.BadParameter(f"{projects}: file not found", param_hint="PROJECTS")
         out = prepare_out_dir(out, overwrite)
         result, _ = run_screen(projects, cat, rule_set, out, coords, defaults, lang, layer,
-                               encoding)
+                               encoding, **maps)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"{len(result)} projects: {_counts(result, lang)}")
     click.echo(f"report: {out / 'report.html'}\nmap:    {out / 'map.html'}")
 
 
-def _demo(rule_set, out: Path, lang: str, overwrite: bool) -> None:
+def _demo(rule_set, out: Path, lang: str, overwrite: bool, maps: dict) -> None:
     """Screen the demo projects, plus the demo's GCJ-02 table and boundary-point TXT if shipped."""
     import layers.demo as demo
     from layers.catalog import load_catalog
 
     cat = load_catalog(demo.DEMO_CATALOG)
     out = prepare_out_dir(out, overwrite)
-    result, _ = run_screen(Path(demo.DEMO_PROJECTS), cat, rule_set, out, None, {}, lang)
+    result, _ = run_screen(Path(demo.DEMO_PROJECTS), cat, rule_set, out, None, {}, lang,
+                           **maps)
     click.echo(f"demo: {len(result)} projects: {_counts(result, lang)}")
     click.echo(f"report: {out / 'report.html'}\nmap:    {out / 'map.html'}")
     # the GCJ-02 coordinate table and the boundary-point TXT parcel (a PV project)
@@ -155,6 +171,6 @@ def _demo(rule_set, out: Path, lang: str, overwrite: bool) -> None:
         sub, coords, defaults = extras[Path(path).suffix.lower()]
         folder = out / sub
         folder.mkdir()
-        res, _ = run_screen(Path(path), cat, rule_set, folder, coords, defaults, lang)
+        res, _ = run_screen(Path(path), cat, rule_set, folder, coords, defaults, lang, **maps)
         click.echo(f"demo {sub} ({Path(path).name}): {len(res)} projects: {_counts(res, lang)} "
                    f"→ {folder / 'report.html'}")

@@ -1,0 +1,211 @@
+"""The screening and siting flows' maps and reports in headless Chromium, with no network.
+
+Zero console errors, every expected layer in the layer control, a click on a project (site)
+opening its popup with verdict and reasons (score and criteria), XSS payloads in project names
+shown as text and never run, print CSS, non-blank screenshots kept under tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+from browser import network_log, open_html, screenshot_nonblank
+from click.testing import CliRunner
+
+from maps import style as st
+from maps.cli import cli
+
+pytestmark = pytest.mark.browser
+
+IMG = "<img src=x onerror=window.__xss=1>"
+SCRIPT = "<script>window.__xss=2</script>"
+_MAP_JS = "Object.keys(window).filter(k => k.startsWith('map_') && window[k] instanceof L.Map)"
+
+
+def _run(args):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def screening_out(tmp_path_factory):
+    from layers.errors import EncodingGuessWarning
+
+    out = tmp_path_factory.mktemp("screen") / "out"
+    with pytest.warns(EncodingGuessWarning):  # the demo's GBK boundary-point TXT parcel
+        _run(["screen", "--demo", "--out", str(out)])
+    return out
+
+
+@pytest.fixture(scope="module")
+def pv_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pv") / "out"
+    _run(["score", "--demo", "--tech", "pv", "--out", str(out)])
+    return out
+
+
+@pytest.fixture(scope="module")
+def xss_out(tmp_path_factory):
+    """Two footprints in the demo region named with an <img onerror> and a <script> payload."""
+    from layers.demo import DEMO_CATALOG
+
+    folder = tmp_path_factory.mktemp("xss")
+    projects = gpd.GeoDataFrame(
+        {"project_id": ["X1", "X2"], "name": [IMG, SCRIPT], "type": ["pv", "pv"]},
+        geometry=[shapely.box(106.60, 26.55, 106.61, 26.56),
+                  shapely.box(106.70, 26.60, 106.71, 26.61)], crs=4326)
+    path = folder / "projects.geojson"
+    projects.to_file(path, driver="GeoJSON")
+    out = folder / "out"
+    _run(["screen", str(path), "--catalog", str(DEMO_CATALOG), "--out", str(out)])
+    return out
+
+
+def _control_text(page) -> str:
+    return page.locator(".leaflet-control-layers").text_content()
+
+
+def _click_at(page, lon: float, lat: float, bounds) -> str:
+    """Zoom to ``bounds`` (w, s, e, n), click the map at (lon, lat) and return the popup text."""
+    w, s, e, n = bounds
+    point = page.evaluate(f"""([lat, lon, b]) => {{
+        const map = window[{_MAP_JS}[0]];
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {{animate: false, maxZoom: 16}});
+        const p = map.latLngToContainerPoint([lat, lon]);
+        return [p.x, p.y];
+    }}""", [lat, lon, [w, s, e, n]])
+    page.wait_for_timeout(300)
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    page.wait_for_timeout(300)
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.count() == 1, "no popup opened"
+    return popup.text_content()
+
+
+def test_screening_map(browser_page, screening_out):
+    page = browser_page
+    path = screening_out / "map.html"
+    size_mb = path.stat().st_size / 1e6
+    print(f"\nscreening demo map: {size_mb:.2f} MB")
+    assert size_mb < 5
+    errors = open_html(page, path)
+    assert errors == []
+    assert network_log(page).blocked == []
+    control = _control_text(page)
+    from layers.catalog import load_catalog
+    from layers.demo import DEMO_CATALOG
+
+    # every layer the screening used (the report's provenance table) and the admin boundaries
+    report = (screening_out / "report.html").read_text(encoding="utf-8")
+    used = [s.id for s in load_catalog(DEMO_CATALOG).layers
+            if f"<td>{s.id}<br>" in report or s.kind == "admin_boundary"]
+    assert len(used) > 10
+    for layer_id in used:
+        assert f"({layer_id})" in control, layer_id
+    assert st.pick(("项目（按结论着色）", "Projects"), "zh") in control
+    legend = page.locator(".siting-legend").text_content()
+    projects = gpd.read_file(screening_out / "screening.geojson")
+    for verdict in set(projects["verdict"]):
+        assert st.verdict_label(verdict, "zh") in legend
+    # click a prohibited project (or the first) and read its popup
+    pick = projects[projects["verdict"] == "prohibited"]
+    row = (pick if len(pick) else projects).iloc[0]
+    inner = row.geometry.point_on_surface()
+    text = _click_at(page, inner.x, inner.y, row.geometry.bounds)
+    assert row["project_id"] in text and row["name"] in text
+    assert st.verdict_label(row["verdict"], "zh") in text
+    for reason in row["reasons"].split("; "):
+        assert reason in text
+    assert screenshot_nonblank(page, "flow_screening_map")
+    assert errors == []
+
+
+def test_pv_siting_map(browser_page, pv_out):
+    page = browser_page
+    path = pv_out / "map.html"
+    size_mb = path.stat().st_size / 1e6
+    print(f"\nPV siting demo map: {size_mb:.2f} MB")
+    assert size_mb < 5
+    errors = open_html(page, path)
+    assert errors == []
+    assert network_log(page).blocked == []
+    control = _control_text(page)
+    sites = gpd.read_file(pv_out / "sites.geojson")
+    from layers.catalog import load_catalog
+    from layers.demo import DEMO_CATALOG
+
+    for spec in load_catalog(DEMO_CATALOG).layers:
+        assert f"({spec.id})" in control, spec.id
+    for label in ("候选地块", "排除部分", st.kind_label("ghi", "zh"), st.kind_label("dem", "zh")):
+        assert label in control, label
+    assert st.kind_label("wind_speed", "zh") not in control  # PV: the wind raster is left out
+    # click inside the usable part of the best site
+    usable = gpd.read_file(pv_out / "usable.geojson")
+    best = sites[sites["status"] == "usable"].sort_values("rank").iloc[0]
+    part = usable.loc[usable["site_id"] == best["site_id"], "geometry"].iloc[0]
+    inner = part.point_on_surface()
+    text = _click_at(page, inner.x, inner.y, part.bounds)
+    assert best["site_id"] in text and best["class"] in text
+    from maps.siting_map import FIELD_LABELS
+
+    for field in ("ghi", "slope_mean", "dist_substation", "score", "capacity_mw"):
+        assert st.pick(FIELD_LABELS[field], "zh") in text
+    assert f"{best['score']:.6g}" in text
+    assert FIELD_LABELS["wind_speed"][0] not in text  # empty for every PV site: left out
+    assert screenshot_nonblank(page, "flow_pv_map")
+    assert errors == []
+
+
+@pytest.mark.parametrize("flow", ["screening", "pv"])
+def test_reports_print_and_link(browser_page, screening_out, pv_out, flow):
+    page = browser_page
+    out = screening_out if flow == "screening" else pv_out
+    path = out / "report.html"
+    print(f"\n{flow} report: {path.stat().st_size / 1e6:.2f} MB")
+    errors = open_html(page, path)
+    assert errors == []
+    assert network_log(page).blocked == []
+    link = page.locator("a#map-link")
+    assert link.get_attribute("href") == "map.html" and (out / "map.html").exists()
+    sources = page.locator("h2.provenance + table tr").count()
+    assert sources > 1  # a header and one row per layer
+    assert screenshot_nonblank(page, f"flow_{flow}_report")
+    page.emulate_media(media="print")
+    assert not link.is_visible()  # no interactive element printed
+    if flow == "screening":
+        breaks = page.evaluate("() => [...document.querySelectorAll('section.project')]"
+                               ".map(s => getComputedStyle(s).breakBefore)")
+        assert breaks and set(breaks) == {"page"}
+    assert errors == []
+
+
+def test_xss_in_project_names_never_runs(browser_page, xss_out):
+    page = browser_page
+    errors = open_html(page, xss_out / "map.html")
+    assert errors == []
+    projects = gpd.read_file(xss_out / "screening.geojson")
+    for _, row in projects.iterrows():
+        inner = row.geometry.point_on_surface()
+        text = _click_at(page, inner.x, inner.y, row.geometry.bounds)
+        assert row["name"] in text  # shown as text
+        assert page.locator(".leaflet-popup-content img, .leaflet-popup-content script"
+                            ).count() == 0
+        page.locator(".siting-legend").hover()  # move the pointer off the feature (tooltip)
+    page.locator(".search-button").click()
+    page.locator("input.search-input").type("<", delay=20)
+    page.wait_for_timeout(600)
+    assert page.locator(".search-tooltip img").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    assert screenshot_nonblank(page, "flow_xss_map")
+    errors = open_html(page, xss_out / "report.html")
+    assert errors == []
+    body = page.locator("body").text_content()
+    assert IMG in body and SCRIPT in body
+    assert page.locator("img").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    assert json.loads(page.evaluate("() => JSON.stringify(document.scripts.length)")) == 0
