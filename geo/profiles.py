@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from layers.errors import ProfileError, choice_error, validation_messages
-from layers.kinds import layer_kinds
+from layers.kinds import get_kind, layer_kinds
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 TECHS = ("pv", "wind")
@@ -43,9 +43,7 @@ class Exclusion(_Model):
     @field_validator("kind")
     @classmethod
     def _kind(cls, v: str) -> str:
-        if v not in layer_kinds():
-            raise ValueError(choice_error("layer kind", v, sorted(layer_kinds())))
-        return v
+        return get_kind(v).id  # InputError is a ValueError: pydantic reports it
 
     @model_validator(mode="after")
     def _check(self) -> Exclusion:

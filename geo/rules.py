@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from geo.projects import INDUSTRIES, TYPES
 from layers.errors import RuleSetError, choice_error, validation_messages
-from layers.kinds import get_kind, layer_kinds
+from layers.kinds import get_kind
 
 RULESET_DIR = Path(__file__).with_name("rulesets")
 OUTCOMES: tuple[str, ...] = ("prohibited", "review", "admitted")
@@ -119,10 +119,7 @@ class Rule(BaseModel):
     @field_validator("layer", "unless_within")
     @classmethod
     def _kinds(cls, v: list[str]) -> list[str]:
-        for kind in v:
-            if kind not in layer_kinds():
-                raise ValueError(choice_error("layer kind", kind, sorted(layer_kinds())))
-        return v
+        return [get_kind(kind).id for kind in v]  # InputError is a ValueError
 
     @field_validator("when")
     @classmethod

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from layers.crs import WGS84, check_transform, normalize_crs, working_crs
 from layers.errors import CatalogError, InputError, choice_error, validation_messages
 from layers.hygiene import Problem
-from layers.kinds import get_kind, get_raster_kind, layer_kinds, raster_kinds
+from layers.kinds import get_kind, get_raster_kind
 from layers.read import read_vector
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -95,9 +95,7 @@ class LayerSpec(_Spec):
     @field_validator("kind")
     @classmethod
     def _kind(cls, v: str) -> str:
-        if v not in layer_kinds():
-            raise ValueError(choice_error("layer kind", v, sorted(layer_kinds())))
-        return v
+        return get_kind(v).id  # InputError is a ValueError: pydantic reports it
 
     @field_validator("encoding")
     @classmethod
@@ -120,9 +118,7 @@ class RasterSpec(_Spec):
     @field_validator("kind")
     @classmethod
     def _kind(cls, v: str) -> str:
-        if v not in raster_kinds():
-            raise ValueError(choice_error("raster kind", v, sorted(raster_kinds())))
-        return v
+        return get_raster_kind(v).id
 
 
 class _CatalogFile(BaseModel):
