@@ -253,3 +253,26 @@ def screenshot_nonblank(page, name: str | Path) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = page.screenshot(path=str(path), type="png")
     return not png_is_uniform(data)
+
+
+def layer_control_text(page) -> str:
+    """The text of the map's Leaflet layer control (every layer name listed in it)."""
+    return page.locator(".leaflet-control-layers").text_content()
+
+
+def open_map_offline(
+    page, path: str | Path, label: str, max_mb: float = 5.0
+) -> tuple[str, list[str]]:
+    """Open a map with the network blocked and check what every map promises.
+
+    Asserts the HTML is under ``max_mb`` [MB], loads with zero console errors and asks the
+    network for nothing; prints the size. Returns the layer control's text and the live list of
+    console errors (check it again after interacting with the page).
+    """
+    size_mb = Path(path).stat().st_size / 1e6
+    print(f"\n{label}: {size_mb:.2f} MB")
+    assert size_mb < max_mb
+    errors = open_html(page, path)
+    assert errors == []
+    assert network_log(page).blocked == []
+    return layer_control_text(page), errors

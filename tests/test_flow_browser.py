@@ -12,7 +12,12 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
-from browser import network_log, open_html, screenshot_nonblank
+from browser import (
+    network_log,
+    open_html,
+    open_map_offline,
+    screenshot_nonblank,
+)
 from click.testing import CliRunner
 
 from maps import style as st
@@ -65,10 +70,6 @@ def xss_out(tmp_path_factory):
     return out
 
 
-def _control_text(page) -> str:
-    return page.locator(".leaflet-control-layers").text_content()
-
-
 def _click_at(page, lon: float, lat: float, bounds) -> str:
     """Zoom to ``bounds`` (w, s, e, n), click the map at (lon, lat) and return the popup text."""
     w, s, e, n = bounds
@@ -90,13 +91,7 @@ def _click_at(page, lon: float, lat: float, bounds) -> str:
 def test_screening_map(browser_page, screening_out):
     page = browser_page
     path = screening_out / "map.html"
-    size_mb = path.stat().st_size / 1e6
-    print(f"\nscreening demo map: {size_mb:.2f} MB")
-    assert size_mb < 5
-    errors = open_html(page, path)
-    assert errors == []
-    assert network_log(page).blocked == []
-    control = _control_text(page)
+    control, errors = open_map_offline(page, path, "screening demo map")
     from layers.catalog import load_catalog
     from layers.demo import DEMO_CATALOG
 
@@ -128,13 +123,7 @@ def test_screening_map(browser_page, screening_out):
 def test_pv_siting_map(browser_page, pv_out):
     page = browser_page
     path = pv_out / "map.html"
-    size_mb = path.stat().st_size / 1e6
-    print(f"\nPV siting demo map: {size_mb:.2f} MB")
-    assert size_mb < 5
-    errors = open_html(page, path)
-    assert errors == []
-    assert network_log(page).blocked == []
-    control = _control_text(page)
+    control, errors = open_map_offline(page, path, "PV siting demo map")
     sites = gpd.read_file(pv_out / "sites.geojson")
     from layers.catalog import load_catalog
     from layers.demo import DEMO_CATALOG

@@ -8,7 +8,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from browser import network_log, open_html, screenshot_nonblank
+from browser import (
+    layer_control_text,
+    network_log,
+    open_html,
+    open_map_offline,
+    screenshot_nonblank,
+)
 from click.testing import CliRunner
 
 from layers import chinacoords
@@ -79,17 +85,13 @@ def _make_map(args, out):
     return out
 
 
-def _control_text(page) -> str:
-    return page.locator(".leaflet-control-layers").text_content()
-
-
 def test_catalog_map_offline_popup_and_no_xss(browser_page, catalog, tmp_path):
     out = _make_map([str(catalog), "--lang", "en"], tmp_path / "map.html")
     page = browser_page
     errors = open_html(page, out)
     assert errors == []
     assert network_log(page).blocked == []  # nothing but tiles was asked of the network
-    control = _control_text(page)
+    control = layer_control_text(page)
     for layer_id in ("mines", "redline", "roads", "subs", "county"):
         assert f"({layer_id})" in control
     assert "Global horizontal irradiation [kWh/m²/yr]" in control
@@ -142,13 +144,7 @@ def test_demo_map_offline(browser_page, tmp_path):
     from layers.demo import DEMO_CATALOG
 
     out = _make_map(["--demo"], tmp_path / "demo.html")
-    size_mb = out.stat().st_size / 1e6
-    print(f"\ndemo catalog map: {size_mb:.2f} MB")
-    assert size_mb < 5
-    errors = open_html(browser_page, out)
-    assert errors == []
-    assert network_log(browser_page).blocked == []
-    control = _control_text(browser_page)
+    control, errors = open_map_offline(browser_page, out, "demo catalog map")
     cat = load_catalog(DEMO_CATALOG)
     for spec in cat.layers:
         assert f"({spec.id})" in control, spec.id
