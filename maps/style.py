@@ -43,6 +43,14 @@ KIND_STYLES: dict[str, dict] = {
     "nature_reserve": _style("#1a7837", 0.30, 1.5),
     "water_source": _style("#2166ac", 0.30, 1.5),
     "industrial_park": _style("#8c6bb1", 0.25, 1.5),
+    "protected_area": _style("#4d9221", 0.20, 1.2, "5 3"),
+    "shoreline_control_zone": _style("#5e9fd1", 0.20, 1.2, "5 3"),
+    "geohazard_zone": _style("#b35806", 0.15, 1.0, "2 3"),
+    "key_air_region": _style("#878787", 0.05, 1.5, "8 4"),
+    # legal land classes (land survey)
+    "cultivated_land": _style("#c2a83e", 0.25, 0.8, fill_color="#e6d98c"),
+    "forest_land": _style("#2d6a2d", 0.25, 0.8, fill_color="#8fbf7f"),
+    "grassland": _style("#7fa34a", 0.25, 0.8, fill_color="#c7e09a"),
     # degraded land
     "abandoned_mine": _style("#8c510a", 0.45, 1.5),
     "subsidence_area": _style("#bf812d", 0.40, 1.5),
@@ -60,8 +68,10 @@ KIND_STYLES: dict[str, dict] = {
 """Leaflet path options per layer kind (every kind of ``layers/kinds.toml`` has one)."""
 
 DRAW_ORDER: tuple[str, ...] = (
-    "admin_boundary", "control_unit", "urban_boundary", "basic_farmland", "settlement",
-    "industrial_park", "ecological_red_line", "nature_reserve", "water_source",
+    "admin_boundary", "key_air_region", "control_unit", "geohazard_zone", "forest_land",
+    "grassland", "cultivated_land", "urban_boundary", "basic_farmland", "settlement",
+    "industrial_park", "shoreline_control_zone", "protected_area", "ecological_red_line",
+    "nature_reserve", "water_source",
     "abandoned_mine", "subsidence_area", "closed_landfill", "contaminated_site", "slag_heap",
     "river", "road", "substation",
 )
@@ -105,6 +115,7 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
     "zoning": ("管控分区", "Zoning"),
     "degraded": ("退化土地", "Degraded land"),
     "infrastructure": ("基础设施", "Infrastructure"),
+    "land": ("土地利用", "Land use"),
     "reference": ("参考", "Reference"),
     "results": ("结果", "Results"),
     "rasters": ("栅格", "Rasters"),
