@@ -5,6 +5,7 @@ only on an otherwise idle machine)::
 
     .venv/bin/python tests/benchmarks/bench_scale.py                     # scales 0.05, 0.25, 1
     .venv/bin/python tests/benchmarks/bench_scale.py --scales 0.05       # 5,000 projects only
+    .venv/bin/python tests/benchmarks/bench_scale.py --layer-scale 1     # full layers every time
     SITING_BENCH_SCALES=0.05 .venv/bin/python -m pytest tests/benchmarks/bench_scale.py -s
 
 For each scale (1 = 100,000 projects × 5 layers, 200,000 red-line polygons with ~17 M vertices;
@@ -46,16 +47,19 @@ FROM bench.projects p JOIN bench.red_lines r ON ST_Intersects(p.geom, r.geom)
 GROUP BY p.project_id"""
 
 
-def world_at(workdir: Path, scale: float, layer_format: str) -> tuple[dict, float]:
+def world_at(workdir: Path, scale: float, layer_format: str,
+             layer_scale: float | None) -> tuple[dict, float]:
     """The world of this scale, generated unless ``world.json`` says it is already there."""
-    folder = workdir / f"scale-{scale:g}-{layer_format}"
+    layers = f"-layers{layer_scale:g}" if layer_scale is not None else ""
+    folder = workdir / f"scale-{scale:g}{layers}-{layer_format}"
     meta = folder / "world.json"
     if meta.exists():
         world = json.loads(meta.read_text(encoding="utf-8"))
-        if world["seed"] == SEED and world["scale"] == scale:
+        if world["seed"] == SEED and world["scale"] == scale and world.get("layer_scale") == (
+                scale if layer_scale is None else layer_scale):
             return world, 0.0
     t0 = time.perf_counter()
-    world = make_world(folder, scale, SEED, layer_format).__dict__
+    world = make_world(folder, scale, SEED, layer_format, layer_scale).__dict__
     return world, time.perf_counter() - t0
 
 
@@ -144,7 +148,7 @@ def compare(cli: pd.Series | None, sql: pd.Series | None) -> dict:
 
 
 def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
-        layer_format: str = "parquet") -> list[dict]:
+        layer_format: str = "parquet", layer_scale: float | None = None) -> list[dict]:
     """Every scale in turn; returns one dict of figures per scale."""
     workdir = Path(workdir or Path(tempfile.gettempdir()) / "siting-bench-scale")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -157,10 +161,10 @@ def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
     results = []
     try:
         for i, scale in enumerate(scales):
-            world, gen = world_at(workdir, scale, layer_format)
+            world, gen = world_at(workdir, scale, layer_format, layer_scale)
             fig = {"scale": scale, **{f"n_{k}": v for k, v in world["counts"].items()},
                    "red_line_vertices": world["vertices"]["red_lines"], "generate_s": gen}
-            out = workdir / f"out-{scale:g}"
+            out = workdir / f"out-{Path(world['folder']).name}"
             fig |= run_cli(world, out)
             cli = cli_overlaps(out)
             sql = None
@@ -223,9 +227,12 @@ def main(argv=None) -> int:
     parser.add_argument("--workdir", type=Path, help="where worlds and outputs are kept")
     parser.add_argument("--no-postgis", action="store_true", help="skip the PostGIS query")
     parser.add_argument("--layer-format", choices=("parquet", "gpkg"), default="parquet")
+    parser.add_argument("--layer-scale", type=float,
+                        help="keep the layers at this scale for every project count (e.g. 1: "
+                             "200,000 red lines); default: layers scale with the projects")
     args = parser.parse_args(argv)
     results = run(tuple(float(s) for s in args.scales.split(",")), args.workdir,
-                  not args.no_postgis, args.layer_format)
+                  not args.no_postgis, args.layer_format, args.layer_scale)
     return 0 if all(r["cli_exit"] == 0 and r["agree"] in (True, None) for r in results) else 1
 
 

@@ -4,7 +4,8 @@ At ``scale = 1`` (the full benchmark): 100,000 project footprints and a 5-layer 
 ecological red line has 200,000 overlapping lobed polygons (0.05–20 km², ~17 M vertices) in
 clusters; basic farmland 50,000 parcels, urban boundaries 300, water-source zones 2,000 and
 environmental control units tiling the region (10,000 cells). Every count and the region's area
-scale with ``scale`` (constant density), so 0.05 / 0.25 / 1 give 5k / 25k / 100k projects.
+scale with ``scale`` (constant density), so 0.05 / 0.25 / 1 give 5k / 25k / 100k projects;
+``layer_scale`` sets the layers and the region apart (e.g. 5k projects in the full province).
 
 Projects are 0.01–2 km² rotated rectangles; exactly 30 % of them are placed on a red-line
 polygon (they meet it), the others are re-drawn until they meet none. Types: 60 % PV, 20 % wind,
@@ -50,6 +51,7 @@ class World:
 
     folder: str
     scale: float
+    layer_scale: float
     seed: int
     counts: dict
     vertices: dict
@@ -177,8 +179,8 @@ def _layers(rng, counts, side):
 
 
 def make_world(folder: str | Path, scale: float = 1.0, seed: int = SEED,
-               layer_format: str = "parquet") -> World:
-    """Generate and write the world; deterministic for a (scale, seed).
+               layer_format: str = "parquet", layer_scale: float | None = None) -> World:
+    """Generate and write the world; deterministic for a (scale, layer_scale, seed).
 
     Parameters
     ----------
@@ -189,6 +191,8 @@ def make_world(folder: str | Path, scale: float = 1.0, seed: int = SEED,
     seed : int
     layer_format : {"parquet", "gpkg"}
         GeoParquet (with a bbox covering column) or GeoPackage for the five layers.
+    layer_scale : float, optional
+        Scale of the layers and the region's area (default ``scale``); projects follow ``scale``.
 
     Returns
     -------
@@ -197,8 +201,10 @@ def make_world(folder: str | Path, scale: float = 1.0, seed: int = SEED,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    counts = {k: max(1, int(round(v * scale))) for k, v in FULL.items()}
-    side = np.sqrt(KM2_PER_FULL * scale) * 1000.0
+    layer_scale = scale if layer_scale is None else layer_scale
+    counts = {k: max(1, int(round(v * (scale if k == "projects" else layer_scale))))
+              for k, v in FULL.items()}
+    side = np.sqrt(KM2_PER_FULL * layer_scale) * 1000.0
     half_lat = side / 2 / 111_000
     metric = _albers(*CENTRE, max(half_lat, 0.5))
     offset = pyproj.Transformer.from_crs(LONLAT, metric, always_xy=True).transform(*CENTRE)
@@ -226,7 +232,7 @@ def make_world(folder: str | Path, scale: float = 1.0, seed: int = SEED,
         bounds.append(gdf.total_bounds)
         lines.append(f'[[layer]]\nid = "{layer_id}"\nkind = "{KINDS[layer_id]}"\n'
                      f'path = "{path.name}"\nsource = "synthetic benchmark world, seed {seed}, '
-                     f'scale {scale}"\ndate = "2026"\n')
+                     f'layer scale {layer_scale}"\ndate = "2026"\n')
     n = counts["projects"]
     kinds = rng.choice(["pv", "wind", "industrial"], n, p=[0.6, 0.2, 0.2])
     industry = np.where(kinds == "industrial",
@@ -240,7 +246,7 @@ def make_world(folder: str | Path, scale: float = 1.0, seed: int = SEED,
     bounds.append(proj.total_bounds)
     (folder / "catalog.toml").write_text("\n".join(lines), encoding="utf-8")
     b = np.array(bounds)
-    world = World(str(folder), scale, seed, counts, vertices, str(folder / "catalog.toml"),
+    world = World(str(folder), scale, layer_scale, seed, counts, vertices, str(folder / "catalog.toml"),
                   str(folder / "projects.gpkg"), str(next(folder.glob("red_lines.*"))),
                   [float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
                    float(b[:, 3].max())], float(hits.mean()))
