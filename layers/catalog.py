@@ -108,6 +108,9 @@ class LayerSpec(_Spec):
         if (self.path is None) == (self.postgis is None):
             raise ValueError("give exactly one of `path` (a file) and `postgis` (a table: "
                              "postgis = { service = \"...\", table = \"schema.table\" })")
+        if self.postgis is not None and (self.layer or self.encoding):
+            raise ValueError("`layer` and `encoding` apply to files only; a PostGIS table is "
+                             "named by `postgis.table` and decoded by the database")
         return self
 
     @field_validator("path", "source")

@@ -446,7 +446,7 @@ def read_postgis(
         if bbox is not None:
             query += sql.SQL(" WHERE {} && ST_MakeEnvelope(%s, %s, %s, %s, %s)").format(
                 sql.Identifier(geom))
-            params = (*_bbox_filter(bbox, bbox_crs, table_crs), srid)
+            params = (*_bbox_filter(bbox, bbox_crs, table_crs or normalize_crs(crs, what)), srid)
         if key:
             query += sql.SQL(" ORDER BY {}").format(sql.SQL(", ").join(map(sql.Identifier, key)))
         else:

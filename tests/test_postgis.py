@@ -82,6 +82,8 @@ def test_catalog_needs_exactly_one_of_path_and_postgis(tmp_path):
     both = 'path = "x.gpkg"\npostgis = { service = "zoning", table = "t" }'
     assert "exactly one of `path`" in _catalog_text(tmp_path, both)
     assert "exactly one of `path`" in _catalog_text(tmp_path, 'source = "x"')
+    assert "apply to files only" in _catalog_text(
+        tmp_path, 'postgis = { service = "zoning", table = "t" }\nencoding = "GBK"')
     assert "not a table name" in _catalog_text(
         tmp_path, 'postgis = { service = "zoning", table = "a.b.c" }')
 
@@ -215,6 +217,13 @@ def test_srid_zero_needs_the_catalog_crs(postgis):
             read_postgis(_source("demo.nosrid"))
         gdf, _, prov = read_postgis(_source("demo.nosrid"), crs="EPSG:4326")
         assert prov["srid"] == 0 and gdf.crs.to_epsg() == 4326 and len(gdf) == 174
+        # a bbox in another CRS is transformed to the catalog's crs of an SRID-0 table
+        x0, y0, x1, y1 = gdf.to_crs(4545).total_bounds
+        box = (x0, y0, (x0 + x1) / 2, (y0 + y1) / 2)
+        part, _, _ = read_postgis(_source("demo.nosrid"), crs="EPSG:4326", bbox=box,
+                                  bbox_crs="EPSG:4545")
+        same, _, _ = read_postgis(_source("demo.red_lines"), bbox=box, bbox_crs="EPSG:4545")
+        assert 0 < len(part) < len(gdf) and sorted(part["id"]) == sorted(same["id"])
     finally:
         with postgis.cluster.connect("zoning") as conn:
             conn.execute("DROP TABLE demo.nosrid")
