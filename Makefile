@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 OUT    ?= demo-out
 
-.PHONY: demo test venv test-deps browser bench lint clean demo-data
+.PHONY: demo test venv test-deps browser postgis bench lint clean demo-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends \
 	    chromium fonts-noto-cjk fonts-liberation; }
 
+# Debian's PostGIS for PostgreSQL 15: the PostGIS source tests start a private cluster with it
+# (tests/pgcluster.py). Installed only where missing (needs root or sudo).
+postgis:
+	@dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends \
+	    postgresql-15-postgis-3; }
+
 demo: $(STAMP)
 	$(BIN)/siting layers --demo --lang en > /dev/null && echo "demo catalog: every layer usable"
 	$(BIN)/siting screen --demo --out $(OUT)/screening --overwrite
@@ -42,8 +50,8 @@ demo: $(STAMP)
 	@echo "  wind sites report: $(OUT)/wind/report.html       map: $(OUT)/wind/map.html"
 	@echo "  demo layers map:  $(OUT)/layers/map.html"
 
-test: $(TSTAMP) browser
-	SITING_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+test: $(TSTAMP) browser postgis
+	SITING_REQUIRE_BROWSER=1 SITING_REQUIRE_POSTGIS=1 $(BIN)/python -m pytest
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check .

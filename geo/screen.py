@@ -48,7 +48,7 @@ def _load_kind(catalog: Catalog, kind: str, crs, lang: str) -> _Kind:
             continue
         data = catalog.read(spec.id, crs)
         info = {"layer_id": spec.id, "kind": kind, "label": get_kind(kind).label(lang),
-                "source": spec.source, "date": spec.date, "path": Path(spec.path).name,
+                "source": spec.source, "date": spec.date, **catalog.provenance(spec.id),
                 "features": len(data.gdf), "usable": data.usable,
                 "problems": [str(p) for p in data.problems]}
         layers.append(info)

@@ -218,7 +218,7 @@ def score_sites(catalog, tech: str, profile: str | Path | dict | Profile | None 
 def _meta(cat, prof, tech, region, used, weights, cr, notes, res_spec) -> dict:
     f = cb.emission_factors()
     sources = [{"id": s.id, "kind": s.kind, "source": s.source, "date": s.date,
-                "path": Path(s.path).name} for s in cat.layers + cat.rasters]
+                **cat.provenance(s.id)} for s in cat.layers + cat.rasters]
     return {
         "tech": tech, "profile": prof.path, "profile_name": prof.name,
         "profile_data": prof.model_dump(mode="json"),

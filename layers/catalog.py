@@ -15,6 +15,12 @@ Example::
     source = "贵州省自然资源厅 (authorised copy)"
     date = "2024-06"
 
+    [[layer]]
+    id = "farmland"
+    kind = "basic_farmland"
+    # a PostGIS table instead of a path: see layers/postgis.py (no credentials in a catalog)
+    postgis = { service = "zoning", table = "public.permanent_farmland", geometry = "geom" }
+
     [[raster]]
     id = "ghi"
     kind = "ghi"
@@ -36,12 +42,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from layers.crs import WGS84, check_transform, normalize_crs, working_crs
 from layers.errors import CatalogError, InputError, choice_error, validation_messages
 from layers.hygiene import Problem
 from layers.kinds import get_kind, get_raster_kind
+from layers.postgis import PostgisSource, credential_problem, read_postgis
 from layers.read import read_vector
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -91,6 +98,29 @@ class LayerSpec(_Spec):
     encoding: str | None = None
     columns: dict[str, str] = {}
     values: dict[str, dict[str, Any]] = {}
+    # PostGIS source (issue 12 item 4, layers/postgis.py): a layer names a file (`path`) or a
+    # table (`postgis = { service, table, geometry }`), exactly one of them.
+    path: str | None = None
+    postgis: PostgisSource | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LayerSpec:
+        if (self.path is None) == (self.postgis is None):
+            raise ValueError("give exactly one of `path` (a file) and `postgis` (a table: "
+                             "postgis = { service = \"...\", table = \"schema.table\" })")
+        if self.postgis is not None and (self.layer or self.encoding):
+            raise ValueError("`layer` and `encoding` apply to files only; a PostGIS table is "
+                             "named by `postgis.table` and decoded by the database")
+        return self
+
+    @field_validator("path", "source")
+    @classmethod
+    def _no_credentials(cls, v: str | None, info) -> str | None:
+        why = credential_problem(info.field_name, v)
+        if why:
+            raise ValueError(why)
+        return v
+    # -- end of the PostGIS source hook
 
     @field_validator("kind")
     @classmethod
@@ -205,11 +235,14 @@ class Catalog:
         self._check_unique_and_files()
         self._sources: dict[str, tuple[gpd.GeoDataFrame, list[Problem]]] = {}
         self._read: dict[tuple[str, str], LayerData] = {}
+        self._provenance: dict[str, dict] = {}
 
     def __repr__(self) -> str:
         return f"<Catalog {self.path.name}: {len(self.layers)} layers, {len(self.rasters)} rasters>"
 
     def _resolve(self, spec):
+        if spec.path is None:  # a PostGIS layer
+            return spec
         p = Path(spec.path)
         return spec.model_copy(update={"path": str(p if p.is_absolute() else self.path.parent / p)})
 
@@ -221,7 +254,7 @@ class Catalog:
                 errors.append(f"{self.path}, {entry} {spec.id!r}, key 'id': duplicate id; ids "
                               "must be unique in a catalog")
             seen.add(spec.id)
-            if not Path(spec.path).exists():
+            if spec.path is not None and not Path(spec.path).exists():
                 errors.append(f"{self.path}, {entry} {spec.id!r}, key 'path': file not found "
                               f"({spec.path}); relative paths resolve from the catalog's folder")
         for spec in self.layers:
@@ -265,11 +298,34 @@ class Catalog:
         """The layer in its source CRS with typed attributes (cached)."""
         if layer_id not in self._sources:
             spec = self.spec(layer_id)
-            what = f"{self.path.name}, layer {spec.id!r} ({Path(spec.path).name})"
-            gdf, problems = read_vector(spec.path, spec.layer, spec.crs, spec.encoding, what)
+            what = f"{self.path.name}, layer {spec.id!r} ({self.provenance(layer_id)['path']})"
+            if spec.postgis is not None:  # PostGIS source hook (layers/postgis.py)
+                gdf, problems, self._provenance[layer_id] = read_postgis(spec.postgis, spec.crs,
+                                                                         what)
+            else:
+                gdf, problems = read_vector(spec.path, spec.layer, spec.crs, spec.encoding, what)
             gdf, attr_problems = type_attributes(gdf, spec, what)
             self._sources[layer_id] = (gdf, problems + attr_problems)
         return self._sources[layer_id]
+
+    def provenance(self, entry_id: str) -> dict:
+        """Where a layer or raster comes from, for reports.
+
+        Returns
+        -------
+        dict
+            ``{"path": <file name>}`` for a file; for a PostGIS layer ``path`` is a sentence naming
+            the service, the table, the rows and when they were read, plus the keys ``service``,
+            ``table``, ``rows`` and ``read_at`` (ISO 8601) once the layer has been read.
+        """
+        spec = next((s for s in self.rasters if s.id == entry_id), None) or self.spec(entry_id)
+        if getattr(spec, "postgis", None) is None:
+            return {"path": Path(spec.path).name}
+        read = self._provenance.get(entry_id)
+        if read is None:
+            return {"path": spec.postgis.label}
+        return read | {"path": f"PostGIS service {read['service']!r}, table {read['table']}, "
+                               f"{read['rows']} rows read {read['read_at']}"}
 
     @cached_property
     def extent_lonlat(self) -> tuple[float, float, float, float]:

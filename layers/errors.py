@@ -28,6 +28,29 @@ class ReadError(InputError, OSError):
     """A data file could not be read; the message names the file and the fix."""
 
 
+class DatabaseError(InputError):
+    """A database layer source cannot be used; the message names the service, the table and the fix.
+
+    Subclasses say which of the usual causes it is, so that callers can tell them apart.
+    """
+
+
+class ServiceError(DatabaseError):
+    """A libpq service is not defined, cannot be reached or refuses the connection."""
+
+
+class TableError(DatabaseError):
+    """A database table or its geometry column does not exist."""
+
+
+class DatabasePermissionError(DatabaseError, PermissionError):
+    """The service's role may not read the table (or its schema)."""
+
+
+class NoPostgisError(DatabaseError):
+    """The service's database has no PostGIS extension."""
+
+
 class RuleSetError(InputError):
     """A rule set file is invalid; the message names the file, the rule and the key."""
 

@@ -43,7 +43,8 @@ def inspect_catalog(catalog: Catalog) -> dict:
     for spec in catalog.layers:
         kind = get_kind(spec.kind)
         entry = {"id": spec.id, "kind": spec.kind, "label_zh": kind.label_zh,
-                 "label_en": kind.label_en, "geometry": kind.geometry, "path": spec.path,
+                 "label_en": kind.label_en, "geometry": kind.geometry,
+                 "path": spec.path or catalog.provenance(spec.id)["path"],
                  "source": spec.source, "date": spec.date, "features": None,
                  "source_crs": None, "working_crs": describe_crs(working), "area_m2": None,
                  "area_ha": None, "bounds_lonlat": None, "problems": []}
@@ -57,6 +58,8 @@ def inspect_catalog(catalog: Catalog) -> dict:
             layers.append(entry)
             continue
         gdf = data.gdf
+        if spec.postgis is not None:  # service, table, rows and read time (layers/postgis.py)
+            entry |= catalog.provenance(spec.id)
         entry["features"] = int(len(gdf))
         entry["source_crs"] = describe_crs(data.source_crs)
         if len(gdf) and not gdf.geometry.is_empty.all():

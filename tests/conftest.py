@@ -1,9 +1,11 @@
-"""Shared fixtures. Browser: a session-wide headless Chromium and a fresh offline page per test."""
+"""Shared fixtures. Browser: a session-wide headless Chromium and a fresh offline page per test.
+PostGIS: a session-wide private cluster holding the demo layers (see ``tests/pgcluster.py``)."""
 
 from __future__ import annotations
 
 import pytest
 from browser import CHROMIUM, LAUNCH_ARGS, browser_missing, browser_required, guard_network
+from pgcluster import load_demo, postgis_missing, postgis_required, start_cluster
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,28 @@ def browser_page(chromium):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def postgis(tmp_path_factory):
+    """A private PostGIS cluster with the demo layers, reached through a service file.
+
+    Skips (fails under ``CI=true`` or ``SITING_REQUIRE_POSTGIS=1``) when PostGIS is not installed.
+    ``PGSERVICEFILE``/``PGPASSFILE`` point at a temp client folder while it is active; the cluster
+    is stopped and its folder removed at the end of the session.
+    """
+    why = postgis_missing()
+    if why is not None:
+        if postgis_required():
+            pytest.fail(f"PostGIS tests are required (CI=true or SITING_REQUIRE_POSTGIS=1) but "
+                        f"cannot run: {why}", pytrace=False)
+        pytest.skip(why)
+    cluster = start_cluster()
+    try:
+        db = load_demo(cluster, tmp_path_factory.mktemp("postgis"))
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in db.env.items():
+                mp.setenv(key, value)
+            yield db
+    finally:
+        cluster.stop()

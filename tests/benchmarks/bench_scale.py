@@ -1,0 +1,240 @@
+"""Benchmark: `siting screen` end to end on a synthetic province, against one PostGIS query.
+
+Not collected by ``make test``. Run (the full scale takes many minutes and several GB; run it
+only on an otherwise idle machine)::
+
+    .venv/bin/python tests/benchmarks/bench_scale.py                     # scales 0.05, 0.25, 1
+    .venv/bin/python tests/benchmarks/bench_scale.py --scales 0.05       # 5,000 projects only
+    .venv/bin/python tests/benchmarks/bench_scale.py --layer-scale 1     # full layers every time
+    SITING_BENCH_SCALES=0.05 .venv/bin/python -m pytest tests/benchmarks/bench_scale.py -s
+
+For each scale (1 = 100,000 projects × 5 layers, 200,000 red-line polygons with ~17 M vertices;
+see ``world.py``) it generates the world once (kept in ``--workdir`` for the next run), runs
+``siting screen projects.gpkg --catalog catalog.toml`` in a subprocess and measures its wall time
+and peak RSS (``os.wait4``). Where PostGIS can run (``make postgis``), it then loads the red lines
+and projects, in the working CRS the CLI chose, into a private cluster with a GiST index and runs
+the same red-line overlay as one query (``SUM(ST_Area(ST_Intersection()))`` per project). It
+prints wall, RSS and ratios — the CLI against the query, and each scale against the first — and
+checks that the red-line overlap per project agrees between ``screening_hits.csv`` and the SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: pgcluster, benchmarks
+
+from benchmarks.world import SEED, make_world  # noqa: E402
+
+from layers.crs import working_crs  # noqa: E402
+
+SCALES = (0.05, 0.25, 1.0)
+RED_LINE = "ecological_red_line"
+SQL = """
+SELECT p.project_id, sum(ST_Area(ST_Intersection(p.geom, r.geom))) AS overlap_m2, count(*) AS n
+FROM bench.projects p JOIN bench.red_lines r ON ST_Intersects(p.geom, r.geom)
+GROUP BY p.project_id"""
+
+
+def world_at(workdir: Path, scale: float, layer_format: str,
+             layer_scale: float | None) -> tuple[dict, float]:
+    """The world of this scale, generated unless ``world.json`` says it is already there."""
+    layers = f"-layers{layer_scale:g}" if layer_scale is not None else ""
+    folder = workdir / f"scale-{scale:g}{layers}-{layer_format}"
+    meta = folder / "world.json"
+    if meta.exists():
+        world = json.loads(meta.read_text(encoding="utf-8"))
+        if world["seed"] == SEED and world["scale"] == scale and world.get("layer_scale") == (
+                scale if layer_scale is None else layer_scale):
+            return world, 0.0
+    t0 = time.perf_counter()
+    world = make_world(folder, scale, SEED, layer_format, layer_scale).__dict__
+    return world, time.perf_counter() - t0
+
+
+def run_cli(world: dict, out: Path) -> dict:
+    """``siting screen`` in a child process: wall [s], peak RSS [bytes], exit code."""
+    if out.exists():
+        shutil.rmtree(out)  # the harness's own output folder of a previous run
+    siting = Path(sys.executable).with_name("siting")
+    cmd = [str(siting), "screen", world["projects"], "--catalog", world["catalog"],
+           "--out", str(out), "--lang", "en"]
+    log = out.with_suffix(".log")
+    with open(log, "wb") as sink:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
+    return {"cli_wall_s": wall, "cli_rss_bytes": usage.ru_maxrss * 1024,
+            "cli_exit": proc.returncode, "cli_last_line": tail[0] if tail else ""}
+
+
+def cli_overlaps(out: Path) -> pd.Series | None:
+    """Red-line overlap per project [m²] from the CLI's hits table (one row per pair)."""
+    path = out / "screening_hits.csv"
+    if not path.exists():
+        return None
+    hits = pd.read_csv(path, encoding="utf-8-sig", dtype={"project_id": str, "feature_id": str},
+                       usecols=["project_id", "kind", "layer_id", "feature_id", "overlap_m2"])
+    pairs = hits[hits["kind"] == RED_LINE].drop_duplicates(["project_id", "layer_id",
+                                                            "feature_id"])
+    return pairs.groupby("project_id")["overlap_m2"].sum()
+
+
+def run_postgis(cluster, world: dict, index: int) -> tuple[dict, pd.Series]:
+    """Load red lines and projects (working CRS, SRID 0: planar) and run the overlay query."""
+    from pgcluster import create_database, load_frame
+
+    crs = working_crs(world["extent_lonlat"])  # what `siting screen` chooses for this world
+    db = f"bench{index}"
+    create_database(cluster, db)
+    t0 = time.perf_counter()
+    red = gpd.read_parquet(world["red_lines"]) if world["red_lines"].endswith(".parquet") \
+        else gpd.read_file(world["red_lines"])
+    projects = gpd.read_file(world["projects"], columns=["project_id"])
+    with cluster.connect(db) as conn:
+        load_frame(conn, red[["id", "geometry"]].to_crs(crs), "bench", "red_lines", srid=0)
+        load_frame(conn, projects.to_crs(crs), "bench", "projects", srid=0)
+    load = time.perf_counter() - t0
+    del red, projects
+    with cluster.connect(db) as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        t0 = time.perf_counter()
+        rows = conn.execute(SQL).fetchall()
+        query = time.perf_counter() - t0
+        hwm = _vm_hwm(pid)
+    with cluster.connect() as conn:
+        conn.execute(f'DROP DATABASE "{db}"')
+    sums = pd.Series({r[0]: r[1] for r in rows}, name="overlap_m2", dtype=float)
+    return {"pg_load_s": load, "pg_query_s": query, "pg_backend_rss_bytes": hwm,
+            "pg_pairs": int(sum(r[2] for r in rows))}, sums
+
+
+def _vm_hwm(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def compare(cli: pd.Series | None, sql: pd.Series | None) -> dict:
+    """Totals and per-project agreement of the red-line overlaps [m²]."""
+    if cli is None or sql is None:
+        return {"agree": None}
+    both = pd.concat([cli.rename("cli"), sql.rename("sql")], axis=1).fillna(0.0)
+    total_cli, total_sql = float(both["cli"].sum()), float(both["sql"].sum())
+    rel = abs(total_cli - total_sql) / max(total_sql, 1.0)
+    worst = float((both["cli"] - both["sql"]).abs().max()) if len(both) else 0.0
+    return {"overlap_cli_m2": total_cli, "overlap_sql_m2": total_sql, "overlap_rel_diff": rel,
+            "worst_project_diff_m2": worst, "projects_meeting_red_lines_cli": int(len(cli)),
+            "projects_meeting_red_lines_sql": int(len(sql)),
+            "agree": bool(rel <= 1e-6 and set(cli.index) == set(sql.index))}
+
+
+def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
+        layer_format: str = "parquet", layer_scale: float | None = None) -> list[dict]:
+    """Every scale in turn; returns one dict of figures per scale."""
+    workdir = Path(workdir or Path(tempfile.gettempdir()) / "siting-bench-scale")
+    workdir.mkdir(parents=True, exist_ok=True)
+    cluster, why = None, "disabled (--no-postgis)"
+    if postgis:
+        from pgcluster import postgis_missing, start_cluster
+
+        why = postgis_missing()
+        cluster = start_cluster() if why is None else None
+    results = []
+    try:
+        for i, scale in enumerate(scales):
+            world, gen = world_at(workdir, scale, layer_format, layer_scale)
+            fig = {"scale": scale, **{f"n_{k}": v for k, v in world["counts"].items()},
+                   "red_line_vertices": world["vertices"]["red_lines"], "generate_s": gen}
+            out = workdir / f"out-{Path(world['folder']).name}"
+            fig |= run_cli(world, out)
+            cli = cli_overlaps(out)
+            sql = None
+            if cluster is not None:
+                pg, sql = run_postgis(cluster, world, i)
+                fig |= pg
+            else:
+                fig["pg_skipped"] = why
+            fig |= compare(cli, sql)
+            if cli is not None:
+                fig["hit_share_cli"] = len(cli) / world["counts"]["projects"]
+            results.append(fig)
+            report(results)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    (workdir / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return results
+
+
+def report(results: list[dict]) -> None:
+    """Print the table: wall, RSS and ratios (CLI vs the query; each scale vs the first)."""
+    base = results[0]
+    print(f"\n{'scale':>6} {'projects':>9} {'red lines':>10} {'CLI wall s':>11} "
+          f"{'CLI RSS GB':>11} {'exit':>4} {'PG load s':>10} {'PG query s':>11} "
+          f"{'CLI/query':>10} {'CLI/(load+q)':>13} {'wall x':>7} {'RSS x':>6} {'agree':>6}")
+    for r in results:
+        q = r.get("pg_query_s")
+        ratio = f"{r['cli_wall_s'] / q:10.2f}" if q else f"{'-':>10}"
+        ratio2 = f"{r['cli_wall_s'] / (q + r['pg_load_s']):13.2f}" if q else f"{'-':>13}"
+        load = f"{r['pg_load_s']:10.1f}" if q else f"{'-':>10}"
+        qs = f"{q:11.2f}" if q else f"{'-':>11}"
+        print(f"{r['scale']:6g} {r['n_projects']:9,} {r['n_red_lines']:10,} "
+              f"{r['cli_wall_s']:11.1f} {r['cli_rss_bytes'] / 2**30:11.2f} {r['cli_exit']:4} "
+              f"{load} {qs} {ratio} {ratio2} {r['cli_wall_s'] / base['cli_wall_s']:7.2f} "
+              f"{r['cli_rss_bytes'] / base['cli_rss_bytes']:6.2f} {str(r.get('agree')):>6}")
+    last = results[-1]
+    if last["cli_exit"] != 0:
+        print(f"  scale {last['scale']:g}: siting screen failed: {last['cli_last_line']}")
+    if last.get("overlap_sql_m2") is not None:
+        print(f"  scale {last['scale']:g}: red-line overlap CLI {last['overlap_cli_m2']:,.1f} m² "
+              f"vs SQL {last['overlap_sql_m2']:,.1f} m² (relative difference "
+              f"{last['overlap_rel_diff']:.1e}); projects on red lines "
+              f"{last['hit_share_cli']:.1%}")
+    sys.stdout.flush()
+
+
+def test_benchmark_scale():
+    scales = tuple(float(s) for s in os.environ.get("SITING_BENCH_SCALES", "").split(",") if s) \
+        or SCALES
+    for r in run(scales):
+        assert r["cli_exit"] == 0, r["cli_last_line"]
+        assert r["agree"] in (True, None), r
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default=",".join(f"{s:g}" for s in SCALES),
+                        help="comma-separated scale factors (1 = 100,000 projects)")
+    parser.add_argument("--workdir", type=Path, help="where worlds and outputs are kept")
+    parser.add_argument("--no-postgis", action="store_true", help="skip the PostGIS query")
+    parser.add_argument("--layer-format", choices=("parquet", "gpkg"), default="parquet")
+    parser.add_argument("--layer-scale", type=float,
+                        help="keep the layers at this scale for every project count (e.g. 1: "
+                             "200,000 red lines); default: layers scale with the projects")
+    args = parser.parse_args(argv)
+    results = run(tuple(float(s) for s in args.scales.split(",")), args.workdir,
+                  not args.no_postgis, args.layer_format, args.layer_scale)
+    return 0 if all(r["cli_exit"] == 0 and r["agree"] in (True, None) for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
