@@ -84,6 +84,10 @@ def candidate_sites(run: Run, given=None) -> gpd.GeoDataFrame:
 
         gdf, _ = read_vector(Path(given), what=f"candidates {Path(given).name}")
         cands = user_candidates(gdf, cat.working_crs)
+    if not len(cands) and given is not None:
+        what = "the candidates GeoDataFrame" if isinstance(given, gpd.GeoDataFrame) else given
+        raise InputError(f"{what}: no features: give at least one candidate polygon / "
+                         "候选地块文件为空")
     if not len(cands):
         raise InputError(f"{cat.path}: no candidates: the catalog has no degraded-land layer "
                          "(abandoned_mine, subsidence_area, closed_landfill, contaminated_site, "

@@ -137,6 +137,19 @@ def test_empty_and_odd_candidates_get_error_rows(catalog, tmp_path):
         assert len(pd.read_csv(out / "supply_curve.csv")) == 4
         assert len(pd.read_excel(out / "sites.xlsx")) == 4
         assert len(gpd.read_file(out / "sites.geojson")) == 4
+    # nothing but empty polygons: every row an error, the map and report still written
+    g = tmp_path / "empty.gpkg"
+    gpd.GeoDataFrame({"id": ["e1", "e2"]}, geometry=[shapely.Polygon(), None], crs=UTM).to_file(g)
+    r = _run(["--catalog", str(catalog), "--tech", "wind", "--candidates", str(g),
+              "--out", str(tmp_path / "e")])
+    assert r.exit_code == 0 and "error 2" in r.output, r.output
+    assert (tmp_path / "e" / "map.html").stat().st_size > 0
+    # no features at all: a message naming the file, exit 2
+    none = tmp_path / "none.gpkg"
+    gpd.GeoDataFrame({"id": []}, geometry=[], crs=UTM).to_file(none)
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--candidates", str(none),
+              "--out", str(tmp_path / "n")])
+    assert r.exit_code == 2 and "none.gpkg: no features" in r.output
 
 
 @pytest.mark.parametrize("tech", ["pv", "wind"])
