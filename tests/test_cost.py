@@ -105,3 +105,22 @@ def test_supply_curve_sorted_cumulative_and_complete():
     assert curve["cumulative_generation_mwh"].tolist()[:3] == [9_000.0, 54_000.0, 74_000.0]
     assert curve["supply_rank"].iloc[3:].isna().all()
     assert list(curve.columns) == co.SUPPLY_CURVE_COLUMNS
+
+
+def test_score_sites_skips_a_substation_of_unknown_voltage(tmp_path):
+    """End to end: the nearer substation's voltage cannot be read (unknown), so the sites connect
+    to the farther one of known voltage, and the report notes it."""
+    from siting_fixtures import UTM, X0, Y0, make_region
+
+    import geo
+    from layers.catalog import load_catalog
+
+    path = make_region(tmp_path)
+    gpd.GeoDataFrame({"id": ["near", "far"], "voltage_kv": ["高压", "110"]},
+                     geometry=[Point(X0 + 2300, Y0 + 1500), Point(X0 + 3000, Y0 + 9000)],
+                     crs=UTM).to_file(tmp_path / "substation.gpkg")
+    sites = geo.score_sites(load_catalog(path), "pv")
+    ok = sites[sites["status"] == "usable"]
+    assert (ok["grid_substation"] == "far").all()
+    assert (ok["grid_distance_km"] > ok["dist_substation"]).all()
+    assert any("unknown voltage_kv (near)" in n for n in sites.attrs["siting"]["notes"])
