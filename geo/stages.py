@@ -81,11 +81,10 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties)
     out["density_penalty_ha"] = area if penalties else np.nan
     out["_lost_ha"] = lost
+    rules_text = ", ".join(f"{r.id} ×{r.factor:g}" for r, _ in penalties)
     for i in np.flatnonzero(area > 0):
-        idx = out.index[i]
-        out.loc[idx, "notes"] = "; ".join(filter(None, [
-            out.loc[idx, "notes"], f"{area[i]:.2f} ha at reduced PV density (" + ", ".join(
-                f"{r.id} ×{r.factor:g}" for r, _ in penalties) + ") / 降低密度"]))
+        append(out, out.index == out.index[i], f"{area[i]:.2f} ha at reduced PV density "
+               f"({rules_text}) / 降低密度", "notes")
     return gpd.GeoDataFrame(out, geometry=sites.geometry.name, crs=sites.crs)
 
 
