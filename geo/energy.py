@@ -20,7 +20,9 @@ Wind method: the 100 m mean speed is lifted to hub height with the power law
 ``v(h) = v100 (h / 100)^alpha``; a Weibull distribution with shape ``k`` and that mean
 (scale ``c = v / Γ(1 + 1/k)``) is integrated against the turbine's power curve from windpowerlib's
 bundled turbine library (read from the package's CSV, offline), optionally corrected for air
-density at the site's elevation; the capacity factor is reduced by the profile's losses.
+density at the site's elevation; the capacity factor is reduced by a flat wake loss and the other
+losses (availability, electrical) of the profile. Wind capacity is a whole number of turbines
+placed by :mod:`geo.layout` times the turbine's rating.
 """
 
 from __future__ import annotations
@@ -50,17 +52,9 @@ def pv_capacity_mw(usable_ha, slope_mean_deg, energy) -> np.ndarray:
     return np.asarray(usable_ha, dtype=float) * energy.density_mwp_per_ha * f
 
 
-def wind_capacity_mw(usable_ha, energy) -> np.ndarray:
-    """Wind capacity [MW]: area / (downwind × crosswind spacing in rotor diameters) × rating,
-    or area × ``density_mw_per_km2`` when the profile gives a density. Fractional turbines are
-    kept (a planning density, not a layout)."""
-    a = np.asarray(usable_ha, dtype=float)
-    if energy.density_mw_per_km2:
-        return a / 100.0 * energy.density_mw_per_km2
-    t = turbine(energy.turbine_type)
-    per_turbine_ha = (energy.spacing_downwind_d * energy.spacing_crosswind_d
-                      * t["rotor_diameter_m"] ** 2) / 10_000.0
-    return a / per_turbine_ha * t["nominal_power_w"] / 1e6
+def tip_height_m(energy) -> float:
+    """Tip height [m] of the profile's turbine: hub height + rotor radius."""
+    return energy.hub_height_m + turbine(energy.turbine_type)["rotor_diameter_m"] / 2.0
 
 
 # -- PV yield ----------------------------------------------------------------------------------
@@ -188,7 +182,8 @@ def wind_capacity_factor(mean_speed_100m, elevation_m, energy, temp_c: float = 1
     elevation_m : array_like
         Site elevation [m] for the air-density correction.
     energy : Energy
-        Profile settings (turbine, hub height, shear exponent, Weibull k, losses).
+        Profile settings (turbine, hub height, shear exponent, Weibull k, losses). The wake
+        loss is a flat percentage for every site (no wake model).
     """
     from windpowerlib.power_output import power_curve_density_correction
 
@@ -213,4 +208,4 @@ def wind_capacity_factor(mean_speed_100m, elevation_m, energy, temp_c: float = 1
         c = v[i] / math.gamma(1 + 1 / k)
         pdf = (k / c) * (grid / c) ** (k - 1) * np.exp(-((grid / c) ** k))
         out[i] = float(np.sum(curves[r] * pdf) * 0.05 / t["nominal_power_w"])
-    return out * (1 - energy.wind_losses_percent / 100.0)
+    return out * (1 - energy.wake_losses_percent / 100.0) * (1 - energy.wind_losses_percent / 100.0)

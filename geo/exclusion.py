@@ -6,15 +6,19 @@ touch each candidate; intersections are computed on the candidate/feature pairs 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo.profiles import DEGRADED_KINDS, Exclusion
+from geo.profiles import DEGRADED_KINDS
 from layers.kinds import get_kind
 
 M2_PER_HA = 10_000.0
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint",
+               5: "MultiLineString", 7: "GeometryCollection"}
 
 
 def catalog_candidates(catalog) -> gpd.GeoDataFrame:
@@ -24,20 +28,24 @@ def catalog_candidates(catalog) -> gpd.GeoDataFrame:
     -------
     GeoDataFrame
         Columns ``site_id`` (``layer:feature``), ``source_kind``, ``source_id``, ``name``,
-        ``geometry``; every feature, also those with empty geometry.
+        ``facts`` (the feature's kind attributes as a dict, with ``_unknown`` reasons when the
+        layer gives them), ``geometry``; every feature, also those with empty geometry.
     """
     frames = []
     for kind in DEGRADED_KINDS:
+        attrs = [a for a in get_kind(kind).attributes if a not in ("id", "name")]
         for data in catalog.layers_of(kind):
             g = data.gdf
+            cols = [c for c in [*attrs, "_unknown"] if c in g.columns]
+            facts = g[cols].to_dict("records") if cols else [{} for _ in range(len(g))]
             frames.append(gpd.GeoDataFrame({
                 "site_id": data.spec.id + ":" + g["id"].astype(str),
                 "source_kind": kind, "source_id": g["id"].astype(str),
-                "name": g["name"].fillna("").astype(str),
+                "name": g["name"].fillna("").astype(str), "facts": facts,
             }, geometry=g.geometry.values, crs=g.crs))
     if not frames:
-        return gpd.GeoDataFrame({"site_id": [], "source_kind": [], "source_id": [], "name": []},
-                                geometry=[], crs=catalog.working_crs)
+        return gpd.GeoDataFrame({"site_id": [], "source_kind": [], "source_id": [], "name": [],
+                                 "facts": []}, geometry=[], crs=catalog.working_crs)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -50,26 +58,103 @@ def user_candidates(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     name_col = cols.get("name")
     names = gdf[name_col].fillna("").astype(str).tolist() if name_col else [""] * len(gdf)
     return gpd.GeoDataFrame({"site_id": ["user:" + i for i in ids], "source_kind": "user",
-                             "source_id": ids, "name": names},
+                             "source_id": ids, "name": names, "facts": [{}] * len(ids)},
                             geometry=gdf.geometry.to_crs(crs).values, crs=crs)
 
 
-def exclusion_geometries(layers: list[gpd.GeoDataFrame], rule: Exclusion) -> np.ndarray:
-    """The buffered features of one exclusion rule (attribute filters applied)."""
-    kind = get_kind(rule.kind)
-    parts = []
+class RuleGeometries(NamedTuple):
+    """The buffered features of one rule; ``unknown`` marks those kept because a deciding
+    attribute is unknown (fail closed), ``reasons`` says which attribute and why."""
+
+    geoms: np.ndarray
+    unknown: np.ndarray
+    reasons: list[str]
+    buffer_m: float = 0.0
+
+
+def match_features(gdf: gpd.GeoDataFrame, kind_id: str, where: dict) -> tuple[np.ndarray,
+                                                                              np.ndarray,
+                                                                              list[str]]:
+    """Three-valued attribute filter: which features match ``where``, which are unknown.
+
+    A feature matches when every ``where`` attribute is known and one of the listed values. It is
+    *unknown* when no attribute is known to differ but at least one is unknown (None or NaN): the
+    caller treats it as matching (fail closed) and reports it.
+
+    Returns
+    -------
+    (match, unknown, reasons)
+        Boolean masks over the features (``match`` includes the unknown ones) and, for each
+        unknown feature, the reason (from the layer's ``_unknown`` column when it has one, else
+        "<attribute> unknown").
+    """
+    kind = get_kind(kind_id)
+    n = len(gdf)
+    known_false = np.zeros(n, dtype=bool)
+    unknown = np.zeros(n, dtype=bool)
+    unknown_attrs: list[list[str]] = [[] for _ in range(n)]
+    for attr, allowed in where.items():
+        allowed_typed = {kind.attributes[attr].coerce(v) for v in allowed}
+        values = gdf[attr] if attr in gdf.columns else pd.Series([None] * n, index=gdf.index)
+        miss = values.isna().to_numpy()
+        known_false |= ~miss & ~values.isin(allowed_typed).to_numpy()
+        unknown |= miss
+        for i in np.flatnonzero(miss):
+            unknown_attrs[i].append(attr)
+    unknown &= ~known_false
+    notes = gdf["_unknown"].tolist() if "_unknown" in gdf.columns else [None] * n
+    reasons = []
+    for i in np.flatnonzero(unknown):
+        d = notes[i] if isinstance(notes[i], dict) else {}
+        fid = gdf["id"].iloc[i] if "id" in gdf.columns else str(i + 1)
+        why = "; ".join(str(d.get(a) or f"{a} unknown") for a in unknown_attrs[i])
+        reasons.append(f"{fid}: {why}")
+    return ~known_false, unknown, reasons
+
+
+def exclusion_geometries(layers: list[gpd.GeoDataFrame], rule, buffer_m: float | None = None
+                         ) -> RuleGeometries:
+    """The buffered features of one rule (attribute filters applied, unknown facts kept).
+
+    Parameters
+    ----------
+    layers : list of GeoDataFrame
+        The catalog's layers of the rule's kind, in a metric CRS.
+    rule : Exclusion or DensityPenalty
+    buffer_m : float, optional
+        Buffer [m]; default the rule's ``buffer_m`` (0 for a density penalty).
+    """
+    buffer_m = getattr(rule, "buffer_m", 0.0) if buffer_m is None else buffer_m
+    parts, unknown, reasons = [], [], []
     for gdf in layers:
-        mask = np.ones(len(gdf), dtype=bool)
-        for attr, allowed in rule.where.items():
-            allowed_typed = {kind.attributes[attr].coerce(v) for v in allowed}
-            mask &= gdf[attr].isin(allowed_typed).to_numpy()
-        geoms = gdf.geometry.values[mask]
-        geoms = np.asarray(geoms, dtype=object)
-        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-        if rule.buffer_m > 0:
-            geoms = shapely.buffer(geoms, rule.buffer_m)
-        parts.append(geoms)
-    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+        match, unk, why = match_features(gdf, rule.kind, rule.where)
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        keep = match & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        parts.append(geoms[keep])
+        unknown.append(unk[keep])
+        reasons += why
+    if not parts:
+        return RuleGeometries(np.empty(0, dtype=object), np.empty(0, dtype=bool), [], buffer_m)
+    geoms = np.concatenate(parts)
+    if buffer_m > 0:
+        geoms = shapely.buffer(geoms, buffer_m)
+    return RuleGeometries(geoms, np.concatenate(unknown), reasons, buffer_m)
+
+
+def _taken(geoms: np.ndarray, ex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(candidate indices, polygonal union of the parts of ``ex`` inside each)."""
+    if not len(ex):
+        return np.empty(0, dtype=int), np.empty(0, dtype=object)
+    ci, ei = shapely.STRtree(ex).query(geoms, predicate="intersects")
+    if not len(ci):
+        return np.empty(0, dtype=int), np.empty(0, dtype=object)
+    inter = shapely.intersection(geoms[ci], ex[ei])
+    per = pd.Series(inter).groupby(ci).agg(lambda x: shapely.union_all(list(x)))
+    return per.index.to_numpy(), _polygonal(per.to_numpy())
+
+
+def _union_by(idx: np.ndarray, geoms: np.ndarray) -> pd.Series:
+    return pd.Series(geoms).groupby(idx).agg(lambda x: shapely.union_all(list(x)))
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -83,7 +168,7 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple[Exclusion, np.ndarray]],
+def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
                      min_usable_area_ha: float = 1.0) -> pd.DataFrame:
     """Subtract buffered exclusions from every candidate and drop parts that are too small.
 
@@ -91,8 +176,8 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple[Exclusion, 
     ----------
     candidates : GeoDataFrame
         In a metric CRS.
-    rules : list of (Exclusion, array of geometry)
-        Each rule with its buffered geometries (same CRS).
+    rules : list of (Exclusion, RuleGeometries)
+        Each rule with its buffered geometries (same CRS), from :func:`exclusion_geometries`.
     min_usable_area_ha : float
         Parts of the usable land smaller than this [ha] are dropped and counted.
 
@@ -100,46 +185,52 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple[Exclusion, 
     -------
     DataFrame (index of ``candidates``)
         ``candidate_area_ha``, ``excluded_<rule id>_ha`` (the area of the candidate each rule takes,
-        rules may overlap), ``excluded_area_ha`` (the union), ``usable_geometry``,
+        rules may overlap), ``excluded_area_ha`` (the union), ``excluded_unknown_ha`` (the part of
+        it excluded only because a deciding fact is unknown), ``usable_geometry``,
         ``usable_area_ha``, ``parts_dropped``, ``dropped_area_ha``, ``status``
         (usable / excluded / too_small / error) and ``reason``.
     """
     geoms = np.asarray(candidates.geometry.values, dtype=object)
     n = len(geoms)
     bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    kind = np.where(bad, -1, shapely.get_type_id(np.where(bad, shapely.Polygon(), geoms)))
+    not_area = ~bad & ~np.isin(kind, (3, 6))     # Polygon, MultiPolygon
+    bad |= not_area
     geoms = np.where(bad, shapely.Polygon(), geoms)
     area = shapely.area(geoms)
     out = pd.DataFrame(index=candidates.index)
     out["candidate_area_ha"] = area / M2_PER_HA
     pieces_c, pieces_g = [np.empty(0, dtype=int)], [np.empty(0, dtype=object)]
+    unk_c, unk_g = [np.empty(0, dtype=int)], [np.empty(0, dtype=object)]
     reasons = [[] for _ in range(n)]
-    for rule, ex in rules:
-        col = f"excluded_{rule.id}_ha"
+    for rule, rg in rules:
         taken = np.zeros(n)
-        if len(ex):
-            tree = shapely.STRtree(ex)
-            ci, ei = tree.query(geoms, predicate="intersects")
-            if len(ci):
-                inter = shapely.intersection(geoms[ci], ex[ei])
-                per = pd.Series(inter).groupby(ci).agg(lambda x: shapely.union_all(list(x)))
-                idx = per.index.to_numpy()
-                merged = _polygonal(per.to_numpy())
-                taken[idx] = shapely.area(merged)
-                pieces_c.append(idx)
-                pieces_g.append(merged)
-        out[col] = taken / M2_PER_HA
+        idx, merged = _taken(geoms, rg.geoms)
+        taken[idx] = shapely.area(merged)
+        pieces_c.append(idx)
+        pieces_g.append(merged)
+        unknown = np.zeros(n)
+        idx_u, merged_u = _taken(geoms, rg.geoms[rg.unknown])
+        unknown[idx_u] = shapely.area(merged_u)
+        unk_c.append(idx_u)
+        unk_g.append(merged_u)
+        out[f"excluded_{rule.id}_ha"] = taken / M2_PER_HA
         label = get_kind(rule.kind)
+        buf = f" +{rg.buffer_m:g} m" if rg.buffer_m else ""
         for i in np.flatnonzero(taken > 0):
-            buf = f" +{rule.buffer_m:g} m" if rule.buffer_m else ""
-            reasons[i].append(f"{label.label_zh} {label.label_en}{buf}: {taken[i] / M2_PER_HA:.2f} ha")
-    pc, pg = np.concatenate(pieces_c), np.concatenate(pieces_g)
-    usable = geoms.copy()
-    if len(pc):
-        union = pd.Series(pg).groupby(pc).agg(lambda x: shapely.union_all(list(x)))
-        idx = union.index.to_numpy()
-        usable[idx] = _polygonal(shapely.difference(geoms[idx], union.to_numpy()))
-    usable = _polygonal(usable)
+            text = f"{label.label_zh} {label.label_en}{buf}: {taken[i] / M2_PER_HA:.2f} ha"
+            if unknown[i] > 0:
+                text += (f" (of which {unknown[i] / M2_PER_HA:.2f} ha excluded because a fact "
+                         "is unknown — check by hand / 属性未知，按排除处理)")
+            reasons[i].append(text)
+    usable = _subtract(geoms, np.concatenate(pieces_c), np.concatenate(pieces_g))
     out["excluded_area_ha"] = (area - shapely.area(usable)) / M2_PER_HA
+    uc, ug = np.concatenate(unk_c), np.concatenate(unk_g)
+    unknown_area = np.zeros(n)
+    if len(uc):
+        u = _union_by(uc, ug)
+        unknown_area[u.index.to_numpy()] = shapely.area(_polygonal(u.to_numpy()))
+    out["excluded_unknown_ha"] = unknown_area / M2_PER_HA
     # drop parts smaller than the minimum usable area
     parts, pidx = shapely.get_parts(usable, return_index=True)
     parea = shapely.area(parts)
@@ -162,11 +253,53 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple[Exclusion, 
     text = []
     for i in range(n):
         r = list(reasons[i])
-        if bad[i]:
-            r = ["no geometry / 无几何"]
+        if not_area[i]:
+            r = [f"not a polygon ({_TYPE_NAMES.get(int(kind[i]), 'geometry')}): a candidate must "
+                 "be an area; draw it as a polygon / 候选地块须为面"]
+        elif bad[i]:
+            r = ["no geometry (empty or missing polygon) / 无几何（空面或缺失）"]
         elif out["parts_dropped"].iat[i]:
             r.append(f"{out['parts_dropped'].iat[i]} part(s) < {min_usable_area_ha:g} ha dropped "
                      f"/ 小于最小面积的图斑已剔除: {out['dropped_area_ha'].iat[i]:.2f} ha")
         text.append("; ".join(r))
     out["reason"] = text
     return out
+
+
+def _subtract(geoms: np.ndarray, idx: np.ndarray, pieces: np.ndarray) -> np.ndarray:
+    """Each geometry minus the union of its pieces (polygonal parts only)."""
+    out = geoms.copy()
+    if len(idx):
+        union = _union_by(idx, pieces)
+        i = union.index.to_numpy()
+        out[i] = _polygonal(shapely.difference(geoms[i], union.to_numpy()))
+    return _polygonal(out)
+
+
+def penalty_areas(usable: np.ndarray, rules: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """Usable land under reduced-density rules (e.g. 林光互补 on shrub forest).
+
+    Parameters
+    ----------
+    usable : array of geometries
+        Usable land per site (metric CRS).
+    rules : list of (DensityPenalty, RuleGeometries)
+        In order: land already counted by an earlier rule is not counted again.
+
+    Returns
+    -------
+    (area_ha, lost_ha) : arrays [ha]
+        The usable area under any rule, and the area equivalent lost to the density factors
+        (``Σ area_i × (1 − factor_i)``): capacity is computed on ``usable − lost``.
+    """
+    g = np.where(shapely.is_missing(usable), shapely.Polygon(), np.asarray(usable, dtype=object))
+    rest = g.copy()
+    area = np.zeros(len(g))
+    lost = np.zeros(len(g))
+    for rule, rg in rules:
+        idx, merged = _taken(rest, rg.geoms)
+        a = shapely.area(merged) / M2_PER_HA
+        area[idx] += a
+        lost[idx] += a * (1.0 - rule.factor)
+        rest = _subtract(rest, idx, merged)
+    return area, lost

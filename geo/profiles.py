@@ -22,21 +22,24 @@ TECHS = ("pv", "wind")
 DEGRADED_KINDS = ("abandoned_mine", "subsidence_area", "closed_landfill", "contaminated_site",
                   "slag_heap")
 CRITERIA = ("ghi", "wind_speed", "slope_mean", "slope_max", "elevation", "dist_substation",
-            "dist_road", "dist_settlement", "land_type")
+            "dist_road", "dist_settlement", "land_type", "site_condition", "lcoe_cny_mwh")
 CRITERION_UNITS = {"ghi": "kWh/m²/yr", "wind_speed": "m/s", "slope_mean": "°", "slope_max": "°",
                    "elevation": "m", "dist_substation": "km", "dist_road": "km",
-                   "dist_settlement": "km", "land_type": "0-1"}
+                   "dist_settlement": "km", "land_type": "0-1", "site_condition": "0-1",
+                   "lcoe_cny_mwh": "CNY/MWh"}
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Exclusion(_Model):
-    """Exclude every feature of ``kind`` (optionally filtered by attributes) plus a buffer [m]."""
+class _KindFilter(_Model):
+    """Features of ``kind`` whose attributes take one of the listed values (all keys must match).
+
+    A feature whose deciding attribute is unknown (None) is treated as matching: fail closed.
+    """
 
     kind: str
-    buffer_m: float = Field(0.0, ge=0)
     where: dict[str, list[Any]] = {}
     id: str = ""
 
@@ -46,14 +49,49 @@ class Exclusion(_Model):
         return get_kind(v).id  # InputError is a ValueError: pydantic reports it
 
     @model_validator(mode="after")
-    def _check(self) -> Exclusion:
+    def _check_where(self) -> _KindFilter:
         attrs = layer_kinds()[self.kind].attributes
-        for key in self.where:
+        for key, values in self.where.items():
             if key not in attrs:
                 raise ValueError(choice_error(f"attribute of kind {self.kind}", key, sorted(attrs)))
+            for v in values:
+                try:
+                    attrs[key].coerce(v)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"where.{key}: {exc}") from None
+        return self
+
+
+class Exclusion(_KindFilter):
+    """Exclude the (filtered) features of ``kind`` plus a setback [m]:
+    ``buffer_m + setback_tip_heights × tip height`` (tip height = hub height + rotor radius)."""
+
+    buffer_m: float = Field(0.0, ge=0)
+    setback_tip_heights: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _default_id(self) -> Exclusion:
         if not self.id:
-            object.__setattr__(self, "id", self.kind if not self.buffer_m
-                               else f"{self.kind}_{self.buffer_m:g}m")
+            parts = [self.kind] + ([f"{self.buffer_m:g}m"] if self.buffer_m else []) + (
+                [f"{self.setback_tip_heights:g}tip"] if self.setback_tip_heights else [])
+            object.__setattr__(self, "id", "_".join(parts))
+        return self
+
+    def setback_m(self, tip_height_m: float = 0.0) -> float:
+        """The buffer [m] for a turbine of tip height ``tip_height_m`` [m]."""
+        return self.buffer_m + self.setback_tip_heights * tip_height_m
+
+
+class DensityPenalty(_KindFilter):
+    """Land of ``kind`` (filtered) that stays usable at a reduced PV density: capacity there is
+    multiplied by ``factor`` (e.g. 林光互补 arrays on shrub forest land)."""
+
+    factor: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _default_id(self) -> DensityPenalty:
+        if not self.id:
+            object.__setattr__(self, "id", f"{self.kind}_density")
         return self
 
 
@@ -62,6 +100,7 @@ class Criterion(_Model):
 
     points: list[tuple[float, float]]
     weight: float | None = Field(None, ge=0)
+    uncertainty: float = Field(0.0, ge=0)   # 1 sigma of the raw value [criterion units]
 
     @field_validator("points")
     @classmethod
@@ -108,16 +147,47 @@ class Energy(_Model):
     dc_ac_ratio: float = Field(1.2, gt=0)
     inverter_efficiency: float = Field(0.96, gt=0, le=1)
     # wind
-    turbine_type: str = "E-141/4200"
-    hub_height_m: float = Field(120.0, gt=0)
+    turbine_type: str = "S152/6330"
+    hub_height_m: float = Field(125.0, gt=0)
     reference_height_m: float = Field(100.0, gt=0)
     shear_exponent: float = Field(0.143, ge=0, le=1)
     weibull_k: float = Field(2.0, gt=0)
     spacing_downwind_d: float = Field(7.0, gt=0)
     spacing_crosswind_d: float = Field(5.0, gt=0)
-    density_mw_per_km2: float | None = Field(None, gt=0)
-    wind_losses_percent: float = Field(15.0, ge=0, lt=100)
+    wind_direction_deg: float = Field(45.0, ge=0, lt=360)
+    foundation_radius_m: float = Field(25.0, ge=0)
+    wake_losses_percent: float = Field(8.0, ge=0, lt=100)
+    wind_losses_percent: float = Field(7.0, ge=0, lt=100)
     air_density_correction: bool = True
+
+
+class SiteConditions(_Model):
+    """What the degraded land's own facts do to a site: ``"limit"`` excludes it, a number 0-1 is
+    the ``site_condition`` criterion value; an unknown fact gets ``unknown_value`` and a flag."""
+
+    unstable_subsidence: float | Literal["limit"] = "limit"
+    recent_landfill: float | Literal["limit"] = "limit"
+    registered_contaminated: float | Literal["limit"] = "limit"
+    landfill_min_years_closed: int = Field(5, ge=0)
+    assessment_year: int | None = Field(None, ge=1900, le=2200)
+    unknown_value: float = Field(0.0, ge=0, le=1)
+
+    @field_validator("unstable_subsidence", "recent_landfill", "registered_contaminated")
+    @classmethod
+    def _unit(cls, v):
+        if not isinstance(v, str) and not 0 <= v <= 1:
+            raise ValueError(f"must be \"limit\" or a value in 0..1, found {v}")
+        return v
+
+
+class Cost(_Model):
+    """Economics for the levelised cost of electricity (see the default profiles for sources)."""
+
+    capex_cny_per_kw: float = Field(gt=0)
+    fixed_om_cny_per_kw_yr: float = Field(ge=0)
+    discount_rate: float = Field(gt=0, lt=1)
+    lifetime_years: int = Field(gt=0, le=60)
+    route_factor: float = Field(1.3, ge=1)
 
 
 class Profile(_Model):
@@ -128,16 +198,20 @@ class Profile(_Model):
     min_usable_area_ha: float = Field(1.0, ge=0)
     top_n: int = Field(10, ge=1)
     mc_runs: int = Field(1000, ge=10)
-    mc_perturbation: float = Field(0.2, ge=0, lt=1)
+    mc_concentration: float = Field(20.0, gt=0)
     seed: int = 42
-    grid_region: str = "national"
+    grid_region: str | None = None
     class_thresholds: tuple[float, float, float] = (75.0, 50.0, 25.0)
     exclusion: list[Exclusion] = []
+    density_penalty: list[DensityPenalty] = []
     limits: dict[str, Limit] = {}
     criteria: dict[str, Criterion] = {}
     land_type: dict[str, float] = {}
     ahp: AHP | None = None
     energy: Energy = Energy()
+    site_conditions: SiteConditions = SiteConditions()
+    cost: Cost | None = None
+    notes: list[str] = []
     path: str = ""
 
     @field_validator("criteria", "limits")
@@ -157,6 +231,21 @@ class Profile(_Model):
             if not 0 <= val <= 1:
                 raise ValueError(f"land type {key!r}: preference must lie in 0..1, found {val}")
         return v
+
+    @model_validator(mode="after")
+    def _rules(self) -> Profile:
+        ids = [r.id for r in [*self.exclusion, *self.density_penalty]]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"exclusion/density_penalty ids {dup} are not unique; give each "
+                             "rule its own id = \"...\"")
+        if self.tech == "pv" and any(r.setback_tip_heights for r in self.exclusion):
+            raise ValueError("setback_tip_heights needs a turbine: use buffer_m for pv")
+        if self.tech == "wind" and self.density_penalty:
+            raise ValueError("density_penalty applies to pv arrays; wind places whole turbines")
+        if "lcoe_cny_mwh" in self.criteria and self.cost is None:
+            raise ValueError("criterion 'lcoe_cny_mwh' needs a [cost] table")
+        return self
 
     @model_validator(mode="after")
     def _weights(self) -> Profile:

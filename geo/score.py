@@ -1,4 +1,4 @@
-"""Scores: piecewise-linear value functions, weights (direct or AHP), classes and rank stability.
+"""Scores: value functions, weights (direct or AHP), score breakdown, classes, rank stability.
 
 The AHP weights are the principal eigenvector of the pairwise comparison matrix (Saaty 1980);
 the consistency ratio CR = CI / RI with CI = (λmax − n) / (n − 1) and Saaty's random index RI.
@@ -129,40 +129,84 @@ def classify(scores: np.ndarray, thresholds=(75.0, 50.0, 25.0)) -> np.ndarray:
     return out
 
 
-def top_n_probability(values: pd.DataFrame, weights: dict[str, float], top_n: int = 10,
-                      runs: int = 1000, perturbation: float = 0.2, seed: int = 42) -> np.ndarray:
-    """Probability that each site stays in the top N when the weights are perturbed.
-
-    Each run multiplies every weight by an independent U(1 − p, 1 + p) factor and renormalises
-    (Monte Carlo, fixed seed: deterministic). Ties at the N-th score count as in.
+def breakdown(values: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """Each criterion's points in the score: ``100 × weight × value`` (they sum to the score).
 
     Parameters
     ----------
     values : DataFrame
-        Value-function outputs (0-1), one row per scored site, no NaN.
+        Value-function outputs (0-1), one column per criterion.
     weights : dict
-        Base weights.
+        Criterion → weight; renormalised over the columns present.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``score_<criterion>`` [points of 0-100], same index as ``values``.
+    """
+    names = [k for k in weights if k in values.columns]
+    total = sum(weights[k] for k in names)
+    return pd.DataFrame({f"score_{k}": 100.0 * weights[k] / total * values[k].to_numpy(float)
+                         for k in names}, index=values.index)
+
+
+def rank_stability(raw: pd.DataFrame, points: dict, weights: dict[str, float],
+                   uncertainty: dict[str, float] | None = None, top_n: int = 10,
+                   runs: int = 1000, concentration: float = 20.0, seed: int = 42
+                   ) -> pd.DataFrame:
+    """How firm each site's rank is when the weights and the criterion values are uncertain.
+
+    Each Monte Carlo run draws the weights from a Dirichlet distribution centred on the profile's
+    weights, ``Dirichlet(concentration × w)`` (mean ``w``, variance ``w(1 − w) / (concentration +
+    1)``), and every raw criterion value from a normal distribution around it with the criterion's
+    stated ``uncertainty`` (1 sigma, in the criterion's units); the values go through the value
+    functions, the sites are scored and ranked. Ties at the N-th score count as in. A fixed seed
+    makes it deterministic.
+
+    Parameters
+    ----------
+    raw : DataFrame
+        Raw criterion values (criterion units), one row per scored site, no NaN.
+    points : dict
+        Criterion → value-function breakpoints.
+    weights : dict
+        Criterion → base weight.
+    uncertainty : dict, optional
+        Criterion → 1 sigma of the raw value [criterion units]; missing or 0 = exact.
     top_n : int
     runs : int
-    perturbation : float
-        Relative half-width p of the uniform factor (0.2 = ±20 %).
+    concentration : float
+        Dirichlet concentration (sum of the parameters): larger = weights vary less.
     seed : int
 
     Returns
     -------
-    numpy.ndarray of float in [0, 1], one per row.
+    DataFrame (index of ``raw``)
+        ``top_n_probability`` (share of runs in the top N, 0-1), ``rank_p05`` and ``rank_p95``
+        (5th and 95th percentile of the rank over the runs; 1 = best).
     """
-    n = len(values)
+    n = len(raw)
+    out = pd.DataFrame(index=raw.index, columns=["top_n_probability", "rank_p05", "rank_p95"],
+                       dtype=float)
     if n == 0:
-        return np.zeros(0)
-    names = [k for k in weights if k in values.columns]
-    v = values[names].to_numpy(dtype=float)
+        return out
+    names = [k for k in weights if k in raw.columns]
     base = np.array([weights[k] for k in names], dtype=float)
+    base = base / base.sum()
     rng = np.random.default_rng(seed)
-    w = base * rng.uniform(1 - perturbation, 1 + perturbation, size=(runs, len(names)))
-    w /= w.sum(axis=1, keepdims=True)
-    s = w @ v.T                                        # runs x sites
-    if top_n >= n:
-        return np.ones(n)
-    kth = -np.partition(-s, top_n - 1, axis=1)[:, top_n - 1:top_n]
-    return (s >= kth - 1e-12).mean(axis=0)
+    w = rng.dirichlet(np.maximum(concentration * base, 1e-9), size=runs)     # runs x k
+    s = np.zeros((runs, n))
+    for j, k in enumerate(names):
+        x = raw[k].to_numpy(dtype=float)[None, :]
+        sd = (uncertainty or {}).get(k, 0.0)
+        if sd > 0:
+            x = x + rng.normal(0.0, sd, size=(runs, n))
+        s += w[:, j:j + 1] * value_function(x, points[k])
+    # rank in each run: 1 + the number of sites with a strictly higher score ("min" ties)
+    order = np.sort(s, axis=1)
+    ranks = np.stack([n + 1 - np.searchsorted(order[r], s[r] + 1e-12, side="right")
+                      for r in range(runs)])
+    out["top_n_probability"] = (ranks <= top_n).mean(axis=0)
+    out["rank_p05"] = np.percentile(ranks, 5, axis=0, method="lower")
+    out["rank_p95"] = np.percentile(ranks, 95, axis=0, method="higher")
+    return out

@@ -146,5 +146,5 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
     legend.append({"label": st.pick(_TEXT["excluded"], lang),
                    "style": st.verdict_style("prohibited")})
     base.add_legend(m, legend, lang)
-    base.add_plugins(m, layer)
+    base.add_plugins(m, layer if scored.any() else None)   # no search over an empty layer
     return m

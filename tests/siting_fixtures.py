@@ -23,8 +23,45 @@ def write_raster(path: Path, data: np.ndarray, transform, crs, nodata=None) -> P
     return path
 
 
-def make_region(tmp: Path, ghi_crs_none: bool = False, ghi_offset_deg: float = 0.0) -> Path:
-    """Write the region to ``tmp`` and return the catalog path."""
+LEGAL_LAND = """
+[[layer]]
+id = "cultivated"
+kind = "cultivated_land"
+path = "cultivated.gpkg"
+
+[[layer]]
+id = "forest"
+kind = "forest_land"
+path = "forest.gpkg"
+"""
+
+
+def legal_land() -> dict[str, gpd.GeoDataFrame]:
+    """Cultivated and forest land over the clean mine m2 (x 2000-2600, y 0-600) and the
+    subsidence s1: one polygon of each forest type, one with the type unknown (blank)."""
+    cultivated = gpd.GeoDataFrame(
+        {"id": ["k1"], "land_class": ["dry"]},
+        geometry=[box(X0 + 2000, Y0, X0 + 2100, Y0 + 600)], crs=UTM)
+    forest = gpd.GeoDataFrame({
+        "id": ["arbor", "shrub", "unknown", "grade1", "other"],
+        "protection_grade": ["III", "III", "III", "I", "IV"],
+        "forest_type": ["arbor", "shrub", None, "shrub", "other"],
+        "canopy_cover": [0.6, 0.3, 0.4, 0.3, 0.2],
+        "public_welfare": ["none", "none", "none", "national", "none"],
+        "state_forest": [False, False, False, True, False]},
+        geometry=[box(X0 + 2500, Y0, X0 + 2700, Y0 + 100),        # arbor, partly on m2
+                  box(X0 + 2200, Y0 + 300, X0 + 2500, Y0 + 600),  # shrub, inside m2
+                  box(X0 + 2050, Y0 + 50, X0 + 2150, Y0 + 250),   # type unknown, on m2
+                  box(X0 + 2000, Y0 + 2000, X0 + 2200, Y0 + 2200),  # grade I shrub on s1
+                  box(X0 + 2800, Y0 + 2600, X0 + 3100, Y0 + 2900)],  # other, partly on s1
+        crs=UTM)
+    return {"cultivated": cultivated, "forest": forest}
+
+
+def make_region(tmp: Path, ghi_crs_none: bool = False, ghi_offset_deg: float = 0.0,
+                legal: bool = False) -> Path:
+    """Write the region to ``tmp`` and return the catalog path (``legal``: with cultivated and
+    forest land layers, :func:`legal_land`)."""
     tmp.mkdir(parents=True, exist_ok=True)
     mines = gpd.GeoDataFrame(
         {"id": ["m1", "m2", "m3", "m4"], "name": ["<b>A</b>", "B", "C", "D"]},
@@ -65,6 +102,11 @@ def make_region(tmp: Path, ghi_crs_none: bool = False, ghi_offset_deg: float = 0
     ghi = np.tile(1100 + (lons - lon0) * 2000, (gy, 1))
     write_raster(tmp / "ghi.tif", ghi, from_origin(lon0, lat0, d, d),
                  None if ghi_crs_none else "EPSG:4326")
+    extra = ""
+    if legal:
+        for name, gdf in legal_land().items():
+            gdf.to_file(tmp / f"{name}.gpkg")
+        extra = LEGAL_LAND
     (tmp / "catalog.toml").write_text("""
 [region]
 name = "test"
@@ -118,5 +160,5 @@ id = "wind"
 kind = "wind_speed"
 path = "wind.tif"
 units = "m/s"
-""", encoding="utf-8")
+""" + extra, encoding="utf-8")
     return tmp / "catalog.toml"

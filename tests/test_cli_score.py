@@ -11,7 +11,8 @@ from siting_fixtures import UTM, X0, Y0, make_region
 
 from maps.cli import cli
 
-FILES = ["sites.csv", "sites.geojson", "sites.xlsx", "map.html", "report.html"]
+FILES = ["sites.csv", "supply_curve.csv", "sites.geojson", "sites.xlsx", "map.html",
+         "report.html"]
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +32,21 @@ def test_score_writes_every_output(catalog, tmp_path, tech):
     assert len(csv) == 5 and csv["site_id"].is_unique
     for col in ["site_id", "source_kind", "source_id", "name", "status", "usable_area_ha",
                 "score", "rank", "class", "top_n_probability", "capacity_mw",
-                "generation_mwh", "co2_t", "so2_kg", "nox_kg", "pm_kg", "coal_tce", "reason"]:
+                "generation_mwh", "co2_t", "so2_kg", "nox_kg", "pm_kg", "coal_tce", "reason",
+                "rank_p05", "rank_p95", "score_slope_mean", "lcoe_cny_mwh", "grid_kv",
+                "co2_national_t", "co2_fossil_t", "grid_region"]:
         assert col in csv.columns
     assert csv.set_index("site_id").loc["mines:m3", "status"] == "excluded"
     usable = csv[csv["status"] == "usable"]
     assert (usable["generation_mwh"] > 0).all() and usable["rank"].min() == 1
+    parts = [c for c in csv.columns if c.startswith("score_")]
+    assert usable[parts].sum(axis=1).to_numpy() == pytest.approx(usable["score"].to_numpy())
+    curve = pd.read_csv(out / "supply_curve.csv")
+    assert sorted(curve["site_id"]) == sorted(csv["site_id"])        # every candidate
+    ranked = curve.dropna(subset=["supply_rank"])
+    assert ranked["lcoe_cny_mwh"].is_monotonic_increasing and len(ranked) == len(usable)
+    assert ranked["cumulative_capacity_mw"].iloc[-1] == pytest.approx(usable["capacity_mw"].sum())
+    assert "cheapest sites" in r.output
     gj = gpd.read_file(out / "sites.geojson")
     assert gj.crs.to_epsg() == 4326 and len(gj) == 5
     assert len(pd.read_excel(out / "sites.xlsx")) == 5
@@ -101,3 +112,59 @@ def test_refuses_to_overwrite(catalog, tmp_path):
     assert r.exit_code == 2 and "--overwrite" in r.output
     r = _run(["--catalog", str(catalog), "--tech", "pv", "--out", str(out), "--overwrite"])
     assert r.exit_code == 0 and not (out / "keep.txt").exists()
+
+
+def test_empty_and_odd_candidates_get_error_rows(catalog, tmp_path):
+    """Issue 8: an empty polygon, a missing geometry and a point each get an error row of their
+    own in every output; the batch goes on and there is no traceback."""
+    import shapely
+
+    f = tmp_path / "odd.gpkg"
+    gpd.GeoDataFrame({"id": ["ok", "empty", "none", "point"]}, geometry=[
+        box(X0 + 2000, Y0 + 3000, X0 + 2500, Y0 + 3500), shapely.Polygon(), None,
+        shapely.Point(X0 + 100, Y0 + 100)], crs=UTM).to_file(f)
+    for tech in ("pv", "wind"):
+        out = tmp_path / tech
+        r = _run(["--catalog", str(catalog), "--tech", tech, "--candidates", str(f),
+                  "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        assert "Traceback" not in r.output
+        csv = pd.read_csv(out / "sites.csv").set_index("site_id")
+        assert csv.loc["user:ok", "status"] == "usable"
+        assert (csv.loc[["user:empty", "user:none", "user:point"], "status"] == "error").all()
+        assert "no geometry" in csv.loc["user:empty", "reason"]
+        assert "not a polygon (Point)" in csv.loc["user:point", "reason"]
+        assert len(pd.read_csv(out / "supply_curve.csv")) == 4
+        assert len(pd.read_excel(out / "sites.xlsx")) == 4
+        assert len(gpd.read_file(out / "sites.geojson")) == 4
+    # nothing but empty polygons: every row an error, the map and report still written
+    g = tmp_path / "empty.gpkg"
+    gpd.GeoDataFrame({"id": ["e1", "e2"]}, geometry=[shapely.Polygon(), None], crs=UTM).to_file(g)
+    r = _run(["--catalog", str(catalog), "--tech", "wind", "--candidates", str(g),
+              "--out", str(tmp_path / "e")])
+    assert r.exit_code == 0 and "error 2" in r.output, r.output
+    assert (tmp_path / "e" / "map.html").stat().st_size > 0
+    # no features at all: a message naming the file, exit 2
+    none = tmp_path / "none.gpkg"
+    gpd.GeoDataFrame({"id": []}, geometry=[], crs=UTM).to_file(none)
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--candidates", str(none),
+              "--out", str(tmp_path / "n")])
+    assert r.exit_code == 2 and "none.gpkg: no features" in r.output
+
+
+@pytest.mark.parametrize("tech", ["pv", "wind"])
+def test_demo_prints_the_cheapest_sites(tmp_path, tech):
+    out = tmp_path / tech
+    r = _run(["--demo", "--tech", tech, "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("cheapest sites"))
+    cheapest = [line for line in lines[i + 1:] if "CNY/MWh" in line]
+    assert len(cheapest) == 5
+    lcoe = [float(line.split(" CNY/MWh")[0].split()[-1].replace(",", "")) for line in cheapest]
+    assert lcoe == sorted(lcoe)
+    csv = pd.read_csv(out / "sites.csv")
+    assert {"lcoe_cny_mwh", "co2_national_t", "co2_fossil_t", "rank_p05", "score_ghi"
+            if tech == "pv" else "score_wind_speed"} <= set(csv.columns)
+    assert (csv["grid_region"] == "south").all()
+

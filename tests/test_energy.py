@@ -1,5 +1,5 @@
 """Energy: PV specific yield against a direct pvlib PVWatts run; wind CF against sampling;
-capacity densities; co-benefit factors."""
+PV capacity density; turbine library; losses."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pvlib
 import pytest
 
 from geo import energy as en
-from geo.cobenefits import cobenefits, grid_regions
 from geo.profiles import load_profile
-from layers.errors import InputError, ProfileError
+from layers.errors import ProfileError
 
 PV = load_profile(None, "pv").energy
 WIND = load_profile(None, "wind").energy
@@ -64,7 +63,8 @@ def test_pv_capacity_density_and_slope():
 
 
 def test_wind_capacity_factor_against_weibull_sampling():
-    e = WIND.model_copy(update={"air_density_correction": False, "wind_losses_percent": 0.0})
+    e = WIND.model_copy(update={"air_density_correction": False, "wind_losses_percent": 0.0,
+                                "wake_losses_percent": 0.0})
     t = en.turbine(e.turbine_type)
     v100 = np.array([5.0, 6.5])
     cf = en.wind_capacity_factor(v100, np.zeros(2), e)
@@ -85,26 +85,18 @@ def test_wind_density_correction_lowers_output_at_altitude():
     assert hi < lo
 
 
+def test_wake_and_other_losses_multiply():
+    gross = WIND.model_copy(update={"wind_losses_percent": 0.0, "wake_losses_percent": 0.0})
+    cf0 = en.wind_capacity_factor(np.array([6.0]), np.array([1000.0]), gross)[0]
+    cf = en.wind_capacity_factor(np.array([6.0]), np.array([1000.0]), WIND)[0]
+    assert cf == pytest.approx(cf0 * (1 - WIND.wake_losses_percent / 100)
+                               * (1 - WIND.wind_losses_percent / 100))
+
+
 def test_turbine_library_is_offline_and_checked():
     t = en.turbine("E-141/4200")
     assert t["nominal_power_w"] == 4.2e6 and t["rotor_diameter_m"] == 141
+    assert en.turbine("S152/6330")["rotor_diameter_m"] == 152
+    assert en.tip_height_m(WIND) == WIND.hub_height_m + 76
     with pytest.raises(ProfileError, match="no power curve"):
         en.turbine("NOPE/1")
-
-
-def test_wind_capacity_by_spacing():
-    t = en.turbine(WIND.turbine_type)
-    per_ha = (WIND.spacing_downwind_d * WIND.spacing_crosswind_d * t["rotor_diameter_m"] ** 2
-              / 1e4)
-    assert en.wind_capacity_mw([per_ha * 3], WIND)[0] == pytest.approx(12.6)
-
-
-def test_cobenefits_factors():
-    c = cobenefits([1000.0], "national").iloc[0]
-    assert c["co2_t"] == pytest.approx(530.6)
-    assert c["coal_tce"] == pytest.approx(300.0)       # 1e6 kWh × 300 g = 300 t
-    assert c["so2_kg"] == pytest.approx(110.0)
-    assert cobenefits([1000.0], "southwest").iloc[0]["co2_t"] == pytest.approx(247.2)
-    assert {"north", "northeast", "east", "central", "northwest", "south"} <= set(grid_regions())
-    with pytest.raises(InputError, match="unknown grid region"):
-        cobenefits([1.0], "mars")

@@ -1,13 +1,15 @@
-"""Usable land = candidate minus buffered exclusions, checked against geopandas.overlay."""
+"""Usable land = candidate minus buffered exclusions, checked against geopandas.overlay and
+shapely; legal land with unknown facts (fail closed); reduced-density land."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import Point, box
 
-from geo.exclusion import apply_exclusions, exclusion_geometries
+from geo.exclusion import apply_exclusions, exclusion_geometries, match_features, penalty_areas
 from geo.profiles import Exclusion
 
 CRS = "EPSG:4545"
@@ -79,3 +81,74 @@ def test_attribute_filter_and_too_small():
     res = apply_exclusions(cands, [(rule, exclusion_geometries([res_], rule))], 1.0)
     assert res.loc[0, "excluded_area_ha"] == pytest.approx(0.5)
     assert res.loc[0, "status"] == "too_small"   # 0.5 ha left < 1 ha
+
+
+# -- legal land, unknown facts, density penalties ---------------------------------------------
+def _legal_rules():
+    from geo.profiles import load_profile
+
+    return load_profile(None, "pv")
+
+
+def test_three_valued_where():
+    gdf = gpd.GeoDataFrame({
+        "id": ["a", "b", "c", "d", "e"],
+        "public_welfare": ["national", "national", None, "none", None],
+        "forest_type": ["arbor", None, "arbor", None, "shrub"]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(5)], crs=CRS)
+    match, unknown, reasons = match_features(
+        gdf, "forest_land", {"public_welfare": ["national"], "forest_type": ["arbor"]})
+    assert match.tolist() == [True, True, True, False, False]    # d, e: one fact known to differ
+    assert unknown.tolist() == [False, True, True, False, False]
+    assert reasons == ["b: forest_type unknown", "c: public_welfare unknown"]
+    gdf["_unknown"] = [{}, {"forest_type": "forest_type '乔木' is not mapped"}, {}, {}, {}]
+    _, _, reasons = match_features(gdf, "forest_land", {"forest_type": ["arbor"]})
+    assert reasons == ["b: forest_type '乔木' is not mapped", "d: forest_type unknown"]
+
+
+def test_legal_land_exclusion_exact_against_shapely():
+    """PV: cultivated land, arbor/bamboo/other forest and forest of unknown type excluded, shrub
+    forest kept at reduced density; every area equals the shapely overlay."""
+    from siting_fixtures import legal_land
+
+    land = legal_land()
+    prof = _legal_rules()
+    cand = box(500_000 + 2000, 2_950_000, 500_000 + 2600, 2_950_000 + 600)     # mine m2
+    cands = gpd.GeoDataFrame({"site_id": ["m2"]}, geometry=[cand], crs="EPSG:4545")
+    layers = {"cultivated_land": [land["cultivated"]], "forest_land": [land["forest"]]}
+    rules = [(r, exclusion_geometries(layers.get(r.kind, []), r)) for r in prof.exclusion]
+    res = apply_exclusions(cands, rules, min_usable_area_ha=0.0)
+    f = land["forest"].set_index("id").geometry
+    excluded = shapely.union_all([land["cultivated"].geometry.iloc[0], f["arbor"], f["unknown"]])
+    assert res.loc[0, "usable_area_ha"] == pytest.approx(cand.difference(excluded).area / 1e4,
+                                                         rel=1e-9)
+    assert res.loc[0, "excluded_cultivated_land_ha"] == pytest.approx(
+        cand.intersection(land["cultivated"].geometry.iloc[0]).area / 1e4, rel=1e-9)
+    assert res.loc[0, "excluded_forest_not_shrub_ha"] == pytest.approx(
+        cand.intersection(shapely.union_all([f["arbor"], f["unknown"]])).area / 1e4, rel=1e-9)
+    assert res.loc[0, "excluded_unknown_ha"] == pytest.approx(
+        cand.intersection(f["unknown"]).area / 1e4, rel=1e-9)
+    assert "unknown" in res.loc[0, "reason"]
+    pen = [(p, exclusion_geometries(layers["forest_land"], p, 0.0)) for p in prof.density_penalty]
+    area, lost = penalty_areas(res["usable_geometry"].to_numpy(), pen)
+    want = cand.difference(excluded).intersection(f["shrub"]).area / 1e4
+    assert area[0] == pytest.approx(want, rel=1e-9)
+    assert lost[0] == pytest.approx(want * (1 - prof.density_penalty[0].factor), rel=1e-9)
+
+
+def test_grade_one_forest_excluded_even_if_shrub():
+    from siting_fixtures import legal_land
+
+    prof = _legal_rules()
+    rule = next(r for r in prof.exclusion if r.id == "forest_grade_I")
+    rg = exclusion_geometries([legal_land()["forest"]], rule)
+    assert len(rg.geoms) == 1 and not rg.unknown.any()
+
+
+def test_non_polygon_candidates_are_errors():
+    cands = gpd.GeoDataFrame({"site_id": ["pt", "line", "ok"]}, geometry=[
+        Point(0, 0), shapely.LineString([(0, 0), (10, 0)]), box(0, 0, 200, 200)], crs=CRS)
+    res = apply_exclusions(cands, [], 1.0)
+    assert res["status"].tolist() == ["error", "error", "usable"]
+    assert "not a polygon (Point)" in res.loc[0, "reason"]
+    assert "not a polygon (LineString)" in res.loc[1, "reason"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from geo.profiles import load_profile
@@ -94,3 +96,51 @@ def test_bad_ahp_matrix(tmp_path, matrix, match):
     with pytest.raises(ProfileError, match=match) as exc:
         load_profile(f, "pv")
     assert str(f) in str(exc.value)
+
+
+@pytest.mark.parametrize("extra, match", [
+    ("[[exclusion]]\nkind='forest_land'\nwhere={forest_type=['arbor']}\n"
+     "[[exclusion]]\nkind='forest_land'\nwhere={forest_type=['bamboo']}\n", "not unique"),
+    ("[[exclusion]]\nkind='road'\nsetback_tip_heights=1.5\n", "needs a turbine"),
+    ("[[exclusion]]\nkind='forest_land'\nwhere={forest_type=['pine']}\n", "pine"),
+    ("[[exclusion]]\nkind='forest_land'\nwhere={colour=['green']}\n", "colour"),
+    ("[criteria.lcoe_cny_mwh]\npoints=[[200,1],[600,0]]\nweight=1\n", "needs a \\[cost\\]"),
+    ("[site_conditions]\nunstable_subsidence=2\n", "limit"),
+])
+def test_new_keys_validated(tmp_path, extra, match):
+    with pytest.raises(ProfileError, match=match):
+        load_profile(_write(tmp_path, BASE + extra), "pv")
+
+
+def test_density_penalty_only_for_pv(tmp_path):
+    text = BASE.replace('"pv"', '"wind"').replace("ghi", "wind_speed") + (
+        "[[density_penalty]]\nkind='forest_land'\nwhere={forest_type=['shrub']}\nfactor=0.7\n")
+    with pytest.raises(ProfileError, match="density_penalty applies to pv"):
+        load_profile(_write(tmp_path, text), "wind")
+
+
+def test_setback_scales_with_tip_height():
+    wind = load_profile(None, "wind")
+    rule = next(r for r in wind.exclusion if r.kind == "settlement")
+    assert rule.setback_m(200.0) == pytest.approx(500.0)
+    assert rule.setback_m(250.0) > rule.setback_m(200.0)
+
+
+def test_lcoe_as_a_criterion(tmp_path):
+    """LCOE can be a criterion of the score: cheaper sites score higher on it."""
+    import numpy as np
+    from siting_fixtures import make_region
+
+    import geo
+    from layers.catalog import load_catalog
+
+    text = (Path(__file__).parents[1] / "geo" / "profiles" / "pv.toml").read_text("utf-8")
+    text = text.replace("[land_type]", "[criteria.lcoe_cny_mwh]\npoints = [[300, 1.0], [700, 0.0]]"
+                        "\nweight = 0.2\nuncertainty = 20\n\n[land_type]")
+    prof = load_profile(_write(tmp_path, text), "pv")
+    sites = geo.score_sites(load_catalog(make_region(tmp_path / "r")), "pv", profile=prof)
+    ok = sites[sites["status"] == "usable"]
+    assert "score_lcoe_cny_mwh" in sites.columns and len(ok) >= 2
+    v = ok["score_lcoe_cny_mwh"].to_numpy()
+    order = np.argsort(ok["lcoe_cny_mwh"].to_numpy())
+    assert np.all(np.diff(v[order]) <= 1e-9)

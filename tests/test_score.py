@@ -60,22 +60,60 @@ def test_classes_and_rank_ties():
     assert sc.rank(np.array([50, 70, 70, 10])).tolist() == [3, 1, 1, 4]
 
 
-def test_top_n_probability_deterministic_and_bounded():
-    rng = np.random.default_rng(0)
-    vals = pd.DataFrame(rng.uniform(size=(40, 3)), columns=["a", "b", "c"])
+PTS = {"a": [[0, 0], [1, 1]], "b": [[0, 0], [1, 1]], "c": [[0, 0], [1, 1]]}
+
+
+def test_breakdown_sums_to_score():
+    rng = np.random.default_rng(4)
+    vals = pd.DataFrame(rng.uniform(size=(25, 3)), columns=["a", "b", "c"])
     w = {"a": 0.5, "b": 0.3, "c": 0.2}
-    p1 = sc.top_n_probability(vals, w, top_n=5, runs=300, seed=7)
-    p2 = sc.top_n_probability(vals, w, top_n=5, runs=300, seed=7)
-    assert np.array_equal(p1, p2)
-    assert ((p1 >= 0) & (p1 <= 1)).all()
-    assert p1.sum() == pytest.approx(5, abs=0.5)  # about N sites in each run (ties aside)
-    # without perturbation: exactly the top 5 of the base score
-    p0 = sc.top_n_probability(vals, w, top_n=5, runs=20, perturbation=0.0)
-    base = sc.score(vals, w)
-    assert set(np.flatnonzero(p0 == 1)) == set(np.argsort(-base)[:5])
-    # a site dominating every criterion always stays in
-    vals.loc[0] = [1.0, 1.0, 1.0]
-    assert sc.top_n_probability(vals, w, top_n=1, runs=200)[0] == 1.0
+    b = sc.breakdown(vals, w)
+    assert list(b.columns) == ["score_a", "score_b", "score_c"]
+    assert b.sum(axis=1).to_numpy() == pytest.approx(sc.score(vals, w))
+    assert b["score_a"].to_numpy() == pytest.approx(50 * vals["a"].to_numpy())
+
+
+def test_rank_stability_deterministic_and_bounded():
+    rng = np.random.default_rng(0)
+    raw = pd.DataFrame(rng.uniform(size=(40, 3)), columns=["a", "b", "c"])
+    w = {"a": 0.5, "b": 0.3, "c": 0.2}
+    sd = {"a": 0.05}
+    p1 = sc.rank_stability(raw, PTS, w, sd, top_n=5, runs=300, seed=7)
+    p2 = sc.rank_stability(raw, PTS, w, sd, top_n=5, runs=300, seed=7)
+    assert p1.equals(p2)
+    p = p1["top_n_probability"]
+    assert ((p >= 0) & (p <= 1)).all()
+    assert p.sum() == pytest.approx(5, abs=0.5)  # about N sites in each run (ties aside)
+    assert (p1["rank_p05"] <= p1["rank_p95"]).all() and p1["rank_p05"].min() == 1
+    base = sc.rank(sc.score(raw, w))
+    inside = (p1["rank_p05"] <= base) & (base <= p1["rank_p95"])
+    assert inside.mean() > 0.9
+    # some sites near the cut are really uncertain
+    assert ((p > 0) & (p < 1)).sum() >= 3
+
+
+def test_rank_stability_without_uncertainty_is_the_base_ranking():
+    rng = np.random.default_rng(1)
+    raw = pd.DataFrame(rng.uniform(size=(30, 3)), columns=["a", "b", "c"])
+    w = {"a": 0.5, "b": 0.3, "c": 0.2}
+    st_ = sc.rank_stability(raw, PTS, w, None, top_n=5, runs=50, concentration=1e9)
+    base = sc.rank(sc.score(raw, w))
+    assert set(np.flatnonzero(st_["top_n_probability"] == 1)) == set(np.argsort(base)[:5])
+    assert (st_["rank_p05"].to_numpy() == base).all() and (st_["rank_p95"].to_numpy() == base).all()
+    # a site dominating every criterion always stays first
+    raw.loc[0] = [1.0, 1.0, 1.0]
+    st_ = sc.rank_stability(raw, PTS, w, {"a": 0.01}, top_n=1, runs=200)
+    assert st_.loc[0, "top_n_probability"] == 1.0 and st_.loc[0, "rank_p95"] == 1
+
+
+def test_dirichlet_concentration_controls_the_spread():
+    rng = np.random.default_rng(2)
+    raw = pd.DataFrame(rng.uniform(size=(40, 3)), columns=["a", "b", "c"])
+    w = {"a": 0.5, "b": 0.3, "c": 0.2}
+    loose = sc.rank_stability(raw, PTS, w, top_n=10, runs=400, concentration=5)
+    tight = sc.rank_stability(raw, PTS, w, top_n=10, runs=400, concentration=500)
+    width = lambda s: (s["rank_p95"] - s["rank_p05"]).mean()  # noqa: E731
+    assert width(loose) > width(tight)
 
 
 @settings(max_examples=60, deadline=None)

@@ -17,14 +17,16 @@ from maps.cli.options import (
 
 def write_outputs(sites, out: Path, catalog, lang: str, basemap: str = "osm",
                   tianditu_key: str | None = None) -> None:
-    """Write sites.csv, sites.geojson (EPSG:4326), sites.xlsx, usable.geojson, map.html and
-    report.html."""
+    """Write sites.csv, supply_curve.csv, sites.geojson (EPSG:4326), sites.xlsx, usable.geojson,
+    map.html and report.html."""
+    from geo.cost import supply_curve
     from maps.base import finish_map
     from maps.siting_map import siting_map
     from maps.siting_report import render_report
 
     table = sites.drop(columns=["geometry", "usable_geometry"])
     table.to_csv(out / "sites.csv", index=False, encoding="utf-8-sig")
+    supply_curve(sites).to_csv(out / "supply_curve.csv", index=False, encoding="utf-8-sig")
     table.to_excel(out / "sites.xlsx", index=False, sheet_name=f"{sites.attrs['siting']['tech']}")
     geo = sites.drop(columns=["usable_geometry"]).to_crs("EPSG:4326")
     geo.to_file(out / "sites.geojson", driver="GeoJSON")
@@ -46,8 +48,9 @@ def write_outputs(sites, out: Path, catalog, lang: str, basemap: str = "osm",
 @click.option("--candidates", type=click.Path(dir_okay=False, path_type=Path),
               help="Your own candidate polygons instead of the catalog's degraded land.")
 @click.option("--grid-region", default=None,
-              help="Grid CO2 factor region (national, north, northeast, east, central, "
-                   "northwest, south, southwest) / 电网排放因子区域.")
+              help="Grid CO2 factor region for every site (national, north, northeast, east, "
+                   "central, northwest, south, southwest); default: each site's regional grid "
+                   "from its province / 电网排放因子区域（默认按所在省份）.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder / 输出目录.")
 @click.option("--top", default=5, show_default=True, help="Sites to print.")
@@ -86,12 +89,29 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
     out = prepare_out_dir(out, overwrite)
     write_outputs(sites, out, cat, lang, basemap, tianditu_key)
+    _summary(sites, top)
+    click.echo(f"→ {out}")
+
+
+def _summary(sites, top: int) -> None:
+    """Print the status counts, the best-ranked and the cheapest sites."""
+    from geo.cost import supply_curve
+
+    meta = sites.attrs["siting"]
     counts = sites["status"].value_counts().to_dict()
     click.echo(f"{len(sites)} candidates: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     best = sites[sites["status"] == "usable"].sort_values(["rank", "site_id"]).head(top)
+    n = meta["profile_data"]["top_n"]
     for _, r in best.iterrows():
         click.echo(f"  #{int(r['rank'])} {r['site_id']} {r['name']}  score {r['score']:.1f} "
                    f"({r['class']})  {r['capacity_mw']:.1f} MW  {r['generation_mwh']:,.0f} MWh/yr"
-                   f"  P(top {sites.attrs['siting']['profile_data']['top_n']}) "
-                   f"{r['top_n_probability']:.2f}")
-    click.echo(f"→ {out}")
+                   f"  P(top {n}) {r['top_n_probability']:.2f}  rank 5-95% "
+                   f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}")
+    curve = supply_curve(sites).dropna(subset=["supply_rank"]).head(top)
+    if len(curve):
+        click.echo("cheapest sites / 度电成本最低 (LCOE incl. grid connection):")
+    for _, r in curve.iterrows():
+        click.echo(f"  {r['site_id']} {r['name']}  {r['lcoe_cny_mwh']:,.0f} CNY/MWh  "
+                   f"{r['capacity_mw']:.1f} MW  {r['grid_kv']:g} kV {r['grid_distance_km']:.1f} km"
+                   f"  cumulative {r['cumulative_capacity_mw']:,.1f} MW "
+                   f"{r['cumulative_generation_mwh']:,.0f} MWh/yr")

@@ -1,0 +1,75 @@
+"""The columns of a siting result: unit and bilingual label of each, for tables, maps and reports.
+
+``score_<criterion>`` (points of the score, 0-100 in total) and ``excluded_<rule>_ha`` (area a rule
+takes [ha]) are families: see :func:`describe`.
+"""
+
+from __future__ import annotations
+
+COLUMNS: dict[str, tuple[str, str, str]] = {
+    # column: (unit, zh, en)
+    "site_id": ("", "地块编号", "site"),
+    "source_kind": ("", "来源图层类型", "source kind"),
+    "source_id": ("", "来源要素编号", "source feature"),
+    "name": ("", "名称", "name"),
+    "status": ("", "状态", "status (usable / excluded / too_small / error)"),
+    "candidate_area_ha": ("ha", "候选面积", "candidate area"),
+    "excluded_area_ha": ("ha", "排除面积", "excluded area"),
+    "excluded_unknown_ha": ("ha", "因属性未知而排除的面积", "excluded because a fact is unknown"),
+    "usable_area_ha": ("ha", "可用面积", "usable area"),
+    "parts_dropped": ("", "剔除的小图斑数", "parts dropped (too small)"),
+    "dropped_area_ha": ("ha", "剔除面积", "area dropped"),
+    "density_penalty_ha": ("ha", "降密度用地（林光互补等）", "land at reduced PV density"),
+    "ghi": ("kWh/m²/yr", "年水平面总辐射", "GHI"),
+    "wind_speed": ("m/s", "100米风速", "wind speed at 100 m"),
+    "slope_mean": ("°", "平均坡度", "mean slope"),
+    "slope_max": ("°", "最大坡度", "max slope"),
+    "elevation": ("m", "高程", "elevation"),
+    "dist_substation": ("km", "距最近变电站", "to nearest substation"),
+    "dist_road": ("km", "距道路", "to road"),
+    "dist_settlement": ("km", "距居民点", "to settlement"),
+    "land_type": ("0-1", "土地类型得分", "land-type value"),
+    "site_condition": ("0-1", "场地条件得分", "site-condition value"),
+    "score": ("0-100", "得分", "score"),
+    "rank": ("", "排名", "rank"),
+    "rank_p05": ("", "排名第5百分位", "rank, 5th percentile"),
+    "rank_p95": ("", "排名第95百分位", "rank, 95th percentile"),
+    "class": ("", "等级", "class"),
+    "top_n_probability": ("0-1", "进入前 N 概率", "P(top N)"),
+    "turbines": ("", "风机台数", "turbines"),
+    "capacity_mw": ("MW", "装机（光伏为直流 MWp）", "capacity (PV: MWp DC)"),
+    "specific_yield_kwh_kwp": ("kWh/kWp/yr", "光伏等效利用小时", "PV specific yield"),
+    "capacity_factor": ("0-1", "风电容量系数（净）", "wind net capacity factor"),
+    "generation_mwh": ("MWh/yr", "年发电量", "generation"),
+    "grid_kv": ("kV", "并网电压等级", "connection voltage"),
+    "grid_substation": ("", "接入变电站", "connecting substation"),
+    "grid_distance_km": ("km", "距接入变电站（直线）", "to connecting substation (straight)"),
+    "grid_cost_cny": ("CNY", "并网线路及间隔投资", "grid connection cost"),
+    "capex_cny": ("CNY", "电站投资", "plant capex"),
+    "fixed_om_cny_yr": ("CNY/yr", "年固定运维费", "fixed O&M"),
+    "lcoe_cny_mwh": ("CNY/MWh", "平准化度电成本（含并网）", "LCOE incl. grid connection"),
+    "lcot_cny_mwh": ("CNY/MWh", "其中并网部分", "of which grid connection"),
+    "province": ("", "省级行政区代码", "province code"),
+    "grid_region": ("", "电网区域", "grid region of the CO2 factor"),
+    "grid_co2_t_per_mwh": ("t/MWh", "电网排放因子", "grid CO2 factor"),
+    "co2_t": ("t/yr", "CO₂ 减排（所在电网）", "CO2 avoided (site's grid)"),
+    "co2_national_t": ("t/yr", "CO₂ 减排（全国平均）", "CO2 avoided (national average)"),
+    "co2_fossil_t": ("t/yr", "CO₂ 减排（化石电源边际）", "CO2 avoided (fossil power, upper bound)"),
+    "so2_kg": ("kg/yr", "SO₂ 减排", "SO2 avoided"),
+    "nox_kg": ("kg/yr", "NOx 减排", "NOx avoided"),
+    "pm_kg": ("kg/yr", "颗粒物减排", "PM avoided"),
+    "coal_tce": ("tce/yr", "节约标煤", "coal saved"),
+    "reason": ("", "原因", "reason"),
+    "notes": ("", "说明", "notes"),
+}
+
+
+def describe(column: str) -> tuple[str, str, str]:
+    """(unit, zh, en) of a result column, including the ``score_*`` and ``excluded_*`` families."""
+    if column in COLUMNS:
+        return COLUMNS[column]
+    if column.startswith("score_"):
+        return ("points", f"得分构成：{column[6:]}", f"score points from {column[6:]}")
+    if column.startswith("excluded_") and column.endswith("_ha"):
+        return ("ha", f"排除：{column[9:-3]}", f"excluded by {column[9:-3]}")
+    return ("", column, column)

@@ -1,0 +1,300 @@
+"""The stages of ``score_sites``: each takes the site table and the run, and returns the table.
+
+candidates → :func:`exclusions` → :func:`criteria` → :func:`limits` → :func:`capacity_energy`
+→ :func:`cost` → :func:`scores` → :func:`cobenefits`. Capacity comes before the scores because
+the turbine layout decides whether a wind site holds a turbine at all (``too_small`` sites are not
+ranked) and because the LCOE may be a criterion. A stage changes only the sites that are still
+``usable`` (the others keep their status and reason) and adds its notes to ``run.notes``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import cobenefits as cb
+from geo import cost as co
+from geo import energy as en
+from geo import score as sc
+from geo.conditions import site_conditions
+from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas
+from geo.layout import layout
+from geo.profiles import CRITERION_UNITS
+from geo.zonal import dem_stats, nearest_km, zonal
+from layers.crs import WGS84
+from layers.kinds import get_kind
+from layers.regions import admin_codes_at
+
+RESOURCE = {"pv": ("ghi", "ghi"), "wind": ("wind_speed", "wind_speed")}  # criterion, raster kind
+DIST_KINDS = {"dist_substation": "substation", "dist_road": "road",
+              "dist_settlement": "settlement"}
+RASTER_CRITERIA = ("ghi", "wind_speed", "slope_mean", "slope_max", "elevation")
+
+
+def append(df: pd.DataFrame, mask, text: str, col: str = "reason") -> None:
+    """Append ``text`` to column ``col`` ("; "-separated) of the rows in ``mask``."""
+    idx = df.index[np.asarray(mask, dtype=bool)]
+    df.loc[idx, col] = [f"{v}; {text}" if v else text for v in df.loc[idx, col]]
+
+
+def _usable(sites) -> pd.Series:
+    return sites["status"] == "usable"
+
+
+def _geoseries(values, sites) -> gpd.GeoSeries:
+    return gpd.GeoSeries(np.asarray(values, dtype=object), index=sites.index, crs=sites.crs)
+
+
+# -- exclusions ----------------------------------------------------------------------------------
+def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """Usable land: each candidate minus the profile's buffered exclusions (wind setbacks scale
+    with the turbine's tip height); reduced-density land for PV (e.g. 林光互补 shrub forest)."""
+    prof, cat = run.profile, run.catalog
+    tip = en.tip_height_m(prof.energy) if run.tech == "wind" else 0.0
+    rules = []
+    for rule in prof.exclusion:
+        layers = [d.gdf for d in cat.layers_of(rule.kind)]
+        label = get_kind(rule.kind)
+        if not layers:
+            run.notes.append(f"exclusion {rule.id!r} ({label.label_en}): not excluded: layer not "
+                             f"provided — check by hand / 未提供{label.label_zh}图层，未排除，"
+                             "请人工核查")
+        rg = exclusion_geometries(layers, rule, rule.setback_m(tip))
+        if rg.reasons:
+            run.notes.append(f"exclusion {rule.id!r}: {len(rg.reasons)} feature(s) excluded "
+                             f"because a deciding fact is unknown (fail closed): "
+                             f"{'; '.join(rg.reasons[:3])}{' …' if len(rg.reasons) > 3 else ''}"
+                             f" / {label.label_zh}属性未知，按排除处理")
+        rules.append((rule, rg))
+    ex = apply_exclusions(sites, rules, prof.min_usable_area_ha)
+    out = sites.drop(columns=[c for c in ex.columns if c in sites.columns])
+    out = pd.concat([out, ex], axis=1)
+    out["notes"] = ""
+    penalties = []
+    for rule in prof.density_penalty:
+        layers = [d.gdf for d in cat.layers_of(rule.kind)]
+        if not layers:
+            run.notes.append(f"density_penalty {rule.id!r}: layer {rule.kind} not provided: "
+                             "reduced-density land not identified — check by hand / 未提供图层")
+        penalties.append((rule, exclusion_geometries(layers, rule, 0.0)))
+    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties)
+    out["density_penalty_ha"] = area if penalties else np.nan
+    out["_lost_ha"] = lost
+    rules_text = ", ".join(f"{r.id} ×{r.factor:g}" for r, _ in penalties)
+    for i in np.flatnonzero(area > 0):
+        append(out, out.index == out.index[i], f"{area[i]:.2f} ha at reduced PV density "
+               f"({rules_text}) / 降低密度", "notes")
+    return gpd.GeoDataFrame(out, geometry=sites.geometry.name, crs=sites.crs)
+
+
+# -- criteria ------------------------------------------------------------------------------------
+def analysis_geometry(sites) -> gpd.GeoSeries:
+    """The land each criterion is measured on: the usable land, else the candidate; None for
+    errors."""
+    usable = _geoseries(sites["usable_geometry"].to_numpy(), sites)
+    out = usable.where(~usable.is_empty, sites.geometry)
+    return out.where(sites["status"] != "error", None)
+
+
+def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """Raster criteria (exactextract), distances, land-type preference and site conditions."""
+    prof, cat, df = run.profile, run.catalog, sites.copy()
+    analysis = analysis_geometry(df)
+    crit_res, _ = RESOURCE[run.tech]
+    df[crit_res] = zonal(analysis, run.resource, ("mean",))["mean"]
+    df["wind_speed" if run.tech == "pv" else "ghi"] = np.nan
+    dem = cat.raster("dem")
+    if dem is not None:
+        d = dem_stats(analysis, dem)
+        for c in ("elevation", "slope_mean", "slope_max"):
+            df[c] = d[c]
+    else:
+        df[["elevation", "slope_mean", "slope_max"]] = np.nan
+        run.notes.append("no DEM in the catalog: slope and elevation not available / 无高程数据")
+    for crit, kind in DIST_KINDS.items():
+        targets = [d.gdf.geometry.values for d in cat.layers_of(kind)]
+        df[crit] = nearest_km(analysis, np.concatenate(targets) if targets else np.empty(0))
+        if not targets and crit in prof.criteria:
+            run.notes.append(f"criterion {crit}: no {kind} layer in the catalog; left out of the "
+                             "score / 未提供图层，不参与评分")
+    df["land_type"] = df["source_kind"].map(lambda k: prof.land_type.get(k, 0.5))
+    cond = site_conditions(df["source_kind"], df["facts"], prof.site_conditions)
+    cond.index = df.index
+    df[cond.columns] = cond
+    return df
+
+
+# -- limits --------------------------------------------------------------------------------------
+def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """Missing raster values → ``error``; hard limits and site-condition limits → ``excluded``."""
+    prof, df = run.profile, sites.copy()
+    usable = _usable(df)
+    for k in prof.criteria:
+        if k not in RASTER_CRITERIA or not df[k].notna().any():
+            continue
+        miss = usable & df[k].isna()
+        if miss.any():
+            what = f"raster {run.resource.id!r}" if k == RESOURCE[run.tech][0] else "the DEM"
+            append(df, miss, f"outside {what}: no {k} value / 超出数据范围")
+            df.loc[miss, "status"] = "error"
+            usable &= ~miss
+    for k, lim in prof.limits.items():
+        v = df[k]
+        for bound, sym in ((lim.max, ">"), (lim.min, "<")):
+            if bound is None:
+                continue
+            hit = usable & ((v > bound) if sym == ">" else (v < bound)).fillna(False)
+            for i in df.index[hit]:
+                append(df, df.index == i, f"{k} {v[i]:.1f} {CRITERION_UNITS[k]} {sym} limit "
+                       f"{bound:g} / 超出限值")
+            df.loc[hit, "status"] = "excluded"
+            usable &= ~hit
+    hit = usable & (df["condition_limit"] != "")
+    for i in df.index[hit]:
+        append(df, df.index == i, df.loc[i, "condition_limit"])
+    df.loc[hit, "status"] = "excluded"
+    flagged = (df["condition_flag"] != "") & (df["status"] != "error")
+    for i in df.index[flagged]:
+        append(df, df.index == i, df.loc[i, "condition_flag"], "notes")
+    return df
+
+
+# -- capacity and energy -------------------------------------------------------------------------
+def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """PV: usable area × density (slope and density penalties) and pvlib yield. Wind: whole
+    turbines placed on the usable land (a site holding none becomes ``too_small``) × rating,
+    windpowerlib capacity factor."""
+    e, df = run.profile.energy, sites.copy()
+    usable = _usable(df)
+    for c in ("turbines", "capacity_mw", "specific_yield_kwh_kwp", "capacity_factor",
+              "generation_mwh"):
+        df[c] = np.nan
+    cent = _geoseries(df["usable_geometry"].where(usable, None), df).centroid.to_crs(WGS84)
+    if run.tech == "pv":
+        area = df.loc[usable, "usable_area_ha"] - df.loc[usable, "_lost_ha"]
+        df.loc[usable, "capacity_mw"] = en.pv_capacity_mw(area, df.loc[usable, "slope_mean"], e)
+        df.loc[usable, "specific_yield_kwh_kwp"] = en.pv_yields(
+            cent[usable].y, cent[usable].x, df.loc[usable, "ghi"], df.loc[usable, "elevation"], e)
+        df["generation_mwh"] = df["capacity_mw"] * df["specific_yield_kwh_kwp"]
+        return df
+    t = en.turbine(e.turbine_type)
+    pos = layout(df.loc[usable, "usable_geometry"], t["rotor_diameter_m"], e.spacing_downwind_d,
+                 e.spacing_crosswind_d, e.wind_direction_deg, e.foundation_radius_m)
+    n = np.array([len(p) for p in pos], dtype=float)
+    df.loc[usable, "turbines"] = n
+    none = usable & (df["turbines"] == 0)
+    append(df, none, f"no room for one turbine (foundation radius {e.foundation_radius_m:g} m) "
+           "/ 无法布置一台风机")
+    df.loc[none, "status"] = "too_small"
+    run.meta["turbines"] = {}
+    for sid, p in zip(df.loc[usable, "site_id"], pos):
+        if len(p):
+            lonlat = gpd.GeoSeries.from_xy(p[:, 0], p[:, 1], crs=df.crs).to_crs(WGS84)
+            run.meta["turbines"][sid] = [[round(x, 6), round(y, 6)]
+                                         for x, y in zip(lonlat.x, lonlat.y)]
+    usable = _usable(df)
+    df.loc[usable, "capacity_mw"] = df.loc[usable, "turbines"] * t["nominal_power_w"] / 1e6
+    df.loc[usable, "capacity_factor"] = en.wind_capacity_factor(
+        df.loc[usable, "wind_speed"], df.loc[usable, "elevation"], e, e.temp_air_c)
+    df["generation_mwh"] = df["capacity_mw"] * df["capacity_factor"] * en.HOURS_PER_YEAR
+    return df
+
+
+# -- cost ----------------------------------------------------------------------------------------
+def cost(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """Grid connection to the nearest substation whose voltage fits the capacity; capex, fixed
+    O&M and LCOE [CNY/MWh]."""
+    prof, df = run.profile, sites.copy()
+    cols = ["grid_kv", "grid_substation", "grid_distance_km", "grid_cost_cny", "capex_cny",
+            "fixed_om_cny_yr", "lcoe_cny_mwh", "lcot_cny_mwh"]
+    for c in cols:
+        df[c] = "" if c == "grid_substation" else np.nan
+    if prof.cost is None:
+        run.notes.append("no [cost] table in the profile: no LCOE or supply curve / 未设置成本参数")
+        return df
+    usable = _usable(df)
+    subs = [d.gdf for d in run.catalog.layers_of("substation")]
+    subs = (pd.concat(subs, ignore_index=True) if subs
+            else pd.DataFrame({"id": [], "voltage_kv": [], "geometry": []}))
+    unknown = pd.to_numeric(subs["voltage_kv"], errors="coerce").isna()
+    if not len(subs):
+        run.notes.append("no substation layer: grid connection cost unknown / 未提供变电站图层")
+    elif unknown.any():
+        run.notes.append(f"{int(unknown.sum())} substation(s) with unknown voltage_kv "
+                         f"({', '.join(subs.loc[unknown, 'id'].astype(str)[:5])}): not assumed "
+                         "to fit any site — check by hand / 电压等级未知的变电站不计入")
+    analysis = analysis_geometry(df)[usable]
+    con = co.connection(analysis.to_numpy(), df.loc[usable, "capacity_mw"], subs,
+                        prof.cost.route_factor)
+    con.index = analysis.index
+    df.loc[usable, con.columns[:-1]] = con[con.columns[:-1]]
+    for i in con.index[con["grid_note"] != ""]:
+        append(df, df.index == i, con.loc[i, "grid_note"], "notes")
+    c = co.costs(df.loc[usable, "capacity_mw"], df.loc[usable, "generation_mwh"],
+                 df.loc[usable, "grid_cost_cny"], prof.cost)
+    c.index = df.index[usable]
+    df.loc[usable, c.columns] = c
+    return df
+
+
+# -- scores --------------------------------------------------------------------------------------
+def scores(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """Value functions × weights → score 0-100 with its ``score_<criterion>`` breakdown, rank,
+    class A-D, P(top N) and the 5th-95th percentile rank under uncertainty."""
+    prof, df = run.profile, sites.copy()
+    weights, cr = prof.weights()
+    used = {k: w for k, w in weights.items() if df[k].notna().any()}
+    for k in set(weights) - set(used):
+        if not any(k in n for n in run.notes):
+            run.notes.append(f"criterion {k}: no data; left out of the score / 无数据，不参与评分")
+    total = sum(used.values()) or 1.0
+    used = {k: w / total for k, w in used.items()}
+    usable = _usable(df)
+    for k in used:
+        miss = usable & df[k].isna()
+        if miss.any():
+            append(df, miss, f"no {k} value; cannot be scored / 缺少指标值")
+            df.loc[miss, "status"] = "error"
+            usable &= ~miss
+    raw = df.loc[usable, list(used)]
+    vals = pd.DataFrame({k: sc.value_function(raw[k], prof.criteria[k].points) for k in used},
+                        index=raw.index)
+    for c in ["score", "rank", "rank_p05", "rank_p95", "top_n_probability",
+              *(f"score_{k}" for k in used)]:
+        df[c] = np.nan
+    if len(vals):
+        df.loc[usable, "score"] = sc.score(vals, used)
+        b = sc.breakdown(vals, used)
+        df.loc[usable, b.columns] = b
+        df.loc[usable, "rank"] = sc.rank(df.loc[usable, "score"].to_numpy())
+        st = sc.rank_stability(raw, {k: prof.criteria[k].points for k in used}, used,
+                               {k: prof.criteria[k].uncertainty for k in used}, prof.top_n,
+                               prof.mc_runs, prof.mc_concentration, prof.seed)
+        df.loc[usable, st.columns] = st
+    df["class"] = sc.classify(df["score"].to_numpy(float), prof.class_thresholds)
+    run.meta.update(weights=used, weights_declared=weights, consistency_ratio=cr)
+    return df
+
+
+# -- co-benefits ---------------------------------------------------------------------------------
+def cobenefits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """The grid CO2 factor from each site's province (regional grid, provincial factor where the
+    factor file has one; ``--grid-region`` overrides) and the emissions avoided."""
+    df = sites.copy()
+    where = admin_codes_at(run.catalog, analysis_geometry(df).to_numpy(), df.crs)
+    df["province"] = where["province"].to_numpy()
+    f = cb.grid_factors(where["province"], where["admin_code"], run.grid_region)
+    f.index = df.index
+    df[["grid_region", "grid_co2_t_per_mwh"]] = f[["grid_region", "grid_co2_t_per_mwh"]]
+    note = (f["grid_factor_note"] != "") & (df["status"] != "error")
+    for i in df.index[note]:
+        append(df, df.index == i, f.loc[i, "grid_factor_note"] + " / 采用全国平均排放因子",
+               "notes")
+    if note.any():
+        run.notes.append(f"{int(note.sum())} site(s) use the national grid factor: "
+                         f"{f.loc[note, 'grid_factor_note'].iloc[0]}")
+    c = cb.cobenefits(df["generation_mwh"].to_numpy(float), df["grid_co2_t_per_mwh"].to_numpy())
+    c.index = df.index
+    df[c.columns] = c
+    return df

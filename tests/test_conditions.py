@@ -1,0 +1,76 @@
+"""Site conditions: unstable subsidence, recent landfills, registered contaminated sites — a
+limit or a criterion per profile; unknown facts flagged and never good."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import box
+from siting_fixtures import UTM, X0, Y0, make_region
+
+import geo
+from geo.conditions import site_conditions
+from geo.profiles import SiteConditions, load_profile
+from layers.catalog import load_catalog
+
+COND = SiteConditions(unstable_subsidence=0.1, recent_landfill="limit",
+                      registered_contaminated=0.3, landfill_min_years_closed=5,
+                      assessment_year=2026, unknown_value=0.0)
+
+
+def test_values_limits_and_flags():
+    kinds = ["subsidence_area", "subsidence_area", "subsidence_area", "closed_landfill",
+             "closed_landfill", "closed_landfill", "contaminated_site", "contaminated_site",
+             "abandoned_mine", "user"]
+    facts = [{"stable": True}, {"stable": False}, {"stable": None, "_unknown": {
+        "stable": "stable '未知' is not mapped"}}, {"closed_year": 2015}, {"closed_year": 2023},
+        {"closed_year": 0}, {"in_risk_register": True}, {"in_risk_register": False}, {}, {}]
+    c = site_conditions(kinds, facts, COND)
+    assert c["site_condition"].tolist()[:3] == [1.0, 0.1, 0.0]
+    assert c.loc[3, "site_condition"] == 1.0                      # closed 11 years ago
+    assert np.isnan(c.loc[4, "site_condition"]) and "2023 (3 yr < 5 yr)" in c.loc[4, "condition_limit"]
+    assert c.loc[5, "site_condition"] == 0.0 and "closed_year unknown" in c.loc[5, "condition_flag"]
+    assert c.loc[6, "site_condition"] == 0.3 and "risk-control register" in c.loc[6, "condition_flag"]
+    assert c.loc[7, "site_condition"] == 1.0 and c.loc[8, "site_condition"] == 1.0
+    assert c.loc[9, "site_condition"] == 0.0 and "user polygon" in c.loc[9, "condition_flag"]
+    assert "'未知' is not mapped" in c.loc[2, "condition_flag"]
+    assert (c.loc[[0, 3, 7, 8], "condition_flag"] == "").all()
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("conditions")
+    path = make_region(tmp)
+    # "maybe" cannot be typed: the fact is unknown (None), whatever the kind's default
+    subs = gpd.GeoDataFrame({"id": ["s1", "s2", "s3"], "stable": ["是", "否", "maybe"]}, geometry=[
+        box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 2800),
+        box(X0 + 3200, Y0 + 2000, X0 + 4200, Y0 + 2800),
+        box(X0 + 4400, Y0 + 2000, X0 + 5400, Y0 + 2800)], crs=UTM)
+    subs.to_file(tmp / "subsidence.gpkg")
+    return load_catalog(path)
+
+
+def test_wind_limits_unstable_subsidence(catalog):
+    s = geo.score_sites(catalog, "wind").set_index("site_id")
+    assert s.loc["subsidence:s2", "status"] == "excluded"
+    assert "not stable" in s.loc["subsidence:s2", "reason"]
+    assert s.loc["subsidence:s1", "status"] == "usable"
+    assert s.loc["subsidence:s3", "status"] == "usable"             # unknown: flagged, scored 0
+    assert "stable" in s.loc["subsidence:s3", "notes"] and "check by hand" in \
+        s.loc["subsidence:s3", "notes"]
+    assert s.loc["subsidence:s3", "site_condition"] == 0.0
+    assert s.loc["subsidence:s3", "score_site_condition"] == 0.0
+    assert s.loc["subsidence:s1", "score_site_condition"] > 0
+
+
+def test_pv_scores_unstable_subsidence_in_the_breakdown(catalog):
+    prof = load_profile(None, "pv")
+    s = geo.score_sites(catalog, "pv").set_index("site_id")
+    w = s.attrs["siting"]["weights"]["site_condition"]
+    assert s.loc["subsidence:s2", "status"] == "usable"
+    assert s.loc["subsidence:s2", "site_condition"] == prof.site_conditions.unstable_subsidence
+    assert s.loc["subsidence:s1", "score_site_condition"] == pytest.approx(100 * w)
+    assert s.loc["subsidence:s2", "score_site_condition"] == pytest.approx(
+        100 * w * prof.site_conditions.unstable_subsidence)
+    assert s.loc["subsidence:s2", "rank"] > s.loc["subsidence:s1", "rank"]
