@@ -39,10 +39,10 @@ def _key(value: Any) -> str:
 
 
 def _example(attr: Attribute) -> str:
-    if attr.allowed:
-        return repr(attr.allowed[0]).replace("'", '"')
-    return {"str": '"..."', "int": "0", "float": "0.0", "bool": "true", "list": "[]"}[
-        attr.type]
+    """A placeholder for a value of ``attr`` in a message: it must be edited before use."""
+    if attr.type in ("int", "float"):
+        return f"<number{' in ' + attr.units if attr.units else ''}>"
+    return {"str": '"..."', "bool": "<true or false>", "list": '["..."]'}[attr.type]
 
 
 def typed_setting(attr: Attribute, value: Any) -> Any:

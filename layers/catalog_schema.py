@@ -119,7 +119,7 @@ class _Region(BaseModel):
     name: str = ""
     description: str = ""
     synthetic: bool = False
-    extent: tuple[float, float, float, float] | None = None
+    extent: list[float] | None = None
     province: str | int | None = None
     admin_code: str | int | None = None
 
@@ -127,6 +127,9 @@ class _Region(BaseModel):
     @classmethod
     def _extent(cls, v):
         if v is not None:
+            if len(v) != 4:
+                raise ValueError("expected [min_lon, min_lat, max_lon, max_lat] in degrees, e.g. "
+                                 "[106.1, 26.1, 107.3, 27.4]")
             minx, miny, maxx, maxy = v
             if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
                 raise ValueError("expected [min_lon, min_lat, max_lon, max_lat] in degrees with "

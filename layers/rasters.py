@@ -57,14 +57,17 @@ def looks_like(low: float, high: float, kind_id: str) -> list[str]:
     -------
     list of str
         At most two phrases: other raster kinds first, then :data:`LOOK_ALIKES`, each group
-        from the narrowest range that holds the values.
+        from the narrowest range that holds the values (and that the values fill to at least 1 %:
+        an elevation range holds any small number without making it look like one).
     """
     if low <= -9999 or high >= 1e30:
         return ["an undeclared nodata value (set the raster's nodata)"]
+    def fits(lo: float, hi: float) -> bool:  # holds the values, and not just as a speck
+        return lo <= low and high <= hi and high - low >= 0.01 * (hi - lo)
+
     kinds = sorted((k.valid_range[1] - k.valid_range[0], f"{k.label_en.lower()} in {k.units}")
-                   for k in raster_kinds().values()
-                   if k.id != kind_id and k.valid_range[0] <= low and high <= k.valid_range[1])
-    others = sorted((hi - lo, text) for (lo, hi), text in LOOK_ALIKES if lo <= low and high <= hi)
+                   for k in raster_kinds().values() if k.id != kind_id and fits(*k.valid_range))
+    others = sorted((hi - lo, text) for (lo, hi), text in LOOK_ALIKES if fits(lo, hi))
     return [text for _, text in kinds + others][:2]
 
 
@@ -119,7 +122,7 @@ def _value_problems(values: np.ndarray, kind, what: str) -> list[Problem]:
     outside = (values < low) | (values > high)
     p1, p99 = (float(v) for v in np.percentile(values, [1, 99]))
     seen = f"values {values.min():.4g}–{values.max():.4g}"
-    label = f"{kind.label_en} in {kind.units}"
+    label = f"{kind.label_en.lower()} in {kind.units}"
     if outside.mean() > OUTSIDE_SHARE:
         like = looks_like(p1, p99, kind.id)
         guess = (f" look like {' or '.join(like)}, not {label}" if like

@@ -221,7 +221,8 @@ def read_vector(
                             + (f"; {'; '.join(bad[:5])}; fix these features" if bad else
                                "; check that the file is complete and valid GeoJSON")) from None
         caught = []
-    problems += [Problem(None, "gdal", f"{what}: GDAL: {w.message}", "warning") for w in caught
+    problems += [Problem(None, "gdal", f"{what}: the reader (GDAL) warned: {w.message}",
+                         "warning") for w in caught
                  if not issubclass(w.category, DeprecationWarning)]
     return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs, reasons)
 

@@ -84,4 +84,8 @@ def _syntax_error(text: str, exc: tomllib.TOMLDecodeError) -> str:
         reason = _POSITION.sub("", msg)
         return (f"line {line}, column {column}: not valid TOML: {reason}"
                 + (f" in {shown[:80]!r}" if shown else ""))
-    return f"not valid TOML: {_END.sub(' at the end of the file', msg)}"
+    if _END.search(msg):
+        lines = text.splitlines() or [""]
+        return (f"line {len(lines)}, column {len(lines[-1]) + 1} (the end of the file): not "
+                f"valid TOML: {_END.sub('', msg)}")
+    return f"not valid TOML: {msg}"

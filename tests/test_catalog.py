@@ -125,7 +125,7 @@ def test_missing_fact_column_is_unknown_not_unusable(region):
     assert "defaults = { unit_type" in problem.message
     assert data.gdf["_unknown"].iloc[0]["unit_type"] == (
         "column 'unit_type' is not in the source: map it with columns = { unit_type = \"...\" } "
-        "or state defaults = { unit_type = \"priority\" }")
+        "or state defaults = { unit_type = \"...\" }")
 
 
 def test_bad_value_mapping_is_a_catalog_error(region):
@@ -142,7 +142,7 @@ def test_unmapped_value_is_unknown_with_a_feature_warning(region):
     (bad,) = [p for p in data.problems if p.code == "bad_value"]
     assert bad.feature == "3" and bad.severity == "warning"
     reason = ("unit_type '一般管控' is not mapped (expected priority, key, general): map it in "
-              "the catalog's values = { unit_type = { \"一般管控\" = \"priority\" } }")
+              "the catalog's values = { unit_type = { \"一般管控\" = \"...\" } }")
     assert reason in bad.message
     assert [u.get("unit_type") for u in data.gdf["_unknown"]] == [None, None, reason]
 
