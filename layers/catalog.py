@@ -231,14 +231,23 @@ class Catalog:
 
     @cached_property
     def extent_lonlat(self) -> tuple[float, float, float, float]:
-        """The union extent of every vector layer in lon/lat [°]."""
-        boxes = []
+        """The union extent of every readable vector layer in lon/lat [°].
+
+        A layer that cannot be read is left out here (reading it again raises its own error).
+        """
+        boxes, errors = [], []
         for spec in self.layers:
-            gdf, _ = self.source(spec.id)
-            if len(gdf) and not gdf.geometry.is_empty.all():
-                boxes.append(gdf.to_crs(WGS84).total_bounds)
+            try:
+                gdf, _ = self.source(spec.id)
+            except InputError as exc:
+                errors.append(str(exc))
+                continue
+            geoms = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+            if len(geoms):
+                boxes.append(geoms.to_crs(WGS84).total_bounds)
         if not boxes:
-            raise InputError(f"{self.path}: no layer has any geometry; cannot choose a working CRS")
+            raise InputError(f"{self.path}: no layer has any geometry; cannot choose a working CRS"
+                             + "".join(f"\n{e}" for e in errors))
         b = np.array(boxes)
         return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
 

@@ -160,6 +160,7 @@ def test_lonlat_declared_as_metres_is_unusable_with_the_fix(catalog):
                 'crs = "EPSG:4544"\n')
     proc = _siting("layers", catalog, "--lang", "en")
     assert proc.returncode == 2 and "[UNUSABLE] farm" in proc.stdout
+    assert "[usable] red" in proc.stdout and "[usable] sub" in proc.stdout  # the others stand
     assert "do not fit EPSG:4544" in proc.stdout
     assert 'is wrong: crs = "EPSG:4490" in its catalog entry' in proc.stdout
 
