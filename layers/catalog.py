@@ -240,14 +240,15 @@ class Catalog:
             try:
                 gdf, _ = self.source(spec.id)
             except InputError as exc:
-                errors.append(str(exc))
+                errors.append(exc)
                 continue
             geoms = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
             if len(geoms):
                 boxes.append(geoms.to_crs(WGS84).total_bounds)
+        if not boxes and errors:
+            raise errors[0]
         if not boxes:
-            raise InputError(f"{self.path}: no layer has any geometry; cannot choose a working CRS"
-                             + "".join(f"\n{e}" for e in errors))
+            raise InputError(f"{self.path}: no layer has any geometry; cannot choose a working CRS")
         b = np.array(boxes)
         return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
 
