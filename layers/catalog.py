@@ -41,6 +41,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pyproj
+import shapely
 from pydantic import ValidationError
 
 from layers.attributes import type_attributes
@@ -242,7 +243,8 @@ class Catalog:
             except InputError as exc:
                 errors.append(exc)
                 continue
-            geoms = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+            g = gdf.geometry.values
+            geoms = gdf.geometry[~(shapely.is_missing(g) | shapely.is_empty(g))]
             if len(geoms):
                 boxes.append(geoms.to_crs(WGS84).total_bounds)
         if not boxes and errors:

@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from layers.coord_table import parse_dms, read_table
 from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error, fix_hint
@@ -95,7 +96,8 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
 def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
            ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Clean non-empty geometries, naming features by ``labels`` (empties are reported already)."""
-    present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    g = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(g) | shapely.is_empty(g))
     if not present.any():
         return gdf, []
     sub = gpd.GeoDataFrame({"id": np.asarray(labels, dtype=object)[present]},

@@ -167,12 +167,12 @@ def geometry_type_problems(gdf: gpd.GeoDataFrame, kind, what: str) -> list[Probl
         have which other types and a few of their ids.
     """
     allowed = [t for g in kind.geometries for t in GEOMETRY_TYPES[g]]
-    geoms = gdf.geometry
-    present = geoms.notna() & ~geoms.is_empty
-    wrong = present & ~gdf.geom_type.isin(allowed)
+    g = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    wrong = present & ~gdf.geom_type.isin(allowed).to_numpy()
     if not wrong.any():
         return []
-    found = gdf.geom_type[wrong].value_counts()
+    found = gdf.geom_type[wrong].value_counts()  # wrong: a boolean array
     types = ", ".join(f"{n} {t}" for t, n in found.items())
     ids = gdf.loc[wrong, "id"].astype(str).tolist() if "id" in gdf.columns else []
     expected = " or ".join(kind.geometries)

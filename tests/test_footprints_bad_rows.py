@@ -6,10 +6,13 @@ import json
 
 import pandas as pd
 import pytest
+import shapely
 from _screen_helpers import box, write_catalog
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from layers.errors import CRSError, EncodingGuessWarning
+from layers.errors import CRSError, EncodingGuessWarning, InputError
 from layers.footprints import read_footprints
 from maps.cli import cli
 
@@ -147,3 +150,62 @@ def test_screen_keeps_every_row_of_a_broken_project_file(tmp_path):
     assert list(out["project_id"]) == ["A", "B", "C", "D"]
     assert list(out["verdict"])[1:] == ["error", "error", "error"]
     assert out["verdict"].iloc[0] != "error"
+
+
+_coord = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=32),
+                   st.floats(100, 110), st.floats(20, 30), st.integers(-10**9, 10**9))
+_position = st.lists(_coord, min_size=1, max_size=3)
+_geometry = st.one_of(
+    st.none(),
+    st.builds(lambda p: {"type": "Point", "coordinates": p}, _position),
+    st.builds(lambda r: {"type": "Polygon", "coordinates": [r]},
+              st.lists(_position, min_size=0, max_size=6)),
+    st.builds(lambda r: {"type": "Polygon", "coordinates": [r + r[:1]]},
+              st.lists(st.tuples(st.floats(106, 107), st.floats(26, 27)).map(list),
+                       min_size=1, max_size=6)),
+    st.builds(lambda t: {"type": t, "coordinates": 5}, st.sampled_from(["LineString", "Blob"])))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(geoms=st.lists(_geometry, min_size=1, max_size=6))
+def test_random_broken_geojson_never_tracebacks(tmp_path, geoms):
+    path = tmp_path / "random.geojson"
+    features = [{"type": "Feature", "properties": {"project_id": f"P{i}"}, "geometry": g}
+                for i, g in enumerate(geoms)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    try:
+        gdf, problems = read_footprints(path, coords="wgs84")
+    except InputError as exc:  # a whole-file refusal names the file
+        assert str(path) in str(exc)
+        return
+    assert list(gdf["project_id"]) == [f"P{i}" for i in range(len(geoms))]
+    failed = (gdf["_read_error"] != "").to_numpy()
+    assert shapely.is_missing(gdf.geometry.values[failed]).all()
+
+
+_cell = st.one_of(st.sampled_from(["", "NaN", "inf", "106°42′", "26 34 0", "北纬26度", "E", "-",
+                                   "1e400", "36512000", "2945000", "512000", "#N/A"]),
+                  st.floats(allow_nan=True, allow_infinity=True).map(str),
+                  st.floats(-200, 200).map(lambda v: f"{v:.5f}"), st.text(max_size=6))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_cell, _cell), min_size=1, max_size=6),
+       coords=st.sampled_from([None, "wgs84", "cgcs2000"]))
+def test_random_coordinate_tables_never_traceback(tmp_path, rows, coords):
+    import csv
+
+    path = tmp_path / "random.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "x", "y"])
+        writer.writerows([(f"R{i}", x, y) for i, (x, y) in enumerate(rows)])
+    try:
+        gdf, _ = read_footprints(path, coords=coords)
+    except InputError as exc:
+        assert str(path) in str(exc)
+        return
+    assert list(gdf["name"].astype(str)) == [f"R{i}" for i in range(len(rows))]
+    failed = (gdf["_read_error"] != "").to_numpy()
+    assert shapely.is_missing(gdf.geometry.values[failed]).all()
