@@ -52,7 +52,7 @@ def to_lonlat(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.6g}"
+    return f"{v:.0f}" if abs(v) >= 1e5 else f"{v:.6g}"
 
 
 def misplaced(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:

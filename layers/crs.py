@@ -125,8 +125,8 @@ def detect_gk(eastings: np.ndarray, central_meridian: float | None = None) -> py
     if np.all((x >= 1e5) & (x < 1e6)):
         if central_meridian is None:
             raise CRSError(
-                "eastings carry no zone number (6 digits); say which central meridian they use, "
-                "e.g. crs = 'EPSG:4544' (CGCS2000 / 3-degree Gauss-Kruger CM 105E)"
+                "eastings carry no zone number (6 digits), so their central meridian must be "
+                "given with the CRS, e.g. EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E)"
             )
         cm = float(central_meridian)
         if cm % 3 == 0:
