@@ -55,6 +55,11 @@ def _fmt(v: float) -> str:
     return f"{v:.0f}" if abs(v) >= 1e5 else f"{v:.6g}"
 
 
+def _span(v: np.ndarray) -> str:
+    low, high = _fmt(v.min()), _fmt(v.max())
+    return low if low == high else f"{low}…{high}"
+
+
 def misplaced(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     """Why each geometry's coordinates do not fit ``crs`` (``""`` when they do, or no geometry).
 
@@ -172,7 +177,7 @@ def describe_misfit(crs: pyproj.CRS, geoms: np.ndarray) -> tuple[str | None, str
         return None, "no coordinate is a number"
     x, y = coords[:, 0], coords[:, 1]
     code, looks = suggest_crs(x, y)
-    extent = (f"x {_fmt(x.min())}…{_fmt(x.max())}, y {_fmt(y.min())}…{_fmt(y.max())}")
+    extent = f"x {_span(x)}, y {_span(y)}"
     aou = area_of_use(crs)
     where = "" if aou is None else (f", used in {aou[0]:g}–{aou[2]:g}°E, "
                                     f"{aou[1]:g}–{aou[3]:g}°N")
