@@ -17,9 +17,14 @@ import pandas as pd
 import pyproj
 import shapely
 
-from layers.crs import detect_gk, normalize_crs
-from layers.errors import CRSError, InputError, ReadError
+from layers.coordcheck import check_placement
+from layers.crs import describe_crs, detect_gk, normalize_crs
+from layers.errors import CRSError, InputError, ReadError, fix_hint
 from layers.hygiene import Problem
+
+READ_ERROR = "_read_error"
+_NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
+                "#n/a", "n/a", "na", "#value!", "#num!"}
 
 COORDINATE_COLUMNS = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("x", "y"),
                       ("经度", "纬度"), ("东经", "北纬"), ("x坐标", "y坐标"))
@@ -149,6 +154,9 @@ def _parse_column(values: pd.Series, column: str,
         if not cell:
             errors.setdefault(i, f"no value in column {column!r}")
             continue
+        if cell.lower() in _NOT_NUMBERS:
+            errors.setdefault(i, f"column {column!r}: {cell!r} is not a number")
+            continue
         try:
             out[i], dms[i] = parse_dms(cell), True
         except InputError as exc:
@@ -157,8 +165,12 @@ def _parse_column(values: pd.Series, column: str,
 
 
 def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str | None,
-               crs: object, what: str) -> tuple[pyproj.CRS, np.ndarray, np.ndarray, list[Problem]]:
-    """The CRS of table coordinates (x, y possibly swapped for survey X=northing tables)."""
+               crs: object, what: str, hints: dict | None, bad: dict[int, str]
+               ) -> tuple[pyproj.CRS, np.ndarray, np.ndarray, list[Problem]]:
+    """The CRS of table coordinates (x, y possibly swapped for survey X=northing tables).
+
+    Rows whose easting lacks the zone number the other rows carry are added to ``bad``.
+    """
     problems: list[Problem] = []
     ok = np.isfinite(x) & np.isfinite(y)
     metres = not dms and bool(ok.any()) and (np.median(np.abs(x[ok])) > 1000
@@ -172,16 +184,17 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
             return given, x, y, problems
         if coords is None:
             raise CRSError(f"{what}: coordinates are bare degrees and nothing says in which "
-                           "system; pass --coords wgs84|gcj02|bd09|cgcs2000 (WGS84 from GPS, "
+                           f"system; give it: {fix_hint(hints, 'coords')} (WGS84 from GPS, "
                            "GCJ-02 from AMap/Tencent, BD-09 from Baidu, CGCS2000 from surveys). "
-                           "坐标未说明坐标系，请用 --coords 指定")
+                           "坐标未说明坐标系，请指定坐标系")
         return pyproj.CRS.from_epsg(4490 if coords == "cgcs2000" else 4326), x, y, problems
     if pair not in ("x/y", "x坐标/y坐标"):
-        raise CRSError(f"{what}: columns {pair} hold values in metres, not degrees")
+        raise CRSError(f"{what}: columns {pair} hold values in metres, not degrees; name them "
+                       "x/y for projected coordinates")
     if coords in ("wgs84", "gcj02", "bd09"):
-        raise CRSError(f"{what}: --coords {coords} means longitude/latitude degrees but the "
-                       "table holds metres; use --coords cgcs2000 or --crs for projected "
-                       "coordinates")
+        raise CRSError(f"{what}: coords {coords} means longitude/latitude degrees but the "
+                       "table holds metres; say their projected CRS instead: "
+                       f"{fix_hint(hints, 'crs', 'EPSG:4544')}")
     mx, my = np.median(x[ok]), np.median(y[ok])
     if 1e6 <= mx < 1e7 and not 1e6 <= my < 1e7:
         x, y = y, x
@@ -192,11 +205,20 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
             raise CRSError(f"{what}: coordinates are metres but the CRS given ({given.name}) "
                            "is in degrees")
         return given, x, y, problems
-    found = detect_gk(x[np.isfinite(x)])
+    zoned = ok & (x >= 1e7)
+    try:
+        found = detect_gk(x[zoned] if zoned.any() else x[ok])
+    except CRSError as exc:
+        raise CRSError(f"{what}: {exc}. Say which CRS the metres are in: "
+                       f"{fix_hint(hints, 'crs', 'EPSG:4544')}") from None
+    for i in np.flatnonzero(ok & ~zoned) if zoned.any() else ():
+        bad.setdefault(int(i), f"easting {x[i]:.10g} has no zone number, while the other rows "
+                               f"carry zone {int(np.median(x[zoned]) // 1e6)}")
     if coords is None:
-        problems.append(Problem(None, "crs", f"{what}: Gauss-Krüger eastings with zone "
-                                f"number read as {found.name}; the datum (CGCS2000) is "
-                                "assumed: pass --crs for Xian 1980 or Beijing 1954", "warning"))
+        problems.append(Problem(None, "crs", f"{what}: Gauss-Krüger eastings with zone number "
+                                f"read as {describe_crs(found)}; the datum (CGCS2000) is "
+                                "assumed: for Xian 1980 or Beijing 1954 say so "
+                                f"({fix_hint(hints, 'crs')})", "warning"))
     return found, x, y, problems
 
 
@@ -233,7 +255,7 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
     hint = (f"(rows sharing a value in column {group!r} and ordered by column {order!r} are "
             "read as the vertices of one polygon; give each project its own value to read "
             "points)")
-    rows, geoms, labels, problems = [], [], [], []
+    rows, geoms, labels, problems, reasons = [], [], [], [], []
     for key, idx in members.items():
         labels.append(key)
         rows.append(kept.iloc[idx].bfill().iloc[0].to_dict())
@@ -251,13 +273,16 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
         if errs:
             problems.append(Problem(key, "bad_value", "; ".join(errs) + "; kept without "
                                     "geometry", "error"))
-            geoms.append(shapely.Polygon())
+            geoms.append(None)
+            reasons.append(f"{key}: " + "; ".join(errs))
         else:
             geoms.append(shapely.Polygon(ring))
-    return rows, geoms, labels, problems
+            reasons.append("")
+    return rows, geoms, labels, problems, reasons
 
 
-def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: object = None
+def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: object = None,
+               hints: dict[str, str] | None = None
                ) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
     """Turn a table of text cells with coordinate columns into point or polygon footprints.
 
@@ -266,10 +291,21 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     vertices of one polygon (closed automatically), one feature per group in order of first
     appearance. Other columns are kept as attributes (first non-empty value of the group).
 
+    A row that cannot be placed (no number, lat/lon swapped, outside the CRS's area of use)
+    keeps its place with geometry None and its reason in column :data:`READ_ERROR`; the other
+    rows are read. ``hints`` say how to fix ``coords`` and ``crs`` on the command being run.
+
     Returns
     -------
     (GeoDataFrame, list of Problem, list of str)
-        Features (not yet cleaned), problems, and each feature's label used in the problems.
+        Features (not yet cleaned) with :data:`READ_ERROR`, problems, and each feature's label
+        used in the problems.
+
+    Raises
+    ------
+    CRSError
+        The CRS cannot be determined, or no row fits it (the message says what the numbers look
+        like).
     """
     xcol, ycol, pair = _coordinate_columns(df, what)
     labels = [f"row {i + 2}" for i in range(len(df))]
@@ -280,12 +316,17 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     if not good.any():
         raise ReadError(f"{what}: no row has usable coordinates in columns {xcol!r}/{ycol!r}"
                         + (f"; first problem: {next(iter(bad.values()))}" if bad else ""))
-    found, x, y, problems = _table_crs(x, y, bool((xdms | ydms).any()), pair, coords, crs, what)
-    if found.is_geographic:
-        out_of_range = good & ((np.abs(x) > 180) | (np.abs(y) > 90))
-        for i in np.flatnonzero(out_of_range):
-            bad.setdefault(int(i), f"({x[i]}, {y[i]}) is outside the range of "
-                           "longitude/latitude")
+    found, x, y, problems = _table_crs(x, y, bool((xdms | ydms).any()), pair, coords, crs,
+                                       what, hints, bad)
+    placed = good & np.array([i not in bad for i in range(len(df))], dtype=bool)
+    points = np.where(placed, shapely.points(np.where(placed, x, 0), np.where(placed, y, 0)),
+                      None)
+    fix = fix_hint(hints, "coords" if found.is_geographic else "crs")
+    why = check_placement(points, found, lambda code, text: (
+        f"{what}: {text}; no row fits {describe_crs(found)}. Say what the coordinates are: "
+        + (fix_hint(hints, 'crs', code) if code and not found.is_geographic else fix)))
+    for i in np.flatnonzero(why != ""):
+        bad.setdefault(int(i), str(why[i]))
     keys: dict[str, list[str]] = {}
     for col in df.columns:
         keys.setdefault(_column_key(col), []).append(col)
@@ -294,15 +335,16 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
     attrs = _numbers_where_plain(df)
     if order is not None and filled[filled != ""].duplicated().any():
-        rows, geoms, labels, more = _polygons(attrs, df, x, y, bad, group, order,
-                                              [xcol, ycol, order])
+        rows, geoms, labels, more, reasons = _polygons(attrs, df, x, y, bad, group, order,
+                                                       [xcol, ycol, order])
         table = pd.DataFrame(rows, columns=[c for c in df.columns if c not in (xcol, ycol, order)])
     else:
         more = [Problem(labels[i], "bad_value", f"{msg}; kept without geometry", "error")
                 for i, msg in sorted(bad.items())]
         ok = np.array([i not in bad for i in range(len(df))], dtype=bool)
-        geoms = np.where(ok, shapely.points(np.where(ok, x, 0), np.where(ok, y, 0)),
-                         shapely.Point())
+        geoms = np.where(ok, shapely.points(np.where(ok, x, 0), np.where(ok, y, 0)), None)
+        reasons = [f"{labels[i]}: {bad[i]}" if i in bad else "" for i in range(len(df))]
         table = attrs.drop(columns=[xcol, ycol])
     gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geoms), crs=found)
+    gdf[READ_ERROR] = reasons
     return gdf, problems + more, labels

@@ -7,6 +7,16 @@ message and exit code 2, never a traceback. Errors also derive from the matching
 
 from __future__ import annotations
 
+import re
+
+CATALOG_HINTS = {
+    "crs": 'crs = "EPSG:4490" in its catalog entry',
+    "layer": 'layer = "NAME" in its catalog entry',
+    "encoding": 'encoding = "GB18030" in its catalog entry',
+    "coords": "--coords wgs84|gcj02|bd09|cgcs2000",
+}
+"""How to fix a source's CRS, layer, encoding or coordinate system, in a catalog's words."""
+
 
 class SitingError(Exception):
     """Root of every error raised by the toolkit."""
@@ -93,6 +103,31 @@ def choice_error(what: str, value: object, valid: list[str] | tuple[str, ...]) -
         ``unknown layer kind 'x'; expected one of: a, b, c``.
     """
     return f"unknown {what} {value!r}; expected one of: {', '.join(map(str, valid))}"
+
+
+def fix_hint(hints: dict[str, str] | None, key: str, crs: str | None = None) -> str:
+    """How to fix ``key`` (``crs``, ``layer``, ``encoding``, ``coords``) on the command being run.
+
+    Parameters
+    ----------
+    hints : dict or None
+        The caller's wording, e.g. ``{"crs": "--crs EPSG:4544", "layer": "--layer NAME"}``;
+        missing keys take the catalog's (:data:`CATALOG_HINTS`).
+    key : str
+    crs : str, optional
+        A CRS to suggest (``"EPSG:4524"``): it replaces the example code of the hint.
+
+    Returns
+    -------
+    str
+        E.g. ``crs = "EPSG:4524" in its catalog entry`` or ``--crs EPSG:4524``.
+    """
+    text = (hints or {}).get(key) or CATALOG_HINTS[key]
+    if crs:
+        text, n = re.subn(r"EPSG:\d+", crs, text)
+        if not n:
+            text = f"{text} ({crs})"
+    return text
 
 
 def validation_messages(exc, unknown_hint: str) -> list[tuple[tuple, str]]:

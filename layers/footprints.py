@@ -5,7 +5,9 @@ Footprints are what reviewers receive: a GeoPackage or shapefile, a spreadsheet 
 or the Ministry of Natural Resources boundary-point TXT of a land-use submission (see
 :mod:`layers.mnr_txt`). Everything is returned in the CRS of the source (GCJ-02 / BD-09 converted
 to WGS84), geometry cleaned, with every input row or parcel kept: a row that cannot be placed
-keeps an empty geometry and an ``error`` problem.
+(no number, lat/lon swapped, an unclosed ring, outside the CRS's area) keeps its place with
+geometry None, an ``error`` problem and its reason in column ``_read_error``; the rest of the file
+is read.
 """
 
 from __future__ import annotations
@@ -17,21 +19,26 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from layers.coord_table import parse_dms, read_table
-from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error
+from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error, fix_hint
 from layers.hygiene import Problem, clean_geometries
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
-from layers.read import VECTOR_SUFFIXES, read_vector
+from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
 
 COORDS = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 SUPPORTED = (*VECTOR_SUFFIXES, *TABLE_SUFFIXES)
-__all__ = ["COORDS", "SUPPORTED", "decode_text", "parse_dms", "read_footprints"]
+__all__ = ["COORDS", "READ_ERROR", "SUPPORTED", "decode_text", "parse_dms", "read_footprints"]
 
 
-def decode_text(raw: bytes, what: str, encoding: str | None = None) -> tuple[str, list[Problem]]:
+def decode_text(raw: bytes, what: str, encoding: str | None = None,
+                hints: dict[str, str] | None = None) -> tuple[str, list[Problem]]:
     """Decode a text file: the given encoding, else UTF-8 (with or without BOM), else GB18030.
+
+    ``hints`` say how to give the encoding on the command being run (``{"encoding":
+    "--encoding gb18030"}``).
 
     Warns
     -----
@@ -43,7 +50,7 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None) -> tuple[str
             return raw.decode(encoding), []
         except (UnicodeDecodeError, LookupError) as exc:
             raise ReadError(f"{what}: cannot decode the file as {encoding!r} ({exc}); "
-                            "give the right encoding (utf-8, gb18030 ...)") from None
+                            f"give the right encoding: {fix_hint(hints, 'encoding')}") from None
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -51,27 +58,28 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None) -> tuple[str
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        raise ReadError(f"{what}: the text is neither UTF-8 nor GB18030; "
-                        "give its encoding") from None
+        raise ReadError(f"{what}: the text is neither UTF-8 nor GB18030; give its encoding: "
+                        f"{fix_hint(hints, 'encoding')}") from None
     msg = (f"{what}: not UTF-8; decoded as GB18030 (GBK). Save the file as UTF-8 or give "
-           "the encoding to make it explicit")
+           f"the encoding to make it explicit: {fix_hint(hints, 'encoding')}")
     warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
     return text, [Problem(None, "encoding", msg)]
 
 
 def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,
-                     text: str | None) -> tuple[pd.DataFrame, list[Problem]]:
+                     text: str | None, hints: dict | None) -> tuple[pd.DataFrame, list[Problem]]:
     problems: list[Problem] = []
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             with pd.ExcelFile(path, engine="openpyxl") as book:
                 if layer is not None and layer not in book.sheet_names:
                     raise ReadError(f"{what}: no sheet {layer!r}; the workbook has sheets "
-                                    f"{book.sheet_names}")
+                                    f"{book.sheet_names}; say which one with "
+                                    f"{fix_hint(hints, 'layer')}")
                 df = book.parse(sheet_name=layer or 0, dtype=str)
         else:
             if text is None:
-                text, problems = decode_text(path.read_bytes(), what, encoding)
+                text, problems = decode_text(path.read_bytes(), what, encoding, hints)
             first = next((ln for ln in text.splitlines() if ln.strip()), "")
             sep = max([",", "\t", ";", "|"], key=first.count)
             df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
@@ -88,7 +96,8 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
 def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
            ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Clean non-empty geometries, naming features by ``labels`` (empties are reported already)."""
-    present = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    g = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(g) | shapely.is_empty(g))
     if not present.any():
         return gdf, []
     sub = gpd.GeoDataFrame({"id": np.asarray(labels, dtype=object)[present]},
@@ -106,6 +115,7 @@ def read_footprints(
     layer: str | None = None,
     crs: object = None,
     encoding: str | None = None,
+    hints: dict[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read project footprints from a vector file, a coordinate table or a boundary-point TXT.
 
@@ -124,13 +134,20 @@ def read_footprints(
         CRS of a source that does not say (instead of ``coords``).
     encoding : str, optional
         Text encoding of CSV/TXT or attribute text (default: UTF-8, else GB18030 with a warning).
+    hints : dict, optional
+        How to fix ``crs``, ``layer``, ``encoding`` and ``coords`` on the command being run, e.g.
+        ``{"crs": "--crs EPSG:4544", "layer": "--layer NAME", "coords": "--coords wgs84"}``;
+        default: the catalog's wording.
 
     Returns
     -------
     (GeoDataFrame, list of Problem)
         One feature per row, project or parcel, in the source's CRS (WGS84 lon/lat after a
-        GCJ-02 / BD-09 conversion), geometry cleaned; features that could not be placed keep an
-        empty geometry and an ``error`` problem.
+        GCJ-02 / BD-09 conversion), geometry cleaned, with column ``_read_error`` (``""`` when
+        fine); features that could not be placed keep geometry None, an ``error`` problem and
+        the reason (naming the row, feature or parcel) in ``_read_error``. Every warning of the
+        reader (encoding guessed, datum assumed, geometry repaired, .dbf missing, Z dropped) is
+        a problem.
 
     Raises
     ------
@@ -160,19 +177,20 @@ def read_footprints(
             crs, coords = "EPSG:4490", None
         elif coords is not None:
             crs = "EPSG:4326"
-        gdf, problems = read_vector(p, layer=layer, crs=crs, encoding=encoding, what=what)
+        gdf, problems = read_vector(p, layer=layer, crs=crs, encoding=encoding, what=what,
+                                    hints=hints, feature_errors=True)
     else:
         text, problems = None, []
         if suffix in (".txt", ".csv", ".tsv"):
-            text, problems = decode_text(p.read_bytes(), what, encoding)
+            text, problems = decode_text(p.read_bytes(), what, encoding, hints)
         if text is not None and is_mnr_txt(text):
             if coords not in (None, "cgcs2000"):
                 raise InputError(f"{what}: a boundary-point TXT is in Gauss-Krüger metres; "
-                                 f"--coords {coords} does not apply to it")
-            gdf, more, labels = parse_mnr_txt(text, what, crs)
+                                 f"coords {coords} does not apply to it")
+            gdf, more, labels = parse_mnr_txt(text, what, crs, hints)
         else:
-            df, _ = _read_table_file(p, what, layer, encoding, text)
-            gdf, more, labels = read_table(df, what, coords, crs)
+            df, _ = _read_table_file(p, what, layer, encoding, text, hints)
+            gdf, more, labels = read_table(df, what, coords, crs, hints)
         gdf, cleaning = _clean(gdf, labels, what)
         problems = problems + more + cleaning
     if coords in ("gcj02", "bd09"):

@@ -50,11 +50,21 @@ _DIMENSION = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1
               "LinearRing": 1, "Polygon": 2, "MultiPolygon": 2}
 
 
+_LABEL_COLUMNS = ("id", "project_id", "ID", "fid", "FID")
+
+
 def feature_labels(gdf: gpd.GeoDataFrame) -> np.ndarray:
-    """Labels for features in messages: the ``id`` column when there is one, else the row number."""
-    if "id" in gdf.columns:
-        return gdf["id"].astype(str).to_numpy()
-    return np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
+    """Labels for features in messages: ``#row`` and, when the source has one, its id.
+
+    The id comes from the first of ``id``, ``project_id``, ``ID``, ``fid``, ``FID``; without an
+    id column (or where it is blank) the label is the row number ``#1``, ``#2`` ...
+    """
+    rows = np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
+    column = next((c for c in _LABEL_COLUMNS if c in gdf.columns), None)
+    if column is None:
+        return rows
+    ids = gdf[column].astype(object).where(gdf[column].notna(), "").astype(str).str.strip()
+    return np.where(ids.to_numpy() != "", ids.to_numpy(), rows).astype(object)
 
 
 def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
@@ -74,7 +84,7 @@ def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
 
 
 def clean_geometries(
-    gdf: gpd.GeoDataFrame, what: str = "layer"
+    gdf: gpd.GeoDataFrame, what: str = "layer", reported: np.ndarray | None = None
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Repair invalid geometries, drop Z values, and report null or empty geometries.
 
@@ -84,6 +94,8 @@ def clean_geometries(
         Features in any CRS; not modified.
     what : str
         Name of the source for messages.
+    reported : array of bool, optional
+        Features whose missing geometry the caller has reported already (not reported again).
 
     Returns
     -------
@@ -96,7 +108,8 @@ def clean_geometries(
     labels = feature_labels(out)
     problems: list[Problem] = []
 
-    for i in np.flatnonzero(shapely.is_missing(geoms)):
+    done = np.zeros(len(geoms), dtype=bool) if reported is None else np.asarray(reported, bool)
+    for i in np.flatnonzero(shapely.is_missing(geoms) & ~done):
         problems.append(Problem(labels[i], "null", f"{what}: no geometry (null); kept, "
                                 "it cannot be placed", "error"))
     present = ~shapely.is_missing(geoms)
@@ -128,3 +141,42 @@ def clean_geometries(
                                         f"({reasons[j]}) repaired with make_valid"))
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
     return out, problems
+
+
+GEOMETRY_TYPES = {"polygon": ("Polygon", "MultiPolygon"),
+                  "line": ("LineString", "MultiLineString"),
+                  "point": ("Point", "MultiPoint")}
+
+
+def geometry_type_problems(gdf: gpd.GeoDataFrame, kind, what: str) -> list[Problem]:
+    """A layer-level error when features are not of the geometry types of their kind.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Typed features (column ``id``).
+    kind : layers.kinds.LayerKind
+        Its ``geometries`` (``polygon``, ``line``, ``point``) are the types accepted.
+    what : str
+        The layer, for messages.
+
+    Returns
+    -------
+    list of Problem
+        Empty, or one ``geometry_type`` error (the layer is unusable) naming how many features
+        have which other types and a few of their ids.
+    """
+    allowed = [t for g in kind.geometries for t in GEOMETRY_TYPES[g]]
+    g = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    wrong = present & ~gdf.geom_type.isin(allowed).to_numpy()
+    if not wrong.any():
+        return []
+    found = gdf.geom_type[wrong].value_counts()  # wrong: a boolean array
+    types = ", ".join(f"{n} {t}" for t, n in found.items())
+    ids = gdf.loc[wrong, "id"].astype(str).tolist() if "id" in gdf.columns else []
+    expected = " or ".join(kind.geometries)
+    return [Problem(None, "geometry_type", f"{what}: {int(wrong.sum())} of {len(gdf)} features "
+                    f"are not {expected} as kind {kind.id} expects ({types}; e.g. features "
+                    f"{', '.join(ids[:5])}); the layer is not used. Check that the layer is of "
+                    "this kind, or fix its geometries", "error")]

@@ -1,8 +1,13 @@
 """The registry of layer kinds, read from ``kinds.toml`` beside this module.
 
 A layer kind says what a layer *is* (a red line, a farmland layer, a substation layer ...), its
-bilingual label, its geometry type and the typed attributes it carries. Catalogs map a source's own
-columns onto these attributes; everything downstream speaks only these names.
+bilingual label, its geometry type(s) and the typed attributes it carries. Catalogs map a source's
+own columns onto these attributes; everything downstream speaks only these names.
+
+An attribute with a ``default`` is *descriptive* (a name, a code, access-list text): a source that
+lacks it gets the default. An attribute without one is a *fact* a rule may read: when a source
+lacks it, leaves it blank or gives a value that cannot be typed, it is unknown (``None``), never
+a permissive stand-in (see :mod:`layers.attributes`).
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from typing import Any
 from layers.errors import InputError, choice_error
 
 _ATTRIBUTE_TYPES = ("str", "int", "float", "bool", "list")
+GEOMETRIES = ("polygon", "line", "point")
 _NO_DEFAULT = object()
 _LIST_SEPARATORS = re.compile(r"[;；,，、|]")
 _TRUE = {"1", "true", "yes", "y", "t", "是", "有", "已", "√"}
-_FALSE = {"0", "false", "no", "n", "f", "否", "无", "未", ""}
+_FALSE = {"0", "false", "no", "n", "f", "否", "无", "未"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class Attribute:
     allowed : tuple or None
         Valid values, or None when any value of the type is valid.
     default : object
-        Value taken when a source lacks the attribute; ``_NO_DEFAULT`` when it is required.
+        Value taken when a source lacks the attribute; ``_NO_DEFAULT`` for a fact.
     label_zh, label_en : str
         Bilingual label.
     units : str
@@ -52,8 +58,8 @@ class Attribute:
     units: str = ""
 
     @property
-    def required(self) -> bool:
-        """True when a source must provide this attribute."""
+    def fact(self) -> bool:
+        """True for a fact (no default): missing, blank or untypable values are unknown."""
         return self.default is _NO_DEFAULT
 
     def label(self, lang: str = "en") -> str:
@@ -63,21 +69,27 @@ class Attribute:
     def coerce(self, value: Any) -> Any:
         """Convert one source value to this attribute's type.
 
+        A missing value (None, NaN, blank text) gives the default of a descriptive attribute and
+        the empty list of a ``list`` fact ("none listed").
+
         Raises
         ------
         ValueError
-            When the value cannot be converted or is not allowed; the message lists valid values.
+            When the value cannot be converted, is not allowed (the message lists the valid
+            values), or is missing for a fact that is not a list (message ``... is blank``).
         """
-        if _is_missing(value):
-            if self.required:
-                raise ValueError(f"{self.name} is required but empty")
-            return list(self.default) if isinstance(self.default, list) else self.default
+        if is_missing(value):
+            if not self.fact:
+                return list(self.default) if isinstance(self.default, list) else self.default
+            if self.type == "list":
+                return []
+            raise ValueError(f"{self.name} is blank")
         if self.type == "str":
-            out: Any = str(value).strip()
+            out: Any = _text(value)
         elif self.type == "int":
-            out = int(float(value))
+            out = _to_int(value)
         elif self.type == "float":
-            out = float(value)
+            out = _to_float(value)
         elif self.type == "bool":
             out = _to_bool(value)
         else:
@@ -89,14 +101,31 @@ class Attribute:
 
 @dataclass(frozen=True)
 class LayerKind:
-    """A kind of vector layer: id, bilingual label, geometry type, attributes."""
+    """A kind of vector layer: id, bilingual label, geometry types, attributes.
+
+    Attributes
+    ----------
+    geometries : tuple of str
+        The geometry types its features may have (``polygon``, ``line``, ``point``); multi-part
+        geometries count as their type.
+    """
 
     id: str
     label_zh: str
     label_en: str
-    geometry: str
+    geometries: tuple[str, ...]
     group: str
     attributes: dict[str, Attribute] = field(default_factory=dict)
+
+    @property
+    def geometry(self) -> str:
+        """The first (main) geometry type, e.g. for drawing the kind in a legend."""
+        return self.geometries[0]
+
+    @property
+    def facts(self) -> list[str]:
+        """Names of the attributes that are facts (no default)."""
+        return [n for n, a in self.attributes.items() if a.fact and n != "id"]
 
     def label(self, lang: str = "en") -> str:
         """The label in ``zh`` or ``en``."""
@@ -105,19 +134,27 @@ class LayerKind:
 
 @dataclass(frozen=True)
 class RasterKind:
-    """A kind of raster layer: id, bilingual label and units."""
+    """A kind of raster layer: id, bilingual label, units and plausible values.
+
+    Attributes
+    ----------
+    valid_range : (float, float)
+        The plausible values [units]; a raster whose values fall outside is unusable.
+    """
 
     id: str
     label_zh: str
     label_en: str
     units: str
+    valid_range: tuple[float, float]
 
     def label(self, lang: str = "en") -> str:
         """The label in ``zh`` or ``en``."""
         return self.label_zh if lang == "zh" else self.label_en
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and blank text: a value the source does not give."""
     if value is None:
         return True
     if isinstance(value, float) and value != value:  # NaN
@@ -125,9 +162,37 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _text(value: Any) -> str:
+    """Text of a value; whole numbers read from numeric columns lose their ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        out = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number") from None
+    if out != out or out in (float("inf"), float("-inf")):
+        raise ValueError(f"{value!r} is not a finite number")
+    return out
+
+
+def _to_int(value: Any) -> int:
+    out = _to_float(value)
+    if not out.is_integer():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(out)
+
+
 def _to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
     text = str(value).strip().lower()
     if text in _TRUE:
         return True
@@ -148,7 +213,7 @@ def to_list(value: Any) -> list[str]:
     list of str
         Empty items are dropped; a list passes through (stripped).
     """
-    if _is_missing(value):
+    if is_missing(value):
         return []
     items = value if isinstance(value, list | tuple) else _LIST_SEPARATORS.split(str(value))
     return [str(item).strip() for item in items if str(item).strip()]
@@ -167,6 +232,21 @@ def _attribute(name: str, spec: dict) -> Attribute:
     )
 
 
+def _geometries(kind_id: str, value: Any) -> tuple[str, ...]:
+    values = tuple(value) if isinstance(value, list) else (value,)
+    if not values or any(v not in GEOMETRIES for v in values):
+        raise InputError(f"kinds.toml, kind {kind_id!r}, key 'geometry': "
+                         + choice_error("geometry type", value, GEOMETRIES))
+    return values
+
+
+def _valid_range(kind_id: str, value: Any) -> tuple[float, float]:
+    if not (isinstance(value, list) and len(value) == 2 and value[0] < value[1]):
+        raise InputError(f"kinds.toml, raster {kind_id!r}, key 'valid_range': expected "
+                         "[low, high] with low < high")
+    return float(value[0]), float(value[1])
+
+
 @cache
 def _registry() -> tuple[dict[str, LayerKind], dict[str, RasterKind]]:
     data = tomllib.loads((Path(__file__).with_name("kinds.toml")).read_text(encoding="utf-8"))
@@ -176,11 +256,15 @@ def _registry() -> tuple[dict[str, LayerKind], dict[str, RasterKind]]:
         attributes = dict(common)
         for name, attr in spec.get("attributes", {}).items():
             attributes[name] = _attribute(name, attr)
-        assert all(a.type in _ATTRIBUTE_TYPES for a in attributes.values()), kind_id
-        kinds[kind_id] = LayerKind(
-            kind_id, spec["label_zh"], spec["label_en"], spec["geometry"], spec["group"], attributes
-        )
-    rasters = {rid: RasterKind(rid, s["label_zh"], s["label_en"], s["units"])
+        bad = [a.name for a in attributes.values() if a.type not in _ATTRIBUTE_TYPES]
+        if bad:
+            raise InputError(f"kinds.toml, kind {kind_id!r}: attributes {bad} have a type "
+                             f"outside {_ATTRIBUTE_TYPES}")
+        kinds[kind_id] = LayerKind(kind_id, spec["label_zh"], spec["label_en"],
+                                   _geometries(kind_id, spec["geometry"]), spec["group"],
+                                   attributes)
+    rasters = {rid: RasterKind(rid, s["label_zh"], s["label_en"], s["units"],
+                               _valid_range(rid, s.get("valid_range")))
                for rid, s in data["raster"].items()}
     return kinds, rasters
 

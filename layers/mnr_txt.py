@@ -34,8 +34,9 @@ import numpy as np
 import pyproj
 import shapely
 
+from layers.coordcheck import check_placement
 from layers.crs import describe_crs, gk_zone_crs, normalize_crs
-from layers.errors import CRSError, ReadError
+from layers.errors import CRSError, ReadError, fix_hint
 from layers.hygiene import Problem
 
 _SECTION = re.compile(r"^\[\s*(.+?)\s*\]$")
@@ -58,7 +59,7 @@ def is_mnr_txt(text: str) -> bool:
     return re.search(r"^\s*[\[［]\s*地块坐标\s*[\]］]\s*$", text, flags=re.MULTILINE) is not None
 
 
-def _datum(system: str, what: str) -> str | None:
+def _datum(system: str, what: str, hints: dict | None = None) -> str | None:
     s = system.replace(" ", "").upper()
     if not s:
         return None
@@ -69,7 +70,8 @@ def _datum(system: str, what: str) -> str | None:
     if "北京" in s or "BEIJING" in s or "54" in s:
         return "beijing54"
     raise CRSError(f"{what}: 坐标系={system!r} is not a coordinate system this reader knows "
-                   "(2000国家大地坐标系, 1980西安坐标系, 1954北京坐标系); pass the CRS explicitly")
+                   "(2000国家大地坐标系, 1980西安坐标系, 1954北京坐标系); say the CRS: "
+                   f"{fix_hint(hints, 'crs')}")
 
 
 def _int_value(header: dict[str, str], key: str, what: str) -> int | None:
@@ -83,7 +85,8 @@ def _int_value(header: dict[str, str], key: str, what: str) -> int | None:
 
 
 def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
-               crs: object = None) -> tuple[pyproj.CRS, list[Problem]]:
+               crs: object = None, hints: dict[str, str] | None = None
+               ) -> tuple[pyproj.CRS, list[Problem]]:
     """The CRS a boundary-point TXT declares in its ``[属性描述]`` section.
 
     Parameters
@@ -96,6 +99,8 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
         The file, for messages.
     crs : object, optional
         CRS given by the caller: used when the header is incomplete; must agree with it otherwise.
+    hints : dict, optional
+        How to give the CRS on the command being run (``{"crs": "--crs EPSG:4544"}``).
 
     Returns
     -------
@@ -114,7 +119,7 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
     projection = header.get("投影类型", "").strip()
     if projection and "高斯" not in projection and "gauss" not in projection.lower():
         raise CRSError(f"{what}: 投影类型={projection!r}; only Gauss-Krüger (高斯克吕格) is supported")
-    datum = _datum(header.get("坐标系", ""), what)
+    datum = _datum(header.get("坐标系", ""), what, hints)
     width = _int_value(header, "几度分带", what)
     zone = _int_value(header, "带号", what)
     if width not in (None, 3, 6):
@@ -137,15 +142,17 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
     if zone is None:
         if given is None:
             raise CRSError(f"{what}: no 带号 (zone) in [属性描述] and the eastings carry no zone "
-                           "number; pass the CRS, e.g. crs='EPSG:4545' (CGCS2000 3° GK CM 105E)")
+                           "number; say the CRS with the central meridian of the eastings: "
+                           f"{fix_hint(hints, 'crs', 'EPSG:4544')} (CGCS2000 3° GK CM 105E)")
         return given, problems
     if datum is None:
         if given is not None:
             return given, problems
         datum = "cgcs2000"
         problems.append(Problem(None, "crs", f"{what}: no 坐标系 in [属性描述]; CGCS2000 (the "
-                                "national standard) assumed. Pass the CRS if the file uses "
-                                "Xian 1980 or Beijing 1954", "warning"))
+                                "national standard) assumed. Say the CRS if the file uses "
+                                f"Xian 1980 or Beijing 1954 ({fix_hint(hints, 'crs')})",
+                                "warning"))
     if width is None:
         width = 3 if zone >= 25 else 6
     if datum == "cgcs2000":
@@ -230,7 +237,8 @@ def _label(fields: list[str], k: int) -> str:
 
 
 def parse_mnr_txt(
-    text: str, what: str = "boundary-point TXT", crs: object = None
+    text: str, what: str = "boundary-point TXT", crs: object = None,
+    hints: dict[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
     """Parse the text of a boundary-point TXT into one feature per parcel.
 
@@ -242,15 +250,18 @@ def parse_mnr_txt(
         The file, for messages.
     crs : object, optional
         CRS to use when the header does not say it (must agree with the header otherwise).
+    hints : dict, optional
+        How to give the CRS on the command being run (``{"crs": "--crs EPSG:4544"}``).
 
     Returns
     -------
     (GeoDataFrame, list of Problem, list of str)
         Features in the file's Gauss-Krüger CRS (x = easting) with columns :data:`COLUMNS`
         (``declared_area`` as written, usually hectares; ``declared_points`` the 界址点数) plus
-        ``extra`` when headers carry further fields; the problems found; and the label of each
-        feature as used in the problems (its 地块编号, or ``parcel k``). A malformed parcel keeps
-        its row with an empty geometry and an ``error`` problem.
+        ``extra`` when headers carry further fields, and ``_read_error``; the problems found;
+        and the label of each feature as used in the problems (its 地块编号, or ``parcel k``).
+        A malformed parcel, or one whose points lie outside the CRS's area, keeps its row with
+        geometry None, an ``error`` problem and the reason in ``_read_error``.
 
     Raises
     ------
@@ -317,14 +328,14 @@ def parse_mnr_txt(
             p["points"] = [(r, nn, e) for r, e, nn in p["points"]]
         pts = pts[:, ::-1]
     found_crs, crs_problems = header_crs(header, pts[:, 0] if pts.size else np.array([]),
-                                         what, crs)
+                                         what, crs, hints)
     problems += crs_problems
     params = header.get("转换参数", "").replace(",", " ").split()
     if any(_is_nonzero(v) for v in params):
         problems.append(Problem(None, "crs", f"{what}: 转换参数={header['转换参数']!r} is declared "
                                 "but not applied; coordinates are read as written", "warning"))
 
-    rows, geoms = [], []
+    rows, geoms, reasons = [], [], []
     for p, label in zip(parcels, labels):
         f = p["fields"] + [""] * max(0, 8 - len(p["fields"]))
         shape = _SHAPES.get(f[4])
@@ -341,13 +352,17 @@ def parse_mnr_txt(
         rows.append(row)
         if p["bad"]:
             n, line = p["bad"][0]
-            problems.append(Problem(label, "bad_value", f"{what}, line {n}: {line!r} is not a "
-                                    f"point line '点号,圈号,X,Y' ({len(p['bad'])} bad line(s) in "
-                                    "this parcel); parcel kept without geometry", "error"))
-            geoms.append(shapely.Polygon() if shape == "polygon" else shapely.LineString())
+            why = (f"line {n}: {line!r} is not a point line '点号,圈号,X,Y' ({len(p['bad'])} "
+                   "bad line(s) in this parcel)")
+            problems.append(Problem(label, "bad_value", f"{what}, {why}; parcel kept without "
+                                    "geometry", "error"))
+            geoms.append(None)
+            reasons.append(f"parcel {label}: {why}")
             continue
         geom, why = _geometry(p["points"], shape)
+        reasons.append(f"parcel {label}, line {p['line']}: {why}" if why else "")
         if why:
+            geom = None
             problems.append(Problem(label, "too_few_points", f"{what}, line {p['line']}: "
                                     f"{why}; parcel kept without geometry", "error"))
         elif row["declared_points"] is not None and row["declared_points"] != len(p["points"]):
@@ -355,7 +370,17 @@ def parse_mnr_txt(
                                     f"says {row['declared_points']:g} points, the parcel lists "
                                     f"{len(p['points'])}", "warning"))
         geoms.append(geom)
+    where = check_placement(np.array(geoms, dtype=object), found_crs, lambda code, text: (
+        f"{what}: {text}; the header's CRS does not fit the points. Correct [属性描述] or say "
+        f"the CRS: {fix_hint(hints, 'crs', code)}"))
+    for k in np.flatnonzero(where != ""):
+        problems.append(Problem(labels[k], "bad_coordinates", f"{what}, line "
+                                f"{parcels[k]['line']}: {where[k]}; parcel kept without geometry",
+                                "error"))
+        geoms[k] = None
+        reasons[k] = f"parcel {labels[k]}, line {parcels[k]['line']}: {where[k]}"
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=found_crs)
+    gdf["_read_error"] = reasons
     gdf.attrs["mnr_header"] = dict(header)
     return gdf, problems, labels
 

@@ -467,7 +467,7 @@ def read_postgis(
     frame = pd.DataFrame.from_records(rows, columns=names) if rows else \
         pd.DataFrame({n: pd.Series(dtype=object) for n in names})
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=table_crs))
-    gdf, problems = _finish(gdf, crs, what, problems)
+    gdf, problems = _finish(gdf, crs, what, problems, hints=None, feature_errors=False)
     provenance = {"service": source.service, "table": f"{schema}.{table}", "geometry": geom,
                   "srid": srid, "crs": describe_crs(gdf.crs), "rows": len(gdf),
                   "read_at": read_at.isoformat(timespec="seconds"),

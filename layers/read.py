@@ -3,6 +3,12 @@
 Formats: GeoPackage, Shapefile (also inside a .zip), GeoJSON, FlatGeobuf, GeoParquet, KML/KMZ,
 and anything else GDAL reads through pyogrio. A shapefile's ``.cpg`` is honoured; without one, a
 DBF whose text is GBK/GB18030 is detected, decoded and reported.
+
+The CRS is checked against the coordinates (:mod:`layers.coordcheck`): a source without a CRS
+takes the one declared for it (a GeoJSON without a ``crs`` member is lon/lat by definition, unless
+a CRS is declared for it), and a declared or embedded CRS that does not fit the coordinates is
+refused, naming what the numbers look like. Everything the reader notices (an encoding guessed,
+a geometry repaired, a GDAL warning, a missing .dbf) is returned as a :class:`Problem`.
 """
 
 from __future__ import annotations
@@ -12,15 +18,20 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
-from layers.crs import describe_crs, normalize_crs
-from layers.errors import CRSError, EncodingGuessWarning, ReadError
-from layers.hygiene import Problem, clean_geometries
+from layers.coordcheck import check_placement
+from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
+from layers.errors import CRSError, EncodingGuessWarning, ReadError, fix_hint
+from layers.geojson import geojson_crs_member, read_geojson_features
+from layers.hygiene import Problem, clean_geometries, feature_labels
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".zip", ".geojson", ".json", ".fgb", ".parquet",
                    ".geoparquet", ".kml", ".kmz")
+READ_ERROR = "_read_error"
+"""Column of :func:`read_vector` (``feature_errors=True``): why a feature has no geometry."""
 
 
 def _zip_member(path: Path, suffixes: tuple[str, ...]) -> str:
@@ -33,7 +44,7 @@ def _zip_member(path: Path, suffixes: tuple[str, ...]) -> str:
         raise ReadError(f"{path}: the archive holds no {' or '.join(suffixes)} file")
     if len(names) > 1:
         raise ReadError(f"{path}: the archive holds several data files {names}; "
-                        "extract the one you mean or give it as `layer`")
+                        "extract the one you mean")
     return names[0]
 
 
@@ -87,12 +98,24 @@ def detect_dbf_encoding(dbf: bytes) -> str | None:
         return None
 
 
-def _layer_names(source: str) -> list[str]:
+def _layer_names(source: str, what: str) -> list[str]:
     try:
-        return [str(name) for name in pyogrio.list_layers(source)[:, 0]]
+        names = [str(name) for name in pyogrio.list_layers(source)[:, 0]]
     except Exception as exc:  # pyogrio raises DataSourceError and others
-        raise ReadError(f"{source}: cannot open ({exc}); check that it is a vector data file "
-                        f"({', '.join(VECTOR_SUFFIXES)})") from None
+        raise ReadError(f"{what}: cannot open ({_gdal_message(exc)}); check that it is a vector "
+                        f"data file ({', '.join(VECTOR_SUFFIXES)})") from None
+    if not names:
+        raise ReadError(f"{what}: no features (the file holds no layer, e.g. a KML without "
+                        "placemarks); check that it is the file you meant")
+    return names
+
+
+def _gdal_message(exc: Exception) -> str:
+    text = str(exc).strip()
+    if "Unable to open" in text and ".shx" in text:
+        return ("the shapefile's .shx index file is missing: copy it (and the .dbf, .prj, .cpg) "
+                "beside the .shp")
+    return text
 
 
 def read_vector(
@@ -101,8 +124,11 @@ def read_vector(
     crs: object = None,
     encoding: str | None = None,
     what: str | None = None,
+    *,
+    hints: dict[str, str] | None = None,
+    feature_errors: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Read a vector source into a GeoDataFrame in its own CRS, geometry cleaned.
+    """Read a vector source into a GeoDataFrame in its own CRS, CRS checked, geometry cleaned.
 
     Parameters
     ----------
@@ -111,11 +137,20 @@ def read_vector(
     layer : str, optional
         Layer name inside a multi-layer file (GeoPackage, KML folders).
     crs : object, optional
-        CRS to assign when the source has none (never used to transform).
+        CRS of a source that has none (a GeoJSON without ``crs`` member counts as none); never
+        used to transform.
     encoding : str, optional
         Text encoding of the attributes, overriding any ``.cpg`` or detection.
     what : str, optional
         How to name the source in messages (default: the path).
+    hints : dict, optional
+        How to fix ``crs``, ``layer`` and ``encoding`` on the command being run, e.g.
+        ``{"crs": "--crs EPSG:4544", "layer": "--layer NAME"}``; default: the catalog's keys.
+    feature_errors : bool
+        False (catalog layers): features whose coordinates cannot be placed make the source
+        unusable (a layer-level ``error`` problem) and a GeoJSON that GDAL refuses is refused
+        naming its bad features. True (project footprints): such features keep their row with
+        geometry None and the reason in column :data:`READ_ERROR`; the rest is read.
 
     Returns
     -------
@@ -124,9 +159,10 @@ def read_vector(
     Raises
     ------
     ReadError
-        The file does not exist or cannot be read.
+        The file does not exist or cannot be read; it holds no features.
     CRSError
-        The source has no CRS and none was given.
+        The source has no CRS and none was given; its CRS is unknown; or the CRS does not fit
+        the coordinates (the message says what they look like and how to fix it).
     """
     source = str(path)
     what = what or source
@@ -134,45 +170,80 @@ def read_vector(
     p = Path(source)
     if not p.exists():
         raise ReadError(f"{what}: file not found ({p}); check the path")
+    if p.is_dir() and p.suffix.lower() != ".gdb":
+        raise ReadError(f"{what}: is a folder; give the data file inside it")
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".geoparquet"):
         gdf = _read_parquet(p, what)
-        return _finish(gdf, crs, what, problems)
+        return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs=True)
     member = None
     if suffix == ".zip":
         member = _zip_member(p, (".shp", ".gpkg", ".geojson", ".fgb", ".kml"))
         source = f"/vsizip/{p}/{member}"
     elif suffix == ".kmz":
         source = f"/vsizip/{p}/{_zip_member(p, ('.kml',))}"
-    if encoding is None and (suffix == ".shp" or (member or "").lower().endswith(".shp")):
-        dbf, has_cpg = _dbf_bytes(p, member)
-        guessed = None if has_cpg or dbf is None else detect_dbf_encoding(dbf)
-        if guessed:
-            encoding = guessed
-            msg = (f"{what}: no .cpg file; attribute text detected as {guessed} and decoded "
-                   "so. Add a .cpg file (or `encoding` in the catalog) to make it explicit")
-            problems.append(Problem(None, "encoding", msg))
-            warnings.warn(msg, EncodingGuessWarning, stacklevel=2)
+    if suffix == ".shp" or (member or "").lower().endswith(".shp"):
+        encoding = _shapefile_checks(p, member, encoding, what, hints, problems)
+    source_crs = True
+    if suffix in (".geojson", ".json"):
+        present, named = geojson_crs_member(p)
+        source_crs = present
+        if named is not None:
+            normalize_crs(named, f"{what}: the GeoJSON's \"crs\" member")
 
-    names = _layer_names(source)
+    names = _layer_names(source, what)
     if layer is not None and layer not in names:
         raise ReadError(f"{what}: no layer {layer!r}; the file has layers {names}")
     kwargs = {"encoding": encoding} if encoding else {}
+    reasons = None
     try:
-        if layer is None and len(names) > 1 and source.lower().endswith(".kml"):
-            frames = [pyogrio.read_dataframe(source, layer=n, **kwargs) for n in names]
-            gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
-        elif layer is None and len(names) > 1:
-            raise ReadError(f"{what}: the file has several layers {names}; say which one with "
-                            "`layer = \"...\"` in the catalog")
-        else:
-            gdf = pyogrio.read_dataframe(source, layer=layer, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if layer is None and len(names) > 1 and source.lower().endswith(".kml"):
+                frames = [pyogrio.read_dataframe(source, layer=n, **kwargs) for n in names]
+                gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+            elif layer is None and len(names) > 1:
+                raise ReadError(f"{what}: the file has several layers {names}; say which one "
+                                f"with {fix_hint(hints, 'layer')}")
+            else:
+                gdf = pyogrio.read_dataframe(source, layer=layer, **kwargs)
     except ReadError:
         raise
     except Exception as exc:
-        raise ReadError(f"{what}: cannot read ({exc}); check that the file is complete and "
-                        "in a supported format") from None
-    return _finish(gdf, crs, what, problems)
+        if suffix not in (".geojson", ".json"):
+            raise ReadError(f"{what}: cannot read ({_gdal_message(exc)}); check that the file "
+                            "is complete and in a supported format") from None
+        gdf, reasons = read_geojson_features(p, what)
+        bad = [f"feature {label}: {why}" for label, why in zip(feature_labels(gdf), reasons)
+               if why]
+        if not feature_errors or not bad:
+            raise ReadError(f"{what}: cannot read ({_gdal_message(exc)})"
+                            + (f"; {'; '.join(bad[:5])}; fix these features" if bad else
+                               "; check that the file is complete and valid GeoJSON")) from None
+        caught = []
+    problems += [Problem(None, "gdal", f"{what}: the reader (GDAL) warned: {w.message}",
+                         "warning") for w in caught
+                 if not issubclass(w.category, DeprecationWarning)]
+    return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs, reasons)
+
+
+def _shapefile_checks(p: Path, member: str | None, encoding: str | None, what: str,
+                      hints: dict | None, problems: list[Problem]) -> str | None:
+    """A shapefile's encoding (declared, else detected) and a problem for a missing .dbf."""
+    dbf, has_cpg = _dbf_bytes(p, member)
+    if dbf is None:
+        problems.append(Problem(None, "no_dbf", f"{what}: no .dbf file beside the .shp: the "
+                                "features have no attributes; copy the .dbf (and .cpg) beside "
+                                "it", "warning"))
+    if encoding is not None or has_cpg or dbf is None:
+        return encoding
+    guessed = detect_dbf_encoding(dbf)
+    if guessed:
+        msg = (f"{what}: no .cpg file; attribute text detected as {guessed} and decoded so. "
+               f"Add a .cpg file (or {fix_hint(hints, 'encoding', None)}) to make it explicit")
+        problems.append(Problem(None, "encoding", msg))
+        warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
+    return guessed
 
 
 def _read_parquet(path: Path, what: str) -> gpd.GeoDataFrame:
@@ -184,19 +255,67 @@ def _read_parquet(path: Path, what: str) -> gpd.GeoDataFrame:
 
 
 def _finish(
-    gdf: gpd.GeoDataFrame, crs: object, what: str, problems: list[Problem]
+    gdf: gpd.GeoDataFrame, crs: object, what: str, problems: list[Problem],
+    hints: dict | None, feature_errors: bool, source_crs: bool = True,
+    reasons: list[str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Assign a declared CRS where the source has none (refuse otherwise) and clean geometry."""
-    if gdf.crs is None:
+    """Settle the CRS, check it against the coordinates, clean geometry."""
+    geojson_default = gdf.crs is not None and not source_crs
+    if gdf.crs is None or (geojson_default and crs is not None):
         if crs is None:
-            raise CRSError(f"{what}: the source has no CRS. Add the CRS it is in to its catalog "
-                           "entry, e.g. `crs = \"EPSG:4490\"` (CGCS2000 lon/lat) or "
-                           "`crs = \"EPSG:4544\"` (CGCS2000 3-degree GK CM 105E); the toolkit "
-                           "never guesses a CRS")
-        gdf = gdf.set_crs(normalize_crs(crs, what))
-    elif crs is not None and normalize_crs(crs, what) != gdf.crs:
-        problems.append(Problem(None, "crs", f"{what}: the source declares "
-                                f"{describe_crs(gdf.crs)}; the catalog's crs {crs!r} is only "
-                                "used for sources without one and was ignored", "note"))
-    gdf, geom_problems = clean_geometries(gdf, what)
+            raise CRSError(f"{what}: the source has no CRS. Say which CRS it is in: "
+                           f"{fix_hint(hints, 'crs')} (CGCS2000 lon/lat; CGCS2000 3-degree "
+                           "Gauss-Krüger CM 105E is EPSG:4544); the toolkit never guesses a CRS")
+        gdf = gdf.set_crs(normalize_crs(crs, what), allow_override=True)
+        how = "declared"
+    elif geojson_default:
+        how = "geojson"
+    else:
+        how = "embedded"
+        if crs is not None and normalize_crs(crs, what) != gdf.crs:
+            problems.append(Problem(None, "crs", f"{what}: the source declares "
+                                    f"{describe_crs(gdf.crs)}; the declared crs {crs!r} is only "
+                                    "used for sources without one and was ignored", "note"))
+    gdf = gdf.reset_index(drop=True)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    why = check_placement(geoms, gdf.crs, lambda code, text: _refusal(code, text, what, how,
+                                                                      crs, hints))
+    if reasons is not None:
+        why = np.where(why == "", np.asarray(reasons, dtype=object), why)
+    bad = why != ""
+    labels = feature_labels(gdf)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = None
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, crs=gdf.crs))
+        for i in np.flatnonzero(bad):
+            problems.append(Problem(labels[i], "bad_coordinates", f"{what}: {why[i]}; kept "
+                                    "without geometry", "error"))
+        if not feature_errors:
+            problems.append(Problem(None, "bad_coordinates", f"{what}: {int(bad.sum())} "
+                                    f"feature(s) cannot be placed ({', '.join(labels[bad][:5])}"
+                                    f"{' ...' if bad.sum() > 5 else ''}); fix them in the "
+                                    "source: the layer is not used until then", "error"))
+    note = datum_note(gdf.crs, CGCS2000, what)
+    if note:
+        problems.append(Problem(None, "datum", note, "warning"))
+    gdf, geom_problems = clean_geometries(gdf, what, reported=bad)
+    if feature_errors:
+        gdf[READ_ERROR] = np.where(bad, [f"feature {lab}: {w}" for lab, w in zip(labels, why)],
+                                   "")
     return gdf, problems + geom_problems
+
+
+def _refusal(code: str | None, text: str, what: str, how: str, crs: object,
+             hints: dict | None) -> str:
+    """The message refusing a CRS that does not fit, by where the CRS came from."""
+    if how == "geojson":
+        return (f"{what}: a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, "
+                f"RFC 7946), but {text}. Say which CRS the file is in: "
+                f"{fix_hint(hints, 'crs', code)}")
+    if how == "declared":
+        return (f"{what}: {text}. The CRS declared for it ({crs!r}) is wrong: "
+                f"{fix_hint(hints, 'crs', code)}")
+    fix = (f", e.g. ogr2ogr -a_srs {code} fixed.gpkg <the file>" if code else "")
+    return (f"{what}: {text}. The file itself declares this CRS and it is wrong: re-save the "
+            f"file with its true CRS{fix}")

@@ -126,7 +126,8 @@ def add_catalog_layers(m: folium.Map, catalog: Catalog, lang: str,
     for spec in sorted(specs, key=lambda s: order.index(s.kind)):
         data = catalog.read(spec.id)
         label = f"{st.kind_label(spec.kind, lang)} ({spec.id})"
-        fields = [c for c in data.gdf.columns if c != data.gdf.geometry.name]
+        fields = [c for c in data.gdf.columns
+                  if c != data.gdf.geometry.name and not str(c).startswith("_")]  # _unknown
         layer = base.add_vector_layer(m, data.gdf, spec.kind, lang, name=label,
                                       popup_fields=fields, show=spec.kind not in hidden_kinds)
         if spec.kind not in kinds_seen:

@@ -98,7 +98,7 @@ def test_bad_catalogs_name_file_layer_and_key(region, change, expected):
 
 
 def test_not_toml(region):
-    with pytest.raises(CatalogError, match="not valid TOML"):
+    with pytest.raises(CatalogError, match=r"line 1, column \d+: not valid TOML"):
         load_catalog(_write(region, "[[layer]\nid="))
 
 
@@ -108,23 +108,43 @@ def test_raster_units_must_match_kind(region):
     with pytest.raises(CatalogError, match=r"raster 'ghi', key 'units'.*kWh/m²/yr"):
         load_catalog(_write(region, text))
     ok = text.replace('units = "W/m2"', 'units = "kWh/m2/yr"')
-    assert load_catalog(_write(region, ok)).raster("ghi").kind == "ghi"
+    cat = load_catalog(_write(region, ok))
+    assert [s.kind for s in cat.rasters] == ["ghi"]
+    with pytest.raises(InputError, match="raster 'ghi' is unusable: .*cannot read"):
+        cat.raster("ghi")  # an empty file is no raster
+    assert cat.raster("dem") is None
 
 
-def test_missing_required_attribute_makes_layer_unusable(region):
+def test_missing_fact_column_is_unknown_not_unusable(region):
     text = CATALOG.replace(', unit_type = "类别"', "")
     data = load_catalog(_write(region, text)).read("units")
-    assert not data.usable
+    assert data.usable and list(data.gdf["unit_type"]) == [None] * 3
     problem = next(p for p in data.problems if p.code == "missing_attribute")
+    assert problem.severity == "warning" and problem.feature is None
     assert "unit_type" in problem.message and "columns = { unit_type" in problem.message
+    assert "defaults = { unit_type" in problem.message
+    assert data.gdf["_unknown"].iloc[0]["unit_type"] == (
+        "column 'unit_type' is not in the source: map it with columns = { unit_type = \"...\" } "
+        "or state defaults = { unit_type = \"...\" }")
 
 
-def test_bad_value_is_a_feature_error(region):
+def test_bad_value_mapping_is_a_catalog_error(region):
     text = CATALOG.replace('"一般管控" = "general"', '"一般管控" = "ordinary"')
+    with pytest.raises(CatalogError, match=r"layer 'units', key 'values.unit_type.一般管控': "
+                                           r"'ordinary': unknown unit_type value 'ordinary'"):
+        load_catalog(_write(region, text))
+
+
+def test_unmapped_value_is_unknown_with_a_feature_warning(region):
+    text = CATALOG.replace(', "一般管控" = "general"', "")
     data = load_catalog(_write(region, text)).read("units")
-    bad = [p for p in data.problems if p.code == "bad_value"]
-    assert [p.feature for p in bad] == ["3"] and "priority, key, general" in bad[0].message
-    assert len(data.gdf) == 3  # the feature is kept
+    assert data.usable and list(data.gdf["unit_type"]) == ["priority", "key", None]
+    (bad,) = [p for p in data.problems if p.code == "bad_value"]
+    assert bad.feature == "3" and bad.severity == "warning"
+    reason = ("unit_type '一般管控' is not mapped (expected priority, key, general): map it in "
+              "the catalog's values = { unit_type = { \"一般管控\" = \"...\" } }")
+    assert reason in bad.message
+    assert [u.get("unit_type") for u in data.gdf["_unknown"]] == [None, None, reason]
 
 
 def test_source_without_crs_needs_catalog_crs(region):

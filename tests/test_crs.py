@@ -123,3 +123,47 @@ def test_modern_transform_does_not_warn():
         warnings.simplefilter("error")
         check_transform(pyproj.CRS(4490), pyproj.CRS(4544))
         check_transform(pyproj.CRS(4326), pyproj.CRS(4490))
+
+
+@pytest.mark.parametrize("edge_deg,dense_max", [(0.0065, 0.46), (0.1, 0.7)])
+def test_boundary_sliver_keeps_its_area_when_densified(edge_deg, dense_max):
+    """A 0.44 m² sliver between a dense boundary and a straight lon/lat edge stays 0.44 m²."""
+    import geopandas as gpd
+
+    from layers.crs import to_crs_dense
+
+    lat, x0 = 26.5, 106.6
+    x1 = x0 + edge_deg
+    length = GEOD.inv(x0, lat, x1, lat)[2]
+    eps = 0.44 / length / 110_800  # [°] of latitude: a strip of 0.44 m²
+    true = _geodesic_area(shapely.segmentize(shapely.box(x0, lat, x1, lat + eps), 1e-5))
+    assert true == pytest.approx(0.44, rel=0.01)
+    below = shapely.segmentize(shapely.box(x0, lat - 0.01, x1, lat), 1e-5)  # a dense neighbour
+    above = shapely.box(x0, lat + eps, x1, lat + 0.01)  # four vertices: one long straight edge
+    frame = shapely.segmentize(shapely.box(x0, lat - 0.01, x1, lat + 0.01), 1e-5)
+    crs = working_crs((106.1, 26.2, 107.3, 27.2))
+
+    def sliver(transform) -> float:
+        a, b, f = transform(gpd.GeoSeries([above, below, frame], crs=4490)).values
+        return f.difference(b).difference(a).area
+
+    plain = sliver(lambda s: s.to_crs(crs))
+    dense = sliver(lambda s: to_crs_dense(s, crs))
+    assert plain > 2.0  # the bug: a plain transformation bows the straight edge
+    assert dense == pytest.approx(true, abs=dense_max - 0.44)
+    assert dense < 1.0  # below the default screening tolerance [m²]
+
+
+def test_to_crs_dense_only_densifies_lonlat_sources():
+    import geopandas as gpd
+
+    from layers.crs import to_crs_dense
+
+    lonlat = gpd.GeoSeries([shapely.box(106.6, 26.5, 106.7, 26.6), None], crs=4490, index=[5, 9])
+    out = to_crs_dense(lonlat, "EPSG:4545")
+    assert list(out.index) == [5, 9] and out.iloc[1] is None and out.crs.to_epsg() == 4545
+    assert shapely.get_num_coordinates(out.iloc[0]) > 400
+    metres = gpd.GeoSeries([shapely.box(500000, 2900000, 510000, 2910000)], crs=4545)
+    assert shapely.get_num_coordinates(to_crs_dense(metres, 4544).iloc[0]) == 5
+    with pytest.raises(CRSError):
+        to_crs_dense(gpd.GeoSeries([shapely.Point(0, 0)]), 4490)

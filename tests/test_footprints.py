@@ -90,7 +90,8 @@ def test_decimal_points_need_coords(tmp_path):
         read_footprints(path)
     gdf, problems = read_footprints(path, coords="wgs84")
     assert gdf.crs == pyproj.CRS.from_epsg(4326) and problems == []
-    assert list(gdf.columns) == ["name", "capacity_mw", "geometry"]
+    assert list(gdf.columns) == ["name", "capacity_mw", "geometry", "_read_error"]
+    assert list(gdf["_read_error"]) == ["", ""]
     assert list(gdf["capacity_mw"]) == [50, 20]
     assert [(g.x, g.y) for g in gdf.geometry] == [(106.70, 26.60), (106.80, 26.65)]
     gdf, _ = read_footprints(path, coords="CGCS2000")
@@ -132,13 +133,16 @@ def test_dms_variants_and_bad_rows_kept(tmp_path):
             "p6,106.7,95\n")
     gdf, problems = read_footprints(_csv(tmp_path, text), coords="wgs84")
     assert list(gdf["id"]) == ["p1", "p2", "p3", "p4", "p5", "p6"]
-    assert list(gdf.geometry.is_empty) == [False, False, False, True, True, True]
+    assert list(gdf.geometry.isna()) == [False, False, False, True, True, True]
     for g in gdf.geometry[:3]:
         assert (g.x, g.y) == pytest.approx((106.7084722, 26.5666667), abs=1e-6)
     errors = {p.feature: p.message for p in problems if p.severity == "error"}
     assert set(errors) == {"row 5", "row 6", "row 7"}
     assert "106°99′" in errors["row 5"] and "below 60" in errors["row 5"]
-    assert "no value" in errors["row 6"] and "outside" in errors["row 7"]
+    assert "no value" in errors["row 6"] and "beyond ±90°" in errors["row 7"]
+    reasons = list(gdf["_read_error"])
+    assert reasons[:3] == ["", "", ""] and reasons[3].startswith("row 5: ")
+    assert reasons[5].startswith("row 7: (106.7, 95) is not a longitude/latitude")
 
 
 def test_grouped_polygons(tmp_path):
@@ -151,7 +155,8 @@ def test_grouped_polygons(tmp_path):
     lines += ["C,1,106.90,26.80,光伏C,10"]
     gdf, problems = read_footprints(_csv(tmp_path, "\n".join(lines) + "\n"), coords="wgs84")
     assert list(gdf["project_id"]) == ["A", "B", "C"]
-    assert list(gdf.columns) == ["project_id", "项目名称", "capacity_mw", "geometry"]
+    assert list(gdf.columns) == ["project_id", "项目名称", "capacity_mw", "geometry",
+                                 "_read_error"]
     assert gdf["capacity_mw"].iloc[0] == 50  # first non-empty value of the group
     poly = gdf.geometry.iloc[0]
     assert poly.geom_type == "Polygon" and poly.is_valid
@@ -159,9 +164,10 @@ def test_grouped_polygons(tmp_path):
     true_area = abs(GEOD.polygon_area_perimeter(*zip(*ring_a))[0])
     area = gpd.GeoSeries([poly], crs=4326).to_crs(4545).area.iloc[0]
     assert area == pytest.approx(true_area, rel=1e-3)
-    assert list(gdf.geometry.is_empty) == [False, True, True]
+    assert list(gdf.geometry.isna()) == [False, True, True]
     errors = {p.feature: p for p in problems if p.severity == "error"}
     assert set(errors) == {"B", "C"} and "at least 3" in errors["B"].message
+    assert gdf["_read_error"].iloc[1].startswith("B: only 2 distinct point(s)")
 
 
 def test_numeric_group_keys(tmp_path):
@@ -184,7 +190,7 @@ def test_group_with_bad_vertex_is_an_error(tmp_path):
             "J4,P1,106.70,26.61\nJ1,P2,106.80,26.70\nJ2,P2,106.81,26.70\nJ3,P2,106.81,26.71\n")
     gdf, problems = read_footprints(_csv(tmp_path, text), coords="wgs84")
     assert list(gdf["项目编号"]) == ["P1", "P2"]
-    assert list(gdf.geometry.is_empty) == [True, False]
+    assert list(gdf.geometry.isna()) == [True, False]
     (err,) = [p for p in problems if p.severity == "error"]
     assert err.feature == "P1" and "row 4" in err.message and "'abc'" in err.message
 
@@ -199,7 +205,7 @@ def test_gbk_csv(tmp_path):
     assert problems == []
     bom = _csv(tmp_path, "项目名称,经度,纬度\n贵阳光伏,106.7,26.6\n", "bom.csv", "utf-8-sig")
     gdf, _ = read_footprints(bom, coords="wgs84")
-    assert list(gdf.columns) == ["项目名称", "geometry"]
+    assert list(gdf.columns) == ["项目名称", "geometry", "_read_error"]
 
 
 def test_xlsx(tmp_path):
@@ -268,7 +274,7 @@ def test_gcj02_converted_to_wgs84(tmp_path):
     pt = gdf.geometry.iloc[0]
     assert (pt.x, pt.y) == pytest.approx((float(lon), float(lat)), abs=1e-9)
     assert abs(pt.x - 106.7) > 1e-3  # really shifted (hundreds of metres)
-    assert gdf.crs == pyproj.CRS.from_epsg(4326) and gdf.geometry.iloc[1].is_empty
+    assert gdf.crs == pyproj.CRS.from_epsg(4326) and gdf.geometry.iloc[1] is None
     assert "coords_converted" in {p.code for p in problems}
 
 
@@ -286,7 +292,7 @@ def test_table_failures(tmp_path):
 def test_semicolon_and_tab_tables(tmp_path):
     gdf, _ = read_footprints(_csv(tmp_path, "lon;lat\n106,7;26\n106.5;26.5\n", "s.csv"),
                              coords="wgs84")
-    assert len(gdf) == 2 and gdf.geometry.iloc[0].is_empty  # '106,7' is not a number
+    assert len(gdf) == 2 and gdf.geometry.iloc[0] is None  # '106,7' is not a number
     gdf, _ = read_footprints(_csv(tmp_path, "lon\tlat\n106.5\t26.5\n", "t.tsv"), coords="wgs84")
     assert (gdf.geometry.iloc[0].x, gdf.geometry.iloc[0].y) == (106.5, 26.5)
     gdf, _ = read_footprints(_csv(tmp_path, "lon\tlat\n106.5\t26.5\n", "t.txt"), coords="wgs84")

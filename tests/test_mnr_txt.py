@@ -163,7 +163,9 @@ def test_malformed_parcels_are_kept_as_problems(tmp_path):
              + _parcel("D4", "好2", [_point_lines(B)]))
     gdf, problems = read_footprints(_write(tmp_path, lines))
     assert list(gdf["parcel_id"]) == ["D1", "D2", "D3", "D4"]
-    assert list(gdf.geometry.is_empty) == [False, True, True, False]
+    assert list(gdf.geometry.isna()) == [False, True, True, False]
+    assert gdf["_read_error"].iloc[0] == "" and "29xx" in gdf["_read_error"].iloc[1]
+    assert gdf["_read_error"].iloc[2].startswith("parcel D3, line")
     errors = {p.feature: p for p in problems if p.severity == "error"}
     assert set(errors) == {"D2", "D3"}
     assert "29xx" in errors["D2"].message and "line" in errors["D2"].message

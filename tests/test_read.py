@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 
 import geopandas as gpd
@@ -171,3 +172,83 @@ def test_hygiene_repairs_reports_and_keeps_every_row():
     assert out.geometry.iloc[1].area == pytest.approx(0.5)
     assert not shapely.has_z(out.geometry.iloc[4])
     assert "Self-intersection" in next(p.message for p in problems if p.code == "repaired")
+
+
+# --- fail closed: what the reader refuses and what it notices (issue 8) ---------------------
+
+def _feature_collection(path, features):
+    import json
+
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
+    ]}), encoding="utf-8")
+    return path
+
+
+SQUARE = [[106.6, 26.5], [106.61, 26.5], [106.61, 26.51], [106.6, 26.51], [106.6, 26.5]]
+
+
+def test_unclosed_ring_in_a_layer_names_the_feature(tmp_path):
+    path = _feature_collection(tmp_path / "red.geojson", [
+        ({"id": "A"}, {"type": "Polygon", "coordinates": [SQUARE]}),
+        ({"id": "B"}, {"type": "Polygon", "coordinates": [SQUARE[:-1]]})])
+    with pytest.raises(ReadError) as info:
+        read_vector(path, what="layer 'red'")
+    assert "layer 'red': cannot read" in str(info.value)
+    assert ("feature B: ring 1 is not closed (first point [106.6, 26.5], last point "
+            "[106.6, 26.51]): repeat the first point at the end; fix these features"
+            ) in str(info.value)
+
+
+def test_kml_without_placemarks_has_no_features(tmp_path):
+    path = tmp_path / "empty.kml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/'
+                    'kml/2.2"><Document><name>x</name></Document></kml>', encoding="utf-8")
+    with pytest.raises(ReadError, match=r"empty.kml: no features \(the file holds no layer"):
+        read_vector(path)
+
+
+def test_shapefile_without_dbf_or_shx(tmp_path, gdf):
+    gdf.to_file(tmp_path / "a.shp")
+    (tmp_path / "a.dbf").unlink()
+    out, problems = read_vector(tmp_path / "a.shp")
+    assert len(out) == 3
+    assert [p.code for p in problems if p.code == "no_dbf"] == ["no_dbf"]
+    gdf.to_file(tmp_path / "b.shp")
+    (tmp_path / "b.shx").unlink()
+    with pytest.raises(ReadError, match=r"the shapefile's .shx index file is missing"):
+        read_vector(tmp_path / "b.shp")
+
+
+def test_reader_warnings_become_problems(tmp_path):
+    path = _feature_collection(tmp_path / "mixed.geojson", [
+        ({"a": 1}, {"type": "Point", "coordinates": [106.6, 26.5]}),
+        ({"a": "x"}, {"type": "Point", "coordinates": [106.6, 26.5]})])
+    out, problems = read_vector(path)
+    (p,) = [p for p in problems if p.code == "gdal"]
+    assert "the reader (GDAL) warned: Could not parse column 'a'" in p.message
+
+
+def test_legacy_datum_is_a_problem(tmp_path, gdf):
+    gdf.to_crs(2381).to_file(tmp_path / "xian80.gpkg")  # Xian 1980 / 3-degree GK CM 108E
+    out, problems = read_vector(tmp_path / "xian80.gpkg")
+    (p,) = [p for p in problems if p.code == "datum"]
+    assert "EPSG:2381" in p.message and "ballpark" in p.message and p.severity == "warning"
+
+
+def test_hints_name_the_fix_on_the_command(tmp_path, gdf):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf.to_crs(4544).set_crs(None, allow_override=True),
+                                tmp_path / "nocrs.shp")
+    hints = {"crs": "--crs EPSG:4544", "layer": "--layer NAME"}
+    with pytest.raises(CRSError, match=r"Say which CRS it is in: --crs EPSG:4544") as info:
+        read_vector(tmp_path / "nocrs.shp", hints=hints)
+    assert "catalog" not in str(info.value)
+    with pytest.raises(CRSError, match=r'crs = "EPSG:4490" in its catalog entry'):
+        read_vector(tmp_path / "nocrs.shp")
+    path = tmp_path / "two.gpkg"
+    gdf.to_file(path, layer="a")
+    gdf.to_file(path, layer="b")
+    with pytest.raises(ReadError, match=r"say which one with --layer NAME$"):
+        read_vector(path, hints=hints)

@@ -9,7 +9,7 @@ import click
 
 
 @click.command("layers")
-@click.argument("catalog", required=False, type=click.Path(dir_okay=False))
+@click.argument("catalog", required=False, type=click.Path())
 @click.option("--demo", is_flag=True, help="Use the bundled Guiyang demo catalog / 使用贵阳示例数据.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
@@ -68,6 +68,16 @@ def format_report(report: dict, lang: str) -> str:
             lines.append(f"    {'范围' if zh else 'bounds'} (lon/lat): {e['bounds_lonlat']}")
         if e["source"] or e["date"]:
             lines.append(f"    {'来源' if zh else 'source'}: {e['source']}  {e['date']}")
+        if e.get("accuracy_m"):
+            lines.append(f"    {'位置精度' if zh else 'positional accuracy'}: {e['accuracy_m']:g} m")
+        if e.get("defaults"):
+            stated = ", ".join(f"{k} = {_toml(v)}" for k, v in e["defaults"].items())
+            lines.append(f"    {'目录设定的默认值' if zh else 'defaults stated in the catalog'}: "
+                         + stated)
+        if e.get("unknown"):
+            counts = ", ".join(f"{k} {n}/{e['features']}" for k, n in e["unknown"].items())
+            lines.append(f"    {'未知属性（规则将给出需论证）' if zh else 'unknown facts (rules give review)'}"
+                         f": {counts}")
         lines.extend(f"    - [{p['severity']}] "
                      + (f"{p['feature']}: " if p["feature"] else "") + p["message"]
                      for p in e["problems"][:20])
@@ -80,7 +90,23 @@ def format_report(report: dict, lang: str) -> str:
         if r["width"]:
             lines.append(f"    {r['width']}×{r['height']} px, {'像元' if zh else 'pixel'} "
                          f"{r['pixel_size'][0]:g}×{r['pixel_size'][1]:g}, CRS {r['crs']}")
+        if r.get("values"):
+            lo, hi = r["valid_range"]
+            lines.append(f"    {'数值（抽样）' if zh else 'values (sampled)'}: {r['values'][0]:g}–"
+                         f"{r['values'][1]:g} {r['units']}  ({'合理范围' if zh else 'plausible'} "
+                         f"{lo:g}–{hi:g})")
         if r["source"] or r["date"]:
             lines.append(f"    {'来源' if zh else 'source'}: {r['source']}  {r['date']}")
         lines.extend(f"    - [{p['severity']}] {p['message']}" for p in r["problems"])
     return "\n".join(lines)
+
+
+def _toml(value) -> str:
+    """A stated default as the catalog would write it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,217 @@
+"""Does a CRS fit the coordinates given in it? Refuse what would put data in the wrong place.
+
+A wrong CRS does not fail loudly: lon/lat read as Gauss-Krüger metres lands near the equator,
+metres read as lon/lat are impossible, a GeoJSON without a ``crs`` member is lon/lat by definition.
+Every coordinate is checked against the CRS it is said to be in: it must be a number, possible
+for the CRS (|latitude| ≤ 90°) and inside the CRS's area of use (pyproj ``CRS.area_of_use``)
+widened by :data:`AREA_MARGIN_DEG`. When the coordinates do not fit, :func:`suggest_crs` says what
+the numbers look like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyproj
+import shapely
+
+from layers.crs import describe_crs, detect_gk
+from layers.errors import CRSError
+
+NOT_A_NUMBER = "has a coordinate that is not a number (NaN or infinite)"
+AREA_MARGIN_DEG = 2.0
+"""Margin [°] around a CRS's area of use within which coordinates are accepted.
+
+Data are often kept in the Gauss-Krüger zone of a neighbouring area (a city straddling a zone
+edge), so coordinates up to 2° (about 200 km) outside a CRS's stated area are accepted; a wrong
+CRS moves data by far more (lon/lat read as metres lands at the equator)."""
+
+
+def area_of_use(crs: pyproj.CRS) -> tuple[float, float, float, float] | None:
+    """The area of use of ``crs`` (west, south, east, north) [°], or None when unknown."""
+    aou = crs.area_of_use
+    if aou is None:
+        epsg = crs.to_epsg(min_confidence=70)
+        aou = pyproj.CRS.from_epsg(epsg).area_of_use if epsg else None
+    return None if aou is None else (aou.west, aou.south, aou.east, aou.north)
+
+
+def to_lonlat(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude [°] of coordinates in ``crs`` (inf where impossible)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if crs.is_geographic:
+        return x, y
+    geodetic = crs.geodetic_crs
+    if geodetic is None:
+        return np.full_like(x, np.inf), np.full_like(y, np.inf)
+    t = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
+    with np.errstate(all="ignore"):
+        lon, lat = t.transform(x, y, errcheck=False)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 1e5 else f"{v:.6g}"
+
+
+def _span(v: np.ndarray) -> str:
+    low, high = _fmt(v.min()), _fmt(v.max())
+    return low if low == high else f"{low}…{high}"
+
+
+def misplaced(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+    """Why each geometry's coordinates do not fit ``crs`` (``""`` when they do, or no geometry).
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+    crs : pyproj.CRS
+
+    Returns
+    -------
+    array of str
+        Per geometry: a coordinate that is not a number, coordinates impossible for a lon/lat
+        CRS, or coordinates outside the CRS's area of use (with :data:`AREA_MARGIN_DEG`).
+    """
+    g = np.asarray(geoms, dtype=object)
+    out = np.full(len(g), "", dtype=object)
+    present = ~(shapely.is_missing(g) | shapely.is_empty(g)) if len(g) else np.zeros(0, bool)
+    if not present.any():
+        return out
+    coords, idx = shapely.get_coordinates(g[present], return_index=True)
+    rows = np.flatnonzero(present)
+    nonfinite = np.zeros(len(g), dtype=bool)
+    nonfinite[rows[np.unique(idx[~np.isfinite(coords).all(axis=1)])]] = True
+    out[nonfinite] = NOT_A_NUMBER
+    check = present & ~nonfinite
+    if not check.any():
+        return out
+    b = shapely.bounds(g[check])
+    xs = np.concatenate([b[:, 0], b[:, 2], b[:, 0], b[:, 2]])
+    ys = np.concatenate([b[:, 1], b[:, 3], b[:, 3], b[:, 1]])
+    lon, lat = (v.reshape(4, -1) for v in to_lonlat(crs, xs, ys))
+    impossible = ~(np.isfinite(lon) & np.isfinite(lat)).all(axis=0)
+    impossible |= (np.abs(lat) > 90).any(axis=0) | (np.abs(lon) > 180 + 1e-9).any(axis=0)
+    aou = area_of_use(crs)
+    outside = np.zeros_like(impossible)
+    if aou is not None:
+        w, s, e, n = aou
+        m = AREA_MARGIN_DEG
+        in_lon = ((lon >= w - m) & (lon <= e + m)) if w <= e else ((lon >= w - m) | (lon <= e + m))
+        outside = ~(in_lon & (lat >= s - m) & (lat <= n + m)).all(axis=0) & ~impossible
+    where = np.flatnonzero(check)
+    for k in np.flatnonzero(impossible | outside):
+        x0, y0, x1, y1 = b[k]
+        at = f"({_fmt(x0)}, {_fmt(y0)})" if (x0, y0) == (x1, y1) else (
+            f"(x {_fmt(x0)}…{_fmt(x1)}, y {_fmt(y0)}…{_fmt(y1)})")
+        if impossible[k] and crs.is_geographic:
+            swapped = abs(y1) > 90 and max(abs(x0), abs(x1)) <= 90
+            why = (f"{at} is not a longitude/latitude (latitude beyond ±90°"
+                   + ("; longitude and latitude look swapped)" if swapped else ")"))
+        elif impossible[k]:
+            why = f"{at} cannot be placed in {describe_crs(crs)}"
+        else:
+            w, s, e, n = aou
+            why = (f"{at} lies at {lon[0, k]:.2f}°E {lat[0, k]:.2f}°N, outside the area where "
+                   f"{describe_crs(crs)} is used ({w:g}–{e:g}°E, {s:g}–{n:g}°N)")
+        out[where[k]] = why
+    return out
+
+
+def suggest_crs(x: np.ndarray, y: np.ndarray) -> tuple[str | None, str]:
+    """What coordinates look like: an EPSG code to suggest (or None) and a phrase.
+
+    Parameters
+    ----------
+    x, y : array of float
+        Coordinates as given (x = easting or longitude).
+
+    Returns
+    -------
+    (str or None, str)
+        E.g. ``("EPSG:4490", "longitude/latitude degrees (CGCS2000: EPSG:4490)")``,
+        ``("EPSG:4524", "Gauss-Krüger eastings with zone number 36: EPSG:4524 (...)")``.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return None, "no usable numbers"
+    x, y = x[ok], y[ok]
+    if np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90):
+        return "EPSG:4490", "longitude/latitude degrees (CGCS2000: EPSG:4490)"
+    if np.all(np.abs(x) <= 90) and np.all(np.abs(y) <= 180):
+        return None, ("latitude/longitude with the two swapped (x holds latitudes): put "
+                      "longitude first")
+    if np.all((x >= 1e7) & (x < 1e8)):
+        try:
+            found = detect_gk(x)
+        except CRSError as exc:
+            return None, f"Gauss-Krüger eastings with zone number, but {exc}"
+        code = f"EPSG:{found.to_epsg()}"
+        return code, f"Gauss-Krüger eastings with zone number {int(np.median(x) // 1e6)}: " \
+                     f"{describe_crs(found)}"
+    if np.all((x >= 1e5) & (x < 1e6)) and np.all((y >= 1e6) & (y < 1e7)):
+        return "EPSG:4544", ("Gauss-Krüger metres without zone number (6-digit eastings): give "
+                             "the CRS with their central meridian, e.g. EPSG:4544 (CGCS2000 / "
+                             "3-degree Gauss-Kruger CM 105E)")
+    if np.all((y >= 1e5) & (y < 1e8)) and np.all((x >= 1e6) & (x < 1e7)):
+        return None, "northings and eastings with the two swapped (x holds northings)"
+    return None, "projected metres of a system not recognised: ask the data's provider for its CRS"
+
+
+def describe_misfit(crs: pyproj.CRS, geoms: np.ndarray) -> tuple[str | None, str]:
+    """The extent of ``geoms`` in ``crs`` and what they look like, for a CRS error message.
+
+    Returns
+    -------
+    (str or None, str)
+        The EPSG code to suggest (or None) and a sentence such as
+        ``the coordinates (x 106.6…106.7, y 26.5…26.6) do not fit EPSG:4544 (...) ...``.
+    """
+    g = np.asarray(geoms, dtype=object)
+    g = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
+    coords = shapely.get_coordinates(g)
+    coords = coords[np.isfinite(coords).all(axis=1)]
+    if not len(coords):
+        return None, "no coordinate is a number"
+    x, y = coords[:, 0], coords[:, 1]
+    code, looks = suggest_crs(x, y)
+    extent = f"x {_span(x)}, y {_span(y)}"
+    aou = area_of_use(crs)
+    where = "" if aou is None else (f", used in {aou[0]:g}–{aou[2]:g}°E, "
+                                    f"{aou[1]:g}–{aou[3]:g}°N")
+    return code, (f"the coordinates ({extent}) do not fit {describe_crs(crs)}{where}; they look "
+                  f"like {looks}")
+
+
+def check_placement(geoms: np.ndarray, crs: pyproj.CRS,
+                    refusal: Callable[[str | None, str], str]) -> np.ndarray:
+    """Per geometry why it cannot be placed in ``crs``; refuse the CRS when none can.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+    crs : pyproj.CRS
+    refusal : callable
+        ``refusal(code, text)`` → the message of the :class:`CRSError`, from the EPSG code the
+        numbers suggest (or None) and :func:`describe_misfit`'s sentence.
+
+    Returns
+    -------
+    array of str
+        :func:`misplaced`'s reasons, when at least one geometry fits (or every misfit is only a
+        coordinate that is not a number).
+
+    Raises
+    ------
+    CRSError
+        When every geometry present is misplaced: then the CRS is wrong, not the features.
+    """
+    g = np.asarray(geoms, dtype=object)
+    why = misplaced(g, crs)
+    present = ~(shapely.is_missing(g) | shapely.is_empty(g)) if len(g) else np.zeros(0, bool)
+    bad = why != ""
+    if present.any() and bad[present].all() and not (why[present] == NOT_A_NUMBER).all():
+        raise CRSError(refusal(*describe_misfit(crs, g)))
+    return why
