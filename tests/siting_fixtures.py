@@ -81,7 +81,8 @@ def make_region(tmp: Path, ghi_crs_none: bool = False, ghi_offset_deg: float = 0
                             geometry=[box(X0 + 3900, Y0 - 100, X0 + 4400, Y0 + 400),
                                       box(X0 + 5900, Y0 + 50, X0 + 6500, Y0 + 400)], crs=UTM)
     farm.to_file(tmp / "farmland.gpkg")
-    sub = gpd.GeoDataFrame({"id": ["t1"]}, geometry=[Point(X0 + 3000, Y0 + 5000)], crs=UTM)
+    sub = gpd.GeoDataFrame({"id": ["t1"], "voltage_kv": [110.0]},
+                           geometry=[Point(X0 + 3000, Y0 + 5000)], crs=UTM)
     sub.to_file(tmp / "substation.gpkg")
     road = gpd.GeoDataFrame({"id": ["d1"]}, geometry=[LineString([(X0 - 500, Y0 - 1500),
                                                                   (X0 + 8000, Y0 - 1500)])],
