@@ -6,33 +6,46 @@ from pathlib import Path
 
 import click
 
-from maps.cli.options import (
-    basemap_options,
-    check_basemap,
-    lang_option,
-    overwrite_option,
-    prepare_out_dir,
-)
+from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
+
+FILES = ("sites.csv", "sites.geojson", "usable.geojson", "sites.xlsx", "report.html",
+         "map.html")
+"""The files of ``siting score``, essential first."""
 
 
-def write_outputs(sites, out: Path, catalog, lang: str, basemap: str = "osm",
-                  tianditu_key: str | None = None) -> None:
-    """Write sites.csv, sites.geojson (EPSG:4326), sites.xlsx, usable.geojson, map.html and
-    report.html."""
+def write_outputs(stage, sites, catalog, lang: str, basemap: str = "osm",
+                  tianditu_key: str | None = None) -> list[str]:
+    """Write sites.csv, sites.geojson (EPSG:4326), usable.geojson, sites.xlsx, report.html and
+    map.html into a :class:`maps.cli.outputs.Staging`, essential first.
+
+    Returns
+    -------
+    list of str
+        Notes about what did not fit its medium (shown to the user).
+    """
     from maps.base import finish_map
+    from maps.cli.tables import write_csv, write_geojson, write_xlsx
     from maps.siting_map import siting_map
     from maps.siting_report import render_report
 
     table = sites.drop(columns=["geometry", "usable_geometry"])
-    table.to_csv(out / "sites.csv", index=False, encoding="utf-8-sig")
-    table.to_excel(out / "sites.xlsx", index=False, sheet_name=f"{sites.attrs['siting']['tech']}")
-    geo = sites.drop(columns=["usable_geometry"]).to_crs("EPSG:4326")
-    geo.to_file(out / "sites.geojson", driver="GeoJSON")
     usable = sites.drop(columns=["geometry"]).set_geometry("usable_geometry")
     usable = usable[["site_id", "status", "usable_area_ha", "score", "usable_geometry"]]
-    usable.to_crs("EPSG:4326").to_file(out / "usable.geojson", driver="GeoJSON")
-    finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), out / "map.html")
-    (out / "report.html").write_text(render_report(sites, lang), encoding="utf-8")
+    notes: list[str] = []
+
+    def xlsx(path):
+        sheets = [(sites.attrs["siting"]["tech"], table, "sites.csv")]
+        notes.extend(f"sites.xlsx: {n}" for n in write_xlsx(path, sheets, "siting"))
+
+    stage.write("sites.csv", write_csv, table)
+    stage.write("sites.geojson", write_geojson, sites.drop(columns=["usable_geometry"]))
+    stage.write("usable.geojson", write_geojson, usable)
+    stage.write("sites.xlsx", xlsx)
+    stage.write("report.html", lambda path: path.write_text(render_report(sites, lang),
+                                                            encoding="utf-8"))
+    stage.write("map.html", lambda path: finish_map(
+        siting_map(sites, catalog, lang, basemap, tianditu_key), path))
+    return notes
 
 
 @click.command("score")
@@ -73,6 +86,8 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     import geo
     from layers.catalog import load_catalog
     from layers.errors import InputError
+    from maps.cli import notices
+    from maps.cli.outputs import Staging, catalog_inputs, destination
 
     if demo:
         from layers.demo import DEMO_CATALOG
@@ -80,12 +95,14 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
         catalog_path = DEMO_CATALOG
     try:
         cat = load_catalog(catalog_path)
-        sites = geo.score_sites(cat, tech, profile=profile, candidates=candidates,
-                                grid_region=grid_region)
+        dest = destination(out, "score", FILES, overwrite=overwrite,
+                           inputs=catalog_inputs(cat) + [p for p in (profile, candidates) if p])
+        with notices.held_warnings() as held:
+            sites = geo.score_sites(cat, tech, profile=profile, candidates=candidates,
+                                    grid_region=grid_region)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
-    out = prepare_out_dir(out, overwrite)
-    write_outputs(sites, out, cat, lang, basemap, tianditu_key)
+    notices.echo_problems(notices.catalog_problems(cat), held)
     counts = sites["status"].value_counts().to_dict()
     click.echo(f"{len(sites)} candidates: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     best = sites[sites["status"] == "usable"].sort_values(["rank", "site_id"]).head(top)
@@ -94,4 +111,8 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
                    f"({r['class']})  {r['capacity_mw']:.1f} MW  {r['generation_mwh']:,.0f} MWh/yr"
                    f"  P(top {sites.attrs['siting']['profile_data']['top_n']}) "
                    f"{r['top_n_probability']:.2f}")
-    click.echo(f"→ {out}")
+    with Staging(dest) as stage:
+        notes = write_outputs(stage, sites, cat, lang, basemap, tianditu_key)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"→ {dest.folder}")
