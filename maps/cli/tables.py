@@ -124,7 +124,8 @@ def write_geojson(path: Path, gdf) -> None:
 
     frame = plain_frame(gdf.drop(columns=gdf.geometry.name))
     out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs).to_crs(WGS84)
-    out.to_file(path, driver="GeoJSON", engine="pyogrio")
+    # GDAL would turn JSON-looking text back into nested JSON, which many GIS cannot read
+    out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO")
 
 
 def document_date() -> datetime:
