@@ -13,15 +13,16 @@ FILES = ("sites.csv", "sites.geojson", "usable.geojson", "sites.xlsx", "report.h
 """The files of ``siting score``, essential first."""
 
 
-def write_outputs(stage, sites, catalog, lang: str, basemap: str = "osm",
-                  tianditu_key: str | None = None) -> list[str]:
-    """Write sites.csv, sites.geojson (EPSG:4326), usable.geojson, sites.xlsx, report.html and
-    map.html into a :class:`maps.cli.outputs.Staging`, essential first.
+def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str | None = None,
+            notes: list | None = None) -> list:
+    """The files of ``siting score`` and how to write each, essential first.
 
     Returns
     -------
-    list of str
-        Notes about what did not fit its medium (shown to the user).
+    list of (str, callable)
+        :data:`FILES`, each with a function of the path to write, for
+        :meth:`maps.cli.outputs.Staging.write`; ``notes`` receives notes about what did not
+        fit its medium.
     """
     from maps.base import finish_map
     from maps.cli.tables import write_csv, write_geojson, write_xlsx
@@ -31,21 +32,19 @@ def write_outputs(stage, sites, catalog, lang: str, basemap: str = "osm",
     table = sites.drop(columns=["geometry", "usable_geometry"])
     usable = sites.drop(columns=["geometry"]).set_geometry("usable_geometry")
     usable = usable[["site_id", "status", "usable_area_ha", "score", "usable_geometry"]]
-    notes: list[str] = []
+    notes = [] if notes is None else notes
 
     def xlsx(path):
         sheets = [(sites.attrs["siting"]["tech"], table, "sites.csv")]
         notes.extend(f"sites.xlsx: {n}" for n in write_xlsx(path, sheets, "siting"))
 
-    stage.write("sites.csv", write_csv, table)
-    stage.write("sites.geojson", write_geojson, sites.drop(columns=["usable_geometry"]))
-    stage.write("usable.geojson", write_geojson, usable)
-    stage.write("sites.xlsx", xlsx)
-    stage.write("report.html", lambda path: path.write_text(render_report(sites, lang),
-                                                            encoding="utf-8"))
-    stage.write("map.html", lambda path: finish_map(
-        siting_map(sites, catalog, lang, basemap, tianditu_key), path))
-    return notes
+    return list(zip(FILES, (
+        lambda path: write_csv(path, table),
+        lambda path: write_geojson(path, sites.drop(columns=["usable_geometry"])),
+        lambda path: write_geojson(path, usable),
+        xlsx,
+        lambda path: path.write_text(render_report(sites, lang), encoding="utf-8"),
+        lambda path: finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), path))))
 
 
 @click.command("score")
@@ -111,8 +110,10 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
                    f"({r['class']})  {r['capacity_mw']:.1f} MW  {r['generation_mwh']:,.0f} MWh/yr"
                    f"  P(top {sites.attrs['siting']['profile_data']['top_n']}) "
                    f"{r['top_n_probability']:.2f}")
+    notes: list[str] = []
     with Staging(dest) as stage:
-        notes = write_outputs(stage, sites, cat, lang, basemap, tianditu_key)
+        for name, writer in writers(sites, cat, lang, basemap, tianditu_key, notes):
+            stage.write(name, writer)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"→ {dest.folder}")

@@ -33,14 +33,12 @@ HINTS = {"crs": "--crs EPSG:4544", "layer": "--layer NAME", "encoding": "--encod
 """How to fix a project file on this command, for the reader's messages (contract C3)."""
 
 
-def write_outputs(stage, result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
-                  tianditu_key: str | None = None, sub: str = "") -> list[str]:
-    """Write one screening's files into a :class:`maps.cli.outputs.Staging`, essential first.
+def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
+            tianditu_key: str | None = None, sub: str = "", notes: list | None = None) -> list:
+    """The files of one screening and how to write each, essential first.
 
     Parameters
     ----------
-    stage : Staging
-        Where the files go; a writer that fails is recorded there and the others go on.
     result, hits
         The two tables returned by :func:`geo.screen`.
     catalog : Catalog, optional
@@ -49,11 +47,14 @@ def write_outputs(stage, result, hits, catalog=None, lang: str = "zh", basemap: 
         Basemap of ``map.html`` (see :func:`maps.base.new_map`).
     sub : str
         Subfolder of the output folder (``"gcj02/"``), or ``""``.
+    notes : list, optional
+        Receives notes about what did not fit its medium (for the user).
 
     Returns
     -------
-    list of str
-        Notes about what did not fit its medium (shown to the user).
+    list of (str, callable)
+        :data:`FILES` (below ``sub``), each with a function of the path to write, for
+        :meth:`maps.cli.outputs.Staging.write`.
     """
     import pandas as pd
 
@@ -65,21 +66,21 @@ def write_outputs(stage, result, hits, catalog=None, lang: str = "zh", basemap: 
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
-    notes: list[str] = []
+    notes = [] if notes is None else notes
 
     def xlsx(path):
         sheets = [("screening", table, f"{sub}screening.geojson and {sub}screening.csv"),
                   ("hits", hits[list(HIT_COLUMNS) + extra], f"{sub}screening_hits.csv")]
         notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(path, sheets, "screening"))
 
-    stage.write(f"{sub}screening.csv", write_csv, table[list(SUMMARY_COLUMNS)])
-    stage.write(f"{sub}screening_hits.csv", write_csv, hits[list(HIT_COLUMNS)])
-    stage.write(f"{sub}screening.geojson", write_geojson, result)
-    stage.write(f"{sub}screening.xlsx", xlsx)
-    stage.write(f"{sub}report.html", lambda path: write_report(result, hits, path, lang))
-    stage.write(f"{sub}map.html", lambda path: finish_map(
-        screening_map(result, hits, catalog, lang, basemap, tianditu_key), path))
-    return notes
+    return list(zip((sub + f for f in FILES), (
+        lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
+        lambda path: write_csv(path, hits[list(HIT_COLUMNS)]),
+        lambda path: write_geojson(path, result),
+        xlsx,
+        lambda path: write_report(result, hits, path, lang),
+        lambda path: finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
+                                path))))
 
 
 def read_and_screen(path: Path, catalog, rules, lang: str, **read):
@@ -184,11 +185,15 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
                           + notices.catalog_problems(cat), held)
     for sub, path, result, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
-        click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}")
-    notes = []
+        click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
+                   + (f" → {dest.folder / sub}report.html" if sub else ""))
+    notes: list[str] = []
+    files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes)
+             for sub, _, result, hits, _ in done]
     with Staging(dest) as stage:
-        for sub, _, result, hits, _ in done:
-            notes += write_outputs(stage, result, hits, cat, lang, basemap, tianditu_key, sub)
+        for step in zip(*files):  # every screening's CSV first, its map last
+            for name, writer in step:
+                stage.write(name, writer)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"report: {dest.folder / 'report.html'}\nmap:    {dest.folder / 'map.html'}")
