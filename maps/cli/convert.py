@@ -192,6 +192,7 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
     longitude/latitude (EPSG:4326 or 4490); the output keeps that CRS label, since GCJ-02 and
     BD-09 have no EPSG code. Output format follows the extension: .gpkg .geojson .json .fgb .shp, or .csv
     for points (lon/lat columns). A .csv INPUT needs lon/lng/longitude and lat/latitude columns.
+    In a .csv OUTPUT, text that a spreadsheet would run as a formula gets a leading '.
 
     \b
     输入须为经纬度（EPSG:4326 或 4490）；输出仍标为该坐标系，只改变坐标值。

@@ -73,8 +73,6 @@ class Destination:
     replaceable: frozenset[str] = frozenset()
 
 
-
-
 def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
@@ -282,8 +280,9 @@ class Staging:
         """Move finished files into place, remove this command's stale files, update the
         manifest; return the files that could not be moved."""
         dest, folder = self.dest, self.dest.folder
+        folder.mkdir(parents=True, exist_ok=True)
         try:
-            manifest = read_manifest(folder) if folder.is_dir() else {}
+            manifest = read_manifest(folder)
         except InputError:  # checked before the work; damaged since: start afresh
             manifest = {}
         done, unplaced = dict.fromkeys(self.done), []
@@ -299,16 +298,22 @@ class Staging:
                 unplaced.append(rel)
                 continue
             manifest[rel] = dest.command
-        if not dest.single_file:
-            for rel in [r for r, cmd in manifest.items() if cmd == dest.command
-                        and r not in done]:
-                stale = folder / rel
+        if dest.single_file:
+            return unplaced
+        for rel in [r for r, cmd in manifest.items() if cmd == dest.command and r not in done]:
+            stale = folder / rel
+            try:
                 if stale.is_file() and not stale.is_symlink():
                     stale.unlink()
-                del manifest[rel]
                 _remove_empty_parents(stale.parent, folder)
-        if done and not dest.single_file:
+            except OSError as err:
+                self.failures.append((rel, err, traceback.format_exc()))
+                continue
+            del manifest[rel]
+        try:
             _write_manifest(folder, manifest)
+        except OSError as err:
+            self.failures.append((MANIFEST, err, traceback.format_exc()))
         return unplaced
 
 
