@@ -183,3 +183,25 @@ def test_reader_problems_are_shown_once_grouped(tmp_path):
     assert "catalog.toml, layer 'units' (units.gpkg):" in err
     assert sum("优先保护" in line for line in err) == 1
     assert not [line for line in err if line.startswith("Warning:")]
+
+
+def test_problems_of_layers_read_for_the_map_are_shown_too(tmp_path):
+    """An admin boundary no rule reads, drawn on map.html: its reader's warning (a GBK shapefile
+    without .cpg) is shown once and does not break the map, whenever the layer is read."""
+    cat = write_catalog(tmp_path / "data", {
+        "redline": ("ecological_red_line", [{"geometry": box(0, 0, 300, 300), "name": "红线"}]),
+    })
+    frame = gpd.GeoDataFrame({"name": ["贵阳市观山湖区"], "admin_code": ["520115"]},
+                             geometry=to_lonlat([box(-5000, -5000, 5000, 5000)]).values, crs=4326)
+    frame.to_file(tmp_path / "data" / "county.shp", encoding="gb18030")
+    (tmp_path / "data" / "county.cpg").unlink(missing_ok=True)
+    with open(cat, "a", encoding="utf-8") as f:
+        f.write('\n[[layer]]\nid = "county"\nkind = "admin_boundary"\npath = "county.shp"\n')
+    rows = [{"project_id": "M1", "name": "地图", "type": "pv", "geometry": box(100, 100, 150, 150)}]
+    _geojson(tmp_path / "p.geojson", rows)
+    res = run("screen", tmp_path / "p.geojson", "--catalog", cat, "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    err = res.stderr.splitlines()
+    assert "catalog.toml, layer 'county' (county.shp):" in err
+    assert sum("no .cpg file" in line for line in err) == 1
+    assert "520115" in (tmp_path / "o" / "map.html").read_text(encoding="utf-8")  # drawn

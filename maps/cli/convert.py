@@ -215,7 +215,7 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
             f"{', '.join(WRITERS)} / 不支持的输出格式", param_hint="OUTPUT")
     from layers.chinacoords import convert_gdf
     from maps.cli import notices
-    from maps.cli.outputs import Staging, destination
+    from maps.cli.outputs import destination, write_files
 
     inputs = [input_path] + ([input_path.with_suffix(e) for e in _SHP_SIDECARS]
                              if input_path.suffix.lower() == ".shp" else [])
@@ -232,8 +232,7 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="OUTPUT") from None
     notices.echo_problems([(str(input_path), problems)], held)
-    with Staging(dest) as stage:
-        stage.write(output_path.name, _write, out, csv_cols)
+    write_files(dest, [(output_path.name, lambda path: _write(path, out, csv_cols))])
     written = set(_names(output_path))
     for old in sorted(dest.folder.glob(glob.escape(output_path.stem) + ".*")):
         if output_path.suffix.lower() == ".shp" and old.name not in written \

@@ -35,7 +35,7 @@ def map_command(catalog: str | None, demo: bool, out: str, lang: str, basemap: s
     from maps.base import finish_map
     from maps.catalog_map import catalog_map
     from maps.cli import notices
-    from maps.cli.outputs import Staging, catalog_inputs, destination
+    from maps.cli.outputs import catalog_inputs, destination, write_files
 
     if demo == bool(catalog):
         raise click.UsageError("give a CATALOG file or --demo (not both)")
@@ -54,8 +54,7 @@ def map_command(catalog: str | None, demo: bool, out: str, lang: str, basemap: s
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     notices.echo_problems(notices.catalog_problems(cat), held)
-    with Staging(dest) as stage:
-        stage.write(out_path.name, lambda path: finish_map(m, path))
+    write_files(dest, [(out_path.name, lambda path: finish_map(m, path))])
     out_path = dest.folder / out_path.name
     size = out_path.stat().st_size / 1e6
     click.echo(f"{'地图' if lang == 'zh' else 'Map'}: {out_path} ({size:.2f} MB)")

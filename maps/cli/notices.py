@@ -40,6 +40,18 @@ def held_warnings() -> Iterator[list[str]]:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
+@contextmanager
+def then_catalog_problems(catalog, said: set[str]) -> Iterator[None]:
+    """Hold the toolkit's warnings inside; at the end show the problems of catalog layers read
+    inside (e.g. to draw a map) that were not shown before (``said``)."""
+    held: list[str] = []
+    try:
+        with held_warnings() as held:
+            yield
+    finally:
+        echo_problems(catalog_problems(catalog), held, said)
+
+
 def catalog_problems(catalog) -> list[tuple[str, list]]:
     """(name, problems) of every catalog layer this run has read, in catalog order.
 
@@ -51,7 +63,8 @@ def catalog_problems(catalog) -> list[tuple[str, list]]:
              read[spec.id][1]) for spec in catalog.layers if spec.id in read]
 
 
-def echo_problems(groups: list[tuple[str, list]], held: list[str] = ()) -> None:
+def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
+                  said: set[str] | None = None) -> set[str]:
     """Print each group's problems once under its name, then held warnings not yet said.
 
     Parameters
@@ -60,8 +73,15 @@ def echo_problems(groups: list[tuple[str, list]], held: list[str] = ()) -> None:
         A project file or catalog layer, and what its reader recorded.
     held : list of str
         Messages of warnings held back by :func:`held_warnings`.
+    said : set of str, optional
+        Messages already printed (by an earlier call), not repeated; updated.
+
+    Returns
+    -------
+    set of str
+        ``said`` with this call's messages.
     """
-    said: set[str] = set()
+    said = set() if said is None else said
     for name, problems in groups:
         fresh = [p for p in problems if p.message not in said]
         said.update(p.message for p in problems)
@@ -77,3 +97,5 @@ def echo_problems(groups: list[tuple[str, list]], held: list[str] = ()) -> None:
     for message in dict.fromkeys(held):
         if message not in said:
             click.echo(f"warning: {message}", err=True)
+            said.add(message)
+    return said

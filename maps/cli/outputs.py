@@ -233,8 +233,8 @@ class Staging:
         self.root = Path(tempfile.mkdtemp(prefix=".siting-tmp-", dir=beside))
         return self
 
-    def write(self, name: str, writer: Callable[..., object], *args, **kwargs) -> bool:
-        """Run ``writer(path, *args, **kwargs)`` for the output ``name``; True when it worked.
+    def write(self, name: str, writer: Callable[[Path], object]) -> bool:
+        """Run ``writer(path)`` for the output ``name``; True when it worked.
 
         Files the writer adds next to ``path`` (shapefile sidecars) count as its output. An
         exception is recorded (with its traceback, for the log) and the next writer runs.
@@ -245,7 +245,7 @@ class Staging:
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            writer(path, *args, **kwargs)
+            writer(path)
         except Exception as exc:  # noqa: BLE001 - any writer failure is reported, not fatal
             self.failures.append((name, exc, traceback.format_exc()))
             for rel in set(self._files()) - before:
@@ -315,6 +315,19 @@ class Staging:
         except OSError as err:
             self.failures.append((MANIFEST, err, traceback.format_exc()))
         return unplaced
+
+
+def write_files(dest: Destination, files: Iterable[tuple[str, Callable]]) -> None:
+    """Write ``(name, writer)`` pairs in order through a :class:`Staging` of ``dest``.
+
+    Raises
+    ------
+    OutputFailure
+        After placing everything else, when a writer failed.
+    """
+    with Staging(dest) as stage:
+        for name, writer in files:
+            stage.write(name, writer)
 
 
 def _remove_empty_parents(path: Path, folder: Path) -> None:

@@ -86,7 +86,7 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     from layers.catalog import load_catalog
     from layers.errors import InputError
     from maps.cli import notices
-    from maps.cli.outputs import Staging, catalog_inputs, destination
+    from maps.cli.outputs import catalog_inputs, destination, write_files
 
     if demo:
         from layers.demo import DEMO_CATALOG
@@ -101,7 +101,7 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
                                     grid_region=grid_region)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
-    notices.echo_problems(notices.catalog_problems(cat), held)
+    said = notices.echo_problems(notices.catalog_problems(cat), held)
     counts = sites["status"].value_counts().to_dict()
     click.echo(f"{len(sites)} candidates: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     best = sites[sites["status"] == "usable"].sort_values(["rank", "site_id"]).head(top)
@@ -111,9 +111,8 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
                    f"  P(top {sites.attrs['siting']['profile_data']['top_n']}) "
                    f"{r['top_n_probability']:.2f}")
     notes: list[str] = []
-    with Staging(dest) as stage:
-        for name, writer in writers(sites, cat, lang, basemap, tianditu_key, notes):
-            stage.write(name, writer)
+    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+        write_files(dest, writers(sites, cat, lang, basemap, tianditu_key, notes))
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"→ {dest.folder}")

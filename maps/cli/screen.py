@@ -156,7 +156,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     from geo.rules import load_rules
     from layers.catalog import load_catalog
     from maps.cli import notices
-    from maps.cli.outputs import Staging, catalog_inputs, destination
+    from maps.cli.outputs import catalog_inputs, destination, write_files
 
     try:
         rule_set = load_rules(list(rules) or None)
@@ -181,8 +181,8 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
                     for sub, path, read in jobs]
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
-    notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]
-                          + notices.catalog_problems(cat), held)
+    said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]
+                                 + notices.catalog_problems(cat), held)
     for sub, path, result, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
         click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
@@ -190,10 +190,8 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     notes: list[str] = []
     files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes)
              for sub, _, result, hits, _ in done]
-    with Staging(dest) as stage:
-        for step in zip(*files):  # every screening's CSV first, its map last
-            for name, writer in step:
-                stage.write(name, writer)
+    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+        write_files(dest, [pair for step in zip(*files) for pair in step])  # all CSVs first
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"report: {dest.folder / 'report.html'}\nmap:    {dest.folder / 'map.html'}")
