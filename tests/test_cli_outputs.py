@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
+import click
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -266,3 +267,25 @@ def test_same_inputs_same_bytes(tmp_path):
     for page in pages:
         assert run("map", "--demo", "--out", page).exit_code == 0
     assert pages[0].read_bytes() == pages[1].read_bytes()
+
+
+def test_writers_with_files_unknown_in_advance(tmp_path):
+    """The C6 API for other writers (paged reports): a declared folder ``pages/`` holds any
+    number of files; a file of the user's in it blocks --overwrite."""
+    from maps.cli.outputs import destination, write_files
+
+    def pages(path):
+        for i in range(3):
+            (path.parent / f"p{i}.html").write_text(str(i), encoding="utf-8")
+
+    out = tmp_path / "out"
+    dest = destination(out, "report", ["index.html", "pages/"])
+    write_files(dest, [("index.html", lambda p: p.write_text("i", encoding="utf-8")),
+                       ("pages/p0.html", pages)])
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")) == [
+        "index.html", "pages/p0.html", "pages/p1.html", "pages/p2.html"]
+    assert len(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]) == 4
+    destination(out, "report", ["index.html", "pages/"], overwrite=True)  # all ours: fine
+    (out / "pages" / "mine.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(click.BadParameter, match="mine.txt was not written by siting"):
+        destination(out, "report", ["index.html", "pages/"], overwrite=True)

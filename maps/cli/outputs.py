@@ -58,7 +58,8 @@ class Destination:
     command : str
         The command writing (recorded in the manifest).
     names : tuple of str
-        The files the command may write, relative to ``folder`` (``/``-separated).
+        The files the command may write, relative to ``folder`` (``/``-separated); a name
+        ending in ``/`` stands for every file below that folder (e.g. paged report pages).
     single_file : bool
         True when ``--out`` names a file: that file (and its sidecars) is replaced with
         ``--overwrite``, nothing else in its folder is stale and no manifest is kept for it.
@@ -71,6 +72,11 @@ class Destination:
     names: tuple[str, ...]
     single_file: bool = False
     replaceable: frozenset[str] = frozenset()
+
+    def declares(self, name: str) -> bool:
+        """Whether ``name`` is one of :attr:`names` or lies below a folder among them."""
+        return name in self.names or any(n.endswith("/") and name.startswith(n)
+                                         for n in self.names)
 
 
 def _real(path: Path) -> Path:
@@ -120,7 +126,8 @@ def destination(out: Path, command: str, names: Iterable[str], *,
         The command (``screen``, ``score``, ``map``, ``convert``).
     names : iterable of str
         Every file the command may write, relative to the output folder (for a single file:
-        its name and sidecars).
+        its name and sidecars); a name ending in ``/`` stands for every file below that
+        folder, for writers whose files are not known in advance.
     inputs : iterable of Path
         Input files and dataset folders: ``--out`` may not be, hold or lie inside any of them
         (so neither the folder of the projects nor the catalog's data folder).
@@ -193,7 +200,10 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
     over files siting did not write at all (a file the user names as output is theirs to
     replace)."""
     manifest = read_manifest(folder) if folder.is_dir() else {}
-    present = [n for n in names if os.path.lexists(folder / n)]
+    present = [n for n in names if not n.endswith("/") and os.path.lexists(folder / n)]
+    for n in (n for n in names if n.endswith("/") and os.path.lexists(folder / n)):
+        below = (folder / n).rglob("*") if (folder / n).is_dir() else [folder / n]
+        present += [p.relative_to(folder).as_posix() for p in below if not p.is_dir()]
     if not overwrite:
         if single_file and present:
             raise InputError(f"{folder / present[0]} exists; pass --overwrite to replace it "
@@ -239,7 +249,7 @@ class Staging:
         Files the writer adds next to ``path`` (shapefile sidecars) count as its output. An
         exception is recorded (with its traceback, for the log) and the next writer runs.
         """
-        if name not in self.dest.names:
+        if not self.dest.declares(name):
             raise ValueError(f"{name!r} is not among the declared outputs {self.dest.names}")
         before = set(self._files())
         path = self.root / name
