@@ -6,10 +6,11 @@ return) gets a leading ``'``; control characters that XML (hence XLSX) cannot ho
 visible Unicode control pictures (``\\x07`` → ``␇``); numbers stay numbers. Lists and dicts are
 written as JSON text, so that a GIS reads every GeoJSON property as a plain value.
 
-XLSX is written with xlsxwriter in constant-memory mode (3-4× faster than pandas + openpyxl,
+XLSX is written with xlsxwriter in constant-memory mode (2-4× faster than pandas + openpyxl,
 see ``tests/benchmarks/bench_xlsx.py``), with fixed document dates: the same table gives the
 same bytes. A table longer than an Excel sheet is not put in the workbook (its CSV holds every
-row): writing a million XLSX rows costs over a minute and gives a sheet Excel can barely open.
+row): XLSX rows cost about ten times CSV rows (over a minute per million here) and split
+sheets of a million rows are no use in Excel.
 """
 
 from __future__ import annotations
