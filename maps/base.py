@@ -349,10 +349,36 @@ def add_reference_boundaries(m: folium.Map, lang: str) -> folium.GeoJson | None:
 
 
 def finish_map(m: folium.Map, path: str | Path) -> Path:
-    """Add the layer control and write a self-contained HTML file (no network needed)."""
-    from maps.offline import save_offline
+    """Add the layer control and write a self-contained HTML file (no network needed).
+
+    Element ids are numbered in tree order instead of folium's random ones, so that the same
+    map gives the same bytes.
+    """
+    from maps.offline import render_offline
 
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    renamed = _number_element_ids(m)
+    page = render_offline(m)
+    # names taken before the renumbering (e.g. a layer's default name) still hold the old id
+    page = re.sub(r"[0-9a-f]{32}", lambda hit: renamed.get(hit.group(), hit.group()), page)
     path = Path(path)
-    save_offline(m, path)
+    path.write_text(page, encoding="utf-8", newline="")
     return path
+
+
+def _number_element_ids(m: folium.Map) -> dict[str, str]:
+    """Give every element reachable from the map's root a sequential id; return {old: new}."""
+    renamed: dict[str, str] = {}
+    stack, seen = [m.get_root()], set()
+    while stack:
+        element = stack.pop(0)
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        new = f"{len(renamed):032x}"
+        renamed[element._id] = new
+        element._id = new
+        stack.extend(v for v in element._children.values())
+        stack.extend(v for v in vars(element).values()
+                     if isinstance(v, folium.Element) and v is not element)
+    return renamed

@@ -111,7 +111,9 @@ def test_refuses_to_overwrite(catalog, tmp_path):
     r = _run(["--catalog", str(catalog), "--tech", "pv", "--out", str(out)])
     assert r.exit_code == 2 and "--overwrite" in r.output
     r = _run(["--catalog", str(catalog), "--tech", "pv", "--out", str(out), "--overwrite"])
-    assert r.exit_code == 0 and not (out / "keep.txt").exists()
+    assert r.exit_code == 0, r.output
+    assert (out / "keep.txt").read_text() == "x"  # not ours: never removed
+    assert all((out / f).is_file() for f in FILES)
 
 
 def test_empty_and_odd_candidates_get_error_rows(catalog, tmp_path):

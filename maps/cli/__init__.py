@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 import warnings
 
 import click
 
 from layers.errors import InputError
-from maps.cli import convert, layers_cmd, map_cmd, rules_cmd, score, screen
+from maps.cli import convert, layers_cmd, map_cmd, outputs, rules_cmd, score, screen
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,7 @@ def cli(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else
                                          logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    outputs.forget_destination()
 
 
 cli.add_command(layers_cmd.layers)
@@ -51,7 +53,11 @@ def _format_warning(message, category, filename, lineno, line=None) -> str:
 
 
 def main() -> None:
-    """Console entry point: user mistakes become a message and exit code 2, never a traceback."""
+    """Console entry point: user mistakes become a message and exit code 2, never a traceback.
+
+    An unexpected error (a bug) prints one line naming the log file that holds the full
+    traceback (in the output folder when the command got that far), and exits with code 1.
+    """
     warnings.formatwarning = _format_warning
     try:
         cli.main(standalone_mode=False)
@@ -66,4 +72,10 @@ def main() -> None:
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line and a log, never a traceback
+        log = outputs.write_error_log(traceback.format_exc())
+        click.echo(f"Error: internal error, not a problem with your input "
+                   f"({outputs.one_line(exc)}); the full traceback is in {log}, please include it "
+                   f"when you report this / 内部错误（非输入问题），完整信息见 {log}", err=True)
+        sys.exit(1)
     sys.exit(0)

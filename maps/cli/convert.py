@@ -6,6 +6,7 @@ writes files.
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 import click
@@ -28,6 +29,8 @@ _SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _FAMILY = {4: 0, 2: 1, 5: 1, 6: 3}  # shapely type id -> point 0, line 1, polygon 3 family
 _LON_NAMES = ("lon", "lng", "longitude")
 _LAT_NAMES = ("lat", "latitude")
+HINTS = {"layer": "--layer NAME"}
+"""How to fix INPUT on this command, for the reader's messages (contract C3)."""
 
 
 def parse_point(text: str) -> tuple[float, float]:
@@ -99,25 +102,25 @@ def _read(path: Path, layer: str | None):
     if path.suffix.lower() == ".csv":
         gdf, cols = _read_csv(path)
         return gdf, [], cols
-    import warnings
+    import inspect
 
-    from layers.errors import EncodingGuessWarning
     from layers.read import read_vector
 
-    with warnings.catch_warnings():  # the guess is also a Problem, echoed as a note
-        warnings.simplefilter("ignore", EncodingGuessWarning)
-        gdf, problems = read_vector(path, layer=layer, what=str(path))
+    hints = {"hints": HINTS} if "hints" in inspect.signature(read_vector).parameters else {}
+    gdf, problems = read_vector(path, layer=layer, what=str(path), **hints)
     return gdf, problems, None
 
 
 def _write_csv(gdf, path: Path, cols: tuple[str, str]) -> None:
     import shapely
 
+    from maps.cli.tables import write_csv
+
     geoms = gdf.geometry.values
     df = gdf.drop(columns=gdf.geometry.name)
     df.insert(0, cols[0], shapely.get_x(geoms))
     df.insert(1, cols[1], shapely.get_y(geoms))
-    df.to_csv(path, index=False, float_format="%.9f", encoding="utf-8")
+    write_csv(path, df, float_format="%.9f", encoding="utf-8")
 
 
 def _check_output(gdf, path: Path) -> None:
@@ -141,13 +144,14 @@ def _check_output(gdf, path: Path) -> None:
         )
 
 
-def _remove_output(path: Path) -> None:
-    suffixes = _SHP_SIDECARS if path.suffix.lower() == ".shp" else (path.suffix,)
-    for ext in suffixes:
-        path.with_suffix(ext).unlink(missing_ok=True)
+def _names(path: Path) -> list[str]:
+    """The files written for OUTPUT: the file, and a shapefile's sidecars."""
+    if path.suffix.lower() != ".shp":
+        return [path.name]
+    return [path.with_suffix(ext).name for ext in _SHP_SIDECARS]
 
 
-def _write(gdf, path: Path, csv_cols: tuple[str, str] | None) -> None:
+def _write(path: Path, gdf, csv_cols: tuple[str, str] | None) -> None:
     driver = WRITERS[path.suffix.lower()]
     if driver == "CSV":
         _write_csv(gdf, path, csv_cols or ("lon", "lat"))
@@ -188,6 +192,7 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
     longitude/latitude (EPSG:4326 or 4490); the output keeps that CRS label, since GCJ-02 and
     BD-09 have no EPSG code. Output format follows the extension: .gpkg .geojson .json .fgb .shp, or .csv
     for points (lon/lat columns). A .csv INPUT needs lon/lng/longitude and lat/latitude columns.
+    In a .csv OUTPUT, text that a spreadsheet would run as a formula gets a leading '.
 
     \b
     输入须为经纬度（EPSG:4326 或 4490）；输出仍标为该坐标系，只改变坐标值。
@@ -208,37 +213,32 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
         raise click.BadParameter(
             f"{output_path}: unknown output extension {output_path.suffix!r}; expected one of: "
             f"{', '.join(WRITERS)} / 不支持的输出格式", param_hint="OUTPUT")
-    if output_path.resolve() == input_path.resolve():
-        raise click.BadParameter("OUTPUT is INPUT; write to another file / 输出不能覆盖输入",
-                                 param_hint="OUTPUT")
-    if output_path.is_dir():
-        raise click.BadParameter(f"{output_path} is a folder; give a file name / 输出应为文件",
-                                 param_hint="OUTPUT")
-    if output_path.exists() and not overwrite:
-        raise click.BadParameter(f"{output_path} exists; pass --overwrite to replace it "
-                                 "/ 输出已存在，如需覆盖请加 --overwrite", param_hint="OUTPUT")
-
     from layers.chinacoords import convert_gdf
+    from maps.cli import notices
+    from maps.cli.outputs import destination, write_files
 
+    inputs = [input_path] + ([input_path.with_suffix(e) for e in _SHP_SIDECARS]
+                             if input_path.suffix.lower() == ".shp" else [])
+    dest = destination(output_path, "convert", _names(output_path), inputs=inputs,
+                       overwrite=overwrite, single_file=True, param_hint="OUTPUT")
     try:
-        gdf, problems, csv_cols = _read(input_path, layer)
-        out = convert_gdf(gdf, src, dst, what=str(input_path))
+        with notices.held_warnings() as held:
+            gdf, problems, csv_cols = _read(input_path, layer)
+            out = convert_gdf(gdf, src, dst, what=str(input_path))
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="INPUT") from None
     try:
         _check_output(out, output_path)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="OUTPUT") from None
-    if output_path.exists():
-        _remove_output(output_path)
-    try:
-        _write(out, output_path, csv_cols)
-    except (OSError, RuntimeError, ValueError) as exc:  # pyogrio/GDAL errors derive from these
-        _remove_output(output_path)
-        raise click.ClickException(f"cannot write {output_path}: {exc} / 无法写出") from None
-    for problem in problems:
-        where = f"feature {problem.feature}: " if problem.feature is not None else ""
-        click.echo(f"note: {where}{problem.message}", err=True)
+    notices.echo_problems([(str(input_path), problems)], held)
+    write_files(dest, [(output_path.name, lambda path: _write(path, out, csv_cols))])
+    written = set(_names(output_path))
+    for old in sorted(dest.folder.glob(glob.escape(output_path.stem) + ".*")):
+        if output_path.suffix.lower() == ".shp" and old.name not in written \
+                and old.suffix.lower() not in WRITERS:
+            click.echo(f"note: {old} is left from an earlier shapefile; delete it if it belonged "
+                       "to the one replaced / 旧 Shapefile 的附属文件仍在", err=True)
     click.echo(f"wrote {len(out)} feature(s) to {output_path} ({src} → {dst}) "
                f"/ 已写出 {len(out)} 个要素", err=True)
 

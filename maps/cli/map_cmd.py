@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from maps.cli.options import lang_option, overwrite_option
+from layers.errors import InputError
+from maps.cli.options import check_basemap, lang_option, overwrite_option
 
 
 @click.command("map")
@@ -33,6 +34,8 @@ def map_command(catalog: str | None, demo: bool, out: str, lang: str, basemap: s
     from layers.catalog import load_catalog
     from maps.base import finish_map
     from maps.catalog_map import catalog_map
+    from maps.cli import notices
+    from maps.cli.outputs import catalog_inputs, destination, write_files
 
     if demo == bool(catalog):
         raise click.UsageError("give a CATALOG file or --demo (not both)")
@@ -40,16 +43,18 @@ def map_command(catalog: str | None, demo: bool, out: str, lang: str, basemap: s
         from layers.demo import DEMO_CATALOG
 
         catalog = str(DEMO_CATALOG)
+    check_basemap(basemap, tianditu_key)
     out_path = Path(out)
-    if out_path.exists() and not overwrite:
-        raise click.BadParameter(f"{out_path} exists; pass --overwrite to replace it",
-                                 param_hint="--out")
-    if basemap == "tianditu" and not tianditu_key:
-        raise click.BadParameter("--basemap tianditu needs your key (--tianditu-key or "
-                                 "$TIANDITU_KEY, from https://console.tianditu.gov.cn)",
-                                 param_hint="--tianditu-key")
-    m = catalog_map(load_catalog(catalog), lang, basemap, tianditu_key)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    finish_map(m, out_path)
+    try:
+        cat = load_catalog(catalog)
+        dest = destination(out_path, "map", [out_path.name], inputs=catalog_inputs(cat),
+                           overwrite=overwrite, single_file=True)
+        with notices.held_warnings() as held:
+            m = catalog_map(cat, lang, basemap, tianditu_key)
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    notices.echo_problems(notices.catalog_problems(cat), held)
+    write_files(dest, [(out_path.name, lambda path: finish_map(m, path))])
+    out_path = dest.folder / out_path.name
     size = out_path.stat().st_size / 1e6
     click.echo(f"{'地图' if lang == 'zh' else 'Map'}: {out_path} ({size:.2f} MB)")

@@ -28,7 +28,9 @@ def rules(rulesets: tuple[str, ...], as_csv: bool, lang: str) -> None:
     frame = rule_set.to_frame(lang)[["id", "outcome", "relation", "layer", "confidence",
                                      "title", "source"]]
     if as_csv:
-        click.echo(frame.to_csv(index=False), nl=False)
+        from maps.cli.tables import safe_frame
+
+        click.echo(safe_frame(frame).to_csv(index=False), nl=False)
         return
     click.echo(f"{rule_set.name}: {len(rule_set)} rules ({', '.join(f.name for f in rule_set.files)})")
     for row in frame.itertuples(index=False):

@@ -6,35 +6,47 @@ from pathlib import Path
 
 import click
 
-from maps.cli.options import (
-    basemap_options,
-    check_basemap,
-    lang_option,
-    overwrite_option,
-    prepare_out_dir,
-)
+from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
+
+FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "usable.geojson", "sites.xlsx",
+         "report.html", "map.html")
+"""The files of ``siting score``, essential first."""
 
 
-def write_outputs(sites, out: Path, catalog, lang: str, basemap: str = "osm",
-                  tianditu_key: str | None = None) -> None:
-    """Write sites.csv, supply_curve.csv, sites.geojson (EPSG:4326), sites.xlsx, usable.geojson,
-    map.html and report.html."""
+def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str | None = None,
+            notes: list | None = None) -> list:
+    """The files of ``siting score`` and how to write each, essential first.
+
+    Returns
+    -------
+    list of (str, callable)
+        :data:`FILES`, each with a function of the path to write, for
+        :meth:`maps.cli.outputs.Staging.write`; ``notes`` receives notes about what did not
+        fit its medium.
+    """
     from geo.cost import supply_curve
     from maps.base import finish_map
+    from maps.cli.tables import write_csv, write_geojson, write_xlsx
     from maps.siting_map import siting_map
     from maps.siting_report import render_report
 
     table = sites.drop(columns=["geometry", "usable_geometry"])
-    table.to_csv(out / "sites.csv", index=False, encoding="utf-8-sig")
-    supply_curve(sites).to_csv(out / "supply_curve.csv", index=False, encoding="utf-8-sig")
-    table.to_excel(out / "sites.xlsx", index=False, sheet_name=f"{sites.attrs['siting']['tech']}")
-    geo = sites.drop(columns=["usable_geometry"]).to_crs("EPSG:4326")
-    geo.to_file(out / "sites.geojson", driver="GeoJSON")
     usable = sites.drop(columns=["geometry"]).set_geometry("usable_geometry")
     usable = usable[["site_id", "status", "usable_area_ha", "score", "usable_geometry"]]
-    usable.to_crs("EPSG:4326").to_file(out / "usable.geojson", driver="GeoJSON")
-    finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), out / "map.html")
-    (out / "report.html").write_text(render_report(sites, lang), encoding="utf-8")
+    notes = [] if notes is None else notes
+
+    def xlsx(path):
+        sheets = [(sites.attrs["siting"]["tech"], table, "sites.csv")]
+        notes.extend(f"sites.xlsx: {n}" for n in write_xlsx(path, sheets, "siting"))
+
+    return list(zip(FILES, (
+        lambda path: write_csv(path, table),
+        lambda path: write_csv(path, supply_curve(sites)),
+        lambda path: write_geojson(path, sites.drop(columns=["usable_geometry"])),
+        lambda path: write_geojson(path, usable),
+        xlsx,
+        lambda path: path.write_text(render_report(sites, lang), encoding="utf-8"),
+        lambda path: finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), path))))
 
 
 @click.command("score")
@@ -76,6 +88,8 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     import geo
     from layers.catalog import load_catalog
     from layers.errors import InputError
+    from maps.cli import notices
+    from maps.cli.outputs import catalog_inputs, destination, write_files
 
     if demo:
         from layers.demo import DEMO_CATALOG
@@ -83,14 +97,21 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
         catalog_path = DEMO_CATALOG
     try:
         cat = load_catalog(catalog_path)
-        sites = geo.score_sites(cat, tech, profile=profile, candidates=candidates,
-                                grid_region=grid_region)
+        dest = destination(out, "score", FILES, overwrite=overwrite,
+                           inputs=catalog_inputs(cat) + [p for p in (profile, candidates) if p])
+        with notices.held_warnings() as held:
+            sites = geo.score_sites(cat, tech, profile=profile, candidates=candidates,
+                                    grid_region=grid_region)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
-    out = prepare_out_dir(out, overwrite)
-    write_outputs(sites, out, cat, lang, basemap, tianditu_key)
+    said = notices.echo_problems(notices.catalog_problems(cat), held)
     _summary(sites, top)
-    click.echo(f"→ {out}")
+    notes: list[str] = []
+    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+        write_files(dest, writers(sites, cat, lang, basemap, tianditu_key, notes))
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"→ {dest.folder}")
 
 
 def _summary(sites, top: int) -> None:

@@ -1,7 +1,8 @@
 """``siting screen``: screen a list of projects against a catalog with a rule set.
 
-Writes ``screening.csv``, ``screening_hits.csv``, ``screening.geojson`` (EPSG:4326),
-``screening.xlsx``, ``report.html`` and ``map.html`` into ``--out``.
+Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``screening.geojson``
+(EPSG:4326), ``screening.xlsx``, ``report.html`` and ``map.html`` into ``--out`` (through
+:mod:`maps.cli.outputs`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from maps.cli.options import (
     check_basemap,
     lang_option,
     overwrite_option,
-    prepare_out_dir,
 )
 
 COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
@@ -25,69 +25,81 @@ TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism
                 "other")
 SUMMARY_COLUMNS = ("project_id", "name", "type", "industry", "verdict", "reasons",
                    "n_prohibited", "n_review")
+FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.xlsx",
+         "report.html", "map.html")
+"""The files of one screening, essential first."""
+HINTS = {"crs": "--crs EPSG:4544", "layer": "--layer NAME", "encoding": "--encoding gb18030",
+         "coords": "--coords wgs84|gcj02|bd09|cgcs2000"}
+"""How to fix a project file on this command, for the reader's messages (contract C3)."""
 
 
-def write_outputs(result, hits, out: Path, catalog=None, lang: str = "zh", basemap: str = "osm",
-                  tianditu_key: str | None = None) -> dict[str, Path]:
-    """Write every screening output into the folder ``out``; return {name: path}.
+def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
+            tianditu_key: str | None = None, sub: str = "", notes: list | None = None) -> list:
+    """The files of one screening and how to write each, essential first.
 
     Parameters
     ----------
     result, hits
         The two tables returned by :func:`geo.screen`.
-    out : Path
-        An existing folder.
     catalog : Catalog, optional
         Used to draw the zoning layers on the map.
     basemap, tianditu_key
         Basemap of ``map.html`` (see :func:`maps.base.new_map`).
+    sub : str
+        Subfolder of the output folder (``"gcj02/"``), or ``""``.
+    notes : list, optional
+        Receives notes about what did not fit its medium (for the user).
+
+    Returns
+    -------
+    list of (str, callable)
+        :data:`FILES` (below ``sub``), each with a function of the path to write, for
+        :meth:`maps.cli.outputs.Staging.write`.
     """
-    import geopandas as gpd
     import pandas as pd
 
     from geo.screen import HIT_COLUMNS
-    from layers.crs import WGS84
     from maps.base import finish_map
+    from maps.cli.tables import write_csv, write_geojson, write_xlsx
     from maps.screening_map import screening_map
     from maps.screening_report import write_report
 
-    paths = {name: out / name for name in ("screening.csv", "screening_hits.csv",
-                                           "screening.geojson", "screening.xlsx",
-                                           "report.html", "map.html")}
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
-    table[list(SUMMARY_COLUMNS)].to_csv(paths["screening.csv"], index=False, encoding="utf-8-sig")
-    hits[list(HIT_COLUMNS)].to_csv(paths["screening_hits.csv"], index=False,
-                                   encoding="utf-8-sig")
-    flat = table.map(lambda v: v if isinstance(v, str | int | float | bool) or v is None
-                     else str(v))
-    geo = gpd.GeoDataFrame(flat, geometry=result.geometry.values, crs=result.crs).to_crs(WGS84)
-    geo.to_file(paths["screening.geojson"], driver="GeoJSON")
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
-    with pd.ExcelWriter(paths["screening.xlsx"], engine="openpyxl") as xl:
-        flat.to_excel(xl, sheet_name="screening", index=False)
-        hits[list(HIT_COLUMNS) + extra].to_excel(xl, sheet_name="hits", index=False)
-    write_report(result, hits, paths["report.html"], lang)
-    finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
-               paths["map.html"])
-    return paths
+    notes = [] if notes is None else notes
+
+    def xlsx(path):
+        sheets = [("screening", table, f"{sub}screening.geojson and {sub}screening.csv"),
+                  ("hits", hits[list(HIT_COLUMNS) + extra], f"{sub}screening_hits.csv")]
+        notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(path, sheets, "screening"))
+
+    return list(zip((sub + f for f in FILES), (
+        lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
+        lambda path: write_csv(path, hits[list(HIT_COLUMNS)]),
+        lambda path: write_geojson(path, result),
+        xlsx,
+        lambda path: write_report(result, hits, path, lang),
+        lambda path: finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
+                                path))))
 
 
-def run_screen(projects_path: Path, catalog, rules, out: Path, coords: str | None,
-               defaults: dict, lang: str, layer: str | None = None, encoding: str | None = None,
-               basemap: str = "osm", tianditu_key: str | None = None):
-    """Read, screen and write one project file; return the two tables."""
+def read_and_screen(path: Path, catalog, rules, lang: str, **read):
+    """Read one project file and screen it; return (result, hits, reader problems).
+
+    ``read`` goes to :func:`geo.projects.read_projects` (``coords``, ``crs``, ``layer``,
+    ``encoding``, ``defaults``), with :data:`HINTS` where the reader takes them.
+    """
+    import inspect
+
     from geo.projects import read_projects
     from geo.screen import screen
 
-    projects, problems = read_projects(projects_path, coords=coords, layer=layer,
-                                       encoding=encoding, defaults=defaults)
-    for problem in problems:
-        if problem.severity == "error":
-            click.echo(f"{projects_path.name}: {problem}", err=True)
+    if "hints" in inspect.signature(read_projects).parameters:
+        read["hints"] = HINTS
+    projects, problems = read_projects(path, **read)
     result, hits = screen(projects, catalog, rules, lang=lang,
                           progress=sys.stderr.isatty() and len(projects) > 50)
-    write_outputs(result, hits, out, catalog, lang, basemap, tianditu_key)
-    return result, hits
+    return result, hits, problems
 
 
 def _counts(result, lang: str) -> str:
@@ -106,6 +118,9 @@ def _counts(result, lang: str) -> str:
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--coords", type=click.Choice(COORD_CHOICES),
               help="What the input coordinates are / 输入坐标系 (wgs84, gcj02, bd09, cgcs2000).")
+@click.option("--crs", metavar="CRS",
+              help="CRS of a project file in projected metres that does not say it, e.g. "
+                   "EPSG:4545 for Gauss-Krüger eastings without zone number / 投影坐标系.")
 @click.option("--type", "ptype", type=click.Choice(TYPE_CHOICES),
               help="Project type for files without attributes / 项目类型.")
 @click.option("--industry", help="Industry for files without attributes / 行业.")
@@ -117,60 +132,77 @@ def _counts(result, lang: str) -> str:
 @basemap_options
 @overwrite_option
 def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], out: Path,
-           coords: str | None, ptype: str | None, industry: str | None, name: str | None,
-           layer: str | None, encoding: str | None, demo: bool, lang: str, basemap: str,
-           tianditu_key: str | None, overwrite: bool) -> None:
+           coords: str | None, crs: str | None, ptype: str | None, industry: str | None,
+           name: str | None, layer: str | None, encoding: str | None, demo: bool, lang: str,
+           basemap: str, tianditu_key: str | None, overwrite: bool) -> None:
     """Screen PROJECTS against a CATALOG's zoning layers / 项目生态环境准入审查.
 
     \b
     siting screen projects.gpkg --catalog catalog.toml --out result/
     siting screen parcels.csv --coords gcj02 --type pv --catalog c.toml --out r/
+    siting screen gk_table.csv --crs EPSG:4545 --catalog c.toml --out r/
     siting screen --demo --out demo-out/
+
+    --overwrite replaces only the files siting wrote in --out before; other files stay.
     """
     if demo == bool(projects):
         raise click.UsageError("give a PROJECTS file or --demo (not both)")
     if not demo and catalog is None:
         raise click.UsageError("--catalog is required (or use --demo)")
+    if demo and (coords or crs or layer or encoding):
+        raise click.UsageError("--coords, --crs, --layer and --encoding apply to a PROJECTS "
+                               "file, not to --demo")
+    check_basemap(basemap, tianditu_key)
     from geo.rules import load_rules
     from layers.catalog import load_catalog
+    from maps.cli import notices
+    from maps.cli.outputs import catalog_inputs, destination, write_files
 
-    defaults = {"type": ptype, "industry": industry, "name": name}
-    check_basemap(basemap, tianditu_key)
-    maps = {"basemap": basemap, "tianditu_key": tianditu_key}
     try:
         rule_set = load_rules(list(rules) or None)
         if demo:
-            _demo(rule_set, out, lang, overwrite, maps)
-            return
+            import layers.demo as demo_data
+
+            catalog = demo_data.DEMO_CATALOG
+            jobs = _demo_jobs(demo_data)
+        else:
+            read = {"coords": coords, "crs": crs, "layer": layer, "encoding": encoding,
+                    "defaults": {"type": ptype, "industry": industry, "name": name}}
+            jobs = [("", Path(projects), read)]
         cat = load_catalog(catalog)
-        if not projects.exists():
-            raise click.BadParameter(f"{projects}: file not found", param_hint="PROJECTS")
-        out = prepare_out_dir(out, overwrite)
-        result, _ = run_screen(projects, cat, rule_set, out, coords, defaults, lang, layer,
-                               encoding, **maps)
+        for _, path, _ in jobs:
+            if not path.exists():
+                raise click.BadParameter(f"{path}: file not found", param_hint="PROJECTS")
+        dest = destination(
+            out, "screen", [sub + f for sub, _, _ in jobs for f in FILES], overwrite=overwrite,
+            inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat))
+        with notices.held_warnings() as held:
+            done = [(sub, path, *read_and_screen(path, cat, rule_set, lang, **read))
+                    for sub, path, read in jobs]
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"{len(result)} projects: {_counts(result, lang)}")
-    click.echo(f"report: {out / 'report.html'}\nmap:    {out / 'map.html'}")
+    said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]
+                                 + notices.catalog_problems(cat), held)
+    for sub, path, result, _, _ in done:
+        label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
+        click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
+                   + (f" → {dest.folder / sub}report.html" if sub else ""))
+    notes: list[str] = []
+    files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes)
+             for sub, _, result, hits, _ in done]
+    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+        write_files(dest, [pair for step in zip(*files) for pair in step])  # all CSVs first
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"report: {dest.folder / 'report.html'}\nmap:    {dest.folder / 'map.html'}")
 
 
-def _demo(rule_set, out: Path, lang: str, overwrite: bool, maps: dict) -> None:
-    """Screen the demo projects, plus the demo's GCJ-02 table and boundary-point TXT if shipped."""
-    import layers.demo as demo
-    from layers.catalog import load_catalog
-
-    cat = load_catalog(demo.DEMO_CATALOG)
-    out = prepare_out_dir(out, overwrite)
-    result, _ = run_screen(Path(demo.DEMO_PROJECTS), cat, rule_set, out, None, {}, lang,
-                           **maps)
-    click.echo(f"demo: {len(result)} projects: {_counts(result, lang)}")
-    click.echo(f"report: {out / 'report.html'}\nmap:    {out / 'map.html'}")
-    # the GCJ-02 coordinate table and the boundary-point TXT parcel (a PV project)
-    extras = {".csv": ("gcj02", "gcj02", {}), ".txt": ("mnr_txt", None, {"type": "pv"})}
-    for path in demo.DEMO_EXTRA_PROJECTS:
-        sub, coords, defaults = extras[Path(path).suffix.lower()]
-        folder = out / sub
-        folder.mkdir()
-        res, _ = run_screen(Path(path), cat, rule_set, folder, coords, defaults, lang, **maps)
-        click.echo(f"demo {sub} ({Path(path).name}): {len(res)} projects: {_counts(res, lang)} "
-                   f"→ {folder / 'report.html'}")
+def _demo_jobs(demo_data) -> list[tuple[str, Path, dict]]:
+    """The demo projects, plus the demo's GCJ-02 table and boundary-point TXT if shipped."""
+    extras = {".csv": ("gcj02/", {"coords": "gcj02"}),
+              ".txt": ("mnr_txt/", {"defaults": {"type": "pv"}})}
+    jobs = [("", Path(demo_data.DEMO_PROJECTS), {})]
+    for path in demo_data.DEMO_EXTRA_PROJECTS:
+        sub, read = extras[Path(path).suffix.lower()]
+        jobs.append((sub, Path(path), read))
+    return jobs

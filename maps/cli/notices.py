@@ -1,0 +1,101 @@
+"""What the readers noticed, shown once on stderr, grouped by project file and catalog layer.
+
+Readers record every problem (encoding guessed, datum assumed, geometry repaired, coordinates
+converted ...) as a :class:`layers.hygiene.Problem`, and some also raise a
+:class:`layers.errors.SitingWarning`. The commands show the problems, grouped, and hold the
+warnings back so that Python's warning machinery does not print them a second time; a warning
+that no problem carries is shown once as well.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from layers.errors import SitingWarning
+
+PER_GROUP = 20
+"""Problems shown per file or layer; the rest are counted."""
+
+
+@contextmanager
+def held_warnings() -> Iterator[list[str]]:
+    """Hold back the toolkit's warnings raised inside; yield the list their messages go to.
+
+    Other warnings (from libraries) are re-issued unchanged when the block ends. The list is
+    filled when the block ends.
+    """
+    held: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield held
+    for w in caught:
+        if issubclass(w.category, SitingWarning):
+            held.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+@contextmanager
+def then_catalog_problems(catalog, said: set[str]) -> Iterator[None]:
+    """Hold the toolkit's warnings inside; at the end show the problems of catalog layers read
+    inside (e.g. to draw a map) that were not shown before (``said``)."""
+    held: list[str] = []
+    try:
+        with held_warnings() as held:
+            yield
+    finally:
+        echo_problems(catalog_problems(catalog), held, said)
+
+
+def catalog_problems(catalog) -> list[tuple[str, list]]:
+    """(name, problems) of every catalog layer this run has read, in catalog order.
+
+    Only layers already read are asked (the catalog caches them), so that showing problems
+    never reads, or fails on, a layer the command did not use.
+    """
+    read = getattr(catalog, "_sources", {})
+    return [(f"{catalog.path.name}, layer {spec.id!r} ({Path(spec.path).name})",
+             read[spec.id][1]) for spec in catalog.layers if spec.id in read]
+
+
+def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
+                  said: set[str] | None = None) -> set[str]:
+    """Print each group's problems once under its name, then held warnings not yet said.
+
+    Parameters
+    ----------
+    groups : list of (str, list of Problem)
+        A project file or catalog layer, and what its reader recorded.
+    held : list of str
+        Messages of warnings held back by :func:`held_warnings`.
+    said : set of str, optional
+        Messages already printed (by an earlier call), not repeated; updated.
+
+    Returns
+    -------
+    set of str
+        ``said`` with this call's messages.
+    """
+    said = set() if said is None else said
+    for name, problems in groups:
+        fresh = [p for p in problems if p.message not in said]
+        said.update(p.message for p in problems)
+        if not fresh:
+            continue
+        click.echo(f"{name}:", err=True)
+        for p in fresh[:PER_GROUP]:
+            where = f"feature {p.feature}: " if p.feature is not None else ""
+            click.echo(f"  {p.severity}: {where}{p.message.removeprefix(name + ': ')}", err=True)
+        if len(fresh) > PER_GROUP:
+            more = len(fresh) - PER_GROUP
+            click.echo(f"  … {more} more / 另有 {more} 条", err=True)
+    for message in dict.fromkeys(held):
+        if message not in said:
+            click.echo(f"warning: {message}", err=True)
+            said.add(message)
+    return said

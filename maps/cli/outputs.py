@@ -1,0 +1,415 @@
+"""How a command writes its files (contract C6): checked first, staged, then moved into place.
+
+1. :func:`destination` checks ``--out`` before any work is done and refuses (exit code 2) when
+   writing there could harm the user's files: ``--out`` is, holds or lies inside an input (the
+   project file, a rule set, the catalog and its layers), is the catalog's folder, lies below a
+   regular file, or holds files that siting did not write.
+2. :class:`Staging` gives a fresh temporary folder beside ``--out`` (same file system). Each
+   writer writes into it; a writer that fails is recorded and the others go on, so a late
+   failure (a report, a map) never loses what was already written. On exit every finished file
+   is moved into place with ``os.replace`` (atomic per file), files the same command wrote last
+   time and did not write now are removed, and the folder's manifest is updated.
+3. The manifest, :data:`MANIFEST` in the output folder, lists the files siting wrote there and
+   which command wrote them. ``--overwrite`` replaces only those; every other file in the folder
+   is left alone, always.
+
+Failures are written with their tracebacks to :data:`LOG_NAME` in the output folder (a temporary
+file when there is none), and the command ends with one line naming the log and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import traceback
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import click
+
+from layers.errors import InputError
+
+MANIFEST = ".siting-manifest.json"
+"""The file in an output folder that lists what siting wrote there."""
+LOG_NAME = "siting-error.log"
+"""Where the tracebacks of a failed run go, in the output folder."""
+
+_running: dict = {}  # the destination of the running command, for main()'s error log
+
+
+class OutputFailure(click.ClickException):
+    """Some outputs could not be written; the rest were. Exit code 1."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a command writes, checked by :func:`destination`.
+
+    Attributes
+    ----------
+    folder : Path
+        The folder that receives the files (``--out`` itself, or the folder of an output file).
+    command : str
+        The command writing (recorded in the manifest).
+    names : tuple of str
+        The files the command may write, relative to ``folder`` (``/``-separated); a name
+        ending in ``/`` stands for every file below that folder (e.g. paged report pages).
+    single_file : bool
+        True when ``--out`` names a file: that file (and its sidecars) is replaced with
+        ``--overwrite``, nothing else in its folder is stale and no manifest is kept for it.
+    replaceable : frozenset of str
+        Names that existed when ``--out`` was checked and may be replaced.
+    """
+
+    folder: Path
+    command: str
+    names: tuple[str, ...]
+    single_file: bool = False
+    replaceable: frozenset[str] = frozenset()
+
+    def declares(self, name: str) -> bool:
+        """Whether ``name`` is one of :attr:`names` or lies below a folder among them."""
+        return name in self.names or any(n.endswith("/") and name.startswith(n)
+                                         for n in self.names)
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def read_manifest(folder: Path) -> dict[str, str]:
+    """The files siting wrote in ``folder``: {relative path: command}; empty when none.
+
+    Entries that point outside the folder (absolute, ``..``) are ignored: siting never acts on
+    them.
+
+    Raises
+    ------
+    InputError
+        The manifest exists but is not siting's JSON.
+    """
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+        if not isinstance(files, dict):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        raise InputError(f"{path} is damaged, so siting cannot tell which files it wrote; "
+                         "repair or delete it / 输出清单文件已损坏") from None
+    return {name: str(cmd) for name, cmd in files.items() if _safe_name(name)}
+
+
+def _safe_name(name: object) -> bool:
+    p = PurePosixPath(str(name))
+    return (isinstance(name, str) and bool(name) and not p.is_absolute() and ".." not in p.parts
+            and "\\" not in name and name != MANIFEST)
+
+
+def destination(out: Path, command: str, names: Iterable[str], *,
+                inputs: Iterable[Path] = (), overwrite: bool = False, single_file: bool = False,
+                param_hint: str = "--out") -> Destination:
+    """Check ``--out`` before any work; refuse (exit code 2) when writing there is unsafe.
+
+    Parameters
+    ----------
+    out : Path
+        ``--out``: a folder, or a file when ``single_file``.
+    command : str
+        The command (``screen``, ``score``, ``map``, ``convert``).
+    names : iterable of str
+        Every file the command may write, relative to the output folder (for a single file:
+        its name and sidecars); a name ending in ``/`` stands for every file below that
+        folder, for writers whose files are not known in advance.
+    inputs : iterable of Path
+        Input files and dataset folders: ``--out`` may not be, hold or lie inside any of them
+        (so neither the folder of the projects nor the catalog's data folder).
+    overwrite : bool
+        ``--overwrite``: replace files siting wrote before (listed in :data:`MANIFEST`).
+    single_file : bool
+        ``out`` names a file rather than a folder.
+    param_hint : str
+        How the command calls ``out`` in messages.
+
+    Returns
+    -------
+    Destination
+
+    Raises
+    ------
+    click.BadParameter
+        With a message saying why and what to do; nothing has been written or removed.
+    """
+    out = Path(os.path.abspath(out))
+    folder = out.parent if single_file else out
+    names = tuple(dict.fromkeys(names))
+    try:
+        _check_inputs(out, folder, names, single_file, inputs)
+        _check_place(out, folder, single_file)
+        present = _check_existing(out, folder, names, single_file, overwrite)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint=param_hint) from None
+    dest = Destination(folder, command, (*names, LOG_NAME), single_file, frozenset(present))
+    _running["dest"] = dest
+    return dest
+
+
+def _check_inputs(out: Path, folder: Path, names: tuple[str, ...], single_file: bool,
+                  inputs: Iterable[Path]) -> None:
+    """Refuse an ``out`` that is, holds or lies inside an input."""
+    targets = [_real(folder / n) for n in names] if single_file else [_real(out)]
+    zh = "/ 输出位置不能是（或包含）输入文件、输入数据目录"
+    for path in inputs:
+        real = _real(Path(path))
+        for target in targets:
+            if real == target or target in real.parents:
+                what = "is" if real == target else "holds"
+                raise InputError(f"{out} {what} the input {path}; siting never writes where its "
+                                 f"inputs are: choose another output (a new folder is fine) {zh}")
+            if real.is_dir() and real in target.parents:
+                raise InputError(f"{out} lies inside the input dataset {path}; choose an output "
+                                 f"outside it {zh}")
+
+
+def _check_place(out: Path, folder: Path, single_file: bool) -> None:
+    """Refuse an ``out`` below a regular file, of the wrong type, or not writable."""
+    for parent in reversed(out.parents):
+        if parent.exists() and not parent.is_dir():
+            raise InputError(f"{out} lies below {parent}, which is a file, not a folder; choose "
+                             "an output in a folder / 输出路径位于一个文件之下")
+    if single_file and out.is_dir():
+        raise InputError(f"{out} is a folder; give a file name / 输出应为文件名")
+    if not single_file and out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file; the output must be a folder / 输出应为文件夹")
+    existing = next(p for p in [folder, *folder.parents] if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write in {existing} (permission denied); choose another "
+                         "output / 没有写入权限")
+
+
+def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file: bool,
+                    overwrite: bool) -> list[str]:
+    """Refuse to write over anything without ``overwrite``; in an output folder, refuse to write
+    over files siting did not write at all (a file the user names as output is theirs to
+    replace)."""
+    manifest = read_manifest(folder) if folder.is_dir() else {}
+    present = [n for n in names if not n.endswith("/") and os.path.lexists(folder / n)]
+    for n in (n for n in names if n.endswith("/") and os.path.lexists(folder / n)):
+        below = (folder / n).rglob("*") if (folder / n).is_dir() else [folder / n]
+        present += [p.relative_to(folder).as_posix() for p in below if not p.is_dir()]
+    if not overwrite:
+        if single_file and present:
+            raise InputError(f"{folder / present[0]} exists; pass --overwrite to replace it "
+                             "/ 输出已存在，如需覆盖请加 --overwrite")
+        if not single_file and folder.is_dir() and any(folder.iterdir()):
+            raise InputError(
+                f"{out} is not empty; pass --overwrite to write into it (siting then replaces "
+                f"only the files it wrote there, listed in {MANIFEST}; your other files stay) "
+                "/ 输出目录非空，如需写入请加 --overwrite（只替换本工具写出的文件）")
+    foreign = [] if single_file else [n for n in present if n not in manifest]
+    foreign += [n for n in names if any(not p.is_dir() and p.exists() for p in
+                                        list((folder / n).parents)[:n.count("/")])]
+    if foreign:
+        raise InputError(f"{folder / foreign[0]} was not written by siting (it is not listed in "
+                         f"{folder / MANIFEST}); siting never replaces files it did not write: "
+                         "move it away or choose another output / 该文件不是本工具写出的，不会被覆盖")
+    return present
+
+
+class Staging:
+    """A fresh temporary folder beside the destination; finished files move into place on exit.
+
+    Use as a context manager; write each file with :meth:`write`, essential files first. On exit
+    the finished files are placed (also after a failure or an interrupt), then
+    :class:`OutputFailure` is raised if any writer failed.
+    """
+
+    def __init__(self, dest: Destination):
+        self.dest = dest
+        self.root: Path | None = None
+        self.done: list[str] = []
+        self.failures: list[tuple[str, BaseException, str]] = []
+
+    def __enter__(self) -> Staging:
+        beside = self.dest.folder if self.dest.single_file else self.dest.folder.parent
+        beside.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=".siting-tmp-", dir=beside))
+        return self
+
+    def write(self, name: str, writer: Callable[[Path], object]) -> bool:
+        """Run ``writer(path)`` for the output ``name``; True when it worked.
+
+        Files the writer adds next to ``path`` (shapefile sidecars) count as its output. An
+        exception is recorded (with its traceback, for the log) and the next writer runs.
+        """
+        if not self.dest.declares(name):
+            raise ValueError(f"{name!r} is not among the declared outputs {self.dest.names}")
+        before = set(self._files())
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            writer(path)
+        except Exception as exc:  # noqa: BLE001 - any writer failure is reported, not fatal
+            self.failures.append((name, exc, traceback.format_exc()))
+            for rel in set(self._files()) - before:
+                (self.root / rel).unlink()
+            return False
+        self.done.extend(sorted(set(self._files()) - before))
+        return True
+
+    def _files(self) -> list[str]:
+        return [p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()]
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if isinstance(exc, Exception):  # a bug between writers: keep what was written
+            self.failures.append(("(outputs)", exc, traceback.format_exc()))
+        unplaced = self._place()
+        if not unplaced:
+            shutil.rmtree(self.root, ignore_errors=True)
+        if not self.failures:
+            return
+        text = "".join(f"--- {name}\n{trace or one_line(err)}\n"
+                       for name, err, trace in self.failures)
+        log = write_error_log(text, self.dest)
+        if exc is None or isinstance(exc, Exception):  # an interrupt goes on as it was
+            failed = ", ".join(dict.fromkeys(name for name, _, _ in self.failures))
+            why = "; ".join(list(dict.fromkeys(one_line(e) for _, e, _ in self.failures))[:3])
+            kept = f"; files that could not be moved are in {self.root}" if unplaced else ""
+            raise OutputFailure(f"could not write {failed} ({why}); the other outputs are in "
+                                f"{self.dest.folder}{kept}; details in {log} / 部分输出写出失败，"
+                                "其余已写出，详见日志") from None
+
+    def _place(self) -> list[str]:
+        """Move finished files into place, remove this command's stale files, update the
+        manifest; return the files that could not be moved."""
+        dest, folder = self.dest, self.dest.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            manifest = read_manifest(folder)
+        except InputError:  # checked before the work; damaged since: start afresh
+            manifest = {}
+        done, unplaced = dict.fromkeys(self.done), []
+        for rel in done:
+            target = folder / rel
+            try:
+                if os.path.lexists(target) and rel not in manifest.keys() | dest.replaceable:
+                    raise FileExistsError(f"{target} appeared during the run; left alone")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.root / rel, target)
+            except OSError as err:
+                self.failures.append((rel, err, traceback.format_exc()))
+                unplaced.append(rel)
+                continue
+            manifest[rel] = dest.command
+        if dest.single_file:
+            return unplaced
+        for rel in [r for r, cmd in manifest.items() if cmd == dest.command and r not in done]:
+            stale = folder / rel
+            try:
+                if stale.is_file() and not stale.is_symlink():
+                    stale.unlink()
+                _remove_empty_parents(stale.parent, folder)
+            except OSError as err:
+                self.failures.append((rel, err, traceback.format_exc()))
+                continue
+            del manifest[rel]
+        try:
+            _write_manifest(folder, manifest)
+        except OSError as err:
+            self.failures.append((MANIFEST, err, traceback.format_exc()))
+        return unplaced
+
+
+def write_files(dest: Destination, files: Iterable[tuple[str, Callable]]) -> None:
+    """Write ``(name, writer)`` pairs in order through a :class:`Staging` of ``dest``.
+
+    Raises
+    ------
+    OutputFailure
+        After placing everything else, when a writer failed.
+    """
+    with Staging(dest) as stage:
+        for name, writer in files:
+            stage.write(name, writer)
+
+
+def _remove_empty_parents(path: Path, folder: Path) -> None:
+    while path != folder and folder in path.parents and path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+        path = path.parent
+
+
+def _write_manifest(folder: Path, files: dict[str, str]) -> None:
+    """Write the manifest atomically (a temporary file in the folder, then ``os.replace``)."""
+    text = json.dumps({"about": "Files written here by siting (siting-toolkit). --overwrite "
+                       "replaces only these; siting never touches other files. / 本工具在此写出的"
+                       "文件；--overwrite 只替换这些文件。", "files": dict(sorted(files.items()))},
+                      ensure_ascii=False, indent=1) + "\n"
+    _write_atomic(folder / MANIFEST, text)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write a new file beside ``path``, then move it over ``path`` (readers never see half)."""
+    tmp = path.with_name(f".siting-tmp-{uuid.uuid4().hex}-{path.name}")
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def one_line(exc: BaseException) -> str:
+    """``Type: message`` on one line (at most 200 characters of message)."""
+    text = " ".join(str(exc).split())
+    text = text[:200] + "…" if len(text) > 200 else text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _temp_log(text: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix="siting-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    return Path(name)
+
+
+def forget_destination() -> None:
+    """Start a new command: no output folder known yet (for :func:`write_error_log`)."""
+    _running.clear()
+
+
+def write_error_log(text: str, dest: Destination | None = None) -> Path:
+    """Write tracebacks where the user looks; return the path.
+
+    The log goes to the output folder of ``dest`` (default: of the running command) as
+    :data:`LOG_NAME`, listed in its manifest, unless a file of that name there is not siting's;
+    else, or when there is no output folder, to a temporary file.
+    """
+    dest = dest or _running.get("dest")
+    if dest is not None:
+        folder = dest.folder
+        try:
+            manifest = read_manifest(folder) if folder.is_dir() else {}
+            if not os.path.lexists(folder / LOG_NAME) or LOG_NAME in manifest:
+                folder.mkdir(parents=True, exist_ok=True)
+                _write_atomic(folder / LOG_NAME, text)
+                _write_manifest(folder, {**manifest, LOG_NAME: dest.command})
+                return folder / LOG_NAME
+        except (OSError, InputError):
+            pass
+    return _temp_log(text)
+
+
+def catalog_inputs(catalog) -> list[Path]:
+    """The files of a catalog, for the ``inputs`` of :func:`destination`: the catalog itself
+    and every layer and raster it names."""
+    specs = list(catalog.layers) + list(catalog.rasters)
+    return [catalog.path] + [Path(s.path) for s in specs]

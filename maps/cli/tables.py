@@ -1,0 +1,234 @@
+"""Table files of the commands: CSV, XLSX and GeoJSON that are safe to open and stable to diff.
+
+Every table writer passes its cells through :func:`safe_cell` (the OWASP CSV-injection rule):
+text that a spreadsheet would run as a formula (starting with ``= + - @``, tab or carriage
+return) gets a leading ``'``; control characters that XML (hence XLSX) cannot hold become their
+visible Unicode control pictures (``\\x07`` → ``␇``); numbers stay numbers. Lists and dicts are
+written as JSON text, so that a GIS reads every GeoJSON property as a plain value.
+
+XLSX is written with xlsxwriter in constant-memory mode (2-4× faster than pandas + openpyxl,
+see ``tests/benchmarks/bench_xlsx.py``), with fixed document dates: the same table gives the
+same bytes. A table longer than an Excel sheet is not put in the workbook (its CSV holds every
+row): XLSX rows cost about ten times CSV rows (over a minute per million here) and split
+sheets of a million rows are no use in Excel.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+XLSX_MAX_ROWS = 1_048_576
+"""Rows of an Excel sheet, the header row included."""
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# C0 controls XML 1.0 forbids (tab, LF, CR are allowed), lone surrogates, U+FFFE/U+FFFF
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# the same test for pandas' vectorised matching (RE2 under pyarrow: no surrogates, no \u escapes)
+_NEEDS_WORK = r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
+_NOTES_SHEET = "notes"
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
+
+
+def safe_text(text: str) -> str:
+    """Text as a spreadsheet cell that shows it and never runs it.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        ``text`` with control characters XML cannot hold replaced by their control pictures
+        (U+2400 + code; lone surrogates by U+FFFD), and a ``'`` in front when it would start a
+        formula. Plain numbers such as ``-12.5`` are left as they are (a spreadsheet reads them
+        as numbers, never as formulas).
+    """
+    text = _ILLEGAL.sub(_visible, text)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def plain_value(value: object) -> object:
+    """A cell value a table file can hold: lists, tuples, sets and dicts as JSON text."""
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        if isinstance(value, set | frozenset):
+            value = sorted(value, key=str)
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays and scalars
+        value = value.tolist()
+        return plain_value(value) if isinstance(value, list) else value
+    return value
+
+
+def safe_cell(value: object) -> object:
+    """The one cell rule of every table writer: :func:`plain_value`, then :func:`safe_text`
+    for text; numbers, booleans and blanks unchanged."""
+    value = plain_value(value)
+    return safe_text(value) if isinstance(value, str) else value
+
+
+def plain_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with list/dict cells as JSON text (for GeoJSON and other typed formats)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(plain_value)
+    return out
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with :func:`safe_cell` applied to every text or mixed column (numbers untouched).
+
+    Text columns are scanned with one vectorised regular expression; only the cells that need
+    it go through :func:`safe_text`, so large tables stay fast.
+    """
+    out = pd.DataFrame(df, copy=True)
+    out.columns = [safe_text(str(c)) for c in out.columns]
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
+            hit = col.str.contains(_NEEDS_WORK, na=False).to_numpy()
+            if hit.any():
+                col = col.astype(object)
+                col[hit] = [safe_text(v) for v in col[hit]]
+                out.isetitem(i, col)
+        elif col.dtype == object:
+            out.isetitem(i, col.map(safe_cell))
+    return out
+
+
+def write_csv(path: Path, df: pd.DataFrame, **to_csv) -> None:
+    """Write ``df`` as CSV with safe cells; UTF-8 with a byte-order mark (so that Excel reads
+    it as UTF-8) unless ``to_csv`` (passed to :meth:`pandas.DataFrame.to_csv`) says otherwise."""
+    safe_frame(df).to_csv(path, index=False, **{"encoding": "utf-8-sig", **to_csv})
+
+
+def write_geojson(path: Path, gdf) -> None:
+    """Write a GeoDataFrame as GeoJSON in EPSG:4326; list/dict values as JSON text."""
+    import geopandas as gpd
+
+    from layers.crs import WGS84
+
+    frame = plain_frame(gdf.drop(columns=gdf.geometry.name))
+    out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs).to_crs(WGS84)
+    # GDAL would turn JSON-looking text back into nested JSON, which many GIS cannot read
+    out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO")
+
+
+def document_date() -> datetime:
+    """The fixed date written into documents: ``SOURCE_DATE_EPOCH`` when set, else 1980-01-01
+    (the ZIP epoch, which xlsxwriter also gives every entry of the file)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime(1980, 1, 1, tzinfo=UTC)
+
+
+def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: str = "",
+               notes: list[str] | None = None) -> list[str]:
+    """Write tables as sheets of one workbook; tables longer than a sheet stay out of it.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.xlsx`` file to write.
+    sheets : list of (name, DataFrame, where)
+        Sheet name (≤ 31 characters), its table and where the full table is otherwise found
+        (e.g. ``"screening_hits.csv"``), named in the note when the table does not fit.
+    title : str
+        Document title (file properties).
+    notes : list of str, optional
+        Further notes for the ``notes`` sheet.
+
+    Returns
+    -------
+    list of str
+        The notes written into the ``notes`` sheet (empty when there was nothing to say); the
+        caller shows them to the user.
+    """
+    import xlsxwriter
+
+    notes = list(notes or [])
+    limit = XLSX_MAX_ROWS - 1
+    fitting = []
+    for name, frame, where in sheets:
+        if len(frame) > limit:
+            notes.append(f"sheet {name!r} left out: {len(frame):,} rows exceed Excel's "
+                         f"{limit:,} rows per sheet; every row is in {where} "
+                         f"/ 表 {name} 共 {len(frame):,} 行，超过 Excel 每表 {limit:,} 行上限，"
+                         f"完整数据见 {where}")
+        else:
+            fitting.append((name, frame))
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+               "strings_to_numbers": False}
+    wb = xlsxwriter.Workbook(str(path), options)
+    try:
+        wb.set_properties({"title": title, "author": "siting", "created": document_date()})
+        header = wb.add_format({"bold": True})
+        for name, frame in fitting:
+            _write_sheet(wb.add_worksheet(name), safe_frame(frame), header)
+        if notes:
+            ws = wb.add_worksheet(_NOTES_SHEET)
+            ws.set_column(0, 0, 120)
+            ws.write_string(0, 0, "notes / 说明", header)
+            for r, note in enumerate(notes, start=1):
+                ws.write_string(r, 0, safe_text(note))
+    finally:
+        wb.close()
+    return notes
+
+
+def _write_sheet(ws, frame: pd.DataFrame, header) -> None:
+    """One table into one constant-memory worksheet, row by row, each cell with its own type."""
+    ws.freeze_panes(1, 0)
+    for c, name in enumerate(frame.columns):
+        ws.set_column(c, c, min(max(len(str(name)) + 2, 10), 60))
+        ws.write_string(0, c, str(name), header)
+    columns = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    writers = [ws.write_number, ws.write_string, ws.write_boolean]
+    for r, row in enumerate(zip(*columns), start=1):
+        for c, cell in enumerate(row):
+            if cell is not None:
+                writers[cell[0]](r, c, cell[1])
+
+
+def _cells(col: pd.Series) -> list:
+    """A column as (writer index, value) pairs for :func:`_write_sheet`; None for blanks."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return [(2, v) for v in col.tolist()]
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        return [_number(v) for v in col.astype(float).tolist()]
+    out = []
+    for v in col.tolist():
+        if v is None or v is pd.NA:
+            out.append(None)
+        elif isinstance(v, bool):
+            out.append((2, v))
+        elif isinstance(v, int | float):
+            out.append(_number(v))
+        elif isinstance(v, str):
+            out.append((1, v) if v else None)
+        else:
+            out.append((1, safe_text(str(v))))
+    return out
+
+
+def _number(v: float) -> tuple | None:
+    """A number cell; NaN is blank, ±inf (which XLSX cannot hold) is written as text."""
+    if math.isfinite(v):
+        return (0, v)
+    return None if math.isnan(v) else (1, safe_text(str(v)))

@@ -1,0 +1,291 @@
+"""How the commands write (contract C6), through the real CLI on real files.
+
+Outputs are staged beside ``--out`` and moved into place; ``--overwrite`` replaces only what
+siting wrote (listed in ``.siting-manifest.json``); ``--out`` on or around an input is refused
+before anything is touched; a late writer's failure loses nothing already written; an internal
+error is one line and a log, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import geopandas as gpd
+import pandas as pd
+import pytest
+from _screen_helpers import box, projects, write_catalog
+from click.testing import CliRunner
+
+import geo.screen  # noqa: F401 (the module, patched below)
+import maps.cli
+from maps.cli import cli
+from maps.cli.outputs import LOG_NAME, MANIFEST
+from maps.cli.screen import FILES
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    """A catalog in its own data folder and a project file in another folder."""
+    root = tmp_path_factory.mktemp("outputs")
+    cat = write_catalog(root / "data", {
+        "redline": ("ecological_red_line", [{"geometry": box(0, 0, 300, 300), "name": "红线"}]),
+        "units": ("control_unit", [{"geometry": box(-3000, -3000, 3000, 3000),
+                                    "unit_type": "key", "unit_code": "ZH52010220001"}]),
+    })
+    (root / "projects").mkdir()
+    rows = [{"project_id": "P1", "name": "一号", "type": "pv", "geometry": box(100, 100, 200, 200)},
+            {"project_id": "P2", "name": "二号", "type": "wind",
+             "geometry": box(1000, 1000, 1100, 1100)}]
+    projects(rows).to_file(root / "projects" / "projects.gpkg")
+    return root, cat, root / "projects" / "projects.gpkg"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def snapshot(folder):
+    """Every file and folder below ``folder`` with its bytes and modification time."""
+    return {p.relative_to(folder).as_posix(): None if p.is_dir() else
+            (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.rglob("*")}
+
+
+def test_overwrite_keeps_unrelated_files(region, tmp_path):
+    _, cat, proj = region
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "sub").mkdir()
+    (out / "sub" / "data.csv").write_text("a,b\n", encoding="utf-8")
+    res = run("screen", proj, "--catalog", cat, "--out", out)
+    assert res.exit_code == 2 and "--overwrite" in res.output  # not empty: ask first
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "sub"]
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (out / "sub" / "data.csv").read_text(encoding="utf-8") == "a,b\n"
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert manifest == {name: "screen" for name in FILES}
+    before = (out / "screening.csv").stat().st_mtime_ns
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")  # again: replaced
+    assert res.exit_code == 0, res.output
+    assert (out / "screening.csv").stat().st_mtime_ns >= before
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".siting-tmp")]
+
+
+def test_overwrite_never_replaces_a_file_siting_did_not_write(region, tmp_path):
+    _, cat, proj = region
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("my own report", encoding="utf-8")
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 2
+    assert "report.html was not written by siting" in res.output
+    assert [p.name for p in out.iterdir()] == ["report.html"]
+    assert (out / "report.html").read_text(encoding="utf-8") == "my own report"
+
+
+def test_stale_outputs_of_the_same_command_are_removed(tmp_path):
+    """The demo writes gcj02/ and mnr_txt/; a later plain run into the folder removes them,
+    and leaves the user's file in gcj02/ alone."""
+    from layers import demo
+
+    out = tmp_path / "out"
+    assert run("screen", "--demo", "--out", out).exit_code == 0
+    (out / "gcj02" / "mine.txt").write_text("x", encoding="utf-8")
+    res = run("screen", demo.DEMO_PROJECTS, "--catalog", demo.DEMO_CATALOG, "--out", out,
+              "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (out / "gcj02").iterdir()) == ["mine.txt"]
+    assert not (out / "mnr_txt").exists()
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert sorted(manifest) == sorted(FILES)
+
+
+@pytest.mark.parametrize("where", ["projects", "data", "root"])
+def test_out_on_inputs_is_refused_before_anything_is_touched(region, where):
+    root, cat, proj = region
+    out = {"projects": proj.parent, "data": cat.parent, "root": root}[where]
+    before, beside = snapshot(root), sorted(root.parent.iterdir())
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert f"{out} holds the input" in res.output
+    assert snapshot(root) == before  # same files, bytes and modification times
+    assert sorted(root.parent.iterdir()) == beside  # no staging folder left either
+
+
+def test_a_new_folder_inside_the_data_folder_is_fine(region):
+    _, cat, proj = region
+    data = cat.parent
+    res = run("screen", proj, "--catalog", cat, "--out", data / "results")
+    assert res.exit_code == 0, res.output
+    assert (data / "results" / "screening.csv").is_file()
+
+
+def test_out_below_a_regular_file(region, tmp_path):
+    _, cat, proj = region
+    blocker = tmp_path / "a-file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    res = run("screen", proj, "--catalog", cat, "--out", blocker / "out")
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "which is a file, not a folder" in res.output
+    res = run("screen", proj, "--catalog", cat, "--out", blocker)
+    assert res.exit_code == 2 and "is a file" in res.output
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_map_and_convert_refuse_to_write_over_their_inputs(region, tmp_path):
+    _, cat, proj = region
+    res = run("map", cat, "--out", cat.parent / "redline.gpkg", "--overwrite")
+    assert res.exit_code == 2 and "is the input" in res.output
+    src = tmp_path / "in.geojson"
+    gpd.read_file(proj).to_file(src, driver="GeoJSON")
+    res = run("convert", src, src, "--from", "gcj02", "--to", "wgs84", "--overwrite")
+    assert res.exit_code == 2 and "is the input" in res.output
+    res = run("map", cat, "--out", tmp_path / "m.html")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.geojson", "m.html"]
+
+
+def test_late_writer_failure_keeps_what_was_written(region, tmp_path, monkeypatch):
+    _, cat, proj = region
+
+    def broken_map(*args, **kwargs):
+        raise RuntimeError("the map broke")
+
+    monkeypatch.setattr("maps.screening_map.screening_map", broken_map)
+    out = tmp_path / "out"
+    res = run("screen", proj, "--catalog", cat, "--out", out)
+    assert res.exit_code == 1
+    errors = [line for line in res.stderr.splitlines() if "Error" in line]
+    assert len(errors) == 1 and "map.html" in errors[0] and "the map broke" in errors[0]
+    assert str(out / LOG_NAME) in errors[0] and "Traceback" not in res.output
+    for name in FILES[:-1]:  # everything before the map was written and moved into place
+        assert (out / name).stat().st_size > 0, name
+    assert not (out / "map.html").exists()
+    log = (out / LOG_NAME).read_text(encoding="utf-8")
+    assert "Traceback" in log and "RuntimeError: the map broke" in log
+    assert LOG_NAME in json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".siting-tmp")]
+    monkeypatch.undo()
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert (out / "map.html").is_file() and not (out / LOG_NAME).exists()  # stale log removed
+
+
+def _main(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["siting", *map(str, args)])
+    with pytest.raises(SystemExit) as stop:
+        maps.cli.main()
+    return stop.value.code, capsys.readouterr()
+
+
+def test_internal_error_is_one_line_and_a_log_in_the_output_folder(region, tmp_path,
+                                                                   monkeypatch, capsys):
+    _, cat, proj = region
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug in screening")
+
+    monkeypatch.setattr(sys.modules["geo.screen"], "screen", bug)  # geo.screen is also a function
+    out = tmp_path / "out"
+    code, captured = _main(monkeypatch, capsys, "screen", proj, "--catalog", cat, "--out", out)
+    assert code == 1
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "internal error" in lines[0] and "Traceback" not in captured.err
+    assert str(out / LOG_NAME) in lines[0]
+    log = (out / LOG_NAME).read_text(encoding="utf-8")
+    assert "Traceback" in log and "a bug in screening" in log
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, LOG_NAME]
+
+
+def test_internal_error_without_output_folder_logs_to_a_temp_file(tmp_path, monkeypatch,
+                                                                  capsys):
+    import tempfile
+
+    def bug(*args, **kwargs):
+        raise ValueError("rules broke")
+
+    monkeypatch.setattr("geo.rules.load_rules", bug)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    code, captured = _main(monkeypatch, capsys, "rules")
+    assert code == 1 and "Traceback" not in captured.err
+    logs = list(tmp_path.glob("siting-error-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in captured.err
+    assert "ValueError: rules broke" in logs[0].read_text(encoding="utf-8")
+
+
+def test_user_mistakes_through_main_exit_2(region, tmp_path, monkeypatch, capsys):
+    _, cat, proj = region
+    code, captured = _main(monkeypatch, capsys, "screen", proj, "--catalog",
+                           tmp_path / "nope.toml", "--out", tmp_path / "o")
+    assert code == 2 and "Traceback" not in captured.err and "nope.toml" in captured.err
+    assert not (tmp_path / "o").exists()
+
+
+def test_xlsx_sheet_limit_writes_everything_and_says_so(region, tmp_path, monkeypatch):
+    _, cat, proj = region
+    full = tmp_path / "full"
+    assert run("screen", proj, "--catalog", cat, "--out", full).exit_code == 0
+    n_hits = len(pd.read_csv(full / "screening_hits.csv", encoding="utf-8-sig"))
+    assert len(pd.read_excel(full / "screening.xlsx", sheet_name="hits")) == n_hits > 2
+    monkeypatch.setattr("maps.cli.tables.XLSX_MAX_ROWS", 3)  # header + 2 rows per sheet
+    out = tmp_path / "small"
+    res = run("screen", proj, "--catalog", cat, "--out", out)
+    assert res.exit_code == 0, res.output
+    assert "sheet 'hits' left out" in res.stderr and "screening_hits.csv" in res.stderr
+    for name in FILES:
+        assert (out / name).stat().st_size > 0, name
+    assert len(pd.read_csv(out / "screening_hits.csv", encoding="utf-8-sig")) == n_hits
+    book = pd.read_excel(out / "screening.xlsx", sheet_name=None)
+    assert list(book) == ["screening", "notes"] and len(book["screening"]) == 2
+    notes = " ".join(book["notes"].iloc[:, 0])
+    assert "'hits'" in notes and f"{n_hits:,} rows" in notes and "screening_hits.csv" in notes
+
+
+@pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
+def test_same_inputs_same_bytes(tmp_path):
+    """Two runs of the demo write byte-identical files (folium ids, XLSX dates fixed)."""
+    for cmd in (["screen", "--demo"], ["score", "--demo", "--tech", "pv"]):
+        outs = [tmp_path / f"{cmd[0]}{i}" for i in (1, 2)]
+        for out in outs:
+            res = run(*cmd, "--out", out)
+            assert res.exit_code == 0, res.output
+        files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*")
+                       if p.is_file() and p.name != LOG_NAME)
+        assert {"map.html", "report.html"} <= {f.name for f in files}
+        assert any(f.suffix == ".xlsx" for f in files)
+        assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*")
+                               if p.is_file() and p.name != LOG_NAME)
+        for f in files:
+            assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
+    pages = [(tmp_path / f"m{i}.html") for i in (1, 2)]
+    for page in pages:
+        assert run("map", "--demo", "--out", page).exit_code == 0
+    assert pages[0].read_bytes() == pages[1].read_bytes()
+
+
+def test_writers_with_files_unknown_in_advance(tmp_path):
+    """The C6 API for other writers (paged reports): a declared folder ``pages/`` holds any
+    number of files; a file of the user's in it blocks --overwrite."""
+    from maps.cli.outputs import destination, write_files
+
+    def pages(path):
+        for i in range(3):
+            (path.parent / f"p{i}.html").write_text(str(i), encoding="utf-8")
+
+    out = tmp_path / "out"
+    dest = destination(out, "report", ["index.html", "pages/"])
+    write_files(dest, [("index.html", lambda p: p.write_text("i", encoding="utf-8")),
+                       ("pages/p0.html", pages)])
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html")) == [
+        "index.html", "pages/p0.html", "pages/p1.html", "pages/p2.html"]
+    assert len(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]) == 4
+    destination(out, "report", ["index.html", "pages/"], overwrite=True)  # all ours: fine
+    (out / "pages" / "mine.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(click.BadParameter, match="mine.txt was not written by siting"):
+        destination(out, "report", ["index.html", "pages/"], overwrite=True)
