@@ -238,6 +238,15 @@ class Catalog:
             self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems)
         return self._sources[layer_id]
 
+    def problems_read(self) -> list[tuple[LayerSpec, list[Problem]]]:
+        """(entry, problems) of every layer read so far, in catalog order.
+
+        Only layers already read are listed (they are cached), so that showing problems never
+        reads, or fails on, a layer the command did not use.
+        """
+        return [(spec, self._sources[spec.id][1]) for spec in self.layers
+                if spec.id in self._sources]
+
     def provenance(self, entry_id: str) -> dict:
         """Where a layer or raster comes from, for reports.
 

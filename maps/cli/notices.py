@@ -12,7 +12,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import click
 
@@ -58,9 +57,8 @@ def catalog_problems(catalog) -> list[tuple[str, list]]:
     Only layers already read are asked (the catalog caches them), so that showing problems
     never reads, or fails on, a layer the command did not use.
     """
-    read = getattr(catalog, "_sources", {})
-    return [(f"{catalog.path.name}, layer {spec.id!r} ({Path(spec.path).name})",
-             read[spec.id][1]) for spec in catalog.layers if spec.id in read]
+    return [(f"{catalog.path.name}, layer {spec.id!r} ({catalog.provenance(spec.id)['path']})",
+             problems) for spec, problems in catalog.problems_read()]
 
 
 def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),

@@ -412,4 +412,4 @@ def catalog_inputs(catalog) -> list[Path]:
     """The files of a catalog, for the ``inputs`` of :func:`destination`: the catalog itself
     and every layer and raster it names."""
     specs = list(catalog.layers) + list(catalog.rasters)
-    return [catalog.path] + [Path(s.path) for s in specs]
+    return [catalog.path] + [Path(s.path) for s in specs if s.path is not None]
