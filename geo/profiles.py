@@ -7,7 +7,6 @@ and the key. See the default files for every key with its source or reason.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from layers.errors import ProfileError, choice_error, validation_messages
 from layers.kinds import get_kind, layer_kinds
+from layers.tomlfile import load_toml
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 TECHS = ("pv", "wind")
@@ -320,12 +320,7 @@ def load_profile(profile: str | Path | dict | Profile | None = None, tech: str =
             raw, where = dict(profile), "profile"
         else:
             where = str(profile)
-            if not Path(profile).exists():
-                raise ProfileError(f"{where}: profile file not found")
-            try:
-                raw = tomllib.loads(Path(profile).read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise ProfileError(f"{where}: not valid TOML ({exc})") from None
+            raw = load_toml(profile, ProfileError, "siting profile")
         raw.setdefault("path", where)
         try:
             out = Profile.model_validate(raw)

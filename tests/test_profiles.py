@@ -144,3 +144,16 @@ def test_lcoe_as_a_criterion(tmp_path):
     v = ok["score_lcoe_cny_mwh"].to_numpy()
     order = np.argsort(ok["lcoe_cny_mwh"].to_numpy())
     assert np.all(np.diff(v[order]) <= 1e-9)
+
+
+def test_profile_in_gbk_is_told_to_be_saved_as_utf8(tmp_path):
+    """Issue 8: a hand-edited profile saved as GBK is named as such, not as 'not valid TOML'."""
+    from geo.profiles import load_profile
+    from layers.errors import ProfileError
+
+    f = tmp_path / "pv_local.toml"
+    f.write_bytes('tech = "pv"\nname = "本地光伏"\n'.encode("gbk"))
+    with pytest.raises(ProfileError, match="UTF-8"):
+        load_profile(f, "pv")
+    with pytest.raises(ProfileError, match="is a folder"):
+        load_profile(tmp_path, "pv")
