@@ -43,7 +43,17 @@ from maps.display import (  # noqa: F401 (re-exported: part of the base API)
     display_text,
     display_tolerance,
 )
-from maps.elements import CSS, HtmlControl, SafePopup, SafeSearch, SafeTooltip, swatch_svg
+from maps.elements import (
+    CSS,
+    ControlText,
+    HtmlControl,
+    LocalDraw,
+    SafePopup,
+    SafeSearch,
+    SafeTooltip,
+    ScaleBar,
+    swatch_svg,
+)
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 """Valid ``basemap`` values."""
@@ -111,8 +121,9 @@ def new_map(bounds_lonlat: Sequence[float], lang: str = "zh", basemap: str = "os
         from layers.chinacoords import convert_points
         (w, e), (s, n) = convert_points([w, e], [s, n], "wgs84", shift)
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=10, tiles=None,
-                   prefer_canvas=True, control_scale=True)
+                   prefer_canvas=True, control_scale=False)
     m.fit_bounds([[s, w], [n, e]])
+    ScaleBar("bottomleft").add_to(m)
     m.get_root().header.add_child(folium.Element(CSS), name="siting_css")
     tiles: list[tuple[str, str, str]] = []
     if basemap == "osm":
@@ -142,7 +153,8 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
                      name: str | None = None, popup_fields: Sequence[str] | dict | None = None,
                      tooltip_field: str = "name", shift: str | None = None,
                      simplify_m: float | None = None, group: str | None = None,
-                     style_by: str | None = None, show: bool = True) -> folium.GeoJson:
+                     style_by: str | None = None, show: bool = True, muted: bool = False,
+                     link: dict | None = None, control: bool = True) -> folium.GeoJson:
     """Draw a layer in its kind's style, with text-only popups and tooltips.
 
     Parameters
@@ -171,6 +183,14 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
         Column holding a verdict or a score class (A-D); each feature is styled by it.
     show : bool
         Whether the layer is on when the map opens.
+    muted : bool
+        Draw the kind's style faded (half opacity, smaller points): context that must not
+        compete with the results.
+    link : dict, optional
+        ``{"field": column, "text": label}``: a popup row linking to the page in that column
+        (see :class:`maps.elements.SafePopup`).
+    control : bool
+        Whether the layer is listed in the layer control.
 
     Returns
     -------
@@ -184,6 +204,8 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
         st.kind_style(kind)  # raises, listing the kinds
     group = group or (st.kind_group(kind) if in_registry else "results")
     base_style = st.kind_style(kind) if in_registry else st.verdict_style("error")
+    if muted:
+        base_style = muted_style(base_style)
     shift = state["shift"] if shift is None else shift
     geoms, ok = display_geometry(gdf, simplify_m, shift)
 
@@ -195,12 +217,12 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
     else:
         fields = list(popup_fields)
         labels = [st.attribute_label(kind, f, lang) if in_registry else f for f in fields]
-    missing = [f for f in fields + [tooltip_field] + ([style_by] if style_by else [])
-               if f not in gdf.columns]
+    extra = ([style_by] if style_by else []) + ([link["field"]] if link else [])
+    missing = [f for f in fields + [tooltip_field] + extra if f not in gdf.columns]
     if missing:
         raise InputError(choice_error("popup/tooltip/style column", missing[0], columns))
     keep = list(dict.fromkeys(fields + [tooltip_field] + (["id"] if "id" in gdf.columns else [])
-                              + ([style_by] if style_by else [])))
+                              + extra))
     table = gdf.loc[ok, keep]
     props = {c: [display_text(v, lang) for v in table[c].tolist()] for c in keep}
     if style_by:
@@ -222,24 +244,85 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
             raise InputError(choice_error(f"value of {style_by!r}", unknown[0], list(styles)))
 
         def style_function(f):
-            return styles[f["properties"][style_by]]
+            return st.shaped_style(styles[f["properties"][style_by]],
+                                   _SHAPES.get(f["geometry"]["type"], "polygon"))
     else:
         def style_function(f):
             return base_style
     geometry_type = st.get_kind_geometry(kind) if in_registry else None
     marker = None
-    if geometry_type == "point" or (not in_registry and len(geoms)
-                                    and shapely.get_type_id(geoms).max() in (0, 4)):
+    # every point (also among polygons and lines) is a styled circle marker, never a default pin
+    if geometry_type == "point" or (len(geoms) and np.isin(shapely.get_type_id(geoms),
+                                                           (0, 4)).any()):
         marker = folium.CircleMarker(radius=base_style.get("radius", 6))
     layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name=layer_name,
                            style_function=style_function, marker=marker, smooth_factor=1.0,
-                           show=show)
+                           show=show, control=control)
     if fields:
-        SafePopup(fields, labels).add_to(layer)
+        SafePopup(fields, labels, link).add_to(layer)
     SafeTooltip(tooltip_field).add_to(layer)
     layer.add_to(m)
     state.setdefault("layers", []).append({"name": layer_name, "kind": kind, "group": group,
                                            "features": len(features), "layer": layer})
+    return layer
+
+
+_SHAPES = {"Point": "point", "MultiPoint": "point", "LineString": "line",
+           "MultiLineString": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}
+
+
+def muted_style(style: dict) -> dict:
+    """A faded copy of a path style: half the opacities, points no larger than 4 px."""
+    out = dict(style, opacity=round(float(style.get("opacity", 0.9)) * 0.5, 3),
+               fillOpacity=round(float(style.get("fillOpacity", 0.3)) * 0.5, 3))
+    if "radius" in out:
+        out["radius"] = min(float(out["radius"]), 4.0)
+    return out
+
+
+def add_result_layer(m: folium.Map, table: gpd.GeoDataFrame, lang: str, name: str,
+                     style_by: str, popup_fields: dict, link: dict | None = None,
+                     simplify_m: float | None = None, min_px: float = 12.0) -> folium.GeoJson:
+    """Results (projects by verdict, sites by class) that are visible at every zoom.
+
+    Draws ``table`` with :func:`add_vector_layer`; polygons also get a marker at a point inside
+    them, shown below the zoom at which a quarter of them would be smaller than ``min_px``
+    (:func:`maps.display.marker_zoom`), so that none is a speck at the first view. The markers
+    follow the layer's switch in the layer control and share its popups.
+
+    Parameters
+    ----------
+    table : GeoDataFrame
+        Results in a metric CRS with the ``style_by`` column.
+    name : str
+        Layer name in the layer control.
+    style_by : str
+        Column holding a verdict or a score class.
+    popup_fields, link, simplify_m
+        As for :func:`add_vector_layer`.
+    min_px : float
+        Side [px] from which a polygon is drawn without its marker.
+
+    Returns
+    -------
+    folium.GeoJson
+        The main layer (polygons, lines and points).
+    """
+    from maps.display import marker_zoom
+    from maps.elements import ZoomMarkers
+
+    layer = add_vector_layer(m, table, "results", lang, name=name, popup_fields=popup_fields,
+                             style_by=style_by, simplify_m=simplify_m, link=link)
+    geoms = table.geometry
+    polygons = (geoms.notna() & ~geoms.is_empty & geoms.geom_type.isin(
+        ["Polygon", "MultiPolygon"])).to_numpy()
+    if polygons.any():
+        points = table[polygons].copy()
+        points = points.set_geometry(points.geometry.representative_point())
+        markers = add_vector_layer(m, points, "results", lang, name=f"{name} ·",
+                                   popup_fields=popup_fields, style_by=style_by, simplify_m=0,
+                                   link=link, control=False)
+        ZoomMarkers(layer, markers, marker_zoom(table[polygons], min_px)).add_to(m)
     return layer
 
 
@@ -293,7 +376,8 @@ def add_legend(m: folium.Map, entries: Sequence[str | dict], lang: str) -> HtmlC
         rows.append(f'<div class="siting-legend-row">{swatch_svg(e["style"], e.get("shape", "polygon"))}'
                     f'<span>{html.escape(str(e["label"]))}</span></div>')
     body = f"<h4>{html.escape(st.text('legend', lang))}</h4>" + "".join(rows)
-    control = HtmlControl(body, "bottomright", "siting-control siting-legend")
+    # top right, below the layer control (see maps.elements.ControlText): never overlapping it
+    control = HtmlControl(body, "topright", "siting-control siting-legend")
     control.add_to(m)
     return control
 
@@ -305,21 +389,25 @@ def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -
     state = _state(m)
     lang = state["lang"]
     zh = lang == "zh"
-    plugins.Fullscreen(position="topleft", title="全屏" if zh else "Full screen",
-                       title_cancel="退出全屏" if zh else "Exit full screen").add_to(m)
+    plugins.Fullscreen(position="topleft", title=st.text("full_screen", lang),
+                       title_cancel=st.text("exit_full_screen", lang)).add_to(m)
     plugins.MeasureControl(position="topleft", primary_length_unit="meters",
                            secondary_length_unit="kilometers", primary_area_unit="sqmeters",
-                           secondary_area_unit="hectares").add_to(m)
+                           secondary_area_unit="hectares",
+                           localization="cn" if zh else "en").add_to(m)
     url, attr = state["minimap_tiles"]
     subdomains = "1234" if state["basemap"] == "amap" else \
         "01234567" if state["basemap"] == "tianditu" else "abc"
     plugins.MiniMap(tile_layer=folium.TileLayer(url, attr=attr or " ", subdomains=subdomains),
-                    toggle_display=True, position="bottomleft", zoom_level_offset=-5).add_to(m)
+                    toggle_display=True, position="bottomleft", zoom_level_offset=-5,
+                    strings={"hideText": st.text("minimap_hide", lang),
+                             "showText": st.text("minimap_show", lang)}).add_to(m)
     drawn = "drawn_gcj02.geojson" if state["shift"] == "gcj02" else "drawn.geojson"
-    plugins.Draw(export=True, filename=drawn, position="topleft",
-                 draw_options={"circle": False, "circlemarker": False}).add_to(m)
+    LocalDraw(lang, drawn, st.text("export", lang), st.text("export_title", lang)).add_to(m)
     if searchable_layer is not None:
-        SafeSearch(searchable_layer, "name", st.text("search", lang)).add_to(m)
+        SafeSearch(searchable_layer, "name", st.text("search", lang),
+                   st.text("search_error", lang), st.text("search_cancel", lang)).add_to(m)
+    ControlText({k: st.text(k, lang) for k in ("zoom_in", "zoom_out", "layers")}).add_to(m)
 
 
 def add_reference_boundaries(m: folium.Map, lang: str) -> folium.GeoJson | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 
 from branca.element import MacroElement
-from folium.plugins import Search
+from folium.plugins import Draw, Search
 from folium.template import Template
 
 _TABLE_JS = """function(layer) {
@@ -32,6 +32,20 @@ _TABLE_JS = """function(layer) {
         tr.appendChild(th);
         tr.insertCell().textContent = String(v);
     }
+    var link = {{ this.link|tojson }};
+    var href = link ? p[link.field] : null;
+    // only a relative page with a fragment of URL-safe characters becomes a link
+    if (href && /^[A-Za-z0-9._~-]+\.html#[A-Za-z0-9%._~\/-]+$/.test(href)) {
+        var row = t.insertRow(), cell = row.insertCell();
+        cell.colSpan = 2;
+        cell.className = 'siting-popup-link';
+        var a = document.createElement('a');
+        a.href = href;
+        a.target = '_blank';
+        a.rel = 'noopener';
+        a.textContent = link.text;
+        cell.appendChild(a);
+    }
     return t;
 }"""
 
@@ -45,6 +59,9 @@ class SafePopup(MacroElement):
         Feature properties to show, in order.
     labels : list of str
         Their row labels (plain text).
+    link : dict, optional
+        ``{"field": property, "text": label}``: a last row linking to the page named by the
+        property (``page.html#fragment``, URL-safe characters only; anything else is no link).
     """
 
     _template = Template(
@@ -53,11 +70,12 @@ class SafePopup(MacroElement):
         + ", {maxWidth: 420, className: 'siting-popup-wrap'});\n{% endmacro %}"
     )
 
-    def __init__(self, fields: list[str], labels: list[str]):
+    def __init__(self, fields: list[str], labels: list[str], link: dict | None = None):
         super().__init__()
         self._name = "SafePopup"
         self.fields = list(fields)
         self.labels = [str(x) for x in labels]
+        self.link = link
 
 
 class SafeTooltip(MacroElement):
@@ -94,6 +112,8 @@ var {{ this.get_name() }} = new L.Control.Search({
     propertyName: {{ this.search_label|tojson }},
     collapsed: {{ this.collapsed|tojson }},
     textPlaceholder: {{ this.placeholder|tojson }},
+    textErr: {{ this.text_error|tojson }},
+    textCancel: {{ this.text_cancel|tojson }},
     position: {{ this.position|tojson }},
     initial: false,
     marker: false,
@@ -120,10 +140,13 @@ var {{ this.get_name() }} = new L.Control.Search({
 {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
 {% endmacro %}""")
 
-    def __init__(self, layer, search_label: str = "name", placeholder: str = "Search"):
+    def __init__(self, layer, search_label: str = "name", placeholder: str = "Search",
+                 text_error: str = "Not found", text_cancel: str = "Cancel"):
         super().__init__(layer, search_label=search_label, placeholder=placeholder,
                          collapsed=True, geom_type="Polygon", position="topleft")
         self._name = "SafeSearch"
+        self.text_error = text_error
+        self.text_cancel = text_cancel
 
 
 class HtmlControl(MacroElement):
@@ -181,6 +204,10 @@ CSS = """<style>
 .siting-legend-row {display: flex; align-items: center; margin: 2px 0;}
 .siting-legend svg {flex: none; margin-right: 6px;}
 .siting-note {background: #fff4ce; border-left: 4px solid #e67e22;}
+.siting-legend {max-height: 55vh; overflow-y: auto;}
+.siting-export a {width: auto !important; padding: 0 6px; font: 12px/30px system-ui,
+  "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #333; white-space: nowrap;}
+td.siting-popup-link {padding-top: 6px; font-weight: 600;}
 table.siting-popup {border-collapse: collapse; font-size: 12px; min-width: 240px;}
 table.siting-popup th {text-align: left; padding: 2px 8px 2px 0; color: #555; vertical-align: top;
   white-space: nowrap; font-weight: 600;}
@@ -209,3 +236,194 @@ def swatch_svg(style: dict, shape: str) -> str:
         body = f'<rect x="1" y="1" width="16" height="12" fill="{fill}" fill-opacity="{fop:g}" ' \
                f'stroke="{color}" stroke-width="{weight:g}"{dash_attr}/>'
     return f'<svg width="18" height="14" viewBox="0 0 18 14">{body}</svg>'
+
+
+DRAW_TEXT_ZH = {
+    "draw": {
+        "toolbar": {
+            "actions": {"title": "取消绘制", "text": "取消"},
+            "finish": {"title": "完成绘制", "text": "完成"},
+            "undo": {"title": "删除最后一个点", "text": "删除最后一点"},
+            "buttons": {"polyline": "绘制线", "polygon": "绘制多边形", "rectangle": "绘制矩形",
+                        "circle": "绘制圆", "marker": "放置点", "circlemarker": "放置圆点"},
+        },
+        "handlers": {
+            "circle": {"tooltip": {"start": "按住并拖动以绘制圆。"}, "radius": "半径"},
+            "circlemarker": {"tooltip": {"start": "单击地图放置圆点。"}},
+            "marker": {"tooltip": {"start": "单击地图放置点。"}},
+            "polygon": {"tooltip": {"start": "单击开始绘制。", "cont": "单击继续绘制。",
+                                    "end": "单击第一个点闭合图形。"}},
+            "polyline": {"error": "<strong>错误：</strong>边不能相交！",
+                         "tooltip": {"start": "单击开始画线。", "cont": "单击继续画线。",
+                                     "end": "单击最后一个点结束。"}},
+            "rectangle": {"tooltip": {"start": "按住并拖动以绘制矩形。"}},
+            "simpleshape": {"tooltip": {"end": "松开鼠标完成绘制。"}},
+        },
+    },
+    "edit": {
+        "toolbar": {
+            "actions": {"save": {"title": "保存修改", "text": "保存"},
+                        "cancel": {"title": "取消编辑，放弃全部修改", "text": "取消"},
+                        "clearAll": {"title": "清除全部图形", "text": "全部清除"}},
+            "buttons": {"edit": "编辑图形", "editDisabled": "没有可编辑的图形",
+                        "remove": "删除图形", "removeDisabled": "没有可删除的图形"},
+        },
+        "handlers": {
+            "edit": {"tooltip": {"text": "拖动控制点或标记以编辑。", "subtext": "单击取消可撤销修改。"}},
+            "remove": {"tooltip": {"text": "单击要删除的图形。"}},
+        },
+    },
+}
+"""Leaflet.draw's user-interface strings (``L.drawLocal``) in Chinese; fixed text, not input."""
+
+
+class LocalDraw(Draw):
+    """folium's Draw (Leaflet.draw) labelled in the map's language, with its export as a control.
+
+    Same assets as :class:`folium.plugins.Draw`. The template differs: ``L.drawLocal`` is set to
+    Chinese before the toolbar is built (``zh``); the GeoJSON export is a Leaflet control under
+    the draw toolbar (folium's is an absolutely placed English link that the layer control can
+    cover); a drawn shape opens no alert.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+    filename : str
+        Name of the exported GeoJSON file.
+    export_text, export_title : str
+        Label and tooltip of the export button.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+{%- if this.local %}
+(function(target, source) {
+    function merge(t, s) {
+        for (var k in s) {
+            if (typeof s[k] === 'object' && t[k]) { merge(t[k], s[k]); } else { t[k] = s[k]; }
+        }
+    }
+    merge(target, source);
+})(L.drawLocal, {{ this.local|tojson }});
+{%- endif %}
+var drawnItems_{{ this.get_name() }} = new L.featureGroup().addTo({{ this._parent.get_name() }});
+var {{ this.get_name() }} = new L.Control.Draw({
+    position: {{ this.position|tojson }},
+    draw: {{ this.draw_options|tojson }},
+    edit: {featureGroup: drawnItems_{{ this.get_name() }}}
+}).addTo({{ this._parent.get_name() }});
+{{ this._parent.get_name() }}.on(L.Draw.Event.CREATED, function(e) {
+    drawnItems_{{ this.get_name() }}.addLayer(e.layer);
+});
+var {{ this.get_name() }}_export = L.control({position: {{ this.position|tojson }}});
+{{ this.get_name() }}_export.onAdd = function(map) {
+    var div = L.DomUtil.create('div', 'leaflet-bar siting-export');
+    var a = L.DomUtil.create('a', '', div);
+    a.href = '#';
+    a.textContent = {{ this.export_text|tojson }};
+    a.title = {{ this.export_title|tojson }};
+    a.setAttribute('role', 'button');
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.on(a, 'click', function() {
+        var data = drawnItems_{{ this.get_name() }}.toGeoJSON();
+        a.setAttribute('href', 'data:application/geo+json;charset=utf-8,'
+                       + encodeURIComponent(JSON.stringify(data)));
+        a.setAttribute('download', {{ this.filename|tojson }});
+    });
+    return div;
+};
+{{ this.get_name() }}_export.addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, lang: str, filename: str, export_text: str, export_title: str,
+                 position: str = "topleft"):
+        super().__init__(export=False, filename=filename, position=position,
+                         draw_options={"circle": False, "circlemarker": False})
+        self._name = "LocalDraw"
+        self.local = DRAW_TEXT_ZH if lang == "zh" else None
+        self.export_text = export_text
+        self.export_title = export_title
+
+
+class ControlText(MacroElement):
+    """Label Leaflet's own controls in the map's language and keep the legend clear of the
+    layer control.
+
+    Sets the title (tooltip) and ``aria-label`` of the zoom buttons and the layer-control toggle,
+    and moves every ``.siting-legend`` to the end of its corner once every control exists: in
+    the top-right corner the legend then sits below the layer control, which pushes it down
+    when it expands, so the two never overlap.
+
+    Parameters
+    ----------
+    titles : dict
+        ``zoom_in``, ``zoom_out`` and ``layers`` texts.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function(map, titles) {
+    function label(el, text) { if (el) { el.title = text; el.setAttribute('aria-label', text); } }
+    setTimeout(function() {
+        var c = map.getContainer();
+        label(c.querySelector('.leaflet-control-zoom-in'), titles.zoom_in);
+        label(c.querySelector('.leaflet-control-zoom-out'), titles.zoom_out);
+        label(c.querySelector('.leaflet-control-layers-toggle'), titles.layers);
+        c.querySelectorAll('.siting-legend').forEach(function(el) {
+            el.parentNode.appendChild(el);
+        });
+    }, 0);
+})({{ this._parent.get_name() }}, {{ this.titles|tojson }});
+{% endmacro %}""")
+
+    def __init__(self, titles: dict):
+        super().__init__()
+        self._name = "ControlText"
+        self.titles = dict(titles)
+
+
+class ScaleBar(MacroElement):
+    """Leaflet's scale control, metric only (km / m)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false, position: {{ this.position|tojson }}})
+    .addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, position: str = "bottomleft"):
+        super().__init__()
+        self._name = "ScaleBar"
+        self.position = position
+
+
+class ZoomMarkers(MacroElement):
+    """Show a marker layer only below a zoom level and only while its main layer is on.
+
+    Small polygons (candidate sites, project footprints) are specks at the first view; their
+    markers make every one visible there and give way to the polygons from ``zoom`` on.
+
+    Parameters
+    ----------
+    main, markers : folium layers
+        The layer in the layer control and its (uncontrolled) marker layer.
+    zoom : int
+        First zoom level at which the markers are hidden.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function(map, main, marks, zoom) {
+    function sync() {
+        var want = map.hasLayer(main) && map.getZoom() < zoom;
+        if (want && !map.hasLayer(marks)) { map.addLayer(marks); }
+        if (!want && map.hasLayer(marks)) { map.removeLayer(marks); }
+    }
+    map.on('zoomend overlayadd overlayremove', sync);
+    sync();
+})({{ this._parent.get_name() }}, {{ this.main.get_name() }}, {{ this.markers.get_name() }},
+   {{ this.zoom|tojson }});
+{% endmacro %}""")
+
+    def __init__(self, main, markers, zoom: int):
+        super().__init__()
+        self._name = "ZoomMarkers"
+        self.main = main
+        self.markers = markers
+        self.zoom = int(zoom)
