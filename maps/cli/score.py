@@ -28,6 +28,9 @@ def write_outputs(sites, out: Path, catalog, lang: str, basemap: str = "osm",
     table.to_excel(out / "sites.xlsx", index=False, sheet_name=f"{sites.attrs['siting']['tech']}")
     geo = sites.drop(columns=["usable_geometry"]).to_crs("EPSG:4326")
     geo.to_file(out / "sites.geojson", driver="GeoJSON")
+    from maps.qgis import write_styled_gpkg  # QGIS: same colours as map.html (+ .qml beside)
+
+    write_styled_gpkg(geo, out / "sites.gpkg", "sites", "class", lang)
     usable = sites.drop(columns=["geometry"]).set_geometry("usable_geometry")
     usable = usable[["site_id", "status", "usable_area_ha", "score", "usable_geometry"]]
     usable.to_crs("EPSG:4326").to_file(out / "usable.geojson", driver="GeoJSON")

@@ -1,7 +1,8 @@
 """``siting screen``: screen a list of projects against a catalog with a rule set.
 
 Writes ``screening.csv``, ``screening_hits.csv``, ``screening.geojson`` (EPSG:4326),
-``screening.xlsx``, ``report.html`` and ``map.html`` into ``--out``.
+``screening.gpkg`` (styled for QGIS, with ``.qml`` files), ``screening.xlsx``, ``report.html``
+and ``map.html`` into ``--out``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def write_outputs(result, hits, out: Path, catalog=None, lang: str = "zh", basem
                      else str(v))
     geo = gpd.GeoDataFrame(flat, geometry=result.geometry.values, crs=result.crs).to_crs(WGS84)
     geo.to_file(paths["screening.geojson"], driver="GeoJSON")
+    from maps.qgis import write_styled_gpkg  # QGIS: same colours as map.html (+ .qml beside)
+
+    write_styled_gpkg(geo, out / "screening.gpkg", "screening", "verdict", lang)
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
     with pd.ExcelWriter(paths["screening.xlsx"], engine="openpyxl") as xl:
         flat.to_excel(xl, sheet_name="screening", index=False)
