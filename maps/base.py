@@ -154,8 +154,7 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
                      tooltip_field: str = "name", shift: str | None = None,
                      simplify_m: float | None = None, group: str | None = None,
                      style_by: str | None = None, show: bool = True, muted: bool = False,
-                     link: dict | None = None, control: bool = True,
-                     pane: str | None = None) -> folium.GeoJson:
+                     link: dict | None = None, control: bool = True) -> folium.GeoJson:
     """Draw a layer in its kind's style, with text-only popups and tooltips.
 
     Parameters
@@ -192,8 +191,6 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
         (see :class:`maps.elements.SafePopup`).
     control : bool
         Whether the layer is listed in the layer control.
-    pane : str, optional
-        Map pane of the point markers (e.g. one above every polygon).
 
     Returns
     -------
@@ -258,8 +255,6 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
     if geometry_type == "point" or (len(geoms) and np.isin(shapely.get_type_id(geoms),
                                                            (0, 4)).any()):
         marker = folium.CircleMarker(radius=base_style.get("radius", 6))
-        if pane:
-            marker.options["pane"] = pane  # folium's path_options drops unknown keys
     layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name=layer_name,
                            style_function=style_function, marker=marker, smooth_factor=1.0,
                            show=show, control=control)
@@ -322,15 +317,11 @@ def add_result_layer(m: folium.Map, table: gpd.GeoDataFrame, lang: str, name: st
     polygons = (geoms.notna() & ~geoms.is_empty & geoms.geom_type.isin(
         ["Polygon", "MultiPolygon"])).to_numpy()
     if polygons.any():
-        state = _state(m)
-        if "marker_pane" not in state:  # above every polygon and line, below popups (700)
-            state["marker_pane"] = folium.map.CustomPane("sitingMarkers", z_index=620,
-                                                         pointer_events=True).add_to(m)
         points = table[polygons].copy()
         points = points.set_geometry(points.geometry.representative_point())
         markers = add_vector_layer(m, points, "results", lang, name=f"{name} ·",
                                    popup_fields=popup_fields, style_by=style_by, simplify_m=0,
-                                   link=link, control=False, pane="sitingMarkers")
+                                   link=link, control=False)
         ZoomMarkers(layer, markers, marker_zoom(table[polygons], min_px)).add_to(m)
     return layer
 

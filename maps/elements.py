@@ -398,7 +398,9 @@ class ZoomMarkers(MacroElement):
     """Show a marker layer only below a zoom level and only while its main layer is on.
 
     Small polygons (candidate sites, project footprints) are specks at the first view; their
-    markers make every one visible there and give way to the polygons from ``zoom`` on.
+    markers make every one visible there and give way to the polygons from ``zoom`` on. Shown
+    markers are brought to the front (same canvas as every layer: a canvas of its own above
+    the others would take every click) whenever a layer is switched on.
 
     Parameters
     ----------
@@ -414,9 +416,11 @@ class ZoomMarkers(MacroElement):
         var want = map.hasLayer(main) && map.getZoom() < zoom;
         if (want && !map.hasLayer(marks)) { map.addLayer(marks); }
         if (!want && map.hasLayer(marks)) { map.removeLayer(marks); }
+        if (want) { marks.bringToFront(); }
     }
     map.on('zoomend overlayadd overlayremove', sync);
     sync();
+    setTimeout(sync, 0);  // once every layer of the page is on the map
 })({{ this._parent.get_name() }}, {{ this.main.get_name() }}, {{ this.markers.get_name() }},
    {{ this.zoom|tojson }});
 {% endmacro %}""")
