@@ -17,7 +17,7 @@ from branca.element import MacroElement
 from folium.plugins import Draw, Search
 from folium.template import Template
 
-_TABLE_JS = """function(layer) {
+_TABLE_JS = r"""function(layer) {
     var p = (layer.feature && layer.feature.properties) || {};
     var fields = {{ this.fields|tojson }}, labels = {{ this.labels|tojson }};
     var t = document.createElement('table');

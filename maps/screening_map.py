@@ -49,6 +49,14 @@ def _bounds(result: gpd.GeoDataFrame, catalog) -> tuple[float, float, float, flo
     return 106.0, 26.0, 107.0, 27.0  # nothing drawable at all: an empty map of the demo region
 
 
+def outcome_words(reason: str, lang: str) -> str:
+    """``[prohibited] rule: title`` (geo's reason) with the outcome in words of ``lang``."""
+    for verdict in ("prohibited", "review", "admitted"):
+        if reason.startswith(f"[{verdict}] "):
+            return f"[{st.verdict_label(verdict, lang)}] {reason[len(verdict) + 3:]}"
+    return reason
+
+
 def _top(lines: list[str], lang: str) -> str:
     shown = lines[:TOP_REASONS]
     if len(lines) > TOP_REASONS:
@@ -109,7 +117,7 @@ def projects_table(result: gpd.GeoDataFrame, lang: str, hits: pd.DataFrame | Non
     key evidence (one per line) and the link to the project's section of the report."""
     verdicts = result["verdict"].astype(str)
     labels = verdicts.map(lambda v: st.verdict_label(v, lang) if v in st.VERDICT_STYLES else v)
-    reasons = [_top([r for r in str(text).split("; ") if r], lang)
+    reasons = [_top([outcome_words(r, lang) for r in str(text).split("; ") if r], lang)
                for text in result["reasons"].fillna("")]
     evidence = evidence_lines(hits, len(result), lang) if hits is not None else \
         [[] for _ in range(len(result))]

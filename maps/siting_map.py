@@ -71,6 +71,11 @@ _TEXT = {
     "excluded": ("排除部分", "Excluded parts"),
     "breakdown": ("得分构成", "Score from"),
 }
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "usable": ("可用", "usable"), "excluded": ("已排除", "excluded"),
+    "too_small": ("面积过小", "too small"), "error": ("出错", "error"),
+}
+"""Words for the ``status`` codes of :func:`geo.score_sites`."""
 
 
 def _criterion_label(criterion: str, lang: str) -> str:
@@ -110,8 +115,17 @@ def format_value(column: str, value) -> str:
     return "" if value is None else str(value)
 
 
-def _table(sites: gpd.GeoDataFrame, fields, geometry) -> gpd.GeoDataFrame:
-    table = pd.DataFrame({c: [format_value(c, v) for v in sites[c].tolist()]
+def _words(column: str, value, lang: str):
+    """Words instead of codes: the source kind's label, the status in ``lang``."""
+    if column == "source_kind" and value in st.KIND_STYLES:
+        return st.kind_label(value, lang)
+    if column == "status" and value in STATUS_LABELS:
+        return st.pick(STATUS_LABELS[value], lang)
+    return value
+
+
+def _table(sites: gpd.GeoDataFrame, fields, geometry, lang: str) -> gpd.GeoDataFrame:
+    table = pd.DataFrame({c: [format_value(c, _words(c, v, lang)) for v in sites[c].tolist()]
                           for c in list(fields)})
     table["id"] = sites["site_id"].astype(str).to_numpy()
     table["name"] = sites["name"].fillna("").astype(str).to_numpy()
@@ -160,10 +174,10 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
     scored = cls.isin(list(st.CLASS_STYLES)).to_numpy()
     fields = _popup_fields(sites, lang)
     if (~scored).any():
-        rest = _table(sites[~scored], fields, geoms[~scored])
+        rest = _table(sites[~scored], fields, geoms[~scored], lang)
         rest["state"] = "error"
         base.add_result_layer(m, rest, lang, st.pick(_TEXT["unscored"], lang), "state", fields)
-    table = _table(sites[scored], fields, geoms[scored])
+    table = _table(sites[scored], fields, geoms[scored], lang)
     table["class"] = cls[scored].to_numpy()
     layer = base.add_result_layer(m, table, lang, st.pick(_TEXT["sites"], lang), "class",
                                   fields)
@@ -179,7 +193,7 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
                                            and c != "excluded_area_ha"]
     ex_fields = {c: st.pick(FIELD_LABELS[c], lang) if c in FIELD_LABELS else c
                  for c in ex_fields}
-    ex = _table(sites, ex_fields, excluded)
+    ex = _table(sites, ex_fields, excluded, lang)
     ex["part"] = "prohibited"
     base.add_vector_layer(m, ex, "results", lang, name=st.pick(_TEXT["excluded"], lang),
                           popup_fields=ex_fields, style_by="part")

@@ -11,6 +11,7 @@ import json
 import re
 
 import geopandas as gpd
+import map_checks as mc
 import pytest
 import shapely
 from browser import (
@@ -21,11 +22,9 @@ from browser import (
 )
 from click.testing import CliRunner
 
-import map_checks as mc
-
 from maps import style as st
 from maps.cli import cli
-from maps.screening_map import TOP_REASONS
+from maps.screening_map import TOP_REASONS, outcome_words
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +118,7 @@ def test_screening_map(browser_page, screening_out):
     assert row["project_id"] in text and row["name"] in text
     assert st.verdict_label(row["verdict"], "zh") in text
     for reason in row["reasons"].split("; ")[:TOP_REASONS]:
-        assert reason in text
+        assert outcome_words(reason, "zh") in text
     assert screenshot_nonblank(page, "flow_screening_map")
     assert errors == []
 
