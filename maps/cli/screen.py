@@ -7,7 +7,6 @@ and ``map.html`` into ``--out``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -81,15 +80,14 @@ def run_screen(projects_path: Path, catalog, rules, out: Path, coords: str | Non
                basemap: str = "osm", tianditu_key: str | None = None):
     """Read, screen and write one project file; return the two tables."""
     from geo.projects import read_projects
-    from geo.screen import screen
+    from maps.progress import screen_with_progress
 
     projects, problems = read_projects(projects_path, coords=coords, layer=layer,
                                        encoding=encoding, defaults=defaults)
     for problem in problems:
         if problem.severity == "error":
             click.echo(f"{projects_path.name}: {problem}", err=True)
-    result, hits = screen(projects, catalog, rules, lang=lang,
-                          progress=sys.stderr.isatty() and len(projects) > 50)
+    result, hits = screen_with_progress(projects, catalog, rules, lang=lang)  # bar on a tty
     write_outputs(result, hits, out, catalog, lang, basemap, tianditu_key)
     return result, hits
 
