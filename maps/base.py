@@ -154,7 +154,8 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
                      tooltip_field: str = "name", shift: str | None = None,
                      simplify_m: float | None = None, group: str | None = None,
                      style_by: str | None = None, show: bool = True, muted: bool = False,
-                     link: dict | None = None, control: bool = True) -> folium.GeoJson:
+                     link: dict | None = None, control: bool = True,
+                     casing: bool = False) -> folium.GeoJson:
     """Draw a layer in its kind's style, with text-only popups and tooltips.
 
     Parameters
@@ -191,6 +192,9 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
         (see :class:`maps.elements.SafePopup`).
     control : bool
         Whether the layer is listed in the layer control.
+    casing : bool
+        With ``style_by``: draw the lines as a dark casing (:func:`maps.style.casing_style`)
+        under the styled layer, with no tooltip.
 
     Returns
     -------
@@ -244,8 +248,11 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
             raise InputError(choice_error(f"value of {style_by!r}", unknown[0], list(styles)))
 
         def style_function(f):
-            return st.shaped_style(styles[f["properties"][style_by]],
-                                   _SHAPES.get(f["geometry"]["type"], "polygon"))
+            props = f["properties"]  # a casing knows the shape it outlines
+            shape = props.get("_shape") if casing else None
+            shaped = st.shaped_style(styles[props[style_by]],
+                                     shape or _SHAPES.get(f["geometry"]["type"], "polygon"))
+            return st.casing_style(shaped) if casing else shaped
     else:
         def style_function(f):
             return base_style
@@ -260,7 +267,8 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
                            show=show, control=control)
     if fields:
         SafePopup(fields, labels, link).add_to(layer)
-    SafeTooltip(tooltip_field).add_to(layer)
+    if not casing:
+        SafeTooltip(tooltip_field).add_to(layer)
     layer.add_to(m)
     state.setdefault("layers", []).append({"name": layer_name, "kind": kind, "group": group,
                                            "features": len(features), "layer": layer})
@@ -309,20 +317,35 @@ def add_result_layer(m: folium.Map, table: gpd.GeoDataFrame, lang: str, name: st
         The main layer (polygons, lines and points).
     """
     from maps.display import marker_zoom
-    from maps.elements import ZoomMarkers
+    from maps.elements import Companions
 
+    geoms = table.geometry
+    drawn = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    kind = geoms.geom_type.to_numpy()
+    polygons = drawn & np.isin(kind, ["Polygon", "MultiPolygon"])
+    lines = drawn & np.isin(kind, ["LineString", "MultiLineString"])
+    casing = None
+    if (polygons | lines).any():  # a dark casing under outlines and lines, added first
+        outline = table.loc[polygons | lines, [style_by, table.geometry.name]].copy()
+        outline = outline.set_geometry(np.where(polygons[polygons | lines],
+                                                outline.geometry.boundary.values,
+                                                outline.geometry.values), crs=table.crs)
+        outline["_shape"] = np.where(polygons[polygons | lines], "polygon", "line")
+        casing = add_vector_layer(m, outline, "results", lang, name=f"{name} ··",
+                                  popup_fields=[], tooltip_field="_shape", style_by=style_by,
+                                  simplify_m=simplify_m, control=False, casing=True)
     layer = add_vector_layer(m, table, "results", lang, name=name, popup_fields=popup_fields,
                              style_by=style_by, simplify_m=simplify_m, link=link)
-    geoms = table.geometry
-    polygons = (geoms.notna() & ~geoms.is_empty & geoms.geom_type.isin(
-        ["Polygon", "MultiPolygon"])).to_numpy()
+    markers, zoom = None, 99
     if polygons.any():
         points = table[polygons].copy()
         points = points.set_geometry(points.geometry.representative_point())
         markers = add_vector_layer(m, points, "results", lang, name=f"{name} ·",
                                    popup_fields=popup_fields, style_by=style_by, simplify_m=0,
                                    link=link, control=False)
-        ZoomMarkers(layer, markers, marker_zoom(table[polygons], min_px)).add_to(m)
+        zoom = marker_zoom(table[polygons], min_px)
+    if casing is not None or markers is not None:
+        Companions(layer, casing, markers, zoom).add_to(m)
     return layer
 
 

@@ -394,40 +394,57 @@ L.control.scale({metric: true, imperial: false, position: {{ this.position|tojso
         self.position = position
 
 
-class ZoomMarkers(MacroElement):
-    """Show a marker layer only below a zoom level and only while its main layer is on.
+class Companions(MacroElement):
+    """Layers that follow a main layer: shown only while it is on (and, for markers, only below
+    a zoom level), drawn under it (a casing) or over it (markers).
 
     Small polygons (candidate sites, project footprints) are specks at the first view; their
-    markers make every one visible there and give way to the polygons from ``zoom`` on. Shown
-    markers are brought to the front (same canvas as every layer: a canvas of its own above
-    the others would take every click) whenever a layer is switched on.
+    markers make every one visible there and give way to the polygons from ``zoom`` on. A dark
+    casing under lines and outlines keeps a light verdict colour (yellow) visible on a light
+    basemap. Every layer is in the same canvas (a canvas of its own above the others would take
+    every click), so the order is restored whenever a layer is switched on.
 
     Parameters
     ----------
-    main, markers : folium layers
-        The layer in the layer control and its (uncontrolled) marker layer.
+    main : folium layer
+        The layer in the layer control.
+    under : folium layer or None
+        Drawn just below ``main`` (a casing).
+    markers : folium layer or None
+        Drawn above ``main`` while the zoom is below ``zoom``.
     zoom : int
         First zoom level at which the markers are hidden.
     """
 
     _template = Template("""{% macro script(this, kwargs) %}
-(function(map, main, marks, zoom) {
+(function(map, main, under, marks, zoom) {
+    function show(layer, want) {
+        if (!layer) { return; }
+        if (want && !map.hasLayer(layer)) { map.addLayer(layer); }
+        if (!want && map.hasLayer(layer)) { map.removeLayer(layer); }
+    }
     function sync() {
-        var want = map.hasLayer(main) && map.getZoom() < zoom;
-        if (want && !map.hasLayer(marks)) { map.addLayer(marks); }
-        if (!want && map.hasLayer(marks)) { map.removeLayer(marks); }
-        if (want) { marks.bringToFront(); }
+        var on = map.hasLayer(main);
+        show(under, on);
+        show(marks, on && map.getZoom() < zoom);
+        if (on) {
+            if (under) { under.bringToFront(); }
+            main.bringToFront();
+            if (marks && map.hasLayer(marks)) { marks.bringToFront(); }
+        }
     }
     map.on('zoomend overlayadd overlayremove', sync);
     sync();
     setTimeout(sync, 0);  // once every layer of the page is on the map
-})({{ this._parent.get_name() }}, {{ this.main.get_name() }}, {{ this.markers.get_name() }},
-   {{ this.zoom|tojson }});
+})({{ this._parent.get_name() }}, {{ this.main.get_name() }},
+   {{ this.under.get_name() if this.under else 'null' }},
+   {{ this.markers.get_name() if this.markers else 'null' }}, {{ this.zoom|tojson }});
 {% endmacro %}""")
 
-    def __init__(self, main, markers, zoom: int):
+    def __init__(self, main, under=None, markers=None, zoom: int = 99):
         super().__init__()
-        self._name = "ZoomMarkers"
+        self._name = "Companions"
         self.main = main
+        self.under = under
         self.markers = markers
         self.zoom = int(zoom)

@@ -247,6 +247,12 @@ def shaped_style(style: dict, shape: str) -> dict:
     return out
 
 
+def casing_style(style: dict) -> dict:
+    """A dark casing drawn under a result line or outline: 2.5 px wider, no fill."""
+    return dict(style, color=MARKER_OUTLINE, weight=float(style["weight"]) + 2.5, opacity=0.8,
+                fill=False, fillOpacity=0.0, dashArray=None)
+
+
 def kind_label(kind: str, lang: str) -> str:
     """The label of a vector or raster kind (or ``slope``) in ``lang``."""
     check_lang(lang)
