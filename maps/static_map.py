@@ -102,7 +102,7 @@ def _nice_length(span_m: float) -> float:
     return float(max(m * base for m in (1, 2, 5) if m * base <= target))
 
 
-def _scale_bar(ax, bounds, crs) -> None:
+def _scale_bar(ax, bounds) -> None:
     """An alternating black-white bar in the lower left, true length on the ground.
 
     The bar is measured in the map's metric CRS, whose scale error over a report map (a few
@@ -175,7 +175,7 @@ def _save(fig, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def _figure(size_px: Sequence[int], fonts: list[str]):
+def _figure(size_px: Sequence[int]):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -212,6 +212,35 @@ def _legend(ax, entries: list[tuple[str, dict, str]]) -> None:
                   borderpad=0.5, handlelength=1.6)
 
 
+def _check(gdf: gpd.GeoDataFrame, fmt: str, lang: str, what: str) -> tuple[list[str], str]:
+    """Validate the format and the metric CRS; the fonts and the language labels are drawn in."""
+    if fmt not in FORMATS:
+        raise InputError(choice_error("image format", fmt, FORMATS))
+    if gdf.crs is None or not gdf.crs.is_projected:
+        raise CRSError(f"{what} needs its input in a metric CRS (the working CRS)")
+    return _fonts(st.check_lang(lang))
+
+
+def _context(fonts: list[str]):
+    """Matplotlib settings of every image: fonts, fixed SVG ids, text kept as text, dashes in
+    points (as Leaflet's in pixels)."""
+    import matplotlib
+
+    return matplotlib.rc_context({"font.family": fonts, "svg.hashsalt": "siting-toolkit",
+                                  "svg.fonttype": "none", "lines.scale_dashes": False,
+                                  "axes.unicode_minus": False})
+
+
+def _finish(fig, ax, bounds, crs, entries, fmt: str) -> bytes:
+    """Frame, legend, scale bar, north arrow; the image's bytes."""
+    ax.set_xlim(bounds[0], bounds[2])
+    ax.set_ylim(bounds[1], bounds[3])
+    _legend(ax, entries)
+    _scale_bar(ax, bounds)
+    _north_arrow(ax, bounds, crs)
+    return _save(fig, fmt)
+
+
 def render_footprint(footprint: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
                      verdict: str | None = None, lang: str = "zh", fmt: str = "png",
                      size_px: Sequence[int] = (640, 480), margin: float = 0.35,
@@ -242,18 +271,10 @@ def render_footprint(footprint: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDa
     bytes
         The image, identical for identical input.
     """
-    if fmt not in FORMATS:
-        raise InputError(choice_error("image format", fmt, FORMATS))
+    fonts, lang = _check(footprint, fmt, lang, "render_footprint")
     crs = footprint.crs
-    if crs is None or not crs.is_projected:
-        raise CRSError("render_footprint needs the footprint in a metric CRS (the working CRS)")
-    fonts, lang = _fonts(st.check_lang(lang))
-    import matplotlib
-
-    with matplotlib.rc_context({"font.family": fonts, "svg.hashsalt": "siting-toolkit",
-                                "svg.fonttype": "none",
-                                "lines.scale_dashes": False, "axes.unicode_minus": False}):
-        fig, ax = _figure(size_px, fonts)
+    with _context(fonts):
+        fig, ax = _figure(size_px)
         bounds = _frame(footprint.total_bounds, margin, min_span_m, size_px[0] / size_px[1])
         view = shapely.box(*bounds)
         entries = []
@@ -272,12 +293,7 @@ def render_footprint(footprint: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDa
         vstyle = st.shaped_style(st.verdict_style(verdict or "error"), shape)
         _draw(ax, footprint, vstyle, zorder=40, halo=True)
         entries.insert(0, (st.verdict_label(verdict or "error", lang), vstyle, shape))
-        ax.set_xlim(bounds[0], bounds[2])
-        ax.set_ylim(bounds[1], bounds[3])
-        _legend(ax, entries)
-        _scale_bar(ax, bounds, crs)
-        _north_arrow(ax, bounds, crs)
-        return _save(fig, fmt)
+        return _finish(fig, ax, bounds, crs, entries, fmt)
 
 
 def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None = None,
@@ -298,19 +314,11 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
     lang, fmt, size_px
         As for :func:`render_footprint`.
     """
-    if fmt not in FORMATS:
-        raise InputError(choice_error("image format", fmt, FORMATS))
+    fonts, lang = _check(result, fmt, lang, "render_overview")
     crs = result.crs
-    if crs is None or not crs.is_projected:
-        raise CRSError("render_overview needs the projects in a metric CRS (the working CRS)")
-    fonts, lang = _fonts(st.check_lang(lang))
-    import matplotlib
-
     drawable = result[result.geometry.notna() & ~result.geometry.is_empty]
-    with matplotlib.rc_context({"font.family": fonts, "svg.hashsalt": "siting-toolkit",
-                                "svg.fonttype": "none",
-                                "lines.scale_dashes": False}):
-        fig, ax = _figure(size_px, fonts)
+    with _context(fonts):
+        fig, ax = _figure(size_px)
         extent = drawable.total_bounds if len(drawable) else (0, 0, 1000, 1000)
         bounds = _frame(extent, 0.08, 2000.0, size_px[0] / size_px[1])
         if reference is not None and len(reference):
@@ -333,12 +341,7 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
                 _draw(ax, marks, st.shaped_style(style, "point"), zorder=20)
             entries.append((f"{st.verdict_label(verdict, lang)} ({len(part)})",
                             st.shaped_style(style, "point"), "point"))
-        ax.set_xlim(bounds[0], bounds[2])
-        ax.set_ylim(bounds[1], bounds[3])
-        _legend(ax, entries)
-        _scale_bar(ax, bounds, crs)
-        _north_arrow(ax, bounds, crs)
-        return _save(fig, fmt)
+        return _finish(fig, ax, bounds, crs, entries, fmt)
 
 
 def layers_around(catalog, footprint: gpd.GeoDataFrame, kinds: Sequence[str] | None = None,
