@@ -36,6 +36,7 @@ import shapely
 
 from layers.errors import InputError, choice_error
 from maps import style as st
+from maps.controls import add_plugins  # noqa: F401 (re-exported: part of the base API)
 from maps.display import (  # noqa: F401 (re-exported: part of the base API)
     COORD_DECIMALS,
     coord_decimals,
@@ -43,17 +44,8 @@ from maps.display import (  # noqa: F401 (re-exported: part of the base API)
     display_text,
     display_tolerance,
 )
-from maps.elements import (
-    CSS,
-    ControlText,
-    HtmlControl,
-    LocalDraw,
-    SafePopup,
-    SafeSearch,
-    SafeTooltip,
-    ScaleBar,
-    swatch_svg,
-)
+from maps.elements import CSS, HtmlControl, SafePopup, SafeTooltip, swatch_svg
+from maps.results import add_result_layer  # noqa: F401 (re-exported: part of the base API)
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 """Valid ``basemap`` values."""
@@ -123,6 +115,8 @@ def new_map(bounds_lonlat: Sequence[float], lang: str = "zh", basemap: str = "os
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=10, tiles=None,
                    prefer_canvas=True, control_scale=False)
     m.fit_bounds([[s, w], [n, e]])
+    from maps.controls import ScaleBar
+
     ScaleBar("bottomleft").add_to(m)
     m.get_root().header.add_child(folium.Element(CSS), name="siting_css")
     tiles: list[tuple[str, str, str]] = []
@@ -288,67 +282,6 @@ def muted_style(style: dict) -> dict:
     return out
 
 
-def add_result_layer(m: folium.Map, table: gpd.GeoDataFrame, lang: str, name: str,
-                     style_by: str, popup_fields: dict, link: dict | None = None,
-                     simplify_m: float | None = None, min_px: float = 12.0) -> folium.GeoJson:
-    """Results (projects by verdict, sites by class) that are visible at every zoom.
-
-    Draws ``table`` with :func:`add_vector_layer`; polygons also get a marker at a point inside
-    them, shown below the zoom at which a quarter of them would be smaller than ``min_px``
-    (:func:`maps.display.marker_zoom`), so that none is a speck at the first view. The markers
-    follow the layer's switch in the layer control and share its popups.
-
-    Parameters
-    ----------
-    table : GeoDataFrame
-        Results in a metric CRS with the ``style_by`` column.
-    name : str
-        Layer name in the layer control.
-    style_by : str
-        Column holding a verdict or a score class.
-    popup_fields, link, simplify_m
-        As for :func:`add_vector_layer`.
-    min_px : float
-        Side [px] from which a polygon is drawn without its marker.
-
-    Returns
-    -------
-    folium.GeoJson
-        The main layer (polygons, lines and points).
-    """
-    from maps.display import marker_zoom
-    from maps.elements import Companions
-
-    geoms = table.geometry
-    drawn = (geoms.notna() & ~geoms.is_empty).to_numpy()
-    kind = geoms.geom_type.to_numpy()
-    polygons = drawn & np.isin(kind, ["Polygon", "MultiPolygon"])
-    lines = drawn & np.isin(kind, ["LineString", "MultiLineString"])
-    casing = None
-    if (polygons | lines).any():  # a dark casing under outlines and lines, added first
-        outline = table.loc[polygons | lines, [style_by, table.geometry.name]].copy()
-        outline = outline.set_geometry(np.where(polygons[polygons | lines],
-                                                outline.geometry.boundary.values,
-                                                outline.geometry.values), crs=table.crs)
-        outline["_shape"] = np.where(polygons[polygons | lines], "polygon", "line")
-        casing = add_vector_layer(m, outline, "results", lang, name=f"{name} ··",
-                                  popup_fields=[], tooltip_field="_shape", style_by=style_by,
-                                  simplify_m=simplify_m, control=False, casing=True)
-    layer = add_vector_layer(m, table, "results", lang, name=name, popup_fields=popup_fields,
-                             style_by=style_by, simplify_m=simplify_m, link=link)
-    markers, zoom = None, 99
-    if polygons.any():
-        points = table[polygons].copy()
-        points = points.set_geometry(points.geometry.representative_point())
-        markers = add_vector_layer(m, points, "results", lang, name=f"{name} ·",
-                                   popup_fields=popup_fields, style_by=style_by, simplify_m=0,
-                                   link=link, control=False)
-        zoom = marker_zoom(table[polygons], min_px)
-    if casing is not None or markers is not None:
-        Companions(layer, casing, markers, zoom).add_to(m)
-    return layer
-
-
 def muted_legend_entry(kind: str, lang: str) -> dict:
     """The legend entry of a kind drawn with :func:`muted_style`."""
     entry = st.legend_entry(f"kind:{kind}", lang)
@@ -409,34 +342,6 @@ def add_legend(m: folium.Map, entries: Sequence[str | dict], lang: str) -> HtmlC
     control = HtmlControl(body, "topright", "siting-control siting-legend")
     control.add_to(m)
     return control
-
-
-def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -> None:
-    """Fullscreen, measure, minimap, draw (with GeoJSON export) and a name search."""
-    from folium import plugins
-
-    state = _state(m)
-    lang = state["lang"]
-    zh = lang == "zh"
-    plugins.Fullscreen(position="topleft", title=st.text("full_screen", lang),
-                       title_cancel=st.text("exit_full_screen", lang)).add_to(m)
-    plugins.MeasureControl(position="topleft", primary_length_unit="meters",
-                           secondary_length_unit="kilometers", primary_area_unit="sqmeters",
-                           secondary_area_unit="hectares",
-                           localization="cn" if zh else "en").add_to(m)
-    url, attr = state["minimap_tiles"]
-    subdomains = "1234" if state["basemap"] == "amap" else \
-        "01234567" if state["basemap"] == "tianditu" else "abc"
-    plugins.MiniMap(tile_layer=folium.TileLayer(url, attr=attr or " ", subdomains=subdomains),
-                    toggle_display=True, position="bottomleft", zoom_level_offset=-5,
-                    strings={"hideText": st.text("minimap_hide", lang),
-                             "showText": st.text("minimap_show", lang)}).add_to(m)
-    drawn = "drawn_gcj02.geojson" if state["shift"] == "gcj02" else "drawn.geojson"
-    LocalDraw(lang, drawn, st.text("export", lang), st.text("export_title", lang)).add_to(m)
-    if searchable_layer is not None:
-        SafeSearch(searchable_layer, "name", st.text("search", lang),
-                   st.text("search_error", lang), st.text("search_cancel", lang)).add_to(m)
-    ControlText({k: st.text(k, lang) for k in ("zoom_in", "zoom_out", "layers")}).add_to(m)
 
 
 def add_reference_boundaries(m: folium.Map, lang: str) -> folium.GeoJson | None:
