@@ -338,7 +338,7 @@ def add_legend(m: folium.Map, entries: Sequence[str | dict], lang: str) -> HtmlC
         rows.append(f'<div class="siting-legend-row">{swatch_svg(e["style"], e.get("shape", "polygon"))}'
                     f'<span>{html.escape(str(e["label"]))}</span></div>')
     body = f"<h4>{html.escape(st.text('legend', lang))}</h4>" + "".join(rows)
-    # top right, below the layer control (see maps.elements.ControlText): never overlapping it
+    # top right, below the layer control (see maps.controls.ControlLayout): never overlapping it
     control = HtmlControl(body, "topright", "siting-control siting-legend")
     control.add_to(m)
     return control

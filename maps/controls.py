@@ -117,19 +117,22 @@ var {{ this.get_name() }}_export = L.control({position: {{ this.position|tojson 
         self.export_title = export_title
 
 
-class ControlText(MacroElement):
-    """Label Leaflet's own controls in the map's language and keep the legend clear of the
-    layer control.
+class ControlLayout(MacroElement):
+    """Label Leaflet's own controls in the map's language, keep the legend clear of the layer
+    control, and fit the data beside the controls.
 
-    Sets the title (tooltip) and ``aria-label`` of the zoom buttons and the layer-control toggle,
-    and moves every ``.siting-legend`` to the end of its corner once every control exists: in
-    the top-right corner the legend then sits below the layer control, which pushes it down
-    when it expands, so the two never overlap.
+    Once every control exists: sets the title (tooltip) and ``aria-label`` of the zoom buttons
+    and the layer-control toggle; moves every ``.siting-legend`` to the end of its corner (in
+    the top-right corner it then sits below the layer control, which pushes it down when it
+    expands, so the two never overlap); fits ``bounds`` into the part of the map that the
+    left toolbar and the legend leave free, so that no result hides under a control.
 
     Parameters
     ----------
     titles : dict
         ``zoom_in``, ``zoom_out`` and ``layers`` texts.
+    bounds : (min lon, min lat, max lon, max lat) [°], optional
+        The extent the map opens on (as drawn: GCJ-02 with that basemap).
     """
 
     _template = Template("""{% macro script(this, kwargs) %}
@@ -143,14 +146,24 @@ class ControlText(MacroElement):
         c.querySelectorAll('.siting-legend').forEach(function(el) {
             el.parentNode.appendChild(el);
         });
+        var b = {{ this.bounds|tojson }};
+        if (b) {
+            var legend = c.querySelector('.siting-legend');
+            var left = c.querySelector('.leaflet-top.leaflet-left');
+            map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {
+                paddingTopLeft: [(left ? left.offsetWidth : 50) + 10, 10],
+                paddingBottomRight: [(legend ? legend.offsetWidth : 0) + 20, 30],
+                animate: false});
+        }
     }, 0);
 })({{ this._parent.get_name() }}, {{ this.titles|tojson }});
 {% endmacro %}""")
 
-    def __init__(self, titles: dict):
+    def __init__(self, titles: dict, bounds=None):
         super().__init__()
-        self._name = "ControlText"
+        self._name = "ControlLayout"
         self.titles = dict(titles)
+        self.bounds = [float(v) for v in bounds] if bounds is not None else None
 
 
 class ScaleBar(MacroElement):
@@ -186,7 +199,8 @@ def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -
     subdomains = "1234" if state["basemap"] == "amap" else \
         "01234567" if state["basemap"] == "tianditu" else "abc"
     plugins.MiniMap(tile_layer=folium.TileLayer(url, attr=attr or " ", subdomains=subdomains),
-                    toggle_display=True, position="bottomleft", zoom_level_offset=-5,
+                    toggle_display=True, minimized=True, position="bottomleft",
+                    zoom_level_offset=-5,
                     strings={"hideText": st.text("minimap_hide", lang),
                              "showText": st.text("minimap_show", lang)}).add_to(m)
     drawn = "drawn_gcj02.geojson" if state["shift"] == "gcj02" else "drawn.geojson"
@@ -194,4 +208,5 @@ def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -
     if searchable_layer is not None:
         SafeSearch(searchable_layer, "name", st.text("search", lang),
                    st.text("search_error", lang), st.text("search_cancel", lang)).add_to(m)
-    ControlText({k: st.text(k, lang) for k in ("zoom_in", "zoom_out", "layers")}).add_to(m)
+    ControlLayout({k: st.text(k, lang) for k in ("zoom_in", "zoom_out", "layers")},
+                  state["bounds"]).add_to(m)

@@ -204,7 +204,7 @@ CSS = """<style>
 .siting-legend-row {display: flex; align-items: center; margin: 2px 0;}
 .siting-legend svg {flex: none; margin-right: 6px;}
 .siting-note {background: #fff4ce; border-left: 4px solid #e67e22;}
-.siting-legend {max-height: 55vh; overflow-y: auto;}
+.siting-legend {max-height: 55vh; overflow-y: auto; max-width: 240px;}
 .siting-export a {width: auto !important; padding: 0 6px; font: 12px/30px system-ui,
   "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #333; white-space: nowrap;}
 td.siting-popup-link {padding-top: 6px; font-weight: 600;}

@@ -70,6 +70,13 @@ def control_boxes(page) -> dict[str, dict]:
     }""")
 
 
+def under_control(page, markers: list[dict]) -> list[dict]:
+    """The markers whose centre lies under a map control (legend, toolbar, minimap ...)."""
+    boxes = control_boxes(page).values()
+    return [m for m in markers if any(b["x"] <= m["x"] <= b["x"] + b["w"]
+                                      and b["y"] <= m["y"] <= b["y"] + b["h"] for b in boxes)]
+
+
 def intersect(a: dict, b: dict) -> bool:
     """Whether two page rectangles overlap (touching edges do not count)."""
     return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]

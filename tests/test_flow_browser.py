@@ -225,6 +225,7 @@ def test_screening_map_verdicts_first(browser_page, screening_out):
     # every project shows at the first view: a marker (points, small polygons) or its line
     img = mc.pixels(page)
     mc.save_artifact(page, "verdicts_first_screening")
+    assert mc.under_control(page, markers) == []
     for _, row in projects.iterrows():
         if row.geometry.geom_type.startswith("Line"):
             continue
@@ -268,6 +269,7 @@ def test_pv_siting_map_candidates_first(browser_page, pv_out):
     assert sorted(m["id"] for m in markers) == sorted(sites["site_id"])
     img = mc.pixels(page)
     mc.save_artifact(page, "candidates_first_pv")
+    assert mc.under_control(page, markers) == []
     for m in markers:
         assert m["inside"], m
         assert mc.marker_shows(img, m, markers), (m, img[int(m["y"]), int(m["x"])])
