@@ -102,7 +102,10 @@ def display_geometry(gdf: gpd.GeoDataFrame, simplify_m: float | None = None,
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     geoms = geoms[ok]
-    tol = display_tolerance(shapely.total_bounds(geoms)) if simplify_m is None else simplify_m
+    if simplify_m is not None:
+        tol = simplify_m
+    else:  # nothing to draw (e.g. no candidate lost any part): the finest tolerance
+        tol = display_tolerance(shapely.total_bounds(geoms)) if len(geoms) else 0.5
     if tol > 0 and len(geoms):
         geoms = shapely.simplify(geoms, tol, preserve_topology=True)
     out = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=gdf.crs)).to_crs(4326)
