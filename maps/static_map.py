@@ -140,11 +140,11 @@ def north_angle(crs, x: float, y: float) -> float:
 
 
 def _north_arrow(ax, bounds, crs) -> None:
-    """An arrow in the upper right pointing to true north (corrected for grid convergence)."""
+    """An arrow in the lower right pointing to true north (corrected for grid convergence)."""
     x0, y0, x1, y1 = bounds
-    cx, cy = x0 + (x1 - x0) * 0.93, y0 + (y1 - y0) * 0.80
+    cx, cy = x0 + (x1 - x0) * 0.94, y0 + (y1 - y0) * 0.09
     angle = np.radians(north_angle(crs, cx, cy))
-    length = (y1 - y0) * 0.10
+    length = (y1 - y0) * 0.08
     dx, dy = length * np.sin(angle), length * np.cos(angle)
     ax.annotate("", xy=(cx + dx / 2, cy + dy / 2), xytext=(cx - dx / 2, cy - dy / 2),
                 arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7",
@@ -153,16 +153,23 @@ def _north_arrow(ax, bounds, crs) -> None:
             fontweight="bold", zorder=50)
 
 
-def _frame(bounds, margin: float, min_span_m: float, aspect: float):
+def _frame(bounds, margin: float, min_span_m: float, aspect: float, top: float = 0.0,
+           bottom: float = 0.0):
+    """The view [m] around ``bounds``: ``margin`` (share of the extent) on every side, at least
+    ``min_span_m``, the image's ``aspect``, and bands (shares of the view height) kept free at
+    the ``top`` (legend) and ``bottom`` (scale bar, north arrow)."""
     x0, y0, x1, y1 = bounds
     w, h = max(x1 - x0, min_span_m), max(y1 - y0, min_span_m)
     w, h = w * (1 + 2 * margin), h * (1 + 2 * margin)
-    if w / h < aspect:
-        w = h * aspect
+    free = 1 - top - bottom
+    h_all = h / free
+    if w / h_all < aspect:
+        w = h_all * aspect
     else:
-        h = w / aspect
+        h_all = w / aspect
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+    y_low = cy - h_all * free / 2 - bottom * h_all
+    return cx - w / 2, y_low, cx + w / 2, y_low + h_all
 
 
 def _save(fig, fmt: str) -> bytes:
@@ -320,7 +327,11 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
     with _context(fonts):
         fig, ax = _figure(size_px)
         extent = drawable.total_bounds if len(drawable) else (0, 0, 1000, 1000)
-        bounds = _frame(extent, 0.08, 2000.0, size_px[0] / size_px[1])
+        present = drawable["verdict"].astype(str).isin(list(st.VERDICT_STYLES))
+        n_entries = drawable.loc[present, "verdict"].nunique()
+        # bands kept free: the legend above (17 px a row), scale bar and north arrow below
+        bounds = _frame(extent, 0.04, 2000.0, size_px[0] / size_px[1],
+                        top=(17 * n_entries + 20) / size_px[1], bottom=0.16)
         if reference is not None and len(reference):
             ref = _metric(reference, crs, "reference")
             _draw(ax, ref.clip(shapely.box(*bounds)), st.kind_style("admin_boundary"), 1)
