@@ -36,6 +36,7 @@ import shapely
 
 from layers.errors import InputError, choice_error
 from maps import style as st
+from maps.controls import add_plugins  # noqa: F401 (re-exported: part of the base API)
 from maps.display import (  # noqa: F401 (re-exported: part of the base API)
     COORD_DECIMALS,
     coord_decimals,
@@ -43,7 +44,8 @@ from maps.display import (  # noqa: F401 (re-exported: part of the base API)
     display_text,
     display_tolerance,
 )
-from maps.elements import CSS, HtmlControl, SafePopup, SafeSearch, SafeTooltip, swatch_svg
+from maps.elements import CSS, HtmlControl, SafePopup, SafeTooltip, swatch_svg
+from maps.results import add_result_layer  # noqa: F401 (re-exported: part of the base API)
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 """Valid ``basemap`` values."""
@@ -111,8 +113,11 @@ def new_map(bounds_lonlat: Sequence[float], lang: str = "zh", basemap: str = "os
         from layers.chinacoords import convert_points
         (w, e), (s, n) = convert_points([w, e], [s, n], "wgs84", shift)
     m = folium.Map(location=[(s + n) / 2, (w + e) / 2], zoom_start=10, tiles=None,
-                   prefer_canvas=True, control_scale=True)
+                   prefer_canvas=True, control_scale=False)
     m.fit_bounds([[s, w], [n, e]])
+    from maps.controls import ScaleBar
+
+    ScaleBar("bottomleft").add_to(m)
     m.get_root().header.add_child(folium.Element(CSS), name="siting_css")
     tiles: list[tuple[str, str, str]] = []
     if basemap == "osm":
@@ -142,7 +147,9 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
                      name: str | None = None, popup_fields: Sequence[str] | dict | None = None,
                      tooltip_field: str = "name", shift: str | None = None,
                      simplify_m: float | None = None, group: str | None = None,
-                     style_by: str | None = None, show: bool = True) -> folium.GeoJson:
+                     style_by: str | None = None, show: bool = True, muted: bool = False,
+                     link: dict | None = None, control: bool = True,
+                     casing: bool = False) -> folium.GeoJson:
     """Draw a layer in its kind's style, with text-only popups and tooltips.
 
     Parameters
@@ -171,6 +178,17 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
         Column holding a verdict or a score class (A-D); each feature is styled by it.
     show : bool
         Whether the layer is on when the map opens.
+    muted : bool
+        Draw the kind's style faded (half opacity, smaller points): context that must not
+        compete with the results.
+    link : dict, optional
+        ``{"field": column, "text": label}``: a popup row linking to the page in that column
+        (see :class:`maps.elements.SafePopup`).
+    control : bool
+        Whether the layer is listed in the layer control.
+    casing : bool
+        With ``style_by``: draw the lines as a dark casing (:func:`maps.style.casing_style`)
+        under the styled layer, with no tooltip.
 
     Returns
     -------
@@ -184,6 +202,8 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
         st.kind_style(kind)  # raises, listing the kinds
     group = group or (st.kind_group(kind) if in_registry else "results")
     base_style = st.kind_style(kind) if in_registry else st.verdict_style("error")
+    if muted:
+        base_style = muted_style(base_style)
     shift = state["shift"] if shift is None else shift
     geoms, ok = display_geometry(gdf, simplify_m, shift)
 
@@ -195,12 +215,12 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
     else:
         fields = list(popup_fields)
         labels = [st.attribute_label(kind, f, lang) if in_registry else f for f in fields]
-    missing = [f for f in fields + [tooltip_field] + ([style_by] if style_by else [])
-               if f not in gdf.columns]
+    extra = ([style_by] if style_by else []) + ([link["field"]] if link else [])
+    missing = [f for f in fields + [tooltip_field] + extra if f not in gdf.columns]
     if missing:
         raise InputError(choice_error("popup/tooltip/style column", missing[0], columns))
     keep = list(dict.fromkeys(fields + [tooltip_field] + (["id"] if "id" in gdf.columns else [])
-                              + ([style_by] if style_by else [])))
+                              + extra))
     table = gdf.loc[ok, keep]
     props = {c: [display_text(v, lang) for v in table[c].tolist()] for c in keep}
     if style_by:
@@ -222,25 +242,50 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
             raise InputError(choice_error(f"value of {style_by!r}", unknown[0], list(styles)))
 
         def style_function(f):
-            return styles[f["properties"][style_by]]
+            props = f["properties"]  # a casing knows the shape it outlines
+            shape = props.get("_shape") if casing else None
+            shaped = st.shaped_style(styles[props[style_by]],
+                                     shape or _SHAPES.get(f["geometry"]["type"], "polygon"))
+            return st.casing_style(shaped) if casing else shaped
     else:
         def style_function(f):
             return base_style
     geometry_type = st.get_kind_geometry(kind) if in_registry else None
     marker = None
-    if geometry_type == "point" or (not in_registry and len(geoms)
-                                    and shapely.get_type_id(geoms).max() in (0, 4)):
+    # every point (also among polygons and lines) is a styled circle marker, never a default pin
+    if geometry_type == "point" or (len(geoms) and np.isin(shapely.get_type_id(geoms),
+                                                           (0, 4)).any()):
         marker = folium.CircleMarker(radius=base_style.get("radius", 6))
     layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name=layer_name,
                            style_function=style_function, marker=marker, smooth_factor=1.0,
-                           show=show)
+                           show=show, control=control)
     if fields:
-        SafePopup(fields, labels).add_to(layer)
-    SafeTooltip(tooltip_field).add_to(layer)
+        SafePopup(fields, labels, link).add_to(layer)
+    if not casing:
+        SafeTooltip(tooltip_field).add_to(layer)
     layer.add_to(m)
     state.setdefault("layers", []).append({"name": layer_name, "kind": kind, "group": group,
                                            "features": len(features), "layer": layer})
     return layer
+
+
+_SHAPES = {"Point": "point", "MultiPoint": "point", "LineString": "line",
+           "MultiLineString": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}
+
+
+def muted_style(style: dict) -> dict:
+    """A faded copy of a path style: half the opacities, points no larger than 4 px."""
+    out = dict(style, opacity=round(float(style.get("opacity", 0.9)) * 0.5, 3),
+               fillOpacity=round(float(style.get("fillOpacity", 0.3)) * 0.5, 3))
+    if "radius" in out:
+        out["radius"] = min(float(out["radius"]), 4.0)
+    return out
+
+
+def muted_legend_entry(kind: str, lang: str) -> dict:
+    """The legend entry of a kind drawn with :func:`muted_style`."""
+    entry = st.legend_entry(f"kind:{kind}", lang)
+    return dict(entry, style=muted_style(entry["style"]))
 
 
 def add_raster_overlay(m: folium.Map, array: np.ndarray, bounds_lonlat: Sequence[float],
@@ -293,33 +338,10 @@ def add_legend(m: folium.Map, entries: Sequence[str | dict], lang: str) -> HtmlC
         rows.append(f'<div class="siting-legend-row">{swatch_svg(e["style"], e.get("shape", "polygon"))}'
                     f'<span>{html.escape(str(e["label"]))}</span></div>')
     body = f"<h4>{html.escape(st.text('legend', lang))}</h4>" + "".join(rows)
-    control = HtmlControl(body, "bottomright", "siting-control siting-legend")
+    # top right, below the layer control (see maps.controls.ControlLayout): never overlapping it
+    control = HtmlControl(body, "topright", "siting-control siting-legend")
     control.add_to(m)
     return control
-
-
-def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -> None:
-    """Fullscreen, measure, minimap, draw (with GeoJSON export) and a name search."""
-    from folium import plugins
-
-    state = _state(m)
-    lang = state["lang"]
-    zh = lang == "zh"
-    plugins.Fullscreen(position="topleft", title="全屏" if zh else "Full screen",
-                       title_cancel="退出全屏" if zh else "Exit full screen").add_to(m)
-    plugins.MeasureControl(position="topleft", primary_length_unit="meters",
-                           secondary_length_unit="kilometers", primary_area_unit="sqmeters",
-                           secondary_area_unit="hectares").add_to(m)
-    url, attr = state["minimap_tiles"]
-    subdomains = "1234" if state["basemap"] == "amap" else \
-        "01234567" if state["basemap"] == "tianditu" else "abc"
-    plugins.MiniMap(tile_layer=folium.TileLayer(url, attr=attr or " ", subdomains=subdomains),
-                    toggle_display=True, position="bottomleft", zoom_level_offset=-5).add_to(m)
-    drawn = "drawn_gcj02.geojson" if state["shift"] == "gcj02" else "drawn.geojson"
-    plugins.Draw(export=True, filename=drawn, position="topleft",
-                 draw_options={"circle": False, "circlemarker": False}).add_to(m)
-    if searchable_layer is not None:
-        SafeSearch(searchable_layer, "name", st.text("search", lang)).add_to(m)
 
 
 def add_reference_boundaries(m: folium.Map, lang: str) -> folium.GeoJson | None:

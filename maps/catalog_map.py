@@ -99,7 +99,8 @@ def catalog_map(catalog: Catalog, lang: str = "zh", basemap: str = "osm",
 
 def add_catalog_layers(m: folium.Map, catalog: Catalog, lang: str,
                        layer_ids: Sequence[str] | None = None,
-                       hidden_kinds: Sequence[str] = ()) -> tuple[list[str], dict]:
+                       hidden_kinds: Sequence[str] = (),
+                       muted_groups: Sequence[str] = ()) -> tuple[list[str], dict]:
     """Draw catalog layers in draw order (large areas first), styled by kind.
 
     Parameters
@@ -112,6 +113,8 @@ def add_catalog_layers(m: folium.Map, catalog: Catalog, lang: str,
         Layers to draw (default: every layer of the catalog).
     hidden_kinds : list of str
         Kinds drawn but switched off when the map opens.
+    muted_groups : list of str
+        Layer groups (e.g. ``infrastructure``) drawn faded (:func:`maps.base.muted_style`).
 
     Returns
     -------
@@ -129,7 +132,8 @@ def add_catalog_layers(m: folium.Map, catalog: Catalog, lang: str,
         fields = [c for c in data.gdf.columns
                   if c != data.gdf.geometry.name and not str(c).startswith("_")]  # _unknown
         layer = base.add_vector_layer(m, data.gdf, spec.kind, lang, name=label,
-                                      popup_fields=fields, show=spec.kind not in hidden_kinds)
+                                      popup_fields=fields, show=spec.kind not in hidden_kinds,
+                                      muted=st.kind_group(spec.kind) in muted_groups)
         if spec.kind not in kinds_seen:
             kinds_seen.append(spec.kind)
         if spec.kind not in named and "name" in data.gdf.columns \

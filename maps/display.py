@@ -16,6 +16,7 @@ Rounding rule (:func:`coord_decimals`)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
@@ -61,6 +62,16 @@ def display_text(value, lang: str) -> str:
     return str(value)
 
 
+def project_anchor(project_id) -> str:
+    """The id of a project's section in the screening report: ``project-`` + the id
+    percent-encoded (UTF-8, ``/`` kept), exactly as jinja2's ``urlencode`` filter writes it.
+
+    ASCII letters, digits, ``%``, ``/``, ``-``, ``_``, ``.`` and ``~`` only: safe as an HTML id
+    and as a URL fragment (``report.html#project-P%2001`` finds ``id="project-P%2001"``).
+    """
+    return "project-" + quote(str(project_id), safe="/")
+
+
 def display_geometry(gdf: gpd.GeoDataFrame, simplify_m: float | None = None,
                      shift: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Simplified, EPSG:4326 (optionally GCJ-02-shifted), rounded geometry for drawing.
@@ -91,8 +102,10 @@ def display_geometry(gdf: gpd.GeoDataFrame, simplify_m: float | None = None,
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     geoms = geoms[ok]
-    tol = (display_tolerance(shapely.total_bounds(geoms)) if len(geoms) else 0.0) \
-        if simplify_m is None else simplify_m
+    if simplify_m is not None:
+        tol = simplify_m
+    else:  # nothing to draw (e.g. no candidate lost any part): the finest tolerance
+        tol = display_tolerance(shapely.total_bounds(geoms)) if len(geoms) else 0.5
     if tol > 0 and len(geoms):
         geoms = shapely.simplify(geoms, tol, preserve_topology=True)
     out = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms, crs=gdf.crs)).to_crs(4326)
@@ -103,3 +116,37 @@ def display_geometry(gdf: gpd.GeoDataFrame, simplify_m: float | None = None,
     rounded = shapely.transform(np.asarray(out.geometry.values, dtype=object),
                                 lambda c: np.round(c, decimals))
     return rounded, ok
+
+
+WEB_MERCATOR_M_PER_PX = 156543.03392804097
+"""Ground resolution of a web-map tile pyramid at zoom 0 on the equator [m/px]."""
+
+
+def marker_zoom(gdf: gpd.GeoDataFrame, min_px: float = 12.0, quantile: float = 0.25) -> int:
+    """The zoom level from which polygons are drawn large enough to be seen.
+
+    Below it a map shows polygon results as markers: at zoom ``z`` a feature of side ``s`` [m]
+    (square root of its area) at latitude ``φ`` spans ``s · 2^z / (156543 · cos φ)`` pixels.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygons in a metric CRS.
+    min_px : float
+        Side [px] a polygon must reach to be readable without a marker.
+    quantile : float
+        Share of the polygons allowed to be smaller than ``min_px`` at the returned zoom.
+
+    Returns
+    -------
+    int
+        Zoom level, clipped to 10-17.
+    """
+    areas = gdf.geometry.area.to_numpy(dtype=float)
+    areas = areas[np.isfinite(areas) & (areas > 0)]
+    if not len(areas):
+        return 17
+    side = float(np.sqrt(np.quantile(areas, quantile)))
+    lat = float(gdf.geometry.to_crs(4326).union_all().centroid.y) if len(gdf) else 0.0
+    zoom = np.log2(min_px * WEB_MERCATOR_M_PER_PX * np.cos(np.radians(lat)) / side)
+    return int(np.clip(np.ceil(zoom), 10, 17))

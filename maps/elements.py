@@ -17,7 +17,7 @@ from branca.element import MacroElement
 from folium.plugins import Search
 from folium.template import Template
 
-_TABLE_JS = """function(layer) {
+_TABLE_JS = r"""function(layer) {
     var p = (layer.feature && layer.feature.properties) || {};
     var fields = {{ this.fields|tojson }}, labels = {{ this.labels|tojson }};
     var t = document.createElement('table');
@@ -32,6 +32,20 @@ _TABLE_JS = """function(layer) {
         tr.appendChild(th);
         tr.insertCell().textContent = String(v);
     }
+    var link = {{ this.link|tojson }};
+    var href = link ? p[link.field] : null;
+    // only a relative page with a fragment of URL-safe characters becomes a link
+    if (href && /^[A-Za-z0-9._~-]+\.html#[A-Za-z0-9%._~\/-]+$/.test(href)) {
+        var row = t.insertRow(), cell = row.insertCell();
+        cell.colSpan = 2;
+        cell.className = 'siting-popup-link';
+        var a = document.createElement('a');
+        a.href = href;
+        a.target = '_blank';
+        a.rel = 'noopener';
+        a.textContent = link.text;
+        cell.appendChild(a);
+    }
     return t;
 }"""
 
@@ -45,6 +59,9 @@ class SafePopup(MacroElement):
         Feature properties to show, in order.
     labels : list of str
         Their row labels (plain text).
+    link : dict, optional
+        ``{"field": property, "text": label}``: a last row linking to the page named by the
+        property (``page.html#fragment``, URL-safe characters only; anything else is no link).
     """
 
     _template = Template(
@@ -53,11 +70,12 @@ class SafePopup(MacroElement):
         + ", {maxWidth: 420, className: 'siting-popup-wrap'});\n{% endmacro %}"
     )
 
-    def __init__(self, fields: list[str], labels: list[str]):
+    def __init__(self, fields: list[str], labels: list[str], link: dict | None = None):
         super().__init__()
         self._name = "SafePopup"
         self.fields = list(fields)
         self.labels = [str(x) for x in labels]
+        self.link = link
 
 
 class SafeTooltip(MacroElement):
@@ -94,6 +112,8 @@ var {{ this.get_name() }} = new L.Control.Search({
     propertyName: {{ this.search_label|tojson }},
     collapsed: {{ this.collapsed|tojson }},
     textPlaceholder: {{ this.placeholder|tojson }},
+    textErr: {{ this.text_error|tojson }},
+    textCancel: {{ this.text_cancel|tojson }},
     position: {{ this.position|tojson }},
     initial: false,
     marker: false,
@@ -120,10 +140,13 @@ var {{ this.get_name() }} = new L.Control.Search({
 {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
 {% endmacro %}""")
 
-    def __init__(self, layer, search_label: str = "name", placeholder: str = "Search"):
+    def __init__(self, layer, search_label: str = "name", placeholder: str = "Search",
+                 text_error: str = "Not found", text_cancel: str = "Cancel"):
         super().__init__(layer, search_label=search_label, placeholder=placeholder,
                          collapsed=True, geom_type="Polygon", position="topleft")
         self._name = "SafeSearch"
+        self.text_error = text_error
+        self.text_cancel = text_cancel
 
 
 class HtmlControl(MacroElement):
@@ -181,6 +204,10 @@ CSS = """<style>
 .siting-legend-row {display: flex; align-items: center; margin: 2px 0;}
 .siting-legend svg {flex: none; margin-right: 6px;}
 .siting-note {background: #fff4ce; border-left: 4px solid #e67e22;}
+.siting-legend {max-height: 55vh; overflow-y: auto; max-width: 240px;}
+.siting-export a {width: auto !important; padding: 0 6px; font: 12px/30px system-ui,
+  "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #333; white-space: nowrap;}
+td.siting-popup-link {padding-top: 6px; font-weight: 600;}
 table.siting-popup {border-collapse: collapse; font-size: 12px; min-width: 240px;}
 table.siting-popup th {text-align: left; padding: 2px 8px 2px 0; color: #555; vertical-align: top;
   white-space: nowrap; font-weight: 600;}
@@ -209,3 +236,59 @@ def swatch_svg(style: dict, shape: str) -> str:
         body = f'<rect x="1" y="1" width="16" height="12" fill="{fill}" fill-opacity="{fop:g}" ' \
                f'stroke="{color}" stroke-width="{weight:g}"{dash_attr}/>'
     return f'<svg width="18" height="14" viewBox="0 0 18 14">{body}</svg>'
+
+
+class Companions(MacroElement):
+    """Layers that follow a main layer: shown only while it is on (and, for markers, only below
+    a zoom level), drawn under it (a casing) or over it (markers).
+
+    Small polygons (candidate sites, project footprints) are specks at the first view; their
+    markers make every one visible there and give way to the polygons from ``zoom`` on. A dark
+    casing under lines and outlines keeps a light verdict colour (yellow) visible on a light
+    basemap. Every layer is in the same canvas (a canvas of its own above the others would take
+    every click), so the order is restored whenever a layer is switched on.
+
+    Parameters
+    ----------
+    main : folium layer
+        The layer in the layer control.
+    under : folium layer or None
+        Drawn just below ``main`` (a casing).
+    markers : folium layer or None
+        Drawn above ``main`` while the zoom is below ``zoom``.
+    zoom : int
+        First zoom level at which the markers are hidden.
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function(map, main, under, marks, zoom) {
+    function show(layer, want) {
+        if (!layer) { return; }
+        if (want && !map.hasLayer(layer)) { map.addLayer(layer); }
+        if (!want && map.hasLayer(layer)) { map.removeLayer(layer); }
+    }
+    function sync() {
+        var on = map.hasLayer(main);
+        show(under, on);
+        show(marks, on && map.getZoom() < zoom);
+        if (on) {
+            if (under) { under.bringToFront(); }
+            main.bringToFront();
+            if (marks && map.hasLayer(marks)) { marks.bringToFront(); }
+        }
+    }
+    map.on('zoomend overlayadd overlayremove', sync);
+    sync();
+    setTimeout(sync, 0);  // once every layer of the page is on the map
+})({{ this._parent.get_name() }}, {{ this.main.get_name() }},
+   {{ this.under.get_name() if this.under else 'null' }},
+   {{ this.markers.get_name() if this.markers else 'null' }}, {{ this.zoom|tojson }});
+{% endmacro %}""")
+
+    def __init__(self, main, under=None, markers=None, zoom: int = 99):
+        super().__init__()
+        self._name = "Companions"
+        self.main = main
+        self.under = under
+        self.markers = markers
+        self.zoom = int(zoom)

@@ -1,9 +1,11 @@
 """The screening map: the catalog's layers and the projects coloured by verdict.
 
 A pure render of :func:`geo.screen`'s results on the shared map base (:mod:`maps.base`): layers
-styled by kind, projects by verdict (:data:`maps.style.VERDICT_STYLES`), popups and tooltips built
-as text (never HTML), a bilingual legend, search by project name, drawing with GeoJSON export, and
-every asset inlined so that the map works with no network.
+styled by kind, every project coloured by its verdict whatever its geometry (polygons filled,
+lines stroked, points as circle markers; :data:`maps.style.VERDICT_STYLES`), popups with the
+verdict, the top reasons, the key evidence of the hits table and a link to the project's section
+in the report, built as text (never HTML); a bilingual legend, search by project name, drawing
+with GeoJSON export, and every asset inlined so that the map works with no network.
 """
 
 from __future__ import annotations
@@ -16,15 +18,21 @@ import pandas as pd
 from maps import base
 from maps import style as st
 from maps.catalog_map import add_catalog_layers
+from maps.display import project_anchor
 
+TOP_REASONS = 5
+"""Reasons and evidence lines shown in a popup (the rest is counted, and in the report)."""
 MIN_SPAN_DEG = 0.02
 """Smallest extent shown around the projects [°] (one small footprint is not zoomed to a pixel)."""
 
 _LABELS = {
     "project_id": ("编号", "ID"), "name": ("名称", "Name"), "type": ("类型", "Type"),
     "industry": ("行业", "Industry"), "verdict_label": ("结论", "Verdict"),
-    "reasons": ("理由", "Reasons"), "projects": ("项目（按结论着色）",
-                                                  "Projects (coloured by verdict)"),
+    "reasons": ("理由", "Reasons"), "evidence": ("主要证据", "Key evidence"),
+    "projects": ("项目（按结论着色）", "Projects (coloured by verdict)"),
+    "more": ("另有 {n} 条，见报告", "{n} more in the report"),
+    "features": ("{n} 个要素", "{n} features"), "overlap": ("重叠", "overlap"),
+    "distance": ("距离", "at"), "not_checked": ("未核查", "not checked"),
 }
 
 
@@ -41,28 +49,99 @@ def _bounds(result: gpd.GeoDataFrame, catalog) -> tuple[float, float, float, flo
     return 106.0, 26.0, 107.0, 27.0  # nothing drawable at all: an empty map of the demo region
 
 
-def projects_table(result: gpd.GeoDataFrame, lang: str) -> gpd.GeoDataFrame:
-    """The projects as drawn: id, name, type, industry, verdict, its label and the reasons
-    (one per line)."""
+def outcome_words(reason: str, lang: str) -> str:
+    """``[prohibited] rule: title`` (geo's reason) with the outcome in words of ``lang``."""
+    for verdict in ("prohibited", "review", "admitted"):
+        if reason.startswith(f"[{verdict}] "):
+            return f"[{st.verdict_label(verdict, lang)}] {reason[len(verdict) + 3:]}"
+    return reason
+
+
+def _top(lines: list[str], lang: str) -> str:
+    shown = lines[:TOP_REASONS]
+    if len(lines) > TOP_REASONS:
+        shown.append(st.pick(_LABELS["more"], lang).format(n=len(lines) - TOP_REASONS))
+    return "\n".join(shown)
+
+
+def _measure(group: pd.DataFrame, lang: str) -> str:
+    """Overlap [ha] and share, or the nearest distance [m], of one rule's hits on one layer."""
+    overlap = group["overlap_m2"].astype(float)
+    count = group["feature_id"].replace("", np.nan).nunique()
+    parts = [st.pick(_LABELS["features"], lang).format(n=count)] if count > 1 else []
+    if (overlap > 0).any():
+        text = f"{st.pick(_LABELS['overlap'], lang)} {overlap.sum() / 1e4:,.2f} ha"
+        share = group["overlap_share"].astype(float)
+        if count <= 1 and np.isfinite(share).any():
+            text += f" ({share.max() * 100:.1f}%)"
+        parts.append(text)
+    elif np.isfinite(group["distance_m"].astype(float)).any():
+        parts.append(f"{st.pick(_LABELS['distance'], lang)} "
+                     f"{group['distance_m'].astype(float).min():,.0f} m")
+    return ", ".join(parts)
+
+
+def _layer_text(kind: str, layer_id: str, lang: str) -> str:
+    if kind in st.KIND_STYLES:
+        label = st.kind_label(kind, lang)
+        return f"{label} ({layer_id})" if layer_id else label
+    if "+" in kind or not layer_id:  # a rule whose layers are missing, or one without layer
+        return " / ".join(st.kind_label(k, lang) if k in st.KIND_STYLES else k
+                          for k in kind.split("+") if k)
+    return layer_id
+
+
+def evidence_lines(hits: pd.DataFrame, n: int, lang: str) -> list[list[str]]:
+    """Per project (``hits["row"]`` 0..n-1), the key evidence of its prohibiting and review
+    outcomes, worst first: one line per rule and layer with the rule id, the layer and the total
+    overlap [ha] (share when one feature) or the nearest distance [m]."""
+    out: list[list[str]] = [[] for _ in range(n)]
+    bad = hits[hits["outcome"].isin(["prohibited", "review"])]
+    if not len(bad):
+        return out
+    bad = bad.assign(_worst=(bad["outcome"] == "prohibited").astype(int))
+    for (row, _, rule, kind, layer), group in bad.groupby(
+            ["row", "_worst", "rule_id", "kind", "layer_id"], sort=False):
+        where = _layer_text(str(kind), str(layer), lang)
+        measure = _measure(group, lang)
+        line = f"[{st.verdict_label(group['outcome'].iloc[0], lang)}] {rule}"
+        line += f" · {where}" if where else ""
+        line += f": {measure}" if measure else ""
+        out[int(row)].append((-int(group["_worst"].iloc[0]), line))
+    return [[line for _, line in sorted(lines, key=lambda x: x[0])] for lines in out]
+
+
+def projects_table(result: gpd.GeoDataFrame, lang: str, hits: pd.DataFrame | None = None,
+                   report_page: str | None = "report.html") -> gpd.GeoDataFrame:
+    """The projects as drawn: id, name, type, industry, verdict, its label, the top reasons and
+    key evidence (one per line) and the link to the project's section of the report."""
     verdicts = result["verdict"].astype(str)
     labels = verdicts.map(lambda v: st.verdict_label(v, lang) if v in st.VERDICT_STYLES else v)
-    reasons = result["reasons"].fillna("").astype(str).str.replace("; ", "\n", regex=False)
+    reasons = [_top([outcome_words(r, lang) for r in str(text).split("; ") if r], lang)
+               for text in result["reasons"].fillna("")]
+    evidence = evidence_lines(hits, len(result), lang) if hits is not None else \
+        [[] for _ in range(len(result))]
+    ids = result["project_id"].astype(str).to_numpy()
+    links = [f"{report_page}#{project_anchor(i)}" if report_page else "" for i in ids]
     table = pd.DataFrame({
-        "id": result["project_id"].astype(str).to_numpy(),
-        "project_id": result["project_id"].astype(str).to_numpy(),
+        "id": ids,
+        "project_id": ids,
         "name": result["name"].fillna("").astype(str).to_numpy(),
         "type": result["type"].fillna("").astype(str).to_numpy(),
         "industry": result["industry"].fillna("").astype(str).to_numpy(),
         "verdict": np.where(verdicts.isin(list(st.VERDICT_STYLES)), verdicts, "error"),
         "verdict_label": labels.to_numpy(),
-        "reasons": reasons.to_numpy(),
+        "reasons": reasons,
+        "evidence": [_top(lines, lang) for lines in evidence],
+        "report_link": links,
     })
     return gpd.GeoDataFrame(table, geometry=result.geometry.values, crs=result.crs)
 
 
 def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
                   lang: str = "zh", basemap: str = "osm",
-                  tianditu_key: str | None = None) -> folium.Map:
+                  tianditu_key: str | None = None,
+                  report_page: str | None = "report.html") -> folium.Map:
     """Build the screening map (without layer control: save it with
     :func:`maps.base.finish_map`).
 
@@ -79,6 +158,9 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
         With ``amap`` (GCJ-02) every layer is shifted to line up and the map says so.
     tianditu_key : str, optional
         Needed for ``tianditu``.
+    report_page : str or None
+        File name of the report page beside the map; each popup links to
+        ``<report_page>#project-<id>`` (:func:`maps.display.project_anchor`). None: no link.
 
     Returns
     -------
@@ -97,14 +179,18 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
                 pass
         kinds, _ = add_catalog_layers(m, catalog, lang, layer_ids=used)
         legend += [f"kind:{k}" for k in kinds]
-    table = projects_table(result, lang)
+    table = projects_table(result, lang, hits, report_page)
     fields = {c: st.pick(_LABELS[c], lang) for c in
-              ("project_id", "name", "type", "industry", "verdict_label", "reasons")}
-    layer = base.add_vector_layer(m, table, "results", lang,
-                                  name=st.pick(_LABELS["projects"], lang), popup_fields=fields,
-                                  style_by="verdict", simplify_m=0.5)
+              ("project_id", "name", "type", "industry", "verdict_label", "reasons", "evidence")}
+    link = {"field": "report_link", "text": st.text("report_link", lang)} if report_page else None
+    layer = base.add_result_layer(m, table, lang, st.pick(_LABELS["projects"], lang),
+                                  "verdict", fields, link=link, simplify_m=0.5)
     present = set(table["verdict"])
-    legend += [f"verdict:{v}" for v in st.VERDICT_STYLES if v in present]
+    shapes = table.geometry.geom_type.dropna()
+    shape = "point" if len(shapes) and shapes.str.contains("Point").all() else "polygon"
+    legend[:0] = [{"label": st.verdict_label(v, lang),
+                "style": st.shaped_style(st.verdict_style(v), shape), "shape": shape}
+               for v in st.VERDICT_STYLES if v in present]
     base.add_legend(m, legend, lang)
     base.add_plugins(m, layer)
     return m

@@ -1,8 +1,11 @@
 """The siting map: candidate sites coloured by score class, excluded parts, rasters as overlays.
 
-A pure render of :func:`geo.score_sites` on the shared map base (:mod:`maps.base`): the catalog's
-zoning, degraded-land and infrastructure layers styled by kind, sites by class A-D
-(:data:`maps.style.CLASS_STYLES`) with every criterion in a text-only popup, the excluded part of
+A pure render of :func:`geo.score_sites` on the shared map base (:mod:`maps.base`). Candidates
+first: every site is coloured by class A-D (:data:`maps.style.CLASS_STYLES`), as a marker at the
+first view and as its polygon from the zoom at which sites are large enough to see
+(:func:`maps.base.add_result_layer`); popups give every criterion rounded, with units, and the
+score breakdown when ``score_<criterion>`` columns exist. Around them: the catalog's zoning and
+degraded-land layers styled by kind, infrastructure switched off and muted, the excluded part of
 each candidate, the catalog's rasters (resource and DEM) as toggleable overlays with colour bars,
 a bilingual legend, search by site name and drawing with GeoJSON export; no network needed.
 """
@@ -50,6 +53,15 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 }
 """Popup labels (zh, en) with units of the site columns."""
 
+DECIMALS: dict[str, int] = {
+    "candidate_area_ha": 1, "excluded_area_ha": 1, "usable_area_ha": 1, "ghi": 0,
+    "wind_speed": 2, "slope_mean": 1, "slope_max": 1, "elevation": 0, "dist_substation": 2,
+    "dist_road": 2, "dist_settlement": 2, "land_type": 2, "score": 1, "rank": 0,
+    "capacity_mw": 1, "generation_mwh": 0, "co2_t": 0, "coal_tce": 0,
+}
+"""Decimals shown per column (areas 0.1 ha, distances 10 m, ...); ``excluded_*_ha`` take 1 and
+``score_<criterion>`` 1; ``top_n_probability`` is shown as a percentage."""
+
 RASTER_KINDS = {"pv": ("ghi", "dem"), "wind": ("wind_speed", "dem")}
 """Catalog rasters drawn per technology (the resource first)."""
 
@@ -57,22 +69,64 @@ _TEXT = {
     "sites": ("候选地块（按得分等级着色）", "Candidate sites (coloured by score class)"),
     "unscored": ("未评分地块（已排除/过小/出错）", "Unscored candidates (excluded, too small, error)"),
     "excluded": ("排除部分", "Excluded parts"),
+    "breakdown": ("得分构成", "Score from"),
 }
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "usable": ("可用", "usable"), "excluded": ("已排除", "excluded"),
+    "too_small": ("面积过小", "too small"), "error": ("出错", "error"),
+}
+"""Words for the ``status`` codes of :func:`geo.score_sites`."""
+
+
+def _criterion_label(criterion: str, lang: str) -> str:
+    label = st.pick(FIELD_LABELS[criterion], lang) if criterion in FIELD_LABELS else criterion
+    return label.split(" [")[0]
 
 
 def _popup_fields(sites: gpd.GeoDataFrame, lang: str) -> dict[str, str]:
     """{column: label} of the popup: every criterion present, but columns empty for every site
-    (e.g. wind speed in a PV run)."""
+    (e.g. wind speed in a PV run); then the score breakdown (``score_<criterion>``)."""
     shown = [c for c in POPUP_FIELDS if c in sites.columns
              and not (sites[c].isna() | (sites[c].astype(str) == "")).all()]
     for must in ("site_id", "name", "status", "score", "class", "reason"):
         if must in sites.columns and must not in shown:
             shown.append(must)
-    return {c: st.pick(FIELD_LABELS[c], lang) if c in FIELD_LABELS else c for c in shown}
+    labels = {c: st.pick(FIELD_LABELS[c], lang) if c in FIELD_LABELS else c for c in shown}
+    breakdown = st.pick(_TEXT["breakdown"], lang)
+    for c in sites.columns:
+        if c.startswith("score_") and not sites[c].isna().all():
+            labels[c] = f"{breakdown} · {_criterion_label(c[len('score_'):], lang)}"
+    return labels
 
 
-def _table(sites: gpd.GeoDataFrame, fields, geometry) -> gpd.GeoDataFrame:
-    table = pd.DataFrame({c: sites[c].to_numpy() for c in list(fields)})
+def format_value(column: str, value) -> str:
+    """A site value as popup text: rounded to the column's decimals with thousands separators
+    (:data:`DECIMALS`), probabilities as percentages, empty for a missing number."""
+    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(value, bool):
+        v = float(value)
+        if not np.isfinite(v):
+            return ""
+        if column == "top_n_probability":
+            return f"{v * 100:.0f}%"
+        digits = DECIMALS.get(column, 1 if column.startswith(("score_", "excluded_")) else None)
+        if digits is None:
+            return f"{v:.6g}"
+        return f"{v:,.{digits}f}"
+    return "" if value is None else str(value)
+
+
+def _words(column: str, value, lang: str):
+    """Words instead of codes: the source kind's label, the status in ``lang``."""
+    if column == "source_kind" and value in st.KIND_STYLES:
+        return st.kind_label(value, lang)
+    if column == "status" and value in STATUS_LABELS:
+        return st.pick(STATUS_LABELS[value], lang)
+    return value
+
+
+def _table(sites: gpd.GeoDataFrame, fields, geometry, lang: str) -> gpd.GeoDataFrame:
+    table = pd.DataFrame({c: [format_value(c, _words(c, v, lang)) for v in sites[c].tolist()]
+                          for c in list(fields)})
     table["id"] = sites["site_id"].astype(str).to_numpy()
     table["name"] = sites["name"].fillna("").astype(str).to_numpy()
     return gpd.GeoDataFrame(table, geometry=np.asarray(geometry, dtype=object), crs=sites.crs)
@@ -108,22 +162,25 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
     legend: list = []
     if catalog is not None:
         used = [s["id"] for s in meta.get("sources", [])] or None
-        kinds, _ = add_catalog_layers(m, catalog, lang, layer_ids=used,
-                                      hidden_kinds=("control_unit", "urban_boundary"))
-        legend += [f"kind:{k}" for k in kinds]
+        hidden = ("control_unit", "urban_boundary") + tuple(
+            k for k in st.KIND_STYLES if st.kind_group(k) == "infrastructure")
+        kinds, _ = add_catalog_layers(m, catalog, lang, layer_ids=used, hidden_kinds=hidden,
+                                      muted_groups=("infrastructure",))
+        legend += [base.muted_legend_entry(k, lang) if st.kind_group(k) == "infrastructure"
+                   else f"kind:{k}" for k in kinds]
         add_catalog_rasters(m, catalog, lang, RASTER_KINDS.get(meta.get("tech")))
 
     cls = sites["class"].fillna("").astype(str)
     scored = cls.isin(list(st.CLASS_STYLES)).to_numpy()
     fields = _popup_fields(sites, lang)
     if (~scored).any():
-        rest = _table(sites[~scored], fields, geoms[~scored])
+        rest = _table(sites[~scored], fields, geoms[~scored], lang)
         rest["state"] = "error"
-        base.add_vector_layer(m, rest, "results", lang, name=st.pick(_TEXT["unscored"], lang),
-                              popup_fields=fields, style_by="state")
-    table = _table(sites[scored], fields, geoms[scored])
-    layer = base.add_vector_layer(m, table, "results", lang, name=st.pick(_TEXT["sites"], lang),
-                                  popup_fields=fields, style_by="class")
+        base.add_result_layer(m, rest, lang, st.pick(_TEXT["unscored"], lang), "state", fields)
+    table = _table(sites[scored], fields, geoms[scored], lang)
+    table["class"] = cls[scored].to_numpy()
+    layer = base.add_result_layer(m, table, lang, st.pick(_TEXT["sites"], lang), "class",
+                                  fields)
     # the excluded part of each candidate (candidate minus usable land)
     usable = np.asarray(sites["usable_geometry"].values, dtype=object)
     usable = np.where(shapely.is_missing(usable), shapely.Polygon(), usable)
@@ -136,15 +193,14 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
                                            and c != "excluded_area_ha"]
     ex_fields = {c: st.pick(FIELD_LABELS[c], lang) if c in FIELD_LABELS else c
                  for c in ex_fields}
-    ex = _table(sites, ex_fields, excluded)
+    ex = _table(sites, ex_fields, excluded, lang)
     ex["part"] = "prohibited"
     base.add_vector_layer(m, ex, "results", lang, name=st.pick(_TEXT["excluded"], lang),
                           popup_fields=ex_fields, style_by="part")
 
-    legend += [f"class:{c}" for c in st.CLASS_STYLES]
-    legend.append({"label": st.pick(_TEXT["unscored"], lang), "style": st.verdict_style("error")})
-    legend.append({"label": st.pick(_TEXT["excluded"], lang),
-                   "style": st.verdict_style("prohibited")})
+    legend[:0] = [f"class:{c}" for c in st.CLASS_STYLES] + [
+        {"label": st.pick(_TEXT["unscored"], lang), "style": st.verdict_style("error")},
+        {"label": st.pick(_TEXT["excluded"], lang), "style": st.verdict_style("prohibited")}]
     base.add_legend(m, legend, lang)
     base.add_plugins(m, layer if scored.any() else None)   # no search over an empty layer
     return m

@@ -8,10 +8,26 @@ score classes, layer groups and raster overlays have their labels here.
 
 Colour logic
     zoning constraints are strong warm or water colours with a visible fill; degraded land (the
-    candidates) are earth tones; infrastructure is drawn as lines, points or a light fill; the
-    administrative boundary is a thin grey dashed reference without fill. Verdicts use the
-    traffic-light order red (prohibited) > amber (review) > green (admitted), grey for error and
-    blue for a boundary contact; score classes run green (A, best) to red (D).
+    candidates) are earth tones; infrastructure is muted (grey substations, thin roads) so that
+    it never competes with results; the administrative boundary is a thin grey dashed reference
+    without fill. Score classes run green (A, best) to red (D).
+
+Verdict palette (results drawn over the zoning layers)
+    ``prohibited`` deep maroon ``#8e1a1a``, ``review`` signal yellow ``#ffe600``, ``admitted``
+    strong blue ``#1533d6``, ``error`` dashed grey. Not the traffic light: its red and green are
+    the red line's and the nature reserve's colours, and red/green is the pair that
+    deuteranopes and protanopes (about 1 man in 12) cannot tell apart. The three colours differ
+    in lightness and on the blue-yellow axis that every common colour vision keeps, and were
+    chosen by a search over sRGB for the largest CIEDE2000 distance to every zoning fill as it
+    is displayed (its colour at its fill opacity over the basemap), to line and point layers,
+    and to the zoning outlines, under normal vision and simulated deuteranopia and protanopia
+    (Machado et al. 2009, severity 1). Checked by ``tests/test_map_palette.py``: each verdict is
+    at least 14 ΔE00 from every displayed fill and line colour (normal, deutan, protan) and 15
+    from every zoning outline; the verdicts are at least 30 apart from one another under normal
+    vision and the three simulated dichromacies (tritanopia included), the dashed error grey at
+    least 22. Points are filled markers with a dark outline (the yellow stays visible on a
+    light basemap); lines are thick strokes; polygons have a thick outline in the verdict colour
+    over a half-transparent fill.
 """
 
 from __future__ import annotations
@@ -59,7 +75,7 @@ KIND_STYLES: dict[str, dict] = {
     "slag_heap": _style("#4d4d4d", 0.45, 1.5),
     # infrastructure
     "river": _style("#4393c3", None, 2.0),
-    "substation": _style("#e66101", 0.9, 1.5, radius=6),
+    "substation": _style("#5c5c5c", 0.8, 1.0, fill_color="#a3a3a3", radius=4),
     "road": _style("#404040", None, 1.5),
     "settlement": _style("#fdae61", 0.35, 1.0),
     # reference
@@ -80,13 +96,18 @@ the topmost shape under the pointer takes the click) small features stay clickab
 drawn above all of them."""
 
 VERDICT_STYLES: dict[str, dict] = {
-    "prohibited": _style("#c0392b", 0.55, 2.0, radius=8),
-    "review": _style("#e67e22", 0.55, 2.0, radius=8),
-    "admitted": _style("#27ae60", 0.55, 2.0, radius=8),
-    "error": _style("#7f8c8d", 0.40, 2.0, "5 3", radius=8),
-    "contact": _style("#2980b9", 0.45, 2.0, "2 3", radius=8),
+    "prohibited": _style("#8e1a1a", 0.45, 3.0, radius=8),
+    "review": _style("#ffe600", 0.45, 3.0, radius=8),
+    "admitted": _style("#1533d6", 0.45, 3.0, radius=8),
+    "error": _style("#939393", 0.35, 3.0, "6 4", radius=8),
+    "contact": _style("#17a2b8", 0.35, 2.0, "2 3", radius=8),
 }
-"""Leaflet path options per verdict (``contact`` is a boundary contact below the tolerance)."""
+"""Leaflet path options per verdict (``contact`` is a boundary contact below the tolerance);
+see the module docstring for the choice of colours."""
+
+MARKER_OUTLINE = "#1a1a1a"
+"""Outline colour of point markers (verdicts and classes): dark, so a yellow marker shows on a
+light basemap."""
 
 CLASS_STYLES: dict[str, dict] = {
     "A": _style("#1a9641", 0.6, 2.0, radius=8),
@@ -150,6 +171,18 @@ UI_TEXT: dict[str, tuple[str, str]] = {
                    "analysis uses full geometry"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    "export": ("导出", "Export"),
+    "export_title": ("将绘制的图形导出为 GeoJSON 文件", "Save the drawn shapes as a GeoJSON file"),
+    "zoom_in": ("放大", "Zoom in"),
+    "zoom_out": ("缩小", "Zoom out"),
+    "layers": ("图层", "Layers"),
+    "full_screen": ("全屏", "Full screen"),
+    "exit_full_screen": ("退出全屏", "Exit full screen"),
+    "minimap_show": ("显示鹰眼图", "Show overview map"),
+    "minimap_hide": ("隐藏鹰眼图", "Hide overview map"),
+    "search_error": ("未找到", "Not found"),
+    "search_cancel": ("取消", "Cancel"),
+    "report_link": ("在报告中查看本项目 →", "Open this project in the report →"),
 }
 
 
@@ -188,6 +221,36 @@ def class_style(score_class: str) -> dict:
     if score_class not in CLASS_STYLES:
         raise InputError(choice_error("score class", score_class, list(CLASS_STYLES)))
     return dict(CLASS_STYLES[score_class])
+
+
+def shaped_style(style: dict, shape: str) -> dict:
+    """A result style adapted to the geometry it draws.
+
+    Parameters
+    ----------
+    style : dict
+        Path options of a verdict or a score class.
+    shape : {"point", "line", "polygon"}
+
+    Returns
+    -------
+    dict
+        Points: a filled circle marker with a dark outline; lines: a thick stroke without fill;
+        polygons: the style itself.
+    """
+    out = dict(style)
+    if shape == "point":
+        out.update(color=MARKER_OUTLINE, weight=1.5, fill=True, fillOpacity=0.95,
+                   dashArray=None)
+    elif shape == "line":
+        out.update(weight=max(float(style["weight"]) + 2, 4.0), fill=False, fillOpacity=0.0)
+    return out
+
+
+def casing_style(style: dict) -> dict:
+    """A dark casing drawn under a result line or outline: 2.5 px wider, no fill."""
+    return dict(style, color=MARKER_OUTLINE, weight=float(style["weight"]) + 2.5, opacity=0.8,
+                fill=False, fillOpacity=0.0, dashArray=None)
 
 
 def kind_label(kind: str, lang: str) -> str:

@@ -8,8 +8,10 @@ shown as text and never run, print CSS, non-blank screenshots kept under tests/a
 from __future__ import annotations
 
 import json
+import re
 
 import geopandas as gpd
+import map_checks as mc
 import pytest
 import shapely
 from browser import (
@@ -22,6 +24,7 @@ from click.testing import CliRunner
 
 from maps import style as st
 from maps.cli import cli
+from maps.screening_map import TOP_REASONS, outcome_words
 
 pytestmark = pytest.mark.browser
 
@@ -112,8 +115,8 @@ def test_screening_map(browser_page, screening_out):
     text = _click_at(page, inner.x, inner.y, row.geometry.bounds)
     assert row["project_id"] in text and row["name"] in text
     assert st.verdict_label(row["verdict"], "zh") in text
-    for reason in row["reasons"].split("; "):
-        assert reason in text
+    for reason in row["reasons"].split("; ")[:TOP_REASONS]:
+        assert outcome_words(reason, "zh") in text
     assert screenshot_nonblank(page, "flow_screening_map")
     assert errors == []
 
@@ -142,7 +145,8 @@ def test_pv_siting_map(browser_page, pv_out):
 
     for field in ("ghi", "slope_mean", "dist_substation", "score", "capacity_mw"):
         assert st.pick(FIELD_LABELS[field], "zh") in text
-    assert f"{best['score']:.6g}" in text
+    assert f"{best['score']:.1f}" in text and f"{best['capacity_mw']:.1f}" in text
+    assert not re.search(r"\d\.\d{4,}", text), text  # rounded: no 0.162676 km
     assert FIELD_LABELS["wind_speed"][0] not in text  # empty for every PV site: left out
     assert screenshot_nonblank(page, "flow_pv_map")
     assert errors == []
@@ -196,3 +200,94 @@ def test_xss_in_project_names_never_runs(browser_page, xss_out):
     assert page.locator("img").count() == 0
     assert page.evaluate("() => window.__xss") is None
     assert json.loads(page.evaluate("() => JSON.stringify(document.scripts.length)")) == 0
+
+
+def test_screening_map_verdicts_first(browser_page, screening_out):
+    """Every project (points included) shows its verdict colour at the first view; popups carry
+    the evidence and a link that lands on the project's section of the report; the controls
+    speak Chinese; legend and layer control never overlap."""
+    page = browser_page
+    _, errors = open_map_offline(page, screening_out / "map.html", "screening demo map")
+    projects = gpd.read_file(screening_out / "screening.geojson")
+    markers = mc.result_markers(page, "verdict")
+    points = projects[projects.geom_type == "Point"]
+    assert len(points) >= 3
+    by_id = {}
+    for m in markers:
+        by_id.setdefault(m["id"], []).append(m)
+        assert m["fill"] == st.verdict_style(m["value"])["fillColor"], m
+    # every point project is a marker in its verdict colour (no default blue pin)
+    assert page.locator(".leaflet-marker-icon").count() == 0
+    for _, row in points.iterrows():
+        assert [m["value"] for m in by_id[row["project_id"]]] == [row["verdict"]]
+    # every project shows at the first view: a marker (points, small polygons) or its line
+    img = mc.pixels(page)
+    mc.save_artifact(page, "verdicts_first_screening")
+    assert mc.under_control(page, markers) == []
+    for _, row in projects.iterrows():
+        if row.geometry.geom_type.startswith("Line"):
+            continue
+        (m,) = by_id[row["project_id"]]
+        assert m["inside"], m
+        assert mc.marker_shows(img, m, markers), (row["project_id"], m, img[int(m["y"]),
+                                                                           int(m["x"])])
+    mc.assert_controls_apart(page)
+    # Chinese controls, the draw plugin's export included
+    assert page.locator(".siting-export a").text_content() == "导出"
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "放大"
+    assert page.locator(".leaflet-draw-draw-polygon").get_attribute("title") == "绘制多边形"
+    assert page.locator("#export").count() == 0  # folium's absolutely placed English link
+    # the popup of a prohibited point: verdict, evidence, report link
+    pick = next(m for m in markers if m["type"] == "Point" and m["value"] == "prohibited")
+    page.mouse.click(pick["x"], pick["y"])
+    page.wait_for_timeout(300)
+    popup = page.locator(".leaflet-popup-content")
+    assert popup.count() == 1
+    text = popup.text_content()
+    assert "不予准入" in text and "主要证据" in text
+    link = popup.locator("a")
+    href = link.get_attribute("href")
+    assert href == f"report.html#project-{pick['id']}"
+    assert link.text_content() == st.text("report_link", "zh")
+    page.goto((screening_out / href.split("#")[0]).resolve().as_uri() + "#" + href.split("#")[1])
+    page.wait_for_timeout(300)
+    target = page.evaluate("() => document.querySelector(':target')?.id")
+    assert target == f"project-{pick['id']}"
+    assert errors == []
+
+
+def test_pv_siting_map_candidates_first(browser_page, pv_out):
+    """Every candidate shows in its class colour at the first view; infrastructure is off;
+    legend and layer control never overlap; markers give way to polygons when zoomed in."""
+    page = browser_page
+    _, errors = open_map_offline(page, pv_out / "map.html", "PV siting demo map")
+    sites = gpd.read_file(pv_out / "sites.geojson")
+    markers = [m for m in mc.result_markers(page, "class") if m["value"] in st.CLASS_STYLES]
+    markers += mc.result_markers(page, "state")  # unscored candidates, in the error grey
+    assert sorted(m["id"] for m in markers) == sorted(sites["site_id"])
+    img = mc.pixels(page)
+    mc.save_artifact(page, "candidates_first_pv")
+    assert mc.under_control(page, markers) == []
+    for m in markers:
+        assert m["inside"], m
+        assert mc.marker_shows(img, m, markers), (m, img[int(m["y"]), int(m["x"])])
+    # infrastructure layers are off when the map opens
+    infra = page.evaluate(f"""() => {{
+        const map = window[{_MAP_JS}[0]]; const names = [];
+        document.querySelectorAll('.leaflet-control-layers-overlays label').forEach(l => {{
+            const box = l.querySelector('input');
+            names.push([l.textContent.trim(), box.checked]); }});
+        return names; }}""")
+    infra_on = [n for n, on in infra if n.startswith(st.group_label("infrastructure", "zh"))
+                and on]
+    assert infra_on == []
+    assert any(n.startswith(st.group_label("infrastructure", "zh")) for n, _ in infra)
+    mc.assert_controls_apart(page)
+    # zoomed in on a site: its polygon, no marker
+    best = sites[sites["status"] == "usable"].sort_values("rank").iloc[0]
+    page.evaluate(f"""(b) => {{ const map = window[{_MAP_JS}[0]];
+        map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {{animate: false}}); }}""",
+                  list(best.geometry.bounds))
+    page.wait_for_timeout(300)
+    assert [m for m in mc.result_markers(page, "class") if m["inside"]] == []
+    assert errors == []

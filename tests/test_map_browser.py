@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import geopandas as gpd
+import map_checks as mc
 import numpy as np
 import pytest
 import shapely
@@ -148,6 +149,8 @@ def test_demo_map_offline(browser_page, tmp_path):
     cat = load_catalog(DEMO_CATALOG)
     for spec in cat.layers:
         assert f"({spec.id})" in control, spec.id
+    mc.assert_controls_apart(browser_page)
+    assert browser_page.locator(".siting-export a").text_content() == "导出"
     assert screenshot_nonblank(browser_page, "demo_catalog_map")
 
 

@@ -14,7 +14,7 @@ import warnings
 import click
 
 from layers.errors import InputError
-from maps.cli import convert, layers_cmd, map_cmd, outputs, rules_cmd, score, screen
+from maps.cli import check, convert, layers_cmd, map_cmd, outputs, rules_cmd, score, screen
 
 __version__ = "0.1.0"
 
@@ -31,6 +31,7 @@ def cli(verbose: int, quiet: bool) -> None:
     siting convert IN OUT        GCJ-02 / BD-09 / WGS84 conversion / 坐标转换
     siting score --tech pv|wind  rank degraded land for PV / wind / 退化土地选址评分
     siting screen PROJECTS ...   screen projects against zoning / 项目准入审查
+    siting check --point LON,LAT check one location / 单点快速审查
     siting rules [RULESET...]    print the effective rules / 显示规则
     siting map CATALOG --out F   draw a catalog's layers / 绘制图层地图
     """
@@ -46,6 +47,7 @@ cli.add_command(score.score)
 cli.add_command(screen.screen)
 cli.add_command(rules_cmd.rules)
 cli.add_command(map_cmd.map_command)
+cli.add_command(check.check)
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:

@@ -8,8 +8,9 @@ import click
 
 from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
 
-FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "usable.geojson", "sites.xlsx",
-         "report.html", "map.html")
+FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "sites.gpkg", "usable.geojson",
+         "sites.xlsx", "report.html",
+         "map.html")
 """The files of ``siting score``, essential first."""
 
 
@@ -27,6 +28,7 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
     from geo.cost import supply_curve
     from maps.base import finish_map
     from maps.cli.tables import write_csv, write_geojson, write_xlsx
+    from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.siting_map import siting_map
     from maps.siting_report import render_report
 
@@ -43,6 +45,8 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         lambda path: write_csv(path, table),
         lambda path: write_csv(path, supply_curve(sites)),
         lambda path: write_geojson(path, sites.drop(columns=["usable_geometry"])),
+        lambda path: write_styled_gpkg(sites.drop(columns=["usable_geometry"]), path, "sites",
+                                       "class", lang),
         lambda path: write_geojson(path, usable),
         xlsx,
         lambda path: path.write_text(render_report(sites, lang), encoding="utf-8"),

@@ -1,13 +1,12 @@
 """``siting screen``: screen a list of projects against a catalog with a rule set.
 
 Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``screening.geojson``
-(EPSG:4326), ``screening.xlsx``, ``report.html`` and ``map.html`` into ``--out`` (through
+(EPSG:4326), ``screening.gpkg`` (styled for QGIS, with ``.qml`` files), ``screening.xlsx``, ``report.html`` and ``map.html`` into ``--out`` (through
 :mod:`maps.cli.outputs`).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -25,7 +24,8 @@ TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism
                 "other")
 SUMMARY_COLUMNS = ("project_id", "name", "type", "industry", "verdict", "reasons",
                    "n_prohibited", "n_review")
-FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.xlsx",
+FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.gpkg",
+         "screening.xlsx",
          "report.html", "map.html")
 """The files of one screening, essential first."""
 HINTS = {"crs": "--crs EPSG:4544", "layer": "--layer NAME", "encoding": "--encoding gb18030",
@@ -61,6 +61,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from geo.screen import HIT_COLUMNS
     from maps.base import finish_map
     from maps.cli.tables import write_csv, write_geojson, write_xlsx
+    from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.screening_map import screening_map
     from maps.screening_report import write_report
 
@@ -77,6 +78,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
         lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
         lambda path: write_csv(path, hits[list(HIT_COLUMNS)]),
         lambda path: write_geojson(path, result),
+        lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang),
         xlsx,
         lambda path: write_report(result, hits, path, lang),
         lambda path: finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
@@ -92,13 +94,12 @@ def read_and_screen(path: Path, catalog, rules, lang: str, **read):
     import inspect
 
     from geo.projects import read_projects
-    from geo.screen import screen
+    from maps.progress import screen_with_progress
 
     if "hints" in inspect.signature(read_projects).parameters:
         read["hints"] = HINTS
     projects, problems = read_projects(path, **read)
-    result, hits = screen(projects, catalog, rules, lang=lang,
-                          progress=sys.stderr.isatty() and len(projects) > 50)
+    result, hits = screen_with_progress(projects, catalog, rules, lang=lang)  # bar on a tty
     return result, hits, problems
 
 

@@ -1,0 +1,308 @@
+"""``siting check``: one location in, a verdict out on the terminal in seconds.
+
+The location (a point, a WKT geometry, or a GeoJSON file or inline geometry) becomes a one-row
+project that :func:`geo.screen` judges exactly as ``siting screen`` would (same rule set, same
+verdicts); the command prints the verdict, the reasons with their policy citations and
+evidence, and the nearest feature of every layer kind the rules use, or JSON for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import click
+
+from maps.cli.options import lang_option
+
+COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
+
+_T = {
+    "verdict": ("结论", "Verdict"), "reasons": ("理由及依据", "Reasons and citations"),
+    "none": ("无", "none"), "nearest": ("最近要素距离（{r} m 内）", "Nearest feature (within {r} m)"),
+    "inside": ("位于其中", "inside"), "beyond": ("{r} m 内无", "none within {r} m"),
+    "not_checked": ("图层缺失，未核查", "layer missing: not checked"),
+    "verify": ("须核实", "verify"), "confidence": ("可信度", "confidence"),
+    "overlap": ("重叠", "overlap"), "at": ("距离", "at"), "location": ("位置", "Location"),
+    "catalog": ("图层目录", "Catalog"), "rules": ("规则集", "Rule set"),
+    "demo": ("演示数据：合成图层，不得用于实际决策", "demo data: synthetic layers, not for real "
+             "decisions"),
+}
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    text = _T[key][0 if lang == "zh" else 1]
+    return text.format(**kw) if kw else text
+
+
+def parse_point(text: str):
+    """``"lon,lat"`` [°] as a shapely Point; a clear error for anything else.
+
+    Raises
+    ------
+    click.BadParameter
+        Not two numbers, out of range, or latitude and longitude apparently swapped (China).
+    """
+    import shapely
+
+    parts = [p.strip() for p in text.replace("，", ",").split(",")]
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not LON,LAT in degrees (e.g. 106.71,26.58) / "
+                                 "应为 经度,纬度", param_hint="--point") from None
+    if 3 < lon < 54 and 73 < lat < 136:  # China's latitudes first, its longitudes second
+        raise click.BadParameter(f"{text!r} looks like LAT,LON: give longitude first, e.g. "
+                                 f"--point {lat:g},{lon:g} / 请先写经度", param_hint="--point")
+    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
+        raise click.BadParameter(f"{text!r}: longitude must lie in -180..180 and latitude in "
+                                 "-90..90 degrees / 经纬度超出范围", param_hint="--point")
+    return shapely.Point(lon, lat)
+
+
+def _geojson_frame(text: str):
+    """A GeoDataFrame (EPSG:4326, attributes kept) from an inline GeoJSON geometry, Feature or
+    FeatureCollection."""
+    import geopandas as gpd
+    import shapely
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"neither an existing file nor valid GeoJSON text ({exc.msg} "
+                                 f"at character {exc.pos}) / 既不是文件也不是 GeoJSON",
+                                 param_hint="--geojson") from None
+    kind = data.get("type") if isinstance(data, dict) else None
+    try:
+        if kind == "FeatureCollection":
+            return gpd.GeoDataFrame.from_features(data, crs=4326)
+        if kind == "Feature":
+            return gpd.GeoDataFrame.from_features([data], crs=4326)
+        geometry = shapely.from_geojson(json.dumps(data))
+    except Exception as exc:  # shapely/GEOS and geopandas raise several types for bad GeoJSON
+        raise click.BadParameter(f"not a usable GeoJSON geometry: {exc} / GeoJSON 无效",
+                                 param_hint="--geojson") from None
+    return gpd.GeoDataFrame(geometry=[geometry], crs=4326)
+
+
+def location_frame(point: str | None, wkt: str | None, geojson: str | None, coords: str | None,
+                   defaults: dict):
+    """The one project to check as a normalised GeoDataFrame (WGS84 or CGCS2000).
+
+    Parameters
+    ----------
+    point, wkt, geojson : str or None
+        Exactly one: ``"lon,lat"``; a WKT geometry in lon/lat; a GeoJSON file (any footprint
+        file ``siting screen`` reads) or inline GeoJSON text.
+    coords : {"wgs84", "gcj02", "bd09", "cgcs2000"} or None
+        What the coordinates are (GCJ-02 / BD-09 are shifted back to WGS84).
+    defaults : dict
+        Project attributes (``type``, ``industry``, ``name`` and ``--attr`` values).
+    """
+    import geopandas as gpd
+    import shapely
+
+    from geo.projects import normalize_projects, read_projects
+
+    given = [x for x in (point, wkt, geojson) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one location: --point LON,LAT, --wkt or --geojson")
+    simple = {k: v for k, v in defaults.items() if k in ("type", "industry", "name")}
+    if geojson and Path(geojson).is_file():
+        gdf, _ = read_projects(Path(geojson), coords=coords, defaults=simple)
+        gdf = gdf.assign(**{k: v for k, v in defaults.items() if k not in simple})
+        what = Path(geojson).name
+    else:
+        if point:
+            gdf = gpd.GeoDataFrame(geometry=[parse_point(point)], crs=4326)
+        elif wkt:
+            try:
+                gdf = gpd.GeoDataFrame(geometry=[shapely.from_wkt(wkt)], crs=4326)
+            except shapely.errors.ShapelyError as exc:
+                raise click.BadParameter(f"not a WKT geometry: {exc} / WKT 无效",
+                                         param_hint="--wkt") from None
+        else:
+            gdf = _geojson_frame(geojson)
+        what = "--point" if point else "--wkt" if wkt else "--geojson"
+        lon0, lat0, lon1, lat1 = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
+        if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
+            raise click.BadParameter("coordinates are not longitude/latitude in degrees / "
+                                     "坐标应为经纬度", param_hint=what)
+        if coords == "cgcs2000":
+            gdf = gdf.set_crs(4490, allow_override=True)
+        elif coords in ("gcj02", "bd09"):
+            from layers.chinacoords import convert_gdf
+
+            gdf = convert_gdf(gdf, coords, "wgs84", what)
+        gdf = normalize_projects(gdf.assign(**{k: v for k, v in defaults.items()
+                                               if k not in simple}), simple, what=what)
+    if len(gdf) != 1:
+        raise click.BadParameter(f"{len(gdf)} features: siting check takes one location; screen "
+                                 "several with `siting screen` / 仅支持单个位置",
+                                 param_hint="--geojson")
+    if gdf["error"].iloc[0]:
+        raise click.BadParameter(gdf["error"].iloc[0], param_hint=what)
+    return gdf
+
+
+def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
+    """The verdict of a one-project screening as plain data (what ``--json`` prints).
+
+    ``id_given``: whether the project id came from the input (else it is a generated one).
+    """
+    from geo.screen import SEARCH_M
+    from maps import style as st
+
+    row = result.iloc[0]
+    centre = result.geometry.to_crs(4326).iloc[0].representative_point()
+    from geo.rules import SEVERITY
+
+    reasons = []
+    h = hits[hits["row"] == 0]
+    h = h.assign(_s=-h["outcome"].map(SEVERITY).fillna(0)).sort_values("_s", kind="stable")
+    for rule_id, g in h[h["outcome"].isin(["prohibited", "review", "admitted"])].groupby(
+            "rule_id", sort=False):
+        first = g.iloc[0]
+        reasons.append({
+            "rule_id": rule_id, "outcome": first["outcome"], "title": first["title"],
+            "source": first["source"], "confidence": first["confidence"],
+            "message": first["message"],
+            "evidence": [{
+                "layer_id": r["layer_id"], "kind": r["kind"], "feature_id": r["feature_id"],
+                "feature_name": r["feature_name"], **{
+                    k: (None if not math.isfinite(float(r[k])) else round(float(r[k]), 3))
+                    for k in ("overlap_m2", "overlap_share", "distance_m")}}
+                for _, r in g.iterrows() if r["layer_id"] or r["feature_id"]]})
+    nearest = {c[len("nearest_"):-len("_m")]: (None if not math.isfinite(float(row[c]))
+                                               else round(float(row[c]), 1))
+               for c in result.columns if c.startswith("nearest_") and c.endswith("_m")}
+    return {
+        "project_id": row["project_id"], "id_given": bool(id_given), "name": row["name"],
+        "type": row["type"],
+        "industry": row["industry"], "lonlat": [round(centre.x, 6), round(centre.y, 6)],
+        "verdict": row["verdict"], "verdict_label": st.verdict_label(row["verdict"], lang),
+        "reasons": reasons, "nearest_m": nearest, "search_m": SEARCH_M,
+        "missing_layers": list(result.attrs.get("missing", [])),
+        "rules": result.attrs.get("rules", ""),
+    }
+
+
+def _evidence_text(e: dict, lang: str) -> str:
+    from maps import style as st
+
+    kind = st.kind_label(e["kind"], lang) if e["kind"] in st.KIND_STYLES else e["kind"]
+    where = " ".join(x for x in (kind, f"({e['layer_id']})" if e["layer_id"] else "",
+                                 e["feature_id"], e["feature_name"]) if x)
+    if e["overlap_m2"]:
+        share = f" ({e['overlap_share'] * 100:.1f}%)" if e["overlap_share"] is not None else ""
+        return f"{where}: {_t('overlap', lang)} {e['overlap_m2'] / 1e4:,.2f} ha{share}"
+    if e["distance_m"] == 0:
+        return f"{where}: {_t('inside', lang)}"
+    if e["distance_m"] is not None:
+        return f"{where}: {_t('at', lang)} {e['distance_m']:,.0f} m"
+    return where
+
+
+def _width(text: str) -> int:
+    """Columns a text takes on a terminal (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
+    """Print :func:`check_result` for a person on a terminal."""
+    from maps import style as st
+
+    colour = {"prohibited": "red", "review": "yellow", "admitted": "blue"}.get(data["verdict"])
+    head = " ".join(x for x in (data["project_id"] if data["id_given"] else "", data["name"]) if x)
+    click.echo(f"{head + ' ' if head else ''}({data['type']}{', ' + data['industry'] if data['industry'] else ''}) "
+               f"@ {data['lonlat'][0]:.6f},{data['lonlat'][1]:.6f}")
+    click.echo(f"{_t('verdict', lang)}: " + click.style(data["verdict_label"], fg=colour,
+                                                          bold=True))
+    click.echo(f"{_t('reasons', lang)}:")
+    if not data["reasons"]:
+        click.echo(f"  {_t('none', lang)}")
+    for r in data["reasons"]:
+        label = st.verdict_label(r["outcome"], lang)
+        click.echo(f"  [{label}] {r['rule_id']}: {r['title']}")
+        click.echo(f"      {r['source']} · {_t('confidence', lang)} {r['confidence']}")
+        for e in r["evidence"][:5]:
+            click.echo(f"      - {_evidence_text(e, lang)}")
+        if len(r["evidence"]) > 5:
+            click.echo(f"      - … +{len(r['evidence']) - 5}")
+        if r["outcome"] != "admitted" and r["message"]:
+            click.echo(f"      {_t('verify', lang)}: {r['message']}")
+    click.echo(_t("nearest", lang, r=f"{data['search_m']:,.0f}") + ":")
+    width = max([_width(st.kind_label(k, lang)) for k in data["nearest_m"]] + [0])
+    for kind, d in data["nearest_m"].items():
+        text = (_t("beyond", lang, r=f"{data['search_m']:,.0f}") if d is None else
+                _t("inside", lang) if d == 0 else f"{d:,.0f} m")
+        label = st.kind_label(kind, lang)
+        click.echo(f"  {label}{' ' * (width - _width(label))}  {text}")
+    for missing in data["missing_layers"]:
+        click.echo(f"  {_t('not_checked', lang)}: {missing}")
+    click.echo(f"{_t('catalog', lang)}: {catalog_path} · {_t('rules', lang)}: {data['rules']}")
+    if demo:
+        click.echo(click.style(_t("demo", lang), fg="yellow"))
+
+
+@click.command("check")
+@click.option("--point", help="Longitude,latitude [°], e.g. 106.71,26.58 / 经度,纬度.")
+@click.option("--wkt", help="A WKT geometry in longitude/latitude / WKT 几何.")
+@click.option("--geojson", help="A GeoJSON (or any project) file, or inline GeoJSON text.")
+@click.option("--catalog", type=click.Path(path_type=Path), help="Catalog TOML / 图层目录.")
+@click.option("--demo", is_flag=True, help="Check against the bundled Guiyang demo catalog.")
+@click.option("--type", "ptype", help="Project type (pv, wind, industrial ...) / 项目类型.")
+@click.option("--industry", help="Industry (steel, chemical ...) / 行业.")
+@click.option("--name", help="Project name / 项目名称.")
+@click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE",
+              help="Another project attribute, e.g. --attr two_high=yes (repeatable).")
+@click.option("--coords", type=click.Choice(COORD_CHOICES),
+              help="What the coordinates are / 坐标系 (wgs84 default, gcj02, bd09, cgcs2000).")
+@click.option("--rules", "rules", multiple=True, help="Rule set name or file (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@lang_option
+def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coords, rules,
+          as_json, lang) -> None:
+    """Check ONE location against the zoning: verdict, reasons, nearest layers / 单点快速审查.
+
+    \b
+    siting check --point 106.71,26.58 --type pv --catalog catalog.toml
+    siting check --point 106.716,26.577 --coords gcj02 --type wind --demo
+    siting check --wkt "POLYGON((...))" --type industrial --industry chemical --demo --json
+    siting check --geojson parcel.geojson --type pv --catalog catalog.toml
+    """
+    if demo == bool(catalog):
+        raise click.UsageError("give --catalog or --demo (not both) / 请指定 --catalog 或 --demo")
+    from geo.rules import load_rules
+    from geo.screen import screen
+    from layers.catalog import load_catalog
+    from layers.errors import InputError
+
+    defaults = {"type": ptype, "industry": industry, "name": name}
+    for item in attrs:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--attr")
+        defaults[key.strip()] = value.strip()
+    if demo:
+        from layers.demo import DEMO_CATALOG
+
+        catalog = Path(DEMO_CATALOG)
+    elif not catalog.is_file():
+        raise click.BadParameter(f"{catalog}: file not found / 文件不存在",
+                                 param_hint="--catalog")
+    try:
+        project = location_frame(point, wkt, geojson, coords, defaults)
+        cat = load_catalog(catalog)
+        result, hits = screen(project, cat, load_rules(list(rules) or None), lang=lang)
+    except InputError as exc:
+        raise click.UsageError(str(exc)) from None
+    data = check_result(result, hits, lang, "project_id" in defaults or bool(
+        geojson and Path(geojson).is_file()))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_check(data, lang, catalog, demo)

@@ -1,0 +1,155 @@
+"""``siting check``: one location, the verdict ``siting screen`` gives it, on the terminal.
+
+Points are taken inside demo projects whose expected verdicts the demo documents (P01 admitted on
+an abandoned mine, P04 prohibited in the red line, P16 review on a closed landfill), and each
+check is compared with ``siting screen`` run on the same point as a file.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from layers.chinacoords import wgs84_to_gcj02
+from layers.demo import DEMO_EXPECTED, DEMO_PROJECTS
+from maps.cli import cli
+
+CASES = {"P01": "admitted", "P04": "prohibited", "P16": "review"}
+LAYERS = {"P01": "abandoned_mines", "P04": "red_lines", "P16": "closed_landfills"}
+"""The layer each case is about: the point is taken well inside footprint ∩ layer."""
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def points():
+    """{project id: (lon, lat)} of a point inside each demo footprint, checked against the
+    demo's expected verdicts."""
+    expected = pd.read_csv(DEMO_EXPECTED)
+    expected = expected[expected["file"] == "projects.geojson"].set_index("project_id")
+    for pid, verdict in CASES.items():
+        assert expected.loc[pid, "expected_verdict"] == verdict
+    projects = gpd.read_file(DEMO_PROJECTS).set_index("project_id")
+    out = {}
+    for pid in CASES:
+        assert projects.loc[pid, "type"] == "pv"
+        layer = gpd.read_file(DEMO_PROJECTS.parent / f"{LAYERS[pid]}.geojson").union_all()
+        # 30 m inside both the footprint and the layer: a point no rounding moves across an edge
+        part = projects.loc[pid, "geometry"].intersection(layer)
+        inner = gpd.GeoSeries([part], crs=4326).to_crs(32648).buffer(-30).to_crs(4326).iloc[0]
+        p = inner.representative_point()
+        out[pid] = (round(p.x, 6), round(p.y, 6))
+    return out
+
+
+@pytest.fixture(scope="module")
+def screened(points, tmp_path_factory):
+    """``siting screen`` of the same three points, written as a GeoJSON file."""
+    import shapely
+
+    folder = tmp_path_factory.mktemp("check")
+    gdf = gpd.GeoDataFrame({"project_id": list(points), "type": ["pv"] * len(points)},
+                           geometry=[shapely.Point(xy) for xy in points.values()], crs=4326)
+    gdf.to_file(folder / "points.geojson", driver="GeoJSON")
+    from layers.demo import DEMO_CATALOG
+
+    res = run("screen", folder / "points.geojson", "--catalog", DEMO_CATALOG, "--out",
+              folder / "out", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(folder / "out" / "screening.csv", encoding="utf-8-sig")
+    return dict(zip(table["project_id"], table["verdict"]))
+
+
+@pytest.mark.parametrize("pid", list(CASES))
+def test_check_gives_the_screen_verdict(points, screened, pid):
+    lon, lat = points[pid]
+    res = run("check", "--point", f"{lon},{lat}", "--type", "pv", "--demo", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    label = {"prohibited": "Prohibited", "review": "Review required", "admitted": "Admitted"}
+    assert f"Verdict: {label[CASES[pid]]}" in res.output
+    assert screened[pid] == CASES[pid]
+    assert "Nearest feature (within 2,000 m)" in res.output
+    assert "not for real decisions" in res.output  # the demo says so
+    if pid == "P04":
+        assert "red_line" in res.output and "自然资发〔2022〕142号" in res.output
+
+
+def test_json_output_for_scripts(points):
+    lon, lat = points["P04"]
+    res = run("check", "--point", f"{lon},{lat}", "--type", "pv", "--demo", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["verdict"] == "prohibited" and data["lonlat"] == [lon, lat]
+    red = [r for r in data["reasons"] if r["rule_id"] == "red_line"]
+    assert red and red[0]["outcome"] == "prohibited" and "142号" in red[0]["source"]
+    assert red[0]["evidence"][0]["layer_id"] == "red_lines"
+    assert data["nearest_m"]["ecological_red_line"] == 0
+    assert set(data["nearest_m"]) >= {"basic_farmland", "water_source", "nature_reserve"}
+    # worst first
+    order = {"prohibited": 0, "review": 1, "admitted": 2}
+    outcomes = [order[r["outcome"]] for r in data["reasons"]]
+    assert outcomes == sorted(outcomes)
+
+
+def test_gcj02_point_is_shifted_back(points):
+    lon, lat = points["P04"]
+    glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
+    res = run("check", "--point", f"{glon:.7f},{glat:.7f}", "--coords", "gcj02", "--type", "pv",
+              "--demo", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["verdict"] == "prohibited"
+    assert data["lonlat"] == pytest.approx([lon, lat], abs=2e-6)
+
+
+def test_wkt_and_inline_geojson_and_file(points, tmp_path):
+    lon, lat = points["P16"]
+    d = 0.0003
+    wkt = (f"POLYGON(({lon - d} {lat - d}, {lon + d} {lat - d}, {lon + d} {lat + d}, "
+           f"{lon - d} {lat + d}, {lon - d} {lat - d}))")
+    res = run("check", "--wkt", wkt, "--type", "pv", "--demo", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["verdict"] == "review"
+    inline = json.dumps({"type": "Point", "coordinates": [lon, lat]})
+    res = run("check", "--geojson", inline, "--type", "pv", "--demo", "--json")
+    assert res.exit_code == 0 and json.loads(res.output)["verdict"] == "review"
+    feature = {"type": "Feature", "properties": {"name": "填埋场光伏", "type": "pv"},
+               "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    path = tmp_path / "one.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}),
+                    encoding="utf-8")
+    res = run("check", "--geojson", path, "--demo")
+    assert res.exit_code == 0, res.output
+    assert "填埋场光伏" in res.output and "需论证" in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--point", "abc", "--type", "pv"], "LON,LAT"),
+    (["--point", "26.58,106.71", "--type", "pv"], "LAT,LON"),
+    (["--point", "206.7,26.5", "--type", "pv"], "longitude must lie"),
+    (["--type", "pv"], "exactly one location"),
+    (["--point", "106.71,26.58", "--wkt", "POINT(106.71 26.58)", "--type", "pv"],
+     "exactly one location"),
+    (["--point", "106.71,26.58", "--type", "spaceship"], "spaceship"),
+    (["--point", "106.71,26.58"], "type"),
+    (["--wkt", "POLYGON((1 2, 3", "--type", "pv"], "WKT"),
+    (["--geojson", "{not json", "--type", "pv"], "GeoJSON"),
+    (["--point", "106.71,26.58", "--type", "pv", "--attr", "novalue"], "KEY=VALUE"),
+])
+def test_bad_input_exits_2(args, message):
+    res = run("check", *args, "--demo")
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_missing_catalog_exits_2(tmp_path):
+    res = run("check", "--point", "106.71,26.58", "--type", "pv", "--catalog",
+              tmp_path / "none.toml")
+    assert res.exit_code == 2 and "none.toml" in res.output
