@@ -29,6 +29,15 @@ COORD_DECIMALS = 6
 """Most decimals kept in displayed longitude/latitude (1e-6° ≈ 0.1 m); see coord_decimals."""
 
 
+def drawable(geoms) -> np.ndarray:
+    """Which geometries can be drawn (neither missing nor empty), as a boolean array.
+
+    ``GeoSeries.notna()`` warns when a series holds empty geometries; this asks shapely.
+    """
+    g = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    return ~(shapely.is_missing(g) | shapely.is_empty(g))
+
+
 def display_tolerance(bounds_m: Sequence[float]) -> float:
     """Default display-simplification tolerance [m] for a layer of extent ``bounds_m`` [m].
 

@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from maps.display import drawable
+
 CHUNK = 250
 """Projects per chunk (the layers are read once and cached by the catalog across chunks)."""
 MIN_PROJECTS = 50
@@ -25,7 +27,7 @@ MIN_PROJECTS = 50
 
 
 def _inside_extent(projects: gpd.GeoDataFrame, catalog) -> bool:
-    ok = (projects["error"] == "").to_numpy() & projects.geometry.notna().to_numpy()
+    ok = (projects["error"] == "").to_numpy() & drawable(projects.geometry)
     if not ok.any():
         return True
     w, s, e, n = projects.geometry[ok].to_crs(4326).total_bounds

@@ -37,11 +37,11 @@ def add_result_layer(m: folium.Map, table: gpd.GeoDataFrame, lang: str, name: st
     folium.GeoJson
         The main layer (polygons, lines and points).
     """
-    from maps.display import marker_zoom
+    from maps.display import drawable, marker_zoom
     from maps.elements import Companions
 
     geoms = table.geometry
-    drawn = (geoms.notna() & ~geoms.is_empty).to_numpy()
+    drawn = drawable(geoms)
     kind = geoms.geom_type.to_numpy()
     polygons = drawn & np.isin(kind, ["Polygon", "MultiPolygon"])
     lines = drawn & np.isin(kind, ["LineString", "MultiLineString"])

@@ -18,7 +18,7 @@ import pandas as pd
 from maps import base
 from maps import style as st
 from maps.catalog_map import add_catalog_layers
-from maps.display import project_anchor
+from maps.display import drawable, project_anchor
 
 TOP_REASONS = 5
 """Reasons and evidence lines shown in a popup (the rest is counted, and in the report)."""
@@ -38,9 +38,9 @@ _LABELS = {
 
 def _bounds(result: gpd.GeoDataFrame, catalog) -> tuple[float, float, float, float]:
     geoms = result.geometry
-    drawable = geoms[geoms.notna() & ~geoms.is_empty]
-    if len(drawable):
-        w, s, e, n = drawable.to_crs(4326).total_bounds
+    shown = geoms[drawable(geoms)]
+    if len(shown):
+        w, s, e, n = shown.to_crs(4326).total_bounds
         cx, cy = (w + e) / 2, (s + n) / 2
         half_w, half_h = max(e - w, MIN_SPAN_DEG) / 2, max(n - s, MIN_SPAN_DEG) / 2
         return cx - half_w, cy - half_h, cx + half_w, cy + half_h

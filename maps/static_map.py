@@ -18,6 +18,7 @@ import shapely
 
 from layers.errors import CRSError, InputError, choice_error
 from maps import style as st
+from maps.display import drawable
 
 FORMATS = ("png", "svg")
 """Image formats the renderers write."""
@@ -62,7 +63,7 @@ def _dashes(style: dict):
 def _draw(ax, gdf: gpd.GeoDataFrame, style: dict, zorder: float, halo: bool = False) -> None:
     """Draw polygons, lines and points of ``gdf`` with a Leaflet path style; ``halo`` adds a dark
     casing under lines and outlines (a yellow verdict stays visible on a light background)."""
-    geoms = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    geoms = gdf.geometry[drawable(gdf.geometry)]
     if not len(geoms):
         return
     kinds = geoms.geom_type
@@ -288,7 +289,7 @@ def render_footprint(footprint: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDa
         order = {k: i for i, k in enumerate(st.DRAW_ORDER)}
         for kind in sorted(layers, key=lambda k: order.get(k, len(order))):
             gdf = _metric(layers[kind], crs, f"layer {kind}")
-            gdf = gdf[gdf.geometry.notna() & gdf.geometry.intersects(view)]
+            gdf = gdf[drawable(gdf.geometry) & gdf.geometry.intersects(view).to_numpy()]
             if not len(gdf):
                 continue
             style = st.kind_style(kind)
@@ -323,12 +324,12 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
     """
     fonts, lang = _check(result, fmt, lang, "render_overview")
     crs = result.crs
-    drawable = result[result.geometry.notna() & ~result.geometry.is_empty]
+    shown = result[drawable(result.geometry)]
     with _context(fonts):
         fig, ax = _figure(size_px)
-        extent = drawable.total_bounds if len(drawable) else (0, 0, 1000, 1000)
-        present = drawable["verdict"].astype(str).isin(list(st.VERDICT_STYLES))
-        n_entries = drawable.loc[present, "verdict"].nunique()
+        extent = shown.total_bounds if len(shown) else (0, 0, 1000, 1000)
+        present = shown["verdict"].astype(str).isin(list(st.VERDICT_STYLES))
+        n_entries = shown.loc[present, "verdict"].nunique()
         # bands kept free: the legend above (17 px a row), scale bar and north arrow below
         bounds = _frame(extent, 0.04, 2000.0, size_px[0] / size_px[1],
                         top=(17 * n_entries + 20) / size_px[1], bottom=0.16)
@@ -338,7 +339,7 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
         m_per_px = (bounds[2] - bounds[0]) / size_px[0]
         entries = []
         for verdict in st.VERDICT_STYLES:
-            part = drawable[drawable["verdict"].astype(str) == verdict]
+            part = shown[shown["verdict"].astype(str) == verdict]
             if not len(part):
                 continue
             style = st.verdict_style(verdict)

@@ -67,7 +67,7 @@ def test_overwrite_keeps_unrelated_files(region, tmp_path):
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (out / "sub" / "data.csv").read_text(encoding="utf-8") == "a,b\n"
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
-    assert manifest == {name: "screen" for name in FILES}
+    assert manifest == {name: "screen" for name in FILES + ("screening.qml",)}  # + its style
     before = (out / "screening.csv").stat().st_mtime_ns
     res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")  # again: replaced
     assert res.exit_code == 0, res.output
@@ -102,7 +102,7 @@ def test_stale_outputs_of_the_same_command_are_removed(tmp_path):
     assert sorted(p.name for p in (out / "gcj02").iterdir()) == ["mine.txt"]
     assert not (out / "mnr_txt").exists()
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
-    assert sorted(manifest) == sorted(FILES)
+    assert sorted(manifest) == sorted(FILES + ("screening.qml",))  # + the GeoPackage's style
 
 
 @pytest.mark.parametrize("where", ["projects", "data", "root"])

@@ -9,8 +9,7 @@ import click
 from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
 
 FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "sites.gpkg", "usable.geojson",
-         "sites.xlsx", "report.html",
-         "map.html")
+         "sites.xlsx", "report.html", "map.html")
 """The files of ``siting score``, essential first."""
 
 
