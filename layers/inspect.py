@@ -66,11 +66,12 @@ def inspect_catalog(catalog: Catalog) -> dict:
             entry["area_m2"] = round(area, 1)
             entry["area_ha"] = round(area / 1e4, 2)
         problems = list(data.problems)
-        wrong = ~gdf.geometry.is_empty & gdf.geometry.notna() & ~gdf.geom_type.isin(
-            _GEOM_TYPES[kind.geometry])
+        accepted = [t for g in kind.geometries for t in _GEOM_TYPES[g]]
+        wrong = ~gdf.geometry.is_empty & gdf.geometry.notna() & ~gdf.geom_type.isin(accepted)
+        expects = " or ".join(kind.geometries)
         for fid in gdf.loc[wrong, "id"]:
             problems.append(Problem(str(fid), "geometry_type", f"layer {spec.id!r}: geometry is "
-                                    f"not a {kind.geometry} as kind {spec.kind} expects", "error"))
+                                    f"not a {expects} as kind {spec.kind} expects", "error"))
         entry["problems"] = [p.to_dict() for p in problems]
         entry["usable"] = data.usable and not wrong.any()
         layers.append(entry)

@@ -73,7 +73,9 @@ class Attribute:
                 raise ValueError(f"{self.name} is required but empty")
             return list(self.default) if isinstance(self.default, list) else self.default
         if self.type == "str":
-            out: Any = str(value).strip()
+            # a code given as a number (grade 1, 1.0) is read as its text "1"
+            number = isinstance(value, float) and value.is_integer()
+            out: Any = str(int(value)) if number else str(value).strip()
         elif self.type == "int":
             out = int(float(value))
         elif self.type == "float":
@@ -97,6 +99,8 @@ class LayerKind:
     geometry: str
     group: str
     attributes: dict[str, Attribute] = field(default_factory=dict)
+    geometries: tuple[str, ...] = ()
+    """Every geometry type the kind accepts (``geometry`` is the first, e.g. a river's line)."""
 
     def label(self, lang: str = "en") -> str:
         """The label in ``zh`` or ``en``."""
@@ -177,8 +181,11 @@ def _registry() -> tuple[dict[str, LayerKind], dict[str, RasterKind]]:
         for name, attr in spec.get("attributes", {}).items():
             attributes[name] = _attribute(name, attr)
         assert all(a.type in _ATTRIBUTE_TYPES for a in attributes.values()), kind_id
+        geometries = spec["geometry"]
+        geometries = (geometries,) if isinstance(geometries, str) else tuple(geometries)
         kinds[kind_id] = LayerKind(
-            kind_id, spec["label_zh"], spec["label_en"], spec["geometry"], spec["group"], attributes
+            kind_id, spec["label_zh"], spec["label_en"], geometries[0], spec["group"], attributes,
+            geometries,
         )
     rasters = {rid: RasterKind(rid, s["label_zh"], s["label_en"], s["units"])
                for rid, s in data["raster"].items()}
