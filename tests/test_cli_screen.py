@@ -163,3 +163,37 @@ def test_demo_expected_verdicts(tmp_path):
         wrong = merged[merged["expected_verdict"] != merged["verdict"]]
         assert wrong.empty, wrong[["project_id", "expected_verdict", "verdict",
                                    "reasons"]].to_string()
+
+
+def test_an_earlier_screening_geojson_can_be_screened_again(region, tmp_path):
+    folder, cat = region
+    first = tmp_path / "first"
+    assert run("screen", folder / "projects.gpkg", "--catalog", cat, "--out", first,
+               "--lang", "en").exit_code == 0
+    res = run("screen", first / "screening.geojson", "--catalog", cat, "--out",
+              tmp_path / "again", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    before = pd.read_csv(first / "screening.csv", encoding="utf-8-sig")
+    after = pd.read_csv(tmp_path / "again" / "screening.csv", encoding="utf-8-sig")
+    assert list(after["project_id"]) == list(before["project_id"])
+    assert list(after["verdict"]) == list(before["verdict"])
+    gj = json.loads((tmp_path / "again" / "screening.geojson").read_text(encoding="utf-8"))
+    props = gj["features"][0]["properties"]
+    assert props["input_verdict"] == "prohibited" and props["verdict"] == "prohibited"
+
+
+def test_a_beijing_point_against_the_guiyang_demo_is_outside_its_region(tmp_path):
+    from layers import demo
+
+    table = tmp_path / "beijing.csv"
+    table.write_text("project_id,name,type,lon,lat\nBJ1,天安门光伏,pv,116.3975,39.9087\n"
+                     "GY1,贵阳点,pv,106.71,26.57\n", encoding="utf-8")
+    res = run("screen", table, "--catalog", demo.DEMO_CATALOG, "--out", tmp_path / "o",
+              "--coords", "wgs84", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(tmp_path / "o" / "screening.csv", encoding="utf-8-sig")
+    bj = summary.set_index("project_id").loc["BJ1"]
+    assert bj["verdict"] == "error"
+    assert "outside the catalog's region" in bj["reasons"] and "admin boundaries" in bj["reasons"]
+    assert summary.set_index("project_id").loc["GY1", "verdict"] != "error"

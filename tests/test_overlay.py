@@ -72,7 +72,9 @@ def test_distance_matches_shapely_directly():
     assert np.allclose(pairs["distance_m"], d[pairs["project"], pairs["feature"]])
 
 
-_rect = st.tuples(st.floats(-100, 100), st.floats(-100, 100), st.floats(0.5, 80),
+# no subnormal floats: GEOS warns "divide by zero" on 1e-291 coordinates (in the oracle, too)
+_rect = st.tuples(st.floats(-100, 100, allow_subnormal=False),
+                  st.floats(-100, 100, allow_subnormal=False), st.floats(0.5, 80),
                   st.floats(0.5, 80)).map(lambda t: shapely.box(t[0], t[1], t[0] + t[2],
                                                                 t[1] + t[3]))
 
