@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -11,11 +12,13 @@ import shapely
 from _screen_helpers import box, projects, to_lonlat, write_catalog
 from click.testing import CliRunner
 
+from geo.rules import load_rules
 from geo.screen import HIT_COLUMNS
 from layers.chinacoords import wgs84_to_gcj02
 from maps.cli import cli
 
 XSS = "<script>alert(1)</script>"
+RULE_IDS = {r.id for r in load_rules()}
 OUTPUTS = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.xlsx",
            "report.html", "map.html")
 
@@ -163,6 +166,15 @@ def test_demo_expected_verdicts(tmp_path):
         wrong = merged[merged["expected_verdict"] != merged["verdict"]]
         assert wrong.empty, wrong[["project_id", "expected_verdict", "verdict",
                                    "reasons"]].to_string()
+        # the rules the written-down reason names are the ones that fired, and no fact was
+        # unknown and no layer missing in the demo
+        hits = pd.read_csv(tmp_path / "demo" / sub / "screening_hits.csv", encoding="utf-8-sig",
+                           keep_default_na=False)
+        assert set(hits["check"]) <= {"fired", "contact"}, set(hits["check"])
+        for row in want.itertuples():
+            named = {t for t in re.findall(r"[a-z0-9_]+", row.reason) if t in RULE_IDS}
+            fired = set(hits.loc[hits["project_id"] == row.project_id, "rule_id"])
+            assert named and named <= fired, (row.project_id, named - fired)
 
 
 def test_an_earlier_screening_geojson_can_be_screened_again(region, tmp_path):
