@@ -111,11 +111,11 @@ def _blank_reason(p: pd.DataFrame, col: str, lang: str) -> np.ndarray:
 
 def flag(p: pd.DataFrame, name: str, lang: str = "en") -> Tri:
     """A project flag (``two_high`` or one of :data:`geo.projects.FLAGS`) as a :class:`Tri`."""
-    values = p[name].to_numpy(dtype=object)
+    values = p[name]
     if name not in FLAGS:
-        return Tri(np.where(values.astype(bool), T, F))
-    known = np.array([v is not None and v == v for v in values], dtype=bool)
-    truth = np.array([bool(v) if k else False for v, k in zip(values, known)], dtype=bool)
+        return Tri(np.where(values.to_numpy(dtype=bool), T, F))
+    known = values.notna().to_numpy()
+    truth = values.where(values.notna(), False).astype(bool).to_numpy()
     return from_values(values, known, truth, _blank_reason(p, name, lang))
 
 
@@ -211,7 +211,7 @@ def national_major(p: pd.DataFrame, categories, types, lang: str = "en") -> tupl
         why = np.where(~rule_types, "本规则不认可 " + kind + " 类项目的此类申报",
                        np.where(np.isin(claim, list(categories)), "类别与项目类型（" + kind +
                                 "）不符", "本规则不认可该类别"))
-        cat = pd.Series(claim).map(lambda c: MAJOR_ZH.get(c, c)).to_numpy(dtype=object)
+        cat = pd.Series(claim, dtype=object).replace(MAJOR_ZH).to_numpy(dtype=object)
     else:
         cat = claim.astype(object)
     note = np.where(value == T, fill(text["major"], cat=cat, doc=doc), "")
