@@ -46,6 +46,10 @@ _RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
+NORMALIZED = "siting_normalized_projects"
+"""``attrs`` key marking a frame :func:`normalize_projects` returned (screen it as it is)."""
+
+
 def _missing(value: Any) -> bool:
     if value is None or value is pd.NaT:
         return True
@@ -117,7 +121,7 @@ def _major(value: Any) -> str:
     """The national-major claim: ``""`` (none), a category, or ``unspecified`` (a bare yes)."""
     text = _text(value)
     alias = VALUE_ALIASES["national_major"].get(text, text).lower()
-    if alias in MAJOR_CATEGORIES:
+    if alias in MAJOR_CATEGORIES or alias == "unspecified":
         return alias
     try:
         flag = _flag(text)
@@ -295,7 +299,9 @@ def normalize_projects(
     frame["error"] = ["; ".join(e) for e in errors]
     rest = [c for c in src.columns if c not in frame.columns]
     frame = pd.concat([frame, src[rest]], axis=1)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)
+    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)
+    out.attrs[NORMALIZED] = True
+    return out
 
 
 def read_projects(

@@ -21,7 +21,7 @@ import shapely
 from geo.coverage import FAR_OUTSIDE_M, GAP, OUTSIDE, SOURCES, coverage_hits, far_outside
 from geo.evaluate import TEXT, Context, Kind, evaluate
 from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs, to_crs_dense
-from geo.projects import normalize_projects, read_projects
+from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
 from layers.catalog import Catalog, load_catalog
@@ -53,6 +53,7 @@ def _load_kind(catalog: Catalog, kind: str, crs, lang: str) -> Kind:
         info = {"layer_id": spec.id, "kind": kind, "label": get_kind(kind).label(lang),
                 "source": spec.source, "date": spec.date, "path": Path(spec.path).name,
                 "features": len(data.gdf), "usable": data.usable, "accuracy_m": accuracy,
+                "defaults": dict(getattr(spec, "defaults", None) or {}),
                 "problems": [str(p) for p in data.problems]}
         layers.append(info)
         if not data.usable:
@@ -123,7 +124,8 @@ def screen(
         counts, ``size`` [m² for polygons, m for lines], ``admin_code``, ``province``,
         ``outside_share`` (share outside the catalog's coverage), ``unit_gap_share`` (share in no
         control unit), ``nearest_<kind>_m`` [m]) in the working CRS; ``attrs`` holds ``layers``
-        (provenance, with ``accuracy_m``), ``missing`` (kinds not provided or unusable),
+        (provenance, with ``accuracy_m`` and the catalog's layer-wide ``defaults``), ``missing``
+        (kinds not provided or unusable),
         ``coverage`` (how the coverage area was found), ``rules``, ``rule_files`` and
         ``working_crs``. The hits table has :data:`HIT_COLUMNS` plus ``row``, ``confidence``,
         ``source``, ``title`` and ``details``, sorted by project and rule.
@@ -134,7 +136,7 @@ def screen(
         rules = load_rules(rules)
     if isinstance(projects, str | Path):
         projects, _ = read_projects(projects)
-    elif "error" not in projects.columns:
+    elif not projects.attrs.get(NORMALIZED):
         projects = normalize_projects(projects)
     if projects.crs is None:
         raise CRSError("the projects have no CRS; the toolkit never guesses one")

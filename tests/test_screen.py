@@ -239,3 +239,13 @@ def test_adding_a_zoning_feature_never_improves_a_verdict(tmp_path_factory, foot
     before = r1["verdict"].map(SEVERITY).to_numpy()
     after = r2["verdict"].map(SEVERITY).to_numpy()
     assert np.all(after >= before)
+
+
+def test_an_earlier_result_frame_screens_again_through_the_api(catalog):
+    first, _ = screen(projects([{**PV, "geometry": sq(100, 100)},
+                                {"type": "infrastructure", "national_major": "是",
+                                 "geometry": sq(10100, 100)}]), catalog)
+    again, _ = screen(first.to_crs(4326), catalog)
+    assert list(again["verdict"]) == list(first["verdict"])
+    assert list(again["input_verdict"]) == list(first["verdict"])
+    assert list(again["national_major"]) == ["", "unspecified"]
