@@ -1,100 +1,190 @@
-"""Site conditions: what the degraded land's own facts say about building on it.
+"""The facts of one screening run and a rule's three-valued conditions on them.
 
-Three facts of the candidate layers count (``layers/kinds.toml``): subsidence land that is not
-stable (``subsidence_area.stable``), a landfill closed fewer than N years ago
-(``closed_landfill.closed_year``) and a contaminated site in the risk-control register
-(``contaminated_site.in_risk_register``). Per profile each is a hard limit (the site is excluded
-with the reason) or a value 0-1 of the ``site_condition`` criterion. An unknown fact (None, a
-closure year ≤ 0, a user polygon without attributes) is never taken as good: it gets the profile's
-``unknown_value`` and a flag naming the fact.
+:class:`Kind` holds the features of a layer kind and their pairs with the footprints;
+:class:`Context` everything a rule is evaluated against. :func:`project_condition` and
+:func:`feature_condition` turn a rule's ``except_if``/``require_any``/``when``/``in_region`` and
+its ``filter`` into :class:`geo.facts.Tri` arrays (yes, no or unknown with the reason).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-FACTS = {"subsidence_area": "stable", "closed_landfill": "closed_year",
-         "contaminated_site": "in_risk_register"}
-"""The deciding fact of each degraded-land kind."""
-
-_BAD = {
-    "subsidence_area": ("unstable_subsidence",
-                        "subsidence land not stable (stable = no): a geological hazard risk "
-                        "assessment comes first (《地质灾害防治条例》第二十一条) / 采煤沉陷区未稳沉"),
-    "closed_landfill": ("recent_landfill",
-                        "landfill closed {year} ({age} yr < {min} yr): waste body still settling "
-                        "(GB 51220-2017) / 封场年限不足"),
-    "contaminated_site": ("registered_contaminated",
-                          "contaminated site in the risk-control register: no works unrelated to "
-                          "risk control (《土壤污染防治法》第六十六条) / 列入风险管控和修复名录"),
-}
+from geo import facts
+from geo.facts import F, Tri
+from geo.rules import Rule
+from layers.kinds import get_kind
 
 
-def assessment_year(conditions) -> int:
-    """The year landfill ages are counted to: the profile's ``assessment_year`` or this year."""
-    return conditions.assessment_year or dt.date.today().year
+@dataclass
+class Kind:
+    """The features of one layer kind (all its usable layers) and their pairs with the projects.
 
-
-def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
-    """The ``site_condition`` value, limit and flag of each candidate.
-
-    Parameters
+    Attributes
     ----------
-    kinds : sequence of str
-        Each candidate's ``source_kind`` (a degraded-land kind or ``user``).
-    facts : sequence of dict
-        Each candidate's source attributes (``{attribute: value}``, ``_unknown`` with reasons
-        where the layer gives them).
-    conditions : SiteConditions
-        The profile's ``[site_conditions]``.
-
-    Returns
-    -------
-    DataFrame
-        ``site_condition`` (0-1; 1 = nothing known against the site; NaN where a limit
-        applies), ``condition_limit`` (the reason a limit excludes the site, ``""`` otherwise)
-        and ``condition_flag`` (the adverse or unknown fact behind a value below 1, for the
-        site's notes; ``""`` otherwise).
+    features : GeoDataFrame or None
+        Every feature with ``layer_id``, ``kind``, ``_dim`` (dimension) and ``_accuracy_m``; None
+        when no usable layer of the kind exists.
+    missing : str
+        Why the kind is missing or unusable (``""`` when present).
+    pairs : DataFrame or None
+        :func:`geo.overlay.overlay_pairs` of the footprints with ``features`` (with geometry),
+        plus ``edge_m`` (feature boundary inside the footprint [m]).
+    layers : list of dict
+        Provenance of each layer of the kind.
+    reasons : dict
+        ``{(feature id, attribute): reason}`` from the layer problems, used when a frame has no
+        ``_unknown`` column.
     """
-    year = assessment_year(conditions)
-    rows = []
-    for kind, f in zip(kinds, facts):
-        f = f if isinstance(f, dict) else {}
-        attr = FACTS.get(kind)
-        if kind == "user":
-            rows.append((conditions.unknown_value, "",
-                         "site conditions unknown (a user polygon carries no subsidence, landfill "
-                         "or contamination facts) — check by hand / 场地条件未知"))
-            continue
-        if attr is None:
-            rows.append((1.0, "", ""))
-            continue
-        value = f.get(attr)
-        if kind == "closed_landfill" and value is not None and not pd.isna(value) \
-                and int(value) <= 0:
-            value = None
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            why = (f.get("_unknown") or {}).get(attr) or f"{attr} unknown"
-            rows.append((conditions.unknown_value, "",
-                         f"{why} — check by hand; scored as unknown / 属性未知"))
-            continue
-        key, text = _BAD[kind]
-        if kind == "subsidence_area":
-            bad = not bool(value)
-        elif kind == "closed_landfill":
-            bad = year - int(value) < conditions.landfill_min_years_closed
-            text = text.format(year=int(value), age=year - int(value),
-                               min=conditions.landfill_min_years_closed)
+
+    features: gpd.GeoDataFrame | None
+    missing: str = ""
+    pairs: pd.DataFrame | None = None
+    layers: list[dict] = field(default_factory=list)
+    reasons: dict = field(default_factory=dict)
+    _cache: dict = field(default_factory=dict)
+
+    def column(self, name: str) -> np.ndarray:
+        """A feature column as an object array (cached)."""
+        if name not in self._cache:
+            self._cache[name] = self.features[name].to_numpy(dtype=object)
+        return self._cache[name]
+
+    def unknown_reason(self, attr: str) -> np.ndarray:
+        """Per feature, why ``attr`` is unknown (from ``_unknown``, else the layer's problems)."""
+        key = ("_reason", attr)
+        if key not in self._cache:
+            if "_unknown" in self.features.columns:
+                why = self.features["_unknown"].map(
+                    lambda d: d.get(attr, "") if isinstance(d, dict) else "")
+            else:
+                why = pd.Series([self.reasons.get((str(i), attr), "")
+                                 for i in self.features["id"]], dtype=object)
+            why = why.where(why != "", f"{attr} unknown").to_numpy(dtype=object)
+            self._cache[key] = why
+        return self._cache[key]
+
+
+@dataclass
+class Context:
+    """Everything a rule is evaluated against (one screening run)."""
+
+    p: pd.DataFrame
+    ok: np.ndarray
+    fp: np.ndarray
+    dims: np.ndarray
+    size: np.ndarray
+    kinds: dict[str, Kind]
+    regions: dict[str, Tri]
+    lang: str = "en"
+    _claims: dict = field(default_factory=dict)
+
+    def fact(self, rule: Rule, name: str) -> tuple[Tri, np.ndarray | None]:
+        """A project fact of ``except_if`` / ``require_any`` and the claim text it shows."""
+        if name == "national_major":
+            key = (name, tuple(rule.major_categories), tuple(rule.major_types))
+            if key not in self._claims:
+                self._claims[key] = facts.national_major(self.p, rule.major_categories,
+                                                         rule.major_types, self.lang)
+            return self._claims[key]
+        if name == "allowed_activity":
+            if name not in self._claims:
+                self._claims[name] = facts.allowed_activity(self.p, self.dims, self.lang)
+            return self._claims[name]
+        return facts.flag(self.p, name, self.lang), None
+
+
+def selected(rule: Rule, p: pd.DataFrame, ok: np.ndarray) -> np.ndarray:
+    """Projects the rule's selectors (types, industries, 两高) pick, without the facts."""
+    a = rule.applies_to
+    selectors = []
+    if a.types:
+        selectors.append(p["type"].isin(a.types).to_numpy())
+    if a.industries:
+        selectors.append(p["industry"].isin(a.industries).to_numpy())
+    if a.two_high is not None:
+        selectors.append((p["two_high"].astype(bool) == a.two_high).to_numpy())
+    mask = np.logical_or.reduce(selectors) if selectors else np.ones(len(p), dtype=bool)
+    mask &= ~p["type"].isin(a.except_types).to_numpy()
+    for value in rule.filter.values():
+        if isinstance(value, dict):  # contains_project / lacks_project need the attribute
+            mask &= (p[next(iter(value.values()))].fillna("").astype(str) != "").to_numpy()
+    return mask & ok
+
+
+def project_condition(rule: Rule, ctx: Context) -> tuple[Tri, np.ndarray]:
+    """The rule's project facts as one :class:`Tri`, and the claim texts for the evidence."""
+    n = len(ctx.p)
+    cond = Tri.const(n)
+    notes = np.full(n, "", dtype=object)
+
+    def note(text):
+        nonlocal notes
+        if text is not None:
+            notes = np.where(text == "", notes, np.where(notes == "", text, notes + "; " + text))
+
+    a = rule.applies_to
+    for name in a.except_if:
+        tri, text = ctx.fact(rule, name)
+        cond = cond & ~tri
+        note(text)
+    if a.require_any:
+        anyof = Tri.const(n, F)
+        for name in a.require_any:
+            tri, text = ctx.fact(rule, name)
+            anyof = anyof | tri
+            note(text)
+        cond = cond & anyof
+    for name, spec in rule.when.items():
+        cond = cond & facts.condition(ctx.p, name, spec, ctx.lang)
+    for region, wanted in rule.in_region.items():
+        tri = ctx.regions[region]
+        cond = cond & (tri if wanted else ~tri)
+    return cond, notes.astype(object)
+
+
+def feature_condition(rule: Rule, kd: Kind, feature: np.ndarray, project: np.ndarray,
+                      p: pd.DataFrame, lang: str) -> Tri:
+    """The rule's ``filter`` on the features of pairs (positions ``feature``, ``project``)."""
+    out = Tri.const(len(feature))
+    if not rule.filter:
+        return out
+    kind = get_kind(kd.features["kind"].iloc[0])
+    ids = kd.column("id")[feature].astype(str).astype(object)
+    layer = kd.column("layer_id")[feature].astype(str).astype(object)
+    desc = kind.label(lang) + " " + ids + " (" + layer + "): "
+    for key, value in rule.filter.items():
+        col = kd.column(key)[feature]
+        known = np.array(pd.notna(pd.Series(col, dtype=object)).to_numpy(), dtype=bool)
+        if isinstance(value, dict):
+            op, attr = next(iter(value.items()))
+            inside = _contains(kd, key, feature, p[attr].fillna("").astype(str).to_numpy()[
+                project])
+            truth = inside if op == "contains_project" else ~inside
+        elif isinstance(value, list):
+            truth = pd.Series(col, dtype=object).isin(value).to_numpy()
         else:
-            bad = bool(value)
-        action = getattr(conditions, key)
-        if not bad:
-            rows.append((1.0, "", ""))
-        elif action == "limit":
-            rows.append((np.nan, text, ""))
-        else:
-            rows.append((float(action), "", text))
-    return pd.DataFrame(rows, columns=["site_condition", "condition_limit", "condition_flag"])
+            truth = pd.Series(col, dtype=object).eq(value).to_numpy()
+        why = desc + kd.unknown_reason(key)[feature]
+        out = out & facts.from_values(col, known, truth & known, why)
+    return out
+
+
+def _contains(kd: Kind, key: str, feature: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each pair's project value is in its feature's list attribute (a merge, no loop)."""
+    cache = ("_exploded", key)
+    if cache not in kd._cache:
+        lists = pd.Series(kd.column(key), dtype=object).map(
+            lambda v: v if isinstance(v, list) else [])
+        kd._cache[cache] = lists.explode().dropna().rename("item").rename_axis(
+            "feature").reset_index()
+    exploded = kd._cache[cache]
+    pairs = pd.DataFrame({"feature": feature, "item": values, "pair": np.arange(len(feature))})
+    hit = pairs.merge(exploded, on=["feature", "item"], how="inner")["pair"].to_numpy()
+    out = np.zeros(len(feature), dtype=bool)
+    out[hit] = True
+    return out

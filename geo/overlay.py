@@ -8,6 +8,7 @@ hit pairs only, never with a Python loop over all pairs.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -16,10 +17,32 @@ PAIR_COLUMNS = ("project", "feature", "distance_m", "intersects", "interior", "o
                 "length_m", "overlap_share")
 
 
+DENSIFY_DEG = 0.001
+"""Longest edge [°] of a lon/lat geometry before it is transformed (about 100 m): long straight
+lon/lat edges would otherwise bow, or straighten, in the metric CRS."""
+
+
 def _as_array(geoms) -> np.ndarray:
     if hasattr(geoms, "values") and hasattr(geoms, "geom_type"):
         geoms = geoms.values
     return np.asarray(geoms, dtype=object)
+
+
+def to_crs_dense(geoseries, crs):
+    """Transform a GeoSeries to ``crs``, densifying lon/lat edges first (see :data:`DENSIFY_DEG`).
+
+    Uses :func:`layers.crs.to_crs_dense` where the layers package provides it.
+    """
+    try:
+        from layers.crs import to_crs_dense as dense
+    except ImportError:
+        dense = None
+    if dense is not None:
+        return dense(geoseries, crs)
+    if geoseries.crs is not None and geoseries.crs.is_geographic:
+        geoseries = gpd.GeoSeries(shapely.segmentize(_as_array(geoseries), DENSIFY_DEG),
+                                  crs=geoseries.crs, index=geoseries.index)
+    return geoseries.to_crs(crs)
 
 
 def footprint_measure(footprints) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +147,34 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     if keep_geometry:
         frame["geometry"] = parts
     return frame
+
+
+def edge_inside(footprints, features, pairs: pd.DataFrame) -> np.ndarray:
+    """Length [m] of each pair's feature boundary that runs inside the footprint.
+
+    A feature edge displaced by the layer's positional accuracy ``a`` [m] moves the overlap by
+    at most ``a`` times this length [m²]: the measure of the boundary-contact tolerance.
+
+    Parameters
+    ----------
+    footprints, features : array of shapely geometries
+        In the same metric CRS (positions as in ``pairs``).
+    pairs : DataFrame
+        Rows of :func:`overlay_pairs`.
+
+    Returns
+    -------
+    ndarray
+        One length per pair; 0 for pairs that do not overlap by area.
+    """
+    fp, ft = _as_array(footprints), _as_array(features)
+    out = np.zeros(len(pairs))
+    area = pairs["overlap_m2"].to_numpy() > 0
+    if area.any():
+        pi = pairs["project"].to_numpy()[area]
+        fi = pairs["feature"].to_numpy()[area]
+        out[area] = shapely.length(shapely.intersection(shapely.boundary(ft[fi]), fp[pi]))
+    return out
 
 
 def nearest(footprints, features, max_distance: float) -> pd.DataFrame:

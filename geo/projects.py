@@ -4,10 +4,17 @@ A project table may use the canonical English column names or the usual Chinese 
 (项目名称, 项目类型, 行业 ...). :func:`normalize_projects` maps both onto the canonical names,
 validates every value and marks a bad project with an ``error`` text instead of failing the batch:
 every input row stays, in input order.
+
+Facts a rule may need are three-valued: the flags ``capacity_replacement``, ``pollutant_offset``,
+``coal_substitution`` and ``risk_control_part`` are True, False or None (a blank cell is *unknown*,
+never "no"); numbers are NaN and texts ``""`` when unknown.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,71 +23,35 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a project)
+    ALLOWED_ACTIVITIES,
+    COLUMNS,
+    COMPONENTS,
+    FALSE_WORDS,
+    FLAGS,
+    HEADER_ALIASES,
+    INDUSTRIES,
+    MAJOR_CATEGORIES,
+    NUMBERS,
+    RESULT_COLUMNS,
+    TRUE_WORDS,
+    TWO_HIGH_INDUSTRIES,
+    TYPES,
+    VALUE_ALIASES,
+)
 from layers.errors import InputError, choice_error
 from layers.hygiene import Problem
 
-TYPES: tuple[str, ...] = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism",
-                          "restoration", "other")
-"""Project types."""
+_RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*$")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
-TWO_HIGH_INDUSTRIES: tuple[str, ...] = (
-    "steel", "cement_clinker", "flat_glass", "electrolytic_aluminium", "chemical", "petrochemical",
-    "coking", "coal_chemical", "nonferrous_smelting", "coal_power", "building_materials",
-    "ferroalloy",
-)
-"""Industries that are 两高 (high energy use, high emission; 环环评〔2021〕45号 and provincial lists)."""
 
-INDUSTRIES: tuple[str, ...] = TWO_HIGH_INDUSTRIES + (
-    "data_center", "manufacturing", "electronics", "food_processing", "textile", "pharmaceutical",
-    "logistics", "other",
-)
-"""Industries known to the rule sets (empty is allowed: a PV plant has no industry)."""
-
-ALLOWED_ACTIVITIES: tuple[str, ...] = (
-    "patrol_research_monitoring", "resident_farming", "archaeology", "plantation_tending",
-    "low_impact_tourism", "linear_infrastructure", "geological_survey_mining",
-    "ecological_restoration", "border_works", "other_lawful",
-)
-"""The ten limited human activities allowed in the red line (自然资发〔2022〕142号)."""
-
-COLUMNS: tuple[str, ...] = ("project_id", "name", "type", "industry", "two_high",
-                            "capacity_replacement", "pollutant_offset", "allowed_activity",
-                            "national_major")
-"""Canonical project attributes, in output order."""
-
-HEADER_ALIASES: dict[str, str] = {
-    "项目编号": "project_id", "编号": "project_id", "id": "project_id", "项目代码": "project_id",
-    "parcel_id": "project_id", "地块编号": "project_id",
-    "项目名称": "name", "名称": "name", "project_name": "name", "project": "name",
-    "项目类型": "type", "类型": "type", "project_type": "type",
-    "行业": "industry", "行业类别": "industry", "所属行业": "industry",
-    "两高": "two_high", "是否两高": "two_high", "两高项目": "two_high",
-    "产能置换": "capacity_replacement", "产能置换落实": "capacity_replacement",
-    "区域削减替代": "pollutant_offset", "污染物削减替代": "pollutant_offset",
-    "削减替代": "pollutant_offset",
-    "有限人为活动": "allowed_activity", "允许活动类别": "allowed_activity",
-    "允许的有限人为活动": "allowed_activity",
-    "国家重大项目": "national_major", "是否国家重大项目": "national_major",
-}
-"""Recognised column headers (lower-cased English or Chinese) → canonical name."""
-
-VALUE_ALIASES: dict[str, dict[str, str]] = {
-    "type": {"光伏": "pv", "风电": "wind", "工业": "industrial", "基础设施": "infrastructure",
-             "矿产开发": "mining", "采矿": "mining", "旅游": "tourism", "生态修复": "restoration",
-             "其他": "other", "solar": "pv"},
-    "industry": {"钢铁": "steel", "水泥熟料": "cement_clinker", "平板玻璃": "flat_glass",
-                 "电解铝": "electrolytic_aluminium", "化工": "chemical", "石化": "petrochemical",
-                 "焦化": "coking", "煤化工": "coal_chemical", "有色金属冶炼": "nonferrous_smelting",
-                 "煤电": "coal_power", "建材": "building_materials", "铁合金": "ferroalloy",
-                 "数据中心": "data_center", "制造业": "manufacturing", "其他": "other"},
-}
-_TRUE = {"1", "true", "yes", "y", "t", "是", "有", "已落实", "已", "√"}
-_FALSE = {"0", "false", "no", "n", "f", "否", "无", "未落实", "未", ""}
-_BOOL_COLUMNS = ("two_high", "capacity_replacement", "pollutant_offset", "national_major")
+NORMALIZED = "siting_normalized_projects"
+"""``attrs`` key marking a frame :func:`normalize_projects` returned (screen it as it is)."""
 
 
 def _missing(value: Any) -> bool:
-    if value is None:
+    if value is None or value is pd.NaT:
         return True
     if isinstance(value, float) and np.isnan(value):
         return True
@@ -95,15 +66,69 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _bool(value: Any) -> bool:
+def _flag(value: Any) -> bool | None:
+    """True/False from yes/no text, None when blank; ValueError otherwise."""
     if isinstance(value, bool | np.bool_):
         return bool(value)
     text = _text(value).lower()
-    if text in _TRUE:
+    if not text:
+        return None
+    if text in TRUE_WORDS:
         return True
-    if text in _FALSE:
+    if text in FALSE_WORDS:
         return False
-    raise ValueError(f"{value!r} is not a yes/no value (use true/false, 1/0, 是/否)")
+    raise ValueError(f"{value!r} is not a yes/no value (use true/false, 1/0, 是/否; leave the "
+                     "cell blank when unknown)")
+
+
+def _number(value: Any, column: str) -> float:
+    if _missing(value):
+        return float("nan")
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        m = _RATIO.match(_text(value).replace(",", ""))
+        if not m:
+            raise ValueError(f"{column}: {value!r} is not a number ({NUMBERS[column]})")
+        number = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
+    if not np.isfinite(number) or number < 0:
+        raise ValueError(f"{column}: {value!r} must be a number of at least 0")
+    return number
+
+
+def _date(value: Any) -> str:
+    if _missing(value):
+        return ""
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    text = _text(value)
+    m = _DATE.match(text) or (re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text))
+    try:
+        return dt.date(*(int(g) for g in m.groups())).isoformat()
+    except (AttributeError, ValueError):
+        raise ValueError(f"replacement_scheme_date: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _named(column: str, parse, value: Any):
+    """``parse(value)`` with the column named in its error."""
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{column}: {exc}") from None
+
+
+def _major(value: Any) -> str:
+    """The national-major claim: ``""`` (none), a category, or ``unspecified`` (a bare yes)."""
+    text = _text(value)
+    alias = VALUE_ALIASES["national_major"].get(text, text).lower()
+    if alias in MAJOR_CATEGORIES or alias == "unspecified":
+        return alias
+    try:
+        flag = _flag(text)
+    except ValueError:
+        raise ValueError(choice_error("national_major category", text,
+                                      MAJOR_CATEGORIES + ("yes", "no"))) from None
+    return "unspecified" if flag else ""
 
 
 def canonical_columns(columns: list[str]) -> dict[str, str]:
@@ -118,14 +143,18 @@ def canonical_columns(columns: list[str]) -> dict[str, str]:
     -------
     dict
         ``{source column: canonical name}`` for every recognised column; the first column that
-        maps to a canonical name wins.
+        maps to a canonical name wins, and a column named canonically wins over aliases.
     """
     out: dict[str, str] = {}
+    exact = {str(c).strip().lower() for c in columns} & set(COLUMNS)
     taken: set[str] = set()
     for col in columns:
         key = str(col).strip()
-        target = key.lower() if key.lower() in COLUMNS else HEADER_ALIASES.get(
-            key.lower(), HEADER_ALIASES.get(key))
+        if key.lower() in COLUMNS:
+            target = key.lower() if key.lower() not in taken else None
+        else:  # an alias never displaces a column named canonically
+            target = HEADER_ALIASES.get(key.lower(), HEADER_ALIASES.get(key))
+            target = None if target in exact else target
         if target and target not in taken:
             out[col] = target
             taken.add(target)
@@ -140,6 +169,34 @@ def _choice(column: str, value: str, valid: tuple[str, ...]) -> str:
     return low
 
 
+def _rename_collisions(src: pd.DataFrame) -> pd.DataFrame:
+    """Keep input columns that collide with the screening's own columns as ``input_<name>``."""
+    names = set(src.columns)
+    mapping = {}
+    for col in src.columns:
+        if col in COLUMNS or not (col in RESULT_COLUMNS or str(col).startswith("nearest_")):
+            continue
+        new = f"input_{col}"
+        while new in names:
+            new = f"input_{new}"
+        mapping[col] = new
+        names.add(new)
+    return src.rename(columns=mapping)
+
+
+def _parse(values: pd.Series, parse) -> tuple[list, list[str]]:
+    """Apply ``parse`` to every value; return the parsed values and per-row error texts."""
+    out, errors = [], []
+    for value in values:
+        try:
+            out.append(parse(value))
+            errors.append("")
+        except ValueError as exc:
+            out.append(None)
+            errors.append(str(exc))
+    return out, errors
+
+
 def normalize_projects(
     gdf: gpd.GeoDataFrame,
     defaults: dict[str, Any] | None = None,
@@ -151,6 +208,7 @@ def normalize_projects(
     ----------
     gdf : GeoDataFrame
         Footprints (polygon, line or point) with attributes under canonical or Chinese names.
+        A ``_read_error`` column (rows the reader could not place) becomes part of ``error``.
     defaults : dict, optional
         Values for ``type``, ``industry`` and ``name`` used where the table has no such column or
         the value is empty (files without an attribute table, e.g. a boundary-point TXT).
@@ -161,80 +219,89 @@ def normalize_projects(
     -------
     GeoDataFrame
         Same rows, same order, same CRS; columns :data:`COLUMNS`, then ``error`` (empty when the
-        project can be screened, else the reason), then every other source column.
-        ``project_id`` is kept when given, else generated as ``P0001``, ``P0002`` ... by input
-        order (stable for the same file). ``two_high`` is derived from ``industry`` when absent.
+        project can be screened, else the reason), then every other source column (those named
+        like a screening output column renamed ``input_<name>``). ``project_id`` is kept when
+        given, else generated as ``P0001``, ``P0002`` ... by input order. ``two_high`` is derived
+        from ``industry`` when blank. Flags are True/False/None, numbers NaN when unknown.
     """
     defaults = {k: v for k, v in (defaults or {}).items() if not _missing(v)}
     for key in defaults:
         if key not in ("type", "industry", "name"):
             raise InputError(choice_error("project default", key, ["type", "industry", "name"]))
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
-    mapping = canonical_columns(list(src.columns))
-    src = src.rename(columns=mapping)
+    read_errors = src.pop("_read_error").map(_text) if "_read_error" in src else None
+    src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
     errors: list[list[str]] = [[] for _ in range(n)]
-    out: dict[str, list] = {c: [None] * n for c in COLUMNS}
 
+    def column(col: str) -> pd.Series:
+        values = src[col] if col in src.columns else pd.Series([None] * n, dtype=object)
+        if col in defaults:
+            values = values.map(lambda v: defaults[col] if _missing(v) else v)
+        return values
+
+    def collect(col: str, parse) -> list:
+        parsed, errs = _parse(column(col), parse)
+        for i in np.flatnonzero([bool(e) for e in errs]):
+            errors[i].append(errs[i])
+        return parsed
+
+    out: dict[str, list] = {}
     width = max(4, len(str(n)))
-    given = src["project_id"].map(_text) if "project_id" in src else pd.Series([""] * n)
-    ids = [g or f"P{i + 1:0{width}d}" for i, g in enumerate(given)]
-    seen: dict[str, int] = {}
-    for i, pid in enumerate(ids):
-        if pid in seen:
-            errors[i].append(f"duplicate project_id {pid!r} (first used by row {seen[pid] + 1})")
-        seen.setdefault(pid, i)
-    out["project_id"] = ids
-
-    for i in range(n):
-        row = src.iloc[i]
-
-        def value(col: str, row=row) -> Any:
-            v = row[col] if col in src.columns else None
-            return defaults.get(col, v) if _missing(v) else v
-
-        out["name"][i] = _text(value("name"))
-        for col, valid, required in (("type", TYPES, True), ("industry", INDUSTRIES, False),
-                                     ("allowed_activity", ALLOWED_ACTIVITIES, False)):
-            text = _text(value(col))
-            if not text:
-                out[col][i] = ""
-                if required:
-                    errors[i].append(f"no project type; expected one of: {', '.join(TYPES)} "
-                                     "(give a 'type' / 项目类型 column, or --type)")
-                continue
-            try:
-                out[col][i] = _choice(col, text, valid)
-            except ValueError as exc:
-                out[col][i] = text
-                errors[i].append(str(exc))
-        for col in _BOOL_COLUMNS:
-            raw = value(col)
-            if _missing(raw):
-                out[col][i] = (out["industry"][i] in TWO_HIGH_INDUSTRIES) if col == "two_high" \
-                    else False
-                continue
-            try:
-                out[col][i] = _bool(raw)
-            except ValueError as exc:
-                out[col][i] = False
-                errors[i].append(f"{col}: {exc}")
+    given = column("project_id").map(_text)
+    out["project_id"] = [g or f"P{i + 1:0{width}d}" for i, g in enumerate(given)]
+    first = pd.Series(out["project_id"]).duplicated()
+    firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
+    for i in np.flatnonzero(first.to_numpy()):
+        pid = out["project_id"][i]
+        errors[i].append(f"duplicate project_id {pid!r} (first used by row {firsts[pid] + 1})")
+    out["name"] = column("name").map(_text).tolist()
+    for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
+                       ("allowed_activity", ALLOWED_ACTIVITIES)):
+        texts = column(col).map(_text)
+        parsed = collect(col, lambda v, c=col, ok=valid: _choice(c, _text(v), ok) if _text(v)
+                         else "")
+        out[col] = [p if p is not None else t for p, t in zip(parsed, texts)]
+    for i in np.flatnonzero([not t for t in out["type"]]):
+        errors[i].append(f"no project type; expected one of: {', '.join(TYPES)} "
+                         "(give a 'type' / 项目类型 column, or --type)")
+    two_high = collect("two_high", lambda v: _named("two_high", _flag, v))
+    out["two_high"] = [bool(t) if t is not None else ind in TWO_HIGH_INDUSTRIES
+                       for t, ind in zip(two_high, out["industry"])]
+    for col in FLAGS:
+        out[col] = collect(col, lambda v, c=col: _named(c, _flag, v))
+    for col in NUMBERS:
+        out[col] = [np.nan if v is None else v
+                    for v in collect(col, lambda v, c=col: _number(v, c))]
+    out["replacement_scheme_date"] = [v or "" for v in collect("replacement_scheme_date", _date)]
+    majors = collect("national_major", _major)
+    out["national_major"] = [m if m is not None else _text(v)
+                             for m, v in zip(majors, column("national_major"))]
+    out["national_major_doc"] = column("national_major_doc").map(_text).tolist()
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
     invalid = ~missing & ~empty & ~shapely.is_valid(geoms)
-    for i in np.flatnonzero(missing | empty):
+    placed = read_errors.to_numpy() != "" if read_errors is not None else np.zeros(n, bool)
+    for i in np.flatnonzero(placed):
+        errors[i].append(read_errors.iloc[i])
+    for i in np.flatnonzero((missing | empty) & ~placed):
         errors[i].append("no footprint geometry (null or empty)")
     for i in np.flatnonzero(invalid):
         errors[i].append(f"invalid footprint ({shapely.is_valid_reason(geoms[i])}) "
                          "that could not be repaired")
 
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame({c: pd.Series(out[c], dtype=object) for c in COLUMNS})
+    for col in NUMBERS:
+        frame[col] = frame[col].astype(float)
+    frame["two_high"] = frame["two_high"].astype(bool)
     frame["error"] = ["; ".join(e) for e in errors]
     rest = [c for c in src.columns if c not in frame.columns]
     frame = pd.concat([frame, src[rest]], axis=1)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)
+    out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)
+    out.attrs[NORMALIZED] = True
+    return out
 
 
 def read_projects(
@@ -244,6 +311,7 @@ def read_projects(
     crs: object = None,
     encoding: str | None = None,
     defaults: dict[str, Any] | None = None,
+    hints: dict[str, str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read a project file and normalise its attributes.
 
@@ -258,21 +326,20 @@ def read_projects(
         Passed to the reader.
     defaults : dict, optional
         ``type`` / ``industry`` / ``name`` for files without attributes.
+    hints : dict, optional
+        How to fix ``crs``, ``layer``, ``encoding``, ``coords`` on the command being run (e.g.
+        ``{"crs": "--crs EPSG:4544"}``); forwarded to the reader's messages.
 
     Returns
     -------
     (GeoDataFrame, list of Problem)
         See :func:`normalize_projects`; problems found while reading.
     """
-    try:
-        from layers.footprints import read_footprints
-    except ImportError:  # pragma: no cover - the footprints reader ships with layers
-        read_footprints = None
-    if read_footprints is not None:
-        gdf, problems = read_footprints(path, coords=coords, layer=layer, crs=crs,
-                                        encoding=encoding)
-    else:  # pragma: no cover
-        from layers.read import read_vector
+    from layers.footprints import read_footprints
 
-        gdf, problems = read_vector(path, layer=layer, crs=crs, encoding=encoding)
+    kwargs = {}
+    if hints is not None and "hints" in inspect.signature(read_footprints).parameters:
+        kwargs["hints"] = hints
+    gdf, problems = read_footprints(path, coords=coords, layer=layer, crs=crs, encoding=encoding,
+                                    **kwargs)
     return normalize_projects(gdf, defaults, what=str(path)), problems

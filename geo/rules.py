@@ -13,22 +13,34 @@ file can say just::
     id = "wind_setback_settlement"
     distance_m = 800
 
-Rule keys (see ``geo/rulesets/national.toml`` for every default):
+Within one file every rule id is unique (a repeated id is an error naming the file and the id).
 
-``id``, ``title_zh``, ``title_en``, ``source`` (policy citation), ``confidence`` (``V`` checked,
-``P`` from a summary, ``?`` uncertain: such a rule may only yield ``review``), ``applies_to``
-(``types``, ``industries``, ``two_high``: a project matches when it matches *any* given selector,
-all projects when none is given; ``except_types``; ``except_if`` and ``require_any``: project flags
-``allowed_activity``, ``national_major``, ``two_high``, ``capacity_replacement``,
-``pollutant_offset``), ``relation`` (``intersects``, ``within``, ``outside``, ``within_distance``
-with ``distance_m``, or ``none`` for a rule on project attributes only), ``layer`` (a layer kind or
-a list of kinds), ``filter`` (feature attribute → value, list of values, or
-``{ contains_project = "industry" }`` / ``{ lacks_project = "industry" }``), ``tolerance_m2``
-(default 1: smaller overlaps are boundary contact), ``min_share`` (share of the footprint the
-matching features must cover, for ``intersects``), ``unless_within`` (layer kinds: the rule does
-not fire for a footprint covered by them), ``when`` (project attribute → required value),
-``outcome`` (``prohibited`` | ``review`` | ``admitted``), ``message_zh`` / ``message_en`` (what must
-be verified), ``details`` (feature attributes appended to the message).
+Rule keys (see ``geo/rulesets/national.toml`` for every default and ``docs/rules.md`` for the
+table):
+
+``id``, ``title_zh``, ``title_en``, ``source`` (policy citation: article or part),
+``confidence`` (``V`` checked, ``P`` from a summary, ``?`` uncertain: such a rule may only yield
+``review``), ``applies_to`` (``types``, ``industries``, ``two_high``: a project matches when it
+matches *any* given selector, all projects when none is given; ``except_types``; ``except_if``
+and ``require_any``: the project facts of :data:`FLAGS`), ``when`` (project fact → condition:
+``true``/``false`` for flags, a value (or ``{ blank = true }``) for ``component`` and
+``industry``, ``{ lt|le|gt|ge = number }`` for
+``replacement_ratio`` and ``coal_consumption_tce``, ``{ before|on_or_after = "YYYY-MM-DD" }`` for
+``replacement_scheme_date``), ``in_region`` (region id → ``true``/``false``, see
+:mod:`geo.regions`), ``major_categories`` / ``major_types`` (the national-major categories and the
+project types for which this rule honours a national-major claim), ``relation``
+(``intersects``, ``within``, ``outside``, ``within_distance`` with ``distance_m``, or ``none`` for
+a rule on project facts only), ``layer`` (a layer kind or a list of kinds), ``filter`` (feature
+attribute → value, list of values, or ``{ contains_project = "industry" }`` /
+``{ lacks_project = "industry" }``), ``tolerance_m2`` (default 1: smaller overlaps are boundary
+contact; a layer's ``accuracy_m`` widens it), ``min_share`` (share of the footprint the matching
+features must cover, for ``intersects``), ``unless_within`` (layer kinds: the rule does not fire
+for a footprint covered by them), ``outcome`` (``prohibited`` | ``review`` | ``admitted``),
+``message_zh`` / ``message_en`` (what must be verified), ``details`` (feature attributes appended
+to the message).
+
+Every condition is three-valued (:mod:`geo.facts`): where a fact the rule needs is unknown, a
+restrictive rule yields ``review`` naming the fact instead of its outcome.
 """
 
 from __future__ import annotations
@@ -40,7 +52,9 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from geo.projects import INDUSTRIES, TYPES
+from geo.projects import COMPONENTS, INDUSTRIES, MAJOR_CATEGORIES, NUMBERS, TYPES
+from geo.projects import FLAGS as PROJECT_FLAGS
+from geo.regions import REGION_FILES
 from layers.errors import RuleSetError, choice_error, validation_messages
 from layers.kinds import get_kind
 
@@ -49,12 +63,56 @@ OUTCOMES: tuple[str, ...] = ("prohibited", "review", "admitted")
 """Rule outcomes, worst first."""
 SEVERITY: dict[str, int] = {"error": 4, "prohibited": 3, "review": 2, "admitted": 1, "contact": 0}
 """Order of outcomes and verdicts (higher is worse)."""
-FLAGS = ("allowed_activity", "national_major", "two_high", "capacity_replacement",
-         "pollutant_offset")
+FLAGS: tuple[str, ...] = ("allowed_activity", "national_major", "two_high") + PROJECT_FLAGS
+"""Project facts usable in ``except_if`` / ``require_any`` (claims are honoured only where they
+fit the project, see :mod:`geo.facts`)."""
+WHEN_FACTS: tuple[str, ...] = ("two_high", *PROJECT_FLAGS, "component", "industry", *NUMBERS,
+                               "replacement_scheme_date")
+"""Project facts usable in ``when``."""
 _PROJECT_OPS = ("contains_project", "lacks_project")
+_NUMBER_OPS = ("lt", "le", "gt", "ge")
+_DATE_OPS = ("before", "on_or_after")
 
 Flag = Literal["allowed_activity", "national_major", "two_high", "capacity_replacement",
-               "pollutant_offset"]
+               "pollutant_offset", "coal_substitution", "risk_control_part"]
+
+
+def _all_in(values, valid, what: str):
+    """``values`` (a list, or a dict's keys) when each is in ``valid``; else a ValueError."""
+    for value in values:
+        if value not in valid:
+            raise ValueError(choice_error(what, value, valid))
+    return values
+
+
+def _check_when(key: str, value: Any) -> None:
+    """Validate one ``when`` condition (see the module docstring)."""
+    if key not in WHEN_FACTS:
+        raise ValueError(choice_error("project condition", key, WHEN_FACTS))
+    if key in ("component", "industry"):
+        valid = COMPONENTS if key == "component" else INDUSTRIES
+        if isinstance(value, dict):
+            if list(value) != ["blank"] or not isinstance(value["blank"], bool):
+                raise ValueError(f"when.{key}: write a value or {{ blank = true }}; found "
+                                 f"{value!r}")
+        elif value not in valid:
+            raise ValueError(choice_error(key, value, valid))
+    elif key in NUMBERS or key == "replacement_scheme_date":
+        ops = _NUMBER_OPS if key in NUMBERS else _DATE_OPS
+        if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ops:
+            raise ValueError(f"when.{key}: write {{ {' | '.join(ops)} = ... }}; found {value!r}")
+        bound = next(iter(value.values()))
+        if key in NUMBERS and (isinstance(bound, bool) or not isinstance(bound, int | float)):
+            raise ValueError(f"when.{key}: the bound must be a number; found {bound!r}")
+        if key == "replacement_scheme_date":
+            import datetime as dt
+
+            try:
+                dt.date.fromisoformat(str(bound))
+            except ValueError:
+                raise ValueError(f"when.{key}: {bound!r} is not a date YYYY-MM-DD") from None
+    elif not isinstance(value, bool):
+        raise ValueError(f"when.{key}: write true or false; found {value!r}")
 
 
 class AppliesTo(BaseModel):
@@ -69,21 +127,10 @@ class AppliesTo(BaseModel):
     except_if: list[Flag] = []
     require_any: list[Flag] = []
 
-    @field_validator("types", "except_types")
-    @classmethod
-    def _types(cls, v: list[str]) -> list[str]:
-        for t in v:
-            if t not in TYPES:
-                raise ValueError(choice_error("project type", t, TYPES))
-        return v
-
-    @field_validator("industries")
-    @classmethod
-    def _industries(cls, v: list[str]) -> list[str]:
-        for t in v:
-            if t not in INDUSTRIES:
-                raise ValueError(choice_error("industry", t, INDUSTRIES))
-        return v
+    _types = field_validator("types", "except_types")(
+        classmethod(lambda cls, v: _all_in(v, TYPES, "project type")))
+    _industries = field_validator("industries")(
+        classmethod(lambda cls, v: _all_in(v, INDUSTRIES, "industry")))
 
 
 class Rule(BaseModel):
@@ -104,7 +151,10 @@ class Rule(BaseModel):
     tolerance_m2: float = Field(default=1.0, ge=0)
     min_share: float = Field(default=0.0, ge=0, lt=1)
     unless_within: list[str] = []
-    when: dict[str, bool] = {}
+    when: dict[str, Any] = {}
+    in_region: dict[str, bool] = {}
+    major_categories: list[str] = list(MAJOR_CATEGORIES)
+    major_types: list[str] = list(TYPES)
     outcome: Literal["prohibited", "review", "admitted"]
     message_zh: str
     message_en: str
@@ -123,11 +173,20 @@ class Rule(BaseModel):
 
     @field_validator("when")
     @classmethod
-    def _when(cls, v: dict[str, bool]) -> dict[str, bool]:
-        for key in v:
-            if key not in FLAGS:
-                raise ValueError(choice_error("project condition", key, FLAGS))
+    def _when(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key, value in v.items():
+            _check_when(key, value)
+        if isinstance(v.get("replacement_scheme_date"), dict):
+            op, bound = next(iter(v["replacement_scheme_date"].items()))
+            v = {**v, "replacement_scheme_date": {op: str(bound)}}
         return v
+
+    _regions = field_validator("in_region")(
+        classmethod(lambda cls, v: _all_in(v, sorted(REGION_FILES), "region")))
+    _categories = field_validator("major_categories")(
+        classmethod(lambda cls, v: _all_in(v, MAJOR_CATEGORIES, "national-major category")))
+    _major_types = field_validator("major_types")(
+        classmethod(lambda cls, v: _all_in(v, TYPES, "project type")))
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
@@ -160,6 +219,12 @@ class Rule(BaseModel):
                 if attributes[key].type != "list":
                     raise ValueError(f"filter {key!r}: contains_project/lacks_project need a "
                                      "list attribute")
+                continue
+            allowed = attributes[key].allowed
+            for item in value if isinstance(value, list) else [value]:
+                if allowed is not None and item not in allowed:
+                    raise ValueError(f"filter {key!r}: " + choice_error(
+                        f"value of {key}", item, [str(a) for a in allowed]))
         return self
 
     def message(self, lang: str = "en") -> str:
@@ -261,9 +326,16 @@ def _read(path: Path) -> dict:
     rules = raw.get("rule", [])
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise RuleSetError(f"{path}, key 'rule': write each rule as a [[rule]] table")
+    seen: dict[str, int] = {}
     for k, r in enumerate(rules):
         if "id" not in r:
             raise RuleSetError(f"{path}, rule #{k + 1}, key 'id': required key is missing")
+        rid = str(r["id"])
+        if rid in seen:
+            raise RuleSetError(f"{path}, rule {rid!r} (#{k + 1}), key 'id': duplicate id (first "
+                               f"used by rule #{seen[rid] + 1}); ids must be unique within a "
+                               "file (a later file may override a rule by its id)")
+        seen[rid] = k
     head = raw.get("ruleset", {})
     extra = set(head) - {"name", "description", "extends"}
     if extra:

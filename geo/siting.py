@@ -21,9 +21,9 @@ from geo import cost as co
 from geo import energy as en
 from geo import stages
 from geo.columns import describe
-from geo.conditions import assessment_year
 from geo.exclusion import catalog_candidates, user_candidates
 from geo.profiles import Profile, load_profile
+from geo.site_conditions import assessment_year
 from layers.errors import CRSError, InputError
 
 OUTPUT_COLUMNS = [

@@ -17,10 +17,10 @@ from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import score as sc
-from geo.conditions import site_conditions
 from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
+from geo.site_conditions import site_conditions
 from geo.zonal import dem_stats, nearest_km, zonal
 from layers.crs import WGS84
 from layers.kinds import get_kind

@@ -14,6 +14,8 @@ import shapely
 
 LOCAL = pyproj.CRS.from_proj4("+proj=tmerc +lat_0=26.6 +lon_0=106.7 +k=1 +x_0=0 +y_0=0 "
                               "+ellps=GRS80 +units=m +no_defs +type=crs")
+ADMIN_EXTENT = (-20000.0, -20000.0, 130000.0, 60000.0)
+"""The default admin boundary of a test catalog [local m]: the catalog's coverage area."""
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
@@ -26,16 +28,42 @@ def to_lonlat(geoms) -> gpd.GeoSeries:
     return gpd.GeoSeries(list(geoms), crs=LOCAL).to_crs(4326)
 
 
-def write_catalog(folder: Path, layers: dict[str, tuple[str, list[dict]]]) -> Path:
+def _toml(value) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return repr(value)
+
+
+def write_catalog(folder: Path, layers: dict[str, tuple], region: dict | None = None,
+                  admin: bool = True) -> Path:
     """Write one GeoPackage per layer and a catalog.toml naming them.
 
     Parameters
     ----------
     layers : {layer_id: (kind, [ {"geometry": shapely (local m), attr: value ...}, ...])}
+        A third tuple item, a dict, adds keys to the layer's catalog entry (e.g. ``values``).
+    region : dict, optional
+        Keys of the ``[region]`` table besides ``name``.
+    admin : bool
+        Add an ``admin_boundary`` layer (code 520102, 贵阳市南明区) covering
+        :data:`ADMIN_EXTENT` unless ``layers`` has one.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    lines = ['[region]\nname = "test"\n']
-    for layer_id, (kind, features) in layers.items():
+    layers = dict(layers)
+    if admin and not any(v[0] == "admin_boundary" for v in layers.values()):
+        layers["admin"] = ("admin_boundary", [{"geometry": box(*ADMIN_EXTENT),
+                                               "admin_code": "520102", "name": "test"}])
+    lines = ['[region]\nname = "test"\n' + "".join(f"{k} = {_toml(v)}\n"
+                                                   for k, v in (region or {}).items())]
+    for layer_id, spec in layers.items():
+        kind, features = spec[0], spec[1]
+        entry = spec[2] if len(spec) > 2 else {}
         frame = gpd.GeoDataFrame(
             [{k: (";".join(v) if isinstance(v, list) else v) for k, v in f.items()
               if k != "geometry"} for f in features],
@@ -43,9 +71,9 @@ def write_catalog(folder: Path, layers: dict[str, tuple[str, list[dict]]]) -> Pa
         if "id" not in frame.columns:
             frame["id"] = [f"{layer_id}-{i + 1}" for i in range(len(frame))]
         frame.to_file(folder / f"{layer_id}.gpkg", driver="GPKG")
+        extra = "".join(f"{k} = {_toml(v)}\n" for k, v in entry.items())
         lines.append(f'[[layer]]\nid = "{layer_id}"\nkind = "{kind}"\npath = "{layer_id}.gpkg"\n'
-                     f'source = "synthetic {layer_id}"\ndate = "2024"\n')
-    # an anchor layer far enough out that every catalog has the same extent
+                     f'source = "synthetic {layer_id}"\ndate = "2024"\n{extra}')
     path = folder / "catalog.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

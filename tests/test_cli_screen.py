@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -11,11 +12,13 @@ import shapely
 from _screen_helpers import box, projects, to_lonlat, write_catalog
 from click.testing import CliRunner
 
+from geo.rules import load_rules
 from geo.screen import HIT_COLUMNS
 from layers.chinacoords import wgs84_to_gcj02
 from maps.cli import cli
 
 XSS = "<script>alert(1)</script>"
+RULE_IDS = {r.id for r in load_rules()}
 OUTPUTS = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.xlsx",
            "report.html", "map.html")
 
@@ -163,3 +166,46 @@ def test_demo_expected_verdicts(tmp_path):
         wrong = merged[merged["expected_verdict"] != merged["verdict"]]
         assert wrong.empty, wrong[["project_id", "expected_verdict", "verdict",
                                    "reasons"]].to_string()
+        # the rules the written-down reason names are the ones that fired, and no fact was
+        # unknown and no layer missing in the demo
+        hits = pd.read_csv(tmp_path / "demo" / sub / "screening_hits.csv", encoding="utf-8-sig",
+                           keep_default_na=False)
+        assert set(hits["check"]) <= {"fired", "contact"}, set(hits["check"])
+        for row in want.itertuples():
+            named = {t for t in re.findall(r"[a-z0-9_]+", row.reason) if t in RULE_IDS}
+            fired = set(hits.loc[hits["project_id"] == row.project_id, "rule_id"])
+            assert named and named <= fired, (row.project_id, named - fired)
+
+
+def test_an_earlier_screening_geojson_can_be_screened_again(region, tmp_path):
+    folder, cat = region
+    first = tmp_path / "first"
+    assert run("screen", folder / "projects.gpkg", "--catalog", cat, "--out", first,
+               "--lang", "en").exit_code == 0
+    res = run("screen", first / "screening.geojson", "--catalog", cat, "--out",
+              tmp_path / "again", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    before = pd.read_csv(first / "screening.csv", encoding="utf-8-sig")
+    after = pd.read_csv(tmp_path / "again" / "screening.csv", encoding="utf-8-sig")
+    assert list(after["project_id"]) == list(before["project_id"])
+    assert list(after["verdict"]) == list(before["verdict"])
+    gj = json.loads((tmp_path / "again" / "screening.geojson").read_text(encoding="utf-8"))
+    props = gj["features"][0]["properties"]
+    assert props["input_verdict"] == "prohibited" and props["verdict"] == "prohibited"
+
+
+def test_a_beijing_point_against_the_guiyang_demo_is_outside_its_region(tmp_path):
+    from layers import demo
+
+    table = tmp_path / "beijing.csv"
+    table.write_text("project_id,name,type,lon,lat\nBJ1,天安门光伏,pv,116.3975,39.9087\n"
+                     "GY1,贵阳点,pv,106.71,26.57\n", encoding="utf-8")
+    res = run("screen", table, "--catalog", demo.DEMO_CATALOG, "--out", tmp_path / "o",
+              "--coords", "wgs84", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    summary = pd.read_csv(tmp_path / "o" / "screening.csv", encoding="utf-8-sig")
+    bj = summary.set_index("project_id").loc["BJ1"]
+    assert bj["verdict"] == "error"
+    assert "outside the catalog's region" in bj["reasons"] and "admin boundaries" in bj["reasons"]
+    assert summary.set_index("project_id").loc["GY1", "verdict"] != "error"

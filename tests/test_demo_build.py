@@ -107,7 +107,8 @@ def test_catalog_loads_and_every_layer_reads_cleanly():
     for kind in ("ecological_red_line", "basic_farmland", "urban_boundary", "control_unit",
                  "industrial_park", "nature_reserve", "water_source", "river", "settlement",
                  "abandoned_mine", "slag_heap", "subsidence_area", "closed_landfill",
-                 "contaminated_site", "admin_boundary", "road", "substation"):
+                 "contaminated_site", "admin_boundary", "road", "substation", "cultivated_land",
+                 "forest_land", "grassland", "protected_area", "geohazard_zone"):
         assert kind in kinds
     for spec in cat.layers:
         data = cat.read(spec.id)
@@ -120,6 +121,19 @@ def test_catalog_loads_and_every_layer_reads_cleanly():
     assert ["phosphorus_chemical", "chemical", "manufacturing"] in parks[
         "admitted_industries"].tolist()
     assert {r.kind: r.crs or "" for r in cat.rasters}.keys() == {"dem", "ghi", "wind_speed"}
+    # the Chinese values of the land survey and the forest map, mapped by the catalog
+    forest = cat.read("forest_land").gdf
+    assert set(forest["forest_type"]) == {"arbor", "shrub", "bamboo", "other"}
+    assert set(forest["protection_grade"]) == {"I", "II", "III", "IV"}
+    assert set(forest["public_welfare"]) == {"national", "provincial", "none"}
+    assert forest["state_forest"].sum() >= 1 and forest["canopy_cover"].between(0, 1).all()
+    assert set(cat.read("cultivated_land").gdf["land_class"]) == {"paddy", "irrigated", "dry"}
+    assert set(cat.read("nature_reserves").gdf["zone"]) == {
+        "core", "buffer", "experimental", "core_protection", "general_control"}
+    assert set(cat.read("water_sources").gdf["grade"]) == {"1", "2", "quasi"}
+    rivers = cat.read("rivers").gdf
+    assert set(rivers["basin"]) == {"yangtze"}
+    assert dict(zip(rivers["name"], rivers["importance"]))["乌江"] == "important_tributary"
 
 
 def test_admin_boundaries_are_guiyangs_ten_districts(L):
@@ -161,6 +175,21 @@ def test_control_lines_do_not_overlap(L):
     region = _union(L["admin_boundaries"]).area
     assert 0.12 < red.area / region < 0.35
     assert 0.06 < farm.area / region < 0.25
+
+
+def test_legal_land_classes_are_plausible(L):
+    """Forest covers more than half of the region (Guizhou: over 55 %); cultivated land contains
+    the basic farmland; forest and cultivated land do not overlap (beyond simplification)."""
+    region = _union(L["admin_boundaries"]).area
+    forest, cultivated = _union(L["forest_land"]), _union(L["cultivated_land"])
+    farm = _union(L["basic_farmland"])
+    assert 0.55 < forest.area / region < 0.7
+    assert 0.12 < cultivated.area / region < 0.3
+    assert farm.difference(cultivated).area < 0.01 * farm.area
+    assert forest.intersection(cultivated).area < 1e-3 * region
+    assert L["grassland"]["basic"].sum() == 1
+    assert set(L["protected_areas"]["category"]) == {"scenic_area", "wetland_park"}
+    assert set(L["geohazard_zones"]["grade"]) == {"high", "medium"}
 
 
 def test_degraded_land_patches(L):
@@ -226,9 +255,12 @@ def _admitted_facts(L, geom, energy: bool):
     assert not geom.intersects(_union(sub[~sub["stable"]]))
     assert not geom.intersects(_union(L["closed_landfills"]))
     assert not geom.intersects(_union(cs[cs["in_risk_register"]]))
+    assert not geom.intersects(_union(L["protected_areas"]).union(_union(L["geohazard_zones"])))
     if energy:
         degraded = shapely.union_all([_union(L[k]) for k in DEGRADED])
         assert _share(geom, degraded) > 0.5
+        for land in ("cultivated_land", "forest_land", "grassland"):
+            assert not geom.intersects(_union(L[land])), land
 
 
 @pytest.mark.parametrize("pid", ["P01", "P02", "P03", "P18", "P24"])
@@ -247,7 +279,7 @@ def test_prohibited_projects_hit_what_they_should(L, P):
     assert P.geometry["P06"].distance(parks.union(towns)) >= 1000.0
     assert not P.loc["P06", "capacity_replacement"]
     assert _parks_with(L, "prohibited_industries", "chemical").contains(P.geometry["P08"])
-    yangtze = _union(yz[yz["yangtze_system"]])
+    yangtze = _union(yz[yz["basin"] == "yangtze"])
     chem = _parks_with(L, "admitted_industries", "chemical")
     assert chem.contains(P.geometry["P09"]) and 0 < P.geometry["P09"].distance(yangtze) <= 900
     cement = _parks_with(L, "admitted_industries", "cement_clinker")
@@ -259,7 +291,7 @@ def test_review_projects_hit_what_they_should(L, P):
     rivers = L["rivers"]
     chem = _parks_with(L, "admitted_industries", "chemical")
     p07 = P.geometry["P07"]
-    assert chem.contains(p07) and p07.distance(_union(rivers[rivers["yangtze_system"]])) >= 1200
+    assert chem.contains(p07) and p07.distance(_union(rivers)) >= 1200  # every river is Yangtze
     assert _parks_with(L, "admitted_industries", "cement_clinker").contains(P.geometry["P10"])
     assert P.loc["P10", "capacity_replacement"]
     assert _parks_with(L, "admitted_industries", "data_center").contains(P.geometry["P12"])
@@ -272,8 +304,8 @@ def test_review_projects_hit_what_they_should(L, P):
     assert P.loc["P13", "allowed_activity"] == "linear_infrastructure"
     assert P.loc["P19", "national_major"]
     reserves, water = L["nature_reserves"], L["water_sources"]
-    core = _union(reserves[reserves["zone"] == "core"])
-    assert not P.geometry["P19"].intersects(core.union(_union(water[water["grade"] == 1])))
+    core = _union(reserves[reserves["zone"].isin(["core", "buffer", "core_protection"])])
+    assert not P.geometry["P19"].intersects(core.union(_union(water[water["grade"] == "1"])))
     assert _share(P.geometry["P22"], red) > 0.99
     assert not P.geometry["P22"].intersects(_union(reserves).union(_union(water)))
     p14 = P.geometry["P14"]
@@ -317,8 +349,13 @@ def test_gcj02_file_converts_back_onto_its_wgs84_twins():
     assert np.all(err < 0.5)
     for col in ("name", "type", "industry"):
         assert gcj[col].fillna("").tolist() == twins[col].fillna("").tolist()
-    for col in ("capacity_replacement", "pollutant_offset", "national_major"):
-        assert gcj[col].tolist() == twins[col].tolist()
+    from geo.projects import normalize_projects
+
+    a = normalize_projects(gpd.GeoDataFrame(gcj, geometry=gpd.points_from_xy(gcj["lon"],
+                                                                            gcj["lat"]), crs=4326))
+    b = normalize_projects(twins.reset_index())
+    for col in ("capacity_replacement", "pollutant_offset", "national_major", "component"):
+        assert a[col].tolist() == b[col].tolist(), col
 
 
 def test_parcel_txt_maps_back_onto_the_red_mud_heap(L, crs):
@@ -351,3 +388,44 @@ def test_parcel_txt_maps_back_onto_the_red_mud_heap(L, crs):
         gdf, _ = read_footprints(DEMO_EXTRA_PROJECTS[1])
     assert gdf.crs.to_epsg() == 4523 and gdf["parcel_id"].tolist() == ["T01"]
     assert gdf.geometry[0].equals_exact(shapely.Polygon(np.column_stack([east, north])), 1e-6)
+
+
+def _stands(L, **attrs):
+    f = L["forest_land"]
+    cols = {"forest_type": "地类", "protection_grade": "保护等级", "state_forest": "国有林场"}
+    zh = {"arbor": "乔木林地", "shrub": "灌木林地", True: "是", "III": "Ⅲ级", "IV": "Ⅳ级"}
+    keep = np.ones(len(f), dtype=bool)
+    for key, value in attrs.items():
+        values = value if isinstance(value, list) else [value]
+        keep &= f[cols[key]].isin([zh[v] for v in values]).to_numpy()
+    return f[keep]
+
+
+def test_issue9_projects_sit_where_their_rules_apply(L, P):
+    """The projects that exercise the policy review's rules, checked on the committed files."""
+    g = P.geometry
+    farm, cultivated = _union(L["basic_farmland"]), _union(L["cultivated_land"])
+    assert cultivated.contains(g["P25"]) and not g["P25"].intersects(farm)
+    assert cultivated.contains(g["P26"]) and P.loc["P26", "component"] == "ancillary"
+    arbor = _union(_stands(L, forest_type="arbor", protection_grade=["III", "IV"]))
+    assert arbor.contains(g["P27"]) and P.loc["P27", "component"] == "array"
+    shrub = _stands(L, forest_type="shrub")
+    hit = shrub[shrub.intersects(g["P28"])]
+    assert len(hit) and (hit["郁闭度"] < 0.5).all() and _share(g["P28"], _union(hit)) > 0.99
+    assert _union(_stands(L, state_forest=True)).contains(g["P29"])
+    zones = L["nature_reserves"].set_index("zone").geometry
+    assert zones["experimental"].contains(g["P30"])
+    assert P.loc["P30", "allowed_activity"] == "low_impact_tourism"
+    assert zones["general_control"].contains(g["P31"])
+    water = L["water_sources"].set_index("name").geometry
+    assert water["红枫湖饮用水水源保护区准保护区"].contains(g["P32"])
+    assert water["百花湖饮用水水源保护区二级保护区"].contains(g["P33"])
+    wujiang = L["rivers"].set_index("name").geometry["乌江"]
+    assert 500 < g["P34"].distance(wujiang) < 1000 and P.loc["P34", "industry"] == "tailings_pond"
+    assert _union(L["geohazard_zones"]).contains(g["P35"])
+    cs = L["contaminated_sites"].set_index("id")
+    assert cs.loc["C03", "in_risk_register"] and _share(g["P36"], cs.geometry["C03"]) > 0.99
+    assert _union(L["protected_areas"]).contains(g["P37"])
+    assert farm.contains(g["P40"]) and P.loc["P40", "national_major"] == "energy"
+    assert g["P41"].intersection(farm).length >= 200 and not g["P41"].intersects(
+        _union(L["red_lines"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -23,7 +24,8 @@ def test_chinese_headers_and_values():
     assert list(out["type"]) == ["pv", "industrial"]
     assert list(out["industry"]) == ["", "steel"]
     assert list(out["two_high"]) == [False, True]
-    assert list(out["capacity_replacement"]) == [False, True]
+    assert list(out["capacity_replacement"]) == [None, True]  # blank is unknown, never "no"
+    assert list(out["national_major"]) == ["", ""]
     assert list(out["error"]) == ["", ""]
 
 
@@ -83,3 +85,80 @@ def test_null_and_empty_geometry_are_errors_rows_kept():
     assert "no footprint geometry" in out["error"].iloc[1]
     assert "no footprint geometry" in out["error"].iloc[2]
     assert out.crs.to_epsg() == 4326
+
+
+def test_tri_state_flags_numbers_dates_and_components():
+    out = normalize_projects(frame([
+        {"type": "industrial", "industry": "钢铁", "产能置换": "是", "置换比例": "1.5:1",
+         "置换方案日期": "2024/9/1", "煤炭消费减量替代": "否", "耗煤量": "12,000",
+         "pollutant_offset": ""},
+        {"type": "pv", "component": "光伏方阵", "risk_control_part": "yes"},
+        {"type": "pv", "component": ""},
+    ]))
+    assert list(out["capacity_replacement"]) == [True, None, None]
+    assert list(out["coal_substitution"]) == [False, None, None]
+    assert list(out["pollutant_offset"]) == [None, None, None]
+    assert list(out["risk_control_part"]) == [None, True, None]
+    assert out["replacement_ratio"].iloc[0] == 1.5 and np.isnan(out["replacement_ratio"].iloc[1])
+    assert out["coal_consumption_tce"].iloc[0] == 12000
+    assert list(out["replacement_scheme_date"]) == ["2024-09-01", "", ""]
+    assert list(out["component"]) == ["", "array", ""]
+    assert list(out["error"]) == ["", "", ""]
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("能源", "energy"), ("transport", "transport"), ("是", "unspecified"), ("yes", "unspecified"),
+    ("否", ""), ("", ""), (None, "")])
+def test_national_major_is_a_category(value, expected):
+    out = normalize_projects(frame([{"type": "infrastructure", "national_major": value,
+                                     "国家重大项目文号": "发改能源〔2024〕1号"}]))
+    assert out["national_major"].iloc[0] == expected
+    assert out["national_major_doc"].iloc[0] == "发改能源〔2024〕1号"
+    assert out["error"].iloc[0] == ""
+
+
+@pytest.mark.parametrize("column,value,needle", [
+    ("national_major", "airport", "national_major category 'airport'"),
+    ("replacement_ratio", "about 1.2", "replacement_ratio"),
+    ("replacement_scheme_date", "next year", "not a date"),
+    ("component", "roof", "component 'roof'"),
+    ("capacity_replacement", "perhaps", "capacity_replacement")])
+def test_bad_new_values_are_row_errors(column, value, needle):
+    out = normalize_projects(frame([{"type": "pv", column: value}, {"type": "pv"}]))
+    assert needle in out["error"].iloc[0], out["error"].iloc[0]
+    assert out["error"].iloc[1] == ""
+
+
+def test_new_vocabulary():
+    from geo.projects import INDUSTRIES, TYPES
+
+    for name in ("papermaking", "printing_dyeing", "electroplating", "tanning", "lead_battery",
+                 "pharma_api", "alumina", "oil_refining", "pv_glass", "tailings_pond",
+                 "chemical_park"):
+        assert name in INDUSTRIES
+    assert {"residential", "public_service"} <= set(TYPES)
+    out = normalize_projects(frame([{"类型": "住宅"}, {"类型": "工业", "行业": "光伏压延玻璃"}]))
+    assert list(out["type"]) == ["residential", "industrial"]
+    assert list(out["industry"]) == ["", "pv_glass"] and list(out["two_high"]) == [False, True]
+
+
+def test_output_columns_of_an_earlier_screening_are_kept_as_input_columns():
+    out = normalize_projects(frame([{"project_id": "A", "type": "pv", "verdict": "admitted",
+                                     "reasons": "x", "error": "old", "n_review": 3,
+                                     "nearest_river_m": 12.0, "input_verdict": "older"}]))
+    assert out["error"].iloc[0] == ""
+    assert out["input_verdict"].iloc[0] == "older"          # the user's own column, untouched
+    assert out["input_input_verdict"].iloc[0] == "admitted"
+    assert out["input_error"].iloc[0] == "old"
+    assert out["input_nearest_river_m"].iloc[0] == 12.0
+    assert "verdict" not in out.columns and "reasons" not in out.columns
+
+
+def test_read_error_column_becomes_the_row_error():
+    f = frame([{"type": "pv", "_read_error": ""},
+               {"type": "pv", "_read_error": "row 2: lat/lon swapped"}],
+              [shapely.box(0, 0, 1, 1), None])
+    out = normalize_projects(f)
+    assert "_read_error" not in out.columns
+    assert out["error"].iloc[0] == ""
+    assert out["error"].iloc[1] == "row 2: lat/lon swapped"

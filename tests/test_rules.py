@@ -107,3 +107,66 @@ def test_guizhou_example_extends_national_once():
     assert [r.id for r in alone] == [r.id for r in both]
     assert alone.get("wind_setback_settlement").distance_m == 800
     assert len(both.files) == 2
+
+
+def test_duplicate_ids_in_one_file_are_an_error(tmp_path):
+    path = tmp_path / "dup.toml"
+    path.write_text(RULE.format(id="twice", confidence="P", layer="road", outcome="review",
+                                extra="") * 2, encoding="utf-8")
+    with pytest.raises(RuleSetError) as err:
+        load_rules([path])
+    msg = str(err.value)
+    assert "dup.toml" in msg and "'twice'" in msg and "duplicate id" in msg
+
+
+def test_the_same_id_in_a_later_file_still_overrides(tmp_path):
+    prov = tmp_path / "prov.toml"
+    prov.write_text('[[rule]]\nid = "replacement_ratio_steel"\n'
+                    'when = { capacity_replacement = true, replacement_ratio = { lt = 1.4 } }\n',
+                    encoding="utf-8")
+    rs = load_rules(["national", prov])
+    assert rs.get("replacement_ratio_steel").when["replacement_ratio"] == {"lt": 1.4}
+
+
+@pytest.mark.parametrize("extra,needle", [
+    ("when = { replacement_ratio = 1.5 }", "when.replacement_ratio"),
+    ("when = { replacement_scheme_date = { on_or_after = \"soon\" } }", "not a date"),
+    ("when = { component = \"roof\" }", "unknown component 'roof'"),
+    ("when = { colour = true }", "unknown project condition 'colour'"),
+    ("in_region = { atlantis = true }", "unknown region 'atlantis'"),
+    ("major_categories = [\"airport\"]", "national-major category 'airport'"),
+    ("filter = { name = 1 }", ""),
+])
+def test_condition_keys_are_validated(tmp_path, extra, needle):
+    path = write(tmp_path, extra=extra)
+    if extra.startswith("filter = { name"):
+        load_rules([path])  # a free-text attribute takes any value
+        return
+    with pytest.raises(RuleSetError) as err:
+        load_rules([path])
+    assert needle in str(err.value) and "my_rule" in str(err.value)
+
+
+def test_filter_values_must_be_allowed_values(tmp_path):
+    path = write(tmp_path, layer="water_source", extra="filter = { grade = 1 }")
+    with pytest.raises(RuleSetError, match="unknown value of grade 1; expected one of: 1, 2, quasi"):
+        load_rules([path])
+
+
+def test_province_file_overrides_a_replacement_ratio():
+    """The Guizhou example raises the steel ratio (a parameter, not a constant in code)."""
+    rs = load_rules(["guizhou_example"])
+    assert rs.get("replacement_ratio_steel").when["replacement_ratio"] != \
+        load_rules().get("replacement_ratio_steel").when["replacement_ratio"]
+
+
+def test_docs_rules_md_is_current():
+    from pathlib import Path
+
+    from geo.rulesdoc import rules_markdown
+
+    committed = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text(
+        encoding="utf-8")
+    assert committed == rules_markdown(), "regenerate: python -m geo.rulesdoc > docs/rules.md"
+    for rule in load_rules():
+        assert f"`{rule.id}`" in committed and rule.source.replace("|", "\\|") in committed

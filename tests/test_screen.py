@@ -1,143 +1,29 @@
-"""Screening: every default rule fires where it should and stays silent where it should not."""
+"""Screening through the Python API: verdicts, evidence, fail-closed layers, measurement.
+
+Every rule's firing and silent cases run through the CLI in ``test_cli_rules.py``.
+"""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pyproj
 import pytest
 import shapely
-from _screen_helpers import box, projects, to_lonlat, write_catalog
+from _rule_scenarios import LAYERS, scenario_rows
+from _screen_helpers import LOCAL, box, projects, to_lonlat, write_catalog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo.rules import SEVERITY, load_rules
+from geo.rules import SEVERITY
 from geo.screen import HIT_COLUMNS, screen
 
-NATIONAL = load_rules()
 P = shapely.Point
-
-LAYERS = {
-    "redline": ("ecological_red_line", [{"geometry": box(0, 0, 1000, 1000), "name": "红线"}]),
-    "farmland": ("basic_farmland", [{"geometry": box(10000, 0, 11000, 1000)}]),
-    "urban": ("urban_boundary", [{"geometry": box(20000, 0, 21000, 1000)}]),
-    "parks": ("industrial_park", [
-        {"geometry": box(30000, 0, 31000, 1000), "admitted_industries": ["chemical", "steel"],
-         "prohibited_industries": ["coking"], "planning_eia": True, "name": "good park"},
-        {"geometry": box(32000, 0, 33000, 1000), "admitted_industries": ["chemical"],
-         "planning_eia": False, "name": "no-EIA park"},
-        {"geometry": box(20500, 20000, 21000, 21000), "admitted_industries": ["manufacturing"],
-         "planning_eia": True, "name": "park in general unit"}]),
-    "units": ("control_unit", [
-        {"geometry": box(0, 20000, 1000, 21000), "unit_type": "priority",
-         "unit_code": "ZH52010210001"},
-        {"geometry": box(10000, 20000, 11000, 21000), "unit_type": "key",
-         "unit_code": "ZH52010220001", "spatial_layout": "禁止新建<b>化工</b>"},
-        {"geometry": box(20000, 20000, 21000, 21000), "unit_type": "general",
-         "unit_code": "ZH52010230001", "prohibited_industries": ["coal_power"],
-         "park_only_industries": ["manufacturing"]}]),
-    "rivers": ("river", [
-        {"geometry": shapely.LineString([(40000, -2000), (40000, 3000)]), "yangtze_system": True},
-        {"geometry": shapely.LineString([(42000, -2000), (42000, 3000)]),
-         "yangtze_system": False}]),
-    "reserve": ("nature_reserve", [{"geometry": box(50000, 0, 51000, 1000), "zone": "core"},
-                                   {"geometry": box(52000, 0, 53000, 1000), "zone": "general"}]),
-    "water": ("water_source", [{"geometry": box(60000, 0, 61000, 1000), "grade": 1},
-                               {"geometry": box(62000, 0, 63000, 1000), "grade": 2}]),
-    "mines": ("abandoned_mine", [{"geometry": box(70000, 0, 71000, 1000)}]),
-    "subsidence": ("subsidence_area", [{"geometry": box(72000, 0, 73000, 1000), "stable": True},
-                                       {"geometry": box(74000, 0, 75000, 1000), "stable": False}]),
-    "landfill": ("closed_landfill", [{"geometry": box(76000, 0, 77000, 1000)}]),
-    "contaminated": ("contaminated_site", [
-        {"geometry": box(78000, 0, 79000, 1000), "in_risk_register": True},
-        {"geometry": box(80000, 0, 81000, 1000), "in_risk_register": False}]),
-    "slag": ("slag_heap", [{"geometry": box(82000, 0, 83000, 1000), "material": "red_mud"}]),
-    "settlements": ("settlement", [{"geometry": box(90000, 0, 90100, 100)}]),
-}
+PV, WIND = {"type": "pv", "component": "array"}, {"type": "wind"}
 
 
 def sq(x: float, y: float, s: float = 100) -> shapely.Polygon:
     return box(x, y, x + s, y + s)
-
-
-PV, WIND = {"type": "pv"}, {"type": "wind"}
-IND = {"type": "industrial"}
-# rule id -> (projects where it must fire, projects where it must not)
-SCENARIOS: dict[str, tuple[list[dict], list[dict]]] = {
-    "red_line": ([{**PV, "geometry": sq(100, 100)}],
-                 [{**PV, "geometry": sq(2000, 2000)},
-                  {"type": "infrastructure", "allowed_activity": "linear_infrastructure",
-                   "geometry": sq(100, 100)}]),
-    "red_line_allowed_activity": (
-        [{"type": "infrastructure", "allowed_activity": "linear_infrastructure",
-          "geometry": sq(100, 100)}],
-        [{**PV, "allowed_activity": "other_lawful", "geometry": sq(100, 100)},
-         {"type": "infrastructure", "geometry": sq(100, 100)}]),
-    "red_line_pv_wind_claim": ([{**PV, "allowed_activity": "other_lawful",
-                                 "geometry": sq(100, 100)}],
-                               [{**PV, "geometry": sq(100, 100)}]),
-    "red_line_national_major": ([{"type": "infrastructure", "national_major": True,
-                                  "geometry": sq(100, 100)}],
-                                [{"type": "infrastructure", "national_major": True,
-                                  "geometry": sq(3000, 3000)}]),
-    "basic_farmland": ([{**PV, "geometry": sq(10100, 100)}],
-                       [{"type": "infrastructure", "national_major": True,
-                         "geometry": sq(10100, 100)}]),
-    "basic_farmland_national_major": ([{"type": "infrastructure", "national_major": True,
-                                        "geometry": sq(10100, 100)}],
-                                      [{**PV, "geometry": sq(10100, 100)}]),
-    "urban_boundary_industrial": ([{**IND, "industry": "manufacturing", "geometry": sq(5000, 5000)}],
-                                  [{**IND, "industry": "manufacturing", "geometry": sq(20100, 100)},
-                                   {**IND, "industry": "chemical", "geometry": sq(30100, 100)}]),
-    "control_unit_listed": ([{**PV, "geometry": sq(20100, 20100)}],
-                            [{**PV, "geometry": sq(5000, 5000)}]),
-    "control_unit_priority_industrial": ([{**IND, "industry": "manufacturing",
-                                           "geometry": sq(100, 20100)}],
-                                         [{**PV, "geometry": sq(100, 20100)}]),
-    "control_unit_key": ([{**PV, "geometry": sq(10100, 20100)}],
-                         [{**PV, "geometry": sq(20100, 20100)}]),
-    "control_unit_prohibited_industry": ([{**IND, "industry": "coal_power",
-                                           "geometry": sq(20100, 20100)}],
-                                         [{**IND, "industry": "manufacturing",
-                                           "geometry": sq(20100, 20100)}]),
-    "control_unit_park_only": ([{**IND, "industry": "manufacturing", "geometry": sq(20100, 20100)}],
-                               [{**IND, "industry": "manufacturing",
-                                 "geometry": sq(20600, 20100)}]),
-    "two_high_outside_park": ([{**IND, "industry": "chemical", "geometry": sq(5000, 5000)}],
-                              [{**IND, "industry": "chemical", "geometry": sq(30100, 100)}]),
-    "park_prohibits_industry": ([{**IND, "industry": "coking", "geometry": sq(30100, 100)}],
-                                [{**IND, "industry": "chemical", "geometry": sq(30100, 100)}]),
-    "park_not_admitted": ([{**IND, "industry": "steel", "geometry": sq(32100, 100)}],
-                          [{**IND, "industry": "chemical", "geometry": sq(32100, 100)}]),
-    "park_no_planning_eia": ([{**IND, "industry": "chemical", "geometry": sq(32100, 100)}],
-                             [{**IND, "industry": "chemical", "geometry": sq(30100, 100)}]),
-    "capacity_replacement": ([{**IND, "industry": "steel", "geometry": sq(30100, 100)}],
-                             [{**IND, "industry": "steel", "capacity_replacement": True,
-                               "geometry": sq(30100, 100)}]),
-    "pollutant_offset": ([{**IND, "industry": "chemical", "geometry": sq(30100, 100)}],
-                         [{**IND, "industry": "chemical", "pollutant_offset": True,
-                           "geometry": sq(30100, 100)}]),
-    "yangtze_chemical_1km": ([{**IND, "industry": "chemical", "geometry": sq(40500, 100)}],
-                             [{**IND, "industry": "chemical", "geometry": sq(42100, 100)}]),
-    "nature_reserve_core": ([{**PV, "geometry": sq(50100, 100)}],
-                            [{**PV, "geometry": sq(52100, 100)}]),
-    "water_source_grade1": ([{**PV, "geometry": sq(60100, 100)}],
-                            [{**PV, "geometry": sq(62100, 100)}]),
-    "water_source_grade2": ([{**PV, "geometry": sq(62100, 100)}],
-                            [{**PV, "geometry": sq(60100, 100)}]),
-    "degraded_land_encouraged": ([{**PV, "geometry": box(70000, 0, 71400, 1000)}],
-                                 [{**PV, "geometry": box(70600, 0, 71600, 1000)},
-                                  {**IND, "industry": "manufacturing",
-                                   "geometry": box(70000, 0, 71000, 1000)}]),
-    "subsidence_unstable": ([{**PV, "geometry": sq(74100, 100)}],
-                            [{**PV, "geometry": sq(72100, 100)}]),
-    "closed_landfill": ([{**PV, "geometry": sq(76100, 100)}],
-                        [{**PV, "geometry": sq(76100, 1100)}]),
-    "contaminated_site_register": ([{**PV, "geometry": sq(78100, 100)}],
-                                   [{**PV, "geometry": sq(80100, 100)}]),
-    "wind_setback_settlement": ([{**WIND, "geometry": P(90300, 50)}],
-                                [{**WIND, "geometry": P(90700, 50)},
-                                 {**PV, "geometry": sq(90300, 0)}]),
-}
 
 
 @pytest.fixture(scope="module")
@@ -147,65 +33,48 @@ def catalog(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def scenario_run(catalog):
-    rows = []
-    for rid, (fire, silent) in SCENARIOS.items():
-        for k, row in enumerate(fire):
-            rows.append({**row, "project_id": f"{rid}__fire{k}"})
-        for k, row in enumerate(silent):
-            rows.append({**row, "project_id": f"{rid}__silent{k}"})
+    rows = scenario_rows()
     result, hits = screen(projects(rows), catalog)
     assert list(result["project_id"]) == [r["project_id"] for r in rows]  # input order
     return result, hits
 
 
-def test_every_default_rule_has_a_scenario():
-    assert sorted(SCENARIOS) == sorted(r.id for r in NATIONAL)
-
-
-@pytest.mark.parametrize("rule_id", [r.id for r in NATIONAL])
-def test_rule_fires_and_stays_silent(scenario_run, rule_id):
-    result, hits = scenario_run
-    rule = NATIONAL.get(rule_id)
-    fired = hits[(hits["rule_id"] == rule_id) & (hits["outcome"] != "contact")]
-    fire, silent = SCENARIOS[rule_id]
-    for k in range(len(fire)):
-        got = fired[fired["project_id"] == f"{rule_id}__fire{k}"]
-        assert len(got), f"{rule_id} did not fire on its firing case {k}"
-        assert set(got["outcome"]) == {rule.outcome}
-        assert not got["message"].str.contains("not provided").any()
-    for k in range(len(silent)):
-        assert fired[fired["project_id"] == f"{rule_id}__silent{k}"].empty, \
-            f"{rule_id} fired on its silent case {k}"
-
-
 def test_verdict_is_worst_outcome_and_rows_in_order(scenario_run):
     result, hits = scenario_run
-    for i, row in result.iterrows():
-        h = hits[hits["row"] == i]
-        worst = max([SEVERITY[o] for o in h["outcome"]] + [1])
-        expected = {3: "prohibited", 2: "review", 1: "admitted"}[max(worst, 1)]
-        assert row["verdict"] == expected
-        assert row["n_prohibited"] == (h["outcome"] == "prohibited").sum()
+    worst = np.zeros(len(result), dtype=int)
+    np.maximum.at(worst, hits["row"].to_numpy(dtype=int), hits["outcome"].map(SEVERITY))
+    expected = np.array(["admitted", "admitted", "review", "prohibited"])[np.maximum(worst, 1)]
+    assert list(result["verdict"]) == list(expected)
+    assert list(result["n_prohibited"]) == list(np.bincount(
+        hits["row"][hits["outcome"] == "prohibited"], minlength=len(result)))
     assert list(hits.columns[:len(HIT_COLUMNS)]) == list(HIT_COLUMNS)
+    assert set(hits["check"]) <= {"fired", "contact", "unknown", "not_checked", "coverage"}
 
 
-def test_control_units_listed_with_access_list(scenario_run):
-    _, hits = scenario_run
-    h = hits[(hits["project_id"] == "control_unit_key__fire0")
-             & (hits["rule_id"] == "control_unit_listed")]
+def test_control_units_listed_with_access_list(catalog):
+    _, hits = screen(projects([{**PV, "geometry": sq(10100, 20100)}]), catalog)
+    h = hits[hits["rule_id"] == "control_unit_listed"]
     assert len(h) == 1
     assert "ZH52010220001" in h["message"].iloc[0]
     assert "禁止新建<b>化工</b>" in h["message"].iloc[0]
     assert h["details"].iloc[0]["unit_type"] == "key"
 
 
-def test_missing_layer_fails_closed(tmp_path):
+@pytest.mark.parametrize("lang,needle,finding", [
+    ("en", "not checked: layer basic_farmland not provided", "occupies"),
+    ("zh", "未核查：未提供图层 basic_farmland（永久基本农田）", "占用")])
+def test_missing_layer_says_not_checked_never_the_finding(tmp_path, lang, needle, finding):
     cat = write_catalog(tmp_path, {"redline": LAYERS["redline"]})
-    result, hits = screen(projects([{**PV, "geometry": sq(5000, 5000)}]), cat)
+    result, hits = screen(projects([{**PV, "geometry": sq(5000, 5000)}]), cat, lang=lang)
     farm = hits[hits["rule_id"] == "basic_farmland"]
-    assert list(farm["outcome"]) == ["review"]
-    assert "basic_farmland not provided" in farm["message"].iloc[0]
+    assert list(farm["outcome"]) == ["review"] and list(farm["check"]) == ["not_checked"]
+    assert needle in farm["message"].iloc[0] and needle in farm["title"].iloc[0]
+    assert finding not in farm["message"].iloc[0].lower()
+    assert finding not in farm["title"].iloc[0].lower()
+    assert needle in result["reasons"].iloc[0]
     assert result["verdict"].iloc[0] == "review"
+    assert any(needle.split(" layer")[0] in m for m in result.attrs["missing"]) or \
+        any("basic_farmland" in m for m in result.attrs["missing"])
     # an 'admitted' rule whose layers are all missing yields nothing (no encouragement)
     assert hits[hits["rule_id"] == "degraded_land_encouraged"].empty
 
@@ -215,14 +84,36 @@ def test_boundary_contact_is_not_occupation(catalog):
     sliver = {**PV, "geometry": box(999.9, 0, 1100, 1)}              # 0.1 m² overlap
     result, hits = screen(projects([touching, sliver]), catalog)
     red = hits[hits["rule_id"] == "red_line"]
-    assert set(red["outcome"]) == {"contact"}
+    assert set(red["outcome"]) == {"contact"} and set(red["check"]) == {"contact"}
     assert len(red) == 2
+    assert "within the tolerance 1.0 m²" in red["message"].iloc[1]
     assert (result["verdict"] != "prohibited").all()
+
+
+def test_layer_accuracy_widens_the_tolerance_and_shows_in_the_evidence(tmp_path):
+    """A 0.8 m strip (240 m²) along 300 m of the edge of a layer accurate to 1 m is contact:
+    the tolerance is 1 m × 300 m = 300 m²; 100 m deep is an occupation."""
+    from layers.catalog import load_catalog
+
+    cat = load_catalog(write_catalog(tmp_path, {"redline": LAYERS["redline"]}))
+    cat.layers = [s.model_copy(update={"accuracy_m": 1.0}) if s.id == "redline" else s
+                  for s in cat.layers]
+    strip = {**PV, "geometry": box(999.2, 100, 1300, 400)}  # 0.8 m × 300 m inside
+    deep = {**PV, "geometry": box(900, 100, 1300, 400)}    # 100 m × 300 m inside
+    _, hits = screen(projects([strip, deep]), cat)
+    red = hits[hits["rule_id"] == "red_line"].set_index("row")
+    assert red.loc[0, "outcome"] == "contact"
+    assert red.loc[0, "tolerance_m2"] == pytest.approx(300.0, rel=0.01)
+    assert red.loc[0, "overlap_m2"] == pytest.approx(240.0, rel=0.01)
+    assert "overlap 240" in red.loc[0, "message"] and "tolerance 300" in red.loc[0, "message"]
+    assert "layer accuracy 1 m" in red.loc[0, "message"]
+    assert red.loc[1, "outcome"] == "prohibited"
 
 
 def test_error_rows_kept_in_order(catalog):
     rows = [{**PV, "geometry": sq(100, 100)}, {"type": "spaceship", "geometry": sq(0, 0)},
-            {**PV, "geometry": None}, {**PV, "geometry": sq(5000, 5000)}]
+            {**PV, "geometry": None}, {"type": "pv", "component": "ancillary",
+                                       "geometry": sq(20100, 20100)}]
     frame = projects([{**r, "geometry": r["geometry"] or sq(0, 0)} for r in rows])
     frame.loc[2, "geometry"] = None
     result, hits = screen(frame, catalog)
@@ -243,8 +134,30 @@ def test_overlap_area_matches_geodesic(catalog):
     assert red["overlap_share"] == pytest.approx(oracle / full, rel=1e-3)
 
 
+def test_long_lonlat_edges_are_densified_before_measuring(tmp_path):
+    """A lon/lat footprint whose corners sit on a metric layer's 9 km northern edge: its edge,
+    straight in lon/lat, bows about 0.8 m into the layer (some 4,800 m², the geodesic oracle).
+    Transformed corner by corner it would look like mere contact."""
+    red = gpd.GeoSeries([box(0, 0, 9000, 5000)], crs=LOCAL).to_crs(4545)  # the working CRS
+    gpd.GeoDataFrame({"id": ["R1"]}, geometry=red, crs=4545).to_file(tmp_path / "red.gpkg")
+    (tmp_path / "c.toml").write_text('[region]\nname = "t"\n[[layer]]\nid = "red"\n'
+                                     'kind = "ecological_red_line"\npath = "red.gpkg"\n',
+                                     encoding="utf-8")
+    corners = to_lonlat([P(0, 5000), P(9000, 5000), P(9000, 6000), P(0, 6000)])
+    fp = shapely.Polygon([(p.x, p.y) for p in corners])
+    frame = gpd.GeoDataFrame({"type": ["pv"], "component": ["array"]}, geometry=[fp], crs=4326)
+    _, hits = screen(frame, tmp_path / "c.toml")
+    true_red = gpd.GeoSeries([shapely.segmentize(red.iloc[0], 1.0)], crs=4545).to_crs(4326)
+    oracle = abs(pyproj.Geod(ellps="GRS80").geometry_area_perimeter(
+        shapely.intersection(shapely.segmentize(fp, 1e-5), true_red.iloc[0]))[0])
+    assert oracle > 1000
+    got = hits[hits["rule_id"] == "red_line"]
+    assert list(got["outcome"]) == ["prohibited"]
+    assert got["overlap_m2"].iloc[0] == pytest.approx(oracle, rel=1e-3)
+
+
 def test_province_override_changes_setback(catalog):
-    wind = projects([{**WIND, "geometry": P(90700, 50)}])
+    wind = projects([{**WIND, "geometry": P(98700, 50)}])
     _, national = screen(wind, catalog)
     _, guizhou = screen(wind, catalog, ["national", "guizhou_example"])
     assert national[national["rule_id"] == "wind_setback_settlement"].empty
@@ -255,6 +168,45 @@ def test_province_override_changes_setback(catalog):
 def test_chinese_messages(catalog):
     _, hits = screen(projects([{**PV, "geometry": sq(100, 100)}]), catalog, lang="zh")
     assert "生态保护红线" in hits[hits["rule_id"] == "red_line"]["message"].iloc[0]
+
+
+# --- coverage ------------------------------------------------------------------------------------
+def test_partly_outside_the_coverage_is_review_with_the_share(tmp_path):
+    cat = write_catalog(tmp_path, {"redline": LAYERS["redline"], "admin": (
+        "admin_boundary", [{"geometry": box(-5000, -5000, 5000, 5000), "admin_code": "520102"}])})
+    half = {**PV, "geometry": box(4900, 0, 5100, 100)}      # half outside
+    inside = {**PV, "geometry": sq(3000, 3000)}
+    result, hits = screen(projects([half, inside]), cat)
+    cov = hits[hits["rule_id"] == "coverage"]
+    assert list(cov["row"]) == [0] and list(cov["outcome"]) == ["review"]
+    assert cov["overlap_share"].iloc[0] == pytest.approx(0.5, abs=0.01)
+    assert "50.0% of the footprint lies outside" in cov["message"].iloc[0]
+    assert result["outside_share"].iloc[0] == pytest.approx(0.5, abs=0.01)
+    assert result.attrs["coverage"]["source"] == "admin_boundary"
+
+
+@pytest.mark.parametrize("layers,region,source", [
+    ({"units": LAYERS["units"]}, {"extent": [106.5, 26.4, 106.9, 26.8]}, "region_extent"),
+    ({"units": LAYERS["units"]}, None, "control_units"),
+    ({"redline": LAYERS["redline"]}, None, "layer_extent"),
+])
+def test_coverage_source_falls_back_in_order(tmp_path, layers, region, source):
+    cat = write_catalog(tmp_path, layers, region=region, admin=False)
+    far = {**PV, "geometry": sq(300000, 0)}     # 300 km east
+    result, _ = screen(projects([{**PV, "geometry": sq(100, 100)}, far]), cat)
+    assert result.attrs["coverage"]["source"] == source
+    assert result["verdict"].iloc[1] == "error"
+    assert "outside the catalog's region" in result["reasons"].iloc[1]
+
+
+def test_a_project_in_no_control_unit_is_a_hole(catalog):
+    result, hits = screen(projects([{**PV, "geometry": box(900, 20000, 1100, 20100)},
+                                    {**PV, "geometry": sq(10100, 20100)}]), catalog)
+    gap = hits[hits["rule_id"] == "control_unit_gap"]
+    assert list(gap["row"]) == [0]
+    assert gap["overlap_share"].iloc[0] == pytest.approx(0.5, abs=0.01)
+    assert "a hole in the unit layer" in gap["message"].iloc[0]
+    assert result["unit_gap_share"].iloc[1] == pytest.approx(0.0, abs=1e-6)
 
 
 # --- properties ------------------------------------------------------------------------------
@@ -287,3 +239,13 @@ def test_adding_a_zoning_feature_never_improves_a_verdict(tmp_path_factory, foot
     before = r1["verdict"].map(SEVERITY).to_numpy()
     after = r2["verdict"].map(SEVERITY).to_numpy()
     assert np.all(after >= before)
+
+
+def test_an_earlier_result_frame_screens_again_through_the_api(catalog):
+    first, _ = screen(projects([{**PV, "geometry": sq(100, 100)},
+                                {"type": "infrastructure", "national_major": "是",
+                                 "geometry": sq(10100, 100)}]), catalog)
+    again, _ = screen(first.to_crs(4326), catalog)
+    assert list(again["verdict"]) == list(first["verdict"])
+    assert list(again["input_verdict"]) == list(first["verdict"])
+    assert list(again["national_major"]) == ["", "unspecified"]

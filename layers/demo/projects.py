@@ -15,25 +15,31 @@ from layers.demo.landuse import search as _search
 
 _PV_MW_PER_HA = 0.6  # mountain PV, fixed tilt, current modules [MW/ha]
 
-# id: (name, type, industry, flags, verdict, reason)
+ARRAY = {"component": "array"}
+
+# id: (name, type, industry, facts, verdict, reason); a fact not given is blank (unknown)
 SPECS: dict[str, tuple] = {
-    "P01": ("息烽县磷矿废弃矿山光伏电站", "pv", "", {}, "admitted",
+    "P01": ("息烽县磷矿废弃矿山光伏电站", "pv", "", ARRAY, "admitted",
             "PV mostly on an abandoned phosphate mine, clear of every exclusion: encouraged "
             "(degraded_land_encouraged; 贵阳贵安减污降碳协同增效实施方案)"),
     "P02": ("开阳县废弃磷矿风电场", "wind", "", {"capacity_mw": 50.0}, "admitted",
             "wind mostly on an abandoned mine, >1 km from villages: encouraged "
             "(degraded_land_encouraged; 贵阳贵安减污降碳协同增效实施方案)"),
-    "P03": ("开阳县磷石膏堆场光伏电站", "pv", "", {}, "admitted",
+    "P03": ("开阳县磷石膏堆场光伏电站", "pv", "", ARRAY, "admitted",
             "PV mostly on a phosphogypsum heap, clear of every exclusion: encouraged "
             "(degraded_land_encouraged)"),
-    "P04": ("修文县山地光伏电站", "pv", "", {}, "prohibited",
+    "P04": ("修文县山地光伏电站", "pv", "", ARRAY, "prohibited",
             "PV occupies the ecological red line (red_line; 自然资发〔2022〕142号)"),
-    "P05": ("息烽县农光互补光伏项目", "pv", "", {}, "prohibited",
-            "PV occupies permanent basic farmland (basic_farmland; 土地管理法第三十五条, "
-            "自然资办发〔2023〕12号)"),
-    "P06": ("清镇市短流程炼钢项目", "industrial", "steel", {"two_high": True}, "prohibited",
-            "steel without secured capacity replacement (capacity_replacement; 工信部原〔2021〕46号); "
-            "also outside every park and the urban boundary (review)"),
+    "P05": ("息烽县农光互补光伏项目", "pv", "", ARRAY, "prohibited",
+            "PV occupies permanent basic farmland, which is cultivated land too (basic_farmland, "
+            "pv_array_cultivated; 土地管理法第三十五条, 自然资办发〔2023〕12号)"),
+    "P06": ("清镇市短流程炼钢项目", "industrial", "steel",
+            {"two_high": True, "capacity_replacement": False, "pollutant_offset": False},
+            "prohibited",
+            "steel without secured capacity replacement or offsets, outside every park in the "
+            "Yangtze Economic Belt (capacity_replacement, pollutant_offset, "
+            "yangtze_belt_outside_park; 工信部原〔2021〕46号, 环环评〔2021〕45号); changed by issue 9: "
+            "missing offsets are now prohibited, not review"),
     "P07": ("开阳县磷酸铁锂前驱体项目", "industrial", "chemical",
             {"two_high": True, "pollutant_offset": True}, "review",
             "chemical project in a compliant chemical park >1 km from rivers; only the key-control "
@@ -44,14 +50,17 @@ SPECS: dict[str, tuple] = {
             "(park_prohibits_industry, control_unit_prohibited_industry; 环环评〔2021〕45号)"),
     "P09": ("开阳县湿法磷酸精制项目", "industrial", "chemical",
             {"two_high": True, "pollutant_offset": True}, "prohibited",
-            "chemical project within 1 km of the 洋水河 (Yangtze system) "
-            "(yangtze_chemical_1km; 长江保护法第二十六条)"),
+            "chemical project within 1 km of the 洋水河, a Yangtze tributary "
+            "(yangtze_tributary_chemical_1km; 长江保护法第二十六条: 干支流岸线一公里); changed by "
+            "issue 9: the 洋水河 is not an important tributary, the tributary rule applies"),
     "P10": ("息烽县水泥熟料生产线（产能置换）", "industrial", "cement_clinker",
-            {"two_high": True, "capacity_replacement": True, "pollutant_offset": True}, "review",
+            {"two_high": True, "capacity_replacement": True, "replacement_ratio": 1.5,
+             "pollutant_offset": True}, "review",
             "cement clinker with capacity replacement and offsets in a park that admits it; "
             "key-control unit access list to check (control_unit_key; 工信部原〔2021〕80号)"),
     "P11": ("息烽县新建水泥熟料生产线", "industrial", "cement_clinker",
-            {"two_high": True, "pollutant_offset": True}, "prohibited",
+            {"two_high": True, "capacity_replacement": False, "pollutant_offset": True},
+            "prohibited",
             "cement clinker without capacity replacement (capacity_replacement; "
             "工信部原〔2021〕80号)"),
     "P12": ("贵阳高新区沙文数据中心", "industrial", "data_center", {}, "review",
@@ -64,21 +73,25 @@ SPECS: dict[str, tuple] = {
     "P14": ("清镇市废弃煤矿风电场", "wind", "", {"capacity_mw": 30.0}, "review",
             "wind on an abandoned coal mine but within 500 m of a village "
             "(wind_setback_settlement; local parameter)"),
-    "P15": ("清镇市采煤沉陷区光伏电站（未稳沉）", "pv", "", {}, "review",
-            "PV on coal-mining subsidence land not yet stable: geological stability assessment "
-            "(subsidence_unstable; 自然资办发〔2023〕12号)"),
-    "P16": ("乌当区高雁填埋场光伏电站", "pv", "", {}, "review",
+    "P15": ("清镇市采煤沉陷区光伏电站（未稳沉）", "pv", "", ARRAY, "review",
+            "PV on coal-mining subsidence land not yet stable: geohazard risk assessment at the "
+            "feasibility stage (subsidence_unstable; 地质灾害防治条例第二十一条; citation changed by "
+            "issue 9)"),
+    "P16": ("乌当区高雁填埋场光伏电站", "pv", "", ARRAY, "review",
             "PV on a closed landfill: cap integrity, gas and settlement to verify "
-            "(closed_landfill; GB 51220-2017)"),
-    "P17": ("南明区污染地块光伏项目", "pv", "", {}, "review",
-            "PV on a contaminated site in the risk-control register, inside the urban key unit "
-            "(contaminated_site_register, control_unit_key; 土壤污染防治法)"),
-    "P18": ("清镇市采煤沉陷区光伏电站（已稳沉）", "pv", "", {}, "admitted",
+            "(closed_landfill; GB 51220-2017 技术规范)"),
+    "P17": ("南明区污染地块光伏项目（风险管控覆盖层）", "pv", "",
+            {**ARRAY, "risk_control_part": True}, "review",
+            "PV on a contaminated site in the risk-control register, declared part of its "
+            "risk-control plan (contaminated_site_risk_control; 土壤污染防治法第六十六条第三款); "
+            "corrected by issue 9: the site lies in a general unit, not the urban key unit"),
+    "P18": ("清镇市采煤沉陷区光伏电站（已稳沉）", "pv", "", ARRAY, "admitted",
             "PV mostly on stable coal-mining subsidence land: encouraged "
             "(degraded_land_encouraged; 自然资办发〔2023〕12号)"),
-    "P19": ("息烽至开阳500千伏输变电工程", "infrastructure", "", {"national_major": True},
-            "review", "national major power line crossing the red line: unavoidability "
-            "demonstration (red_line_national_major; 自然资发〔2022〕142号)"),
+    "P19": ("息烽至开阳500千伏输变电工程", "infrastructure", "",
+            {"national_major": "energy", "national_major_doc": "（示例）黔发改能源〔2025〕1号"},
+            "review", "national major energy project (a 500 kV line) crossing the red line: "
+            "unavoidability demonstration (red_line_national_major; 自然资发〔2022〕142号 第二部分)"),
     "P20": ("修文县食品加工厂", "industrial", "food_processing", {}, "review",
             "industrial project outside the urban boundary and every park "
             "(urban_boundary_industrial; 自然资发〔2023〕193号)"),
@@ -94,7 +107,7 @@ SPECS: dict[str, tuple] = {
     "P24": ("开阳县乡村旅游民宿", "tourism", "", {}, "admitted",
             "small tourism facility in a general-control unit clear of every exclusion "
             "(control_unit_listed)"),
-    "T01": ("清镇市赤泥堆场光伏项目", "pv", "", {}, "admitted",
+    "T01": ("清镇市赤泥堆场光伏项目", "pv", "", ARRAY, "admitted",
             "PV mostly on a red-mud heap, clear of every exclusion: encouraged "
             "(degraded_land_encouraged); read the TXT with type pv"),
 }
@@ -221,15 +234,17 @@ def place_projects(rng: np.random.Generator, L: dict) -> dict[str, shapely.Geome
     return fp
 
 
-def attributes(pid: str, geom: shapely.Geometry) -> dict:
+FACTS = ("component", "two_high", "capacity_replacement", "replacement_ratio",
+         "pollutant_offset", "risk_control_part", "allowed_activity", "national_major",
+         "national_major_doc")
+"""Project facts written to the demo files (None: blank, i.e. unknown or not applicable)."""
+
+
+def attributes(pid: str, geom: shapely.Geometry, specs: dict | None = None) -> dict:
     """The attribute row of project ``pid`` (canonical names; None where not given)."""
-    name, ptype, industry, flags, _, _ = SPECS[pid]
+    name, ptype, industry, flags, _, _ = (specs or SPECS)[pid]
     cap = flags.get("capacity_mw")
-    if ptype == "pv":
+    if ptype == "pv" and geom.area > 0:
         cap = round(geom.area / 1e4 * _PV_MW_PER_HA, 1)
     return {"project_id": pid, "name": name, "type": ptype, "industry": industry or None,
-            "two_high": flags.get("two_high"),
-            "capacity_replacement": flags.get("capacity_replacement", False),
-            "pollutant_offset": flags.get("pollutant_offset", False),
-            "allowed_activity": flags.get("allowed_activity"),
-            "national_major": flags.get("national_major", False), "capacity_mw": cap}
+            **{f: flags.get(f) for f in FACTS}, "capacity_mw": cap}

@@ -1,8 +1,8 @@
 """Synthetic zoning of the demo: rivers, towns, parks, water sources, reserves, red lines, farmland.
 
 The three control lines do not overlap (三条控制线不交叉): red lines come first (steep or high
-ground from the DEM, corridors along the Yangtze-system rivers, nature reserves, grade-1 water
-sources), the urban boundaries and parks are cut out of them beforehand and cut by them after;
+ground from the DEM, corridors along the main rivers of the Wujiang system, nature reserves,
+grade-1 water sources), the urban boundaries and parks are cut out of them beforehand and cut by them after;
 basic farmland takes flat, low valley floors outside both.
 """
 
@@ -14,7 +14,14 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 
-from layers.demo.places import NATURE_RESERVES, PARKS, RIVERS, URBAN_AREAS, WATER_SOURCES
+from layers.demo.places import (
+    NATURE_RESERVES,
+    PARKS,
+    QUASI_ZONES,
+    RIVERS,
+    URBAN_AREAS,
+    WATER_SOURCES,
+)
 from layers.demo.synth import blob, chaikin, line, point, polygonal, polygonize, wiggle
 
 RED_LINE_SHARE = 0.17
@@ -38,7 +45,8 @@ def _boundary_path(ring: shapely.LinearRing, start: shapely.Point, end: shapely.
 
 
 def make_rivers(rng: np.random.Generator, region: shapely.Geometry) -> list[dict]:
-    """River lines (METRIC) with name, yangtze flag, bed elevations and valley depth.
+    """River lines (METRIC) with name, basin, importance, corridor flag, bed elevations and
+    valley depth.
 
     Boundary rivers follow the region's outer edge; the others run through their waypoints
     with a gentle meander and end on the river they join.
@@ -58,8 +66,9 @@ def make_rivers(rng: np.random.Generator, region: shapely.Geometry) -> list[dict
             if target is not None and target.distance(end) < 6000:
                 snap = shapely.get_coordinates(target.interpolate(target.project(end)))
                 geom = shapely.LineString(np.vstack([shapely.get_coordinates(geom)[:-1], snap]))
-        rivers.append({"name": spec["name"], "yangtze_system": spec["yangtze"],
-                       "bed": spec["bed"], "depth": spec["depth"], "geometry": geom})
+        rivers.append({"name": spec["name"], "basin": "yangtze", "corridor": spec["corridor"],
+                       "importance": spec["importance"], "bed": spec["bed"],
+                       "depth": spec["depth"], "geometry": geom})
     return rivers
 
 
@@ -88,31 +97,44 @@ def park_blobs(rng: np.random.Generator) -> list[dict]:
 
 
 def water_sources(rng: np.random.Generator, region: shapely.Geometry) -> list[dict]:
-    """Grade-1 and grade-2 drinking-water source protection zones around real lakes."""
-    out = []
+    """Grade-1 and grade-2 drinking-water source protection zones around real lakes, and quasi
+    zones 准保护区 (a ring around the grade-2 zone, no random draw) for :data:`QUASI_ZONES`."""
+    out, quasi = [], []
     for name, lon, lat, r1, r2, aspect, angle in WATER_SOURCES:
         c = point(lon, lat)
         inner = blob(rng, c.x, c.y, r1 * 1000, aspect=aspect, angle=angle, rough=0.2)
         outer = blob(rng, c.x, c.y, r2 * 1000, aspect=aspect ** 0.5, angle=angle, rough=0.15)
         outer = outer.union(inner.buffer(300))
-        out.append({"name": f"{name}一级保护区", "grade": 1,
+        out.append({"name": f"{name}一级保护区", "grade": "1",
                     "geometry": polygonal(inner.intersection(region))})
-        out.append({"name": f"{name}二级保护区", "grade": 2,
+        out.append({"name": f"{name}二级保护区", "grade": "2",
                     "geometry": polygonal(outer.difference(inner).intersection(region))})
-    return [w for w in out if not w["geometry"].is_empty]
+        if name in QUASI_ZONES:
+            ring = outer.buffer(QUASI_ZONES[name] * 1000, quad_segs=8).difference(outer)
+            quasi.append({"name": f"{name}准保护区", "grade": "quasi",
+                          "geometry": polygonal(shapely.simplify(ring, 20.0).intersection(region))})
+    return [w for w in out + quasi if not w["geometry"].is_empty]
 
 
 def nature_reserves(rng: np.random.Generator, region: shapely.Geometry) -> list[dict]:
-    """Core and general zones of two synthetic nature reserves."""
+    """The zones of two synthetic nature reserves: core, buffer (a ring of 30 % of the core's
+    radius) and experimental zone in the old system, core protection and general control zone in
+    the 2019 system."""
     out = []
-    for name, lon, lat, rc, rr in NATURE_RESERVES:
+    for name, lon, lat, rc, rr, system in NATURE_RESERVES:
         c = point(lon, lat)
         core = blob(rng, c.x, c.y, rc * 1000, rough=0.3)
         whole = blob(rng, c.x, c.y, rr * 1000, rough=0.3).union(core.buffer(400))
-        out.append({"name": f"{name}核心区", "zone": "core",
-                    "geometry": polygonal(core.intersection(region))})
-        out.append({"name": f"{name}一般控制区", "zone": "general",
-                    "geometry": polygonal(whole.difference(core).intersection(region))})
+        if system == "three":
+            buffer = core.buffer(0.3 * rc * 1000, quad_segs=8).intersection(whole)
+            zones = [("核心区", "core", core), ("缓冲区", "buffer", buffer.difference(core)),
+                     ("实验区", "experimental", whole.difference(buffer))]
+        else:
+            zones = [("核心保护区", "core_protection", core),
+                     ("一般控制区", "general_control", whole.difference(core))]
+        for label, zone, geom in zones:
+            out.append({"name": f"{name}{label}", "zone": zone,
+                        "geometry": polygonal(geom.intersection(region))})
     return out
 
 
@@ -142,11 +164,11 @@ def red_lines(dem: np.ndarray, slope: np.ndarray, relief: np.ndarray, transform:
     terrain = polygonize(mask, t2, smooth=160.0, simplify=60.0, min_area=0.6e6)
     corridors = shapely.union_all([
         r["geometry"].buffer(500.0 if r["name"] == "乌江" else 280.0, quad_segs=4)
-        for r in rivers if r["yangtze_system"]])
+        for r in rivers if r["corridor"]])
     keep_out = shapely.union_all([towns, parks]).buffer(400.0, quad_segs=4)
     red = shapely.union_all([terrain, corridors]).difference(keep_out)
     red = shapely.union_all([red] + [r["geometry"] for r in reserves]
-                            + [s["geometry"] for s in sources if s["grade"] == 1])
+                            + [s["geometry"] for s in sources if s["grade"] == "1"])
     return polygonal(shapely.simplify(red.intersection(region), 20.0))
 
 

@@ -11,8 +11,10 @@ from maps.cli.options import lang_option
 @click.command("rules")
 @click.argument("rulesets", nargs=-1)
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a text table.")
+@click.option("--markdown", is_flag=True,
+              help="Print the Markdown table of docs/rules.md (id, outcome, layer, source).")
 @lang_option
-def rules(rulesets: tuple[str, ...], as_csv: bool, lang: str) -> None:
+def rules(rulesets: tuple[str, ...], as_csv: bool, markdown: bool, lang: str) -> None:
     """Print the effective rules / 显示生效规则: id, outcome, layer, title, source.
 
     \b
@@ -25,6 +27,11 @@ def rules(rulesets: tuple[str, ...], as_csv: bool, lang: str) -> None:
         rule_set = load_rules(list(rulesets) or None)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
+    if markdown:
+        from geo.rulesdoc import rules_markdown
+
+        click.echo(rules_markdown(rule_set), nl=False)
+        return
     frame = rule_set.to_frame(lang)[["id", "outcome", "relation", "layer", "confidence",
                                      "title", "source"]]
     if as_csv:

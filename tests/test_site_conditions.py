@@ -10,8 +10,8 @@ from shapely.geometry import box
 from siting_fixtures import UTM, X0, Y0, make_region
 
 import geo
-from geo.conditions import site_conditions
 from geo.profiles import SiteConditions, load_profile
+from geo.site_conditions import site_conditions
 from layers.catalog import load_catalog
 
 COND = SiteConditions(unstable_subsidence=0.1, recent_landfill="limit",

@@ -1,0 +1,263 @@
+"""Three-valued facts: yes, no or unknown, with the reason for every unknown.
+
+Every fact a rule reads (a project flag, a claim, the region a project lies in, a feature
+attribute) is evaluated over whole arrays in Kleene's three-valued logic, encoded as ``int8``:
+:data:`F` (0, no) < :data:`U` (1, unknown) < :data:`T` (2, yes). ``and`` is the minimum, ``or``
+the maximum, ``not`` is ``2 - x``. A rule fires where its condition is :data:`T`; where it is
+:data:`U` the rule yields ``review`` naming the unknown fact (unknown never passes).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from geo.projects import FLAGS, MAJOR_CATEGORIES, TYPES
+
+F, U, T = np.int8(0), np.int8(1), np.int8(2)
+"""No, unknown, yes."""
+
+CLAIM_FIT: dict[str, tuple[str, ...]] = {
+    "energy": ("infrastructure", "pv", "wind"),
+    "transport": ("infrastructure",),
+    "water": ("infrastructure",),
+    "military": ("infrastructure", "other"),
+    "central": TYPES,
+}
+"""Project types a national-major category can describe (an energy grid line is infrastructure;
+a factory is never a transport project)."""
+
+ACTIVITY_FIT: dict[str, tuple[str, ...]] = {
+    "patrol_research_monitoring": ("infrastructure", "other"),
+    "resident_farming": ("other",),
+    "archaeology": ("other",),
+    "plantation_tending": ("restoration", "other"),
+    "low_impact_tourism": ("tourism",),
+    "linear_infrastructure": ("infrastructure",),
+    "geological_survey_mining": ("mining",),
+    "ecological_restoration": ("restoration",),
+    "border_works": ("infrastructure", "other"),
+    "other_lawful": ("infrastructure", "tourism", "restoration", "other"),
+}
+"""Project types each allowed red-line activity (自然资发〔2022〕142号) can be; linear
+infrastructure must also have a line footprint."""
+
+
+class Tri:
+    """A three-valued array with the reason of each unknown element.
+
+    Attributes
+    ----------
+    value : ndarray of int8
+        :data:`F`, :data:`U` or :data:`T` per element.
+    reason : ndarray of object
+        Why an element is unknown (``""`` where it is known).
+    """
+
+    __slots__ = ("value", "reason")
+
+    def __init__(self, value, reason=None):
+        self.value = np.asarray(value, dtype=np.int8)
+        self.reason = (np.full(len(self.value), "", dtype=object) if reason is None
+                       else np.asarray(reason, dtype=object))
+
+    @classmethod
+    def const(cls, n: int, value=T) -> Tri:
+        """``n`` elements of one value."""
+        return cls(np.full(n, value, dtype=np.int8))
+
+    def __and__(self, other: Tri) -> Tri:
+        return Tri(np.minimum(self.value, other.value), _join(self, other))
+
+    def __or__(self, other: Tri) -> Tri:
+        return Tri(np.maximum(self.value, other.value), _join(self, other))
+
+    def __invert__(self) -> Tri:
+        return Tri(T - self.value, self.reason)
+
+    def take(self, index) -> Tri:
+        """The elements at ``index`` (positions)."""
+        return Tri(self.value[index], self.reason[index])
+
+
+def _join(a: Tri, b: Tri) -> np.ndarray:
+    """Reasons of both operands where they are unknown, joined with '; '."""
+    ra = np.where(a.value == U, a.reason, "")
+    rb = np.where(b.value == U, b.reason, "")
+    both = (ra != "") & (rb != "") & (ra != rb)
+    return np.where(both, ra + "; " + rb, np.where(ra != "", ra, rb)).astype(object)
+
+
+def from_values(values, known, truth, reason: str | np.ndarray) -> Tri:
+    """A :class:`Tri` from ``known`` and ``truth`` masks; ``reason`` where not known."""
+    known = np.asarray(known, dtype=bool)
+    out = np.where(known, np.where(np.asarray(truth, dtype=bool), T, F), U).astype(np.int8)
+    why = np.where(known, "", reason)
+    return Tri(out, why)
+
+
+# -- project facts ------------------------------------------------------------------------------
+_BLANK = {"en": "{col} of project {pid} is blank (unknown): state it (yes/no or the value)",
+          "zh": "项目 {pid} 的 {col} 未填写（未知）：请填写（是/否或数值）"}
+
+
+def _blank_reason(p: pd.DataFrame, col: str, lang: str) -> np.ndarray:
+    template = _BLANK[lang].split("{pid}")
+    return (template[0].format(col=col) + p["project_id"].astype(str).to_numpy().astype(object)
+            + template[1].format(col=col))
+
+
+def flag(p: pd.DataFrame, name: str, lang: str = "en") -> Tri:
+    """A project flag (``two_high`` or one of :data:`geo.projects.FLAGS`) as a :class:`Tri`."""
+    values = p[name]
+    if name not in FLAGS:
+        return Tri(np.where(values.to_numpy(dtype=bool), T, F))
+    known = values.notna().to_numpy()
+    truth = values.where(values.notna(), False).astype(bool).to_numpy()
+    return from_values(values, known, truth, _blank_reason(p, name, lang))
+
+
+def condition(p: pd.DataFrame, name: str, spec, lang: str = "en") -> Tri:
+    """One ``when`` condition of a rule on a project attribute.
+
+    Parameters
+    ----------
+    name : str
+        A flag, ``component`` or ``industry`` (a text compared for equality, blank is unknown;
+        or ``{blank = true|false}``, a known fact), a number
+        (``replacement_ratio``, ``coal_consumption_tce``; NaN is unknown) or
+        ``replacement_scheme_date`` (ISO text; blank is unknown).
+    spec : bool, str or dict
+        ``True``/``False`` for flags; a text for ``component``; ``{lt|le|gt|ge = number}`` for
+        numbers; ``{before|on_or_after = "YYYY-MM-DD"}`` for the date.
+    """
+    if isinstance(spec, bool):
+        tri = flag(p, name, lang)
+        return tri if spec else ~tri
+    values = p[name]
+    if isinstance(spec, dict) and "blank" in spec:
+        text = values.fillna("").astype(str).to_numpy()
+        return Tri(np.where((text == "") == spec["blank"], T, F))
+    if isinstance(spec, str):
+        text = values.fillna("").astype(str).to_numpy()
+        return from_values(text, text != "", text == spec, _blank_reason(p, name, lang))
+    op, bound = next(iter(spec.items()))
+    if op in ("before", "on_or_after"):
+        text = values.fillna("").astype(str).to_numpy()
+        truth = (text < bound) if op == "before" else (text >= bound)
+        return from_values(text, text != "", truth, _blank_reason(p, name, lang))
+    num = values.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        truth = {"lt": num < bound, "le": num <= bound, "gt": num > bound,
+                 "ge": num >= bound}[op]
+    return from_values(num, ~np.isnan(num), truth, _blank_reason(p, name, lang))
+
+
+MAJOR_ZH = {"energy": "能源", "transport": "交通", "water": "水利", "military": "军事",
+            "central": "党中央国务院明确支持"}
+"""Chinese labels of the national-major categories."""
+
+_CLAIM_TEXT = {
+    "en": {"major": "claimed national major project ({cat}{doc})",
+           "major_void": "claimed national major project ({cat}{doc}) not honoured here: {why}",
+           "activity": "claimed allowed activity {act}",
+           "activity_void": "claimed allowed activity {act} not honoured: {why}",
+           "unspecified": "national major project claimed without a category (state energy, "
+                          "transport, water, military or central and the document number)",
+           "no_doc": ", document number not given"},
+    "zh": {"major": "申报国家重大项目（{cat}{doc}）",
+           "major_void": "申报国家重大项目（{cat}{doc}）在此不能成立：{why}",
+           "activity": "申报有限人为活动 {act}",
+           "activity_void": "申报有限人为活动 {act} 不能成立：{why}",
+           "unspecified": "申报国家重大项目但未写明类别（请写明能源、交通、水利、军事或中央批准及文号）",
+           "no_doc": "，未提供文号"},
+}
+
+
+def national_major(p: pd.DataFrame, categories, types, lang: str = "en") -> tuple[Tri, np.ndarray]:
+    """Whether each project's national-major claim holds under one rule.
+
+    A claim holds when its category is one the rule honours, the project type fits the category
+    (:data:`CLAIM_FIT`) and the rule honours it for that type. A bare "yes" (``unspecified``) is
+    unknown where some honoured category could fit the type.
+
+    Returns
+    -------
+    (Tri, ndarray of str)
+        The claim's truth per project, and the text the evidence shows (``""`` without a claim).
+    """
+    text = _CLAIM_TEXT[lang]
+    claim = p["national_major"].fillna("").astype(str).to_numpy()
+    ptype = p["type"].astype(str).to_numpy()
+    doc = p["national_major_doc"].fillna("").astype(str).to_numpy().astype(object)
+    doc = np.where(doc != "", ("，" if lang == "zh" else ", ") + doc, text["no_doc"])
+    rule_types = np.isin(ptype, list(types))
+    fits = np.zeros(len(p), dtype=bool)
+    could = np.zeros(len(p), dtype=bool)
+    for cat in MAJOR_CATEGORIES:
+        ok = np.isin(ptype, CLAIM_FIT[cat]) & rule_types
+        fits |= (claim == cat) & ok & (cat in categories)
+        could |= ok & (cat in categories)
+    value = np.where(claim == "", F, np.where(fits, T, F)).astype(np.int8)
+    unknown = (claim == "unspecified") & could
+    value[unknown] = U
+    kind = ptype.astype(object)
+    why = np.where(~rule_types, "this rule accepts no such claim for a " + kind + " project",
+                   np.where(np.isin(claim, list(categories)), "the category does not fit a " +
+                            kind + " project", "this rule does not accept the category"))
+    if lang == "zh":
+        why = np.where(~rule_types, "本规则不认可 " + kind + " 类项目的此类申报",
+                       np.where(np.isin(claim, list(categories)), "类别与项目类型（" + kind +
+                                "）不符", "本规则不认可该类别"))
+        cat = pd.Series(claim, dtype=object).replace(MAJOR_ZH).to_numpy(dtype=object)
+    else:
+        cat = claim.astype(object)
+    note = np.where(value == T, fill(text["major"], cat=cat, doc=doc), "")
+    void = (claim != "") & (value == F) & (claim != "unspecified")
+    note = np.where(void, fill(text["major_void"], cat=cat, doc=doc, why=why), note)
+    note = np.where(claim == "unspecified", text["unspecified"], note)
+    return Tri(value, np.where(unknown, text["unspecified"], "")), note.astype(object)
+
+
+def allowed_activity(p: pd.DataFrame, dims: np.ndarray, lang: str = "en"
+                     ) -> tuple[Tri, np.ndarray]:
+    """Whether each project's allowed-activity claim fits its type and geometry.
+
+    Returns
+    -------
+    (Tri, ndarray of str)
+        True where the claim fits (:data:`ACTIVITY_FIT`; ``linear_infrastructure`` also needs a
+        line footprint), and the evidence text.
+    """
+    text = _CLAIM_TEXT[lang]
+    act = p["allowed_activity"].fillna("").astype(str).to_numpy()
+    ptype = p["type"].astype(str).to_numpy()
+    fits = np.zeros(len(p), dtype=bool)
+    for name, types in ACTIVITY_FIT.items():
+        fits |= (act == name) & np.isin(ptype, types)
+    line = act == "linear_infrastructure"
+    fits &= ~line | (dims == 1)
+    if lang == "zh":
+        why = np.where(line & (dims != 1) & np.isin(ptype, ACTIVITY_FIT[
+            "linear_infrastructure"]), "线性基础设施的用地范围应为线", "项目类型不属于该类活动")
+    else:
+        why = np.where(line & (dims != 1) & np.isin(ptype, ACTIVITY_FIT[
+            "linear_infrastructure"]), "linear infrastructure needs a line footprint",
+            "the project type is not such an activity")
+    value = np.where(act == "", F, np.where(fits, T, F)).astype(np.int8)
+    a = act.astype(object)
+    note = np.where(value == T, fill(text["activity"], act=a), "")
+    note = np.where((act != "") & (value == F), fill(text["activity_void"], act=a, why=why), note)
+    return Tri(value), note.astype(object)
+
+
+def fill(template: str, **arrays) -> np.ndarray:
+    """Fill ``{name}`` fields of ``template`` with object arrays, element-wise (no Python loop)."""
+    parts = re.split(r"(\{\w+\})", template)
+    out = np.array("", dtype=object)
+    for part in parts:
+        key = part[1:-1] if part.startswith("{") and part.endswith("}") else None
+        out = out + (np.asarray(arrays[key], dtype=object) if key else part)
+    return out

@@ -1,0 +1,100 @@
+"""Site conditions: what the degraded land's own facts say about building on it.
+
+Three facts of the candidate layers count (``layers/kinds.toml``): subsidence land that is not
+stable (``subsidence_area.stable``), a landfill closed fewer than N years ago
+(``closed_landfill.closed_year``) and a contaminated site in the risk-control register
+(``contaminated_site.in_risk_register``). Per profile each is a hard limit (the site is excluded
+with the reason) or a value 0-1 of the ``site_condition`` criterion. An unknown fact (None, a
+closure year ≤ 0, a user polygon without attributes) is never taken as good: it gets the profile's
+``unknown_value`` and a flag naming the fact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+FACTS = {"subsidence_area": "stable", "closed_landfill": "closed_year",
+         "contaminated_site": "in_risk_register"}
+"""The deciding fact of each degraded-land kind."""
+
+_BAD = {
+    "subsidence_area": ("unstable_subsidence",
+                        "subsidence land not stable (stable = no): a geological hazard risk "
+                        "assessment comes first (《地质灾害防治条例》第二十一条) / 采煤沉陷区未稳沉"),
+    "closed_landfill": ("recent_landfill",
+                        "landfill closed {year} ({age} yr < {min} yr): waste body still settling "
+                        "(GB 51220-2017) / 封场年限不足"),
+    "contaminated_site": ("registered_contaminated",
+                          "contaminated site in the risk-control register: no works unrelated to "
+                          "risk control (《土壤污染防治法》第六十六条) / 列入风险管控和修复名录"),
+}
+
+
+def assessment_year(conditions) -> int:
+    """The year landfill ages are counted to: the profile's ``assessment_year`` or this year."""
+    return conditions.assessment_year or dt.date.today().year
+
+
+def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
+    """The ``site_condition`` value, limit and flag of each candidate.
+
+    Parameters
+    ----------
+    kinds : sequence of str
+        Each candidate's ``source_kind`` (a degraded-land kind or ``user``).
+    facts : sequence of dict
+        Each candidate's source attributes (``{attribute: value}``, ``_unknown`` with reasons
+        where the layer gives them).
+    conditions : SiteConditions
+        The profile's ``[site_conditions]``.
+
+    Returns
+    -------
+    DataFrame
+        ``site_condition`` (0-1; 1 = nothing known against the site; NaN where a limit
+        applies), ``condition_limit`` (the reason a limit excludes the site, ``""`` otherwise)
+        and ``condition_flag`` (the adverse or unknown fact behind a value below 1, for the
+        site's notes; ``""`` otherwise).
+    """
+    year = assessment_year(conditions)
+    rows = []
+    for kind, f in zip(kinds, facts):
+        f = f if isinstance(f, dict) else {}
+        attr = FACTS.get(kind)
+        if kind == "user":
+            rows.append((conditions.unknown_value, "",
+                         "site conditions unknown (a user polygon carries no subsidence, landfill "
+                         "or contamination facts) — check by hand / 场地条件未知"))
+            continue
+        if attr is None:
+            rows.append((1.0, "", ""))
+            continue
+        value = f.get(attr)
+        if kind == "closed_landfill" and value is not None and not pd.isna(value) \
+                and int(value) <= 0:
+            value = None
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            why = (f.get("_unknown") or {}).get(attr) or f"{attr} unknown"
+            rows.append((conditions.unknown_value, "",
+                         f"{why} — check by hand; scored as unknown / 属性未知"))
+            continue
+        key, text = _BAD[kind]
+        if kind == "subsidence_area":
+            bad = not bool(value)
+        elif kind == "closed_landfill":
+            bad = year - int(value) < conditions.landfill_min_years_closed
+            text = text.format(year=int(value), age=year - int(value),
+                               min=conditions.landfill_min_years_closed)
+        else:
+            bad = bool(value)
+        action = getattr(conditions, key)
+        if not bad:
+            rows.append((1.0, "", ""))
+        elif action == "limit":
+            rows.append((np.nan, text, ""))
+        else:
+            rows.append((float(action), "", text))
+    return pd.DataFrame(rows, columns=["site_condition", "condition_limit", "condition_flag"])

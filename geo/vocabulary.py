@@ -1,0 +1,112 @@
+"""The project vocabulary: types, industries, components, claims, flags and the Chinese headers
+and values :func:`geo.projects.normalize_projects` understands."""
+
+from __future__ import annotations
+
+TYPES: tuple[str, ...] = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism",
+                          "restoration", "residential", "public_service", "other")
+"""Project types (``residential`` and ``public_service`` are the land uses of 土壤污染防治法
+第六十一条)."""
+
+TWO_HIGH_INDUSTRIES: tuple[str, ...] = (
+    "steel", "cement_clinker", "flat_glass", "electrolytic_aluminium", "chemical", "petrochemical",
+    "coking", "coal_chemical", "nonferrous_smelting", "coal_power", "building_materials",
+    "ferroalloy", "alumina", "oil_refining", "pv_glass",
+)
+"""Industries that are 两高 (high energy use, high emission; 环环评〔2021〕45号 and provincial lists)."""
+
+INDUSTRIES: tuple[str, ...] = TWO_HIGH_INDUSTRIES + (
+    "papermaking", "printing_dyeing", "electroplating", "tanning", "lead_battery", "pharma_api",
+    "tailings_pond", "chemical_park", "data_center", "manufacturing", "electronics",
+    "food_processing", "textile", "pharmaceutical", "logistics", "other",
+)
+"""Industries known to the rule sets (empty is allowed: a PV plant has no industry).
+``pv_glass`` is PV rolled glass (exempt from flat-glass capacity replacement), ``chemical_park`` a
+new or expanded chemical park (a park, not a plant), ``tailings_pond`` a tailings pond 尾矿库."""
+
+COMPONENTS: tuple[str, ...] = ("array", "ancillary")
+"""Parts of a PV project (自然资办发〔2023〕12号): the array 光伏方阵 or the ancillary facilities
+配套设施 (substation, roads, offices)."""
+
+MAJOR_CATEGORIES: tuple[str, ...] = ("energy", "transport", "water", "military", "central")
+"""Categories of a national major project claim: 国家能源、交通、水利、军事设施等重点建设项目
+(《土地管理法》第三十五条) and projects named by the Party Central Committee or the State Council
+(``central``; 自然资发〔2022〕142号). ``unspecified`` marks a bare "yes" without a category."""
+
+ALLOWED_ACTIVITIES: tuple[str, ...] = (
+    "patrol_research_monitoring", "resident_farming", "archaeology", "plantation_tending",
+    "low_impact_tourism", "linear_infrastructure", "geological_survey_mining",
+    "ecological_restoration", "border_works", "other_lawful",
+)
+"""The ten limited human activities allowed in the red line (自然资发〔2022〕142号)."""
+
+FLAGS: tuple[str, ...] = ("capacity_replacement", "pollutant_offset", "coal_substitution",
+                          "risk_control_part")
+"""Three-valued project flags: True, False, or None when the cell is blank (unknown)."""
+
+NUMBERS: dict[str, str] = {"replacement_ratio": "capacity replacement ratio (e.g. 1.25 or 1.25:1)",
+                           "coal_consumption_tce": "coal consumption [tce/yr]"}
+"""Numeric project facts (NaN when blank) and what they are."""
+
+COLUMNS: tuple[str, ...] = (
+    "project_id", "name", "type", "component", "industry", "two_high", "capacity_replacement",
+    "replacement_ratio", "replacement_scheme_date", "pollutant_offset", "coal_substitution",
+    "coal_consumption_tce", "risk_control_part", "allowed_activity", "national_major",
+    "national_major_doc")
+"""Canonical project attributes, in output order."""
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "verdict", "reasons", "n_prohibited", "n_review", "n_admitted", "error", "size",
+    "admin_code", "province", "outside_share", "unit_gap_share")
+"""Columns :func:`geo.screen` adds; an input column of the same name (or ``nearest_*``), e.g.
+from an earlier ``screening.geojson``, is kept as ``input_<name>``."""
+
+HEADER_ALIASES: dict[str, str] = {
+    "项目编号": "project_id", "编号": "project_id", "id": "project_id", "项目代码": "project_id",
+    "parcel_id": "project_id", "地块编号": "project_id",
+    "项目名称": "name", "名称": "name", "project_name": "name", "project": "name",
+    "项目类型": "type", "类型": "type", "project_type": "type",
+    "组成部分": "component", "光伏用地类型": "component", "用地构成": "component",
+    "行业": "industry", "行业类别": "industry", "所属行业": "industry",
+    "两高": "two_high", "是否两高": "two_high", "两高项目": "two_high",
+    "产能置换": "capacity_replacement", "产能置换落实": "capacity_replacement",
+    "产能置换比例": "replacement_ratio", "置换比例": "replacement_ratio",
+    "产能置换方案日期": "replacement_scheme_date", "置换方案日期": "replacement_scheme_date",
+    "区域削减替代": "pollutant_offset", "污染物削减替代": "pollutant_offset",
+    "削减替代": "pollutant_offset",
+    "煤炭消费减量替代": "coal_substitution", "煤炭减量替代": "coal_substitution",
+    "耗煤量": "coal_consumption_tce", "年耗煤量": "coal_consumption_tce",
+    "煤炭消费量": "coal_consumption_tce",
+    "属于风险管控或修复": "risk_control_part", "风险管控组成部分": "risk_control_part",
+    "有限人为活动": "allowed_activity", "允许活动类别": "allowed_activity",
+    "允许的有限人为活动": "allowed_activity",
+    "国家重大项目": "national_major", "是否国家重大项目": "national_major",
+    "国家重大项目类别": "national_major",
+    "国家重大项目文号": "national_major_doc", "批准文号": "national_major_doc",
+}
+"""Recognised column headers (lower-cased English or Chinese) → canonical name."""
+
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "type": {"光伏": "pv", "风电": "wind", "工业": "industrial", "基础设施": "infrastructure",
+             "矿产开发": "mining", "采矿": "mining", "旅游": "tourism", "生态修复": "restoration",
+             "住宅": "residential", "居住": "residential", "公共服务": "public_service",
+             "公共管理与公共服务": "public_service", "其他": "other", "solar": "pv"},
+    "industry": {"钢铁": "steel", "水泥熟料": "cement_clinker", "平板玻璃": "flat_glass",
+                 "电解铝": "electrolytic_aluminium", "化工": "chemical", "石化": "petrochemical",
+                 "焦化": "coking", "煤化工": "coal_chemical", "有色金属冶炼": "nonferrous_smelting",
+                 "煤电": "coal_power", "建材": "building_materials", "铁合金": "ferroalloy",
+                 "氧化铝": "alumina", "炼油": "oil_refining", "光伏压延玻璃": "pv_glass",
+                 "造纸": "papermaking", "制浆造纸": "papermaking", "印染": "printing_dyeing",
+                 "电镀": "electroplating", "制革": "tanning", "铅蓄电池": "lead_battery",
+                 "原料药": "pharma_api", "尾矿库": "tailings_pond", "化工园区": "chemical_park",
+                 "数据中心": "data_center", "制造业": "manufacturing", "其他": "other"},
+    "component": {"光伏方阵": "array", "方阵": "array", "配套设施": "ancillary",
+                  "配套": "ancillary"},
+    "national_major": {"能源": "energy", "交通": "transport", "水利": "water", "军事": "military",
+                       "国防": "military", "军事国防": "military", "中央": "central",
+                       "党中央国务院": "central"},
+}
+TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "有", "已落实", "已", "√"}
+"""Texts read as yes (lower-cased)."""
+FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "无", "未落实", "未"}
+"""Texts read as no (lower-cased); a blank cell is unknown, never no."""
