@@ -36,16 +36,12 @@ class Kind:
         plus ``edge_m`` (feature boundary inside the footprint [m]).
     layers : list of dict
         Provenance of each layer of the kind.
-    reasons : dict
-        ``{(feature id, attribute): reason}`` from the layer problems, used when a frame has no
-        ``_unknown`` column.
     """
 
     features: gpd.GeoDataFrame | None
     missing: str = ""
     pairs: pd.DataFrame | None = None
     layers: list[dict] = field(default_factory=list)
-    reasons: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict)
 
     def column(self, name: str) -> np.ndarray:
@@ -55,15 +51,11 @@ class Kind:
         return self._cache[name]
 
     def unknown_reason(self, attr: str) -> np.ndarray:
-        """Per feature, why ``attr`` is unknown (from ``_unknown``, else the layer's problems)."""
+        """Per feature, why ``attr`` is unknown (from the ``_unknown`` column of C1)."""
         key = ("_reason", attr)
         if key not in self._cache:
-            if "_unknown" in self.features.columns:
-                why = self.features["_unknown"].map(
-                    lambda d: d.get(attr, "") if isinstance(d, dict) else "")
-            else:
-                why = pd.Series([self.reasons.get((str(i), attr), "")
-                                 for i in self.features["id"]], dtype=object)
+            why = self.features["_unknown"].map(
+                lambda d: d.get(attr, "") if isinstance(d, dict) else "")
             why = why.where(why != "", f"{attr} unknown").to_numpy(dtype=object)
             self._cache[key] = why
         return self._cache[key]

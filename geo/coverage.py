@@ -17,9 +17,9 @@ import shapely
 
 from geo import facts
 from geo.evaluate import Context, hits_frame
-from geo.overlay import covered_share, overlay_pairs, to_crs_dense
+from geo.overlay import covered_share, overlay_pairs
 from geo.rules import Rule
-from layers.crs import WGS84
+from layers.crs import WGS84, to_crs_dense
 
 FAR_OUTSIDE_M = 10_000.0
 """A project farther than this [m] from the catalog's coverage is outside its region (error)."""

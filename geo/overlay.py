@@ -8,7 +8,6 @@ hit pairs only, never with a Python loop over all pairs.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -17,32 +16,12 @@ PAIR_COLUMNS = ("project", "feature", "distance_m", "intersects", "interior", "o
                 "length_m", "overlap_share")
 
 
-DENSIFY_DEG = 0.001
-"""Longest edge [°] of a lon/lat geometry before it is transformed (about 100 m): long straight
-lon/lat edges would otherwise bow, or straighten, in the metric CRS."""
 
 
 def _as_array(geoms) -> np.ndarray:
     if hasattr(geoms, "values") and hasattr(geoms, "geom_type"):
         geoms = geoms.values
     return np.asarray(geoms, dtype=object)
-
-
-def to_crs_dense(geoseries, crs):
-    """Transform a GeoSeries to ``crs``, densifying lon/lat edges first (see :data:`DENSIFY_DEG`).
-
-    Uses :func:`layers.crs.to_crs_dense` where the layers package provides it.
-    """
-    try:
-        from layers.crs import to_crs_dense as dense
-    except ImportError:
-        dense = None
-    if dense is not None:
-        return dense(geoseries, crs)
-    if geoseries.crs is not None and geoseries.crs.is_geographic:
-        geoseries = gpd.GeoSeries(shapely.segmentize(_as_array(geoseries), DENSIFY_DEG),
-                                  crs=geoseries.crs, index=geoseries.index)
-    return geoseries.to_crs(crs)
 
 
 def footprint_measure(footprints) -> tuple[np.ndarray, np.ndarray]:

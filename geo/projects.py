@@ -13,7 +13,6 @@ never "no"); numbers are NaN and texts ``""`` when unknown.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import re
 from pathlib import Path
 from typing import Any
@@ -337,9 +336,6 @@ def read_projects(
     """
     from layers.footprints import read_footprints
 
-    kwargs = {}
-    if hints is not None and "hints" in inspect.signature(read_footprints).parameters:
-        kwargs["hints"] = hints
     gdf, problems = read_footprints(path, coords=coords, layer=layer, crs=crs, encoding=encoding,
-                                    **kwargs)
+                                    hints=hints)
     return normalize_projects(gdf, defaults, what=str(path)), problems

@@ -10,7 +10,6 @@ control-unit layer are reported as ``review`` (:mod:`geo.coverage`).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,12 +19,12 @@ import shapely
 
 from geo.coverage import FAR_OUTSIDE_M, GAP, OUTSIDE, SOURCES, coverage_hits, far_outside
 from geo.evaluate import TEXT, Context, Kind, evaluate
-from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs, to_crs_dense
+from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
 from layers.catalog import Catalog, load_catalog
-from layers.crs import WGS84, working_crs
+from layers.crs import WGS84, to_crs_dense, working_crs
 from layers.errors import CRSError
 from layers.kinds import get_kind
 from layers.regions import admin_codes_at
@@ -40,29 +39,24 @@ HIT_COLUMNS = ("project_id", "rule_id", "outcome", "layer_id", "kind", "feature_
 catalog's coverage, or in a hole of the control-unit layer: ``review``)."""
 SEARCH_M = 2000.0
 """Default radius [m] within which the nearest feature of each layer kind is reported."""
-_BAD_VALUE = re.compile(r"attribute '(\w+)': (.*)$")
 
 
 def _load_kind(catalog: Catalog, kind: str, crs, lang: str) -> Kind:
-    frames, layers, unusable, reasons = [], [], [], {}
+    frames, layers, unusable = [], [], []
     for spec in catalog.layers:
         if spec.kind != kind:
             continue
         data = catalog.read(spec.id, crs)
-        accuracy = getattr(spec, "accuracy_m", None)
+        accuracy = spec.accuracy_m
         info = {"layer_id": spec.id, "kind": kind, "label": get_kind(kind).label(lang),
                 "source": spec.source, "date": spec.date, **catalog.provenance(spec.id),
                 "features": len(data.gdf), "usable": data.usable, "accuracy_m": accuracy,
-                "defaults": dict(getattr(spec, "defaults", None) or {}),
+                "defaults": dict(spec.defaults),
                 "problems": [str(p) for p in data.problems]}
         layers.append(info)
         if not data.usable:
             unusable.append(spec.id)
             continue
-        for p in data.problems:
-            m = _BAD_VALUE.search(p.message) if p.code == "bad_value" else None
-            if m and p.feature is not None:
-                reasons[(str(p.feature), m.group(1))] = m.group(2)
         frames.append(data.gdf.assign(layer_id=spec.id, kind=kind,
                                       _accuracy_m=np.nan if accuracy is None else accuracy))
     label = get_kind(kind).label(lang)
@@ -72,8 +66,7 @@ def _load_kind(catalog: Catalog, kind: str, crs, lang: str) -> Kind:
         return Kind(None, why, layers=layers)
     feats = pd.concat(frames, ignore_index=True)
     feats["_dim"] = shapely.get_dimensions(feats.geometry.values)
-    return Kind(gpd.GeoDataFrame(feats, geometry="geometry", crs=crs), layers=layers,
-                reasons=reasons)
+    return Kind(gpd.GeoDataFrame(feats, geometry="geometry", crs=crs), layers=layers)
 
 
 def _regions(rules: RuleSet, catalog: Catalog, kinds: dict, fp, crs, ok, lang: str):

@@ -240,9 +240,20 @@ def to_crs_dense(geoseries: gpd.GeoSeries, crs: Any) -> gpd.GeoSeries:
         raise CRSError("cannot transform geometries without a CRS; the toolkit never guesses one")
     dst = normalize_crs(crs)
     if geoseries.crs.is_geographic and geoseries.crs != dst:
-        dense = shapely.segmentize(np.asarray(geoseries.values, dtype=object), DENSIFY_DEG)
+        geoms = np.asarray(geoseries.values, dtype=object)
+        try:
+            dense = shapely.segmentize(geoms, DENSIFY_DEG)
+        except shapely.errors.GEOSException:  # a degenerate ring (all vertices equal): as it is
+            dense = np.array([_segmentize_or_keep(g) for g in geoms], dtype=object)
         geoseries = gpd.GeoSeries(dense, index=geoseries.index, crs=geoseries.crs)
     return geoseries.to_crs(dst)
+
+
+def _segmentize_or_keep(geom):
+    try:
+        return shapely.segmentize(geom, DENSIFY_DEG)
+    except shapely.errors.GEOSException:
+        return geom
 
 
 def _datum(crs: pyproj.CRS):

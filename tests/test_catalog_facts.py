@@ -64,7 +64,7 @@ def test_unknown_facts_and_their_reasons(folder):
     assert [sorted(u) for u in data.gdf["_unknown"]] == [[], ["zone"], ["zone"], []]
     assert data.gdf["_unknown"].iloc[1]["zone"] == "zone is blank"
     assert data.gdf["_unknown"].iloc[2]["zone"].startswith(
-        "zone '实验区' is not mapped (expected core, general): map it in the catalog's "
+        "zone '实验区' is not mapped (expected core, buffer, experimental, core_protection, general_control): map it in the catalog's "
         "values = { zone = { \"实验区\" = ")
     codes = {(p.code, p.feature, p.severity) for p in data.problems}
     assert ("bad_value", "3", "warning") in codes and ("blank_value", None, "warning") in codes

@@ -138,7 +138,6 @@ def test_crs_option_reads_eastings_without_zone_number(region, tmp_path):
     assert res.exit_code == 2 and "zone number" in res.output
 
 
-@pytest.mark.xfail(strict=False, reason="needs layers-failclosed branch (reader hints, C3)")
 def test_crs_message_names_the_option_of_this_command(region, tmp_path):
     _, cat = region
     _gk_table(tmp_path / "gk.csv")
@@ -147,7 +146,6 @@ def test_crs_message_names_the_option_of_this_command(region, tmp_path):
     assert "crs = " not in res.output  # not the catalog's wording
 
 
-@pytest.mark.xfail(strict=False, reason="needs layers-failclosed branch (reader hints, C3)")
 def test_layer_message_names_the_option_of_this_command(region, tmp_path):
     _, cat = region
     path = tmp_path / "two.gpkg"

@@ -122,14 +122,15 @@ def test_unknown_counts_and_stated_defaults_are_shown(catalog):
     assert result.exit_code == 0, result.output
     assert "unknown facts (rules give review): zone 2/3" in result.output
     assert "positional accuracy: 5 m" in result.output
-    assert "defaults stated in the catalog: grade = 1" in result.output
-    assert "zone '核心' is not mapped (expected core, general)" in result.output
+    assert "defaults stated in the catalog: grade = \"1\"" in result.output
+    assert ("zone '核心' is not mapped (expected core, buffer, experimental, core_protection, "
+            "general_control)") in result.output
     zh = CliRunner().invoke(cli, ["layers", str(catalog)])
     assert "未知属性（规则将给出需论证）: zone 2/3" in zh.output
     report = json.loads(CliRunner().invoke(cli, ["layers", str(catalog), "--json"]).output)
     nr, ws = report["layers"][2:]
     assert nr["unknown"] == {"zone": 2} and nr["usable"] and nr["accuracy_m"] == 5
-    assert ws["defaults"] == {"grade": 1} and ws["unknown"] == {}
+    assert ws["defaults"] == {"grade": "1"} and ws["unknown"] == {}  # grade codes are text
 
 
 def test_points_as_red_line_are_unusable(catalog):

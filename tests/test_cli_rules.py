@@ -173,18 +173,16 @@ UNKNOWN_FEATURES = [
 
 
 def _is_fact(rule_id: str, attr: str) -> bool:
-    """Whether the attribute is a fact (no default) in the kinds registry: until the layers
-    branch removes the lenient defaults (C1), a blank planning_eia/stable/in_risk_register still
-    reads as ``false``."""
+    """Whether the attribute is a fact (no default) in the kinds registry (C1)."""
     from layers.kinds import get_kind
 
-    return get_kind(NATIONAL.get(rule_id).layer[0]).attributes[attr].required
+    return get_kind(NATIONAL.get(rule_id).layer[0]).attributes[attr].fact
 
 
 def test_unknown_feature_facts_yield_review_naming_feature_and_value(region, tmp_path):
     folder, cat = region
-    cases = [c for c in UNKNOWN_FEATURES if _is_fact(c[1], c[2])]
-    assert len(cases) >= 4
+    cases = UNKNOWN_FEATURES
+    assert all(_is_fact(c[1], c[2]) for c in cases)  # no lenient default stands in for them
     rows = [{**row, "project_id": f"U{i}", "geometry": box(row["geometry"][0], row["geometry"][1],
                                                            row["geometry"][0] + 100,
                                                            row["geometry"][1] + 100)}

@@ -1,5 +1,5 @@
 """The demo region (Guiyang, Guizhou): the Southern grid factor, rank stability that informs,
-the new columns, legal-land layers noted as not provided."""
+the new columns, legal-land layers noted where a region lacks them."""
 
 from __future__ import annotations
 
@@ -68,11 +68,22 @@ def test_demo_outputs_carry_the_new_columns(demo, tech):
 @pytest.mark.parametrize("tech, kinds", [("pv", ["cultivated_land", "forest_not_shrub",
                                                  "basic_grassland"]),
                                          ("wind", ["state_forest", "basic_grassland"])])
-def test_missing_legal_layers_are_noted(demo, tech, kinds):
-    notes = " ".join(demo[tech].attrs["siting"]["notes"])
+def test_missing_legal_layers_are_noted(tmp_path, tech, kinds):
+    """A region without the land-survey layers says which exclusions it could not apply."""
+    from siting_fixtures import make_region
+
+    sites = geo.score_sites(load_catalog(make_region(tmp_path)), tech)
+    notes = " ".join(sites.attrs["siting"]["notes"])
     for k in kinds:
         assert f"exclusion '{k}'" in notes
     assert "not excluded: layer not provided — check by hand" in notes
+
+
+@pytest.mark.parametrize("tech", ["pv", "wind"])
+def test_demo_has_every_legal_land_layer(demo, tech):
+    """The demo carries cultivated, forest and grassland layers: no exclusion is left unapplied."""
+    notes = " ".join(demo[tech].attrs["siting"]["notes"])
+    assert "not excluded: layer not provided" not in notes
 
 
 def test_wind_is_whole_turbines_on_every_site(demo):

@@ -102,12 +102,9 @@ def _read(path: Path, layer: str | None):
     if path.suffix.lower() == ".csv":
         gdf, cols = _read_csv(path)
         return gdf, [], cols
-    import inspect
-
     from layers.read import read_vector
 
-    hints = {"hints": HINTS} if "hints" in inspect.signature(read_vector).parameters else {}
-    gdf, problems = read_vector(path, layer=layer, what=str(path), **hints)
+    gdf, problems = read_vector(path, layer=layer, what=str(path), hints=HINTS)
     return gdf, problems, None
 
 

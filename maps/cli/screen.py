@@ -89,16 +89,12 @@ def read_and_screen(path: Path, catalog, rules, lang: str, **read):
     """Read one project file and screen it; return (result, hits, reader problems).
 
     ``read`` goes to :func:`geo.projects.read_projects` (``coords``, ``crs``, ``layer``,
-    ``encoding``, ``defaults``), with :data:`HINTS` where the reader takes them.
+    ``encoding``, ``defaults``), with :data:`HINTS`.
     """
-    import inspect
-
     from geo.projects import read_projects
     from maps.progress import screen_with_progress
 
-    if "hints" in inspect.signature(read_projects).parameters:
-        read["hints"] = HINTS
-    projects, problems = read_projects(path, **read)
+    projects, problems = read_projects(path, hints=HINTS, **read)
     result, hits = screen_with_progress(projects, catalog, rules, lang=lang)  # bar on a tty
     return result, hits, problems
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: pgcluste
 
 from benchmarks.world import SEED, make_world  # noqa: E402
 
-from layers.crs import working_crs  # noqa: E402
+from layers.crs import to_crs_dense, working_crs  # noqa: E402
 
 SCALES = (0.05, 0.25, 1.0)
 RED_LINE = "ecological_red_line"
@@ -105,9 +105,12 @@ def run_postgis(cluster, world: dict, index: int) -> tuple[dict, pd.Series]:
     red = gpd.read_parquet(world["red_lines"]) if world["red_lines"].endswith(".parquet") \
         else gpd.read_file(world["red_lines"])
     projects = gpd.read_file(world["projects"], columns=["project_id"])
+    # the same transformation as the CLI's (lon/lat edges densified, layers.crs.to_crs_dense)
+    red = red[["id", "geometry"]].set_geometry(to_crs_dense(red.geometry, crs))
+    projects = projects.set_geometry(to_crs_dense(projects.geometry, crs))
     with cluster.connect(db) as conn:
-        load_frame(conn, red[["id", "geometry"]].to_crs(crs), "bench", "red_lines", srid=0)
-        load_frame(conn, projects.to_crs(crs), "bench", "projects", srid=0)
+        load_frame(conn, red, "bench", "red_lines", srid=0)
+        load_frame(conn, projects, "bench", "projects", srid=0)
     load = time.perf_counter() - t0
     del red, projects
     with cluster.connect(db) as conn:
