@@ -1,8 +1,8 @@
 """``siting screen``: screen a list of projects against a catalog with a rule set.
 
 Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``screening.geojson``
-(EPSG:4326), ``screening.gpkg`` (styled for QGIS, with ``.qml`` files), ``screening.xlsx``, ``report.html`` and ``map.html`` into ``--out`` (through
-:mod:`maps.cli.outputs`).
+(EPSG:4326), ``screening.gpkg`` (styled for QGIS, with ``.qml`` files), ``screening.xlsx``,
+``report.html`` and ``map.html`` into ``--out`` (through :mod:`maps.cli.outputs`).
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     for sub, path, result, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
         click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
-                   + (f" → {dest.folder / sub}report.html" if sub else ""))
+                   + (f" → {dest.folder / sub / 'report.html'}" if sub else ""))
     notes: list[str] = []
     files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes)
              for sub, _, result, hits, _ in done]
