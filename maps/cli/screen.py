@@ -196,8 +196,9 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
 
 def _demo_jobs(demo_data) -> list[tuple[str, Path, dict]]:
     """The demo projects, plus the demo's GCJ-02 table and boundary-point TXT if shipped."""
+    # the boundary-point TXT is GBK, as the Ministry's submissions are: say so, as a user would
     extras = {".csv": ("gcj02/", {"coords": "gcj02"}),
-              ".txt": ("mnr_txt/", {"defaults": {"type": "pv"}})}
+              ".txt": ("mnr_txt/", {"defaults": {"type": "pv"}, "encoding": "gb18030"})}
     jobs = [("", Path(demo_data.DEMO_PROJECTS), {})]
     for path in demo_data.DEMO_EXTRA_PROJECTS:
         sub, read = extras[Path(path).suffix.lower()]
