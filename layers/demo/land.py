@@ -5,10 +5,10 @@ Plausible for Guiyang: cultivated land is the permanent basic farmland plus more
 land (耕地 ⊇ 永久基本农田); forest covers more than half of the region (Guizhou's forest cover
 exceeds 55 %), graded by where it lies (class I in reserve cores and buffers, class II in red
 lines, III/IV elsewhere) and split into stands 小班 of a 10 km grid; grassland is rare (a few
-meadows on the 高坡 plateau); two protected areas lie around real lakes and hot springs; two
-geohazard-prone zones cover karst hills. Every layer keeps clear of the degraded land that
-carries the admitted demo projects, and the protected areas and geohazard zones keep clear of
-every existing demo project (checked, not hoped for).
+meadows on the 高坡 plateau); three protected areas lie around real lakes and hot springs; two
+geohazard-prone zones cover karst hills. The layers drawn here keep 200 m off all degraded land
+(what grows on it now is added afterwards by :mod:`layers.demo.reclaimed`), and the protected
+areas and geohazard zones keep clear of every existing demo project (checked, not hoped for).
 """
 
 from __future__ import annotations
