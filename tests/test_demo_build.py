@@ -188,8 +188,40 @@ def test_legal_land_classes_are_plausible(L):
     assert farm.difference(cultivated).area < 0.01 * farm.area
     assert forest.intersection(cultivated).area < 1e-3 * region
     assert L["grassland"]["basic"].sum() == 1
-    assert set(L["protected_areas"]["category"]) == {"scenic_area", "wetland_park"}
+    assert set(L["protected_areas"]["category"]) == {"scenic_area", "wetland_park",
+                                                     "forest_park"}
     assert set(L["geohazard_zones"]["grade"]) == {"high", "medium"}
+
+
+def test_degraded_land_is_partly_forest_or_farmed(L, P):
+    """As in Guizhou, part of the degraded land is planted, grown over or farmed, so the legal
+    land classes take a share of the siting candidates; the patches under demo projects stay
+    clear of them."""
+    patches = pd.concat([L[k] for k in DEGRADED]).set_index("id")
+    area = patches.area
+    farm = _union(L["basic_farmland"])
+    dense = _union(_stands(L, forest_type=["arbor", "bamboo"]))
+    shrub = _union(_stands(L, forest_type="shrub"))
+    tilled = _union(L["cultivated_land"]).difference(farm)
+    parks = L["protected_areas"]
+    forest_park = _union(parks[parks["category"] == "forest_park"])
+
+    def share(layer):
+        return patches.intersection(layer).area / area
+
+    assert share(dense).between(0.1, 0.6).sum() >= 4
+    assert share(tilled).between(0.1, 0.6).sum() >= 3
+    assert (share(shrub) > 0.1).sum() >= 4
+    assert (share(forest_park) > 0.99).sum() >= 1 and share(forest_park).between(0.1, 0.6).any()
+    assert (share(_union(_stands(L, state_forest=True))) > 0.1).sum() >= 1
+    touched = (share(dense) + share(shrub) + share(tilled) + share(forest_park)) > 0.01
+    assert 8 <= touched.sum() <= 0.6 * len(patches)  # many sites, not every one
+    legal = shapely.union_all([_union(L[k]) for k in ("forest_land", "cultivated_land",
+                                                       "grassland", "protected_areas")])
+    degraded = _union(patches)
+    for pid, geom in P.geometry.items():
+        if geom.area > 0 and _share(geom, degraded) > 0.5:
+            assert geom.distance(legal) >= 100.0, pid
 
 
 def test_degraded_land_patches(L):
@@ -393,7 +425,8 @@ def test_parcel_txt_maps_back_onto_the_red_mud_heap(L, crs):
 def _stands(L, **attrs):
     f = L["forest_land"]
     cols = {"forest_type": "地类", "protection_grade": "保护等级", "state_forest": "国有林场"}
-    zh = {"arbor": "乔木林地", "shrub": "灌木林地", True: "是", "III": "Ⅲ级", "IV": "Ⅳ级"}
+    zh = {"arbor": "乔木林地", "bamboo": "竹林地", "shrub": "灌木林地", True: "是", "III": "Ⅲ级",
+          "IV": "Ⅳ级"}
     keep = np.ones(len(f), dtype=bool)
     for key, value in attrs.items():
         values = value if isinstance(value, list) else [value]

