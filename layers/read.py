@@ -322,14 +322,20 @@ def _no_crs(gdf: gpd.GeoDataFrame, what: str, hints: dict | None) -> str:
 
 def _refusal(code: str | None, text: str, what: str, how: str, crs: object,
              hints: dict | None) -> str:
-    """The message refusing a CRS that does not fit, by where the CRS came from."""
+    """The message refusing a CRS that does not fit, by where the CRS came from.
+
+    Without a CRS to suggest (``code`` None: lat/lon swapped, a system not recognised) the text
+    already says what to do; no example CRS is named, least of all the one refused.
+    """
     if how == "geojson":
-        return (f"{what}: a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, "
-                f"RFC 7946), but {text}. Say which CRS the file is in: "
-                f"{fix_hint(hints, 'crs', code)}")
+        text = (f"a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, RFC 7946), "
+                f"but {text}")
+    if code is None:
+        return f"{what}: {text}"
+    if how == "geojson":
+        return f"{what}: {text}. Say which CRS the file is in: {fix_hint(hints, 'crs', code)}"
     if how == "declared":
         return (f"{what}: {text}. The CRS declared for it ({crs!r}) is wrong: "
                 f"{fix_hint(hints, 'crs', code)}")
-    fix = (f", e.g. ogr2ogr -a_srs {code} fixed.gpkg <the file>" if code else "")
     return (f"{what}: {text}. The file itself declares this CRS and it is wrong: re-save the "
-            f"file with its true CRS{fix}")
+            f"file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg <the file>")
