@@ -27,7 +27,9 @@ prove through the CLI are not repeated here:
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -167,6 +169,18 @@ REFUSED = {
             "--catalog", catalog(t)],
         ['GeoJSON without a "crs" member', "zone number 36", "--crs EPSG:4524"],
         NOT_THE_CATALOG),
+    "every project footprint with latitude and longitude swapped": (
+        lambda t: ["screen", write_geojson(t / "sw.geojson", [
+            ({"project_id": "S1", "type": "pv"}, {"type": "Point", "coordinates": [26.6, 106.7]}),
+            ({"project_id": "S2", "type": "pv"}, {"type": "Point", "coordinates": [26.7, 106.8]})]),
+            "--catalog", catalog(t)],
+        ["sw.geojson:", "latitude/longitude with the two swapped", "put longitude first"],
+        ["--crs", "catalog entry"]),
+    "a layer with latitude and longitude swapped, declared as EPSG:4490": (
+        lambda t: _layer(t, shapefile_without_crs(t / "bad.shp", [shapely.box(26.6, 106.7, 26.61,
+                                                                              106.71)]),
+                         'crs = "EPSG:4490"'),
+        ["layer 'bad'", "do not fit EPSG:4490", "put longitude first"], ['crs = "EPSG:4490" in']),
     "KML without placemarks": (
         lambda t: ["screen", _text(t / "empty.kml", KML), "--catalog", catalog(t)],
         ["empty.kml: no features", "KML without placemarks"], []),
@@ -231,6 +245,23 @@ def test_the_installed_script_exits_2_on_a_careless_catalog(tmp_path):
                            str(tmp_path / "out")], capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "is not a catalog file but a GeoPackage" in proc.stderr
+
+
+def test_a_file_of_projects_none_of_which_can_be_placed(tmp_path, monkeypatch, capsys):
+    """Every row an error of its own, every output written (the map without a name search)."""
+    path = write_geojson(tmp_path / "p.geojson", [
+        ({"project_id": "N1", "type": "pv"}, None),
+        ({"project_id": "N2", "type": "pv"}, {"type": "Polygon", "coordinates": []}),
+        ({"project_id": "N3", "type": "pv"}, {"type": "Point", "coordinates": [106.7, float("nan")]})])
+    out = tmp_path / "out"
+    code, _, err = siting(monkeypatch, capsys, "screen", path, "--catalog", catalog(tmp_path),
+                          "--out", out, "--lang", "en")
+    assert code == 0, err
+    table = summary(out)
+    assert list(table["project_id"]) == ["N1", "N2", "N3"]
+    assert set(table["verdict"]) == {"error"}
+    assert "not a number" in table["reasons"].iloc[2]
+    assert (out / "map.html").stat().st_size > 0 and (out / "report.html").exists()
 
 
 # --- damaged zoning data and projects outside the data: a verdict, never a silent pass --------
@@ -391,6 +422,28 @@ def test_reader_warnings_are_shown_once_by_screen(case, tmp_path, monkeypatch, c
     for needle in needles:
         assert err.count(needle) == 1, (needle, err)
     assert len(summary(out)) == n
+
+
+def test_line_breaks_and_infinities_in_attributes_keep_one_row_per_project(
+        tmp_path, monkeypatch, capsys):
+    """A carriage return inside a name is quoted in every CSV (no reader splits the row); an
+    infinite value of an extra column is null in the GeoJSON (JSON has no infinity)."""
+    path = write_geojson(tmp_path / "p.geojson", [
+        ({"project_id": "CR", "type": "pv", "name": "line\rbreak", "notes": -math.inf},
+         lonlat(box(1000, 1000, 1100, 1100))),
+        ({"project_id": "LF", "type": "pv", "name": "line\nfeed", "notes": 1.5},
+         lonlat(box(1200, 1200, 1300, 1300)))])
+    out = tmp_path / "out"
+    code, _, err = siting(monkeypatch, capsys, "screen", path, "--catalog", catalog(tmp_path),
+                          "--out", out, "--lang", "en")
+    assert code == 0 and "Warning" not in err, err
+    for name in ("screening.csv", "screening_hits.csv"):
+        with open(out / name, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert {r["project_id"] for r in rows} == {"CR", "LF"}
+    assert list(summary(out)["name"]) == ["line\rbreak", "line\nfeed"]
+    features = json.loads((out / "screening.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["notes"] for f in features] == [None, 1.5]
 
 
 # --- same inputs, same bytes, also across processes ----------------------------------------------
