@@ -380,6 +380,25 @@ def test_zoning_features_that_cannot_be_placed_make_review(tmp_path, monkeypatch
     assert water["feature_id"] == "W2"
 
 
+def test_siting_says_where_an_exclusion_feature_cannot_be_placed(tmp_path, monkeypatch,
+                                                                 capsys):
+    """``siting score`` cannot exclude land under a red-line feature without geometry: the run
+    says so (like a layer not provided) instead of ranking the sites as if it were not there."""
+    from siting_fixtures import make_region
+
+    cat = make_region(tmp_path / "region")
+    red = gpd.read_file(cat.parent / "redline.gpkg")
+    lost = gpd.GeoDataFrame({"id": ["lost"]}, geometry=[None], crs=red.crs)
+    pd.concat([red, lost], ignore_index=True).to_file(cat.parent / "redline.gpkg")
+    out = tmp_path / "out"
+    code, _, err = siting(monkeypatch, capsys, "score", "--catalog", cat, "--tech", "pv",
+                          "--out", out, "--lang", "en")
+    assert code == 0 and "feature lost: no geometry (null)" in err
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert ("1 feature(s) cannot be placed (redline:lost): not excluded there — fix their "
+            "geometry or check the sites by hand") in report
+
+
 # --- what the reader noticed, the user sees -----------------------------------------------------
 
 def _bowtie(tmp: Path) -> list:
