@@ -439,7 +439,8 @@ NOTICED = {
                                     "intersection", "repaired with make_valid"], 2),
     ".dbf missing": (_no_dbf, ["p.shp:", "no .dbf file beside the .shp"], 2),
     "datum assumed": (_gk_with_zone, ["gk.csv:", "read as EPSG:4524", "the datum (CGCS2000) is "
-                                      "assumed", "--crs EPSG:"], 2),
+                                      "assumed: for Xian 1980 --crs EPSG:2360, for Beijing 1954 "
+                                      "--crs EPSG:2412"], 2),
 }
 
 
