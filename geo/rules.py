@@ -45,7 +45,6 @@ restrictive rule yields ``review`` naming the fact instead of its outcome.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,6 +56,7 @@ from geo.projects import FLAGS as PROJECT_FLAGS
 from geo.regions import REGION_FILES
 from layers.errors import RuleSetError, choice_error, validation_messages
 from layers.kinds import get_kind
+from layers.tomlfile import load_toml
 
 RULESET_DIR = Path(__file__).with_name("rulesets")
 OUTCOMES: tuple[str, ...] = ("prohibited", "review", "admitted")
@@ -315,10 +315,7 @@ def resolve_ruleset(spec: str | Path) -> Path:
 
 
 def _read(path: Path) -> dict:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleSetError(f"{path}: not valid TOML ({exc})") from None
+    raw = load_toml(path, RuleSetError, "rule set")
     unknown = set(raw) - {"ruleset", "rule"}
     if unknown:
         raise RuleSetError(f"{path}: unknown top-level key(s) {sorted(unknown)}; a rule set has "

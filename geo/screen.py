@@ -5,7 +5,8 @@ transforms the footprints (lon/lat edges densified) to the working CRS chosen fo
 of the projects and the catalog, reads each layer kind the rules use once, runs one indexed
 overlay per kind (:mod:`geo.overlay`), finds each project's region (:mod:`geo.regions`) and
 evaluates every rule with array operations (:mod:`geo.evaluate`). Coverage gaps and holes in the
-control-unit layer are reported as ``review`` (:mod:`geo.coverage`).
+control-unit layer are reported as ``review`` (:mod:`geo.coverage`), and so are layer features
+that cannot be placed (:mod:`geo.unplaced`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
+from geo.unplaced import UNPLACED, unplaced_hits
 from layers.catalog import Catalog, load_catalog
 from layers.crs import WGS84, to_crs_dense, working_crs
 from layers.errors import CRSError
@@ -176,6 +178,7 @@ def screen(
 
         iterator = tqdm(iterator, desc="rules", unit="rule")
     frames += [f for rule in iterator for f in evaluate(rule, ctx)]
+    frames += unplaced_hits(rules, ctx, frames)  # features without a usable geometry
     hits = _sort_hits(frames, rules, p)
 
     result = _verdicts(p, hits, lang)
@@ -202,7 +205,8 @@ def screen(
 
 
 def _sort_hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.DataFrame:
-    order = {OUTSIDE.id: -2, GAP.id: -1} | {r.id: i for i, r in enumerate(rules)}
+    order = {OUTSIDE.id: -3, GAP.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in
+                                                             enumerate(rules)}
     extra = ["row", "confidence", "source", "title", "details"]
     hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=[*extra, *HIT_COLUMNS[1:]])

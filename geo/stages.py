@@ -60,6 +60,13 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
             run.notes.append(f"exclusion {rule.id!r} ({label.label_en}): not excluded: layer not "
                              f"provided — check by hand / 未提供{label.label_zh}图层，未排除，"
                              "请人工核查")
+        lost = [f"{d.spec.id}:{i}" for d in cat.layers_of(rule.kind) for i in d.gdf["id"][
+            (d.gdf.geometry.isna() | d.gdf.geometry.is_empty).to_numpy()]]
+        if lost:  # in the layer but nowhere on the map (see geo.unplaced)
+            run.notes.append(f"exclusion {rule.id!r} ({label.label_en}): {len(lost)} feature(s) "
+                             f"cannot be placed ({', '.join(lost[:5])}{' …' if len(lost) > 5 else ''}"
+                             f"): not excluded there — fix their geometry or check the sites by "
+                             f"hand / {label.label_zh}有要素无法定位，未排除，请人工核查")
         rg = exclusion_geometries(layers, rule, rule.setback_m(tip))
         if rg.reasons:
             run.notes.append(f"exclusion {rule.id!r}: {len(rg.reasons)} feature(s) excluded "

@@ -18,7 +18,7 @@ import pyproj
 import shapely
 
 from layers.coordcheck import check_placement
-from layers.crs import describe_crs, detect_gk, normalize_crs
+from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
 from layers.errors import CRSError, InputError, ReadError, fix_hint
 from layers.hygiene import Problem
 
@@ -215,10 +215,12 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
         bad.setdefault(int(i), f"easting {x[i]:.10g} has no zone number, while the other rows "
                                f"carry zone {int(np.median(x[zoned]) // 1e6)}")
     if coords is None:
+        zone = int(np.median(x[zoned]) // 1e6) if zoned.any() else None
+        fixes = (legacy_fixes(zone, 3 if zone >= 25 else 6, True, hints) if zone else
+                 f"say so ({fix_hint(hints, 'crs')})")
         problems.append(Problem(None, "crs", f"{what}: Gauss-Krüger eastings with zone number "
                                 f"read as {describe_crs(found)}; the datum (CGCS2000) is "
-                                "assumed: for Xian 1980 or Beijing 1954 say so "
-                                f"({fix_hint(hints, 'crs')})", "warning"))
+                                f"assumed: {fixes}", "warning"))
     return found, x, y, problems
 
 

@@ -156,7 +156,8 @@ def suggest_crs(x: np.ndarray, y: np.ndarray) -> tuple[str | None, str]:
                              "the CRS with their central meridian, e.g. EPSG:4544 (CGCS2000 / "
                              "3-degree Gauss-Kruger CM 105E)")
     if np.all((y >= 1e5) & (y < 1e8)) and np.all((x >= 1e6) & (x < 1e7)):
-        return None, "northings and eastings with the two swapped (x holds northings)"
+        return None, ("northings and eastings with the two swapped (x holds northings): put the "
+                      "easting first")
     return None, "projected metres of a system not recognised: ask the data's provider for its CRS"
 
 

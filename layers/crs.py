@@ -26,7 +26,7 @@ from pyproj.crs.coordinate_operation import (
 )
 from pyproj.transformer import TransformerGroup
 
-from layers.errors import CRSError, DatumWarning
+from layers.errors import CRSError, DatumWarning, fix_hint
 
 CGCS2000 = pyproj.CRS.from_epsg(4490)
 WGS84 = pyproj.CRS.from_epsg(4326)
@@ -91,6 +91,40 @@ def gk_zone_crs(zone: int, width: int = 3, prefixed: bool = True) -> pyproj.CRS:
         f"Gauss-Krüger zone {zone} of width {width}° is not a zone of China "
         "(3° zones 25–45, 6° zones 13–23)"
     )
+
+
+_LEGACY_GK = {
+    ("xian80", 3): (25, 2349, 2370),
+    ("xian80", 6): (13, 2327, 2338),
+    ("beijing54", 3): (25, 2401, 2422),
+    ("beijing54", 6): (13, 21413, 21453),
+}
+"""(first zone, EPSG code of that zone with zone-prefixed eastings, with plain eastings)."""
+LEGACY_DATUM_NAMES = {"xian80": "Xian 1980", "beijing54": "Beijing 1954"}
+
+
+def legacy_gk_crs(datum: str, zone: int, width: int = 3, prefixed: bool = True) -> pyproj.CRS:
+    """The Xian 1980 (``xian80``) or Beijing 1954 (``beijing54``) Gauss-Krüger CRS of a zone.
+
+    Parameters are those of :func:`gk_zone_crs`; ``datum`` is a key of
+    :data:`LEGACY_DATUM_NAMES`.
+    """
+    first, code_prefixed, code_plain = _LEGACY_GK[(datum, width)]
+    if not first <= zone < first + (21 if width == 3 else 11):
+        raise CRSError(f"Gauss-Krüger zone {zone} of width {width}° is not a zone of China")
+    return pyproj.CRS.from_epsg((code_prefixed if prefixed else code_plain) + zone - first)
+
+
+def legacy_fixes(zone: int, width: int, prefixed: bool, hints: dict | None = None) -> str:
+    """How to say that a zone's metres are on Xian 1980 or Beijing 1954, on the command run.
+
+    E.g. ``for Xian 1980 --crs EPSG:2360, for Beijing 1954 --crs EPSG:2412`` (``hints`` as for
+    :func:`layers.errors.fix_hint`; the catalog's wording without them).
+    """
+    codes = {name: legacy_gk_crs(d, zone, width, prefixed).to_epsg()
+             for d, name in LEGACY_DATUM_NAMES.items()}
+    return ", ".join(f"for {name} {fix_hint(hints, 'crs', f'EPSG:{code}')}"
+                     for name, code in codes.items())
 
 
 def detect_gk(eastings: np.ndarray, central_meridian: float | None = None) -> pyproj.CRS:

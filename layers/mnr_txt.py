@@ -35,7 +35,7 @@ import pyproj
 import shapely
 
 from layers.coordcheck import check_placement
-from layers.crs import describe_crs, gk_zone_crs, normalize_crs
+from layers.crs import describe_crs, gk_zone_crs, legacy_fixes, legacy_gk_crs, normalize_crs
 from layers.errors import CRSError, ReadError, fix_hint
 from layers.hygiene import Problem
 
@@ -43,12 +43,6 @@ _SECTION = re.compile(r"^\[\s*(.+?)\s*\]$")
 _FULLWIDTH = str.maketrans({"，": ",", "＝": "=", "［": "[", "］": "]", "＠": "@", "　": " "})
 _UNITS_METRE = {"", "米", "m", "metre", "meter", "metres", "meters"}
 # EPSG codes of the legacy datums' Gauss-Krüger zones: (first zone, prefixed code, plain code)
-_LEGACY_GK = {
-    ("xian80", 3): (25, 2349, 2370),
-    ("xian80", 6): (13, 2327, 2338),
-    ("beijing54", 3): (25, 2401, 2422),
-    ("beijing54", 6): (13, 21413, 21453),
-}
 _SHAPES = {"面": "polygon", "线": "line", "点": "point", "": "polygon"}
 COLUMNS = ("parcel_id", "name", "land_use", "land_class_code", "map_sheet", "shape",
            "declared_area", "declared_points")
@@ -145,24 +139,25 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
                            "number; say the CRS with the central meridian of the eastings: "
                            f"{fix_hint(hints, 'crs', 'EPSG:4544')} (CGCS2000 3° GK CM 105E)")
         return given, problems
+    if width is None:
+        width = 3 if zone >= 25 else 6
     if datum is None:
         if given is not None:
             return given, problems
         datum = "cgcs2000"
+        try:
+            fixes = legacy_fixes(zone, width, prefixed, hints)
+        except CRSError:
+            fixes = f"say the CRS ({fix_hint(hints, 'crs')})"
         problems.append(Problem(None, "crs", f"{what}: no 坐标系 in [属性描述]; CGCS2000 (the "
-                                "national standard) assumed. Say the CRS if the file uses "
-                                f"Xian 1980 or Beijing 1954 ({fix_hint(hints, 'crs')})",
-                                "warning"))
-    if width is None:
-        width = 3 if zone >= 25 else 6
+                                f"national standard) assumed: {fixes}", "warning"))
     if datum == "cgcs2000":
         found = gk_zone_crs(zone, width=width, prefixed=prefixed)
     else:
-        first, code_prefixed, code_plain = _LEGACY_GK[(datum, width)]
-        count = 21 if width == 3 else 11
-        if not first <= zone < first + count:
-            raise CRSError(f"{what}: 带号={zone} is not a {width}° zone of China")
-        found = pyproj.CRS.from_epsg((code_prefixed if prefixed else code_plain) + zone - first)
+        try:
+            found = legacy_gk_crs(datum, zone, width, prefixed)
+        except CRSError:
+            raise CRSError(f"{what}: 带号={zone} is not a {width}° zone of China") from None
         problems.append(Problem(None, "crs", f"{what}: coordinates are on the legacy datum "
                                 f"{describe_crs(found)}; transforming them to CGCS2000 without "
                                 "official parameters may be off by tens of metres", "warning"))

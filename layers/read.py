@@ -21,8 +21,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
-from layers.coordcheck import check_placement
+from layers.coordcheck import check_placement, suggest_crs
 from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
 from layers.errors import CRSError, EncodingGuessWarning, ReadError, fix_hint
 from layers.geojson import geojson_crs_member, read_geojson_features
@@ -263,9 +264,7 @@ def _finish(
     geojson_default = gdf.crs is not None and not source_crs
     if gdf.crs is None or (geojson_default and crs is not None):
         if crs is None:
-            raise CRSError(f"{what}: the source has no CRS. Say which CRS it is in: "
-                           f"{fix_hint(hints, 'crs')} (CGCS2000 lon/lat; CGCS2000 3-degree "
-                           "Gauss-Krüger CM 105E is EPSG:4544); the toolkit never guesses a CRS")
+            raise CRSError(_no_crs(gdf, what, hints))
         gdf = gdf.set_crs(normalize_crs(crs, what), allow_override=True)
         how = "declared"
     elif geojson_default:
@@ -306,16 +305,37 @@ def _finish(
     return gdf, problems + geom_problems
 
 
+def _no_crs(gdf: gpd.GeoDataFrame, what: str, hints: dict | None) -> str:
+    """The message refusing a source without CRS: what its numbers look like and the fix."""
+    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values, dtype=object))
+    code, looks = suggest_crs(xy[:, 0], xy[:, 1]) if len(xy) else (None, "")
+    fix = fix_hint(hints, "crs", code)
+    if code is None:
+        fix += (" (e.g. EPSG:4490 for CGCS2000 longitude/latitude, EPSG:4544 for CGCS2000 "
+                "3-degree Gauss-Krüger CM 105E)")
+    elif code == "EPSG:4490" and (hints or {}).get("coords"):
+        fix += f", or for GPS or web-map coordinates {fix_hint(hints, 'coords')}"
+    seen = f"; its coordinates look like {looks}" if looks else ""
+    return (f"{what}: the source has no CRS{seen}. Say which CRS it is in: {fix}; the toolkit "
+            "never guesses a CRS")
+
+
 def _refusal(code: str | None, text: str, what: str, how: str, crs: object,
              hints: dict | None) -> str:
-    """The message refusing a CRS that does not fit, by where the CRS came from."""
+    """The message refusing a CRS that does not fit, by where the CRS came from.
+
+    Without a CRS to suggest (``code`` None: lat/lon swapped, a system not recognised) the text
+    already says what to do; no example CRS is named, least of all the one refused.
+    """
     if how == "geojson":
-        return (f"{what}: a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, "
-                f"RFC 7946), but {text}. Say which CRS the file is in: "
-                f"{fix_hint(hints, 'crs', code)}")
+        text = (f"a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, RFC 7946), "
+                f"but {text}")
+    if code is None:
+        return f"{what}: {text}"
+    if how == "geojson":
+        return f"{what}: {text}. Say which CRS the file is in: {fix_hint(hints, 'crs', code)}"
     if how == "declared":
         return (f"{what}: {text}. The CRS declared for it ({crs!r}) is wrong: "
                 f"{fix_hint(hints, 'crs', code)}")
-    fix = (f", e.g. ogr2ogr -a_srs {code} fixed.gpkg <the file>" if code else "")
     return (f"{what}: {text}. The file itself declares this CRS and it is wrong: re-save the "
-            f"file with its true CRS{fix}")
+            f"file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg <the file>")

@@ -2,8 +2,9 @@
 
 Users write these files by hand, often in editors that save GBK on Chinese Windows, and point the
 command at the wrong path. Each mistake becomes one error naming the file and the fix: a folder
-lists the ``.toml`` files inside it, a GBK/GB18030 file is told to be saved as UTF-8, a syntax
-error gives its line and column and shows the line.
+lists the ``.toml`` files inside it, a data file (GeoPackage, GeoJSON ...) is told that it is not
+the TOML file, a GBK/GB18030 file is told to be saved as UTF-8, a syntax error gives its line and
+column and shows the line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from layers.errors import InputError
 
 _POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _END = re.compile(r"\s*\(at end of document\)\s*$")
+_DATA = {".gpkg": "a GeoPackage", ".shp": "a shapefile", ".dbf": "a shapefile's table",
+         ".geojson": "a GeoJSON file", ".json": "a JSON file", ".fgb": "a FlatGeobuf file",
+         ".kml": "a KML file", ".kmz": "a KMZ file", ".zip": "a zip archive",
+         ".csv": "a table", ".xlsx": "a workbook", ".tif": "a raster", ".tiff": "a raster",
+         ".parquet": "a GeoParquet file"}
+"""Data files a careless user may give where a TOML file is expected, and what they are."""
 
 
 def load_toml(path: str | Path, error_cls: type[InputError] = InputError,
@@ -40,8 +47,8 @@ def load_toml(path: str | Path, error_cls: type[InputError] = InputError,
     ------
     error_cls
         The path is missing or a folder (the message lists the ``.toml`` files in it), the file
-        cannot be read, is not UTF-8 (GBK/GB18030 is recognised) or is not valid TOML (the
-        message gives line and column).
+        cannot be read, is a data file or binary, is not UTF-8 (GBK/GB18030 and UTF-16 are
+        recognised) or is not valid TOML (the message gives line and column).
     """
     path = Path(path)
     if path.is_dir():
@@ -55,6 +62,13 @@ def load_toml(path: str | Path, error_cls: type[InputError] = InputError,
         raw = path.read_bytes()
     except OSError as exc:
         raise error_cls(f"{path}: cannot read the {what} file ({exc.strerror or exc})") from None
+    not_toml = (f"{path}: is not a {what} file but {_DATA.get(path.suffix.lower(), 'binary data')}"
+                f"; give the {what} (a .toml file) instead")
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise error_cls(f"{path}: is UTF-16 text: save it as UTF-8 (文件不是 UTF-8 编码，请另存为 "
+                        "UTF-8)")
+    if b"\x00" in raw[:8192]:
+        raise error_cls(not_toml)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -63,6 +77,8 @@ def load_toml(path: str | Path, error_cls: type[InputError] = InputError,
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        if path.suffix.lower() in _DATA:
+            raise error_cls(not_toml) from None
         raise error_cls(f"{path}: {_syntax_error(text, exc)}") from None
 
 

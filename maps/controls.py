@@ -181,7 +181,8 @@ L.control.scale({metric: true, imperial: false, position: {{ this.position|tojso
 
 
 def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -> None:
-    """Fullscreen, measure, minimap, draw (with GeoJSON export) and a name search."""
+    """Fullscreen, measure, minimap, draw (with GeoJSON export) and a name search (when the
+    searchable layer has features)."""
     from folium import plugins
 
     from maps.base import _state
@@ -205,7 +206,8 @@ def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -
                              "showText": st.text("minimap_show", lang)}).add_to(m)
     drawn = "drawn_gcj02.geojson" if state["shift"] == "gcj02" else "drawn.geojson"
     LocalDraw(lang, drawn, st.text("export", lang), st.text("export_title", lang)).add_to(m)
-    if searchable_layer is not None:
+    if searchable_layer is not None and searchable_layer.data.get("features"):
+        # leaflet-search (and folium's template) need at least one feature to search
         SafeSearch(searchable_layer, "name", st.text("search", lang),
                    st.text("search_error", lang), st.text("search_cancel", lang)).add_to(m)
     ControlLayout({k: st.text(k, lang) for k in ("zoom_in", "zoom_out", "layers")},

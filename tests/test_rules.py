@@ -69,8 +69,13 @@ def test_errors_name_file_rule_and_key(tmp_path, kw, needle):
 def test_bad_toml_and_missing_file(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[[rule]\nid=", encoding="utf-8")
-    with pytest.raises(RuleSetError, match="bad.toml: not valid TOML"):
+    with pytest.raises(RuleSetError, match="bad.toml: line 1, column 7: not valid TOML"):
         load_rules([bad])
+    bad.write_bytes('[ruleset]\nname = "贵州"\n'.encode("gbk"))  # C7: one TOML reader
+    with pytest.raises(RuleSetError, match="looks like GBK/GB18030.*save it as UTF-8"):
+        load_rules([bad])
+    with pytest.raises(RuleSetError, match="is a folder, not a rule set file"):
+        load_rules([tmp_path])
     with pytest.raises(RuleSetError, match="not found"):
         load_rules(["no_such_rules"])
 

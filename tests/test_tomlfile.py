@@ -58,3 +58,21 @@ def test_folder_lists_the_toml_files_inside(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(CatalogError, match="catalog file not found"):
         load_catalog(tmp_path / "none.toml")
+
+
+@pytest.mark.parametrize("name,content,expected", [
+    ("units.gpkg", b"SQLite format 3\x00\x10\x00", "is not a catalog file but a GeoPackage"),
+    ("layer.tif", b"II*\x00\x08\x00\x00\x00", "is not a catalog file but a raster"),
+    ("data.bin", b"\x00\x01\x02", "is not a catalog file but binary data"),
+    ("p.geojson", b'{"type": "FeatureCollection", "features": []}',
+     "is not a catalog file but a GeoJSON file"),
+    ("notepad.toml", TEXT.encode("utf-16"), "is UTF-16 text: save it as UTF-8"),
+])
+def test_a_data_file_given_for_a_toml_file_says_so(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    assert str(info.value).startswith(f"{path}: {expected}")
+    if "UTF-16" not in expected:
+        assert str(info.value).endswith("give the catalog (a .toml file) instead")

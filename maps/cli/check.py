@@ -182,7 +182,8 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
         "type": row["type"],
         "industry": row["industry"], "lonlat": [round(centre.x, 6), round(centre.y, 6)],
         "verdict": row["verdict"], "verdict_label": st.verdict_label(row["verdict"], lang),
-        "reasons": reasons, "nearest_m": nearest, "search_m": SEARCH_M,
+        "reasons": reasons, "error": row["reasons"] if row["verdict"] == "error" else "",
+        "nearest_m": nearest, "search_m": SEARCH_M,
         "missing_layers": list(result.attrs.get("missing", [])),
         "rules": result.attrs.get("rules", ""),
     }
@@ -222,7 +223,9 @@ def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
     click.echo(f"{_t('verdict', lang)}: " + click.style(data["verdict_label"], fg=colour,
                                                           bold=True))
     click.echo(f"{_t('reasons', lang)}:")
-    if not data["reasons"]:
+    if data["error"]:  # why it could not be judged (e.g. outside the catalog's region)
+        click.echo(f"  {data['error']}")
+    elif not data["reasons"]:
         click.echo(f"  {_t('none', lang)}")
     for r in data["reasons"]:
         label = st.verdict_label(r["outcome"], lang)

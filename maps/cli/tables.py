@@ -113,17 +113,25 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(path: Path, df: pd.DataFrame, **to_csv) -> None:
     """Write ``df`` as CSV with safe cells; UTF-8 with a byte-order mark (so that Excel reads
-    it as UTF-8) unless ``to_csv`` (passed to :meth:`pandas.DataFrame.to_csv`) says otherwise."""
-    safe_frame(df).to_csv(path, index=False, **{"encoding": "utf-8-sig", **to_csv})
+    it as UTF-8) unless ``to_csv`` (passed to :meth:`pandas.DataFrame.to_csv`) says otherwise.
+
+    Lines end with CRLF (RFC 4180): the csv module then quotes every cell holding a line break,
+    a lone carriage return included, so that no reader splits one row into two.
+    """
+    safe_frame(df).to_csv(path, index=False,
+                          **{"encoding": "utf-8-sig", "lineterminator": "\r\n", **to_csv})
 
 
 def write_geojson(path: Path, gdf) -> None:
-    """Write a GeoDataFrame as GeoJSON in EPSG:4326; list/dict values as JSON text."""
+    """Write a GeoDataFrame as GeoJSON in EPSG:4326; list/dict values as JSON text, infinite
+    numbers as null (JSON has no infinity; the CSV keeps them)."""
     import geopandas as gpd
 
     from layers.crs import WGS84
 
     frame = plain_frame(gdf.drop(columns=gdf.geometry.name))
+    for col in frame.columns[[pd.api.types.is_float_dtype(t) for t in frame.dtypes]]:
+        frame[col] = frame[col].where(~frame[col].isin([math.inf, -math.inf]))
     out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs).to_crs(WGS84)
     # GDAL would turn JSON-looking text back into nested JSON, which many GIS cannot read
     out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO")
