@@ -73,19 +73,24 @@ def xss_out(tmp_path_factory):
 
 
 def _click_at(page, lon: float, lat: float, bounds) -> str:
-    """Zoom to ``bounds`` (w, s, e, n), click the map at (lon, lat) and return the popup text."""
+    """Zoom to ``bounds`` (w, s, e, n), click the map at (lon, lat) and return the popup text.
+
+    Waits for the map to have drawn the new view and for the popup to open, not a fixed time:
+    on a loaded machine a fixed wait read the previous popup."""
     w, s, e, n = bounds
     point = page.evaluate(f"""([lat, lon, b]) => {{
         const map = window[{_MAP_JS}[0]];
+        map.closePopup();
         map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {{animate: false, maxZoom: 16}});
         const p = map.latLngToContainerPoint([lat, lon]);
         return [p.x, p.y];
     }}""", [lat, lon, [w, s, e, n]])
-    page.wait_for_timeout(300)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.wait_for_timeout(200)
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
-    page.wait_for_timeout(300)
     popup = page.locator(".leaflet-popup-content")
+    popup.first.wait_for(state="attached", timeout=5000)
     assert popup.count() == 1, "no popup opened"
     return popup.text_content()
 
