@@ -29,8 +29,9 @@ import shapely
 from geo.evaluate import TEXT
 from geo.rules import SEVERITY
 
-__all__ = ["FEATURE_COLUMNS", "M2_PER_MU", "STATUSES", "checklist", "checked_kinds",
-           "feature_evidence", "locations", "unknown_reason"]
+__all__ = ["FEATURE_COLUMNS", "M2_PER_MU", "STATUSES", "Positions", "checklist",
+           "checked_kinds", "feature_evidence", "footprint_dims", "group_join", "locations",
+           "row_key", "unknown_reason"]
 
 M2_PER_MU = 10_000 / 15
 """Square metres in one 亩 (mu): 666.67 m²."""
@@ -70,6 +71,50 @@ def unknown_reason(message: pd.Series | np.ndarray) -> np.ndarray:
     return out
 
 
+def group_join(keys, texts, n: int, sep: str = "") -> np.ndarray:
+    """Join ``texts`` per integer key in ``range(n)``, in their order (``""`` for keys without
+    any): one sort and one ``str.join`` per group, never a per-group pandas call.
+
+    Parameters
+    ----------
+    keys : array of int
+        The group of each text (e.g. a project's position).
+    texts : array of str
+    n : int
+        Number of groups.
+    sep : str
+        Separator between the texts of a group.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    texts = np.asarray(texts, dtype=object)
+    out = np.full(n, "", dtype=object)
+    if not len(keys):
+        return out
+    order = np.argsort(keys, kind="stable")
+    k, t = keys[order], texts[order].tolist()
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    ends = np.r_[starts[1:], len(k)]
+    out[k[starts]] = [sep.join(t[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return out
+
+
+def row_key(row, *columns) -> np.ndarray:
+    """Dense integer codes (0 …) of the distinct combinations of an integer ``row`` and text
+    ``columns``: each column factorised on its own, combined arithmetically (no tuples, no
+    MultiIndex)."""
+    key = np.asarray(row, dtype=np.int64)
+    for col in columns:
+        codes, uniq = pd.factorize(np.asarray(col, dtype=object))
+        key = key * (len(uniq) + 1) + (codes + 1)
+    return pd.factorize(key)[0].astype(np.int64)
+
+
+def _distinct(keys: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """Mask of the first occurrence of each (key, text) pair."""
+    codes = pd.factorize(pd.Series(texts, dtype=object))[0].astype(np.int64)
+    return ~pd.Index(np.asarray(keys, dtype=np.int64) * (codes.max() + 1) + codes).duplicated()
+
+
 def _severity(outcome: pd.Series) -> np.ndarray:
     return outcome.map({k: min(v, 3) for k, v in SEVERITY.items() if k != "contact"}) \
         .fillna(0).to_numpy(dtype=int)
@@ -95,34 +140,42 @@ def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
         ``outcome`` (worst of its hits: prohibited, review, admitted or ``""`` for contacts) and
         ``rules`` (the rule ids, ``", "``-joined).
     """
-    f = hits[(hits["feature_id"].astype(str) != "") & (hits["layer_id"].astype(str) != "")]
+    fid = hits["feature_id"].to_numpy(dtype=object)
+    lid = hits["layer_id"].to_numpy(dtype=object)
+    keep = (fid != "") & (lid != "") & pd.notna(fid) & pd.notna(lid)
+    f = hits[keep]
     if not len(f):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FEATURE_COLUMNS})
-    key = pd.MultiIndex.from_arrays([f["row"].to_numpy(dtype=int), f["kind"].to_numpy(),
-                                     f["layer_id"].to_numpy(), f["feature_id"].to_numpy()])
-    codes, uniq = pd.factorize(key)
-    check = f["check"].to_numpy()
-    g = pd.DataFrame({"code": codes, "overlap_m2": f["overlap_m2"].to_numpy(dtype=float),
-                      "overlap_share": f["overlap_share"].to_numpy(dtype=float),
-                      "distance_m": f["distance_m"].to_numpy(dtype=float),
-                      "contact": check == "contact", "unknown": check == "unknown",
-                      "sev": _severity(f["outcome"])}).groupby("code", sort=True)
-    agg = g.agg(overlap_m2=("overlap_m2", "max"), overlap_share=("overlap_share", "max"),
-                distance_m=("distance_m", "min"), contact=("contact", "all"),
-                unknown=("unknown", "any"), sev=("sev", "max"))
-    rules = pd.Series(f["rule_id"].to_numpy(), index=codes).groupby(level=0, sort=True).agg(
-        lambda r: ", ".join(dict.fromkeys(r)))
-    first = pd.Series(np.arange(len(f))).groupby(codes, sort=True).first().to_numpy()
+    codes = row_key(f["row"], f["kind"], f["layer_id"], f["feature_id"])
+    m = int(codes.max()) + 1
+    first = np.full(m, len(f), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(f)))
+    check = f["check"].to_numpy(dtype=object)
+    overlap = np.full(m, -np.inf)
+    np.maximum.at(overlap, codes, np.nan_to_num(f["overlap_m2"].to_numpy(dtype=float), nan=-np.inf))
+    share = np.full(m, -np.inf)
+    np.maximum.at(share, codes, np.nan_to_num(f["overlap_share"].to_numpy(dtype=float),
+                                              nan=-np.inf))
+    dist = np.full(m, np.inf)
+    np.minimum.at(dist, codes, np.nan_to_num(f["distance_m"].to_numpy(dtype=float), nan=np.inf))
+    n_hits = np.bincount(codes, minlength=m)
+    contact = np.bincount(codes, check == "contact", minlength=m) == n_hits
+    unknown = np.bincount(codes, check == "unknown", minlength=m) > 0
+    sev = np.zeros(m, dtype=int)
+    np.maximum.at(sev, codes, _severity(f["outcome"]))
+    rule_ids = f["rule_id"].to_numpy(dtype=object)
+    once = _distinct(codes, rule_ids)
+    rules = group_join(codes[once], rule_ids[once], m, ", ")
     out = pd.DataFrame({
-        "row": uniq.get_level_values(0)[agg.index].to_numpy(dtype=int),
-        "kind": uniq.get_level_values(1)[agg.index].to_numpy(dtype=object),
-        "layer_id": uniq.get_level_values(2)[agg.index].to_numpy(dtype=object),
-        "feature_id": uniq.get_level_values(3)[agg.index].to_numpy(dtype=object),
+        "row": f["row"].to_numpy(dtype=np.int64)[first],
+        "kind": f["kind"].to_numpy(dtype=object)[first],
+        "layer_id": f["layer_id"].to_numpy(dtype=object)[first],
+        "feature_id": f["feature_id"].to_numpy(dtype=object)[first],
         "feature_name": f["feature_name"].to_numpy(dtype=object)[first],
-        "overlap_m2": agg["overlap_m2"].to_numpy(), "overlap_share": agg["overlap_share"].to_numpy(),
-        "distance_m": agg["distance_m"].to_numpy(), "contact": agg["contact"].to_numpy(),
-        "unknown": agg["unknown"].to_numpy(), "outcome": _OUTCOMES[agg["sev"].to_numpy()],
-        "rules": rules.to_numpy(dtype=object), "_first": first})
+        "overlap_m2": np.where(np.isfinite(overlap), overlap, np.nan),
+        "overlap_share": np.where(np.isfinite(share), share, np.nan),
+        "distance_m": np.where(np.isfinite(dist), dist, np.nan), "contact": contact,
+        "unknown": unknown, "outcome": _OUTCOMES[sev], "rules": rules, "_first": first})
     out = out.sort_values(["row", "_first"], kind="stable").drop(columns="_first")
     return out.reset_index(drop=True)[list(FEATURE_COLUMNS)]
 
@@ -175,6 +228,7 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         ``overlap_m2`` [m²] and ``overlap_share_sum`` (sums over the features met),
         ``overlap_length_m`` [m] (line footprints: length inside them), ``distance_m`` [m]
         (nearest feature; for ``within`` the nearest one found), ``rule_distance_m`` [m],
+        ``n_within`` (features found by distance rules, apart from the footprint),
         ``n_contact``, ``n_unknown`` and ``unknown`` (``"feature: reason"`` texts joined with
         ``"; "``), ``feature_ids`` (the first three features met or found, ``", "``-joined, with
         ``…`` when more), ``search_m``.
@@ -192,9 +246,9 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         "row": np.repeat(rows, k),
         "project_id": np.repeat(result["project_id"].to_numpy(dtype=object)[rows], k),
         "kind": np.tile(np.array(kinds, dtype=object), len(rows))})
-    pos = pd.Series(np.arange(n), index=pd.MultiIndex.from_arrays([out["row"], out["kind"]]))
+    pos = Positions(rows, kinds, len(result))
     feats = feature_evidence(hits) if features is None else features
-    dims = _dims(result)
+    dims = footprint_dims(result)
     size = result["size"].to_numpy(dtype=float) if "size" in result else np.zeros(len(result))
     zeros = np.zeros(n)
     totals = {c: zeros.copy() for c in ("n_features", "overlap_m2", "overlap_share_sum",
@@ -203,9 +257,10 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     within_d = np.full(n, np.nan)
     ids = np.full(n, "", dtype=object)
     unknown = np.full(n, "", dtype=object)
-    fk = feats[feats["kind"].isin(kinds) & feats["row"].isin(rows)] if len(feats) else feats
+    at_f = pos(feats["row"], feats["kind"]) if len(feats) else np.zeros(0, dtype=np.int64)
+    fk = feats[at_f >= 0] if len(feats) else feats
     if len(fk):
-        at = pos.reindex(pd.MultiIndex.from_arrays([fk["row"], fk["kind"]])).to_numpy(dtype=int)
+        at = at_f[at_f >= 0]
         dist = fk["distance_m"].to_numpy(dtype=float)
         contact = fk["contact"].to_numpy(dtype=bool)
         meet = (np.nan_to_num(dist, nan=0.0) == 0) & ~contact
@@ -222,24 +277,25 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         np.fmin.at(within_d, at[far], dist[far])
         np.add.at(totals["n_contact"], at, contact)
         ids = _first_ids(at, fk["feature_id"].to_numpy(dtype=object), n)
-    kh = hits[hits["row"].isin(rows)] if len(hits) else hits
+    kh = hits
     if len(kh):
-        kh = kh.assign(kind=kh["kind"].astype(str).str.split("+")).explode("kind")
-        kh = kh[kh["kind"].isin(kinds)]
+        multi = kh["kind"].astype(str).str.contains("+", regex=False).to_numpy()
+        if multi.any():
+            kh = kh.assign(kind=kh["kind"].astype(str).str.split("+")).explode("kind")
+        at_h = pos(kh["row"], kh["kind"])
+        kh, at_h = kh[at_h >= 0], at_h[at_h >= 0]
     worst = np.zeros(n, dtype=int)
     if len(kh):
-        at_h = pos.reindex(pd.MultiIndex.from_arrays([kh["row"], kh["kind"]])).to_numpy(dtype=int)
         np.maximum.at(worst, at_h, _severity(kh["outcome"]))
         unk = (kh["check"] == "unknown").to_numpy()
         if unk.any():
             u = kh[unk]
             text = np.where(u["feature_id"].astype(str) != "",
                             u["feature_id"].astype(str) + ": ", "") + unknown_reason(u["message"])
-            joined = pd.Series(text, index=at_h[unk]).groupby(level=0).agg(
-                lambda t: "; ".join(dict.fromkeys(t)))
-            unknown[joined.index.to_numpy()] = joined.to_numpy()
-            counts = pd.Series(text, index=at_h[unk]).groupby(level=0).nunique()
-            totals["n_unknown"][counts.index.to_numpy()] = counts.to_numpy()
+            text = np.asarray(text, dtype=object)
+            once = _distinct(at_h[unk], text)
+            unknown = group_join(at_h[unk][once], text[once], n, "; ")
+            totals["n_unknown"] = np.bincount(at_h[unk][once], minlength=n).astype(float)
     nearest = np.full(n, np.nan)
     for i, kind in enumerate(kinds):
         col = f"nearest_{kind}_m"
@@ -254,7 +310,7 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         default="clear").astype(object)
     out["status"] = status
     out["outcome"] = _OUTCOMES[worst]
-    for c in ("n_features", "n_contact", "n_unknown"):
+    for c in ("n_features", "n_within", "n_contact", "n_unknown"):
         out[c] = totals[c].astype(int)
     out["overlap_m2"] = totals["overlap_m2"]
     out["overlap_share_sum"] = totals["overlap_share_sum"]
@@ -267,8 +323,31 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     return out
 
 
-def _dims(result: pd.DataFrame) -> np.ndarray:
-    """2 polygon, 1 line, 0 point, -1 none, per row of the result."""
+class Positions:
+    """Position in the checklist of (project row, kind) pairs: judged row rank × kinds + kind
+    index; -1 for rows with an error or kinds not checked."""
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, n_rows: int) -> Positions:
+        """The positions of a :func:`checklist` table over ``n_rows`` project rows."""
+        kinds = list(pd.unique(table["kind"].to_numpy(dtype=object)))
+        return cls(table["row"].to_numpy()[::max(len(kinds), 1)], kinds, n_rows)
+
+    def __init__(self, rows: np.ndarray, kinds: list[str], n_rows: int):
+        self.rank = np.full(n_rows, -1, dtype=np.int64)
+        self.rank[rows] = np.arange(len(rows))
+        self.kinds = pd.Index(kinds)
+
+    def __call__(self, row, kind) -> np.ndarray:
+        r = np.asarray(row, dtype=np.int64)
+        ok = (r >= 0) & (r < len(self.rank))
+        rank = np.where(ok, self.rank[np.where(ok, r, 0)], -1)
+        k = self.kinds.get_indexer(np.asarray(kind, dtype=object))
+        return np.where((rank >= 0) & (k >= 0), rank * len(self.kinds) + k, -1)
+
+
+def footprint_dims(result: pd.DataFrame) -> np.ndarray:
+    """2 polygon, 1 line, 0 point, -1 none (or no geometry column: 2), per row of the result."""
     if not hasattr(result, "geometry"):
         return np.full(len(result), 2)
     g = np.asarray(result.geometry.values, dtype=object)
@@ -281,18 +360,14 @@ def _dims(result: pd.DataFrame) -> np.ndarray:
 def _first_ids(at: np.ndarray, ids: np.ndarray, n: int, most: int = 3) -> np.ndarray:
     """The first ``most`` ids per position (features are distinct per layer), ``", "``-joined,
     ``…`` when more."""
-    out = np.full(n, "", dtype=object)
-    s = pd.Series(ids.astype(str), index=at)
-    rank = s.groupby(level=0).cumcount().to_numpy()
-    count = s.groupby(level=0).size()
-    head = s[rank < most].groupby(level=0).agg(", ".join)
-    more = count.reindex(head.index).to_numpy() > most
-    out[head.index.to_numpy()] = np.where(more, head.to_numpy(dtype=object) + ", …",
-                                          head.to_numpy(dtype=object))
-    return out
+    rank = pd.Series(at).groupby(at).cumcount().to_numpy()
+    keep = rank < most
+    head = group_join(at[keep], np.asarray(ids, dtype=object)[keep], n, ", ")
+    more = np.bincount(at, minlength=n) > most
+    return np.where(more, head + ", …", head).astype(object)
 
 
-def _rule_distance(hits: pd.DataFrame, rules, pos: pd.Series, n: int) -> np.ndarray:
+def _rule_distance(hits: pd.DataFrame, rules, pos: Positions, n: int) -> np.ndarray:
     """Largest distance [m] of the distance rules with features found, per checklist row."""
     out = np.full(n, np.nan)
     if rules is None or not len(hits):
@@ -301,10 +376,9 @@ def _rule_distance(hits: pd.DataFrame, rules, pos: pd.Series, n: int) -> np.ndar
     h = hits[hits["rule_id"].isin(list(dist)) & (hits["feature_id"].astype(str) != "")]
     if not len(h):
         return out
-    at = pos.reindex(pd.MultiIndex.from_arrays([h["row"], h["kind"]]))
-    ok = at.notna().to_numpy()
-    np.fmax.at(out, at.to_numpy()[ok].astype(int), h["rule_id"].map(dist).to_numpy(
-        dtype=float)[ok])
+    at = pos(h["row"], h["kind"])
+    ok = at >= 0
+    np.fmax.at(out, at[ok], h["rule_id"].map(dist).to_numpy(dtype=float)[ok])
     return out
 
 
@@ -326,7 +400,7 @@ def locations(result: pd.DataFrame) -> pd.DataFrame:
     """
     import geopandas as gpd
 
-    dims = _dims(result)
+    dims = footprint_dims(result)
     g = np.asarray(result.geometry.values, dtype=object)
     cent = np.full(len(g), None, dtype=object)
     ok = dims >= 0
