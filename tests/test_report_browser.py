@@ -128,3 +128,20 @@ def _artifact(name: str):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def test_siting_report_shows_its_charts(browser_page, tmp_path, chromium):
+    out = tmp_path / "wind"
+    _run("score", "--demo", "--tech", "wind", "--out", out, "--lang", "en")
+    page = browser_page
+    errors = open_html(page, out / "report.html")
+    assert errors == [] and network_log(page).blocked == []
+    charts = page.locator("img.chart")
+    assert charts.count() == 4
+    widths = page.evaluate("() => [...document.querySelectorAll('img.chart')]"
+                           ".map(i => i.naturalWidth)")
+    assert all(w > 300 for w in widths), widths
+    first = page.locator("#ranking-table tr").nth(1).locator("td").first
+    assert first.text_content() == "1"
+    assert page.locator("#demo-notice").is_visible()
+    assert screenshot_nonblank(page, "report_siting_wind")
