@@ -80,9 +80,18 @@ def _site_labels(ranked: pd.DataFrame) -> list[str]:
                                                      strict=True)]
 
 
-def _empty(ax, lang: str) -> None:
+def _per_site(sites: pd.DataFrame, base_height_in: float):
+    """The ranked sites of a per-site chart, its figure (one row per site) and axes."""
+    ranked = _ranked(sites)
+    fig = _figure(7.2, base_height_in + 0.24 * max(len(ranked), 3))
+    return ranked, fig, fig.add_subplot()
+
+
+def _empty(fig, ax, lang: str) -> bytes:
+    """The chart's SVG saying there is no usable site."""
     ax.text(0.5, 0.5, _t("none", lang), ha="center", va="center", transform=ax.transAxes)
     ax.set_axis_off()
+    return _svg(fig)
 
 
 def score_breakdown(sites: pd.DataFrame, criteria: list[str], labels: dict[str, str],
@@ -98,13 +107,10 @@ def score_breakdown(sites: pd.DataFrame, criteria: list[str], labels: dict[str, 
     labels : {criterion: label}
         Legend labels in ``lang``.
     """
-    ranked = _ranked(sites)
     with _context(lang):
-        fig = _figure(7.2, 1.2 + 0.24 * max(len(ranked), 3))
-        ax = fig.add_subplot()
+        ranked, fig, ax = _per_site(sites, 1.2)
         if not len(ranked):
-            _empty(ax, lang)
-            return _svg(fig)
+            return _empty(fig, ax, lang)
         y = np.arange(len(ranked))
         left = np.zeros(len(ranked))
         for i, c in enumerate(criteria):
@@ -131,8 +137,7 @@ def capacity_by_rank(sites: pd.DataFrame, lang: str = "zh") -> bytes:
         fig = _figure(7.2, 2.6)
         ax = fig.add_subplot()
         if not len(ranked):
-            _empty(ax, lang)
-            return _svg(fig)
+            return _empty(fig, ax, lang)
         colours = [st.CLASS_STYLES.get(c, st.CLASS_STYLES["D"])["fillColor"]
                    for c in ranked["class"].astype(str)]
         ax.bar(ranked["rank"].to_numpy(dtype=float), ranked["capacity_mw"].fillna(0),
@@ -158,9 +163,8 @@ def supply_curve(curve: pd.DataFrame, lang: str = "zh") -> bytes:
         fig = _figure(7.2, 2.7)
         axes = fig.subplots(1, 2, sharey=True)
         if not len(on):
-            _empty(axes[0], lang)
             axes[1].set_axis_off()
-            return _svg(fig)
+            return _empty(fig, axes[0], lang)
         lcoe = on["lcoe_cny_mwh"].to_numpy(dtype=float)
         for ax, col, scale, label in ((axes[0], "cumulative_capacity_mw", 1.0, "cum_mw"),
                                       (axes[1], "cumulative_generation_mwh", 1e-3, "cum_mwh")):
@@ -178,13 +182,10 @@ def supply_curve(curve: pd.DataFrame, lang: str = "zh") -> bytes:
 
 def rank_stability(sites: pd.DataFrame, top_n: int, lang: str = "zh") -> bytes:
     """Each ranked site's 5-95 % rank interval with its rank and P(top N)."""
-    ranked = _ranked(sites)
     with _context(lang):
-        fig = _figure(7.2, 1.0 + 0.24 * max(len(ranked), 3))
-        ax = fig.add_subplot()
+        ranked, fig, ax = _per_site(sites, 1.0)
         if not len(ranked):
-            _empty(ax, lang)
-            return _svg(fig)
+            return _empty(fig, ax, lang)
         y = np.arange(len(ranked))
         lo = ranked["rank_p05"].to_numpy(dtype=float)
         hi = ranked["rank_p95"].to_numpy(dtype=float)
