@@ -11,6 +11,7 @@ missing layer), with the policy source, the confidence letter and what to verify
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from maps.report_html import (
     fmt,
     group_join,
     length_text,
+    nonblank,
     radius_text,
     share_text,
     when,
@@ -49,13 +51,15 @@ CONFIDENCE = {"V": ("已对照原文核对", "text checked against the source"),
 
 def _kind_labels(kinds, lang: str) -> dict[str, str]:
     """Escaped label of each kind (its id for a kind unknown to this version)."""
-    labels = {}
-    for k in dict.fromkeys(kinds):
-        try:
-            labels[k] = html.escape(get_kind(k).label(lang))
-        except InputError:
-            labels[k] = html.escape(str(k))
-    return labels
+    return {k: _kind_label(k, lang) for k in dict.fromkeys(kinds)}
+
+
+@lru_cache(maxsize=256)
+def _kind_label(kind: str, lang: str) -> str:
+    try:
+        return html.escape(get_kind(kind).label(lang))
+    except InputError:
+        return html.escape(str(kind))
 
 
 def _feature_details(feats: pd.DataFrame, at: np.ndarray, n: int, lang: str) -> np.ndarray:
@@ -66,7 +70,7 @@ def _feature_details(feats: pd.DataFrame, at: np.ndarray, n: int, lang: str) -> 
         return np.full(n, "", dtype=object)
     f, at = feats[ok], at[ok]
     dist = f["distance_m"].to_numpy(dtype=float)
-    rows = cat("<tr><td>", esc(f["feature_id"]), when(f["feature_name"].astype(str) != "",
+    rows = cat("<tr><td>", esc(f["feature_id"]), when(nonblank(f["feature_name"]),
                                                        cat(" ", esc(f["feature_name"]))),
                when(f["contact"].to_numpy(dtype=bool), cat(" (", word("contact_short", lang),
                                                            ")")),
@@ -85,9 +89,11 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
                    feats: pd.DataFrame | None = None) -> np.ndarray:
     """Per project (position in ``result``), its checklist table (``""`` for error rows).
 
-    Kinds with nothing within the search radius are named together in the last row; rows are
-    built only for the others (at 100,000 projects most of the 2 million (project, kind) pairs
-    are clear)."""
+    A row per kind with a finding (occupied, contact, within a rule's distance, in or touching a
+    feature, not checked); then one row naming the clear kinds with a feature within the search
+    radius, nearest first, with its distance, and one naming the kinds with none. Rows are built
+    only for the kinds with a finding (at 100,000 projects most of the 2 million (project, kind)
+    pairs are clear)."""
     n = len(result)
     feats = feature_evidence(hits) if feats is None else feats
     table = checklist(result, hits, feats, rules=rules)
@@ -96,11 +102,18 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     kinds = list(pd.unique(table["kind"].to_numpy(dtype=object)))
     labels = _kind_labels(kinds, lang)
     status_all = table["status"].to_numpy(dtype=object)
-    show = status_all != "clear"
+    row_all = table["row"].to_numpy()
+    show = (status_all != "clear") & (status_all != "near")
     sep = "、" if lang == "zh" else ", "
     label_all = np.array([labels[k] for k in kinds], dtype=object)[
         pd.Index(kinds).get_indexer(table["kind"].to_numpy(dtype=object))]
-    clear = group_join(table["row"].to_numpy()[~show], label_all[~show], n, sep)
+    clear = status_all == "clear"
+    clear = group_join(row_all[clear], label_all[clear], n, sep)
+    near = np.flatnonzero(status_all == "near")
+    d_near = table["distance_m"].to_numpy(dtype=float)[near]
+    near = near[np.lexsort((d_near, row_all[near]))]  # nearest first
+    near = group_join(row_all[near], cat(label_all[near], " ", fmt(
+        table["distance_m"].to_numpy(dtype=float)[near], length_text)), n, sep)
     position = np.full(len(table), -1, dtype=np.int64)
     position[show] = np.arange(int(show.sum()))
     c = table[show]
@@ -123,12 +136,12 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     over = when(share > 1.0 + 1e-9, cat(' <span class="warn" title="',
                                         word("overlapping_features", lang), '">Σ</span>'))
     measure = np.select(
-        [status == "occupied", status == "within", status == "near"],
+        [status == "occupied", status == "within"],
         [cat(occupied_measure, when((occupied_measure != "") & (share_part != ""), " · "),
              share_part, over),
          cat(fmt(dist, length_text), when(np.isfinite(c["rule_distance_m"]), cat(
-             " (≤ ", fmt(c["rule_distance_m"], radius_text), ")"))),
-         fmt(dist, length_text)], default="").astype(object)
+             " (≤ ", fmt(c["rule_distance_m"], radius_text), ")")))],
+        default="").astype(object)
     n_feat = np.select([status == "contact", status == "within"],
                        [c["n_contact"], c["n_within"]], c["n_features"])
     ids = esc(c["feature_ids"])
@@ -150,9 +163,11 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
                measure, "</td><td>", features, "</td><td>", badges(outcome, lang), "</td></tr>")
     body = group_join(c["row"].to_numpy(), rows, n)
     radius = radius_text(float(table["search_m"].iloc[0]))
-    clear_row = when(clear != "", cat('<tr class="s-clear"><td colspan="5"><b>',
-                                      word("clear_kinds", lang, r=radius), ":</b> ", clear,
-                                      "</td></tr>"))
+    clear_row = cat(
+        when(near != "", cat('<tr class="s-near"><td colspan="5"><b>', word("near_kinds", lang),
+                             ":</b> ", near, "</td></tr>")),
+        when(clear != "", cat('<tr class="s-clear"><td colspan="5"><b>',
+                              word("clear_kinds", lang, r=radius), ":</b> ", clear, "</td></tr>")))
     head = (f'<h4>{word("checklist", lang)}</h4><table class="checklist"><tr><th>'
             f'{word("layer", lang)}</th><th>{word("result", lang)}</th><th>'
             f'{word("measure", lang)}</th><th>{word("features", lang)}</th><th>'
@@ -206,31 +221,33 @@ def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     outcome = np.array(["", "admitted", "review", "prohibited", "error"], dtype=object)[
         worst[code[first]]]
     listed = (h["rule_id"] == "control_unit_listed").to_numpy()
-    msg = np.where(h["check"].to_numpy() == "unknown", unknown_reason(h["message"]),
-                   h["message"].to_numpy(dtype=object))
+    msg = h["message"].to_numpy(dtype=object).copy()
+    unknown = h["check"].to_numpy() == "unknown"
+    msg[unknown] = unknown_reason(msg[unknown])
     msg = np.where(listed, word("see_units", lang), msg)
-    mcode = pd.factorize(pd.Series(msg).astype(str))[0].astype(np.int64)
+    mcode = pd.factorize(np.asarray(msg, dtype=object))[0].astype(np.int64)
     dedup = ~pd.Index(code.astype(np.int64) * (mcode.max() + 1) + mcode).duplicated()
     verify = group_join(code[dedup], esc(msg[dedup]), m, "；" if lang == "zh" else "; ")
-    has_feat = (h["feature_id"].astype(str) != "").to_numpy()
+    has_feat = nonblank(h["feature_id"])
     feat_rank = np.full(len(h), 0)
     feat_rank[has_feat] = pd.Series(code[has_feat]).groupby(code[has_feat]).cumcount().to_numpy()
     dist = h["distance_m"].to_numpy(dtype=float)
     area = fmt(np.where(h["overlap_m2"].to_numpy(dtype=float) > 0, h["overlap_m2"], np.nan),
                area_text)
     share = fmt(h["overlap_share"], share_text)
-    ev = cat(esc(h["feature_id"]), when(h["feature_name"].astype(str) != "",
+    ev = cat(esc(h["feature_id"]), when(nonblank(h["feature_name"]),
                                         cat(" ", esc(h["feature_name"]))), ": ",
              np.where(dist > 0, fmt(dist, length_text),
                       np.where(area != "", cat(area, " (", share, ")"), share)))
     shown = has_feat & (feat_rank < MOST_EVIDENCE)
     evidence = group_join(code[shown], ev[shown], m, "；" if lang == "zh" else "; ")
     n_feat = np.bincount(code[has_feat], minlength=m)
-    more = when(n_feat > MOST_EVIDENCE, cat(" … (", fmt(n_feat, lambda k: word(
-        "n_features", lang, n=int(k))), ")"))
+    many = word("n_features", lang, n="{n}")
+    more = fmt(np.where(n_feat > MOST_EVIDENCE, n_feat, np.nan),
+               lambda k: f" … ({many.format(n=int(k))})")
     evidence = when(evidence != "", cat('<div class="ev"><b>', word("evidence", lang), ":</b> ",
                                         evidence, more, "</div>"))
-    conf = g["confidence"].astype(str).to_numpy(dtype=object)
+    conf = g["confidence"].to_numpy(dtype=object)
     conf_title = pd.Series(conf).map(lambda c: CONFIDENCE.get(c, ("", ""))[lang != "zh"])
     li = cat('<li class="mark v-', outcome, '">', badges(outcome, lang), " <b>", esc(g["title"]),
              '</b> <span class="conf" title="', esc(conf_title), '">', esc(conf), "</span>",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pandas as pd
 from geo.checklist import group_join
 from maps import style as st
 
-__all__ = ["area_text", "badges", "cat", "esc", "fmt", "group_join", "length_text",
+__all__ = ["area_text", "badges", "cat", "esc", "fmt", "group_join", "length_text", "nonblank",
            "radius_text", "share_text", "text_colour", "verdict_css", "when"]
 
 
@@ -33,12 +34,24 @@ def esc(values) -> np.ndarray:
     return table[codes]
 
 
-def cat(*parts) -> np.ndarray:
-    """Element-wise concatenation of strings and object arrays (broadcast)."""
-    out = np.asarray(parts[0], dtype=object)
-    for p in parts[1:]:
-        out = np.add(out, np.asarray(p, dtype=object))
-    return np.asarray(out, dtype=object)
+def nonblank(values) -> np.ndarray:
+    """True where a value is a non-empty text (not None, NaN or ``""``)."""
+    v = np.asarray(values, dtype=object)
+    return (v != "") & ~pd.isna(v)
+
+
+def cat(*parts) -> np.ndarray | str:
+    """Element-wise concatenation of strings and equally long object arrays of strings (a plain
+    string when every part is one). One ``str.join`` per element: chained additions would copy
+    each growing string once per part."""
+    arrays = [len(p) for p in parts if isinstance(p, np.ndarray)]
+    if not arrays:
+        return "".join(parts)
+    n = arrays[0]
+    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in parts]
+    out = np.empty(n, dtype=object)
+    out[:] = list(map("".join, zip(*columns, strict=False)))
+    return out
 
 
 def when(mask, text, other: str = "") -> np.ndarray:
@@ -105,8 +118,8 @@ def verdict_css() -> str:
 
 def badges(outcomes, lang: str) -> np.ndarray:
     """A verdict badge per outcome (``""`` where the outcome is empty)."""
-    o = pd.Series(np.asarray(outcomes, dtype=object)).fillna("").astype(str)
-    words = {v: html.escape(st.verdict_label(v, lang)) for v in st.VERDICT_STYLES}
-    label = o.map(words).fillna("").to_numpy(dtype=object)
-    return when(label != "", cat('<span class="badge v-', o.to_numpy(dtype=object), '">', label,
-                                 "</span>"))
+    o = np.asarray(outcomes, dtype=object)
+    codes, uniq = pd.factorize(o)
+    table = np.array([f'<span class="badge v-{v}">{html.escape(st.verdict_label(v, lang))}</span>'
+                      if v in st.VERDICT_STYLES else "" for v in uniq] + [""], dtype=object)
+    return table[codes]

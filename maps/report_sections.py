@@ -15,12 +15,22 @@ import numpy as np
 import pandas as pd
 
 from geo import vocabulary
-from geo.checklist import feature_evidence, locations
+from geo.checklist import feature_evidence, locations, row_key
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchor
 from maps.report_checklist import checklist_html, findings_html
-from maps.report_html import badges, cat, esc, fmt, group_join, length_text, share_text, when
+from maps.report_html import (
+    badges,
+    cat,
+    esc,
+    fmt,
+    group_join,
+    length_text,
+    nonblank,
+    share_text,
+    when,
+)
 from maps.report_words import word
 
 UNIT_TYPES = {"priority": ("优先保护单元", "priority protection unit"),
@@ -76,9 +86,8 @@ def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np
     flags = [_fact(word(f"flag_{f}", lang), _col(res, f, None).map(
         lambda v: "" if v is None or v != v else (yes if v else no)).to_numpy(dtype=object))
         for f in _FLAGS]
-    major = cat(esc(vocab["national_major"]), when(_col(res, "national_major_doc").astype(str)
-                                                   != "", cat(" (", esc(_col(
-                                                       res, "national_major_doc")), ")")))
+    doc = _col(res, "national_major_doc")
+    major = cat(esc(vocab["national_major"]), when(nonblank(doc), cat(" (", esc(doc), ")")))
     rows = cat(
         _fact(word("type", lang), esc(vocab["type"])),
         _fact(word("industry", lang), esc(vocab["industry"])),
@@ -107,15 +116,17 @@ def units_html(hits: pd.DataFrame, n: int, lang: str) -> np.ndarray:
         return np.full(n, "", dtype=object)
     d = pd.DataFrame([x if isinstance(x, dict) else {} for x in h["details"]],
                      index=h.index).reindex(columns=["unit_code", "unit_type", *_CLAUSES])
-    code = d["unit_code"].fillna("").astype(str).where(lambda s: s != "", h["feature_id"])
-    first = ~pd.Index(h["row"].astype(str) + "\x00" + code.astype(str)).duplicated()
+    unit = d["unit_code"].to_numpy(dtype=object)
+    code = pd.Series(np.where(nonblank(unit), unit, h["feature_id"].to_numpy(dtype=object)),
+                     index=h.index, dtype=object)
+    first = ~pd.Index(row_key(h["row"], code)).duplicated()
     h, d, code = h[first], d[first], code[first]
     attrs = get_kind("control_unit").attributes
     kind = d["unit_type"].map(lambda t: UNIT_TYPES.get(t, (t, t))[lang != "zh"]
                               if isinstance(t, str) and t else "")
     none = word("none", lang)
     clauses = cat(*[cat("<tr><th>", attrs[f].label(lang), "</th><td>",
-                        np.where(d[f].fillna("").astype(str) != "", esc(d[f]), none), "</td></tr>")
+                        np.where(nonblank(d[f]), esc(d[f]), none), "</td></tr>")
                     for f in _CLAUSES])
     table = cat('<table class="unit"><tr><th colspan="2">', esc(code), " ",
                 esc(h["feature_name"]), when(kind != "", cat(" · ", esc(kind))),
@@ -202,7 +213,7 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     has_restr[h["row"].to_numpy()[restrictive]] = True
     keep = restrictive | ~has_restr[h["row"].to_numpy()]
     h = h[keep]
-    first = ~pd.Index(h["row"].astype(str) + "\x00" + h["title"].astype(str)).duplicated()
+    first = ~pd.Index(row_key(h["row"], h["title"])).duplicated()
     h = h[first]
     sep = "；" if lang == "zh" else "; "
     text = group_join(h["row"].to_numpy(), esc(h["title"]), n, sep)

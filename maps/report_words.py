@@ -124,6 +124,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "distance": ("距离", "Distance"),
     "rules": ("规则", "Rules"),
     "clear_kinds": ("{r} 内无要素", "none within {r}"),
+    "near_kinds": ("未占用，最近要素距离", "Clear; nearest feature at"),
     "findings": ("审查发现", "Findings"),
     "verify": ("须核实", "To verify"),
     "policy": ("依据", "Source"),
@@ -175,11 +176,10 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "contact": ("仅边界接触（容差内，不计占用）", "boundary contact only (within the tolerance)"),
     "within": ("规定距离内有要素", "features within the rule's distance"),
     "meets": ("位于或接触要素（未触发规则）", "lies in or touches a feature (no rule triggered)"),
-    "near": ("未占用，最近要素", "clear; nearest feature"),
-    "clear": ("未占用", "clear"),
 }
-"""Words for :data:`geo.checklist.STATUSES` (``occupied`` by footprint shape; a polygon in a
-kind outside :data:`PROTECTED_KINDS` "lies in it")."""
+"""Words for the statuses of :data:`geo.checklist.STATUSES` that get a row of their own
+(``occupied`` by footprint shape; a polygon in a kind outside :data:`PROTECTED_KINDS` "lies in
+it"); ``near`` and ``clear`` kinds are named together (``near_kinds``, ``clear_kinds``)."""
 
 PROTECTED_KINDS = frozenset({
     "ecological_red_line", "basic_farmland", "cultivated_land", "forest_land", "grassland",

@@ -169,10 +169,18 @@ def _sorted(values: np.ndarray) -> bool:
     return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
 
 
+def _objects(frame):
+    """The frame with its text columns as Python objects: every slice and filter of the sections
+    then moves pointers, not Arrow strings (pandas 3 stores text as Arrow; converting it once
+    costs less than the conversions each operation would make)."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
+
+
 def _light(result):
     """The result with only the ``attrs`` the sections read (pandas copies ``attrs`` deeply on
     every operation: the layers' problem lists would cost seconds at 100,000 projects)."""
-    work = result.copy(deep=False)
+    work = _objects(result.copy(deep=False))
     work.attrs = {"kinds": result.attrs.get("kinds"), "search_m": result.attrs.get("search_m"),
                   "coverage": result.attrs.get("coverage"),
                   "layers": [{"kind": i["kind"], "usable": i.get("usable", True)}
@@ -182,35 +190,20 @@ def _light(result):
 
 def render_chunk(result, hits, lang, start, images, names, rules):
     """(start, section strings, table rows) of the projects of ``result`` (a slice beginning at
-    position ``start``; ``hits`` theirs, ``row`` counted from ``start``). A top-level function,
-    so that an executor's worker process can run it."""
+    position ``start``; ``hits`` theirs, ``row`` counted from ``start``; ``images`` by absolute
+    position)."""
     n = len(result)
     own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
     return (start, project_sections(result, hits, lang, 0, n, own, names, rules),
             project_rows(result, hits, lang, 0, n, names))
 
 
-def _chunks(result, hits, lang, stop, images, names, rules, step, executor=None):
-    """(start, section strings, table rows) for ranges of ``step`` projects up to ``stop``, in
-    order; rendered by ``executor`` (e.g. a process pool) when given."""
-    def task(a):
+def _chunks(result, hits, lang, stop, images, names, rules, step):
+    """(start, section strings, table rows) for ranges of ``step`` projects up to ``stop``."""
+    for a in range(0, stop, step):
         b = min(a + step, stop)
         own = {i: uri for i, uri in images.items() if a <= i < b}
-        return (result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules)
-
-    starts = range(0, stop, step)
-    if executor is None:
-        for a in starts:
-            yield render_chunk(*task(a))
-        return
-    window = 2 * getattr(executor, "_max_workers", 2)  # bounded: memory stays flat
-    pending = []
-    for a in starts:
-        pending.append(executor.submit(render_chunk, *task(a)))
-        if len(pending) >= window:
-            yield pending.pop(0).result()
-    for future in pending:
-        yield future.result()
+        yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules)
 
 
 def _context(result, lang, meta, n_images) -> dict:
@@ -236,8 +229,7 @@ def _radius(result) -> str:
 
 def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh", catalog=None,
                  problems=None, rules=None, image_limit: int = IMAGE_LIMIT,
-                 page_size: int = PAGE_SIZE, paged_above: int = PAGED_ABOVE,
-                 executor=None) -> list[Path]:
+                 page_size: int = PAGE_SIZE, paged_above: int = PAGED_ABOVE) -> list[Path]:
     """Write the report: ``path`` (e.g. ``report.html``), and when the batch has more than
     ``paged_above`` projects, its pages in the folder beside it named after it
     (``report/page-0001.html`` …).
@@ -259,9 +251,6 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
         Most map images (:data:`IMAGE_LIMIT`); 0 draws none.
     page_size, paged_above : int
         Projects per page, and the batch size above which the report is paged.
-    executor : concurrent.futures.Executor, optional
-        Renders ranges of :data:`CHUNK` projects in parallel (a process pool on a large batch);
-        the pages are the same bytes as without it.
 
     Returns
     -------
@@ -280,7 +269,7 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     overview = overview_image(result, catalog, lang, points=n > paged_above) \
         if catalog is not None and n else ""
     env = _env()
-    work = _light(result)
+    work, hits = _light(result), _objects(hits)
     if n <= paged_above:
         parts = list(_chunks(work, hits, lang, n, images, names, rules, max(n, 1)))
         html = env.get_template("screening_report.html.j2").render(
@@ -297,8 +286,7 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     page_tpl = env.get_template("screening_page.html.j2")
     ids = result["project_id"].astype(str).to_numpy()
     step = page_size * max(CHUNK // page_size, 1)
-    for a, sections, table in _chunks(work, hits, lang, n, images, names, rules, step,
-                                      executor):
+    for a, sections, table in _chunks(work, hits, lang, n, images, names, rules, step):
         for p0 in range(a, a + len(sections), page_size):
             i, b = p0 // page_size, min(p0 + page_size, n)
             html = page_tpl.render(

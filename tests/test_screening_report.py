@@ -100,7 +100,7 @@ def test_a_project_section_stands_on_its_own(demo_html, demo):
     # checklist: the red line occupied with its total and share, the river's nearest distance
     assert re.search(r"生态保护红线</td><td>占用</td><td class=\"num\">17\.94 ha · 占项目 51\.3%",
                      p04)
-    assert re.search(r"河流</td><td>未占用，最近要素</td><td class=\"num\">1\d\d m", p04)
+    assert re.search(r"未占用，最近要素距离:</b> 河流 1\d\d m", p04)  # nearest first
     assert "2 km 内无要素" in p04 and "永久基本农田" in p04
     assert "<details><summary>1 个要素: HX520123001</summary>" in p04  # features folded
     # findings with their source and what to verify; the access list once
