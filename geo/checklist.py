@@ -50,7 +50,8 @@ radius.
 """
 
 FEATURE_COLUMNS = ("row", "kind", "layer_id", "feature_id", "feature_name", "overlap_m2",
-                   "overlap_share", "distance_m", "contact", "unknown", "outcome", "rules")
+                   "overlap_share", "distance_m", "contact", "unknown", "outcome", "rules",
+                   "titles")
 """Columns of :func:`feature_evidence`."""
 
 _OUTCOMES = np.array(["", "admitted", "review", "prohibited"], dtype=object)
@@ -101,8 +102,9 @@ def group_join(keys, texts, n: int, sep: str = "") -> np.ndarray:
 def _frame(columns: dict) -> pd.DataFrame:
     """A DataFrame keeping object arrays as Python objects (pandas 3 would turn text into Arrow
     strings, and each later ``to_numpy`` back: seconds at 100,000 projects)."""
-    return pd.DataFrame({k: pd.Series(v, dtype=object) if getattr(v, "dtype", None) == object
-                         else v for k, v in columns.items()})
+    return pd.DataFrame({k: pd.Series(v, dtype=object)
+                         if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for k, v in columns.items()})
 
 
 def row_key(row, *columns) -> np.ndarray:
@@ -144,8 +146,8 @@ def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
         ``overlap_share`` (of the footprint's area, length or points), ``distance_m`` [m] (0
         when they meet), ``contact`` (every hit of the feature is a boundary contact),
         ``unknown`` (a fact of the feature or of the project is unknown for a rule),
-        ``outcome`` (worst of its hits: prohibited, review, admitted or ``""`` for contacts) and
-        ``rules`` (the rule ids, ``", "``-joined).
+        ``outcome`` (worst of its hits: prohibited, review, admitted or ``""`` for contacts),
+        ``rules`` (the rule ids, ``", "``-joined) and ``titles`` (their titles, ``"; "``-joined).
     """
     fid = hits["feature_id"].to_numpy(dtype=object)
     lid = hits["layer_id"].to_numpy(dtype=object)
@@ -173,6 +175,9 @@ def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
     rule_ids = f["rule_id"].to_numpy(dtype=object)
     once = _distinct(codes, rule_ids)
     rules = group_join(codes[once], rule_ids[once], m, ", ")
+    titles = f["title"].to_numpy(dtype=object) if "title" in f else rule_ids
+    once = _distinct(codes, titles)
+    titles = group_join(codes[once], titles[once], m, "; ")
     row = f["row"].to_numpy(dtype=np.int64)[first]
     order = np.lexsort((first, row))  # by project, then in the hits' order
     at = first[order]
@@ -185,7 +190,7 @@ def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
         "overlap_share": np.where(np.isfinite(share), share, np.nan)[order],
         "distance_m": np.where(np.isfinite(dist), dist, np.nan)[order],
         "contact": contact[order], "unknown": unknown[order], "outcome": _OUTCOMES[sev][order],
-        "rules": rules[order]})
+        "rules": rules[order], "titles": titles[order]})
 
 
 def checked_kinds(result: pd.DataFrame, hits: pd.DataFrame) -> dict[str, str]:

@@ -77,7 +77,7 @@ def _feature_details(feats: pd.DataFrame, at: np.ndarray, n: int, lang: str) -> 
                '</td><td class="num">', fmt(f["overlap_m2"].where(dist == 0), area_text),
                '</td><td class="num">', fmt(f["overlap_share"].where(dist == 0), share_text),
                '</td><td class="num">', fmt(np.where(dist > 0, dist, np.nan), length_text),
-               "</td><td>", esc(f["rules"]), "</td></tr>")
+               "</td><td>", esc(f["titles"]), "</td></tr>")
     table = group_join(at, rows, n)
     head = (f'<table class="feat"><tr><th>{word("feature", lang)}</th><th>'
             f'{word("overlap", lang)}</th><th>{word("share", lang)}</th><th>'
@@ -152,15 +152,17 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
         np.zeros(0, dtype=np.int64)
     details = _feature_details(feats, np.where(at_f >= 0, position[np.maximum(at_f, 0)], -1),
                                len(c), lang)
-    features = np.where(details != "", cat("<details><summary>", summary, "</summary>", details,
-                                           "</details>"), summary).astype(object)
+    more = when(details != "", cat('<tr class="feat-row"><td></td><td colspan="4"><details>'
+                                   "<summary>", word("feature_details", lang), "</summary>",
+                                   details, "</details></td></tr>"))
     unknown = esc(c["unknown"])
     unknown = when(unknown != "", cat('<div class="unknown"><b>', word("unknown_facts", lang),
                                       ":</b> ", unknown, "</div>"))
     outcome = c["outcome"].to_numpy(dtype=object)
     rows = cat('<tr class="mark v-', np.where(outcome == "", "none", outcome), " s-", status,
                '"><td>', label, "</td><td>", words, unknown, '</td><td class="num">',
-               measure, "</td><td>", features, "</td><td>", badges(outcome, lang), "</td></tr>")
+               measure, "</td><td>", summary, "</td><td>", badges(outcome, lang), "</td></tr>",
+               more)
     body = group_join(c["row"].to_numpy(), rows, n)
     radius = radius_text(float(table["search_m"].iloc[0]))
     clear_row = cat(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo import vocabulary
 from geo.checklist import feature_evidence, locations, row_key
+from geo.coverage import GAP, OUTSIDE
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchor
@@ -105,7 +106,7 @@ def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np
         _fact(word("centroid", lang), centroid),
         _fact(word("area", lang), area),
         _fact(word("length", lang), fmt(loc["length_m"], length_text)),
-        _fact(word("point", lang), npts))
+        _fact(word("footprint", lang), npts))
     return cat('<table class="facts">', rows, "</table>")
 
 
@@ -135,12 +136,21 @@ def units_html(hits: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     return when(body != "", cat("<h4>", word("units", lang), "</h4>", body))
 
 
-def _notes(res: pd.DataFrame, lang: str, how: str) -> np.ndarray:
-    outside = _col(res, "outside_share", 0.0).fillna(0).to_numpy(dtype=float)
-    gap = _col(res, "unit_gap_share", 0.0).fillna(0).to_numpy(dtype=float)
-    a = fmt(np.where(outside > 0, outside, np.nan),
-            lambda s: word("outside", lang, share=share_text(s), how=how))
-    b = fmt(np.where(gap > 0, gap, np.nan), lambda s: word("unit_gap", lang, share=share_text(s)))
+def _notes(res: pd.DataFrame, hits: pd.DataFrame, lang: str, how: str) -> np.ndarray:
+    """Per project, the coverage the screening found wanting (its ``coverage`` hits): the share
+    outside the catalog's coverage, the share in no control unit."""
+    n = len(res)
+    cov = hits[hits["check"].to_numpy(dtype=object) == "coverage"]
+    rows = cov["row"].to_numpy(dtype=np.int64)
+    ids = cov["rule_id"].to_numpy(dtype=object)
+    outside = np.full(n, np.nan)
+    gap = np.full(n, np.nan)
+    outside[rows[ids == OUTSIDE.id]] = _col(res, "outside_share", np.nan).to_numpy(
+        dtype=float)[rows[ids == OUTSIDE.id]]
+    gap[rows[ids == GAP.id]] = _col(res, "unit_gap_share", np.nan).to_numpy(
+        dtype=float)[rows[ids == GAP.id]]
+    a = fmt(outside, lambda s: word("outside", lang, share=share_text(s), how=how))
+    b = fmt(gap, lambda s: word("unit_gap", lang, share=share_text(s)))
     return when((a != "") | (b != ""), cat('<p class="coverage">', esc(a), " ", esc(b), "</p>"))
 
 
@@ -197,12 +207,14 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
                '</div><figure class="pfig">', figure, "</figure></div>")
     body = cat(checklist_html(res, h, lang, rules, feats), findings_html(h, n, lang, rules),
                units_html(h, n, lang))
-    return list(cat(head, err, grid, _notes(res, lang, how), body, "</section>\n"))
+    return list(cat(head, err, grid, _notes(res, h, lang, how), body, "</section>\n"))
 
 
 def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
-    """Per project, the titles of its restricting findings (worst first), or of its admitting
-    ones, or the error: the summary table's "main reasons" in words, without rule codes."""
+    """Per project, the titles of its restricting findings (worst first); for an admitted one
+    "no restricting rule fired" with the rules that admit it (the control-unit listing aside:
+    its access list is on the project's page); or the error. The summary table's "main
+    reasons", in words, without rule codes."""
     n = len(result)
     h = hits[hits["outcome"].isin(["prohibited", "review", "admitted"])]
     sev = h["outcome"].map({"prohibited": 0, "review": 1, "admitted": 2}).to_numpy()
@@ -212,14 +224,16 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     has_restr = np.zeros(n, dtype=bool)
     has_restr[h["row"].to_numpy()[restrictive]] = True
     keep = restrictive | ~has_restr[h["row"].to_numpy()]
-    h = h[keep]
+    h = h[keep & (h["rule_id"].to_numpy(dtype=object) != "control_unit_listed")]
     first = ~pd.Index(row_key(h["row"], h["title"])).duplicated()
     h = h[first]
     sep = "；" if lang == "zh" else "; "
     text = group_join(h["row"].to_numpy(), esc(h["title"]), n, sep)
     error = _col(result, "error").fillna("").astype(str).to_numpy(dtype=object)
     verdict = result["verdict"].astype(str).to_numpy(dtype=object)
-    text = np.where((text == "") & (verdict == "admitted"), word("no_restriction", lang), text)
+    admitted = verdict == "admitted"
+    text = np.where(admitted, np.where(text == "", word("no_restriction", lang),
+                                       cat(word("no_restriction", lang), sep, text)), text)
     return np.where(error != "", esc(error), text).astype(object)
 
 

@@ -79,8 +79,11 @@ def test_demo_project_page_shows_map_location_checklist_and_totals(browser_page,
     assert "%" in red.text_content()
     assert section.locator("table.checklist tr.s-clear").count() == 1
     assert section.locator("ol.findings li").count() >= 2
-    red.locator("details summary").click()  # the folded per-feature rows open
-    assert red.locator("table.feat").is_visible()
+    details = section.locator("table.checklist tr.feat-row").first
+    assert not details.locator("table.feat").is_visible()  # folded
+    details.locator("details summary").click()  # the per-feature rows open
+    assert details.locator("table.feat").is_visible()
+    assert "HX520123001" in details.locator("table.feat").text_content()
     section.screenshot(path=str(_artifact("report_project_P04")))
     assert screenshot_nonblank(page, "report_summary")
     page.emulate_media(media="print")

@@ -102,7 +102,8 @@ def test_a_project_section_stands_on_its_own(demo_html, demo):
                      p04)
     assert re.search(r"未占用，最近要素距离:</b> 河流 1\d\d m", p04)  # nearest first
     assert "2 km 内无要素" in p04 and "永久基本农田" in p04
-    assert "<details><summary>1 个要素: HX520123001</summary>" in p04  # features folded
+    assert "1 个要素: HX520123001" in p04
+    assert '<tr class="feat-row"><td></td><td colspan="4"><details><summary>逐要素明细' in p04
     # findings with their source and what to verify; the access list once
     assert "依据:" in p04 and "须核实:" in p04 and 'class="conf"' in p04
     assert p04.count("<th>空间布局约束</th>") == 2  # two units, each clause once
@@ -114,7 +115,7 @@ def test_words_not_codes_in_the_summary(demo_html):
     table = table[:table.index("</table>")]
     assert "不予准入" in table and "钢铁" not in table  # industries are in the sections
     assert "[prohibited]" not in table and "red_line:" not in table  # reasons in words
-    assert "占用生态保护红线" in table
+    assert "占用生态保护红线" in table and "未触发限制性规则" in table
 
 
 def test_verdict_colours_come_from_the_map_palette(demo_html):
@@ -182,3 +183,23 @@ def test_cli_report_images_option(tmp_path):
     assert '<img class="pmap"' not in html and "No map images in this report" in html
     assert html.count('<section class="project"') == 2
     assert 'id="data-quality"' in html and "Project file p.geojson" in html
+
+
+def test_coverage_gaps_are_said_on_the_project_page(tmp_path):
+    """A footprint half outside the admin boundary and half in no control unit: both shares
+    are on its page; a footprint well inside has no coverage note."""
+    cat = write_catalog(tmp_path / "c", {
+        "admin": ("admin_boundary", [{"geometry": box(0, 0, 10000, 10000),
+                                      "admin_code": "520102", "name": "南明区"}]),
+        "units": ("control_unit", [{"geometry": box(0, 0, 5000, 10000), "unit_code": "ZH1",
+                                    "unit_type": "general"}])})
+    rows = [{"project_id": "EDGE", "type": "pv", "geometry": box(9800, 100, 10200, 300)},
+            {"project_id": "IN", "type": "pv", "geometry": box(1000, 1000, 1200, 1200)}]
+    result, hits = screen(projects(rows), cat)
+    write_report(result, hits, tmp_path / "r.html", "en", load_catalog(cat))
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    edge, inside = _section(html, "EDGE"), _section(html, "IN")
+    assert "50.0% of the footprint lies outside the catalog&#x27;s coverage" in edge
+    assert "50.0% lies in no control unit" in edge
+    assert 'class="coverage"' not in inside
+    assert "南明区 (520102)" in inside

@@ -36,9 +36,9 @@ from maps.screening_report import IMAGE_LIMIT, image_rows, project_images, write
 SIZES = (5_000, 25_000, 100_000)
 
 
-def _timed(fn):
+def _timed(fn, *args, **kwargs):
     wall, cpu = time.perf_counter(), time.process_time()
-    out = fn()
+    out = fn(*args, **kwargs)
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -50,17 +50,15 @@ def run(sizes=SIZES) -> list[dict]:
         tmp = Path(tmp)
         for n in sizes:
             big, big_hits = tiled(result, hits, n)
-            _, csv_s, _ = _timed(lambda: write_csv(tmp / f"hits{n}.csv",
-                                                   big_hits[list(HIT_COLUMNS)]))
-            files, wall, cpu = _timed(lambda: write_report(big, big_hits,
-                                                           tmp / f"r{n}" / "report.html", "zh",
-                                                           image_limit=0))
+            _, csv_s, _ = _timed(write_csv, tmp / f"hits{n}.csv", big_hits[list(HIT_COLUMNS)])
+            files, wall, cpu = _timed(write_report, big, big_hits, tmp / f"r{n}" / "report.html",
+                                      "zh", image_limit=0)
             size = sum(f.stat().st_size for f in files) / 1e6
             figures.append({"projects": n, "hits": len(big_hits), "report_s": wall,
                             "report_cpu_s": cpu, "hits_csv_s": csv_s,
                             "ratio_to_csv": wall / csv_s, "pages": len(files) - 1, "mb": size})
         rows = image_rows(result, IMAGE_LIMIT)
-        _, img_s, _ = _timed(lambda: project_images(result, catalog, rows, "zh"))
+        _, img_s, _ = _timed(project_images, result, catalog, rows, "zh")
         figures.append({"images": len(rows), "images_s": img_s, "per_image_s": img_s / len(rows)})
     return figures
 
