@@ -27,11 +27,11 @@ import pandas as pd
 import shapely
 
 from geo.evaluate import TEXT
+from geo.grouping import distinct_pairs, group_join, object_frame, row_key
 from geo.rules import SEVERITY
 
 __all__ = ["FEATURE_COLUMNS", "M2_PER_MU", "STATUSES", "Positions", "checklist",
-           "checked_kinds", "feature_evidence", "footprint_dims", "group_join", "locations",
-           "row_key", "unknown_reason"]
+           "checked_kinds", "feature_evidence", "footprint_dims", "locations", "unknown_reason"]
 
 M2_PER_MU = 10_000 / 15
 """Square metres in one 亩 (mu): 666.67 m²."""
@@ -70,58 +70,6 @@ def unknown_reason(message: pd.Series | np.ndarray) -> np.ndarray:
             out[fit] = s[fit].str.slice(len(head), -len(tail) if tail else None).to_numpy(
                 dtype=object)
     return out
-
-
-def group_join(keys, texts, n: int, sep: str = "") -> np.ndarray:
-    """Join ``texts`` per integer key in ``range(n)``, in their order (``""`` for keys without
-    any): one sort and one ``str.join`` per group, never a per-group pandas call.
-
-    Parameters
-    ----------
-    keys : array of int
-        The group of each text (e.g. a project's position).
-    texts : array of str
-    n : int
-        Number of groups.
-    sep : str
-        Separator between the texts of a group.
-    """
-    keys = np.asarray(keys, dtype=np.int64)
-    texts = np.asarray(texts, dtype=object)
-    out = np.full(n, "", dtype=object)
-    if not len(keys):
-        return out
-    order = np.argsort(keys, kind="stable")
-    k, t = keys[order], texts[order].tolist()
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    ends = np.r_[starts[1:], len(k)]
-    out[k[starts]] = [sep.join(t[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return out
-
-
-def _frame(columns: dict) -> pd.DataFrame:
-    """A DataFrame keeping object arrays as Python objects (pandas 3 would turn text into Arrow
-    strings, and each later ``to_numpy`` back: seconds at 100,000 projects)."""
-    return pd.DataFrame({k: pd.Series(v, dtype=object)
-                         if isinstance(v, np.ndarray) and v.dtype == object else v
-                         for k, v in columns.items()})
-
-
-def row_key(row, *columns) -> np.ndarray:
-    """Dense integer codes (0 …) of the distinct combinations of an integer ``row`` and text
-    ``columns``: each column factorised on its own, combined arithmetically (no tuples, no
-    MultiIndex)."""
-    key = np.asarray(row, dtype=np.int64)
-    for col in columns:
-        codes, uniq = pd.factorize(np.asarray(col, dtype=object))
-        key = key * (len(uniq) + 1) + (codes + 1)
-    return pd.factorize(key)[0].astype(np.int64)
-
-
-def _distinct(keys: np.ndarray, texts: np.ndarray) -> np.ndarray:
-    """Mask of the first occurrence of each (key, text) pair."""
-    codes = pd.factorize(pd.Series(texts, dtype=object))[0].astype(np.int64)
-    return ~pd.Index(np.asarray(keys, dtype=np.int64) * (codes.max() + 1) + codes).duplicated()
 
 
 def _severity(outcome: pd.Series) -> np.ndarray:
@@ -173,15 +121,15 @@ def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
     sev = np.zeros(m, dtype=int)
     np.maximum.at(sev, codes, _severity(f["outcome"]))
     rule_ids = f["rule_id"].to_numpy(dtype=object)
-    once = _distinct(codes, rule_ids)
+    once = distinct_pairs(codes, rule_ids)
     rules = group_join(codes[once], rule_ids[once], m, ", ")
     titles = f["title"].to_numpy(dtype=object) if "title" in f else rule_ids
-    once = _distinct(codes, titles)
+    once = distinct_pairs(codes, titles)
     titles = group_join(codes[once], titles[once], m, "; ")
     row = f["row"].to_numpy(dtype=np.int64)[first]
     order = np.lexsort((first, row))  # by project, then in the hits' order
     at = first[order]
-    return _frame({
+    return object_frame({
         "row": row[order], "kind": f["kind"].to_numpy(dtype=object)[at],
         "layer_id": f["layer_id"].to_numpy(dtype=object)[at],
         "feature_id": f["feature_id"].to_numpy(dtype=object)[at],
@@ -255,7 +203,7 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     rows = np.flatnonzero(err == "")
     k = len(kinds)
     n = len(rows) * k
-    out = _frame({
+    out = object_frame({
         "row": np.repeat(rows, k),
         "project_id": np.repeat(result["project_id"].to_numpy(dtype=object)[rows], k),
         "kind": np.tile(np.array(kinds, dtype=object), len(rows))})
@@ -306,7 +254,7 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
             text = np.where(u["feature_id"].astype(str) != "",
                             u["feature_id"].astype(str) + ": ", "") + unknown_reason(u["message"])
             text = np.asarray(text, dtype=object)
-            once = _distinct(at_h[unk], text)
+            once = distinct_pairs(at_h[unk], text)
             unknown = group_join(at_h[unk][once], text[once], n, "; ")
             totals["n_unknown"] = np.bincount(at_h[unk][once], minlength=n).astype(float)
     cols = [f"nearest_{kind}_m" for kind in kinds]

@@ -21,9 +21,9 @@ from geo.checklist import (
     checklist,
     feature_evidence,
     footprint_dims,
-    row_key,
     unknown_reason,
 )
+from geo.grouping import row_key
 from geo.rules import SEVERITY
 from layers.errors import InputError
 from layers.kinds import get_kind

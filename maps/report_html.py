@@ -16,7 +16,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
-from geo.checklist import group_join
+from geo.grouping import group_join
 from maps import style as st
 
 __all__ = ["area_text", "badges", "cat", "esc", "fmt", "group_join", "length_text", "nonblank",

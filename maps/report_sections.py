@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from geo import vocabulary
-from geo.checklist import feature_evidence, locations, row_key
+from geo.checklist import feature_evidence, locations
 from geo.coverage import GAP, OUTSIDE
+from geo.grouping import row_key
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchor
