@@ -146,10 +146,10 @@ WORDS: dict[str, tuple[str, str]] = {
                    "Every project has a map image (the footprint over the layers it touches, "
                    "drawn offline in the interactive map's colours)."),
     "images_limited": (
-        "范围图最多绘制 {limit} 幅（每幅约 0.1 秒，10 万个项目需数小时）：本批次 {n} 个项目，"
+        "范围图最多绘制 {limit} 幅（每幅约 0.13 秒，10 万个项目需数小时）：本批次 {n} 个项目，"
         "已按“不予准入、需论证、其他”的顺序为前 {limit} 个绘制。每个项目的位置和核查清单均完整列出，"
         "交互地图 map.html 显示全部项目。",
-        "Map images are drawn for at most {limit} projects (about 0.1 s each: 100,000 would "
+        "Map images are drawn for at most {limit} projects (about 0.13 s each: 100,000 would "
         "take hours). This batch has {n} projects: images are drawn for the first {limit} in "
         "the order prohibited, review, others. Every project's location and checklist are "
         "always listed, and map.html shows every project."),

@@ -123,7 +123,9 @@ def test_paged_report_pages_open_fast_and_links_find_their_page(browser_page, ba
     assert page.locator(f"section#project-{target}").is_visible()
     open_html(page, out / "report.html")
     assert page.locator("table#page-index tr").count() == 5
-    assert "most 100 projects" in page.locator("#images-note").text_content()
+    assert "most 30 projects" in page.locator("#images-note").text_content()  # paged default
+    shown = sum(p.read_text(encoding="utf-8").count('<img class="pmap"') for p in pages)
+    assert shown == 30
 
 
 def _artifact(name: str):

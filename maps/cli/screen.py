@@ -63,7 +63,8 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     pdf : bool
         Also print the report to ``report.pdf`` (batches the report does not page).
     report_images : int, optional
-        Most map images in the report (default :data:`maps.screening_report.IMAGE_LIMIT`).
+        Most map images in the report (default 100, 30 in a paged report:
+        :data:`maps.screening_report.IMAGE_LIMIT`, ``IMAGE_LIMIT_PAGED``).
 
     Returns
     -------
@@ -78,7 +79,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from maps.cli.tables import write_csv, write_geojson, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.screening_map import screening_map
-    from maps.screening_report import IMAGE_LIMIT, PAGED_ABOVE, write_report
+    from maps.screening_report import PAGED_ABOVE, write_report
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
@@ -99,14 +100,14 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
         print_pdf(path.with_name("report.html"), path)
 
-    images = IMAGE_LIMIT if report_images is None else report_images
     files = list(zip((sub + f for f in FILES), (
         lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
         lambda path: write_csv(path, hits[list(HIT_COLUMNS)]),
         lambda path: write_geojson(path, result),
         lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang),
         xlsx,
-        lambda path: write_report(result, hits, path, lang, catalog, problems, rules, images),
+        lambda path: write_report(result, hits, path, lang, catalog, problems, rules,
+                                         report_images),
         lambda path: finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
                                 path))))
     return files + ([(sub + PDF, pdf_file)] if pdf else [])
@@ -155,8 +156,8 @@ def _counts(result, lang: str) -> str:
 @click.option("--pdf", is_flag=True,
               help="Also print the report to report.pdf with headless Chromium / 同时输出 PDF 报告.")
 @click.option("--report-images", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Most per-project map images in the report (default 100; prohibited first, "
-                   "then review) / 报告中范围图的最大数量.")
+              help="Most per-project map images in the report (default 100, 30 above 300 "
+                   "projects; prohibited first, then review) / 报告中范围图的最大数量.")
 @lang_option
 @basemap_options
 @overwrite_option
