@@ -121,8 +121,9 @@ def screen(
         control unit), ``nearest_<kind>_m`` [m]) in the working CRS; ``attrs`` holds ``layers``
         (provenance, with ``accuracy_m`` and the catalog's layer-wide ``defaults``), ``missing``
         (kinds not provided or unusable),
-        ``coverage`` (how the coverage area was found), ``rules``, ``rule_files`` and
-        ``working_crs``. The hits table has :data:`HIT_COLUMNS` plus ``row``, ``confidence``,
+        ``coverage`` (how the coverage area was found), ``rules``, ``rule_files``,
+        ``working_crs``, ``kinds`` (the layer kinds read, for the report's checklist) and
+        ``search_m``. The hits table has :data:`HIT_COLUMNS` plus ``row``, ``confidence``,
         ``source``, ``title`` and ``details``, sorted by project and rule.
     """
     if not isinstance(catalog, Catalog):
@@ -196,6 +197,8 @@ def screen(
     out = gpd.GeoDataFrame(result, geometry=to_crs_dense(projects.geometry, crs).values, crs=crs)
     out.attrs["layers"] = [info for kd in kinds.values() for info in kd.layers]
     out.attrs["missing"] = [kd.missing for k, kd in kinds.items() if kd.missing]
+    out.attrs["kinds"] = list(kinds)
+    out.attrs["search_m"] = search_m
     out.attrs["coverage"] = {"source": source, "label": SOURCES[source][lang],
                              "far_outside_m": FAR_OUTSIDE_M}
     out.attrs["rules"] = rules.name

@@ -110,3 +110,66 @@ TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "有", "已落实", "已", "�
 """Texts read as yes (lower-cased)."""
 FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "无", "未落实", "未"}
 """Texts read as no (lower-cased); a blank cell is unknown, never no."""
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "type": {
+        "pv": ("光伏", "solar PV"), "wind": ("风电", "wind power"),
+        "industrial": ("工业", "industrial"), "infrastructure": ("基础设施", "infrastructure"),
+        "mining": ("矿产开发", "mining"), "tourism": ("旅游", "tourism"),
+        "restoration": ("生态修复", "ecological restoration"),
+        "residential": ("住宅", "residential"),
+        "public_service": ("公共管理与公共服务", "public service"), "other": ("其他", "other")},
+    "industry": {
+        "steel": ("钢铁", "steel"), "cement_clinker": ("水泥熟料", "cement clinker"),
+        "flat_glass": ("平板玻璃", "flat glass"),
+        "electrolytic_aluminium": ("电解铝", "electrolytic aluminium"),
+        "chemical": ("化工", "chemicals"), "petrochemical": ("石化", "petrochemicals"),
+        "coking": ("焦化", "coking"), "coal_chemical": ("煤化工", "coal chemicals"),
+        "nonferrous_smelting": ("有色金属冶炼", "non-ferrous smelting"),
+        "coal_power": ("煤电", "coal power"), "building_materials": ("建材", "building materials"),
+        "ferroalloy": ("铁合金", "ferroalloys"), "alumina": ("氧化铝", "alumina"),
+        "oil_refining": ("炼油", "oil refining"), "pv_glass": ("光伏压延玻璃", "PV rolled glass"),
+        "papermaking": ("造纸", "pulp and paper"), "printing_dyeing": ("印染", "printing and dyeing"),
+        "electroplating": ("电镀", "electroplating"), "tanning": ("制革", "tanning"),
+        "lead_battery": ("铅蓄电池", "lead-acid batteries"),
+        "pharma_api": ("原料药", "pharmaceutical ingredients (API)"),
+        "tailings_pond": ("尾矿库", "tailings pond"), "chemical_park": ("化工园区", "chemical park"),
+        "data_center": ("数据中心", "data centre"), "manufacturing": ("制造业", "manufacturing"),
+        "electronics": ("电子", "electronics"), "food_processing": ("食品加工", "food processing"),
+        "textile": ("纺织", "textiles"), "pharmaceutical": ("医药", "pharmaceuticals"),
+        "logistics": ("物流", "logistics"), "other": ("其他", "other")},
+    "component": {"array": ("光伏方阵", "PV array"),
+                  "ancillary": ("配套设施", "ancillary facilities")},
+    "national_major": {
+        "energy": ("国家重大能源项目", "national major project: energy"),
+        "transport": ("国家重大交通项目", "national major project: transport"),
+        "water": ("国家重大水利项目", "national major project: water"),
+        "military": ("军事国防项目", "national major project: military"),
+        "central": ("党中央、国务院确定的重大项目", "named by the Central Committee or the State "
+                    "Council"),
+        "unspecified": ("国家重大项目（未说明类别）", "national major project (category not "
+                        "stated)")},
+    "allowed_activity": {
+        "patrol_research_monitoring": ("管护巡护、科研监测", "patrol, research, monitoring"),
+        "resident_farming": ("原住居民生产生活", "residents' farming and living"),
+        "archaeology": ("考古与文物保护", "archaeology and heritage"),
+        "plantation_tending": ("人工商品林抚育采伐", "tending of plantation forest"),
+        "low_impact_tourism": ("适度参观旅游", "low-impact tourism"),
+        "linear_infrastructure": ("必要的线性基础设施", "necessary linear infrastructure"),
+        "geological_survey_mining": ("地质调查与矿产资源勘查开采", "geological survey and mineral "
+                                     "exploration"),
+        "ecological_restoration": ("生态修复", "ecological restoration"),
+        "border_works": ("边界边境工程", "border works"),
+        "other_lawful": ("法律法规允许的其他活动", "other activities the law allows")},
+}
+"""Bilingual labels ``(zh, en)`` of the project vocabulary, for reports (the values stay codes
+in every table)."""
+
+
+def label(field: str, value, lang: str) -> str:
+    """The word for a vocabulary value of ``field`` (``type``, ``industry``, ``component``,
+    ``national_major``, ``allowed_activity``) in ``lang`` (``zh`` or ``en``); a value without a
+    label (free text, a blank) is returned as it is."""
+    text = "" if value is None else str(value)
+    pair = LABELS.get(field, {}).get(text)
+    return text if pair is None else pair[0 if lang == "zh" else 1]

@@ -1,132 +1,332 @@
-"""The screening report: one printable, self-contained HTML page a reviewer can sign.
+"""The screening report: a summary and one section per project that a reviewer can sign.
 
-A pure render of what :func:`geo.screen` decided: nothing here recomputes a verdict. Every value
-that comes from input data is escaped by jinja2's autoescape.
+A pure render of what :func:`geo.screen` decided (the checklist's statuses come from
+:mod:`geo.checklist`); nothing here recomputes a verdict. The report opens with its header (report
+ID, tool version, rule set and catalog with hashes, the demo notice for synthetic data), the
+verdict counts, an overview map, the table of projects, the data-quality findings and every
+layer's provenance; then each project on its own page (:mod:`maps.report_sections`).
+
+Batches stay usable at any size:
+
+* up to :data:`PAGED_ABOVE` projects everything is one ``report.html``;
+* above it ``report.html`` is the summary with an index of pages and ``report/page-0001.html``
+  … hold :data:`PAGE_SIZE` projects each (a link ``report.html#project-<id>`` from the map is
+  forwarded to its page);
+* map images are drawn for at most :data:`IMAGE_LIMIT` projects (:data:`IMAGE_LIMIT_PAGED` in a
+  paged report; about 0.13 s each), prohibited first, then review; the report says so. The sections are built :data:`CHUNK` projects at a
+  time, so memory stays bounded and 100,000 projects take seconds.
+
+Every value from input data is escaped (jinja2 autoescape, :func:`maps.report_html.esc`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
+import json
 from pathlib import Path
 
 import geopandas as gpd
 import jinja2
+import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from layers.kinds import get_kind
+from maps import style as st
+from maps.display import drawable, project_anchor
+from maps.report_html import badges, cat, esc, radius_text, verdict_css
+from maps.report_meta import admin_names, report_meta
+from maps.report_sections import image_uri, project_sections, reason_words
+from maps.report_words import WORDS, word
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-VERDICT_COLORS = {"prohibited": "#c0392b", "review": "#e67e22", "admitted": "#27ae60",
-                  "error": "#7f8c8d", "contact": "#95a5a6"}
-LABELS = {
-    "zh": {"title": "项目生态环境准入审查报告", "summary": "汇总", "projects": "项目",
-           "verdict": "结论", "reasons": "理由", "evidence": "证据", "rule": "规则",
-           "outcome": "结果", "layer": "图层", "feature": "要素", "overlap_m2": "重叠面积 (m²)",
-           "overlap_share": "占项目比例", "distance_m": "距离 (m)", "message": "须核实事项",
-           "source": "政策依据", "confidence": "可信度", "units": "所在环境管控单元及准入清单",
-           "provenance": "图层来源", "date": "日期", "features": "要素数", "type": "类型",
-           "industry": "行业", "id": "编号", "name": "名称", "count": "数量",
-           "rules": "规则集", "generated": "生成时间", "missing": "缺失图层（按需论证处理）",
-           "none": "无", "signature": "审查人签字：", "problems": "问题",
-           "prohibited": "不予准入", "review": "需论证/有条件准入", "admitted": "准入",
-           "error": "无法判定", "contact": "边界接触",
-           "map": "交互地图（map.html，与本报告同目录，无需联网）"},
-    "en": {"title": "Environmental admission screening report", "summary": "Summary",
-           "projects": "Projects", "verdict": "Verdict", "reasons": "Reasons",
-           "evidence": "Evidence", "rule": "Rule", "outcome": "Outcome", "layer": "Layer",
-           "feature": "Feature", "overlap_m2": "Overlap (m²)", "overlap_share": "Share of project",
-           "distance_m": "Distance (m)", "message": "What to verify", "source": "Policy source",
-           "confidence": "Confidence", "units": "Control units and their access lists",
-           "provenance": "Layer provenance", "date": "Date", "features": "Features",
-           "type": "Type", "industry": "Industry", "id": "ID", "name": "Name", "count": "Count",
-           "rules": "Rule set", "generated": "Generated", "none": "none",
-           "missing": "Missing layers (treated as review)", "signature": "Reviewer's signature:",
-           "problems": "Problems", "prohibited": "Prohibited", "review": "Review",
-           "admitted": "Admitted", "error": "Error", "contact": "Boundary contact",
-           "map": "Interactive map (map.html, beside this report; works offline)"},
-}
-_UNIT_FIELDS = ("spatial_layout", "pollutant_discharge", "environmental_risk",
-                "resource_efficiency")
+PAGED_ABOVE = 300
+"""Batches larger than this are written as a summary plus pages."""
+PAGE_SIZE = 200
+"""Projects per page of a paged report."""
+IMAGE_LIMIT = 100
+"""Most per-project map images in one report (each takes about 0.13 s to draw)."""
+IMAGE_LIMIT_PAGED = 30
+"""Most map images in a paged report: 100,000 projects are written in about 15 s, and 100
+images would add 13 s more for pictures of a few of them."""
+CHUNK = 2000
+"""Projects whose sections are built at once."""
+VERDICTS = ("prohibited", "review", "admitted", "error")
+IMAGE_SIZE = (560, 420)
+"""Size of a project's map image [px]."""
 
 
-def _num(value, digits: int = 1) -> str:
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def _rules(result, rules):
+    """The rule set (for titles and distances): given, else reloaded from the result's files."""
+    if rules is not None or not result.attrs.get("rule_files"):
+        return rules
+    from geo.rules import load_rules
+    from layers.errors import InputError
+
     try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return ""
-    if math.isnan(v):
-        return ""
-    return f"{v:,.{digits}f}"
+        return load_rules([Path(f) for f in result.attrs["rule_files"]])
+    except (InputError, OSError):
+        return None
 
 
-def _share(value) -> str:
-    text = _num(value, 1) if value == value and value is not None else ""
-    return "" if not text else f"{float(value) * 100:.1f}%"
+def image_rows(result, limit: int = IMAGE_LIMIT) -> np.ndarray:
+    """Positions of the projects that get a map image: every drawable project when there are at
+    most ``limit``, else the first ``limit`` in the order prohibited, review, admitted (input
+    order within each); projects with an error never."""
+    verdict = result["verdict"].astype(str).to_numpy()
+    ok = drawable(result.geometry) & (verdict != "error")
+    rank = pd.Series(verdict).map({"prohibited": 0, "review": 1, "admitted": 2}).fillna(3)
+    order = np.lexsort((np.arange(len(result)), rank.to_numpy()))
+    return np.sort(order[ok[order]][:max(int(limit), 0)])
 
 
-def report_context(result: gpd.GeoDataFrame, hits: pd.DataFrame, lang: str = "zh") -> dict:
-    """The data the report template shows (plain Python values, not yet escaped)."""
-    labels = LABELS[lang]
-    unit_kind = get_kind("control_unit")
-    projects = []
-    for i, row in enumerate(result.itertuples(index=False)):
-        h = hits[hits["row"] == i]
-        rules = []
-        for _, r in h[h["outcome"].isin(["prohibited", "review", "admitted"])].drop_duplicates(
-                "rule_id").iterrows():
-            rules.append({"id": r["rule_id"], "outcome": r["outcome"], "title": r["title"],
-                          "source": r["source"], "confidence": r["confidence"]})
-        evidence = [{
-            "rule": r["rule_id"], "outcome": r["outcome"],
-            "outcome_label": labels.get(r["outcome"], r["outcome"]),
-            "layer": r["layer_id"] or r["kind"], "feature": " ".join(
-                x for x in (str(r["feature_id"]), str(r["feature_name"])) if x),
-            "overlap_m2": _num(r["overlap_m2"]), "overlap_share": _share(r["overlap_share"]),
-            "distance_m": _num(r["distance_m"]), "message": r["message"]}
-            for _, r in h.iterrows()]
-        units = []
-        for _, r in h[h["rule_id"] == "control_unit_listed"].iterrows():
-            d = r["details"] if isinstance(r["details"], dict) else {}
-            units.append({"code": d.get("unit_code") or r["feature_id"],
-                          "name": r["feature_name"], "type": d.get("unit_type", ""),
-                          "clauses": [(unit_kind.attributes[f].label(lang), d.get(f, ""))
-                                      for f in _UNIT_FIELDS]})
-        projects.append({"id": row.project_id, "name": row.name, "type": row.type,
-                         "industry": row.industry, "verdict": row.verdict,
-                         "verdict_label": labels.get(row.verdict, row.verdict),
-                         "color": VERDICT_COLORS.get(row.verdict, "#333"),
-                         "reasons": row.reasons, "rules": rules, "evidence": evidence,
-                         "units": units})
-    counts = result["verdict"].value_counts()
-    summary = [(labels[v], int(counts.get(v, 0)), VERDICT_COLORS[v])
-               for v in ("prohibited", "review", "admitted", "error")]
-    return {"L": labels, "lang": lang, "projects": projects, "summary": summary,
-            "total": len(result), "layers": result.attrs.get("layers", []),
-            "missing": result.attrs.get("missing", []),
-            "rules": result.attrs.get("rules", ""),
-            "generated": dt.date.today().isoformat()}
+def compact_png(png: bytes) -> bytes:
+    """The PNG with a 256-colour palette (no dithering): a map image of flat fills and lines
+    keeps its colours (the fills are the palette's most frequent colours) at about a third of
+    the bytes, so that pages with many images still open fast."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
-def render_report(result: gpd.GeoDataFrame, hits: pd.DataFrame, lang: str = "zh") -> str:
-    """Render the screening report as one HTML string (every input value escaped).
+def project_images(result, catalog, rows, lang: str) -> dict[int, str]:
+    """Map image (``data:`` URI) of each project at ``rows``: the footprint over the layers of the
+    kinds the screening read (and the admin boundary), in the web map's colours."""
+    from maps.static_map import layers_around, render_footprint
+
+    kinds = list(result.attrs.get("kinds") or []) + ["admin_boundary"]
+    out = {}
+    for i in rows:
+        fp = gpd.GeoDataFrame(geometry=result.geometry.iloc[[int(i)]].values, crs=result.crs)
+        around = layers_around(catalog, fp, kinds, size_px=IMAGE_SIZE)
+        png = render_footprint(fp, around, str(result["verdict"].iloc[int(i)]), lang, "png",
+                               size_px=IMAGE_SIZE)
+        out[int(i)] = image_uri(compact_png(png))
+    return out
+
+
+def overview_image(result, catalog, lang: str, points: bool = False) -> str:
+    """The overview map of every project (``data:`` URI); ``points`` draws each project as a
+    marker (for large batches: fast)."""
+    from maps.static_map import render_overview
+
+    shown = result[drawable(result.geometry)][["verdict", result.geometry.name]]
+    if points:
+        shown = shown.set_geometry(shown.geometry.representative_point())
+    ref = None
+    if catalog is not None and catalog.has_kind("admin_boundary"):
+        frames = [catalog.read(s.id, result.crs) for s in catalog.layers
+                  if s.kind == "admin_boundary"]
+        frames = [f.gdf for f in frames if f.usable]
+        ref = pd.concat(frames, ignore_index=True) if frames else None
+    return image_uri(compact_png(render_overview(gpd.GeoDataFrame(shown, crs=result.crs), ref,
+                                                 lang, "png", size_px=(900, 600))))
+
+
+def project_rows(result, hits, lang: str, start: int, stop: int, names: dict) -> list[str]:
+    """Rows of the table of projects ``start``..``stop`` (``hits``: theirs, ``row`` counted from
+    ``start``): id (linked to its section), name, type, district, verdict badge and the main
+    reasons in words."""
+    from geo import vocabulary
+
+    res = result.iloc[start:stop]
+    h = hits
+    ids = res["project_id"].astype(str)
+    code = res["admin_code"].fillna("").astype(str) if "admin_code" in res else \
+        pd.Series("", index=res.index)
+    return list(cat('<tr><td><a href="#', ids.map(project_anchor).to_numpy(dtype=object), '">',
+                    esc(ids), "</a></td><td>", esc(res["name"]), "</td><td>",
+                    esc(res["type"].map(lambda v: vocabulary.label("type", v, lang))),
+                    "</td><td>", esc(code.map(names).fillna(code)), "</td><td>",
+                    badges(res["verdict"].astype(str), lang), "</td><td>",
+                    reason_words(res, h, lang), "</td></tr>\n"))
+
+
+def _table(rows: list[str], lang: str) -> Markup:
+    head = (f"<table class=\"projects\"><tr><th>{word('id', lang)}</th><th>{word('name', lang)}"
+            f"</th><th>{word('type', lang)}</th><th>{word('district', lang)}</th><th>"
+            f"{word('verdict', lang)}</th><th>{word('reasons', lang)}</th></tr>\n")
+    return Markup(head + "".join(rows) + "</table>")
+
+
+def _hits_of(hits: pd.DataFrame, start: int, stop: int) -> pd.DataFrame:
+    """The hits of projects ``start``..``stop``, their ``row`` counted from ``start``."""
+    rows = hits["row"].to_numpy(dtype=np.int64)
+    lo, hi = np.searchsorted(rows, [start, stop]) if _sorted(rows) else (0, len(hits))
+    h = hits.iloc[lo:hi]
+    h = h[(h["row"] >= start) & (h["row"] < stop)]
+    return h.assign(row=h["row"].to_numpy() - start)
+
+
+def _sorted(values: np.ndarray) -> bool:
+    return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
+
+
+def _objects(frame):
+    """The frame with its text columns as Python objects: every slice and filter of the sections
+    then moves pointers, not Arrow strings (pandas 3 stores text as Arrow; converting it once
+    costs less than the conversions each operation would make)."""
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
+
+
+def _light(result):
+    """The result with only the ``attrs`` the sections read (pandas copies ``attrs`` deeply on
+    every operation: the layers' problem lists would cost seconds at 100,000 projects)."""
+    work = _objects(result.copy(deep=False))
+    work.attrs = {"kinds": result.attrs.get("kinds"), "search_m": result.attrs.get("search_m"),
+                  "coverage": result.attrs.get("coverage"),
+                  "layers": [{"kind": i["kind"], "usable": i.get("usable", True)}
+                             for i in result.attrs.get("layers", [])]}
+    return work
+
+
+def render_chunk(result, hits, lang, start, images, names, rules):
+    """(start, section strings, table rows) of the projects of ``result`` (a slice beginning at
+    position ``start``; ``hits`` theirs, ``row`` counted from ``start``; ``images`` by absolute
+    position)."""
+    n = len(result)
+    own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
+    return (start, project_sections(result, hits, lang, 0, n, own, names, rules),
+            project_rows(result, hits, lang, 0, n, names))
+
+
+def _chunks(result, hits, lang, stop, images, names, rules, step):
+    """(start, section strings, table rows) for ranges of ``step`` projects up to ``stop``."""
+    for a in range(0, stop, step):
+        b = min(a + step, stop)
+        own = {i: uri for i, uri in images.items() if a <= i < b}
+        yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules)
+
+
+def _context(result, lang, meta, n_images) -> dict:
+    counts = result["verdict"].astype(str).value_counts()
+    n = len(result)
+    note = (word("images_none", lang) if n_images == 0 else word("images_all", lang)
+            if n_images >= n else word("images_limited", lang, limit=n_images, n=n))
+    return {"lang": lang, "m": meta, "W": {k: st.pick(v, lang) for k, v in WORDS.items()},
+            "verdict_css": Markup(verdict_css()), "total": n,
+            "counts": [{"verdict": v, "label": st.verdict_label(v, lang),
+                        "count": int(counts.get(v, 0))} for v in VERDICTS],
+            "images_note": note,
+            "dq_text": word("dq_text", lang, n=meta["problems_shown"]),
+            "checklist_text": word("checklist_text", lang, r=_radius(result)),
+            "more_text": lambda k: word("more_problems", lang, n=k)}
+
+
+def _radius(result) -> str:
+    from geo.screen import SEARCH_M
+
+    return radius_text(float(result.attrs.get("search_m", SEARCH_M)))
+
+
+def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh", catalog=None,
+                 problems=None, rules=None, image_limit: int | None = None,
+                 page_size: int = PAGE_SIZE, paged_above: int = PAGED_ABOVE) -> list[Path]:
+    """Write the report: ``path`` (e.g. ``report.html``), and when the batch has more than
+    ``paged_above`` projects, its pages in the folder beside it named after it
+    (``report/page-0001.html`` …).
 
     Parameters
     ----------
     result, hits
-        The two tables returned by :func:`geo.screen`.
+        The two tables of :func:`geo.screen`.
+    path : path
+        The report (summary) file.
     lang : {"zh", "en"}
-        Language of the labels.
+    catalog : layers.catalog.Catalog, optional
+        Needed for map images, district names and the catalog in the header.
+    problems : list of (str, list of Problem), optional
+        The project files' reader problems, shown under data quality.
+    rules : RuleSet, optional
+        Default: reloaded from ``result.attrs["rule_files"]``.
+    image_limit : int, optional
+        Most map images; 0 draws none. Default :data:`IMAGE_LIMIT`, or
+        :data:`IMAGE_LIMIT_PAGED` when the report is paged.
+    page_size, paged_above : int
+        Projects per page, and the batch size above which the report is paged.
+
+    Returns
+    -------
+    list of Path
+        The files written, the summary first.
     """
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("screening_report.html.j2").render(
-        **report_context(result, hits, lang))
-
-
-def write_report(result: gpd.GeoDataFrame, hits: pd.DataFrame, path: str | Path,
-                 lang: str = "zh") -> Path:
-    """Write :func:`render_report` to ``path`` (UTF-8) and return the path."""
     path = Path(path)
-    path.write_text(render_report(result, hits, lang), encoding="utf-8")
-    return path
+    st.check_lang(lang)
+    rules = _rules(result, rules)
+    meta = report_meta(result, catalog, lang, problems)
+    names = admin_names(catalog)
+    n = len(result)
+    if image_limit is None:
+        image_limit = IMAGE_LIMIT if n <= paged_above else IMAGE_LIMIT_PAGED
+    rows = image_rows(result, image_limit) if catalog is not None else np.array([], dtype=int)
+    images = project_images(result, catalog, rows, lang) if len(rows) else {}
+    ctx = _context(result, lang, meta, len(rows))
+    overview = overview_image(result, catalog, lang, points=n > paged_above) \
+        if catalog is not None and n else ""
+    env = _env()
+    work, hits = _light(result), _objects(hits)
+    if n <= paged_above:
+        parts = list(_chunks(work, hits, lang, n, images, names, rules, max(n, 1)))
+        html = env.get_template("screening_report.html.j2").render(
+            **ctx, overview=overview, pages=None, pages_text="", anchors_json="",
+            table=_table([r for _, _, t in parts for r in t], lang),
+            sections=Markup("".join(x for _, s, _ in parts for x in s)))
+        path.write_text(html, encoding="utf-8")
+        return [path]
+    folder = path.parent / path.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    starts = list(range(0, n, page_size))
+    hrefs = [f"page-{i + 1:04d}.html" for i in range(len(starts))]
+    written = []
+    page_tpl = env.get_template("screening_page.html.j2")
+    ids = result["project_id"].astype(str).to_numpy()
+    step = page_size * max(CHUNK // page_size, 1)
+    for a, sections, table in _chunks(work, hits, lang, n, images, names, rules, step):
+        for p0 in range(a, a + len(sections), page_size):
+            i, b = p0 // page_size, min(p0 + page_size, n)
+            html = page_tpl.render(
+                **ctx, page_of=word("page_of", lang, i=i + 1, n=len(starts)),
+                prev=hrefs[i - 1] if i else None,
+                next=hrefs[i + 1] if i + 1 < len(starts) else None, first=ids[p0],
+                last=ids[b - 1], table=_table(table[p0 - a:b - a], lang),
+                sections=Markup("".join(sections[p0 - a:b - a])))
+            page = folder / hrefs[i]
+            page.write_text(html, encoding="utf-8")
+            written.append(page)
+    verdict = result["verdict"].astype(str).to_numpy()
+    pages = [{"number": i + 1, "href": f"{folder.name}/{hrefs[i]}", "first": ids[a],
+              "last": ids[min(a + page_size, n) - 1], "start": a + 1,
+              "stop": min(a + page_size, n),
+              "counts": [int((verdict[a:a + page_size] == v).sum()) for v in VERDICTS]}
+             for i, a in enumerate(starts)]
+    anchors = json.dumps({"anchors": [project_anchor(x) for x in ids], "size": page_size,
+                          "pages": [p["href"] for p in pages]}, ensure_ascii=True)
+    html = env.get_template("screening_report.html.j2").render(
+        **ctx, overview=overview, pages=pages, table="", sections="",
+        pages_text=word("pages_text", lang, n=n, pages=len(starts), size=page_size),
+        anchors_json=Markup(anchors.replace("</", "<\\/")))
+    path.write_text(html, encoding="utf-8")
+    return [path, *written]
+
+
+def render_report(result, hits: pd.DataFrame, lang: str = "zh", catalog=None, problems=None,
+                  rules=None, image_limit: int | None = None) -> str:
+    """The whole report as one HTML string (not paged; for small batches and notebooks)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.html"
+        write_report(result, hits, out, lang, catalog, problems, rules, image_limit,
+                     paged_above=max(len(result), PAGED_ABOVE))
+        return out.read_text(encoding="utf-8")

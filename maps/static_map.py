@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -124,6 +125,16 @@ def _scale_bar(ax, bounds) -> None:
             zorder=50, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
 
 
+@lru_cache(maxsize=16)
+def _transformers(crs):
+    """Transformers between ``crs`` and lon/lat, built once per CRS (building one costs about
+    0.1 s, more than drawing a report image)."""
+    from pyproj import Transformer
+
+    return (Transformer.from_crs(crs, 4326, always_xy=True),
+            Transformer.from_crs(4326, crs, always_xy=True))
+
+
 def north_angle(crs, x: float, y: float) -> float:
     """Direction of true north at (x, y) of a projected CRS [° clockwise from grid north].
 
@@ -131,10 +142,7 @@ def north_angle(crs, x: float, y: float) -> float:
     its sign as the map shows it (east of a transverse Mercator's central meridian true north
     leans left, i.e. a negative angle).
     """
-    from pyproj import Transformer
-
-    to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
-    from_ll = Transformer.from_crs(4326, crs, always_xy=True)
+    to_ll, from_ll = _transformers(crs)
     lon, lat = to_ll.transform(x, y)
     nx, ny = from_ll.transform(lon, min(lat + 0.01, 89.9))
     return float(np.degrees(np.arctan2(nx - x, ny - y)))
@@ -174,23 +182,20 @@ def _frame(bounds, margin: float, min_span_m: float, aspect: float, top: float =
 
 
 def _save(fig, fmt: str) -> bytes:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
     fig.savefig(buf, format=fmt, dpi=fig.dpi, metadata=metadata, facecolor=fig.get_facecolor())
-    plt.close(fig)
     return buf.getvalue()
 
 
 def _figure(size_px: Sequence[int]):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """A figure outside pyplot: no global backend switch (a notebook keeps its inline backend),
+    nothing to close, and no full redraw each time geopandas asks the canvas to ``draw_idle``
+    (the base canvas draws only when saving)."""
+    from matplotlib.figure import Figure
 
     width, height = (int(v) for v in size_px)
-    fig = plt.figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_facecolor(BACKGROUND)
     ax.set_xticks([])

@@ -203,7 +203,10 @@ def test_xss_in_project_names_never_runs(browser_page, xss_out):
     assert errors == []
     body = page.locator("body").text_content()
     assert IMG in body and SCRIPT in body
-    assert page.locator("img").count() == 0
+    # only the report's own images (the overview and each project's map), never the payload's
+    sources = page.evaluate("() => [...document.images].map(i => i.getAttribute('src'))")
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert page.evaluate("() => window.__xss") is None
     assert page.evaluate("() => window.__xss") is None
     assert json.loads(page.evaluate("() => JSON.stringify(document.scripts.length)")) == 0
 

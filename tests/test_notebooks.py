@@ -36,10 +36,19 @@ def test_notebook_runs(path):
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name=_kernel_name(),
                                      resources={"metadata": {"path": str(path.parent)}})
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")  # saved with outputs stripped
     client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert not errors
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    kinds = {k for o in outputs for k in o.get("data", {})}
+    assert kinds & {"image/png", "image/svg+xml"}  # charts or map images inline
+    maps = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})
+            and "leaflet" in str(o["data"]["text/html"]).lower()]
+    assert maps  # the interactive map inline
+    text = str(nb.cells[0].source)
+    assert "question" in text.lower()  # each notebook states its question
+    assert any("catalog_from_folder" in c.source for c in nb.cells)  # and loads one's own data
 
 
 def test_notebooks_found():

@@ -2,7 +2,8 @@
 
 Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``screening.geojson``
 (EPSG:4326), ``screening.gpkg`` (styled for QGIS, with ``.qml`` files), ``screening.xlsx``,
-``report.html`` and ``map.html`` into ``--out`` (through :mod:`maps.cli.outputs`).
+``report.html`` (with ``report/page-0001.html`` … for large batches), ``map.html`` and, with
+``--pdf``, ``report.pdf`` into ``--out`` (through :mod:`maps.cli.outputs`).
 """
 
 from __future__ import annotations
@@ -28,13 +29,19 @@ FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.
          "screening.xlsx",
          "report.html", "map.html")
 """The files of one screening, essential first."""
+REPORT_PAGES = "report/"
+"""The folder of a paged report's pages (declared: their number depends on the batch)."""
+PDF = "report.pdf"
+"""The printed report (``--pdf``), written after the others."""
 HINTS = {"crs": "--crs EPSG:4544", "layer": "--layer NAME", "encoding": "--encoding gb18030",
          "coords": "--coords wgs84|gcj02|bd09|cgcs2000"}
 """How to fix a project file on this command, for the reader's messages (contract C3)."""
 
 
 def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
-            tianditu_key: str | None = None, sub: str = "", notes: list | None = None) -> list:
+            tianditu_key: str | None = None, sub: str = "", notes: list | None = None,
+            problems: list | None = None, rules=None, pdf: bool = False,
+            report_images: int | None = None) -> list:
     """The files of one screening and how to write each, essential first.
 
     Parameters
@@ -49,12 +56,21 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
         Subfolder of the output folder (``"gcj02/"``), or ``""``.
     notes : list, optional
         Receives notes about what did not fit its medium (for the user).
+    problems : list of (str, list), optional
+        The project file's name and its reader problems, for the report's data quality.
+    rules : RuleSet, optional
+        The rule set screened with (titles of rules not checked, distances).
+    pdf : bool
+        Also print the report to ``report.pdf`` (batches the report does not page).
+    report_images : int, optional
+        Most map images in the report (default 100, 30 in a paged report:
+        :data:`maps.screening_report.IMAGE_LIMIT`, ``IMAGE_LIMIT_PAGED``).
 
     Returns
     -------
     list of (str, callable)
-        :data:`FILES` (below ``sub``), each with a function of the path to write, for
-        :meth:`maps.cli.outputs.Staging.write`.
+        :data:`FILES` (below ``sub``; :data:`PDF` last with ``pdf``), each with a function of
+        the path to write, for :meth:`maps.cli.outputs.Staging.write`.
     """
     import pandas as pd
 
@@ -63,7 +79,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from maps.cli.tables import write_csv, write_geojson, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.screening_map import screening_map
-    from maps.screening_report import write_report
+    from maps.screening_report import PAGED_ABOVE, write_report
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
@@ -74,15 +90,27 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
                   ("hits", hits[list(HIT_COLUMNS) + extra], f"{sub}screening_hits.csv")]
         notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(path, sheets, "screening"))
 
-    return list(zip((sub + f for f in FILES), (
+    def pdf_file(path):
+        if len(result) > PAGED_ABOVE:
+            notes.append(f"{sub}{PDF} not written: {len(result):,} projects are more than a "
+                         f"printed report holds ({PAGED_ABOVE}); the HTML report is paged "
+                         f"({sub}report.html and {sub}{REPORT_PAGES}) / 项目过多，未生成 PDF")
+            return
+        from maps.report_pdf import print_pdf
+
+        print_pdf(path.with_name("report.html"), path)
+
+    files = list(zip((sub + f for f in FILES), (
         lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
         lambda path: write_csv(path, hits[list(HIT_COLUMNS)]),
         lambda path: write_geojson(path, result),
         lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang),
         xlsx,
-        lambda path: write_report(result, hits, path, lang),
+        lambda path: write_report(result, hits, path, lang, catalog, problems, rules,
+                                         report_images),
         lambda path: finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
                                 path))))
+    return files + ([(sub + PDF, pdf_file)] if pdf else [])
 
 
 def read_and_screen(path: Path, catalog, rules, lang: str, **read):
@@ -100,10 +128,10 @@ def read_and_screen(path: Path, catalog, rules, lang: str, **read):
 
 
 def _counts(result, lang: str) -> str:
-    from maps.screening_report import LABELS
+    from maps import style as st
 
     counts = result["verdict"].value_counts()
-    return ", ".join(f"{LABELS[lang][v]} {int(counts.get(v, 0))}"
+    return ", ".join(f"{st.verdict_label(v, lang)} {int(counts.get(v, 0))}"
                      for v in ("prohibited", "review", "admitted", "error"))
 
 
@@ -125,20 +153,26 @@ def _counts(result, lang: str) -> str:
 @click.option("--layer", help="Layer or sheet inside the project file.")
 @click.option("--encoding", help="Text encoding of the project file (utf-8, gb18030 ...).")
 @click.option("--demo", is_flag=True, help="Screen the bundled Guiyang demo / 运行贵阳示例.")
+@click.option("--pdf", is_flag=True,
+              help="Also print the report to report.pdf with headless Chromium / 同时输出 PDF 报告.")
+@click.option("--report-images", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Most per-project map images in the report (default 100, 30 above 300 "
+                   "projects; prohibited first, then review) / 报告中范围图的最大数量.")
 @lang_option
 @basemap_options
 @overwrite_option
 def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], out: Path,
            coords: str | None, crs: str | None, ptype: str | None, industry: str | None,
-           name: str | None, layer: str | None, encoding: str | None, demo: bool, lang: str,
-           basemap: str, tianditu_key: str | None, overwrite: bool) -> None:
+           name: str | None, layer: str | None, encoding: str | None, demo: bool, pdf: bool,
+           report_images: int | None, lang: str, basemap: str, tianditu_key: str | None,
+           overwrite: bool) -> None:
     """Screen PROJECTS against a CATALOG's zoning layers / 项目生态环境准入审查.
 
     \b
     siting screen projects.gpkg --catalog catalog.toml --out result/
     siting screen parcels.csv --coords gcj02 --type pv --catalog c.toml --out r/
     siting screen gk_table.csv --crs EPSG:4545 --catalog c.toml --out r/
-    siting screen --demo --out demo-out/
+    siting screen --demo --out demo-out/ --pdf
 
     --overwrite replaces only the files siting wrote in --out before; other files stay.
     """
@@ -156,6 +190,10 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     from maps.cli.outputs import catalog_inputs, destination, write_files
 
     try:
+        if pdf:
+            from maps.report_pdf import find_chromium
+
+            find_chromium()  # before any work: a clear message when it cannot print
         rule_set = load_rules(list(rules) or None)
         if demo:
             import layers.demo as demo_data
@@ -170,8 +208,9 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         for _, path, _ in jobs:
             if not path.exists():
                 raise click.BadParameter(f"{path}: file not found", param_hint="PROJECTS")
+        names = (*FILES, REPORT_PAGES) + ((PDF,) if pdf else ())
         dest = destination(
-            out, "screen", [sub + f for sub, _, _ in jobs for f in FILES], overwrite=overwrite,
+            out, "screen", [sub + f for sub, _, _ in jobs for f in names], overwrite=overwrite,
             inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat))
         with notices.held_warnings() as held:
             done = [(sub, path, *read_and_screen(path, cat, rule_set, lang, **read))
@@ -185,13 +224,15 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
                    + (f" → {dest.folder / sub / 'report.html'}" if sub else ""))
     notes: list[str] = []
-    files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes)
-             for sub, _, result, hits, _ in done]
+    files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes,
+                     [(path.name, problems)], rule_set, pdf, report_images)
+             for sub, path, result, hits, problems in done]
     with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
         write_files(dest, [pair for step in zip(*files) for pair in step])  # all CSVs first
     for note in notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"report: {dest.folder / 'report.html'}\nmap:    {dest.folder / 'map.html'}")
+    click.echo(f"report: {dest.folder / 'report.html'}\nmap:    {dest.folder / 'map.html'}"
+               + (f"\npdf:    {dest.folder / PDF}" if (dest.folder / PDF).exists() else ""))
 
 
 def _demo_jobs(demo_data) -> list[tuple[str, Path, dict]]:

@@ -1,0 +1,125 @@
+"""HTML fragments built for whole columns at once: escaping, numbers, badges, grouping.
+
+The screening report writes one section per project; at 100,000 projects (issue 12) a template
+loop per project would take minutes. These helpers build the same markup with array operations:
+every value from input data is escaped (:func:`esc`, once per distinct value), numbers are
+formatted once per cell that has one, and rows are gathered per project with
+:func:`group_join`. Only fixed markup of this module and its callers is left unescaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
+
+from geo.grouping import group_join
+from maps import style as st
+
+__all__ = ["area_text", "badges", "cat", "esc", "fmt", "group_join", "length_text", "nonblank",
+           "radius_text", "share_text", "text_colour", "verdict_css", "when"]
+
+
+def esc(values) -> np.ndarray:
+    """HTML-escaped text of each value (None and NaN become ``""``), escaping each distinct
+    value once."""
+    v = np.asarray(values, dtype=object)
+    if not len(v):
+        return np.full(0, "", dtype=object)
+    codes, uniq = pd.factorize(v)
+    table = np.array([html.escape(str(u), quote=True) for u in uniq] + [""], dtype=object)
+    return table[codes]
+
+
+def nonblank(values) -> np.ndarray:
+    """True where a value is a non-empty text (not None, NaN or ``""``)."""
+    v = np.asarray(values, dtype=object)
+    return (v != "") & ~pd.isna(v)
+
+
+def cat(*parts) -> np.ndarray | str:
+    """Element-wise concatenation of strings and equally long object arrays of strings (a plain
+    string when every part is one). One ``str.join`` per element: chained additions would copy
+    each growing string once per part."""
+    arrays = [len(p) for p in parts if isinstance(p, np.ndarray)]
+    if not arrays:
+        return "".join(parts)
+    n = arrays[0]
+    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in parts]
+    out = np.empty(n, dtype=object)
+    out[:] = list(map("".join, zip(*columns, strict=False)))
+    return out
+
+
+def when(mask, text, other: str = "") -> np.ndarray:
+    """``text`` where ``mask`` is true, else ``other`` (element-wise)."""
+    return np.where(np.asarray(mask, dtype=bool), np.asarray(text, dtype=object), other) \
+        .astype(object)
+
+
+def fmt(values, fn: Callable[[float], str]) -> np.ndarray:
+    """``fn(value)`` for each finite number, ``""`` for NaN or None."""
+    try:
+        v = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce").to_numpy(
+            dtype=float)
+    out = np.full(len(v), "", dtype=object)
+    ok = np.isfinite(v)
+    out[ok] = [fn(x) for x in v[ok]]
+    return out
+
+
+def area_text(m2: float) -> str:
+    """An area: hectares with two decimals, or m² below 100 m²."""
+    return f"{m2 / 10_000:,.2f} ha" if m2 >= 100 else f"{m2:,.1f} m²"
+
+
+def length_text(m: float) -> str:
+    """A length or distance: metres (one decimal below 10 m), km from 1,000 m."""
+    if m >= 1000:
+        return f"{m / 1000:,.2f} km"
+    return f"{m:,.1f} m" if m < 10 else f"{m:,.0f} m"
+
+
+def radius_text(m: float) -> str:
+    """A round radius: ``2 km``, ``500 m``."""
+    return f"{m / 1000:g} km" if m >= 1000 else f"{m:g} m"
+
+
+def share_text(share: float) -> str:
+    """A share as a percentage with one decimal (``<0.1%`` for small, non-zero shares)."""
+    if 0 < share < 0.0005:
+        return "<0.1%"
+    return f"{share * 100:.1f}%"
+
+
+def text_colour(fill: str) -> str:
+    """Black or white, whichever reads better on ``fill`` (relative luminance, WCAG)."""
+    rgb = [int(fill.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#000000" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#ffffff"
+
+
+def verdict_css() -> str:
+    """CSS classes ``.v-<verdict>`` for badges and row marks, in the maps' verdict colours
+    (:data:`maps.style.VERDICT_STYLES`), printed with their colours."""
+    rules = []
+    for verdict, style in st.VERDICT_STYLES.items():
+        fill = style["fillColor"]
+        rules.append(f".badge.v-{verdict} {{ background: {fill}; color: {text_colour(fill)}; }}")
+        rules.append(f".mark.v-{verdict} {{ border-left-color: {fill}; }}")
+    return "\n".join(rules)
+
+
+def badges(outcomes, lang: str) -> np.ndarray:
+    """A verdict badge per outcome (``""`` where the outcome is empty)."""
+    o = np.asarray(outcomes, dtype=object)
+    codes, uniq = pd.factorize(o)
+    table = np.array([f'<span class="badge v-{v}">{html.escape(st.verdict_label(v, lang))}</span>'
+                      if v in st.VERDICT_STYLES else "" for v in uniq] + [""], dtype=object)
+    return table[codes]

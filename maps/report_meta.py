@@ -1,0 +1,163 @@
+"""What a screening report says about itself: ID, versions, rule set, catalog, layers, data quality.
+
+A reviewer who signs a report must be able to say which data and which rules produced it. The
+header states the tool version, the rule set (name and a hash of its files), the catalog (name,
+file, hash) and every layer's source, date, stated accuracy and layer-wide values; the report ID
+is a hash of all of that and of the projects, so the same inputs give the same ID (and the same
+bytes: the run is dated by day, or by ``SOURCE_DATE_EPOCH`` when set, never by the clock time).
+No absolute path is shown: files are named by their file name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from maps.report_words import word
+
+PROBLEMS_SHOWN = 30
+"""Problems listed per layer or project file in the data-quality section; the rest counted."""
+
+
+def tool_version() -> str:
+    """The installed version of siting-toolkit (``unknown`` when not installed)."""
+    try:
+        return metadata.version("siting-toolkit")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def files_hash(paths) -> str:
+    """SHA-256 of the files' bytes in order, first 12 hex digits (``""`` when none readable)."""
+    h, seen = hashlib.sha256(), False
+    for p in paths:
+        try:
+            h.update(Path(p).read_bytes())
+            seen = True
+        except OSError:
+            h.update(f"unreadable:{Path(p).name}".encode())
+    return h.hexdigest()[:12] if seen else ""
+
+
+def run_date() -> str:
+    """The day of the run (ISO 8601), from ``SOURCE_DATE_EPOCH`` when set (reproducible)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    return dt.date.today().isoformat()
+
+
+def _projects_digest(result) -> str:
+    """Hash of the projects as screened: attributes (not the verdicts) and footprints."""
+    cols = [c for c in result.columns if c != result.geometry.name and not c.startswith(
+        ("nearest_",)) and c not in ("verdict", "reasons", "n_prohibited", "n_review",
+                                     "n_admitted")]
+    h = hashlib.sha256()
+    table = pd.DataFrame(result[cols]).astype(str)
+    h.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    wkb = shapely.to_wkb(np.asarray(result.geometry.values, dtype=object))
+    h.update(b"".join(b"" if w is None else w for w in wkb))
+    return h.hexdigest()
+
+
+def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
+    """One row per layer the screening read: id, kind label, source, date, file, features,
+    accuracy [m], layer-wide values, usable, problems (texts)."""
+    rows = []
+    for info in result.attrs.get("layers", []):
+        path = info.get("path") or ""
+        defaults = "; ".join(f"{k} = {v}" for k, v in (info.get("defaults") or {}).items())
+        acc = info.get("accuracy_m")
+        rows.append({"id": info["layer_id"], "kind": info.get("label") or info["kind"],
+                     "source": info.get("source") or "", "date": info.get("date") or "",
+                     "file": Path(str(path)).name if path and "PostGIS" not in str(path)
+                     else str(path), "features": info.get("features", ""),
+                     "accuracy": "" if acc is None else f"{acc:g} m", "defaults": defaults,
+                     "usable": info.get("usable", True),
+                     "problems": list(info.get("problems") or [])})
+    return rows
+
+
+def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
+    """The report's header and data-quality data.
+
+    Parameters
+    ----------
+    result : GeoDataFrame
+        The result of :func:`geo.screen` (its ``attrs`` carry the layers and rules).
+    catalog : layers.catalog.Catalog, optional
+        Adds the catalog's name, file, hash, region and the synthetic notice.
+    lang : {"zh", "en"}
+    problems : list of (str, list), optional
+        ``(project file name, reader problems)`` per project file.
+
+    Returns
+    -------
+    dict
+        ``report_id``, ``tool``, ``ruleset`` (name, files, hash), ``catalog`` (name, file, hash,
+        description) or None, ``synthetic``, ``coverage``, ``working_crs``, ``run_date``,
+        ``layers`` (:func:`layer_rows`), ``missing`` (kinds not provided), ``quality``
+        (``[(source, [problem texts], more)]`` for every layer and project file).
+    """
+    rule_files = [Path(p) for p in result.attrs.get("rule_files", [])]
+    ruleset = {"name": result.attrs.get("rules", ""), "files": [p.name for p in rule_files],
+               "hash": files_hash(rule_files)}
+    cat = None
+    synthetic = False
+    if catalog is not None:
+        region = dict(getattr(catalog, "region", {}) or {})
+        synthetic = bool(region.get("synthetic"))
+        cat = {"name": region.get("name", ""), "file": Path(catalog.path).name,
+               "hash": files_hash([catalog.path]), "description": region.get("description", "")}
+    layers = layer_rows(result, catalog, lang)
+    crs_name = ""
+    if result.attrs.get("working_crs"):
+        import pyproj
+
+        crs_name = pyproj.CRS.from_wkt(result.attrs["working_crs"]).name
+    digest = hashlib.sha256(json.dumps({
+        "tool": tool_version(), "rules": ruleset, "catalog": cat,
+        "layers": [{k: v for k, v in row.items() if k != "problems"} for row in layers],
+        "projects": _projects_digest(result)}, sort_keys=True, default=str,
+        ensure_ascii=False).encode()).hexdigest()
+    quality = []
+    for name, probs in problems or []:
+        texts = [str(p) for p in probs]
+        quality.append((f"{word('project_file', lang)} {name}", texts[:PROBLEMS_SHOWN],
+                        max(len(texts) - PROBLEMS_SHOWN, 0)))
+    for row in layers:
+        quality.append((f"{word('layer', lang)} {row['id']} ({row['kind']})",
+                        row["problems"][:PROBLEMS_SHOWN],
+                        max(len(row["problems"]) - PROBLEMS_SHOWN, 0)))
+    coverage = result.attrs.get("coverage") or {}
+    return {"report_id": "SR-" + digest[:12].upper(), "tool": tool_version(),
+            "ruleset": ruleset, "catalog": cat, "synthetic": synthetic,
+            "coverage": coverage.get("label", ""), "working_crs": crs_name,
+            "run_date": run_date(), "layers": layers,
+            "missing": list(result.attrs.get("missing", [])), "quality": quality,
+            "problems_shown": PROBLEMS_SHOWN}
+
+
+def admin_names(catalog) -> dict[str, str]:
+    """Admin code → name of the catalog's ``admin_boundary`` features (empty without them)."""
+    if catalog is None or not catalog.has_kind("admin_boundary"):
+        return {}
+    names: dict[str, str] = {}
+    for spec in catalog.layers:
+        if spec.kind != "admin_boundary":
+            continue
+        gdf, _ = catalog.source(spec.id)
+        if "admin_code" not in gdf or "name" not in gdf:
+            continue
+        for code, name in zip(gdf["admin_code"], gdf["name"], strict=True):
+            if code is not None and str(code) and name is not None and str(name):
+                names.setdefault(str(code), str(name))
+    return names

@@ -1,0 +1,205 @@
+"""The screening report as a reviewer reads it: header, demo notice, words not codes, checklist
+with totals, paging of large batches and the image limit, ``--pdf`` without Chromium. The
+browser views, the PDF and page-opening times are in ``test_report_browser.py``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from _report_batch import tiled
+from _screen_helpers import box, projects, write_catalog
+from click.testing import CliRunner
+
+from geo.screen import screen
+from layers.catalog import load_catalog
+from layers.demo import DEMO_CATALOG, DEMO_PROJECTS
+from maps import style as st
+from maps.cli import cli
+from maps.screening_report import PAGE_SIZE, image_rows, write_report
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    catalog = load_catalog(DEMO_CATALOG)
+    result, hits = screen(DEMO_PROJECTS, catalog, lang="zh")
+    return catalog, result, hits
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo, tmp_path_factory):
+    catalog, result, hits = demo
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    write_report(result, hits, path, "zh", catalog)
+    return path.read_text(encoding="utf-8")
+
+
+def _section(html: str, project_id: str) -> str:
+    start = html.index(f'id="project-{project_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_header_states_id_versions_hashes_and_demo(demo_html, demo):
+    catalog, result, hits = demo
+    assert re.search(r'id="report-id">SR-[0-9A-F]{12}<', demo_html)
+    assert "siting-toolkit 0.1.0" in demo_html and "national.toml; SHA-256 " in demo_html
+    assert "catalog.toml; SHA-256 " in demo_html
+    assert 'id="demo-notice"' in demo_html and "不得用于实际决策" in demo_html
+    assert str(REPO) not in demo_html  # no absolute paths
+    for info in result.attrs["layers"]:  # every layer's source and date
+        assert info["layer_id"] in demo_html and info["date"] in demo_html
+
+
+def test_report_id_is_a_hash_of_the_inputs(demo, tmp_path):
+    catalog, result, hits = demo
+
+    def report_id(res):
+        write_report(res, hits, tmp_path / "r.html", "en", catalog, image_limit=0)
+        html = (tmp_path / "r.html").read_text(encoding="utf-8")
+        return re.search(r'id="report-id">(SR-[0-9A-F]{12})<', html).group(1)
+
+    first = report_id(result)
+    assert report_id(result) == first
+    moved = result.copy()
+    moved.loc[0, "name"] = moved.loc[0, "name"] + " (renamed)"
+    assert report_id(moved) != first
+
+
+def test_no_demo_notice_for_real_catalogs(tmp_path):
+    cat = write_catalog(tmp_path / "c", {"red": ("ecological_red_line",
+                                                 [{"geometry": box(0, 0, 100, 100)}])})
+    result, hits = screen(projects([{"type": "pv", "geometry": box(50, 50, 150, 150)}]), cat)
+    write_report(result, hits, tmp_path / "r.html", "en", load_catalog(cat))
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="demo-notice"' not in html
+    section = _section(html, result["project_id"][0])
+    # layers the rules need but the catalog lacks are said, not passed
+    assert "not checked: layer not provided" in section
+    assert "Permanent basic farmland" in section
+
+
+def test_a_project_section_stands_on_its_own(demo_html, demo):
+    _, result, _ = demo
+    p04 = _section(demo_html, "P04")  # a PV plant half in the red line, on forest land
+    assert '<img class="pmap"' in p04 and "data:image/png;base64," in p04
+    assert "修文县 (520123)" in p04 and "贵州省" in p04  # district from the admin boundary
+    assert re.search(r"106\.\d{6}°E, 26\.\d{6}°N", p04)
+    row = result[result["project_id"] == "P04"].iloc[0]
+    ha, mu = row["size"] / 1e4, row["size"] / (1e4 / 15)
+    assert f"{ha:,.2f} ha" in p04 and f"{mu:,.1f} 亩" in p04
+    # checklist: the red line occupied with its total and share, the river's nearest distance
+    assert re.search(r"生态保护红线</td><td>占用</td><td class=\"num\">17\.94 ha · 占项目 51\.3%",
+                     p04)
+    assert re.search(r"未占用，最近要素距离:</b> 河流 1\d\d m", p04)  # nearest first
+    assert "2 km 内无要素" in p04 and "永久基本农田" in p04
+    assert "1 个要素: HX520123001" in p04
+    assert '<tr class="feat-row"><td></td><td colspan="4"><details><summary>逐要素明细' in p04
+    # findings with their source and what to verify; the access list once
+    assert "依据:" in p04 and "须核实:" in p04 and 'class="conf"' in p04
+    assert p04.count("<th>空间布局约束</th>") == 2  # two units, each clause once
+    assert "光伏" in p04 and ">pv<" not in p04  # words, not codes
+
+
+def test_words_not_codes_in_the_summary(demo_html):
+    table = demo_html[demo_html.index('<table class="projects">'):]
+    table = table[:table.index("</table>")]
+    assert "不予准入" in table and "钢铁" not in table  # industries are in the sections
+    assert "[prohibited]" not in table and "red_line:" not in table  # reasons in words
+    assert "占用生态保护红线" in table and "未触发限制性规则" in table
+
+
+def test_verdict_colours_come_from_the_map_palette(demo_html):
+    for verdict, style in st.VERDICT_STYLES.items():
+        assert f".badge.v-{verdict} {{ background: {style['fillColor']};" in demo_html
+    assert "#c0392b" not in demo_html and "#27ae60" not in demo_html  # the old traffic light
+
+
+def test_images_go_to_prohibited_then_review_up_to_the_limit(demo):
+    _, result, _ = demo
+    rows = image_rows(result, 20)
+    verdicts = list(result["verdict"].iloc[rows])
+    n_prohibited = int((result["verdict"] == "prohibited").sum())
+    assert len(rows) == 20 and verdicts.count("prohibited") == min(n_prohibited, 20)
+    assert list(rows) == sorted(rows)
+    assert len(image_rows(result, 1000)) == len(result)
+
+
+@pytest.fixture(scope="module")
+def paged(demo, tmp_path_factory):
+    catalog, result, hits = demo
+    big, big_hits = tiled(result, hits, 3 * PAGE_SIZE + 57)
+    path = tmp_path_factory.mktemp("paged") / "report.html"
+    files = write_report(big, big_hits, path, "en", catalog, image_limit=30)
+    return big, path, files
+
+
+def test_large_batch_is_a_summary_plus_pages(paged):
+    big, path, files = paged
+    assert files[0] == path and [f.name for f in files[1:]] == [
+        "page-0001.html", "page-0002.html", "page-0003.html", "page-0004.html"]
+    summary = path.read_text(encoding="utf-8")
+    assert summary.count('<section class="project"') == 0
+    assert 'href="report/page-0004.html"' in summary and "(601–657)" in summary
+    data = json.loads(re.search(r'id="project-pages">(.*?)</script>', summary, re.S).group(1))
+    assert data["size"] == PAGE_SIZE and len(data["anchors"]) == len(big)
+    pages = [f.read_text(encoding="utf-8") for f in files[1:]]
+    assert [p.count('<section class="project"') for p in pages] == [200, 200, 200, 57]
+    ids = [m for p in pages for m in re.findall(r'<section class="project" id="project-(\w+)"', p)]
+    assert ids == list(big["project_id"])  # every project, in input order
+    assert sum(p.count('<img class="pmap"') for p in pages) == 30
+    assert "at most 30 projects" in summary
+    assert 'href="../report.html"' in pages[0] and 'href="page-0002.html"' in pages[0]
+
+
+def test_cli_pdf_without_chromium_is_a_clear_error(tmp_path):
+    res = run("screen", "--demo", "--out", tmp_path / "o", "--pdf",
+              env={"SITING_CHROMIUM": str(tmp_path / "no-chromium")})
+    assert res.exit_code == 2
+    assert "SITING_CHROMIUM" in res.output and "not an executable" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_report_images_option(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    frame = gpd.GeoDataFrame({"project_id": ["A", "B"], "type": ["pv", "pv"]},
+                             geometry=[shapely.box(106.60, 26.55, 106.61, 26.56),
+                                       shapely.box(106.70, 26.60, 106.71, 26.61)], crs=4326)
+    frame.to_file(folder / "p.geojson", driver="GeoJSON")
+    res = run("screen", folder / "p.geojson", "--catalog", DEMO_CATALOG, "--out",
+              tmp_path / "o", "--report-images", "0", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert '<img class="pmap"' not in html and "No map images in this report" in html
+    assert html.count('<section class="project"') == 2
+    assert 'id="data-quality"' in html and "Project file p.geojson" in html
+
+
+def test_coverage_gaps_are_said_on_the_project_page(tmp_path):
+    """A footprint half outside the admin boundary and half in no control unit: both shares
+    are on its page; a footprint well inside has no coverage note."""
+    cat = write_catalog(tmp_path / "c", {
+        "admin": ("admin_boundary", [{"geometry": box(0, 0, 10000, 10000),
+                                      "admin_code": "520102", "name": "南明区"}]),
+        "units": ("control_unit", [{"geometry": box(0, 0, 5000, 10000), "unit_code": "ZH1",
+                                    "unit_type": "general"}])})
+    rows = [{"project_id": "EDGE", "type": "pv", "geometry": box(9800, 100, 10200, 300)},
+            {"project_id": "IN", "type": "pv", "geometry": box(1000, 1000, 1200, 1200)}]
+    result, hits = screen(projects(rows), cat)
+    write_report(result, hits, tmp_path / "r.html", "en", load_catalog(cat))
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    edge, inside = _section(html, "EDGE"), _section(html, "IN")
+    assert "50.0% of the footprint lies outside the catalog&#x27;s coverage" in edge
+    assert "50.0% lies in no control unit" in edge
+    assert 'class="coverage"' not in inside
+    assert "南明区 (520102)" in inside
