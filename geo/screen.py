@@ -213,6 +213,9 @@ def _sort_hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> p
     extra = ["row", "confidence", "source", "title", "details"]
     hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=[*extra, *HIT_COLUMNS[1:]])
+    hits["row"] = hits["row"].astype(int)  # also when no project got any hit
+    for col in ("overlap_m2", "overlap_share", "distance_m", "tolerance_m2"):
+        hits[col] = hits[col].astype(float)
     hits["rule_order"] = hits["rule_id"].map(order)
     hits = hits.sort_values(["row", "rule_order"], kind="stable").drop(columns="rule_order")
     hits.insert(0, "project_id", p["project_id"].to_numpy()[hits["row"].to_numpy(dtype=int)])
