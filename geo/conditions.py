@@ -143,7 +143,7 @@ def feature_condition(rule: Rule, kd: Kind, feature: np.ndarray, project: np.nda
                       p: pd.DataFrame, lang: str) -> Tri:
     """The rule's ``filter`` on the features of pairs (positions ``feature``, ``project``)."""
     out = Tri.const(len(feature))
-    if not rule.filter:
+    if not rule.filter or not len(feature):
         return out
     kind = get_kind(kd.features["kind"].iloc[0])
     ids = kd.column("id")[feature].astype(str).astype(object)

@@ -20,11 +20,14 @@ from geo.overlay import covered_share, nearest
 from geo.rules import Rule
 from layers.kinds import get_kind
 
-__all__ = ["CHECKS", "TEXT", "Context", "Kind", "evaluate", "hits_frame"]
+__all__ = ["CHECKS", "OUTSIDE_NEAREST_M", "TEXT", "Context", "Kind", "evaluate",
+           "hits_frame"]
 
 CHECKS = ("fired", "contact", "unknown", "not_checked", "coverage")
 """Values of the hits' ``check`` column: the rule's finding, a boundary contact, a fact unknown,
 a layer missing, the catalog's coverage (see :mod:`geo.coverage`)."""
+OUTSIDE_NEAREST_M = 2000.0
+"""Radius [m] within which an ``outside`` rule names the nearest feature a project misses."""
 _WITHIN_SHARE = 1 - 1e-9
 
 TEXT = {
@@ -274,15 +277,15 @@ def _coverage_relation(rule, ctx, live, cond, occ, occ_t, occ_u, share_t, inside
     fire_idx = np.flatnonzero(fire)
     if not len(fire_idx):
         return out
-    best = (occ_t.sort_values(["project", "overlap_share"], ascending=[True, False])
-            .drop_duplicates("project") if len(occ_t) else occ_t)
+    best = (occ_t.sort_values(["project", "overlap_share"], ascending=[True, False],
+                              kind="stable").drop_duplicates("project") if len(occ_t) else occ_t)
     rows = pd.DataFrame({"project": fire_idx})
     if len(best):
         rows = rows.merge(best.drop(columns=["overlap_share"]), on="project", how="left")
     rows["overlap_share"] = share_t[fire_idx]
     if rule.relation == "outside":
         feats = pd.concat([ctx.kinds[k].features for k in present], ignore_index=True)
-        near = nearest(ctx.fp[fire_idx], feats.geometry.values, 2000.0)
+        near = nearest(ctx.fp[fire_idx], feats.geometry.values, OUTSIDE_NEAREST_M)
         near["project"] = fire_idx[near["project"].to_numpy()]
         near = near.join(feats.drop(columns="geometry"), on="feature")
         no_overlap = rows[rows["overlap_share"] == 0][["project"]]
