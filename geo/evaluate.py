@@ -58,19 +58,32 @@ def _text(lang: str, key: str, **values) -> str:
 
 def hits_frame(rule: Rule, ctx: Context, rows: dict, outcome, check: str, message,
                title) -> pd.DataFrame:
-    """One hits frame: ``rows`` holds ``row`` and optional evidence arrays."""
+    """One hits frame: ``rows`` holds ``row`` and optional evidence arrays.
+
+    Text columns are plain object columns: hits tables run to millions of rows, and taking,
+    sorting and joining them stays a copy of pointers.
+    """
     n = len(rows["row"])
     empty = np.full(n, np.nan)
+
+    def text(value):
+        if isinstance(value, np.ndarray | list | pd.Series):
+            return pd.Series(np.asarray(value, dtype=object), dtype=object)
+        return pd.Series(np.full(n, value, dtype=object), dtype=object)
+
     return pd.DataFrame({
-        "row": rows["row"], "rule_id": rule.id, "outcome": outcome, "check": check,
-        "layer_id": rows.get("layer_id", ""), "kind": rows.get("kind", "+".join(rule.layer)),
-        "feature_id": rows.get("feature_id", ""), "feature_name": rows.get("feature_name", ""),
+        "row": np.asarray(rows["row"], dtype=np.int64), "rule_id": text(rule.id),
+        "outcome": text(outcome), "check": text(check),
+        "layer_id": text(rows.get("layer_id", "")),
+        "kind": text(rows.get("kind", "+".join(rule.layer))),
+        "feature_id": text(rows.get("feature_id", "")),
+        "feature_name": text(rows.get("feature_name", "")),
         "overlap_m2": rows.get("overlap_m2", empty), "overlap_share": rows.get("overlap_share",
                                                                                 empty),
         "distance_m": rows.get("distance_m", empty), "tolerance_m2": rows.get("tolerance_m2",
                                                                               empty),
-        "message": message, "confidence": rule.confidence, "source": rule.source,
-        "title": title, "details": rows.get("details", [{}] * n),
+        "message": text(message), "confidence": text(rule.confidence), "source": text(rule.source),
+        "title": text(title), "details": text(rows.get("details", [{}] * n)),
     })
 
 

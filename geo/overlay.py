@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 PAIR_COLUMNS = ("project", "feature", "distance_m", "intersects", "interior", "overlap_m2",
-                "length_m", "overlap_share")
+                "length_m", "overlap_share", "inside")
 
 
 def _as_array(geoms) -> np.ndarray:
@@ -84,13 +84,15 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
         ``project`` and ``feature`` (positions), ``distance_m`` (edge-to-edge [m], 0 when they
         intersect), ``intersects``, ``interior`` (the interiors intersect: more than boundary
         contact), ``overlap_m2`` (area of the intersection [m²]), ``length_m`` (length of a line
-        footprint inside the feature [m]) and ``overlap_share`` (share of the footprint inside the
-        feature by area, length or point count, in [0, 1]).
+        footprint inside the feature [m]), ``overlap_share`` (share of the footprint inside the
+        feature by area, length or point count, in [0, 1]) and ``inside`` (the footprint lies in
+        the feature's interior: its own intersection, share 1).
     """
     fp, ft = _as_array(footprints), _as_array(features)
     if not len(fp) or not len(ft):
-        frame = pd.DataFrame({c: pd.Series(dtype=float) for c in PAIR_COLUMNS})
-        frame[["project", "feature"]] = frame[["project", "feature"]].astype(int)
+        types = {"project": int, "feature": int, "intersects": bool, "interior": bool,
+                 "inside": bool}
+        frame = pd.DataFrame({c: pd.Series(dtype=types.get(c, float)) for c in PAIR_COLUMNS})
         if keep_geometry:
             frame["geometry"] = pd.Series(dtype=object)
         return frame
@@ -107,8 +109,11 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     a, b = fp[pi], ft[fi]
     dist = np.zeros(len(pi))
     dist[~hit] = shapely.distance(a[~hit], b[~hit])
+    inner = _inside(fp, ft, pi, fi) & hit
     parts = np.full(len(pi), None, dtype=object)
-    parts[hit] = shapely.intersection(a[hit], b[hit])
+    parts[inner] = a[inner]  # a footprint wholly inside a feature is its own intersection
+    cut = hit & ~inner
+    parts[cut] = shapely.intersection(a[cut], b[cut])
     dims, size = footprint_measure(fp)
     area = np.zeros(len(pi))
     length = np.zeros(len(pi))
@@ -121,12 +126,23 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     interior[check] = shapely.relate_pattern(a[check], b[check], "T********")
     share = np.zeros(len(pi))
     share[hit] = _measure(parts[hit], dims[pi][hit], size[pi][hit])
+    share[inner] = 1.0
     frame = pd.DataFrame({"project": pi.astype(int), "feature": fi.astype(int), "distance_m": dist,
                           "intersects": hit, "interior": interior, "overlap_m2": area,
-                          "length_m": length, "overlap_share": share})
+                          "length_m": length, "overlap_share": share, "inside": inner})
     if keep_geometry:
         frame["geometry"] = parts
     return frame
+
+
+def _inside(fp: np.ndarray, ft: np.ndarray, pi: np.ndarray, fi: np.ndarray) -> np.ndarray:
+    """Which pairs have the footprint in the feature's interior (``contains_properly``, each
+    feature prepared once): their intersection is the footprint itself."""
+    if not len(pi):
+        return np.zeros(0, dtype=bool)
+    feats = np.unique(fi)
+    which, inside = shapely.STRtree(fp).query(ft[feats], predicate="contains_properly")
+    return np.isin(pi * len(ft) + fi, inside * len(ft) + feats[which])
 
 
 def edge_inside(footprints, features, pairs: pd.DataFrame) -> np.ndarray:
@@ -230,6 +246,10 @@ def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
     single = hit[hit["project"].isin(counts.index[counts == 1])]
     out[single["project"].to_numpy()] = single["overlap_share"].to_numpy()
     multi = hit[hit["project"].isin(counts.index[counts > 1])]
+    if "inside" in multi.columns:  # inside one of its features: covered, no union needed
+        whole = multi.loc[multi["inside"].to_numpy(dtype=bool), "project"].unique()
+        out[whole] = 1.0
+        multi = multi[~multi["project"].isin(whole)]
     if not multi.empty:
         multi = multi.iloc[np.argsort(multi["project"].to_numpy(), kind="stable")]
         rows = multi["project"].to_numpy()

@@ -50,7 +50,7 @@ def screen(
     *,
     lang: str = "en",
     search_m: float = SEARCH_M,
-    progress: bool = False,
+    progress=False,
     executor: Executor | None = None,
     tiles: int | None = None,
     stage_dir: str | Path | None = None,
@@ -70,8 +70,8 @@ def screen(
         Language of messages and titles.
     search_m : float
         Radius [m] for the nearest-feature distances of layers a project does not touch.
-    progress : bool
-        Show a progress bar (tqdm) over the tiles.
+    progress : bool or text stream
+        Show a progress bar (tqdm) over projects as tiles finish (on stderr, or that stream).
     executor : concurrent.futures.Executor, optional
         Screen spatially compact tiles on it (a process pool, a Dask cluster's executor; see
         :func:`geo.tiles.screen_tiles`). Default: in this process.
@@ -110,7 +110,7 @@ def screen(
 
         stage(catalog, executor, stage_dir)
     job = plan(projects, catalog, rules, lang, search_m)
-    if executor is None and not tiles:
+    if executor is None and not tiles and not progress:
         parts = [(job.rows, *screen_part(job, catalog, rules))]
     else:
         from geo.tiles import screen_tiles
@@ -209,7 +209,10 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
     hits = _sort_hits(hits, rules)
     hits.insert(0, "project_id", p["project_id"].to_numpy()[hits["row"].to_numpy(dtype=int)])
     for col in ("layer_id", "kind", "feature_id", "feature_name"):
-        hits[col] = hits[col].fillna("").astype(str)
+        values = hits[col].fillna("")
+        if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+            values = values.map(str)
+        hits[col] = values.astype(object)
     return hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
 
 

@@ -94,9 +94,11 @@ def workers_of(executor: Executor | None) -> int:
 
 
 def screen_tiles(job: Job, catalog, rules: RuleSet, executor: Executor | None,
-                 tiles: int | None = None, progress: bool = False,
+                 tiles: int | None = None, progress=False,
                  stage_dir: str | Path | None = None) -> list:
     """Screen ``job`` tile by tile on ``executor`` (in this process when None).
+
+    ``progress``: True or a text stream shows a bar over projects (on stderr or that stream).
 
     Returns
     -------
@@ -107,7 +109,8 @@ def screen_tiles(job: Job, catalog, rules: RuleSet, executor: Executor | None,
 
     count = tiles or default_tiles(len(job.fp), workers_of(executor))
     parts = plan_tiles(job, count)
-    bar = _bar(len(job.fp), job.lang) if progress else None
+    bar = _bar(len(job.fp), job.lang, None if progress is True else progress) \
+        if progress else None
     out = []
     if executor is None:
         for rows in parts:
@@ -186,8 +189,8 @@ def _give_back_memory() -> None:
         pass
 
 
-def _bar(total: int, lang: str):
+def _bar(total: int, lang: str, file=None):
     from tqdm import tqdm
 
     desc, unit = ("审查", "个项目") if lang == "zh" else ("screening", "project")
-    return tqdm(total=total, unit=unit, desc=desc)
+    return tqdm(total=total, unit=unit, desc=desc, file=file)

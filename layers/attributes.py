@@ -176,7 +176,7 @@ def _ids(gdf: gpd.GeoDataFrame, spec, what: str) -> tuple[list[str], list[Proble
 def _missing(series: pd.Series, values: np.ndarray) -> np.ndarray:
     """:func:`layers.kinds.is_missing` of every value (vectorised for text and number columns)."""
     dtype = series.dtype
-    if pd.api.types.is_string_dtype(dtype) and dtype != object:
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         text = series.str.strip()
         return (series.isna() | (text == "")).to_numpy(dtype=bool)
     if pd.api.types.is_float_dtype(dtype):

@@ -53,7 +53,7 @@ from layers.catalog_schema import (
     check_attributes,
     format_validation,
 )
-from layers.crs import WGS84, check_transform, datum_note, to_crs_dense, working_crs
+from layers.crs import check_transform, datum_note, to_crs_dense, working_crs
 from layers.errors import CatalogError, CRSError, InputError, choice_error
 from layers.hygiene import Problem, geometry_type_problems
 from layers.kinds import get_kind, get_raster_kind
@@ -68,7 +68,7 @@ from layers.prepared import (
 from layers.rasters import raster_problems
 from layers.read import read_vector
 from layers.tomlfile import load_toml
-from layers.windows import boxes_to_crs, meets, union_box
+from layers.windows import boxes_to_crs, lonlat_bounds, meets, union_box
 
 __all__ = ["Catalog", "LayerData", "LayerSpec", "RasterSpec", "load_catalog"]
 
@@ -403,7 +403,7 @@ class Catalog:
             g = gdf.geometry.values
             geoms = gdf.geometry[~(shapely.is_missing(g) | shapely.is_empty(g))]
             if len(geoms):
-                boxes.append(geoms.to_crs(WGS84).total_bounds)
+                boxes.append(lonlat_bounds(geoms))
         if not boxes and errors:
             raise errors[0]
         if not boxes:

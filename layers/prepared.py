@@ -35,6 +35,7 @@ from layers.attributes import UNKNOWN, objects
 from layers.errors import CatalogError
 from layers.hygiene import Problem
 from layers.kinds import get_kind
+from layers.windows import lonlat_bounds
 
 FORMAT = "siting-prepared-layer/1"
 """Format tag of the ``.layer.json`` sidecar."""
@@ -127,8 +128,7 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
     present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     extent = None
     if len(present):
-        lonlat = gpd.GeoSeries(present, crs=gdf.crs).to_crs(4326).total_bounds
-        extent = [float(v) for v in lonlat]
+        extent = [float(v) for v in lonlat_bounds(gpd.GeoSeries(present, crs=gdf.crs))]
     summary = {"format": FORMAT, "kind": kind_id, "kind_digest": kind_digest(kind_id),
                "features": len(gdf), "extent_lonlat": extent,
                "crs": gdf.crs.to_json_dict() if gdf.crs is not None else None,

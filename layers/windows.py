@@ -96,3 +96,23 @@ def meets(geoms, boxes: np.ndarray) -> np.ndarray:
     hit, _ = tree.query(g)  # envelope test only: no predicate
     out[np.unique(hit)] = True
     return out
+
+
+def lonlat_bounds(geoms) -> np.ndarray:
+    """``geoms.to_crs(WGS84).total_bounds`` of a GeoSeries, without transforming every vertex
+    when the transformation is the identity (CGCS2000 and WGS84 lon/lat, as PROJ has them).
+
+    Parameters
+    ----------
+    geoms : GeoSeries
+        With a CRS; missing and empty geometries are ignored.
+    """
+    from layers.crs import WGS84
+
+    bounds = np.asarray(geoms.total_bounds, dtype=float)
+    if geoms.crs is not None and geoms.crs.is_geographic and np.isfinite(bounds).all():
+        t = pyproj.Transformer.from_crs(geoms.crs, WGS84, always_xy=True)
+        xs, ys = t.transform(bounds[[0, 2, 0, 2]], bounds[[1, 1, 3, 3]])
+        if np.array_equal(xs, bounds[[0, 2, 0, 2]]) and np.array_equal(ys, bounds[[1, 1, 3, 3]]):
+            return bounds  # the identity: every vertex would stay where it is
+    return np.asarray(geoms.to_crs(WGS84).total_bounds, dtype=float)
