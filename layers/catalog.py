@@ -345,6 +345,13 @@ class Catalog:
             return read_prepared(*fast).iloc[:0], summary_problems(fast[1])
         return read_prepared(*fast, bbox=box), summary_problems(fast[1])
 
+    def forget(self, layer_id: str) -> None:
+        """Drop the layer's features read so far (memory); its problems stay known."""
+        if layer_id in self._sources:
+            problems = self._sources[layer_id][1]
+            self._sources[layer_id] = (self._sources[layer_id][0].iloc[:0], problems)
+        self._read = {k: v for k, v in self._read.items() if k[0] != layer_id}
+
     def problems_read(self) -> list[tuple[LayerSpec, list[Problem]]]:
         """(entry, problems) of every layer read or staged so far, in catalog order.
 

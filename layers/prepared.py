@@ -49,7 +49,8 @@ def kind_digest(kind_id: str) -> str:
     """A digest of a kind's definition (attributes, types, allowed values, geometries)."""
     kind = get_kind(kind_id)
     text = repr((kind.id, kind.geometries, sorted(
-        (a.name, a.type, a.allowed, repr(a.default)) for a in kind.attributes.values())))
+        (a.name, a.type, a.allowed, "<fact>" if a.fact else repr(a.default))
+        for a in kind.attributes.values())))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
