@@ -1,8 +1,8 @@
 """Where a screening runs: in this process, on a local process pool, or on a Dask cluster.
 
-``--workers N`` (default: the cores this process may use) screens a batch of at least
-:data:`POOL_MIN_PROJECTS` projects as tiles on a pool of N worker processes; smaller batches, or
-``--workers 1``, run in this process. ``--scheduler tcp://host:8786`` sends the tiles to a Dask
+``--workers N`` screens the batch as tiles on a pool of N worker processes (``--workers 1``: in
+this process); without it, batches of at least :data:`POOL_MIN_PROJECTS` projects use every core
+this process may use and smaller ones run in this process. ``--scheduler tcp://host:8786`` sends the tiles to a Dask
 distributed cluster instead (``distributed.Client(address).get_executor()``: the optional extra
 ``siting-toolkit[distributed]``). Either way the results are the same (see :mod:`geo.tiles`).
 """
@@ -40,8 +40,8 @@ def workers_options(f):
              "siting-toolkit[distributed]) / 在 Dask 集群上审查.")(f)
     return click.option(
         "--workers", type=click.IntRange(min=1), default=None,
-        help=f"Worker processes for large batches (default: the number of cores, here "
-             f"{cores()}); 1 runs in this process / 并行进程数.")(f)
+        help=f"Worker processes (default: the number of cores, here {cores()}, for batches "
+             f"of {POOL_MIN_PROJECTS:,}+ projects); 1 runs in this process / 并行进程数.")(f)
 
 
 class Workers:
@@ -56,6 +56,7 @@ class Workers:
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        self.explicit = workers is not None
         self.workers = workers or cores()
         self.scheduler = scheduler
         self._executor: Executor | None = None
@@ -67,7 +68,7 @@ class Workers:
             return self._executor
         if self.scheduler:
             self._executor = self._dask()
-        elif self.workers > 1 and n_projects >= POOL_MIN_PROJECTS:
+        elif self.workers > 1 and (self.explicit or n_projects >= POOL_MIN_PROJECTS):
             # spawned workers start clean: no copy of this process's memory, no forked threads
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"))
@@ -80,7 +81,7 @@ class Workers:
             raise click.UsageError("--scheduler needs Dask distributed: pip install "
                                    "'siting-toolkit[distributed]' / 需要安装 distributed") from None
         try:
-            self._client = Client(self.scheduler, timeout="10s")
+            self._client = Client(self.scheduler)  # dask's connect timeout (30 s by default)
         except (OSError, TimeoutError, ValueError) as exc:
             raise click.BadParameter(f"cannot reach the Dask scheduler {self.scheduler!r} "
                                      f"({exc}); check the address and that it runs / 无法连接 "
