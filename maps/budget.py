@@ -85,34 +85,46 @@ def clip_to(gdf: gpd.GeoDataFrame, windows: np.ndarray) -> gpd.GeoDataFrame:
     return kept[drawable(out)]
 
 
-def fit(gdf: gpd.GeoDataFrame, fields: list[str], share: float) -> float | None:
+def fit(gdf: gpd.GeoDataFrame, fields: list[str], share: float) -> tuple[float, int] | None:
     """The finest tolerance [m] of :data:`TOLERANCES_M` at which the layer fits ``share`` bytes
-    (0 for the default), or None when it does not fit at all."""
+    (0 for the default) and the bytes it then takes, or None when it does not fit at all."""
     props = text_bytes(gdf[fields]) + _FEATURE_BYTES * len(gdf)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     if props + 4 * _COORD_BYTES * len(gdf) > share:  # not even four vertices each
         return None
     default = base.display_tolerance(shapely.total_bounds(geoms))
 
-    def fits(tol: float) -> bool:
+    def size(tol: float) -> int:
         small = shapely.simplify(geoms, tol or default, preserve_topology=True)
-        return props + _COORD_BYTES * int(shapely.get_num_coordinates(small).sum()) <= share
+        return props + _COORD_BYTES * int(shapely.get_num_coordinates(small).sum())
 
     lo, hi = 0, len(TOLERANCES_M) - 1  # bisect: the size falls as the tolerance grows
-    if not fits(TOLERANCES_M[hi]):
+    if size(TOLERANCES_M[hi]) > share:
         return None
     while lo < hi:
         mid = (lo + hi) // 2
-        if fits(TOLERANCES_M[mid]):
+        if size(TOLERANCES_M[mid]) <= share:
             hi = mid
         else:
             lo = mid + 1
-    return TOLERANCES_M[lo]
+    return TOLERANCES_M[lo], size(TOLERANCES_M[lo])
 
 
 def raster_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, name: str,
-                 px: int = RASTER_PX) -> folium.raster_layers.ImageOverlay:
-    """Draw every feature of a layer as one image in its kind's colours (Web Mercator rows)."""
+                 max_bytes: float, px: int = RASTER_PX) -> int:
+    """Draw every feature of a layer as one image in its kind's colours (Web Mercator rows),
+    of :data:`RASTER_PX` pixels across or fewer to fit ``max_bytes``; return its size [bytes]."""
+    uri, bounds = _image(gdf, kind, px)
+    while len(uri) > max_bytes and px > 256:
+        px //= 2
+        uri, bounds = _image(gdf, kind, px)
+    folium.raster_layers.ImageOverlay(uri, bounds=bounds, name=html.escape(name),
+                                      interactive=False).add_to(m)
+    return len(uri)
+
+
+def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:
+    """A PNG data URI of the features and its lon/lat bounds."""
     from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
@@ -141,11 +153,7 @@ def raster_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, name: str,
         alpha.append(int(round(255 * opacity)))
     uri = "data:image/png;base64," + base64.b64encode(_png(index, palette, alpha)).decode("ascii")
     lonlat = gpd.GeoSeries(shapely.box(w, s, e, n), crs=3857).to_crs(4326).total_bounds
-    overlay = folium.raster_layers.ImageOverlay(
-        uri, bounds=[[lonlat[1], lonlat[0]], [lonlat[3], lonlat[2]]], name=html.escape(name),
-        interactive=False)
-    overlay.add_to(m)
-    return overlay
+    return uri, [[lonlat[1], lonlat[0]], [lonlat[3], lonlat[2]]]
 
 
 def _png(index: np.ndarray, palette: list[int], alpha: list[int]) -> bytes:
@@ -180,20 +188,22 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
         gdf = clip_to(near.read(spec.id, result.crs).gdf, windows)
         fields = [c for c in gdf.columns if c != gdf.geometry.name and not str(c).startswith("_")]
         layers.append((spec, gdf, fields))
-    total = sum(len(g) for _, g, _ in layers) or 1
+    left = sum(len(g) for _, g, _ in layers)
     kinds: list[str] = []
     for spec, gdf, fields in layers:
         label = f"{st.kind_label(spec.kind, lang)} ({spec.id})"
-        if len(gdf):  # each layer's share of the budget follows its number of features
-            tol = fit(gdf, fields, share * max(len(gdf) / total, 0.05))
-            if tol is None:
-                raster_layer(m, gdf, spec.kind, f"{st.group_label(st.kind_group(spec.kind), lang)}"
-                             f" · {label} ({AS_IMAGE[lang].format(n=len(gdf))})")
-            else:
-                base.add_vector_layer(m, gdf, spec.kind, lang, name=label, popup_fields=fields,
-                                      simplify_m=tol or None)
+        # each layer's share of what is left follows its number of features
+        part = share * len(gdf) / left if left else 0.0
+        found = fit(gdf, fields, part) if len(gdf) else (0.0, 0)
+        if found is None:
+            name = (f"{st.group_label(st.kind_group(spec.kind), lang)} · {label} "
+                    f"({AS_IMAGE[lang].format(n=len(gdf))})")
+            used = raster_layer(m, gdf, spec.kind, name, max(part, share / 2))
         else:
-            base.add_vector_layer(m, gdf, spec.kind, lang, name=label, popup_fields=fields)
+            base.add_vector_layer(m, gdf, spec.kind, lang, name=label, popup_fields=fields,
+                                  simplify_m=found[0] or None)
+            used = found[1]
+        share, left = max(share - used, 0.0), left - len(gdf)
         if spec.kind not in kinds:
             kinds.append(spec.kind)
     return kinds

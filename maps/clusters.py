@@ -28,6 +28,8 @@ ORDER = ("prohibited", "review", "error", "admitted")
 """Verdicts from the one that colours a cluster first."""
 POINT_BYTES = 40
 """Bytes of one project point in the page (location, verdict, type, id)."""
+CELL_BYTES = 400
+"""Bytes of one grid cell in the page (its square, counts and popup)."""
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._~-]{1,40}$")
 
 _CALLBACK = """function (row) {

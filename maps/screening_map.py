@@ -23,13 +23,16 @@ import shapely
 from maps import base
 from maps import style as st
 from maps.budget import BASE_BYTES, MAP_BUDGET_BYTES, add_layers_near, text_bytes
-from maps.clusters import POINT_BYTES, add_project_points, add_verdict_grid
+from maps.clusters import CELL_BYTES, POINT_BYTES, add_project_points, add_verdict_grid
 from maps.display import drawable, project_anchor
 
 DETAIL_MAX_PROJECTS = 5_000
 """Larger batches are drawn as clustered points (their popups alone would exceed the budget)."""
 DETAIL_SHARE = 0.4
-"""Share of the map's budget the projects may take when drawn in detail (or as points)."""
+"""Share of the map's budget (beyond its scripts) the projects may take when drawn in detail."""
+POINTS_SHARE = 0.6
+"""Share of the map's budget (beyond its scripts) the projects may take as clustered points,
+then as grid cells."""
 TOP_REASONS = 5
 """Reasons and evidence lines shown in a popup (the rest is counted, and in the report)."""
 MIN_SPAN_DEG = 0.02
@@ -191,10 +194,12 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
     name = st.pick(_LABELS["projects"], lang)
     table = projects_table(result, lang, hits, report_page) \
         if len(result) <= DETAIL_MAX_PROJECTS else None
-    detail = table is not None and _detail_bytes(table) <= budget * DETAIL_SHARE
+    room = max(budget - BASE_BYTES, 0)  # what the data may take
+    detail = table is not None and _detail_bytes(table) <= room * DETAIL_SHARE
     n_shown = int(drawable(result.geometry).sum())
-    points = budget * DETAIL_SHARE // POINT_BYTES
-    used_bytes = _detail_bytes(table) if detail else min(n_shown, points) * POINT_BYTES
+    points = room * POINTS_SHARE // POINT_BYTES
+    used_bytes = _detail_bytes(table) if detail else room * POINTS_SHARE if n_shown > points \
+        else n_shown * POINT_BYTES
     legend: list = []
     if catalog is not None:
         used = [info["layer_id"] for info in result.attrs.get("layers", [])
@@ -205,7 +210,7 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
                 base.add_reference_boundaries(m, lang)
             except ImportError:  # the demo data is not installed: no reference layer
                 pass
-        share = max(budget - BASE_BYTES - used_bytes, 0) * 0.9
+        share = max(room - used_bytes, 0) * 0.9
         kinds = add_layers_near(m, catalog, lang, used, result, share)
         legend += [f"kind:{k}" for k in kinds]
     layer = None
@@ -223,7 +228,7 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
         add_project_points(m, result, lang, name, report_page)
         shape = "point"
     else:
-        add_verdict_grid(m, result, lang, name, max_cells=int(points // 4))
+        add_verdict_grid(m, result, lang, name, max_cells=int(room * POINTS_SHARE // CELL_BYTES))
         shape = "polygon"
     present = set(result["verdict"].astype(str))
     legend[:0] = [{"label": st.verdict_label(v, lang),
