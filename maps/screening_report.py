@@ -12,6 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import jinja2
+import numpy as np
 import pandas as pd
 
 from layers.kinds import get_kind
@@ -70,13 +71,18 @@ def report_context(result: gpd.GeoDataFrame, hits: pd.DataFrame, lang: str = "zh
     labels = LABELS[lang]
     unit_kind = get_kind("control_unit")
     projects = []
+    rows = hits["row"].to_numpy(dtype=int)  # each project's hits: one slice (hits sorted)
+    order = np.argsort(rows, kind="stable")
+    bounds = np.searchsorted(rows[order], np.arange(len(result) + 1))
+    records = hits.iloc[order].to_dict("records")
     for i, row in enumerate(result.itertuples(index=False)):
-        h = hits[hits["row"] == i]
-        rules = []
-        for _, r in h[h["outcome"].isin(["prohibited", "review", "admitted"])].drop_duplicates(
-                "rule_id").iterrows():
-            rules.append({"id": r["rule_id"], "outcome": r["outcome"], "title": r["title"],
-                          "source": r["source"], "confidence": r["confidence"]})
+        h = records[bounds[i]:bounds[i + 1]]
+        rules, seen = [], set()
+        for r in h:
+            if r["outcome"] in ("prohibited", "review", "admitted") and r["rule_id"] not in seen:
+                seen.add(r["rule_id"])
+                rules.append({"id": r["rule_id"], "outcome": r["outcome"], "title": r["title"],
+                              "source": r["source"], "confidence": r["confidence"]})
         evidence = [{
             "rule": r["rule_id"], "outcome": r["outcome"],
             "outcome_label": labels.get(r["outcome"], r["outcome"]),
@@ -84,9 +90,9 @@ def report_context(result: gpd.GeoDataFrame, hits: pd.DataFrame, lang: str = "zh
                 x for x in (str(r["feature_id"]), str(r["feature_name"])) if x),
             "overlap_m2": _num(r["overlap_m2"]), "overlap_share": _share(r["overlap_share"]),
             "distance_m": _num(r["distance_m"]), "message": r["message"]}
-            for _, r in h.iterrows()]
+            for r in h]
         units = []
-        for _, r in h[h["rule_id"] == "control_unit_listed"].iterrows():
+        for r in (r for r in h if r["rule_id"] == "control_unit_listed"):
             d = r["details"] if isinstance(r["details"], dict) else {}
             units.append({"code": d.get("unit_code") or r["feature_id"],
                           "name": r["feature_name"], "type": d.get("unit_type", ""),
@@ -128,5 +134,10 @@ def write_report(result: gpd.GeoDataFrame, hits: pd.DataFrame, path: str | Path,
                  lang: str = "zh") -> Path:
     """Write :func:`render_report` to ``path`` (UTF-8) and return the path."""
     path = Path(path)
-    path.write_text(render_report(result, hits, lang), encoding="utf-8")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    stream = env.get_template("screening_report.html.j2").stream(
+        **report_context(result, hits, lang))
+    with open(path, "w", encoding="utf-8") as f:  # written as rendered, never whole in memory
+        stream.dump(f)
     return path

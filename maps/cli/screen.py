@@ -7,6 +7,8 @@ Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``scre
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import click
@@ -29,6 +31,7 @@ FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.
          "screening.xlsx",
          "report.html", "map.html")
 """The files of one screening, essential first."""
+_log = logging.getLogger(__name__)
 HINTS = {"crs": "--crs EPSG:4544", "layer": "--layer NAME", "encoding": "--encoding gb18030",
          "coords": "--coords wgs84|gcj02|bd09|cgcs2000"}
 """How to fix a project file on this command, for the reader's messages (contract C3)."""
@@ -97,10 +100,15 @@ def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_d
     from geo.projects import read_projects
     from maps.progress import screen_with_progress
 
+    started = time.perf_counter()
     projects, problems = read_projects(path, hints=HINTS, **read)
+    read_s = time.perf_counter() - started
     executor = workers.executor(len(projects)) if workers is not None else None
     result, hits = screen_with_progress(projects, catalog, rules, lang=lang,  # bar on a tty
                                         executor=executor, stage_dir=stage_dir)
+    _log.info("read %s (%d projects) in %.2f s, screened in %.2f s%s", path.name, len(projects),
+              read_s, time.perf_counter() - started - read_s,
+              f" on {type(executor).__name__}" if executor is not None else " in this process")
     return result, hits, problems
 
 
