@@ -334,6 +334,15 @@ class Catalog:
         view._read = {}
         return view
 
+    def features_near(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+        """The layer in its source CRS, typed, with only the features whose bounding box meets
+        a window of this view (every feature when the catalog is not a :meth:`near` view)."""
+        gdf, problems = self._near_source(layer_id)
+        if self._near is not None:
+            boxes = boxes_to_crs(self._near[0], self._near[1], gdf.crs)
+            gdf = gdf[meets(gdf.geometry.values, boxes)]
+        return gdf, problems
+
     def _near_source(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         """The layer's source, or, for a view of a layer with a fast form, its windows."""
         fast = self.fast_form(layer_id)
@@ -434,10 +443,7 @@ class Catalog:
         crs = crs or self.working_crs
         key = (layer_id, crs.to_wkt())
         if key not in self._read:
-            gdf, problems = self._near_source(layer_id)
-            if self._near is not None:
-                boxes = boxes_to_crs(self._near[0], self._near[1], gdf.crs)
-                gdf = gdf[meets(gdf.geometry.values, boxes)]
+            gdf, problems = self.features_near(layer_id)
             spec = self.spec(layer_id)
             note = datum_note(gdf.crs, crs, f"layer {layer_id!r}")
             if note:

@@ -113,7 +113,11 @@ def fit(gdf: gpd.GeoDataFrame, fields: list[str], share: float) -> tuple[float, 
 def raster_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, name: str,
                  max_bytes: float, px: int = RASTER_PX) -> int:
     """Draw every feature of a layer as one image in its kind's colours (Web Mercator rows),
-    of :data:`RASTER_PX` pixels across or fewer to fit ``max_bytes``; return its size [bytes]."""
+    of :data:`RASTER_PX` pixels across or fewer to fit ``max_bytes``; return its size [bytes].
+
+    ``gdf`` may be in any CRS: it is simplified to the image's pixel there first (for display
+    only), so that only what shows is transformed.
+    """
     uri, bounds = _image(gdf, kind, px)
     while len(uri) > max_bytes and px > 256:
         px //= 2
@@ -128,21 +132,27 @@ def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:
     from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
-    x0, y0, x1, y1 = gdf.total_bounds  # a pixel's size, in the layer's metres
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)  # a pixel's size, in the layer's units
     pixel = max(x1 - x0, y1 - y0) / px or 1.0
-    small = shapely.simplify(np.asarray(gdf.geometry.values, dtype=object), pixel / 2)
+    small = shapely.simplify(geoms, pixel / 2, preserve_topology=False)
+    gone = shapely.is_missing(small) | shapely.is_empty(small)  # smaller than a pixel: a dot
+    small[gone] = shapely.point_on_surface(geoms[gone])
     merc = gpd.GeoSeries(small, crs=gdf.crs).to_crs(3857)
     w, s, e, n = merc.total_bounds
     scale = max(e - w, n - s) / px or 1.0
     width, height = max(1, int(np.ceil((e - w) / scale))), max(1, int(np.ceil((n - s) / scale)))
     transform = from_bounds(w, s, e, n, width, height)
-    geoms = [g for g in merc.values if g is not None and not g.is_empty]
-    fill = rasterize(((g, 1) for g in geoms), (height, width), transform=transform,
-                     all_touched=True, dtype="uint8")
-    edge = rasterize(((g, 1) for g in shapely.boundary(np.asarray(geoms, dtype=object))
-                      if g is not None), (height, width), transform=transform,
-                     all_touched=True, dtype="uint8") if st.get_kind_geometry(kind) == "polygon" \
-        else fill
+    shapes = [g for g in merc.values if g is not None and not g.is_empty]
+    burnt = rasterize(((g, i + 1) for i, g in enumerate(shapes)), (height, width),
+                      transform=transform, all_touched=True, dtype="uint32")
+    fill = (burnt > 0).astype(np.uint8)
+    edge = fill
+    if st.get_kind_geometry(kind) == "polygon":  # outlines: where the feature shown changes
+        b = np.pad(burnt, 1)
+        same = (b[:-2, 1:-1] == burnt) & (b[2:, 1:-1] == burnt) & (b[1:-1, :-2] == burnt) & \
+            (b[1:-1, 2:] == burnt)
+        edge = fill & ~same
     style = st.kind_style(kind)
     index = np.where(edge == 1, 2, fill).astype(np.uint8)  # 0 clear, 1 fill, 2 outline
     palette, alpha = [0, 0, 0], [0]
@@ -174,6 +184,10 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
                     share: float) -> list[str]:
     """Draw the catalog layers near the results within ``share`` bytes, in draw order.
 
+    Features are taken in their source CRS near the footprints; a layer that cannot fit as
+    vectors is drawn as an image straight from them; the others are transformed to the
+    results' CRS (for display: no densification), clipped, simplified and drawn.
+
     Returns
     -------
     list of str
@@ -183,27 +197,28 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
     near = catalog.near(windows, result.crs)
     specs = sorted((s for s in catalog.layers if s.id in set(layer_ids)),
                    key=lambda s: list(st.DRAW_ORDER).index(s.kind))
-    layers = []
-    for spec in specs:
-        gdf = clip_to(near.read(spec.id, result.crs).gdf, windows)
-        fields = [c for c in gdf.columns if c != gdf.geometry.name and not str(c).startswith("_")]
-        layers.append((spec, gdf, fields))
-    left = sum(len(g) for _, g, _ in layers)
+    layers = [(spec, near.features_near(spec.id)[0]) for spec in specs]
+    left = sum(len(g) for _, g in layers)
     kinds: list[str] = []
-    for spec, gdf, fields in layers:
+    for spec, src in layers:
         label = f"{st.kind_label(spec.kind, lang)} ({spec.id})"
+        fields = [c for c in src.columns if c != src.geometry.name and not str(c).startswith("_")]
         # each layer's share of what is left follows its number of features
-        part = share * len(gdf) / left if left else 0.0
-        found = fit(gdf, fields, part) if len(gdf) else (0.0, 0)
+        part = share * len(src) / left if left else 0.0
+        least = text_bytes(src[fields]) + (_FEATURE_BYTES + 4 * _COORD_BYTES) * len(src)
+        found = None
+        if least <= part:
+            gdf = clip_to(src.to_crs(result.crs), windows)
+            found = fit(gdf, fields, part) if len(gdf) else (0.0, 0)
         if found is None:
             name = (f"{st.group_label(st.kind_group(spec.kind), lang)} · {label} "
-                    f"({AS_IMAGE[lang].format(n=len(gdf))})")
-            used = raster_layer(m, gdf, spec.kind, name, max(part, share / 2))
+                    f"({AS_IMAGE[lang].format(n=len(src))})")
+            used = raster_layer(m, src, spec.kind, name, max(part, share / 2))
         else:
             base.add_vector_layer(m, gdf, spec.kind, lang, name=label, popup_fields=fields,
                                   simplify_m=found[0] or None)
             used = found[1]
-        share, left = max(share - used, 0.0), left - len(gdf)
+        share, left = max(share - used, 0.0), left - len(src)
         if spec.kind not in kinds:
             kinds.append(spec.kind)
     return kinds
