@@ -59,48 +59,18 @@ def tip_height_m(energy) -> float:
 
 
 # -- PV yield ----------------------------------------------------------------------------------
-@cache
-def _clearsky_year(lat: float, lon: float, altitude: float):
-    import pvlib
-
-    times = pd.date_range("2023-01-01", periods=8760, freq="h", tz="Asia/Shanghai") \
-        + pd.Timedelta(minutes=30)
-    loc = pvlib.location.Location(lat, lon, tz="Asia/Shanghai", altitude=altitude)
-    sp = loc.get_solarposition(times)
-    cs = loc.get_clearsky(times, model="ineichen", solar_position=sp, linke_turbidity=3.0)
-    dni_extra = pvlib.irradiance.get_extra_radiation(times)
-    return times, sp, cs["ghi"].to_numpy(), dni_extra.to_numpy()
-
-
 def pv_specific_yield(lat: float, lon: float, ghi_annual: float, elevation: float,
                       energy) -> float:
-    """PV specific yield [kWh/kWp/yr] driven by the site's annual GHI [kWh/m²/yr].
+    """PV specific yield [kWh/kWp/yr] of one site driven by its annual GHI [kWh/m²/yr].
 
-    See the module docstring for the method; every step is a pvlib function.
+    See the module docstring for the method; every step is a pvlib function (the site's
+    location cell gives the clear-sky year, as in :func:`pv_yields`).
     """
-    import pvlib
-
     if not np.isfinite(ghi_annual) or ghi_annual <= 0:
         return float("nan")
-    times, sp, cs_ghi, dni_extra = _clearsky_year(round(lat, 1), round(lon, 1),
-                                                  round(float(np.nan_to_num(elevation)), -2))
-    ghi = cs_ghi * (ghi_annual * 1000.0 / cs_ghi.sum())
-    zen = sp["zenith"].to_numpy()
-    erbs = pvlib.irradiance.erbs(ghi, zen, times)
-    tilt = abs(lat) if energy.tilt_deg == "latitude" else float(energy.tilt_deg)
-    poa = pvlib.irradiance.get_total_irradiance(
-        tilt, energy.azimuth_deg, sp["apparent_zenith"].to_numpy(), sp["azimuth"].to_numpy(),
-        np.asarray(erbs["dni"]), ghi, np.asarray(erbs["dhi"]), dni_extra=dni_extra,
-        albedo=energy.albedo, model="haydavies")
-    poa_global = np.nan_to_num(np.asarray(poa["poa_global"], dtype=float))
-    params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_glass"]
-    tcell = pvlib.temperature.sapm_cell(poa_global, energy.temp_air_c, energy.wind_speed_ms,
-                                        **params)
-    pdc0 = 1000.0  # W, i.e. 1 kWp
-    dc = pvlib.pvsystem.pvwatts_dc(poa_global, tcell, pdc0, energy.gamma_pdc)
-    dc = np.asarray(dc) * (1 - energy.losses_percent / 100.0)
-    ac = pvlib.inverter.pvwatts(dc, pdc0 / energy.dc_ac_ratio, energy.inverter_efficiency)
-    return float(np.clip(np.asarray(ac), 0, None).sum() / 1000.0)
+    cell = np.array([[round(lat, 1), round(lon, 1), round(float(np.nan_to_num(elevation)), -2)]])
+    return float(_chain(_skies(cell), np.array([0]), np.array([lat], dtype=float),
+                        np.array([ghi_annual], dtype=float), energy)[0])
 
 
 YIELD_LEVELS = 4
