@@ -33,6 +33,7 @@ from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
+from geo.tiles import give_back_memory
 from layers.catalog import Catalog, load_catalog
 from layers.errors import CRSError
 from layers.regions import admin_codes_at
@@ -116,7 +117,10 @@ def screen(
         from geo.tiles import screen_tiles
 
         parts = screen_tiles(job, catalog, rules, executor, tiles, progress, stage_dir)
-    return assemble(job, catalog, rules, parts)
+    result, hits = assemble(job, catalog, rules, parts)
+    del parts
+    give_back_memory()  # the parts were copied into the tables
+    return result, hits
 
 
 def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFrame,

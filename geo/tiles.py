@@ -138,7 +138,7 @@ def run_tile(job: Job, catalog, rules: RuleSet):
     try:
         return screen_part(job, catalog, rules)
     finally:
-        _give_back_memory()
+        give_back_memory()
 
 
 def stage(catalog, executor: Executor, stage_dir: str | Path | None = None) -> None:
@@ -168,7 +168,7 @@ def stage_layer(catalog, layer_id: str, folder: str) -> tuple[Path, dict]:
     try:
         return catalog.stage(layer_id, folder)
     finally:
-        _give_back_memory()
+        give_back_memory()
 
 
 def _size(catalog, layer_id: str) -> int:
@@ -179,7 +179,7 @@ def _size(catalog, layer_id: str) -> int:
         return 0
 
 
-def _give_back_memory() -> None:
+def give_back_memory() -> None:
     """Return freed heap pages to the system (glibc), so an idle worker does not hold them."""
     try:
         import ctypes

@@ -197,16 +197,17 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
     near = catalog.near(windows, result.crs)
     specs = sorted((s for s in catalog.layers if s.id in set(layer_ids)),
                    key=lambda s: list(st.DRAW_ORDER).index(s.kind))
-    layers = [(spec, near.features_near(spec.id)[0]) for spec in specs]
-    left = sum(len(g) for _, g in layers)
+    weight = {spec.id: catalog.facts(spec.id)["features"] for spec in specs}  # no reading
+    left = sum(weight.values())
     kinds: list[str] = []
-    for spec, src in layers:
+    for spec in specs:  # one layer in memory at a time
+        src = near.features_near(spec.id)[0]
         label = f"{st.kind_label(spec.kind, lang)} ({spec.id})"
         fields = [c for c in src.columns if c != src.geometry.name and not str(c).startswith("_")]
-        # each layer's share of what is left follows its number of features
-        part = share * len(src) / left if left else 0.0
+        # each layer's share of what is left follows its size
+        part = share * weight[spec.id] / left if left else 0.0
         least = text_bytes(src[fields]) + (_FEATURE_BYTES + 4 * _COORD_BYTES) * len(src)
-        found = None
+        found, gdf = None, None
         if least <= part:
             gdf = clip_to(src.to_crs(result.crs), windows)
             found = fit(gdf, fields, part) if len(gdf) else (0.0, 0)
@@ -218,7 +219,8 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
             base.add_vector_layer(m, gdf, spec.kind, lang, name=label, popup_fields=fields,
                                   simplify_m=found[0] or None)
             used = found[1]
-        share, left = max(share - used, 0.0), left - len(src)
+        share, left = max(share - used, 0.0), left - weight[spec.id]
+        del src, gdf
         if spec.kind not in kinds:
             kinds.append(spec.kind)
     return kinds
