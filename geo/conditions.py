@@ -34,14 +34,11 @@ class Kind:
     pairs : DataFrame or None
         :func:`geo.overlay.overlay_pairs` of the footprints with ``features`` (with geometry),
         plus ``edge_m`` (feature boundary inside the footprint [m]).
-    layers : list of dict
-        Provenance of each layer of the kind.
     """
 
     features: gpd.GeoDataFrame | None
     missing: str = ""
     pairs: pd.DataFrame | None = None
-    layers: list[dict] = field(default_factory=list)
     _cache: dict = field(default_factory=dict)
 
     def column(self, name: str) -> np.ndarray:
@@ -143,7 +140,7 @@ def feature_condition(rule: Rule, kd: Kind, feature: np.ndarray, project: np.nda
                       p: pd.DataFrame, lang: str) -> Tri:
     """The rule's ``filter`` on the features of pairs (positions ``feature``, ``project``)."""
     out = Tri.const(len(feature))
-    if not rule.filter:
+    if not rule.filter or not len(feature):
         return out
     kind = get_kind(kd.features["kind"].iloc[0])
     ids = kd.column("id")[feature].astype(str).astype(object)

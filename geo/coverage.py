@@ -99,9 +99,11 @@ def far_outside(catalog, projects: gpd.GeoSeries, ok: np.ndarray,
     dist = np.zeros(len(fp))
     if usable.any() and len(cover):
         tree = shapely.STRtree(cover)
-        idx = np.flatnonzero(usable)
-        (pi, _), d = tree.query_nearest(fp[idx], return_distance=True, all_matches=False)
-        dist[idx[pi]] = d
+        inside, _ = tree.query(fp, predicate="intersects")  # most: distance 0, no search
+        idx = np.flatnonzero(usable & ~np.isin(np.arange(len(fp)), inside))
+        if len(idx):
+            (pi, _), d = tree.query_nearest(fp[idx], return_distance=True, all_matches=False)
+            dist[idx[pi]] = d
     far = usable & (dist > FAR_OUTSIDE_M)
     km = facts.fill("{k}", k=np.char.mod("%.0f", dist / 1000).astype(object))
     text = facts.fill(_FAR[lang], km=km, source=SOURCES[source][lang])

@@ -20,11 +20,14 @@ from geo.overlay import covered_share, nearest
 from geo.rules import Rule
 from layers.kinds import get_kind
 
-__all__ = ["CHECKS", "TEXT", "Context", "Kind", "evaluate", "hits_frame"]
+__all__ = ["CHECKS", "OUTSIDE_NEAREST_M", "TEXT", "Context", "Kind", "evaluate",
+           "hits_frame"]
 
 CHECKS = ("fired", "contact", "unknown", "not_checked", "coverage")
 """Values of the hits' ``check`` column: the rule's finding, a boundary contact, a fact unknown,
 a layer missing, the catalog's coverage (see :mod:`geo.coverage`)."""
+OUTSIDE_NEAREST_M = 2000.0
+"""Radius [m] within which an ``outside`` rule names the nearest feature a project misses."""
 _WITHIN_SHARE = 1 - 1e-9
 
 TEXT = {
@@ -55,19 +58,32 @@ def _text(lang: str, key: str, **values) -> str:
 
 def hits_frame(rule: Rule, ctx: Context, rows: dict, outcome, check: str, message,
                title) -> pd.DataFrame:
-    """One hits frame: ``rows`` holds ``row`` and optional evidence arrays."""
+    """One hits frame: ``rows`` holds ``row`` and optional evidence arrays.
+
+    Text columns are plain object columns: hits tables run to millions of rows, and taking,
+    sorting and joining them stays a copy of pointers.
+    """
     n = len(rows["row"])
     empty = np.full(n, np.nan)
+
+    def text(value):
+        if isinstance(value, np.ndarray | list | pd.Series):
+            return pd.Series(np.asarray(value, dtype=object), dtype=object)
+        return pd.Series(np.full(n, value, dtype=object), dtype=object)
+
     return pd.DataFrame({
-        "row": rows["row"], "rule_id": rule.id, "outcome": outcome, "check": check,
-        "layer_id": rows.get("layer_id", ""), "kind": rows.get("kind", "+".join(rule.layer)),
-        "feature_id": rows.get("feature_id", ""), "feature_name": rows.get("feature_name", ""),
+        "row": np.asarray(rows["row"], dtype=np.int64), "rule_id": text(rule.id),
+        "outcome": text(outcome), "check": text(check),
+        "layer_id": text(rows.get("layer_id", "")),
+        "kind": text(rows.get("kind", "+".join(rule.layer))),
+        "feature_id": text(rows.get("feature_id", "")),
+        "feature_name": text(rows.get("feature_name", "")),
         "overlap_m2": rows.get("overlap_m2", empty), "overlap_share": rows.get("overlap_share",
                                                                                 empty),
         "distance_m": rows.get("distance_m", empty), "tolerance_m2": rows.get("tolerance_m2",
                                                                               empty),
-        "message": message, "confidence": rule.confidence, "source": rule.source,
-        "title": title, "details": rows.get("details", [{}] * n),
+        "message": text(message), "confidence": text(rule.confidence), "source": text(rule.source),
+        "title": text(title), "details": text(rows.get("details", [{}] * n)),
     })
 
 
@@ -274,15 +290,15 @@ def _coverage_relation(rule, ctx, live, cond, occ, occ_t, occ_u, share_t, inside
     fire_idx = np.flatnonzero(fire)
     if not len(fire_idx):
         return out
-    best = (occ_t.sort_values(["project", "overlap_share"], ascending=[True, False])
-            .drop_duplicates("project") if len(occ_t) else occ_t)
+    best = (occ_t.sort_values(["project", "overlap_share"], ascending=[True, False],
+                              kind="stable").drop_duplicates("project") if len(occ_t) else occ_t)
     rows = pd.DataFrame({"project": fire_idx})
     if len(best):
         rows = rows.merge(best.drop(columns=["overlap_share"]), on="project", how="left")
     rows["overlap_share"] = share_t[fire_idx]
     if rule.relation == "outside":
         feats = pd.concat([ctx.kinds[k].features for k in present], ignore_index=True)
-        near = nearest(ctx.fp[fire_idx], feats.geometry.values, 2000.0)
+        near = nearest(ctx.fp[fire_idx], feats.geometry.values, OUTSIDE_NEAREST_M)
         near["project"] = fire_idx[near["project"].to_numpy()]
         near = near.join(feats.drop(columns="geometry"), on="feature")
         no_overlap = rows[rows["overlap_share"] == 0][["project"]]

@@ -13,9 +13,7 @@ import pandas as pd
 import shapely
 
 PAIR_COLUMNS = ("project", "feature", "distance_m", "intersects", "interior", "overlap_m2",
-                "length_m", "overlap_share")
-
-
+                "length_m", "overlap_share", "inside")
 
 
 def _as_array(geoms) -> np.ndarray:
@@ -86,28 +84,36 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
         ``project`` and ``feature`` (positions), ``distance_m`` (edge-to-edge [m], 0 when they
         intersect), ``intersects``, ``interior`` (the interiors intersect: more than boundary
         contact), ``overlap_m2`` (area of the intersection [m²]), ``length_m`` (length of a line
-        footprint inside the feature [m]) and ``overlap_share`` (share of the footprint inside the
-        feature by area, length or point count, in [0, 1]).
+        footprint inside the feature [m]), ``overlap_share`` (share of the footprint inside the
+        feature by area, length or point count, in [0, 1]) and ``inside`` (the footprint lies in
+        the feature's interior: its own intersection, share 1).
     """
     fp, ft = _as_array(footprints), _as_array(features)
     if not len(fp) or not len(ft):
-        frame = pd.DataFrame({c: pd.Series(dtype=float) for c in PAIR_COLUMNS})
-        frame[["project", "feature"]] = frame[["project", "feature"]].astype(int)
+        types = {"project": int, "feature": int, "intersects": bool, "interior": bool,
+                 "inside": bool}
+        frame = pd.DataFrame({c: pd.Series(dtype=types.get(c, float)) for c in PAIR_COLUMNS})
         if keep_geometry:
             frame["geometry"] = pd.Series(dtype=object)
         return frame
     tree = shapely.STRtree(ft)
-    if distance > 0:
-        pi, fi = tree.query(fp, predicate="dwithin", distance=float(distance))
-    else:
-        pi, fi = tree.query(fp, predicate="intersects")
+    pi, fi = tree.query(fp, predicate="intersects")
+    hit = np.ones(len(pi), dtype=bool)
+    if distance > 0:  # pairs apart but within the distance, measured (the others touch: 0)
+        ni, nf = tree.query(fp, predicate="dwithin", distance=float(distance))
+        apart = ~np.isin(ni * len(ft) + nf, pi * len(ft) + fi)
+        pi, fi = np.concatenate([pi, ni[apart]]), np.concatenate([fi, nf[apart]])
+        hit = np.concatenate([hit, np.zeros(int(apart.sum()), dtype=bool)])
     order = np.lexsort((fi, pi))
-    pi, fi = pi[order], fi[order]
+    pi, fi, hit = pi[order], fi[order], hit[order]
     a, b = fp[pi], ft[fi]
-    dist = shapely.distance(a, b) if distance > 0 else np.zeros(len(pi))
-    hit = dist == 0
+    dist = np.zeros(len(pi))
+    dist[~hit] = shapely.distance(a[~hit], b[~hit])
+    inner = _inside(fp, ft, pi, fi) & hit
     parts = np.full(len(pi), None, dtype=object)
-    parts[hit] = shapely.intersection(a[hit], b[hit])
+    parts[inner] = a[inner]  # a footprint wholly inside a feature is its own intersection
+    cut = hit & ~inner
+    parts[cut] = shapely.intersection(a[cut], b[cut])
     dims, size = footprint_measure(fp)
     area = np.zeros(len(pi))
     length = np.zeros(len(pi))
@@ -120,12 +126,23 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     interior[check] = shapely.relate_pattern(a[check], b[check], "T********")
     share = np.zeros(len(pi))
     share[hit] = _measure(parts[hit], dims[pi][hit], size[pi][hit])
+    share[inner] = 1.0
     frame = pd.DataFrame({"project": pi.astype(int), "feature": fi.astype(int), "distance_m": dist,
                           "intersects": hit, "interior": interior, "overlap_m2": area,
-                          "length_m": length, "overlap_share": share})
+                          "length_m": length, "overlap_share": share, "inside": inner})
     if keep_geometry:
         frame["geometry"] = parts
     return frame
+
+
+def _inside(fp: np.ndarray, ft: np.ndarray, pi: np.ndarray, fi: np.ndarray) -> np.ndarray:
+    """Which pairs have the footprint in the feature's interior (``contains_properly``, each
+    feature prepared once): their intersection is the footprint itself."""
+    if not len(pi):
+        return np.zeros(0, dtype=bool)
+    feats = np.unique(fi)
+    which, inside = shapely.STRtree(fp).query(ft[feats], predicate="contains_properly")
+    return np.isin(pi * len(ft) + fi, inside * len(ft) + feats[which])
 
 
 def edge_inside(footprints, features, pairs: pd.DataFrame) -> np.ndarray:
@@ -156,7 +173,8 @@ def edge_inside(footprints, features, pairs: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def nearest(footprints, features, max_distance: float) -> pd.DataFrame:
+def nearest(footprints, features, max_distance: float, pairs: pd.DataFrame | None = None,
+            searched: float = 0.0) -> pd.DataFrame:
     """The nearest feature of each footprint within ``max_distance``.
 
     Parameters
@@ -165,24 +183,41 @@ def nearest(footprints, features, max_distance: float) -> pd.DataFrame:
         In the same metric CRS.
     max_distance : float
         Search radius [m].
+    pairs : DataFrame, optional
+        :func:`overlay_pairs` of the same footprints and features with distance ``searched``:
+        footprints that meet a feature there are answered from it; only the others are searched.
+    searched : float
+        The distance [m] ``pairs`` were found within.
 
     Returns
     -------
     DataFrame
         Columns ``project``, ``feature`` (positions) and ``distance_m`` (edge-to-edge [m]); one
-        row per footprint that has a feature within the radius (the first one on ties).
+        row per footprint that has a feature within the radius, sorted by project; of features
+        at the same distance the first (lowest position) is given.
     """
     fp, ft = _as_array(footprints), _as_array(features)
+    found = [pd.DataFrame({"project": pd.Series(dtype=int), "feature": pd.Series(dtype=int),
+                           "distance_m": pd.Series(dtype=float)})]
     usable = ~shapely.is_missing(fp) & ~shapely.is_empty(fp)
-    if not len(ft) or not usable.any():
-        return pd.DataFrame({"project": pd.Series(dtype=int), "feature": pd.Series(dtype=int),
-                             "distance_m": pd.Series(dtype=float)})
-    tree = shapely.STRtree(ft)
-    idx = np.flatnonzero(usable)
-    (pi, fi), dist = tree.query_nearest(fp[idx], max_distance=float(max_distance),
-                                        return_distance=True, all_matches=False)
-    return pd.DataFrame({"project": idx[pi].astype(int), "feature": fi.astype(int),
-                         "distance_m": dist})
+    if pairs is not None and len(pairs):
+        known = pairs[pairs["distance_m"].to_numpy() <= max_distance]
+        found.append(known[["project", "feature", "distance_m"]])
+        done = np.zeros(len(fp), dtype=bool)
+        done[known["project"].to_numpy()[known["intersects"].to_numpy(dtype=bool)]] = True
+        if searched >= max_distance:
+            done[:] = True
+        usable &= ~done
+    if len(ft) and usable.any() and (pairs is None or searched < max_distance):
+        idx = np.flatnonzero(usable)
+        tree = shapely.STRtree(ft)
+        pi, fi = tree.query(fp[idx], predicate="dwithin", distance=float(max_distance))
+        found.append(pd.DataFrame({"project": idx[pi].astype(int), "feature": fi.astype(int),
+                                   "distance_m": shapely.distance(fp[idx][pi], ft[fi])}))
+    near = pd.concat(found, ignore_index=True)
+    near = near.iloc[np.lexsort((near["feature"].to_numpy(), near["distance_m"].to_numpy(),
+                                 near["project"].to_numpy()))]
+    return near.drop_duplicates("project").reset_index(drop=True)
 
 
 def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
@@ -211,11 +246,16 @@ def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
     single = hit[hit["project"].isin(counts.index[counts == 1])]
     out[single["project"].to_numpy()] = single["overlap_share"].to_numpy()
     multi = hit[hit["project"].isin(counts.index[counts > 1])]
+    if "inside" in multi.columns:  # inside one of its features: covered, no union needed
+        whole = multi.loc[multi["inside"].to_numpy(dtype=bool), "project"].unique()
+        out[whole] = 1.0
+        multi = multi[~multi["project"].isin(whole)]
     if not multi.empty:
-        projects = multi["project"].unique()
+        multi = multi.iloc[np.argsort(multi["project"].to_numpy(), kind="stable")]
+        rows = multi["project"].to_numpy()
+        projects, starts = np.unique(rows, return_index=True)
+        parts = np.split(np.asarray(multi["geometry"].to_numpy(), dtype=object), starts[1:])
         # one union per footprint that touches several features (not a loop over all pairs)
-        unions = np.array([shapely.union_all(g.to_numpy())
-                           for _, g in multi.groupby("project", sort=True)["geometry"]],
-                          dtype=object)
+        unions = np.array([shapely.union_all(g) for g in parts], dtype=object)
         out[projects] = _measure(unions, dims[projects], size[projects])
     return out

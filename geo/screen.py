@@ -1,16 +1,25 @@
 """Screening: every project against every rule, with a verdict and its evidence.
 
-:func:`screen` first sets aside projects far outside the catalog's region (an ``error``), then
-transforms the footprints (lon/lat edges densified) to the working CRS chosen for the union extent
-of the projects and the catalog, reads each layer kind the rules use once, runs one indexed
-overlay per kind (:mod:`geo.overlay`), finds each project's region (:mod:`geo.regions`) and
-evaluates every rule with array operations (:mod:`geo.evaluate`). Coverage gaps and holes in the
-control-unit layer are reported as ``review`` (:mod:`geo.coverage`), and so are layer features
-that cannot be placed (:mod:`geo.unplaced`).
+:func:`screen` works in three steps:
+
+1. :func:`geo.job.plan` decides what the whole batch shares: projects far outside the catalog's
+   region become an ``error``, one working CRS is chosen for the union extent of the projects and
+   the catalog, the footprints are transformed to it (lon/lat edges densified), and each layer
+   kind the rules read gets its *reach* (how far from a footprint a feature can matter).
+2. :func:`screen_part` screens a set of projects: it reads, for each kind, the features within
+   reach of these footprints, runs one indexed overlay per kind (:mod:`geo.overlay`), finds each
+   project's region (:mod:`geo.regions`), reports coverage gaps and holes in the control-unit
+   layer (:mod:`geo.coverage`), evaluates every rule with array operations
+   (:mod:`geo.evaluate`), reports layer features that cannot be placed (:mod:`geo.unplaced`)
+   and gives each project its verdict. The whole batch is one part, or it
+   is split into spatially compact tiles run on any executor (:mod:`geo.tiles`): each project is
+   judged only by the features within its reach, so the results are the same.
+3. :func:`geo.job.assemble` joins the parts in input order, with the facts of the whole layers.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,71 +27,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.coverage import FAR_OUTSIDE_M, GAP, OUTSIDE, SOURCES, coverage_hits, far_outside
-from geo.evaluate import TEXT, Context, Kind, evaluate
+from geo.coverage import coverage_hits
+from geo.evaluate import Context, Kind, evaluate
+from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
 from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
-from geo.unplaced import UNPLACED, unplaced_hits
+from geo.tiles import give_back_memory
+from geo.unplaced import unplaced_hits
 from layers.catalog import Catalog, load_catalog
-from layers.crs import WGS84, to_crs_dense, working_crs
 from layers.errors import CRSError
-from layers.kinds import get_kind
 from layers.regions import admin_codes_at
 
-HIT_COLUMNS = ("project_id", "rule_id", "outcome", "layer_id", "kind", "feature_id",
-               "feature_name", "overlap_m2", "overlap_share", "distance_m", "message", "check",
-               "tolerance_m2")
-"""Columns of the hits table (one row per rule outcome), as written to ``screening_hits.csv``.
-``check`` says what the row is (:data:`geo.evaluate.CHECKS`): ``fired`` (the rule's finding),
-``contact`` (overlap within ``tolerance_m2``), ``unknown`` (a fact the rule needs is unknown:
-``review``), ``not_checked`` (its layer is missing: ``review``) or ``coverage`` (partly outside the
-catalog's coverage, or in a hole of the control-unit layer: ``review``)."""
+__all__ = ["HIT_COLUMNS", "SEARCH_M", "screen", "screen_part"]
+
 SEARCH_M = 2000.0
 """Default radius [m] within which the nearest feature of each layer kind is reported."""
-
-
-def _load_kind(catalog: Catalog, kind: str, crs, lang: str) -> Kind:
-    frames, layers, unusable = [], [], []
-    for spec in catalog.layers:
-        if spec.kind != kind:
-            continue
-        data = catalog.read(spec.id, crs)
-        accuracy = spec.accuracy_m
-        info = {"layer_id": spec.id, "kind": kind, "label": get_kind(kind).label(lang),
-                "source": spec.source, "date": spec.date, **catalog.provenance(spec.id),
-                "features": len(data.gdf), "usable": data.usable, "accuracy_m": accuracy,
-                "defaults": dict(spec.defaults),
-                "problems": [str(p) for p in data.problems]}
-        layers.append(info)
-        if not data.usable:
-            unusable.append(spec.id)
-            continue
-        frames.append(data.gdf.assign(layer_id=spec.id, kind=kind,
-                                      _accuracy_m=np.nan if accuracy is None else accuracy))
-    label = get_kind(kind).label(lang)
-    if not frames:
-        why = (TEXT[lang]["missing"].format(kind=kind, label=label) if not unusable else
-               TEXT[lang]["unusable"].format(kind=kind, label=label, ids=", ".join(unusable)))
-        return Kind(None, why, layers=layers)
-    feats = pd.concat(frames, ignore_index=True)
-    feats["_dim"] = shapely.get_dimensions(feats.geometry.values)
-    return Kind(gpd.GeoDataFrame(feats, geometry="geometry", crs=crs), layers=layers)
-
-
-def _regions(rules: RuleSet, catalog: Catalog, kinds: dict, fp, crs, ok, lang: str):
-    """Admin code, province and the region facts the rules need, per project."""
-    admin = admin_codes_at(catalog, np.where(ok, fp, None), crs)
-    needed = {r for rule in rules for r in rule.in_region}
-    out = {}
-    for region in sorted(needed):
-        air = kinds.get("key_air_region")
-        if region == "key_air_region" and air is not None and air.features is not None:
-            out[region] = layer_membership(air.features.geometry.values, fp)
-        else:
-            out[region] = membership(load_region(region), admin["admin_code"], lang)
-    return admin, out
 
 
 def screen(
@@ -92,7 +53,10 @@ def screen(
     *,
     lang: str = "en",
     search_m: float = SEARCH_M,
-    progress: bool = False,
+    progress=False,
+    executor: Executor | None = None,
+    tiles: int | None = None,
+    stage_dir: str | Path | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Screen projects against a catalog's layers with a rule set.
 
@@ -109,8 +73,16 @@ def screen(
         Language of messages and titles.
     search_m : float
         Radius [m] for the nearest-feature distances of layers a project does not touch.
-    progress : bool
-        Show a progress bar (tqdm) over the rules.
+    progress : bool or text stream
+        Show a progress bar (tqdm) over projects as tiles finish (on stderr, or that stream).
+    executor : concurrent.futures.Executor, optional
+        Screen spatially compact tiles on it (a process pool, a Dask cluster's executor; see
+        :func:`geo.tiles.screen_tiles`). Default: in this process.
+    tiles : int, optional
+        Number of tiles (default: one part without an executor, a few per worker with one).
+    stage_dir : path, optional
+        Where layers without a fast form are staged for the executor's workers (default: a
+        temporary folder; with a cluster, one every worker can read). See :mod:`geo.tiles`.
 
     Returns
     -------
@@ -124,7 +96,8 @@ def screen(
         ``coverage`` (how the coverage area was found), ``rules``, ``rule_files``,
         ``working_crs``, ``kinds`` (the layer kinds read, for the report's checklist) and
         ``search_m``. The hits table has :data:`HIT_COLUMNS` plus ``row``, ``confidence``,
-        ``source``, ``title`` and ``details``, sorted by project and rule.
+        ``source``, ``title`` and ``details``, sorted by project and rule. The same whatever
+        the tiles and the executor.
     """
     if not isinstance(catalog, Catalog):
         catalog = load_catalog(catalog)
@@ -136,53 +109,44 @@ def screen(
         projects = normalize_projects(projects)
     if projects.crs is None:
         raise CRSError("the projects have no CRS; the toolkit never guesses one")
-    p = pd.DataFrame(projects.drop(columns=projects.geometry.name)).reset_index(drop=True)
-    ok = (p["error"] == "").to_numpy().copy()
-    far, far_text, source = far_outside(catalog, projects.geometry, ok, lang)
-    p["error"] = np.where(far, far_text, p["error"].to_numpy(dtype=object))
-    ok &= ~far
-    lonlat = projects.geometry.to_crs(WGS84).values
-    boxes = [catalog.extent_lonlat]
-    if ok.any():
-        boxes.append(gpd.GeoSeries(lonlat[ok]).total_bounds)
-    b = np.array(boxes, dtype=float)
-    crs = working_crs((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
-    fp = np.asarray(to_crs_dense(projects.geometry, crs).values, dtype=object)
-    fp[~ok] = None
+    if executor is not None:  # each layer validated once, in parallel, before planning
+        from geo.tiles import stage
 
-    kinds: dict[str, Kind] = {}
-    wanted = list(rules.kinds)
-    if catalog.has_kind("control_unit") and "control_unit" not in wanted:
-        wanted.append("control_unit")  # holes in the unit layer are checked in any case
-    if any("key_air_region" in r.in_region for r in rules) and catalog.has_kind("key_air_region"):
-        wanted.append("key_air_region")
-    for kind in wanted:
-        kd = _load_kind(catalog, kind, crs, lang)
-        if kd.features is not None:
-            dist = max([r.distance_m or 0 for r in rules if kind in r.layer] + [0])
-            ft = kd.features.geometry.values
-            kd.pairs = overlay_pairs(fp, ft, dist, keep_geometry=True)
-            acc = kd.features["_accuracy_m"].to_numpy(dtype=float)
-            kd.pairs["edge_m"] = 0.0
-            with_acc = ~np.isnan(acc[kd.pairs["feature"].to_numpy()])
-            if with_acc.any():
-                kd.pairs.loc[with_acc, "edge_m"] = edge_inside(fp, ft, kd.pairs[with_acc])
-        kinds[kind] = kd
+        stage(catalog, executor, stage_dir)
+    job = plan(projects, catalog, rules, lang, search_m)
+    if executor is None and not tiles and not progress:
+        parts = [(job.rows, *screen_part(job, catalog, rules))]
+    else:
+        from geo.tiles import screen_tiles
 
-    dims, size = footprint_measure(fp)
-    admin, regions = _regions(rules, catalog, kinds, fp, crs, ok, lang)
-    ctx = Context(p, ok, fp, dims, size, kinds, regions, lang)
-    frames, outside, gap = coverage_hits(ctx, catalog, crs, source)
-    iterator = rules.rules
-    if progress:
-        from tqdm import tqdm
+        parts = screen_tiles(job, catalog, rules, executor, tiles, progress, stage_dir)
+    result, hits = assemble(job, catalog, rules, parts)
+    del parts
+    give_back_memory()  # the parts were copied into the tables
+    return result, hits
 
-        iterator = tqdm(iterator, desc="rules", unit="rule")
-    frames += [f for rule in iterator for f in evaluate(rule, ctx)]
+
+def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFrame,
+                                                                       pd.DataFrame]:
+    """Screen the projects of ``job`` (the whole batch or one tile of it).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        One row per project of the part (without geometry) and its hits, ``row`` counted
+        within the part.
+    """
+    near = catalog.near(job.windows(), job.crs)  # only features within reach are read
+    kinds = {kind: _load_kind(near, kind, job) for kind in job.kinds}
+    dims, size = footprint_measure(job.fp)
+    admin, regions = _regions(rules, near, kinds, job)
+    ctx = Context(job.p, job.ok, job.fp, dims, size, kinds, regions, job.lang)
+    frames, outside, gap = coverage_hits(ctx, near, job.crs, job.source)
+    frames += [frame for rule in rules for frame in evaluate(rule, ctx)]
     frames += unplaced_hits(rules, ctx, frames)  # features without a usable geometry
-    hits = _sort_hits(frames, rules, p)
+    hits = _hits(frames, rules, job.p)
 
-    result = _verdicts(p, hits, lang)
+    result = _verdicts(job.p, hits, job.lang)
     result["size"] = size
     result["admin_code"] = admin["admin_code"].to_numpy()
     result["province"] = admin["province"].to_numpy()
@@ -190,39 +154,74 @@ def screen(
     result["unit_gap_share"] = gap
     for kind, kd in kinds.items():
         if kd.features is not None:
-            near = nearest(fp, kd.features.geometry.values, search_m)
-            col = np.full(len(p), np.nan)
-            col[near["project"].to_numpy()] = near["distance_m"].to_numpy()
-            result[f"nearest_{kind}_m"] = col
-    out = gpd.GeoDataFrame(result, geometry=to_crs_dense(projects.geometry, crs).values, crs=crs)
-    out.attrs["layers"] = [info for kd in kinds.values() for info in kd.layers]
-    out.attrs["missing"] = [kd.missing for k, kd in kinds.items() if kd.missing]
-    out.attrs["kinds"] = list(kinds)
-    out.attrs["search_m"] = search_m
-    out.attrs["coverage"] = {"source": source, "label": SOURCES[source][lang],
-                             "far_outside_m": FAR_OUTSIDE_M}
-    out.attrs["rules"] = rules.name
-    out.attrs["rule_files"] = [str(f) for f in rules.files]
-    out.attrs["working_crs"] = crs.to_wkt()
-    return out, hits
+            found = nearest(job.fp, kd.features.geometry.values, job.search_m, kd.pairs,
+                            job.distance[kind])
+            column = np.full(len(job.p), np.nan)
+            column[found["project"].to_numpy()] = found["distance_m"].to_numpy()
+            result[f"nearest_{kind}_m"] = column
+    return result, hits
 
 
-def _sort_hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.DataFrame:
-    order = {OUTSIDE.id: -3, GAP.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in
-                                                             enumerate(rules)}
-    extra = ["row", "confidence", "source", "title", "details"]
+def _load_kind(catalog: Catalog, kind: str, job: Job) -> Kind:
+    """The features of ``kind`` near the footprints (every usable layer) and their pairs."""
+    frames, why = [], ""
+    for spec in catalog.layers:
+        if spec.kind != kind:
+            continue
+        if not catalog.facts(spec.id, job.crs)["usable"]:
+            continue
+        data = catalog.read(spec.id, job.crs)
+        accuracy = np.nan if spec.accuracy_m is None else spec.accuracy_m
+        frames.append(data.gdf.assign(layer_id=spec.id, kind=kind, _accuracy_m=accuracy))
+    if not frames:
+        from geo.job import layer_infos
+
+        why = layer_infos(catalog, [kind], job.crs, job.lang)[1][kind]
+        return Kind(None, why)
+    feats = pd.concat(frames, ignore_index=True)
+    feats["_dim"] = shapely.get_dimensions(feats.geometry.values)
+    kd = Kind(gpd.GeoDataFrame(feats, geometry="geometry", crs=job.crs))
+    ft = kd.features.geometry.values
+    kd.pairs = overlay_pairs(job.fp, ft, job.distance[kind], keep_geometry=True)
+    acc = kd.features["_accuracy_m"].to_numpy(dtype=float)
+    kd.pairs["edge_m"] = 0.0
+    with_acc = ~np.isnan(acc[kd.pairs["feature"].to_numpy()])
+    if with_acc.any():
+        kd.pairs.loc[with_acc, "edge_m"] = edge_inside(job.fp, ft, kd.pairs[with_acc])
+    return kd
+
+
+def _regions(rules: RuleSet, catalog: Catalog, kinds: dict, job: Job):
+    """Admin code, province and the region facts the rules need, per project."""
+    admin = admin_codes_at(catalog, np.where(job.ok, job.fp, None), job.crs)
+    needed = {r for rule in rules for r in rule.in_region}
+    out = {}
+    for region in sorted(needed):
+        air = kinds.get("key_air_region")
+        if region == "key_air_region" and air is not None and air.features is not None:
+            out[region] = layer_membership(air.features.geometry.values, job.fp)
+        else:
+            out[region] = membership(load_region(region), admin["admin_code"], job.lang)
+    return admin, out
+
+
+def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.DataFrame:
+    """The part's hits: by project, then by rule; ``project_id`` first, blanks as ``""``."""
+    from geo.job import _sort_hits
+
+    frames = [f for f in frames if len(f)]
     hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=[*extra, *HIT_COLUMNS[1:]])
-    hits["row"] = hits["row"].astype(int)  # also when no project got any hit
-    for col in ("overlap_m2", "overlap_share", "distance_m", "tolerance_m2"):
-        hits[col] = hits[col].astype(float)
-    hits["rule_order"] = hits["rule_id"].map(order)
-    hits = hits.sort_values(["row", "rule_order"], kind="stable").drop(columns="rule_order")
+        {c: pd.Series(dtype=float if c in ("overlap_m2", "overlap_share", "distance_m",
+                                           "tolerance_m2") else object)
+         for c in [*HIT_EXTRA, *HIT_COLUMNS[1:]]}).assign(row=pd.Series(dtype=np.int64))
+    hits = _sort_hits(hits, rules)
     hits.insert(0, "project_id", p["project_id"].to_numpy()[hits["row"].to_numpy(dtype=int)])
     for col in ("layer_id", "kind", "feature_id", "feature_name"):
-        hits[col] = hits[col].fillna("").astype(str)
-    hits = hits[list(HIT_COLUMNS) + [c for c in extra if c in hits.columns]]
-    return hits.reset_index(drop=True)
+        values = hits[col].fillna("")
+        if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+            values = values.map(str)
+        hits[col] = values.astype(object)
+    return hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
 
 
 def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -230,27 +229,25 @@ def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
     n = len(p)
     sev = np.zeros(n, dtype=int)
     rows = hits["row"].to_numpy(dtype=int)
-    np.maximum.at(sev, rows, hits["outcome"].map(SEVERITY).to_numpy(dtype=int))
+    outcome = hits["outcome"].to_numpy(dtype=object)
+    np.maximum.at(sev, rows, pd.Series(outcome).map(SEVERITY).to_numpy(dtype=int))
     verdict = np.array(["admitted", "admitted", "review", "prohibited", "error"],
                        dtype=object)[sev]
-    counts = {o: np.bincount(rows[hits["outcome"].to_numpy() == o], minlength=n)
+    counts = {o: np.bincount(rows[outcome == o], minlength=n)
               for o in ("prohibited", "review", "admitted")}
-    restrictive = hits[hits["outcome"].isin(["prohibited", "review"])]
-    restrictive = restrictive.assign(_s=restrictive["outcome"].map(SEVERITY)).sort_values(
-        ["row", "_s"], ascending=[True, False], kind="stable")
-    text = "[" + restrictive["outcome"] + "] " + restrictive["rule_id"] + ": " + \
-        restrictive["title"]
-    reasons = pd.Series("", index=range(n), dtype=object)
-    joined = text.groupby(restrictive["row"]).agg(lambda t: "; ".join(dict.fromkeys(t)))
-    reasons.loc[joined.index] = joined.to_numpy()
-    good = hits[hits["outcome"] == "admitted"]
-    good_text = (good["rule_id"] + ": " + good["title"]).groupby(good["row"]).agg(
-        lambda t: "; ".join(dict.fromkeys(t)))
-    good_text = good_text[reasons.loc[good_text.index] == ""]
-    reasons.loc[good_text.index] = good_text.to_numpy()
+    restrictive = np.isin(outcome, ["prohibited", "review"])
+    sub = hits[restrictive]
+    worst_first = np.lexsort((-sub["outcome"].map(SEVERITY).to_numpy(dtype=int),
+                              sub["row"].to_numpy(dtype=int)))
+    sub = sub.iloc[worst_first]
+    reasons = _join_per_row("[" + sub["outcome"] + "] " + sub["rule_id"] + ": " + sub["title"],
+                            sub["row"].to_numpy(dtype=int), n)
+    good = hits[outcome == "admitted"]
+    good_text = _join_per_row(good["rule_id"] + ": " + good["title"],
+                              good["row"].to_numpy(dtype=int), n)
+    reasons = np.where(reasons == "", good_text, reasons)
     note = "未触发限制性规则" if lang == "zh" else "no restricting rule fired"
-    reasons = np.where((reasons.to_numpy() == "") & (verdict == "admitted"), note,
-                       reasons.to_numpy())
+    reasons = np.where((reasons == "") & (verdict == "admitted"), note, reasons)
     err = p["error"].to_numpy()
     verdict = np.where(err != "", "error", verdict)
     reasons = np.where(err != "", err, reasons)
@@ -262,3 +259,16 @@ def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
     front["n_admitted"] = counts["admitted"]
     rest = p.drop(columns=["project_id", "name", "type", "industry"])
     return pd.concat([front, rest], axis=1)
+
+
+def _join_per_row(text: pd.Series, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per row 0..n-1, its distinct texts in order joined with ``"; "`` (``""`` when none)."""
+    out = np.full(n, "", dtype=object)
+    if not len(text):
+        return out
+    frame = pd.DataFrame({"row": rows, "text": text.to_numpy(dtype=object)})
+    frame = frame.drop_duplicates(["row", "text"])
+    values, starts = np.unique(frame["row"].to_numpy(), return_index=True)
+    texts = frame["text"].to_numpy(dtype=object)
+    out[values] = [("; ".join(chunk)) for chunk in np.split(texts, starts[1:])]
+    return out

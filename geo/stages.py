@@ -32,10 +32,18 @@ DIST_KINDS = {"dist_substation": "substation", "dist_road": "road",
 RASTER_CRITERIA = ("ghi", "wind_speed", "slope_mean", "slope_max", "elevation")
 
 
-def append(df: pd.DataFrame, mask, text: str, col: str = "reason") -> None:
-    """Append ``text`` to column ``col`` ("; "-separated) of the rows in ``mask``."""
-    idx = df.index[np.asarray(mask, dtype=bool)]
-    df.loc[idx, col] = [f"{v}; {text}" if v else text for v in df.loc[idx, col]]
+def append(df: pd.DataFrame, mask, text, col: str = "reason") -> None:
+    """Append ``text`` (one text, or one per row in ``mask``) to column ``col``
+    ("; "-separated) of the rows in ``mask``, in one assignment."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return
+    values = df[col].to_numpy(dtype=object).copy()
+    old = values[mask]
+    new = np.asarray(text, dtype=object) if not isinstance(text, str) else text
+    filled = np.array([bool(v) and v == v for v in old], dtype=bool)  # not blank, not NaN
+    values[mask] = np.where(filled, old.astype(str) + "; " + new, new)
+    df[col] = values
 
 
 def _usable(sites) -> pd.Series:
@@ -89,9 +97,9 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     out["density_penalty_ha"] = area if penalties else np.nan
     out["_lost_ha"] = lost
     rules_text = ", ".join(f"{r.id} ×{r.factor:g}" for r, _ in penalties)
-    for i in np.flatnonzero(area > 0):
-        append(out, out.index == out.index[i], f"{area[i]:.2f} ha at reduced PV density "
-               f"({rules_text}) / 降低密度", "notes")
+    reduced = np.asarray(area) > 0
+    append(out, reduced, [f"{a:.2f} ha at reduced PV density ({rules_text}) / 降低密度"
+                          for a in np.asarray(area)[reduced]], "notes")
     return gpd.GeoDataFrame(out, geometry=sites.geometry.name, crs=sites.crs)
 
 
@@ -152,18 +160,15 @@ def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
             if bound is None:
                 continue
             hit = usable & ((v > bound) if sym == ">" else (v < bound)).fillna(False)
-            for i in df.index[hit]:
-                append(df, df.index == i, f"{k} {v[i]:.1f} {CRITERION_UNITS[k]} {sym} limit "
-                       f"{bound:g} / 超出限值")
+            append(df, hit, [f"{k} {x:.1f} {CRITERION_UNITS[k]} {sym} limit {bound:g} / 超出限值"
+                             for x in v[hit]])
             df.loc[hit, "status"] = "excluded"
             usable &= ~hit
     hit = usable & (df["condition_limit"] != "")
-    for i in df.index[hit]:
-        append(df, df.index == i, df.loc[i, "condition_limit"])
+    append(df, hit, df.loc[hit, "condition_limit"].to_numpy(dtype=object))
     df.loc[hit, "status"] = "excluded"
     flagged = (df["condition_flag"] != "") & (df["status"] != "error")
-    for i in df.index[flagged]:
-        append(df, df.index == i, df.loc[i, "condition_flag"], "notes")
+    append(df, flagged, df.loc[flagged, "condition_flag"].to_numpy(dtype=object), "notes")
     return df
 
 
@@ -236,8 +241,10 @@ def cost(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
                         prof.cost.route_factor)
     con.index = analysis.index
     df.loc[usable, con.columns[:-1]] = con[con.columns[:-1]]
-    for i in con.index[con["grid_note"] != ""]:
-        append(df, df.index == i, con.loc[i, "grid_note"], "notes")
+    noted = con["grid_note"] != ""
+    append(df, df.index.isin(con.index[noted]),
+           con["grid_note"].reindex(df.index).to_numpy(dtype=object)[
+               df.index.isin(con.index[noted])], "notes")
     c = co.costs(df.loc[usable, "capacity_mw"], df.loc[usable, "generation_mwh"],
                  df.loc[usable, "grid_cost_cny"], prof.cost)
     c.index = df.index[usable]
@@ -295,9 +302,8 @@ def cobenefits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     f.index = df.index
     df[["grid_region", "grid_co2_t_per_mwh"]] = f[["grid_region", "grid_co2_t_per_mwh"]]
     note = (f["grid_factor_note"] != "") & (df["status"] != "error")
-    for i in df.index[note]:
-        append(df, df.index == i, f.loc[i, "grid_factor_note"] + " / 采用全国平均排放因子",
-               "notes")
+    append(df, note, (f.loc[note, "grid_factor_note"] + " / 采用全国平均排放因子").to_numpy(
+        dtype=object), "notes")
     if note.any():
         run.notes.append(f"{int(note.sum())} site(s) use the national grid factor: "
                          f"{f.loc[note, 'grid_factor_note'].iloc[0]}")

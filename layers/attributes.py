@@ -126,8 +126,7 @@ def type_attributes(
             out[name] = pd.Series([_copy(value) for _ in range(n)], index=gdf.index,
                                   dtype=object)
             continue
-        typed, blanks = _type_column(gdf[column].tolist(), attr, spec, ids, unknown, problems,
-                                     what)
+        typed, blanks = _type_column(gdf[column], attr, spec, ids, unknown, problems, what)
         if blanks:
             problems.append(Problem(None, "blank_value", f"{what}: attribute {name!r} "
                                     f"({attr.label_zh} / {attr.label_en}) is blank for "
@@ -161,18 +160,62 @@ def _ids(gdf: gpd.GeoDataFrame, spec, what: str) -> tuple[list[str], list[Proble
                                     f"{column!r} (columns = {{ id = \"{column}\" }}) is not in "
                                     "the source; features are numbered by row instead", "warning"))
         return [str(i + 1) for i in range(n)], problems
-    ids, blank = [], []
-    for i, value in enumerate(gdf[column].tolist()):
-        if is_missing(value):
-            ids.append(str(i + 1))
-            blank.append(f"#{i + 1}")
-        else:
-            ids.append(_key(value))
+    values = gdf[column].to_numpy(dtype=object)
+    blank = _missing(gdf[column], values)
+    keys = _keys(gdf[column], values, ~blank)
+    rows = np.flatnonzero(blank)
+    keys[rows] = [str(i + 1) for i in rows]
     problems = []
-    if blank:
-        problems.append(Problem(None, "blank_value", f"{what}: {len(blank)} feature(s) have no "
-                                f"id ({_ids_text(blank)}); numbered by row instead", "warning"))
-    return ids, problems
+    if len(rows):
+        labels = [f"#{i + 1}" for i in rows]
+        problems.append(Problem(None, "blank_value", f"{what}: {len(rows)} feature(s) have no "
+                                f"id ({_ids_text(labels)}); numbered by row instead", "warning"))
+    return keys.tolist(), problems
+
+
+def _missing(series: pd.Series, values: np.ndarray) -> np.ndarray:
+    """:func:`layers.kinds.is_missing` of every value (vectorised for text and number columns)."""
+    dtype = series.dtype
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        text = series.str.strip()
+        return (series.isna() | (text == "")).to_numpy(dtype=bool)
+    if pd.api.types.is_float_dtype(dtype):
+        return series.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return series.isna().to_numpy(dtype=bool)
+    return np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+
+
+def _keys(series: pd.Series, values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """:func:`_key` of the present values (each distinct value once); others left None."""
+    out = np.full(len(values), None, dtype=object)
+    for index, uniques, codes in _distinct(values, present):
+        out[index] = objects([_key(u) for u in uniques])[codes]
+    return out
+
+
+def objects(items: list) -> np.ndarray:
+    """A 1-D object array of ``items`` (lists stay elements, never a second dimension)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out
+
+
+def _distinct(values: np.ndarray, present: np.ndarray):
+    """Yield (rows, distinct values, codes) per Python type among the present values, so that
+    each distinct value is worked on once (``1``, ``1.0`` and ``True`` stay apart)."""
+    rows = np.flatnonzero(present)
+    if not len(rows):
+        return
+    kinds = np.array([type(v).__name__ for v in values[rows]], dtype=object)
+    for kind in pd.unique(kinds):
+        index = rows[kinds == kind]
+        try:
+            codes, uniques = pd.factorize(values[index], use_na_sentinel=False)
+        except TypeError:  # unhashable (a list from GeoParquet): one by one
+            codes, uniques = np.arange(len(index)), list(values[index])
+        yield index, list(uniques), codes
 
 
 def _absent_reason(attr: Attribute, column: str, mapped: bool) -> str:
@@ -198,47 +241,49 @@ def _missing_column(kind: LayerKind, attr: Attribute, column: str, mapped: bool,
                    f"{[str(c) for c in source_columns]}", "warning")
 
 
-def _type_column(values: list, attr: Attribute, spec, ids: list[str],
+def _type_column(series: pd.Series, attr: Attribute, spec, ids: list[str],
                  unknown: list[dict[str, str]], problems: list[Problem], what: str
                  ) -> tuple[list, list[str]]:
-    """Typed values of one present column; unknowns recorded in ``unknown`` and ``problems``."""
+    """Typed values of one present column; unknowns recorded in ``unknown`` and ``problems``.
+
+    Each distinct source value is typed once and its result given to every feature with it.
+    """
     name = attr.name
     mapping = {str(k): v for k, v in spec.values.get(name, {}).items()}
     stated = name in spec.defaults
-    cache: dict[Any, tuple[Any, str]] = {}
-    typed, blanks = [], []
-    for i, raw in enumerate(values):
-        if is_missing(raw):
-            if stated:
-                typed.append(_copy(spec.defaults[name]))
-            elif attr.fact and attr.type != "list":
-                typed.append(None)
-                unknown[i][name] = f"{name} is blank"
-                blanks.append(ids[i])
-            else:
-                typed.append(attr.coerce(None))
-            continue
+    values = series.to_numpy(dtype=object)
+    n = len(values)
+    missing = _missing(series, values)
+    typed = np.full(n, None, dtype=object)
+    reasons = np.full(n, "", dtype=object)
+    blanks: list[str] = []
+    rows = np.flatnonzero(missing)
+    if len(rows):
+        if stated:
+            typed[rows] = [_copy(spec.defaults[name]) for _ in rows]
+        elif attr.fact and attr.type != "list":
+            reasons[rows] = f"{name} is blank"
+            blanks = [ids[i] for i in rows]
+        else:
+            typed[rows] = [attr.coerce(None) for _ in rows]
+
+    def one(raw):
         try:
-            hit = cache.get((type(raw), raw))
-        except TypeError:  # unhashable (a list from GeoParquet)
-            hit = None
-        if hit is None:
-            key = _key(raw)
-            value = mapping.get(key, raw)
-            try:
-                hit = (attr.coerce(value), "")
-            except (ValueError, TypeError) as exc:
-                hit = (None, _reason(attr, raw, exc))
-            try:
-                cache[(type(raw), raw)] = hit
-            except TypeError:
-                pass
-        value, reason = hit
-        if reason:
-            unknown[i][name] = reason
-            problems.append(Problem(ids[i], "bad_value", f"{what}: {reason}", "warning"))
-        typed.append(_copy(value))
-    return typed, blanks
+            return attr.coerce(mapping.get(_key(raw), raw)), ""
+        except (ValueError, TypeError) as exc:
+            return None, _reason(attr, raw, exc)
+
+    for index, uniques, codes in _distinct(values, ~missing):
+        results = [one(u) for u in uniques]
+        typed[index] = objects([r[0] for r in results])[codes]
+        reasons[index] = objects([r[1] for r in results])[codes]
+    for i in np.flatnonzero(reasons != ""):
+        unknown[i][name] = reasons[i]
+        if not missing[i]:
+            problems.append(Problem(ids[i], "bad_value", f"{what}: {reasons[i]}", "warning"))
+    if attr.type == "list":  # every feature its own list
+        return [_copy(v) for v in typed], blanks
+    return typed.tolist(), blanks
 
 
 def unknown_counts(gdf: gpd.GeoDataFrame, kind: LayerKind) -> dict[str, int]:

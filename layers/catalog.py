@@ -53,14 +53,22 @@ from layers.catalog_schema import (
     check_attributes,
     format_validation,
 )
-from layers.crs import WGS84, check_transform, datum_note, to_crs_dense, working_crs
+from layers.crs import check_transform, datum_note, to_crs_dense, working_crs
 from layers.errors import CatalogError, CRSError, InputError, choice_error
 from layers.hygiene import Problem, geometry_type_problems
 from layers.kinds import get_kind, get_raster_kind
 from layers.postgis import read_postgis
+from layers.prepared import (
+    read_prepared,
+    read_summary,
+    summary_crs,
+    summary_problems,
+    write_prepared,
+)
 from layers.rasters import raster_problems
 from layers.read import read_vector
 from layers.tomlfile import load_toml
+from layers.windows import boxes_to_crs, lonlat_bounds, meets, union_box
 
 __all__ = ["Catalog", "LayerData", "LayerSpec", "RasterSpec", "load_catalog"]
 
@@ -127,9 +135,15 @@ class Catalog:
         self._read: dict[tuple[str, str], LayerData] = {}
         self._raster_problems: dict[str, list[Problem]] = {}
         self._provenance: dict[str, dict] = {}
+        self._fast: dict[str, tuple[Path, dict]] = {}  # layer id -> its fast form and summary
+        self._near: tuple[np.ndarray, pyproj.CRS] | None = None
 
     def __repr__(self) -> str:
         return f"<Catalog {self.path.name}: {len(self.layers)} layers, {len(self.rasters)} rasters>"
+
+    def __getstate__(self) -> dict:
+        """Pickled (sent to a worker) without the layers read: the worker reads what it needs."""
+        return {**self.__dict__, "_sources": {}, "_read": {}}
 
     def _resolve(self, spec):
         if spec.path is None:  # a PostGIS layer
@@ -228,6 +242,10 @@ class Catalog:
         if layer_id not in self._sources:
             spec = self.spec(layer_id)
             what = f"{self.path.name}, layer {spec.id!r} ({self.provenance(layer_id)['path']})"
+            fast = self.fast_form(layer_id)
+            if fast is not None:
+                self._sources[layer_id] = (read_prepared(*fast), summary_problems(fast[1]))
+                return self._sources[layer_id]
             if spec.postgis is not None:
                 gdf, problems, self._provenance[layer_id] = read_postgis(spec.postgis, spec.crs,
                                                                          what)
@@ -238,14 +256,127 @@ class Catalog:
             self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems)
         return self._sources[layer_id]
 
+    def fast_form(self, layer_id: str) -> tuple[Path, dict] | None:
+        """(path, summary) of the layer's fast form: its prepared file, or one staged by
+        :meth:`stage`; None when it has none."""
+        if layer_id not in self._fast:
+            spec = self.spec(layer_id)
+            if spec.prepared is None:
+                return None
+            what = f"{self.path.name}, layer {spec.id!r} ({Path(spec.path).name})"
+            self._fast[layer_id] = (Path(spec.path), read_summary(spec.path, spec.kind, what))
+        return self._fast[layer_id]
+
+    def stage(self, layer_id: str, folder: str | Path) -> tuple[Path, dict]:
+        """Validate the layer once and write its fast form into ``folder`` (for window reads).
+
+        Returns
+        -------
+        (Path, dict)
+            The file and its summary (:func:`layers.prepared.write_prepared`, with the
+            problems); later reads of the layer (:meth:`source`, windows of :meth:`near`) use it.
+        """
+        fast = self.fast_form(layer_id)
+        if fast is not None:
+            return fast
+        gdf, problems = self.source(layer_id)
+        path = Path(folder) / f"{layer_id}.parquet"
+        summary = write_prepared(gdf, problems, self.spec(layer_id).kind, path,
+                                 {"from": self.provenance(layer_id)["path"]})
+        self.adopt(layer_id, path, {**summary, "problems": [p.to_dict() for p in problems]})
+        return self._fast[layer_id]
+
+    def adopt(self, layer_id: str, path: str | Path, summary: dict) -> None:
+        """Read the layer from a fast form staged elsewhere (e.g. by another process)."""
+        self._fast[layer_id] = (Path(path), summary)
+        self._sources.pop(layer_id, None)
+
+    def facts(self, layer_id: str, crs: pyproj.CRS | None = None) -> dict:
+        """What the whole layer is, without reading its features when its fast form says it.
+
+        Returns
+        -------
+        dict
+            ``features`` (count), ``problems`` (list of Problem; with the datum note of a
+            transformation to ``crs``) and ``usable``.
+        """
+        fast = self.fast_form(layer_id)
+        if fast is not None:
+            count, problems, src = (fast[1]["features"], summary_problems(fast[1]),
+                                    summary_crs(fast[1]))
+        else:
+            gdf, problems = self.source(layer_id)
+            count, src = len(gdf), gdf.crs
+        note = datum_note(src, crs, f"layer {layer_id!r}") if crs is not None else None
+        if note:
+            problems = [*problems, Problem(None, "datum", note, "warning")]
+        usable = not any(p.severity == "error" and p.feature is None for p in problems)
+        return {"features": count, "problems": problems, "usable": usable}
+
+    def near(self, windows: np.ndarray, crs: pyproj.CRS) -> Catalog:
+        """A view whose reads keep only features whose bounding box meets a window.
+
+        Parameters
+        ----------
+        windows : array (n, 4)
+            Boxes ``(minx, miny, maxx, maxy)`` in ``crs`` (see :mod:`layers.windows`).
+        crs : pyproj.CRS
+
+        Returns
+        -------
+        Catalog
+            Sharing this catalog's sources; a layer with a fast form is read only where the
+            windows are.
+        """
+        view = object.__new__(Catalog)
+        view.__dict__.update(self.__dict__)  # the same sources, read once for every view
+        view._near = (np.asarray(windows, dtype=float).reshape(-1, 4), crs)
+        view._read = {}
+        return view
+
+    def features_near(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+        """The layer in its source CRS, typed, with only the features whose bounding box meets
+        a window of this view, and those without a geometry (every feature when the catalog is
+        not a :meth:`near` view)."""
+        gdf, problems = self._near_source(layer_id)
+        if self._near is not None:
+            boxes = boxes_to_crs(self._near[0], self._near[1], gdf.crs)
+            g = gdf.geometry.values
+            # a feature that cannot be placed may lie anywhere: every view keeps it (fail closed)
+            gdf = gdf[meets(g, boxes) | shapely.is_missing(g) | shapely.is_empty(g)]
+        return gdf, problems
+
+    def _near_source(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+        """The layer's source, or, for a view of a layer with a fast form, its windows."""
+        fast = self.fast_form(layer_id)
+        if self._near is None or fast is None or layer_id in self._sources:
+            return self.source(layer_id)
+        boxes = boxes_to_crs(self._near[0], self._near[1], summary_crs(fast[1]))
+        box = union_box(boxes)
+        if box is None:
+            return read_prepared(*fast).iloc[:0], summary_problems(fast[1])
+        return read_prepared(*fast, bbox=box), summary_problems(fast[1])
+
+    def forget(self, layer_id: str) -> None:
+        """Drop the layer's features read so far (memory); its problems stay known."""
+        if layer_id in self._sources:
+            problems = self._sources[layer_id][1]
+            self._sources[layer_id] = (self._sources[layer_id][0].iloc[:0], problems)
+        self._read = {k: v for k, v in self._read.items() if k[0] != layer_id}
+
     def problems_read(self) -> list[tuple[LayerSpec, list[Problem]]]:
-        """(entry, problems) of every layer read so far, in catalog order.
+        """(entry, problems) of every layer read or staged so far, in catalog order.
 
         Only layers already read are listed (they are cached), so that showing problems never
         reads, or fails on, a layer the command did not use.
         """
-        return [(spec, self._sources[spec.id][1]) for spec in self.layers
-                if spec.id in self._sources]
+        out = []
+        for spec in self.layers:
+            if spec.id in self._sources:
+                out.append((spec, self._sources[spec.id][1]))
+            elif spec.id in self._fast and spec.prepared is None:
+                out.append((spec, summary_problems(self._fast[spec.id][1])))
+        return out
 
     def provenance(self, entry_id: str) -> dict:
         """Where a layer or raster comes from, for reports.
@@ -258,6 +389,10 @@ class Catalog:
             ``table``, ``rows`` and ``read_at`` (ISO 8601) once the layer has been read.
         """
         spec = next((s for s in self.rasters if s.id == entry_id), None) or self.spec(entry_id)
+        if getattr(spec, "prepared", None) is not None:
+            p = spec.prepared
+            return {"path": f"{Path(spec.path).name} (prepared {p.at} from {p.origin})",
+                    "prepared_from": p.origin, "prepared_at": p.at}
         if getattr(spec, "postgis", None) is None:
             return {"path": Path(spec.path).name}
         read = self._provenance.get(entry_id)
@@ -274,6 +409,11 @@ class Catalog:
         """
         boxes, errors = [], []
         for spec in self.layers:
+            fast = self.fast_form(spec.id)
+            if fast is not None:
+                if fast[1].get("extent_lonlat"):
+                    boxes.append(fast[1]["extent_lonlat"])
+                continue
             try:
                 gdf, _ = self.source(spec.id)
             except InputError as exc:
@@ -282,7 +422,7 @@ class Catalog:
             g = gdf.geometry.values
             geoms = gdf.geometry[~(shapely.is_missing(g) | shapely.is_empty(g))]
             if len(geoms):
-                boxes.append(geoms.to_crs(WGS84).total_bounds)
+                boxes.append(lonlat_bounds(geoms))
         if not boxes and errors:
             raise errors[0]
         if not boxes:
@@ -306,7 +446,7 @@ class Catalog:
         crs = crs or self.working_crs
         key = (layer_id, crs.to_wkt())
         if key not in self._read:
-            gdf, problems = self.source(layer_id)
+            gdf, problems = self.features_near(layer_id)
             spec = self.spec(layer_id)
             note = datum_note(gdf.crs, crs, f"layer {layer_id!r}")
             if note:

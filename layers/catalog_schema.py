@@ -67,6 +67,17 @@ class _Spec(BaseModel):
         return v
 
 
+class PreparedFrom(BaseModel):
+    """The ``prepared`` table of a layer written by ``siting prepare`` (:mod:`layers.prepared`):
+    where the original came from and when it was prepared."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    origin: str = Field(alias="from")
+    at: str
+    catalog: str = ""
+
+
 class LayerSpec(_Spec):
     """One ``[[layer]]`` entry: a vector layer of a kind, with its provenance.
 
@@ -81,6 +92,8 @@ class LayerSpec(_Spec):
         reports show it).
     accuracy_m : float or None
         Stated positional accuracy of the layer [m].
+    prepared : PreparedFrom or None
+        Set for a layer in its fast form (``siting prepare``): already typed and validated.
     """
 
     layer: str | None = None
@@ -93,12 +106,18 @@ class LayerSpec(_Spec):
     # layers/postgis.py), exactly one of them.
     path: str | None = None
     postgis: PostgisSource | None = None
+    prepared: PreparedFrom | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> LayerSpec:
         if (self.path is None) == (self.postgis is None):
             raise ValueError("give exactly one of `path` (a file) and `postgis` (a table: "
                              "postgis = { service = \"...\", table = \"schema.table\" })")
+        if self.prepared is not None and (self.postgis is not None or self.columns or
+                                          self.values or self.layer or self.encoding):
+            raise ValueError("a prepared layer (key `prepared`, written by siting prepare) is "
+                             "a GeoParquet `path` already typed: it takes no postgis, columns, "
+                             "values, layer or encoding")
         if self.postgis is not None and (self.layer or self.encoding):
             raise ValueError("`layer` and `encoding` apply to files only; a PostGIS table is "
                              "named by `postgis.table` and decoded by the database")

@@ -37,16 +37,31 @@ LOOK_ALIKES = (
 )
 
 
-def sample_values(path: str | Path) -> np.ndarray:
-    """Valid values of band 1, read at reduced resolution (at most :data:`SAMPLE_PIXELS`).
+SAMPLE_WINDOWS = 8
+"""Windows per side read from a large raster without overviews (:func:`sample_values`)."""
 
-    GDAL serves the read from an overview when the file has one; nodata and NaN are dropped.
+
+def sample_values(path: str | Path) -> np.ndarray:
+    """Valid values of band 1, about :data:`SAMPLE_PIXELS` of them; nodata and NaN dropped.
+
+    A raster with overviews, or a small one, is read at reduced resolution (GDAL serves it from
+    an overview). A large raster without overviews is sampled in a regular grid of
+    :data:`SAMPLE_WINDOWS`² small windows: decimating it would decompress every block.
     """
+    from rasterio.windows import Window
+
     with rasterio.open(path) as src:
         scale = max(1.0, math.sqrt(src.width * src.height / SAMPLE_PIXELS))
-        shape = (max(1, int(src.height / scale)), max(1, int(src.width / scale)))
-        data = src.read(1, out_shape=shape, masked=True)
-    values = np.ma.compressed(data).astype(float)
+        if src.overviews(1) or scale <= 4:
+            shape = (max(1, int(src.height / scale)), max(1, int(src.width / scale)))
+            data = [src.read(1, out_shape=shape, masked=True)]
+        else:
+            side = int(math.sqrt(SAMPLE_PIXELS) / SAMPLE_WINDOWS)
+            cols = np.linspace(0, src.width - side, SAMPLE_WINDOWS).astype(int)
+            rows = np.linspace(0, src.height - side, SAMPLE_WINDOWS).astype(int)
+            data = [src.read(1, window=Window(c, r, side, side), masked=True)
+                    for r in rows for c in cols]
+    values = np.concatenate([np.ma.compressed(d).astype(float) for d in data])
     return values[np.isfinite(values)]
 
 

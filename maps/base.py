@@ -354,17 +354,21 @@ def add_reference_boundaries(m: folium.Map, lang: str) -> folium.GeoJson | None:
 
     state = _state(m)
     catalog = load_catalog(DEMO_CATALOG)
-    layers = catalog.layers_of("admin_boundary")
-    if not layers:
+    specs = [s for s in catalog.layers if s.kind == "admin_boundary"]
+    if not specs:
         return None
-    gdf = gpd.pd.concat([ld.gdf for ld in layers], ignore_index=True)
     w, s, e, n = state["bounds"]
     if state["shift"]:
         from layers.chinacoords import convert_points
         (w, e), (s, n) = convert_points([w, e], [s, n], state["shift"], "wgs84")
-    bw, bs, be, bn = gdf.to_crs(4326).total_bounds
+    sources = [catalog.source(spec.id)[0] for spec in specs]  # only these layers are read
+    bw, bs, be, bn = gpd.pd.concat([g.geometry.to_crs(4326) for g in sources]).total_bounds
     if be < w or bw > e or bn < s or bs > n:
         return None
+    from layers.crs import working_crs
+
+    crs = working_crs((bw, bs, be, bn))
+    gdf = gpd.pd.concat([catalog.read(spec.id, crs).gdf for spec in specs], ignore_index=True)
     fields = [f for f in ("name", "admin_code") if f in gdf.columns]
     return add_vector_layer(m, gdf, "admin_boundary", lang, popup_fields=fields,
                             group="reference")

@@ -6,6 +6,10 @@ lines stroked, points as circle markers; :data:`maps.style.VERDICT_STYLES`), pop
 verdict, the top reasons, the key evidence of the hits table and a link to the project's section
 in the report, built as text (never HTML); a bilingual legend, search by project name, drawing
 with GeoJSON export, and every asset inlined so that the map works with no network.
+
+The page stays under a size budget whatever the batch: layers are drawn only near the projects
+(:mod:`maps.budget`), and a large batch is drawn as clustered verdict-coloured points
+(:mod:`maps.clusters`).
 """
 
 from __future__ import annotations
@@ -14,12 +18,21 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from maps import base
 from maps import style as st
-from maps.catalog_map import add_catalog_layers
+from maps.budget import BASE_BYTES, MAP_BUDGET_BYTES, add_layers_near, text_bytes
+from maps.clusters import CELL_BYTES, POINT_BYTES, add_project_points, add_verdict_grid
 from maps.display import drawable, project_anchor
 
+DETAIL_MAX_PROJECTS = 5_000
+"""Larger batches are drawn as clustered points (their popups alone would exceed the budget)."""
+DETAIL_SHARE = 0.4
+"""Share of the map's budget (beyond its scripts) the projects may take when drawn in detail."""
+POINTS_SHARE = 0.6
+"""Share of the map's budget (beyond its scripts) the projects may take as clustered points,
+then as grid cells."""
 TOP_REASONS = 5
 """Reasons and evidence lines shown in a popup (the rest is counted, and in the report)."""
 MIN_SPAN_DEG = 0.02
@@ -64,23 +77,6 @@ def _top(lines: list[str], lang: str) -> str:
     return "\n".join(shown)
 
 
-def _measure(group: pd.DataFrame, lang: str) -> str:
-    """Overlap [ha] and share, or the nearest distance [m], of one rule's hits on one layer."""
-    overlap = group["overlap_m2"].astype(float)
-    count = group["feature_id"].replace("", np.nan).nunique()
-    parts = [st.pick(_LABELS["features"], lang).format(n=count)] if count > 1 else []
-    if (overlap > 0).any():
-        text = f"{st.pick(_LABELS['overlap'], lang)} {overlap.sum() / 1e4:,.2f} ha"
-        share = group["overlap_share"].astype(float)
-        if count <= 1 and np.isfinite(share).any():
-            text += f" ({share.max() * 100:.1f}%)"
-        parts.append(text)
-    elif np.isfinite(group["distance_m"].astype(float)).any():
-        parts.append(f"{st.pick(_LABELS['distance'], lang)} "
-                     f"{group['distance_m'].astype(float).min():,.0f} m")
-    return ", ".join(parts)
-
-
 def _layer_text(kind: str, layer_id: str, lang: str) -> str:
     if kind in st.KIND_STYLES:
         label = st.kind_label(kind, lang)
@@ -99,16 +95,35 @@ def evidence_lines(hits: pd.DataFrame, n: int, lang: str) -> list[list[str]]:
     bad = hits[hits["outcome"].isin(["prohibited", "review"])]
     if not len(bad):
         return out
-    bad = bad.assign(_worst=(bad["outcome"] == "prohibited").astype(int))
-    for (row, _, rule, kind, layer), group in bad.groupby(
-            ["row", "_worst", "rule_id", "kind", "layer_id"], sort=False):
-        where = _layer_text(str(kind), str(layer), lang)
-        measure = _measure(group, lang)
-        line = f"[{st.verdict_label(group['outcome'].iloc[0], lang)}] {rule}"
-        line += f" · {where}" if where else ""
-        line += f": {measure}" if measure else ""
-        out[int(row)].append((-int(group["_worst"].iloc[0]), line))
-    return [[line for _, line in sorted(lines, key=lambda x: x[0])] for lines in out]
+    bad = bad.assign(_worst=(bad["outcome"] == "prohibited").astype(int),
+                     _feature=bad["feature_id"].replace("", np.nan),
+                     _overlap=bad["overlap_m2"].astype(float),
+                     _share=bad["overlap_share"].astype(float),
+                     _distance=bad["distance_m"].astype(float))
+    g = bad.groupby(["row", "_worst", "rule_id", "kind", "layer_id"], sort=False).agg(
+        outcome=("outcome", "first"), n_features=("_feature", "nunique"),
+        overlap=("_overlap", "sum"), overlap_max=("_overlap", "max"),
+        share=("_share", "max"), distance=("_distance", "min")).reset_index()
+    words = {k: st.pick(_LABELS[k], lang) for k in ("features", "overlap", "distance")}
+    verdict = {v: st.verdict_label(v, lang) for v in ("prohibited", "review")}
+    lines = []
+    for row in g.itertuples(index=False):  # one line per rule and layer (not per hit)
+        parts = [words["features"].format(n=row.n_features)] if row.n_features > 1 else []
+        if row.overlap_max > 0:
+            text = f"{words['overlap']} {row.overlap / 1e4:,.2f} ha"
+            if row.n_features <= 1 and np.isfinite(row.share):
+                text += f" ({row.share * 100:.1f}%)"
+            parts.append(text)
+        elif np.isfinite(row.distance):
+            parts.append(f"{words['distance']} {row.distance:,.0f} m")
+        where = _layer_text(str(row.kind), str(row.layer_id), lang)
+        line = f"[{verdict[row.outcome]}] {row.rule_id}" + (f" · {where}" if where else "")
+        lines.append(line + (f": {', '.join(parts)}" if parts else ""))
+    g["line"] = lines
+    g = g.iloc[np.lexsort((-g["_worst"].to_numpy(), g["row"].to_numpy()))]
+    for row, line in zip(g["row"].to_numpy(dtype=int), g["line"]):
+        out[row].append(line)
+    return out
 
 
 def projects_table(result: gpd.GeoDataFrame, lang: str, hits: pd.DataFrame | None = None,
@@ -141,9 +156,16 @@ def projects_table(result: gpd.GeoDataFrame, lang: str, hits: pd.DataFrame | Non
 def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
                   lang: str = "zh", basemap: str = "osm",
                   tianditu_key: str | None = None,
-                  report_page: str | None = "report.html") -> folium.Map:
+                  report_page: str | None = "report.html",
+                  budget: int = MAP_BUDGET_BYTES) -> folium.Map:
     """Build the screening map (without layer control: save it with
     :func:`maps.base.finish_map`).
+
+    A batch whose footprints, reasons and evidence fit :data:`DETAIL_SHARE` of the budget is
+    drawn in detail (every footprint in its verdict's colour, popups with reasons and
+    evidence); a larger one as clustered verdict-coloured points (:mod:`maps.clusters`). The
+    zoning layers are drawn near the projects only, within what is left of the budget
+    (:mod:`maps.budget`), so that the page stays under ``budget`` bytes whatever the batch.
 
     Parameters
     ----------
@@ -161,13 +183,24 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
     report_page : str or None
         File name of the report page beside the map; each popup links to
         ``<report_page>#project-<id>`` (:func:`maps.display.project_anchor`). None: no link.
+    budget : int
+        Largest size of the page [bytes].
 
     Returns
     -------
     folium.Map
     """
     m, _ = base.new_map(_bounds(result, catalog), lang, basemap, tianditu_key)
-    legend: list[str] = []
+    name = st.pick(_LABELS["projects"], lang)
+    table = projects_table(result, lang, hits, report_page) \
+        if len(result) <= DETAIL_MAX_PROJECTS else None
+    room = max(budget - BASE_BYTES, 0)  # what the data may take
+    detail = table is not None and _detail_bytes(table) <= room * DETAIL_SHARE
+    n_shown = int(drawable(result.geometry).sum())
+    points = room * POINTS_SHARE // POINT_BYTES
+    used_bytes = _detail_bytes(table) if detail else room * POINTS_SHARE if n_shown > points \
+        else n_shown * POINT_BYTES
+    legend: list = []
     if catalog is not None:
         used = [info["layer_id"] for info in result.attrs.get("layers", [])
                 if info.get("usable", True)]
@@ -177,20 +210,39 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
                 base.add_reference_boundaries(m, lang)
             except ImportError:  # the demo data is not installed: no reference layer
                 pass
-        kinds, _ = add_catalog_layers(m, catalog, lang, layer_ids=used)
+        share = max(room - used_bytes, 0) * 0.9
+        kinds = add_layers_near(m, catalog, lang, used, result, share)
         legend += [f"kind:{k}" for k in kinds]
-    table = projects_table(result, lang, hits, report_page)
-    fields = {c: st.pick(_LABELS[c], lang) for c in
-              ("project_id", "name", "type", "industry", "verdict_label", "reasons", "evidence")}
-    link = {"field": "report_link", "text": st.text("report_link", lang)} if report_page else None
-    layer = base.add_result_layer(m, table, lang, st.pick(_LABELS["projects"], lang),
-                                  "verdict", fields, link=link, simplify_m=0.5)
-    present = set(table["verdict"])
-    shapes = table.geometry.geom_type.dropna()
-    shape = "point" if len(shapes) and shapes.str.contains("Point").all() else "polygon"
+    layer = None
+    if detail:
+        fields = {c: st.pick(_LABELS[c], lang) for c in ("project_id", "name", "type",
+                                                         "industry", "verdict_label", "reasons",
+                                                         "evidence")}
+        link = {"field": "report_link", "text": st.text("report_link", lang)} \
+            if report_page else None
+        layer = base.add_result_layer(m, table, lang, name, "verdict", fields, link=link,
+                                      simplify_m=0.5)
+        shapes = table.geometry.geom_type.dropna()
+        shape = "point" if len(shapes) and shapes.str.contains("Point").all() else "polygon"
+    elif n_shown <= points:
+        add_project_points(m, result, lang, name, report_page)
+        shape = "point"
+    else:
+        add_verdict_grid(m, result, lang, name, max_cells=int(room * POINTS_SHARE // CELL_BYTES))
+        shape = "polygon"
+    present = set(result["verdict"].astype(str))
     legend[:0] = [{"label": st.verdict_label(v, lang),
-                "style": st.shaped_style(st.verdict_style(v), shape), "shape": shape}
-               for v in st.VERDICT_STYLES if v in present]
+                   "style": st.shaped_style(st.verdict_style(v), shape), "shape": shape}
+                  for v in st.VERDICT_STYLES if v in present]
     base.add_legend(m, legend, lang)
     base.add_plugins(m, layer)
     return m
+
+
+def _detail_bytes(table: gpd.GeoDataFrame) -> int:
+    """What drawing the projects in detail costs [bytes]: popups twice (polygons and their
+    markers), outlines three times (shape, casing, marker)."""
+    text = text_bytes(table.drop(columns=table.geometry.name))
+    coords = int(shapely.get_num_coordinates(np.asarray(table.geometry.values,
+                                                        dtype=object)).sum())
+    return 2 * text + 3 * 24 * coords + 300 * len(table)

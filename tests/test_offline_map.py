@@ -71,6 +71,7 @@ def demo_like_map(popup_text: str = "光伏候选 PV candidate") -> folium.Map:
     plugins.Search(layer=layer, search_label="name").add_to(m)
     plugins.Draw().add_to(m)
     plugins.MousePosition().add_to(m)
+    plugins.FastMarkerCluster([[26.6, 106.7], [26.61, 106.71]]).add_to(m)
     cm.LinearColormap(["green", "yellow", "red"], vmin=0, vmax=100,
                       caption="评分 score").add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -119,6 +120,8 @@ def test_every_url_folium_uses_is_vendored():
     ("https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/"
      "bootstrap_3_glyphicons/bootstrap-3-glyphicons.min.css",
      "bootstrap@3.4.1/css/bootstrap-glyphicons.css"),
+    ("https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css",
+     "leaflet.markercluster@1.1.0/dist/MarkerCluster.css"),
 ])
 def test_url_variants_match(url, label):
     assert match_url(url).label == label
@@ -129,7 +132,7 @@ def test_url_variants_match(url, label):
     "https://cdnjs.cloudflare.com/ajax/libs/d3/7.8.5/d3.min.js",
     "https://cdn.jsdelivr.net/npm/vega@5",
     "https://example.com/app.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js",
 ])
 def test_url_not_vendored(url):
     assert match_url(url) is None
@@ -143,7 +146,7 @@ def test_render_offline_inlines_everything():
     assert external_references(out) == []
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in out  # tiles stay online, in JS strings
     inlined = re.findall(r'<(?:script|style) data-asset="([^"]+)"', out)
-    assert len(inlined) == len(set(inlined)) == 23
+    assert len(inlined) == len(set(inlined)) == 26
     assert {a.label for a in vendored_assets()} - set(inlined) == set()
     # Nothing cut short: each inlined script is the vendored file, closed by its own tag.
     for label, body in re.findall(r'<script data-asset="([^"]+)">\n(.*?)\n</script>', out, re.S):
@@ -165,8 +168,8 @@ def test_unvendored_script_or_stylesheet_raises_naming_the_url():
     with pytest.raises(SitingError, match="https://fonts.example.com/noto.css"):
         render_offline(m)
     m = folium.Map()
-    plugins.MarkerCluster().add_to(m)
-    with pytest.raises(SitingError, match="leaflet.markercluster.js"):
+    plugins.HeatMap([[26.6, 106.7]]).add_to(m)
+    with pytest.raises(SitingError, match="leaflet_heat.min.js"):
         render_offline(m)
 
 

@@ -14,7 +14,17 @@ import warnings
 import click
 
 from layers.errors import InputError
-from maps.cli import check, convert, layers_cmd, map_cmd, outputs, rules_cmd, score, screen
+from maps.cli import (
+    check,
+    convert,
+    layers_cmd,
+    map_cmd,
+    outputs,
+    prepare,
+    rules_cmd,
+    score,
+    screen,
+)
 
 __version__ = "0.1.0"
 
@@ -34,6 +44,7 @@ def cli(verbose: int, quiet: bool) -> None:
     siting check --point LON,LAT check one location / 单点快速审查
     siting rules [RULESET...]    print the effective rules / 显示规则
     siting map CATALOG --out F   draw a catalog's layers / 绘制图层地图
+    siting prepare CATALOG --out D  validate layers once into fast GeoParquet / 预处理图层
     """
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else
                                          logging.INFO if verbose else logging.WARNING)
@@ -48,6 +59,7 @@ cli.add_command(screen.screen)
 cli.add_command(rules_cmd.rules)
 cli.add_command(map_cmd.map_command)
 cli.add_command(check.check)
+cli.add_command(prepare.prepare)
 
 
 def _format_warning(message, category, filename, lineno, line=None) -> str:

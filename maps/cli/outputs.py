@@ -20,9 +20,11 @@ file when there is none), and the command ends with one line naming the log and 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable
@@ -39,6 +41,7 @@ LOG_NAME = "siting-error.log"
 """Where the tracebacks of a failed run go, in the output folder."""
 
 _running: dict = {}  # the destination of the running command, for main()'s error log
+_log = logging.getLogger(__name__)
 
 
 class OutputFailure(click.ClickException):
@@ -254,6 +257,7 @@ class Staging:
         before = set(self._files())
         path = self.root / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
         try:
             writer(path)
         except Exception as exc:  # noqa: BLE001 - any writer failure is reported, not fatal
@@ -262,6 +266,7 @@ class Staging:
                 (self.root / rel).unlink()
             return False
         self.done.extend(sorted(set(self._files()) - before))
+        _log.info("wrote %s in %.2f s", name, time.perf_counter() - started)
         return True
 
     def _files(self) -> list[str]:

@@ -8,6 +8,8 @@ Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``scre
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import click
@@ -19,6 +21,7 @@ from maps.cli.options import (
     lang_option,
     overwrite_option,
 )
+from maps.cli.workers import Workers, workers_options
 
 COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism", "restoration",
@@ -33,6 +36,7 @@ REPORT_PAGES = "report/"
 """The folder of a paged report's pages (declared: their number depends on the batch)."""
 PDF = "report.pdf"
 """The printed report (``--pdf``), written after the others."""
+_log = logging.getLogger(__name__)
 HINTS = {"crs": "--crs EPSG:4544", "layer": "--layer NAME", "encoding": "--encoding gb18030",
          "coords": "--coords wgs84|gcj02|bd09|cgcs2000"}
 """How to fix a project file on this command, for the reader's messages (contract C3)."""
@@ -113,17 +117,26 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     return files + ([(sub + PDF, pdf_file)] if pdf else [])
 
 
-def read_and_screen(path: Path, catalog, rules, lang: str, **read):
+def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_dir=None,
+                    **read):
     """Read one project file and screen it; return (result, hits, reader problems).
 
     ``read`` goes to :func:`geo.projects.read_projects` (``coords``, ``crs``, ``layer``,
-    ``encoding``, ``defaults``), with :data:`HINTS`.
+    ``encoding``, ``defaults``), with :data:`HINTS`; ``workers`` (a
+    :class:`maps.cli.workers.Workers`) says where the tiles run.
     """
     from geo.projects import read_projects
     from maps.progress import screen_with_progress
 
+    started = time.perf_counter()
     projects, problems = read_projects(path, hints=HINTS, **read)
-    result, hits = screen_with_progress(projects, catalog, rules, lang=lang)  # bar on a tty
+    read_s = time.perf_counter() - started
+    executor = workers.executor(len(projects)) if workers is not None else None
+    result, hits = screen_with_progress(projects, catalog, rules, lang=lang,  # bar on a tty
+                                        executor=executor, stage_dir=stage_dir)
+    _log.info("read %s (%d projects) in %.2f s, screened in %.2f s%s", path.name, len(projects),
+              read_s, time.perf_counter() - started - read_s,
+              f" on {type(executor).__name__}" if executor is not None else " in this process")
     return result, hits, problems
 
 
@@ -161,11 +174,13 @@ def _counts(result, lang: str) -> str:
 @lang_option
 @basemap_options
 @overwrite_option
+@workers_options
 def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], out: Path,
            coords: str | None, crs: str | None, ptype: str | None, industry: str | None,
            name: str | None, layer: str | None, encoding: str | None, demo: bool, pdf: bool,
            report_images: int | None, lang: str, basemap: str, tianditu_key: str | None,
-           overwrite: bool) -> None:
+           overwrite: bool, workers: int | None, scheduler: str | None,
+           stage_dir: Path | None) -> None:
     """Screen PROJECTS against a CATALOG's zoning layers / 项目生态环境准入审查.
 
     \b
@@ -173,8 +188,12 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     siting screen parcels.csv --coords gcj02 --type pv --catalog c.toml --out r/
     siting screen gk_table.csv --crs EPSG:4545 --catalog c.toml --out r/
     siting screen --demo --out demo-out/ --pdf
+    siting screen big.gpkg --catalog c.toml --out r/ --workers 8
+    siting screen big.gpkg --catalog c.toml --out r/ --scheduler tcp://host:8786
 
     --overwrite replaces only the files siting wrote in --out before; other files stay.
+    Large batches are screened as tiles on --workers processes (default: every core) or on
+    a Dask cluster (--scheduler); the results are the same as in one process.
     """
     if demo == bool(projects):
         raise click.UsageError("give a PROJECTS file or --demo (not both)")
@@ -212,9 +231,14 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         dest = destination(
             out, "screen", [sub + f for sub, _, _ in jobs for f in names], overwrite=overwrite,
             inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat))
-        with notices.held_warnings() as held:
-            done = [(sub, path, *read_and_screen(path, cat, rule_set, lang, **read))
-                    for sub, path, read in jobs]
+        pool = Workers(workers, scheduler)
+        try:
+            with notices.held_warnings() as held:
+                done = [(sub, path, *read_and_screen(path, cat, rule_set, lang, pool, stage_dir,
+                                                     **read))
+                        for sub, path, read in jobs]
+        finally:
+            pool.close()  # the workers' memory is freed before the outputs are written
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]

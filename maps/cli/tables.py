@@ -22,6 +22,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 XLSX_MAX_ROWS = 1_048_576
@@ -85,9 +86,24 @@ def plain_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with list/dict cells as JSON text (for GeoJSON and other typed formats)."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if out[col].dtype == object and not _all_text(out[col]):
             out[col] = out[col].map(plain_value)
     return out
+
+
+def _all_text(col: pd.Series) -> bool:
+    """Whether an object column holds only text and blanks (checked in one C pass)."""
+    return pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
+
+
+def _needs_work(col: pd.Series) -> np.ndarray:
+    """Which text cells :func:`safe_text` would change (one RE2 pass over the column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return pc.match_substring_regex(text, _NEEDS_WORK).fill_null(False).to_numpy(
+        zero_copy_only=False)
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -100,8 +116,10 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out.columns = [safe_text(str(c)) for c in out.columns]
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
-        if pd.api.types.is_string_dtype(col.dtype) and col.dtype != object:
-            hit = col.str.contains(_NEEDS_WORK, na=False).to_numpy()
+        text = pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col)
+        if text or (col.dtype == object and _all_text(col)):
+            hit = col.str.contains(_NEEDS_WORK, na=False).to_numpy() if text else \
+                _needs_work(col)
             if hit.any():
                 col = col.astype(object)
                 col[hit] = [safe_text(v) for v in col[hit]]

@@ -10,8 +10,10 @@ only on an otherwise idle machine)::
 
 For each scale (1 = 100,000 projects × 5 layers, 200,000 red-line polygons with ~17 M vertices;
 see ``world.py``) it generates the world once (kept in ``--workdir`` for the next run), runs
-``siting screen projects.gpkg --catalog catalog.toml`` in a subprocess and measures its wall time
-and peak RSS (``os.wait4``). Where PostGIS can run (``make postgis``), it then loads the red lines
+``siting -v screen projects.gpkg --catalog catalog.toml --workers N`` in a subprocess for each
+worker count of ``--workers`` (default 1 and 2: the speed-up, same run) and measures its wall
+time, the peak RSS of the whole process tree (the command and its workers, sampled every 20 ms)
+and the time of each step (reading, screening, each output file, from the command's log). Where PostGIS can run (``make postgis``), it then loads the red lines
 and projects, in the working CRS the CLI chose, into a private cluster with a GiST index and runs
 the same red-line overlay as one query (``SUM(ST_Area(ST_Intersection()))`` per project). It
 prints wall, RSS and ratios — the CLI against the query, and each scale against the first — and
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,23 +66,53 @@ def world_at(workdir: Path, scale: float, layer_format: str,
     return world, time.perf_counter() - t0
 
 
-def run_cli(world: dict, out: Path) -> dict:
-    """``siting screen`` in a child process: wall [s], peak RSS [bytes], exit code."""
+def run_cli(world: dict, out: Path, workers: int = 1) -> dict:
+    """``siting -v screen --workers N`` in a child process: wall [s], peak RSS of the whole
+    process tree [bytes] (sampled every 20 ms), exit code, and the time of each step (from the
+    command's log)."""
     if out.exists():
         shutil.rmtree(out)  # the harness's own output folder of a previous run
     siting = Path(sys.executable).with_name("siting")
-    cmd = [str(siting), "screen", world["projects"], "--catalog", world["catalog"],
-           "--out", str(out), "--lang", "en"]
+    cmd = [str(siting), "-v", "screen", world["projects"], "--catalog", world["catalog"],
+           "--out", str(out), "--lang", "en", "--workers", str(workers)]
     log = out.with_suffix(".log")
+    load = os.getloadavg()[0]
     with open(log, "wb") as sink:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak = tree_peak_rss(proc)
         wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:]
-    return {"cli_wall_s": wall, "cli_rss_bytes": usage.ru_maxrss * 1024,
-            "cli_exit": proc.returncode, "cli_last_line": tail[0] if tail else ""}
+    text = log.read_text(encoding="utf-8", errors="replace")
+    tail = text.strip().splitlines()[-1:]
+    steps = {m.group(1): float(m.group(2)) for m in re.finditer(r"wrote (\S+) in ([\d.]+) s", text)}
+    screened = re.search(r"in ([\d.]+) s, screened in ([\d.]+) s", text)
+    if screened:
+        steps = {"read projects": float(screened.group(1)),
+                 "screen": float(screened.group(2)), **steps}
+    return {"cli_wall_s": wall, "cli_rss_bytes": peak, "cli_exit": proc.returncode,
+            "cli_last_line": tail[0] if tail else "", "workers": workers, "steps": steps,
+            "load_before": load, "load_after": os.getloadavg()[0]}
+
+
+def tree_peak_rss(proc: subprocess.Popen) -> int:
+    """Wait for ``proc``; return the largest sum of the RSS of it and all its descendants."""
+    import psutil
+
+    root, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            members = [root, *root.children(recursive=True)]
+            total = 0
+            for m in members:
+                try:
+                    total += m.memory_info().rss
+                except psutil.Error:
+                    pass
+            peak = max(peak, total)
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    return peak
 
 
 def cli_overlaps(out: Path) -> pd.Series | None:
@@ -151,8 +184,9 @@ def compare(cli: pd.Series | None, sql: pd.Series | None) -> dict:
 
 
 def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
-        layer_format: str = "parquet", layer_scale: float | None = None) -> list[dict]:
-    """Every scale in turn; returns one dict of figures per scale."""
+        layer_format: str = "parquet", layer_scale: float | None = None,
+        workers: tuple[int, ...] = (1, 2)) -> list[dict]:
+    """Every scale in turn (the CLI with each worker count); one dict of figures per scale."""
     workdir = Path(workdir or Path(tempfile.gettempdir()) / "siting-bench-scale")
     workdir.mkdir(parents=True, exist_ok=True)
     cluster, why = None, "disabled (--no-postgis)"
@@ -166,9 +200,15 @@ def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
         for i, scale in enumerate(scales):
             world, gen = world_at(workdir, scale, layer_format, layer_scale)
             fig = {"scale": scale, **{f"n_{k}": v for k, v in world["counts"].items()},
-                   "red_line_vertices": world["vertices"]["red_lines"], "generate_s": gen}
-            out = workdir / f"out-{Path(world['folder']).name}"
-            fig |= run_cli(world, out)
+                   "red_line_vertices": world["vertices"]["red_lines"], "generate_s": gen,
+                   "runs": []}
+            for n in workers:
+                out = workdir / f"out-{Path(world['folder']).name}-w{n}"
+                fig["runs"].append(run_cli(world, out, n))
+            first = fig["runs"][0]
+            fig |= {k: first[k] for k in ("cli_wall_s", "cli_rss_bytes", "cli_exit",
+                                          "cli_last_line")}
+            out = workdir / f"out-{Path(world['folder']).name}-w{workers[0]}"
             cli = cli_overlaps(out)
             sql = None
             if cluster is not None:
@@ -189,24 +229,32 @@ def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
 
 
 def report(results: list[dict]) -> None:
-    """Print the table: wall, RSS and ratios (CLI vs the query; each scale vs the first)."""
-    base = results[0]
-    print(f"\n{'scale':>6} {'projects':>9} {'red lines':>10} {'CLI wall s':>11} "
-          f"{'CLI RSS GB':>11} {'exit':>4} {'PG load s':>10} {'PG query s':>11} "
-          f"{'CLI/query':>10} {'CLI/(load+q)':>13} {'wall x':>7} {'RSS x':>6} {'agree':>6}")
+    """Print the table: per scale and worker count, wall and peak RSS of the process tree, the
+    ratio to the PostGIS query, to the first scale and to one worker, and the load average."""
+    base = {r["workers"]: r for r in results[0]["runs"]}
+    print(f"\n{'scale':>6} {'projects':>9} {'red lines':>10} {'workers':>7} {'wall s':>7} "
+          f"{'RSS GB':>7} {'exit':>4} {'PG q s':>7} {'/PG q':>6} {'/PG l+q':>8} {'x scale':>8} "
+          f"{'RSS x':>6} {'speedup':>8} {'load':>9} {'agree':>6}")
     for r in results:
+        one = r["runs"][0]
         q = r.get("pg_query_s")
-        ratio = f"{r['cli_wall_s'] / q:10.2f}" if q else f"{'-':>10}"
-        ratio2 = f"{r['cli_wall_s'] / (q + r['pg_load_s']):13.2f}" if q else f"{'-':>13}"
-        load = f"{r['pg_load_s']:10.1f}" if q else f"{'-':>10}"
-        qs = f"{q:11.2f}" if q else f"{'-':>11}"
-        print(f"{r['scale']:6g} {r['n_projects']:9,} {r['n_red_lines']:10,} "
-              f"{r['cli_wall_s']:11.1f} {r['cli_rss_bytes'] / 2**30:11.2f} {r['cli_exit']:4} "
-              f"{load} {qs} {ratio} {ratio2} {r['cli_wall_s'] / base['cli_wall_s']:7.2f} "
-              f"{r['cli_rss_bytes'] / base['cli_rss_bytes']:6.2f} {str(r.get('agree')):>6}")
+        for run_ in r["runs"]:
+            w = run_["cli_wall_s"]
+            ratio = f"{w / q:6.2f}" if q else f"{'-':>6}"
+            ratio2 = f"{w / (q + r['pg_load_s']):8.2f}" if q else f"{'-':>8}"
+            b = base.get(run_["workers"], run_)
+            print(f"{r['scale']:6g} {r['n_projects']:9,} {r['n_red_lines']:10,} "
+                  f"{run_['workers']:7} {w:7.1f} {run_['cli_rss_bytes'] / 2**30:7.2f} "
+                  f"{run_['cli_exit']:4} {q if q else float('nan'):7.2f} {ratio} {ratio2} "
+                  f"{w / b['cli_wall_s']:8.2f} {run_['cli_rss_bytes'] / b['cli_rss_bytes']:6.2f} "
+                  f"{one['cli_wall_s'] / w:8.2f} "
+                  f"{run_['load_before']:4.1f}/{run_['load_after']:4.1f} {str(r.get('agree')):>6}")
     last = results[-1]
-    if last["cli_exit"] != 0:
-        print(f"  scale {last['scale']:g}: siting screen failed: {last['cli_last_line']}")
+    for run_ in last["runs"]:
+        steps = ", ".join(f"{k} {v:.1f}" for k, v in run_["steps"].items())
+        print(f"  scale {last['scale']:g}, {run_['workers']} worker(s): {steps}")
+        if run_["cli_exit"] != 0:
+            print(f"  siting screen failed: {run_['cli_last_line']}")
     if last.get("overlap_sql_m2") is not None:
         print(f"  scale {last['scale']:g}: red-line overlap CLI {last['overlap_cli_m2']:,.1f} m² "
               f"vs SQL {last['overlap_sql_m2']:,.1f} m² (relative difference "
@@ -219,7 +267,7 @@ def test_benchmark_scale():
     scales = tuple(float(s) for s in os.environ.get("SITING_BENCH_SCALES", "").split(",") if s) \
         or SCALES
     for r in run(scales):
-        assert r["cli_exit"] == 0, r["cli_last_line"]
+        assert all(run_["cli_exit"] == 0 for run_ in r["runs"]), r["cli_last_line"]
         assert r["agree"] in (True, None), r
 
 
@@ -233,10 +281,15 @@ def main(argv=None) -> int:
     parser.add_argument("--layer-scale", type=float,
                         help="keep the layers at this scale for every project count (e.g. 1: "
                              "200,000 red lines); default: layers scale with the projects")
+    parser.add_argument("--workers", default="1,2",
+                        help="comma-separated worker counts, each run at every scale (the "
+                             "first is the reference of the speed-up)")
     args = parser.parse_args(argv)
     results = run(tuple(float(s) for s in args.scales.split(",")), args.workdir,
-                  not args.no_postgis, args.layer_format, args.layer_scale)
-    return 0 if all(r["cli_exit"] == 0 and r["agree"] in (True, None) for r in results) else 1
+                  not args.no_postgis, args.layer_format, args.layer_scale,
+                  tuple(int(w) for w in args.workers.split(",")))
+    return 0 if all(all(run_["cli_exit"] == 0 for run_ in r["runs"])
+                    and r["agree"] in (True, None) for r in results) else 1
 
 
 if __name__ == "__main__":

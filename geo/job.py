@@ -1,0 +1,219 @@
+"""One screening job: what is decided once for the whole batch, before any part is screened.
+
+:func:`plan` sets aside the projects far outside the catalog's region, chooses the working CRS
+for the union extent of the other projects and the catalog (one CRS for every tile), transforms
+the footprints to it, lists the layer kinds the rules read and how far from a footprint a feature
+can still matter (the *reach*). :func:`assemble` joins the screened parts (in any order) into the
+two tables of :func:`geo.screen.screen`, in input order, with the facts of the whole layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo.coverage import FAR_OUTSIDE_M, GAP, OUTSIDE, SOURCES, far_outside
+from geo.evaluate import OUTSIDE_NEAREST_M, TEXT
+from geo.rules import RuleSet
+from geo.unplaced import UNPLACED
+from layers.crs import WGS84, to_crs_dense, working_crs
+from layers.kinds import get_kind
+from layers.windows import grow
+
+HIT_COLUMNS = ("project_id", "rule_id", "outcome", "layer_id", "kind", "feature_id",
+               "feature_name", "overlap_m2", "overlap_share", "distance_m", "message", "check",
+               "tolerance_m2")
+"""Columns of the hits table (one row per rule outcome), as written to ``screening_hits.csv``.
+``check`` says what the row is (:data:`geo.evaluate.CHECKS`): ``fired`` (the rule's finding),
+``contact`` (overlap within ``tolerance_m2``), ``unknown`` (a fact the rule needs is unknown:
+``review``), ``not_checked`` (its layer is missing: ``review``) or ``coverage`` (partly outside the
+catalog's coverage, or in a hole of the control-unit layer: ``review``)."""
+HIT_EXTRA = ("row", "confidence", "source", "title", "details")
+"""Further columns of the hits table (not written to the CSV)."""
+
+
+@dataclass
+class Job:
+    """The projects of a screening and what every part of it shares.
+
+    Attributes
+    ----------
+    p : DataFrame
+        Canonical attributes, ``error`` set for projects far outside the region.
+    ok : ndarray of bool
+        Projects that can be screened.
+    fp : ndarray of geometries
+        Footprints in ``crs`` (None where not ``ok``).
+    shown : ndarray of geometries
+        Every footprint in ``crs`` (the geometry of the result table).
+    crs : pyproj.CRS
+        The working CRS, chosen once for the whole job.
+    source : str
+        How the coverage area is found (a key of :data:`geo.coverage.SOURCES`).
+    kinds : list of str
+        Layer kinds to read.
+    distance : dict
+        Per kind, the largest distance [m] of a rule on it (0: overlaps only).
+    reach : dict
+        Per kind, the distance [m] within which its features matter (rule distances, the
+        nearest-feature search radius).
+    lang : str
+    search_m : float
+    rows : ndarray of int
+        Positions of these projects in the whole batch (a part holds a subset).
+    """
+
+    p: pd.DataFrame
+    ok: np.ndarray
+    fp: np.ndarray
+    shown: np.ndarray
+    crs: pyproj.CRS
+    source: str
+    kinds: list[str]
+    distance: dict[str, float]
+    reach: dict[str, float]
+    lang: str
+    search_m: float
+    rows: np.ndarray
+
+    def take(self, positions: np.ndarray) -> Job:
+        """The part of the job holding the projects at ``positions``."""
+        positions = np.asarray(positions, dtype=int)
+        return replace(self, p=self.p.iloc[positions].reset_index(drop=True),
+                       ok=self.ok[positions], fp=self.fp[positions],
+                       shown=self.shown[positions], rows=self.rows[positions])
+
+    def windows(self) -> np.ndarray:
+        """Per project, the box [m, in ``crs``] in which any feature can matter (NaN if none)."""
+        bounds = np.full((len(self.fp), 4), np.nan)
+        usable = self.ok & ~(shapely.is_missing(self.fp) | shapely.is_empty(self.fp))
+        if usable.any():
+            bounds[usable] = shapely.bounds(self.fp[usable])
+        return grow(bounds, max(self.reach.values(), default=0.0))
+
+
+def distances(rules: RuleSet, kinds: list[str]) -> dict[str, float]:
+    """Per kind, the largest distance [m] of a rule on it (``within_distance``), else 0."""
+    return {kind: max([r.distance_m or 0.0 for r in rules if kind in r.layer] + [0.0])
+            for kind in kinds}
+
+
+def reach(rules: RuleSet, kinds: list[str], search_m: float) -> dict[str, float]:
+    """Per kind, how far [m] from a footprint its features can change a result: its rules'
+    distances, the nearest-feature search radius, the radius of ``outside`` rules."""
+    out = {}
+    for kind, dist in distances(rules, kinds).items():
+        outside = [OUTSIDE_NEAREST_M for r in rules if kind in r.layer and r.relation == "outside"]
+        out[kind] = max([search_m, dist, *outside])
+    return out
+
+
+def wanted_kinds(rules: RuleSet, catalog) -> list[str]:
+    """The kinds the rules read, plus control units (holes) and key air regions (membership)."""
+    wanted = list(rules.kinds)
+    if catalog.has_kind("control_unit") and "control_unit" not in wanted:
+        wanted.append("control_unit")  # holes in the unit layer are checked in any case
+    if any("key_air_region" in r.in_region for r in rules) and catalog.has_kind("key_air_region"):
+        wanted.append("key_air_region")
+    return wanted
+
+
+def plan(projects: gpd.GeoDataFrame, catalog, rules: RuleSet, lang: str,
+         search_m: float) -> Job:
+    """Decide what the whole batch shares: far-outside errors, the working CRS, the reach."""
+    p = pd.DataFrame(projects.drop(columns=projects.geometry.name)).reset_index(drop=True)
+    ok = (p["error"] == "").to_numpy().copy()
+    far, far_text, source = far_outside(catalog, projects.geometry, ok, lang)
+    p["error"] = np.where(far, far_text, p["error"].to_numpy(dtype=object))
+    ok &= ~far
+    boxes = [catalog.extent_lonlat]
+    if ok.any():
+        boxes.append(gpd.GeoSeries(projects.geometry.values[ok], crs=projects.crs)
+                     .to_crs(WGS84).total_bounds)
+    b = np.array(boxes, dtype=float)
+    crs = working_crs((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
+    shown = np.asarray(to_crs_dense(projects.geometry, crs).values, dtype=object)
+    fp = shown.copy()
+    fp[~ok] = None
+    kinds = wanted_kinds(rules, catalog)
+    return Job(p, ok, fp, shown, crs, source, kinds, distances(rules, kinds),
+               reach(rules, kinds, search_m), lang, search_m, np.arange(len(p)))
+
+
+def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], dict]:
+    """Provenance and facts of every layer of ``kinds`` (whole layers), and why a kind is
+    missing (``{kind: reason}``, only kinds without a usable layer)."""
+    infos, missing = [], {}
+    for kind in kinds:
+        label = get_kind(kind).label(lang)
+        specs = [s for s in catalog.layers if s.kind == kind]
+        unusable = []
+        for spec in specs:
+            facts = catalog.facts(spec.id, crs)
+            infos.append({"layer_id": spec.id, "kind": kind, "label": label,
+                          "source": spec.source, "date": spec.date,
+                          **catalog.provenance(spec.id), "features": facts["features"],
+                          "usable": facts["usable"], "accuracy_m": spec.accuracy_m,
+                          "defaults": dict(spec.defaults),
+                          "problems": [str(p) for p in facts["problems"]]})
+            if not facts["usable"]:
+                unusable.append(spec.id)
+        if len(unusable) == len(specs):
+            missing[kind] = (TEXT[lang]["missing"].format(kind=kind, label=label) if not specs
+                             else TEXT[lang]["unusable"].format(kind=kind, label=label,
+                                                                ids=", ".join(unusable)))
+    return infos, missing
+
+
+def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDataFrame,
+                                                                       pd.DataFrame]:
+    """Join screened parts into the result and hits tables of the whole batch, in input order.
+
+    Parameters
+    ----------
+    parts : list of (rows, result, hits)
+        ``rows``: positions of the part's projects in the batch; ``result``: one row per project
+        of the part; ``hits``: its hits with ``row`` counted within the part.
+    """
+    order, results, hits = [], [], []
+    for rows, result, hit in parts:
+        order.append(np.asarray(rows, dtype=int))
+        results.append(result)
+        hit = hit.copy()
+        hit["row"] = np.asarray(rows, dtype=int)[hit["row"].to_numpy(dtype=int)]
+        hits.append(hit)
+    order = np.concatenate(order) if order else np.zeros(0, dtype=int)
+    where = np.empty(len(order), dtype=int)
+    where[order] = np.arange(len(order))
+    result = pd.concat(results, ignore_index=True).iloc[where].reset_index(drop=True) \
+        if results else pd.DataFrame()
+    hit = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(
+        columns=[*HIT_COLUMNS, *HIT_EXTRA])
+    hit = _sort_hits(hit, rules)
+    out = gpd.GeoDataFrame(result, geometry=job.shown, crs=job.crs)
+    infos, missing = layer_infos(catalog, job.kinds, job.crs, job.lang)
+    out.attrs["layers"] = infos
+    out.attrs["missing"] = list(missing.values())
+    out.attrs["coverage"] = {"source": job.source, "label": SOURCES[job.source][job.lang],
+                             "far_outside_m": FAR_OUTSIDE_M}
+    out.attrs["rules"] = rules.name
+    out.attrs["rule_files"] = [str(f) for f in rules.files]
+    out.attrs["working_crs"] = job.crs.to_wkt()
+    out.attrs["kinds"] = list(job.kinds)
+    out.attrs["search_m"] = job.search_m
+    return out, hit
+
+
+def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Hits by project, then by rule (coverage first, then the rule set's order)."""
+    order = {OUTSIDE.id: -3, GAP.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
+    key = hits["row"].to_numpy(dtype=np.int64) * (len(order) + 4) + \
+        hits["rule_id"].map(order).to_numpy(dtype=np.int64) + 3
+    hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+    hits["row"] = hits["row"].to_numpy(dtype=np.int64)
+    return hits

@@ -1,0 +1,221 @@
+"""The fast form of a layer: typed, validated GeoParquet that is read by bounding box.
+
+A *prepared* layer holds exactly what :meth:`layers.catalog.Catalog.source` gives for the
+original: the feature ``id``, every attribute of its kind already typed, the ``_unknown`` reasons
+of its unknown facts, and its geometry (cleaned, in the source's own CRS, so that every later
+transformation is the one the original would get). It is written as GeoParquet 1.1:
+
+* rows sorted along a Hilbert curve of the feature envelopes, in row groups of
+  :data:`ROW_GROUP` features, with a ``bbox`` covering column: a window read
+  (``geopandas.read_parquet(bbox=...)``) touches only the row groups that meet it;
+* ``_row``: each feature's position in the source, so that any read comes back in source order;
+* text attributes as text; numbers, booleans, lists and the ``_unknown`` reasons as JSON text
+  (``null`` for unknown), which reads back to the same Python values;
+* the CRS in the file's GeoParquet metadata (PROJJSON).
+
+Beside it, ``<name>.layer.json`` records what the layer was found to be when it was prepared
+(:data:`FORMAT`): its problems (the three-valued facts' reasons, repaired geometries ...), the
+number of features, the extent in lon/lat, the CRS, which column is stored how, and the
+definition of its kind (a later toolkit with another definition refuses the file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from layers.attributes import UNKNOWN, objects
+from layers.errors import CatalogError
+from layers.hygiene import Problem
+from layers.kinds import get_kind
+from layers.windows import lonlat_bounds
+
+FORMAT = "siting-prepared-layer/1"
+"""Format tag of the ``.layer.json`` sidecar."""
+ROW = "_row"
+"""Column holding each feature's position in its source."""
+ROW_GROUP = 8192
+"""Features per Parquet row group (the unit a window read skips or reads)."""
+
+
+def kind_digest(kind_id: str) -> str:
+    """A digest of a kind's definition (attributes, types, allowed values, geometries)."""
+    kind = get_kind(kind_id)
+    text = repr((kind.id, kind.geometries, sorted(
+        (a.name, a.type, a.allowed, "<fact>" if a.fact else repr(a.default))
+        for a in kind.attributes.values())))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def sidecar(path: str | Path) -> Path:
+    """The ``.layer.json`` file of a prepared layer."""
+    path = Path(path)
+    return path.with_name(path.stem + ".layer.json")
+
+
+def _to_json(values: np.ndarray) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = None if v is None else json.dumps(v, ensure_ascii=False)
+    return out
+
+
+def _from_json(values: pd.Series, lists: bool) -> np.ndarray:
+    """JSON texts back to Python values (each distinct text parsed once; lists copied)."""
+    text = values.to_numpy(dtype=object, na_value=None)
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    parsed = objects([json.loads(u) for u in uniques] + [None])
+    out = parsed[codes]
+    if lists:
+        out = objects([list(v) if isinstance(v, list) else v for v in out])
+    return out
+
+
+def _hilbert(geoms: np.ndarray) -> np.ndarray:
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    order_key = np.full(len(geoms), np.iinfo(np.int64).max, dtype=np.int64)
+    if present.any():
+        series = gpd.GeoSeries(geoms[present])
+        order_key[present] = series.hilbert_distance(total_bounds=series.total_bounds)
+    return np.argsort(order_key, kind="stable")
+
+
+def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
+                   path: str | Path, about: dict) -> dict:
+    """Write a typed layer (as :meth:`Catalog.source` gives it) in its fast form.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Columns ``id``, the kind's attributes, :data:`layers.attributes.UNKNOWN`, geometry.
+    problems : list of Problem
+        What was found when it was read (kept beside it).
+    kind_id : str
+    path : str or Path
+        The ``.parquet`` file to write; its ``.layer.json`` is written beside it.
+    about : dict
+        Provenance to record (``from``, ``source``, ``date`` ...).
+
+    Returns
+    -------
+    dict
+        The summary written to the sidecar (without the problems).
+    """
+    path = Path(path)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    order = _hilbert(geoms)
+    columns, stored = {}, {}
+    for name in gdf.columns:
+        if name == gdf.geometry.name:
+            continue
+        values = gdf[name].to_numpy(dtype=object)
+        if name == UNKNOWN:
+            values = objects([d if d else None for d in values])
+        text = all(v is None or isinstance(v, str) for v in values) and name != UNKNOWN
+        stored[name] = "text" if text else "json"
+        columns[name] = pd.array(values if text else _to_json(values), dtype="string")
+    frame = pd.DataFrame(columns)
+    frame[ROW] = np.arange(len(gdf), dtype=np.int64)
+    out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs).iloc[order]
+    out.to_parquet(path, index=False, write_covering_bbox=True, schema_version="1.1.0",
+                   row_group_size=ROW_GROUP)
+    lost = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    present = geoms[~lost]
+    extent = None
+    if len(present):
+        extent = [float(v) for v in lonlat_bounds(gpd.GeoSeries(present, crs=gdf.crs))]
+    summary = {"format": FORMAT, "kind": kind_id, "kind_digest": kind_digest(kind_id),
+               "features": len(gdf), "extent_lonlat": extent,
+               "crs": gdf.crs.to_json_dict() if gdf.crs is not None else None,
+               "columns": stored, "unplaced": [int(i) for i in np.flatnonzero(lost)],
+               "bytes": path.stat().st_size, **about}
+    text = json.dumps({**summary, "problems": [p.to_dict() for p in problems]},
+                      ensure_ascii=False, indent=1)
+    sidecar(path).write_text(text + "\n", encoding="utf-8")
+    return summary
+
+
+def read_summary(path: str | Path, kind_id: str, what: str) -> dict:
+    """The sidecar of a prepared layer, checked against the file and the kind.
+
+    Raises
+    ------
+    CatalogError
+        The sidecar is missing or not of this format, the file changed since it was prepared,
+        or the kind's definition changed (prepare the catalog again).
+    """
+    path = Path(path)
+    fix = "prepare the catalog again (siting prepare ORIGINAL_CATALOG --out FOLDER)"
+    try:
+        summary = json.loads(sidecar(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise CatalogError(f"{what}: {sidecar(path).name} (what siting prepare found in the "
+                           f"layer) is missing or damaged; {fix}") from None
+    if summary.get("format") != FORMAT:
+        raise CatalogError(f"{what}: {sidecar(path).name} is not a prepared layer of this "
+                           f"toolkit ({FORMAT}); {fix}")
+    if summary.get("kind") != kind_id or summary.get("kind_digest") != kind_digest(kind_id):
+        raise CatalogError(f"{what}: prepared for another definition of kind "
+                           f"{summary.get('kind')!r} than this toolkit's {kind_id!r}; {fix}")
+    if path.stat().st_size != summary.get("bytes"):
+        raise CatalogError(f"{what}: {path.name} changed after it was prepared "
+                           f"({path.stat().st_size} bytes, {summary.get('bytes')} when "
+                           f"prepared); {fix}")
+    return summary
+
+
+def summary_problems(summary: dict) -> list[Problem]:
+    """The problems recorded when the layer was prepared."""
+    return [Problem(**p) for p in summary.get("problems", [])]
+
+
+def summary_crs(summary: dict) -> pyproj.CRS | None:
+    """The layer's CRS as recorded when it was prepared."""
+    crs = summary.get("crs")
+    return None if crs is None else pyproj.CRS.from_json_dict(crs)
+
+
+def read_prepared(path: str | Path, summary: dict, bbox=None) -> gpd.GeoDataFrame:
+    """Read a prepared layer (or the part whose features' boxes meet ``bbox``), in source order.
+
+    Parameters
+    ----------
+    path : str or Path
+    summary : dict
+        From :func:`read_summary`.
+    bbox : (minx, miny, maxx, maxy), optional
+        In the layer's CRS; None reads every feature. Features without a geometry are always
+        read (they may lie anywhere).
+
+    Returns
+    -------
+    GeoDataFrame
+        The columns :meth:`Catalog.source` gives, with the same Python values, in source order.
+    """
+    frame = gpd.read_parquet(path, bbox=tuple(bbox) if bbox is not None else None)
+    if bbox is not None and summary.get("unplaced"):
+        # features without a geometry have no box: a window read keeps them (fail closed)
+        lost = gpd.read_parquet(path, filters=[(ROW, "in", summary["unplaced"])])
+        frame = pd.concat([frame, lost[~lost[ROW].isin(frame[ROW])]])
+    frame = frame.sort_values(ROW, kind="stable").drop(columns=[ROW, "bbox"], errors="ignore")
+    kind = get_kind(summary["kind"])
+    out = {}
+    for name, how in summary["columns"].items():
+        if how == "text":
+            out[name] = frame[name].to_numpy(dtype=object, na_value=None)
+        else:
+            lists = name in kind.attributes and kind.attributes[name].type == "list"
+            out[name] = _from_json(frame[name], lists)
+    if UNKNOWN in out:
+        out[UNKNOWN] = objects([{} if d is None else d for d in out[UNKNOWN]])
+    geometry = np.asarray(frame.geometry.values, dtype=object)
+    crs = summary_crs(summary)
+    return gpd.GeoDataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()},
+                            geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)

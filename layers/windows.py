@@ -1,0 +1,118 @@
+"""Windows: the parts of a layer a screening can need, as boxes, in any CRS.
+
+A screening only ever looks at the features within some distance of its footprints. A *window*
+is a box ``(minx, miny, maxx, maxy)`` around one footprint (or one tile of footprints) grown by
+that distance, in the job's metric CRS. Reading a layer "near" a set of windows keeps every
+feature whose bounding box meets one of them: a superset of the features within reach, never a
+subset, so that results do not depend on how the work was split (see :mod:`geo.tiles`).
+
+Boxes are carried to a layer's own CRS before its features are compared, with their corners and
+edge midpoints transformed and a margin added for the curvature of edges between them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import shapely
+
+PAD_SHARE = 0.01
+"""Margin added to a transformed box, as a share of its size (edges bow under a projection)."""
+PAD_ABS = {"metre": 1.0, "degree": 1e-5}
+"""Least margin added to a transformed box [layer units]: 1 m, or 1e-5° (about 1 m)."""
+
+
+def grow(bounds: np.ndarray, distance: float) -> np.ndarray:
+    """Boxes ``(n, 4)`` grown by ``distance`` on every side (NaN rows stay NaN)."""
+    b = np.asarray(bounds, dtype=float).reshape(-1, 4)
+    return b + np.array([-distance, -distance, distance, distance], dtype=float)
+
+
+def boxes_to_crs(boxes: np.ndarray, src, dst) -> np.ndarray:
+    """Boxes in ``src`` carried to ``dst`` as boxes that enclose them.
+
+    Parameters
+    ----------
+    boxes : array (n, 4)
+        ``(minx, miny, maxx, maxy)`` in ``src``; rows with NaN stay NaN.
+    src, dst : pyproj.CRS
+
+    Returns
+    -------
+    array (n, 4)
+        The envelope of each box's corners and edge midpoints in ``dst``, grown by
+        :data:`PAD_SHARE` of its size and at least :data:`PAD_ABS`.
+    """
+    b = np.asarray(boxes, dtype=float).reshape(-1, 4)
+    if src == dst or not len(b):
+        return b.copy()
+    x0, y0, x1, y1 = b.T
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    xs = np.stack([x0, xm, x1, x1, x1, xm, x0, x0], axis=1)
+    ys = np.stack([y0, y0, y0, ym, y1, y1, y1, ym], axis=1)
+    t = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    tx, ty = t.transform(xs.ravel(), ys.ravel())
+    tx, ty = np.asarray(tx).reshape(xs.shape), np.asarray(ty).reshape(ys.shape)
+    with np.errstate(invalid="ignore"):
+        out = np.stack([tx.min(axis=1), ty.min(axis=1), tx.max(axis=1), ty.max(axis=1)], axis=1)
+    out[~np.isfinite(out).all(axis=1)] = np.nan
+    unit = "degree" if dst.is_geographic else "metre"
+    pad = np.maximum(np.maximum(out[:, 2] - out[:, 0], out[:, 3] - out[:, 1]) * PAD_SHARE,
+                     PAD_ABS[unit])
+    return out + np.stack([-pad, -pad, pad, pad], axis=1)
+
+
+def union_box(boxes: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The box enclosing every (finite) box, or None when there is none."""
+    b = np.asarray(boxes, dtype=float).reshape(-1, 4)
+    b = b[np.isfinite(b).all(axis=1)]
+    if not len(b):
+        return None
+    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+            float(b[:, 3].max()))
+
+
+def meets(geoms, boxes: np.ndarray) -> np.ndarray:
+    """Which geometries have a bounding box that meets one of ``boxes`` (same CRS).
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+        Missing or empty geometries never meet.
+    boxes : array (n, 4)
+
+    Returns
+    -------
+    ndarray of bool
+        One value per geometry.
+    """
+    g = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(g), dtype=bool)
+    b = np.asarray(boxes, dtype=float).reshape(-1, 4)
+    b = b[np.isfinite(b).all(axis=1)]
+    if not len(g) or not len(b):
+        return out
+    tree = shapely.STRtree(shapely.box(*b.T))
+    hit, _ = tree.query(g)  # envelope test only: no predicate
+    out[np.unique(hit)] = True
+    return out
+
+
+def lonlat_bounds(geoms) -> np.ndarray:
+    """``geoms.to_crs(WGS84).total_bounds`` of a GeoSeries, without transforming every vertex
+    when the transformation is the identity (CGCS2000 and WGS84 lon/lat, as PROJ has them).
+
+    Parameters
+    ----------
+    geoms : GeoSeries
+        With a CRS; missing and empty geometries are ignored.
+    """
+    from layers.crs import WGS84
+
+    bounds = np.asarray(geoms.total_bounds, dtype=float)
+    if geoms.crs is not None and geoms.crs.is_geographic and np.isfinite(bounds).all():
+        t = pyproj.Transformer.from_crs(geoms.crs, WGS84, always_xy=True)
+        xs, ys = t.transform(bounds[[0, 2, 0, 2]], bounds[[1, 1, 3, 3]])
+        if np.array_equal(xs, bounds[[0, 2, 0, 2]]) and np.array_equal(ys, bounds[[1, 1, 3, 3]]):
+            return bounds  # the identity: every vertex would stay where it is
+    return np.asarray(geoms.to_crs(WGS84).total_bounds, dtype=float)

@@ -1,0 +1,226 @@
+"""Maps that fit their medium: zoning layers around the projects, within a size budget.
+
+A screening map of a province's batch cannot carry the province's layers: 200,000 red-line
+polygons are hundreds of megabytes of GeoJSON, which no browser opens usefully. The map draws
+instead, for each layer, only the features near the projects (within :data:`NEIGHBOURHOOD_M` of a
+footprint, read through :meth:`layers.catalog.Catalog.near`), clipped to that neighbourhood and
+simplified, for display only, with the finest tolerance of :data:`TOLERANCES_M` that keeps the
+layer within its share of the budget. A layer that does not fit even at the coarsest tolerance
+is drawn as an image (every feature, in its kind's colours, at about :data:`RASTER_PX` pixels
+across the neighbourhood) and says so in its name. Analysis never uses these geometries.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from maps import base
+from maps import style as st
+from maps.display import drawable
+
+MAP_BUDGET_BYTES = 10_000_000
+"""Largest ``map.html`` [bytes] a screening writes, whatever the batch."""
+BASE_BYTES = 1_600_000
+"""What the map costs before any data [bytes]: inlined scripts, styles, fonts, controls."""
+NEIGHBOURHOOD_M = 2000.0
+"""Features within this distance [m] of a footprint are drawn (the nearest-feature radius)."""
+TOLERANCES_M = (0.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
+"""Display tolerances tried in turn [m]; 0 stands for the layer's default tolerance."""
+RASTER_PX = 2048
+"""Side [px] of the image a layer too large for vectors is drawn as."""
+AS_IMAGE = {"zh": "图像：{n} 个要素，过多无法以矢量显示",
+            "en": "as an image: {n} features, too many to draw as vectors"}
+"""How a layer drawn as an image says so in the layer control."""
+_COORD_BYTES = 24  # "[106.12345,26.12345]," in GeoJSON, with the separators
+_FEATURE_BYTES = 90  # type, id, geometry keys and brackets of one GeoJSON feature
+
+
+def neighbourhood(result: gpd.GeoDataFrame, distance: float = NEIGHBOURHOOD_M) -> np.ndarray:
+    """Boxes [m, in the result's CRS] around every drawable footprint, grown by ``distance``."""
+    geoms = np.asarray(result.geometry.values, dtype=object)
+    shown = drawable(geoms)
+    if not shown.any():
+        return np.zeros((0, 4))
+    return shapely.bounds(geoms[shown]) + np.array([-distance, -distance, distance, distance])
+
+
+def text_bytes(frame: pd.DataFrame) -> int:
+    """Bytes the columns of ``frame`` take as JSON (non-ASCII escaped, as folium embeds it)."""
+    total = 0
+    for col in frame.columns:
+        text = frame[col].astype(str)
+        ascii_len = text.str.len().fillna(0).to_numpy(dtype=float)
+        wide = text.str.count(r"[^\x00-\x7f]").fillna(0).to_numpy(dtype=float)
+        total += int((ascii_len + 5 * wide + len(str(col)) + 6).sum())
+    return total
+
+
+def clip_to(gdf: gpd.GeoDataFrame, windows: np.ndarray) -> gpd.GeoDataFrame:
+    """Features clipped to the envelope of the windows each meets (display only)."""
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if not len(geoms) or not len(windows):
+        return gdf.iloc[:0]
+    tree = shapely.STRtree(shapely.box(*windows.T))
+    feature, window = tree.query(geoms)
+    frame = pd.DataFrame(windows[window], columns=["x0", "y0", "x1", "y1"])
+    frame["f"] = feature
+    box = frame.groupby("f").agg(x0=("x0", "min"), y0=("y0", "min"), x1=("x1", "max"),
+                                 y1=("y1", "max"))
+    idx = box.index.to_numpy()
+    b = box.to_numpy()
+    inside = (shapely.bounds(geoms[idx]) >= b[:, [0, 1, 0, 1]]).all(axis=1) & \
+        (shapely.bounds(geoms[idx]) <= b[:, [2, 3, 2, 3]]).all(axis=1)
+    out = geoms[idx].copy()
+    cut = ~inside
+    out[cut] = shapely.intersection(out[cut], shapely.box(*b[cut].T))
+    kept = gdf.iloc[idx].copy()
+    kept = kept.set_geometry(gpd.GeoSeries(out, index=kept.index, crs=gdf.crs))
+    return kept[drawable(out)]
+
+
+def fit(gdf: gpd.GeoDataFrame, fields: list[str], share: float) -> tuple[float, int] | None:
+    """The finest tolerance [m] of :data:`TOLERANCES_M` at which the layer fits ``share`` bytes
+    (0 for the default) and the bytes it then takes, or None when it does not fit at all."""
+    props = text_bytes(gdf[fields]) + _FEATURE_BYTES * len(gdf)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if props + 4 * _COORD_BYTES * len(gdf) > share:  # not even four vertices each
+        return None
+    default = base.display_tolerance(shapely.total_bounds(geoms))
+
+    def size(tol: float) -> int:
+        small = shapely.simplify(geoms, tol or default, preserve_topology=True)
+        return props + _COORD_BYTES * int(shapely.get_num_coordinates(small).sum())
+
+    lo, hi = 0, len(TOLERANCES_M) - 1  # bisect: the size falls as the tolerance grows
+    if size(TOLERANCES_M[hi]) > share:
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if size(TOLERANCES_M[mid]) <= share:
+            hi = mid
+        else:
+            lo = mid + 1
+    return TOLERANCES_M[lo], size(TOLERANCES_M[lo])
+
+
+def raster_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, name: str,
+                 max_bytes: float, px: int = RASTER_PX) -> int:
+    """Draw every feature of a layer as one image in its kind's colours (Web Mercator rows),
+    of :data:`RASTER_PX` pixels across or fewer to fit ``max_bytes``; return its size [bytes].
+
+    ``gdf`` may be in any CRS: it is simplified to the image's pixel there first (for display
+    only), so that only what shows is transformed.
+    """
+    uri, bounds = _image(gdf, kind, px)
+    while len(uri) > max_bytes and px > 256:
+        px //= 2
+        uri, bounds = _image(gdf, kind, px)
+    folium.raster_layers.ImageOverlay(uri, bounds=bounds, name=html.escape(name),
+                                      interactive=False).add_to(m)
+    return len(uri)
+
+
+def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:
+    """A PNG data URI of the features and its lon/lat bounds."""
+    from rasterio.features import rasterize
+    from rasterio.transform import from_bounds
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)  # a pixel's size, in the layer's units
+    pixel = max(x1 - x0, y1 - y0) / px or 1.0
+    small = shapely.simplify(geoms, pixel / 2, preserve_topology=False)
+    gone = shapely.is_missing(small) | shapely.is_empty(small)  # smaller than a pixel: a dot
+    small[gone] = shapely.point_on_surface(geoms[gone])
+    merc = gpd.GeoSeries(small, crs=gdf.crs).to_crs(3857)
+    w, s, e, n = merc.total_bounds
+    scale = max(e - w, n - s) / px or 1.0
+    width, height = max(1, int(np.ceil((e - w) / scale))), max(1, int(np.ceil((n - s) / scale)))
+    transform = from_bounds(w, s, e, n, width, height)
+    shapes = [g for g in merc.values if g is not None and not g.is_empty]
+    burnt = rasterize(((g, i + 1) for i, g in enumerate(shapes)), (height, width),
+                      transform=transform, all_touched=True, dtype="uint32")
+    fill = (burnt > 0).astype(np.uint8)
+    edge = fill
+    if st.get_kind_geometry(kind) == "polygon":  # outlines: where the feature shown changes
+        b = np.pad(burnt, 1)
+        same = (b[:-2, 1:-1] == burnt) & (b[2:, 1:-1] == burnt) & (b[1:-1, :-2] == burnt) & \
+            (b[1:-1, 2:] == burnt)
+        edge = fill & ~same
+    style = st.kind_style(kind)
+    index = np.where(edge == 1, 2, fill).astype(np.uint8)  # 0 clear, 1 fill, 2 outline
+    palette, alpha = [0, 0, 0], [0]
+    for colour, opacity in ((style.get("fillColor", style.get("color", "#000")),
+                             float(style.get("fillOpacity", 0.3))),
+                            (style.get("color", "#000"), float(style.get("opacity", 0.9)))):
+        palette += [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        alpha.append(int(round(255 * opacity)))
+    uri = "data:image/png;base64," + base64.b64encode(_png(index, palette, alpha)).decode("ascii")
+    lonlat = gpd.GeoSeries(shapely.box(w, s, e, n), crs=3857).to_crs(4326).total_bounds
+    return uri, [[lonlat[1], lonlat[0]], [lonlat[3], lonlat[2]]]
+
+
+def _png(index: np.ndarray, palette: list[int], alpha: list[int]) -> bytes:
+    """A palette PNG of an index image (a few colours: small and quick to write)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.fromarray(index, mode="P")
+    image.putpalette(palette)
+    image.info["transparency"] = bytes(alpha)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", transparency=bytes(alpha), compress_level=6)
+    return buffer.getvalue()
+
+
+def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], result,
+                    share: float) -> list[str]:
+    """Draw the catalog layers near the results within ``share`` bytes, in draw order.
+
+    Features are taken in their source CRS near the footprints; a layer that cannot fit as
+    vectors is drawn as an image straight from them; the others are transformed to the
+    results' CRS (for display: no densification), clipped, simplified and drawn.
+
+    Returns
+    -------
+    list of str
+        The kinds drawn (bottom to top, for the legend).
+    """
+    windows = neighbourhood(result)
+    near = catalog.near(windows, result.crs)
+    specs = sorted((s for s in catalog.layers if s.id in set(layer_ids)),
+                   key=lambda s: list(st.DRAW_ORDER).index(s.kind))
+    weight = {spec.id: catalog.facts(spec.id)["features"] for spec in specs}  # no reading
+    left = sum(weight.values())
+    kinds: list[str] = []
+    for spec in specs:  # one layer in memory at a time
+        src = near.features_near(spec.id)[0]
+        label = f"{st.kind_label(spec.kind, lang)} ({spec.id})"
+        fields = [c for c in src.columns if c != src.geometry.name and not str(c).startswith("_")]
+        # each layer's share of what is left follows its size
+        part = share * weight[spec.id] / left if left else 0.0
+        least = text_bytes(src[fields]) + (_FEATURE_BYTES + 4 * _COORD_BYTES) * len(src)
+        found, gdf = None, None
+        if least <= part:
+            gdf = clip_to(src.to_crs(result.crs), windows)
+            found = fit(gdf, fields, part) if len(gdf) else (0.0, 0)
+        if found is None:
+            name = (f"{st.group_label(st.kind_group(spec.kind), lang)} · {label} "
+                    f"({AS_IMAGE[lang].format(n=len(src))})")
+            used = raster_layer(m, src, spec.kind, name, max(part, share / 2))
+        else:
+            base.add_vector_layer(m, gdf, spec.kind, lang, name=label, popup_fields=fields,
+                                  simplify_m=found[0] or None)
+            used = found[1]
+        share, left = max(share - used, 0.0), left - weight[spec.id]
+        del src, gdf
+        if spec.kind not in kinds:
+            kinds.append(spec.kind)
+    return kinds

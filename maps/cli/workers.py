@@ -1,0 +1,98 @@
+"""Where a screening runs: in this process, on a local process pool, or on a Dask cluster.
+
+``--workers N`` screens the batch as tiles on a pool of N worker processes (``--workers 1``: in
+this process); without it, batches of at least :data:`POOL_MIN_PROJECTS` projects use every core
+this process may use and smaller ones run in this process. ``--scheduler tcp://host:8786`` sends the tiles to a Dask
+distributed cluster instead (``distributed.Client(address).get_executor()``: the optional extra
+``siting-toolkit[distributed]``). Either way the results are the same (see :mod:`geo.tiles`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+import click
+
+POOL_MIN_PROJECTS = 2_000
+"""Smaller batches are screened in this process: starting workers would cost more than it saves."""
+
+
+def cores() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def workers_options(f):
+    """``--workers``, ``--scheduler`` and ``--stage-dir`` for commands that screen."""
+    f = click.option(
+        "--stage-dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Folder for the layers' fast forms during the run (default: a temporary folder; "
+             "with --scheduler on several machines, one every worker can read) / 临时图层目录.")(f)
+    f = click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="Screen on a Dask distributed cluster, e.g. tcp://host:8786 (needs "
+             "siting-toolkit[distributed]) / 在 Dask 集群上审查.")(f)
+    return click.option(
+        "--workers", type=click.IntRange(min=1), default=None,
+        help=f"Worker processes (default: the number of cores, here {cores()}, for batches "
+             f"of {POOL_MIN_PROJECTS:,}+ projects); 1 runs in this process / 并行进程数.")(f)
+
+
+class Workers:
+    """The executor of one command: started when a batch first needs it, shut down at the end.
+
+    Parameters
+    ----------
+    workers : int, optional
+        Worker processes (default :func:`cores`).
+    scheduler : str, optional
+        Address of a Dask scheduler.
+    """
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        self.explicit = workers is not None
+        self.workers = workers or cores()
+        self.scheduler = scheduler
+        self._executor: Executor | None = None
+        self._client = None
+
+    def executor(self, n_projects: int) -> Executor | None:
+        """The executor for a batch of ``n_projects``, or None to screen it in this process."""
+        if self._executor is not None:
+            return self._executor
+        if self.scheduler:
+            self._executor = self._dask()
+        elif self.workers > 1 and (self.explicit or n_projects >= POOL_MIN_PROJECTS):
+            # spawned workers start clean: no copy of this process's memory, no forked threads
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._executor
+
+    def _dask(self) -> Executor:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise click.UsageError("--scheduler needs Dask distributed: pip install "
+                                   "'siting-toolkit[distributed]' / 需要安装 distributed") from None
+        try:
+            self._client = Client(self.scheduler)  # dask's connect timeout (30 s by default)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise click.BadParameter(f"cannot reach the Dask scheduler {self.scheduler!r} "
+                                     f"({exc}); check the address and that it runs / 无法连接 "
+                                     "Dask 调度器", param_hint="--scheduler") from None
+        return self._client.get_executor()
+
+    def close(self) -> None:
+        """Shut the pool down (its workers' memory is freed) or leave the cluster."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,83 @@
+"""map.html fits its medium whatever the batch: clustered verdict points for large batches,
+layers near the projects within the budget (as an image when vectors cannot fit), offline."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from benchmarks.world import make_world
+from browser import open_html, screenshot_nonblank
+
+from geo.projects import read_projects
+from geo.screen import screen
+from layers.catalog import load_catalog
+from maps.base import finish_map
+from maps.budget import MAP_BUDGET_BYTES
+from maps.screening_map import screening_map
+
+UTM48 = "EPSG:32648"
+VERDICTS = np.array(["prohibited", "review", "admitted", "error"], dtype=object)
+
+
+def synthetic_result(n: int, seed: int = 3) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """A screening result of ``n`` small footprints over a province-sized area (no hits)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(300_000, 900_000, n)
+    y = rng.uniform(2_800_000, 3_400_000, n)
+    result = gpd.GeoDataFrame({
+        "project_id": [f"P{i:06d}" for i in range(n)], "name": [f"项目{i}" for i in range(n)],
+        "type": rng.choice(["pv", "wind", "industrial"], n), "industry": "",
+        "verdict": VERDICTS[rng.integers(0, 4, n)], "reasons": "[review] r: a reason"},
+        geometry=shapely.box(x, y, x + 300, y + 200), crs=UTM48)
+    hits = pd.DataFrame({"row": pd.Series(dtype=int), "outcome": pd.Series(dtype=object)})
+    return result, hits
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return make_world(tmp_path_factory.mktemp("world"), scale=0.003)
+
+
+def test_a_province_batch_fits_the_budget(tmp_path):
+    result, hits = synthetic_result(120_000)
+    out = finish_map(screening_map(result, hits, None, "en"), tmp_path / "map.html")
+    size = out.stat().st_size
+    assert size < MAP_BUDGET_BYTES
+    page = out.read_text(encoding="utf-8")
+    assert "L.markerClusterGroup" in page
+    assert len(set(re.findall(r'"(P\d{6})"', page))) == 120_000  # every project
+
+
+def test_beyond_points_projects_are_counted_in_cells(tmp_path):
+    result, hits = synthetic_result(20_000)
+    out = finish_map(screening_map(result, hits, None, "zh", budget=2_000_000),
+                     tmp_path / "map.html")
+    assert out.stat().st_size < 2_000_000
+    assert "L.markerClusterGroup" not in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_large_batch_and_image_layer_open_offline(world, browser_page, tmp_path):
+    """A batch screened against 600 overlapping red lines with a budget too small for their
+    vectors: the red lines become an image, the projects clustered points; no console error."""
+    projects, _ = read_projects(world.projects)
+    cat = load_catalog(world.catalog)
+    result, hits = screen(projects, cat)
+    m = screening_map(result, hits, cat, "en", budget=1_750_000)
+    import maps.screening_map as sm
+
+    assert len(result) < sm.DETAIL_MAX_PROJECTS
+    out = finish_map(m, tmp_path / "map.html")
+    page = out.read_text(encoding="utf-8")
+    assert out.stat().st_size < 1_750_000
+    assert "(red_lines) (as an image:" in page
+    errors = open_html(browser_page, out)
+    assert errors == []
+    browser_page.wait_for_selector(".siting-cluster")
+    assert browser_page.locator(".leaflet-image-layer").count() >= 1
+    assert screenshot_nonblank(browser_page, "map_budget_clusters")

@@ -1,0 +1,125 @@
+"""``siting prepare``: the fast form of a catalog gives the same screening, keeps provenance and
+the reasons of unknown facts, refuses unusable layers, and notices a file changed since."""
+
+from __future__ import annotations
+
+import tomllib
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from geo.projects import read_projects
+from geo.screen import screen
+from layers import demo
+from layers.catalog import load_catalog
+from layers.errors import CatalogError
+from layers.prepared import read_prepared
+from maps.cli import cli
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    out = tmp_path_factory.mktemp("prepared") / "demo"
+    res = CliRunner().invoke(cli, ["prepare", str(demo.DEMO_CATALOG), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_prepared_catalog_screens_exactly_as_the_original(prepared):
+    projects, _ = read_projects(demo.DEMO_PROJECTS)
+    one, one_hits = screen(projects, load_catalog(demo.DEMO_CATALOG))
+    fast, fast_hits = screen(projects, load_catalog(prepared / "catalog.toml"))
+    pd.testing.assert_frame_equal(pd.DataFrame(one), pd.DataFrame(fast), check_exact=True)
+    pd.testing.assert_frame_equal(one_hits, fast_hits, check_exact=True)
+    layers = {i["layer_id"]: i for i in fast.attrs["layers"]}
+    original = {i["layer_id"]: i for i in one.attrs["layers"]}
+    for layer_id, info in layers.items():
+        assert info["problems"] == original[layer_id]["problems"]
+        assert info["features"] == original[layer_id]["features"]
+        assert info["prepared_from"] == original[layer_id]["path"]
+
+
+def test_typed_values_and_unknown_reasons_survive(prepared):
+    original, fast = load_catalog(demo.DEMO_CATALOG), load_catalog(prepared / "catalog.toml")
+    for spec in original.layers:
+        a, problems = original.source(spec.id)
+        b, again = fast.source(spec.id)
+        assert list(a.columns) == list(b.columns), spec.id
+        for col in a.columns:
+            if col != a.geometry.name:
+                assert a[col].tolist() == b[col].tolist(), (spec.id, col)
+                assert [type(v) for v in a[col]] == [type(v) for v in b[col]], (spec.id, col)
+        assert a.geometry.geom_equals_exact(b.geometry, tolerance=0).all()
+        assert a.crs == b.crs and [str(p) for p in problems] == [str(p) for p in again]
+
+
+def test_unknown_facts_keep_their_reasons(tmp_path):
+    """A water-source zone of an unmapped grade stays unknown, with the same reason and the
+    same review, once prepared."""
+    zones = gpd.GeoDataFrame({"id": ["w1", "w2"], "grade": ["1", "三级"]},
+                             geometry=[shapely.box(106.60, 26.50, 106.62, 26.52),
+                                       shapely.box(106.70, 26.50, 106.72, 26.52)], crs=4326)
+    zones.to_file(tmp_path / "water.geojson")
+    (tmp_path / "c.toml").write_text('[[layer]]\nid = "water"\nkind = "water_source"\n'
+                                     'path = "water.geojson"\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["prepare", str(tmp_path / "c.toml"), "--out",
+                                   str(tmp_path / "fast")])
+    assert res.exit_code == 0, res.output
+    original, fast = load_catalog(tmp_path / "c.toml"), load_catalog(tmp_path / "fast/catalog.toml")
+    assert fast.source("water")[0]["_unknown"].tolist() == \
+        original.source("water")[0]["_unknown"].tolist()
+    assert "'三级' is not mapped" in fast.source("water")[0]["_unknown"][1]["grade"]
+    sites = gpd.GeoDataFrame({"type": ["pv", "pv"]}, geometry=[
+        shapely.box(106.605, 26.505, 106.606, 26.506),
+        shapely.box(106.705, 26.505, 106.706, 26.506)], crs=4326)
+    one = screen(sites, original)[1]
+    again = screen(sites, fast)[1]
+    pd.testing.assert_frame_equal(one, again, check_exact=True)
+    unknown = one[one["check"] == "unknown"]
+    assert set(unknown["project_id"]) == {"P0002"} and "三级" in unknown["message"].iloc[0]
+
+
+def test_provenance_and_windows(prepared):
+    entry = tomllib.loads((prepared / "catalog.toml").read_text(encoding="utf-8"))["layer"][0]
+    original = load_catalog(demo.DEMO_CATALOG).spec(entry["id"])
+    assert entry["source"] == original.source and entry["date"] == original.date
+    assert entry["prepared"]["from"].endswith(".geojson") and entry["prepared"]["at"]
+    cat = load_catalog(prepared / "catalog.toml")
+    path, summary = cat.fast_form("red_lines")
+    whole = read_prepared(path, summary)
+    box = whole.total_bounds
+    mid = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    window = read_prepared(path, summary, bbox=(box[0], box[1], *mid))
+    assert 0 < len(window) < len(whole)
+    assert window["id"].tolist() == [i for i in whole["id"] if i in set(window["id"])]  # order
+    meets = shapely.intersects(np.asarray(whole.geometry.values, dtype=object),
+                               shapely.box(box[0], box[1], *mid))
+    assert set(whole["id"][meets]) <= set(window["id"])  # a superset of what meets it
+
+
+def test_unusable_layer_is_refused_and_nothing_written(tmp_path):
+    points = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=shapely.points([106.5, 106.6],
+                                                                         [26.5, 26.6]), crs=4326)
+    points.to_file(tmp_path / "points.geojson")
+    (tmp_path / "c.toml").write_text('[[layer]]\nid = "red"\nkind = "ecological_red_line"\n'
+                                     'path = "points.geojson"\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["prepare", str(tmp_path / "c.toml"), "--out",
+                                   str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert "cannot prepare unusable layers" in res.output and "layer 'red'" in res.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_prepared_file_changed_since_is_refused(prepared, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(prepared, copy)
+    with open(copy / "water_sources.parquet", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(CatalogError, match="changed after it was prepared"):
+        load_catalog(copy / "catalog.toml").source("water_sources")

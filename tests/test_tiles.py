@@ -1,0 +1,144 @@
+"""The tiled engine gives exactly what one process gives: in this process, on a process pool,
+on a Dask cluster, and through the command line (byte-identical files)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import pandas as pd
+import pytest
+from benchmarks.world import make_world
+from click.testing import CliRunner
+
+from geo.job import plan
+from geo.projects import read_projects
+from geo.rules import load_rules
+from geo.screen import screen
+from geo.tiles import plan_tiles
+from layers import demo
+from layers.catalog import load_catalog
+from maps.cli import cli
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """200 projects and 400 overlapping red lines (the scale benchmark's world, small)."""
+    return make_world(tmp_path_factory.mktemp("world"), scale=0.002)
+
+
+def same(a, b):
+    """Identical tables (values, types, order) and the same attributes."""
+    pd.testing.assert_frame_equal(pd.DataFrame(a[0]), pd.DataFrame(b[0]), check_exact=True)
+    assert a[0].geometry.geom_equals_exact(b[0].geometry, tolerance=0).all()
+    pd.testing.assert_frame_equal(a[1], b[1], check_exact=True)
+    assert a[0].attrs == b[0].attrs
+
+
+def test_tiles_are_compact_and_cover_every_project(world):
+    projects, _ = read_projects(world.projects)
+    cat = load_catalog(world.catalog)
+    job = plan(projects, cat, load_rules(), "en", 2000.0)
+    tiles = plan_tiles(job, 4)
+    rows = sorted(int(r) for t in tiles for r in t)
+    assert rows == list(range(len(projects))) and len(tiles) == 4
+    spans = [job.take(t).windows()[:, 2].max() - job.take(t).windows()[:, 0].min() for t in tiles]
+    whole = job.windows()[:, 2].max() - job.windows()[:, 0].min()
+    assert max(spans) < 0.8 * whole  # Hilbert tiles are smaller than the whole region
+
+
+def test_demo_tiles_match_one_process():
+    """Every kind of rule of the demo (distances, outside, accuracy, unknown facts) in tiles."""
+    projects, _ = read_projects(demo.DEMO_PROJECTS)
+    cat = load_catalog(demo.DEMO_CATALOG)
+    one = screen(projects, cat)
+    same(one, screen(projects, cat, tiles=4))
+    assert set(one[0]["verdict"]) >= {"prohibited", "review", "admitted"}
+
+
+def test_process_pool_matches_one_process(world):
+    """Tiles in spawned workers, each layer validated once in a worker and staged."""
+    projects, _ = read_projects(world.projects)
+    one = screen(projects, load_catalog(world.catalog))
+    context = multiprocessing.get_context("spawn")
+    cat = load_catalog(world.catalog)
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        same(one, screen(projects, cat, executor=pool, tiles=3))
+    assert all(cat.fast_form(s.id) is not None for s in cat.layers)  # staged
+
+
+def test_dask_cluster_matches_one_process(world):
+    distributed = pytest.importorskip("distributed")
+    projects, _ = read_projects(world.projects)
+    one = screen(projects, load_catalog(world.catalog))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        tiled = screen(projects, load_catalog(world.catalog), executor=client.get_executor(),
+                       tiles=4)
+    same(one, tiled)
+    assert (one[1]["kind"] == "ecological_red_line").sum() > 50
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_cli_workers_and_scheduler_write_identical_files(world, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    runner = CliRunner()
+    args = ["screen", world.projects, "--catalog", world.catalog, "--lang", "en"]
+    outputs = {}
+    res = runner.invoke(cli, [*args, "--out", str(tmp_path / "one"), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    outputs["one"] = tmp_path / "one"
+    res = runner.invoke(cli, [*args, "--out", str(tmp_path / "pool"), "--workers", "2"])
+    assert res.exit_code == 0, res.output
+    outputs["pool"] = tmp_path / "pool"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        res = runner.invoke(cli, [*args, "--out", str(tmp_path / "dask"), "--scheduler",
+                                  cluster.scheduler_address])
+    assert res.exit_code == 0, res.output
+    outputs["dask"] = tmp_path / "dask"
+    names = sorted(p.name for p in outputs["one"].iterdir())
+    assert "screening_hits.csv" in names and "map.html" in names
+    for other in ("pool", "dask"):
+        assert sorted(p.name for p in outputs[other].iterdir()) == names
+        for name in names:
+            assert (outputs[other] / name).read_bytes() == (outputs["one"] / name).read_bytes(), \
+                (other, name)
+
+
+def test_unreachable_scheduler_is_a_clear_error(world, tmp_path):
+    pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        res = CliRunner().invoke(cli, ["screen", world.projects, "--catalog", world.catalog,
+                                       "--out", str(tmp_path / "o"), "--scheduler",
+                                       "tcp://127.0.0.1:9"])
+    assert res.exit_code == 2
+    assert "cannot reach the Dask scheduler" in res.output
+
+
+def test_features_that_cannot_be_placed_reach_every_tile(tmp_path):
+    """A red-line feature without geometry has no box: every tile and every window read of a
+    prepared layer still sees it, so each concerned project gets its review wherever it is."""
+    import json
+    import shutil
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo.DEMO_CATALOG.parent, folder)
+    red = json.loads((folder / "red_lines.geojson").read_text(encoding="utf-8"))
+    red["features"].append({"type": "Feature", "geometry": None,
+                            "properties": {**red["features"][0]["properties"], "id": "LOST"}})
+    (folder / "red_lines.geojson").write_text(json.dumps(red), encoding="utf-8")
+    projects, _ = read_projects(demo.DEMO_PROJECTS)
+    cat = load_catalog(folder / "catalog.toml")
+    one = screen(projects, cat)
+    lost = one[1].query("rule_id == 'unplaced_features'")
+    assert len(lost) >= 10 and set(lost["feature_id"]) == {"LOST"}
+    same(one, screen(projects, cat, tiles=8))
+    res = CliRunner().invoke(cli, ["prepare", str(folder / "catalog.toml"), "--out",
+                                   str(tmp_path / "fast")])
+    assert res.exit_code == 0, res.output
+    fast = screen(projects, load_catalog(tmp_path / "fast" / "catalog.toml"), tiles=8)
+    pd.testing.assert_frame_equal(one[1], fast[1], check_exact=True)
