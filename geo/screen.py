@@ -34,7 +34,7 @@ from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
-from geo.tiles import give_back_memory
+from geo.tiles import TILE_PROJECTS, give_back_memory
 from geo.unplaced import unplaced_hits
 from layers.catalog import Catalog, load_catalog
 from layers.errors import CRSError
@@ -79,7 +79,9 @@ def screen(
         Screen spatially compact tiles on it (a process pool, a Dask cluster's executor; see
         :func:`geo.tiles.screen_tiles`). Default: in this process.
     tiles : int, optional
-        Number of tiles (default: one part without an executor, a few per worker with one).
+        Number of tiles (default: without an executor one part, or tiles of at most
+        :data:`geo.tiles.TILE_PROJECTS` projects screened one after the other, so that memory
+        stays bounded; a few per worker with one).
     stage_dir : path, optional
         Where layers without a fast form are staged for the executor's workers (default: a
         temporary folder; with a cluster, one every worker can read). See :mod:`geo.tiles`.
@@ -114,7 +116,7 @@ def screen(
 
         stage(catalog, executor, stage_dir)
     job = plan(projects, catalog, rules, lang, search_m)
-    if executor is None and not tiles and not progress:
+    if executor is None and not tiles and not progress and len(job.fp) <= TILE_PROJECTS:
         parts = [(job.rows, *screen_part(job, catalog, rules))]
     else:
         from geo.tiles import screen_tiles

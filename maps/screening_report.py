@@ -102,9 +102,11 @@ def compact_png(png: bytes) -> bytes:
 def project_images(result, catalog, rows, lang: str) -> dict[int, str]:
     """Map image (``data:`` URI) of each project at ``rows``: the footprint over the layers of the
     kinds the screening read (and the admin boundary), in the web map's colours."""
-    from maps.static_map import layers_around, render_footprint
+    from maps.static_map import frame_box, layers_around, render_footprint
 
     kinds = list(result.attrs.get("kinds") or []) + ["admin_boundary"]
+    boxes = np.array([frame_box(result.geometry.iloc[int(i)].bounds, IMAGE_SIZE) for i in rows])
+    catalog = catalog.near(boxes, result.crs)  # only the features in some image are read
     out = {}
     for i in rows:
         fp = gpd.GeoDataFrame(geometry=result.geometry.iloc[[int(i)]].values, crs=result.crs)

@@ -361,6 +361,13 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
         return _finish(fig, ax, bounds, crs, entries, fmt)
 
 
+def frame_box(bounds, size_px: Sequence[int] = (640, 480), margin: float = 0.35,
+              min_span_m: float = 500.0) -> tuple[float, float, float, float]:
+    """The box [m] :func:`layers_around` reads around a footprint's ``bounds`` (for reading a
+    catalog only near the images of a report: :meth:`layers.catalog.Catalog.near`)."""
+    return _frame(bounds, margin, min_span_m, size_px[0] / size_px[1])
+
+
 def layers_around(catalog, footprint: gpd.GeoDataFrame, kinds: Sequence[str] | None = None,
                   margin: float = 0.35, min_span_m: float = 500.0,
                   size_px: Sequence[int] = (640, 480)) -> dict[str, gpd.GeoDataFrame]:
@@ -379,7 +386,7 @@ def layers_around(catalog, footprint: gpd.GeoDataFrame, kinds: Sequence[str] | N
     dict
         ``{kind: GeoDataFrame}`` of the kinds with features in the frame.
     """
-    bounds = _frame(footprint.total_bounds, margin, min_span_m, size_px[0] / size_px[1])
+    bounds = frame_box(footprint.total_bounds, size_px, margin, min_span_m)
     out: dict[str, list] = {}
     for spec in catalog.layers:
         if kinds is not None and spec.kind not in kinds:

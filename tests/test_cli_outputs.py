@@ -290,3 +290,22 @@ def test_writers_with_files_unknown_in_advance(tmp_path):
     (out / "pages" / "mine.txt").write_text("x", encoding="utf-8")
     with pytest.raises(click.BadParameter, match="mine.txt was not written by siting"):
         destination(out, "report", ["index.html", "pages/"], overwrite=True)
+
+
+def test_geojson_keeps_the_footprints_own_vertices(tmp_path):
+    """The screening densifies lon/lat edges to transform them exactly; the GeoJSON written back
+    in lon/lat has the user's vertices again, not hundreds of points along each edge."""
+    import shapely
+
+    from layers.crs import to_crs_dense, working_crs
+    from maps.cli.tables import write_geojson
+
+    square = shapely.Polygon([(106.60, 26.50), (106.65, 26.50), (106.65, 26.54), (106.60, 26.54)])
+    lonlat = gpd.GeoSeries([square], crs="EPSG:4326")
+    metric = to_crs_dense(lonlat, working_crs(tuple(square.bounds)))
+    assert shapely.get_num_coordinates(metric.values)[0] > 100  # densified for the transform
+    write_geojson(tmp_path / "p.geojson", gpd.GeoDataFrame({"id": ["A"]}, geometry=metric.values,
+                                                           crs=metric.crs))
+    back = gpd.read_file(tmp_path / "p.geojson").geometry.iloc[0]
+    assert shapely.get_num_coordinates(back) == 5
+    assert shapely.equals_exact(shapely.normalize(back), shapely.normalize(square), 1e-8)

@@ -140,17 +140,27 @@ def write_csv(path: Path, df: pd.DataFrame, **to_csv) -> None:
                           **{"encoding": "utf-8-sig", "lineterminator": "\r\n", **to_csv})
 
 
+STRAIGHT_DEG = 1e-9
+"""Vertices closer than this [°] (about 0.1 mm) to the line through their neighbours are dropped
+from GeoJSON geometries: the points that densified lon/lat edges for an exact transformation
+(:func:`layers.crs.to_crs_dense`) lie on those edges again once back in lon/lat."""
+
+
 def write_geojson(path: Path, gdf) -> None:
-    """Write a GeoDataFrame as GeoJSON in EPSG:4326; list/dict values as JSON text, infinite
-    numbers as null (JSON has no infinity; the CSV keeps them)."""
+    """Write a GeoDataFrame as GeoJSON in EPSG:4326 with the footprints' own vertices (points
+    on straight lon/lat edges, :data:`STRAIGHT_DEG`, dropped); list/dict values as JSON text,
+    infinite numbers as null (JSON has no infinity; the CSV keeps them)."""
     import geopandas as gpd
+    import shapely
 
     from layers.crs import WGS84
 
     frame = plain_frame(gdf.drop(columns=gdf.geometry.name))
     for col in frame.columns[[pd.api.types.is_float_dtype(t) for t in frame.dtypes]]:
         frame[col] = frame[col].where(~frame[col].isin([math.inf, -math.inf]))
-    out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs).to_crs(WGS84)
+    lonlat = gpd.GeoSeries(gdf.geometry.values, crs=gdf.crs).to_crs(WGS84).values
+    out = gpd.GeoDataFrame(frame, geometry=shapely.simplify(lonlat, STRAIGHT_DEG,
+                                                            preserve_topology=True), crs=WGS84)
     # GDAL would turn JSON-looking text back into nested JSON, which many GIS cannot read
     out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO")
 

@@ -169,10 +169,24 @@ def _vm_hwm(pid: int) -> int | None:
     return None
 
 
-def compare(cli: pd.Series | None, sql: pd.Series | None) -> dict:
-    """Totals and per-project agreement of the red-line overlaps [m²]."""
+def cli_errors(out: Path) -> set[str]:
+    """Projects the CLI did not judge (verdict ``error``: e.g. far outside the control units'
+    coverage), which the SQL overlay measures anyway."""
+    path = out / "screening.csv"
+    if not path.exists():
+        return set()
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype={"project_id": str},
+                        usecols=["project_id", "verdict"])
+    return set(table.loc[table["verdict"] == "error", "project_id"])
+
+
+def compare(cli: pd.Series | None, sql: pd.Series | None, errors: set[str] = frozenset()) -> dict:
+    """Totals and per-project agreement of the red-line overlaps [m²], over the projects the CLI
+    judged (its ``error`` projects are counted apart)."""
     if cli is None or sql is None:
         return {"agree": None}
+    unjudged = sql[sql.index.isin(errors)]
+    sql = sql[~sql.index.isin(errors)]
     both = pd.concat([cli.rename("cli"), sql.rename("sql")], axis=1).fillna(0.0)
     total_cli, total_sql = float(both["cli"].sum()), float(both["sql"].sum())
     rel = abs(total_cli - total_sql) / max(total_sql, 1.0)
@@ -180,6 +194,8 @@ def compare(cli: pd.Series | None, sql: pd.Series | None) -> dict:
     return {"overlap_cli_m2": total_cli, "overlap_sql_m2": total_sql, "overlap_rel_diff": rel,
             "worst_project_diff_m2": worst, "projects_meeting_red_lines_cli": int(len(cli)),
             "projects_meeting_red_lines_sql": int(len(sql)),
+            "error_projects_on_red_lines": int(len(unjudged)),
+            "error_projects_overlap_sql_m2": float(unjudged.sum()),
             "agree": bool(rel <= 1e-6 and set(cli.index) == set(sql.index))}
 
 
@@ -216,7 +232,7 @@ def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
                 fig |= pg
             else:
                 fig["pg_skipped"] = why
-            fig |= compare(cli, sql)
+            fig |= compare(cli, sql, cli_errors(out))
             if cli is not None:
                 fig["hit_share_cli"] = len(cli) / world["counts"]["projects"]
             results.append(fig)
@@ -259,7 +275,9 @@ def report(results: list[dict]) -> None:
         print(f"  scale {last['scale']:g}: red-line overlap CLI {last['overlap_cli_m2']:,.1f} m² "
               f"vs SQL {last['overlap_sql_m2']:,.1f} m² (relative difference "
               f"{last['overlap_rel_diff']:.1e}); projects on red lines "
-              f"{last['hit_share_cli']:.1%}")
+              f"{last['hit_share_cli']:.1%}; {last['error_projects_on_red_lines']} project(s) "
+              f"on red lines not judged (error, e.g. outside the control units), "
+              f"{last['error_projects_overlap_sql_m2']:,.1f} m² by SQL")
     sys.stdout.flush()
 
 
