@@ -246,6 +246,15 @@ def test_xlsx_sheet_limit_writes_everything_and_says_so(region, tmp_path, monkey
     assert list(book) == ["screening", "notes"] and len(book["screening"]) == 2
     notes = " ".join(book["notes"].iloc[:, 0])
     assert "'hits'" in notes and f"{n_hits:,} rows" in notes and "screening_hits.csv" in notes
+    monkeypatch.setattr("maps.cli.tables.XLSX_MAX_ROWS", 1_048_576)
+    monkeypatch.setattr("maps.cli.tables.XLSX_BUDGET_ROWS", n_hits - 1)  # quick to write, open
+    out = tmp_path / "budget"
+    res = run("screen", proj, "--catalog", cat, "--out", out)
+    assert res.exit_code == 0 and "more than a workbook sheet is written and opened quickly" \
+        in res.stderr
+    book = pd.read_excel(out / "screening.xlsx", sheet_name=None)
+    assert list(book) == ["screening", "notes"] and len(book["screening"]) == len(
+        pd.read_csv(out / "screening.csv", encoding="utf-8-sig"))
 
 
 @pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
