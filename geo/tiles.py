@@ -145,16 +145,16 @@ def stage(catalog, executor: Executor, stage_dir: str | Path | None = None) -> N
     """Give every vector layer of ``catalog`` a fast form, validating each once on ``executor``.
 
     Layers that have one (prepared, or staged before) are left as they are. The staged files
-    live in ``stage_dir`` (default: a temporary folder removed with the catalog).
+    live in a new folder of their own (inside ``stage_dir`` when given, else in the system's
+    temporary folder), removed with the catalog: no file already there is ever replaced.
     """
     todo = [s.id for s in catalog.layers if catalog.fast_form(s.id) is None]
     if not todo:
         return
-    if stage_dir is None:
-        stage_dir = tempfile.mkdtemp(prefix="siting-stage-")
-        weakref.finalize(catalog, shutil.rmtree, stage_dir, True)
-    folder = Path(stage_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    if stage_dir is not None:
+        Path(stage_dir).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="siting-stage-", dir=stage_dir))
+    weakref.finalize(catalog, shutil.rmtree, str(folder), True)
     todo.sort(key=lambda layer_id: -_size(catalog, layer_id))  # the largest first
     futures = {executor.submit(stage_layer, catalog, layer_id, str(folder)): layer_id
                for layer_id in todo}

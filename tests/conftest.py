@@ -8,15 +8,21 @@ from browser import CHROMIUM, LAUNCH_ARGS, browser_missing, browser_required, gu
 from pgcluster import load_demo, postgis_missing, postgis_required, start_cluster
 
 
+def skip_or_fail(why: str | None, required: bool, what: str, env: str) -> None:
+    """Skip the test when ``why`` says the tool cannot run here; fail instead when it is required
+    (CI=true or ``env``=1), so that CI never passes by skipping."""
+    if why is None:
+        return
+    if required:
+        pytest.fail(f"{what} tests are required (CI=true or {env}=1) but cannot run: {why}",
+                    pytrace=False)
+    pytest.skip(why)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Headless Debian Chromium driven by playwright; skips (fails on CI) when unavailable."""
-    why = browser_missing()
-    if why is not None:
-        if browser_required():
-            pytest.fail(f"browser tests are required (CI=true or SITING_REQUIRE_BROWSER=1) "
-                        f"but cannot run: {why}", pytrace=False)
-        pytest.skip(why)
+    skip_or_fail(browser_missing(), browser_required(), "browser", "SITING_REQUIRE_BROWSER")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -49,12 +55,7 @@ def postgis(tmp_path_factory):
     ``PGSERVICEFILE``/``PGPASSFILE`` point at a temp client folder while it is active; the cluster
     is stopped and its folder removed at the end of the session.
     """
-    why = postgis_missing()
-    if why is not None:
-        if postgis_required():
-            pytest.fail(f"PostGIS tests are required (CI=true or SITING_REQUIRE_POSTGIS=1) but "
-                        f"cannot run: {why}", pytrace=False)
-        pytest.skip(why)
+    skip_or_fail(postgis_missing(), postgis_required(), "PostGIS", "SITING_REQUIRE_POSTGIS")
     cluster = start_cluster()
     try:
         db = load_demo(cluster, tmp_path_factory.mktemp("postgis"))

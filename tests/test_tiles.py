@@ -142,3 +142,26 @@ def test_features_that_cannot_be_placed_reach_every_tile(tmp_path):
     assert res.exit_code == 0, res.output
     fast = screen(projects, load_catalog(tmp_path / "fast" / "catalog.toml"), tiles=8)
     pd.testing.assert_frame_equal(one[1], fast[1], check_exact=True)
+
+
+def test_staging_never_replaces_a_file_in_the_stage_dir(tmp_path):
+    """--stage-dir may be a folder of the user's: staged layers go to a new subfolder of it
+    (removed afterwards), so a user's file with a staged layer's name stays as it was."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    mine = tmp_path / "red_lines.parquet"
+    mine.write_bytes(b"the user's own file")
+    projects, _ = read_projects(demo.DEMO_PROJECTS)
+    cat = load_catalog(demo.DEMO_CATALOG)
+    with ThreadPoolExecutor(2) as pool:
+        tiled = screen(projects, cat, executor=pool, tiles=3, stage_dir=tmp_path)
+    assert mine.read_bytes() == b"the user's own file"
+    staged = [p for p in tmp_path.iterdir() if p != mine]
+    assert [p.name[:13] for p in staged] == ["siting-stage-"]
+    assert (staged[0] / "red_lines.parquet").exists()
+    same(screen(projects, load_catalog(demo.DEMO_CATALOG)), tiled)
+    del cat
+    import gc
+
+    gc.collect()
+    assert not staged[0].exists()  # removed with the catalog

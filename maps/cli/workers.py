@@ -32,8 +32,9 @@ def workers_options(f):
     """``--workers``, ``--scheduler`` and ``--stage-dir`` for commands that screen."""
     f = click.option(
         "--stage-dir", type=click.Path(file_okay=False, path_type=Path),
-        help="Folder for the layers' fast forms during the run (default: a temporary folder; "
-             "with --scheduler on several machines, one every worker can read) / 临时图层目录.")(f)
+        help="Folder in which the layers' fast forms are staged during the run, in a new "
+             "subfolder removed at the end (default: the system's temporary folder; with "
+             "--scheduler on several machines, one every worker can read) / 临时图层目录.")(f)
     f = click.option(
         "--scheduler", metavar="ADDRESS",
         help="Screen on a Dask distributed cluster, e.g. tcp://host:8786 (needs "
