@@ -188,6 +188,9 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
         hit["row"] = np.asarray(rows, dtype=int)[hit["row"].to_numpy(dtype=int)]
         hits.append(hit)
     order = np.concatenate(order) if order else np.zeros(0, dtype=int)
+    if not np.array_equal(np.sort(order), np.arange(len(job.p))):  # never a row lost or twice
+        raise RuntimeError(f"the screened parts hold {len(order)} rows for {len(job.p)} "
+                           "projects; no output is written from them")
     where = np.empty(len(order), dtype=int)
     where[order] = np.arange(len(order))
     result = pd.concat(results, ignore_index=True).iloc[where].reset_index(drop=True) \

@@ -165,3 +165,20 @@ def test_staging_never_replaces_a_file_in_the_stage_dir(tmp_path):
 
     gc.collect()
     assert not staged[0].exists()  # removed with the catalog
+
+
+def test_assembly_refuses_parts_that_lose_a_project(world):
+    """A part lost (or screened twice) by an executor never becomes a table with rows missing
+    or shuffled: the assembly stops before any output is written."""
+    from geo.job import assemble
+    from geo.screen import screen_part
+    from geo.tiles import plan_tiles
+
+    projects, _ = read_projects(world.projects)
+    cat, rules = load_catalog(world.catalog), load_rules()
+    job = plan(projects, cat, rules, "en", 2000.0)
+    parts = [(job.rows[t], *screen_part(job.take(t), cat, rules)) for t in plan_tiles(job, 3)]
+    assemble(job, cat, rules, parts)  # whole: fine
+    for broken in (parts[:2], parts + parts[:1]):
+        with pytest.raises(RuntimeError, match="rows for 200 projects"):
+            assemble(job, cat, rules, broken)
