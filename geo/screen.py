@@ -223,7 +223,25 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
         if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
             values = values.map(str)
         hits[col] = values.astype(object)
-    return hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
+    hits = hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
+    for col in hits.columns[hits.dtypes == object]:
+        if pd.api.types.infer_dtype(hits[col], skipna=True) == "string":
+            hits[col] = shared_texts(hits[col].to_numpy())
+    return hits
+
+
+def shared_texts(values: np.ndarray) -> np.ndarray:
+    """``values`` (texts and blanks) with equal texts as one object each.
+
+    A hits column repeats a few texts (rule ids, titles, sources, messages) over millions of
+    rows; built row by row, each row held its own copy (about 1 GB at 100,000 projects). Shared,
+    a row costs a pointer, and processes forked to write the outputs copy almost nothing.
+    """
+    missing = pd.isna(values)
+    codes, uniques = pd.factorize(values)  # missing values get code -1
+    out = np.asarray(uniques, dtype=object)[codes]
+    out[missing] = values[missing]
+    return out
 
 
 def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:

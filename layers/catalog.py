@@ -68,7 +68,7 @@ from layers.prepared import (
 from layers.rasters import raster_problems
 from layers.read import read_vector
 from layers.tomlfile import load_toml
-from layers.windows import boxes_to_crs, lonlat_bounds, meets, union_box
+from layers.windows import boxes_to_crs, cover, lonlat_bounds, meets
 
 __all__ = ["Catalog", "LayerData", "LayerSpec", "RasterSpec", "load_catalog"]
 
@@ -351,11 +351,10 @@ class Catalog:
         fast = self.fast_form(layer_id)
         if self._near is None or fast is None or layer_id in self._sources:
             return self.source(layer_id)
-        boxes = boxes_to_crs(self._near[0], self._near[1], summary_crs(fast[1]))
-        box = union_box(boxes)
-        if box is None:
+        boxes = cover(boxes_to_crs(self._near[0], self._near[1], summary_crs(fast[1])))
+        if not len(boxes):
             return read_prepared(*fast).iloc[:0], summary_problems(fast[1])
-        return read_prepared(*fast, bbox=box), summary_problems(fast[1])
+        return read_prepared(*fast, bbox=boxes), summary_problems(fast[1])
 
     def forget(self, layer_id: str) -> None:
         """Drop the layer's features read so far (memory); its problems stay known."""

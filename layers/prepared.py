@@ -182,6 +182,18 @@ def summary_crs(summary: dict) -> pyproj.CRS | None:
     return None if crs is None else pyproj.CRS.from_json_dict(crs)
 
 
+def _meets_any(boxes):
+    """The Arrow filter: a feature's ``bbox`` meets one of ``boxes``."""
+    import pyarrow.compute as pc
+
+    expr = None
+    for x0, y0, x1, y1 in np.asarray(boxes, dtype=float).reshape(-1, 4):
+        meets = ((pc.field("bbox", "xmin") <= x1) & (pc.field("bbox", "xmax") >= x0)
+                 & (pc.field("bbox", "ymin") <= y1) & (pc.field("bbox", "ymax") >= y0))
+        expr = meets if expr is None else expr | meets
+    return expr
+
+
 def read_prepared(path: str | Path, summary: dict, bbox=None) -> gpd.GeoDataFrame:
     """Read a prepared layer (or the part whose features' boxes meet ``bbox``), in source order.
 
@@ -190,16 +202,18 @@ def read_prepared(path: str | Path, summary: dict, bbox=None) -> gpd.GeoDataFram
     path : str or Path
     summary : dict
         From :func:`read_summary`.
-    bbox : (minx, miny, maxx, maxy), optional
-        In the layer's CRS; None reads every feature. Features without a geometry are always
-        read (they may lie anywhere).
+    bbox : (minx, miny, maxx, maxy) or array (k, 4), optional
+        A box or several, in the layer's CRS: only features whose box meets one are read (an
+        Arrow filter on the ``bbox`` covering column: row groups that meet none are skipped,
+        rows that meet none are never turned into geometries). None reads every feature.
+        Features without a geometry are always read (they may lie anywhere).
 
     Returns
     -------
     GeoDataFrame
         The columns :meth:`Catalog.source` gives, with the same Python values, in source order.
     """
-    frame = gpd.read_parquet(path, bbox=tuple(bbox) if bbox is not None else None)
+    frame = gpd.read_parquet(path, filters=None if bbox is None else _meets_any(bbox))
     if bbox is not None and summary.get("unplaced"):
         # features without a geometry have no box: a window read keeps them (fail closed)
         lost = gpd.read_parquet(path, filters=[(ROW, "in", summary["unplaced"])])

@@ -62,14 +62,34 @@ def boxes_to_crs(boxes: np.ndarray, src, dst) -> np.ndarray:
     return out + np.stack([-pad, -pad, pad, pad], axis=1)
 
 
-def union_box(boxes: np.ndarray) -> tuple[float, float, float, float] | None:
-    """The box enclosing every (finite) box, or None when there is none."""
+COVER_BOXES = 32
+"""Most boxes a window read asks a file for (each is one more term of its row filter)."""
+
+
+def cover(boxes: np.ndarray, most: int = COVER_BOXES) -> np.ndarray:
+    """At most ``most`` boxes that together cover every (finite) box of ``boxes``.
+
+    Windows near each other (in the Hilbert order of their centres) are joined into one box, so
+    that a read asks for a few compact boxes rather than for the one box around every window (a
+    province-wide box for 30 report images spread over a province).
+
+    Returns
+    -------
+    ndarray (k, 4)
+        ``k <= most``; empty when no box is finite.
+    """
     b = np.asarray(boxes, dtype=float).reshape(-1, 4)
     b = b[np.isfinite(b).all(axis=1)]
-    if not len(b):
-        return None
-    return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
-            float(b[:, 3].max()))
+    if len(b) <= most:
+        return b
+    import geopandas as gpd
+
+    centres = gpd.GeoSeries(shapely.points((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2))
+    order = np.argsort(centres.hilbert_distance(total_bounds=centres.total_bounds),
+                       kind="stable")
+    groups = [b[part] for part in np.array_split(order, most)]
+    return np.array([[g[:, 0].min(), g[:, 1].min(), g[:, 2].max(), g[:, 3].max()]
+                     for g in groups])
 
 
 def meets(geoms, boxes: np.ndarray) -> np.ndarray:

@@ -152,7 +152,8 @@ def test_map_and_convert_refuse_to_write_over_their_inputs(region, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.geojson", "m.html"]
 
 
-def test_late_writer_failure_keeps_what_was_written(region, tmp_path, monkeypatch):
+@pytest.mark.parametrize("workers", ["1", "2"])  # writers one after the other, or forked
+def test_late_writer_failure_keeps_what_was_written(region, tmp_path, monkeypatch, workers):
     _, cat, proj = region
 
     def broken_map(*args, **kwargs):
@@ -160,7 +161,7 @@ def test_late_writer_failure_keeps_what_was_written(region, tmp_path, monkeypatc
 
     monkeypatch.setattr("maps.screening_map.screening_map", broken_map)
     out = tmp_path / "out"
-    res = run("screen", proj, "--catalog", cat, "--out", out)
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--workers", workers)
     assert res.exit_code == 1
     errors = [line for line in res.stderr.splitlines() if "Error" in line]
     assert len(errors) == 1 and "map.html" in errors[0] and "the map broke" in errors[0]
@@ -318,3 +319,42 @@ def test_geojson_keeps_the_footprints_own_vertices(tmp_path):
     back = gpd.read_file(tmp_path / "p.geojson").geometry.iloc[0]
     assert shapely.get_num_coordinates(back) == 5
     assert shapely.equals_exact(shapely.normalize(back), shapely.normalize(square), 1e-8)
+
+
+def test_writers_run_at_once_in_forked_processes(tmp_path):
+    """``processes=2``: each writer in a forked process; a failure keeps the others' files,
+    notes come back, ``then`` writers read the finished outputs, nothing is left behind."""
+    import os
+
+    from maps.cli.outputs import OutputFailure, destination, write_files
+
+    parent = os.getpid()
+    notes: list[str] = []
+
+    def shapefile(path):  # a file with a sidecar, written by another process
+        path.write_text(str(os.getpid()), encoding="utf-8")
+        path.with_suffix(".prj").write_text("prj", encoding="utf-8")
+
+    def broken(path):
+        path.write_text("half", encoding="utf-8")
+        raise RuntimeError("the report broke")
+
+    def noted(path):
+        notes.append("c.txt: said something")
+        path.write_text("c", encoding="utf-8")
+
+    def printed(path):  # runs after the others, in this process, and reads one of them
+        path.write_text(path.with_name("a.shp").read_text(encoding="utf-8") + "+", "utf-8")
+
+    out = tmp_path / "out"
+    dest = destination(out, "test", ["a.shp", "a.prj", "b.html", "c.txt", "d.pdf"])
+    with pytest.raises(OutputFailure, match="could not write b.html .*the report broke"):
+        write_files(dest, [("a.shp", shapefile), ("b.html", broken), ("c.txt", noted)],
+                    processes=2, notes=notes, then=[("d.pdf", printed)])
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".siting")) == [
+        "a.prj", "a.shp", "c.txt", "d.pdf", LOG_NAME]
+    child = (out / "a.shp").read_text(encoding="utf-8")
+    assert child != str(parent) and (out / "d.pdf").read_text(encoding="utf-8") == child + "+"
+    assert notes == ["c.txt: said something"]
+    assert "RuntimeError: the report broke" in (out / LOG_NAME).read_text(encoding="utf-8")
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith((".siting-tmp", ".writer"))]

@@ -123,3 +123,28 @@ def test_a_prepared_file_changed_since_is_refused(prepared, tmp_path):
         f.write(b"\0")
     with pytest.raises(CatalogError, match="changed after it was prepared"):
         load_catalog(copy / "catalog.toml").source("water_sources")
+
+
+def test_several_windows_read_only_what_meets_one(prepared):
+    """Two small boxes in opposite corners read the features that meet either (never fewer), not
+    the layer between them; many windows are joined into a few boxes that cover every one."""
+    from layers.windows import cover
+
+    cat = load_catalog(prepared / "catalog.toml")
+    path, summary = cat.fast_form("red_lines")
+    whole = read_prepared(path, summary)
+    geoms = np.asarray(whole.geometry.values, dtype=object)
+    b = shapely.bounds(geoms)
+    corners = np.array([b[np.argmin(b[:, 0])], b[np.argmax(b[:, 2])]])  # west- and eastmost
+    window = read_prepared(path, summary, bbox=corners)
+    wanted = shapely.intersects(geoms[:, None], shapely.box(*corners.T)[None, :]).any(axis=1)
+    assert set(whole["id"][wanted]) <= set(window["id"]) and len(window) < len(whole)
+    assert window["id"].tolist() == [i for i in whole["id"] if i in set(window["id"])]  # order
+    rng = np.random.default_rng(1)
+    small = np.column_stack([rng.uniform(0, 1000, (500, 2)), np.zeros((500, 2))])
+    small[:, 2:] = small[:, :2] + rng.uniform(1, 5, (500, 2))
+    joined = cover(np.vstack([small, [[np.nan] * 4]]), most=8)
+    assert len(joined) == 8 and len(cover(small[:5], most=8)) == 5
+    inside = ((joined[None, :, 0] <= small[:, None, 0]) & (joined[None, :, 1] <= small[:, None, 1])
+              & (joined[None, :, 2] >= small[:, None, 2]) & (joined[None, :, 3] >= small[:, None, 3]))
+    assert inside.any(axis=1).all()  # every window lies inside one of the joined boxes

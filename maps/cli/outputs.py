@@ -22,7 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import shutil
+import sys
 import tempfile
 import time
 import traceback
@@ -229,9 +231,9 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
 class Staging:
     """A fresh temporary folder beside the destination; finished files move into place on exit.
 
-    Use as a context manager; write each file with :meth:`write`, essential files first. On exit
-    the finished files are placed (also after a failure or an interrupt), then
-    :class:`OutputFailure` is raised if any writer failed.
+    Use as a context manager; write each file with :meth:`write` (or several at once with
+    :meth:`write_all`), essential files first. On exit the finished files are placed (also after
+    a failure or an interrupt), then :class:`OutputFailure` is raised if any writer failed.
     """
 
     def __init__(self, dest: Destination):
@@ -249,28 +251,53 @@ class Staging:
     def write(self, name: str, writer: Callable[[Path], object]) -> bool:
         """Run ``writer(path)`` for the output ``name``; True when it worked.
 
-        Files the writer adds next to ``path`` (shapefile sidecars) count as its output. An
-        exception is recorded (with its traceback, for the log) and the next writer runs.
+        Files the writer adds next to ``path`` (shapefile sidecars, a paged report's pages)
+        count as its output. An exception is recorded (with its traceback, for the log) and the
+        next writer runs.
         """
-        if not self.dest.declares(name):
-            raise ValueError(f"{name!r} is not among the declared outputs {self.dest.names}")
-        before = set(self._files())
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        try:
-            writer(path)
-        except Exception as exc:  # noqa: BLE001 - any writer failure is reported, not fatal
-            self.failures.append((name, exc, traceback.format_exc()))
-            for rel in set(self._files()) - before:
-                (self.root / rel).unlink()
-            return False
-        self.done.extend(sorted(set(self._files()) - before))
-        _log.info("wrote %s in %.2f s", name, time.perf_counter() - started)
-        return True
+        done, failure, seconds = _write_one(self.root, self.dest, name, writer)
+        return self._record(name, done, failure, seconds)
 
-    def _files(self) -> list[str]:
-        return [p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()]
+    def write_all(self, files: list[tuple[str, Callable[[Path], object]]], processes: int,
+                  notes: list | None = None) -> None:
+        """Run several writers at once on ``processes`` forked processes, in order of ``files``
+        (the first start first); as :meth:`write` for each. ``notes`` (the list the writers
+        append notes to) receives the notes each writer added in its process.
+
+        Forked processes share the tables of this process without copying them up front; where
+        forking is not available (not Linux) or there is one file or process, the writers run
+        here one after the other.
+        """
+        if processes < 2 or len(files) < 2 or not sys.platform.startswith("linux"):
+            for name, writer in files:
+                self.write(name, writer)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        notes = [] if notes is None else notes
+        _forked.update(root=self.root, dest=self.dest, files=files, notes=notes)
+        try:  # fork: the children see the writers and their tables as they are now
+            with ProcessPoolExecutor(min(processes, len(files)),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_write_forked, i) for i in range(len(files))]
+                for (name, _), future in zip(files, futures):
+                    try:
+                        done, failure, seconds, added = future.result()
+                    except Exception as exc:  # noqa: BLE001 - e.g. a process killed for memory
+                        done, failure, seconds, added = [], (exc, traceback.format_exc()), 0, []
+                    notes.extend(added)
+                    self._record(name, done, failure, seconds)
+        finally:
+            _forked.clear()
+
+    def _record(self, name: str, done: list[str], failure, seconds: float) -> bool:
+        if failure is not None:
+            self.failures.append((name, *failure))
+            return False
+        self.done.extend(done)
+        _log.info("wrote %s in %.2f s", name, seconds)
+        return True
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if isinstance(exc, Exception):  # a bug between writers: keep what was written
@@ -332,8 +359,12 @@ class Staging:
         return unplaced
 
 
-def write_files(dest: Destination, files: Iterable[tuple[str, Callable]]) -> None:
-    """Write ``(name, writer)`` pairs in order through a :class:`Staging` of ``dest``.
+def write_files(dest: Destination, files: Iterable[tuple[str, Callable]], processes: int = 1,
+                notes: list | None = None, then: Iterable[tuple[str, Callable]] = ()) -> None:
+    """Write ``(name, writer)`` pairs through a :class:`Staging` of ``dest``: in order, or
+    started in order on ``processes`` forked processes (:meth:`Staging.write_all`, whose
+    ``notes`` this is); then the pairs of ``then`` in order (writers that read another
+    output, e.g. a PDF printed from the HTML report).
 
     Raises
     ------
@@ -341,8 +372,66 @@ def write_files(dest: Destination, files: Iterable[tuple[str, Callable]]) -> Non
         After placing everything else, when a writer failed.
     """
     with Staging(dest) as stage:
-        for name, writer in files:
+        stage.write_all(list(files), processes, notes)
+        for name, writer in then:
             stage.write(name, writer)
+
+
+_forked: dict = {}  # what a forked writer process runs (Staging.write_all sets it before forking)
+
+
+def _write_forked(index: int):
+    """Run writer ``index`` of :meth:`Staging.write_all` in a forked process."""
+    notes = _forked["notes"]
+    before = len(notes)
+    name, writer = _forked["files"][index]
+    done, failure, seconds = _write_one(_forked["root"], _forked["dest"], name, writer,
+                                        alone=f".writer-{index}")
+    from geo.tiles import give_back_memory
+
+    give_back_memory()  # a process waiting for its next file holds no freed memory
+    if failure is not None:
+        try:
+            pickle.dumps(failure[0])
+        except Exception:  # noqa: BLE001 - an exception that cannot travel goes as its text
+            failure = (RuntimeError(one_line(failure[0])), failure[1])
+    return done, failure, seconds, list(notes[before:])
+
+
+def _write_one(root: Path, dest: Destination, name: str, writer: Callable,
+               alone: str | None = None):
+    """Run ``writer`` for the output ``name`` in ``root``; return (files written, (exception,
+    traceback) or None, seconds).
+
+    With ``alone`` (a writer running beside others), it writes in a folder of that name inside
+    ``root`` and what it wrote is moved into ``root`` when it is done; else what appeared in
+    ``root`` meanwhile is its output. A failed writer leaves no file behind.
+    """
+    if not dest.declares(name):
+        raise ValueError(f"{name!r} is not among the declared outputs {dest.names}")
+    own = root / alone if alone else root
+    before = set() if alone else set(_files(root))
+    path = own / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        writer(path)
+        done = sorted(set(_files(own)) - before)
+        for rel in done if alone else ():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(own / rel, root / rel)
+    except Exception as exc:  # noqa: BLE001 - any writer failure is reported, not fatal
+        for rel in () if alone else set(_files(root)) - before:
+            (root / rel).unlink()
+        return [], (exc, traceback.format_exc()), 0.0
+    finally:
+        if alone:
+            shutil.rmtree(own, ignore_errors=True)
+    return done, None, time.perf_counter() - started
+
+
+def _files(folder: Path) -> list[str]:
+    return [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
 
 
 def _remove_empty_parents(path: Path, folder: Path) -> None:

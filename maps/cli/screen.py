@@ -3,7 +3,9 @@
 Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``screening.geojson``
 (EPSG:4326), ``screening.gpkg`` (styled for QGIS, with ``.qml`` files), ``screening.xlsx``,
 ``report.html`` (with ``report/page-0001.html`` … for large batches), ``map.html`` and, with
-``--pdf``, ``report.pdf`` into ``--out`` (through :mod:`maps.cli.outputs`).
+``--pdf``, ``report.pdf`` into ``--out`` (through :mod:`maps.cli.outputs`). Where the batch is
+screened on worker processes, the files are also written several at once, on as many forked
+processes (:meth:`maps.cli.workers.Workers.writers`), started in that order.
 """
 
 from __future__ import annotations
@@ -115,6 +117,17 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
         lambda path: finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
                                 path))))
     return files + ([(sub + PDF, pdf_file)] if pdf else [])
+
+
+def start_order(pairs: list, processes: int) -> list:
+    """The order in which the files start: as :data:`FILES` (all CSVs first); on several
+    processes the report, the longest to write, starts right after the summary CSVs, so that it
+    does not end long after the others (longest first) and the map, as heavy in memory, does
+    not run beside it on two processes."""
+    if processes < 2:
+        return pairs
+    rank = {name: i for i, name in enumerate(FILES)} | {"report.html": 0.5}
+    return sorted(pairs, key=lambda pair: rank.get(pair[0].rsplit("/", 1)[-1], len(FILES)))
 
 
 def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_dir=None,
@@ -251,8 +264,12 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes,
                      [(path.name, problems)], rule_set, pdf, report_images)
              for sub, path, result, hits, problems in done]
+    printed = [pair for step in files for pair in step if pair[0].endswith(PDF)]  # reads HTML
+    processes = pool.writers(sum(len(r) for _, _, r, _, _ in done))
     with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
-        write_files(dest, [pair for step in zip(*files) for pair in step])  # all CSVs first
+        write_files(dest, start_order([pair for step in zip(*files) for pair in step
+                                       if pair not in printed], processes),
+                    processes, notes, printed)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"report: {dest.folder / 'report.html'}\nmap:    {dest.folder / 'map.html'}"

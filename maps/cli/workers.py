@@ -5,6 +5,9 @@ this process); without it, batches of at least :data:`POOL_MIN_PROJECTS` project
 this process may use and smaller ones run in this process. ``--scheduler tcp://host:8786`` sends the tiles to a Dask
 distributed cluster instead (``distributed.Client(address).get_executor()``: the optional extra
 ``siting-toolkit[distributed]``). Either way the results are the same (see :mod:`geo.tiles`).
+The outputs of a batch screened on workers are then written by as many processes at once (forked
+from this one, so they share its tables: :meth:`maps.cli.outputs.Staging.write_all`); with
+``--workers 1`` they are written one after the other, which needs the least memory.
 """
 
 from __future__ import annotations
@@ -74,6 +77,13 @@ class Workers:
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
+
+    def writers(self, n_projects: int) -> int:
+        """How many processes write the outputs of ``n_projects`` at once (on this machine,
+        also with a cluster): as :meth:`executor` decides, at most the cores here."""
+        if self.explicit or n_projects >= POOL_MIN_PROJECTS:
+            return max(1, min(self.workers, cores()))
+        return 1
 
     def _dask(self) -> Executor:
         try:

@@ -6,15 +6,17 @@ only on an otherwise idle machine)::
     .venv/bin/python tests/benchmarks/bench_scale.py                     # scales 0.05, 0.25, 1
     .venv/bin/python tests/benchmarks/bench_scale.py --scales 0.05       # 5,000 projects only
     .venv/bin/python tests/benchmarks/bench_scale.py --layer-scale 1     # full layers every time
+    .venv/bin/python tests/benchmarks/bench_scale.py --prepared          # `siting prepare` first
     SITING_BENCH_SCALES=0.05 .venv/bin/python -m pytest tests/benchmarks/bench_scale.py -s
 
 For each scale (1 = 100,000 projects × 5 layers, 200,000 red-line polygons with ~17 M vertices;
 see ``world.py``) it generates the world once (kept in ``--workdir`` for the next run), runs
 ``siting -v screen projects.gpkg --catalog catalog.toml --workers N`` in a subprocess for each
 worker count of ``--workers`` (default 1 and 2: the speed-up, same run) and measures its wall
-time, the peak RSS of the whole process tree (the command and its workers, sampled every 20 ms)
-and the time of each step (reading, screening, each output file, from the command's log). Where PostGIS can run (``make postgis``), it then loads the red lines
-and projects, in the working CRS the CLI chose, into a private cluster with a GiST index and runs
+time, the peak RSS and PSS of the whole process tree (the command and its workers, sampled every
+20 ms; PSS counts a page shared by forked processes once) and the time of each step (reading,
+screening, each output file, from the command's log). Where PostGIS can run (``make postgis``),
+it then loads the red lines and projects, in the working CRS the CLI chose, into a private cluster with a GiST index and runs
 the same red-line overlay as one query (``SUM(ST_Area(ST_Intersection()))`` per project). It
 prints wall, RSS and ratios — the CLI against the query, and each scale against the first — and
 checks that the red-line overlap per project agrees between ``screening_hits.csv`` and the SQL.
@@ -80,7 +82,7 @@ def run_cli(world: dict, out: Path, workers: int = 1) -> dict:
     with open(log, "wb") as sink:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        peak = tree_peak_rss(proc)
+        peak, pss = tree_peak_memory(proc)
         wall = time.perf_counter() - t0
     text = log.read_text(encoding="utf-8", errors="replace")
     tail = text.strip().splitlines()[-1:]
@@ -89,30 +91,55 @@ def run_cli(world: dict, out: Path, workers: int = 1) -> dict:
     if screened:
         steps = {"read projects": float(screened.group(1)),
                  "screen": float(screened.group(2)), **steps}
-    return {"cli_wall_s": wall, "cli_rss_bytes": peak, "cli_exit": proc.returncode,
+    return {"cli_wall_s": wall, "cli_rss_bytes": peak, "cli_pss_bytes": pss,
+            "cli_exit": proc.returncode,
             "cli_last_line": tail[0] if tail else "", "workers": workers, "steps": steps,
             "load_before": load, "load_after": os.getloadavg()[0]}
 
 
-def tree_peak_rss(proc: subprocess.Popen) -> int:
-    """Wait for ``proc``; return the largest sum of the RSS of it and all its descendants."""
+def tree_peak_memory(proc: subprocess.Popen) -> tuple[int, int]:
+    """Wait for ``proc``; return the largest sums [bytes] over it and all its descendants of
+    their RSS (sampled every 20 ms) and of their PSS (every 0.2 s: reading it walks the page
+    tables). PSS, the proportional set size, counts a page shared by k processes (e.g. the tables
+    a forked writer reads) 1/k in each, so its sum is the memory the tree uses; the RSS sum
+    counts shared pages once per process."""
     import psutil
 
-    root, peak = psutil.Process(proc.pid), 0
+    root, peak_rss, peak_pss, tick = psutil.Process(proc.pid), 0, 0, 0
     while proc.poll() is None:
         try:
             members = [root, *root.children(recursive=True)]
-            total = 0
+            rss = pss = 0
             for m in members:
                 try:
-                    total += m.memory_info().rss
+                    if tick % 10 == 0:
+                        info = m.memory_full_info()  # /proc/PID/smaps_rollup
+                        rss, pss = rss + info.rss, pss + info.pss
+                    else:
+                        rss += m.memory_info().rss
                 except psutil.Error:
                     pass
-            peak = max(peak, total)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         except psutil.Error:
             pass
+        tick += 1
         time.sleep(0.02)
-    return peak
+    return peak_rss, peak_pss
+
+
+def prepared(world: dict) -> tuple[dict, float | None]:
+    """The world with its catalog prepared once by ``siting prepare`` (kept beside it), and
+    the seconds that took (None when it was there from an earlier run)."""
+    folder = Path(world["folder"]) / "prepared"
+    catalog = folder / "catalog.toml"
+    seconds = None
+    if not catalog.exists():
+        siting = Path(sys.executable).with_name("siting")
+        t0 = time.perf_counter()
+        subprocess.run([str(siting), "prepare", world["catalog"], "--out", str(folder)],
+                       check=True, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - t0
+    return {**world, "catalog": str(catalog)}, seconds
 
 
 def cli_overlaps(out: Path) -> pd.Series | None:
@@ -201,8 +228,10 @@ def compare(cli: pd.Series | None, sql: pd.Series | None, errors: set[str] = fro
 
 def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
         layer_format: str = "parquet", layer_scale: float | None = None,
-        workers: tuple[int, ...] = (1, 2)) -> list[dict]:
-    """Every scale in turn (the CLI with each worker count); one dict of figures per scale."""
+        workers: tuple[int, ...] = (1, 2), prepare: bool = False) -> list[dict]:
+    """Every scale in turn (the CLI with each worker count); one dict of figures per scale.
+    With ``prepare`` the CLI reads the catalog as ``siting prepare`` wrote it (prepared once
+    per world; its time is reported apart as ``prepare_s``)."""
     workdir = Path(workdir or Path(tempfile.gettempdir()) / "siting-bench-scale")
     workdir.mkdir(parents=True, exist_ok=True)
     cluster, why = None, "disabled (--no-postgis)"
@@ -215,16 +244,20 @@ def run(scales=SCALES, workdir: Path | None = None, postgis: bool = True,
     try:
         for i, scale in enumerate(scales):
             world, gen = world_at(workdir, scale, layer_format, layer_scale)
-            fig = {"scale": scale, **{f"n_{k}": v for k, v in world["counts"].items()},
+            prep = None
+            if prepare:
+                world, prep = prepared(world)
+            fig = {"prepared": prepare, "prepare_s": prep, "scale": scale,
+                   **{f"n_{k}": v for k, v in world["counts"].items()},
                    "red_line_vertices": world["vertices"]["red_lines"], "generate_s": gen,
                    "runs": []}
             for n in workers:
-                out = workdir / f"out-{Path(world['folder']).name}-w{n}"
+                out = workdir / f"out-{Path(world['folder']).name}{'-p' * prepare}-w{n}"
                 fig["runs"].append(run_cli(world, out, n))
             first = fig["runs"][0]
             fig |= {k: first[k] for k in ("cli_wall_s", "cli_rss_bytes", "cli_exit",
                                           "cli_last_line")}
-            out = workdir / f"out-{Path(world['folder']).name}-w{workers[0]}"
+            out = workdir / f"out-{Path(world['folder']).name}{'-p' * prepare}-w{workers[0]}"
             cli = cli_overlaps(out)
             sql = None
             if cluster is not None:
@@ -249,7 +282,8 @@ def report(results: list[dict]) -> None:
     ratio to the PostGIS query, to the first scale and to one worker, and the load average."""
     base = {r["workers"]: r for r in results[0]["runs"]}
     print(f"\n{'scale':>6} {'projects':>9} {'red lines':>10} {'workers':>7} {'wall s':>7} "
-          f"{'RSS GB':>7} {'exit':>4} {'PG q s':>7} {'/PG q':>6} {'/PG l+q':>8} {'x scale':>8} "
+          f"{'RSS GB':>7} {'PSS GB':>7} {'exit':>4} {'PG q s':>7} {'/PG q':>6} {'/PG l+q':>8} "
+          f"{'x scale':>8} "
           f"{'RSS x':>6} {'speedup':>8} {'load':>9} {'agree':>6}")
     for r in results:
         one = r["runs"][0]
@@ -261,10 +295,15 @@ def report(results: list[dict]) -> None:
             b = base.get(run_["workers"], run_)
             print(f"{r['scale']:6g} {r['n_projects']:9,} {r['n_red_lines']:10,} "
                   f"{run_['workers']:7} {w:7.1f} {run_['cli_rss_bytes'] / 2**30:7.2f} "
+                  f"{run_.get('cli_pss_bytes', 0) / 2**30:7.2f} "
                   f"{run_['cli_exit']:4} {q if q else float('nan'):7.2f} {ratio} {ratio2} "
                   f"{w / b['cli_wall_s']:8.2f} {run_['cli_rss_bytes'] / b['cli_rss_bytes']:6.2f} "
                   f"{one['cli_wall_s'] / w:8.2f} "
                   f"{run_['load_before']:4.1f}/{run_['load_after']:4.1f} {str(r.get('agree')):>6}")
+    for r in results:
+        if r.get("prepared"):
+            took = f"{r['prepare_s']:.1f} s" if r["prepare_s"] else "kept from an earlier run"
+            print(f"  scale {r['scale']:g}: catalog prepared once by `siting prepare` ({took})")
     last = results[-1]
     for run_ in last["runs"]:
         steps = ", ".join(f"{k} {v:.1f}" for k, v in run_["steps"].items())
@@ -299,13 +338,16 @@ def main(argv=None) -> int:
     parser.add_argument("--layer-scale", type=float,
                         help="keep the layers at this scale for every project count (e.g. 1: "
                              "200,000 red lines); default: layers scale with the projects")
+    parser.add_argument("--prepared", action="store_true",
+                        help="screen the catalog as `siting prepare` writes it (prepared once "
+                             "per world, timed apart), as a province would for national layers")
     parser.add_argument("--workers", default="1,2",
                         help="comma-separated worker counts, each run at every scale (the "
                              "first is the reference of the speed-up)")
     args = parser.parse_args(argv)
     results = run(tuple(float(s) for s in args.scales.split(",")), args.workdir,
                   not args.no_postgis, args.layer_format, args.layer_scale,
-                  tuple(int(w) for w in args.workers.split(",")))
+                  tuple(int(w) for w in args.workers.split(",")), args.prepared)
     return 0 if all(all(run_["cli_exit"] == 0 for run_ in r["runs"])
                     and r["agree"] in (True, None) for r in results) else 1
 
