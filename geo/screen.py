@@ -57,6 +57,7 @@ def screen(
     executor: Executor | None = None,
     tiles: int | None = None,
     stage_dir: str | Path | None = None,
+    release=None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Screen projects against a catalog's layers with a rule set.
 
@@ -85,6 +86,9 @@ def screen(
     stage_dir : path, optional
         Where layers without a fast form are staged for the executor's workers (default: a
         temporary folder; with a cluster, one every worker can read). See :mod:`geo.tiles`.
+    release : callable, optional
+        Called once every tile is screened, before the tables are joined: e.g. to stop the
+        executor's workers so that their memory is free while the tables are joined.
 
     Returns
     -------
@@ -122,6 +126,8 @@ def screen(
         from geo.tiles import screen_tiles
 
         parts = screen_tiles(job, catalog, rules, executor, tiles, progress, stage_dir)
+    if release is not None:
+        release()
     result, hits = assemble(job, catalog, rules, parts)
     del parts
     give_back_memory()  # the parts were copied into the tables
@@ -224,9 +230,11 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
             values = values.map(str)
         hits[col] = values.astype(object)
     hits = hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
-    for col in hits.columns[hits.dtypes == object]:
-        if pd.api.types.infer_dtype(hits[col], skipna=True) == "string":
-            hits[col] = shared_texts(hits[col].to_numpy())
+    for col in hits.columns:
+        if pd.api.types.is_object_dtype(hits[col].dtype) and \
+                pd.api.types.infer_dtype(hits[col], skipna=True) == "string":
+            hits[col] = pd.Series(shared_texts(hits[col].to_numpy()), index=hits.index,
+                                  dtype=object)  # objects: pandas would copy them into Arrow
     return hits
 
 

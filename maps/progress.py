@@ -24,7 +24,8 @@ MIN_PROJECTS = 50
 def screen_with_progress(projects: gpd.GeoDataFrame, catalog, rules, *, lang: str = "en",
                          show: bool | None = None, file: TextIO | None = None,
                          chunk: int = CHUNK, executor: Executor | None = None,
-                         stage_dir: Path | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                         stage_dir: Path | None = None,
+                         release=None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """:func:`geo.screen` with a progress bar over projects.
 
     Parameters
@@ -43,7 +44,7 @@ def screen_with_progress(projects: gpd.GeoDataFrame, catalog, rules, *, lang: st
         Projects per tile in this process (with an executor the engine chooses).
     executor : concurrent.futures.Executor, optional
         Screen the tiles on it (see :func:`geo.screen`).
-    stage_dir : Path, optional
+    stage_dir, release : optional
         See :func:`geo.screen`.
 
     Returns
@@ -59,4 +60,4 @@ def screen_with_progress(projects: gpd.GeoDataFrame, catalog, rules, *, lang: st
         show = file.isatty() and n >= MIN_PROJECTS
     tiles = -(-n // chunk) if show and executor is None and n > chunk else None
     return screen(projects, catalog, rules, lang=lang, executor=executor, tiles=tiles,
-                  progress=file if show else False, stage_dir=stage_dir)
+                  progress=file if show else False, stage_dir=stage_dir, release=release)

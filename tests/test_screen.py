@@ -51,6 +51,19 @@ def test_verdict_is_worst_outcome_and_rows_in_order(scenario_run):
     assert set(hits["check"]) <= {"fired", "contact", "unknown", "not_checked", "coverage"}
 
 
+def test_repeated_hit_texts_are_one_object_each(scenario_run, catalog):
+    """A text repeated over many hits (rule id, title, source, message) is held once: a hits
+    table of millions of rows then costs a pointer per cell, and forked writers copy little."""
+    _, hits = scenario_run
+    for col in ("rule_id", "outcome", "check", "title", "source", "message", "kind"):
+        values = hits[col].to_numpy()
+        assert hits[col].dtype == object, col
+        assert len({id(v) for v in values}) == len(set(values)), col
+    called = []
+    result, again = screen(projects(scenario_rows()), catalog, release=lambda: called.append(1))
+    assert called == [1] and again.equals(hits)  # the executor's workers may stop before joining
+
+
 def test_control_units_listed_with_access_list(catalog):
     _, hits = screen(projects([{**PV, "geometry": sq(10100, 20100)}]), catalog)
     h = hits[hits["rule_id"] == "control_unit_listed"]

@@ -146,7 +146,8 @@ def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_d
     read_s = time.perf_counter() - started
     executor = workers.executor(len(projects)) if workers is not None else None
     result, hits = screen_with_progress(projects, catalog, rules, lang=lang,  # bar on a tty
-                                        executor=executor, stage_dir=stage_dir)
+                                        executor=executor, stage_dir=stage_dir,
+                                        release=workers.close if workers is not None else None)
     _log.info("read %s (%d projects) in %.2f s, screened in %.2f s%s", path.name, len(projects),
               read_s, time.perf_counter() - started - read_s,
               f" on {type(executor).__name__}" if executor is not None else " in this process")

@@ -99,8 +99,8 @@ def run_cli(world: dict, out: Path, workers: int = 1) -> dict:
 
 def tree_peak_memory(proc: subprocess.Popen) -> tuple[int, int]:
     """Wait for ``proc``; return the largest sums [bytes] over it and all its descendants of
-    their RSS (sampled every 20 ms) and of their PSS (every 0.2 s: reading it walks the page
-    tables). PSS, the proportional set size, counts a page shared by k processes (e.g. the tables
+    their RSS (sampled every 20 ms) and of their PSS (every 0.5 s: reading it walks the page
+    tables, holding up the process's page faults meanwhile). PSS, the proportional set size, counts a page shared by k processes (e.g. the tables
     a forked writer reads) 1/k in each, so its sum is the memory the tree uses; the RSS sum
     counts shared pages once per process."""
     import psutil
@@ -112,7 +112,7 @@ def tree_peak_memory(proc: subprocess.Popen) -> tuple[int, int]:
             rss = pss = 0
             for m in members:
                 try:
-                    if tick % 10 == 0:
+                    if tick % 25 == 0:
                         info = m.memory_full_info()  # /proc/PID/smaps_rollup
                         rss, pss = rss + info.rss, pss + info.pss
                     else:
