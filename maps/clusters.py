@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from folium.plugins import FastMarkerCluster
+from folium.template import Template
 
 from maps import style as st
 from maps.display import drawable, project_anchor
@@ -85,13 +86,58 @@ def _verdict_codes(result: gpd.GeoDataFrame) -> np.ndarray:
     return np.array([ORDER.index(v) if v in ORDER else ORDER.index("error") for v in verdicts])
 
 
+class AfterFitMarkerCluster(FastMarkerCluster):
+    """folium's ``FastMarkerCluster``, put on the map only once the map has its first view.
+
+    Leaflet.markercluster loading in chunks (``chunkedLoading``, so that the page stays
+    responsive with 100,000 points) fails when the view changes before its clusters are built
+    ("Cannot read properties of undefined (reading 'lat')"), and the map then opened without
+    its projects. The group is therefore added by :class:`maps.controls.ControlLayout` once it
+    has fitted the map to the data and any opening zoom has ended (every map of
+    :func:`maps.controls.add_plugins` has one). A user who zooms while the points are still
+    being clustered (a few seconds at 100,000 projects) can still meet that error of the plugin.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function(){
+    {{ this.callback }}
+    var data = {{ this.data|tojson }};
+    var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+    {%- if this.icon_create_function is not none %}
+    cluster.options.iconCreateFunction = {{ this.icon_create_function.strip() }};
+    {%- endif %}
+    for (var i = 0; i < data.length; i++) {
+        callback(data[i]).addTo(cluster);
+    }
+    var map = {{ this._parent.get_name() }};
+    (map.sitingAfterFit = map.sitingAfterFit || []).push(function() {
+        function add() { cluster.addTo(map); }
+        if (map._animatingZoom) {  // an opening zoom still running: add once it has ended
+            map.once('moveend', function() { setTimeout(add, 0); });
+        } else {
+            add();
+        }
+    });
+    return cluster;
+})();
+{% endmacro %}""")
+
+    def render(self, **kwargs):
+        show, self.show = self.show, False  # folium would add it to the map at once
+        try:
+            super().render(**kwargs)
+        finally:
+            self.show = show  # still shown (ticked) in the layer control
+
+
 def _text_colour(colour: str) -> str:
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     return "#1a1a1a" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
 
 
 def add_project_points(m: folium.Map, result: gpd.GeoDataFrame, lang: str, name: str,
-                       report_page: str | None = "report.html") -> FastMarkerCluster:
+                       report_page: str | None = "report.html") -> AfterFitMarkerCluster:
     """Every drawable project as a clustered point in its verdict's colour.
 
     Parameters
@@ -129,9 +175,9 @@ def add_project_points(m: folium.Map, result: gpd.GeoDataFrame, lang: str, name:
             f"var TYPES = {json.dumps(types)}; var LINK = {json.dumps(report_page or '')};\n")
     callback = head.replace("<", "\\u003c") + \
         "var callback = " + _CALLBACK % {"outline": json.dumps(st.MARKER_OUTLINE)}
-    layer = FastMarkerCluster(data, name=name, icon_create_function=_ICON,
-                              options={"chunkedLoading": True, "maxClusterRadius": 60,
-                                       "spiderfyOnMaxZoom": True})
+    layer = AfterFitMarkerCluster(data, name=name, icon_create_function=_ICON,
+                                  options={"chunkedLoading": True, "maxClusterRadius": 60,
+                                           "spiderfyOnMaxZoom": True})
     layer.callback = callback
     m.get_root().header.add_child(folium.Element(CSS), name="siting_cluster_css")
     layer.add_to(m)

@@ -125,7 +125,8 @@ class ControlLayout(MacroElement):
     and the layer-control toggle; moves every ``.siting-legend`` to the end of its corner (in
     the top-right corner it then sits below the layer control, which pushes it down when it
     expands, so the two never overlap); fits ``bounds`` into the part of the map that the
-    left toolbar and the legend leave free, so that no result hides under a control.
+    left toolbar and the legend leave free, so that no result hides under a control; then adds
+    the layers waiting for that view (:class:`maps.clusters.AfterFitMarkerCluster`).
 
     Parameters
     ----------
@@ -155,6 +156,8 @@ class ControlLayout(MacroElement):
                 paddingBottomRight: [(legend ? legend.offsetWidth : 0) + 20, 30],
                 animate: false});
         }
+        (map.sitingAfterFit || []).forEach(function(add) { add(); });  // clustered points
+        map.sitingAfterFit = [];
     }, 0);
 })({{ this._parent.get_name() }}, {{ this.titles|tojson }});
 {% endmacro %}""")

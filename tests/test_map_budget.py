@@ -81,3 +81,17 @@ def test_large_batch_and_image_layer_open_offline(world, browser_page, tmp_path)
     browser_page.wait_for_selector(".siting-cluster")
     assert browser_page.locator(".leaflet-image-layer").count() >= 1
     assert screenshot_nonblank(browser_page, "map_budget_clusters")
+
+
+@pytest.mark.browser
+def test_clustered_points_open_without_errors(browser_page, tmp_path):
+    """30,000 projects: the points are clustered in chunks after the map has its first view;
+    before, the opening fit broke Leaflet.markercluster (a page error, no projects shown)."""
+    result, hits = synthetic_result(30_000)
+    out = finish_map(screening_map(result, hits, None, "en"), tmp_path / "map.html")
+    errors = open_html(browser_page, out)
+    assert errors == []
+    browser_page.wait_for_selector(".siting-cluster")
+    browser_page.wait_for_timeout(1500)  # every chunk clustered
+    assert browser_page.locator(".siting-cluster").count() > 5
+    assert screenshot_nonblank(browser_page, "map_clusters_30k")
