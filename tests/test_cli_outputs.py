@@ -283,7 +283,8 @@ def test_same_inputs_same_bytes(tmp_path):
 def test_writers_with_files_unknown_in_advance(tmp_path):
     """The C6 API for other writers (paged reports): a declared folder ``pages/`` holds any
     number of files; a file of the user's in it blocks --overwrite."""
-    from maps.cli.outputs import destination, write_files
+    from maps.cli.outputs import destination
+    from maps.cli.staging import write_files
 
     def pages(path):
         for i in range(3):
@@ -326,7 +327,8 @@ def test_writers_run_at_once_in_forked_processes(tmp_path):
     notes come back, ``then`` writers read the finished outputs, nothing is left behind."""
     import os
 
-    from maps.cli.outputs import OutputFailure, destination, write_files
+    from maps.cli.outputs import OutputFailure, destination
+    from maps.cli.staging import write_files
 
     parent = os.getpid()
     notes: list[str] = []

@@ -212,7 +212,8 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
             f"{', '.join(WRITERS)} / 不支持的输出格式", param_hint="OUTPUT")
     from layers.chinacoords import convert_gdf
     from maps.cli import notices
-    from maps.cli.outputs import destination, write_files
+    from maps.cli.outputs import destination
+    from maps.cli.staging import write_files
 
     inputs = [input_path] + ([input_path.with_suffix(e) for e in _SHP_SIDECARS]
                              if input_path.suffix.lower() == ".shp" else [])

@@ -35,7 +35,8 @@ def map_command(catalog: str | None, demo: bool, out: str, lang: str, basemap: s
     from maps.base import finish_map
     from maps.catalog_map import catalog_map
     from maps.cli import notices
-    from maps.cli.outputs import catalog_inputs, destination, write_files
+    from maps.cli.outputs import catalog_inputs, destination
+    from maps.cli.staging import write_files
 
     if demo == bool(catalog):
         raise click.UsageError("give a CATALOG file or --demo (not both)")

@@ -75,7 +75,8 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
     from layers.catalog import load_catalog
     from layers.prepared import sidecar, write_prepared
     from maps.cli import notices
-    from maps.cli.outputs import catalog_inputs, destination, write_files
+    from maps.cli.outputs import catalog_inputs, destination
+    from maps.cli.staging import write_files
 
     try:
         cat = load_catalog(catalog)

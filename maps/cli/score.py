@@ -21,7 +21,7 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
     -------
     list of (str, callable)
         :data:`FILES`, each with a function of the path to write, for
-        :meth:`maps.cli.outputs.Staging.write`; ``notes`` receives notes about what did not
+        :meth:`maps.cli.staging.Staging.write`; ``notes`` receives notes about what did not
         fit its medium.
     """
     from geo.cost import supply_curve
@@ -92,7 +92,8 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     from layers.catalog import load_catalog
     from layers.errors import InputError
     from maps.cli import notices
-    from maps.cli.outputs import catalog_inputs, destination, write_files
+    from maps.cli.outputs import catalog_inputs, destination
+    from maps.cli.staging import write_files
 
     if demo:
         from layers.demo import DEMO_CATALOG

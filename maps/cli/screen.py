@@ -76,7 +76,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     -------
     list of (str, callable)
         :data:`FILES` (below ``sub``; :data:`PDF` last with ``pdf``), each with a function of
-        the path to write, for :meth:`maps.cli.outputs.Staging.write`.
+        the path to write, for :meth:`maps.cli.staging.Staging.write`.
     """
     import pandas as pd
 
@@ -220,7 +220,8 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     from geo.rules import load_rules
     from layers.catalog import load_catalog
     from maps.cli import notices
-    from maps.cli.outputs import catalog_inputs, destination, write_files
+    from maps.cli.outputs import catalog_inputs, destination
+    from maps.cli.staging import write_files
 
     try:
         if pdf:

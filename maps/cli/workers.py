@@ -6,7 +6,7 @@ this process may use and smaller ones run in this process. ``--scheduler tcp://h
 distributed cluster instead (``distributed.Client(address).get_executor()``: the optional extra
 ``siting-toolkit[distributed]``). Either way the results are the same (see :mod:`geo.tiles`).
 The outputs of a batch screened on workers are then written by as many processes at once (forked
-from this one, so they share its tables: :meth:`maps.cli.outputs.Staging.write_all`); with
+from this one, so they share its tables: :meth:`maps.cli.staging.Staging.write_all`); with
 ``--workers 1`` they are written one after the other, which needs the least memory.
 """
 
