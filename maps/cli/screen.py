@@ -121,9 +121,9 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
 def start_order(pairs: list, processes: int) -> list:
     """The order in which the files start: as :data:`FILES` (all CSVs first); on several
-    processes the report, the longest to write, starts right after the summary CSVs, so that it
-    does not end long after the others (longest first) and the map, as heavy in memory, does
-    not run beside it on two processes."""
+    processes the report, the longest to write, starts right after the summary CSVs so that it
+    does not end long after the others (longest first), and the map, the other writer heavy in
+    memory, stays last (on two processes it then mostly runs after the report)."""
     if processes < 2:
         return pairs
     rank = {name: i for i, name in enumerate(FILES)} | {"report.html": 0.5}
