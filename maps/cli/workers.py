@@ -72,7 +72,7 @@ class Workers:
             return self._executor
         if self.scheduler:
             self._executor = self._dask()
-        elif self.workers > 1 and (self.explicit or n_projects >= POOL_MIN_PROJECTS):
+        elif self.workers > 1 and self._pooled(n_projects):
             # spawned workers start clean: no copy of this process's memory, no forked threads
             self._executor = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"))
@@ -81,9 +81,11 @@ class Workers:
     def writers(self, n_projects: int) -> int:
         """How many processes write the outputs of ``n_projects`` at once (on this machine,
         also with a cluster): as :meth:`executor` decides, at most the cores here."""
-        if self.explicit or n_projects >= POOL_MIN_PROJECTS:
-            return max(1, min(self.workers, cores()))
-        return 1
+        return max(1, min(self.workers, cores())) if self._pooled(n_projects) else 1
+
+    def _pooled(self, n_projects: int) -> bool:
+        """Whether a batch of ``n_projects`` is worth worker processes (or they were asked)."""
+        return self.explicit or n_projects >= POOL_MIN_PROJECTS
 
     def _dask(self) -> Executor:
         try:
