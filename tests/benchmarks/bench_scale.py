@@ -13,10 +13,11 @@ For each scale (1 = 100,000 projects × 5 layers, 200,000 red-line polygons with
 see ``world.py``) it generates the world once (kept in ``--workdir`` for the next run), runs
 ``siting -v screen projects.gpkg --catalog catalog.toml --workers N`` in a subprocess for each
 worker count of ``--workers`` (default 1 and 2: the speed-up, same run) and measures its wall
-time, the peak RSS and PSS of the whole process tree (the command and its workers, sampled every
-20 ms; PSS counts a page shared by forked processes once) and the time of each step (reading,
-screening, each output file, from the command's log). Where PostGIS can run (``make postgis``),
-it then loads the red lines and projects, in the working CRS the CLI chose, into a private cluster with a GiST index and runs
+time, the peak RSS (sampled every 20 ms) and PSS (every 0.5 s; PSS counts a page shared by
+forked processes once) of the whole process tree (the command and its workers) and the time of
+each step (reading, screening, each output file, from the command's log). Where PostGIS can run
+(``make postgis``), it then loads the red lines and projects, in the working CRS the CLI chose,
+into a private cluster with a GiST index and runs
 the same red-line overlay as one query (``SUM(ST_Area(ST_Intersection()))`` per project). It
 prints wall, RSS and ratios — the CLI against the query, and each scale against the first — and
 checks that the red-line overlap per project agrees between ``screening_hits.csv`` and the SQL.
@@ -100,9 +101,9 @@ def run_cli(world: dict, out: Path, workers: int = 1) -> dict:
 def tree_peak_memory(proc: subprocess.Popen) -> tuple[int, int]:
     """Wait for ``proc``; return the largest sums [bytes] over it and all its descendants of
     their RSS (sampled every 20 ms) and of their PSS (every 0.5 s: reading it walks the page
-    tables, holding up the process's page faults meanwhile). PSS, the proportional set size, counts a page shared by k processes (e.g. the tables
-    a forked writer reads) 1/k in each, so its sum is the memory the tree uses; the RSS sum
-    counts shared pages once per process."""
+    tables, holding up the process's page faults meanwhile). PSS, the proportional set size,
+    counts a page shared by k processes (e.g. the tables a forked writer reads) 1/k in each, so
+    its sum is the memory the tree uses; the RSS sum counts shared pages once per process."""
     import psutil
 
     root, peak_rss, peak_pss, tick = psutil.Process(proc.pid), 0, 0, 0
@@ -133,6 +134,9 @@ def prepared(world: dict) -> tuple[dict, float | None]:
     folder = Path(world["folder"]) / "prepared"
     catalog = folder / "catalog.toml"
     seconds = None
+    meta = Path(world["folder"]) / "world.json"
+    if catalog.exists() and catalog.stat().st_mtime < meta.stat().st_mtime:
+        shutil.rmtree(folder)  # the harness's own folder, prepared from an older world
     if not catalog.exists():
         siting = Path(sys.executable).with_name("siting")
         t0 = time.perf_counter()
