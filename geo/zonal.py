@@ -15,6 +15,7 @@ import pyproj
 import rasterio
 import shapely
 from exactextract import exact_extract
+from exactextract.feature import Feature, FeatureSource
 from exactextract.raster import NumPyRasterSource
 
 from layers.crs import describe_crs, normalize_crs
@@ -83,6 +84,45 @@ def _coverage_check(spec, geoms_r: gpd.GeoSeries, bounds, crs) -> None:
             " / 栅格未覆盖任何候选地块")
 
 
+class _WKBFeature(Feature):
+    """One polygon handed to exactextract as WKB with its row number ``_i``."""
+
+    def __init__(self, i: int, wkb: bytes):
+        Feature.__init__(self)
+        self.values, self.wkb = {"_i": i}, wkb
+
+    def geometry(self) -> bytes:
+        return self.wkb
+
+    def get(self, name):
+        return self.values[name]
+
+    def set(self, name, value):
+        self.values[name] = value
+
+    def fields(self) -> list[str]:
+        return list(self.values)
+
+
+class _WKBSource(FeatureSource):
+    """Polygons as WKB encoded in one vectorised call (exactextract's GeoDataFrame source
+    encodes each feature as GeoJSON text in Python, which costs more than the extraction)."""
+
+    def __init__(self, geoms: np.ndarray, rows: np.ndarray, crs: pyproj.CRS):
+        super().__init__()
+        self.wkb, self.rows, self.crs = shapely.to_wkb(geoms), rows.tolist(), crs
+
+    def count(self) -> int:
+        return len(self.wkb)
+
+    def __iter__(self):
+        for i, wkb in zip(self.rows, self.wkb):
+            yield _WKBFeature(i, wkb)
+
+    def srs_wkt(self) -> str:
+        return self.crs.to_wkt()
+
+
 def zonal(geoms: gpd.GeoSeries, spec, ops=("mean",), array: np.ndarray | None = None
           ) -> pd.DataFrame:
     """Zonal statistics of one raster over polygons, with fractional pixel coverage.
@@ -120,7 +160,7 @@ def zonal(geoms: gpd.GeoSeries, spec, ops=("mean",), array: np.ndarray | None = 
         out = pd.DataFrame(np.nan, index=geoms.index, columns=[*ops, "covered"])
         if not ok.any():
             return out
-        vec = gpd.GeoDataFrame({"_i": np.flatnonzero(ok)}, geometry=geoms_r.values[ok], crs=crs)
+        vec = _WKBSource(np.asarray(geoms_r.values[ok]), np.flatnonzero(ok), crs)
         if array is not None:
             b = ds.bounds
             rast = NumPyRasterSource(np.asarray(array), b.left, b.bottom, b.right, b.top,
