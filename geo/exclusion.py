@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.overlay import union_by
 from geo.profiles import DEGRADED_KINDS
 from layers.kinds import get_kind
 
@@ -148,24 +149,25 @@ def _taken(geoms: np.ndarray, ex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ci, ei = shapely.STRtree(ex).query(geoms, predicate="intersects")
     if not len(ci):
         return np.empty(0, dtype=int), np.empty(0, dtype=object)
-    inter = shapely.intersection(geoms[ci], ex[ei])
-    per = pd.Series(inter).groupby(ci).agg(lambda x: shapely.union_all(list(x)))
-    return per.index.to_numpy(), _polygonal(per.to_numpy())
+    idx, merged = union_by(ci, shapely.intersection(geoms[ci], ex[ei]))
+    return idx, _polygonal(merged)
 
 
-def _union_by(idx: np.ndarray, geoms: np.ndarray) -> pd.Series:
-    return pd.Series(geoms).groupby(idx).agg(lambda x: shapely.union_all(list(x)))
+def _multipolygons(parts: np.ndarray, idx: np.ndarray, n: int, empty) -> np.ndarray:
+    """``n`` geometries: the polygons ``parts`` gathered by ``idx`` into one MultiPolygon each,
+    ``empty`` where a geometry has none."""
+    out = np.array([empty] * n, dtype=object)
+    if len(parts):
+        rows, inverse = np.unique(idx, return_inverse=True)
+        out[rows] = shapely.multipolygons(parts, indices=inverse)
+    return out
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
     """Keep only the polygonal parts of each geometry (drop slivers of lines/points)."""
     parts, idx = shapely.get_parts(geoms, return_index=True)
     keep = shapely.get_type_id(parts) == 3
-    out = np.array([shapely.Polygon()] * len(geoms), dtype=object)
-    if keep.any():
-        s = pd.Series(parts[keep]).groupby(idx[keep]).agg(lambda x: shapely.multipolygons(list(x)))
-        out[s.index.to_numpy()] = s.to_numpy()
-    return out
+    return _multipolygons(parts[keep], idx[keep], len(geoms), shapely.Polygon())
 
 
 def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
@@ -228,8 +230,8 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
     uc, ug = np.concatenate(unk_c), np.concatenate(unk_g)
     unknown_area = np.zeros(n)
     if len(uc):
-        u = _union_by(uc, ug)
-        unknown_area[u.index.to_numpy()] = shapely.area(_polygonal(u.to_numpy()))
+        i, u = union_by(uc, ug)
+        unknown_area[i] = shapely.area(_polygonal(u))
     out["excluded_unknown_ha"] = unknown_area / M2_PER_HA
     # drop parts smaller than the minimum usable area
     parts, pidx = shapely.get_parts(usable, return_index=True)
@@ -238,11 +240,7 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
     noise = parea < 1e-3  # numerical slivers [m²] are not counted as dropped parts
     out["parts_dropped"] = np.bincount(pidx[small & ~noise], minlength=n)
     out["dropped_area_ha"] = np.bincount(pidx[small], weights=parea[small], minlength=n) / M2_PER_HA
-    kept = np.array([shapely.MultiPolygon()] * n, dtype=object)
-    if (~small).any():
-        s = pd.Series(parts[~small]).groupby(pidx[~small]).agg(
-            lambda x: shapely.multipolygons(list(x)))
-        kept[s.index.to_numpy()] = s.to_numpy()
+    kept = _multipolygons(parts[~small], pidx[~small], n, shapely.MultiPolygon())
     out["usable_geometry"] = kept
     out["usable_area_ha"] = shapely.area(kept) / M2_PER_HA
     status = np.where(out["usable_area_ha"] > 0, "usable", "too_small").astype(object)
@@ -250,19 +248,15 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
     status[fully & (area > 0)] = "excluded"
     status[bad] = "error"
     out["status"] = status
-    text = []
-    for i in range(n):
-        r = list(reasons[i])
-        if not_area[i]:
-            r = [f"not a polygon ({_TYPE_NAMES.get(int(kind[i]), 'geometry')}): a candidate must "
-                 "be an area; draw it as a polygon / 候选地块须为面"]
-        elif bad[i]:
-            r = ["no geometry (empty or missing polygon) / 无几何（空面或缺失）"]
-        elif out["parts_dropped"].iat[i]:
-            r.append(f"{out['parts_dropped'].iat[i]} part(s) < {min_usable_area_ha:g} ha dropped "
-                     f"/ 小于最小面积的图斑已剔除: {out['dropped_area_ha'].iat[i]:.2f} ha")
-        text.append("; ".join(r))
-    out["reason"] = text
+    dropped, dropped_ha = out["parts_dropped"].to_numpy(), out["dropped_area_ha"].to_numpy()
+    for i in np.flatnonzero(bad):
+        reasons[i] = [f"not a polygon ({_TYPE_NAMES.get(int(kind[i]), 'geometry')}): a candidate "
+                      "must be an area; draw it as a polygon / 候选地块须为面"] if not_area[i] \
+            else ["no geometry (empty or missing polygon) / 无几何（空面或缺失）"]
+    for i in np.flatnonzero(~bad & (dropped > 0)):
+        reasons[i].append(f"{dropped[i]} part(s) < {min_usable_area_ha:g} ha dropped "
+                          f"/ 小于最小面积的图斑已剔除: {dropped_ha[i]:.2f} ha")
+    out["reason"] = ["; ".join(r) for r in reasons]
     return out
 
 
@@ -270,9 +264,8 @@ def _subtract(geoms: np.ndarray, idx: np.ndarray, pieces: np.ndarray) -> np.ndar
     """Each geometry minus the union of its pieces (polygonal parts only)."""
     out = geoms.copy()
     if len(idx):
-        union = _union_by(idx, pieces)
-        i = union.index.to_numpy()
-        out[i] = _polygonal(shapely.difference(geoms[i], union.to_numpy()))
+        i, union = union_by(idx, pieces)
+        out[i] = _polygonal(shapely.difference(geoms[i], union))
     return _polygonal(out)
 
 

@@ -22,6 +22,32 @@ def _as_array(geoms) -> np.ndarray:
     return np.asarray(geoms, dtype=object)
 
 
+def union_by(groups: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The union of the geometries of each group.
+
+    Parameters
+    ----------
+    groups : array of int
+        Group of each geometry (e.g. the project it belongs to), any order.
+    geoms : array of shapely geometries
+        Same length as ``groups``.
+
+    Returns
+    -------
+    (keys, unions)
+        The distinct groups in increasing order and one geometry each: a group of one geometry
+        keeps it as it is, only groups of several are unioned (one ``union_all`` each).
+    """
+    groups = np.asarray(groups)
+    order = np.argsort(groups, kind="stable")
+    geoms = np.asarray(geoms, dtype=object)[order]
+    keys, starts, counts = np.unique(groups[order], return_index=True, return_counts=True)
+    unions = geoms[starts].copy()
+    for k in np.flatnonzero(counts > 1):
+        unions[k] = shapely.union_all(geoms[starts[k]:starts[k] + counts[k]])
+    return keys, unions
+
+
 def footprint_measure(footprints) -> tuple[np.ndarray, np.ndarray]:
     """Dimension and size of each footprint.
 
@@ -251,11 +277,7 @@ def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
         out[whole] = 1.0
         multi = multi[~multi["project"].isin(whole)]
     if not multi.empty:
-        multi = multi.iloc[np.argsort(multi["project"].to_numpy(), kind="stable")]
-        rows = multi["project"].to_numpy()
-        projects, starts = np.unique(rows, return_index=True)
-        parts = np.split(np.asarray(multi["geometry"].to_numpy(), dtype=object), starts[1:])
         # one union per footprint that touches several features (not a loop over all pairs)
-        unions = np.array([shapely.union_all(g) for g in parts], dtype=object)
+        projects, unions = union_by(multi["project"].to_numpy(), multi["geometry"].to_numpy())
         out[projects] = _measure(unions, dims[projects], size[projects])
     return out
