@@ -119,14 +119,17 @@ def _chain_steps(sky, rows, lat, ghi_annual, energy) -> np.ndarray:
     import pvlib
 
     cs = sky["ghi"][rows]
-    ghi = cs * (ghi_annual * 1000.0 / cs.sum(axis=1))[:, None]
-    zen = sky["zenith"][rows]
-    erbs = pvlib.irradiance.erbs(ghi, zen, sky["doy"])
+    scale = ghi_annual * 1000.0 / cs.sum(axis=1)
+    # hours of clear-sky sunlight at any of these cells: at the others every step gives 0 W
+    hours = np.flatnonzero((cs > 0).any(axis=0))
+    ghi = cs[:, hours] * scale[:, None]
+    zen = sky["zenith"][rows][:, hours]
+    erbs = pvlib.irradiance.erbs(ghi, zen, sky["doy"][hours])
     tilt = np.abs(lat)[:, None] if energy.tilt_deg == "latitude" else float(energy.tilt_deg)
     poa = pvlib.irradiance.get_total_irradiance(
-        tilt, energy.azimuth_deg, sky["apparent_zenith"][rows], sky["azimuth"][rows],
-        np.asarray(erbs["dni"]), ghi, np.asarray(erbs["dhi"]), dni_extra=sky["dni_extra"],
-        albedo=energy.albedo, model="haydavies")
+        tilt, energy.azimuth_deg, sky["apparent_zenith"][rows][:, hours],
+        sky["azimuth"][rows][:, hours], np.asarray(erbs["dni"]), ghi, np.asarray(erbs["dhi"]),
+        dni_extra=sky["dni_extra"][hours], albedo=energy.albedo, model="haydavies")
     poa_global = np.nan_to_num(np.asarray(poa["poa_global"], dtype=float))
     params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_glass"]
     tcell = pvlib.temperature.sapm_cell(poa_global, energy.temp_air_c, energy.wind_speed_ms,
