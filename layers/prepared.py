@@ -2,8 +2,11 @@
 
 A *prepared* layer holds exactly what :meth:`layers.catalog.Catalog.source` gives for the
 original: the feature ``id``, every attribute of its kind already typed, the ``_unknown`` reasons
-of its unknown facts, and its geometry (cleaned, in the source's own CRS, so that every later
-transformation is the one the original would get). It is written as GeoParquet 1.1:
+of its unknown facts, and its geometry (cleaned; in the source's own CRS when a run stages a layer
+for its tiles, so that every later transformation is the one the original would get; in the
+catalog's working CRS, exactly as :meth:`layers.catalog.Catalog.read` transforms it, when
+``siting prepare`` writes it, with the source's CRS and extent in the sidecar). It is written as
+GeoParquet 1.1:
 
 * rows sorted along a Hilbert curve of the feature envelopes, in row groups of
   :data:`ROW_GROUP` features, with a ``bbox`` covering column: a window read
