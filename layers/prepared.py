@@ -2,11 +2,8 @@
 
 A *prepared* layer holds exactly what :meth:`layers.catalog.Catalog.source` gives for the
 original: the feature ``id``, every attribute of its kind already typed, the ``_unknown`` reasons
-of its unknown facts, and its geometry (cleaned; in the source's own CRS when a run stages a layer
-for its tiles, so that every later transformation is the one the original would get; in the
-catalog's working CRS, exactly as :meth:`layers.catalog.Catalog.read` transforms it, when
-``siting prepare`` writes it, with the source's CRS and extent in the sidecar). It is written as
-GeoParquet 1.1:
+of its unknown facts, and its geometry (cleaned, in the source's own CRS, so that every later
+transformation is the one the original would get). It is written as GeoParquet 1.1:
 
 * rows sorted along a Hilbert curve of the feature envelopes, in row groups of
   :data:`ROW_GROUP` features, with a ``bbox`` covering column: a window read
@@ -90,17 +87,8 @@ def _hilbert(geoms: np.ndarray) -> np.ndarray:
     return np.argsort(order_key, kind="stable")
 
 
-def layer_extent(gdf: gpd.GeoDataFrame) -> list[float] | None:
-    """The lon/lat extent [°] of a layer's geometries (None when it has none)."""
-    g = np.asarray(gdf.geometry.values, dtype=object)
-    present = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
-    if not len(present):
-        return None
-    return [float(v) for v in lonlat_bounds(gpd.GeoSeries(present, crs=gdf.crs))]
-
-
 def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
-                   path: str | Path, about: dict, extent_lonlat: list | None = None) -> dict:
+                   path: str | Path, about: dict) -> dict:
     """Write a typed layer (as :meth:`Catalog.source` gives it) in its fast form.
 
     Parameters
@@ -114,10 +102,6 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
         The ``.parquet`` file to write; its ``.layer.json`` is written beside it.
     about : dict
         Provenance to record (``from``, ``source``, ``date`` ...).
-    extent_lonlat : list of 4 float, optional
-        The extent [°] to record (default: that of ``gdf``): a layer written in another CRS than
-        its source's keeps its source's extent, so that a catalog of prepared layers chooses
-        the same working CRS as the original.
 
     Returns
     -------
@@ -143,9 +127,12 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
     out.to_parquet(path, index=False, write_covering_bbox=True, schema_version="1.1.0",
                    row_group_size=ROW_GROUP)
     lost = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    present = geoms[~lost]
+    extent = None
+    if len(present):
+        extent = [float(v) for v in lonlat_bounds(gpd.GeoSeries(present, crs=gdf.crs))]
     summary = {"format": FORMAT, "kind": kind_id, "kind_digest": kind_digest(kind_id),
-               "features": len(gdf),
-               "extent_lonlat": extent_lonlat if extent_lonlat is not None else layer_extent(gdf),
+               "features": len(gdf), "extent_lonlat": extent,
                "crs": gdf.crs.to_json_dict() if gdf.crs is not None else None,
                "columns": stored, "unplaced": [int(i) for i in np.flatnonzero(lost)],
                "bytes": path.stat().st_size, **about}

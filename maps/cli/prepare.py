@@ -3,10 +3,7 @@
 Each vector layer is read, checked and typed once (:meth:`layers.catalog.Catalog.source`, the
 same path every command takes) and written as ``<id>.parquet`` with its findings in
 ``<id>.layer.json`` (:mod:`layers.prepared`: typed, validated, Hilbert-sorted GeoParquet with a
-bbox covering column, already in the catalog's working CRS, the edges of lon/lat sources
-densified, as :meth:`layers.catalog.Catalog.read` gives them on every run otherwise; the source's
-CRS, extent and any datum note are kept in the sidecar, so the prepared catalog chooses the same
-working CRS); ``catalog.toml`` beside them names the prepared
+bbox covering column, in the source's own CRS); ``catalog.toml`` beside them names the prepared
 layers, with their provenance (source, date, original file or table, when prepared), and the
 original rasters. Screening with the prepared catalog gives the same results as with the
 original, without validating national layers on every run; tiles read only the row groups
@@ -76,8 +73,7 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
     import tomli_w
 
     from layers.catalog import load_catalog
-    from layers.crs import describe_crs
-    from layers.prepared import layer_extent, sidecar, write_prepared
+    from layers.prepared import sidecar, write_prepared
     from maps.cli import notices
     from maps.cli.outputs import catalog_inputs, destination
     from maps.cli.staging import write_files
@@ -107,13 +103,10 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
 
     def layer_writer(spec):
         def write(path: Path) -> None:
-            source = cat.source(spec.id)[0]
-            data = cat.read(spec.id)  # in the working CRS, edges of lon/lat sources densified
-            write_prepared(data.gdf, data.problems, spec.kind, path,
+            gdf, problems = cat.source(spec.id)
+            write_prepared(gdf, problems, spec.kind, path,
                            {"from": cat.provenance(spec.id)["path"], "prepared_at": when,
-                            "source": spec.source, "date": spec.date,
-                            "source_crs": describe_crs(data.source_crs)},
-                           extent_lonlat=layer_extent(source))
+                            "source": spec.source, "date": spec.date})
             cat.forget(spec.id)  # written: its memory is no longer needed
         return write
 
