@@ -101,13 +101,16 @@ def _all_text(col: pd.Series) -> bool:
 
 
 def _needs_work(col: pd.Series) -> np.ndarray:
-    """Which text cells :func:`safe_text` would change (one RE2 pass over the column)."""
+    """Which text cells :func:`safe_text` would change (one RE2 pass over the distinct texts:
+    a column of hits repeats a few texts a million times)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    return pc.match_substring_regex(text, _NEEDS_WORK).fill_null(False).to_numpy(
+    codes, distinct = pd.factorize(col.to_numpy(dtype=object))
+    text = pa.array(np.asarray(distinct, dtype=object), type=pa.string(), from_pandas=True)
+    hit = pc.match_substring_regex(text, _NEEDS_WORK).fill_null(False).to_numpy(
         zero_copy_only=False)
+    return np.append(hit, False)[codes]  # code -1 (blank): the last, False
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
