@@ -63,12 +63,13 @@ from layers.prepared import (
     read_summary,
     summary_crs,
     summary_problems,
+    summary_working_crs,
     write_prepared,
 )
 from layers.rasters import raster_problems
 from layers.read import read_vector
 from layers.tomlfile import load_toml
-from layers.windows import boxes_to_crs, cover, lonlat_bounds, meets
+from layers.windows import boxes_to_crs, lonlat_bounds, meets
 
 __all__ = ["Catalog", "LayerData", "LayerSpec", "RasterSpec", "load_catalog"]
 
@@ -351,9 +352,7 @@ class Catalog:
         fast = self.fast_form(layer_id)
         if self._near is None or fast is None or layer_id in self._sources:
             return self.source(layer_id)
-        boxes = cover(boxes_to_crs(self._near[0], self._near[1], summary_crs(fast[1])))
-        if not len(boxes):
-            return read_prepared(*fast).iloc[:0], summary_problems(fast[1])
+        boxes = boxes_to_crs(self._near[0], self._near[1], summary_crs(fast[1]))
         return read_prepared(*fast, bbox=boxes), summary_problems(fast[1])
 
     def forget(self, layer_id: str) -> None:
@@ -445,12 +444,28 @@ class Catalog:
         crs = crs or self.working_crs
         key = (layer_id, crs.to_wkt())
         if key not in self._read:
-            gdf, problems = self.features_near(layer_id)
-            spec = self.spec(layer_id)
-            note = datum_note(gdf.crs, crs, f"layer {layer_id!r}")
+            stored = self._stored_in(layer_id, crs)
+            if stored is not None:
+                out, problems = stored
+                src = summary_crs(self._fast[layer_id][1])
+            else:
+                gdf, problems = self.features_near(layer_id)
+                src, out = gdf.crs, None
+            note = datum_note(src, crs, f"layer {layer_id!r}")
             if note:
                 problems = [*problems, Problem(None, "datum", note, "warning")]
-            check_transform(gdf.crs, crs, f"layer {layer_id!r}")
-            out = gdf.set_geometry(to_crs_dense(gdf.geometry, crs))
-            self._read[key] = LayerData(spec, out, gdf.crs, problems)
+            check_transform(src, crs, f"layer {layer_id!r}")
+            if out is None:
+                out = gdf.set_geometry(to_crs_dense(gdf.geometry, crs))
+            self._read[key] = LayerData(self.spec(layer_id), out, src, problems)
         return self._read[key]
+
+    def _stored_in(self, layer_id: str, crs: pyproj.CRS):
+        """(features near this view, problems) already in ``crs``, as ``siting prepare`` stored
+        them beside the source geometry; None when the layer has no such copy."""
+        fast = self.fast_form(layer_id)
+        if fast is None or layer_id in self._sources or summary_working_crs(fast[1]) != crs:
+            return None
+        boxes = None if self._near is None else boxes_to_crs(self._near[0], self._near[1],
+                                                             summary_crs(fast[1]))
+        return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])

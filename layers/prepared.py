@@ -35,7 +35,7 @@ from layers.attributes import UNKNOWN, objects
 from layers.errors import CatalogError
 from layers.hygiene import Problem
 from layers.kinds import get_kind
-from layers.windows import lonlat_bounds
+from layers.windows import cover, lonlat_bounds, meets
 
 FORMAT = "siting-prepared-layer/1"
 """Format tag of the ``.layer.json`` sidecar."""
@@ -43,6 +43,9 @@ ROW = "_row"
 """Column holding each feature's position in its source."""
 ROW_GROUP = 8192
 """Features per Parquet row group (the unit a window read skips or reads)."""
+WORKING = "_working"
+"""Column holding each feature's geometry in the catalog's working CRS (WKB), as
+:meth:`layers.catalog.Catalog.read` would transform it (written by ``siting prepare``)."""
 
 
 def kind_digest(kind_id: str) -> str:
@@ -88,7 +91,7 @@ def _hilbert(geoms: np.ndarray) -> np.ndarray:
 
 
 def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
-                   path: str | Path, about: dict) -> dict:
+                   path: str | Path, about: dict, working: gpd.GeoSeries | None = None) -> dict:
     """Write a typed layer (as :meth:`Catalog.source` gives it) in its fast form.
 
     Parameters
@@ -102,6 +105,9 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
         The ``.parquet`` file to write; its ``.layer.json`` is written beside it.
     about : dict
         Provenance to record (``from``, ``source``, ``date`` ...).
+    working : GeoSeries, optional
+        The same features in the catalog's working CRS (same order), kept beside the source
+        geometry in :data:`WORKING` so that screening does not transform them on every run.
 
     Returns
     -------
@@ -123,6 +129,8 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
         columns[name] = pd.array(values if text else _to_json(values), dtype="string")
     frame = pd.DataFrame(columns)
     frame[ROW] = np.arange(len(gdf), dtype=np.int64)
+    if working is not None:
+        frame[WORKING] = shapely.to_wkb(np.asarray(working.values, dtype=object))
     out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs).iloc[order]
     out.to_parquet(path, index=False, write_covering_bbox=True, schema_version="1.1.0",
                    row_group_size=ROW_GROUP)
@@ -134,6 +142,7 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
     summary = {"format": FORMAT, "kind": kind_id, "kind_digest": kind_digest(kind_id),
                "features": len(gdf), "extent_lonlat": extent,
                "crs": gdf.crs.to_json_dict() if gdf.crs is not None else None,
+               "working_crs": working.crs.to_json_dict() if working is not None else None,
                "columns": stored, "unplaced": [int(i) for i in np.flatnonzero(lost)],
                "bytes": path.stat().st_size, **about}
     text = json.dumps({**summary, "problems": [p.to_dict() for p in problems]},
@@ -182,6 +191,14 @@ def summary_crs(summary: dict) -> pyproj.CRS | None:
     return None if crs is None else pyproj.CRS.from_json_dict(crs)
 
 
+def _is_in(column: str, values: list):
+    """The Arrow filter: ``column`` is one of ``values``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.field(column).isin(pa.array(values, type=pa.int64()))
+
+
 def _meets_any(boxes):
     """The Arrow filter: a feature's ``bbox`` meets one of ``boxes``."""
     import pyarrow.compute as pc
@@ -194,7 +211,14 @@ def _meets_any(boxes):
     return expr
 
 
-def read_prepared(path: str | Path, summary: dict, bbox=None) -> gpd.GeoDataFrame:
+def summary_working_crs(summary: dict) -> pyproj.CRS | None:
+    """The working CRS the layer's :data:`WORKING` geometries are in (None without them)."""
+    crs = summary.get("working_crs")
+    return None if crs is None else pyproj.CRS.from_json_dict(crs)
+
+
+def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = False
+                  ) -> gpd.GeoDataFrame:
     """Read a prepared layer (or the part whose features' boxes meet ``bbox``), in source order.
 
     Parameters
@@ -204,21 +228,45 @@ def read_prepared(path: str | Path, summary: dict, bbox=None) -> gpd.GeoDataFram
         From :func:`read_summary`.
     bbox : (minx, miny, maxx, maxy) or array (k, 4), optional
         A box or several, in the layer's CRS: only features whose box meets one are read (an
-        Arrow filter on the ``bbox`` covering column: row groups that meet none are skipped,
-        rows that meet none are never turned into geometries). None reads every feature.
-        Features without a geometry are always read (they may lie anywhere).
+        Arrow filter on the ``bbox`` covering column over at most 32 boxes covering them, see
+        :func:`layers.windows.cover`: row groups that meet none are skipped, rows that meet
+        none are never turned into geometries; then the exact test on the same column). None
+        reads every feature. Features without a geometry are always read (they may lie
+        anywhere).
+    working : bool
+        Give the geometries in the working CRS (:data:`WORKING`, see
+        :func:`summary_working_crs`) instead of the source's, which are then not decoded.
 
     Returns
     -------
     GeoDataFrame
         The columns :meth:`Catalog.source` gives, with the same Python values, in source order.
     """
-    frame = gpd.read_parquet(path, filters=None if bbox is None else _meets_any(bbox))
-    if bbox is not None and summary.get("unplaced"):
-        # features without a geometry have no box: a window read keeps them (fail closed)
-        lost = gpd.read_parquet(path, filters=[(ROW, "in", summary["unplaced"])])
-        frame = pd.concat([frame, lost[~lost[ROW].isin(frame[ROW])]])
-    frame = frame.sort_values(ROW, kind="stable").drop(columns=[ROW, "bbox"], errors="ignore")
+    import pyarrow.parquet as pq
+
+    shape = WORKING if working else "geometry"
+    columns = [c for c in pq.read_schema(path).names if c not in ("geometry", WORKING)] + [shape]
+    boxes = None if bbox is None else np.asarray(bbox, dtype=float).reshape(-1, 4)
+
+    def read(filters) -> pd.DataFrame:
+        table = pq.read_table(path, columns=columns, filters=filters)
+        box = table.column("bbox").combine_chunks()
+        frame = table.drop_columns(["bbox"]).to_pandas()
+        for i, name in enumerate(("xmin", "ymin", "xmax", "ymax")):
+            frame[f"_{i}"] = box.field(name).to_numpy(zero_copy_only=False)
+        return frame
+
+    if boxes is None:
+        frame = read(None)
+    else:
+        frame = read(_meets_any(cover(boxes)) if len(boxes) else _is_in(ROW, []))
+        envelope = shapely.box(*(frame[f"_{i}"].to_numpy(dtype=float) for i in range(4)))
+        frame = frame[meets(envelope, boxes)]
+        if summary.get("unplaced"):
+            # features without a geometry have no box: a window read keeps them (fail closed)
+            lost = read(_is_in(ROW, summary["unplaced"]))
+            frame = pd.concat([frame, lost[~lost[ROW].isin(frame[ROW])]])
+    frame = frame.sort_values(ROW, kind="stable")
     kind = get_kind(summary["kind"])
     out = {}
     for name, how in summary["columns"].items():
@@ -229,7 +277,7 @@ def read_prepared(path: str | Path, summary: dict, bbox=None) -> gpd.GeoDataFram
             out[name] = _from_json(frame[name], lists)
     if UNKNOWN in out:
         out[UNKNOWN] = objects([{} if d is None else d for d in out[UNKNOWN]])
-    geometry = np.asarray(frame.geometry.values, dtype=object)
-    crs = summary_crs(summary)
+    geometry = shapely.from_wkb(frame[shape].to_numpy(dtype=object))
+    crs = summary_working_crs(summary) if working else summary_crs(summary)
     return gpd.GeoDataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()},
                             geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)

@@ -43,6 +43,29 @@ def test_prepared_catalog_screens_exactly_as_the_original(prepared):
         assert info["prepared_from"] == original[layer_id]["path"]
 
 
+def test_screening_reads_the_stored_working_geometry(prepared, monkeypatch):
+    original, fast = load_catalog(demo.DEMO_CATALOG), load_catalog(prepared / "catalog.toml")
+    crs = original.working_crs
+    assert fast.working_crs == crs
+    expected = {s.id: original.read(s.id) for s in original.layers}
+
+    def no_transform(*args, **kwargs):
+        raise AssertionError("a prepared layer was transformed again")
+
+    monkeypatch.setattr("layers.catalog.to_crs_dense", no_transform)
+    box = shapely.total_bounds(np.asarray(expected["red_lines"].gdf.geometry.values))
+    view = fast.near(np.array([box[:2].tolist() + ((box[:2] + box[2:]) / 2).tolist()]), crs)
+    for spec in fast.layers:
+        got, want = fast.read(spec.id), expected[spec.id]
+        assert got.gdf.crs == crs and got.source_crs == want.source_crs
+        assert got.gdf.geometry.geom_equals_exact(want.gdf.geometry, tolerance=0).all()
+        assert [str(p) for p in got.problems] == [str(p) for p in want.problems]
+        part = view.read(spec.id).gdf  # a window: the features whose source box meets it
+        assert set(part["id"]) <= set(got.gdf["id"])
+        if spec.id == "red_lines":
+            assert 0 < len(part) < len(got.gdf)
+
+
 def test_typed_values_and_unknown_reasons_survive(prepared):
     original, fast = load_catalog(demo.DEMO_CATALOG), load_catalog(prepared / "catalog.toml")
     for spec in original.layers:

@@ -3,8 +3,10 @@
 Each vector layer is read, checked and typed once (:meth:`layers.catalog.Catalog.source`, the
 same path every command takes) and written as ``<id>.parquet`` with its findings in
 ``<id>.layer.json`` (:mod:`layers.prepared`: typed, validated, Hilbert-sorted GeoParquet with a
-bbox covering column, in the source's own CRS); ``catalog.toml`` beside them names the prepared
-layers, with their provenance (source, date, original file or table, when prepared), and the
+bbox covering column, in the source's own CRS, with a copy of every geometry in the catalog's
+working CRS as each run would transform it, which screening reads instead of transforming the
+layer again: maps and report images read the source geometry); ``catalog.toml`` beside them names
+the prepared layers, with their provenance (source, date, original file or table, when prepared), and the
 original rasters. Screening with the prepared catalog gives the same results as with the
 original, without validating national layers on every run; tiles read only the row groups
 near their projects.
@@ -106,7 +108,8 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
             gdf, problems = cat.source(spec.id)
             write_prepared(gdf, problems, spec.kind, path,
                            {"from": cat.provenance(spec.id)["path"], "prepared_at": when,
-                            "source": spec.source, "date": spec.date})
+                            "source": spec.source, "date": spec.date},
+                           working=cat.read(spec.id).gdf.geometry)
             cat.forget(spec.id)  # written: its memory is no longer needed
         return write
 
