@@ -177,8 +177,11 @@ def sld(layer: str, style_by: str, family: str, lang: str) -> str:
 def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Lists, dicts and other objects as text: a GeoPackage column holds one simple type."""
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    table = table.map(lambda v: v if v is None or isinstance(v, str | int | float | bool)
-                      else str(v))
+    for col in table.columns:  # typed columns and columns of text are simple already
+        if table[col].dtype == object and pd.api.types.infer_dtype(
+                table[col], skipna=True) not in ("string", "empty"):
+            table[col] = table[col].map(
+                lambda v: v if v is None or isinstance(v, str | int | float | bool) else str(v))
     return gpd.GeoDataFrame(table, geometry=gdf.geometry.values, crs=gdf.crs)
 
 
