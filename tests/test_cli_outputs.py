@@ -322,6 +322,23 @@ def test_geojson_keeps_the_footprints_own_vertices(tmp_path):
     assert shapely.equals_exact(shapely.normalize(back), shapely.normalize(square), 1e-8)
 
 
+def test_geojson_never_loses_a_footprint_to_the_vertex_cleanup(tmp_path, monkeypatch):
+    """Where the quick simplifier would empty a footprint (here: one smaller than a coarse
+    tolerance), the topology-preserving one keeps it."""
+    import shapely
+
+    from maps.cli.tables import write_geojson
+
+    monkeypatch.setattr("maps.cli.tables.STRAIGHT_DEG", 0.01)
+    tiny = shapely.box(106.6, 26.5, 106.601, 26.501)
+    big = shapely.box(106.0, 26.0, 106.5, 26.4)
+    write_geojson(tmp_path / "p.geojson", gpd.GeoDataFrame(
+        {"id": ["tiny", "big"]}, geometry=[tiny, big], crs="EPSG:4326"))
+    back = gpd.read_file(tmp_path / "p.geojson")
+    assert not back.geometry.isna().any() and not back.geometry.is_empty.any()
+    assert back.geometry.is_valid.all() and back.geometry.iloc[0].area > 0
+
+
 def test_writers_run_at_once_in_forked_processes(tmp_path):
     """``processes=2``: each writer in a forked process; a failure keeps the others' files,
     notes come back, ``then`` writers read the finished outputs, nothing is left behind."""
