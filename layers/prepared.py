@@ -6,16 +6,20 @@ of its unknown facts, and its geometry (cleaned, in the source's own CRS, so tha
 transformation is the one the original would get). It is written as GeoParquet 1.1:
 
 * rows sorted along a Hilbert curve of the feature envelopes, in row groups of
-  :data:`ROW_GROUP` features, with a ``bbox`` covering column: a window read
-  (``geopandas.read_parquet(bbox=...)``) touches only the row groups that meet it;
+  :data:`ROW_GROUP` features, with a ``bbox`` covering column: a window read (an Arrow filter on
+  it) touches only the row groups that meet it;
 * ``_row``: each feature's position in the source, so that any read comes back in source order;
+* when ``siting prepare`` wrote it, :data:`WORKING`: every geometry again, densified and
+  transformed into the catalog's working CRS exactly as a run would, which screening reads
+  instead of transforming the layer (maps and reports read the source geometry);
 * text attributes as text; numbers, booleans, lists and the ``_unknown`` reasons as JSON text
   (``null`` for unknown), which reads back to the same Python values;
 * the CRS in the file's GeoParquet metadata (PROJJSON).
 
 Beside it, ``<name>.layer.json`` records what the layer was found to be when it was prepared
 (:data:`FORMAT`): its problems (the three-valued facts' reasons, repaired geometries ...), the
-number of features, the extent in lon/lat, the CRS, which column is stored how, and the
+number of features, the extent in lon/lat, the CRS (and the working CRS of :data:`WORKING`),
+which column is stored how, and the
 definition of its kind (a later toolkit with another definition refuses the file).
 """
 
