@@ -87,6 +87,9 @@ def far_outside(catalog, projects: gpd.GeoSeries, ok: np.ndarray,
                 lang: str = "en") -> tuple[np.ndarray, np.ndarray, str]:
     """Which projects lie far outside the catalog's coverage (in the catalog's own CRS).
 
+    ``projects`` may be given in the catalog's working CRS already (they are then not
+    transformed again).
+
     Returns
     -------
     (ndarray of bool, ndarray of str, str)

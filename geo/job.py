@@ -128,7 +128,8 @@ def plan(projects: gpd.GeoDataFrame, catalog, rules: RuleSet, lang: str,
     """Decide what the whole batch shares: far-outside errors, the working CRS, the reach."""
     p = pd.DataFrame(projects.drop(columns=projects.geometry.name)).reset_index(drop=True)
     ok = (p["error"] == "").to_numpy().copy()
-    far, far_text, source = far_outside(catalog, projects.geometry, ok, lang)
+    dense = to_crs_dense(projects.geometry, catalog.working_crs)  # most often the job's CRS too
+    far, far_text, source = far_outside(catalog, dense, ok, lang)
     p["error"] = np.where(far, far_text, p["error"].to_numpy(dtype=object))
     ok &= ~far
     boxes = [catalog.extent_lonlat]
@@ -137,7 +138,8 @@ def plan(projects: gpd.GeoDataFrame, catalog, rules: RuleSet, lang: str,
                      .to_crs(WGS84).total_bounds)
     b = np.array(boxes, dtype=float)
     crs = working_crs((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
-    shown = np.asarray(to_crs_dense(projects.geometry, crs).values, dtype=object)
+    shown = np.asarray((dense if crs == dense.crs else to_crs_dense(projects.geometry, crs))
+                       .values, dtype=object)
     fp = shown.copy()
     fp[~ok] = None
     kinds = wanted_kinds(rules, catalog)
