@@ -171,3 +171,20 @@ def test_several_windows_read_only_what_meets_one(prepared):
     inside = ((joined[None, :, 0] <= small[:, None, 0]) & (joined[None, :, 1] <= small[:, None, 1])
               & (joined[None, :, 2] >= small[:, None, 2]) & (joined[None, :, 3] >= small[:, None, 3]))
     assert inside.any(axis=1).all()  # every window lies inside one of the joined boxes
+
+
+def test_a_catalog_without_any_geometry_is_prepared_without_a_working_copy(tmp_path):
+    """No layer has a geometry, so no working CRS can be chosen: the layers are prepared in
+    their source CRS only (screening then transforms them as it would the originals)."""
+    (tmp_path / "red.geojson").write_text(
+        '{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": '
+        '"urn:ogc:def:crs:EPSG::4490"}}, "features": []}', encoding="utf-8")
+    (tmp_path / "catalog.toml").write_text(
+        '[region]\nname = "empty"\n[[layer]]\nid = "red"\nkind = "ecological_red_line"\n'
+        'path = "red.geojson"\nsource = "test"\ndate = "2026-01-01"\n', encoding="utf-8")
+    out = tmp_path / "prepared"
+    res = CliRunner().invoke(cli, ["prepare", str(tmp_path / "catalog.toml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    path, summary = load_catalog(out / "catalog.toml").fast_form("red")
+    assert summary["features"] == 0 and summary["working_crs"] is None
+    assert len(read_prepared(path, summary)) == 0

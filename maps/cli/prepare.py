@@ -6,8 +6,8 @@ same path every command takes) and written as ``<id>.parquet`` with its findings
 bbox covering column, in the source's own CRS, with a copy of every geometry in the catalog's
 working CRS as each run would transform it, which screening reads instead of transforming the
 layer again: maps and report images read the source geometry); ``catalog.toml`` beside them names
-the prepared layers, with their provenance (source, date, original file or table, when prepared), and the
-original rasters. Screening with the prepared catalog gives the same results as with the
+the prepared layers, with their provenance (source, date, original file or table, when
+prepared), and the original rasters. Screening with the prepared catalog gives the same results as with the
 original, without validating national layers on every run; tiles read only the row groups
 near their projects.
 """
@@ -102,6 +102,10 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
                                "fix them and run siting prepare again / 图层不可用，未写出任何文件:\n  "
                                + "\n  ".join(unusable))
     when = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    try:
+        moved = cat.working_crs is not None
+    except InputError:  # no layer has a geometry: no working CRS, nothing to transform
+        moved = False
 
     def layer_writer(spec):
         def write(path: Path) -> None:
@@ -109,7 +113,7 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
             write_prepared(gdf, problems, spec.kind, path,
                            {"from": cat.provenance(spec.id)["path"], "prepared_at": when,
                             "source": spec.source, "date": spec.date},
-                           working=cat.read(spec.id).gdf.geometry)
+                           working=cat.read(spec.id).gdf.geometry if moved else None)
             cat.forget(spec.id)  # written: its memory is no longer needed
         return write
 
