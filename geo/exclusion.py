@@ -249,10 +249,11 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
     status[bad] = "error"
     out["status"] = status
     dropped, dropped_ha = out["parts_dropped"].to_numpy(), out["dropped_area_ha"].to_numpy()
-    for i in np.flatnonzero(bad):
+    for i in np.flatnonzero(not_area):
         reasons[i] = [f"not a polygon ({_TYPE_NAMES.get(int(kind[i]), 'geometry')}): a candidate "
-                      "must be an area; draw it as a polygon / 候选地块须为面"] if not_area[i] \
-            else ["no geometry (empty or missing polygon) / 无几何（空面或缺失）"]
+                      "must be an area; draw it as a polygon / 候选地块须为面"]
+    for i in np.flatnonzero(bad & ~not_area):
+        reasons[i] = ["no geometry (empty or missing polygon) / 无几何（空面或缺失）"]
     for i in np.flatnonzero(~bad & (dropped > 0)):
         reasons[i].append(f"{dropped[i]} part(s) < {min_usable_area_ha:g} ha dropped "
                           f"/ 小于最小面积的图斑已剔除: {dropped_ha[i]:.2f} ha")
