@@ -29,6 +29,7 @@ import shapely
 
 from geo.coverage import coverage_hits
 from geo.evaluate import Context, Kind, evaluate
+from geo.grouping import distinct_pairs, group_join, row_key
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
 from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
@@ -255,24 +256,24 @@ def shared_texts(values: np.ndarray) -> np.ndarray:
 def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per project: verdict (worst outcome), reasons, counts, then the attributes."""
     n = len(p)
-    sev = np.zeros(n, dtype=int)
-    rows = hits["row"].to_numpy(dtype=int)
+    rows = hits["row"].to_numpy(dtype=np.int64)
     outcome = hits["outcome"].to_numpy(dtype=object)
-    np.maximum.at(sev, rows, pd.Series(outcome).map(SEVERITY).to_numpy(dtype=int))
+    codes, kinds = pd.factorize(outcome)
+    severity = np.array([SEVERITY[o] for o in kinds], dtype=int)[codes]
+    sev = np.zeros(n, dtype=int)
+    np.maximum.at(sev, rows, severity)
     verdict = np.array(["admitted", "admitted", "review", "prohibited", "error"],
                        dtype=object)[sev]
     counts = {o: np.bincount(rows[outcome == o], minlength=n)
               for o in ("prohibited", "review", "admitted")}
-    restrictive = np.isin(outcome, ["prohibited", "review"])
-    sub = hits[restrictive]
-    worst_first = np.lexsort((-sub["outcome"].map(SEVERITY).to_numpy(dtype=int),
-                              sub["row"].to_numpy(dtype=int)))
-    sub = sub.iloc[worst_first]
-    reasons = _join_per_row("[" + sub["outcome"] + "] " + sub["rule_id"] + ": " + sub["title"],
-                            sub["row"].to_numpy(dtype=int), n)
-    good = hits[outcome == "admitted"]
-    good_text = _join_per_row(good["rule_id"] + ": " + good["title"],
-                              good["row"].to_numpy(dtype=int), n)
+    column = {c: hits[c].to_numpy(dtype=object) for c in ("rule_id", "title", "check")}
+    restrictive = np.flatnonzero(np.isin(outcome, ["prohibited", "review"]))
+    at = restrictive[np.lexsort((-severity[restrictive], rows[restrictive]))]  # worst first
+    reasons = _join_per_row(_reason_texts(rows[at], outcome[at], column["rule_id"][at],
+                                          column["title"][at], column["check"][at]), rows[at], n)
+    good = np.flatnonzero(outcome == "admitted")
+    good_text = _join_per_row(column["rule_id"][good] + ": " + column["title"][good],
+                              rows[good], n)
     reasons = np.where(reasons == "", good_text, reasons)
     note = "未触发限制性规则" if lang == "zh" else "no restricting rule fired"
     reasons = np.where((reasons == "") & (verdict == "admitted"), note, reasons)
@@ -289,14 +290,25 @@ def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.concat([front, rest], axis=1)
 
 
-def _join_per_row(text: pd.Series, rows: np.ndarray, n: int) -> np.ndarray:
+def _reason_texts(rows: np.ndarray, outcome: np.ndarray, ids: np.ndarray, title: np.ndarray,
+                  check: np.ndarray) -> np.ndarray:
+    """``[outcome] rule_id: title`` per hit, the rules of a project not checked for want of the
+    same layer named together (``[review] rule_a, rule_b: not checked: layer … not provided``):
+    a catalog without a layer leaves a dozen rules unchecked on every project, and one text per
+    missing layer says so without repeating it. Each distinct text is built once."""
+    unchecked = check == "not_checked"
+    if unchecked.any():
+        key = row_key(rows[unchecked], title[unchecked])
+        ids = ids.copy()
+        ids[unchecked] = group_join(key, ids[unchecked], int(key.max()) + 1, ", ")[key]
+    code = row_key(np.zeros(len(rows), dtype=np.int64), outcome, ids, title)
+    first = np.flatnonzero(~pd.Index(code).duplicated())
+    text = np.empty(len(first), dtype=object)
+    text[code[first]] = "[" + outcome[first] + "] " + ids[first] + ": " + title[first]
+    return text[code]
+
+
+def _join_per_row(texts: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     """Per row 0..n-1, its distinct texts in order joined with ``"; "`` (``""`` when none)."""
-    out = np.full(n, "", dtype=object)
-    if not len(text):
-        return out
-    frame = pd.DataFrame({"row": rows, "text": text.to_numpy(dtype=object)})
-    frame = frame.drop_duplicates(["row", "text"])
-    values, starts = np.unique(frame["row"].to_numpy(), return_index=True)
-    texts = frame["text"].to_numpy(dtype=object)
-    out[values] = [("; ".join(chunk)) for chunk in np.split(texts, starts[1:])]
-    return out
+    once = distinct_pairs(rows, texts) if len(texts) else np.zeros(0, dtype=bool)
+    return group_join(rows[once], np.asarray(texts, dtype=object)[once], n, "; ")

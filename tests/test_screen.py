@@ -88,7 +88,13 @@ def test_missing_layer_says_not_checked_never_the_finding(tmp_path, lang, needle
     assert result["verdict"].iloc[0] == "review"
     assert any(needle.split(" layer")[0] in m for m in result.attrs["missing"]) or \
         any("basic_farmland" in m for m in result.attrs["missing"])
-    # an 'admitted' rule whose layers are all missing yields nothing (no encouragement)
+    # the rules a missing layer leaves unchecked are named together, each layer once
+    unchecked = hits[hits["check"] == "not_checked"]
+    reasons = result["reasons"].iloc[0]
+    for title, group in unchecked.groupby("title", sort=False):
+        clause = f"[review] {', '.join(group['rule_id'])}: {title}"
+        assert clause in reasons.split("; ") and reasons.count(title) == 1
+    assert unchecked["title"].nunique() < len(unchecked)  # some layer leaves several unchecked
     assert hits[hits["rule_id"] == "degraded_land_encouraged"].empty
 
 
