@@ -238,11 +238,8 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         np.fmin.at(within_d, at[far], dist[far])
         np.add.at(totals["n_contact"], at, contact)
         ids = _first_ids(at, fk["feature_id"].to_numpy(dtype=object), n)
-    kh = hits
+    kh = _per_kind(hits)
     if len(kh):
-        multi = kh["kind"].astype(str).str.contains("+", regex=False).to_numpy()
-        if multi.any():
-            kh = kh.assign(kind=kh["kind"].astype(str).str.split("+")).explode("kind")
         at_h = pos(kh["row"], kh["kind"])
         kh, at_h = kh[at_h >= 0], at_h[at_h >= 0]
     worst = np.zeros(n, dtype=int)
@@ -284,6 +281,22 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     out["feature_ids"] = pd.Series(ids, index=out.index, dtype=object)
     out["search_m"] = search_m
     return out
+
+
+def _per_kind(hits: pd.DataFrame) -> pd.DataFrame:
+    """The hits with a row per kind where a hit names several (``"a+b"``), in the hits' order;
+    only those hits are split (at 100,000 projects a few of 2 million)."""
+    if not len(hits):
+        return hits
+    codes, kinds = pd.factorize(hits["kind"].to_numpy(dtype=object))
+    multi = np.array([isinstance(k, str) and "+" in k for k in kinds] + [False])[codes]
+    if not multi.any():
+        return hits
+    parts = hits["kind"][multi].str.split("+")
+    several = hits[multi].assign(kind=parts).explode("kind")
+    at = np.arange(len(hits))
+    order = np.concatenate([at[~multi], np.repeat(at[multi], parts.str.len().to_numpy())])
+    return pd.concat([hits[~multi], several]).iloc[np.argsort(order, kind="stable")]
 
 
 class Positions:

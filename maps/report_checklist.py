@@ -2,8 +2,8 @@
 
 The numbers come from :mod:`geo.checklist` (what the screening recorded); here they become words
 and markup: one row per layer kind with something to say (occupied, contact, within a rule's
-distance, in or touching a feature, nearest distance, not checked), the kinds with nothing within
-the search radius named together in one row, per-feature rows folded under each kind
+distance, in or touching a feature, layer unusable); the kinds the catalog does not provide, and
+those with nothing within the search radius, each named together in one row; per-feature rows folded under each kind
 (``<details>``), unknown facts named under their kind; then the findings, one per rule (and per
 missing layer), with the policy source, the confidence letter and what to verify.
 """
@@ -90,10 +90,11 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     """Per project (position in ``result``), its checklist table (``""`` for error rows).
 
     A row per kind with a finding (occupied, contact, within a rule's distance, in or touching a
-    feature, not checked); then one row naming the clear kinds with a feature within the search
+    feature, layer unusable); then the kinds the catalog does not provide named together
+    (:func:`_missing_row`), one row naming the clear kinds with a feature within the search
     radius, nearest first, with its distance, and one naming the kinds with none. Rows are built
     only for the kinds with a finding (at 100,000 projects most of the 2 million (project, kind)
-    pairs are clear)."""
+    pairs are clear or not provided)."""
     n = len(result)
     feats = feature_evidence(hits) if feats is None else feats
     table = checklist(result, hits, feats, rules=rules)
@@ -103,10 +104,13 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     labels = _kind_labels(kinds, lang)
     status_all = table["status"].to_numpy(dtype=object)
     row_all = table["row"].to_numpy()
-    show = (status_all != "clear") & (status_all != "near")
+    missing = status_all == "not_provided"
+    show = (status_all != "clear") & (status_all != "near") & ~missing
     sep = "、" if lang == "zh" else ", "
     label_all = np.array([labels[k] for k in kinds], dtype=object)[
         pd.Index(kinds).get_indexer(table["kind"].to_numpy(dtype=object))]
+    missing_row = _missing_row(row_all[missing], label_all[missing],
+                               table["outcome"].to_numpy(dtype=object)[missing], n, lang)
     clear = status_all == "clear"
     clear = group_join(row_all[clear], label_all[clear], n, sep)
     near = np.flatnonzero(status_all == "near")
@@ -166,6 +170,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     body = group_join(c["row"].to_numpy(), rows, n)
     radius = radius_text(float(table["search_m"].iloc[0]))
     clear_row = cat(
+        missing_row,
         when(near != "", cat('<tr class="s-near"><td colspan="5"><b>', word("near_kinds", lang),
                              ":</b> ", near, "</td></tr>")),
         when(clear != "", cat('<tr class="s-clear"><td colspan="5"><b>',
@@ -177,6 +182,29 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     judged = np.zeros(n, dtype=bool)
     judged[table["row"].to_numpy()] = True
     return when(judged, cat(head, body, clear_row, "</table>"))
+
+
+def _missing_row(rows: np.ndarray, labels: np.ndarray, outcome: np.ndarray, n: int,
+                 lang: str) -> np.ndarray:
+    """Per project, the kinds the catalog does not provide, named together: those a rule of the
+    project needed (not checked, with the worst outcome of those rules: ``review``), then the
+    others. A catalog without a layer leaves it out of every project's checklist alike: one
+    row says so where a row per kind would repeat it."""
+    sep = "、" if lang == "zh" else ", "
+    needed = outcome != ""
+    worst = np.zeros(n, dtype=int)
+    np.maximum.at(worst, rows[needed], pd.Series(outcome[needed], dtype=object).map(
+        SEVERITY).fillna(0).to_numpy(dtype=int))
+    worst = np.array(["", "admitted", "review", "prohibited", "error"], dtype=object)[
+        np.minimum(worst, 4)]
+    named = group_join(rows[needed], labels[needed], n, sep)
+    unused = group_join(rows[~needed], labels[~needed], n, sep)
+    return cat(
+        when(named != "", cat('<tr class="mark v-', worst, ' s-not_provided"><td colspan="4"><b>',
+                              word("missing_kinds", lang), ":</b> ", named, "</td><td>",
+                              badges(worst, lang), "</td></tr>")),
+        when(unused != "", cat('<tr class="s-not_provided"><td colspan="5"><b>',
+                               word("unused_kinds", lang), ":</b> ", unused, "</td></tr>")))
 
 
 def _shapes(result: pd.DataFrame) -> np.ndarray:
@@ -194,21 +222,48 @@ def findings_html(hits: pd.DataFrame, n: int, lang: str, rules=None) -> np.ndarr
     checked = h[h["check"] != "not_checked"]
     items = _rule_items(checked, n, lang) if len(checked) else np.full(n, "", dtype=object)
     missing = h[h["check"] == "not_checked"]
-    skipped = np.full(n, "", dtype=object)
-    if len(missing):
-        titles = {r.id: r.title(lang) for r in rules} if rules is not None else {}
-        g = missing.assign(_t=missing["rule_id"].map(titles).fillna(missing["rule_id"]))
-        g = g.drop_duplicates(["row", "title", "_t"])
-        code = row_key(g["row"], g["title"])
-        names = group_join(code, esc(g["_t"]), code.max() + 1, "；" if lang == "zh" else "; ")
-        first = ~pd.Index(code).duplicated()
-        li = cat('<li class="mark v-review">', badges(np.full(first.sum(), "review"), lang),
-                 " <b>", esc(g["title"].to_numpy()[first]), "</b><div>",
-                 word("not_checked_rules", lang), ": ", names[code[first]], "</div></li>")
-        skipped = group_join(g["row"].to_numpy()[first], li, n)
+    skipped = _by_pattern(missing, n, ("title", "rule_id"),
+                          lambda m, k: _not_checked_items(m, k, lang, rules))
     body = cat(items, skipped)
     return when(body != "", cat("<h4>", word("findings", lang), '</h4><ol class="findings">',
                                 body, "</ol>"))
+
+
+def _not_checked_items(missing: pd.DataFrame, n: int, lang: str, rules=None) -> np.ndarray:
+    """Per project, the rules not checked, one item per missing layer naming its rules."""
+    titles = {r.id: r.title(lang) for r in rules} if rules is not None else {}
+    g = missing.assign(_t=missing["rule_id"].map(titles).fillna(missing["rule_id"]))
+    g = g.drop_duplicates(["row", "title", "_t"])
+    code = row_key(g["row"], g["title"])
+    names = group_join(code, esc(g["_t"]), code.max() + 1, "；" if lang == "zh" else "; ")
+    first = ~pd.Index(code).duplicated()
+    li = cat('<li class="mark v-review">', badges(np.full(first.sum(), "review"), lang),
+             " <b>", esc(g["title"].to_numpy()[first]), "</b><div>",
+             word("not_checked_rules", lang), ": ", names[code[first]], "</div></li>")
+    return group_join(g["row"].to_numpy()[first], li, n)
+
+
+def _by_pattern(rows: pd.DataFrame, n: int, columns, build) -> np.ndarray:
+    """``build(rows, n)`` for per-project markup that depends only on the sequence of
+    ``columns`` values of a project's ``rows``: built once per distinct sequence, on one
+    project of each (the rules a missing layer leaves unchecked are the same on most projects
+    of a batch)."""
+    out = np.full(n, "", dtype=object)
+    if not len(rows):
+        return out
+    row = rows["row"].to_numpy(dtype=np.int64)
+    code = row_key(np.zeros(len(rows), dtype=np.int64), *(rows[c] for c in columns))
+    pattern = group_join(row, code.astype(str), n, ",")
+    codes, _ = pd.factorize(pattern)
+    _, first = np.unique(codes, return_index=True)  # one project per pattern
+    first = first[pattern[first] != ""]
+    rank = np.full(n, -1, dtype=np.int64)
+    rank[first] = np.arange(len(first))
+    mine = rank[row] >= 0
+    built = build(rows[mine].assign(row=rank[row[mine]]), len(first))
+    by_code = np.full(codes.max() + 1, "", dtype=object)
+    by_code[codes[first]] = built
+    return by_code[codes]
 
 
 def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:

@@ -127,6 +127,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "rules": ("规则", "Rules"),
     "clear_kinds": ("{r} 内无要素", "none within {r}"),
     "near_kinds": ("未占用，最近要素距离", "Clear; nearest feature at"),
+    "missing_kinds": ("未核查：未提供图层", "Not checked: layers not provided"),
+    "unused_kinds": ("未提供图层（本项目无规则使用）", "Layers not provided (no rule applies to this "
+                                                 "project)"),
     "findings": ("审查发现", "Findings"),
     "verify": ("须核实", "To verify"),
     "policy": ("依据", "Source"),

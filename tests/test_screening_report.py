@@ -84,8 +84,13 @@ def test_no_demo_notice_for_real_catalogs(tmp_path):
     assert 'id="demo-notice"' not in html
     section = _section(html, result["project_id"][0])
     # layers the rules need but the catalog lacks are said, not passed
-    assert "not checked: layer not provided" in section
-    assert "Permanent basic farmland" in section
+    # ... in one checklist row naming them together, with the outcome of the rules not checked
+    missing = re.search(r'<tr class="mark v-review s-not_provided"><td colspan="4"><b>Not '
+                        r'checked: layers not provided:</b> ([^<]*)</td><td><span class="badge '
+                        r'v-review">', section)
+    assert missing and "Permanent basic farmland" in missing.group(1)
+    assert section.count("v-review s-not_provided") == 1 and section.count("s-not_provided") == 2
+    assert "Layers not provided (no rule applies to this project):</b> " in section
 
 
 def test_a_project_section_stands_on_its_own(demo_html, demo):
@@ -203,3 +208,23 @@ def test_coverage_gaps_are_said_on_the_project_page(tmp_path):
     assert "50.0% lies in no control unit" in edge
     assert 'class="coverage"' not in inside
     assert "南明区 (520102)" in inside
+
+
+def test_markup_built_once_per_pattern_equals_markup_built_per_project(tmp_path):
+    from maps.report_checklist import _by_pattern, _not_checked_items
+
+    cat = write_catalog(tmp_path / "c", {"red": ("ecological_red_line",
+                                                 [{"geometry": box(0, 0, 100, 100)}])})
+    rows = [{"type": t, "geometry": box(50 + 300 * i, 50, 150 + 300 * i, 150)}
+            for i, t in enumerate(["pv", "wind", "pv", "industrial", "wind", "pv"])]
+    rows[3]["industry"] = "钢铁"
+    _, hits = screen(projects(rows), cat, lang="en")
+    missing = hits[hits["check"] == "not_checked"]
+    patterns = missing.groupby("row")["rule_id"].agg(tuple)
+    assert patterns.nunique() >= 3  # pv, wind and industrial projects miss different rules
+    for n in (len(rows), len(rows) + 2):  # projects without any: ""
+        direct = _not_checked_items(missing, n, "en")
+        once = _by_pattern(missing, n, ("title", "rule_id"),
+                           lambda m, k: _not_checked_items(m, k, "en"))
+        assert list(once) == list(direct) and (once[len(rows):] == "").all()
+        assert (once[:len(rows)] != "").all()
