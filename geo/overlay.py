@@ -236,14 +236,46 @@ def nearest(footprints, features, max_distance: float, pairs: pd.DataFrame | Non
         usable &= ~done
     if len(ft) and usable.any() and (pairs is None or searched < max_distance):
         idx = np.flatnonzero(usable)
-        tree = shapely.STRtree(ft)
-        pi, fi = tree.query(fp[idx], predicate="dwithin", distance=float(max_distance))
+        pi, fi, dist = _nearest_candidates(fp[idx], ft, float(max_distance))
         found.append(pd.DataFrame({"project": idx[pi].astype(int), "feature": fi.astype(int),
-                                   "distance_m": shapely.distance(fp[idx][pi], ft[fi])}))
+                                   "distance_m": dist}))
     near = pd.concat(found, ignore_index=True)
     near = near.iloc[np.lexsort((near["feature"].to_numpy(), near["distance_m"].to_numpy(),
                                  near["project"].to_numpy()))]
     return near.drop_duplicates("project").reset_index(drop=True)
+
+
+def _nearest_candidates(fp: np.ndarray, ft: np.ndarray, max_distance: float):
+    """Pairs (footprint, feature, distance [m]) that include each footprint's nearest features
+    within ``max_distance``, all of them at that distance.
+
+    The distance between two boxes is a lower bound of the distance between what they hold: per
+    footprint the exact distance is computed first to the feature of the nearest box, then only
+    to the features whose box is not farther than that (the others cannot be nearer, nor as
+    near). Against clustered layers this is a third of the exact distances of every feature
+    within the radius, with the same answer.
+    """
+    fb, pb = shapely.bounds(ft), shapely.bounds(fp)
+    d = max_distance
+    pi, fi = shapely.STRtree(ft).query(shapely.box(pb[:, 0] - d, pb[:, 1] - d, pb[:, 2] + d,
+                                                   pb[:, 3] + d))
+    dx = np.maximum(0.0, np.maximum(fb[fi, 0] - pb[pi, 2], pb[pi, 0] - fb[fi, 2]))
+    dy = np.maximum(0.0, np.maximum(fb[fi, 1] - pb[pi, 3], pb[pi, 1] - fb[fi, 3]))
+    low = np.hypot(dx, dy)
+    keep = low <= d
+    pi, fi, low = pi[keep], fi[keep], low[keep]
+    order = np.lexsort((fi, low, pi))
+    pi, fi, low = pi[order], fi[order], low[order]
+    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+    dist = np.full(len(pi), np.inf)
+    dist[first] = shapely.distance(fp[pi[first]], ft[fi[first]])
+    best = np.full(len(fp), np.inf)
+    best[pi[first]] = dist[first]
+    # a margin for rounding: a box's distance may exceed its feature's by an ulp
+    rest = ~first & (low * (1 - 1e-9) - 1e-6 <= best[pi])
+    dist[rest] = shapely.distance(fp[pi[rest]], ft[fi[rest]])
+    done = (first | rest) & (dist <= d)
+    return pi[done], fi[done], dist[done]
 
 
 def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:

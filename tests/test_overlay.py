@@ -72,6 +72,32 @@ def test_distance_matches_shapely_directly():
     assert np.allclose(pairs["distance_m"], d[pairs["project"], pairs["feature"]])
 
 
+def test_nearest_equals_every_distance_computed():
+    """The box-pruned search gives what computing every distance gives: nearest feature (the
+    lowest position among equally near ones) and distance, for polygons, lines and points."""
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0, 3000, (300, 2))
+    lobes = shapely.buffer(shapely.points(centres), rng.uniform(5, 120, 300), quad_segs=2)
+    rings = shapely.difference(lobes, shapely.buffer(shapely.points(centres), 3))  # with holes
+    feats = np.concatenate([rings, shapely.box(*centres[:40].T, *(centres[:40].T + 200)),
+                            shapely.box(*centres[:40].T, *(centres[:40].T + 200))])  # equal twins
+    fps = np.concatenate([
+        shapely.buffer(shapely.points(rng.uniform(0, 3000, (150, 2))), 8),
+        shapely.linestrings(rng.uniform(0, 3000, (60, 2, 2))),
+        shapely.points(rng.uniform(-500, 3500, (60, 2))), [None, shapely.Polygon()]])
+    near = nearest(fps, feats, 400.0).set_index("project")
+    d = shapely.distance(fps[:, None], feats[None, :])
+    d = np.where(np.isnan(d), np.inf, d)
+    for i in range(len(fps)):
+        best = d[i].min()
+        if best > 400:
+            assert i not in near.index
+            continue
+        assert near.loc[i, "distance_m"] == best
+        assert near.loc[i, "feature"] == np.flatnonzero(d[i] == best)[0]
+    assert 0 < len(near) < len(fps)
+
+
 # coordinates in millimetres: real data has no 1e-234 m offsets (GEOS divides by zero on them)
 _mm = st.floats(-100, 100).map(lambda v: round(v, 3))
 _rect = st.tuples(_mm, _mm, st.floats(0.5, 80).map(lambda v: round(v, 3)),
