@@ -112,7 +112,9 @@ def _fired_message(rule: Rule, ctx: Context, rows: pd.DataFrame, notes: np.ndarr
         msg = np.where(extra != "", msg + " [" + extra + "]", msg)
     claim = notes[rows["project"].to_numpy()] if len(rows) else np.array([], dtype=object)
     msg = np.where(claim != "", msg + " (" + claim + ")", msg)
-    records = rows[details].to_dict("records") if details else [{}] * len(rows)
+    columns = [rows[d].to_numpy(dtype=object) for d in details]
+    records = [dict(zip(details, values, strict=True)) for values in zip(*columns, strict=True)] \
+        if details else [{}] * len(rows)
     return msg.astype(object), records
 
 
