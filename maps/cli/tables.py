@@ -6,9 +6,11 @@ return) gets a leading ``'``; control characters that XML (hence XLSX) cannot ho
 visible Unicode control pictures (``\\x07`` → ``␇``); numbers stay numbers. Lists and dicts are
 written as JSON text, so that a GIS reads every GeoJSON property as a plain value.
 
-XLSX is written with xlsxwriter in constant-memory mode (2-4× faster than pandas + openpyxl,
-see ``tests/benchmarks/bench_xlsx.py``), with fixed document dates: the same table gives the
-same bytes. A table longer than an Excel sheet is not put in the workbook (its CSV holds every
+XLSX is written with xlsxwriter (2-4× faster than pandas + openpyxl, see
+``tests/benchmarks/bench_xlsx.py``), its repeated texts in the shared-string table (a quarter
+faster than constant-memory mode's inline strings, and a quarter smaller; the sheets are
+bounded by :data:`XLSX_BUDGET_ROWS`, so the cells they hold in memory are too), with fixed
+document dates: the same table gives the same bytes. A table longer than an Excel sheet is not put in the workbook (its CSV holds every
 row): XLSX rows cost about ten times CSV rows (over a minute per million here) and split
 sheets of a million rows are no use in Excel.
 """
@@ -229,7 +231,7 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
                          f"{where}")
         else:
             fitting.append((name, frame))
-    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+    options = {"constant_memory": False, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False}
     wb = xlsxwriter.Workbook(str(path), options)
     try:
@@ -249,7 +251,7 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
 
 
 def _write_sheet(ws, frame: pd.DataFrame, header) -> None:
-    """One table into one constant-memory worksheet, row by row, each cell with its own type."""
+    """One table into one worksheet, row by row, each cell with its own type."""
     ws.freeze_panes(1, 0)
     for c, name in enumerate(frame.columns):
         ws.set_column(c, c, min(max(len(str(name)) + 2, 10), 60))
