@@ -17,7 +17,7 @@ import shapely
 
 from geo import facts
 from geo.evaluate import Context, hits_frame
-from geo.overlay import covered_share, overlay_pairs
+from geo.overlay import covered_share, intersecting, overlay_pairs
 from geo.rules import Rule
 from layers.crs import WGS84, to_crs_dense
 
@@ -101,11 +101,11 @@ def far_outside(catalog, projects: gpd.GeoSeries, ok: np.ndarray,
     usable = ok & ~(shapely.is_missing(fp) | shapely.is_empty(fp))
     dist = np.zeros(len(fp))
     if usable.any() and len(cover):
-        tree = shapely.STRtree(cover)
-        inside, _ = tree.query(fp, predicate="intersects")  # most: distance 0, no search
+        inside, _ = intersecting(fp, cover)  # most: distance 0, no search
         idx = np.flatnonzero(usable & ~np.isin(np.arange(len(fp)), inside))
         if len(idx):
-            (pi, _), d = tree.query_nearest(fp[idx], return_distance=True, all_matches=False)
+            (pi, _), d = shapely.STRtree(cover).query_nearest(fp[idx], return_distance=True,
+                                                              all_matches=False)
             dist[idx[pi]] = d
     far = usable & (dist > FAR_OUTSIDE_M)
     km = facts.fill("{k}", k=np.char.mod("%.0f", dist / 1000).astype(object))

@@ -10,7 +10,7 @@ import shapely.ops
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.overlay import covered_share, nearest, overlay_pairs
+from geo.overlay import covered_share, intersecting, nearest, overlay_pairs
 from layers.crs import working_crs
 
 
@@ -116,3 +116,16 @@ def test_overlap_share_in_unit_interval(fps, feats):
     union = shapely.union_all(feats)
     expected = shapely.area(shapely.intersection(fps, union)) / shapely.area(fps)
     assert share == pytest.approx(expected, abs=1e-9)
+
+
+def test_intersecting_pairs_are_the_same_whichever_side_is_tested():
+    rng = np.random.default_rng(3)
+    fps = np.concatenate([shapely.buffer(shapely.points(rng.uniform(0, 1000, (80, 2))), 6),
+                          [None, shapely.Polygon(), shapely.Point(500, 500)]])
+    few = shapely.buffer(shapely.points(rng.uniform(0, 1000, (5, 2))), 150, quad_segs=64)
+    many = shapely.buffer(shapely.points(rng.uniform(0, 1000, (300, 2))), 20)
+    for feats in (few, many):  # fewer features than footprints, then more
+        pi, fi = intersecting(fps, feats)
+        d = shapely.intersects(fps[:, None], feats[None, :])
+        assert sorted(zip(pi.tolist(), fi.tolist())) == sorted(zip(*map(list, np.nonzero(d))))
+        assert len(pi)
