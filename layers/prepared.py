@@ -5,9 +5,10 @@ original: the feature ``id``, every attribute of its kind already typed, the ``_
 of its unknown facts, and its geometry (cleaned, in the source's own CRS, so that every later
 transformation is the one the original would get). It is written as GeoParquet 1.1:
 
-* rows sorted along a Hilbert curve of the feature envelopes, in row groups of
-  :data:`ROW_GROUP` features, with a ``bbox`` covering column: a window read (an Arrow filter on
-  it) touches only the row groups that meet it;
+* rows sorted along a Hilbert curve of the feature envelopes, in row groups of at most
+  :data:`ROW_GROUP` features and about :data:`ROW_GROUP_BYTES` of coordinates, with a ``bbox``
+  covering column: a window read (an Arrow filter on it) touches only the row groups that meet
+  it;
 * ``_row``: each feature's position in the source, so that any read comes back in source order;
 * when ``siting prepare`` wrote it, :data:`WORKING`: every geometry again, densified and
   transformed into the catalog's working CRS exactly as a run would, which screening reads
@@ -46,7 +47,11 @@ FORMAT = "siting-prepared-layer/1"
 ROW = "_row"
 """Column holding each feature's position in its source."""
 ROW_GROUP = 8192
-"""Features per Parquet row group (the unit a window read skips or reads)."""
+"""Most features per Parquet row group (the unit a window read skips or reads)."""
+ROW_GROUP_BYTES = 16 * 2**20
+"""About the most coordinate bytes per row group [B]: a layer of large polygons (control units
+of thousands of vertices) gets fewer features per group, so that a few small windows (the
+images of a report, a tile's corner) do not read the whole layer."""
 WORKING = "_working"
 """Column holding each feature's geometry in the catalog's working CRS (WKB), as
 :meth:`layers.catalog.Catalog.read` would transform it (written by ``siting prepare``)."""
@@ -137,7 +142,7 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
         frame[WORKING] = shapely.to_wkb(np.asarray(working.values, dtype=object))
     out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs).iloc[order]
     out.to_parquet(path, index=False, write_covering_bbox=True, schema_version="1.1.0",
-                   row_group_size=ROW_GROUP)
+                   row_group_size=_group_rows(geoms, working))
     lost = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     present = geoms[~lost]
     extent = None
@@ -153,6 +158,18 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
                       ensure_ascii=False, indent=1)
     sidecar(path).write_text(text + "\n", encoding="utf-8")
     return summary
+
+
+def _group_rows(geoms: np.ndarray, working=None) -> int:
+    """Features per row group: :data:`ROW_GROUP`, fewer where they hold more than
+    :data:`ROW_GROUP_BYTES` of coordinates (16 bytes a vertex, both geometries counted), at
+    least 64."""
+    vertices = int(shapely.get_num_coordinates(geoms).sum())
+    if working is not None:
+        vertices += int(shapely.get_num_coordinates(np.asarray(working.values,
+                                                               dtype=object)).sum())
+    per_row = 16 * vertices / max(len(geoms), 1)
+    return int(np.clip(ROW_GROUP_BYTES // max(per_row, 1), 64, ROW_GROUP))
 
 
 def read_summary(path: str | Path, kind_id: str, what: str) -> dict:

@@ -188,3 +188,26 @@ def test_a_catalog_without_any_geometry_is_prepared_without_a_working_copy(tmp_p
     path, summary = load_catalog(out / "catalog.toml").fast_form("red")
     assert summary["features"] == 0 and summary["working_crs"] is None
     assert len(read_prepared(path, summary)) == 0
+
+
+def test_row_groups_are_bounded_by_bytes_and_window_reads_stay_exact(tmp_path, monkeypatch):
+    """Layers of large polygons get fewer features per row group; windows read the same."""
+    import pyarrow.parquet as pq
+
+    from layers import prepared as lp
+
+    small = np.array([shapely.box(0, 0, 1, 1)] * 10)
+    large = np.array([shapely.Point(0, 0).buffer(1, quad_segs=2000)] * 10)  # 8,000 vertices
+    assert lp._group_rows(small) == lp.ROW_GROUP
+    assert lp._group_rows(large) == max(64, lp.ROW_GROUP_BYTES // (16 * 8001))
+    monkeypatch.setattr(lp, "ROW_GROUP_BYTES", 4000)  # a few demo features per group
+    out = tmp_path / "demo"
+    res = CliRunner().invoke(cli, ["prepare", str(demo.DEMO_CATALOG), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    red = next(out.glob("red_lines*.parquet"))
+    assert pq.ParquetFile(red).metadata.num_row_groups > 1
+    projects, _ = read_projects(demo.DEMO_PROJECTS)
+    one, one_hits = screen(projects, load_catalog(demo.DEMO_CATALOG), tiles=3)
+    fast, fast_hits = screen(projects, load_catalog(out / "catalog.toml"), tiles=3)
+    pd.testing.assert_frame_equal(pd.DataFrame(one), pd.DataFrame(fast), check_exact=True)
+    pd.testing.assert_frame_equal(one_hits, fast_hits, check_exact=True)
