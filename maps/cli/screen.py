@@ -121,13 +121,13 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
 def start_order(pairs: list, processes: int) -> list:
     """The order in which the files start: as :data:`FILES` (all CSVs first); on several
-    processes the report, the longest to write, starts right after the summary CSV and the map,
-    the next longest, before the workbook, so that the two run side by side and the short files
-    fill in around them (on two processes at 100,000 projects: the report and the workbook on
-    one, the map after the CSVs, GeoJSON and GeoPackage on the other)."""
+    processes the report, the longest to write, starts right after the summary CSV, and the
+    map, the next longest, right after the GeoJSON, so that the two run side by side and the
+    shorter files fill in around them (on two processes at 100,000 projects: the summary CSV,
+    hits CSV, GeoJSON and map on one; the report, GeoPackage and workbook on the other)."""
     if processes < 2:
         return pairs
-    rank = {name: i for i, name in enumerate(FILES)} | {"report.html": 0.5, "map.html": 3.5}
+    rank = {name: i for i, name in enumerate(FILES)} | {"report.html": 0.5, "map.html": 2.5}
     return sorted(pairs, key=lambda pair: rank.get(pair[0].rsplit("/", 1)[-1], len(FILES)))
 
 
