@@ -3,9 +3,10 @@
 The numbers come from :mod:`geo.checklist` (what the screening recorded); here they become words
 and markup: one row per layer kind with something to say (occupied, contact, within a rule's
 distance, in or touching a feature, layer unusable); the kinds the catalog does not provide, and
-those with nothing within the search radius, each named together in one row; per-feature rows folded under each kind
-(``<details>``), unknown facts named under their kind; then the findings, one per rule (and per
-missing layer), with the policy source, the confidence letter and what to verify.
+those with nothing within the search radius, each named together in one row; per-feature rows
+folded under each kind (``<details>``), unknown facts named under their kind; then the findings,
+one per rule (and per missing layer), with the policy source, the confidence letter and what to
+verify.
 """
 
 from __future__ import annotations

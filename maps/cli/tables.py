@@ -10,9 +10,9 @@ XLSX is written with xlsxwriter (2-4× faster than pandas + openpyxl, see
 ``tests/benchmarks/bench_xlsx.py``), its repeated texts in the shared-string table (a quarter
 faster than constant-memory mode's inline strings, and a quarter smaller; the sheets are
 bounded by :data:`XLSX_BUDGET_ROWS`, so the cells they hold in memory are too), with fixed
-document dates: the same table gives the same bytes. A table longer than an Excel sheet is not put in the workbook (its CSV holds every
-row): XLSX rows cost about ten times CSV rows (over a minute per million here) and split
-sheets of a million rows are no use in Excel.
+document dates: the same table gives the same bytes. A table longer than an Excel sheet is not
+put in the workbook (its CSV holds every row): XLSX rows cost about ten times CSV rows (over a
+minute per million here) and split sheets of a million rows are no use in Excel.
 """
 
 from __future__ import annotations
