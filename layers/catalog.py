@@ -138,13 +138,14 @@ class Catalog:
         self._provenance: dict[str, dict] = {}
         self._fast: dict[str, tuple[Path, dict]] = {}  # layer id -> its fast form and summary
         self._near: tuple[np.ndarray, pyproj.CRS] | None = None
+        self._boxes: dict[str | None, np.ndarray] = {}  # a view's windows, per CRS carried to
 
     def __repr__(self) -> str:
         return f"<Catalog {self.path.name}: {len(self.layers)} layers, {len(self.rasters)} rasters>"
 
     def __getstate__(self) -> dict:
         """Pickled (sent to a worker) without the layers read: the worker reads what it needs."""
-        return {**self.__dict__, "_sources": {}, "_read": {}}
+        return {**self.__dict__, "_sources": {}, "_read": {}, "_boxes": {}}
 
     def _resolve(self, spec):
         if spec.path is None:  # a PostGIS layer
@@ -332,27 +333,33 @@ class Catalog:
         view = object.__new__(Catalog)
         view.__dict__.update(self.__dict__)  # the same sources, read once for every view
         view._near = (np.asarray(windows, dtype=float).reshape(-1, 4), crs)
-        view._read = {}
+        view._read, view._boxes = {}, {}
         return view
+
+    def _windows_in(self, crs: pyproj.CRS) -> np.ndarray:
+        """This view's windows carried to ``crs`` (once per CRS: a view of 100,000 project
+        windows is read for every layer, most often all in one source CRS)."""
+        key = None if crs is None else crs.to_wkt()
+        if key not in self._boxes:
+            self._boxes[key] = boxes_to_crs(self._near[0], self._near[1], crs)
+        return self._boxes[key]
 
     def features_near(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         """The layer in its source CRS, typed, with only the features whose bounding box meets
         a window of this view, and those without a geometry (every feature when the catalog is
         not a :meth:`near` view)."""
-        gdf, problems = self._near_source(layer_id)
-        if self._near is not None:
-            boxes = boxes_to_crs(self._near[0], self._near[1], gdf.crs)
-            g = gdf.geometry.values
-            # a feature that cannot be placed may lie anywhere: every view keeps it (fail closed)
-            gdf = gdf[meets(g, boxes) | shapely.is_missing(g) | shapely.is_empty(g)]
-        return gdf, problems
-
-    def _near_source(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-        """The layer's source, or, for a view of a layer with a fast form, its windows."""
         fast = self.fast_form(layer_id)
         if self._near is None or fast is None or layer_id in self._sources:
-            return self.source(layer_id)
-        boxes = boxes_to_crs(self._near[0], self._near[1], summary_crs(fast[1]))
+            gdf, problems = self.source(layer_id)
+            if self._near is None:
+                return gdf, problems
+            g = gdf.geometry.values
+            # a feature that cannot be placed may lie anywhere: every view keeps it (fail closed)
+            keep = meets(g, self._windows_in(gdf.crs)) | shapely.is_missing(g) | \
+                shapely.is_empty(g)
+            return gdf[keep], problems
+        # a fast form is read by the same test on its bbox column (features without one kept)
+        boxes = self._windows_in(summary_crs(fast[1]))
         return read_prepared(*fast, bbox=boxes), summary_problems(fast[1])
 
     def forget(self, layer_id: str) -> None:
@@ -466,6 +473,5 @@ class Catalog:
         fast = self.fast_form(layer_id)
         if fast is None or layer_id in self._sources or summary_working_crs(fast[1]) != crs:
             return None
-        boxes = None if self._near is None else boxes_to_crs(self._near[0], self._near[1],
-                                                             summary_crs(fast[1]))
+        boxes = None if self._near is None else self._windows_in(summary_crs(fast[1]))
         return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])

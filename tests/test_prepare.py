@@ -211,3 +211,22 @@ def test_row_groups_are_bounded_by_bytes_and_window_reads_stay_exact(tmp_path, m
     fast, fast_hits = screen(projects, load_catalog(out / "catalog.toml"), tiles=3)
     pd.testing.assert_frame_equal(pd.DataFrame(one), pd.DataFrame(fast), check_exact=True)
     pd.testing.assert_frame_equal(one_hits, fast_hits, check_exact=True)
+
+
+def test_a_view_carries_its_windows_to_each_crs_once(prepared, monkeypatch):
+    import layers.catalog as lc
+
+    fast = load_catalog(prepared / "catalog.toml")
+    crs = fast.working_crs
+    box = shapely.total_bounds(np.asarray(fast.read("red_lines").gdf.geometry.values))
+    windows = np.array([box[:2].tolist() + ((box[:2] + box[2:]) / 2).tolist()])
+    expected = {s.id: fast.near(windows, crs).features_near(s.id)[0] for s in fast.layers}
+    calls = []
+    real = lc.boxes_to_crs
+    monkeypatch.setattr(lc, "boxes_to_crs", lambda *a: calls.append(a[2]) or real(*a))
+    view = fast.near(windows, crs)
+    for spec in fast.layers:
+        got = view.features_near(spec.id)[0]
+        assert list(got["id"]) == list(expected[spec.id]["id"])
+        view.read(spec.id)  # the working copy: the same windows again
+    assert len(calls) == len({c.to_wkt() for c in calls}) > 0
