@@ -31,7 +31,8 @@ from geo.grouping import distinct_pairs, group_join, object_frame, row_key
 from geo.rules import SEVERITY
 
 __all__ = ["FEATURE_COLUMNS", "M2_PER_MU", "STATUSES", "Positions", "checklist",
-           "checked_kinds", "feature_evidence", "footprint_dims", "locations", "unknown_reason"]
+           "checked_kinds", "feature_evidence", "footprint_dims", "locations", "per_kind",
+           "unknown_reason", "worst_outcome"]
 
 M2_PER_MU = 10_000 / 15
 """Square metres in one 亩 (mu): 666.67 m²."""
@@ -72,9 +73,15 @@ def unknown_reason(message: pd.Series | np.ndarray) -> np.ndarray:
     return out
 
 
-def _severity(outcome: pd.Series) -> np.ndarray:
-    return outcome.map({k: min(v, 3) for k, v in SEVERITY.items() if k != "contact"}) \
-        .fillna(0).to_numpy(dtype=int)
+def worst_outcome(keys, outcome, n: int) -> np.ndarray:
+    """Per key in ``range(n)``, the worst of its ``outcome`` values: ``prohibited``, ``review``
+    or ``admitted`` (errors count as prohibited), ``""`` for none or only contacts."""
+    rank = {k: min(v, 3) for k, v in SEVERITY.items() if k != "contact"}
+    worst = np.zeros(n, dtype=int)
+    np.maximum.at(worst, np.asarray(keys, dtype=np.int64),
+                  pd.Series(np.asarray(outcome, dtype=object)).map(rank).fillna(0)
+                  .to_numpy(dtype=int))
+    return _OUTCOMES[worst]
 
 
 def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
@@ -118,8 +125,7 @@ def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
     n_hits = np.bincount(codes, minlength=m)
     contact = np.bincount(codes, check == "contact", minlength=m) == n_hits
     unknown = np.bincount(codes, check == "unknown", minlength=m) > 0
-    sev = np.zeros(m, dtype=int)
-    np.maximum.at(sev, codes, _severity(f["outcome"]))
+    worst = worst_outcome(codes, f["outcome"], m)
     rule_ids = f["rule_id"].to_numpy(dtype=object)
     once = distinct_pairs(codes, rule_ids)
     rules = group_join(codes[once], rule_ids[once], m, ", ")
@@ -137,7 +143,7 @@ def feature_evidence(hits: pd.DataFrame) -> pd.DataFrame:
         "overlap_m2": np.where(np.isfinite(overlap), overlap, np.nan)[order],
         "overlap_share": np.where(np.isfinite(share), share, np.nan)[order],
         "distance_m": np.where(np.isfinite(dist), dist, np.nan)[order],
-        "contact": contact[order], "unknown": unknown[order], "outcome": _OUTCOMES[sev][order],
+        "contact": contact[order], "unknown": unknown[order], "outcome": worst[order],
         "rules": rules[order], "titles": titles[order]})
 
 
@@ -238,13 +244,11 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         np.fmin.at(within_d, at[far], dist[far])
         np.add.at(totals["n_contact"], at, contact)
         ids = _first_ids(at, fk["feature_id"].to_numpy(dtype=object), n)
-    kh = _per_kind(hits)
+    kh = per_kind(hits)
+    at_h = pos(kh["row"], kh["kind"]) if len(kh) else np.zeros(0, dtype=np.int64)
+    kh, at_h = kh[at_h >= 0], at_h[at_h >= 0]
+    worst = worst_outcome(at_h, kh["outcome"] if len(kh) else [], n)
     if len(kh):
-        at_h = pos(kh["row"], kh["kind"])
-        kh, at_h = kh[at_h >= 0], at_h[at_h >= 0]
-    worst = np.zeros(n, dtype=int)
-    if len(kh):
-        np.maximum.at(worst, at_h, _severity(kh["outcome"]))
         unk = (kh["check"] == "unknown").to_numpy()
         if unk.any():
             u = kh[unk]
@@ -269,7 +273,7 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         ["not_provided", "unusable", "occupied", "contact", "within", "meets", "near"],
         default="clear").astype(object)
     out["status"] = pd.Series(status, index=out.index, dtype=object)
-    out["outcome"] = pd.Series(_OUTCOMES[worst], index=out.index, dtype=object)
+    out["outcome"] = pd.Series(worst, index=out.index, dtype=object)
     for c in ("n_features", "n_within", "n_contact", "n_unknown"):
         out[c] = totals[c].astype(int)
     out["overlap_m2"] = totals["overlap_m2"]
@@ -283,7 +287,7 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     return out
 
 
-def _per_kind(hits: pd.DataFrame) -> pd.DataFrame:
+def per_kind(hits: pd.DataFrame) -> pd.DataFrame:
     """The hits with a row per kind where a hit names several (``"a+b"``), in the hits' order;
     only those hits are split (at 100,000 projects a few of 2 million)."""
     if not len(hits):

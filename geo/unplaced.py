@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.checklist import per_kind
 from geo.conditions import Context, Kind, feature_condition, project_condition, selected
 from geo.evaluate import hits_frame
 from geo.facts import F
@@ -109,5 +110,5 @@ def _prohibited_by_kind(frames: list[pd.DataFrame]) -> dict[str, np.ndarray]:
     if not parts:
         return {}
     h = pd.concat(parts, ignore_index=True)
-    h = h.assign(kind=h["kind"].astype(str).str.split("+")).explode("kind")
+    h = per_kind(h)
     return {k: grp["row"].to_numpy(dtype=int) for k, grp in h.groupby("kind")}

@@ -23,6 +23,7 @@ from geo.checklist import (
     feature_evidence,
     footprint_dims,
     unknown_reason,
+    worst_outcome,
 )
 from geo.grouping import row_key
 from geo.rules import SEVERITY
@@ -193,11 +194,7 @@ def _missing_row(rows: np.ndarray, labels: np.ndarray, outcome: np.ndarray, n: i
     row says so where a row per kind would repeat it."""
     sep = "、" if lang == "zh" else ", "
     needed = outcome != ""
-    worst = np.zeros(n, dtype=int)
-    np.maximum.at(worst, rows[needed], pd.Series(outcome[needed], dtype=object).map(
-        SEVERITY).fillna(0).to_numpy(dtype=int))
-    worst = np.array(["", "admitted", "review", "prohibited", "error"], dtype=object)[
-        np.minimum(worst, 4)]
+    worst = worst_outcome(rows[needed], outcome[needed], n)
     named = group_join(rows[needed], labels[needed], n, sep)
     unused = group_join(rows[~needed], labels[~needed], n, sep)
     return cat(

@@ -172,7 +172,6 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "not_provided": ("未核查：未提供图层", "not checked: layer not provided"),
     "unusable": ("未核查：图层不可用", "not checked: layer unusable"),
     "occupied_polygon": ("占用", "occupied"),
     "inside_polygon": ("位于其中", "lies in it"),
@@ -184,7 +183,8 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
 }
 """Words for the statuses of :data:`geo.checklist.STATUSES` that get a row of their own
 (``occupied`` by footprint shape; a polygon in a kind outside :data:`PROTECTED_KINDS` "lies in
-it"); ``near`` and ``clear`` kinds are named together (``near_kinds``, ``clear_kinds``)."""
+it"); ``not_provided``, ``near`` and ``clear`` kinds are named together (``missing_kinds`` and
+``unused_kinds``, ``near_kinds``, ``clear_kinds``)."""
 
 PROTECTED_KINDS = frozenset({
     "ecological_red_line", "basic_farmland", "cultivated_land", "forest_land", "grassland",
