@@ -20,6 +20,7 @@ import pandas as pd
 
 from layers.errors import InputError, choice_error
 from maps import style as st
+from maps.cells import all_text, plain_value
 
 STAMP = "2000-01-01T00:00:00.000Z"
 """Timestamp written into the GeoPackage (deterministic bytes; the run time is in the report)."""
@@ -175,14 +176,19 @@ def sld(layer: str, style_by: str, family: str, lang: str) -> str:
 
 
 def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Lists, dicts and other objects as text: a GeoPackage column holds one simple type."""
+    """Every cell a simple value, as a GeoPackage column holds one simple type: lists and dicts
+    as JSON text (:func:`maps.cells.plain_value`, as in the CSV and GeoJSON), other objects as
+    text; columns of text or of one type are left as they are."""
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    for col in table.columns:  # typed columns and columns of text are simple already
-        if table[col].dtype == object and pd.api.types.infer_dtype(
-                table[col], skipna=True) not in ("string", "empty"):
-            table[col] = table[col].map(
-                lambda v: v if v is None or isinstance(v, str | int | float | bool) else str(v))
+    for col in table.columns:
+        if table[col].dtype == object and not all_text(table[col]):
+            table[col] = table[col].map(_simple)
     return gpd.GeoDataFrame(table, geometry=gdf.geometry.values, crs=gdf.crs)
+
+
+def _simple(value: object) -> object:
+    value = plain_value(value)
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
 def write_styled_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, name: str, style_by: str,

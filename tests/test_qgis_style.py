@@ -8,6 +8,7 @@ import sqlite3
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -129,3 +130,23 @@ def test_sites_gpkg_by_class_and_deterministic(tmp_path):
         assert cats[c]["label"] == st.class_label(c, "zh")
     assert cats[""]["color"] == _rgba(st.verdict_style("error")["fillColor"],
                                       st.verdict_style("error")["fillOpacity"])
+
+
+def test_gpkg_cells_follow_the_table_rule(tmp_path):
+    """Lists and dicts as the same JSON text as the CSV and GeoJSON; other objects as text;
+    plain text, numbers and blanks untouched."""
+    import json
+    from pathlib import Path as P
+
+    sites = gpd.GeoDataFrame(
+        {"class": ["A", "B", "C"], "tags": [["水", "林"], {"k": 1}, None],
+         "where": [P("a/b"), "x", None], "note": ["甲", None, "丙"], "score": [1.0, 2.0, None]},
+        geometry=[shapely.box(0, 0, 1, 1)] * 3, crs="EPSG:32648")
+    write_styled_gpkg(sites, tmp_path / "s.gpkg", "sites", "class", "zh")
+    back = gpd.read_file(tmp_path / "s.gpkg", layer="sites")
+    assert [None if pd.isna(v) else json.loads(v) for v in back["tags"]] == [["水", "林"], {"k": 1},
+                                                                          None]
+    assert back["tags"][0] == '["水", "林"]'  # JSON, not a Python repr
+    assert list(back["where"].fillna("-")) == ["a/b", "x", "-"]
+    assert list(back["note"].fillna("-")) == ["甲", "-", "丙"]
+    assert back["score"].tolist()[:2] == [1.0, 2.0]

@@ -17,7 +17,6 @@ minute per million here) and split sheets of a million rows are no use in Excel.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from maps.cells import all_text, plain_frame, plain_value
 
 XLSX_MAX_ROWS = 1_048_576
 """Rows of an Excel sheet, the header row included."""
@@ -69,37 +70,11 @@ def safe_text(text: str) -> str:
     return text
 
 
-def plain_value(value: object) -> object:
-    """A cell value a table file can hold: lists, tuples, sets and dicts as JSON text."""
-    if isinstance(value, list | tuple | dict | set | frozenset):
-        if isinstance(value, set | frozenset):
-            value = sorted(value, key=str)
-        return json.dumps(value, ensure_ascii=False, default=str)
-    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays and scalars
-        value = value.tolist()
-        return plain_value(value) if isinstance(value, list) else value
-    return value
-
-
 def safe_cell(value: object) -> object:
     """The one cell rule of every table writer: :func:`plain_value`, then :func:`safe_text`
     for text; numbers, booleans and blanks unchanged."""
     value = plain_value(value)
     return safe_text(value) if isinstance(value, str) else value
-
-
-def plain_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with list/dict cells as JSON text (for GeoJSON and other typed formats)."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object and not _all_text(out[col]):
-            out[col] = out[col].map(plain_value)
-    return out
-
-
-def _all_text(col: pd.Series) -> bool:
-    """Whether an object column holds only text and blanks (checked in one C pass)."""
-    return pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
 
 
 def _needs_work(col: pd.Series) -> np.ndarray:
@@ -126,7 +101,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
         text = pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col)
-        if text or (col.dtype == object and _all_text(col)):
+        if text or (col.dtype == object and all_text(col)):
             hit = col.str.contains(_NEEDS_WORK, na=False).to_numpy() if text else \
                 _needs_work(col)
             if hit.any():

@@ -1,0 +1,39 @@
+"""Cell values a typed file can hold: lists, tuples, sets and dicts as JSON text.
+
+One rule for every table the toolkit writes (CSV, XLSX, GeoJSON, GeoPackage): a GIS or a
+spreadsheet reads each property as a plain value, never as a nested structure.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+__all__ = ["all_text", "plain_frame", "plain_value"]
+
+
+def plain_value(value: object) -> object:
+    """A cell value a table file can hold: lists, tuples, sets and dicts as JSON text."""
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        if isinstance(value, set | frozenset):
+            value = sorted(value, key=str)
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays and scalars
+        value = value.tolist()
+        return plain_value(value) if isinstance(value, list) else value
+    return value
+
+
+def plain_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with list/dict cells as JSON text (for GeoJSON and other typed formats)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object and not all_text(out[col]):
+            out[col] = out[col].map(plain_value)
+    return out
+
+
+def all_text(col: pd.Series) -> bool:
+    """Whether an object column holds only text and blanks (checked in one C pass)."""
+    return pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty")
