@@ -20,8 +20,8 @@ transformation is the one the original would get). It is written as GeoParquet 1
 Beside it, ``<name>.layer.json`` records what the layer was found to be when it was prepared
 (:data:`FORMAT`): its problems (the three-valued facts' reasons, repaired geometries ...), the
 number of features, the extent in lon/lat, the CRS (and the working CRS of :data:`WORKING`),
-which column is stored how, and the
-definition of its kind (a later toolkit with another definition refuses the file).
+which column is stored how, and the definition of its kind (a later toolkit with another
+definition refuses the file).
 """
 
 from __future__ import annotations

@@ -5,11 +5,11 @@ same path every command takes) and written as ``<id>.parquet`` with its findings
 ``<id>.layer.json`` (:mod:`layers.prepared`: typed, validated, Hilbert-sorted GeoParquet with a
 bbox covering column, in the source's own CRS, with a copy of every geometry in the catalog's
 working CRS as each run would transform it, which screening reads instead of transforming the
-layer again: maps and report images read the source geometry); ``catalog.toml`` beside them names
-the prepared layers, with their provenance (source, date, original file or table, when
-prepared), and the original rasters. Screening with the prepared catalog gives the same results as with the
-original, without validating national layers on every run; tiles read only the row groups
-near their projects.
+layer again: maps and report images read the source geometry); ``catalog.toml`` beside them
+names the prepared layers, with their provenance (source, date, original file or table, when
+prepared), and the original rasters. Screening with the prepared catalog gives the same results
+as with the original, without validating national layers on every run; tiles read only the row
+groups near their projects.
 """
 
 from __future__ import annotations
