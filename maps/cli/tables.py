@@ -17,6 +17,8 @@ minute per million here) and split sheets of a million rows are no use in Excel.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 import re
@@ -77,17 +79,20 @@ def safe_cell(value: object) -> object:
     return safe_text(value) if isinstance(value, str) else value
 
 
-def _needs_work(col: pd.Series) -> np.ndarray:
-    """Which text cells :func:`safe_text` would change (one RE2 pass over the distinct texts:
-    a column of hits repeats a few texts a million times)."""
+def _safe_texts(texts: np.ndarray) -> np.ndarray:
+    """Distinct texts (an object array without blanks) with :func:`safe_text` applied to those it
+    changes, found in one RE2 pass (a column of hits repeats a few texts a million times, so
+    callers pass each text once)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    codes, distinct = pd.factorize(col.to_numpy(dtype=object))
-    text = pa.array(np.asarray(distinct, dtype=object), type=pa.string(), from_pandas=True)
-    hit = pc.match_substring_regex(text, _NEEDS_WORK).fill_null(False).to_numpy(
+    hit = pc.match_substring_regex(pa.array(texts, pa.string()), _NEEDS_WORK).to_numpy(
         zero_copy_only=False)
-    return np.append(hit, False)[codes]  # code -1 (blank): the last, False
+    if not hit.any():
+        return texts
+    texts = texts.copy()
+    texts[hit] = [safe_text(v) for v in texts[hit]]
+    return texts
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -101,12 +106,20 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
         text = pd.api.types.is_string_dtype(col.dtype) and not pd.api.types.is_object_dtype(col)
-        if text or (col.dtype == object and all_text(col)):
-            hit = col.str.contains(_NEEDS_WORK, na=False).to_numpy() if text else \
-                _needs_work(col)
+        if text:
+            hit = col.str.contains(_NEEDS_WORK, na=False).to_numpy()
             if hit.any():
                 col = col.astype(object)
                 col[hit] = [safe_text(v) for v in col[hit]]
+                out.isetitem(i, col)
+        elif col.dtype == object and all_text(col):
+            codes, texts = pd.factorize(col.to_numpy())
+            texts = np.asarray(texts, dtype=object)
+            safe = _safe_texts(texts)
+            if safe is not texts:
+                hit = np.append(safe != texts, False)[codes]  # code -1 (blank): the last
+                col = col.copy()
+                col[hit] = safe[codes[hit]]
                 out.isetitem(i, col)
         elif col.dtype == object:
             out.isetitem(i, col.map(safe_cell))
@@ -117,11 +130,79 @@ def write_csv(path: Path, df: pd.DataFrame, **to_csv) -> None:
     """Write ``df`` as CSV with safe cells; UTF-8 with a byte-order mark (so that Excel reads
     it as UTF-8) unless ``to_csv`` (passed to :meth:`pandas.DataFrame.to_csv`) says otherwise.
 
-    Lines end with CRLF (RFC 4180): the csv module then quotes every cell holding a line break,
-    a lone carriage return included, so that no reader splits one row into two.
+    Lines end with CRLF (RFC 4180) and a cell is quoted when it holds a comma, a quote or a line
+    break (a lone carriage return included), so that no reader splits one row into two. The
+    bytes are those ``safe_frame(df).to_csv(...)`` writes; tables of numbers and text are
+    encoded column by column with pyarrow (:func:`_csv_fields`), twice as fast on a million hits.
     """
-    safe_frame(df).to_csv(path, index=False,
-                          **{"encoding": "utf-8-sig", "lineterminator": "\r\n", **to_csv})
+    fields = None if to_csv or df.shape[1] < 2 else [_csv_fields(df.iloc[:, i])
+                                                      for i in range(df.shape[1])]
+    if fields is None or any(f is None for f in fields):
+        safe_frame(df).to_csv(path, index=False,
+                              **{"encoding": "utf-8-sig", "lineterminator": "\r\n", **to_csv})
+        return
+    import pyarrow.compute as pc
+
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(safe_text(str(c)) for c in df.columns)
+    with open(path, "wb") as out:
+        out.write(header.getvalue().encode("utf-8-sig"))
+        for start in range(0, len(df), _CSV_CHUNK_ROWS):
+            part = [f.slice(start, _CSV_CHUNK_ROWS) for f in fields]
+            row = pc.binary_join_element_wise(*part, ",", null_handling="replace")
+            lines = pc.binary_join_element_wise(row, "", "\r\n")
+            ends = np.frombuffer(lines.buffers()[1], np.int32, len(lines) + 1, lines.offset * 4)
+            out.write(memoryview(lines.buffers()[2])[ends[0]:ends[-1]])
+
+
+_CSV_CHUNK_ROWS = 100_000
+_CSV_QUOTE = r'[,"\r\n]'
+
+
+def _csv_fields(col: pd.Series):
+    """A column's safe CSV cells as a pyarrow text array (null for a blank), quoted as the csv
+    module quotes them; None for a dtype left to pandas (dates, categories, nullable numbers).
+
+    Numbers are written as :meth:`pandas.DataFrame.to_csv` writes them (``numpy`` text of the
+    value: ``1.0``, ``1e-05``, ``True``); text through :func:`safe_text`, other cells through
+    :func:`safe_cell`, then as ``str``. Each distinct text is made safe and quoted once.
+    """
+    import pyarrow as pa
+
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = col.to_numpy()
+        if dtype.kind != "f":
+            return pa.array(values.astype(str), pa.string())
+        text = np.full(len(values), None, dtype=object)
+        number = ~np.isnan(values)
+        text[number] = values[number].astype(str)
+        return pa.array(text, pa.string())
+    if not (pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)):
+        return None
+    values = col.array
+    mixed = pd.api.types.is_object_dtype(dtype) and not all_text(col)
+    if mixed:
+        values = col.to_numpy()
+        blank = pd.isna(values)
+        values = np.where(blank, None, values)
+        cells = [safe_cell(v) for v in values[~blank]]
+        values[~blank] = [c if isinstance(c, str) else str(c) for c in cells]
+    codes, texts = pd.factorize(values)
+    texts = np.asarray(texts, dtype=object)
+    text = _csv_quoted(pa.array(texts if mixed else _safe_texts(texts), pa.string()))
+    return text.take(pa.array(codes, mask=codes < 0))
+
+
+def _csv_quoted(text):
+    """Text cells (a pyarrow text array) quoted as the csv module quotes them."""
+    import pyarrow.compute as pc
+
+    quote = pc.match_substring_regex(text, _CSV_QUOTE)
+    if not pc.any(quote).as_py():
+        return text
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(quote, quoted, text)
 
 
 STRAIGHT_DEG = 1e-9
