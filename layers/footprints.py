@@ -201,3 +201,17 @@ def read_footprints(
                                 f"{coords.upper()} to WGS84 (坐标已由 {coords.upper()} 转换为 "
                                 "WGS84)", "note"))
     return gdf, problems
+
+
+def feature_count(path: str | Path, layer: str | None = None) -> int | None:
+    """How many features a GeoPackage, shapefile, FlatGeobuf or GeoParquet file holds, from its
+    metadata (nothing is read or checked); None for other formats or when it cannot tell."""
+    if Path(path).suffix.lower() not in (".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet"):
+        return None
+    import pyogrio
+
+    try:
+        count = pyogrio.read_info(path, layer=layer)["features"]
+    except Exception:  # noqa: BLE001 - only a hint: the reader says what is wrong with the file
+        return None
+    return int(count) if count >= 0 else None

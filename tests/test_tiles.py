@@ -107,6 +107,30 @@ def test_cli_workers_and_scheduler_write_identical_files(world, tmp_path):
                 (other, name)
 
 
+def test_workers_start_while_the_projects_are_read(world, tmp_path):
+    """A batch known to need the pool (from the file's metadata) starts its workers before the
+    projects are read; an unknown or small one starts none."""
+    from layers.footprints import feature_count
+    from maps.cli.workers import Workers
+
+    count = feature_count(world.projects)
+    assert count == len(read_projects(world.projects)[0])
+    (tmp_path / "p.csv").write_text("lon,lat\n120,30\n", encoding="utf-8")
+    assert feature_count(tmp_path / "p.csv") is None
+    before = set(multiprocessing.active_children())
+    for workers, hint in ((Workers(), None), (Workers(), 100), (Workers(1), count)):
+        workers.warm(hint)
+        assert set(multiprocessing.active_children()) == before
+        workers.close()
+    pool = Workers(2)
+    try:
+        pool.warm(count)
+        assert len(set(multiprocessing.active_children()) - before) == 2
+        assert pool.executor(count).submit(sum, [1, 2]).result() == 3  # the same pool
+    finally:
+        pool.close()
+
+
 def test_unreachable_scheduler_is_a_clear_error(world, tmp_path):
     pytest.importorskip("distributed")
     import dask

@@ -140,9 +140,12 @@ def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_d
     :class:`maps.cli.workers.Workers`) says where the tiles run.
     """
     from geo.projects import read_projects
+    from layers.footprints import feature_count
     from maps.progress import screen_with_progress
 
     started = time.perf_counter()
+    if workers is not None:
+        workers.warm(feature_count(path, read.get("layer")))
     projects, problems = read_projects(path, hints=HINTS, **read)
     read_s = time.perf_counter() - started
     executor = workers.executor(len(projects)) if workers is not None else None

@@ -75,8 +75,19 @@ class Workers:
         elif self.workers > 1 and self._pooled(n_projects):
             # spawned workers start clean: no copy of this process's memory, no forked threads
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"))
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_import_screening)
         return self._executor
+
+    def warm(self, n_projects: int | None) -> None:
+        """Start the local pool's workers now when a batch of (about) ``n_projects`` will use
+        them (None: not known yet), so that they import the screening modules (≈2 s each)
+        while this process still reads the projects and plans the tiles."""
+        if self.scheduler or n_projects is None or self._executor is not None:
+            return
+        pool = self.executor(n_projects)
+        for _ in range(self.workers if pool is not None else 0):
+            pool.submit(os.getpid)  # each submit starts a worker until all have started
 
     def writers(self, n_projects: int) -> int:
         """How many processes write the outputs of ``n_projects`` at once (on this machine,
@@ -109,3 +120,10 @@ class Workers:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _import_screening() -> None:
+    """A worker's first step: import what screening a tile needs."""
+    import geo.screen  # noqa: F401
+    import geo.tiles  # noqa: F401
+    import layers.prepared  # noqa: F401
