@@ -185,15 +185,36 @@ def _rename_collisions(src: pd.DataFrame) -> pd.DataFrame:
 
 def _parse(values: pd.Series, parse) -> tuple[list, list[str]]:
     """Apply ``parse`` to every value; return the parsed values and per-row error texts."""
-    out, errors = [], []
-    for value in values:
+    def one(value):
         try:
-            out.append(parse(value))
-            errors.append("")
+            return parse(value), ""
         except ValueError as exc:
-            out.append(None)
-            errors.append(str(exc))
-    return out, errors
+            return None, str(exc)
+
+    pairs = _each(values, one)
+    return [v for v, _ in pairs], [e for _, e in pairs]
+
+
+def _each(values, fn) -> list:
+    """``fn(value)`` for every value, called once per distinct text when the values are texts
+    and blanks (a column of types, industries or flags repeats a few texts 100,000 times); once
+    per type of blank (None, NaN, ...)."""
+    values = np.asarray(values, dtype=object)
+    if len(values) < 2 or pd.api.types.infer_dtype(values, skipna=True) not in ("string",
+                                                                                 "empty"):
+        return [fn(v) for v in values]
+    codes, texts = pd.factorize(values)  # blanks: code -1
+    table = np.empty(len(texts) + 1, dtype=object)
+    for i, text in enumerate(texts):
+        table[i] = fn(text)
+    out = table[codes]
+    blank: dict[type, object] = {}
+    for i in np.flatnonzero(codes < 0).tolist():
+        kind = type(values[i])
+        if kind not in blank:
+            blank[kind] = fn(values[i])
+        out[i] = blank[kind]
+    return out.tolist()
 
 
 def normalize_projects(
@@ -228,7 +249,8 @@ def normalize_projects(
         if key not in ("type", "industry", "name"):
             raise InputError(choice_error("project default", key, ["type", "industry", "name"]))
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
-    read_errors = src.pop("_read_error").map(_text) if "_read_error" in src else None
+    read_errors = pd.Series(_each(src.pop("_read_error"), _text), dtype=object) \
+        if "_read_error" in src else None
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
     errors: list[list[str]] = [[] for _ in range(n)]
@@ -247,17 +269,17 @@ def normalize_projects(
 
     out: dict[str, list] = {}
     width = max(4, len(str(n)))
-    given = column("project_id").map(_text)
+    given = _each(column("project_id"), _text)
     out["project_id"] = [g or f"P{i + 1:0{width}d}" for i, g in enumerate(given)]
     first = pd.Series(out["project_id"]).duplicated()
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):
         pid = out["project_id"][i]
         errors[i].append(f"duplicate project_id {pid!r} (first used by row {firsts[pid] + 1})")
-    out["name"] = column("name").map(_text).tolist()
+    out["name"] = _each(column("name"), _text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):
-        texts = column(col).map(_text)
+        texts = _each(column(col), _text)
         parsed = collect(col, lambda v, c=col, ok=valid: _choice(c, _text(v), ok) if _text(v)
                          else "")
         out[col] = [p if p is not None else t for p, t in zip(parsed, texts)]
@@ -276,7 +298,7 @@ def normalize_projects(
     majors = collect("national_major", _major)
     out["national_major"] = [m if m is not None else _text(v)
                              for m, v in zip(majors, column("national_major"))]
-    out["national_major_doc"] = column("national_major_doc").map(_text).tolist()
+    out["national_major_doc"] = _each(column("national_major_doc"), _text)
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -162,3 +163,24 @@ def test_read_error_column_becomes_the_row_error():
     assert "_read_error" not in out.columns
     assert out["error"].iloc[0] == ""
     assert out["error"].iloc[1] == "row 2: lat/lon swapped"
+
+
+def test_each_value_parsed_once_per_distinct_text():
+    """Parsing a column once per distinct text gives what parsing every row gives, blanks of
+    each type (None, NaN, pd.NA) included; mixed columns are parsed row by row."""
+    from geo.projects import _each
+
+    calls = []
+
+    def fn(value):
+        calls.append(value)
+        return repr(value), (value,)  # tuples stay whole
+
+    texts = ["光伏", None, "风电", "光伏", float("nan"), pd.NA, "风电", None, " 光伏 "]
+    assert _each(texts, fn) == [fn(v) for v in texts]
+    calls.clear()
+    _each(texts * 1000, fn)
+    assert len(calls) == 6  # three texts, three kinds of blank
+    mixed = [1, 1.0, True, "1", None]
+    assert _each(mixed, fn) == [fn(v) for v in mixed]  # 1 == 1.0 == True, parsed apart
+    assert _each(pd.Series(["a", None], dtype="str"), repr) == ["'a'", "nan"]
