@@ -186,9 +186,8 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
     for rows, result, hit in parts:
         order.append(np.asarray(rows, dtype=int))
         results.append(result)
-        hit = hit.copy()
-        hit["row"] = np.asarray(rows, dtype=int)[hit["row"].to_numpy(dtype=int)]
-        hits.append(hit)
+        hits.append(hit.assign(row=np.asarray(rows, dtype=np.int64)[hit["row"].to_numpy(
+            dtype=int)]))
     order = np.concatenate(order) if order else np.zeros(0, dtype=int)
     if not np.array_equal(np.sort(order), np.arange(len(job.p))):  # never a row lost or twice
         raise RuntimeError(f"the screened parts hold {len(order)} rows for {len(job.p)} "
@@ -199,7 +198,11 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
         if results else pd.DataFrame()
     hit = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(
         columns=[*HIT_COLUMNS, *HIT_EXTRA])
-    hit = _sort_hits(hit, rules)
+    # a part's hits are in rule order project by project (screen_part sorts them), and each
+    # project is in one part: ordered by project, they are in the order _sort_hits gives
+    row = hit["row"].to_numpy(dtype=np.int64)
+    hit = hit.iloc[np.argsort(row, kind="stable")].reset_index(drop=True)
+    hit["row"] = np.sort(row, kind="stable")
     out = gpd.GeoDataFrame(result, geometry=job.shown, crs=job.crs)
     infos, missing = layer_infos(catalog, job.kinds, job.crs, job.lang)
     out.attrs["layers"] = infos
