@@ -9,6 +9,7 @@ two tables of :func:`geo.screen.screen`, in input order, with the facts of the w
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -128,7 +129,8 @@ def plan(projects: gpd.GeoDataFrame, catalog, rules: RuleSet, lang: str,
     """Decide what the whole batch shares: far-outside errors, the working CRS, the reach."""
     p = pd.DataFrame(projects.drop(columns=projects.geometry.name)).reset_index(drop=True)
     ok = (p["error"] == "").to_numpy().copy()
-    dense = to_crs_dense(projects.geometry, catalog.working_crs)  # most often the job's CRS too
+    threads = os.cpu_count() or 1  # before the tiles start, this process has the cores
+    dense = to_crs_dense(projects.geometry, catalog.working_crs, threads)  # often the job's CRS
     far, far_text, source = far_outside(catalog, dense, ok, lang)
     p["error"] = np.where(far, far_text, p["error"].to_numpy(dtype=object))
     ok &= ~far
@@ -138,8 +140,8 @@ def plan(projects: gpd.GeoDataFrame, catalog, rules: RuleSet, lang: str,
                      .to_crs(WGS84).total_bounds)
     b = np.array(boxes, dtype=float)
     crs = working_crs((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
-    shown = np.asarray((dense if crs == dense.crs else to_crs_dense(projects.geometry, crs))
-                       .values, dtype=object)
+    shown = np.asarray((dense if crs == dense.crs else to_crs_dense(projects.geometry, crs,
+                                                                    threads)).values, dtype=object)
     fp = shown.copy()
     fp[~ok] = None
     kinds = wanted_kinds(rules, catalog)

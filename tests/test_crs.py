@@ -154,6 +154,22 @@ def test_boundary_sliver_keeps_its_area_when_densified(edge_deg, dense_max):
     assert dense < 1.0  # below the default screening tolerance [m²]
 
 
+def test_to_crs_dense_on_threads_equals_one_thread(monkeypatch):
+    import geopandas as gpd
+
+    import layers.crs
+    from layers.crs import to_crs_dense
+
+    monkeypatch.setattr(layers.crs, "_THREAD_MIN", 3)
+    boxes = [shapely.box(106 + i / 10, 26, 106.05 + i / 10, 26.05) for i in range(10)]
+    lonlat = gpd.GeoSeries(boxes[:4] + [None] + boxes[4:], crs=4490, index=range(20, 9, -1))
+    one = to_crs_dense(lonlat, "EPSG:4545")
+    three = to_crs_dense(lonlat, "EPSG:4545", threads=3)
+    assert list(three.index) == list(lonlat.index) and three.crs == one.crs
+    assert three.iloc[4] is None and one.geom_equals_exact(three, tolerance=0)[one.notna()].all()
+    assert shapely.get_num_coordinates(three.iloc[0]) > 100  # densified in each thread
+
+
 def test_to_crs_dense_only_densifies_lonlat_sources():
     import geopandas as gpd
 
