@@ -120,7 +120,7 @@ def test_csv_bytes_are_those_pandas_writes(tmp_path, monkeypatch, rows):
         "small": np.arange(12, dtype=np.uint8),
         "single": np.linspace(0, 1, 12, dtype=np.float32),
     }).head(rows)
-    assert all(tables._csv_fields(frame[c]) is not None for c in frame)  # not left to pandas
+    assert all(tables._csv_column(frame[c]) is not None for c in frame)  # not left to pandas
     tables.write_csv(tmp_path / "fast.csv", frame)
     tables.safe_frame(frame).to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig",
                                     lineterminator="\r\n")
