@@ -204,9 +204,9 @@ def read_footprints(
 
 
 def feature_count(path: str | Path, layer: str | None = None) -> int | None:
-    """How many features a GeoPackage, shapefile, FlatGeobuf or GeoParquet file holds, from its
-    metadata (nothing is read or checked); None for other formats or when it cannot tell."""
-    if Path(path).suffix.lower() not in (".gpkg", ".shp", ".fgb", ".parquet", ".geoparquet"):
+    """How many features a GeoPackage, shapefile or FlatGeobuf holds, from its metadata (nothing
+    is read or checked); None for other formats or when it cannot tell."""
+    if Path(path).suffix.lower() not in (".gpkg", ".shp", ".fgb"):
         return None
     import pyogrio
 
