@@ -133,8 +133,8 @@ def write_csv(path: Path, df: pd.DataFrame, **to_csv) -> None:
     Lines end with CRLF (RFC 4180) and a cell is quoted when it holds a comma, a quote or a line
     break (a lone carriage return included), so that no reader splits one row into two. The
     bytes are those ``safe_frame(df).to_csv(...)`` writes; tables of numbers and text are
-    encoded with pyarrow, :data:`_CSV_CHUNK_ROWS` rows at a time (:func:`_csv_column`): the hits
-    of 100,000 projects in 4 s instead of 10 s, in less memory.
+    encoded with pyarrow, :data:`_CSV_CHUNK_ROWS` rows at a time (:func:`_csv_column`): the 1.9
+    million hits of 100,000 projects in about 3 s instead of 11 s, in less memory.
     """
     columns = None if to_csv or df.shape[1] < 2 else [_csv_column(df.iloc[:, i])
                                                        for i in range(df.shape[1])]
