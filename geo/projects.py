@@ -38,6 +38,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
     TYPES,
     VALUE_ALIASES,
 )
+from layers.attributes import each_distinct
 from layers.errors import InputError, choice_error
 from layers.hygiene import Problem
 
@@ -50,7 +51,7 @@ NORMALIZED = "siting_normalized_projects"
 
 
 def _missing(value: Any) -> bool:
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
     if isinstance(value, float) and np.isnan(value):
         return True
@@ -191,30 +192,8 @@ def _parse(values: pd.Series, parse) -> tuple[list, list[str]]:
         except ValueError as exc:
             return None, str(exc)
 
-    pairs = _each(values, one)
+    pairs = each_distinct(values, one)  # a column repeats a few texts 100,000 times
     return [v for v, _ in pairs], [e for _, e in pairs]
-
-
-def _each(values, fn) -> list:
-    """``fn(value)`` for every value, called once per distinct text when the values are texts
-    and blanks (a column of types, industries or flags repeats a few texts 100,000 times); once
-    per type of blank (None, NaN, ...)."""
-    values = np.asarray(values, dtype=object)
-    if len(values) < 2 or pd.api.types.infer_dtype(values, skipna=True) not in ("string",
-                                                                                 "empty"):
-        return [fn(v) for v in values]
-    codes, texts = pd.factorize(values)  # blanks: code -1
-    table = np.empty(len(texts) + 1, dtype=object)
-    for i, text in enumerate(texts):
-        table[i] = fn(text)
-    out = table[codes]
-    blank: dict[type, object] = {}
-    for i in np.flatnonzero(codes < 0).tolist():
-        kind = type(values[i])
-        if kind not in blank:
-            blank[kind] = fn(values[i])
-        out[i] = blank[kind]
-    return out.tolist()
 
 
 def normalize_projects(
@@ -249,7 +228,7 @@ def normalize_projects(
         if key not in ("type", "industry", "name"):
             raise InputError(choice_error("project default", key, ["type", "industry", "name"]))
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
-    read_errors = pd.Series(_each(src.pop("_read_error"), _text), dtype=object) \
+    read_errors = pd.Series(each_distinct(src.pop("_read_error"), _text), dtype=object) \
         if "_read_error" in src else None
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
@@ -269,17 +248,17 @@ def normalize_projects(
 
     out: dict[str, list] = {}
     width = max(4, len(str(n)))
-    given = _each(column("project_id"), _text)
+    given = each_distinct(column("project_id"), _text)
     out["project_id"] = [g or f"P{i + 1:0{width}d}" for i, g in enumerate(given)]
     first = pd.Series(out["project_id"]).duplicated()
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):
         pid = out["project_id"][i]
         errors[i].append(f"duplicate project_id {pid!r} (first used by row {firsts[pid] + 1})")
-    out["name"] = _each(column("name"), _text)
+    out["name"] = each_distinct(column("name"), _text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):
-        texts = _each(column(col), _text)
+        texts = each_distinct(column(col), _text)
         parsed = collect(col, lambda v, c=col, ok=valid: _choice(c, _text(v), ok) if _text(v)
                          else "")
         out[col] = [p if p is not None else t for p, t in zip(parsed, texts)]
@@ -298,7 +277,7 @@ def normalize_projects(
     majors = collect("national_major", _major)
     out["national_major"] = [m if m is not None else _text(v)
                              for m, v in zip(majors, column("national_major"))]
-    out["national_major_doc"] = _each(column("national_major_doc"), _text)
+    out["national_major_doc"] = each_distinct(column("national_major_doc"), _text)
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)

@@ -189,8 +189,19 @@ def _missing(series: pd.Series, values: np.ndarray) -> np.ndarray:
 def _keys(series: pd.Series, values: np.ndarray, present: np.ndarray) -> np.ndarray:
     """:func:`_key` of the present values (each distinct value once); others left None."""
     out = np.full(len(values), None, dtype=object)
-    for index, uniques, codes in _distinct(values, present):
-        out[index] = objects([_key(u) for u in uniques])[codes]
+    out[present] = each_distinct(values[present], _key)
+    return out
+
+
+def each_distinct(values, fn) -> np.ndarray:
+    """``fn(value)`` for every value (an object array), ``fn`` called once per distinct value of
+    each Python type: a column of 100,000 rows repeats a few texts, and ``1``, ``1.0``, ``True``,
+    ``None``, NaN and ``pd.NA`` stay apart."""
+    values = values.to_numpy(dtype=object) if hasattr(values, "to_numpy") else objects(
+        list(values))
+    out = np.empty(len(values), dtype=object)
+    for index, uniques, codes in _distinct(values, np.ones(len(values), dtype=bool)):
+        out[index] = objects([fn(u) for u in uniques])[codes]
     return out
 
 
@@ -204,7 +215,8 @@ def objects(items: list) -> np.ndarray:
 
 def _distinct(values: np.ndarray, present: np.ndarray):
     """Yield (rows, distinct values, codes) per Python type among the present values, so that
-    each distinct value is worked on once (``1``, ``1.0`` and ``True`` stay apart)."""
+    each distinct value is worked on once (``1``, ``1.0`` and ``True`` stay apart); each
+    distinct value as it first appears (pandas would give NaN for ``pd.NA``)."""
     rows = np.flatnonzero(present)
     if not len(rows):
         return
@@ -212,10 +224,11 @@ def _distinct(values: np.ndarray, present: np.ndarray):
     for kind in pd.unique(kinds):
         index = rows[kinds == kind]
         try:
-            codes, uniques = pd.factorize(values[index], use_na_sentinel=False)
+            codes, _ = pd.factorize(values[index], use_na_sentinel=False)
         except TypeError:  # unhashable (a list from GeoParquet): one by one
-            codes, uniques = np.arange(len(index)), list(values[index])
-        yield index, list(uniques), codes
+            codes = np.arange(len(index))
+        first = np.unique(codes, return_index=True)[1]  # codes follow first appearance
+        yield index, list(values[index[first]]), codes
 
 
 def _absent_reason(attr: Attribute, column: str, mapped: bool) -> str:

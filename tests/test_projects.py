@@ -165,10 +165,10 @@ def test_read_error_column_becomes_the_row_error():
     assert out["error"].iloc[1] == "row 2: lat/lon swapped"
 
 
-def test_each_value_parsed_once_per_distinct_text():
-    """Parsing a column once per distinct text gives what parsing every row gives, blanks of
-    each type (None, NaN, pd.NA) included; mixed columns are parsed row by row."""
-    from geo.projects import _each
+def test_each_value_parsed_once_per_distinct_value():
+    """Parsing a column once per distinct value gives what parsing every row gives, blanks of
+    each type (None, NaN, pd.NA) and ``1``, ``1.0``, ``True`` kept apart."""
+    from layers.attributes import each_distinct
 
     calls = []
 
@@ -177,10 +177,19 @@ def test_each_value_parsed_once_per_distinct_text():
         return repr(value), (value,)  # tuples stay whole
 
     texts = ["光伏", None, "风电", "光伏", float("nan"), pd.NA, "风电", None, " 光伏 "]
-    assert _each(texts, fn) == [fn(v) for v in texts]
+    assert list(each_distinct(texts, fn)) == [fn(v) for v in texts]
     calls.clear()
-    _each(texts * 1000, fn)
+    each_distinct(texts * 1000, fn)
     assert len(calls) == 6  # three texts, three kinds of blank
-    mixed = [1, 1.0, True, "1", None]
-    assert _each(mixed, fn) == [fn(v) for v in mixed]  # 1 == 1.0 == True, parsed apart
-    assert _each(pd.Series(["a", None], dtype="str"), repr) == ["'a'", "nan"]
+    mixed = [1, 1.0, True, "1", None, 2, 1]
+    assert list(each_distinct(mixed, fn)) == [fn(v) for v in mixed]
+    assert list(each_distinct(pd.Series(["a", None], dtype="str"), repr)) == ["'a'", "nan"]
+
+
+def test_pd_na_is_blank():
+    frame = gpd.GeoDataFrame({"name": pd.Series([pd.NA, "站"], dtype=object),
+                              "type": ["pv", pd.NA]},
+                             geometry=[shapely.box(0, 0, 1, 1)] * 2, crs=4545)
+    out = normalize_projects(frame)
+    assert list(out["name"]) == ["", "站"]
+    assert "<NA>" not in out.loc[1, "error"] and "no project type" in out.loc[1, "error"]
