@@ -18,10 +18,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geo.coverage import FAR_OUTSIDE_M, GAP, OUTSIDE, SOURCES, far_outside
+from geo.coverage import FAR_OUTSIDE_M, SOURCES, far_outside
 from geo.evaluate import OUTSIDE_NEAREST_M, TEXT
 from geo.rules import RuleSet
-from geo.unplaced import UNPLACED
 from layers.crs import WGS84, to_crs_dense, working_crs
 from layers.kinds import get_kind
 from layers.windows import grow
@@ -200,11 +199,12 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
         if results else pd.DataFrame()
     hit = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(
         columns=[*HIT_COLUMNS, *HIT_EXTRA])
-    # a part's hits are in rule order project by project (screen_part sorts them), and each
-    # project is in one part: ordered by project, they are in the order _sort_hits gives
+    # a part's hits are in rule order project by project (screen_part sorts them) and each
+    # project is in one part: a stable sort by project keeps that order
     row = hit["row"].to_numpy(dtype=np.int64)
-    hit = hit.iloc[np.argsort(row, kind="stable")].reset_index(drop=True)
-    hit["row"] = np.sort(row, kind="stable")
+    order = np.argsort(row, kind="stable")
+    hit = hit.iloc[order].reset_index(drop=True)
+    hit["row"] = row[order]
     out = gpd.GeoDataFrame(result, geometry=job.shown, crs=job.crs)
     infos, missing = layer_infos(catalog, job.kinds, job.crs, job.lang)
     out.attrs["layers"] = infos
@@ -217,13 +217,3 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
     out.attrs["kinds"] = list(job.kinds)
     out.attrs["search_m"] = job.search_m
     return out, hit
-
-
-def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Hits by project, then by rule (coverage first, then the rule set's order)."""
-    order = {OUTSIDE.id: -3, GAP.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
-    key = hits["row"].to_numpy(dtype=np.int64) * (len(order) + 4) + \
-        hits["rule_id"].map(order).to_numpy(dtype=np.int64) + 3
-    hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
-    hits["row"] = hits["row"].to_numpy(dtype=np.int64)
-    return hits

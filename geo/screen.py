@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.coverage import coverage_hits
+from geo.coverage import GAP, OUTSIDE, coverage_hits
 from geo.evaluate import Context, Kind, evaluate
 from geo.grouping import distinct_pairs, group_join, row_key
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
@@ -36,7 +36,7 @@ from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
 from geo.tiles import TILE_PROJECTS, give_back_memory
-from geo.unplaced import unplaced_hits
+from geo.unplaced import UNPLACED, unplaced_hits
 from layers.catalog import Catalog, load_catalog
 from layers.errors import CRSError
 from layers.regions import admin_codes_at
@@ -216,8 +216,6 @@ def _regions(rules: RuleSet, catalog: Catalog, kinds: dict, job: Job):
 
 def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.DataFrame:
     """The part's hits: by project, then by rule; ``project_id`` first, blanks as ``""``."""
-    from geo.job import _sort_hits
-
     frames = [f for f in frames if len(f)]
     hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {c: pd.Series(dtype=float if c in ("overlap_m2", "overlap_share", "distance_m",
@@ -236,6 +234,16 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
                 pd.api.types.infer_dtype(hits[col], skipna=True) == "string":
             hits[col] = pd.Series(shared_texts(hits[col].to_numpy()), index=hits.index,
                                   dtype=object)  # objects: pandas would copy them into Arrow
+    return hits
+
+
+def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """Hits by project, then by rule (coverage first, then the rule set's order)."""
+    order = {OUTSIDE.id: -3, GAP.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
+    key = hits["row"].to_numpy(dtype=np.int64) * (len(order) + 4) + \
+        hits["rule_id"].map(order).to_numpy(dtype=np.int64) + 3
+    hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+    hits["row"] = hits["row"].to_numpy(dtype=np.int64)
     return hits
 
 
