@@ -50,10 +50,15 @@ _LABELS = {
 
 
 def _bounds(result: gpd.GeoDataFrame, catalog) -> tuple[float, float, float, float]:
-    geoms = result.geometry
+    geoms = np.asarray(result.geometry.values, dtype=object)
     shown = geoms[drawable(geoms)]
-    if len(shown):
-        w, s, e, n = shown.to_crs(4326).total_bounds
+    if len(shown):  # the vertices as to_crs would move them, without building geometries
+        from pyproj import Transformer
+
+        xy = shapely.get_coordinates(shown)
+        lon, lat = Transformer.from_crs(result.crs, 4326, always_xy=True).transform(xy[:, 0],
+                                                                                   xy[:, 1])
+        w, s, e, n = np.min(lon), np.min(lat), np.max(lon), np.max(lat)
         cx, cy = (w + e) / 2, (s + n) / 2
         half_w, half_h = max(e - w, MIN_SPAN_DEG) / 2, max(n - s, MIN_SPAN_DEG) / 2
         return cx - half_w, cy - half_h, cx + half_w, cy + half_h
