@@ -16,6 +16,7 @@ import pandas as pd
 from geo import facts
 from geo.conditions import Context, Kind, feature_condition, project_condition, selected
 from geo.facts import F, T, Tri, U
+from geo.grouping import repeated
 from geo.overlay import covered_share, nearest
 from geo.rules import Rule
 from layers.kinds import get_kind
@@ -69,7 +70,7 @@ def hits_frame(rule: Rule, ctx: Context, rows: dict, outcome, check: str, messag
     def text(value):
         if isinstance(value, np.ndarray | list | pd.Series):
             return pd.Series(np.asarray(value, dtype=object), dtype=object)
-        return pd.Series(np.full(n, value, dtype=object), dtype=object)
+        return pd.Series(repeated(value, n), dtype=object)
 
     return pd.DataFrame({
         "row": np.asarray(rows["row"], dtype=np.int64), "rule_id": text(rule.id),
@@ -101,7 +102,7 @@ def _fired_message(rule: Rule, ctx: Context, rows: pd.DataFrame, notes: np.ndarr
                    kd_labels: dict) -> tuple[np.ndarray, list]:
     """The rule's message with its details and claim texts, per row (array operations)."""
     lang = ctx.lang
-    msg = np.full(len(rows), rule.message(lang), dtype=object)
+    msg = repeated(rule.message(lang), len(rows))
     details = [d for d in rule.details if d in rows.columns]
     if details and len(rows):
         extra = np.full(len(rows), "", dtype=object)
@@ -145,7 +146,7 @@ def evaluate(rule: Rule, ctx: Context) -> list[pd.DataFrame]:
         out = []
         fire = np.flatnonzero(live & (cond.value == T))
         if len(fire):
-            msg = np.full(len(fire), rule.message(lang), dtype=object)
+            msg = repeated(rule.message(lang), len(fire))
             msg = np.where(notes[fire] != "", msg + " (" + notes[fire] + ")", msg)
             out.append(hits_frame(rule, ctx, {"row": fire, "kind": ""}, rule.outcome, "fired",
                                   msg, rule.title(lang)))

@@ -10,7 +10,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["distinct_pairs", "group_join", "object_frame", "row_key"]
+__all__ = ["distinct_pairs", "group_join", "object_frame", "repeated", "row_key"]
+
+
+def repeated(value, n: int) -> np.ndarray:
+    """An object array of ``n`` references to one ``value``.
+
+    ``np.full(n, "text", dtype=object)`` makes a new copy of the text for every element (numpy
+    casts it through a fixed-width string), 30 times slower, and a hits table of millions of
+    rows then holds millions of copies of a few rule ids and titles.
+    """
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
 
 
 def group_join(keys, texts, n: int, sep: str = "") -> np.ndarray:
