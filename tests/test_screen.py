@@ -62,6 +62,11 @@ def test_repeated_hit_texts_are_one_object_each(scenario_run, catalog):
     called = []
     result, again = screen(projects(scenario_rows()), catalog, release=lambda: called.append(1))
     assert called == [1] and again.equals(hits)  # the executor's workers may stop before joining
+    from geo.grouping import repeated
+
+    text = "未核查：未提供图层"
+    assert len({id(v) for v in repeated(text, 1000)}) == 1  # built shared: np.full copies
+    assert repeated(text, 3).tolist() == [text] * 3  # the text once per row
 
 
 def test_control_units_listed_with_access_list(catalog):
