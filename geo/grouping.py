@@ -1,5 +1,5 @@
 """Grouping helpers on whole columns: join texts per group, dense keys of combinations, first
-occurrences of pairs, frames that keep text as Python objects.
+occurrences of pairs, frames that keep text as Python objects, a column of one repeated text.
 
 Used where a report or a checklist gathers per-project rows at 100,000 projects: one sort and one
 ``str.join`` per group instead of a pandas call per group, integer keys instead of tuples.

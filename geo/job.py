@@ -21,9 +21,9 @@ import shapely
 from geo.coverage import FAR_OUTSIDE_M, SOURCES, far_outside
 from geo.evaluate import OUTSIDE_NEAREST_M, TEXT
 from geo.rules import RuleSet
-from layers.crs import WGS84, to_crs_dense, working_crs
+from layers.crs import to_crs_dense, working_crs
 from layers.kinds import get_kind
-from layers.windows import grow
+from layers.windows import grow, lonlat_bounds
 
 HIT_COLUMNS = ("project_id", "rule_id", "outcome", "layer_id", "kind", "feature_id",
                "feature_name", "overlap_m2", "overlap_share", "distance_m", "message", "check",
@@ -135,8 +135,7 @@ def plan(projects: gpd.GeoDataFrame, catalog, rules: RuleSet, lang: str,
     ok &= ~far
     boxes = [catalog.extent_lonlat]
     if ok.any():
-        boxes.append(gpd.GeoSeries(projects.geometry.values[ok], crs=projects.crs)
-                     .to_crs(WGS84).total_bounds)
+        boxes.append(lonlat_bounds(gpd.GeoSeries(projects.geometry.values[ok], crs=projects.crs)))
     b = np.array(boxes, dtype=float)
     crs = working_crs((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
     shown = np.asarray((dense if crs == dense.crs else to_crs_dense(projects.geometry, crs,

@@ -17,6 +17,7 @@ from layers.errors import InputError
 from layers.hygiene import Problem
 from layers.kinds import get_kind, get_raster_kind
 from layers.rasters import describe_values
+from layers.windows import lonlat_bounds
 
 
 def inspect_catalog(catalog: Catalog) -> dict:
@@ -68,7 +69,7 @@ def inspect_catalog(catalog: Catalog) -> dict:
         entry["features"] = int(len(gdf))
         entry["source_crs"] = describe_crs(data.source_crs)
         if len(gdf) and not gdf.geometry.is_empty.all():
-            entry["bounds_lonlat"] = [round(float(v), 6) for v in gdf.to_crs(4326).total_bounds]
+            entry["bounds_lonlat"] = [round(float(v), 6) for v in lonlat_bounds(gdf.geometry)]
         if "polygon" in kind.geometries:
             area = float(np.nansum(gdf.geometry.area.to_numpy()))
             entry["area_m2"] = round(area, 1)

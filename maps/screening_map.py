@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.windows import lonlat_bounds
 from maps import base
 from maps import style as st
 from maps.budget import BASE_BYTES, MAP_BUDGET_BYTES, add_layers_near, text_bytes
@@ -50,15 +51,10 @@ _LABELS = {
 
 
 def _bounds(result: gpd.GeoDataFrame, catalog) -> tuple[float, float, float, float]:
-    geoms = np.asarray(result.geometry.values, dtype=object)
+    geoms = result.geometry
     shown = geoms[drawable(geoms)]
-    if len(shown):  # the vertices as to_crs would move them, without building geometries
-        from pyproj import Transformer
-
-        xy = shapely.get_coordinates(shown)
-        lon, lat = Transformer.from_crs(result.crs, 4326, always_xy=True).transform(xy[:, 0],
-                                                                                   xy[:, 1])
-        w, s, e, n = np.min(lon), np.min(lat), np.max(lon), np.max(lat)
+    if len(shown):
+        w, s, e, n = lonlat_bounds(shown)
         cx, cy = (w + e) / 2, (s + n) / 2
         half_w, half_h = max(e - w, MIN_SPAN_DEG) / 2, max(n - s, MIN_SPAN_DEG) / 2
         return cx - half_w, cy - half_h, cx + half_w, cy + half_h

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.windows import lonlat_bounds
 from maps import base
 from maps import style as st
 from maps.catalog_map import add_catalog_layers, add_catalog_rasters
@@ -157,7 +158,7 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
     if catalog is not None:
         bounds = catalog.extent_lonlat
     else:
-        bounds = gpd.GeoSeries(geoms[ok], crs=sites.crs).to_crs(4326).total_bounds
+        bounds = lonlat_bounds(gpd.GeoSeries(geoms[ok], crs=sites.crs))
     m, _ = base.new_map(bounds, lang, basemap, tianditu_key)
     legend: list = []
     if catalog is not None:

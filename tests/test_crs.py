@@ -183,3 +183,22 @@ def test_to_crs_dense_only_densifies_lonlat_sources():
     assert shapely.get_num_coordinates(to_crs_dense(metres, 4544).iloc[0]) == 5
     with pytest.raises(CRSError):
         to_crs_dense(gpd.GeoSeries([shapely.Point(0, 0)]), 4490)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:32648", "EPSG:4544", "EPSG:4490", "EPSG:4326"])
+def test_lonlat_bounds_are_those_of_the_transformed_geometries(crs):
+    """The lon/lat extent of footprints (a map's view, the working CRS's choice) equals
+    ``to_crs(WGS84).total_bounds`` to the bit, without building the transformed geometries;
+    nothing to place gives NaN, and no CRS is refused, never guessed."""
+    import geopandas as gpd
+
+    from layers.windows import lonlat_bounds
+
+    rng = np.random.default_rng(7)
+    lon, lat = rng.uniform(100, 110, 300), rng.uniform(22, 30, 300)
+    pieces = [shapely.box(x, y, x + 0.05, y + 0.03).buffer(0.01) for x, y in zip(lon, lat)]
+    g = gpd.GeoSeries(pieces + [None, shapely.Polygon()], crs="EPSG:4326").to_crs(crs)
+    assert lonlat_bounds(g).tolist() == g.to_crs("EPSG:4326").total_bounds.tolist()
+    assert np.isnan(lonlat_bounds(g.iloc[-2:])).all()
+    with pytest.raises(CRSError):
+        lonlat_bounds(gpd.GeoSeries(pieces[:1]))
