@@ -240,8 +240,8 @@ def normalize_projects(
             values = values.map(lambda v: defaults[col] if _missing(v) else v)
         return values
 
-    def collect(col: str, parse) -> list:
-        parsed, errs = _parse(column(col), parse)
+    def collect(col: str, parse, values: pd.Series | None = None) -> list:
+        parsed, errs = _parse(column(col) if values is None else values, parse)
         for i in np.flatnonzero([bool(e) for e in errs]):
             errors[i].append(errs[i])
         return parsed
@@ -258,9 +258,10 @@ def normalize_projects(
     out["name"] = each_distinct(column("name"), _text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):
-        texts = each_distinct(column(col), _text)
+        values = column(col)
+        texts = each_distinct(values, _text)
         parsed = collect(col, lambda v, c=col, ok=valid: _choice(c, _text(v), ok) if _text(v)
-                         else "")
+                         else "", values)
         out[col] = [p if p is not None else t for p, t in zip(parsed, texts)]
     for i in np.flatnonzero([not t for t in out["type"]]):
         errors[i].append(f"no project type; expected one of: {', '.join(TYPES)} "
@@ -274,9 +275,9 @@ def normalize_projects(
         out[col] = [np.nan if v is None else v
                     for v in collect(col, lambda v, c=col: _number(v, c))]
     out["replacement_scheme_date"] = [v or "" for v in collect("replacement_scheme_date", _date)]
-    majors = collect("national_major", _major)
-    out["national_major"] = [m if m is not None else _text(v)
-                             for m, v in zip(majors, column("national_major"))]
+    values = column("national_major")
+    majors = collect("national_major", _major, values)
+    out["national_major"] = [m if m is not None else _text(v) for m, v in zip(majors, values)]
     out["national_major_doc"] = each_distinct(column("national_major_doc"), _text)
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
