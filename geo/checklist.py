@@ -170,7 +170,8 @@ def checked_kinds(result: pd.DataFrame, hits: pd.DataFrame) -> dict[str, str]:
 
 
 def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame | None = None,
-              rules=None, search_m: float | None = None) -> pd.DataFrame:
+              rules=None, search_m: float | None = None,
+              kinds: list[str] | None = None) -> pd.DataFrame:
     """Every layer kind the rules use, per judged project, with what was found.
 
     Parameters
@@ -185,6 +186,8 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     search_m : float, optional
         Radius [m] of the nearest distances (default ``result.attrs["search_m"]``, else
         :data:`geo.screen.SEARCH_M`).
+    kinds : list of str, optional
+        Only these kinds of :func:`checked_kinds` (in its order; default all).
 
     Returns
     -------
@@ -204,7 +207,7 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
 
     search_m = float(search_m if search_m is not None else result.attrs.get("search_m", SEARCH_M))
     state = checked_kinds(result, hits)
-    kinds = list(state)
+    kinds = [k for k in state if kinds is None or k in kinds]
     err = result["error"].astype(str).to_numpy() if "error" in result else np.full(len(result), "")
     rows = np.flatnonzero(err == "")
     k = len(kinds)

@@ -19,14 +19,17 @@ import pandas as pd
 
 from geo.checklist import (
     Positions,
+    checked_kinds,
     checklist,
     feature_evidence,
     footprint_dims,
+    per_kind,
     unknown_reason,
     worst_outcome,
 )
 from geo.grouping import row_key
 from geo.rules import SEVERITY
+from geo.screen import SEARCH_M
 from layers.errors import InputError
 from layers.kinds import get_kind
 from maps.report_html import (
@@ -99,20 +102,24 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     pairs are clear or not provided)."""
     n = len(result)
     feats = feature_evidence(hits) if feats is None else feats
-    table = checklist(result, hits, feats, rules=rules)
-    if not len(table):
+    state = checked_kinds(result, hits)
+    absent = [k for k, s in state.items() if s == "not_provided"]
+    err = result["error"].astype(str).to_numpy() if "error" in result else np.full(n, "")
+    judged = err == ""
+    if not state or not judged.any():
         return np.full(n, "", dtype=object)
+    present, absent_hits = _split_absent(hits, absent)
+    table = checklist(result, present, feats, rules=rules,
+                      kinds=[k for k in state if k not in absent])
+    missing_row = _missing_rows(absent_hits, absent, judged, lang)
     kinds = list(pd.unique(table["kind"].to_numpy(dtype=object)))
     labels = _kind_labels(kinds, lang)
     status_all = table["status"].to_numpy(dtype=object)
     row_all = table["row"].to_numpy()
-    missing = status_all == "not_provided"
-    show = (status_all != "clear") & (status_all != "near") & ~missing
+    show = (status_all != "clear") & (status_all != "near")
     sep = "、" if lang == "zh" else ", "
     label_all = np.array([labels[k] for k in kinds], dtype=object)[
         pd.Index(kinds).get_indexer(table["kind"].to_numpy(dtype=object))]
-    missing_row = _missing_row(row_all[missing], label_all[missing],
-                               table["outcome"].to_numpy(dtype=object)[missing], n, lang)
     clear = status_all == "clear"
     clear = group_join(row_all[clear], label_all[clear], n, sep)
     near = np.flatnonzero(status_all == "near")
@@ -170,7 +177,8 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
                measure, "</td><td>", summary, "</td><td>", badges(outcome, lang), "</td></tr>",
                more)
     body = group_join(c["row"].to_numpy(), rows, n)
-    radius = radius_text(float(table["search_m"].iloc[0]))
+    radius = radius_text(float(table["search_m"].iloc[0]) if len(table) else
+                         float(result.attrs.get("search_m", SEARCH_M)))
     clear_row = cat(
         missing_row,
         when(near != "", cat('<tr class="s-near"><td colspan="5"><b>', word("near_kinds", lang),
@@ -181,9 +189,45 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
             f'{word("layer", lang)}</th><th>{word("result", lang)}</th><th>'
             f'{word("measure", lang)}</th><th>{word("features", lang)}</th><th>'
             f'{word("outcome", lang)}</th></tr>')
-    judged = np.zeros(n, dtype=bool)
-    judged[table["row"].to_numpy()] = True
     return when(judged, cat(head, body, clear_row, "</table>"))
+
+
+def _split_absent(hits: pd.DataFrame, absent: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hits on a kind the catalog provides (whole), and those on a kind it does not
+    provide (one row per such kind, :func:`geo.checklist.per_kind`). Most hits of a large batch
+    are of the second sort: a rule not checked on every project alike."""
+    if not absent or not len(hits):
+        return hits, hits.iloc[:0]
+    codes, kinds = pd.factorize(hits["kind"].to_numpy(dtype=object))
+    parts = [str(k).split("+") for k in kinds]
+    some = np.array([any(p in absent for p in ps) for ps in parts] + [False])[codes]
+    every = np.array([all(p in absent for p in ps) for ps in parts] + [False])[codes]
+    split = per_kind(hits[some])
+    return hits[~every], split[split["kind"].isin(absent).to_numpy()]
+
+
+def _missing_rows(hits: pd.DataFrame, absent: list[str], judged: np.ndarray,
+                  lang: str) -> np.ndarray:
+    """Per project, :func:`_missing_row` of the kinds in ``absent`` (the catalog provides no
+    layer of them), built once per pattern of the ``hits`` on them (:func:`_by_pattern`):
+    these rows are alike on most projects of a batch."""
+    n = len(judged)
+    if not absent:
+        return np.full(n, "", dtype=object)
+    labels = np.array(list(_kind_labels(absent, lang).values()), dtype=object)
+    k = len(absent)
+    index = pd.Index(absent)
+
+    def build(h: pd.DataFrame, m: int) -> np.ndarray:
+        at = h["row"].to_numpy(dtype=np.int64) * k + index.get_indexer(
+            h["kind"].to_numpy(dtype=object))
+        return _missing_row(np.repeat(np.arange(m), k), np.tile(labels, m),
+                            worst_outcome(at, h["outcome"], m * k), m, lang)
+
+    rows = hits["row"].to_numpy(dtype=np.int64) if len(hits) else np.zeros(0, dtype=np.int64)
+    out = _by_pattern(hits[judged[rows]], n, ("kind", "outcome"), build)
+    out[judged & (out == "")] = build(hits.iloc[:0], 1)[0]  # projects no rule needed them for
+    return out
 
 
 def _missing_row(rows: np.ndarray, labels: np.ndarray, outcome: np.ndarray, n: int,

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from _report_batch import tiled
@@ -228,3 +229,30 @@ def test_markup_built_once_per_pattern_equals_markup_built_per_project(tmp_path)
                            lambda m, k: _not_checked_items(m, k, "en"))
         assert list(once) == list(direct) and (once[len(rows):] == "").all()
         assert (once[:len(rows)] != "").all()
+
+
+def test_missing_layer_rows_built_once_per_pattern_equal_those_of_the_whole_checklist(tmp_path):
+    from geo.checklist import checked_kinds, checklist
+    from maps.report_checklist import _missing_row, _missing_rows, _split_absent
+
+    cat = write_catalog(tmp_path / "c", {"red": ("ecological_red_line",
+                                                 [{"geometry": box(0, 0, 100, 100)}])})
+    rows = [{"type": t, "geometry": box(50 + 300 * i, 50, 150 + 300 * i, 150)}
+            for i, t in enumerate(["pv", "wind", "pv", "industrial", "wind", "pv", "mining"])]
+    rows[3]["industry"] = "钢铁"
+    result, hits = screen(projects(rows), cat, lang="en")
+    result.loc[4, "error"] = "bad footprint"  # an error row has no checklist
+    assert hits["kind"].str.contains("+", regex=False).any()  # rules on several missing kinds
+    for lang in ("en", "zh"):
+        table = checklist(result, hits)
+        missing = (table["status"] == "not_provided").to_numpy()
+        labels = [st.kind_label(k, lang) for k in table["kind"][missing]]
+        direct = _missing_row(table["row"].to_numpy()[missing], np.array(labels, dtype=object),
+                              table["outcome"].to_numpy(dtype=object)[missing], len(result),
+                              lang)
+        absent = [k for k, s in checked_kinds(result, hits).items() if s == "not_provided"]
+        judged = (result["error"] == "").to_numpy()
+        once = _missing_rows(_split_absent(hits, absent)[1], absent, judged, lang)
+        assert list(once) == list(direct)
+        assert once[4] == "" and (once[judged] != "").all()
+        assert len(set(once[judged])) >= 3  # pv, wind, industrial and mining differ
