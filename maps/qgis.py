@@ -20,7 +20,7 @@ import pandas as pd
 
 from layers.errors import InputError, choice_error
 from maps import style as st
-from maps.cells import all_text, plain_value
+from maps.cells import all_text, arrow_plain, plain_value
 
 STAMP = "2000-01-01T00:00:00.000Z"
 """Timestamp written into the GeoPackage (deterministic bytes; the run time is in the report)."""
@@ -233,8 +233,9 @@ def write_styled_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, name: str, style_
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": STAMP})
     try:
         for fam, layer in layers.items():
-            data[(family == fam).to_numpy()].to_file(path, driver="GPKG", layer=layer,
-                                                     engine="pyogrio")
+            part = data[(family == fam).to_numpy()]
+            part.to_file(path, driver="GPKG", layer=layer, engine="pyogrio",
+                         use_arrow=arrow_plain(part.drop(columns=part.geometry.name)))
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
     written: dict[str, Path] = {}

@@ -339,6 +339,38 @@ def test_geojson_never_loses_a_footprint_to_the_vertex_cleanup(tmp_path, monkeyp
     assert back.geometry.is_valid.all() and back.geometry.iloc[0].area > 0
 
 
+@pytest.mark.parametrize("values, plain", [
+    (["a", None, 'é"x'], True), (pd.Series(["a", "b", None], dtype="str"), True),
+    ([1.5, float("nan"), 1e300], True), ([1, 2, 3], True), ([True, False, True], True),
+    ([None, None, None], True),
+    ([True, None, False], False),  # Arrow would make it a boolean field, the row path text
+    ([1, "a", None], False)])
+def test_geojson_and_geopackage_through_arrow_are_the_same_files(tmp_path, monkeypatch, values,
+                                                                 plain):
+    """Plain columns go through Arrow (quicker); the files are the same byte for byte as the
+    row path writes them; other columns take the row path."""
+    import filecmp
+
+    import shapely
+
+    from maps.cells import arrow_plain
+    from maps.cli.tables import write_geojson
+    from maps.qgis import write_styled_gpkg
+
+    gdf = gpd.GeoDataFrame({"verdict": ["admitted", "review", "prohibited"], "v": values},
+                           geometry=[shapely.box(106.6, 26.5, 106.61, 26.51), None,
+                                     shapely.Point(106.7, 26.6)], crs="EPSG:4326")
+    assert arrow_plain(pd.DataFrame(gdf.drop(columns="geometry"))) is plain
+    for way, arrow in (("arrow", arrow_plain), ("rows", lambda frame: False)):
+        monkeypatch.setattr("maps.cli.tables.arrow_plain", arrow)
+        monkeypatch.setattr("maps.qgis.arrow_plain", arrow)
+        (tmp_path / way).mkdir()
+        write_geojson(tmp_path / way / "s.geojson", gdf)
+        write_styled_gpkg(gdf, tmp_path / way / "s.gpkg", "screening", "verdict", "en")
+    for name in ("s.geojson", "s.gpkg", "screening_polygons.qml", "screening_points.qml"):
+        assert filecmp.cmp(tmp_path / "arrow" / name, tmp_path / "rows" / name, shallow=False)
+
+
 def test_writers_run_at_once_in_forked_processes(tmp_path):
     """``processes=2``: each writer in a forked process; a failure keeps the others' files,
     notes come back, ``then`` writers read the finished outputs, nothing is left behind."""

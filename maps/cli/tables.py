@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from maps.cells import all_text, plain_frame, plain_value
+from maps.cells import all_text, arrow_plain, plain_frame, plain_value
 
 XLSX_MAX_ROWS = 1_048_576
 """Rows of an Excel sheet, the header row included."""
@@ -252,7 +252,8 @@ def write_geojson(path: Path, gdf) -> None:
     plain[broken] = shapely.simplify(lonlat[broken], STRAIGHT_DEG, preserve_topology=True)
     out = gpd.GeoDataFrame(frame, geometry=plain, crs=WGS84)
     # GDAL would turn JSON-looking text back into nested JSON, which many GIS cannot read
-    out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO")
+    out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO",
+                use_arrow=arrow_plain(frame))
 
 
 def document_date() -> datetime:
