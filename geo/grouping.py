@@ -1,5 +1,6 @@
 """Grouping helpers on whole columns: join texts per group, dense keys of combinations, first
-occurrences of pairs, frames that keep text as Python objects, a column of one repeated text.
+occurrences of pairs, frames that keep text as Python objects, a column of one repeated text,
+text columns packed as codes to be sent between processes.
 
 Used where a report or a checklist gathers per-project rows at 100,000 projects: one sort and one
 ``str.join`` per group instead of a pandas call per group, integer keys instead of tuples.
@@ -10,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["distinct_pairs", "group_join", "object_frame", "repeated", "row_key"]
+__all__ = ["distinct_pairs", "group_join", "object_frame", "pack_texts", "repeated", "row_key",
+           "unpack_texts"]
 
 
 def repeated(value, n: int) -> np.ndarray:
@@ -75,3 +77,38 @@ def distinct_pairs(keys: np.ndarray, texts: np.ndarray) -> np.ndarray:
     """Mask of the first occurrence of each (key, text) pair."""
     codes = pd.factorize(pd.Series(texts, dtype=object))[0].astype(np.int64)
     return ~pd.Index(np.asarray(keys, dtype=np.int64) * (codes.max() + 1) + codes).duplicated()
+
+
+def pack_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each text column (texts only, no blanks) as a categorical of its distinct
+    texts, to be sent to another process: a tile's hits repeat a few hundred texts over 230,000
+    rows, and codes pickle in 0.06 s where the objects took 0.26 s. Columns with missing values
+    keep their objects, one per distinct text. :func:`unpack_texts` gives the frame back."""
+    out = frame.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_object_dtype(out[col].dtype)
+                and pd.api.types.infer_dtype(out[col], skipna=True) == "string"):
+            continue
+        values = out[col].to_numpy()
+        codes, uniques = pd.factorize(values)
+        uniques = np.asarray(uniques, dtype=object)
+        if (codes >= 0).all():
+            out[col] = pd.Categorical.from_codes(
+                codes, dtype=pd.CategoricalDtype(pd.Index(uniques, dtype=object)))
+        else:
+            shared = uniques[codes]
+            shared[codes < 0] = values[codes < 0]
+            out[col] = pd.Series(shared, index=out.index, dtype=object)
+    return out
+
+
+def unpack_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """The categorical columns of ``frame`` as object columns of texts (one object per distinct
+    text: rows share them)."""
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            cat = out[col].array
+            out[col] = pd.Series(np.asarray(cat.categories, dtype=object)[cat.codes],
+                                 index=out.index, dtype=object)
+    return out

@@ -20,6 +20,7 @@ import shapely
 
 from geo.coverage import FAR_OUTSIDE_M, SOURCES, far_outside
 from geo.evaluate import OUTSIDE_NEAREST_M, TEXT
+from geo.grouping import unpack_texts
 from geo.rules import RuleSet
 from layers.crs import to_crs_dense, working_crs
 from layers.kinds import get_kind
@@ -80,6 +81,24 @@ class Job:
     lang: str
     search_m: float
     rows: np.ndarray
+
+    def __getstate__(self) -> dict:
+        """Footprints as one WKB array each (a tile is sent to a worker: pickling 12,500
+        shapely objects one by one took 0.2 s, in bulk 0.05 s); ``fp`` keeps sharing ``shown``'s
+        objects."""
+        state = dict(self.__dict__)
+        same = np.fromiter((a is b for a, b in zip(self.fp, self.shown, strict=True)), bool,
+                           len(self.fp))
+        state["shown"] = shapely.to_wkb(self.shown, include_srid=True)
+        state["fp"] = (same, shapely.to_wkb(np.where(same, None, self.fp), include_srid=True))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        same, others = state["fp"]
+        shown = shapely.from_wkb(state["shown"])
+        fp = shapely.from_wkb(others)
+        fp[same] = shown[same]
+        self.__dict__.update(state | {"shown": shown, "fp": fp})
 
     def take(self, positions: np.ndarray) -> Job:
         """The part of the job holding the projects at ``positions``."""
@@ -180,14 +199,15 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
     ----------
     parts : list of (rows, result, hits)
         ``rows``: positions of the part's projects in the batch; ``result``: one row per project
-        of the part; ``hits``: its hits with ``row`` counted within the part.
+        of the part; ``hits``: its hits with ``row`` counted within the part (text columns
+        packed or not: :func:`geo.grouping.unpack_texts`).
     """
     order, results, hits = [], [], []
     for rows, result, hit in parts:
         order.append(np.asarray(rows, dtype=int))
         results.append(result)
-        hits.append(hit.assign(row=np.asarray(rows, dtype=np.int64)[hit["row"].to_numpy(
-            dtype=int)]))
+        hits.append(unpack_texts(hit).assign(row=np.asarray(rows, dtype=np.int64)[
+            hit["row"].to_numpy(dtype=int)]))
     order = np.concatenate(order) if order else np.zeros(0, dtype=int)
     if not np.array_equal(np.sort(order), np.arange(len(job.p))):  # never a row lost or twice
         raise RuntimeError(f"the screened parts hold {len(order)} rows for {len(job.p)} "

@@ -29,7 +29,7 @@ import shapely
 
 from geo.coverage import GAP, OUTSIDE, coverage_hits
 from geo.evaluate import Context, Kind, evaluate
-from geo.grouping import distinct_pairs, group_join, row_key
+from geo.grouping import distinct_pairs, group_join, pack_texts, row_key
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
 from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
@@ -143,7 +143,7 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
     -------
     (DataFrame, DataFrame)
         One row per project of the part (without geometry) and its hits, ``row`` counted
-        within the part.
+        within the part, text columns packed (:func:`geo.grouping.pack_texts`).
     """
     near = catalog.near(job.windows(), job.crs)  # only features within reach are read
     kinds = {kind: _load_kind(near, kind, job) for kind in job.kinds}
@@ -168,7 +168,7 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
             column = np.full(len(job.p), np.nan)
             column[found["project"].to_numpy()] = found["distance_m"].to_numpy()
             result[f"nearest_{kind}_m"] = column
-    return result, hits
+    return result, pack_texts(hits)  # unpacked by assemble
 
 
 def _load_kind(catalog: Catalog, kind: str, job: Job) -> Kind:
@@ -228,13 +228,7 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
         if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
             values = values.map(str)
         hits[col] = values.astype(object)
-    hits = hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
-    for col in hits.columns:
-        if pd.api.types.is_object_dtype(hits[col].dtype) and \
-                pd.api.types.infer_dtype(hits[col], skipna=True) == "string":
-            hits[col] = pd.Series(shared_texts(hits[col].to_numpy()), index=hits.index,
-                                  dtype=object)  # objects: pandas would copy them into Arrow
-    return hits
+    return hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
 
 
 def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
@@ -245,20 +239,6 @@ def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
     hits["row"] = hits["row"].to_numpy(dtype=np.int64)
     return hits
-
-
-def shared_texts(values: np.ndarray) -> np.ndarray:
-    """``values`` (texts and blanks) with equal texts as one object each.
-
-    A hits column repeats a few texts (rule ids, titles, sources, messages) over millions of
-    rows; built row by row, each row held its own copy (about 1 GB at 100,000 projects). Shared,
-    a row costs a pointer, and processes forked to write the outputs copy almost nothing.
-    """
-    missing = pd.isna(values)
-    codes, uniques = pd.factorize(values)  # missing values get code -1
-    out = np.asarray(uniques, dtype=object)[codes]
-    out[missing] = values[missing]
-    return out
 
 
 def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -206,3 +206,50 @@ def test_assembly_refuses_parts_that_lose_a_project(world):
     for broken in (parts[:2], parts + parts[:1]):
         with pytest.raises(RuntimeError, match="rows for 200 projects"):
             assemble(job, cat, rules, broken)
+
+
+def test_a_tile_travels_to_a_worker_whole(world):
+    """A tile is pickled with its footprints in bulk (WKB arrays) and comes back the same: the
+    same geometries to the bit, the set-aside projects without a footprint to screen, the
+    footprints still the shown geometries' objects, every other field equal."""
+    import pickle
+
+    import numpy as np
+    import shapely
+
+    projects, _ = read_projects(world.projects)
+    job = plan(projects, load_catalog(world.catalog), load_rules(), "en", 2000.0)
+    job.ok[3] = False
+    job.fp[3] = None  # as plan sets a far-outside project aside
+    part = job.take(np.arange(10))
+    back = pickle.loads(pickle.dumps(part))
+    assert list(shapely.to_wkb(back.shown)) == list(shapely.to_wkb(part.shown))
+    assert back.fp[3] is None and all(back.fp[i] is back.shown[i] for i in range(10) if i != 3)
+    for name in ("ok", "rows"):
+        assert np.array_equal(getattr(back, name), getattr(part, name))
+    pd.testing.assert_frame_equal(back.p, part.p)
+    assert (back.crs, back.kinds, back.reach, back.lang) == (part.crs, part.kinds, part.reach,
+                                                             part.lang)
+
+
+def test_packed_texts_unpack_to_the_same_table():
+    """A tile's hits go back to the command with their text columns as codes; unpacked, the
+    table is the one screened (texts, blanks, numbers, types), equal texts one object."""
+    import pickle
+
+    import numpy as np
+
+    from geo.grouping import pack_texts, unpack_texts
+
+    hits = pd.DataFrame({
+        "rule_id": pd.Series(["a", "b", "a", "c"], dtype=object),
+        "message": pd.Series(["x", None, "x", np.nan], dtype=object),  # blanks stay as they were
+        "overlap_m2": [1.0, np.nan, 2.5, 0.0], "row": np.arange(4, dtype=np.int64),
+        "mixed": pd.Series(["a", 1, None, "b"], dtype=object)})
+    packed = pack_texts(hits)
+    assert isinstance(packed["rule_id"].dtype, pd.CategoricalDtype)
+    assert packed["message"].dtype == object and packed["mixed"].dtype == object
+    back = unpack_texts(pickle.loads(pickle.dumps(packed)))
+    pd.testing.assert_frame_equal(back, hits, check_exact=True)
+    assert back["message"][1] is None and back["message"][3] is not None  # NaN kept
+    assert back["rule_id"][0] is back["rule_id"][2]
