@@ -192,8 +192,8 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     Returns
     -------
     DataFrame
-        One row per (project row without error, kind of :func:`checked_kinds`), by row then
-        kind: ``row``, ``project_id``, ``kind``, ``status`` (:data:`STATUSES`), ``outcome``
+        One row per (project row without error, kind of :func:`checked_kinds`, of ``kinds``
+        when given), by row then kind: ``row``, ``project_id``, ``kind``, ``status`` (:data:`STATUSES`), ``outcome``
         (worst outcome of the kind's hits, ``""`` when none), ``n_features`` (features met),
         ``overlap_m2`` [m²] and ``overlap_share_sum`` (sums over the features met),
         ``overlap_length_m`` [m] (line footprints: length inside them), ``distance_m`` [m]

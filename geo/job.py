@@ -85,8 +85,11 @@ class Job:
     def __getstate__(self) -> dict:
         """Footprints as one WKB array each (a tile is sent to a worker: pickling 12,500
         shapely objects one by one took 0.2 s, in bulk 0.05 s); ``fp`` keeps sharing ``shown``'s
-        objects."""
+        objects. Linear rings (which WKB cannot tell from lines) are pickled one by one."""
         state = dict(self.__dict__)
+        if (shapely.get_type_id(self.shown) == 2).any() or \
+                (shapely.get_type_id(self.fp) == 2).any():
+            return state  # WKB would make a linear ring a line string: one by one then
         same = np.fromiter((a is b for a, b in zip(self.fp, self.shown, strict=True)), bool,
                            len(self.fp))
         state["shown"] = shapely.to_wkb(self.shown, include_srid=True)
@@ -94,6 +97,9 @@ class Job:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        if not isinstance(state["fp"], tuple):
+            self.__dict__.update(state)
+            return
         same, others = state["fp"]
         shown = shapely.from_wkb(state["shown"])
         fp = shapely.from_wkb(others)

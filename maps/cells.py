@@ -42,15 +42,20 @@ def all_text(col: pd.Series) -> bool:
 
 def arrow_plain(df: pd.DataFrame) -> bool:
     """Whether pyogrio may write ``df`` through Arrow (``use_arrow=True``: 10-25 % quicker at
-    100,000 rows) and give the same file: every column text (or blank), boolean, integer or float
-    (numpy). Other columns (booleans with blanks, mixed values: their field type could differ)
-    take the row path."""
+    100,000 rows) and give the same file: every column text (or blank), boolean, integer (not
+    ``uint64``: Arrow would write it as a real number) or float (not ``float16``). Other columns
+    (booleans with blanks, mixed values: their field type could differ) take the row path. One
+    difference is deliberate: ``pd.NA`` in a text column is null, where the row path wrote the
+    text ``<NA>`` (the CSV writes it blank)."""
     for _, col in df.items():
         dtype = col.dtype
         if pd.api.types.is_object_dtype(dtype):
             if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
                 return False
-        elif not (isinstance(dtype, np.dtype) and dtype.kind in "biuf"
-                  or isinstance(dtype, pd.StringDtype)):
+        elif isinstance(dtype, pd.StringDtype):
+            continue
+        elif not (isinstance(dtype, np.dtype) and (
+                dtype.kind in "bi" or dtype.kind == "u" and dtype.itemsize < 8
+                or dtype.kind == "f" and dtype.itemsize >= 4)):
             return False
     return True

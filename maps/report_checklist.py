@@ -29,7 +29,6 @@ from geo.checklist import (
 )
 from geo.grouping import row_key
 from geo.rules import SEVERITY
-from geo.screen import SEARCH_M
 from layers.errors import InputError
 from layers.kinds import get_kind
 from maps.report_html import (
@@ -161,10 +160,11 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     one, many = word("one_feature", lang), word("n_features", lang, n="{n}")
     summary = when(ids != "", cat(fmt(n_feat, lambda k: one if k == 1 else
                                       many.format(n=int(k))), ": ", ids))
-    at_f = Positions.of(table, n)(feats["row"], feats["kind"]) if len(feats) else \
-        np.zeros(0, dtype=np.int64)
-    details = _feature_details(feats, np.where(at_f >= 0, position[np.maximum(at_f, 0)], -1),
-                               len(c), lang)
+    at_f = Positions.of(table, n)(feats["row"], feats["kind"]) if len(feats) and len(table) \
+        else np.full(len(feats), -1, dtype=np.int64)
+    shown_at = np.full(len(feats), -1, dtype=np.int64)  # each feature's shown row
+    shown_at[at_f >= 0] = position[at_f[at_f >= 0]]
+    details = _feature_details(feats, shown_at, len(c), lang)
     more = when(details != "", cat('<tr class="feat-row"><td></td><td colspan="4"><details>'
                                    "<summary>", word("feature_details", lang), "</summary>",
                                    details, "</details></td></tr>"))
@@ -178,7 +178,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
                more)
     body = group_join(c["row"].to_numpy(), rows, n)
     radius = radius_text(float(table["search_m"].iloc[0]) if len(table) else
-                         float(result.attrs.get("search_m", SEARCH_M)))
+                         float(result.attrs.get("search_m", _search_m())))
     clear_row = cat(
         missing_row,
         when(near != "", cat('<tr class="s-near"><td colspan="5"><b>', word("near_kinds", lang),
@@ -192,10 +192,17 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     return when(judged, cat(head, body, clear_row, "</table>"))
 
 
+def _search_m() -> float:
+    from geo.screen import SEARCH_M
+
+    return SEARCH_M
+
+
 def _split_absent(hits: pd.DataFrame, absent: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The hits on a kind the catalog provides (whole), and those on a kind it does not
-    provide (one row per such kind, :func:`geo.checklist.per_kind`). Most hits of a large batch
-    are of the second sort: a rule not checked on every project alike."""
+    """The hits naming a kind the catalog provides (as they are: a hit on ``"a+b"`` stays whole
+    when one of them is provided), and those on a kind it does not provide (one row per such
+    kind, :func:`geo.checklist.per_kind`). Most hits of a large batch are of the second sort: a
+    rule not checked on every project alike."""
     if not absent or not len(hits):
         return hits, hits.iloc[:0]
     codes, kinds = pd.factorize(hits["kind"].to_numpy(dtype=object))

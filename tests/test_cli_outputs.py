@@ -13,6 +13,7 @@ import sys
 
 import click
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from _screen_helpers import box, projects, write_catalog
@@ -342,7 +343,8 @@ def test_geojson_never_loses_a_footprint_to_the_vertex_cleanup(tmp_path, monkeyp
 @pytest.mark.parametrize("values, plain", [
     (["a", None, 'é"x'], True), (pd.Series(["a", "b", None], dtype="str"), True),
     ([1.5, float("nan"), 1e300], True), ([1, 2, 3], True), ([True, False, True], True),
-    ([None, None, None], True),
+    ([None, None, None], True), (np.array([1, 2, 3], dtype=np.uint32), True),
+    (np.array([1, 2, 3], dtype=np.uint64), False),  # Arrow would write real numbers
     ([True, None, False], False),  # Arrow would make it a boolean field, the row path text
     ([1, "a", None], False)])
 def test_geojson_and_geopackage_through_arrow_are_the_same_files(tmp_path, monkeypatch, values,
@@ -361,6 +363,7 @@ def test_geojson_and_geopackage_through_arrow_are_the_same_files(tmp_path, monke
                            geometry=[shapely.box(106.6, 26.5, 106.61, 26.51), None,
                                      shapely.Point(106.7, 26.6)], crs="EPSG:4326")
     assert arrow_plain(pd.DataFrame(gdf.drop(columns="geometry"))) is plain
+    assert not arrow_plain(pd.DataFrame({"v": np.zeros(3, dtype=np.float16)}))
     for way, arrow in (("arrow", arrow_plain), ("rows", lambda frame: False)):
         monkeypatch.setattr("maps.cli.tables.arrow_plain", arrow)
         monkeypatch.setattr("maps.qgis.arrow_plain", arrow)

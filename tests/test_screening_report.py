@@ -256,3 +256,20 @@ def test_missing_layer_rows_built_once_per_pattern_equal_those_of_the_whole_chec
         assert list(once) == list(direct)
         assert once[4] == "" and (once[judged] != "").all()
         assert len(set(once[judged])) >= 3  # pv, wind, industrial and mining differ
+
+
+def test_a_checklist_where_no_kind_is_provided_names_them_all(tmp_path):
+    """A result whose layers are not recorded (every kind then counts as not provided) still
+    gets its checklist, even where hits name features: one row naming the kinds."""
+    from maps.report_checklist import checklist_html
+
+    cat = write_catalog(tmp_path / "c", {"red": ("ecological_red_line",
+                                                 [{"geometry": box(0, 0, 100, 100)}])})
+    result, hits = screen(projects([{"type": "pv", "geometry": box(50, 50, 150, 150)}]), cat,
+                          lang="en")
+    assert (hits["feature_id"] != "").any()
+    bare = result.copy()
+    bare.attrs = {k: v for k, v in result.attrs.items() if k != "layers"}
+    html = checklist_html(bare, hits, "en")[0]
+    assert "s-not_provided" in html and "Ecological protection red line" in html
+    assert "s-occupied" not in html

@@ -230,6 +230,9 @@ def test_a_tile_travels_to_a_worker_whole(world):
     pd.testing.assert_frame_equal(back.p, part.p)
     assert (back.crs, back.kinds, back.reach, back.lang) == (part.crs, part.kinds, part.reach,
                                                              part.lang)
+    part.shown[0] = part.fp[0] = shapely.LinearRing(part.shown[0].exterior.coords)  # not in WKB
+    back = pickle.loads(pickle.dumps(part))
+    assert back.fp[0].geom_type == back.shown[0].geom_type == "LinearRing"
 
 
 def test_packed_texts_unpack_to_the_same_table():
