@@ -415,13 +415,12 @@ def test_writers_run_at_once_in_forked_processes(tmp_path):
 
 
 def test_files_start_longest_first_on_several_processes():
-    """On several processes the summary CSV, then the report, the map and the workbook (the
-    longest) start first (the processes then finish together); on one, the essential files
-    first."""
+    """On several processes the report and the map start early and the workbook before the
+    GeoPackage (the two processes then finish together); on one, the essential files first."""
     from maps.cli.screen import FILES, start_order
 
     pairs = [(f"gcj02/{name}", None) for name in FILES]
     assert [p for p, _ in start_order(pairs, 1)] == [p for p, _ in pairs]
     assert [p.split("/")[1] for p, _ in start_order(pairs, 2)] == [
-        "screening.csv", "report.html", "map.html", "screening.xlsx", "screening_hits.csv",
-        "screening.geojson", "screening.gpkg"]
+        "screening.csv", "report.html", "screening_hits.csv", "screening.geojson", "map.html",
+        "screening.xlsx", "screening.gpkg"]
