@@ -122,9 +122,11 @@ def meets(geoms, boxes: np.ndarray) -> np.ndarray:
 
 def lonlat_bounds(geoms) -> np.ndarray:
     """``geoms.to_crs(WGS84).total_bounds`` of a GeoSeries, without building the transformed
-    geometries: their vertices are moved as ``to_crs`` moves them (100,000 footprints: 0.9 s
-    instead of 1.8 s), and not at all when the transformation is the identity (CGCS2000 and
-    WGS84 lon/lat, as PROJ has them).
+    geometries: the vertices of the few geometries that can hold an extreme one (their boxes
+    carried to lon/lat with :func:`boxes_to_crs`, widened) are moved as ``to_crs`` moves them,
+    so the result is the same to the bit (100,000 footprints, 4.4 million vertices: 0.34 s,
+    all vertices 1.0 s, ``to_crs`` 1.8 s), and none when the transformation is the identity
+    (CGCS2000 and WGS84 lon/lat, as PROJ has them).
 
     Parameters
     ----------
@@ -143,6 +145,17 @@ def lonlat_bounds(geoms) -> np.ndarray:
         xs, ys = t.transform(bounds[[0, 2, 0, 2]], bounds[[1, 1, 3, 3]])
         if np.array_equal(xs, bounds[[0, 2, 0, 2]]) and np.array_equal(ys, bounds[[1, 1, 3, 3]]):
             return bounds  # the identity: every vertex would stay where it is
-    xy = shapely.get_coordinates(np.asarray(geoms.values, dtype=object))
+    g = np.asarray(geoms.values, dtype=object)
+    g = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
+    # only geometries whose lon/lat box (widened far beyond how much an edge bows between the
+    # points boxes_to_crs samples) could hold an extreme vertex: a few, not every vertex
+    box = boxes_to_crs(shapely.bounds(g), geoms.crs, WGS84)
+    box = box + np.outer(np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) * 0.1,
+                         [-1, -1, 1, 1])
+    w, s, e, n = box.T
+    with np.errstate(invalid="ignore"):
+        may = ~np.isfinite(box).all(axis=1) | (w <= np.nanmin(e)) | (e >= np.nanmax(w)) | \
+            (s <= np.nanmin(n)) | (n >= np.nanmax(s))
+    xy = shapely.get_coordinates(g[may])
     lon, lat = t.transform(xy[:, 0], xy[:, 1])
     return np.array([np.nanmin(lon), np.nanmin(lat), np.nanmax(lon), np.nanmax(lat)])

@@ -199,6 +199,12 @@ def test_lonlat_bounds_are_those_of_the_transformed_geometries(crs):
     pieces = [shapely.box(x, y, x + 0.05, y + 0.03).buffer(0.01) for x, y in zip(lon, lat)]
     g = gpd.GeoSeries(pieces + [None, shapely.Polygon()], crs="EPSG:4326").to_crs(crs)
     assert lonlat_bounds(g).tolist() == g.to_crs("EPSG:4326").total_bounds.tolist()
+    # one long line across the others (its projected edges bow in lon/lat), a ring round them
+    long = shapely.segmentize(shapely.LineString([(99.9, 21.9), (110.2, 30.1)]), 0.05)
+    ring = shapely.segmentize(shapely.box(99.95, 21.95, 110.1, 30.08).exterior, 0.5)
+    for extra in (long, ring):
+        h = gpd.GeoSeries(pieces + [extra], crs="EPSG:4326").to_crs(crs)
+        assert lonlat_bounds(h).tolist() == h.to_crs("EPSG:4326").total_bounds.tolist()
     assert np.isnan(lonlat_bounds(g.iloc[-2:])).all()
     with pytest.raises(CRSError):
         lonlat_bounds(gpd.GeoSeries(pieces[:1]))
