@@ -50,7 +50,7 @@ def arrow_plain(df: pd.DataFrame) -> bool:
     for _, col in df.items():
         dtype = col.dtype
         if pd.api.types.is_object_dtype(dtype):
-            if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
+            if not all_text(col):
                 return False
         elif isinstance(dtype, pd.StringDtype):
             continue
