@@ -31,8 +31,8 @@ from geo.grouping import distinct_pairs, group_join, object_frame, row_key
 from geo.rules import SEVERITY
 
 __all__ = ["FEATURE_COLUMNS", "M2_PER_MU", "STATUSES", "Positions", "checklist",
-           "checked_kinds", "feature_evidence", "footprint_dims", "locations", "per_kind",
-           "unknown_reason", "worst_outcome"]
+           "checked_kinds", "feature_evidence", "footprint_dims", "judged", "locations",
+           "per_kind", "search_radius", "unknown_reason", "worst_outcome"]
 
 M2_PER_MU = 10_000 / 15
 """Square metres in one 亩 (mu): 666.67 m²."""
@@ -169,6 +169,21 @@ def checked_kinds(result: pd.DataFrame, hits: pd.DataFrame) -> dict[str, str]:
     return state
 
 
+def judged(result: pd.DataFrame) -> np.ndarray:
+    """Which projects the screening judged (no ``error``): those that get a checklist."""
+    if "error" not in result:
+        return np.ones(len(result), dtype=bool)
+    return result["error"].astype(str).to_numpy() == ""
+
+
+def search_radius(result: pd.DataFrame) -> float:
+    """The radius [m] of the screening's nearest distances (``result.attrs["search_m"]``, else
+    :data:`geo.screen.SEARCH_M`)."""
+    from geo.screen import SEARCH_M
+
+    return float(result.attrs.get("search_m", SEARCH_M))
+
+
 def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame | None = None,
               rules=None, search_m: float | None = None,
               kinds: list[str] | None = None) -> pd.DataFrame:
@@ -193,8 +208,8 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
     -------
     DataFrame
         One row per (project row without error, kind of :func:`checked_kinds`, of ``kinds``
-        when given), by row then kind: ``row``, ``project_id``, ``kind``, ``status`` (:data:`STATUSES`), ``outcome``
-        (worst outcome of the kind's hits, ``""`` when none), ``n_features`` (features met),
+        when given), by row then kind: ``row``, ``project_id``, ``kind``, ``status``
+        (:data:`STATUSES`), ``outcome`` (worst outcome of the kind's hits, ``""`` when none), ``n_features`` (features met),
         ``overlap_m2`` [m²] and ``overlap_share_sum`` (sums over the features met),
         ``overlap_length_m`` [m] (line footprints: length inside them), ``distance_m`` [m]
         (nearest feature; for ``within`` the nearest one found), ``rule_distance_m`` [m],
@@ -203,13 +218,10 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
         ``"; "``), ``feature_ids`` (the first three features met or found, ``", "``-joined, with
         ``…`` when more), ``search_m``.
     """
-    from geo.screen import SEARCH_M
-
-    search_m = float(search_m if search_m is not None else result.attrs.get("search_m", SEARCH_M))
+    search_m = float(search_m if search_m is not None else search_radius(result))
     state = checked_kinds(result, hits)
     kinds = [k for k in state if kinds is None or k in kinds]
-    err = result["error"].astype(str).to_numpy() if "error" in result else np.full(len(result), "")
-    rows = np.flatnonzero(err == "")
+    rows = np.flatnonzero(judged(result))
     k = len(kinds)
     n = len(rows) * k
     out = object_frame({

@@ -23,7 +23,9 @@ from geo.checklist import (
     checklist,
     feature_evidence,
     footprint_dims,
+    judged,
     per_kind,
+    search_radius,
     unknown_reason,
     worst_outcome,
 )
@@ -103,14 +105,13 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     feats = feature_evidence(hits) if feats is None else feats
     state = checked_kinds(result, hits)
     absent = [k for k, s in state.items() if s == "not_provided"]
-    err = result["error"].astype(str).to_numpy() if "error" in result else np.full(n, "")
-    judged = err == ""
-    if not state or not judged.any():
+    judged_rows = judged(result)
+    if not state or not judged_rows.any():
         return np.full(n, "", dtype=object)
     present, absent_hits = _split_absent(hits, absent)
     table = checklist(result, present, feats, rules=rules,
                       kinds=[k for k in state if k not in absent])
-    missing_row = _missing_rows(absent_hits, absent, judged, lang)
+    missing_row = _missing_rows(absent_hits, absent, judged_rows, lang)
     kinds = list(pd.unique(table["kind"].to_numpy(dtype=object)))
     labels = _kind_labels(kinds, lang)
     status_all = table["status"].to_numpy(dtype=object)
@@ -177,8 +178,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
                measure, "</td><td>", summary, "</td><td>", badges(outcome, lang), "</td></tr>",
                more)
     body = group_join(c["row"].to_numpy(), rows, n)
-    radius = radius_text(float(table["search_m"].iloc[0]) if len(table) else
-                         float(result.attrs.get("search_m", _search_m())))
+    radius = radius_text(search_radius(result))
     clear_row = cat(
         missing_row,
         when(near != "", cat('<tr class="s-near"><td colspan="5"><b>', word("near_kinds", lang),
@@ -189,13 +189,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
             f'{word("layer", lang)}</th><th>{word("result", lang)}</th><th>'
             f'{word("measure", lang)}</th><th>{word("features", lang)}</th><th>'
             f'{word("outcome", lang)}</th></tr>')
-    return when(judged, cat(head, body, clear_row, "</table>"))
-
-
-def _search_m() -> float:
-    from geo.screen import SEARCH_M
-
-    return SEARCH_M
+    return when(judged_rows, cat(head, body, clear_row, "</table>"))
 
 
 def _split_absent(hits: pd.DataFrame, absent: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from geo.checklist import search_radius
 from maps import style as st
 from maps.display import drawable, project_anchor
 from maps.report_html import badges, cat, esc, radius_text, verdict_css
@@ -222,14 +223,8 @@ def _context(result, lang, meta, n_images) -> dict:
                         "count": int(counts.get(v, 0))} for v in VERDICTS],
             "images_note": note,
             "dq_text": word("dq_text", lang, n=meta["problems_shown"]),
-            "checklist_text": word("checklist_text", lang, r=_radius(result)),
+            "checklist_text": word("checklist_text", lang, r=radius_text(search_radius(result))),
             "more_text": lambda k: word("more_problems", lang, n=k)}
-
-
-def _radius(result) -> str:
-    from geo.screen import SEARCH_M
-
-    return radius_text(float(result.attrs.get("search_m", SEARCH_M)))
 
 
 def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh", catalog=None,
