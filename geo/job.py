@@ -205,13 +205,13 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
     ----------
     parts : list of (rows, result, hits)
         ``rows``: positions of the part's projects in the batch; ``result``: one row per project
-        of the part; ``hits``: its hits with ``row`` counted within the part (text columns
-        packed or not: :func:`geo.grouping.unpack_texts`).
+        of the part; ``hits``: its hits with ``row`` counted within the part (the text columns
+        of both packed or not: :func:`geo.grouping.unpack_texts`).
     """
     order, results, hits = [], [], []
     for rows, result, hit in parts:
         order.append(np.asarray(rows, dtype=int))
-        results.append(result)
+        results.append(unpack_texts(result))
         hits.append(unpack_texts(hit).assign(row=np.asarray(rows, dtype=np.int64)[
             hit["row"].to_numpy(dtype=int)]))
     order = np.concatenate(order) if order else np.zeros(0, dtype=int)

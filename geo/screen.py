@@ -143,7 +143,7 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
     -------
     (DataFrame, DataFrame)
         One row per project of the part (without geometry) and its hits, ``row`` counted
-        within the part, text columns packed (:func:`geo.grouping.pack_texts`).
+        within the part; the text columns of both packed (:func:`geo.grouping.pack_texts`).
     """
     near = catalog.near(job.windows(), job.crs)  # only features within reach are read
     kinds = {kind: _load_kind(near, kind, job) for kind in job.kinds}
@@ -168,7 +168,7 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
             column = np.full(len(job.p), np.nan)
             column[found["project"].to_numpy()] = found["distance_m"].to_numpy()
             result[f"nearest_{kind}_m"] = column
-    return result, pack_texts(hits)  # unpacked by assemble
+    return pack_texts(result), pack_texts(hits)  # unpacked by assemble
 
 
 def _load_kind(catalog: Catalog, kind: str, job: Job) -> Kind:

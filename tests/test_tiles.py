@@ -248,10 +248,15 @@ def test_packed_texts_unpack_to_the_same_table():
         "rule_id": pd.Series(["a", "b", "a", "c"], dtype=object),
         "message": pd.Series(["x", None, "x", np.nan], dtype=object),  # blanks stay as they were
         "overlap_m2": [1.0, np.nan, 2.5, 0.0], "row": np.arange(4, dtype=np.int64),
-        "mixed": pd.Series(["a", 1, None, "b"], dtype=object)})
+        "mixed": pd.Series(["a", 1, None, "b"], dtype=object),
+        # string dtype (a result's reasons and verdicts): packed, and back with its dtype
+        "reasons": pd.Series(["r1", "r2", "r1", "r1"], dtype="str"),
+        "error": pd.Series(["e", None, "e", None], dtype="str")})
     packed = pack_texts(hits)
     assert isinstance(packed["rule_id"].dtype, pd.CategoricalDtype)
+    assert isinstance(packed["reasons"].dtype, pd.CategoricalDtype)
     assert packed["message"].dtype == object and packed["mixed"].dtype == object
+    assert packed["error"].dtype == hits["error"].dtype  # blanks: left as it is
     back = unpack_texts(pickle.loads(pickle.dumps(packed)))
     pd.testing.assert_frame_equal(back, hits, check_exact=True)
     assert back["message"][1] is None and back["message"][3] is not None  # NaN kept
