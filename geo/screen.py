@@ -35,10 +35,11 @@ from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.rules import SEVERITY, RuleSet, load_rules
-from geo.tiles import TILE_PROJECTS, give_back_memory
+from geo.tiles import TILE_PROJECTS
 from geo.unplaced import UNPLACED, unplaced_hits
 from layers.catalog import Catalog, load_catalog
 from layers.errors import CRSError
+from layers.prepared import give_back_memory
 from layers.regions import admin_codes_at
 
 __all__ = ["HIT_COLUMNS", "SEARCH_M", "screen", "screen_part"]

@@ -37,6 +37,7 @@ import shapely
 
 from geo.job import Job
 from geo.rules import RuleSet
+from layers.prepared import give_back_memory
 
 TILE_PROJECTS = 12_500
 """Projects per tile at most (a tile's memory grows with its area and its projects)."""
@@ -177,16 +178,6 @@ def _size(catalog, layer_id: str) -> int:
         return os.path.getsize(spec.path) if spec.path else 1 << 40
     except OSError:
         return 0
-
-
-def give_back_memory() -> None:
-    """Return freed heap pages to the system (glibc), so an idle worker does not hold them."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _bar(total: int, lang: str, file=None):

@@ -288,6 +288,7 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
             lost = read(_is_in(ROW, summary["unplaced"]))
             frame = pd.concat([frame, lost[~lost[ROW].isin(frame[ROW])]])
     frame = frame.sort_values(ROW, kind="stable")
+    give_back_memory()  # the Arrow tables read: the WKB as bytes and as geometries come next
     kind = get_kind(summary["kind"])
     out = {}
     for name, how in summary["columns"].items():
@@ -299,6 +300,22 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
     if UNKNOWN in out:
         out[UNKNOWN] = objects([{} if d is None else d for d in out[UNKNOWN]])
     geometry = shapely.from_wkb(frame[shape].to_numpy(dtype=object))
+    del frame
+    give_back_memory()  # the WKB bytes (else a map drawing the red lines holds 0.4 GB of them)
     crs = summary_working_crs(summary) if working else summary_crs(summary)
     return gpd.GeoDataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()},
                             geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)
+
+
+def give_back_memory() -> None:
+    """Return freed memory to the system: Arrow's pool and glibc's heap (milliseconds; a worker
+    or writer then holds only what it uses, not the buffers of its last read)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

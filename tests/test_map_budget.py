@@ -119,3 +119,21 @@ def test_geojson_dicts_are_the_geometries_interface():
         return json.loads(json.dumps(obj))
 
     assert [plain(d) for d in geojson(geoms)] == [plain(g.__geo_interface__) for g in geoms]
+
+
+def test_an_image_layer_burnt_in_batches_is_the_same_image(monkeypatch):
+    """Features are burnt into a layer's image a batch at a time (memory); overlapping features
+    in different batches still show as burnt in one go: the last drawn on top, with outlines
+    where the feature shown changes."""
+    from maps import budget
+
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(500_000, 520_000, 60), rng.uniform(3_000_000, 3_020_000, 60)
+    r = rng.uniform(200, 3_000, 60)
+    layer = gpd.GeoDataFrame({"id": np.arange(60)}, crs=UTM48,
+                             geometry=shapely.buffer(shapely.points(x, y), r))  # overlapping
+    whole = budget._image(layer, "ecological_red_line", 256)
+    monkeypatch.setattr(budget, "BURN_BATCH", 7)  # batches that cut through the overlaps
+    assert budget._image(layer, "ecological_red_line", 256) == whole
+    monkeypatch.setattr(budget, "BURN_BATCH", 1)
+    assert budget._image(layer, "ecological_red_line", 256) == whole

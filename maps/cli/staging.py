@@ -193,7 +193,7 @@ def _write_forked(index: int):
     name, writer = _forked["files"][index]
     done, failure, seconds = _write_one(_forked["root"], _forked["dest"], name, writer,
                                         alone=f".writer-{index}")
-    from geo.tiles import give_back_memory
+    from layers.prepared import give_back_memory
 
     give_back_memory()  # a process waiting for its next file holds no freed memory
     if failure is not None:
