@@ -269,12 +269,19 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
     columns = [c for c in pq.read_schema(path).names if c not in ("geometry", WORKING)] + [shape]
     boxes = None if bbox is None else np.asarray(bbox, dtype=float).reshape(-1, 4)
 
+    wkb = []  # each read's geometries, kept as Arrow binary: as Python bytes they would be
+    # another copy of the largest column beside the geometries made from them
+
     def read(filters) -> pd.DataFrame:
-        table = pq.read_table(path, columns=columns, filters=filters)
+        # pre_buffer (for object stores) holds each column chunk twice: 0.25 GB more for the
+        # red lines of a province map, and no faster from a local disk
+        table = pq.read_table(path, columns=columns, filters=filters, pre_buffer=False)
         box = table.column("bbox").combine_chunks()
-        frame = table.drop_columns(["bbox"]).to_pandas()
+        frame = table.drop_columns(["bbox", shape]).to_pandas()
         for i, name in enumerate(("xmin", "ymin", "xmax", "ymax")):
             frame[f"_{i}"] = box.field(name).to_numpy(zero_copy_only=False)
+        frame["_wkb"] = np.arange(len(frame)) + sum(len(w) for w in wkb)
+        wkb.append(table.column(shape))
         return frame
 
     if boxes is None:
@@ -288,7 +295,6 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
             lost = read(_is_in(ROW, summary["unplaced"]))
             frame = pd.concat([frame, lost[~lost[ROW].isin(frame[ROW])]])
     frame = frame.sort_values(ROW, kind="stable")
-    give_back_memory()  # the Arrow tables read: the WKB as bytes and as geometries come next
     kind = get_kind(summary["kind"])
     out = {}
     for name, how in summary["columns"].items():
@@ -299,12 +305,39 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
             out[name] = _from_json(frame[name], lists)
     if UNKNOWN in out:
         out[UNKNOWN] = objects([{} if d is None else d for d in out[UNKNOWN]])
-    geometry = shapely.from_wkb(frame[shape].to_numpy(dtype=object))
-    del frame
-    give_back_memory()  # the WKB bytes (else a map drawing the red lines holds 0.4 GB of them)
+    geometry = _from_wkb(wkb, frame["_wkb"].to_numpy())
+    del frame  # (wkb is emptied by _from_wkb)
+    give_back_memory()  # the tables read (else a map drawing the red lines holds 0.4 GB)
     crs = summary_working_crs(summary) if working else summary_crs(summary)
     return gpd.GeoDataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()},
                             geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)
+
+
+def _from_wkb(wkb: list, at: np.ndarray) -> np.ndarray:
+    """The geometries at positions ``at`` of the WKB arrays ``wkb`` (one after the other).
+
+    Made chunk by chunk (a row group each), each chunk let go once its geometries exist, and
+    ``wkb`` emptied: the WKB and the geometries made from it (each about 0.4 GB for the red
+    lines a province map draws) are never all in memory at once.
+    """
+    import pyarrow as pa
+
+    chunks = [c for w in wkb for c in w.chunks]
+    wkb.clear()
+    starts = np.cumsum([0] + [len(c) for c in chunks])
+    which = np.searchsorted(starts, at, side="right") - 1  # the chunk of each position
+    order = np.argsort(which, kind="stable")
+    ends = np.searchsorted(which[order], np.arange(len(chunks) + 1))
+    out = np.empty(len(at), dtype=object)
+    for k in range(len(chunks)):
+        chunk, chunks[k] = chunks[k], None
+        dest = order[ends[k]:ends[k + 1]]
+        if len(dest):
+            local = pa.array(at[dest] - starts[k])
+            out[dest] = shapely.from_wkb(chunk.take(local).to_numpy(zero_copy_only=False))
+        del chunk
+        pa.default_memory_pool().release_unused()
+    return out
 
 
 def give_back_memory() -> None:

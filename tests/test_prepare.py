@@ -230,3 +230,40 @@ def test_a_view_carries_its_windows_to_each_crs_once(prepared, monkeypatch):
         assert list(got["id"]) == list(expected[spec.id]["id"])
         view.read(spec.id)  # the working copy: the same windows again
     assert len(calls) == len({c.to_wkt() for c in calls}) > 0
+
+
+def test_a_window_read_gives_each_feature_its_own_geometry(tmp_path, monkeypatch):
+    """Geometries are made from the WKB row group by row group (memory) and put back in source
+    order: over many row groups, with features without a geometry (read in a second pass), every
+    feature comes back with its own geometry, source and working."""
+    from layers import prepared
+
+    monkeypatch.setattr(prepared, "ROW_GROUP_BYTES", 2_000)  # row groups of 64 features
+    rng = np.random.default_rng(7)
+    n = 700
+    x, y = rng.uniform(106.0, 107.0, n), rng.uniform(26.0, 27.0, n)
+    geoms = shapely.buffer(shapely.points(x, y), rng.uniform(0.001, 0.02, n), quad_segs=4)
+    geoms[[5, 300, 699]] = None  # no geometry: read whatever the window
+    layer = gpd.GeoDataFrame({"id": [f"f{i}" for i in range(n)], "name": "", "_unknown": None},
+                             geometry=geoms, crs=4326)
+    working = layer.geometry.to_crs(32648)
+    path = tmp_path / "red.parquet"
+    summary = prepared.write_prepared(layer, [], "ecological_red_line", path, {},
+                                      working=working)
+    assert pq_row_groups(path) > 5
+    window = (106.2, 26.2, 106.6, 26.7)
+    for as_working, truth in ((False, layer.geometry), (True, working)):
+        got = read_prepared(path, summary, bbox=window, working=as_working)
+        assert {"f5", "f300", "f699"} <= set(got["id"]) and 0 < len(got) < n
+        at = got["id"].str[1:].astype(int).to_numpy()
+        assert (np.diff(at) > 0).all()  # source order
+        want = np.asarray(truth.values, dtype=object)[at]
+        same = shapely.to_wkb(np.asarray(got.geometry.values, dtype=object)) == \
+            shapely.to_wkb(want)
+        assert same.all()
+
+
+def pq_row_groups(path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_row_groups
