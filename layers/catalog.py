@@ -255,7 +255,8 @@ class Catalog:
                 gdf, problems = read_vector(spec.path, spec.layer, spec.crs, spec.encoding, what)
             gdf, attr_problems = type_attributes(gdf, spec, what)
             geom_problems = geometry_type_problems(gdf, get_kind(spec.kind), what)
-            self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems)
+            self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems
+                                       + _empty_problem(gdf, spec, what))
         return self._sources[layer_id]
 
     def fast_form(self, layer_id: str) -> tuple[Path, dict] | None:
@@ -475,3 +476,15 @@ class Catalog:
             return None
         boxes = None if self._near is None else self._windows_in(summary_crs(fast[1]))
         return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])
+
+
+def _empty_problem(gdf: gpd.GeoDataFrame, spec: LayerSpec, what: str) -> list[Problem]:
+    """An error for a layer without features, unless its entry says ``empty_ok = true``: an
+    empty export (a wrong filter, an empty table) must not let every project pass its rules."""
+    if len(gdf) or spec.empty_ok:
+        return []
+    return [Problem(None, "empty", f"{what}: the layer holds no features, which is taken for a "
+                    "failed export: its rules are not checked (review). If the region truly has "
+                    "none, add `empty_ok = true` to its [[layer]] entry / 图层无要素，视为导出失败，"
+                    "相关规则未核查；如本区域确无此类要素，请在其 [[layer]] 中写 empty_ok = true",
+                    "error")]

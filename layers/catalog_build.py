@@ -18,7 +18,7 @@ from layers.errors import CatalogError
 from layers.read import VECTOR_SUFFIXES
 
 ENTRY_KEYS = ("kind", "layer", "crs", "encoding", "columns", "values", "defaults", "accuracy_m",
-              "source", "date")
+              "empty_ok", "source", "date")
 """Keys a vector file's entry may give (see ``layers/catalog.py``)."""
 RASTER_KEYS = ("kind", "crs", "units", "source", "date")
 """Keys a raster's entry may give."""

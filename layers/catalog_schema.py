@@ -94,6 +94,9 @@ class LayerSpec(_Spec):
         Stated positional accuracy of the layer [m].
     prepared : PreparedFrom or None
         Set for a layer in its fast form (``siting prepare``): already typed and validated.
+    empty_ok : bool
+        The layer is known to hold no features in the region. Without it an empty layer is
+        taken for a failed export: unusable, its rules give review (never a silent pass).
     """
 
     layer: str | None = None
@@ -102,6 +105,7 @@ class LayerSpec(_Spec):
     values: dict[str, dict[str, Any]] = {}
     defaults: dict[str, Any] = {}
     accuracy_m: float | None = Field(default=None, gt=0)
+    empty_ok: bool = False
     # A layer names a file (`path`) or a PostGIS table (`postgis = { service, table, geometry }`,
     # layers/postgis.py), exactly one of them.
     path: str | None = None

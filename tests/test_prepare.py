@@ -181,10 +181,12 @@ def test_a_catalog_without_any_geometry_is_prepared_without_a_working_copy(tmp_p
         '"urn:ogc:def:crs:EPSG::4490"}}, "features": []}', encoding="utf-8")
     (tmp_path / "catalog.toml").write_text(
         '[region]\nname = "empty"\n[[layer]]\nid = "red"\nkind = "ecological_red_line"\n'
-        'path = "red.geojson"\nsource = "test"\ndate = "2026-01-01"\n', encoding="utf-8")
+        'path = "red.geojson"\nsource = "test"\ndate = "2026-01-01"\nempty_ok = true\n',
+        encoding="utf-8")  # without empty_ok an empty layer is unusable (a failed export)
     out = tmp_path / "prepared"
     res = CliRunner().invoke(cli, ["prepare", str(tmp_path / "catalog.toml"), "--out", str(out)])
     assert res.exit_code == 0, res.output
+    assert load_catalog(out / "catalog.toml").spec("red").empty_ok  # kept
     path, summary = load_catalog(out / "catalog.toml").fast_form("red")
     assert summary["features"] == 0 and summary["working_crs"] is None
     assert len(read_prepared(path, summary)) == 0

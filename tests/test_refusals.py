@@ -281,6 +281,37 @@ def test_points_declared_as_red_line_are_not_used_by_screen(tmp_path, monkeypatc
         red["message"].iloc[0]
 
 
+
+@pytest.mark.parametrize("empty_ok", [False, True])
+def test_an_empty_zoning_layer_is_not_taken_for_no_zoning(empty_ok, tmp_path, monkeypatch,
+                                                          capsys):
+    """An export without features (a wrong filter, an empty table) would let every project pass
+    the red-line rules: it is unusable, and they are not checked (review), unless the catalog
+    states that the region has none (``empty_ok = true``)."""
+    entry = {"empty_ok": True} if empty_ok else {}
+    red = {"geometry": box(5000, 5000, 5100, 5100)}  # far from both projects, then removed
+    cat = catalog(tmp_path, {"redline": ("ecological_red_line", [red], entry)})
+    data = tmp_path / "data" / "redline.gpkg"
+    layer = gpd.read_file(data)
+    layer.iloc[:0].to_file(data, driver="GPKG")  # the same layer, no features
+    assert len(gpd.read_file(data)) == 0
+    code, out, _ = siting(monkeypatch, capsys, "layers", cat)
+    assert ("holds no features" in out) != empty_ok
+    out_dir = tmp_path / "out"
+    code, _, _ = siting(monkeypatch, capsys, "screen", two_projects(tmp_path), "--catalog",
+                        cat, "--out", out_dir, "--lang", "en")
+    assert code == 0
+    red_hits = hits(out_dir).query("rule_id == 'red_line'")
+    if empty_ok:  # stated: no red line there, checked and nothing found
+        assert red_hits.empty
+    else:
+        assert list(summary(out_dir)["verdict"]) == ["review", "review"]
+        assert list(red_hits["project_id"]) == ["P1", "P2"]
+        assert set(red_hits["check"]) == {"not_checked"}
+        assert "layer ecological_red_line unusable (redline: see its problems)" in \
+            red_hits["message"].iloc[0]
+
+
 OUTSIDE = {
     # project id: (footprint, verdict, rule id, what its message says)
     "EDGE": (lonlat(box(129000, 0, 133000, 1000)), "review", "coverage",

@@ -42,6 +42,8 @@ def prepared_catalog(cat, folder: Path, when: str) -> dict:
         entry |= {k: getattr(spec, k) for k in ("source", "date") if getattr(spec, k)}
         if spec.accuracy_m is not None:
             entry["accuracy_m"] = spec.accuracy_m
+        if spec.empty_ok:
+            entry["empty_ok"] = True
         if spec.defaults:  # already applied: kept so that reports still show them
             entry["defaults"] = dict(spec.defaults)
         entry["prepared"] = {"from": cat.provenance(spec.id)["path"], "at": when,
