@@ -50,6 +50,23 @@ NORMALIZED = "siting_normalized_projects"
 """``attrs`` key marking a frame :func:`normalize_projects` returned (screen it as it is)."""
 
 
+def _ids(given: list[str], width: int) -> list[str]:
+    """The project ids: as given; a blank one becomes ``P<row>`` (``P<row>-2`` … where a row
+    of the file has that id already), so that a generated id never clashes with a given one and
+    a project with an id of its own is never called a duplicate because of a blank elsewhere."""
+    ids = list(given)
+    taken = set(filter(None, given))
+    for i in (i for i, g in enumerate(given) if not g):
+        pid = base = f"P{i + 1:0{width}d}"
+        k = 1
+        while pid in taken:
+            k += 1
+            pid = f"{base}-{k}"
+        ids[i] = pid
+        taken.add(pid)
+    return ids
+
+
 def _missing(value: Any) -> bool:
     if value is None or value is pd.NaT or value is pd.NA:
         return True
@@ -248,8 +265,7 @@ def normalize_projects(
 
     out: dict[str, list] = {}
     width = max(4, len(str(n)))
-    given = each_distinct(column("project_id"), _text)
-    out["project_id"] = [g or f"P{i + 1:0{width}d}" for i, g in enumerate(given)]
+    out["project_id"] = _ids(each_distinct(column("project_id"), _text), width)
     first = pd.Series(out["project_id"]).duplicated()
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):

@@ -39,6 +39,17 @@ def test_generated_ids_are_stable_and_given_ids_kept():
     assert list(given["project_id"]) == ["X-1", "P0002"]
 
 
+
+def test_a_generated_id_never_clashes_with_a_given_one():
+    """Blank ids become P<row>; where another row already carries that id, the generated one
+    steps aside (P0003-2): neither row is called a duplicate because of the blank."""
+    out = normalize_projects(frame([{"project_id": "P0002", "type": "pv"},
+                                    {"project_id": None, "type": "wind"},
+                                    {"project_id": "", "type": "pv"},
+                                    {"project_id": "P0003", "type": "pv"}]))
+    assert list(out["project_id"]) == ["P0002", "P0002-2", "P0003-2", "P0003"]
+    assert list(out["error"]) == ["", "", "", ""]
+
 def test_duplicate_ids_are_errors_for_the_later_row():
     out = normalize_projects(frame([{"project_id": "A", "type": "pv"},
                                     {"project_id": "A", "type": "pv"}]))
