@@ -143,6 +143,77 @@ def test_unreachable_scheduler_is_a_clear_error(world, tmp_path):
     assert "cannot reach the Dask scheduler" in res.output
 
 
+
+def test_a_scheduler_without_workers_is_a_clear_error(world, tmp_path, monkeypatch):
+    """A scheduler no worker has joined would hold the tiles for ever: after a wait the
+    command stops and says so (exit 2)."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr("maps.cli.workers.WORKER_WAIT_S", 2.0)
+    with distributed.LocalCluster(n_workers=0, processes=False,
+                                  dashboard_address=None) as cluster:
+        res = CliRunner().invoke(cli, ["screen", world.projects, "--catalog", world.catalog,
+                                       "--out", str(tmp_path / "o"), "--scheduler",
+                                       cluster.scheduler_address])
+    assert res.exit_code == 2, res.output
+    assert "has no workers (waited 2 s)" in res.output and "dask worker" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    from pathlib import Path
+
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="/proc")
+def test_sigterm_stops_workers_and_removes_temporary_folders(world, tmp_path):
+    """``timeout``, cron and CI stop a command with SIGTERM: the workers and writers stop with
+    it and its temporary folders (staged layers, outputs not yet in place) are removed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    cmd = [sys.executable, "-c", "import sys; from maps.cli import main; sys.argv[0] = 'siting';"
+           " main()", "screen", world.projects, "--catalog", world.catalog, "--out",
+           str(tmp_path / "out"), "--workers", "2", "--stage-dir", str(stage)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not any(stage.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # the workers are staging the layers: the command is under way
+    assert proc.poll() is None, proc.communicate()[0]
+    kids = _children(proc.pid)
+    assert kids
+    proc.send_signal(signal.SIGTERM)
+    out = proc.communicate(timeout=120)[0].decode()
+    assert proc.returncode == 128 + signal.SIGTERM, out
+    assert "Traceback" not in out
+    time.sleep(1)
+    alive = []
+    for pid in kids:
+        try:
+            os.kill(pid, 0)
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            alive += [pid] if state != "Z" else []
+        except (ProcessLookupError, FileNotFoundError):
+            pass
+    assert not alive
+    assert not any(stage.iterdir())
+    assert not list(tmp_path.glob(".siting-tmp-*"))
+
 def test_features_that_cannot_be_placed_reach_every_tile(tmp_path):
     """A red-line feature without geometry has no box: every tile and every window read of a
     prepared layer still sees it, so each concerned project gets its review wherever it is."""

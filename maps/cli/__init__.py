@@ -7,6 +7,8 @@ module per command; each module's command does its heavy imports inside the comm
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
 import traceback
 import warnings
@@ -66,18 +68,39 @@ def _format_warning(message, category, filename, lineno, line=None) -> str:
     return f"Warning: {message}\n"
 
 
+_TERMINATED: list[int] = []  # the signal that stopped the command, once it came
+_MAIN_PID = [0]  # the command's own process (forked writers inherit the handler)
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM (``timeout``, a scheduler, CI) stops the command as Ctrl-C does: this process's
+    worker and writer processes are stopped, and the unwinding removes its temporary folders
+    (the staged layers, the outputs not yet in place)."""
+    if os.getpid() != _MAIN_PID[0]:  # a forked writer or worker: just stop
+        os._exit(128 + signum)
+    _TERMINATED.append(signum)
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console entry point: user mistakes become a message and exit code 2, never a traceback.
 
     An unexpected error (a bug) prints one line naming the log file that holds the full
     traceback (in the output folder when the command got that far), and exits with code 1.
+    SIGTERM stops it as Ctrl-C does (exit code 143).
     """
     warnings.formatwarning = _format_warning
+    _MAIN_PID[0] = os.getpid()
+    signal.signal(signal.SIGTERM, _stop)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(128 + _TERMINATED[0] if _TERMINATED else 1)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -21,6 +21,9 @@ import click
 
 POOL_MIN_PROJECTS = 2_000
 """Smaller batches are screened in this process: starting workers would cost more than it saves."""
+WORKER_WAIT_S = 60.0
+"""How long [s] a Dask scheduler without workers is given for one to join (a cluster that is
+starting up) before the command says so and stops."""
 
 
 def cores() -> int:
@@ -110,6 +113,15 @@ class Workers:
             raise click.BadParameter(f"cannot reach the Dask scheduler {self.scheduler!r} "
                                      f"({exc}); check the address and that it runs / 无法连接 "
                                      "Dask 调度器", param_hint="--scheduler") from None
+        try:  # a scheduler without workers would take the tiles and never run them
+            self._client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+        except TimeoutError:
+            self.close()
+            raise click.BadParameter(
+                f"the Dask scheduler {self.scheduler!r} has no workers (waited "
+                f"{WORKER_WAIT_S:g} s): start some with `dask worker {self.scheduler}` on "
+                "machines that read the catalog's files / Dask 调度器没有可用的 worker",
+                param_hint="--scheduler") from None
         return self._client.get_executor()
 
     def close(self) -> None:
