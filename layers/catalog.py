@@ -67,7 +67,7 @@ from layers.prepared import (
     write_prepared,
 )
 from layers.rasters import raster_problems
-from layers.read import read_vector
+from layers.read import data_sha256, read_vector
 from layers.tomlfile import load_toml
 from layers.windows import boxes_to_crs, lonlat_bounds, meets
 
@@ -137,6 +137,7 @@ class Catalog:
         self._raster_problems: dict[str, list[Problem]] = {}
         self._provenance: dict[str, dict] = {}
         self._fast: dict[str, tuple[Path, dict]] = {}  # layer id -> its fast form and summary
+        self._digests: dict[str, str | None] = {}
         self._near: tuple[np.ndarray, pyproj.CRS] | None = None
         self._boxes: dict[str | None, np.ndarray] = {}  # a view's windows, per CRS carried to
 
@@ -383,6 +384,19 @@ class Catalog:
             elif spec.id in self._fast and spec.prepared is None:
                 out.append((spec, summary_problems(self._fast[spec.id][1])))
         return out
+
+    def digest(self, layer_id: str) -> str | None:
+        """SHA-256 (hex) of the layer's data as stored: recorded by ``siting prepare`` for a
+        prepared layer, else of its file(s) (:func:`layers.read.data_sha256`); None for a
+        PostGIS table (named by service, table and rows instead)."""
+        if layer_id not in self._digests:
+            spec, fast = self.spec(layer_id), self.fast_form(layer_id)
+            if spec.prepared is not None and fast[1].get("sha256"):
+                self._digests[layer_id] = fast[1]["sha256"]
+            else:
+                self._digests[layer_id] = None if spec.postgis is not None else \
+                    data_sha256(spec.path)
+        return self._digests[layer_id]
 
     def provenance(self, entry_id: str) -> dict:
         """Where a layer or raster comes from, for reports.

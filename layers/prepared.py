@@ -26,6 +26,7 @@ definition refuses the file).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -40,6 +41,7 @@ from layers.attributes import UNKNOWN, objects
 from layers.errors import CatalogError
 from layers.hygiene import Problem
 from layers.kinds import get_kind
+from layers.read import data_sha256
 from layers.windows import cover, lonlat_bounds, meets
 
 FORMAT = "siting-prepared-layer/1"
@@ -100,7 +102,8 @@ def _hilbert(geoms: np.ndarray) -> np.ndarray:
 
 
 def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
-                   path: str | Path, about: dict, working: gpd.GeoSeries | None = None) -> dict:
+                   path: str | Path, about: dict, working: gpd.GeoSeries | None = None,
+                   digest: bool = False) -> dict:
     """Write a typed layer (as :meth:`Catalog.source` gives it) in its fast form.
 
     Parameters
@@ -117,6 +120,9 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
     working : GeoSeries, optional
         The same features in the catalog's working CRS (same order), kept beside the source
         geometry in :data:`WORKING` so that screening does not transform them on every run.
+    digest : bool
+        Record the file's SHA-256 and modification time (``siting prepare``: a report names
+        the data by it, and a file changed since is noticed even at the same size).
 
     Returns
     -------
@@ -154,6 +160,8 @@ def write_prepared(gdf: gpd.GeoDataFrame, problems: list[Problem], kind_id: str,
                "working_crs": working.crs.to_json_dict() if working is not None else None,
                "columns": stored, "unplaced": [int(i) for i in np.flatnonzero(lost)],
                "bytes": path.stat().st_size, **about}
+    if digest:
+        summary |= {"sha256": data_sha256(path), "mtime_ns": path.stat().st_mtime_ns}
     text = json.dumps({**summary, "problems": [p.to_dict() for p in problems]},
                       ensure_ascii=False, indent=1)
     sidecar(path).write_text(text + "\n", encoding="utf-8")
@@ -194,11 +202,23 @@ def read_summary(path: str | Path, kind_id: str, what: str) -> dict:
     if summary.get("kind") != kind_id or summary.get("kind_digest") != kind_digest(kind_id):
         raise CatalogError(f"{what}: prepared for another definition of kind "
                            f"{summary.get('kind')!r} than this toolkit's {kind_id!r}; {fix}")
-    if path.stat().st_size != summary.get("bytes"):
+    stat = path.stat()
+    if stat.st_size != summary.get("bytes"):
         raise CatalogError(f"{what}: {path.name} changed after it was prepared "
-                           f"({path.stat().st_size} bytes, {summary.get('bytes')} when "
+                           f"({stat.st_size} bytes, {summary.get('bytes')} when "
                            f"prepared); {fix}")
+    if summary.get("sha256") and stat.st_mtime_ns != summary.get("mtime_ns") \
+            and _digest(str(path), stat.st_size, stat.st_mtime_ns) != summary["sha256"]:
+        raise CatalogError(f"{what}: {path.name} changed after it was prepared (same size, "
+                           f"other bytes: its SHA-256 differs from the one recorded); {fix}")
     return summary
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    """:func:`layers.read.data_sha256` of a file, once per process for a size and date (a
+    prepared folder copied elsewhere has new dates: its files are read once to check them)."""
+    return data_sha256(path)
 
 
 def summary_problems(summary: dict) -> list[Problem]:

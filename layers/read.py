@@ -339,3 +339,27 @@ def _refusal(code: str | None, text: str, what: str, how: str, crs: object,
                 f"{fix_hint(hints, 'crs', code)}")
     return (f"{what}: {text}. The file itself declares this CRS and it is wrong: re-save the "
             f"file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg <the file>")
+
+
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+"""The files of a shapefile whose bytes are its data."""
+
+
+def data_sha256(path: str | Path) -> str:
+    """SHA-256 (hex) of a vector source's bytes: the file, a shapefile's parts, or every file of
+    a folder source (e.g. a FileGDB), in name order; what a report ID records of the data."""
+    import hashlib
+
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(f for f in path.rglob("*") if f.is_file())
+    elif path.suffix.lower() == ".shp":
+        files = [f for f in (path.with_suffix(s) for s in SHAPEFILE_PARTS) if f.is_file()]
+    else:
+        files = [path]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            h.update(hashlib.file_digest(fh, "sha256").digest())
+    return h.hexdigest()

@@ -68,6 +68,14 @@ def _projects_digest(result) -> str:
     return h.hexdigest()
 
 
+def _identity(info: dict) -> dict:
+    """What names a layer's data in the report ID: its entry, facts and the SHA-256 of its bytes
+    (a PostGIS table: service, table and rows), not when or from which file name it was read
+    (the same data read again, or prepared again, gives the same ID)."""
+    return {k: v for k, v in info.items()
+            if k not in ("problems", "path", "read_at", "prepared_at")}
+
+
 def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
     """One row per layer the screening read: id, kind label, source, date, file, features,
     accuracy [m], layer-wide values, usable, problems (texts)."""
@@ -78,8 +86,10 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
         acc = info.get("accuracy_m")
         rows.append({"id": info["layer_id"], "kind": info.get("label") or info["kind"],
                      "source": info.get("source") or "", "date": info.get("date") or "",
-                     "file": Path(str(path)).name if path and "PostGIS" not in str(path)
-                     else str(path), "features": info.get("features", ""),
+                     "file": (Path(str(path)).name if path and "PostGIS" not in str(path)
+                              else str(path)) + (f" · SHA-256 {info['sha256'][:12]}"
+                                                 if info.get("sha256") else ""),
+                     "features": info.get("features", ""),
                      "accuracy": "" if acc is None else f"{acc:g} m", "defaults": defaults,
                      "usable": info.get("usable", True),
                      "problems": list(info.get("problems") or [])})
@@ -125,7 +135,7 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
         crs_name = pyproj.CRS.from_wkt(result.attrs["working_crs"]).name
     digest = hashlib.sha256(json.dumps({
         "tool": tool_version(), "rules": ruleset, "catalog": cat,
-        "layers": [{k: v for k, v in row.items() if k != "problems"} for row in layers],
+        "layers": [_identity(info) for info in result.attrs.get("layers", [])],
         "projects": _projects_digest(result)}, sort_keys=True, default=str,
         ensure_ascii=False).encode()).hexdigest()
     quality = []

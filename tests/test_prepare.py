@@ -148,6 +148,23 @@ def test_a_prepared_file_changed_since_is_refused(prepared, tmp_path):
         load_catalog(copy / "catalog.toml").source("water_sources")
 
 
+def test_a_prepared_file_changed_at_the_same_size_is_refused(prepared, tmp_path):
+    """Bytes changed in place (the size kept) are caught by the SHA-256 recorded at prepare;
+    a folder merely copied (new file dates, same bytes) is accepted and names the same data."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(prepared, copy, copy_function=shutil.copyfile)  # new dates
+    moved = load_catalog(copy / "catalog.toml")
+    assert len(moved.source("red_lines")[0])
+    assert moved.digest("red_lines") == load_catalog(prepared / "catalog.toml").digest("red_lines")
+    data = bytearray((copy / "red_lines.parquet").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "red_lines.parquet").write_bytes(bytes(data))
+    with pytest.raises(CatalogError, match="same size, other bytes"):
+        load_catalog(copy / "catalog.toml").source("red_lines")
+
+
 def test_several_windows_read_only_what_meets_one(prepared):
     """Two small boxes in opposite corners read the features that meet either (never fewer), not
     the layer between them; many windows are joined into a few boxes that cover every one."""

@@ -74,6 +74,34 @@ def test_report_id_is_a_hash_of_the_inputs(demo, tmp_path):
     moved = result.copy()
     moved.loc[0, "name"] = moved.loc[0, "name"] + " (renamed)"
     assert report_id(moved) != first
+    # a layer's data is named by its bytes, not by when it was read
+    other = result.copy()
+    other.attrs = {**result.attrs, "layers": [dict(i) for i in result.attrs["layers"]]}
+    other.attrs["layers"][0]["read_at"] = "2030-01-01T00:00:00"
+    assert report_id(other) == first
+    other.attrs["layers"][0]["sha256"] = "0" * 64
+    assert report_id(other) != first
+
+
+def test_the_report_id_changes_with_a_layer_s_data(tmp_path):
+    """The same catalog file over other zoning data is another report (found by a review: a
+    reserve's zone edited from experimental to core changed a verdict, not the ID)."""
+    cat = write_catalog(tmp_path / "c", {"red": ("ecological_red_line",
+                                                 [{"geometry": box(0, 0, 100, 100)}])})
+    ids = []
+    for corner in (100, 150):
+        if corner == 150:
+            write_catalog(tmp_path / "c", {"red": ("ecological_red_line",
+                                                   [{"geometry": box(0, 0, corner, corner)}])})
+        catalog = load_catalog(cat)
+        result, hits = screen(projects([{"geometry": box(500, 500, 600, 600), "type": "pv"}]),
+                              catalog)
+        assert result.attrs["layers"][0]["sha256"]
+        write_report(result, hits, tmp_path / "r.html", "en", catalog, image_limit=0)
+        html = (tmp_path / "r.html").read_text(encoding="utf-8")
+        ids.append(re.search(r'id="report-id">(SR-[0-9A-F]{12})<', html).group(1))
+        assert "SHA-256 " in html
+    assert ids[0] != ids[1]
 
 
 def test_no_demo_notice_for_real_catalogs(tmp_path):

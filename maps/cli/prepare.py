@@ -115,7 +115,8 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
             write_prepared(gdf, problems, spec.kind, path,
                            {"from": cat.provenance(spec.id)["path"], "prepared_at": when,
                             "source": spec.source, "date": spec.date},
-                           working=cat.read(spec.id).gdf.geometry if moved else None)
+                           working=cat.read(spec.id).gdf.geometry if moved else None,
+                           digest=True)
             cat.forget(spec.id)  # written: its memory is no longer needed
         return write
 
