@@ -184,8 +184,7 @@ def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], 
             facts = catalog.facts(spec.id, crs)
             infos.append({"layer_id": spec.id, "kind": kind, "label": label,
                           "source": spec.source, "date": spec.date,
-                          **catalog.provenance(spec.id), "sha256": catalog.digest(spec.id),
-                          "features": facts["features"],
+                          **catalog.provenance(spec.id), "features": facts["features"],
                           "usable": facts["usable"], "accuracy_m": spec.accuracy_m,
                           "defaults": dict(spec.defaults),
                           "problems": [str(p) for p in facts["problems"]]})

@@ -68,27 +68,36 @@ def _projects_digest(result) -> str:
     return h.hexdigest()
 
 
-def _identity(info: dict) -> dict:
+def _identity(info: dict, row: dict) -> dict:
     """What names a layer's data in the report ID: its entry, facts and the SHA-256 of its bytes
-    (a PostGIS table: service, table and rows), not when or from which file name it was read
-    (the same data read again, or prepared again, gives the same ID)."""
+    (``row``, from :func:`layer_rows`; a PostGIS table: service, table and rows), not when or
+    from which file name it was read (the same data read again, or prepared again, gives the
+    same ID)."""
     return {k: v for k, v in info.items()
-            if k not in ("problems", "path", "read_at", "prepared_at")}
+            if k not in ("problems", "path", "read_at", "prepared_at")} | {"sha256": row["sha256"]}
 
 
 def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
-    """One row per layer the screening read: id, kind label, source, date, file, features,
-    accuracy [m], layer-wide values, usable, problems (texts)."""
+    """One row per layer the screening read: id, kind label, source, date, file (with the
+    SHA-256 of its data when ``catalog`` is given: :meth:`layers.catalog.Catalog.digest`),
+    features, accuracy [m], layer-wide values, usable, problems (texts)."""
     rows = []
     for info in result.attrs.get("layers", []):
+        sha = info.get("sha256")
+        if sha is None and catalog is not None and any(s.id == info["layer_id"]
+                                                       for s in catalog.layers):
+            try:
+                sha = catalog.digest(info["layer_id"])
+            except OSError:  # gone since it was read: the report cannot name its bytes
+                sha = None
         path = info.get("path") or ""
         defaults = "; ".join(f"{k} = {v}" for k, v in (info.get("defaults") or {}).items())
         acc = info.get("accuracy_m")
         rows.append({"id": info["layer_id"], "kind": info.get("label") or info["kind"],
                      "source": info.get("source") or "", "date": info.get("date") or "",
                      "file": (Path(str(path)).name if path and "PostGIS" not in str(path)
-                              else str(path)) + (f" · SHA-256 {info['sha256'][:12]}"
-                                                 if info.get("sha256") else ""),
+                              else str(path)) + (f" · SHA-256 {sha[:12]}" if sha else ""),
+                     "sha256": sha,
                      "features": info.get("features", ""),
                      "accuracy": "" if acc is None else f"{acc:g} m", "defaults": defaults,
                      "usable": info.get("usable", True),
@@ -135,7 +144,8 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
         crs_name = pyproj.CRS.from_wkt(result.attrs["working_crs"]).name
     digest = hashlib.sha256(json.dumps({
         "tool": tool_version(), "rules": ruleset, "catalog": cat,
-        "layers": [_identity(info) for info in result.attrs.get("layers", [])],
+        "layers": [_identity(info, row) for info, row in zip(result.attrs.get("layers", []),
+                                                               layers)],
         "projects": _projects_digest(result)}, sort_keys=True, default=str,
         ensure_ascii=False).encode()).hexdigest()
     quality = []
