@@ -226,11 +226,16 @@ def _check_service(service: str) -> None:
                                    f"password; remove it and {_FIX_PGPASS}")
             return
         names += parser.sections()
-    where = ", ".join(map(str, files)) or (
-        "no service file found: set PGSERVICEFILE to one, or write ~/.pg_service.conf")
-    raise ServiceError(f"PostGIS service {service!r} is not defined (looked in {where}; services "
-                       f"found: {sorted(names) or 'none'}); add a [{service}] section with host, "
-                       "port, dbname and user, and the password to .pgpass (PGPASSFILE)")
+    asked = os.environ.get("PGSERVICEFILE")
+    where = (f"looked in {', '.join(map(str, files))}" if files else
+             f"PGSERVICEFILE names {asked}, which does not exist" if asked else
+             "no service file: set PGSERVICEFILE to one, or write ~/.pg_service.conf")
+    import socket
+
+    raise ServiceError(f"PostGIS service {service!r} is not defined on {socket.gethostname()} "
+                       f"({where}; services found: {sorted(names) or 'none'}); add a [{service}] "
+                       "section with host, port, dbname and user, and the password to .pgpass "
+                       "(PGPASSFILE); on a Dask cluster every worker needs them too")
 
 
 def connect(service: str):
