@@ -214,6 +214,20 @@ def test_sigterm_stops_workers_and_removes_temporary_folders(world, tmp_path):
     assert not any(stage.iterdir())
     assert not list(tmp_path.glob(".siting-tmp-*"))
 
+
+def test_main_leaves_the_sigterm_handler_as_it_was(monkeypatch, capsys):
+    """Called from Python (a test, a notebook), the entry point restores the handler it set."""
+    import signal
+    import sys
+
+    from maps.cli import main
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(sys, "argv", ["siting", "rules"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 0 and signal.getsignal(signal.SIGTERM) is before
+
 def test_features_that_cannot_be_placed_reach_every_tile(tmp_path):
     """A red-line feature without geometry has no box: every tile and every window read of a
     prepared layer still sees it, so each concerned project gets its review wherever it is."""

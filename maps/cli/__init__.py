@@ -95,7 +95,20 @@ def main() -> None:
     """
     warnings.formatwarning = _format_warning
     _MAIN_PID[0] = os.getpid()
-    signal.signal(signal.SIGTERM, _stop)
+    _TERMINATED.clear()
+    import threading
+
+    here = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _stop) if here else None
+    try:
+        _run()
+    finally:  # main() called from Python (a test, a notebook) leaves the handler as it was
+        if here:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _run() -> None:
+    """Run the command line; exit with its code (see :func:`main`)."""
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
