@@ -346,20 +346,30 @@ SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 def data_sha256(path: str | Path) -> str:
-    """SHA-256 (hex) of a vector source's bytes: the file, a shapefile's parts, or every file of
-    a folder source (e.g. a FileGDB), in name order; what a report ID records of the data."""
-    import hashlib
-
+    """SHA-256 (hex) of a vector source's bytes (:func:`files_sha256`): the file, a shapefile's
+    parts, or every file of a folder source (e.g. a FileGDB); what a report ID records of the
+    data."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(f for f in path.rglob("*") if f.is_file())
-    elif path.suffix.lower() == ".shp":
-        files = [f for f in (path.with_suffix(s) for s in SHAPEFILE_PARTS) if f.is_file()]
-    else:
-        files = [path]
+        return files_sha256(sorted(f for f in path.rglob("*") if f.is_file()))
+    if path.suffix.lower() == ".shp":
+        return files_sha256([path] + [f for f in (path.with_suffix(s) for s in SHAPEFILE_PARTS[1:])
+                                      if f.is_file()])  # the .shp itself must be there
+    return files_sha256([path])
+
+
+def files_sha256(files: list) -> str:
+    """SHA-256 (hex) of files: of its bytes for one file (what ``sha256sum`` prints, so a
+    reviewer can check it), else of each file's name and SHA-256 in the order given."""
+    import hashlib
+
+    def one(f) -> bytes:
+        with open(f, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").digest()
+
+    if len(files) == 1:
+        return one(files[0]).hex()
     h = hashlib.sha256()
     for f in files:
-        h.update(f.name.encode() + b"\0")
-        with open(f, "rb") as fh:
-            h.update(hashlib.file_digest(fh, "sha256").digest())
+        h.update(Path(f).name.encode() + b"\0" + one(f))
     return h.hexdigest()

@@ -36,15 +36,12 @@ def tool_version() -> str:
 
 
 def files_hash(paths) -> str:
-    """SHA-256 of the files' bytes in order, first 12 hex digits (``""`` when none readable)."""
-    h, seen = hashlib.sha256(), False
-    for p in paths:
-        try:
-            h.update(Path(p).read_bytes())
-            seen = True
-        except OSError:
-            h.update(f"unreadable:{Path(p).name}".encode())
-    return h.hexdigest()[:12] if seen else ""
+    """SHA-256 of the readable files (:func:`layers.read.files_sha256`), first 12 hex digits
+    (``""`` when none is readable)."""
+    from layers.read import files_sha256
+
+    readable = [Path(p) for p in paths if Path(p).is_file()]
+    return files_sha256(readable)[:12] if readable else ""
 
 
 def run_date() -> str:

@@ -297,6 +297,7 @@ def test_an_empty_zoning_layer_is_not_taken_for_no_zoning(empty_ok, tmp_path, mo
     assert len(gpd.read_file(data)) == 0
     code, out, _ = siting(monkeypatch, capsys, "layers", cat)
     assert ("holds no features" in out) != empty_ok
+    assert code == (0 if empty_ok else 2)  # an unusable layer is bad input for `layers`
     out_dir = tmp_path / "out"
     code, _, _ = siting(monkeypatch, capsys, "screen", two_projects(tmp_path), "--catalog",
                         cat, "--out", out_dir, "--lang", "en")

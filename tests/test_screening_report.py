@@ -99,7 +99,10 @@ def test_the_report_id_changes_with_a_layer_s_data(tmp_path):
         write_report(result, hits, tmp_path / "r.html", "en", catalog, image_limit=0)
         html = (tmp_path / "r.html").read_text(encoding="utf-8")
         ids.append(re.search(r'id="report-id">(SR-[0-9A-F]{12})<', html).group(1))
-        assert "SHA-256 " in html
+        import hashlib  # what sha256sum prints for the layer's file: a reviewer can check it
+
+        data = (tmp_path / "c" / "red.gpkg").read_bytes()
+        assert f"SHA-256 {hashlib.sha256(data).hexdigest()[:12]}" in html
     assert ids[0] != ids[1]
 
 
