@@ -61,6 +61,7 @@ from layers.postgis import read_postgis
 from layers.prepared import (
     read_prepared,
     read_summary,
+    source_changed,
     summary_crs,
     summary_problems,
     summary_working_crs,
@@ -257,7 +258,7 @@ class Catalog:
             gdf, attr_problems = type_attributes(gdf, spec, what)
             geom_problems = geometry_type_problems(gdf, get_kind(spec.kind), what)
             self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems
-                                       + _empty_problem(gdf, spec, what))
+                                       + _empty_problem(len(gdf), spec, what))
         return self._sources[layer_id]
 
     def fast_form(self, layer_id: str) -> tuple[Path, dict] | None:
@@ -268,7 +269,13 @@ class Catalog:
             if spec.prepared is None:
                 return None
             what = f"{self.path.name}, layer {spec.id!r} ({Path(spec.path).name})"
-            self._fast[layer_id] = (Path(spec.path), read_summary(spec.path, spec.kind, what))
+            summary = read_summary(spec.path, spec.kind, what)
+            now = source_changed(summary, what)
+            if not any(p["code"] == "empty" and p["feature"] is None
+                       for p in summary.get("problems", [])):  # prepared before empty layers
+                now += _empty_problem(summary["features"], spec, what)  # were refused
+            summary["problems"] = summary.get("problems", []) + [p.to_dict() for p in now]
+            self._fast[layer_id] = (Path(spec.path), summary)
         return self._fast[layer_id]
 
     def stage(self, layer_id: str, folder: str | Path) -> tuple[Path, dict]:
@@ -381,8 +388,10 @@ class Catalog:
         for spec in self.layers:
             if spec.id in self._sources:
                 out.append((spec, self._sources[spec.id][1]))
-            elif spec.id in self._fast and spec.prepared is None:
-                out.append((spec, summary_problems(self._fast[spec.id][1])))
+            elif spec.id in self._fast:  # a prepared layer's were shown by prepare, except
+                problems = summary_problems(self._fast[spec.id][1])  # what a run finds anew
+                out.append((spec, problems if spec.prepared is None else
+                            [p for p in problems if p.code in _FOUND_ON_LOAD]))
         return out
 
     def digest(self, layer_id: str) -> str | None:
@@ -492,10 +501,14 @@ class Catalog:
         return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])
 
 
-def _empty_problem(gdf: gpd.GeoDataFrame, spec: LayerSpec, what: str) -> list[Problem]:
+_FOUND_ON_LOAD = ("source_changed", "empty")
+"""Problems of a prepared layer found when a run loads it (not recorded by prepare)."""
+
+
+def _empty_problem(features: int, spec: LayerSpec, what: str) -> list[Problem]:
     """An error for a layer without features, unless its entry says ``empty_ok = true``: an
     empty export (a wrong filter, an empty table) must not let every project pass its rules."""
-    if len(gdf) or spec.empty_ok:
+    if features or spec.empty_ok:
         return []
     return [Problem(None, "empty", f"{what}: the layer holds no features, which is taken for a "
                     "failed export: its rules are not checked (review). If the region truly has "

@@ -221,6 +221,38 @@ def _digest(path: str, size: int, mtime_ns: int) -> str:
     return data_sha256(path)
 
 
+def source_stamp(path: str | Path) -> dict:
+    """What ``siting prepare`` records of a layer's source file, to notice later that it
+    changed: its absolute path, size [B], modification time [ns] and SHA-256
+    (:func:`layers.read.data_sha256`)."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    return {"path": str(path), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "sha256": data_sha256(path)}
+
+
+def source_changed(summary: dict, what: str) -> list[Problem]:
+    """A warning when the file a layer was prepared from is still there and holds other data
+    now (size, or SHA-256 where only its date differs): screening goes on with the prepared
+    copy, which no longer shows the source."""
+    stamp = summary.get("source_file")
+    if not stamp:  # a PostGIS source, or prepared before sources were recorded
+        return []
+    path = Path(stamp["path"])
+    try:
+        stat = path.stat()
+    except OSError:  # e.g. the prepared folder was copied to another machine
+        return []
+    if stat.st_size == stamp["bytes"] and (stat.st_mtime_ns == stamp["mtime_ns"] or _digest(
+            str(path), stat.st_size, stat.st_mtime_ns) == stamp["sha256"]):
+        return []
+    return [Problem(None, "source_changed", f"{what}: its source {path} changed after siting "
+                    f"prepare read it ({summary.get('prepared_at', 'date unknown')}); this run "
+                    "uses the prepared copy, not the source's present data: run siting prepare "
+                    "again to use it / 图层源文件在预处理后已改变，本次使用的是预处理副本；请重新运行 "
+                    "siting prepare", "warning")]
+
+
 def summary_problems(summary: dict) -> list[Problem]:
     """The problems recorded when the layer was prepared."""
     return [Problem(**p) for p in summary.get("problems", [])]

@@ -286,3 +286,85 @@ def pq_row_groups(path) -> int:
     import pyarrow.parquet as pq
 
     return pq.ParquetFile(path).metadata.num_row_groups
+
+
+def test_a_moved_prepared_folder_still_finds_its_rasters(prepared, tmp_path):
+    """Rasters are not copied by prepare: the catalog names them by absolute path, so a
+    prepared folder moved elsewhere loads (a relative path would point nowhere)."""
+    import shutil
+
+    moved = tmp_path / "a" / "b" / "moved"
+    shutil.copytree(prepared, moved)
+    cat = load_catalog(moved / "catalog.toml")
+    assert [s.id for s in cat.rasters] == [s.id for s in load_catalog(demo.DEMO_CATALOG).rasters]
+    for spec in cat.rasters:
+        assert spec.path == str((demo.DEMO_CATALOG.parent / f"{spec.id}.tif").resolve())
+    assert cat.raster("dem") is not None and len(cat.source("red_lines")[0])
+
+
+def _copied_demo(tmp_path):
+    """The demo catalog with its layer files copied into ``tmp_path`` (rasters left out)."""
+    import shutil
+
+    text = demo.DEMO_CATALOG.read_text(encoding="utf-8").split("[[raster]]")[0]
+    (tmp_path / "catalog.toml").write_text(text, encoding="utf-8")
+    for f in demo.DEMO_CATALOG.parent.iterdir():
+        if f.is_file() and f.suffix not in (".tif", ".toml"):
+            shutil.copy2(f, tmp_path / f.name)
+    return tmp_path / "catalog.toml"
+
+
+def test_a_source_changed_after_prepare_is_warned_not_hidden(tmp_path):
+    """The prepared copy goes on being used, but every run says that its source changed since
+    (size, or bytes at the same size); the same bytes with a new date are not a change."""
+    import os
+
+    catalog = _copied_demo(tmp_path)
+    out = tmp_path / "prepared"
+    res = CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+
+    def warned(layer_id):
+        problems = load_catalog(out / "catalog.toml").facts(layer_id)["problems"]
+        return [p.message for p in problems if p.code == "source_changed"]
+
+    source = tmp_path / "red_lines.geojson"
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 10**9))
+    assert warned("red_lines") == []  # touched: same bytes
+    data = source.read_bytes()
+    at = data.index(b'"', data.index(b'"features"') + 12) + 1  # a byte inside the features
+    source.write_bytes(data[:at] + (b"X" if data[at:at + 1] != b"X" else b"Y") + data[at + 1:])
+    (message,) = warned("red_lines")
+    assert str(source.resolve()) in message and "siting prepare" in message
+    assert warned("basic_farmland") == []
+    source.write_bytes(data + b"\n")
+    assert len(warned("red_lines")) == 1  # another size
+    res = CliRunner().invoke(cli, ["layers", str(out / "catalog.toml")])
+    assert "changed after siting prepare" in res.output
+    res = CliRunner().invoke(cli, ["screen", str(demo.DEMO_PROJECTS), "--catalog",
+                                   str(out / "catalog.toml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("changed after siting prepare") == 1  # said once, not per layer
+    assert "changed after siting prepare" in (tmp_path / "o" / "report.html").read_text("utf-8")
+    source.unlink()  # gone (e.g. the folder was copied to another machine): nothing to compare
+    assert warned("red_lines") == []
+
+
+def test_an_empty_layer_prepared_before_empty_layers_were_refused_is_unusable(tmp_path):
+    """A prepared catalog whose empty layer has no `empty_ok` (prepared by an older toolkit, or
+    the key removed since) gets the same error as the original layer would."""
+    (tmp_path / "red.geojson").write_text(
+        '{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": '
+        '"urn:ogc:def:crs:EPSG::4490"}}, "features": []}', encoding="utf-8")
+    (tmp_path / "catalog.toml").write_text(
+        '[region]\nname = "empty"\n[[layer]]\nid = "red"\nkind = "ecological_red_line"\n'
+        'path = "red.geojson"\nempty_ok = true\n', encoding="utf-8")
+    out = tmp_path / "prepared"
+    assert CliRunner().invoke(cli, ["prepare", str(tmp_path / "catalog.toml"), "--out",
+                                    str(out)]).exit_code == 0
+    assert load_catalog(out / "catalog.toml").facts("red")["usable"]
+    text = (out / "catalog.toml").read_text(encoding="utf-8")
+    (out / "catalog.toml").write_text(text.replace("empty_ok = true\n", ""), encoding="utf-8")
+    facts = load_catalog(out / "catalog.toml").facts("red")
+    assert not facts["usable"]
+    assert any("holds no features" in p.message for p in facts["problems"])

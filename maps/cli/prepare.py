@@ -7,7 +7,8 @@ bbox covering column, in the source's own CRS, with a copy of every geometry in 
 working CRS as each run would transform it, which screening reads instead of transforming the
 layer again: maps and report images read the source geometry); ``catalog.toml`` beside them
 names the prepared layers, with their provenance (source, date, original file or table, when
-prepared), and the original rasters. Screening with the prepared catalog gives the same results
+prepared), and the original rasters (by absolute path: they are not copied, and the folder can
+be moved). Screening with the prepared catalog gives the same results
 as with the original, without validating national layers on every run; tiles read only the row
 groups near their projects.
 """
@@ -15,7 +16,6 @@ groups near their projects.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import click
@@ -26,15 +26,7 @@ from maps.cli.options import overwrite_option
 CATALOG_NAME = "catalog.toml"
 
 
-def _raster_path(spec, folder: Path) -> str:
-    """A raster's path as the prepared catalog (in ``folder``) names it."""
-    try:
-        return Path(os.path.relpath(spec.path, folder)).as_posix()
-    except ValueError:  # another drive
-        return str(Path(spec.path).resolve())
-
-
-def prepared_catalog(cat, folder: Path, when: str) -> dict:
+def prepared_catalog(cat, when: str) -> dict:
     """The prepared catalog's content: the region, the prepared layers, the original rasters."""
     layers = []
     for spec in cat.layers:
@@ -51,7 +43,8 @@ def prepared_catalog(cat, folder: Path, when: str) -> dict:
         layers.append(entry)
     rasters = []
     for spec in cat.rasters:
-        entry = {"id": spec.id, "kind": spec.kind, "path": _raster_path(spec, folder)}
+        # not copied: named by absolute path, so that the prepared folder can be moved
+        entry = {"id": spec.id, "kind": spec.kind, "path": str(Path(spec.path).resolve())}
         entry |= {k: getattr(spec, k) for k in ("crs", "source", "date", "units")
                   if getattr(spec, k)}
         rasters.append(entry)
@@ -77,7 +70,7 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
     import tomli_w
 
     from layers.catalog import load_catalog
-    from layers.prepared import sidecar, write_prepared
+    from layers.prepared import sidecar, source_stamp, write_prepared
     from maps.cli import notices
     from maps.cli.outputs import catalog_inputs, destination
     from maps.cli.staging import write_files
@@ -112,9 +105,11 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
     def layer_writer(spec):
         def write(path: Path) -> None:
             gdf, problems = cat.source(spec.id)
-            write_prepared(gdf, problems, spec.kind, path,
-                           {"from": cat.provenance(spec.id)["path"], "prepared_at": when,
-                            "source": spec.source, "date": spec.date},
+            about = {"from": cat.provenance(spec.id)["path"], "prepared_at": when,
+                     "source": spec.source, "date": spec.date}
+            if spec.postgis is None:  # to notice later that the source changed
+                about["source_file"] = source_stamp(spec.path)
+            write_prepared(gdf, problems, spec.kind, path, about,
                            working=cat.read(spec.id).gdf.geometry if moved else None,
                            digest=True)
             cat.forget(spec.id)  # written: its memory is no longer needed
@@ -124,7 +119,7 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
         head = (f"# Prepared by siting prepare from {cat.path} on {when}.\n"
                 "# Layers: typed, validated GeoParquet (layers/prepared.py); their findings are "
                 "in <id>.layer.json.\n")
-        body = tomli_w.dumps(prepared_catalog(cat, dest.folder, when))
+        body = tomli_w.dumps(prepared_catalog(cat, when))
         path.write_text(head + body, encoding="utf-8")
 
     with notices.then_catalog_problems(cat, said):
