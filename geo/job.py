@@ -20,7 +20,7 @@ import shapely
 
 from geo.coverage import FAR_OUTSIDE_M, SOURCES, far_outside
 from geo.evaluate import OUTSIDE_NEAREST_M, TEXT
-from geo.grouping import unpack_texts
+from geo.grouping import take_rows
 from geo.rules import RuleSet
 from layers.crs import to_crs_dense, working_crs
 from layers.kinds import get_kind
@@ -206,30 +206,30 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
     parts : list of (rows, result, hits)
         ``rows``: positions of the part's projects in the batch; ``result``: one row per project
         of the part; ``hits``: its hits with ``row`` counted within the part (the text columns
-        of both packed or not: :func:`geo.grouping.unpack_texts`).
+        of both packed or not: :func:`geo.grouping.pack_texts`).
     """
-    order, results, hits = [], [], []
+    order, results, hits, rows_hit = [], [], [], []
     for rows, result, hit in parts:
         order.append(np.asarray(rows, dtype=int))
-        results.append(unpack_texts(result))
-        hits.append(unpack_texts(hit).assign(row=np.asarray(rows, dtype=np.int64)[
-            hit["row"].to_numpy(dtype=int)]))
+        results.append(result)
+        hits.append(hit)
+        rows_hit.append(np.asarray(rows, dtype=np.int64)[hit["row"].to_numpy(dtype=int)])
     order = np.concatenate(order) if order else np.zeros(0, dtype=int)
     if not np.array_equal(np.sort(order), np.arange(len(job.p))):  # never a row lost or twice
         raise RuntimeError(f"the screened parts hold {len(order)} rows for {len(job.p)} "
                            "projects; no output is written from them")
     where = np.empty(len(order), dtype=int)
     where[order] = np.arange(len(order))
-    result = pd.concat(results, ignore_index=True).iloc[where].reset_index(drop=True) \
-        if results else pd.DataFrame()
-    hit = pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(
-        columns=[*HIT_COLUMNS, *HIT_EXTRA])
-    # a part's hits are in rule order project by project (screen_part sorts them) and each
-    # project is in one part: a stable sort by project keeps that order
-    row = hit["row"].to_numpy(dtype=np.int64)
-    order = np.argsort(row, kind="stable")
-    hit = hit.iloc[order].reset_index(drop=True)
-    hit["row"] = row[order]
+    result = take_rows(results, where) if results else pd.DataFrame()
+    if hits:
+        # a part's hits are in rule order project by project (screen_part sorts them) and each
+        # project is in one part: a stable sort by project keeps that order
+        row = np.concatenate(rows_hit)
+        by_row = np.argsort(row, kind="stable")
+        hit = take_rows(hits, by_row)
+        hit["row"] = row[by_row]
+    else:
+        hit = pd.DataFrame(columns=[*HIT_COLUMNS, *HIT_EXTRA])
     out = gpd.GeoDataFrame(result, geometry=job.shown, crs=job.crs)
     infos, missing = layer_infos(catalog, job.kinds, job.crs, job.lang)
     out.attrs["layers"] = infos

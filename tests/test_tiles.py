@@ -346,3 +346,31 @@ def test_packed_texts_unpack_to_the_same_table():
     pd.testing.assert_frame_equal(back, hits, check_exact=True)
     assert back["message"][1] is None and back["message"][3] is not None  # NaN kept
     assert back["rule_id"][0] is back["rule_id"][2]
+
+
+def test_packed_parts_are_joined_as_if_unpacked_first():
+    """:func:`geo.grouping.take_rows` stacks packed tiles and takes rows by codes; the table is
+    the one unpacking, concatenating and taking would give, also where a column is packed in
+    one tile and not in another (blanks there), and with a tile without rows."""
+    import numpy as np
+
+    from geo.grouping import pack_texts, take_rows, unpack_texts
+
+    def part(k, blank):
+        n = 4
+        return pack_texts(pd.DataFrame({
+            "rule_id": pd.Series([f"r{(i + k) % 3}" for i in range(n)], dtype=object),
+            "message": pd.Series([None if blank and i == 1 else f"m{i % 2}" for i in range(n)],
+                                 dtype=object),
+            "reasons": pd.Series([f"t{k}" for _ in range(n)], dtype="str"),
+            "value": np.arange(n, dtype=float) + k, "row": np.arange(n, dtype=np.int64)}))
+
+    parts = [part(0, False), part(1, True), part(2, False).iloc[:0], part(3, False)]
+    assert isinstance(parts[0]["message"].dtype, pd.CategoricalDtype)
+    assert parts[1]["message"].dtype == object  # a blank: not packed in this tile
+    order = np.random.default_rng(0).permutation(12)
+    expected = pd.concat([unpack_texts(p) for p in parts], ignore_index=True).iloc[order] \
+        .reset_index(drop=True)
+    got = take_rows(parts, order)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["rule_id"].dtype == object and got["reasons"].dtype == expected["reasons"].dtype
