@@ -41,6 +41,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
 from layers.attributes import each_distinct
 from layers.errors import InputError, choice_error
 from layers.hygiene import Problem
+from layers.numbers import ungroup_thousands
 
 _RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -99,12 +100,15 @@ def _flag(value: Any) -> bool | None:
 
 
 def _number(value: Any, column: str) -> float:
+    """A number or ratio (``1.25:1``) [column's units]; NaN when blank; ValueError naming the
+    column otherwise. A comma counts only as a thousands separator (``1,500``): ``1,5`` is an
+    error, never 15."""
     if _missing(value):
         return float("nan")
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         number = float(value)
     else:
-        m = _RATIO.match(_text(value).replace(",", ""))
+        m = _RATIO.match(_named(column, ungroup_thousands, _text(value)))
         if not m:
             raise ValueError(f"{column}: {value!r} is not a number ({NUMBERS[column]})")
         number = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
