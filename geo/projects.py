@@ -40,7 +40,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
 )
 from layers.attributes import each_distinct
 from layers.errors import InputError, choice_error
-from layers.hygiene import Problem
+from layers.hygiene import READ_ROW, Problem
 from layers.numbers import ungroup_thousands
 
 _RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*$")
@@ -228,7 +228,10 @@ def normalize_projects(
     ----------
     gdf : GeoDataFrame
         Footprints (polygon, line or point) with attributes under canonical or Chinese names.
-        A ``_read_error`` column (rows the reader could not place) becomes part of ``error``.
+        A ``_read_error`` column (rows the reader could not place) becomes part of ``error``; a
+        ``_read_row`` column (:data:`layers.hygiene.READ_ROW`: where the reader found each row,
+        e.g. ``row 3`` of a spreadsheet) names rows in messages, which otherwise say
+        ``feature #1``, ``feature #2`` ... in order.
     defaults : dict, optional
         Values for ``type``, ``industry`` and ``name`` used where the table has no such column or
         the value is empty (files without an attribute table, e.g. a boundary-point TXT).
@@ -251,6 +254,8 @@ def normalize_projects(
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     read_errors = pd.Series(each_distinct(src.pop("_read_error"), _text), dtype=object) \
         if "_read_error" in src else None
+    where = (src.pop(READ_ROW).astype(str).tolist() if READ_ROW in src
+             else [f"feature #{i + 1}" for i in range(len(src))])
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
     errors: list[list[str]] = [[] for _ in range(n)]
@@ -274,7 +279,8 @@ def normalize_projects(
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):
         pid = out["project_id"][i]
-        errors[i].append(f"duplicate project_id {pid!r} (first used by row {firsts[pid] + 1})")
+        errors[i].append(f"duplicate project_id {pid!r} ({where[i]}; first used by "
+                         f"{where[firsts[pid]]}): give each project its own id")
     out["name"] = each_distinct(column("name"), _text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):
