@@ -40,7 +40,8 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
 )
 from layers.attributes import each_distinct
 from layers.errors import InputError, choice_error
-from layers.hygiene import Problem
+from layers.hygiene import READ_ROW, Problem
+from layers.numbers import ungroup_thousands
 
 _RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -99,12 +100,15 @@ def _flag(value: Any) -> bool | None:
 
 
 def _number(value: Any, column: str) -> float:
+    """A number or ratio (``1.25:1``) [column's units]; NaN when blank; ValueError naming the
+    column otherwise. A comma counts only as a thousands separator (``1,500``): ``1,5`` is an
+    error, never 15."""
     if _missing(value):
         return float("nan")
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         number = float(value)
     else:
-        m = _RATIO.match(_text(value).replace(",", ""))
+        m = _RATIO.match(_named(column, ungroup_thousands, _text(value)))
         if not m:
             raise ValueError(f"{column}: {value!r} is not a number ({NUMBERS[column]})")
         number = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
@@ -224,7 +228,10 @@ def normalize_projects(
     ----------
     gdf : GeoDataFrame
         Footprints (polygon, line or point) with attributes under canonical or Chinese names.
-        A ``_read_error`` column (rows the reader could not place) becomes part of ``error``.
+        A ``_read_error`` column (rows the reader could not place) becomes part of ``error``; a
+        ``_read_row`` column (:data:`layers.hygiene.READ_ROW`: where the reader found each row,
+        e.g. ``row 3`` of a spreadsheet) names rows in messages, which otherwise say
+        ``feature #1``, ``feature #2`` ... in order.
     defaults : dict, optional
         Values for ``type``, ``industry`` and ``name`` used where the table has no such column or
         the value is empty (files without an attribute table, e.g. a boundary-point TXT).
@@ -247,6 +254,8 @@ def normalize_projects(
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     read_errors = pd.Series(each_distinct(src.pop("_read_error"), _text), dtype=object) \
         if "_read_error" in src else None
+    where = (src.pop(READ_ROW).astype(str).tolist() if READ_ROW in src
+             else [f"feature #{i + 1}" for i in range(len(src))])
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
     errors: list[list[str]] = [[] for _ in range(n)]
@@ -270,7 +279,8 @@ def normalize_projects(
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):
         pid = out["project_id"][i]
-        errors[i].append(f"duplicate project_id {pid!r} (first used by row {firsts[pid] + 1})")
+        errors[i].append(f"duplicate project_id {pid!r} ({where[i]}; first used by "
+                         f"{where[firsts[pid]]}): give each project its own id")
     out["name"] = each_distinct(column("name"), _text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):

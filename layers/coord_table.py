@@ -20,7 +20,7 @@ import shapely
 from layers.coordcheck import check_placement
 from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
 from layers.errors import CRSError, InputError, ReadError, fix_hint
-from layers.hygiene import Problem
+from layers.hygiene import READ_ROW, Problem
 
 READ_ERROR = "_read_error"
 _NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
@@ -237,6 +237,22 @@ def _numbers_where_plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def table_rows(numbers: list[int]) -> str:
+    """Rows of a table named as a spreadsheet numbers them: ``row 3``; several as
+    ``rows 2-4, 7``."""
+    rows = sorted(numbers)
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    return "rows " + ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}"
+                               for run in runs)
+
+
 def _order_key(value: object) -> float:
     found = re.findall(r"\d+(?:\.\d+)?", str(value))
     if not found:
@@ -245,23 +261,25 @@ def _order_key(value: object) -> float:
 
 
 def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndarray,
-              bad: dict[int, str], group: str, order: str, drop: list[str]):
+              bad: dict[int, str], group: str, order: str, drop: list[str], numbers: list[int]):
     """One polygon per group of rows, vertices sorted by the order column.
 
-    ``attrs`` holds the typed attributes, ``text`` the cells as read (for keys and order).
+    ``attrs`` holds the typed attributes, ``text`` the cells as read (for keys and order),
+    ``numbers`` the spreadsheet row of each data row.
     """
     members: dict[str, list[int]] = {}
     for i, k in enumerate(text[group].fillna("").astype(str).str.strip()):
-        members.setdefault(k or f"row {i + 2}", []).append(i)
+        members.setdefault(k or table_rows([numbers[i]]), []).append(i)
     kept = attrs.drop(columns=drop)
     hint = (f"(rows sharing a value in column {group!r} and ordered by column {order!r} are "
             "read as the vertices of one polygon; give each project its own value to read "
             "points)")
     rows, geoms, labels, problems, reasons = [], [], [], [], []
+    where = [table_rows([numbers[i] for i in idx]) for idx in members.values()]
     for key, idx in members.items():
         labels.append(key)
         rows.append(kept.iloc[idx].bfill().iloc[0].to_dict())
-        errs = [f"row {i + 2}: {bad[i]}" for i in idx if i in bad]
+        errs = [f"{table_rows([numbers[i]])}: {bad[i]}" for i in idx if i in bad]
         try:
             idx = sorted(idx, key=lambda i: _order_key(text[order].iloc[i]))
         except ValueError as exc:
@@ -280,11 +298,11 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
         else:
             geoms.append(shapely.Polygon(ring))
             reasons.append("")
-    return rows, geoms, labels, problems, reasons
+    return rows, geoms, labels, problems, reasons, where
 
 
 def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: object = None,
-               hints: dict[str, str] | None = None
+               hints: dict[str, str] | None = None, rows: list[int] | None = None
                ) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
     """Turn a table of text cells with coordinate columns into point or polygon footprints.
 
@@ -295,13 +313,15 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
 
     A row that cannot be placed (no number, lat/lon swapped, outside the CRS's area of use)
     keeps its place with geometry None and its reason in column :data:`READ_ERROR`; the other
-    rows are read. ``hints`` say how to fix ``coords`` and ``crs`` on the command being run.
+    rows are read. Column :data:`layers.hygiene.READ_ROW` says where each feature is in the
+    table (``row 3``; ``rows 2-5`` for a polygon), as messages name it: the spreadsheet row of
+    each data row is ``rows`` (default: the header is row 1, the data rows 2, 3 ...). ``hints`` say how to fix ``coords`` and ``crs`` on the command being run.
 
     Returns
     -------
     (GeoDataFrame, list of Problem, list of str)
-        Features (not yet cleaned) with :data:`READ_ERROR`, problems, and each feature's label
-        used in the problems.
+        Features (not yet cleaned) with :data:`READ_ERROR` and :data:`layers.hygiene.READ_ROW`,
+        problems, and each feature's label used in the problems (its rows, or its group key).
 
     Raises
     ------
@@ -310,7 +330,8 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
         like).
     """
     xcol, ycol, pair = _coordinate_columns(df, what)
-    labels = [f"row {i + 2}" for i in range(len(df))]
+    numbers = list(rows) if rows is not None else list(range(2, len(df) + 2))
+    labels = [table_rows([r]) for r in numbers]
     bad: dict[int, str] = {}
     x, xdms = _parse_column(df[xcol], xcol, bad)
     y, ydms = _parse_column(df[ycol], ycol, bad)
@@ -337,9 +358,10 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
     attrs = _numbers_where_plain(df)
     if order is not None and filled[filled != ""].duplicated().any():
-        rows, geoms, labels, more, reasons = _polygons(attrs, df, x, y, bad, group, order,
-                                                       [xcol, ycol, order])
-        table = pd.DataFrame(rows, columns=[c for c in df.columns if c not in (xcol, ycol, order)])
+        values, geoms, labels, more, reasons, where = _polygons(
+            attrs, df, x, y, bad, group, order, [xcol, ycol, order], numbers)
+        table = pd.DataFrame(values,
+                             columns=[c for c in df.columns if c not in (xcol, ycol, order)])
     else:
         more = [Problem(labels[i], "bad_value", f"{msg}; kept without geometry", "error")
                 for i, msg in sorted(bad.items())]
@@ -347,6 +369,8 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
         geoms = np.where(ok, shapely.points(np.where(ok, x, 0), np.where(ok, y, 0)), None)
         reasons = [f"{labels[i]}: {bad[i]}" if i in bad else "" for i in range(len(df))]
         table = attrs.drop(columns=[xcol, ycol])
+        where = labels
     gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geoms), crs=found)
     gdf[READ_ERROR] = reasons
+    gdf[READ_ROW] = where
     return gdf, problems + more, labels

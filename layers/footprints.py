@@ -12,7 +12,9 @@ is read.
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import warnings
 from pathlib import Path
 
@@ -23,14 +25,16 @@ import shapely
 
 from layers.coord_table import parse_dms, read_table
 from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error, fix_hint
-from layers.hygiene import Problem, clean_geometries
+from layers.hygiene import READ_ROW, Problem, clean_geometries
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
 
 COORDS = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 SUPPORTED = (*VECTOR_SUFFIXES, *TABLE_SUFFIXES)
-__all__ = ["COORDS", "READ_ERROR", "SUPPORTED", "decode_text", "parse_dms", "read_footprints"]
+_BLANK_LINE = re.compile(r"(?:\A|\n)[^\S\n]*(?:\n|\Z)")
+__all__ = ["COORDS", "READ_ERROR", "READ_ROW", "SUPPORTED", "decode_text", "parse_dms",
+           "read_footprints"]
 
 
 def decode_text(raw: bytes, what: str, encoding: str | None = None,
@@ -66,9 +70,28 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None,
     return text, [Problem(None, "encoding", msg)]
 
 
+def _csv_rows(text: str, sep: str, n: int) -> list[int] | None:
+    """The row a spreadsheet shows each of the ``n`` data rows of a CSV on, counting the blank
+    lines the CSV reader skips (a blank line is an empty row there); None when the text has no
+    blank line (the data rows are then rows 2, 3 ...) or its records cannot be matched."""
+    body = text.rstrip()
+    if not _BLANK_LINE.search(body):
+        return None
+    try:
+        records = csv.reader(io.StringIO(body), delimiter=sep, skipinitialspace=True)
+        filled = [k for k, rec in enumerate(records, start=1)
+                  if len(rec) > 1 or any(c.strip() for c in rec)]
+    except csv.Error:
+        return None
+    return filled[1:] if len(filled) == n + 1 else None
+
+
 def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,
-                     text: str | None, hints: dict | None) -> tuple[pd.DataFrame, list[Problem]]:
-    problems: list[Problem] = []
+                     text: str | None, hints: dict | None
+                     ) -> tuple[pd.DataFrame, list[int] | None]:
+    """The table as text cells, and the spreadsheet row of each data row (None: rows 2, 3 ...,
+    the header being row 1)."""
+    rows = None
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             with pd.ExcelFile(path, engine="openpyxl") as book:
@@ -79,18 +102,19 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                 df = book.parse(sheet_name=layer or 0, dtype=str)
         else:
             if text is None:
-                text, problems = decode_text(path.read_bytes(), what, encoding, hints)
+                text, _ = decode_text(path.read_bytes(), what, encoding, hints)
             first = next((ln for ln in text.splitlines() if ln.strip()), "")
             sep = max([",", "\t", ";", "|"], key=first.count)
             df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                              skipinitialspace=True)
+            rows = _csv_rows(text, sep, len(df))
     except ReadError:
         raise
     except Exception as exc:  # pandas and openpyxl raise many kinds
         raise ReadError(f"{what}: cannot read the table ({exc}); check that it is a CSV or "
                         "XLSX file with one header row") from None
     df.columns = [str(c).strip() for c in df.columns]
-    return df, problems
+    return df, rows
 
 
 def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
@@ -145,7 +169,10 @@ def read_footprints(
         One feature per row, project or parcel, in the source's CRS (WGS84 lon/lat after a
         GCJ-02 / BD-09 conversion), geometry cleaned, with column ``_read_error`` (``""`` when
         fine); features that could not be placed keep geometry None, an ``error`` problem and
-        the reason (naming the row, feature or parcel) in ``_read_error``. Every warning of the
+        the reason (naming the row, feature or parcel) in ``_read_error``; column ``_read_row``
+        (:data:`layers.hygiene.READ_ROW`) says where each feature is in the file, as messages
+        name it (``row 3`` of a table, header = row 1; ``feature #3``; ``parcel at line 14``).
+        Every warning of the
         reader (encoding guessed, datum assumed, geometry repaired, .dbf missing, Z dropped) is
         a problem.
 
@@ -189,8 +216,8 @@ def read_footprints(
                                  f"coords {coords} does not apply to it")
             gdf, more, labels = parse_mnr_txt(text, what, crs, hints)
         else:
-            df, _ = _read_table_file(p, what, layer, encoding, text, hints)
-            gdf, more, labels = read_table(df, what, coords, crs, hints)
+            df, rows = _read_table_file(p, what, layer, encoding, text, hints)
+            gdf, more, labels = read_table(df, what, coords, crs, hints, rows)
         gdf, cleaning = _clean(gdf, labels, what)
         problems = problems + more + cleaning
     if coords in ("gcj02", "bd09"):

@@ -14,6 +14,12 @@ import shapely
 
 SEVERITIES = ("error", "warning", "note")
 
+READ_ROW = "_read_row"
+"""Column of the footprint readers: where each feature is in its file, in the words a user finds
+it by there: ``row 3`` of a table (its spreadsheet row: the header is row 1), ``rows 2-5`` for a
+polygon made of table rows, ``feature #3`` of a vector file (the third feature), ``parcel at line
+14`` of a boundary-point TXT. Messages about an input row name it so."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -53,18 +59,30 @@ _DIMENSION = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1
 _LABEL_COLUMNS = ("id", "project_id", "ID", "fid", "FID")
 
 
-def feature_labels(gdf: gpd.GeoDataFrame) -> np.ndarray:
+def feature_labels(gdf: gpd.GeoDataFrame, positional: bool = False) -> np.ndarray:
     """Labels for features in messages: ``#row`` and, when the source has one, its id.
 
     The id comes from the first of ``id``, ``project_id``, ``ID``, ``fid``, ``FID``; without an
     id column (or where it is blank) the label is the row number ``#1``, ``#2`` ...
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The features, in file order.
+    positional : bool
+        True for files whose ids may repeat (project footprints, where a repeated id is itself
+        an error): always the place in the file, followed by the id where there is one
+        (``#3 (B)``), so that two features with one id are told apart.
     """
     rows = np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
     column = next((c for c in _LABEL_COLUMNS if c in gdf.columns), None)
     if column is None:
         return rows
     ids = gdf[column].astype(object).where(gdf[column].notna(), "").astype(str).str.strip()
-    return np.where(ids.to_numpy() != "", ids.to_numpy(), rows).astype(object)
+    ids = ids.to_numpy()
+    if positional:
+        return np.array([f"{r} ({i})" if i else r for r, i in zip(rows, ids)], dtype=object)
+    return np.where(ids != "", ids, rows).astype(object)
 
 
 def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
@@ -84,7 +102,8 @@ def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
 
 
 def clean_geometries(
-    gdf: gpd.GeoDataFrame, what: str = "layer", reported: np.ndarray | None = None
+    gdf: gpd.GeoDataFrame, what: str = "layer", reported: np.ndarray | None = None,
+    positional: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Repair invalid geometries, drop Z values, and report null or empty geometries.
 
@@ -96,6 +115,8 @@ def clean_geometries(
         Name of the source for messages.
     reported : array of bool, optional
         Features whose missing geometry the caller has reported already (not reported again).
+    positional : bool
+        Name features by their place in the file (see :func:`feature_labels`).
 
     Returns
     -------
@@ -105,7 +126,7 @@ def clean_geometries(
     """
     out = gdf.copy()
     geoms = out.geometry.to_numpy()
-    labels = feature_labels(out)
+    labels = feature_labels(out, positional)
     problems: list[Problem] = []
 
     done = np.zeros(len(geoms), dtype=bool) if reported is None else np.asarray(reported, bool)

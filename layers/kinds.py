@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from layers.errors import InputError, choice_error
+from layers.numbers import parse_decimal
 
 _ATTRIBUTE_TYPES = ("str", "int", "float", "bool", "list")
 GEOMETRIES = ("polygon", "line", "point")
@@ -172,10 +173,13 @@ def _text(value: Any) -> str:
 def _to_float(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
-    try:
-        out = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number") from None
+    if isinstance(value, str):
+        out = parse_decimal(value)  # '1,500' is 1500; '1,5' an error, never 15
+    else:
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
     if out != out or out in (float("inf"), float("-inf")):
         raise ValueError(f"{value!r} is not a finite number")
     return out

@@ -37,7 +37,7 @@ import shapely
 from layers.coordcheck import check_placement
 from layers.crs import describe_crs, gk_zone_crs, legacy_fixes, legacy_gk_crs, normalize_crs
 from layers.errors import CRSError, ReadError, fix_hint
-from layers.hygiene import Problem
+from layers.hygiene import READ_ROW, Problem
 
 _SECTION = re.compile(r"^\[\s*(.+?)\s*\]$")
 _FULLWIDTH = str.maketrans({"，": ",", "＝": "=", "［": "[", "］": "]", "＠": "@", "　": " "})
@@ -252,8 +252,8 @@ def parse_mnr_txt(
     -------
     (GeoDataFrame, list of Problem, list of str)
         Features in the file's Gauss-Krüger CRS (x = easting) with columns :data:`COLUMNS`
-        (``declared_area`` as written, usually hectares; ``declared_points`` the 界址点数) plus
-        ``extra`` when headers carry further fields, and ``_read_error``; the problems found;
+        (``declared_area`` as written, usually hectares; ``declared_points`` the 界址点数),
+        ``extra`` if headers carry more, ``_read_error`` and ``_read_row``; the problems found;
         and the label of each feature as used in the problems (its 地块编号, or ``parcel k``).
         A malformed parcel, or one whose points lie outside the CRS's area, keeps its row with
         geometry None, an ``error`` problem and the reason in ``_read_error``.
@@ -376,6 +376,7 @@ def parse_mnr_txt(
         reasons[k] = f"parcel {labels[k]}, line {parcels[k]['line']}: {where[k]}"
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=found_crs)
     gdf["_read_error"] = reasons
+    gdf[READ_ROW] = [f"parcel at line {p['line']}" for p in parcels]
     gdf.attrs["mnr_header"] = dict(header)
     return gdf, problems, labels
 

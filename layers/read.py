@@ -27,7 +27,7 @@ from layers.coordcheck import check_placement, suggest_crs
 from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
 from layers.errors import CRSError, EncodingGuessWarning, ReadError, fix_hint
 from layers.geojson import geojson_crs_member, read_geojson_features
-from layers.hygiene import Problem, clean_geometries, feature_labels
+from layers.hygiene import READ_ROW, Problem, clean_geometries, feature_labels
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".zip", ".geojson", ".json", ".fgb", ".parquet",
                    ".geoparquet", ".kml", ".kmz")
@@ -151,7 +151,10 @@ def read_vector(
         False (catalog layers): features whose coordinates cannot be placed make the source
         unusable (a layer-level ``error`` problem) and a GeoJSON that GDAL refuses is refused
         naming its bad features. True (project footprints): such features keep their row with
-        geometry None and the reason in column :data:`READ_ERROR`; the rest is read.
+        geometry None and the reason in column :data:`READ_ERROR`, and column
+        :data:`layers.hygiene.READ_ROW` says which feature each row is (``feature #3``);
+        messages name a feature by its place, with its id (``feature #3 (B)``): ids may repeat.
+        The rest is read.
 
     Returns
     -------
@@ -282,7 +285,7 @@ def _finish(
     if reasons is not None:
         why = np.where(why == "", np.asarray(reasons, dtype=object), why)
     bad = why != ""
-    labels = feature_labels(gdf)
+    labels = feature_labels(gdf, positional=feature_errors)  # project ids may repeat
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = None
@@ -298,10 +301,11 @@ def _finish(
     note = datum_note(gdf.crs, CGCS2000, what)
     if note:
         problems.append(Problem(None, "datum", note, "warning"))
-    gdf, geom_problems = clean_geometries(gdf, what, reported=bad)
+    gdf, geom_problems = clean_geometries(gdf, what, reported=bad, positional=feature_errors)
     if feature_errors:
         gdf[READ_ERROR] = np.where(bad, [f"feature {lab}: {w}" for lab, w in zip(labels, why)],
                                    "")
+        gdf[READ_ROW] = [f"feature #{i + 1}" for i in range(len(gdf))]
     return gdf, problems + geom_problems
 
 

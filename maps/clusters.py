@@ -23,7 +23,7 @@ from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
 from maps import style as st
-from maps.display import drawable, project_anchor
+from maps.display import drawable, project_anchors
 
 ORDER = ("prohibited", "review", "error", "admitted")
 """Verdicts from the one that colours a cluster first."""
@@ -147,9 +147,11 @@ def add_project_points(m: folium.Map, result: gpd.GeoDataFrame, lang: str, name:
     name : str
         Layer name in the layer control.
     report_page : str or None
-        Page the popups link to (``<page>#project-<id>``); None: no link.
+        Page the popups link to (``<page>#project-<id>``, :func:`maps.display.project_anchors`
+        over every row: a repeated id's later rows link to ``project-<id>-2`` …); None: no link.
     """
     shown = drawable(result.geometry)
+    anchors = project_anchors(result["project_id"].astype(str))[shown]
     table = result[shown]
     points = gpd.GeoSeries(shapely.point_on_surface(np.asarray(table.geometry.values,
                                                                    dtype=object)),
@@ -161,11 +163,11 @@ def add_project_points(m: folium.Map, result: gpd.GeoDataFrame, lang: str, name:
     lon = np.round(points.x.to_numpy(), 5)
     codes = _verdict_codes(table)
     data = []
-    for la, lo, v, pid, t in zip(lat.tolist(), lon.tolist(), codes.tolist(), ids.tolist(),
-                                 type_code.tolist()):
+    for la, lo, v, pid, t, anchor in zip(lat.tolist(), lon.tolist(), codes.tolist(),
+                                         ids.tolist(), type_code.tolist(), anchors.tolist()):
         row = [la, lo, v, pid, t]
-        if not _SAFE_ID.match(pid):
-            row.append(project_anchor(pid))
+        if not _SAFE_ID.match(pid) or anchor != "project-" + pid:
+            row.append(anchor)
         data.append(row)
     verdicts = [{"color": st.verdict_style(v)["fillColor"], "label": st.verdict_label(v, lang),
                  "text": _text_colour(st.verdict_style(v)["fillColor"])} for v in ORDER]

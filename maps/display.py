@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from layers.errors import CRSError
@@ -79,6 +80,40 @@ def project_anchor(project_id) -> str:
     and as a URL fragment (``report.html#project-P%2001`` finds ``id="project-P%2001"``).
     """
     return "project-" + quote(str(project_id), safe="/")
+
+
+def project_anchors(project_ids: Sequence) -> np.ndarray:
+    """The id of each input row's section in the screening report: unique, one per row.
+
+    A row gets :func:`project_anchor` of its id; a row whose ``project_id`` an earlier row
+    already has (a duplicate: the screening keeps it as an ``error`` row of its own) adds
+    ``-2``, ``-3`` …, stepping aside from any anchor another row has (the second ``A`` is
+    ``project-A-3`` when a project ``A-2`` exists). Every link to a project (the report's
+    table of projects, a paged report's forwarding, the map's popups) takes its anchor from
+    here over the whole result, so it jumps to its own row's section.
+
+    Parameters
+    ----------
+    project_ids : sequence
+        The ``project_id`` of every row of the result, in order.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        The anchors, in order; the first row with an id keeps ``project-<id>``.
+    """
+    anchors = np.array([project_anchor(p) for p in project_ids], dtype=object)
+    repeated = np.flatnonzero(pd.Series(anchors).duplicated().to_numpy())
+    if not len(repeated):
+        return anchors
+    taken = set(anchors)
+    for i in repeated:
+        k = 2
+        while f"{anchors[i]}-{k}" in taken:
+            k += 1
+        anchors[i] = f"{anchors[i]}-{k}"
+        taken.add(anchors[i])
+    return anchors
 
 
 def display_geometry(gdf: gpd.GeoDataFrame, simplify_m: float | None = None,

@@ -20,7 +20,7 @@ from geo.coverage import GAP, OUTSIDE
 from geo.grouping import row_key
 from layers.kinds import get_kind
 from layers.regions import provinces
-from maps.display import project_anchor
+from maps.display import project_anchors
 from maps.report_checklist import checklist_html, findings_html
 from maps.report_html import (
     badges,
@@ -157,7 +157,8 @@ def _notes(res: pd.DataFrame, hits: pd.DataFrame, lang: str, how: str) -> np.nda
 
 def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
                      stop: int | None = None, images: dict | None = None,
-                     names: dict[str, str] | None = None, rules=None) -> list[str]:
+                     names: dict[str, str] | None = None, rules=None,
+                     anchors=None) -> list[str]:
     """The HTML sections of projects ``start`` to ``stop`` (positions in ``result``).
 
     Parameters
@@ -175,6 +176,10 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
         District names (:func:`maps.report_meta.admin_names`).
     rules : RuleSet, optional
         Rule titles for rules not checked and the distances of distance rules.
+    anchors : sequence of str, optional
+        The section ids of projects ``start``..``stop``, from
+        :func:`maps.display.project_anchors` over the whole result (give them when ``result``
+        is a part of it); default: computed over ``result``.
 
     Returns
     -------
@@ -187,7 +192,9 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
     n = len(res)
     feats = feature_evidence(h)
     ids = res["project_id"].astype(str)
-    anchors = ids.map(project_anchor)
+    if anchors is None:
+        anchors = project_anchors(result["project_id"].astype(str))[start:stop]
+    anchors = np.asarray(anchors, dtype=object)
     error = _col(res, "error").fillna("").astype(str)
     images = images or {}
     uri = np.full(n, None, dtype=object)
@@ -199,7 +206,7 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
                       cat('<img class="pmap" alt="', alt, '" src="', uri.astype(str), '">'))
     how = (result.attrs.get("coverage") or {}).get("label", "")
     verdict = res["verdict"].astype(str).to_numpy(dtype=object)
-    head = cat('<section class="project" id="', anchors.to_numpy(dtype=object),
+    head = cat('<section class="project" id="', anchors,
                '"><div class="phead"><h3><span class="pid">', esc(ids), "</span> ",
                esc(res["name"]), "</h3>", badges(verdict, lang), "</div>")
     err = when(error != "", cat('<p class="error">', esc(error.map(

@@ -25,7 +25,7 @@ from maps import base
 from maps import style as st
 from maps.budget import BASE_BYTES, MAP_BUDGET_BYTES, add_layers_near, text_bytes
 from maps.clusters import CELL_BYTES, POINT_BYTES, add_project_points, add_verdict_grid
-from maps.display import drawable, project_anchor
+from maps.display import drawable, project_anchors
 
 DETAIL_MAX_PROJECTS = 5_000
 """Larger batches are drawn as clustered points (their popups alone would exceed the budget)."""
@@ -138,7 +138,7 @@ def projects_table(result: gpd.GeoDataFrame, lang: str, hits: pd.DataFrame | Non
     evidence = evidence_lines(hits, len(result), lang) if hits is not None else \
         [[] for _ in range(len(result))]
     ids = result["project_id"].astype(str).to_numpy()
-    links = [f"{report_page}#{project_anchor(i)}" if report_page else "" for i in ids]
+    links = [f"{report_page}#{a}" if report_page else "" for a in project_anchors(ids)]
     table = pd.DataFrame({
         "id": ids,
         "project_id": ids,
@@ -183,7 +183,8 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
         Needed for ``tianditu``.
     report_page : str or None
         File name of the report page beside the map; each popup links to
-        ``<report_page>#project-<id>`` (:func:`maps.display.project_anchor`). None: no link.
+        ``<report_page>#project-<id>`` (:func:`maps.display.project_anchors`: a repeated id's
+        later rows ``project-<id>-2`` …). None: no link.
     budget : int
         Largest size of the page [bytes].
 

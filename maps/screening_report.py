@@ -32,7 +32,7 @@ from markupsafe import Markup
 
 from geo.checklist import search_radius
 from maps import style as st
-from maps.display import drawable, project_anchor
+from maps.display import drawable, project_anchors
 from maps.report_html import badges, cat, esc, radius_text, verdict_css
 from maps.report_meta import admin_names, report_meta
 from maps.report_sections import image_uri, project_sections, reason_words
@@ -136,18 +136,22 @@ def overview_image(result, catalog, lang: str, points: bool = False) -> str:
                                                  lang, "png", size_px=(900, 600))))
 
 
-def project_rows(result, hits, lang: str, start: int, stop: int, names: dict) -> list[str]:
+def project_rows(result, hits, lang: str, start: int, stop: int, names: dict,
+                 anchors=None) -> list[str]:
     """Rows of the table of projects ``start``..``stop`` (``hits``: theirs, ``row`` counted from
-    ``start``): id (linked to its section), name, type, district, verdict badge and the main
-    reasons in words."""
+    ``start``): id (linked to its section: ``anchors``, those of
+    :func:`maps.display.project_anchors` over the whole result, default computed over
+    ``result``), name, type, district, verdict badge and the main reasons in words."""
     from geo import vocabulary
 
     res = result.iloc[start:stop]
     h = hits
     ids = res["project_id"].astype(str)
+    if anchors is None:
+        anchors = project_anchors(result["project_id"].astype(str))[start:stop]
     code = res["admin_code"].fillna("").astype(str) if "admin_code" in res else \
         pd.Series("", index=res.index)
-    return list(cat('<tr><td><a href="#', ids.map(project_anchor).to_numpy(dtype=object), '">',
+    return list(cat('<tr><td><a href="#', np.asarray(anchors, dtype=object), '">',
                     esc(ids), "</a></td><td>", esc(res["name"]), "</td><td>",
                     esc(res["type"].map(lambda v: vocabulary.label("type", v, lang))),
                     "</td><td>", esc(code.map(names).fillna(code)), "</td><td>",
@@ -194,22 +198,24 @@ def _light(result):
     return work
 
 
-def render_chunk(result, hits, lang, start, images, names, rules):
+def render_chunk(result, hits, lang, start, images, names, rules, anchors):
     """(start, section strings, table rows) of the projects of ``result`` (a slice beginning at
     position ``start``; ``hits`` theirs, ``row`` counted from ``start``; ``images`` by absolute
-    position)."""
+    position; ``anchors`` theirs, from :func:`maps.display.project_anchors` over the whole
+    result: a duplicated id's anchor depends on the rows before the slice)."""
     n = len(result)
     own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
-    return (start, project_sections(result, hits, lang, 0, n, own, names, rules),
-            project_rows(result, hits, lang, 0, n, names))
+    return (start, project_sections(result, hits, lang, 0, n, own, names, rules, anchors),
+            project_rows(result, hits, lang, 0, n, names, anchors))
 
 
-def _chunks(result, hits, lang, stop, images, names, rules, step):
+def _chunks(result, hits, lang, stop, images, names, rules, step, anchors):
     """(start, section strings, table rows) for ranges of ``step`` projects up to ``stop``."""
     for a in range(0, stop, step):
         b = min(a + step, stop)
         own = {i: uri for i, uri in images.items() if a <= i < b}
-        yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules)
+        yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules,
+                           anchors[a:b])
 
 
 def _context(result, lang, meta, n_images) -> dict:
@@ -273,8 +279,9 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
         if catalog is not None and n else ""
     env = _env()
     work, hits = _light(result), _objects(hits)
+    anchors = project_anchors(result["project_id"].astype(str))  # unique: ids may repeat
     if n <= paged_above:
-        parts = list(_chunks(work, hits, lang, n, images, names, rules, max(n, 1)))
+        parts = list(_chunks(work, hits, lang, n, images, names, rules, max(n, 1), anchors))
         html = env.get_template("screening_report.html.j2").render(
             **ctx, overview=overview, pages=None, pages_text="", anchors_json="",
             table=_table([r for _, _, t in parts for r in t], lang),
@@ -289,7 +296,8 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     page_tpl = env.get_template("screening_page.html.j2")
     ids = result["project_id"].astype(str).to_numpy()
     step = page_size * max(CHUNK // page_size, 1)
-    for a, sections, table in _chunks(work, hits, lang, n, images, names, rules, step):
+    for a, sections, table in _chunks(work, hits, lang, n, images, names, rules, step,
+                                      anchors):
         for p0 in range(a, a + len(sections), page_size):
             i, b = p0 // page_size, min(p0 + page_size, n)
             html = page_tpl.render(
@@ -307,12 +315,12 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
               "stop": min(a + page_size, n),
               "counts": [int((verdict[a:a + page_size] == v).sum()) for v in VERDICTS]}
              for i, a in enumerate(starts)]
-    anchors = json.dumps({"anchors": [project_anchor(x) for x in ids], "size": page_size,
+    forward = json.dumps({"anchors": anchors.tolist(), "size": page_size,
                           "pages": [p["href"] for p in pages]}, ensure_ascii=True)
     html = env.get_template("screening_report.html.j2").render(
         **ctx, overview=overview, pages=pages, table="", sections="",
         pages_text=word("pages_text", lang, n=n, pages=len(starts), size=page_size),
-        anchors_json=Markup(anchors.replace("</", "<\\/")))
+        anchors_json=Markup(forward.replace("</", "<\\/")))
     path.write_text(html, encoding="utf-8")
     return [path, *written]
 

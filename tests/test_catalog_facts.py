@@ -128,6 +128,22 @@ def test_int_facts_are_strict(folder):
     assert gdf["_unknown"].iloc[2]["closed_year"] == "closed_year is blank"
 
 
+@pytest.mark.parametrize("value,expected", [("1,000", 1000.0), ("1，000.5", 1000.5),
+                                            (" 35 ", 35.0), ("1e3", 1000.0)])
+def test_float_facts_read_thousands_separators(value, expected):
+    assert get_kind("substation").attributes["voltage_kv"].coerce(value) == expected
+
+
+@pytest.mark.parametrize("value,needle", [
+    ("1,5", "use a point for decimals: 1.5"), ("0,500", "use a point for decimals: 0.500"),
+    ("1_000", "'1_000' is not a number"), ("nan", "'nan' is not a number")])
+def test_float_facts_refuse_a_decimal_comma(value, needle):
+    """One reading of a comma for layer attributes and project attributes (layers.numbers)."""
+    with pytest.raises(ValueError) as info:
+        get_kind("substation").attributes["voltage_kv"].coerce(value)
+    assert needle in str(info.value)
+
+
 @pytest.mark.parametrize("region,expected", [
     ('name = "x"\nextent = [106.1, 26.1, 107.3, 27.4]\nprovince = "贵州省"\nadmin_code = 520100',
      None),

@@ -45,13 +45,14 @@ def test_geojson_unclosed_ring_nan_and_swapped_features(tmp_path):
     assert gdf.geometry.isna().tolist() == [False, True, False, True, True]
     why = list(gdf["_read_error"])
     assert why[0] == why[2] == ""
-    assert why[1].startswith("feature B: ring 1 is not closed (first point [106.6, 26.5]")
-    assert why[3] == ("feature D: position [nan, 26.5] has a coordinate that is not a number "
-                      "(NaN or infinite)")
-    assert why[4] == ("feature E: (26.5, 106.6) is not a longitude/latitude (latitude beyond "
-                      "±90°; longitude and latitude look swapped)")
+    assert why[1].startswith("feature #2 (B): ring 1 is not closed (first point [106.6, 26.5]")
+    assert why[3] == ("feature #4 (D): position [nan, 26.5] has a coordinate that is not a "
+                      "number (NaN or infinite)")
+    assert why[4] == ("feature #5 (E): (26.5, 106.6) is not a longitude/latitude (latitude "
+                      "beyond ±90°; longitude and latitude look swapped)")
     errors = {p.feature for p in problems if p.severity == "error"}
-    assert errors == {"B", "D", "E"}
+    assert errors == {"#2 (B)", "#4 (D)", "#5 (E)"}  # by place: project ids may repeat
+    assert list(gdf["_read_row"]) == [f"feature #{i}" for i in range(1, 6)]
 
 
 def test_geojson_nan_only_read_by_gdal(tmp_path):

@@ -54,7 +54,8 @@ def test_duplicate_ids_are_errors_for_the_later_row():
     out = normalize_projects(frame([{"project_id": "A", "type": "pv"},
                                     {"project_id": "A", "type": "pv"}]))
     assert out["error"].iloc[0] == ""
-    assert "duplicate project_id 'A'" in out["error"].iloc[1]
+    assert out["error"].iloc[1] == ("duplicate project_id 'A' (feature #2; first used by "
+                                    "feature #1): give each project its own id")
 
 
 def test_two_high_given_overrides_derivation():
@@ -138,6 +139,28 @@ def test_national_major_is_a_category(value, expected):
 def test_bad_new_values_are_row_errors(column, value, needle):
     out = normalize_projects(frame([{"type": "pv", column: value}, {"type": "pv"}]))
     assert needle in out["error"].iloc[0], out["error"].iloc[0]
+    assert out["error"].iloc[1] == ""
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("12,000", 12000), ("1,234,567.5", 1234567.5), ("12，000", 12000), (" 1,500 ", 1500)])
+def test_a_comma_between_thousands_is_read(value, expected):
+    out = normalize_projects(frame([{"type": "industrial", "耗煤量": value}]))
+    assert out["coal_consumption_tce"].iloc[0] == expected
+    assert out["error"].iloc[0] == ""
+
+
+@pytest.mark.parametrize("column,value,fix", [
+    ("replacement_ratio", "1,5", "1.5"), ("replacement_ratio", "1，25:1", "1.25:1"),
+    ("coal_consumption_tce", "0,500", "0.500"), ("coal_consumption_tce", "1.500,5", "1500.5"),
+    ("coal_consumption_tce", "12,00", "12.00")])
+def test_a_decimal_comma_is_a_row_error_never_a_larger_number(column, value, fix):
+    """'1,5' once became 15 (every comma stripped): ten times the value, silently."""
+    out = normalize_projects(frame([{"type": "industrial", column: value}, {"type": "pv"}]))
+    assert np.isnan(out[column].iloc[0])
+    error = out["error"].iloc[0]
+    assert error.startswith(f"{column}: {value!r}") and "not a thousands separator" in error
+    assert f"use a point for decimals: {fix}" in error, error
     assert out["error"].iloc[1] == ""
 
 

@@ -467,7 +467,7 @@ def _gk_with_zone(tmp: Path) -> list:
 
 
 NOTICED = {
-    "geometry repaired": (_bowtie, ["p.geojson:", "feature BT: invalid geometry (Self-"
+    "geometry repaired": (_bowtie, ["p.geojson:", "feature #1 (BT): invalid geometry (Self-"
                                     "intersection", "repaired with make_valid"], 2),
     ".dbf missing": (_no_dbf, ["p.shp:", "no .dbf file beside the .shp"], 2),
     "datum assumed": (_gk_with_zone, ["gk.csv:", "read as EPSG:4524", "the datum (CGCS2000) is "

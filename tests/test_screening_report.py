@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -186,7 +188,7 @@ def test_large_batch_is_a_summary_plus_pages(paged):
     summary = path.read_text(encoding="utf-8")
     assert summary.count('<section class="project"') == 0
     assert 'href="report/page-0004.html"' in summary and "(601–657)" in summary
-    data = json.loads(re.search(r'id="project-pages">(.*?)</script>', summary, re.S).group(1))
+    data = json.loads(re.search(r'id="projects-pages">(.*?)</script>', summary, re.S).group(1))
     assert data["size"] == PAGE_SIZE and len(data["anchors"]) == len(big)
     pages = [f.read_text(encoding="utf-8") for f in files[1:]]
     assert [p.count('<section class="project"') for p in pages] == [200, 200, 200, 57]
@@ -195,6 +197,75 @@ def test_large_batch_is_a_summary_plus_pages(paged):
     assert sum(p.count('<img class="pmap"') for p in pages) == 30
     assert "at most 30 projects" in summary
     assert 'href="../report.html"' in pages[0] and 'href="page-0002.html"' in pages[0]
+
+
+class _Html(HTMLParser):
+    """Every element id, the project sections in order (id, shown project id, text) and the
+    links of the table of projects (href, linked text)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.ids, self.sections, self.links, self._in = [], [], [], None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "section" and a.get("class") == "project":
+            self.sections.append([a["id"], ""])
+        elif tag == "a" and a.get("href", "").startswith("#project-"):
+            self.links.append([a["href"][1:], ""])
+            self._in = self.links[-1]
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in is not None:
+            self._in[1] += data
+        if self.sections:
+            self.sections[-1][1] += data
+
+
+def test_a_duplicated_id_gets_an_anchor_of_its_own_and_every_link_finds_its_row(demo, tmp_path):
+    """Two input rows with one project_id once shared id="project-DUP": every link to the second
+    (table of projects, paged forwarding, map popups) jumped to the first."""
+    from maps.clusters import add_project_points
+    from maps.screening_map import projects_table
+
+    catalog = demo[0]
+    gdf = gpd.read_file(DEMO_PROJECTS).iloc[:7].copy()
+    # DUP-2 is somebody's own id; 'table' and 'pages' were the report's own element ids
+    gdf["project_id"] = ["DUP", "DUP", "DUP-2", "P 4", "DUP", "table", "pages"]
+    gdf["name"] = [f"name {i}" for i in range(7)]
+    result, hits = screen(gdf, catalog, lang="en")
+    want = ["project-DUP", "project-DUP-3", "project-DUP-2", "project-P%204", "project-DUP-4",
+            "project-table", "project-pages"]
+    path = tmp_path / "report.html"
+    write_report(result, hits, path, "en", catalog, image_limit=0)
+    page = _Html(path.read_text(encoding="utf-8"))
+    assert len(page.ids) == len(set(page.ids))  # no id twice in the page
+    assert [s[0] for s in page.sections] == want
+    for i, (_, text) in enumerate(page.sections):  # each section is its own input row's
+        assert f"name {i}" in text
+        assert ("duplicate project_id 'DUP'" in text) == (i in (1, 4))
+    assert page.links == [[a, pid] for a, pid in zip(want, result["project_id"])]
+    # the map's popups link to the same sections
+    links = projects_table(result, "en", hits)["report_link"].tolist()
+    assert links == [f"report.html#{a}" for a in want]
+    layer = add_project_points(folium.Map(), result, "en", "projects")
+    assert [r[5] if len(r) > 5 else f"project-{r[3]}" for r in layer.data] == want
+    # a paged report forwards each anchor to the page holding that row's section
+    files = write_report(result, hits, tmp_path / "paged.html", "en", catalog, image_limit=0,
+                         page_size=2, paged_above=1)
+    summary = files[0].read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="projects-pages">(.*?)</script>', summary, re.S).group(1))
+    assert data["anchors"] == want and not set(_Html(summary).ids) & set(want)
+    for i, anchor in enumerate(want):
+        target = tmp_path / data["pages"][i // data["size"]]
+        assert anchor in [s[0] for s in _Html(target.read_text(encoding="utf-8")).sections]
 
 
 def test_cli_pdf_without_chromium_is_a_clear_error(tmp_path):

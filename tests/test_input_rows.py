@@ -1,0 +1,74 @@
+"""Every message about an input row names it one way per input kind, as the user finds it:
+a table by its spreadsheet row (header = row 1), a vector file by its feature's place
+(``feature #3``), a boundary-point TXT by its parcel's line."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from geo.projects import read_projects
+
+SQUARE = [[106.6, 26.5], [106.61, 26.5], [106.61, 26.51], [106.6, 26.51], [106.6, 26.5]]
+DUPLICATE = "duplicate project_id 'B' ({}; first used by {}): give each project its own id"
+
+
+def _rows_named(texts) -> set[int]:
+    return {int(n) for t in texts for n in re.findall(r"\brow (\d+)", t)}
+
+
+def test_a_csv_duplicate_id_is_named_by_the_rows_the_reader_names(tmp_path):
+    """The reader said 'row 3' and the duplicate check 'row 2' for one project (issue h-inputs)."""
+    path = tmp_path / "p.csv"
+    path.write_text("project_id,type,lon,lat\nA,pv,106.6,26.5\nB,pv,abc,26.5\n"
+                    "B,pv,106.7,26.6\n", encoding="utf-8")
+    out, problems = read_projects(path, coords="wgs84")
+    assert out["error"].iloc[1].startswith("row 3: column 'lon': ")
+    assert [p.feature for p in problems if p.severity == "error"] == ["row 3"]
+    assert out["error"].iloc[2] == DUPLICATE.format("row 4", "row 3")
+    # every message about the first B (reader's and duplicate check's) names row 3 only
+    first_b = [out["error"].iloc[1], out["error"].iloc[2].split("first used by")[1]]
+    first_b += [p.message for p in problems]
+    assert _rows_named(first_b) == {3}
+
+
+def test_blank_lines_of_a_csv_count_as_the_spreadsheet_rows_they_are(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("\nproject_id,type,lon,lat\nA,pv,106.6,26.5\n\n  \nB,pv,abc,26.5\n"
+                    "B,pv,106.7,26.6\n\n", encoding="utf-8")
+    out, _ = read_projects(path, coords="wgs84")
+    assert list(out["project_id"]) == ["A", "B", "B"]
+    assert out["error"].iloc[1].startswith("row 6: column 'lon': ")
+    assert out["error"].iloc[2] == DUPLICATE.format("row 7", "row 6")
+
+
+def test_a_vector_file_names_features_by_their_place(tmp_path):
+    """Ids may repeat in a project file, so a feature is named by its place (and its id)."""
+    features = [{"type": "Feature", "properties": {"project_id": pid, "type": "pv"},
+                 "geometry": geom} for pid, geom in [
+                     ("A", {"type": "Point", "coordinates": [106.62, 26.52]}),
+                     ("B", {"type": "Polygon", "coordinates": [SQUARE[:-1]]}),  # unclosed
+                     ("B", {"type": "Polygon", "coordinates": [SQUARE]})]]
+    path = tmp_path / "p.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    out, problems = read_projects(path)
+    assert out["error"].iloc[1].startswith("feature #2 (B): ring 1 is not closed")
+    assert [p.feature for p in problems if p.severity == "error"] == ["#2 (B)"]
+    assert out["error"].iloc[2] == DUPLICATE.format("feature #3", "feature #2")
+
+
+def test_a_boundary_point_txt_names_parcels_by_their_line(tmp_path):
+    def parcel(pid, e0, n0):
+        pts = [(e0, n0), (e0 + 200, n0), (e0 + 200, n0 + 200), (e0, n0 + 200), (e0, n0)]
+        return ([f"5,4.0,{pid},{pid},面,,工业用地,0601,@"]
+                + [f"J{k},1,{n:.3f},{e:.3f}" for k, (e, n) in enumerate(pts, start=1)])
+    lines = (["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格",
+              "计量单位=米", "带号=36", "[地块坐标]"]
+             + parcel("A", 36512000, 2945000) + parcel("B", 36512000, 945000)  # line 14
+             + parcel("B", 36513000, 2946000))                                  # line 20
+    path = tmp_path / "parcels.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, _ = read_projects(path, defaults={"type": "pv"})
+    assert out["error"].iloc[1].startswith("parcel B, line 14: ")
+    assert out["error"].iloc[2] == DUPLICATE.format("parcel at line 20", "parcel at line 14")
