@@ -143,6 +143,25 @@ def test_unreachable_scheduler_is_a_clear_error(world, tmp_path):
     assert "cannot reach the Dask scheduler" in res.output
 
 
+@pytest.mark.parametrize("args, words", [
+    (["--scheduler", ""], ["--scheduler needs the address of a Dask scheduler",
+                           "tcp://host:8786", "leave --scheduler out"]),
+    (["--scheduler", "  "], ["--scheduler needs the address"]),
+    (["--scheduler", "tcp://host:8786", "--workers", "4"],
+     ["--workers 4 and --scheduler cannot be used together", "dask worker tcp://host:8786",
+      "leave out --workers", "leave out --scheduler"]),
+    (["--workers", "1", "--scheduler", "tcp://host:8786"], ["cannot be used together"]),
+])
+def test_scheduler_without_address_or_with_workers_is_a_usage_error(tmp_path, args, words):
+    """Neither runs anywhere the user did not ask for: exit 2 before any work, saying the fix."""
+    res = CliRunner().invoke(cli, ["screen", str(tmp_path / "p.gpkg"), "--catalog",
+                                   str(tmp_path / "c.toml"), "--out", str(tmp_path / "o"),
+                                   *args])
+    assert res.exit_code == 2, res.output
+    for word in words:
+        assert word in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+
 
 def test_a_scheduler_without_workers_is_a_clear_error(world, tmp_path, monkeypatch):
     """A scheduler no worker has joined would hold the tiles for ever: after a wait the

@@ -23,7 +23,7 @@ from maps.cli.options import (
     lang_option,
     overwrite_option,
 )
-from maps.cli.workers import Workers, workers_options
+from maps.cli.workers import Workers, check_workers, workers_options
 
 COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism", "restoration",
@@ -214,8 +214,9 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     siting screen big.gpkg --catalog c.toml --out r/ --scheduler tcp://host:8786
 
     --overwrite replaces only the files siting wrote in --out before; other files stay.
-    Large batches are screened as tiles on --workers processes (default: every core) or on
-    a Dask cluster (--scheduler); the results are the same as in one process.
+    Large batches are screened as tiles on --workers processes (default: every core) or,
+    instead, on a Dask cluster (--scheduler; its workers are started with `dask worker`);
+    the results are the same as in one process.
     """
     if demo == bool(projects):
         raise click.UsageError("give a PROJECTS file or --demo (not both)")
@@ -225,6 +226,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         raise click.UsageError("--coords, --crs, --layer and --encoding apply to a PROJECTS "
                                "file, not to --demo")
     check_basemap(basemap, tianditu_key)
+    check_workers(workers, scheduler)
     from geo.rules import load_rules
     from layers.catalog import load_catalog
     from maps.cli import notices

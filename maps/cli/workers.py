@@ -43,12 +43,38 @@ def workers_options(f):
              "--scheduler on several machines, one every worker can read) / 临时图层目录.")(f)
     f = click.option(
         "--scheduler", metavar="ADDRESS",
-        help="Screen on a Dask distributed cluster, e.g. tcp://host:8786 (needs "
-             "siting-toolkit[distributed]) / 在 Dask 集群上审查.")(f)
+        help="Screen on a Dask distributed cluster instead of --workers, e.g. "
+             "tcp://host:8786 (needs siting-toolkit[distributed]) / 在 Dask 集群上审查.")(f)
     return click.option(
         "--workers", type=click.IntRange(min=1), default=None,
         help=f"Worker processes (default: the number of cores, here {cores()}, for batches "
              f"of {POOL_MIN_PROJECTS:,}+ projects); 1 runs in this process / 并行进程数.")(f)
+
+
+def check_workers(workers: int | None, scheduler: str | None) -> None:
+    """Refuse ``--scheduler ""`` and ``--scheduler`` with ``--workers`` (click.UsageError, exit
+    code 2), before any work: either would otherwise screen somewhere the user did not ask for.
+
+    Parameters
+    ----------
+    workers : int, optional
+        ``--workers``.
+    scheduler : str, optional
+        ``--scheduler``.
+    """
+    if scheduler is None:
+        return
+    if not scheduler.strip():
+        raise click.UsageError(
+            "--scheduler needs the address of a Dask scheduler, e.g. --scheduler "
+            "tcp://host:8786; leave --scheduler out to screen on this machine / 请给出 Dask "
+            "调度器地址")
+    if workers is not None:
+        raise click.UsageError(
+            f"--workers {workers} and --scheduler cannot be used together: on a Dask cluster "
+            f"the workers started with `dask worker {scheduler.strip()}` screen the tiles (set "
+            "their number there, with --nworkers); leave out --workers, or leave out "
+            "--scheduler to screen on this machine / --workers 与 --scheduler 不能同时使用")
 
 
 class Workers:
