@@ -7,6 +7,7 @@ service and table must give what the file catalog gives, to the bit, and the sam
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -193,7 +194,8 @@ def test_quoted_mixed_case_names_are_read(postgis):
 @pytest.mark.parametrize("service, table, error, words", [
     ("nosuch", "demo.red_lines", ServiceError, ["'nosuch' is not defined", "pg_service.conf",
                                                  "zoning"]),
-    ("wrongpw", "demo.red_lines", ServiceError, ["'wrongpw'", "password", ".pgpass"]),
+    ("wrongpw", "demo.red_lines", ServiceError, ["'wrongpw'", "correct the password",
+                                                 ".pgpass"]),
     ("zoning", "demo.no_table", TableError, ["'zoning'", "demo.no_table", "no table or view"]),
     ("locked", "demo.red_lines", DatabasePermissionError, ["'outsider'", "GRANT SELECT ON "
                                                            "demo.red_lines TO outsider"]),
@@ -205,6 +207,37 @@ def test_database_errors_name_service_table_and_fix(postgis, service, table, err
     assert isinstance(err.value, InputError)
     for word in words:
         assert word in str(err.value)
+
+
+def test_a_password_file_open_to_others_is_named_with_chmod_600(postgis, tmp_path, monkeypatch,
+                                                                 capfd):
+    """libpq ignores a .pgpass of mode 0644: the error says so and how to fix it (not "add its
+    password", which is there); where no password is needed it is a warning; libpq's own warning,
+    printed on every connection, is not printed at all."""
+    import shutil
+
+    from layers.errors import SitingWarning
+
+    pgpass = tmp_path / "pgpass"
+    shutil.copy(postgis.env["PGPASSFILE"], pgpass)
+    pgpass.chmod(0o644)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    for _ in range(2):
+        with pytest.raises(ServiceError) as err:
+            read_postgis(_source("demo.red_lines"))
+        assert f"libpq ignores {pgpass} because its mode is 0644: chmod 600 {pgpass}" \
+            in str(err.value)
+        assert "add its password" not in str(err.value)
+    # the harness's superuser logs in without a password: the file is not needed, but open
+    service = Path(postgis.env["PGSERVICEFILE"]).read_text(encoding="utf-8")
+    host = next(line for line in service.splitlines() if line.startswith("host="))
+    (tmp_path / "svc.conf").write_text(f"[super]\n{host}\nport={postgis.cluster.port}\n"
+                                       "dbname=zoning\nuser=postgres\n", encoding="utf-8")
+    monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "svc.conf"))
+    with pytest.warns(SitingWarning, match=r"libpq ignores .*pgpass because its mode is 0644"):
+        gdf, _, _ = read_postgis(_source("demo.red_lines", service="super"))
+    assert len(gdf) == 174
+    assert "group or world access" not in capfd.readouterr().err  # libpq's, on file descriptor 2
 
 
 def test_srid_zero_needs_the_catalog_crs(postgis):
