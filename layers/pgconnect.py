@@ -60,18 +60,19 @@ def _ignored_message(ignored: tuple[Path, int]) -> str:
             "(others must not read the passwords in it) / 密码文件权限过宽，libpq 不读取它")
 
 
-def _check_service(service: str) -> None:
-    """Refuse a service defined with a password; say where services are looked up if unknown."""
+def _check_service(service: str, at: str = "") -> None:
+    """Refuse a service defined with a password; say where services are looked up if unknown.
+    ``at`` starts every message (``"catalog.toml, layer 'x' (...): "``)."""
     files, names = service_files(), []
     for path in files:
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError) as exc:
-            raise ServiceError(f"{path}: not a valid libpq service file ({exc})") from None
+            raise ServiceError(f"{at}{path}: not a valid libpq service file ({exc})") from None
         if parser.has_section(service):
             if any(k.lower() in ("password", "passfile") for k in parser[service]):
-                raise ServiceError(f"{path}, service {service!r}: the service file holds a "
+                raise ServiceError(f"{at}{path}, service {service!r}: the service file holds a "
                                    f"password; remove it and {FIX_PGPASS}")
             return
         names += parser.sections()
@@ -81,13 +82,13 @@ def _check_service(service: str) -> None:
              "no service file: set PGSERVICEFILE to one, or write ~/.pg_service.conf")
     import socket
 
-    raise ServiceError(f"PostGIS service {service!r} is not defined on {socket.gethostname()} "
+    raise ServiceError(f"{at}PostGIS service {service!r} is not defined on {socket.gethostname()} "
                        f"({where}; services found: {sorted(names) or 'none'}); add a [{service}] "
                        "section with host, port, dbname and user, and the password to .pgpass "
                        "(PGPASSFILE); on a Dask cluster every worker needs them too")
 
 
-def connect(service: str):
+def connect(service: str, what: str | None = None):
     """Open a read-only psycopg connection to a libpq service.
 
     Parameters
@@ -95,6 +96,9 @@ def connect(service: str):
     service : str
         The service name; host, database and user come from the service file, the password
         from ``PGPASSFILE`` / ``~/.pgpass``.
+    what : str, optional
+        What the connection is for, to start every message with (e.g. the catalog and the
+        layer: ``"catalog.toml, layer 'farmland' (PostGIS service 'zoning', table ...)"``).
 
     Raises
     ------
@@ -111,7 +115,8 @@ def connect(service: str):
     """
     import psycopg
 
-    _check_service(service)
+    at = f"{what}: " if what else ""
+    _check_service(service, at)
     ignored = ignored_password_file()
     # libpq would ignore the file anyway, and print its warning on every connection: give it a
     # path that cannot exist (below a regular file) so that only our message says it, once
@@ -129,7 +134,7 @@ def connect(service: str):
                    f"file {password_file()}")
         else:
             fix = "add its password to the .pgpass file (PGPASSFILE, mode 0600)"
-        raise ServiceError(f"cannot connect to PostGIS service {service!r} ({detail}); "
+        raise ServiceError(f"{at}cannot connect to PostGIS service {service!r} ({detail}); "
                            f"{fix}") from None
     if ignored:  # not needed this time, but the passwords in it are open to others
         warnings.warn(_ignored_message(ignored), SitingWarning, stacklevel=2)
@@ -140,7 +145,8 @@ def connect(service: str):
             cur.execute("SELECT current_database()")
             db = cur.fetchone()[0]
             conn.close()
-            raise NoPostgisError(f"PostGIS service {service!r}: database {db!r} has no PostGIS "
-                                 "extension; ask its administrator to run CREATE EXTENSION "
-                                 "postgis, or name the service of the database that has the layer")
+            raise NoPostgisError(f"{at}PostGIS service {service!r}: database {db!r} has no "
+                                 "PostGIS extension; ask its administrator to run CREATE "
+                                 "EXTENSION postgis, or name the service of the database that "
+                                 "has the layer")
     return conn

@@ -223,8 +223,9 @@ WHERE i.indrelid = %s AND i.indisprimary
 ORDER BY array_position(i.indkey::int2[], a.attnum)"""
 
 
-def _find_table(cur, source: PostgisSource) -> tuple[int, str, str]:
-    """The table's oid, schema and name; errors name the service, the table and the fix."""
+def _find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
+    """The table's oid, schema and name; errors start with ``what`` (the service and the table,
+    or the catalog's layer) and say the fix."""
     schema, table = split_table(source.table)
     cur.execute(_FIND_TABLE, {"schema": schema, "table": table})
     row = cur.fetchone()
@@ -234,18 +235,18 @@ def _find_table(cur, source: PostgisSource) -> tuple[int, str, str]:
         hint = (f"; tables with that name in another case or schema: {near} (quote mixed-case "
                 'names: table = \'"Schema"."Table"\')' if near else "")
         where = f"schema {schema!r}" if schema else "the search path"
-        raise TableError(f"{source.label}: no table or view {table!r} in {where}{hint}; check "
+        raise TableError(f"{what}: no table or view {table!r} in {where}{hint}; check "
                          "the name, or that the service points at the right database")
     oid, schema, table, role, allowed = row
     if not allowed:
         raise DatabasePermissionError(
-            f"{source.label}: role {role!r} may not read {schema}.{table}; ask the database "
+            f"{what}: role {role!r} may not read {schema}.{table}; ask the database "
             f"administrator to GRANT USAGE ON SCHEMA {schema} and GRANT SELECT ON {schema}."
             f"{table} TO {role}, or use a service whose user may read it")
     return oid, schema, table
 
 
-def _geometry_column(source: PostgisSource, columns: list[tuple]) -> str:
+def _geometry_column(source: PostgisSource, columns: list[tuple], what: str) -> str:
     geoms = [c[0] for c in columns if c[1] == "geometry"]
     if source.geometry is not None:
         if source.geometry in geoms:
@@ -253,11 +254,11 @@ def _geometry_column(source: PostgisSource, columns: list[tuple]) -> str:
         other = next((c[1] for c in columns if c[0] == source.geometry), None)
         why = f"column {source.geometry!r} is of type {other}" if other else \
             f"no column {source.geometry!r}"
-        raise TableError(f"{source.label}: {why}; its geometry columns are {geoms or 'none'}; "
+        raise TableError(f"{what}: {why}; its geometry columns are {geoms or 'none'}; "
                          "set geometry = \"...\" in the catalog's postgis entry")
     if len(geoms) != 1:
         found = f"several geometry columns {geoms}" if geoms else "no geometry column"
-        raise TableError(f"{source.label}: {found}; name the one to read with "
+        raise TableError(f"{what}: {found}; name the one to read with "
                          "geometry = \"...\" in the catalog's postgis entry")
     return geoms[0]
 
@@ -337,20 +338,21 @@ def read_postgis(
     Raises
     ------
     ServiceError, NoPostgisError, TableError, DatabasePermissionError, CRSError
-        Each naming the service, the table and the fix.
+        Each starting with ``what`` (a catalog names its file and the layer) and naming the
+        service, the table and the fix.
     """
     from psycopg import sql
 
-    what = what or source.label
+    conn_what, what = what, what or source.label  # the label alone: connect names the service
     started, read_at = time.perf_counter(), dt.datetime.now().astimezone()
     problems: list[Problem] = []
-    conn = connect(source.service)
+    conn = connect(source.service, conn_what)
     try:
         with conn.cursor() as cur:
-            oid, schema, table = _find_table(cur, source)
+            oid, schema, table = _find_table(cur, source, what)
             cur.execute(_COLUMNS, (oid,))
             columns = cur.fetchall()
-            geom = _geometry_column(source, columns)
+            geom = _geometry_column(source, columns, what)
             srid, table_crs = _table_crs(cur, source, schema, table, geom, crs, what)
             cur.execute(_PRIMARY_KEY, (oid,))
             key = [r[0] for r in cur.fetchall()]

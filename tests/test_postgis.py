@@ -262,13 +262,35 @@ def test_srid_zero_needs_the_catalog_crs(postgis):
             conn.execute("DROP TABLE demo.nosrid")
 
 
-def test_cli_reports_a_missing_table_with_exit_2(postgis, tmp_path):
-    text = postgis.catalog.read_text(encoding="utf-8").replace("demo.red_lines", "demo.gone")
+@pytest.mark.parametrize("service, table, pgpass_mode, words", [
+    ("zoning", "demo.gone", 0o600, ["table demo.gone): no table or view 'gone'"]),
+    ("nosuch", "demo.red_lines", 0o600, ["PostGIS service 'nosuch' is not defined"]),
+    ("wrongpw", "demo.red_lines", 0o600, ["password authentication failed",
+                                          "correct the password"]),
+    ("zoning", "demo.red_lines", 0o644, ["because its mode is 0644: chmod 600"]),
+])
+def test_cli_database_errors_name_the_catalog_and_the_layer(postgis, tmp_path, monkeypatch, capfd,
+                                                            service, table, pgpass_mode, words):
+    """As a file layer's errors do: exit 2, the catalog and the layer first, said once."""
+    import shutil
+
+    entry = '{ "service" = "zoning", "table" = "demo.red_lines" }'
+    text = postgis.catalog.read_text(encoding="utf-8")
+    assert text.count(entry) == 1
+    text = text.replace(entry, f'{{ "service" = "{service}", "table" = "{table}" }}')
     (tmp_path / "catalog.toml").write_text(text, encoding="utf-8")
+    shutil.copy(postgis.env["PGPASSFILE"], tmp_path / "pgpass")
+    (tmp_path / "pgpass").chmod(pgpass_mode)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "pgpass"))
     res = CliRunner().invoke(cli, ["screen", str(demo.DEMO_PROJECTS), "--catalog",
                                    str(tmp_path / "catalog.toml"), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2, res.output
-    assert "demo.gone" in res.output and "Traceback" not in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+    layer = "'red_lines'" if pgpass_mode == 0o600 else "'"  # 0644: the first layer read fails
+    assert f"Error: catalog.toml, layer {layer}" in res.output, res.output
+    for word in words:
+        assert res.output.count(word) == 1, res.output
+    assert "group or world access" not in capfd.readouterr().err  # libpq's own warning
 
 
 @pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
