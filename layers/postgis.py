@@ -8,22 +8,20 @@ A catalog layer may name a table instead of a file::
     postgis = { service = "zoning", table = "public.permanent_farmland", geometry = "geom" }
 
 The connection comes only from a libpq service file (``PGSERVICEFILE``, else
-``~/.pg_service.conf``) and the password only from ``PGPASSFILE`` / ``~/.pgpass``: a catalog that
-holds a password or a URL with credentials is refused, and so is a service definition holding a
-password. Schema and table names are split here and quoted with :class:`psycopg.sql.Identifier`;
-nothing from a catalog is ever pasted into SQL. The SRID comes from the table (``Find_SRID``);
-SRID 0 needs the catalog's ``crs``. Rows are read read-only through a server-side binary cursor,
-geometries as ``ST_AsBinary`` parsed by :func:`shapely.from_wkb`, in primary-key order.
+``~/.pg_service.conf``) and the password only from ``PGPASSFILE`` / ``~/.pgpass``
+(:mod:`layers.pgconnect`): a catalog that holds a password or a URL with credentials is refused,
+and so is a service definition holding a password. Schema and table names are split here and
+quoted with :class:`psycopg.sql.Identifier`; nothing from a catalog is ever pasted into SQL. The
+SRID comes from the table (``Find_SRID``); SRID 0 needs the catalog's ``crs``. Rows are read
+read-only through a server-side binary cursor, geometries as ``ST_AsBinary`` parsed by
+:func:`shapely.from_wkb`, in primary-key order.
 """
 
 from __future__ import annotations
 
-import configparser
 import datetime as dt
-import os
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -37,11 +35,10 @@ from layers.crs import describe_crs, normalize_crs
 from layers.errors import (
     CRSError,
     DatabasePermissionError,
-    NoPostgisError,
-    ServiceError,
     TableError,
 )
 from layers.hygiene import Problem
+from layers.pgconnect import FIX_PGPASS, connect
 from layers.read import _finish
 
 BATCH_ROWS = 20_000
@@ -54,8 +51,6 @@ _PASSWORD_SETTING = re.compile(r"\bpassword\s*=", re.I)
 # Column types read as they are (psycopg has binary loaders for them); others are read as text.
 _NATIVE_CATEGORIES = {"N", "S", "B", "D"}
 _SPATIAL_TYPES = {"geometry", "geography", "raster", "box2d", "box3d"}
-_FIX_PGPASS = ("put the password in a .pgpass file (PGPASSFILE, mode 0600) and the host, "
-               "database and user in a libpq service file (PGSERVICEFILE), then name the service")
 
 
 def credential_problem(key: str, value: Any) -> str | None:
@@ -74,11 +69,11 @@ def credential_problem(key: str, value: Any) -> str | None:
         A message naming the key and the fix; the value itself is never repeated.
     """
     if key.lower() in _SECRET_KEYS:
-        return f"key {key!r} holds a password; a catalog must never hold credentials: {_FIX_PGPASS}"
+        return f"key {key!r} holds a password; a catalog must never hold credentials: {FIX_PGPASS}"
     if isinstance(value, str) and (_URL_WITH_USER.search(value) or
                                    _PASSWORD_SETTING.search(value)):
         return (f"key {key!r} holds a connection string with credentials; a catalog must never "
-                f"hold credentials: {_FIX_PGPASS}")
+                f"hold credentials: {FIX_PGPASS}")
     return None
 
 
@@ -202,83 +197,6 @@ class PostgisSource(BaseModel):
         return f"PostGIS service {self.service!r}, table {self.table}"
 
 
-# -- connecting -------------------------------------------------------------------------------
-def service_files() -> list[Path]:
-    """The libpq service files that exist, in libpq's order of search."""
-    user = os.environ.get("PGSERVICEFILE") or str(Path.home() / ".pg_service.conf")
-    sysconf = [Path(os.environ["PGSYSCONFDIR"]) / "pg_service.conf"] \
-        if os.environ.get("PGSYSCONFDIR") else [Path("/etc/postgresql-common/pg_service.conf")]
-    return [p for p in [Path(user), *sysconf] if p.is_file()]
-
-
-def _check_service(service: str) -> None:
-    """Refuse a service defined with a password; say where services are looked up if unknown."""
-    files, names = service_files(), []
-    for path in files:
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError) as exc:
-            raise ServiceError(f"{path}: not a valid libpq service file ({exc})") from None
-        if parser.has_section(service):
-            if any(k.lower() in ("password", "passfile") for k in parser[service]):
-                raise ServiceError(f"{path}, service {service!r}: the service file holds a "
-                                   f"password; remove it and {_FIX_PGPASS}")
-            return
-        names += parser.sections()
-    asked = os.environ.get("PGSERVICEFILE")
-    where = (f"looked in {', '.join(map(str, files))}" if files else
-             f"PGSERVICEFILE names {asked}, which does not exist" if asked else
-             "no service file: set PGSERVICEFILE to one, or write ~/.pg_service.conf")
-    import socket
-
-    raise ServiceError(f"PostGIS service {service!r} is not defined on {socket.gethostname()} "
-                       f"({where}; services found: {sorted(names) or 'none'}); add a [{service}] "
-                       "section with host, port, dbname and user, and the password to .pgpass "
-                       "(PGPASSFILE); on a Dask cluster every worker needs them too")
-
-
-def connect(service: str):
-    """Open a read-only psycopg connection to a libpq service.
-
-    Parameters
-    ----------
-    service : str
-        The service name; host, database and user come from the service file, the password
-        from ``PGPASSFILE`` / ``~/.pgpass``.
-
-    Raises
-    ------
-    ServiceError
-        Unknown service, server unreachable, authentication refused.
-    NoPostgisError
-        The database has no PostGIS extension.
-    """
-    import psycopg
-
-    _check_service(service)
-    try:
-        conn = psycopg.connect(service=service, application_name="siting-toolkit")
-    except psycopg.OperationalError as exc:
-        detail = " ".join(str(exc).split())
-        fix = ("add its password to the .pgpass file (PGPASSFILE, mode 0600)"
-               if "password" in detail.lower() else
-               "check host, port, dbname and user in the service file and that the server runs")
-        raise ServiceError(f"cannot connect to PostGIS service {service!r} ({detail}); "
-                           f"{fix}") from None
-    conn.read_only = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'postgis'")
-        if cur.fetchone() is None:
-            cur.execute("SELECT current_database()")
-            db = cur.fetchone()[0]
-            conn.close()
-            raise NoPostgisError(f"PostGIS service {service!r}: database {db!r} has no PostGIS "
-                                 "extension; ask its administrator to run CREATE EXTENSION "
-                                 "postgis, or name the service of the database that has the layer")
-    return conn
-
-
 # -- looking the table up ---------------------------------------------------------------------
 _FIND_TABLE = """
 SELECT c.oid, n.nspname, c.relname, current_user,
@@ -305,8 +223,9 @@ WHERE i.indrelid = %s AND i.indisprimary
 ORDER BY array_position(i.indkey::int2[], a.attnum)"""
 
 
-def _find_table(cur, source: PostgisSource) -> tuple[int, str, str]:
-    """The table's oid, schema and name; errors name the service, the table and the fix."""
+def _find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
+    """The table's oid, schema and name; errors start with ``what`` (the service and the table,
+    or the catalog's layer) and say the fix."""
     schema, table = split_table(source.table)
     cur.execute(_FIND_TABLE, {"schema": schema, "table": table})
     row = cur.fetchone()
@@ -316,18 +235,18 @@ def _find_table(cur, source: PostgisSource) -> tuple[int, str, str]:
         hint = (f"; tables with that name in another case or schema: {near} (quote mixed-case "
                 'names: table = \'"Schema"."Table"\')' if near else "")
         where = f"schema {schema!r}" if schema else "the search path"
-        raise TableError(f"{source.label}: no table or view {table!r} in {where}{hint}; check "
+        raise TableError(f"{what}: no table or view {table!r} in {where}{hint}; check "
                          "the name, or that the service points at the right database")
     oid, schema, table, role, allowed = row
     if not allowed:
         raise DatabasePermissionError(
-            f"{source.label}: role {role!r} may not read {schema}.{table}; ask the database "
+            f"{what}: role {role!r} may not read {schema}.{table}; ask the database "
             f"administrator to GRANT USAGE ON SCHEMA {schema} and GRANT SELECT ON {schema}."
             f"{table} TO {role}, or use a service whose user may read it")
     return oid, schema, table
 
 
-def _geometry_column(source: PostgisSource, columns: list[tuple]) -> str:
+def _geometry_column(source: PostgisSource, columns: list[tuple], what: str) -> str:
     geoms = [c[0] for c in columns if c[1] == "geometry"]
     if source.geometry is not None:
         if source.geometry in geoms:
@@ -335,11 +254,11 @@ def _geometry_column(source: PostgisSource, columns: list[tuple]) -> str:
         other = next((c[1] for c in columns if c[0] == source.geometry), None)
         why = f"column {source.geometry!r} is of type {other}" if other else \
             f"no column {source.geometry!r}"
-        raise TableError(f"{source.label}: {why}; its geometry columns are {geoms or 'none'}; "
+        raise TableError(f"{what}: {why}; its geometry columns are {geoms or 'none'}; "
                          "set geometry = \"...\" in the catalog's postgis entry")
     if len(geoms) != 1:
         found = f"several geometry columns {geoms}" if geoms else "no geometry column"
-        raise TableError(f"{source.label}: {found}; name the one to read with "
+        raise TableError(f"{what}: {found}; name the one to read with "
                          "geometry = \"...\" in the catalog's postgis entry")
     return geoms[0]
 
@@ -419,20 +338,21 @@ def read_postgis(
     Raises
     ------
     ServiceError, NoPostgisError, TableError, DatabasePermissionError, CRSError
-        Each naming the service, the table and the fix.
+        Each starting with ``what`` (a catalog names its file and the layer) and naming the
+        service, the table and the fix.
     """
     from psycopg import sql
 
-    what = what or source.label
+    conn_what, what = what, what or source.label  # the label alone: connect names the service
     started, read_at = time.perf_counter(), dt.datetime.now().astimezone()
     problems: list[Problem] = []
-    conn = connect(source.service)
+    conn = connect(source.service, conn_what)
     try:
         with conn.cursor() as cur:
-            oid, schema, table = _find_table(cur, source)
+            oid, schema, table = _find_table(cur, source, what)
             cur.execute(_COLUMNS, (oid,))
             columns = cur.fetchall()
-            geom = _geometry_column(source, columns)
+            geom = _geometry_column(source, columns, what)
             srid, table_crs = _table_crs(cur, source, schema, table, geom, crs, what)
             cur.execute(_PRIMARY_KEY, (oid,))
             key = [r[0] for r in cur.fetchall()]

@@ -43,6 +43,10 @@ PAGED_ABOVE = 300
 """Batches larger than this are written as a summary plus pages."""
 PAGE_SIZE = 200
 """Projects per page of a paged report."""
+PAGE_NAME = "page-{:04d}.html"
+"""The file of page n (from 1) of a paged report, in the folder named after the report."""
+PAGE_GLOB = "page-*.html"
+"""Every name :data:`PAGE_NAME` gives (what an output folder must leave to siting)."""
 IMAGE_LIMIT = 100
 """Most per-project map images in one report (each takes about 0.13 s to draw)."""
 IMAGE_LIMIT_PAGED = 30
@@ -291,7 +295,7 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     folder = path.parent / path.stem
     folder.mkdir(parents=True, exist_ok=True)
     starts = list(range(0, n, page_size))
-    hrefs = [f"page-{i + 1:04d}.html" for i in range(len(starts))]
+    hrefs = [PAGE_NAME.format(i + 1) for i in range(len(starts))]
     written = []
     page_tpl = env.get_template("screening_page.html.j2")
     ids = result["project_id"].astype(str).to_numpy()

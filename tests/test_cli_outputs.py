@@ -89,6 +89,52 @@ def test_overwrite_never_replaces_a_file_siting_did_not_write(region, tmp_path):
     assert (out / "report.html").read_text(encoding="utf-8") == "my own report"
 
 
+def test_a_users_file_in_report_stays_and_only_a_page_name_is_in_the_way(region, tmp_path,
+                                                                           monkeypatch):
+    """out/report/ holds the pages of a paged report. A file of the user's there that siting
+    would never write (notes.txt) does not block --overwrite and is never touched, whether the
+    report is paged or not; one named like a page is in the way, and the message says which
+    file, why and what to do. Siting's own pages there are replaced, and removed once stale."""
+    import functools
+
+    import maps.screening_report as sr
+
+    _, cat, proj = region
+    out = tmp_path / "out"
+    assert run("screen", proj, "--catalog", cat, "--out", out).exit_code == 0
+    assert not (out / "report").exists()  # 2 projects: one report.html
+    (out / "report").mkdir()
+    (out / "report" / "notes.txt").write_text("mine", encoding="utf-8")
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 0, res.output
+    # paged (as above 300 projects): one page per project, beside the user's file
+    monkeypatch.setattr(sr, "write_report", functools.partial(sr.write_report, paged_above=1,
+                                                              page_size=1))
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 0, res.output
+    pages = ["report/page-0001.html", "report/page-0002.html"]
+    assert sorted(p.name for p in (out / "report").iterdir()) == [
+        "notes.txt", "page-0001.html", "page-0002.html"]
+    assert set(pages) <= set(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"])
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")  # ours: replaced
+    assert res.exit_code == 0, res.output
+    (out / "report" / "page-0009.html").write_text("my page", encoding="utf-8")
+    before = snapshot(out)
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert (f"{out / 'report' / 'page-0009.html'} is in the way: siting writes files named "
+            f"page-*.html in {out / 'report'} and did not write this one") in said
+    assert "rename it or move it out of that folder" in said and "Traceback" not in said
+    assert snapshot(out) == before
+    (out / "report" / "page-0009.html").unlink()
+    monkeypatch.undo()  # one report.html again: siting's stale pages go, the user's file stays
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in (out / "report").iterdir()] == ["notes.txt"]
+    assert (out / "report" / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
 def test_stale_outputs_of_the_same_command_are_removed(tmp_path):
     """The demo writes gcj02/ and mnr_txt/; a later plain run into the folder removes them,
     and leaves the user's file in gcj02/ alone."""
@@ -283,7 +329,8 @@ def test_same_inputs_same_bytes(tmp_path):
 
 def test_writers_with_files_unknown_in_advance(tmp_path):
     """The C6 API for other writers (paged reports): a declared folder ``pages/`` holds any
-    number of files; a file of the user's in it blocks --overwrite."""
+    number of files of any name, so a file of the user's in it blocks --overwrite; a declared
+    pattern ``pages/p*.html`` only files of matching names."""
     from maps.cli.outputs import destination
     from maps.cli.staging import write_files
 
@@ -300,8 +347,18 @@ def test_writers_with_files_unknown_in_advance(tmp_path):
     assert len(json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]) == 4
     destination(out, "report", ["index.html", "pages/"], overwrite=True)  # all ours: fine
     (out / "pages" / "mine.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(click.BadParameter, match="mine.txt was not written by siting"):
+    with pytest.raises(click.BadParameter, match=r"mine.txt is in the way: siting writes files "
+                       r"of any name in .*pages and did not write this one"):
         destination(out, "report", ["index.html", "pages/"], overwrite=True)
+    # declared by name pattern, only a file of a matching name is in the way
+    dest = destination(out, "report", ["index.html", "pages/p*.html"], overwrite=True)
+    assert dest.declares("pages/p7.html") and not dest.declares("pages/mine.txt")
+    assert not dest.declares("pages/sub/p7.html")
+    assert dest.replaceable == {"index.html", "pages/p0.html", "pages/p1.html", "pages/p2.html"}
+    (out / "pages" / "p9.html").write_text("x", encoding="utf-8")
+    with pytest.raises(click.BadParameter, match=r"p9.html is in the way: siting writes files "
+                       r"named p\*.html in .*pages and did not write this one"):
+        destination(out, "report", ["index.html", "pages/p*.html"], overwrite=True)
 
 
 def test_geojson_keeps_the_footprints_own_vertices(tmp_path):

@@ -7,6 +7,7 @@ service and table must give what the file catalog gives, to the bit, and the sam
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -193,7 +194,8 @@ def test_quoted_mixed_case_names_are_read(postgis):
 @pytest.mark.parametrize("service, table, error, words", [
     ("nosuch", "demo.red_lines", ServiceError, ["'nosuch' is not defined", "pg_service.conf",
                                                  "zoning"]),
-    ("wrongpw", "demo.red_lines", ServiceError, ["'wrongpw'", "password", ".pgpass"]),
+    ("wrongpw", "demo.red_lines", ServiceError, ["'wrongpw'", "correct the password",
+                                                 ".pgpass"]),
     ("zoning", "demo.no_table", TableError, ["'zoning'", "demo.no_table", "no table or view"]),
     ("locked", "demo.red_lines", DatabasePermissionError, ["'outsider'", "GRANT SELECT ON "
                                                            "demo.red_lines TO outsider"]),
@@ -205,6 +207,37 @@ def test_database_errors_name_service_table_and_fix(postgis, service, table, err
     assert isinstance(err.value, InputError)
     for word in words:
         assert word in str(err.value)
+
+
+def test_a_password_file_open_to_others_is_named_with_chmod_600(postgis, tmp_path, monkeypatch,
+                                                                 capfd):
+    """libpq ignores a .pgpass of mode 0644: the error says so and how to fix it (not "add its
+    password", which is there); where no password is needed it is a warning; libpq's own warning,
+    printed on every connection, is not printed at all."""
+    import shutil
+
+    from layers.errors import SitingWarning
+
+    pgpass = tmp_path / "pgpass"
+    shutil.copy(postgis.env["PGPASSFILE"], pgpass)
+    pgpass.chmod(0o644)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    for _ in range(2):
+        with pytest.raises(ServiceError) as err:
+            read_postgis(_source("demo.red_lines"))
+        assert f"libpq ignores {pgpass} because its mode is 0644: chmod 600 {pgpass}" \
+            in str(err.value)
+        assert "add its password" not in str(err.value)
+    # the harness's superuser logs in without a password: the file is not needed, but open
+    service = Path(postgis.env["PGSERVICEFILE"]).read_text(encoding="utf-8")
+    host = next(line for line in service.splitlines() if line.startswith("host="))
+    (tmp_path / "svc.conf").write_text(f"[super]\n{host}\nport={postgis.cluster.port}\n"
+                                       "dbname=zoning\nuser=postgres\n", encoding="utf-8")
+    monkeypatch.setenv("PGSERVICEFILE", str(tmp_path / "svc.conf"))
+    with pytest.warns(SitingWarning, match=r"libpq ignores .*pgpass because its mode is 0644"):
+        gdf, _, _ = read_postgis(_source("demo.red_lines", service="super"))
+    assert len(gdf) == 174
+    assert "group or world access" not in capfd.readouterr().err  # libpq's, on file descriptor 2
 
 
 def test_srid_zero_needs_the_catalog_crs(postgis):
@@ -229,13 +262,35 @@ def test_srid_zero_needs_the_catalog_crs(postgis):
             conn.execute("DROP TABLE demo.nosrid")
 
 
-def test_cli_reports_a_missing_table_with_exit_2(postgis, tmp_path):
-    text = postgis.catalog.read_text(encoding="utf-8").replace("demo.red_lines", "demo.gone")
+@pytest.mark.parametrize("service, table, pgpass_mode, words", [
+    ("zoning", "demo.gone", 0o600, ["table demo.gone): no table or view 'gone'"]),
+    ("nosuch", "demo.red_lines", 0o600, ["PostGIS service 'nosuch' is not defined"]),
+    ("wrongpw", "demo.red_lines", 0o600, ["password authentication failed",
+                                          "correct the password"]),
+    ("zoning", "demo.red_lines", 0o644, ["because its mode is 0644: chmod 600"]),
+])
+def test_cli_database_errors_name_the_catalog_and_the_layer(postgis, tmp_path, monkeypatch, capfd,
+                                                            service, table, pgpass_mode, words):
+    """As a file layer's errors do: exit 2, the catalog and the layer first, said once."""
+    import shutil
+
+    entry = '{ "service" = "zoning", "table" = "demo.red_lines" }'
+    text = postgis.catalog.read_text(encoding="utf-8")
+    assert text.count(entry) == 1
+    text = text.replace(entry, f'{{ "service" = "{service}", "table" = "{table}" }}')
     (tmp_path / "catalog.toml").write_text(text, encoding="utf-8")
+    shutil.copy(postgis.env["PGPASSFILE"], tmp_path / "pgpass")
+    (tmp_path / "pgpass").chmod(pgpass_mode)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "pgpass"))
     res = CliRunner().invoke(cli, ["screen", str(demo.DEMO_PROJECTS), "--catalog",
                                    str(tmp_path / "catalog.toml"), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2, res.output
-    assert "demo.gone" in res.output and "Traceback" not in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+    layer = "'red_lines'" if pgpass_mode == 0o600 else "'"  # 0644: the first layer read fails
+    assert f"Error: catalog.toml, layer {layer}" in res.output, res.output
+    for word in words:
+        assert res.output.count(word) == 1, res.output
+    assert "group or world access" not in capfd.readouterr().err  # libpq's own warning
 
 
 @pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")

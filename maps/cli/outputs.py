@@ -3,7 +3,7 @@
 1. :func:`destination` checks ``--out`` before any work is done and refuses (exit code 2) when
    writing there could harm the user's files: ``--out`` is, holds or lies inside an input (the
    project file, a rule set, the catalog and its layers), is the catalog's folder, lies below a
-   regular file, or holds files that siting did not write.
+   regular file, or holds files that siting did not write where siting would write.
 2. :class:`maps.cli.staging.Staging` gives a fresh temporary folder beside ``--out`` (same file
    system). Each writer writes into it (several at once on forked processes for large batches);
    a writer that fails is recorded and the others go on, so a late failure (a report, a map)
@@ -12,7 +12,8 @@
    now are removed, and the folder's manifest is updated.
 3. The manifest, :data:`MANIFEST` in the output folder, lists the files siting wrote there and
    which command wrote them. ``--overwrite`` replaces only those; every other file in the folder
-   is left alone, always.
+   is left alone, always, also in a folder siting writes into (the pages of a paged report):
+   only a file of the user's where siting would write one is in the way.
 
 Failures are written with their tracebacks to :data:`LOG_NAME` in the output folder (a temporary
 file when there is none), and the command ends with one line naming the log and exit code 1.
@@ -20,6 +21,7 @@ file when there is none), and the command ends with one line naming the log and 
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import logging
 import os
@@ -60,7 +62,9 @@ class Destination:
         The command writing (recorded in the manifest).
     names : tuple of str
         The files the command may write, relative to ``folder`` (``/``-separated); a name
-        ending in ``/`` stands for every file below that folder (e.g. paged report pages).
+        ending in ``/`` stands for every file below that folder, a name whose last part holds
+        ``*`` for the files of that folder it matches (``report/page-*.html``: the pages of a
+        paged report).
     single_file : bool
         True when ``--out`` names a file: that file (and its sidecars) is replaced with
         ``--overwrite``, nothing else in its folder is stale and no manifest is kept for it.
@@ -75,9 +79,9 @@ class Destination:
     replaceable: frozenset[str] = frozenset()
 
     def declares(self, name: str) -> bool:
-        """Whether ``name`` is one of :attr:`names` or lies below a folder among them."""
-        return name in self.names or any(n.endswith("/") and name.startswith(n)
-                                         for n in self.names)
+        """Whether ``name`` is one of :attr:`names`, matches one or lies below a folder among
+        them."""
+        return name in self.names or any(_covers(n, name) for n in self.names)
 
 
 def _real(path: Path) -> Path:
@@ -127,8 +131,10 @@ def destination(out: Path, command: str, names: Iterable[str], *,
         The command (``screen``, ``score``, ``map``, ``convert``).
     names : iterable of str
         Every file the command may write, relative to the output folder (for a single file:
-        its name and sidecars); a name ending in ``/`` stands for every file below that
-        folder, for writers whose files are not known in advance.
+        its name and sidecars); for writers whose files are not known in advance, a name
+        ending in ``/`` stands for every file below that folder and a name whose last part
+        holds ``*`` for the files of its folder that match it (``report/page-*.html``). A
+        user's file in such a folder is in the way only where siting could write it.
     inputs : iterable of Path
         Input files and dataset folders: ``--out`` may not be, hold or lie inside any of them
         (so neither the folder of the projects nor the catalog's data folder).
@@ -197,31 +203,87 @@ def _check_place(out: Path, folder: Path, single_file: bool) -> None:
 
 def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file: bool,
                     overwrite: bool) -> list[str]:
-    """Refuse to write over anything without ``overwrite``; in an output folder, refuse to write
-    over files siting did not write at all (a file the user names as output is theirs to
-    replace)."""
+    """Refuse to write over anything without ``overwrite``; in an output folder, refuse when a
+    file siting did not write lies where siting would write one (a file the user names as
+    output is theirs to replace); return the files present that siting may replace."""
     manifest = read_manifest(folder) if folder.is_dir() else {}
-    present = [n for n in names if not n.endswith("/") and os.path.lexists(folder / n)]
-    for n in (n for n in names if n.endswith("/") and os.path.lexists(folder / n)):
-        below = (folder / n).rglob("*") if (folder / n).is_dir() else [folder / n]
-        present += [p.relative_to(folder).as_posix() for p in below if not p.is_dir()]
+    present: dict[str, str] = {}  # each file present: the declared output it falls under
+    for n in names:
+        for rel in _existing(folder, n):
+            present.setdefault(rel, n)
     if not overwrite:
         if single_file and present:
-            raise InputError(f"{folder / present[0]} exists; pass --overwrite to replace it "
-                             "/ 输出已存在，如需覆盖请加 --overwrite")
+            raise InputError(f"{folder / next(iter(present))} exists; pass --overwrite to replace "
+                             "it / 输出已存在，如需覆盖请加 --overwrite")
         if not single_file and folder.is_dir() and any(folder.iterdir()):
             raise InputError(
                 f"{out} is not empty; pass --overwrite to write into it (siting then replaces "
                 f"only the files it wrote there, listed in {MANIFEST}; your other files stay) "
                 "/ 输出目录非空，如需写入请加 --overwrite（只替换本工具写出的文件）")
-    foreign = [] if single_file else [n for n in present if n not in manifest]
-    foreign += [n for n in names if any(not p.is_dir() and p.exists() for p in
-                                        list((folder / n).parents)[:n.count("/")])]
+    for n in names:  # a file of the user's where siting needs a folder
+        parent = next((p for p in list((folder / n).parents)[:n.count("/")]
+                       if p.exists() and not p.is_dir()), None)
+        if parent is not None:
+            raise InputError(f"{parent} is a file that siting did not write, where siting writes "
+                             f"a folder of that name (for {folder / n}): move it away or choose "
+                             "another output / 该位置应为本工具的输出目录")
+    foreign = [] if single_file else [(rel, n) for rel, n in present.items()
+                                      if rel not in manifest]
     if foreign:
-        raise InputError(f"{folder / foreign[0]} was not written by siting (it is not listed in "
-                         f"{folder / MANIFEST}); siting never replaces files it did not write: "
-                         "move it away or choose another output / 该文件不是本工具写出的，不会被覆盖")
-    return present
+        raise InputError(_foreign_message(folder, *foreign[0]))
+    return list(present)
+
+
+def _covers(declared: str, name: str) -> bool:
+    """Whether the declared output ``declared`` (a file, ``folder/`` or ``folder/glob``) stands
+    for the file ``name`` (a glob matches either case: on a file system that ignores case, a
+    user's ``Page-0001.html`` is where siting would write ``page-0001.html``)."""
+    if declared.endswith("/"):
+        return name.startswith(declared)
+    if "*" in declared.rsplit("/", 1)[-1]:
+        head, _, glob = declared.rpartition("/")
+        where, _, base = name.rpartition("/")
+        return where == head and fnmatch.fnmatchcase(base.lower(), glob.lower())
+    return name == declared
+
+
+def _existing(folder: Path, declared: str) -> list[str]:
+    """The entries below ``folder`` that the declared output ``declared`` stands for (a plain
+    file where a declared folder should be counts too)."""
+    path = folder / declared
+    if declared.endswith("/"):
+        if not os.path.lexists(path):
+            return []
+        below = path.rglob("*") if path.is_dir() else [path]
+        return [p.relative_to(folder).as_posix() for p in below if not p.is_dir()]
+    if "*" in declared.rsplit("/", 1)[-1]:
+        head = path.parent
+        return sorted(p.relative_to(folder).as_posix() for p in
+                      (head.iterdir() if head.is_dir() else ()) if not p.is_dir()
+                      and _covers(declared, p.relative_to(folder).as_posix()))
+    return [declared] if os.path.lexists(path) else []
+
+
+def _foreign_message(folder: Path, rel: str, declared: str) -> str:
+    """What is in the way, why and what to do, for the file ``rel`` that siting did not write,
+    found where the declared output ``declared`` goes."""
+    path, listed = folder / rel, f"it is not listed in {folder / MANIFEST}"
+    never = "siting never replaces files it did not write"
+    zh = "/ 该文件不是本工具写出的，不会被覆盖"
+    if rel == declared:
+        return (f"{path} was not written by siting ({listed}); {never}: move it away or "
+                f"choose another output {zh}")
+    if declared.endswith("/") and rel == declared.rstrip("/"):
+        return (f"{path} is a file that siting did not write, where siting writes a folder "
+                f"of that name: move it away or choose another output {zh}")
+    if declared.endswith("/"):
+        return (f"{path} is in the way: siting writes files of any name in "
+                f"{folder / declared} and did not write this one ({listed}); {never}: move it "
+                f"out of that folder or choose another output {zh}")
+    return (f"{path} is in the way: siting writes files named {declared.rsplit('/', 1)[-1]} in "
+            f"{path.parent} and did not write this one ({listed}); {never}: rename it or move "
+            "it out of that folder, or choose another output (your files of other names there "
+            f"stay as they are) {zh}")
 
 
 def write_manifest(folder: Path, files: dict[str, str]) -> None:

@@ -23,7 +23,7 @@ from maps.cli.options import (
     lang_option,
     overwrite_option,
 )
-from maps.cli.workers import Workers, workers_options
+from maps.cli.workers import Workers, check_workers, workers_options
 
 COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism", "restoration",
@@ -35,7 +35,8 @@ FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.
          "report.html", "map.html")
 """The files of one screening, essential first."""
 REPORT_PAGES = "report/"
-"""The folder of a paged report's pages (declared: their number depends on the batch)."""
+"""The folder of a paged report's pages (their number depends on the batch): siting writes its
+:data:`maps.screening_report.PAGE_GLOB` files there, the user's other files there stay."""
 PDF = "report.pdf"
 """The printed report (``--pdf``), written after the others."""
 _log = logging.getLogger(__name__)
@@ -214,8 +215,9 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     siting screen big.gpkg --catalog c.toml --out r/ --scheduler tcp://host:8786
 
     --overwrite replaces only the files siting wrote in --out before; other files stay.
-    Large batches are screened as tiles on --workers processes (default: every core) or on
-    a Dask cluster (--scheduler); the results are the same as in one process.
+    Large batches are screened as tiles on --workers processes (default: every core) or,
+    instead, on a Dask cluster (--scheduler; its workers are started with `dask worker`);
+    the results are the same as in one process.
     """
     if demo == bool(projects):
         raise click.UsageError("give a PROJECTS file or --demo (not both)")
@@ -225,11 +227,13 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         raise click.UsageError("--coords, --crs, --layer and --encoding apply to a PROJECTS "
                                "file, not to --demo")
     check_basemap(basemap, tianditu_key)
+    check_workers(workers, scheduler)
     from geo.rules import load_rules
     from layers.catalog import load_catalog
     from maps.cli import notices
     from maps.cli.outputs import catalog_inputs, destination
     from maps.cli.staging import write_files
+    from maps.screening_report import PAGE_GLOB
 
     try:
         if pdf:
@@ -250,7 +254,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         for _, path, _ in jobs:
             if not path.exists():
                 raise click.BadParameter(f"{path}: file not found", param_hint="PROJECTS")
-        names = (*FILES, REPORT_PAGES) + ((PDF,) if pdf else ())
+        names = (*FILES, REPORT_PAGES + PAGE_GLOB) + ((PDF,) if pdf else ())
         dest = destination(
             out, "screen", [sub + f for sub, _, _ in jobs for f in names], overwrite=overwrite,
             inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat))

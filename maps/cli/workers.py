@@ -2,9 +2,11 @@
 
 ``--workers N`` screens the batch as tiles on a pool of N worker processes (``--workers 1``: in
 this process); without it, batches of at least :data:`POOL_MIN_PROJECTS` projects use every core
-this process may use and smaller ones run in this process. ``--scheduler tcp://host:8786`` sends the tiles to a Dask
-distributed cluster instead (``distributed.Client(address).get_executor()``: the optional extra
-``siting-toolkit[distributed]``). Either way the results are the same (see :mod:`geo.tiles`).
+this process may use and smaller ones run in this process. ``--scheduler tcp://host:8786`` sends
+the tiles to a Dask distributed cluster instead (``distributed.Client(address).get_executor()``,
+given :data:`CONNECT_TIMEOUT_S` to connect: the optional extra ``siting-toolkit[distributed]``);
+its workers are started with ``dask worker``, so ``--workers`` does not go with it. Either way
+the results are the same (see :mod:`geo.tiles`).
 The outputs of a batch screened on workers are then written by as many processes at once (forked
 from this one, so they share its tables: :meth:`maps.cli.staging.Staging.write_all`); with
 ``--workers 1`` they are written one after the other, which needs the least memory.
@@ -21,6 +23,10 @@ import click
 
 POOL_MIN_PROJECTS = 2_000
 """Smaller batches are screened in this process: starting workers would cost more than it saves."""
+CONNECT_TIMEOUT_S = 10.0
+"""How long [s] the command tries to reach a Dask scheduler before it says it cannot (dask's own
+default, ``distributed.comm.timeouts.connect``, is 30 s); also how long a client that lost its
+scheduler tries to reconnect. A scheduler on a reachable network answers in well under a second."""
 WORKER_WAIT_S = 60.0
 """How long [s] a Dask scheduler without workers is given for one to join (a cluster that is
 starting up) before the command says so and stops."""
@@ -43,12 +49,38 @@ def workers_options(f):
              "--scheduler on several machines, one every worker can read) / 临时图层目录.")(f)
     f = click.option(
         "--scheduler", metavar="ADDRESS",
-        help="Screen on a Dask distributed cluster, e.g. tcp://host:8786 (needs "
-             "siting-toolkit[distributed]) / 在 Dask 集群上审查.")(f)
+        help="Screen on a Dask distributed cluster instead of --workers, e.g. "
+             "tcp://host:8786 (needs siting-toolkit[distributed]) / 在 Dask 集群上审查.")(f)
     return click.option(
         "--workers", type=click.IntRange(min=1), default=None,
         help=f"Worker processes (default: the number of cores, here {cores()}, for batches "
              f"of {POOL_MIN_PROJECTS:,}+ projects); 1 runs in this process / 并行进程数.")(f)
+
+
+def check_workers(workers: int | None, scheduler: str | None) -> None:
+    """Refuse ``--scheduler ""`` and ``--scheduler`` with ``--workers`` (click.UsageError, exit
+    code 2), before any work: either would otherwise screen somewhere the user did not ask for.
+
+    Parameters
+    ----------
+    workers : int, optional
+        ``--workers``.
+    scheduler : str, optional
+        ``--scheduler``.
+    """
+    if scheduler is None:
+        return
+    if not scheduler.strip():
+        raise click.UsageError(
+            "--scheduler needs the address of a Dask scheduler, e.g. --scheduler "
+            "tcp://host:8786; leave --scheduler out to screen on this machine / 请给出 Dask "
+            "调度器地址")
+    if workers is not None:
+        raise click.UsageError(
+            f"--workers {workers} and --scheduler cannot be used together: on a Dask cluster "
+            f"the workers started with `dask worker {scheduler.strip()}` screen the tiles (set "
+            "their number there, with --nworkers); leave out --workers, or leave out "
+            "--scheduler to screen on this machine / --workers 与 --scheduler 不能同时使用")
 
 
 class Workers:
@@ -108,7 +140,7 @@ class Workers:
             raise click.UsageError("--scheduler needs Dask distributed: pip install "
                                    "'siting-toolkit[distributed]' / 需要安装 distributed") from None
         try:
-            self._client = Client(self.scheduler)  # dask's connect timeout (30 s by default)
+            self._client = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError, ValueError) as exc:
             raise click.BadParameter(f"cannot reach the Dask scheduler {self.scheduler!r} "
                                      f"({exc}); check the address and that it runs / 无法连接 "
