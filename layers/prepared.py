@@ -232,9 +232,10 @@ def source_stamp(path: str | Path) -> dict:
 
 
 def source_changed(summary: dict, what: str) -> list[Problem]:
-    """A warning when the file a layer was prepared from is still there and holds other data
-    now (size, or SHA-256 where only its date differs): screening goes on with the prepared
-    copy, which no longer shows the source."""
+    """An error when the file a layer was prepared from is still there and holds other data now
+    (size, or SHA-256 where only its date differs): the prepared copy may no longer show the
+    zoning the user holds, so the layer is unusable (its rules give ``review``, fail closed)
+    until it is prepared again."""
     stamp = summary.get("source_file")
     if not stamp:  # a PostGIS source, or prepared before sources were recorded
         return []
@@ -247,10 +248,10 @@ def source_changed(summary: dict, what: str) -> list[Problem]:
             str(path), stat.st_size, stat.st_mtime_ns) == stamp["sha256"]):
         return []
     return [Problem(None, "source_changed", f"{what}: its source {path} changed after siting "
-                    f"prepare read it ({summary.get('prepared_at', 'date unknown')}); this run "
-                    "uses the prepared copy, not the source's present data: run siting prepare "
-                    "again to use it / 图层源文件在预处理后已改变，本次使用的是预处理副本；请重新运行 "
-                    "siting prepare", "warning")]
+                    f"prepare read it ({summary.get('prepared_at', 'date unknown')}), so the "
+                    "prepared copy may not show your present data: its rules are not checked "
+                    "(review); run siting prepare again / 图层源文件在预处理后已改变，预处理副本可能"
+                    "与现有数据不符：相关规则未核查（需论证）；请重新运行 siting prepare", "error")]
 
 
 def summary_problems(summary: dict) -> list[Problem]:

@@ -314,9 +314,12 @@ def _copied_demo(tmp_path):
     return tmp_path / "catalog.toml"
 
 
-def test_a_source_changed_after_prepare_is_warned_not_hidden(tmp_path):
-    """The prepared copy goes on being used, but every run says that its source changed since
-    (size, or bytes at the same size); the same bytes with a new date are not a change."""
+def test_a_source_changed_after_prepare_makes_its_prepared_layer_unusable(tmp_path):
+    """A prepared copy whose source now holds other data (size, or bytes at the same size) may
+    not show the zoning the user holds: the layer is unusable, its rules give review, naming the
+    file (fail closed: a red line added to the source must not leave a project admitted). The
+    same bytes with a new date are not a change; a source gone (a folder moved elsewhere) is not
+    checked."""
     import os
 
     catalog = _copied_demo(tmp_path)
@@ -324,21 +327,27 @@ def test_a_source_changed_after_prepare_is_warned_not_hidden(tmp_path):
     res = CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(out)])
     assert res.exit_code == 0, res.output
 
-    def warned(layer_id):
-        problems = load_catalog(out / "catalog.toml").facts(layer_id)["problems"]
-        return [p.message for p in problems if p.code == "source_changed"]
+    def changed(layer_id):
+        facts = load_catalog(out / "catalog.toml").facts(layer_id)
+        found = [p for p in facts["problems"] if p.code == "source_changed"]
+        assert facts["usable"] == (not found) and all(p.severity == "error" for p in found)
+        return [p.message for p in found]
 
     source = tmp_path / "red_lines.geojson"
     os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 10**9))
-    assert warned("red_lines") == []  # touched: same bytes
+    assert changed("red_lines") == []  # touched: same bytes
+    screened = tmp_path / "before"
+    assert CliRunner().invoke(cli, ["screen", str(demo.DEMO_PROJECTS), "--catalog",
+                                    str(out / "catalog.toml"), "--out",
+                                    str(screened)]).exit_code == 0
     data = source.read_bytes()
     at = data.index(b'"', data.index(b'"features"') + 12) + 1  # a byte inside the features
     source.write_bytes(data[:at] + (b"X" if data[at:at + 1] != b"X" else b"Y") + data[at + 1:])
-    (message,) = warned("red_lines")
-    assert str(source.resolve()) in message and "siting prepare" in message
-    assert warned("basic_farmland") == []
+    (message,) = changed("red_lines")
+    assert str(source.resolve()) in message and "siting prepare again" in message
+    assert changed("basic_farmland") == []
     source.write_bytes(data + b"\n")
-    assert len(warned("red_lines")) == 1  # another size
+    assert len(changed("red_lines")) == 1  # another size
     res = CliRunner().invoke(cli, ["layers", str(out / "catalog.toml")])
     assert "changed after siting prepare" in res.output
     res = CliRunner().invoke(cli, ["screen", str(demo.DEMO_PROJECTS), "--catalog",
@@ -346,8 +355,14 @@ def test_a_source_changed_after_prepare_is_warned_not_hidden(tmp_path):
     assert res.exit_code == 0, res.output
     assert res.output.count("changed after siting prepare") == 1  # said once, not per layer
     assert "changed after siting prepare" in (tmp_path / "o" / "report.html").read_text("utf-8")
+    before = pd.read_csv(screened / "screening.csv").set_index("project_id")
+    after = pd.read_csv(tmp_path / "o" / "screening.csv").set_index("project_id")
+    assert (before["verdict"] == "admitted").any() and not (after["verdict"] == "admitted").any()
+    hits = pd.read_csv(tmp_path / "o" / "screening_hits.csv")
+    red = hits[hits["rule_id"] == "red_line"]
+    assert len(red) and set(red["check"]) == {"not_checked"}  # the red lines: not checked
     source.unlink()  # gone (e.g. the folder was copied to another machine): nothing to compare
-    assert warned("red_lines") == []
+    assert changed("red_lines") == []
 
 
 def test_an_empty_layer_prepared_before_empty_layers_were_refused_is_unusable(tmp_path):
