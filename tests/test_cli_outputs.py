@@ -89,6 +89,46 @@ def test_overwrite_never_replaces_a_file_siting_did_not_write(region, tmp_path):
     assert (out / "report.html").read_text(encoding="utf-8") == "my own report"
 
 
+def test_overwrite_never_replaces_a_file_edited_since_siting_wrote_it(region, tmp_path):
+    """A file siting wrote and the user edited since (size or date differ from the manifest's
+    stamps) holds the user's work: --overwrite refuses, naming it, and touches nothing; once it
+    is moved away the run goes on."""
+    _, cat, proj = region
+    out = tmp_path / "out"
+    assert run("screen", proj, "--catalog", cat, "--out", out).exit_code == 0
+    stamps = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["stamps"]
+    assert set(stamps) == set(json.loads((out / MANIFEST).read_text("utf-8"))["files"])
+    with open(out / "screening.csv", "a", encoding="utf-8") as f:
+        f.write("my note\n")
+    before = snapshot(out)
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 2
+    assert "screening.csv changed after siting wrote it" in res.output and "Traceback" not in \
+        res.output
+    assert snapshot(out) == before  # nothing replaced, nothing removed
+    (out / "screening.csv").rename(tmp_path / "mine.csv")
+    res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "mine.csv").read_text(encoding="utf-8").endswith("my note\n")
+
+
+def test_an_edited_file_of_an_earlier_run_is_kept_not_removed(tmp_path):
+    """A file an earlier run wrote and this one does not (stale) is removed, unless the user
+    edited it since: then it stays, as the user's (no longer in the manifest)."""
+    from layers import demo
+
+    out = tmp_path / "out"
+    assert run("screen", "--demo", "--out", out).exit_code == 0
+    edited = next(p for p in (out / "gcj02").iterdir() if p.is_file())
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    res = run("screen", demo.DEMO_PROJECTS, "--catalog", demo.DEMO_CATALOG, "--out", out,
+              "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in (out / "gcj02").iterdir()] == [edited.name]
+    files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert edited.relative_to(out).as_posix() not in files
+
+
 def test_a_users_file_in_report_stays_and_only_a_page_name_is_in_the_way(region, tmp_path,
                                                                            monkeypatch):
     """out/report/ holds the pages of a paged report. A file of the user's there that siting
@@ -307,18 +347,19 @@ def test_xlsx_sheet_limit_writes_everything_and_says_so(region, tmp_path, monkey
 
 @pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
 def test_same_inputs_same_bytes(tmp_path):
-    """Two runs of the demo write byte-identical files (folium ids, XLSX dates fixed)."""
+    """Two runs of the demo write byte-identical files (folium ids, XLSX dates fixed); the
+    manifest, siting's record of what it wrote and when (stamps), is bookkeeping, not output."""
     for cmd in (["screen", "--demo"], ["score", "--demo", "--tech", "pv"]):
         outs = [tmp_path / f"{cmd[0]}{i}" for i in (1, 2)]
         for out in outs:
             res = run(*cmd, "--out", out)
             assert res.exit_code == 0, res.output
         files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*")
-                       if p.is_file() and p.name != LOG_NAME)
+                       if p.is_file() and p.name not in (LOG_NAME, MANIFEST))
         assert {"map.html", "report.html"} <= {f.name for f in files}
         assert any(f.suffix == ".xlsx" for f in files)
         assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*")
-                               if p.is_file() and p.name != LOG_NAME)
+                               if p.is_file() and p.name not in (LOG_NAME, MANIFEST))
         for f in files:
             assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
     pages = [(tmp_path / f"m{i}.html") for i in (1, 2)]

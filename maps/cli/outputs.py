@@ -112,6 +112,34 @@ def read_manifest(folder: Path) -> dict[str, str]:
     return {name: str(cmd) for name, cmd in files.items() if _safe_name(name)}
 
 
+def read_stamps(folder: Path) -> dict[str, list[int]]:
+    """Size [B] and modification time [ns] of each file when siting wrote it, from the
+    manifest (none in a manifest written before they were recorded, or a damaged entry)."""
+    try:
+        stamps = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("stamps", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    if not isinstance(stamps, dict):
+        return {}
+    return {k: v for k, v in stamps.items() if isinstance(v, list) and len(v) == 2
+            and all(isinstance(x, int) for x in v)}
+
+
+def stamp(path: Path) -> list[int]:
+    """A file's size [B] and modification time [ns], as the manifest records them."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def changed_since_written(folder: Path, rel: str, stamps: dict[str, list[int]]) -> bool:
+    """Whether the file ``rel`` siting wrote differs in size or date from when it wrote it
+    (edited by the user since: no longer only siting's to replace or remove)."""
+    try:
+        return rel in stamps and stamp(folder / rel) != stamps[rel]
+    except OSError:
+        return False
+
+
 def _safe_name(name: object) -> bool:
     p = PurePosixPath(str(name))
     return (isinstance(name, str) and bool(name) and not p.is_absolute() and ".." not in p.parts
@@ -231,6 +259,15 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
                                       if rel not in manifest]
     if foreign:
         raise InputError(_foreign_message(folder, *foreign[0]))
+    stamps = {} if single_file else read_stamps(folder)
+    edited = [rel for rel in present if changed_since_written(folder, rel, stamps)]
+    if edited:
+        more = f" (and {len(edited) - 1} more)" if len(edited) > 1 else ""
+        raise InputError(f"{folder / edited[0]}{more} changed after siting wrote it (its size or "
+                         "modification time differs from the one recorded in "
+                         f"{MANIFEST}): it may hold your edits, and siting replaces only files "
+                         "as it wrote them; move or rename it to keep it, or delete it, or choose "
+                         "another output / 该文件在本工具写出后已被修改，不会被覆盖；请移走、改名或删除")
     return list(present)
 
 
@@ -286,11 +323,17 @@ def _foreign_message(folder: Path, rel: str, declared: str) -> str:
             f"stay as they are) {zh}")
 
 
-def write_manifest(folder: Path, files: dict[str, str]) -> None:
-    """Write the manifest atomically (a temporary file in the folder, then ``os.replace``)."""
+def write_manifest(folder: Path, files: dict[str, str],
+                   stamps: dict[str, list[int]] | None = None) -> None:
+    """Write the manifest atomically (a temporary file in the folder, then ``os.replace``):
+    ``files`` and, of those, the ``stamps`` (:func:`stamp`) of the files just written, the
+    others keeping the stamps recorded before."""
+    kept = {k: v for k, v in {**read_stamps(folder), **(stamps or {})}.items() if k in files}
     text = json.dumps({"about": "Files written here by siting (siting-toolkit). --overwrite "
-                       "replaces only these; siting never touches other files. / 本工具在此写出的"
-                       "文件；--overwrite 只替换这些文件。", "files": dict(sorted(files.items()))},
+                       "replaces only these, and only as siting wrote them (size and "
+                       "modification time in stamps); siting never touches other files. / "
+                       "本工具在此写出的文件；--overwrite 只替换这些未被修改的文件。",
+                       "files": dict(sorted(files.items())), "stamps": dict(sorted(kept.items()))},
                       ensure_ascii=False, indent=1) + "\n"
     _write_atomic(folder / MANIFEST, text)
 

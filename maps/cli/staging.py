@@ -25,8 +25,11 @@ from maps.cli.outputs import (
     MANIFEST,
     Destination,
     OutputFailure,
+    changed_since_written,
     one_line,
     read_manifest,
+    read_stamps,
+    stamp,
     write_error_log,
     write_manifest,
 )
@@ -133,7 +136,8 @@ class Staging:
             manifest = read_manifest(folder)
         except InputError:  # checked before the work; damaged since: start afresh
             manifest = {}
-        done, unplaced = dict.fromkeys(self.done), []
+        done, unplaced, stamps = dict.fromkeys(self.done), [], {}
+        before = read_stamps(folder)
         for rel in done:
             target = folder / rel
             try:
@@ -141,6 +145,7 @@ class Staging:
                     raise FileExistsError(f"{target} appeared during the run; left alone")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(self.root / rel, target)
+                stamps[rel] = stamp(target)
             except OSError as err:
                 self.failures.append((rel, err, traceback.format_exc()))
                 unplaced.append(rel)
@@ -151,7 +156,9 @@ class Staging:
         for rel in [r for r, cmd in manifest.items() if cmd == dest.command and r not in done]:
             stale = folder / rel
             try:
-                if stale.is_file() and not stale.is_symlink():
+                if changed_since_written(folder, rel, before):  # edited since: the user's now
+                    pass
+                elif stale.is_file() and not stale.is_symlink():
                     stale.unlink()
                 _remove_empty_parents(stale.parent, folder)
             except OSError as err:
@@ -159,7 +166,7 @@ class Staging:
                 continue
             del manifest[rel]
         try:
-            write_manifest(folder, manifest)
+            write_manifest(folder, manifest, stamps)
         except OSError as err:
             self.failures.append((MANIFEST, err, traceback.format_exc()))
         return unplaced
