@@ -51,14 +51,23 @@ NORMALIZED = "siting_normalized_projects"
 """``attrs`` key marking a frame :func:`normalize_projects` returned (screen it as it is)."""
 
 
-def _ids(given: list[str], width: int) -> list[str]:
-    """The project ids: as given; a blank one becomes ``P<row>`` (``P<row>-2`` … where a row
-    of the file has that id already), so that a generated id never clashes with a given one and
-    a project with an id of its own is never called a duplicate because of a blank elsewhere."""
+UNNAMED = "unnamed"
+"""Key of ``attrs`` of :func:`normalize_projects`' result: ``[(where, generated id)]`` of rows
+whose ``project_id`` was blank while others have one (:func:`read_projects` reports them)."""
+
+
+def _ids(given: list[str], width: int, where: list[str]) -> list[str]:
+    """The project ids: as given. Where no row has one, ``P0001``, ``P0002`` ... by input
+    order. A blank among given ids is named by its place in the file (``row-3``,
+    ``feature-3``): a ``P<row>`` beside real ids reads as another project's. A generated id
+    steps aside (``-2`` ...) from every given one, so that a project with an id of its own is
+    never called a duplicate because of a blank elsewhere."""
     ids = list(given)
     taken = set(filter(None, given))
+    by_place = bool(taken)
     for i in (i for i, g in enumerate(given) if not g):
-        pid = base = f"P{i + 1:0{width}d}"
+        pid = base = (re.sub(r"[^0-9A-Za-z]+", "-", where[i]).strip("-") or f"row-{i + 1}"
+                      if by_place else f"P{i + 1:0{width}d}")
         k = 1
         while pid in taken:
             k += 1
@@ -274,7 +283,10 @@ def normalize_projects(
 
     out: dict[str, list] = {}
     width = max(4, len(str(n)))
-    out["project_id"] = _ids(each_distinct(column("project_id"), _text), width)
+    given = each_distinct(column("project_id"), _text)
+    out["project_id"] = _ids(given, width, where)
+    unnamed = [(where[i], out["project_id"][i]) for i, g in enumerate(given)
+               if not g and any(given)]
     first = pd.Series(out["project_id"]).duplicated()
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):
@@ -328,6 +340,7 @@ def normalize_projects(
     frame = pd.concat([frame, src[rest]], axis=1)
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)
     out.attrs[NORMALIZED] = True
+    out.attrs[UNNAMED] = unnamed
     return out
 
 
@@ -366,4 +379,9 @@ def read_projects(
 
     gdf, problems = read_footprints(path, coords=coords, layer=layer, crs=crs, encoding=encoding,
                                     hints=hints)
-    return normalize_projects(gdf, defaults, what=str(path)), problems
+    out = normalize_projects(gdf, defaults, what=str(path))
+    problems = problems + [Problem(pid, "no_id", f"{where}: no project_id while other rows have "
+                                   f"one; called {pid!r} in every output: give it its own id / "
+                                   f"该行缺少项目编号，输出中暂记为 {pid}", "warning")
+                           for where, pid in out.attrs.get(UNNAMED, [])]
+    return out, problems

@@ -36,19 +36,45 @@ def test_generated_ids_are_stable_and_given_ids_kept():
     assert list(a["project_id"]) == ["P0001", "P0002"] == list(b["project_id"])
     given = normalize_projects(frame([{"项目编号": "X-1", "type": "pv"},
                                       {"项目编号": None, "type": "pv"}]))
-    assert list(given["project_id"]) == ["X-1", "P0002"]
+    assert list(given["project_id"]) == ["X-1", "feature-2"]  # named by its place
 
 
 
 def test_a_generated_id_never_clashes_with_a_given_one():
-    """Blank ids become P<row>; where another row already carries that id, the generated one
-    steps aside (P0003-2): neither row is called a duplicate because of the blank."""
+    """A blank id among given ones is named by its place (``feature-2``), not ``P0002``, which
+    would read as another project's; where another row already carries that name, the
+    generated one steps aside (``-2``): neither row is called a duplicate because of the
+    blank."""
     out = normalize_projects(frame([{"project_id": "P0002", "type": "pv"},
                                     {"project_id": None, "type": "wind"},
                                     {"project_id": "", "type": "pv"},
-                                    {"project_id": "P0003", "type": "pv"}]))
-    assert list(out["project_id"]) == ["P0002", "P0002-2", "P0003-2", "P0003"]
+                                    {"project_id": "feature-3", "type": "pv"}]))
+    assert list(out["project_id"]) == ["P0002", "feature-2", "feature-3-2", "feature-3"]
     assert list(out["error"]) == ["", "", "", ""]
+    assert out.attrs["unnamed"] == [("feature #2", "feature-2"), ("feature #3", "feature-3-2")]
+
+
+def test_a_blank_id_in_a_table_is_named_by_its_row_and_said(tmp_path):
+    """Through the CLI: the blank-id row of a CSV is ``row-3`` (its spreadsheet row) in every
+    output, and the project file's problems say so (not "no problems found")."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from layers import demo
+    from maps.cli import cli
+
+    (tmp_path / "ids.csv").write_text(
+        "project_id,name,type,lon,lat\nP0001,a,pv,106.70,26.60\n,no id,pv,106.71,26.61\n"
+        "P0002,b,pv,106.72,26.62\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["screen", str(tmp_path / "ids.csv"), "--coords", "wgs84",
+                                   "--catalog", str(demo.DEMO_CATALOG), "--out",
+                                   str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "row 3: no project_id while other rows have one; called 'row-3'" in res.output
+    ids = pd.read_csv(tmp_path / "o" / "screening.csv")["project_id"].tolist()
+    assert ids == ["P0001", "row-3", "P0002"]
+    report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "no project_id while other rows have one" in report
 
 def test_duplicate_ids_are_errors_for_the_later_row():
     out = normalize_projects(frame([{"project_id": "A", "type": "pv"},
