@@ -171,6 +171,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "prev": ("上一页", "Previous page"),
     "next": ("下一页", "Next page"),
     "signature": ("审查人签字：", "Reviewer's signature:"),
+    "findings_by_rule": ("结论依据（按规则）", "Findings by rule"),
+    "findings_by_rule_text": ("每项审查发现涉及的项目数（一个项目可涉及多项）。",
+                              "How many projects each finding concerns (a project may have "
+                              "several)."),
+    "more_findings": ("另有 {n} 项需论证的发现，见各项目。",
+                      "{n} more review findings: see the projects."),
+    "finding": ("审查发现", "Finding"),
+    "not_provided_rules": ("因未提供图层而未核查的规则（见下文“未提供的图层”）",
+                           "Rules not checked because a layer is not provided (see \"Layers not "
+                           "provided\" below)"),
+    "decisive": ("不予准入及无法判定的项目", "Prohibited and unjudged projects"),
+    "decisive_text": ("按输入顺序列出前 {k} 个（共 {n} 个）；全部项目见 screening.csv 及下方各页。",
+                      "The first {k} of {n} in input order; every project is in screening.csv "
+                      "and on the pages."),
+    "reason": ("原因", "Reason"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {

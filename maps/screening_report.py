@@ -35,6 +35,7 @@ from maps import style as st
 from maps.display import drawable, project_anchors
 from maps.report_html import badges, cat, esc, radius_text, verdict_css
 from maps.report_meta import admin_names, report_meta
+from maps.report_reasons import decisive_projects, findings_by_rule
 from maps.report_sections import image_uri, project_sections, reason_words
 from maps.report_words import WORDS, word
 
@@ -284,7 +285,16 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     env = _env()
     work, hits = _light(result), _objects(hits)
     anchors = project_anchors(result["project_id"].astype(str))  # unique: ids may repeat
-    if n <= paged_above:
+    findings, more_findings = findings_by_rule(hits, lang)
+    ctx |= {"findings": findings, "more_findings": word("more_findings", lang, n=more_findings)
+            if more_findings else ""}
+    paged = n > paged_above
+    where = np.array([f"{path.stem}/{PAGE_NAME.format(i // page_size + 1)}#" if paged else "#"
+                      for i in range(n)], dtype=object) + anchors
+    decisive, n_decisive = decisive_projects(result, hits, where, lang)
+    ctx |= {"decisive": decisive, "decisive_text": word("decisive_text", lang, k=len(decisive),
+                                                        n=n_decisive)}
+    if not paged:
         parts = list(_chunks(work, hits, lang, n, images, names, rules, max(n, 1), anchors))
         html = env.get_template("screening_report.html.j2").render(
             **ctx, overview=overview, pages=None, pages_text="", anchors_json="",

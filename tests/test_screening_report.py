@@ -178,11 +178,11 @@ def paged(demo, tmp_path_factory):
     big, big_hits = tiled(result, hits, 3 * PAGE_SIZE + 57)
     path = tmp_path_factory.mktemp("paged") / "report.html"
     files = write_report(big, big_hits, path, "en", catalog, image_limit=30)
-    return big, path, files
+    return big, path, files, big_hits
 
 
 def test_large_batch_is_a_summary_plus_pages(paged):
-    big, path, files = paged
+    big, path, files, _ = paged
     assert files[0] == path and [f.name for f in files[1:]] == [
         "page-0001.html", "page-0002.html", "page-0003.html", "page-0004.html"]
     summary = path.read_text(encoding="utf-8")
@@ -197,6 +197,38 @@ def test_large_batch_is_a_summary_plus_pages(paged):
     assert sum(p.count('<img class="pmap"') for p in pages) == 30
     assert "at most 30 projects" in summary
     assert 'href="../report.html"' in pages[0] and 'href="page-0002.html"' in pages[0]
+
+
+def test_a_paged_summary_carries_the_decision(paged):
+    """The summary of a paged report says why and which without opening a page: projects per
+    finding (prohibited first; the rules a missing layer leaves unchecked in one row), and the
+    first prohibited or unjudged projects with their prohibiting rules, linked to their page."""
+    import pandas as pd
+
+    big, path, files, hits = paged
+    summary = path.read_text(encoding="utf-8")
+    table = re.search(r'id="findings-by-rule">.*?<table[^>]*>(.*?)</table>', summary, re.S).group(1)
+    rows = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r,
+                                                                    re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+    fired = hits[(hits["outcome"] == "prohibited") & (hits["check"] != "contact")]
+    expected = fired.drop_duplicates(["row", "title"]).groupby("title").size()
+    shown = {t: int(c) for v, t, c in rows if v == "Prohibited"}
+    assert shown == {t.replace("'", "&#39;"): int(c) for t, c in expected.items()}
+    assert [v for v, _, _ in rows] == sorted((v for v, _, _ in rows),
+                                             key=["Prohibited", "Review required"].index)
+    missing = hits[hits["check"] == "not_checked"]["row"].nunique()
+    said = [int(c) for _, t, c in rows if t.startswith("Rules not checked because a layer")]
+    assert said == ([missing] if missing else [])
+    links = re.findall(r'<tr><td><a href="(report/page-\d{4}\.html)#([^"]+)">([^<]+)</a>',
+                       summary.split('id="decisive"')[1])
+    verdict = big["verdict"].to_numpy()
+    first = [i for i in range(len(big)) if verdict[i] in ("prohibited", "error")][:100]
+    assert [text for _, _, text in links] == list(big["project_id"].to_numpy()[first])
+    for href, anchor, _ in links:  # each on the page that holds its section
+        assert f'id="{anchor}"' in (path.parent / href).read_text(encoding="utf-8")
+    total = int((pd.Series(verdict).isin(["prohibited", "error"])).sum())
+    assert f"The first {len(first)} of {total} in input order" in summary
 
 
 class _Html(HTMLParser):
@@ -251,7 +283,9 @@ def test_a_duplicated_id_gets_an_anchor_of_its_own_and_every_link_finds_its_row(
     for i, (_, text) in enumerate(page.sections):  # each section is its own input row's
         assert f"name {i}" in text
         assert ("duplicate project_id 'DUP'" in text) == (i in (1, 4))
-    assert page.links == [[a, pid] for a, pid in zip(want, result["project_id"])]
+    table = page.links[-len(want):]  # the table of projects (the summary's list comes first)
+    assert table == [[a, pid] for a, pid in zip(want, result["project_id"])]
+    assert all(link in table for link in page.links)  # the list of prohibited ones links alike
     # the map's popups link to the same sections
     links = projects_table(result, "en", hits)["report_link"].tolist()
     assert links == [f"report.html#{a}" for a in want]
