@@ -44,12 +44,15 @@ _MARKS = (("度", "°"), ("º", "°"), ("˚", "°"), ("分", "'"), ("′", "'"),
           ("秒", '"'), ("″", '"'), ("”", '"'), ("“", '"'), ("〃", '"'), ("''", '"'))
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_DECIMAL_COMMA = re.compile(r"\s*([+-]?\d+)[,，](\d+)\s*")
 
 
 def _dms_error(text: object, why: str = "") -> InputError:
-    return InputError(f"{text!r} is not a coordinate in degrees{f' ({why})' if why else ''}; "
-                      "expected decimal degrees such as 106.7085 or degrees-minutes-seconds "
-                      "such as 106°42′30.5″E or 106度42分30.5秒")
+    comma = _DECIMAL_COMMA.fullmatch(str(text))
+    point = f"; use a point for decimals: {comma[1]}.{comma[2]}" if comma else ""
+    return InputError(f"{text!r} is not a coordinate in degrees{f' ({why})' if why else ''}"
+                      f"{point}; expected decimal degrees such as 106.7085 or "
+                      "degrees-minutes-seconds such as 106°42′30.5″E or 106度42分30.5秒")
 
 
 def parse_dms(text: str) -> float:
@@ -345,9 +348,12 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     points = np.where(placed, shapely.points(np.where(placed, x, 0), np.where(placed, y, 0)),
                       None)
     fix = fix_hint(hints, "coords" if found.is_geographic else "crs")
+    given = f" (as given: --coords {coords})" if coords else \
+        f" (as given: --crs {crs})" if crs is not None else ""
     why = check_placement(points, found, lambda code, text: (
-        f"{what}: {text}; no row fits {describe_crs(found)}. Say what the coordinates are: "
-        + (fix_hint(hints, 'crs', code) if code and not found.is_geographic else fix)))
+        f"{what}: {text}; no row fits {describe_crs(found)}{given}" + ("" if given else
+        ". Say what the coordinates are: " + (fix_hint(hints, 'crs', code)
+                                               if code and not found.is_geographic else fix))))
     for i in np.flatnonzero(why != ""):
         bad.setdefault(int(i), str(why[i]))
     keys: dict[str, list[str]] = {}

@@ -209,3 +209,12 @@ def test_a_beijing_point_against_the_guiyang_demo_is_outside_its_region(tmp_path
     assert bj["verdict"] == "error"
     assert "outside the catalog's region" in bj["reasons"] and "admin boundaries" in bj["reasons"]
     assert summary.set_index("project_id").loc["GY1", "verdict"] != "error"
+
+
+def test_type_option_takes_every_project_type():
+    """--type offers every type the projects' table accepts (the message for a row without a
+    type names them all and --type as the fix: each must be accepted)."""
+    from geo.vocabulary import TYPES
+    from maps.cli.screen import TYPE_CHOICES
+
+    assert TYPE_CHOICES == TYPES

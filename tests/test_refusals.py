@@ -528,3 +528,26 @@ def test_two_runs_in_two_processes_write_the_same_bytes(tmp_path):
     assert {"map.html", "screening.xlsx", "screening.csv"} <= {p.name for p in first}
     for rel in first:
         assert (tmp_path / "run1" / rel).read_bytes() == (tmp_path / "run2" / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize("case", ["decimal_comma", "swapped"])
+def test_a_table_that_cannot_be_placed_names_the_fix_for_the_command_run(case, tmp_path,
+                                                                        monkeypatch, capsys):
+    """Coordinates with decimal commas: 'use a point for decimals' with the number as it should
+    be; lat/lon swapped with --coords given: the message says what was given, and does not ask
+    for --coords again."""
+    from layers import demo
+
+    if case == "decimal_comma":
+        text = "project_id;type;lon;lat\nA;pv;106,7476746;26,5819\nB;pv;106,75;26,58\n"
+    else:
+        text = "project_id,type,lon,lat\nA,pv,26.5819,106.7476746\nB,pv,26.58,106.75\n"
+    (tmp_path / "p.csv").write_text(text, encoding="utf-8")
+    code, _, err = siting(monkeypatch, capsys, "screen", tmp_path / "p.csv", "--coords", "wgs84",
+                          "--catalog", demo.DEMO_CATALOG, "--out", tmp_path / "o")
+    assert code == 2 and "p.csv" in err
+    if case == "decimal_comma":
+        assert "use a point for decimals: 106.7476746" in err
+    else:
+        assert "(as given: --coords wgs84)" in err and "Say what the coordinates are" not in err
+    assert not (tmp_path / "o").exists()

@@ -27,7 +27,9 @@ from maps.cli.workers import Workers, check_workers, workers_options
 
 COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism", "restoration",
-                "other")
+                "residential", "public_service", "other")
+"""geo.vocabulary.TYPES, written out: importing geo here would load the whole engine for
+``--help`` (a test keeps the two equal)."""
 SUMMARY_COLUMNS = ("project_id", "name", "type", "industry", "verdict", "reasons",
                    "n_prohibited", "n_review")
 FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.gpkg",
