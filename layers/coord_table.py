@@ -129,16 +129,32 @@ def _find(keys: dict[str, list[str]], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _coordinate_columns(df: pd.DataFrame, what: str) -> tuple[str, str, str]:
-    keys: dict[str, list[str]] = {}
-    for col in df.columns:
+def _pairs(names) -> list[tuple[list, list, str]]:
+    """The coordinate column pairs (:data:`COORDINATE_COLUMNS`) among ``names``."""
+    keys: dict[str, list] = {}
+    for col in names:
         keys.setdefault(_column_key(col), []).append(col)
-    pairs = [(keys[x], keys[y], f"{x}/{y}") for x, y in COORDINATE_COLUMNS
-             if x in keys and y in keys]
+    return [(keys[x], keys[y], f"{x}/{y}") for x, y in COORDINATE_COLUMNS
+            if x in keys and y in keys]
+
+
+def _coordinate_columns(df: pd.DataFrame, what: str,
+                        numbers: list[int] | None = None) -> tuple[str, str, str]:
+    pairs = _pairs(df.columns)
     if not pairs:
         names = ", ".join(f"{x}/{y}" for x, y in COORDINATE_COLUMNS)
-        raise ReadError(f"{what}: no coordinate columns found among {list(map(str, df.columns))}"
-                        f"; expected one pair of: {names} (case-insensitive)")
+        header = ["(blank)" if re.fullmatch(r"Unnamed: \d+", str(c)) else str(c)
+                  for c in df.columns]  # pandas' names of blank header cells
+        below = next((k for k in range(min(len(df), 20))
+                      if _pairs(str(v) for v in df.iloc[k] if pd.notna(v))), None)
+        if below is not None:  # a title above the header
+            row = numbers[below] if numbers else below + 2
+            found = _pairs(str(v) for v in df.iloc[below] if pd.notna(v))[0][2]
+            raise ReadError(f"{what}: the header seems to be on row {row} ({found} there), not "
+                            f"on row 1 ({header}): delete the rows above it so that the header "
+                            f"is row 1 / 表头应位于第 1 行，请删除第 {row} 行以上的标题行")
+        raise ReadError(f"{what}: no coordinate columns found among {header}; expected one "
+                        f"pair of: {names} (case-insensitive)")
     if len(pairs) > 1 or len(pairs[0][0]) > 1 or len(pairs[0][1]) > 1:
         raise ReadError(f"{what}: several coordinate columns ({', '.join(p[2] for p in pairs)}); "
                         "keep one pair of coordinate columns in the table")
@@ -332,8 +348,8 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
         The CRS cannot be determined, or no row fits it (the message says what the numbers look
         like).
     """
-    xcol, ycol, pair = _coordinate_columns(df, what)
     numbers = list(rows) if rows is not None else list(range(2, len(df) + 2))
+    xcol, ycol, pair = _coordinate_columns(df, what, numbers)
     labels = [table_rows([r]) for r in numbers]
     bad: dict[int, str] = {}
     x, xdms = _parse_column(df[xcol], xcol, bad)

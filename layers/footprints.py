@@ -86,6 +86,27 @@ def _csv_rows(text: str, sep: str, n: int) -> list[int] | None:
     return filled[1:] if len(filled) == n + 1 else None
 
 
+def _without_empty_rows(df: pd.DataFrame, rows: list[int] | None
+                        ) -> tuple[pd.DataFrame, list[int] | None, list[int]]:
+    """The table without its rows that have no value in any cell (``,,,`` in a CSV, an empty
+    row of a sheet: a spreadsheet shows them as blank rows, like the blank lines the CSV reader
+    skips), their spreadsheet rows, and the numbers of the rows skipped."""
+    numbers = list(rows) if rows is not None else list(range(2, len(df) + 2))
+    cells = df.astype(object).where(df.notna(), "").astype(str)
+    empty = (cells.apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy() if len(
+        df.columns) else np.zeros(len(df), dtype=bool)
+    if not empty.any():
+        return df, rows, []
+    kept = [n for n, e in zip(numbers, empty) if not e]
+    return (df[~empty].reset_index(drop=True), kept,
+            [n for n, e in zip(numbers, empty) if e])
+
+
+def _rows_text(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
+    return f"row {shown} is" if len(numbers) == 1 else f"rows {shown} are"
+
+
 def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,
                      text: str | None, hints: dict | None
                      ) -> tuple[pd.DataFrame, list[int] | None]:
@@ -217,7 +238,12 @@ def read_footprints(
             gdf, more, labels = parse_mnr_txt(text, what, crs, hints)
         else:
             df, rows = _read_table_file(p, what, layer, encoding, text, hints)
+            df, rows, empty = _without_empty_rows(df, rows)
             gdf, more, labels = read_table(df, what, coords, crs, hints, rows)
+            if empty:
+                more = [Problem(None, "empty_rows", f"{what}: {_rows_text(empty)} empty (no "
+                                "value in any cell): not a project, skipped / 空行已跳过",
+                                "note"), *more]
         gdf, cleaning = _clean(gdf, labels, what)
         problems = problems + more + cleaning
     if coords in ("gcj02", "bd09"):

@@ -72,3 +72,47 @@ def test_a_boundary_point_txt_names_parcels_by_their_line(tmp_path):
     out, _ = read_projects(path, defaults={"type": "pv"})
     assert out["error"].iloc[1].startswith("parcel B, line 14: ")
     assert out["error"].iloc[2] == DUPLICATE.format("parcel at line 20", "parcel at line 14")
+
+
+def test_empty_rows_are_skipped_and_said_not_made_projects(tmp_path):
+    """A row with no value in any cell (``,,,`` in a CSV, an empty row of a sheet) is a blank
+    row to the user, as a blank line is: skipped, said in a note, and the rows after it keep
+    their numbers. It once became a project 'that could not be judged'."""
+    import pandas as pd
+
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text("project_id,type,lon,lat\nA,pv,106.6,26.5\n,,,\n ,  ,,\nB,pv,abc,26.5\n",
+                        encoding="utf-8")
+    xlsx_path = tmp_path / "p.xlsx"
+    with pd.ExcelWriter(xlsx_path) as book:
+        pd.DataFrame({"project_id": ["A", None, "B"], "type": ["pv", None, "pv"],
+                      "lon": ["106.6", None, "abc"], "lat": ["26.5", None, "26.5"]}) \
+            .to_excel(book, index=False)
+    for path, empty, bad in ((csv_path, "rows 3, 4 are empty", 5), (xlsx_path, "row 3 is empty",
+                                                                    4)):
+        out, problems = read_projects(path, coords="wgs84")
+        assert list(out["project_id"]) == ["A", "B"], path
+        assert any(empty in p.message and p.severity == "note" for p in problems), problems
+        assert out["error"].iloc[1].startswith(f"row {bad}: column 'lon': ")
+
+
+def test_a_title_above_the_header_is_named_with_the_header_s_row(tmp_path):
+    """A sheet with a title on row 1 and the header on row 3: the message says where the
+    header seems to be and to delete the rows above it (not pandas' 'Unnamed: 1' names)."""
+    import openpyxl
+    import pytest
+
+    from layers.errors import ReadError
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["贵阳市 2026年第三批 项目清单"])
+    sheet.append([])
+    sheet.append(["project_id", "type", "lon", "lat"])
+    sheet.append(["A", "pv", 106.6, 26.5])
+    book.save(tmp_path / "p.xlsx")
+    with pytest.raises(ReadError) as info:
+        read_projects(tmp_path / "p.xlsx", coords="wgs84")
+    message = str(info.value)
+    assert "the header seems to be on row 3 (lon/lat there)" in message
+    assert "delete the rows above it" in message and "Unnamed" not in message

@@ -19,6 +19,8 @@ from layers.errors import SitingWarning
 
 PER_GROUP = 20
 """Problems shown per file or layer; the rest are counted."""
+_PLACES = ("row ", "rows ", "feature ", "parcel ")
+"""How readers begin a feature label that names a place (:data:`layers.hygiene.READ_ROW`)."""
 
 
 @contextmanager
@@ -87,7 +89,8 @@ def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
             continue
         click.echo(f"{name}:", err=True)
         for p in fresh[:PER_GROUP]:
-            where = f"feature {p.feature}: " if p.feature is not None else ""
+            where = "" if p.feature is None else f"{p.feature}: " if str(p.feature).startswith(
+                _PLACES) else f"feature {p.feature}: "  # a table's 'row 3' is not a feature
             click.echo(f"  {p.severity}: {where}{p.message.removeprefix(name + ': ')}", err=True)
         if len(fresh) > PER_GROUP:
             more = len(fresh) - PER_GROUP
