@@ -163,6 +163,26 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
             "problems_shown": PROBLEMS_SHOWN}
 
 
+def about_rows(meta: dict, lang: str) -> list[tuple[str, str]]:
+    """The report header of :func:`report_meta` as (label, value) rows, for a workbook's
+    ``about`` sheet: a signed table names the report, the rules and the data it comes from."""
+    rows = [(word("report_id", lang), f"{meta['report_id']} ({word('report_id_note', lang)})"),
+            (word("tool", lang), f"siting-toolkit {meta['tool']}")]
+    rs = meta["ruleset"]
+    rows.append((word("ruleset", lang), f"{rs['name']} ({', '.join(rs['files'])}"
+                 + (f"; SHA-256 {rs['hash']})" if rs["hash"] else ")")))
+    if meta["catalog"]:
+        c = meta["catalog"]
+        rows.append((word("catalog", lang), f"{c['name']} ({c['file']}; SHA-256 {c['hash']})"))
+    rows += [(word(k, lang), meta[k]) for k in ("coverage", "working_crs", "run_date") if meta[k]]
+    rows += [(f"{word('layer', lang)} {r['id']}", "; ".join(
+        str(v) for v in (r["kind"], r["source"], r["date"], r["file"]) if v)
+        + ("" if r["usable"] else f" ({word('unusable', lang)})")) for r in meta["layers"]]
+    if meta["synthetic"]:
+        rows.insert(0, (word("demo", lang), word("demo_text", lang)))
+    return rows
+
+
 def admin_names(catalog) -> dict[str, str]:
     """Admin code → name of the catalog's ``admin_boundary`` features (empty without them)."""
     if catalog is None or not catalog.has_kind("admin_boundary"):

@@ -61,8 +61,13 @@ def test_screen_writes_every_output(region, tmp_path):
                                                                     "error"]
     x, y = gj["features"][0]["geometry"]["coordinates"][0][0]
     assert 106 < x < 107.5 and 26 < y < 27.2  # EPSG:4326
-    xl = pd.read_excel(out / "screening.xlsx", sheet_name=None)
-    assert set(xl) == {"screening", "hits"} and len(xl["screening"]) == 3
+    xl = pd.read_excel(out / "screening.xlsx", sheet_name=None, header=None)
+    assert list(xl) == ["screening", "hits", "about"] and len(xl["screening"]) == 3 + 1
+    about = dict(zip(xl["about"][0], xl["about"][1]))  # a signed workbook names its report
+    report_id = re.search(r'id="report-id">([^<]+)<', (out / "report.html").read_text("utf-8"))
+    assert about["Report ID"].startswith(report_id.group(1) + " (")
+    assert {"Rule set", "Catalog", "Working CRS (areas, distances)"} <= set(about)
+    assert any(k.startswith("Layer ") and "SHA-256" in v for k, v in about.items())
     assert "1 projects" not in res.output and "3 projects" in res.output
 
 

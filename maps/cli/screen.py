@@ -95,9 +95,13 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     notes = [] if notes is None else notes
 
     def xlsx(path):
+        from maps.report_meta import about_rows, report_meta
+
         sheets = [("screening", table, f"{sub}screening.geojson and {sub}screening.csv"),
                   ("hits", hits[list(HIT_COLUMNS) + extra], f"{sub}screening_hits.csv")]
-        notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(path, sheets, "screening"))
+        about = about_rows(report_meta(result, catalog, lang, problems), lang)  # as the report
+        notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(path, sheets, "screening",
+                                                                      about=about))
 
     def pdf_file(path):
         if len(result) > PAGED_ABOVE:

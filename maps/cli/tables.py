@@ -44,6 +44,7 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # the same test for pandas' vectorised matching (RE2 under pyarrow: no surrogates, no \u escapes)
 _NEEDS_WORK = r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
 _NOTES_SHEET = "notes"
+_ABOUT_SHEET = "about"
 
 
 def _visible(match: re.Match) -> str:
@@ -266,7 +267,8 @@ def document_date() -> datetime:
 
 
 def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: str = "",
-               notes: list[str] | None = None) -> list[str]:
+               notes: list[str] | None = None,
+               about: list[tuple[str, str]] | None = None) -> list[str]:
     """Write tables as sheets of one workbook; tables longer than a sheet (or than
     :data:`XLSX_BUDGET_ROWS`) stay out of it.
 
@@ -281,6 +283,9 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
         Document title (file properties).
     notes : list of str, optional
         Further notes for the ``notes`` sheet.
+    about : list of (str, str), optional
+        Rows of an ``about`` sheet, last: what the tables come from (the report's ID, rules,
+        catalog and layers: :func:`maps.report_meta.about_rows`).
 
     Returns
     -------
@@ -315,6 +320,13 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
         header = wb.add_format({"bold": True})
         for name, frame in fitting:
             _write_sheet(wb.add_worksheet(name), safe_frame(frame), header)
+        if about:
+            ws = wb.add_worksheet(_ABOUT_SHEET)
+            ws.set_column(0, 0, 28)
+            ws.set_column(1, 1, 120)
+            for r, (label, value) in enumerate(about):
+                ws.write_string(r, 0, safe_text(label), header)
+                ws.write_string(r, 1, safe_text(str(value)))
         if notes:
             ws = wb.add_worksheet(_NOTES_SHEET)
             ws.set_column(0, 0, 120)
