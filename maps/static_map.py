@@ -342,20 +342,28 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
             ref = _metric(reference, crs, "reference")
             _draw(ax, ref.clip(shapely.box(*bounds)), st.kind_style("admin_boundary"), 1)
         m_per_px = (bounds[2] - bounds[0]) / size_px[0]
+        # markers small enough that a crowd of them stays a pattern, not one blot: about a
+        # third of the spacing they would have if spread evenly over the projects' extent
+        spread = np.sqrt(max((extent[2] - extent[0]) * (extent[3] - extent[1]), 1.0)
+                         / max(len(shown), 1)) / m_per_px
+        dot = float(np.clip(spread / 3, 2.0, 8.0))
         entries = []
-        for verdict in st.VERDICT_STYLES:
-            part = shown[shown["verdict"].astype(str) == verdict]
+        severe = len(st.VERDICT_STYLES)  # the worst verdicts drawn on top: a prohibited
+        for rank, verdict in enumerate(st.VERDICT_STYLES):  # project is never hidden under
+            part = shown[shown["verdict"].astype(str) == verdict]  # a crowd of others
             if not len(part):
                 continue
             style = st.verdict_style(verdict)
-            _draw(ax, part, style, zorder=10, halo=True)
+            drawn = {**style, "radius": min(style.get("radius", 8), dot),
+                     "weight": min(style.get("weight", 1.5), 1.0 if dot < 5 else 3.0)}
+            _draw(ax, part, drawn, zorder=10 + severe - rank, halo=True)
             b = part.geometry.bounds
             small = (np.maximum(b["maxx"] - b["minx"], b["maxy"] - b["miny"]) / m_per_px
                      < min_marker_px).to_numpy() & ~part.geom_type.isin(
                 ["Point", "MultiPoint"]).to_numpy()
             if small.any():
                 marks = part[small].set_geometry(part[small].geometry.representative_point())
-                _draw(ax, marks, st.shaped_style(style, "point"), zorder=20)
+                _draw(ax, marks, st.shaped_style(drawn, "point"), zorder=20 + severe - rank)
             entries.append((f"{st.verdict_label(verdict, lang)} ({len(part)})",
                             st.shaped_style(style, "point"), "point"))
         return _finish(fig, ax, bounds, crs, entries, fmt)

@@ -124,6 +124,23 @@ def test_overview_marks_every_project():
         assert (np.abs(px - colour).max(axis=2) <= 40).sum() >= 20, verdict
 
 
+def test_a_crowd_of_points_shows_every_verdict_in_its_share():
+    """5,000 points: markers shrink to the crowd and the worst verdict is drawn on top, so a
+    prohibited minority shows in about its share (it was a review-yellow blot, then, once drawn
+    on top with full-size markers, a prohibited-red one)."""
+    rng = np.random.default_rng(7)
+    n = 5000
+    x, y = 600_000.0 + rng.uniform(0, 400_000, n), 2_950_000.0 + rng.uniform(0, 400_000, n)
+    verdict = np.where(rng.uniform(size=n) < 0.2, "prohibited", "review")
+    result = gpd.GeoDataFrame({"verdict": verdict}, geometry=shapely.points(x, y), crs=UTM48)
+    px = _pixels(render_overview(result, None, "en", size_px=(900, 600)))
+    seen = {v: int((np.abs(px - _rgb(st.verdict_style(v)["fillColor"])).max(axis=2) <= 40).sum())
+            for v in ("prohibited", "review")}
+    share = seen["prohibited"] / (seen["prohibited"] + seen["review"])
+    assert 0.12 < share < 0.4, seen  # 20 % of the points
+    assert seen["review"] > 0 and seen["prohibited"] + seen["review"] < 0.5 * 900 * 600
+
+
 def test_bad_input_refused(scene):
     footprint, layers = scene
     with pytest.raises(InputError, match="png"):
