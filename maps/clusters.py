@@ -3,8 +3,9 @@
 Above a batch size the screening map cannot carry every footprint with its reasons and
 evidence. Each project becomes a point (a location inside its footprint) in its verdict's
 colour, gathered by Leaflet.markercluster (folium's ``FastMarkerCluster``: the points are plain
-arrays built into markers in the browser); a cluster takes the colour of its worst verdict and
-shows its count. A point's popup names the project, its type and verdict, and links to its
+arrays built into markers in the browser); a cluster is a ring of its verdicts' shares, edged in
+the colour of its worst verdict (one prohibited project among a thousand still shows), with its
+count in the middle. A point's popup names the project, its type and verdict, and links to its
 section in the report, built as text (never HTML). When even one point per project would exceed
 the budget, the projects are counted in grid cells instead (:func:`add_verdict_grid`).
 """
@@ -65,19 +66,31 @@ _CALLBACK = """function (row) {
 }"""
 
 _ICON = """function (cluster) {
-    var worst = 99, markers = cluster.getAllChildMarkers();
-    for (var i = 0; i < markers.length; i++) { worst = Math.min(worst, markers[i].verdict); }
-    var v = VERDICTS[worst], n = cluster.getChildCount();
-    var size = n < 100 ? 30 : n < 1000 ? 36 : 44;
+    var markers = cluster.getAllChildMarkers(), counts = [], worst = 99, ring = [], at = 0;
+    for (var k = 0; k < VERDICTS.length; k++) { counts.push(0); }
+    for (var i = 0; i < markers.length; i++) {
+        counts[markers[i].verdict] += 1; worst = Math.min(worst, markers[i].verdict);
+    }
+    for (var k = 0; k < counts.length; k++) {  // a ring of the verdicts' shares, worst first
+        if (!counts[k]) { continue; }
+        var a = 360 * at / markers.length; at += counts[k];
+        ring.push(VERDICTS[k].color + " " + a.toFixed(2) + "deg " +
+                  (360 * at / markers.length).toFixed(2) + "deg");
+    }
+    var n = cluster.getChildCount(), size = n < 100 ? 34 : n < 1000 ? 40 : 48;
     return L.divIcon({
-        html: '<div style="background:' + v.color + ';color:' + v.text + ';width:' + size +
-              'px;height:' + size + 'px;line-height:' + size + 'px">' + n + '</div>',
+        html: '<div style="background:conic-gradient(' + ring.join(",") + ');width:' + size +
+              'px;height:' + size + 'px;border-color:' + VERDICTS[worst].color + '"><span>' + n +
+              '</span></div>',
         className: 'siting-cluster', iconSize: L.point(size, size)});
 }"""
 
 CSS = """<style>
-.siting-cluster div {border-radius: 50%; text-align: center; font: 600 12px system-ui,
-  sans-serif; border: 2px solid #1a1a1a; opacity: 0.9;}
+.siting-cluster div {border-radius: 50%; border: 3px solid #1a1a1a; box-sizing: border-box;
+  display: flex; align-items: center; justify-content: center; opacity: 0.95;}
+.siting-cluster span {background: #fff; color: #1a1a1a; border-radius: 50%; width: 62%;
+  height: 62%; display: flex; align-items: center; justify-content: center;
+  font: 600 11px system-ui, sans-serif;}
 </style>"""
 
 

@@ -94,6 +94,19 @@ def test_clustered_points_open_without_errors(browser_page, tmp_path):
     browser_page.wait_for_selector(".siting-cluster")
     browser_page.wait_for_timeout(1500)  # every chunk clustered
     assert browser_page.locator(".siting-cluster").count() > 5
+    # a cluster is a ring of its verdicts' shares (worst first), edged in its worst verdict's
+    # colour: when every cluster took its worst colour, a batch with a third prohibited showed
+    # nothing else
+    rings = browser_page.eval_on_selector_all(".siting-cluster div", """divs => divs.map(d => [
+        d.style.background, d.style.borderColor, Number(d.textContent)])""")
+    shares = []
+    for background, border, n in rings:
+        assert "conic-gradient(" in background and n > 0
+        stops = [float(a) for a in re.findall(r"([\d.]+)deg", background)]
+        assert stops[0] == 0 and stops[-1] == 360 and stops == sorted(stops)
+        assert border == "rgb(142, 26, 26)" or "rgb(142, 26, 26)" not in background
+        shares.append(len(stops) // 2)
+    assert max(shares) >= 2  # at least one cluster holds two verdicts
     assert screenshot_nonblank(browser_page, "map_clusters_30k")
 
 
