@@ -84,3 +84,17 @@ def projects(rows: list[dict]) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame([{k: v for k, v in r.items() if k != "geometry"} for r in rows],
                              geometry=to_lonlat(r["geometry"] for r in rows).values, crs=4326)
     return frame
+
+
+def boundary_point_txt(path: Path, parcels: list[tuple[str, float, float]]) -> Path:
+    """A boundary-point TXT (自然资源部界址点坐标, CGCS2000 3° zone 36) of 200 m square parcels
+    ``(id, easting, northing)`` of their first corner; the first parcel's header is line 8 and
+    each takes 6 lines."""
+    lines = ["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格",
+             "计量单位=米", "带号=36", "[地块坐标]"]
+    for pid, e0, n0 in parcels:
+        pts = [(e0, n0), (e0 + 200, n0), (e0 + 200, n0 + 200), (e0, n0 + 200), (e0, n0)]
+        lines += [f"5,4.0,{pid},{pid},面,,工业用地,0601,@"]
+        lines += [f"J{k},1,{n:.3f},{e:.3f}" for k, (e, n) in enumerate(pts, start=1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

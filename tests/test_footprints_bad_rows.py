@@ -118,16 +118,11 @@ def test_table_messages_name_the_fix_on_the_command(tmp_path):
 
 
 def test_boundary_point_txt_parcel_far_away_is_a_row_error(tmp_path):
-    def parcel(pid, e0, n0):
-        pts = [(e0, n0), (e0 + 200, n0), (e0 + 200, n0 + 200), (e0, n0 + 200), (e0, n0)]
-        return ([f"5,4.0,{pid},{pid},面,,工业用地,0601,@"]
-                + [f"J{k},1,{n:.3f},{e:.3f}" for k, (e, n) in enumerate(pts, start=1)])
-    lines = (["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格",
-              "计量单位=米", "带号=36", "[地块坐标]"]
-             + parcel("D1", 36512000, 2945000) + parcel("D2", 36512000, 945000)  # typo northing
-             + parcel("D3", 36513000, 2946000))
-    path = tmp_path / "parcels.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from _screen_helpers import boundary_point_txt
+
+    path = boundary_point_txt(tmp_path / "parcels.txt", [
+        ("D1", 36512000, 2945000), ("D2", 36512000, 945000),  # typo northing
+        ("D3", 36513000, 2946000)])
     gdf, problems = read_footprints(path)
     assert gdf.geometry.isna().tolist() == [False, True, False]
     assert "outside the area where EPSG:4524" in gdf["_read_error"].iloc[1]

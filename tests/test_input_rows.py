@@ -59,16 +59,11 @@ def test_a_vector_file_names_features_by_their_place(tmp_path):
 
 
 def test_a_boundary_point_txt_names_parcels_by_their_line(tmp_path):
-    def parcel(pid, e0, n0):
-        pts = [(e0, n0), (e0 + 200, n0), (e0 + 200, n0 + 200), (e0, n0 + 200), (e0, n0)]
-        return ([f"5,4.0,{pid},{pid},面,,工业用地,0601,@"]
-                + [f"J{k},1,{n:.3f},{e:.3f}" for k, (e, n) in enumerate(pts, start=1)])
-    lines = (["[属性描述]", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格",
-              "计量单位=米", "带号=36", "[地块坐标]"]
-             + parcel("A", 36512000, 2945000) + parcel("B", 36512000, 945000)  # line 14
-             + parcel("B", 36513000, 2946000))                                  # line 20
-    path = tmp_path / "parcels.txt"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    from _screen_helpers import boundary_point_txt
+
+    path = boundary_point_txt(tmp_path / "parcels.txt", [
+        ("A", 36512000, 2945000), ("B", 36512000, 945000),  # line 14
+        ("B", 36513000, 2946000)])                           # line 20
     out, _ = read_projects(path, defaults={"type": "pv"})
     assert out["error"].iloc[1].startswith("parcel B, line 14: ")
     assert out["error"].iloc[2] == DUPLICATE.format("parcel at line 20", "parcel at line 14")
