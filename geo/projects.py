@@ -51,6 +51,9 @@ NORMALIZED = "siting_normalized_projects"
 """``attrs`` key marking a frame :func:`normalize_projects` returned (screen it as it is)."""
 
 
+DEFAULTED = "defaulted"
+"""Key of ``attrs`` of :func:`normalize_projects`' result: ``{column: (default, blank rows,
+rows)}`` for defaults given for a column the file has (they fill its blank cells only)."""
 UNNAMED = "unnamed"
 """Key of ``attrs`` of :func:`normalize_projects`' result: ``[(where, generated id)]`` of rows
 whose ``project_id`` was blank while others have one (:func:`read_projects` reports them)."""
@@ -268,6 +271,10 @@ def normalize_projects(
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
     errors: list[list[str]] = [[] for _ in range(n)]
+    # a default fills blanks only: say so where the file gives its own values
+    overridden = {col: (value, int(src[col].map(_missing).sum()), n)
+                  for col, value in defaults.items()
+                  if col in src.columns and not src[col].map(_missing).all()}
 
     def column(col: str) -> pd.Series:
         values = src[col] if col in src.columns else pd.Series([None] * n, dtype=object)
@@ -341,6 +348,7 @@ def normalize_projects(
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)
     out.attrs[NORMALIZED] = True
     out.attrs[UNNAMED] = unnamed
+    out.attrs[DEFAULTED] = overridden
     return out
 
 
@@ -384,4 +392,8 @@ def read_projects(
                                    f"one; called {pid!r} in every output: give it its own id / "
                                    f"该行缺少项目编号，输出中暂记为 {pid}", "warning")
                            for where, pid in out.attrs.get(UNNAMED, [])]
+    problems += [Problem(None, "default_blank_only", f"{path}: {col} {value!r} (--{col}) is used "
+                         f"only where the file's {col} column is blank ({blank} of {rows} rows); "
+                         f"the others keep their own / 仅用于该列为空的行", "note")
+                 for col, (value, blank, rows) in out.attrs.get(DEFAULTED, {}).items()]
     return out, problems

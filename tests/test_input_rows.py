@@ -111,3 +111,21 @@ def test_a_title_above_the_header_is_named_with_the_header_s_row(tmp_path):
     message = str(info.value)
     assert "the header seems to be on row 3 (lon/lat there)" in message
     assert "delete the rows above it" in message and "Unnamed" not in message
+
+
+def test_a_default_for_a_column_the_file_has_says_it_fills_blanks_only(tmp_path):
+    """--type on a file with its own type column is used for its blank cells only: a note says
+    so (it looked ignored); on a file without the column no note is needed."""
+    path = tmp_path / "p.csv"
+    path.write_text("project_id,type,lon,lat\nA,pv,106.6,26.5\nB,,106.7,26.6\nC,wind,106.8,26.7\n",
+                    encoding="utf-8")
+    out, problems = read_projects(path, coords="wgs84", defaults={"type": "tourism"})
+    assert list(out["type"]) == ["pv", "tourism", "wind"]
+    (note,) = [p.message for p in problems if p.code == "default_blank_only"]
+    assert "type 'tourism' (--type) is used only where the file's type column is blank " \
+        "(1 of 3 rows)" in note
+    bare = tmp_path / "q.csv"
+    bare.write_text("project_id,lon,lat\nA,106.6,26.5\n", encoding="utf-8")
+    out, problems = read_projects(bare, coords="wgs84", defaults={"type": "tourism"})
+    assert list(out["type"]) == ["tourism"] and not [p for p in problems
+                                                     if p.code == "default_blank_only"]
