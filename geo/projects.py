@@ -298,7 +298,7 @@ def normalize_projects(
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):
         pid = out["project_id"][i]
-        errors[i].append(f"duplicate project_id {pid!r} ({where[i]}; first used by "
+        errors[i].append(f"duplicate project_id {pid!r} ({where[i]}, first used by "
                          f"{where[firsts[pid]]}): give each project its own id")
     out["name"] = each_distinct(column("name"), _text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),

@@ -10,7 +10,7 @@ import re
 from geo.projects import read_projects
 
 SQUARE = [[106.6, 26.5], [106.61, 26.5], [106.61, 26.51], [106.6, 26.51], [106.6, 26.5]]
-DUPLICATE = "duplicate project_id 'B' ({}; first used by {}): give each project its own id"
+DUPLICATE = "duplicate project_id 'B' ({}, first used by {}): give each project its own id"
 
 
 def _rows_named(texts) -> set[int]:

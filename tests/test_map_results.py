@@ -105,3 +105,20 @@ def test_project_anchor_matches_jinja_urlencode():
         assert html == f'id="{project_anchor(pid)}"'
         assert all(c.isascii() and c not in ' "<>&' for c in project_anchor(pid))
     assert json.dumps(project_anchor("P01")) == '"project-P01"'
+
+
+def test_a_popup_keeps_a_reason_whole():
+    """Reasons are split into popup lines at '; ' (one per finding or error): a message must not
+    hold '; ' itself, or the popup breaks it (the duplicate-id message did)."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.projects import normalize_projects
+    from maps.screening_map import projects_table
+
+    rows = gpd.GeoDataFrame({"project_id": ["A", "A"], "type": ["pv", "pv"]},
+                            geometry=[shapely.box(0, 0, 1, 1)] * 2, crs=4326)
+    error = normalize_projects(rows)["error"].iloc[1]
+    result = rows.assign(verdict=["admitted", "error"], reasons=["", error], name="", industry="")
+    shown = projects_table(result, "en")["reasons"].iloc[1]
+    assert "first used by feature #1" in error and error in shown  # whole, on one line
