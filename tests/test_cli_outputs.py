@@ -103,8 +103,8 @@ def test_overwrite_never_replaces_a_file_edited_since_siting_wrote_it(region, tm
     before = snapshot(out)
     res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
     assert res.exit_code == 2
-    assert "screening.csv changed after siting wrote it" in res.output and "Traceback" not in \
-        res.output
+    assert "screening.csv in" in res.output and "changed after siting wrote them" in \
+        res.output and "Traceback" not in res.output
     assert snapshot(out) == before  # nothing replaced, nothing removed
     (out / "screening.csv").rename(tmp_path / "mine.csv")
     res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite")
@@ -112,21 +112,33 @@ def test_overwrite_never_replaces_a_file_edited_since_siting_wrote_it(region, tm
     assert (tmp_path / "mine.csv").read_text(encoding="utf-8").endswith("my note\n")
 
 
-def test_an_edited_file_of_an_earlier_run_is_kept_not_removed(tmp_path):
-    """A file an earlier run wrote and this one does not (stale) is removed, unless the user
-    edited it since: then it stays, as the user's (no longer in the manifest)."""
+def test_an_edited_style_or_stale_file_is_refused_too(tmp_path):
+    """Every file the command wrote counts, not only those it names in advance: an edited QGIS
+    style beside the GeoPackage, or an edited file of an earlier run that this run would remove
+    as stale, is refused up front, naming it; a .qml of the user's where siting writes its
+    styles is in the way before any work (it was found only when placing the outputs)."""
     from layers import demo
 
     out = tmp_path / "out"
     assert run("screen", "--demo", "--out", out).exit_code == 0
-    edited = next(p for p in (out / "gcj02").iterdir() if p.is_file())
-    edited.write_bytes(edited.read_bytes() + b"\n")
-    res = run("screen", demo.DEMO_PROJECTS, "--catalog", demo.DEMO_CATALOG, "--out", out,
+    style = next(out.glob("screening*.qml"))
+    stale = next(p for p in (out / "gcj02").iterdir() if p.is_file())
+    for edited in (style, stale):
+        original = edited.read_bytes()
+        edited.write_bytes(original + b"\n")
+        before = snapshot(out)
+        res = run("screen", demo.DEMO_PROJECTS, "--catalog", demo.DEMO_CATALOG, "--out", out,
+                  "--overwrite")
+        assert res.exit_code == 2 and edited.name in res.output, res.output
+        assert snapshot(out) == before
+        edited.unlink()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "screening_points.qml").write_text("my style", encoding="utf-8")
+    res = run("screen", demo.DEMO_PROJECTS, "--catalog", demo.DEMO_CATALOG, "--out", mine,
               "--overwrite")
-    assert res.exit_code == 0, res.output
-    assert [p.name for p in (out / "gcj02").iterdir()] == [edited.name]
-    files = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
-    assert edited.relative_to(out).as_posix() not in files
+    assert res.exit_code == 2 and "screening_points.qml" in res.output
+    assert [p.name for p in mine.iterdir()] == ["screening_points.qml"]
 
 
 def test_a_users_file_in_report_stays_and_only_a_page_name_is_in_the_way(region, tmp_path,

@@ -188,7 +188,7 @@ def destination(out: Path, command: str, names: Iterable[str], *,
     try:
         _check_inputs(out, folder, names, single_file, inputs)
         _check_place(out, folder, single_file)
-        present = _check_existing(out, folder, names, single_file, overwrite)
+        present = _check_existing(out, folder, names, single_file, overwrite, command)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint=param_hint) from None
     dest = Destination(folder, command, (*names, LOG_NAME), single_file, frozenset(present))
@@ -230,7 +230,7 @@ def _check_place(out: Path, folder: Path, single_file: bool) -> None:
 
 
 def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file: bool,
-                    overwrite: bool) -> list[str]:
+                    overwrite: bool, command: str = "") -> list[str]:
     """Refuse to write over anything without ``overwrite``; in an output folder, refuse when a
     file siting did not write lies where siting would write one (a file the user names as
     output is theirs to replace); return the files present that siting may replace."""
@@ -260,14 +260,16 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
     if foreign:
         raise InputError(_foreign_message(folder, *foreign[0]))
     stamps = {} if single_file else read_stamps(folder)
-    edited = [rel for rel in present if changed_since_written(folder, rel, stamps)]
-    if edited:
-        more = f" (and {len(edited) - 1} more)" if len(edited) > 1 else ""
-        raise InputError(f"{folder / edited[0]}{more} changed after siting wrote it (its size or "
-                         "modification time differs from the one recorded in "
-                         f"{MANIFEST}): it may hold your edits, and siting replaces only files "
-                         "as it wrote them; move or rename it to keep it, or delete it, or choose "
-                         "another output / 该文件在本工具写出后已被修改，不会被覆盖；请移走、改名或删除")
+    ours = dict.fromkeys([*present, *(r for r, c in manifest.items() if c == command)])
+    edited = [rel for rel in ours if changed_since_written(folder, rel, stamps)]
+    if edited:  # replaced, or removed as stale: either would lose the edits
+        shown = ", ".join(edited[:3]) + (f" and {len(edited) - 3} more" if len(edited) > 3 else "")
+        raise InputError(f"{shown} in {folder} changed after siting wrote them (size or "
+                         f"modification time differs from {MANIFEST}): they may hold your edits, "
+                         "and siting replaces only files as it wrote them; move or rename them to "
+                         "keep them, or delete them, or choose another output (a folder copied "
+                         "without its dates, cp -r, shows every file as changed: copy with cp -p) "
+                         "/ 这些文件在本工具写出后已被修改，不会被覆盖；请移走、改名或删除")
     return list(present)
 
 

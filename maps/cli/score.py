@@ -101,7 +101,7 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
         catalog_path = DEMO_CATALOG
     try:
         cat = load_catalog(catalog_path)
-        dest = destination(out, "score", FILES, overwrite=overwrite,
+        dest = destination(out, "score", (*FILES, "sites*.qml"), overwrite=overwrite,
                            inputs=catalog_inputs(cat) + [p for p in (profile, candidates) if p])
         with notices.held_warnings() as held:
             sites = geo.score_sites(cat, tech, profile=profile, candidates=candidates,

@@ -39,6 +39,8 @@ FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.
 REPORT_PAGES = "report/"
 """The folder of a paged report's pages (their number depends on the batch): siting writes its
 :data:`maps.screening_report.PAGE_GLOB` files there, the user's other files there stay."""
+STYLES = "screening*.qml"
+"""The QGIS styles written beside the GeoPackage (one per geometry type: names known late)."""
 PDF = "report.pdf"
 """The printed report (``--pdf``), written after the others."""
 _log = logging.getLogger(__name__)
@@ -260,7 +262,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         for _, path, _ in jobs:
             if not path.exists():
                 raise click.BadParameter(f"{path}: file not found", param_hint="PROJECTS")
-        names = (*FILES, REPORT_PAGES + PAGE_GLOB) + ((PDF,) if pdf else ())
+        names = (*FILES, STYLES, REPORT_PAGES + PAGE_GLOB) + ((PDF,) if pdf else ())
         dest = destination(
             out, "screen", [sub + f for sub, _, _ in jobs for f in names], overwrite=overwrite,
             inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat))
