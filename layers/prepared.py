@@ -231,11 +231,42 @@ def source_stamp(path: str | Path) -> dict:
             "sha256": data_sha256(path)}
 
 
+def entry_digest(catalog: str | Path, layer_id: str) -> str | None:
+    """SHA-256 of layer ``layer_id``'s ``[[layer]]`` table in the catalog file (its columns,
+    values, defaults ... as written); None when the file or the entry is gone or unreadable."""
+    path = Path(catalog)
+    try:
+        return _entry_digests(str(path), path.stat().st_mtime_ns).get(layer_id)
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def _entry_digests(path: str, mtime_ns: int) -> dict[str, str]:
+    import tomllib
+
+    try:
+        entries = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("layer", [])
+    except (OSError, ValueError):
+        return {}
+    return {e["id"]: hashlib.sha256(json.dumps(e, sort_keys=True, default=str).encode())
+            .hexdigest() for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)}
+
+
 def source_changed(summary: dict, what: str) -> list[Problem]:
     """An error when the file a layer was prepared from is still there and holds other data now
     (size, or SHA-256 where only its date differs): the prepared copy may no longer show the
     zoning the user holds, so the layer is unusable (its rules give ``review``, fail closed)
     until it is prepared again."""
+    entry = summary.get("source_entry")
+    if entry and Path(entry["catalog"]).exists() and entry_digest(
+            entry["catalog"], entry["id"]) != entry["sha256"]:
+        return [Problem(None, "source_changed", f"{what}: its entry in {entry['catalog']} "
+                        "(columns, values, defaults ...) changed after siting prepare read it "
+                        f"({summary.get('prepared_at', 'date unknown')}), so the prepared copy "
+                        "may not type it as you now do: its rules are not checked (review); run "
+                        "siting prepare again / 图层在原图层目录中的条目在预处理后已改变：相关规则未核查"
+                        "（需论证）；请重新运行 siting prepare", "error")]
     stamp = summary.get("source_file")
     if not stamp:  # a PostGIS source, or prepared before sources were recorded
         return []

@@ -383,3 +383,24 @@ def test_an_empty_layer_prepared_before_empty_layers_were_refused_is_unusable(tm
     facts = load_catalog(out / "catalog.toml").facts("red")
     assert not facts["usable"]
     assert any("holds no features" in p.message for p in facts["problems"])
+
+
+def test_a_layer_entry_changed_in_the_original_catalog_makes_its_prepared_layer_unusable(
+        tmp_path):
+    """The prepared copy was typed by the original entry's columns, values and defaults: an
+    entry corrected since (here a new key) leaves the copy typed the old way, so its rules are not
+    checked until prepared again; other layers' entries and comments do not matter."""
+    catalog = _copied_demo(tmp_path)
+    out = tmp_path / "prepared"
+    assert CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(out)]).exit_code == 0
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text("# a comment\n" + text, encoding="utf-8")
+    assert load_catalog(out / "catalog.toml").facts("basic_farmland")["usable"]
+    head, tail = text.split('id = "basic_farmland"\n', 1)
+    catalog.write_text(head + 'id = "basic_farmland"\naccuracy_m = 5.0\n' + tail,
+                       encoding="utf-8")
+    facts = load_catalog(out / "catalog.toml").facts("basic_farmland")
+    assert not facts["usable"]
+    assert any("its entry in" in p.message and "siting prepare again" in p.message
+               for p in facts["problems"])
+    assert load_catalog(out / "catalog.toml").facts("red_lines")["usable"]

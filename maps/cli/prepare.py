@@ -70,7 +70,7 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
     import tomli_w
 
     from layers.catalog import load_catalog
-    from layers.prepared import sidecar, source_stamp, write_prepared
+    from layers.prepared import entry_digest, sidecar, source_stamp, write_prepared
     from maps.cli import notices
     from maps.cli.outputs import catalog_inputs, destination
     from maps.cli.staging import write_files
@@ -109,6 +109,8 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
                      "source": spec.source, "date": spec.date}
             if spec.postgis is None:  # to notice later that the source changed
                 about["source_file"] = source_stamp(spec.path)
+            about["source_entry"] = {"catalog": str(cat.path), "id": spec.id,  # or its entry
+                                     "sha256": entry_digest(cat.path, spec.id)}
             write_prepared(gdf, problems, spec.kind, path, about,
                            working=cat.read(spec.id).gdf.geometry if moved else None,
                            digest=True)
