@@ -152,7 +152,7 @@ def _coordinate_columns(df: pd.DataFrame, what: str,
             found = _pairs(str(v) for v in df.iloc[below] if pd.notna(v))[0][2]
             raise ReadError(f"{what}: the header seems to be on row {row} ({found} there), not "
                             f"on row 1 ({header}): delete the rows above it so that the header "
-                            f"is row 1 / 表头应位于第 1 行，请删除第 {row} 行以上的标题行")
+                            f"is row 1 / 表头应位于第 1 行：请删除表头（第 {row} 行）上方的第 1–{row - 1} 行")
         raise ReadError(f"{what}: no coordinate columns found among {header}; expected one "
                         f"pair of: {names} (case-insensitive)")
     if len(pairs) > 1 or len(pairs[0][0]) > 1 or len(pairs[0][1]) > 1:

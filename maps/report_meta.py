@@ -70,8 +70,9 @@ def _identity(info: dict, row: dict) -> dict:
     (``row``, from :func:`layer_rows`; a PostGIS table: service, table and rows), not when or
     from which file name it was read (the same data read again, or prepared again, gives the
     same ID)."""
-    return {k: v for k, v in info.items()
-            if k not in ("problems", "path", "read_at", "prepared_at")} | {"sha256": row["sha256"]}
+    return {k: v for k, v in info.items()  # nor in which language the kind is named
+            if k not in ("problems", "path", "read_at", "prepared_at", "label")} | {
+        "sha256": row["sha256"]}
 
 
 def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:

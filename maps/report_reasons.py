@@ -44,7 +44,11 @@ def findings_by_rule(hits: pd.DataFrame, lang: str) -> tuple[list[dict], int]:
                           "row": h["row"].to_numpy(dtype=np.int64)[~missing]}).drop_duplicates()
     counts = pairs.groupby(["outcome", "title"], sort=False).size().reset_index(name="count")
     counts["rank"] = counts["outcome"].map(_ORDER)
-    counts = counts.sort_values(["rank", "count", "title"], ascending=[True, False, True],
+    # ties in the order the rules first occur in the hits (rule-set order), not by title:
+    # the report in either language shows the same findings
+    first = {t: i for i, t in enumerate(pd.unique(pairs["title"]))}
+    counts["first"] = counts["title"].map(first)
+    counts = counts.sort_values(["rank", "count", "first"], ascending=[True, False, True],
                                 kind="stable")
     review = np.flatnonzero(counts["outcome"].to_numpy() == "review")
     left = max(len(review) - REVIEW_RULES_SHOWN, 0)

@@ -348,9 +348,11 @@ def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None
                          / max(len(shown), 1)) / m_per_px
         dot = float(np.clip(spread / 3, 2.0, 8.0))
         entries = []
-        severe = len(st.VERDICT_STYLES)  # the worst verdicts drawn on top: a prohibited
-        for rank, verdict in enumerate(st.VERDICT_STYLES):  # project is never hidden under
-            part = shown[shown["verdict"].astype(str) == verdict]  # a crowd of others
+        on_top = ("prohibited", "error", "review", "contact", "admitted")  # what must show
+        severe = len(on_top)  # first: a prohibited or unjudged project is never hidden under
+        for verdict in st.VERDICT_STYLES:  # a crowd of others
+            rank = on_top.index(verdict) if verdict in on_top else severe
+            part = shown[shown["verdict"].astype(str) == verdict]
             if not len(part):
                 continue
             style = st.verdict_style(verdict)

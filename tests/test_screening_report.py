@@ -83,6 +83,11 @@ def test_report_id_is_a_hash_of_the_inputs(demo, tmp_path):
     assert report_id(other) == first
     other.attrs["layers"][0]["sha256"] = "0" * 64
     assert report_id(other) != first
+    # nor by the language the kinds are named in (same inputs, same ID)
+    other = result.copy()
+    other.attrs = {**result.attrs, "layers": [dict(i, label=f"({i['label']})")
+                                              for i in result.attrs["layers"]]}
+    assert report_id(other) == first
 
 
 def test_the_report_id_changes_with_a_layer_s_data(tmp_path):
