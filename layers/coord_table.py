@@ -21,6 +21,7 @@ from layers.coordcheck import check_placement
 from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
 from layers.errors import CRSError, InputError, ReadError, fix_hint
 from layers.hygiene import READ_ROW, Problem
+from layers.numbers import decimal_comma_fix
 
 READ_ERROR = "_read_error"
 _NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
@@ -44,12 +45,12 @@ _MARKS = (("度", "°"), ("º", "°"), ("˚", "°"), ("分", "'"), ("′", "'"),
           ("秒", '"'), ("″", '"'), ("”", '"'), ("“", '"'), ("〃", '"'), ("''", '"'))
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-_DECIMAL_COMMA = re.compile(r"\s*([+-]?\d+)[,，](\d+)\s*")
 
 
 def _dms_error(text: object, why: str = "") -> InputError:
-    comma = _DECIMAL_COMMA.fullmatch(str(text))
-    point = f"; use a point for decimals: {comma[1]}.{comma[2]}" if comma else ""
+    plain = str(text).strip().replace("，", ",")
+    point = f"; use a point for decimals: {decimal_comma_fix(plain)}" if re.fullmatch(
+        r"[+-]?\d+,\d+", plain) else ""  # never read as thousands here: 106,747 is no 106747
     return InputError(f"{text!r} is not a coordinate in degrees{f' ({why})' if why else ''}"
                       f"{point}; expected decimal degrees such as 106.7085 or "
                       "degrees-minutes-seconds such as 106°42′30.5″E or 106度42分30.5秒")

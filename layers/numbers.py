@@ -18,9 +18,9 @@ _SIMPLE_DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d+),(\d+)(?![\d.,])")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def _decimal_comma_fix(text: str) -> str:
+def decimal_comma_fix(text: str) -> str:
     """``text`` (which has a comma that is not a thousands separator) written with a decimal
-    point, where that is clear; else an example."""
+    point, where that is clear (``106,7476`` -> ``106.7476``); else an example."""
     pointed = _SIMPLE_DECIMAL_COMMA.sub(r"\1.\2", text)  # '1,5' -> '1.5', '1,25:1' -> '1.25:1'
     if "," not in pointed:
         return pointed
@@ -55,7 +55,7 @@ def ungroup_thousands(text: str) -> str:
     out = _GROUPED.sub(lambda m: m.group(0).replace(",", ""), s)
     if "," in out:
         raise ValueError(f"{text!r} has a comma that is not a thousands separator (as in "
-                         f"1,500); use a point for decimals: {_decimal_comma_fix(out)}")
+                         f"1,500); use a point for decimals: {decimal_comma_fix(out)}")
     return out
 
 
