@@ -152,13 +152,13 @@ def checked_kinds(result: pd.DataFrame, hits: pd.DataFrame) -> dict[str, str]:
     given, none readable) or ``not_provided``.
 
     The kinds come from ``result.attrs["kinds"]`` (the kinds :func:`geo.screen` read) when
-    present, else from the layers it read and the kinds its hits name.
+    present, else from the layers the rules read (no ``role``) and the kinds its hits name.
     """
     layers = result.attrs.get("layers", [])
     kinds = list(result.attrs.get("kinds") or [])
     if not kinds:
         named = [k for k in hits["kind"].astype(str) if k] if len(hits) else []
-        kinds = list(dict.fromkeys([info["kind"] for info in layers]
+        kinds = list(dict.fromkeys([info["kind"] for info in layers if not info.get("role")]
                                    + [k for text in dict.fromkeys(named)
                                       for k in text.split("+")]))
     state = {}

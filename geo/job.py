@@ -4,7 +4,8 @@
 for the union extent of the other projects and the catalog (one CRS for every tile), transforms
 the footprints to it, lists the layer kinds the rules read and how far from a footprint a feature
 can still matter (the *reach*). :func:`assemble` joins the screened parts (in any order) into the
-two tables of :func:`geo.screen.screen`, in input order, with the facts of the whole layers.
+two tables of :func:`geo.screen.screen`, in input order, with the facts of the whole layers
+(those the rules read and those that set the coverage area: :data:`COVERAGE_KINDS`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ HIT_COLUMNS = ("project_id", "rule_id", "outcome", "layer_id", "kind", "feature_
 ``contact`` (overlap within ``tolerance_m2``), ``unknown`` (a fact the rule needs is unknown:
 ``review``), ``not_checked`` (its layer is missing: ``review``) or ``coverage`` (partly outside the
 catalog's coverage, or in a hole of the control-unit layer: ``review``)."""
+COVERAGE_KINDS = ("admin_boundary",)
+"""Layer kinds that set the coverage area (:func:`geo.coverage.coverage_area`) and the districts
+(:func:`layers.regions.admin_codes_at`) of every screening: listed with the layers the rules read
+(:func:`coverage_infos`). Control units, the other layer source of the coverage, are read in
+any case (:func:`wanted_kinds`)."""
 HIT_EXTRA = ("row", "confidence", "source", "title", "details")
 """Further columns of the hits table (not written to the CSV)."""
 
@@ -174,7 +180,11 @@ def plan(projects: gpd.GeoDataFrame, catalog, rules: RuleSet, lang: str,
 
 def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], dict]:
     """Provenance and facts of every layer of ``kinds`` (whole layers), and why a kind is
-    missing (``{kind: reason}``, only kinds without a usable layer)."""
+    missing (``{kind: reason}``, only kinds without a usable layer).
+
+    A layer of a kind in :data:`COVERAGE_KINDS` also has ``role`` (``"coverage"``): it sets the
+    coverage area and the districts, whether or not a rule reads it.
+    """
     infos, missing = [], {}
     for kind in kinds:
         label = get_kind(kind).label(lang)
@@ -187,7 +197,8 @@ def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], 
                           **catalog.provenance(spec.id), "features": facts["features"],
                           "usable": facts["usable"], "accuracy_m": spec.accuracy_m,
                           "defaults": dict(spec.defaults),
-                          "problems": [str(p) for p in facts["problems"]]})
+                          "problems": [str(p) for p in facts["problems"]]}
+                         | ({"role": "coverage"} if kind in COVERAGE_KINDS else {}))
             if not facts["usable"]:
                 unusable.append(spec.id)
         if len(unusable) == len(specs):
@@ -195,6 +206,19 @@ def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], 
                              else TEXT[lang]["unusable"].format(kind=kind, label=label,
                                                                 ids=", ".join(unusable)))
     return infos, missing
+
+
+def coverage_infos(catalog, kinds: list[str], crs, lang: str) -> list[dict]:
+    """Provenance and facts of the layers that set the coverage area and the districts
+    (:data:`COVERAGE_KINDS`) when no rule reads their kind (not in ``kinds``): they decided
+    verdicts (partly or far outside the coverage) and districts, so a signed report lists them.
+
+    An unusable one is listed too (the coverage then came from another source: the report says
+    which); none is ever a missing layer: without one the coverage falls back by design
+    (:func:`geo.coverage.coverage_area`).
+    """
+    extra = [k for k in COVERAGE_KINDS if k not in kinds and catalog.has_kind(k)]
+    return layer_infos(catalog, extra, crs, lang)[0] if extra else []
 
 
 def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDataFrame,
@@ -232,7 +256,7 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
         hit = pd.DataFrame(columns=[*HIT_COLUMNS, *HIT_EXTRA])
     out = gpd.GeoDataFrame(result, geometry=job.shown, crs=job.crs)
     infos, missing = layer_infos(catalog, job.kinds, job.crs, job.lang)
-    out.attrs["layers"] = infos
+    out.attrs["layers"] = infos + coverage_infos(catalog, job.kinds, job.crs, job.lang)
     out.attrs["missing"] = list(missing.values())
     out.attrs["coverage"] = {"source": job.source, "label": SOURCES[job.source][job.lang],
                              "far_outside_m": FAR_OUTSIDE_M}

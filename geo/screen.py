@@ -99,8 +99,9 @@ def screen(
         counts, ``size`` [m² for polygons, m for lines], ``admin_code``, ``province``,
         ``outside_share`` (share outside the catalog's coverage), ``unit_gap_share`` (share in no
         control unit), ``nearest_<kind>_m`` [m]) in the working CRS; ``attrs`` holds ``layers``
-        (provenance, with ``accuracy_m`` and the catalog's layer-wide ``defaults``), ``missing``
-        (kinds not provided or unusable),
+        (provenance, with ``accuracy_m`` and the catalog's layer-wide ``defaults``; also the
+        admin boundaries, which set the coverage area and the districts: ``role``), ``missing``
+        (kinds the rules read, not provided or unusable),
         ``coverage`` (how the coverage area was found), ``rules``, ``rule_files``,
         ``working_crs``, ``kinds`` (the layer kinds read, for the report's checklist) and
         ``search_m``. The hits table has :data:`HIT_COLUMNS` plus ``row``, ``confidence``,

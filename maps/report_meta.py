@@ -76,8 +76,9 @@ def _identity(info: dict, row: dict) -> dict:
 
 
 def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
-    """One row per layer the screening read: id, kind label, source, date, file (with the
-    SHA-256 of its data when ``catalog`` is given: :meth:`layers.catalog.Catalog.digest`),
+    """One row per layer the screening read: id, kind label, role (why it is listed besides the
+    rules: it sets the coverage area and the districts; else empty), source, date, file (with
+    the SHA-256 of its data when ``catalog`` is given: :meth:`layers.catalog.Catalog.digest`),
     features, accuracy [m], layer-wide values, usable, problems (texts)."""
     rows = []
     for info in result.attrs.get("layers", []):
@@ -91,7 +92,9 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
         path = info.get("path") or ""
         defaults = "; ".join(f"{k} = {v}" for k, v in (info.get("defaults") or {}).items())
         acc = info.get("accuracy_m")
+        role = info.get("role")
         rows.append({"id": info["layer_id"], "kind": info.get("label") or info["kind"],
+                     "role": word(f"role_{role}", lang) if role else "",
                      "source": info.get("source") or "", "date": info.get("date") or "",
                      "file": (Path(str(path)).name if path and "PostGIS" not in str(path)
                               else str(path)) + (f" · SHA-256 {sha[:12]}" if sha else ""),
@@ -177,7 +180,7 @@ def about_rows(meta: dict, lang: str) -> list[tuple[str, str]]:
         rows.append((word("catalog", lang), f"{c['name']} ({c['file']}; SHA-256 {c['hash']})"))
     rows += [(word(k, lang), meta[k]) for k in ("coverage", "working_crs", "run_date") if meta[k]]
     rows += [(f"{word('layer', lang)} {r['id']}", "; ".join(
-        str(v) for v in (r["kind"], r["source"], r["date"], r["file"]) if v)
+        str(v) for v in (r["kind"], r["role"], r["source"], r["date"], r["file"]) if v)
         + ("" if r["usable"] else f" ({word('unusable', lang)})")) for r in meta["layers"]]
     if meta["synthetic"]:
         rows.insert(0, (word("demo", lang), word("demo_text", lang)))

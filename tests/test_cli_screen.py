@@ -200,20 +200,58 @@ def test_an_earlier_screening_geojson_can_be_screened_again(region, tmp_path):
     assert props["input_verdict"] == "prohibited" and props["verdict"] == "prohibited"
 
 
-def test_a_beijing_point_against_the_guiyang_demo_is_outside_its_region(tmp_path):
+@pytest.fixture(scope="module")
+def beijing(tmp_path_factory):
+    """``siting screen`` of a Beijing and a Guiyang point against the Guiyang demo (English):
+    the output folder."""
     from layers import demo
 
-    table = tmp_path / "beijing.csv"
+    folder = tmp_path_factory.mktemp("beijing")
+    table = folder / "beijing.csv"
     table.write_text("project_id,name,type,lon,lat\nBJ1,天安门光伏,pv,116.3975,39.9087\n"
                      "GY1,贵阳点,pv,106.71,26.57\n", encoding="utf-8")
-    res = run("screen", table, "--catalog", demo.DEMO_CATALOG, "--out", tmp_path / "o",
+    res = run("screen", table, "--catalog", demo.DEMO_CATALOG, "--out", folder / "o",
               "--coords", "wgs84", "--lang", "en")
     assert res.exit_code == 0, res.output
-    summary = pd.read_csv(tmp_path / "o" / "screening.csv", encoding="utf-8-sig")
+    return folder / "o"
+
+
+def test_a_beijing_point_against_the_guiyang_demo_is_outside_its_region(beijing):
+    summary = pd.read_csv(beijing / "screening.csv", encoding="utf-8-sig")
     bj = summary.set_index("project_id").loc["BJ1"]
     assert bj["verdict"] == "error"
     assert "outside the catalog's region" in bj["reasons"] and "admin boundaries" in bj["reasons"]
     assert summary.set_index("project_id").loc["GY1", "verdict"] != "error"
+
+
+def test_the_admin_boundaries_that_set_the_coverage_are_listed_with_their_sha256(beijing):
+    """No rule reads the demo's admin boundaries, yet they decide the coverage area (BJ1 is an
+    error by them) and the districts: the report's table of layers and the workbook's about
+    sheet, which a reviewer signs, list them once with their role and SHA-256 (a new user's
+    review: they were missing from both)."""
+    from layers import demo
+    from layers.catalog import load_catalog
+    from maps.report_words import word
+
+    catalog = load_catalog(demo.DEMO_CATALOG)
+    (admin,) = [s for s in catalog.layers if s.kind == "admin_boundary"]
+    sha = catalog.digest(admin.id)[:12]
+    role = word("role_coverage", "en")
+    html = (beijing / "report.html").read_text("utf-8")
+    table = html[html.index('class="provenance"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(rf"<tr><td>{admin.id}<br><small>([^<]*)</small></td><td>(.*?)</td>\s*"
+                      r"<td>([^<]*)</td><td>([^<]*)</td>", table)
+    assert len(rows) == 1, table
+    file, kind, source, date = rows[0]
+    assert file.endswith(f"SHA-256 {sha}") and role in kind
+    assert (source, date) == (admin.source, admin.date)
+    about = pd.read_excel(beijing / "screening.xlsx", sheet_name="about", header=None)
+    about = dict(zip(about[0], about[1]))
+    assert f"SHA-256 {sha}" in about[f"Layer {admin.id}"] and role in about[f"Layer {admin.id}"]
+    assert about["Coverage area from"] == "the admin boundaries"
+    missing = re.search(rf"<b>{re.escape(word('missing_layers', 'en'))}:</b>([^<]*)<", html)
+    assert missing is None or "admin" not in missing.group(1)  # listed, never a missing layer
 
 
 def test_type_option_takes_every_project_type():

@@ -223,6 +223,38 @@ def test_coverage_source_falls_back_in_order(tmp_path, layers, region, source):
     assert "outside the catalog's region" in result["reasons"].iloc[1]
 
 
+def test_admin_boundaries_are_listed_for_the_coverage_never_a_missing_layer(tmp_path):
+    """No rule reads the admin boundaries, but they set the coverage area and the districts: the
+    result lists them with the layers read (``role``: for the report's provenance); an unusable
+    one is listed as such but is no missing layer (the coverage falls back by design) and
+    changes no verdict."""
+    from geo.checklist import checked_kinds
+
+    rows = [{**PV, "geometry": sq(100, 100)}, {**PV, "geometry": sq(3000, 3000)}]
+    runs = {}
+    for name, admin in {"usable": box(-5000, -5000, 5000, 5000), "unusable": P(0, 0),
+                        "none": None}.items():
+        layers = {"redline": LAYERS["redline"]}
+        if admin is not None:
+            layers["admin"] = ("admin_boundary", [{"geometry": admin, "admin_code": "520102"}])
+        runs[name] = screen(projects(rows), write_catalog(tmp_path / name, layers, admin=False))
+    listed = {name: [(i["layer_id"], i.get("role"), i["usable"]) for i in r.attrs["layers"]]
+              for name, (r, _) in runs.items()}
+    assert listed == {"usable": [("redline", None, True), ("admin", "coverage", True)],
+                      "unusable": [("redline", None, True), ("admin", "coverage", False)],
+                      "none": [("redline", None, True)]}
+    assert [r.attrs["coverage"]["source"] for r, _ in runs.values()] == [
+        "admin_boundary", "layer_extent", "layer_extent"]
+    none = runs["none"][0]
+    for result, hits in runs.values():
+        assert result.attrs["missing"] == none.attrs["missing"]
+        assert result.attrs["kinds"] == none.attrs["kinds"]
+        assert list(result["verdict"]) == list(none["verdict"])
+        bare = result.copy()
+        bare.attrs = {"layers": result.attrs["layers"]}  # the checklist's kinds without "kinds"
+        assert "admin_boundary" not in checked_kinds(bare, hits)
+
+
 def test_a_project_in_no_control_unit_is_a_hole(catalog):
     result, hits = screen(projects([{**PV, "geometry": box(900, 20000, 1100, 20100)},
                                     {**PV, "geometry": sq(10100, 20100)}]), catalog)
