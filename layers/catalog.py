@@ -268,7 +268,8 @@ class Catalog:
             spec = self.spec(layer_id)
             if spec.prepared is None:
                 return None
-            what = f"{self.path.name}, layer {spec.id!r} ({Path(spec.path).name})"
+            # named as in source(): a problem printed under that name does not repeat it
+            what = f"{self.path.name}, layer {spec.id!r} ({self.provenance(layer_id)['path']})"
             summary = read_summary(spec.path, spec.kind, what)
             now = source_changed(summary, what)
             if not any(p["code"] == "empty" and p["feature"] is None

@@ -120,7 +120,7 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                     raise ReadError(f"{what}: no sheet {layer!r}; the workbook has sheets "
                                     f"{book.sheet_names}; say which one with "
                                     f"{fix_hint(hints, 'layer')}")
-                df = book.parse(sheet_name=layer or 0, dtype=str)
+                df = pd.read_excel(book, sheet_name=layer or 0, dtype=str)
         else:
             if text is None:
                 text, _ = decode_text(path.read_bytes(), what, encoding, hints)

@@ -153,3 +153,56 @@ def test_missing_catalog_exits_2(tmp_path):
     res = run("check", "--point", "106.71,26.58", "--type", "pv", "--catalog",
               tmp_path / "none.toml")
     assert res.exit_code == 2 and "none.toml" in res.output
+
+
+def test_a_prepared_layer_changed_since_is_called_unusable_with_its_problems(points, tmp_path):
+    """``siting check`` on a prepared catalog whose source file (red lines: a feature added) and
+    [[layer]] entry (forest land: a values mapping corrected) changed after ``siting prepare``:
+    the verdict is review, as ``siting screen`` gives, and each unusable layer is called
+    unusable (not missing) with its problem printed: the file, what changed, and the fix."""
+    import shutil
+
+    text = DEMO_PROJECTS.parent.joinpath("catalog.toml").read_text(encoding="utf-8")
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(text.split("[[raster]]")[0], encoding="utf-8")
+    for f in DEMO_PROJECTS.parent.iterdir():
+        if f.is_file() and f.suffix not in (".tif", ".toml"):
+            shutil.copy2(f, tmp_path / f.name)
+    out = tmp_path / "prepared"
+    res = run("prepare", catalog, "--out", out)
+    assert res.exit_code == 0, res.output
+    lon, lat = points["P01"]
+    check = ("check", "--point", f"{lon},{lat}", "--type", "pv", "--catalog",
+             out / "catalog.toml")
+    res = run(*check, "--lang", "en")
+    assert res.exit_code == 0 and "Verdict: Admitted" in res.output, res.output
+
+    red = tmp_path / "red_lines.geojson"
+    data = json.loads(red.read_text(encoding="utf-8"))
+    data["features"].append(data["features"][0])
+    red.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert '"灌木林地" = "shrub"' in text
+    catalog.write_text(catalog.read_text(encoding="utf-8").replace(
+        '"灌木林地" = "shrub"', '"灌木林地" = "arbor"'), encoding="utf-8")
+    res = run(*check, "--lang", "en")
+    assert res.exit_code == 0, res.output
+    assert "Verdict: Review required" in res.output
+    assert "layer missing" not in res.output
+    assert "not checked: layer ecological_red_line unusable (red_lines" in res.output
+    assert "not checked: layer forest_land unusable (forest_land" in res.output
+    assert f"its source {red.resolve()} changed after siting prepare" in res.output
+    assert f"its entry in {catalog.resolve()} (columns, values, defaults ...) changed" in res.output
+    assert res.output.count("run siting prepare again") == 2  # each problem once
+    assert "Traceback" not in res.output
+
+    res = run(*check, "--lang", "zh")
+    assert "未核查: 图层 ecological_red_line（生态保护红线）不可用（red_lines" in res.output
+    assert "图层缺失" not in res.output
+    assert "请重新运行 siting prepare" in res.output
+
+    res = CliRunner().invoke(cli, [str(a) for a in (*check, "--json")])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["verdict"] == "review"
+    found = {p["code"]: p["message"] for g in data["layer_problems"] for p in g["problems"]}
+    assert set(found) == {"source_changed"} and len(data["layer_problems"]) == 2

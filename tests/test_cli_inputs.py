@@ -171,6 +171,34 @@ def test_crs_option_reads_eastings_without_zone_number(region, tmp_path):
     assert res.exit_code == 2 and "zone number" in res.output
 
 
+@pytest.mark.filterwarnings("error::DeprecationWarning")
+def test_an_xlsx_project_sheet_is_read_without_deprecated_pandas(region, tmp_path):
+    """A workbook of projects (the sheet named with --layer, another sheet beside it) is
+    screened with no DeprecationWarning of pandas (ExcelFile.parse is deprecated): the ids keep
+    their leading zeros, the point in the red line is prohibited; a sheet not in the workbook
+    is named with the sheets it has (exit 2)."""
+    _, cat = region
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    sheet.append(["项目编号", "名称", "经度", "纬度"])
+    for pid, name, point in (("001", "红线内", shapely.Point(150, 150)),
+                             ("002", "红线外", shapely.Point(1500, 1500))):
+        lonlat = to_lonlat([point]).iloc[0]
+        sheet.append([pid, name, lonlat.x, lonlat.y])
+    book.create_sheet("说明").append(["not projects"])
+    book.save(tmp_path / "projects.xlsx")
+    res = run("screen", tmp_path / "projects.xlsx", "--layer", "项目", "--type", "pv",
+              "--coords", "wgs84", "--catalog", cat, "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "o" / "screening.csv", encoding="utf-8-sig", dtype=str)
+    assert list(table["project_id"]) == ["001", "002"]
+    assert table.set_index("project_id").loc["001", "verdict"] == "prohibited"
+    res = run("screen", tmp_path / "projects.xlsx", "--layer", "x", "--type", "pv",
+              "--coords", "wgs84", "--catalog", cat, "--out", tmp_path / "x")
+    assert res.exit_code == 2 and "no sheet 'x'" in res.output and "说明" in res.output
+
+
 def test_crs_message_names_the_option_of_this_command(region, tmp_path):
     _, cat = region
     _gk_table(tmp_path / "gk.csv")

@@ -176,7 +176,8 @@ def test_a_users_file_in_report_stays_and_only_a_page_name_is_in_the_way(region,
     assert res.exit_code == 2, res.output
     said = " ".join(res.output.split())
     assert (f"{out / 'report' / 'page-0009.html'} is in the way: siting writes files named "
-            f"page-*.html in {out / 'report'} and did not write this one") in said
+            f"page-*.html in {out / 'report'} for a report of more than 300 projects") in said
+    assert "and did not write this one (it is not listed in" in said
     assert "rename it or move it out of that folder" in said and "Traceback" not in said
     assert snapshot(out) == before
     (out / "report" / "page-0009.html").unlink()
@@ -185,6 +186,42 @@ def test_a_users_file_in_report_stays_and_only_a_page_name_is_in_the_way(region,
     assert res.exit_code == 0, res.output
     assert [p.name for p in (out / "report").iterdir()] == ["notes.txt"]
     assert (out / "report" / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_users_page_refuses_a_small_batch_saying_exactly_why(region, tmp_path):
+    """A small batch writes no pages, but --out is checked before the projects are read: a
+    user's report/page-0001.html is in the way of any screen run, and the message says so
+    (which file, that siting writes pages there only above 300 projects, that it cannot know
+    yet, that the folder has no manifest), rather than that this run writes pages there. A
+    name that differs only in letter case is called so. Nothing is written or removed."""
+    _, cat, proj = region
+    out = tmp_path / "out"
+    (out / "report").mkdir(parents=True)
+    (out / "report" / "page-0001.html").write_text("my page", encoding="utf-8")
+    before = snapshot(out)
+    for lang in ("en", "zh"):
+        res = run("screen", proj, "--catalog", cat, "--out", out, "--overwrite", "--lang", lang)
+        assert res.exit_code == 2, res.output
+        said = " ".join(res.output.split())
+        assert (f"{out / 'report' / 'page-0001.html'} is in the way: siting writes files named "
+                f"page-*.html in {out / 'report'} for a report of more than 300 projects (its "
+                "pages page-0001.html, page-0002.html …; --out is checked before the projects "
+                "are read, so before siting knows how many this batch holds) and did not write "
+                f"this one ({out} holds no .siting-manifest.json") in said
+        assert "项目超过 300 个时，报告分页写入此目录" in said and "不会被覆盖" in said
+        assert "Traceback" not in said and "letter case" not in said
+        assert snapshot(out) == before
+    mine = tmp_path / "mine"
+    assert run("screen", proj, "--catalog", cat, "--out", mine).exit_code == 0
+    (mine / "report").mkdir()
+    (mine / "report" / "Page-0001.html").write_text("my page", encoding="utf-8")
+    before = snapshot(mine)
+    res = run("screen", proj, "--catalog", cat, "--out", mine, "--overwrite")
+    assert res.exit_code == 2, res.output
+    said = " ".join(res.output.split())
+    assert (f"(it is not listed in {mine / MANIFEST}; its name differs from theirs in letter "
+            "case only)") in said and "文件名仅大小写不同" in said
+    assert snapshot(mine) == before
 
 
 def test_stale_outputs_of_the_same_command_are_removed(tmp_path):

@@ -22,7 +22,7 @@ _T = {
     "verdict": ("结论", "Verdict"), "reasons": ("理由及依据", "Reasons and citations"),
     "none": ("无", "none"), "nearest": ("最近要素距离（{r} m 内）", "Nearest feature (within {r} m)"),
     "inside": ("位于其中", "inside"), "beyond": ("{r} m 内无", "none within {r} m"),
-    "not_checked": ("图层缺失，未核查", "layer missing: not checked"),
+    "not_checked": ("未核查", "not checked"),
     "verify": ("须核实", "verify"), "confidence": ("可信度", "confidence"),
     "overlap": ("重叠", "overlap"), "at": ("距离", "at"), "location": ("位置", "Location"),
     "catalog": ("图层目录", "Catalog"), "rules": ("规则集", "Rule set"),
@@ -147,9 +147,11 @@ def location_frame(point: str | None, wkt: str | None, geojson: str | None, coor
 
 
 def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
-    """The verdict of a one-project screening as plain data (what ``--json`` prints).
+    """The verdict of a one-project screening as plain data (what ``--json`` prints, with the
+    command's ``layer_problems``: what the readers of the catalog's layers found).
 
     ``id_given``: whether the project id came from the input (else it is a generated one).
+    ``missing_layers`` holds why a kind was not checked: not provided, or unusable.
     """
     from geo.screen import SEARCH_M
     from maps import style as st
@@ -283,6 +285,7 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
     from geo.screen import screen
     from layers.catalog import load_catalog
     from layers.errors import InputError
+    from maps.cli import notices
 
     defaults = {"type": ptype, "industry": industry, "name": name}
     for item in attrs:
@@ -298,13 +301,20 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
         raise click.BadParameter(f"{catalog}: file not found / 文件不存在",
                                  param_hint="--catalog")
     try:
-        project = location_frame(point, wkt, geojson, coords, defaults)
-        cat = load_catalog(catalog)
-        result, hits = screen(project, cat, load_rules(list(rules) or None), lang=lang)
+        with notices.held_warnings() as held:
+            project = location_frame(point, wkt, geojson, coords, defaults)
+            cat = load_catalog(catalog)
+            result, hits = screen(project, cat, load_rules(list(rules) or None), lang=lang)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
+    # what the layers' readers found, as siting screen shows it: a prepared layer whose source
+    # or [[layer]] entry changed since is unusable, and its problem names the file and the fix
+    problems = notices.catalog_problems(cat)
+    notices.echo_problems(problems, held)
     data = check_result(result, hits, lang, "project_id" in defaults or bool(
         geojson and Path(geojson).is_file()))
+    data["layer_problems"] = [{"layer": name, "problems": [p.to_dict() for p in found]}
+                              for name, found in problems if found]
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:

@@ -27,7 +27,7 @@ import logging
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -148,7 +148,8 @@ def _safe_name(name: object) -> bool:
 
 def destination(out: Path, command: str, names: Iterable[str], *,
                 inputs: Iterable[Path] = (), overwrite: bool = False, single_file: bool = False,
-                param_hint: str = "--out") -> Destination:
+                param_hint: str = "--out",
+                when: Mapping[str, tuple[str, str]] | None = None) -> Destination:
     """Check ``--out`` before any work; refuse (exit code 2) when writing there is unsafe.
 
     Parameters
@@ -172,6 +173,9 @@ def destination(out: Path, command: str, names: Iterable[str], *,
         ``out`` names a file rather than a folder.
     param_hint : str
         How the command calls ``out`` in messages.
+    when : mapping of str to (str, str), optional
+        (zh, en) of when siting writes the files of a declared name that only some runs
+        write, for the message naming a file of the user's in their way.
 
     Returns
     -------
@@ -188,7 +192,8 @@ def destination(out: Path, command: str, names: Iterable[str], *,
     try:
         _check_inputs(out, folder, names, single_file, inputs)
         _check_place(out, folder, single_file)
-        present = _check_existing(out, folder, names, single_file, overwrite, command)
+        present = _check_existing(out, folder, names, single_file, overwrite, command,
+                                  when or {})
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint=param_hint) from None
     dest = Destination(folder, command, (*names, LOG_NAME), single_file, frozenset(present))
@@ -230,7 +235,7 @@ def _check_place(out: Path, folder: Path, single_file: bool) -> None:
 
 
 def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file: bool,
-                    overwrite: bool, command: str = "") -> list[str]:
+                    overwrite: bool, command: str, when: Mapping) -> list[str]:
     """Refuse to write over anything without ``overwrite``; in an output folder, refuse when a
     file siting did not write lies where siting would write one (a file the user names as
     output is theirs to replace); return the files present that siting may replace."""
@@ -258,7 +263,7 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
     foreign = [] if single_file else [(rel, n) for rel, n in present.items()
                                       if rel not in manifest]
     if foreign:
-        raise InputError(_foreign_message(folder, *foreign[0]))
+        raise InputError(_foreign_message(folder, *foreign[0], when))
     stamps = {} if single_file else read_stamps(folder)
     ours = dict.fromkeys([*present, *(r for r, c in manifest.items() if c == command)])
     edited = [rel for rel in ours if changed_since_written(folder, rel, stamps)]
@@ -303,10 +308,13 @@ def _existing(folder: Path, declared: str) -> list[str]:
     return [declared] if os.path.lexists(path) else []
 
 
-def _foreign_message(folder: Path, rel: str, declared: str) -> str:
+def _foreign_message(folder: Path, rel: str, declared: str,
+                     when: Mapping[str, tuple[str, str]]) -> str:
     """What is in the way, why and what to do, for the file ``rel`` that siting did not write,
-    found where the declared output ``declared`` goes."""
-    path, listed = folder / rel, f"it is not listed in {folder / MANIFEST}"
+    found where the declared output ``declared`` goes (``when``: see :func:`destination`)."""
+    path, listed = folder / rel, (f"it is not listed in {folder / MANIFEST}" if (
+        folder / MANIFEST).is_file() else f"{folder} holds no {MANIFEST}, siting's list of "
+        "the files it wrote there")
     never = "siting never replaces files it did not write"
     zh = "/ 该文件不是本工具写出的，不会被覆盖"
     if rel == declared:
@@ -319,10 +327,15 @@ def _foreign_message(folder: Path, rel: str, declared: str) -> str:
         return (f"{path} is in the way: siting writes files of any name in "
                 f"{folder / declared} and did not write this one ({listed}); {never}: move it "
                 f"out of that folder or choose another output {zh}")
-    return (f"{path} is in the way: siting writes files named {declared.rsplit('/', 1)[-1]} in "
-            f"{path.parent} and did not write this one ({listed}); {never}: rename it or move "
-            "it out of that folder, or choose another output (your files of other names there "
-            f"stay as they are) {zh}")
+    glob = declared.rsplit("/", 1)[-1]
+    zh_when, en_when = when.get(declared, ("", ""))
+    case = not fnmatch.fnmatchcase(path.name, glob)  # one of theirs where case is ignored
+    return (f"{path} is in the way: siting writes files named {glob} in {path.parent}"
+            f"{' ' + en_when if en_when else ''} and did not write this one ({listed}"
+            f"{'; its name differs from theirs in letter case only' if case else ''}); {never}: "
+            "rename it or move it out of that folder, or choose another output (your files of "
+            f"other names there stay as they are) / {zh_when + '；' if zh_when else ''}"
+            f"{'文件名仅大小写不同；' if case else ''}{zh[2:]}")
 
 
 def write_manifest(folder: Path, files: dict[str, str],

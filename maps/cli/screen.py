@@ -39,6 +39,12 @@ FILES = ("screening.csv", "screening_hits.csv", "screening.geojson", "screening.
 REPORT_PAGES = "report/"
 """The folder of a paged report's pages (their number depends on the batch): siting writes its
 :data:`maps.screening_report.PAGE_GLOB` files there, the user's other files there stay."""
+PAGES_WHEN = ("项目超过 {n} 个时，报告分页写入此目录（{pages} …）；输出目录在读取项目之前检查，此时尚不知本批"
+              "项目数", "for a report of more than {n} projects (its pages {pages} …; --out is "
+              "checked before the projects are read, so before siting knows how many this batch "
+              "holds)")
+"""(zh, en) of when siting writes a report's pages, for the message naming a file of the
+user's in their way (:func:`maps.cli.outputs.destination`)."""
 STYLES = "screening*.qml"
 """The QGIS styles written beside the GeoPackage (one per geometry type: names known late)."""
 PDF = "report.pdf"
@@ -241,7 +247,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     from maps.cli import notices
     from maps.cli.outputs import catalog_inputs, destination
     from maps.cli.staging import write_files
-    from maps.screening_report import PAGE_GLOB
+    from maps.screening_report import PAGE_GLOB, PAGE_NAME, PAGED_ABOVE
 
     try:
         if pdf:
@@ -263,9 +269,12 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
             if not path.exists():
                 raise click.BadParameter(f"{path}: file not found", param_hint="PROJECTS")
         names = (*FILES, STYLES, REPORT_PAGES + PAGE_GLOB) + ((PDF,) if pdf else ())
+        pages = tuple(w.format(n=PAGED_ABOVE, pages=f"{PAGE_NAME.format(1)}, "
+                               f"{PAGE_NAME.format(2)}") for w in PAGES_WHEN)
         dest = destination(
             out, "screen", [sub + f for sub, _, _ in jobs for f in names], overwrite=overwrite,
-            inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat))
+            inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat),
+            when={sub + REPORT_PAGES + PAGE_GLOB: pages for sub, _, _ in jobs})
         pool = Workers(workers, scheduler)
         try:
             with notices.held_warnings() as held:
