@@ -170,3 +170,28 @@ def test_demo_prints_the_cheapest_sites(tmp_path, tech):
             if tech == "pv" else "score_wind_speed"} <= set(csv.columns)
     assert (csv["grid_region"] == "south").all()
 
+
+
+def test_unknown_fact_that_would_exclude_is_not_ranked(tmp_path):
+    """Unknown never passes: wind excludes unstable subsidence, so a site whose ``stable`` is
+    blank needs a check by hand (``review``), is not ranked and is not in the cheapest list."""
+    path = make_region(tmp_path / "region")
+    subs = gpd.GeoDataFrame({"id": ["s1", "s2", "s3"], "stable": ["是", "否", None]}, geometry=[
+        box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 2800),
+        box(X0 + 3200, Y0 + 2000, X0 + 4200, Y0 + 2800),
+        box(X0 + 4400, Y0 + 2000, X0 + 5400, Y0 + 2800)], crs=UTM)
+    subs.to_file(tmp_path / "region" / "subsidence.gpkg")
+    out = tmp_path / "out"
+    r = _run(["--catalog", str(path), "--tech", "wind", "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    csv = pd.read_csv(out / "sites.csv").set_index("site_id")
+    assert csv.loc["subsidence:s2", "status"] == "excluded"
+    s3 = csv.loc["subsidence:s3"]
+    assert s3["status"] == "review" and pd.isna(s3["rank"]) and pd.isna(s3["class"])
+    assert "stable is blank — check by hand; if not stable (stable = no) the site is excluded" \
+        in s3["reason"]
+    curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
+    assert pd.isna(curve.loc["subsidence:s3", "supply_rank"])
+    assert "needs check by hand, not ranked / 需人工核查，未排名: subsidence:s3" in r.output
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "needs check" in report and "if not stable (stable = no) the site is excluded" in report
