@@ -172,17 +172,25 @@ def test_demo_prints_the_cheapest_sites(tmp_path, tech):
 
 
 
-def test_unknown_fact_that_would_exclude_is_not_ranked(tmp_path):
-    """Unknown never passes: wind excludes unstable subsidence, so a site whose ``stable`` is
-    blank needs a check by hand (``review``), is not ranked and is not in the cheapest list."""
-    path = make_region(tmp_path / "region")
+@pytest.fixture(scope="module")
+def subsidence_catalog(tmp_path_factory):
+    """The region with subsidence land that is stable (s1), not stable (s2) and blank (s3)."""
+    tmp = tmp_path_factory.mktemp("cli-subsidence")
+    path = make_region(tmp)
     subs = gpd.GeoDataFrame({"id": ["s1", "s2", "s3"], "stable": ["是", "否", None]}, geometry=[
         box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 2800),
         box(X0 + 3200, Y0 + 2000, X0 + 4200, Y0 + 2800),
         box(X0 + 4400, Y0 + 2000, X0 + 5400, Y0 + 2800)], crs=UTM)
-    subs.to_file(tmp_path / "region" / "subsidence.gpkg")
+    subs.to_file(tmp / "subsidence.gpkg")
+    return path
+
+
+def test_unknown_fact_that_would_exclude_is_not_ranked(subsidence_catalog, tmp_path):
+    """Unknown never passes: wind excludes unstable subsidence, so a site whose ``stable`` is
+    blank needs a check by hand (``review``), is not ranked and is not in the cheapest list."""
     out = tmp_path / "out"
-    r = _run(["--catalog", str(path), "--tech", "wind", "--out", str(out), "--lang", "en"])
+    r = _run(["--catalog", str(subsidence_catalog), "--tech", "wind", "--out", str(out),
+              "--lang", "en"])
     assert r.exit_code == 0, r.output
     csv = pd.read_csv(out / "sites.csv").set_index("site_id")
     assert csv.loc["subsidence:s2", "status"] == "excluded"
@@ -195,3 +203,29 @@ def test_unknown_fact_that_would_exclude_is_not_ranked(tmp_path):
     assert "needs check by hand, not ranked / 需人工核查，未排名: subsidence:s3" in r.output
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "needs check" in report and "if not stable (stable = no) the site is excluded" in report
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_site_flags_reach_the_report_and_the_supply_curve(subsidence_catalog, tmp_path, lang):
+    """PV ranks unstable (s2) and blank (s3) subsidence land; their flags (``notes``) stand next
+    to their rank in the report's ranked and cheapest tables and in supply_curve.csv."""
+    out = tmp_path / "out"
+    r = _run(["--catalog", str(subsidence_catalog), "--tech", "pv", "--out", str(out),
+              "--lang", lang])
+    assert r.exit_code == 0, r.output
+    curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
+    unstable = "a geological hazard risk assessment comes first"
+    blank = "stable is blank — check by hand"
+    assert curve.loc["subsidence:s2", "supply_rank"] > 0 and curve.loc["subsidence:s3",
+                                                                         "supply_rank"] > 0
+    assert unstable in curve.loc["subsidence:s2", "notes"]
+    assert blank in curve.loc["subsidence:s3", "notes"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    head = "提示（需核查事项）" if lang == "zh" else "Flags (check by hand)"
+    for table, end in (("ranking-table", "</table>"), ("supply-table", "</table>")):
+        part = report.split(f'id="{table}"')[1].split(end)[0]
+        assert head in part
+        rows = {sid: row for row in part.split("<tr>")[2:]
+                for sid in ("s1", "s2", "s3") if f"subsidence:<wbr>{sid}<" in row}
+        assert unstable in rows["s2"] and blank in rows["s3"], table
+        assert "stable" not in rows["s1"]
