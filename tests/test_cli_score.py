@@ -229,3 +229,25 @@ def test_site_flags_reach_the_report_and_the_supply_curve(subsidence_catalog, tm
                 for sid in ("s1", "s2", "s3") if f"subsidence:<wbr>{sid}<" in row}
         assert unstable in rows["s2"] and blank in rows["s3"], table
         assert "stable" not in rows["s1"]
+
+
+@pytest.mark.parametrize("title", [False, True])
+def test_spreadsheet_candidates_are_refused_with_the_fix(catalog, tmp_path, title):
+    """A workbook of candidates (with or without a title row) exits 2 naming the file and the
+    formats to give, not as an internal error; a table without geometry is refused by the reader."""
+    from layers.errors import ReadError
+    from layers.read import read_vector
+
+    book = tmp_path / "sites.xlsx"
+    table = pd.DataFrame({"site_id": ["A", "B"], "name": ["地块A", "地块B"],
+                          "wkt": ["POLYGON ((106.6 26.6, 106.61 26.6, 106.61 26.61, 106.6 26.6))"] * 2})
+    table.to_excel(book, index=False, startrow=1 if title else 0)
+    out = tmp_path / "out"
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--candidates", str(book),
+              "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 2, r.output
+    assert "internal error" not in r.output
+    assert "candidates sites.xlsx: a spreadsheet cannot give candidate sites" in r.output
+    assert "GeoJSON, GeoPackage (.gpkg) or Shapefile (.shp)" in r.output and "电子表格" in r.output
+    with pytest.raises(ReadError, match="a table without geometry"):
+        read_vector(book)
