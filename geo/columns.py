@@ -12,7 +12,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "source_kind": ("", "来源图层类型", "source kind"),
     "source_id": ("", "来源要素编号", "source feature"),
     "name": ("", "名称", "name"),
-    "status": ("", "状态", "status (usable / excluded / too_small / error)"),
+    "status": ("", "状态", "status (usable / review / excluded / too_small / error)"),
     "candidate_area_ha": ("ha", "候选面积", "candidate area"),
     "excluded_area_ha": ("ha", "排除面积", "excluded area"),
     "excluded_unknown_ha": ("ha", "因属性未知而排除的面积", "excluded because a fact is unknown"),

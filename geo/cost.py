@@ -23,7 +23,7 @@ CONNECTION_FILE = Path(__file__).parent / "data" / "grid_connection.toml"
 SUPPLY_CURVE_COLUMNS = ["supply_rank", "site_id", "name", "status", "capacity_mw",
                         "generation_mwh", "lcoe_cny_mwh", "lcot_cny_mwh", "grid_kv",
                         "grid_distance_km", "cumulative_capacity_mw",
-                        "cumulative_generation_mwh", "reason"]
+                        "cumulative_generation_mwh", "reason", "notes"]
 
 
 def crf(rate: float, years: int) -> float:
@@ -157,7 +157,7 @@ def costs(capacity_mw, generation_mwh, grid_cost_cny, cost) -> pd.DataFrame:
 def supply_curve(sites: pd.DataFrame) -> pd.DataFrame:
     """The supply curve: usable sites with an LCOE from cheapest to dearest, with cumulative
     capacity [MW] and energy [MWh/yr]; then every other candidate (no rank, its status and reason),
-    so that every candidate appears.
+    so that every candidate appears. ``notes`` carries each site's flags (what to check by hand).
 
     Parameters
     ----------

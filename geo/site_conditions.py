@@ -5,8 +5,10 @@ stable (``subsidence_area.stable``), a landfill closed fewer than N years ago
 (``closed_landfill.closed_year``) and a contaminated site in the risk-control register
 (``contaminated_site.in_risk_register``). Per profile each is a hard limit (the site is excluded
 with the reason) or a value 0-1 of the ``site_condition`` criterion. An unknown fact (None, a
-closure year ≤ 0, a user polygon without attributes) is never taken as good: it gets the profile's
-``unknown_value`` and a flag naming the fact.
+closure year ≤ 0, a user polygon without attributes) is never taken as good: where the known-bad
+value is a limit, the site needs a check by hand (``condition_check``: it is not ranked, as the
+bad value would exclude it); otherwise it gets the profile's ``unknown_value`` and a flag naming
+the fact.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ _BAD = {
                           "contaminated site in the risk-control register: no works unrelated to "
                           "risk control (《土壤污染防治法》第六十六条) / 列入风险管控和修复名录"),
 }
+
+_IF_BAD = {
+    "subsidence_area": ("not stable (stable = no)", "未稳沉"),
+    "closed_landfill": ("closed fewer than {min} years ago", "封场不足{min}年"),
+    "contaminated_site": ("in the risk-control register", "列入风险管控和修复名录"),
+}
+"""The known-bad value of each kind's fact, in words (en, zh), for the check-by-hand reason."""
 
 
 def assessment_year(conditions) -> int:
@@ -67,10 +76,10 @@ def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
         if kind == "user":
             rows.append((conditions.unknown_value, "",
                          "site conditions unknown (a user polygon carries no subsidence, landfill "
-                         "or contamination facts) — check by hand / 场地条件未知"))
+                         "or contamination facts) — check by hand / 场地条件未知", ""))
             continue
         if attr is None:
-            rows.append((1.0, "", ""))
+            rows.append((1.0, "", "", ""))
             continue
         value = f.get(attr)
         if kind == "closed_landfill" and value is not None and not pd.isna(value) \
@@ -78,8 +87,15 @@ def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
             value = None
         if value is None or (not isinstance(value, str) and pd.isna(value)):
             why = (f.get("_unknown") or {}).get(attr) or f"{attr} unknown"
-            rows.append((conditions.unknown_value, "",
-                         f"{why} — check by hand; scored as unknown / 属性未知"))
+            if getattr(conditions, _BAD[kind][0]) == "limit":
+                en, zh = (w.format(min=conditions.landfill_min_years_closed)
+                          for w in _IF_BAD[kind])
+                rows.append((np.nan, "", "",
+                             f"{why} — check by hand; if {en} the site is excluded / "
+                             f"{attr} 属性未知，请人工核查；若{zh}则排除"))
+            else:
+                rows.append((conditions.unknown_value, "",
+                             f"{why} — check by hand; scored as unknown / 属性未知", ""))
             continue
         key, text = _BAD[kind]
         if kind == "subsidence_area":
@@ -92,9 +108,10 @@ def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
             bad = bool(value)
         action = getattr(conditions, key)
         if not bad:
-            rows.append((1.0, "", ""))
+            rows.append((1.0, "", "", ""))
         elif action == "limit":
-            rows.append((np.nan, text, ""))
+            rows.append((np.nan, text, "", ""))
         else:
-            rows.append((float(action), "", text))
-    return pd.DataFrame(rows, columns=["site_condition", "condition_limit", "condition_flag"])
+            rows.append((float(action), "", text, ""))
+    return pd.DataFrame(rows, columns=["site_condition", "condition_limit", "condition_flag",
+                                       "condition_check"])

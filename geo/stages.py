@@ -142,7 +142,8 @@ def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
 
 # -- limits --------------------------------------------------------------------------------------
 def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
-    """Missing raster values → ``error``; hard limits and site-condition limits → ``excluded``."""
+    """Missing raster values → ``error``; hard limits and site-condition limits → ``excluded``;
+    an unknown site-condition fact that is a limit when bad → ``review`` (not ranked)."""
     prof, df = run.profile, sites.copy()
     usable = _usable(df)
     for k in prof.criteria:
@@ -167,6 +168,11 @@ def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     hit = usable & (df["condition_limit"] != "")
     append(df, hit, df.loc[hit, "condition_limit"].to_numpy(dtype=object))
     df.loc[hit, "status"] = "excluded"
+    usable &= ~hit
+    # unknown never passes: a fact that would exclude the site when bad is checked by hand first
+    check = usable & (df["condition_check"] != "")
+    append(df, check, df.loc[check, "condition_check"].to_numpy(dtype=object))
+    df.loc[check, "status"] = "review"
     flagged = (df["condition_flag"] != "") & (df["status"] != "error")
     append(df, flagged, df.loc[flagged, "condition_flag"].to_numpy(dtype=object), "notes")
     return df

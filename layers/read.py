@@ -225,6 +225,9 @@ def read_vector(
                             + (f"; {'; '.join(bad[:5])}; fix these features" if bad else
                                "; check that the file is complete and valid GeoJSON")) from None
         caught = []
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a table GDAL read without any geometry
+        raise ReadError(f"{what}: a table without geometry; give the features with their shapes "
+                        "(GeoJSON, GeoPackage, Shapefile ...)")
     problems += [Problem(None, "gdal", f"{what}: the reader (GDAL) warned: {w.message}",
                          "warning") for w in caught
                  if not issubclass(w.category, DeprecationWarning)]

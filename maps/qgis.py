@@ -50,8 +50,8 @@ def categories(style_by: str, lang: str) -> list[tuple[str, str, dict]]:
         return [(v, st.verdict_label(v, lang), st.verdict_style(v))
                 for v in ("prohibited", "review", "admitted", "error")]
     if style_by == "class":
-        unscored = ("未评分（已排除/过小/出错）" if lang == "zh"
-                    else "Unscored (excluded, too small, error)")
+        unscored = ("未评分（需核查/已排除/过小/出错）" if lang == "zh"
+                    else "Unscored (needs check, excluded, too small, error)")
         return [(c, st.class_label(c, lang), st.class_style(c)) for c in st.CLASS_STYLES] + [
             ("", unscored, st.verdict_style("error"))]
     raise InputError(choice_error("style column", style_by, ["verdict", "class"]))

@@ -68,12 +68,14 @@ RASTER_KINDS = {"pv": ("ghi", "dem"), "wind": ("wind_speed", "dem")}
 
 _TEXT = {
     "sites": ("候选地块（按得分等级着色）", "Candidate sites (coloured by score class)"),
-    "unscored": ("未评分地块（已排除/过小/出错）", "Unscored candidates (excluded, too small, error)"),
+    "unscored": ("未评分地块（需核查/已排除/过小/出错）",
+                 "Unscored candidates (needs check, excluded, too small, error)"),
     "excluded": ("排除部分", "Excluded parts"),
     "breakdown": ("得分构成", "Score from"),
 }
 STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "usable": ("可用", "usable"), "excluded": ("已排除", "excluded"),
+    "usable": ("可用", "usable"), "review": ("需人工核查", "needs check"),
+    "excluded": ("已排除", "excluded"),
     "too_small": ("面积过小", "too small"), "error": ("出错", "error"),
 }
 """Words for the ``status`` codes of :func:`geo.score_sites`."""

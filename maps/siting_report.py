@@ -33,6 +33,8 @@ RANKED_WIND = [*RANKED[:9], "turbines", *RANKED[9:]]
 OTHERS = ["site_id", "name", "source_kind", "status", "candidate_area_ha", "excluded_area_ha",
           "usable_area_ha", "reason"]
 """Columns of the table of candidates without a rank."""
+FLAGS_LABEL = ("提示（需核查事项）", "Flags (check by hand)")
+"""Header of the ranked and cheapest tables' last column: each site's ``notes``."""
 CHEAPEST = 10
 """Sites listed in the supply-curve table."""
 INTEGER = {"rank", "rank_p05", "rank_p95", "turbines", "parts_dropped", "supply_rank"}
@@ -208,7 +210,8 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
     others = sites.drop(ranked.index).sort_values("site_id", kind="stable")
     curve = supply_curve(sites)
     cheap_cols = ["supply_rank", "site_id", "name", "lcoe_cny_mwh", "lcot_cny_mwh",
-                  "capacity_mw", "cumulative_capacity_mw", "cumulative_generation_mwh"]
+                  "capacity_mw", "cumulative_capacity_mw", "cumulative_generation_mwh", "notes"]
+    flags = st.pick(FLAGS_LABEL, lang)
     cheapest = curve[curve["supply_rank"].notna()].head(CHEAPEST)
     breakdown = ["rank", "site_id", "name"] + [f"score_{c}" for c in criteria] + ["score"]
     usable = sites["status"] == "usable"
@@ -240,13 +243,13 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         tool=tool_version(), run_date=run_date(), n=len(sites), counts=counts, totals=totals,
         top_n=top_n, figures=figures,
         ranked_head=[label(c, lang, meta) if c != "rank_p05" else
-                     st.pick(("排名 5%–95%", "Rank 5–95 %"), lang) for c in columns],
-        ranked=_rows(ranked, columns + ["_p95"], lang),
+                     st.pick(("排名 5%–95%", "Rank 5–95 %"), lang) for c in columns] + [flags],
+        ranked=_rows(ranked, columns + ["notes", "_p95"], lang),
         breakdown_head=[label(c, lang, meta) for c in breakdown[:3]]
         + [label(c, lang, meta, unit=False) for c in criteria] + [label("score", lang, meta)],
         breakdown=_rows(ranked, breakdown, lang),
-        cheap_head=[label(c, lang, meta) if c in meta.get("columns", {}) else
-                    st.pick(CURVE_LABELS[c], lang) for c in cheap_cols],
+        cheap_head=[flags if c == "notes" else label(c, lang, meta) if c in meta.get("columns", {})
+                    else st.pick(CURVE_LABELS[c], lang) for c in cheap_cols],
         cheapest=_rows(cheapest, cheap_cols, lang),
         others_head=[label(c, lang, meta) for c in OTHERS], others=_rows(others, OTHERS, lang),
         weights=weights, exclusions=exclusions, params=_params(meta, lang),

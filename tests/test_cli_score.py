@@ -170,3 +170,84 @@ def test_demo_prints_the_cheapest_sites(tmp_path, tech):
             if tech == "pv" else "score_wind_speed"} <= set(csv.columns)
     assert (csv["grid_region"] == "south").all()
 
+
+
+@pytest.fixture(scope="module")
+def subsidence_catalog(tmp_path_factory):
+    """The region with subsidence land that is stable (s1), not stable (s2) and blank (s3)."""
+    tmp = tmp_path_factory.mktemp("cli-subsidence")
+    path = make_region(tmp)
+    subs = gpd.GeoDataFrame({"id": ["s1", "s2", "s3"], "stable": ["是", "否", None]}, geometry=[
+        box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 2800),
+        box(X0 + 3200, Y0 + 2000, X0 + 4200, Y0 + 2800),
+        box(X0 + 4400, Y0 + 2000, X0 + 5400, Y0 + 2800)], crs=UTM)
+    subs.to_file(tmp / "subsidence.gpkg")
+    return path
+
+
+def test_unknown_fact_that_would_exclude_is_not_ranked(subsidence_catalog, tmp_path):
+    """Unknown never passes: wind excludes unstable subsidence, so a site whose ``stable`` is
+    blank needs a check by hand (``review``), is not ranked and is not in the cheapest list."""
+    out = tmp_path / "out"
+    r = _run(["--catalog", str(subsidence_catalog), "--tech", "wind", "--out", str(out),
+              "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    csv = pd.read_csv(out / "sites.csv").set_index("site_id")
+    assert csv.loc["subsidence:s2", "status"] == "excluded"
+    s3 = csv.loc["subsidence:s3"]
+    assert s3["status"] == "review" and pd.isna(s3["rank"]) and pd.isna(s3["class"])
+    assert "stable is blank — check by hand; if not stable (stable = no) the site is excluded" \
+        in s3["reason"]
+    curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
+    assert pd.isna(curve.loc["subsidence:s3", "supply_rank"])
+    assert "needs check by hand, not ranked / 需人工核查，未排名: subsidence:s3" in r.output
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "needs check" in report and "if not stable (stable = no) the site is excluded" in report
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_site_flags_reach_the_report_and_the_supply_curve(subsidence_catalog, tmp_path, lang):
+    """PV ranks unstable (s2) and blank (s3) subsidence land; their flags (``notes``) stand next
+    to their rank in the report's ranked and cheapest tables and in supply_curve.csv."""
+    out = tmp_path / "out"
+    r = _run(["--catalog", str(subsidence_catalog), "--tech", "pv", "--out", str(out),
+              "--lang", lang])
+    assert r.exit_code == 0, r.output
+    curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
+    unstable = "a geological hazard risk assessment comes first"
+    blank = "stable is blank — check by hand"
+    assert curve.loc["subsidence:s2", "supply_rank"] > 0 and curve.loc["subsidence:s3",
+                                                                         "supply_rank"] > 0
+    assert unstable in curve.loc["subsidence:s2", "notes"]
+    assert blank in curve.loc["subsidence:s3", "notes"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    head = "提示（需核查事项）" if lang == "zh" else "Flags (check by hand)"
+    for table, end in (("ranking-table", "</table>"), ("supply-table", "</table>")):
+        part = report.split(f'id="{table}"')[1].split(end)[0]
+        assert head in part
+        rows = {sid: row for row in part.split("<tr>")[2:]
+                for sid in ("s1", "s2", "s3") if f"subsidence:<wbr>{sid}<" in row}
+        assert unstable in rows["s2"] and blank in rows["s3"], table
+        assert "stable" not in rows["s1"]
+
+
+@pytest.mark.parametrize("title", [False, True])
+def test_spreadsheet_candidates_are_refused_with_the_fix(catalog, tmp_path, title):
+    """A workbook of candidates (with or without a title row) exits 2 naming the file and the
+    formats to give, not as an internal error; a table without geometry is refused by the reader."""
+    from layers.errors import ReadError
+    from layers.read import read_vector
+
+    book = tmp_path / "sites.xlsx"
+    table = pd.DataFrame({"site_id": ["A", "B"], "name": ["地块A", "地块B"],
+                          "wkt": ["POLYGON ((106.6 26.6, 106.61 26.6, 106.61 26.61, 106.6 26.6))"] * 2})
+    table.to_excel(book, index=False, startrow=1 if title else 0)
+    out = tmp_path / "out"
+    r = _run(["--catalog", str(catalog), "--tech", "pv", "--candidates", str(book),
+              "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 2, r.output
+    assert "internal error" not in r.output
+    assert "candidates sites.xlsx: a spreadsheet cannot give candidate sites" in r.output
+    assert "GeoJSON, GeoPackage (.gpkg) or Shapefile (.shp)" in r.output and "电子表格" in r.output
+    with pytest.raises(ReadError, match="a table without geometry"):
+        read_vector(book)

@@ -30,7 +30,11 @@ def test_values_limits_and_flags():
     assert c["site_condition"].tolist()[:3] == [1.0, 0.1, 0.0]
     assert c.loc[3, "site_condition"] == 1.0                      # closed 11 years ago
     assert np.isnan(c.loc[4, "site_condition"]) and "2023 (3 yr < 5 yr)" in c.loc[4, "condition_limit"]
-    assert c.loc[5, "site_condition"] == 0.0 and "closed_year unknown" in c.loc[5, "condition_flag"]
+    # unknown, and a limit when bad: checked by hand, not scored
+    assert np.isnan(c.loc[5, "site_condition"]) and c.loc[5, "condition_flag"] == ""
+    assert "closed_year unknown — check by hand; if closed fewer than 5 years ago the site is " \
+        "excluded" in c.loc[5, "condition_check"]
+    assert (c.drop(5)["condition_check"] == "").all()
     assert c.loc[6, "site_condition"] == 0.3 and "risk-control register" in c.loc[6, "condition_flag"]
     assert c.loc[7, "site_condition"] == 1.0 and c.loc[8, "site_condition"] == 1.0
     assert c.loc[9, "site_condition"] == 0.0 and "user polygon" in c.loc[9, "condition_flag"]
@@ -56,11 +60,11 @@ def test_wind_limits_unstable_subsidence(catalog):
     assert s.loc["subsidence:s2", "status"] == "excluded"
     assert "not stable" in s.loc["subsidence:s2", "reason"]
     assert s.loc["subsidence:s1", "status"] == "usable"
-    assert s.loc["subsidence:s3", "status"] == "usable"             # unknown: flagged, scored 0
-    assert "stable" in s.loc["subsidence:s3", "notes"] and "check by hand" in \
-        s.loc["subsidence:s3", "notes"]
-    assert s.loc["subsidence:s3", "site_condition"] == 0.0
-    assert s.loc["subsidence:s3", "score_site_condition"] == 0.0
+    # unknown, and excluded when bad: needs a check by hand, not ranked (unknown never passes)
+    assert s.loc["subsidence:s3", "status"] == "review"
+    assert np.isnan(s.loc["subsidence:s3", "rank"])
+    assert "stable" in s.loc["subsidence:s3", "reason"] and "check by hand" in \
+        s.loc["subsidence:s3", "reason"]
     assert s.loc["subsidence:s1", "score_site_condition"] > 0
 
 

@@ -119,12 +119,17 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
 
 
 def _summary(sites, top: int) -> None:
-    """Print the status counts, the best-ranked and the cheapest sites."""
+    """Print the status counts, the sites that need a check by hand, the best-ranked and the
+    cheapest sites."""
     from geo.cost import supply_curve
 
     meta = sites.attrs["siting"]
     counts = sites["status"].value_counts().to_dict()
     click.echo(f"{len(sites)} candidates: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    check = sites[sites["status"] == "review"].sort_values("site_id")
+    if len(check):
+        click.echo("needs check by hand, not ranked / 需人工核查，未排名: "
+                   + ", ".join(check["site_id"].astype(str)))
     best = sites[sites["status"] == "usable"].sort_values(["rank", "site_id"]).head(top)
     n = meta["profile_data"]["top_n"]
     for _, r in best.iterrows():
