@@ -15,7 +15,11 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "status": ("", "状态", "status (usable / review / excluded / too_small / error)"),
     "candidate_area_ha": ("ha", "候选面积", "candidate area"),
     "excluded_area_ha": ("ha", "排除面积", "excluded area"),
-    "excluded_unknown_ha": ("ha", "因属性未知而排除的面积", "excluded because a fact is unknown"),
+    "excluded_unknown_ha": ("ha", "因属性未知或超出覆盖范围而排除的面积",
+                            "excluded because a fact is unknown or the land lies outside the "
+                            "catalog's coverage"),
+    "outside_coverage_ha": ("ha", "超出图层目录覆盖范围的面积（未核查，不计入可用地）",
+                            "area outside the catalog's coverage (not checked, not usable)"),
     "usable_area_ha": ("ha", "可用面积", "usable area"),
     "parts_dropped": ("", "剔除的小图斑数", "parts dropped (too small)"),
     "dropped_area_ha": ("ha", "剔除面积", "area dropped"),

@@ -170,8 +170,39 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
     return _multipolygons(parts[keep], idx[keep], len(geoms), shapely.Polygon())
 
 
+def outside_parts(geoms: np.ndarray, cover: np.ndarray,
+                  tolerance_m2: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The parts of each candidate outside a coverage area (where no layer says anything).
+
+    Parameters
+    ----------
+    geoms : array of geometries
+        Candidate polygons (metric CRS; empty ones give nothing).
+    cover : array of geometries
+        The coverage polygons (:func:`geo.coverage.coverage_area`), not unioned.
+    tolerance_m2 : float
+        Smaller parts outside [m²] are boundary slivers and ignored.
+
+    Returns
+    -------
+    (candidate indices, polygonal parts outside)
+    """
+    if not len(geoms):
+        return np.empty(0, dtype=int), np.empty(0, dtype=object)
+    union = shapely.union_all(np.asarray(cover, dtype=object)) if len(cover) else shapely.Polygon()
+    shapely.prepare(union)
+    live = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    idx = np.flatnonzero(live & ~shapely.covers(union, np.where(live, geoms, shapely.Polygon())))
+    if not len(idx):
+        return idx, np.empty(0, dtype=object)
+    parts = _polygonal(shapely.difference(geoms[idx], union))
+    keep = shapely.area(parts) > tolerance_m2
+    return idx[keep], parts[keep]
+
+
 def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
-                     min_usable_area_ha: float = 1.0) -> pd.DataFrame:
+                     min_usable_area_ha: float = 1.0,
+                     coverage: tuple[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Subtract buffered exclusions from every candidate and drop parts that are too small.
 
     Parameters
@@ -182,13 +213,18 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
         Each rule with its buffered geometries (same CRS), from :func:`exclusion_geometries`.
     min_usable_area_ha : float
         Parts of the usable land smaller than this [ha] are dropped and counted.
+    coverage : (str, array of geometries), optional
+        How the catalog's coverage area was found (bilingual words) and its polygons
+        (:func:`geo.coverage.coverage_area`). Land outside it is excluded as unknown (no zoning
+        layer was checked there; "unknown never passes") and counted in ``outside_coverage_ha``.
 
     Returns
     -------
     DataFrame (index of ``candidates``)
         ``candidate_area_ha``, ``excluded_<rule id>_ha`` (the area of the candidate each rule takes,
         rules may overlap), ``excluded_area_ha`` (the union), ``excluded_unknown_ha`` (the part of
-        it excluded only because a deciding fact is unknown), ``usable_geometry``,
+        it excluded only because a deciding fact is unknown, or because it lies outside the
+        coverage), ``outside_coverage_ha``, ``usable_geometry``,
         ``usable_area_ha``, ``parts_dropped``, ``dropped_area_ha``, ``status``
         (usable / excluded / too_small / error) and ``reason``.
     """
@@ -225,6 +261,21 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
                 text += (f" (of which {unknown[i] / M2_PER_HA:.2f} ha excluded because a fact "
                          "is unknown — check by hand / 属性未知，按排除处理)")
             reasons[i].append(text)
+    outside = np.zeros(n)
+    if coverage is not None:
+        words, cover = coverage
+        idx_o, parts_o = outside_parts(geoms, cover)
+        outside[idx_o] = shapely.area(parts_o)
+        for c, g in ((pieces_c, pieces_g), (unk_c, unk_g)):
+            c.append(idx_o)
+            g.append(parts_o)
+        for i in idx_o:
+            reasons[i].append(
+                f"outside the catalog's coverage ({words}): {outside[i] / M2_PER_HA:.2f} ha "
+                f"({outside[i] / area[i]:.1%} of the candidate): no zoning layer was checked "
+                "there; not counted as usable land — check by hand / 超出图层目录覆盖范围，"
+                "未核查任何管控图层，不计入可用地，请人工核查")
+    out["outside_coverage_ha"] = outside / M2_PER_HA
     usable = _subtract(geoms, np.concatenate(pieces_c), np.concatenate(pieces_g))
     out["excluded_area_ha"] = (area - shapely.area(usable)) / M2_PER_HA
     uc, ug = np.concatenate(unk_c), np.concatenate(unk_g)

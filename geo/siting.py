@@ -28,7 +28,8 @@ from layers.errors import CRSError, InputError
 
 OUTPUT_COLUMNS = [
     "site_id", "source_kind", "source_id", "name", "status", "candidate_area_ha",
-    "excluded_area_ha", "excluded_unknown_ha", "usable_area_ha", "parts_dropped",
+    "excluded_area_ha", "excluded_unknown_ha", "outside_coverage_ha", "usable_area_ha",
+    "parts_dropped",
     "dropped_area_ha", "density_penalty_ha", "ghi", "wind_speed", "slope_mean", "slope_max",
     "elevation", "dist_substation", "dist_road", "dist_settlement", "land_type", "site_condition",
     "score", "rank", "rank_p05", "rank_p95", "class", "top_n_probability", "turbines",

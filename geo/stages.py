@@ -17,6 +17,7 @@ from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import score as sc
+from geo.coverage import SOURCES, coverage_area
 from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
@@ -55,12 +56,40 @@ def _geoseries(values, sites) -> gpd.GeoSeries:
 
 
 # -- exclusions ----------------------------------------------------------------------------------
+def not_checked_flag(missing: list[dict]) -> str:
+    """The per-site flag for exclusions whose layer the catalog does not provide.
+
+    Parameters
+    ----------
+    missing : list of dict
+        ``{"id", "kind", "label_en", "label_zh"}`` of each exclusion not applied.
+
+    Returns
+    -------
+    str
+        E.g. "not checked against: ecological_red_line (layer not provided; ...) / 未核查：
+        生态保护红线（未提供图层，...）"; "" when nothing is missing.
+    """
+    if not missing:
+        return ""
+    en_ = ", ".join(m["kind"] for m in missing)
+    zh = "、".join(m["label_zh"] for m in missing)
+    return (f"not checked against: {en_} (layer not provided; the exclusion was not applied — "
+            f"check by hand) / 未核查：{zh}（未提供图层，未排除，请人工核查）")
+
+
 def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     """Usable land: each candidate minus the profile's buffered exclusions (wind setbacks scale
-    with the turbine's tip height); reduced-density land for PV (e.g. 林光互补 shrub forest)."""
+    with the turbine's tip height) and minus the land outside the catalog's coverage (excluded as
+    unknown); reduced-density land for PV (e.g. 林光互补 shrub forest).
+
+    An exclusion whose layer the catalog lacks is not applied: it is listed in
+    ``run.meta["not_checked"]`` (the command warns, the report says it at the top) and flagged in
+    every site's ``notes`` (the ranking is not a checked one); sites outside the coverage are
+    said in ``run.meta["outside_coverage"]``."""
     prof, cat = run.profile, run.catalog
     tip = en.tip_height_m(prof.energy) if run.tech == "wind" else 0.0
-    rules = []
+    rules, missing = [], []
     for rule in prof.exclusion:
         layers = [d.gdf for d in cat.layers_of(rule.kind)]
         label = get_kind(rule.kind)
@@ -68,6 +97,8 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
             run.notes.append(f"exclusion {rule.id!r} ({label.label_en}): not excluded: layer not "
                              f"provided — check by hand / 未提供{label.label_zh}图层，未排除，"
                              "请人工核查")
+            missing.append({"id": rule.id, "kind": rule.kind, "label_en": label.label_en,
+                            "label_zh": label.label_zh})
         lost = [f"{d.spec.id}:{i}" for d in cat.layers_of(rule.kind) for i in d.gdf["id"][
             (d.gdf.geometry.isna() | d.gdf.geometry.is_empty).to_numpy()]]
         if lost:  # in the layer but nowhere on the map (see geo.unplaced)
@@ -82,10 +113,25 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
                              f"{'; '.join(rg.reasons[:3])}{' …' if len(rg.reasons) > 3 else ''}"
                              f" / {label.label_zh}属性未知，按排除处理")
         rules.append((rule, rg))
-    ex = apply_exclusions(sites, rules, prof.min_usable_area_ha)
+    source, cover = coverage_area(cat, sites.crs)
+    words = f"{SOURCES[source]['en']} / {SOURCES[source]['zh']}"
+    ex = apply_exclusions(sites, rules, prof.min_usable_area_ha, coverage=(words, cover))
     out = sites.drop(columns=[c for c in ex.columns if c in sites.columns])
     out = pd.concat([out, ex], axis=1)
     out["notes"] = ""
+    run.meta["not_checked"] = missing
+    outside = out["outside_coverage_ha"].to_numpy() > 0
+    if outside.any():
+        text = (f"{int(outside.sum())} site(s) partly or wholly outside the catalog's coverage "
+                f"({words}): that land is not counted as usable (no zoning layer was checked "
+                "there; see each site's reason) / 部分地块超出图层目录覆盖范围，该部分未核查，"
+                "不计入可用地")
+        run.notes.append(text)
+        run.meta["outside_coverage"] = text
+    if missing:
+        flag = not_checked_flag(missing)
+        append(out, out["status"] != "error", flag, "notes")
+
     penalties = []
     for rule in prof.density_penalty:
         layers = [d.gdf for d in cat.layers_of(rule.kind)]

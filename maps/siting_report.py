@@ -226,9 +226,11 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
     weights = [(crit_labels[c], f"{w:.3f}", ", ".join(
         f"{fmt_value(c, x)} → {y:g}" for x, y in meta.get("criteria_points", {}).get(c, [])))
         for c, w in meta.get("weights", {}).items()]
+    missing = {m["id"] for m in meta.get("not_checked", [])}
     exclusions = [(_word(e["kind"], lang), e.get("buffer_m") or 0, e.get("setback_tip_heights")
-                   or 0, _where(e["kind"], e.get("where") or {}, lang))
+                   or 0, _where(e["kind"], e.get("where") or {}, lang), e["id"] not in missing)
                   for e in prof.get("exclusion", [])]
+    not_checked = [_word(m["kind"], lang) for m in meta.get("not_checked", [])]
     sources = [{"id": s["id"], "kind": _word(s["kind"], lang), "file": Path(str(
         s.get("path") or "")).name if "PostGIS" not in str(s.get("path")) else s["path"],
         "source": s.get("source") or "", "date": s.get("date") or ""}
@@ -252,7 +254,8 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
                     else st.pick(CURVE_LABELS[c], lang) for c in cheap_cols],
         cheapest=_rows(cheapest, cheap_cols, lang),
         others_head=[label(c, lang, meta) for c in OTHERS], others=_rows(others, OTHERS, lang),
-        weights=weights, exclusions=exclusions, params=_params(meta, lang),
+        weights=weights, exclusions=exclusions, not_checked=not_checked,
+        params=_params(meta, lang),
         limits=[(crit_labels.get(k, label(k, lang, meta)), lim.get("min"), lim.get("max"))
                 for k, lim in prof.get("limits", {}).items()],
         sources=sources, notes=meta.get("notes", []),

@@ -109,6 +109,7 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
     said = notices.echo_problems(notices.catalog_problems(cat), held)
+    _unchecked(sites, cat)
     _summary(sites, top)
     notes: list[str] = []
     with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
@@ -116,6 +117,23 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"→ {dest.folder}")
+
+
+def _unchecked(sites, catalog) -> None:
+    """Warn on stderr about what the ranking did not check: exclusions whose layer is missing,
+    land outside the catalog's coverage ("unknown never passes": never a silent pass)."""
+    meta = sites.attrs["siting"]
+    missing = meta.get("not_checked") or []
+    if missing:
+        kinds = ", ".join(m["kind"] for m in missing)
+        ids = ", ".join(repr(m["id"]) for m in missing)
+        zh = "、".join(m["label_zh"] for m in missing)
+        click.echo(f"warning: {catalog.path}: no layer of kind {kinds}: the exclusion(s) {ids} "
+                   "were NOT applied; every site is flagged 'not checked against' and the "
+                   f"ranking is not a checked one / 目录缺少{zh}图层，未执行该排除，排名未经核查",
+                   err=True)
+    if meta.get("outside_coverage"):
+        click.echo(f"warning: {meta['outside_coverage']}", err=True)
 
 
 def _summary(sites, top: int) -> None:
