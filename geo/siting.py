@@ -39,8 +39,6 @@ OUTPUT_COLUMNS = [
     "co2_national_t", "co2_fossil_t", "so2_kg", "nox_kg", "pm_kg", "coal_tce", "reason", "notes"]
 """The columns of every result, in order; ``score_<criterion>`` follow ``score`` and
 ``excluded_<rule>_ha`` come last (see :data:`geo.columns.COLUMNS` for units)."""
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-"""Workbooks, refused as candidates files (they hold no polygons)."""
 
 
 @dataclass
@@ -85,7 +83,6 @@ def candidate_sites(run: Run, given=None) -> gpd.GeoDataFrame:
     else:
         from layers.read import read_vector
 
-        _refuse_spreadsheet(Path(given))
         gdf, _ = read_vector(Path(given), what=f"candidates {Path(given).name}")
         cands = user_candidates(gdf, cat.working_crs)
     if not len(cands) and given is not None:
@@ -97,16 +94,6 @@ def candidate_sites(run: Run, given=None) -> gpd.GeoDataFrame:
                          "(abandoned_mine, subsidence_area, closed_landfill, contaminated_site, "
                          "slag_heap) and no --candidates file was given")
     return cands
-
-
-def _refuse_spreadsheet(path: Path) -> None:
-    """Refuse a workbook as the candidates file: candidates are polygons, which a sheet does not
-    hold (an ``InputError`` naming the file and the formats to give instead)."""
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        raise InputError(f"candidates {path.name}: a spreadsheet cannot give candidate sites, "
-                         "which are polygons; give them as GeoJSON, GeoPackage (.gpkg) or "
-                         "Shapefile (.shp), e.g. exported from QGIS / 候选地块须为面要素，"
-                         "不能读取电子表格；请提供 GeoJSON、GeoPackage 或 Shapefile 文件")
 
 
 def score_sites(catalog, tech: str, profile: str | Path | dict | Profile | None = None,

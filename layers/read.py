@@ -226,8 +226,10 @@ def read_vector(
                                "; check that the file is complete and valid GeoJSON")) from None
         caught = []
     if not isinstance(gdf, gpd.GeoDataFrame):  # a table GDAL read without any geometry
-        raise ReadError(f"{what}: a table without geometry; give the features with their shapes "
-                        "(GeoJSON, GeoPackage, Shapefile ...)")
+        raise ReadError(f"{what}: a table without geometry (a spreadsheet, a CSV without a "
+                        "geometry column); give the features with their shapes as GeoJSON, "
+                        "GeoPackage (.gpkg) or Shapefile (.shp), e.g. exported from QGIS / "
+                        "文件不含几何（表格），请提供 GeoJSON、GeoPackage 或 Shapefile 文件")
     problems += [Problem(None, "gdal", f"{what}: the reader (GDAL) warned: {w.message}",
                          "warning") for w in caught
                  if not issubclass(w.category, DeprecationWarning)]

@@ -247,7 +247,7 @@ def test_spreadsheet_candidates_are_refused_with_the_fix(catalog, tmp_path, titl
               "--out", str(out), "--lang", "en"])
     assert r.exit_code == 2, r.output
     assert "internal error" not in r.output
-    assert "candidates sites.xlsx: a spreadsheet cannot give candidate sites" in r.output
-    assert "GeoJSON, GeoPackage (.gpkg) or Shapefile (.shp)" in r.output and "电子表格" in r.output
+    assert "candidates sites.xlsx: a table without geometry (a spreadsheet" in r.output
+    assert "GeoJSON, GeoPackage (.gpkg) or Shapefile (.shp)" in r.output and "表格" in r.output
     with pytest.raises(ReadError, match="a table without geometry"):
         read_vector(book)
