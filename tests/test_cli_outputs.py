@@ -522,8 +522,9 @@ def test_geojson_and_geopackage_through_arrow_are_the_same_files(tmp_path, monke
 
 
 def test_writers_run_at_once_in_forked_processes(tmp_path):
-    """``processes=2``: each writer in a forked process; a failure keeps the others' files,
-    notes come back, ``then`` writers read the finished outputs, nothing is left behind."""
+    """``processes=2``: the first file in a forked process, the second here, the rest on
+    whichever is free; a failure keeps the others' files, notes come back, ``then`` writers
+    read the finished outputs, nothing is left behind."""
     import os
 
     from maps.cli.outputs import OutputFailure, destination
@@ -538,6 +539,7 @@ def test_writers_run_at_once_in_forked_processes(tmp_path):
 
     def broken(path):
         path.write_text("half", encoding="utf-8")
+        assert os.getpid() == parent  # the second file is written here
         raise RuntimeError("the report broke")
 
     def noted(path):
@@ -558,6 +560,31 @@ def test_writers_run_at_once_in_forked_processes(tmp_path):
     assert child != str(parent) and (out / "d.pdf").read_text(encoding="utf-8") == child + "+"
     assert notes == ["c.txt: said something"]
     assert "RuntimeError: the report broke" in (out / LOG_NAME).read_text(encoding="utf-8")
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith((".siting-tmp", ".writer"))]
+
+
+def test_a_writer_process_that_dies_fails_its_file_only(tmp_path):
+    """A forked writer killed mid-file (e.g. for want of memory) fails that file, named with the
+    exit code; the files written here and the others are in place."""
+    import os
+
+    from maps.cli.outputs import OutputFailure, destination
+    from maps.cli.staging import write_files
+
+    def killed(path):
+        path.write_text("half", encoding="utf-8")
+        os._exit(9)
+
+    def fine(path):
+        path.write_text("ok", encoding="utf-8")
+
+    out = tmp_path / "out"
+    dest = destination(out, "test", ["a.html", "b.csv", "c.csv"])
+    with pytest.raises(OutputFailure, match=r"could not write a.html \(RuntimeError: the process writing "
+                                            r"a.html stopped before it finished \(exit code 9"):
+        write_files(dest, [("a.html", killed), ("b.csv", fine), ("c.csv", fine)], processes=2)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".siting")) == [
+        "b.csv", "c.csv", LOG_NAME]
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith((".siting-tmp", ".writer"))]
 
 
