@@ -5,7 +5,7 @@
    project file, a rule set, the catalog and its layers), is the catalog's folder, lies below a
    regular file, or holds files that siting did not write where siting would write.
 2. :class:`maps.cli.staging.Staging` gives a fresh temporary folder beside ``--out`` (same file
-   system). Each writer writes into it (several at once on forked processes for large batches);
+   system). Each writer writes into it (several at once, here and on forked processes, for large batches);
    a writer that fails is recorded and the others go on, so a late failure (a report, a map)
    never loses what was already written. On exit every finished file is moved into place with
    ``os.replace`` (atomic per file), files the same command wrote last time and did not write

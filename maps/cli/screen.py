@@ -4,8 +4,9 @@ Writes, essential files first, ``screening.csv``, ``screening_hits.csv``, ``scre
 (EPSG:4326), ``screening.gpkg`` (styled for QGIS, with ``.qml`` files), ``screening.xlsx``,
 ``report.html`` (with ``report/page-0001.html`` … for large batches), ``map.html`` and, with
 ``--pdf``, ``report.pdf`` into ``--out`` (through :mod:`maps.cli.outputs`). Where the batch is
-screened on worker processes, the files are also written several at once, on as many forked
-processes (:meth:`maps.cli.workers.Workers.writers`), started in that order.
+screened on worker processes, the files are also written several at once, by this process and
+forked helpers (as many in all as :meth:`maps.cli.workers.Workers.writers` says), started in that
+order.
 """
 
 from __future__ import annotations

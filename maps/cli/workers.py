@@ -7,8 +7,8 @@ the tiles to a Dask distributed cluster instead (``distributed.Client(address).g
 given :data:`CONNECT_TIMEOUT_S` to connect: the optional extra ``siting-toolkit[distributed]``);
 its workers are started with ``dask worker``, so ``--workers`` does not go with it. Either way
 the results are the same (see :mod:`geo.tiles`).
-The outputs of a batch screened on workers are then written by as many processes at once (forked
-from this one, so they share its tables: :meth:`maps.cli.staging.Staging.write_all`); with
+The outputs of a batch screened on workers are then written by as many processes at once (this
+one and helpers forked from it, which share its tables: :meth:`maps.cli.staging.Staging.write_all`); with
 ``--workers 1`` they are written one after the other, which needs the least memory.
 """
 
