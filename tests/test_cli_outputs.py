@@ -588,6 +588,40 @@ def test_a_writer_process_that_dies_fails_its_file_only(tmp_path):
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith((".siting-tmp", ".writer"))]
 
 
+def test_an_interrupt_keeps_the_files_finished_and_stops_the_helpers(tmp_path):
+    """Ctrl-C while this process writes: what the helper finished is placed, the helper is
+    stopped, no temporary folder is left."""
+    import multiprocessing
+    import time
+
+    from maps.cli.outputs import destination
+    from maps.cli.staging import write_files
+
+    def quick(path):
+        path.write_text("q", encoding="utf-8")
+
+    def slow(path):  # the helper takes it after the quick file; stopped by the interrupt
+        time.sleep(60)
+
+    def interrupted(path):  # written here (the second file)
+        deadline = time.monotonic() + 20
+        while not list(path.parent.parent.glob("a.txt")) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the helper's quick file is in place in the staging folder
+        time.sleep(1)  # and its report on the way
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    dest = destination(out, "test", ["a.txt", "b.txt", "c.txt"])
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        write_files(dest, [("a.txt", quick), ("b.txt", interrupted), ("c.txt", slow)],
+                    processes=2)
+    assert time.monotonic() - started < 30 and not multiprocessing.active_children()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".siting")) == [
+        "a.txt"]
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith((".siting-tmp", ".writer"))]
+
+
 def test_files_start_longest_first_on_several_processes():
     """On several processes the report and the map start early and the workbook before the
     GeoPackage (the two processes then finish together); on one, the essential files first."""

@@ -13,6 +13,7 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -95,12 +96,12 @@ class Staging:
         helpers = min(processes, len(files)) - 1
         following = fork.Value("i", helpers + 1)  # the next file nobody has taken
         results: dict[int, tuple] = {}
-        procs = []
+        procs, codes, finished = [], [], False
         try:
             for slot in range(helpers):  # forked now: they see the tables as they are
                 mine, theirs = fork.Pipe(duplex=False)
                 proc = fork.Process(target=_helper, args=(self.root, self.dest, files, notes,
-                                                          slot, following, theirs), daemon=True)
+                                                          slot, following, theirs))
                 proc.start()
                 theirs.close()
                 procs.append((proc, mine))
@@ -112,21 +113,25 @@ class Staging:
                 results[index] = (done, failure, seconds, [])  # its notes are in ``notes``
                 give_back_memory()
                 index = _take(following, len(files))
-            codes = _collect(procs, results)
+            _collect(procs, results, codes)
+            finished = True
         finally:
+            if not finished:  # an interrupt: keep what the helpers finished, stop them
+                _collect(procs, results, codes, block=False)
             for proc, _ in procs:
-                if proc.is_alive():  # an interrupt, or a failure here: stop the helpers
+                if proc.is_alive():
                     proc.terminate()
                 proc.join()
-        for index, (name, _) in enumerate(files):
-            if index not in results:
-                lost = RuntimeError(f"the process writing {name} stopped before it finished "
-                                    f"(exit code {', '.join(map(str, codes)) or '?'}; e.g. killed "
-                                    "for want of memory)")
-                results[index] = ([], (lost, one_line(lost)), 0.0, [])
-            done, failure, seconds, added = results[index]
-            notes.extend(added)
-            self._record(name, done, failure, seconds)
+            for index, (name, _) in enumerate(files):
+                if index not in results and finished:
+                    lost = RuntimeError(f"the process writing {name} stopped before it "
+                                        f"finished (exit code {', '.join(map(str, codes)) or '?'}"
+                                        "; e.g. killed for want of memory)")
+                    results[index] = ([], (lost, one_line(lost)), 0.0, [])
+                if index in results:  # placed on exit, also after an interrupt
+                    done, failure, seconds, added = results[index]
+                    notes.extend(added)
+                    self._record(name, done, failure, seconds)
 
     def _record(self, name: str, done: list[str], failure, seconds: float) -> bool:
         if failure is not None:
@@ -232,6 +237,7 @@ def _helper(root: Path, dest: Destination, files: list, notes: list, index: int,
     not taken; send (index, files written, failure, seconds, notes added) for each."""
     from layers.prepared import give_back_memory
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the command, which stops us
     while index is not None:
         before = len(notes)
         name, writer = files[index]
@@ -247,25 +253,27 @@ def _helper(root: Path, dest: Destination, files: list, notes: list, index: int,
     conn.close()
 
 
-def _collect(procs: list, results: dict) -> list[int]:
-    """Receive the helpers' results into ``results`` until each has ended; return the exit
-    codes of those that did not end well."""
+def _collect(procs: list, results: dict, codes: list, block: bool = True) -> None:
+    """Receive the helpers' results into ``results`` until each has ended (``block``) or while
+    some are ready; add the exit codes of those that did not end well to ``codes``."""
     from multiprocessing.connection import wait
 
-    pending = {conn: proc for proc, conn in procs}
-    codes = []
+    pending = {conn: proc for proc, conn in procs if not conn.closed}
     while pending:
-        for conn in wait(list(pending)):
+        ready = wait(list(pending), timeout=None if block else 0)
+        if not ready:
+            return
+        for conn in ready:
             try:
                 index, *result = conn.recv()
             except EOFError:  # it ended (or died)
                 proc = pending.pop(conn)
+                conn.close()
                 proc.join()
                 if proc.exitcode:
                     codes.append(proc.exitcode)
                 continue
             results[index] = tuple(result)
-    return codes
 
 
 def _write_one(root: Path, dest: Destination, name: str, writer: Callable,
