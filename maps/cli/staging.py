@@ -78,7 +78,7 @@ class Staging:
         Forked processes share the tables of this process without copying them up front. This
         process writes too rather than wait for them: the resident memory of a process tree
         counts the pages the processes share once per process, so one process fewer holding
-        the tables keeps the tree's peak lower (at 100,000 projects on two processes, 3.6 instead
+        the tables keeps the tree's peak lower (at 100,000 projects on two processes, 3.5 instead
         of 4.7 GB). A helper that dies (e.g. killed for want of memory) fails the file it was
         writing; the others go on. Where forking is not available (not Linux) or there is one
         file or process, the writers run here one after the other.
