@@ -124,8 +124,11 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
             if candidates is not None:
                 from geo.candidates import read_candidates
 
-                given, problems = read_candidates(candidates, coords, layer, crs, encoding,
-                                                  hints=HINTS)
+                try:
+                    given, problems = read_candidates(candidates, coords, layer, crs,
+                                                      encoding, hints=HINTS)
+                except InputError as exc:
+                    raise InputError(_bilingual(str(exc))) from None
             sites = geo.score_sites(cat, tech, profile=profile, candidates=given,
                                     grid_region=grid_region)
     except InputError as exc:
@@ -140,6 +143,17 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"→ {dest.folder}")
+
+
+def _bilingual(message: str) -> str:
+    """The reader's message, with a Chinese line where it ends without one (the fix it names is
+    an option of this command)."""
+    import re
+
+    if re.search(r" / [^/]*[\u4e00-\u9fff][^/]*$", message):
+        return message
+    return f"{message} / 无法读取候选地块文件：请按上述提示在本命令中修正（如 --crs、--coords、" \
+        "--layer、--encoding）"
 
 
 def _unchecked(sites, catalog) -> None:
