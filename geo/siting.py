@@ -62,9 +62,12 @@ def input_errors(sites: gpd.GeoDataFrame, run: Run) -> gpd.GeoDataFrame:
     if INPUT_ERROR not in sites.columns:
         return sites
     bad = (sites[INPUT_ERROR].fillna("") != "").to_numpy()
-    sites.loc[bad, "status"] = "error"
-    sites.loc[bad, "reason"] = sites.loc[bad, INPUT_ERROR]
-    return sites
+    if not bad.any():
+        return sites.copy()
+    out = sites.copy()
+    out.loc[bad, "status"] = "error"
+    out.loc[bad, "reason"] = out.loc[bad, INPUT_ERROR]
+    return out
 
 
 STAGES = (stages.exclusions, input_errors, stages.criteria, stages.limits, stages.capacity_energy,
