@@ -53,6 +53,7 @@ def test_shapefile_without_prj_names_the_crs_option(catalog, tmp_path):
     r = _score(catalog, shp, tmp_path / "a", "--lang", "zh")
     assert r.exit_code == 2 and "nocrs.shp" in r.output and "--crs EPSG:" in r.output
     assert "catalog entry" not in r.output and "Traceback" not in r.output
+    assert "候选地块" in r.output                          # bilingual
     r = _score(catalog, shp, tmp_path / "b", "--crs", UTM)
     assert r.exit_code == 0, r.output
     assert _sites(tmp_path / "b").loc["user:A", "status"] == "usable"
