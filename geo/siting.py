@@ -20,8 +20,9 @@ from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import stages
+from geo.candidates import INPUT_ERROR, candidate_table, read_candidates
 from geo.columns import describe
-from geo.exclusion import catalog_candidates, user_candidates
+from geo.exclusion import catalog_candidates
 from geo.profiles import Profile, load_profile
 from geo.site_conditions import assessment_year
 from layers.errors import CRSError, InputError
@@ -54,7 +55,22 @@ class Run:
     meta: dict = field(default_factory=dict)
 
 
-STAGES = (stages.exclusions, stages.criteria, stages.limits, stages.capacity_energy,
+def input_errors(sites: gpd.GeoDataFrame, run: Run) -> gpd.GeoDataFrame:
+    """After the exclusions: a candidate the reader could not place, or whose id repeats an
+    earlier one, is an ``error`` with that reason (not "no geometry"), and nothing else of it is
+    scored."""
+    if INPUT_ERROR not in sites.columns:
+        return sites
+    bad = (sites[INPUT_ERROR].fillna("") != "").to_numpy()
+    if not bad.any():
+        return sites.copy()
+    out = sites.copy()
+    out.loc[bad, "status"] = "error"
+    out.loc[bad, "reason"] = out.loc[bad, INPUT_ERROR]
+    return out
+
+
+STAGES = (stages.exclusions, input_errors, stages.criteria, stages.limits, stages.capacity_energy,
           stages.cost, stages.scores, stages.cobenefits)
 """The stages after :func:`candidate_sites`, in order."""
 
@@ -66,7 +82,9 @@ def candidate_sites(run: Run, given=None) -> gpd.GeoDataFrame:
     ----------
     run : Run
     given : path or GeoDataFrame, optional
-        The user's polygons; default the catalog's degraded-land features.
+        The user's polygons (read by :func:`geo.candidates.read_candidates`, whose problems are
+        warned of as :class:`layers.errors.SitingWarning`), or its result; default the catalog's
+        degraded-land features.
 
     Raises
     ------
@@ -79,12 +97,15 @@ def candidate_sites(run: Run, given=None) -> gpd.GeoDataFrame:
     elif isinstance(given, gpd.GeoDataFrame):
         if given.crs is None:
             raise CRSError("candidates have no CRS; set one (e.g. gdf.set_crs('EPSG:4490'))")
-        cands = user_candidates(given, cat.working_crs)
+        cands = given  # already read by geo.candidates, else the user's own polygons
+        if INPUT_ERROR not in given.columns:
+            cands, problems = candidate_table(given, "the candidates GeoDataFrame")
+            _warn(problems)
     else:
-        from layers.read import read_vector
-
-        gdf, _ = read_vector(Path(given), what=f"candidates {Path(given).name}")
-        cands = user_candidates(gdf, cat.working_crs)
+        cands, problems = read_candidates(Path(given))
+        _warn(problems)
+    if given is not None:
+        cands = cands.to_crs(cat.working_crs)
     if not len(cands) and given is not None:
         what = "the candidates GeoDataFrame" if isinstance(given, gpd.GeoDataFrame) else given
         raise InputError(f"{what}: no features: give at least one candidate polygon / "
@@ -94,6 +115,18 @@ def candidate_sites(run: Run, given=None) -> gpd.GeoDataFrame:
                          "(abandoned_mine, subsidence_area, closed_landfill, contaminated_site, "
                          "slag_heap) and no --candidates file was given")
     return cands
+
+
+def _warn(problems: list) -> None:
+    """The reader's warnings and errors of rows as :class:`layers.errors.SitingWarning` (the
+    command prints them under the file's name instead)."""
+    import warnings
+
+    from layers.errors import SitingWarning
+
+    for p in problems:
+        if p.severity in ("warning", "error"):
+            warnings.warn(str(p), SitingWarning, stacklevel=3)
 
 
 def score_sites(catalog, tech: str, profile: str | Path | dict | Profile | None = None,

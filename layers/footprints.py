@@ -28,6 +28,7 @@ from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_er
 from layers.hygiene import READ_ROW, Problem, clean_geometries
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
+from layers.wkt_table import read_wkt_table, wkt_column
 
 COORDS = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
@@ -168,7 +169,9 @@ def read_footprints(
     ----------
     path : str or Path
         GPKG, SHP (or .zip), GeoJSON, FGB, GeoParquet, KML/KMZ; CSV/TSV/XLSX with coordinate
-        columns (:data:`layers.coord_table.COORDINATE_COLUMNS`); or a boundary-point TXT.
+        columns (:data:`layers.coord_table.COORDINATE_COLUMNS`) or a WKT column
+        (:data:`layers.wkt_table.WKT_COLUMNS`, CRS from ``crs`` or ``coords``); or a
+        boundary-point TXT.
     coords : {"wgs84", "gcj02", "bd09", "cgcs2000"}, optional
         The system of longitude/latitude values (required for tables in degrees). GCJ-02 and
         BD-09 are converted to WGS84 (noted in the problems); ``cgcs2000`` gives EPSG:4490 for
@@ -239,7 +242,11 @@ def read_footprints(
         else:
             df, rows = _read_table_file(p, what, layer, encoding, text, hints)
             df, rows, empty = _without_empty_rows(df, rows)
-            gdf, more, labels = read_table(df, what, coords, crs, hints, rows)
+            wkt = wkt_column(df.columns)
+            if wkt is not None:  # a table exported with its geometry as text
+                gdf, more, labels = read_wkt_table(df, wkt, what, coords, crs, hints, rows)
+            else:
+                gdf, more, labels = read_table(df, what, coords, crs, hints, rows)
             if empty:
                 more = [Problem(None, "empty_rows", f"{what}: {_rows_text(empty)} empty (no "
                                 "value in any cell): not a project, skipped / 空行已跳过",

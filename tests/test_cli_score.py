@@ -232,22 +232,31 @@ def test_site_flags_reach_the_report_and_the_supply_curve(subsidence_catalog, tm
 
 
 @pytest.mark.parametrize("title", [False, True])
-def test_spreadsheet_candidates_are_refused_with_the_fix(catalog, tmp_path, title):
-    """A workbook of candidates (with or without a title row) exits 2 naming the file and the
-    formats to give, not as an internal error; a table without geometry is refused by the reader."""
+def test_spreadsheet_candidates_are_read_or_refused_with_the_fix(catalog, tmp_path, title):
+    """A workbook of candidates with a WKT column is read as `siting screen` reads one (the CRS
+    given on the command); with a title row above the header it exits 2 naming the file, not as
+    an internal error. The vector reader alone still refuses a table without geometry."""
     from layers.errors import ReadError
     from layers.read import read_vector
 
     book = tmp_path / "sites.xlsx"
+    wkt = gpd.GeoSeries([box(X0 + 2000, Y0 + 3000, X0 + 2500, Y0 + 3500)] * 2, crs=UTM)
     table = pd.DataFrame({"site_id": ["A", "B"], "name": ["地块A", "地块B"],
-                          "wkt": ["POLYGON ((106.6 26.6, 106.61 26.6, 106.61 26.61, 106.6 26.6))"] * 2})
+                          "wkt": wkt.to_crs("EPSG:4490").to_wkt()})
     table.to_excel(book, index=False, startrow=1 if title else 0)
     out = tmp_path / "out"
     r = _run(["--catalog", str(catalog), "--tech", "pv", "--candidates", str(book),
               "--out", str(out), "--lang", "en"])
     assert r.exit_code == 2, r.output
-    assert "internal error" not in r.output
-    assert "candidates sites.xlsx: a table without geometry (a spreadsheet" in r.output
-    assert "GeoJSON, GeoPackage (.gpkg) or Shapefile (.shp)" in r.output and "表格" in r.output
+    assert "internal error" not in r.output and "Traceback" not in r.output
+    assert "sites.xlsx" in r.output
+    if not title:
+        assert "--crs EPSG:4490" in r.output and "坐标系" in r.output
+        r = _run(["--catalog", str(catalog), "--tech", "pv", "--candidates", str(book),
+                  "--crs", "EPSG:4490", "--out", str(out), "--lang", "en"])
+        assert r.exit_code == 0, r.output
+        csv = pd.read_csv(out / "sites.csv")
+        assert csv["site_id"].tolist() == ["user:A", "user:B"]
+        assert csv["status"].tolist() == ["usable", "usable"]
     with pytest.raises(ReadError, match="a table without geometry"):
         read_vector(book)

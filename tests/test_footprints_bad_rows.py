@@ -205,3 +205,23 @@ def test_random_coordinate_tables_never_traceback(tmp_path, rows, coords):
     assert list(gdf["name"].astype(str)) == [f"R{i}" for i in range(len(rows))]
     failed = (gdf["_read_error"] != "").to_numpy()
     assert shapely.is_missing(gdf.geometry.values[failed]).all()
+
+
+def test_wkt_table_needs_its_crs_and_keeps_bad_rows(tmp_path):
+    """A CSV with a WKT column: refused without a CRS (naming the options), read with one; an
+    unclosed ring and lat/lon swapped are rows of their own with the reason."""
+    ring = ", ".join(f"{x} {y}" for x, y in SQUARE)
+    swapped = ", ".join(f"{y} {x}" for x, y in SQUARE)
+    f = tmp_path / "wkt.csv"
+    pd.DataFrame({"project_id": ["A", "OPEN", "SWAP"], "WKT": [
+        f"POLYGON (({ring}))", f"POLYGON (({ring.rsplit(',', 1)[0]}))",
+        f"POLYGON (({swapped}))"]}).to_csv(f, index=False)
+    with pytest.raises(CRSError, match=r"--crs EPSG:4490.*--coords wgs84"):
+        read_footprints(f, hints=CLI_HINTS)
+    gdf, problems = read_footprints(f, coords="cgcs2000", hints=CLI_HINTS)
+    assert gdf.crs.to_epsg() == 4490 and gdf["project_id"].tolist() == ["A", "OPEN", "SWAP"]
+    assert gdf.geometry.isna().tolist() == [False, True, True]
+    assert gdf["_read_error"].iloc[0] == ""
+    assert gdf["_read_error"].iloc[1].startswith("row 3: ") and "WKT" in gdf["_read_error"].iloc[1]
+    assert "look swapped" in gdf["_read_error"].iloc[2]
+    assert [p.severity for p in problems if p.code == "bad_value"] == ["error", "error"]

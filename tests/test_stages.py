@@ -20,6 +20,7 @@ ADDS = {
                    "status", "reason", "notes", "density_penalty_ha"],
     "criteria": ["ghi", "wind_speed", "slope_mean", "elevation", "dist_substation", "land_type",
                  "site_condition", "condition_limit", "condition_flag"],
+    "input_errors": ["status", "reason"],
     "limits": [],
     "capacity_energy": ["turbines", "capacity_mw", "generation_mwh"],
     "cost": ["grid_kv", "grid_substation", "grid_distance_km", "grid_cost_cny", "capex_cny",

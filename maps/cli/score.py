@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
+from maps.cli.screen import COORD_CHOICES, HINTS
 
 FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "sites.gpkg", "usable.geojson",
          "sites.xlsx", "report.html", "map.html")
@@ -61,7 +62,18 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
 @click.option("--profile", type=click.Path(dir_okay=False, path_type=Path),
               help="Siting profile TOML (default: geo/profiles/<tech>.toml) / 选址参数文件.")
 @click.option("--candidates", type=click.Path(dir_okay=False, path_type=Path),
-              help="Your own candidate polygons instead of the catalog's degraded land.")
+              help="Your own candidate polygons instead of the catalog's degraded land (any "
+                   "file `siting screen` reads: GPKG, SHP, GeoJSON, CSV/XLSX with WKT or "
+                   "coordinates ...) / 自有候选地块.")
+@click.option("--coords", type=click.Choice(COORD_CHOICES),
+              help="What the --candidates coordinates are / 候选地块坐标系 (wgs84, gcj02, bd09, "
+                   "cgcs2000).")
+@click.option("--crs", metavar="CRS",
+              help="CRS of a --candidates file that does not say it (a shapefile without .prj, "
+                   "a CSV), e.g. EPSG:4490 or EPSG:4545 / 候选地块坐标系.")
+@click.option("--layer", help="Layer or sheet inside the --candidates file / 图层或工作表.")
+@click.option("--encoding",
+              help="Text encoding of the --candidates file (utf-8, gb18030 ...) / 文件编码.")
 @click.option("--grid-region", default=None,
               help="Grid CO2 factor region for every site (national, north, northeast, east, "
                    "central, northwest, south, southwest); default: each site's regional grid "
@@ -72,13 +84,14 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
 @lang_option
 @basemap_options
 @overwrite_option
-def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, lang, basemap,
-          tianditu_key, overwrite):
+def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, encoding,
+          grid_region, out, top, lang, basemap, tianditu_key, overwrite):
     """Score and rank degraded land for PV or wind / 退化土地光伏、风电选址评分.
 
     \b
     siting score --catalog region.toml --tech pv --out out/
     siting score --demo --tech wind --out out/
+    siting score --demo --tech pv --candidates parcels.csv --crs EPSG:4490 --out out/
     """
     if demo == bool(catalog_path):
         raise click.BadParameter("give exactly one of --catalog or --demo / 请指定 --catalog 或 "
@@ -87,6 +100,9 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
                     (candidates, "--candidates")):
         if p is not None and not Path(p).exists():
             raise click.BadParameter(f"{p}: file not found / 文件不存在", param_hint=hint)
+    if candidates is None and (coords or crs or layer or encoding):
+        raise click.UsageError("--coords, --crs, --layer and --encoding apply to a --candidates "
+                               "file / 这些选项仅用于 --candidates 文件")
     check_basemap(basemap, tianditu_key)
     import geo
     from layers.catalog import load_catalog
@@ -104,11 +120,21 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
         dest = destination(out, "score", (*FILES, "sites*.qml"), overwrite=overwrite,
                            inputs=catalog_inputs(cat) + [p for p in (profile, candidates) if p])
         with notices.held_warnings() as held:
-            sites = geo.score_sites(cat, tech, profile=profile, candidates=candidates,
+            given, problems = None, []
+            if candidates is not None:
+                from geo.candidates import read_candidates
+
+                try:
+                    given, problems = read_candidates(candidates, coords, layer, crs,
+                                                      encoding, hints=HINTS)
+                except InputError as exc:
+                    raise InputError(_bilingual(str(exc))) from None
+            sites = geo.score_sites(cat, tech, profile=profile, candidates=given,
                                     grid_region=grid_region)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
-    said = notices.echo_problems(notices.catalog_problems(cat), held)
+    said = notices.echo_problems([(str(candidates), problems)] * bool(problems)
+                                 + notices.catalog_problems(cat), held)
     _unchecked(sites, cat)
     _summary(sites, top)
     notes: list[str] = []
@@ -117,6 +143,17 @@ def score(catalog_path, demo, tech, profile, candidates, grid_region, out, top, 
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"→ {dest.folder}")
+
+
+def _bilingual(message: str) -> str:
+    """The reader's message, with a Chinese line where it ends without one (the fix it names is
+    an option of this command)."""
+    import re
+
+    if re.search(r" / [^/]*[\u4e00-\u9fff][^/]*$", message):
+        return message
+    return f"{message} / 无法读取候选地块文件：请按上述提示在本命令中修正（如 --crs、--coords、" \
+        "--layer、--encoding）"
 
 
 def _unchecked(sites, catalog) -> None:

@@ -1,0 +1,145 @@
+"""The user's own candidate sites (``siting score --candidates``), read as projects are.
+
+One reader for every footprint file (:func:`layers.footprints.read_footprints`, the reader of
+``siting screen``): the same formats, CRS and encoding checks, the same fixes named on the
+command being run, and a bad feature that becomes a row of its own instead of failing the file.
+The id and name columns are recognised under the projects' headers (``编号``, ``地块编号``,
+``名称`` ...; :func:`geo.projects.canonical_columns`) as well as ``site_id``, ``id``, ``fid``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.projects import _ids, _text, canonical_columns
+from layers.errors import InputError
+from layers.hygiene import READ_ROW, Problem
+
+INPUT_ERROR = "_input_error"
+"""Column of :func:`candidate_table`: why a candidate cannot be scored (``""`` when it can)."""
+ID_FIRST = ("site_id", "site", "地块id")
+"""Id columns recognised before the projects' id headers (``fid`` comes after them)."""
+NAME_FIRST = ("site_name", "地块名称")
+"""Name columns recognised before the projects' name headers."""
+
+
+def _column(columns: list, first: tuple[str, ...], canonical: str,
+            last: tuple[str, ...] = ()) -> object | None:
+    """The first source column named in ``first``, else the one the projects' headers map to
+    ``canonical``, else the first in ``last`` (names compared stripped and lower-cased)."""
+    low = {str(c).strip().lower(): c for c in reversed(columns)}
+    found = next((low[k] for k in first if k in low), None)
+    if found is None:
+        found = next((c for c, k in canonical_columns(list(columns)).items() if k == canonical),
+                     None)
+    return found if found is not None else next((low[k] for k in last if k in low), None)
+
+
+def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
+                    ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """The user's polygons as candidates (``source_kind`` = ``user``), in their own CRS.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The user's features. A ``_read_error`` column (rows the reader could not place) and a
+        ``_read_row`` column (:data:`layers.hygiene.READ_ROW`, where each row is in the file)
+        are used when present.
+    what : str
+        The source's name for messages.
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem)
+        Columns ``site_id`` (``user:<id>``), ``source_kind``, ``source_id``, ``name``,
+        ``facts`` and :data:`INPUT_ERROR` (the reader's reason, or a duplicate id); same rows,
+        same order. Ids are the file's own (blank ones named by their place, ``row-3``); without
+        an id column, ``1``, ``2`` ... by input order. A repeated id is an error of that row,
+        which is called ``<id>-2`` so that every site id stays distinct. Problems: a warning when
+        no id or name column was recognised (naming the columns found), one per duplicate id.
+    """
+    src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    n = len(src)
+    where = (src[READ_ROW].astype(str).tolist() if READ_ROW in src
+             else [f"feature #{i + 1}" for i in range(n)])
+    errors = (src["_read_error"].map(_text).tolist() if "_read_error" in src else [""] * n)
+    own = [c for c in src.columns if c not in (READ_ROW, "_read_error")]
+    problems: list[Problem] = []
+    id_col = _column(own, ID_FIRST, "project_id", ("fid",))
+    name_col = _column(own, NAME_FIRST, "name")
+    if id_col is None:
+        given = [str(i + 1) for i in range(n)]
+        if own:
+            problems.append(Problem(None, "no_id_column", (
+                f"{what}: no id column (site_id, id, 编号, 地块编号 ...) among the columns "
+                f"{', '.join(map(str, own))}: the sites are numbered 1, 2 ... in input order; "
+                "rename your id column to site_id to keep your own ids / 未识别地块编号列，"
+                "按输入顺序编号"), "warning"))
+    else:
+        given = _ids(src[id_col].map(_text).tolist(), 4, where)
+    if name_col is None and [c for c in own if c != id_col]:
+        problems.append(Problem(None, "no_name_column", (
+            f"{what}: no name column (name, 名称, 项目名称 ...) among the columns "
+            f"{', '.join(map(str, own))}: the sites have no names; rename your name column to "
+            "name / 未识别名称列"), "warning"))
+    ids, taken, first = list(given), set(given), {}
+    for i, sid in enumerate(given):
+        if sid not in first:
+            first[sid] = i
+            continue
+        k, new = 2, f"{sid}-2"
+        while new in taken:
+            k += 1
+            new = f"{sid}-{k}"
+        ids[i] = new
+        taken.add(new)
+        text = (f"duplicate site id {sid!r} ({where[i]}, first used by {where[first[sid]]}): "
+                f"not scored, called {new!r}; give each site its own id / 地块编号重复，未评分")
+        errors[i] = f"{errors[i]}; {text}" if errors[i] else text
+        problems.append(Problem(None, "duplicate_id", text, "warning"))
+    names = src[name_col].map(_text).tolist() if name_col is not None else [""] * n
+    out = gpd.GeoDataFrame({"site_id": ["user:" + i for i in ids], "source_kind": "user",
+                            "source_id": given, "name": names, "facts": [{}] * n,
+                            INPUT_ERROR: errors},
+                           geometry=np.asarray(gdf.geometry.values, dtype=object), crs=gdf.crs)
+    return out, problems
+
+
+def read_candidates(path: str | Path, coords: str | None = None, layer: str | None = None,
+                    crs: object = None, encoding: str | None = None,
+                    hints: dict[str, str] | None = None) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Read a candidates file with the projects' reader.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any file :func:`layers.footprints.read_footprints` reads (vector files, CSV/XLSX with a
+        WKT or coordinate columns).
+    coords, layer, crs, encoding, hints : optional
+        As for :func:`geo.projects.read_projects`; ``hints`` names the fixes on the command
+        being run (``{"crs": "--crs EPSG:4544", ...}``).
+
+    Returns
+    -------
+    (GeoDataFrame, list of Problem)
+        :func:`candidate_table` of the file; the reader's problems, then the table's.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read as a whole (no CRS, several layers, unreadable), or has no
+        features.
+    """
+    from layers.footprints import read_footprints
+
+    gdf, problems = read_footprints(path, coords=coords, layer=layer, crs=crs,
+                                    encoding=encoding, hints=hints)
+    if not len(gdf):
+        raise InputError(f"{path}: no features: give at least one candidate polygon / "
+                         "候选地块文件为空")
+    out, more = candidate_table(gdf, str(path))
+    return out, problems + more
