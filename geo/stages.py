@@ -12,13 +12,14 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import score as sc
 from geo.coverage import SOURCES, coverage_area
-from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas
+from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas, true_area_factor
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
 from geo.site_conditions import site_conditions
@@ -53,6 +54,34 @@ def _usable(sites) -> pd.Series:
 
 def _geoseries(values, sites) -> gpd.GeoSeries:
     return gpd.GeoSeries(np.asarray(values, dtype=object), index=sites.index, crs=sites.crs)
+
+
+def withdraw_usable(df: pd.DataFrame, mask) -> None:
+    """No usable land for the sites in ``mask`` (made ``excluded`` or ``error`` after the
+    exclusions): ``usable_area_ha`` 0, ``usable_geometry`` empty, and the reason says how much
+    land the exclusion layers had left and why it is not counted.
+
+    An excluded site has no usable land and a site that could not be judged has none that can be
+    shown; every output (sites.csv, usable.geojson, the report, the map) reads these two columns.
+    """
+    mask = np.asarray(mask, dtype=bool) & (df["usable_area_ha"].to_numpy(float) > 0)
+    if not mask.any():
+        return
+    left = df.loc[mask, "usable_area_ha"].to_numpy(float)
+    error = (df.loc[mask, "status"] == "error").to_numpy()
+    append(df, mask, np.where(
+        error,
+        [f"not judged: the {a:.2f} ha left by the exclusions are not counted as usable / "
+         f"无法评估，剩余 {a:.2f} ha 不计入可用地" for a in left],
+        [f"whole site excluded: the {a:.2f} ha left by the exclusions are not counted as usable "
+         f"/ 整个地块排除，剩余 {a:.2f} ha 不计入可用地" for a in left]))
+    df.loc[mask, "usable_area_ha"] = 0.0
+    geoms = df["usable_geometry"].to_numpy(dtype=object).copy()
+    geoms[mask] = shapely.MultiPolygon()
+    df["usable_geometry"] = geoms
+    for c in ("density_penalty_ha", "_lost_ha"):
+        if c in df.columns:
+            df.loc[mask & df[c].notna().to_numpy(), c] = 0.0
 
 
 # -- exclusions ----------------------------------------------------------------------------------
@@ -139,7 +168,8 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
             run.notes.append(f"density_penalty {rule.id!r}: layer {rule.kind} not provided: "
                              "reduced-density land not identified — check by hand / 未提供图层")
         penalties.append((rule, exclusion_geometries(layers, rule, 0.0)))
-    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties)
+    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties,
+                               true_area_factor(sites.geometry.values, sites.crs))
     out["density_penalty_ha"] = area if penalties else np.nan
     out["_lost_ha"] = lost
     rules_text = ", ".join(f"{r.id} ×{r.factor:g}" for r, _ in penalties)
@@ -192,6 +222,7 @@ def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     an unknown site-condition fact that is a limit when bad → ``review`` (not ranked)."""
     prof, df = run.profile, sites.copy()
     usable = _usable(df)
+    before = usable.copy()
     for k in prof.criteria:
         if k not in RASTER_CRITERIA or not df[k].notna().any():
             continue
@@ -221,6 +252,7 @@ def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     df.loc[check, "status"] = "review"
     flagged = (df["condition_flag"] != "") & (df["status"] != "error")
     append(df, flagged, df.loc[flagged, "condition_flag"].to_numpy(dtype=object), "notes")
+    withdraw_usable(df, before & df["status"].isin(("excluded", "error")))
     return df
 
 
@@ -322,6 +354,7 @@ def scores(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         if miss.any():
             append(df, miss, f"no {k} value; cannot be scored / 缺少指标值")
             df.loc[miss, "status"] = "error"
+            withdraw_usable(df, miss)
             usable &= ~miss
     raw = df.loc[usable, list(used)]
     vals = pd.DataFrame({k: sc.value_function(raw[k], prof.criteria[k].points) for k in used},
