@@ -273,6 +273,7 @@ def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         df.loc[usable, "specific_yield_kwh_kwp"] = en.pv_yields(
             cent[usable].y, cent[usable].x, df.loc[usable, "ghi"], df.loc[usable, "elevation"], e)
         df["generation_mwh"] = df["capacity_mw"] * df["specific_yield_kwh_kwp"]
+        too_large(df, run)
         return df
     t = en.turbine(e.turbine_type)
     pos = layout(df.loc[usable, "usable_geometry"], t["rotor_diameter_m"], e.spacing_downwind_d,
@@ -294,7 +295,36 @@ def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     df.loc[usable, "capacity_factor"] = en.wind_capacity_factor(
         df.loc[usable, "wind_speed"], df.loc[usable, "elevation"], e, e.temp_air_c)
     df["generation_mwh"] = df["capacity_mw"] * df["capacity_factor"] * en.HOURS_PER_YEAR
+    too_large(df, run)
     return df
+
+
+def too_large(df: pd.DataFrame, run) -> None:
+    """A usable site whose capacity exceeds the profile's ``max_plant_mw`` [MW] goes to
+    ``review``: it is not taken for one plant on one grid connection, so it is neither ranked nor
+    counted in the totals or the supply curve until it is split (a mis-drawn polygon must not head
+    the ranking). The reason and the site's ``notes`` say so; ``run.meta["too_large"]`` holds the
+    text the command warns with. Its usable area and capacity stay, for the reviewer."""
+    limit = run.profile.max_plant_mw
+    hit = (_usable(df) & (df["capacity_mw"] > limit)).to_numpy()
+    if not hit.any():
+        return
+    cap, ha = df.loc[hit, "capacity_mw"].to_numpy(float), df.loc[hit, "usable_area_ha"]
+    append(df, hit, [
+        f"implausibly large for one plant: {c:,.0f} MW on {a:,.0f} ha usable > max_plant_mw "
+        f"{limit:g} MW (one grid connection); not ranked — split the polygon into plants or "
+        f"check it by hand / 容量 {c:,.0f} MW 超过单个电站上限 {limit:g} MW，疑为误绘地块，"
+        "未排名，请拆分或人工核查" for c, a in zip(cap, ha)])
+    append(df, hit, f"larger than one plant (> {limit:g} MW): not ranked / 超过单个电站容量上限，"
+           "未排名", "notes")
+    df.loc[hit, "status"] = "review"
+    ids = ", ".join(df.loc[hit, "site_id"].astype(str).tolist()[:5])
+    text = (f"{int(hit.sum())} site(s) larger than one plant (capacity > max_plant_mw "
+            f"{limit:g} MW; {ids}{' …' if hit.sum() > 5 else ''}): sent to review, not ranked "
+            "nor counted in the totals — split them into plants / 地块容量超过单个电站上限，"
+            "已转待复核，未排名、未计入合计，请拆分")
+    run.notes.append(text)
+    run.meta["too_large"] = text
 
 
 # -- cost ----------------------------------------------------------------------------------------
