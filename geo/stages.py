@@ -144,7 +144,9 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         rules.append((rule, rg))
     source, cover = coverage_area(cat, sites.crs)
     words = f"{SOURCES[source]['en']} / {SOURCES[source]['zh']}"
-    ex = apply_exclusions(sites, rules, prof.min_usable_area_ha, coverage=(words, cover))
+    factor = true_area_factor(sites.geometry.values, sites.crs)  # areas on the ellipsoid
+    ex = apply_exclusions(sites, rules, prof.min_usable_area_ha, coverage=(words, cover),
+                          area_factor=factor)
     out = sites.drop(columns=[c for c in ex.columns if c in sites.columns])
     out = pd.concat([out, ex], axis=1)
     out["notes"] = ""
@@ -168,8 +170,7 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
             run.notes.append(f"density_penalty {rule.id!r}: layer {rule.kind} not provided: "
                              "reduced-density land not identified — check by hand / 未提供图层")
         penalties.append((rule, exclusion_geometries(layers, rule, 0.0)))
-    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties,
-                               true_area_factor(sites.geometry.values, sites.crs))
+    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties, factor)
     out["density_penalty_ha"] = area if penalties else np.nan
     out["_lost_ha"] = lost
     rules_text = ", ".join(f"{r.id} ×{r.factor:g}" for r, _ in penalties)
