@@ -189,6 +189,12 @@ def analysis_geometry(sites) -> gpd.GeoSeries:
     return out.where(sites["status"] != "error", None)
 
 
+def wholly_outside(sites) -> pd.Series:
+    """The sites whose whole candidate lies outside the catalog's coverage."""
+    out, cand = sites["outside_coverage_ha"], sites["candidate_area_ha"]
+    return (out > 0) & (out >= cand * (1 - 1e-9))
+
+
 def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     """Raster criteria (exactextract), distances, land-type preference and site conditions."""
     prof, cat, df = run.profile, run.catalog, sites.copy()
@@ -204,9 +210,12 @@ def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     else:
         df[["elevation", "slope_mean", "slope_max"]] = np.nan
         run.notes.append("no DEM in the catalog: slope and elevation not available / 无高程数据")
+    # a site wholly outside the coverage is not measured against the catalog's features: the
+    # nearest one in the catalog need not be the nearest there, and the working CRS is not its
+    analysis_d = analysis.where(~wholly_outside(df), None)
     for crit, kind in DIST_KINDS.items():
         targets = [d.gdf.geometry.values for d in cat.layers_of(kind)]
-        df[crit] = nearest_km(analysis, np.concatenate(targets) if targets else np.empty(0))
+        df[crit] = nearest_km(analysis_d, np.concatenate(targets) if targets else np.empty(0))
         if not targets and crit in prof.criteria:
             run.notes.append(f"criterion {crit}: no {kind} layer in the catalog; left out of the "
                              "score / 未提供图层，不参与评分")

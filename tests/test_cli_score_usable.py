@@ -59,6 +59,9 @@ def test_far_candidate_areas_are_geodesic(mixed):
     for col in ("excluded_area_ha", "outside_coverage_ha"):       # all of it lies outside
         assert far[col] == pytest.approx(geodesic, rel=1e-3)
     assert f"{geodesic:.2f} ha (100.0% of the candidate)" in far["reason"]
+    # no distance to the catalog's features is printed for it (1,648 km in the region's CRS
+    # against 1,643 km geodesic, and the nearest feature in the catalog is not the nearest there)
+    assert far[["dist_substation", "dist_road", "dist_settlement"]].isna().all()
 
 
 def test_a_site_without_usable_land_has_no_usable_geometry(mixed):
