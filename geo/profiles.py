@@ -196,6 +196,7 @@ class Profile(_Model):
     tech: Literal["pv", "wind"]
     name: str = ""
     min_usable_area_ha: float = Field(1.0, ge=0)
+    max_plant_mw: float = Field(1000.0, gt=0)
     top_n: int = Field(10, ge=1)
     mc_runs: int = Field(1000, ge=10)
     mc_concentration: float = Field(20.0, gt=0)

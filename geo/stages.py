@@ -18,10 +18,12 @@ from geo import cost as co
 from geo import energy as en
 from geo import score as sc
 from geo.coverage import SOURCES, coverage_area
-from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas
+from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas, true_area_factor
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
 from geo.site_conditions import site_conditions
+from geo.site_flags import append, too_large, wholly_outside, withdraw_usable
+from geo.site_flags import usable as _usable
 from geo.zonal import dem_stats, nearest_km, zonal
 from layers.crs import WGS84
 from layers.kinds import get_kind
@@ -31,24 +33,6 @@ RESOURCE = {"pv": ("ghi", "ghi"), "wind": ("wind_speed", "wind_speed")}  # crite
 DIST_KINDS = {"dist_substation": "substation", "dist_road": "road",
               "dist_settlement": "settlement"}
 RASTER_CRITERIA = ("ghi", "wind_speed", "slope_mean", "slope_max", "elevation")
-
-
-def append(df: pd.DataFrame, mask, text, col: str = "reason") -> None:
-    """Append ``text`` (one text, or one per row in ``mask``) to column ``col``
-    ("; "-separated) of the rows in ``mask``, in one assignment."""
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return
-    values = df[col].to_numpy(dtype=object).copy()
-    old = values[mask]
-    new = np.asarray(text, dtype=object) if not isinstance(text, str) else text
-    filled = np.array([bool(v) and v == v for v in old], dtype=bool)  # not blank, not NaN
-    values[mask] = np.where(filled, old.astype(str) + "; " + new, new)
-    df[col] = values
-
-
-def _usable(sites) -> pd.Series:
-    return sites["status"] == "usable"
 
 
 def _geoseries(values, sites) -> gpd.GeoSeries:
@@ -115,7 +99,9 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         rules.append((rule, rg))
     source, cover = coverage_area(cat, sites.crs)
     words = f"{SOURCES[source]['en']} / {SOURCES[source]['zh']}"
-    ex = apply_exclusions(sites, rules, prof.min_usable_area_ha, coverage=(words, cover))
+    factor = true_area_factor(sites.geometry.values, sites.crs)  # areas on the ellipsoid
+    ex = apply_exclusions(sites, rules, prof.min_usable_area_ha, coverage=(words, cover),
+                          area_factor=factor)
     out = sites.drop(columns=[c for c in ex.columns if c in sites.columns])
     out = pd.concat([out, ex], axis=1)
     out["notes"] = ""
@@ -139,7 +125,7 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
             run.notes.append(f"density_penalty {rule.id!r}: layer {rule.kind} not provided: "
                              "reduced-density land not identified — check by hand / 未提供图层")
         penalties.append((rule, exclusion_geometries(layers, rule, 0.0)))
-    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties)
+    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties, factor)
     out["density_penalty_ha"] = area if penalties else np.nan
     out["_lost_ha"] = lost
     rules_text = ", ".join(f"{r.id} ×{r.factor:g}" for r, _ in penalties)
@@ -173,9 +159,13 @@ def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     else:
         df[["elevation", "slope_mean", "slope_max"]] = np.nan
         run.notes.append("no DEM in the catalog: slope and elevation not available / 无高程数据")
+    # a site wholly outside the coverage is not measured against the catalog's features: the
+    # nearest one in the catalog need not be the nearest there, and the working CRS is not chosen
+    # for it
+    analysis_d = analysis.where(~wholly_outside(df), None)
     for crit, kind in DIST_KINDS.items():
         targets = [d.gdf.geometry.values for d in cat.layers_of(kind)]
-        df[crit] = nearest_km(analysis, np.concatenate(targets) if targets else np.empty(0))
+        df[crit] = nearest_km(analysis_d, np.concatenate(targets) if targets else np.empty(0))
         if not targets and crit in prof.criteria:
             run.notes.append(f"criterion {crit}: no {kind} layer in the catalog; left out of the "
                              "score / 未提供图层，不参与评分")
@@ -192,6 +182,7 @@ def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     an unknown site-condition fact that is a limit when bad → ``review`` (not ranked)."""
     prof, df = run.profile, sites.copy()
     usable = _usable(df)
+    before = usable.copy()
     for k in prof.criteria:
         if k not in RASTER_CRITERIA or not df[k].notna().any():
             continue
@@ -221,6 +212,7 @@ def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     df.loc[check, "status"] = "review"
     flagged = (df["condition_flag"] != "") & (df["status"] != "error")
     append(df, flagged, df.loc[flagged, "condition_flag"].to_numpy(dtype=object), "notes")
+    withdraw_usable(df, before & df["status"].isin(("excluded", "error")))
     return df
 
 
@@ -241,6 +233,7 @@ def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         df.loc[usable, "specific_yield_kwh_kwp"] = en.pv_yields(
             cent[usable].y, cent[usable].x, df.loc[usable, "ghi"], df.loc[usable, "elevation"], e)
         df["generation_mwh"] = df["capacity_mw"] * df["specific_yield_kwh_kwp"]
+        too_large(df, run)
         return df
     t = en.turbine(e.turbine_type)
     pos = layout(df.loc[usable, "usable_geometry"], t["rotor_diameter_m"], e.spacing_downwind_d,
@@ -262,6 +255,7 @@ def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     df.loc[usable, "capacity_factor"] = en.wind_capacity_factor(
         df.loc[usable, "wind_speed"], df.loc[usable, "elevation"], e, e.temp_air_c)
     df["generation_mwh"] = df["capacity_mw"] * df["capacity_factor"] * en.HOURS_PER_YEAR
+    too_large(df, run)
     return df
 
 
@@ -322,6 +316,7 @@ def scores(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         if miss.any():
             append(df, miss, f"no {k} value; cannot be scored / 缺少指标值")
             df.loc[miss, "status"] = "error"
+            withdraw_usable(df, miss)
             usable &= ~miss
     raw = df.loc[usable, list(used)]
     vals = pd.DataFrame({k: sc.value_function(raw[k], prof.criteria[k].points) for k in used},

@@ -79,6 +79,7 @@ PARAM_LABELS: dict[str, tuple[str, str, str]] = {
     "lifetime_years": ("寿命", "lifetime", "yr"),
     "route_factor": ("线路曲折系数", "line route factor", ""),
     "min_usable_area_ha": ("最小可用面积", "minimum usable area", "ha"),
+    "max_plant_mw": ("单个电站容量上限（超过则待复核）", "largest one plant (above: review)", "MW"),
 }
 """Labels (zh, en) and units of the profile parameters shown."""
 TECH = {"pv": ("光伏", "PV"), "wind": ("风电", "wind")}
@@ -156,8 +157,9 @@ def _params(meta: dict, lang: str) -> list[tuple[str, str]]:
     prof = meta["profile_data"]
     keys = PV_PARAMS if meta["tech"] == "pv" else WIND_PARAMS
     rows = []
-    for k in ("min_usable_area_ha",):
-        rows.append((k, prof[k]))
+    for k in ("min_usable_area_ha", "max_plant_mw"):
+        if k in prof:
+            rows.append((k, prof[k]))
     rows += [(k, prof["energy"][k]) for k in keys if k in prof["energy"]]
     rows += [(k, v) for k, v in (prof.get("cost") or {}).items()]
     out = []

@@ -171,6 +171,8 @@ def _unchecked(sites, catalog) -> None:
                    err=True)
     if meta.get("outside_coverage"):
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
+    if meta.get("too_large"):
+        click.echo(f"warning: {meta['too_large']}", err=True)
 
 
 def _summary(sites, top: int) -> None:

@@ -1,0 +1,90 @@
+"""What a site may claim: the reason/notes appender the stages share, no usable land for a site
+excluded or not judged, a capacity too large for one plant (``review``), and the sites wholly
+outside the catalog's coverage (not measured against its features)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+
+def append(df: pd.DataFrame, mask, text, col: str = "reason") -> None:
+    """Append ``text`` (one text, or one per row in ``mask``) to column ``col``
+    ("; "-separated) of the rows in ``mask``, in one assignment."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return
+    values = df[col].to_numpy(dtype=object).copy()
+    old = values[mask]
+    new = np.asarray(text, dtype=object) if not isinstance(text, str) else text
+    filled = np.array([bool(v) and v == v for v in old], dtype=bool)  # not blank, not NaN
+    values[mask] = np.where(filled, old.astype(str) + "; " + new, new)
+    df[col] = values
+
+
+def usable(sites) -> pd.Series:
+    """The sites whose status is ``usable``."""
+    return sites["status"] == "usable"
+
+
+def withdraw_usable(df: pd.DataFrame, mask) -> None:
+    """No usable land for the sites in ``mask`` (made ``excluded`` or ``error`` after the
+    exclusions): ``usable_area_ha`` 0, ``usable_geometry`` empty, and the reason says how much
+    land the exclusion layers had left and why it is not counted.
+
+    An excluded site has no usable land and a site that could not be judged has none that can be
+    shown; every output (sites.csv, usable.geojson, the report, the map) reads these two columns.
+    """
+    mask = np.asarray(mask, dtype=bool) & (df["usable_area_ha"].to_numpy(float) > 0)
+    if not mask.any():
+        return
+    left = df.loc[mask, "usable_area_ha"].to_numpy(float)
+    error = (df.loc[mask, "status"] == "error").to_numpy()
+    append(df, mask, np.where(
+        error,
+        [f"not judged: the {a:.2f} ha left by the exclusions are not counted as usable / "
+         f"无法评估，剩余 {a:.2f} ha 不计入可用地" for a in left],
+        [f"whole site excluded: the {a:.2f} ha left by the exclusions are not counted as usable "
+         f"/ 整个地块排除，剩余 {a:.2f} ha 不计入可用地" for a in left]))
+    df.loc[mask, "usable_area_ha"] = 0.0
+    geoms = df["usable_geometry"].to_numpy(dtype=object).copy()
+    geoms[mask] = shapely.MultiPolygon()
+    df["usable_geometry"] = geoms
+    for c in ("density_penalty_ha", "_lost_ha"):
+        if c in df.columns:
+            df.loc[mask & df[c].notna().to_numpy(), c] = 0.0
+
+
+def wholly_outside(sites) -> pd.Series:
+    """The sites whose whole candidate lies outside the catalog's coverage."""
+    out, cand = sites["outside_coverage_ha"], sites["candidate_area_ha"]
+    return (out > 0) & (out >= cand * (1 - 1e-9))
+
+
+def too_large(df: pd.DataFrame, run) -> None:
+    """A usable site whose capacity exceeds the profile's ``max_plant_mw`` [MW] goes to
+    ``review``: it is not taken for one plant on one grid connection, so it is neither ranked nor
+    counted in the totals or the supply curve until it is split (a mis-drawn polygon must not head
+    the ranking). The reason and the site's ``notes`` say so; ``run.meta["too_large"]`` holds the
+    text the command warns with. Its usable area and capacity stay, for the reviewer."""
+    limit = run.profile.max_plant_mw
+    hit = (usable(df) & (df["capacity_mw"] > limit)).to_numpy()
+    if not hit.any():
+        return
+    cap, ha = df.loc[hit, "capacity_mw"].to_numpy(float), df.loc[hit, "usable_area_ha"]
+    append(df, hit, [
+        f"implausibly large for one plant: {c:,.0f} MW on {a:,.0f} ha usable > max_plant_mw "
+        f"{limit:g} MW (one grid connection); not ranked — split the polygon into plants or "
+        f"check it by hand / 容量 {c:,.0f} MW 超过单个电站上限 {limit:g} MW，疑为误绘地块，"
+        "未排名，请拆分或人工核查" for c, a in zip(cap, ha)])
+    append(df, hit, f"larger than one plant (> {limit:g} MW): not ranked / 超过单个电站容量上限，"
+           "未排名", "notes")
+    df.loc[hit, "status"] = "review"
+    ids = ", ".join(df.loc[hit, "site_id"].astype(str).tolist()[:5])
+    text = (f"{int(hit.sum())} site(s) larger than one plant (capacity > max_plant_mw "
+            f"{limit:g} MW; {ids}{' …' if hit.sum() > 5 else ''}): sent to review, not ranked "
+            "nor counted in the totals — split them into plants / 地块容量超过单个电站上限，"
+            "已转待复核，未排名、未计入合计，请拆分")
+    run.notes.append(text)
+    run.meta["too_large"] = text
