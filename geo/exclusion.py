@@ -51,19 +51,6 @@ def catalog_candidates(catalog) -> gpd.GeoDataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def user_candidates(gdf: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
-    """The user's own polygons as candidates (``source_kind`` = ``user``), transformed to ``crs``."""
-    cols = {str(c).lower(): c for c in gdf.columns}
-    id_col = next((cols[c] for c in ("site_id", "id", "fid") if c in cols), None)
-    ids = (gdf[id_col].astype(str).tolist() if id_col is not None
-           else [str(i + 1) for i in range(len(gdf))])
-    name_col = cols.get("name")
-    names = gdf[name_col].fillna("").astype(str).tolist() if name_col else [""] * len(gdf)
-    return gpd.GeoDataFrame({"site_id": ["user:" + i for i in ids], "source_kind": "user",
-                             "source_id": ids, "name": names, "facts": [{}] * len(ids)},
-                            geometry=gdf.geometry.to_crs(crs).values, crs=crs)
-
-
 class RuleGeometries(NamedTuple):
     """The buffered features of one rule; ``unknown`` marks those kept because a deciding
     attribute is unknown (fail closed), ``reasons`` says which attribute and why."""

@@ -25,6 +25,7 @@ from geo.columns import describe
 from geo.exclusion import catalog_candidates
 from geo.profiles import Profile, load_profile
 from geo.site_conditions import assessment_year
+from geo.site_flags import withdraw_usable
 from layers.errors import CRSError, InputError
 
 OUTPUT_COLUMNS = [
@@ -67,6 +68,7 @@ def input_errors(sites: gpd.GeoDataFrame, run: Run) -> gpd.GeoDataFrame:
     out = sites.copy()
     out.loc[bad, "status"] = "error"
     out.loc[bad, "reason"] = out.loc[bad, INPUT_ERROR]
+    withdraw_usable(out, bad)  # a repeated id's polygon is not usable land of this site
     return out
 
 

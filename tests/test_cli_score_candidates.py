@@ -133,7 +133,11 @@ def test_duplicate_ids_are_flagged_and_kept_distinct(catalog, tmp_path):
     assert csv.index.tolist() == ["user:A", "user:B", "user:A-2"] and csv.index.is_unique
     assert csv.loc["user:A-2", "status"] == "error" and csv.loc["user:A-2", "source_id"] == "A"
     assert "duplicate site id" in csv.loc["user:A-2", "reason"]
-    assert csv.loc["user:A", "status"] == "usable"
+    assert csv.loc["user:A-2", "usable_area_ha"] == 0 and "not counted" in csv.loc[
+        "user:A-2", "reason"]  # an error row claims no usable land, though its polygon is good
+    assert csv.loc["user:A", "status"] == "usable" and csv.loc["user:A", "usable_area_ha"] > 0
+    usable = gpd.read_file(out / "usable.geojson")
+    assert "user:A-2" not in set(usable.loc[~usable.geometry.is_empty, "site_id"])
 
 
 @pytest.mark.parametrize(("id_col", "name_col"), [("地块编号", "名称"), ("编号", "项目名称"),
