@@ -111,6 +111,8 @@ def test_a_small_max_plant_mw_sends_every_site_to_review(tmp_path):
     csv = pd.read_csv(out / "sites.csv")
     assert "usable" not in set(csv["status"]) and csv["rank"].isna().all()
     assert (csv["status"] == "review").any() and "单个电站" in r.output
+    n_review = int((csv["status"] == "review").sum())
+    assert f"{len(csv)} 个候选地块: " in r.output and f"需人工核查 {n_review}" in r.output
 
 
 def test_demo_excluded_site_reports_no_usable_land(tmp_path):

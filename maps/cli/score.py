@@ -136,7 +136,7 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
     said = notices.echo_problems([(str(candidates), problems)] * bool(problems)
                                  + notices.catalog_problems(cat), held)
     _unchecked(sites, cat)
-    _summary(sites, top)
+    _summary(sites, top, lang)
     notes: list[str] = []
     with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
         write_files(dest, writers(sites, cat, lang, basemap, tianditu_key, notes))
@@ -175,14 +175,17 @@ def _unchecked(sites, catalog) -> None:
         click.echo(f"warning: {meta['too_large']}", err=True)
 
 
-def _summary(sites, top: int) -> None:
-    """Print the status counts, the sites that need a check by hand, the best-ranked and the
-    cheapest sites."""
+def _summary(sites, top: int, lang: str = "en") -> None:
+    """Print the status counts (in ``lang``), the sites that need a check by hand, the
+    best-ranked and the cheapest sites."""
     from geo.cost import supply_curve
+    from maps.siting_map import STATUS_LABELS
 
     meta = sites.attrs["siting"]
     counts = sites["status"].value_counts().to_dict()
-    click.echo(f"{len(sites)} candidates: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    words = {k: v[0] if lang == "zh" else v[1] for k, v in STATUS_LABELS.items()}
+    click.echo(f"{len(sites)} {'个候选地块' if lang == 'zh' else 'candidates'}: "
+               + ", ".join(f"{words.get(k, k)} {v}" for k, v in counts.items()))
     check = sites[sites["status"] == "review"].sort_values("site_id")
     if len(check):
         click.echo("needs check by hand, not ranked / 需人工核查，未排名: "
