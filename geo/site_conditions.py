@@ -8,7 +8,9 @@ with the reason) or a value 0-1 of the ``site_condition`` criterion. An unknown 
 closure year ≤ 0, a user polygon without attributes) is never taken as good: where the known-bad
 value is a limit, the site needs a check by hand (``condition_check``: it is not ranked, as the
 bad value would exclude it); otherwise it gets the profile's ``unknown_value`` and a flag naming
-the fact.
+the fact. A user polygon takes the facts of the catalog's degraded-land features it overlaps
+(:func:`user_conditions`): the user's copy of a registered contaminated site is excluded as the
+catalog's own is.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import shapely
 
 FACTS = {"subsidence_area": "stable", "closed_landfill": "closed_year",
          "contaminated_site": "in_risk_register"}
@@ -76,7 +79,9 @@ def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
         if kind == "user":
             rows.append((conditions.unknown_value, "",
                          "site conditions unknown (a user polygon carries no subsidence, landfill "
-                         "or contamination facts) — check by hand / 场地条件未知", ""))
+                         "or contamination facts of its own; those of the catalog's degraded land "
+                         "it overlaps are applied) — check by hand / 场地条件未知（已套用所叠加"
+                         "目录图斑的属性）", ""))
             continue
         if attr is None:
             rows.append((1.0, "", "", ""))
@@ -115,3 +120,65 @@ def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
             rows.append((float(action), "", text, ""))
     return pd.DataFrame(rows, columns=["site_condition", "condition_limit", "condition_flag",
                                        "condition_check"])
+
+
+def user_conditions(geoms, features, conditions, min_overlap_m2: float = 1.0) -> pd.DataFrame:
+    """Site conditions of the user's polygons, with the facts of the catalog's degraded-land
+    features each overlaps.
+
+    A user polygon carries no facts of its own: it gets the ``user`` row of
+    :func:`site_conditions` (the profile's ``unknown_value``, flagged). Where it overlaps a
+    subsidence area, a closed landfill or a contaminated site of the catalog (by more than
+    ``min_overlap_m2``), that feature's fact counts as well, the worst one deciding: a limit
+    excludes the site (the user's copy of a registered contaminated site is excluded as the
+    catalog's own is), an unknown fact whose bad value is a limit sends it to a check by hand,
+    and a value below 1 or a flag is added. Never better than the ``user`` row.
+
+    Parameters
+    ----------
+    geoms : array of geometries
+        The user's polygons, in the CRS of ``features`` (metric).
+    features : GeoDataFrame
+        :func:`geo.exclusion.catalog_candidates` of the catalog.
+    conditions : SiteConditions
+        The profile's ``[site_conditions]``.
+    min_overlap_m2 : float
+        Overlap [m²] below which a feature is taken as touching only.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`site_conditions`, one row per polygon.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    out = site_conditions(["user"] * n, [{}] * n, conditions)
+    feats = features[features["source_kind"].isin(list(FACTS)).to_numpy()] if len(features) \
+        else features
+    if not n or not len(feats):
+        return out
+    fg = np.asarray(feats.geometry.values, dtype=object)
+    a, b = shapely.STRtree(fg).query(geoms, predicate="intersects")
+    area = shapely.area(shapely.intersection(geoms[a], fg[b])) if len(a) else np.zeros(0)
+    keep = area > min_overlap_m2
+    a, b, area = a[keep], b[keep], area[keep]
+    if not len(a):
+        return out
+    per = site_conditions(feats["source_kind"].to_numpy()[b], feats["facts"].to_numpy()[b],
+                          conditions)
+    where = [f"on {sid} ({ha:,.2f} ha) / 与{sid}重叠 ({ha:,.2f} ha): "
+             for sid, ha in zip(feats["site_id"].to_numpy()[b], area / 10_000)]
+    for i in np.unique(a):
+        mine = np.flatnonzero(a == i)
+        texts = {c: "; ".join(where[j] + per[c].iat[j] for j in mine if per[c].iat[j])
+                 for c in ("condition_limit", "condition_flag", "condition_check")}
+        row = out.iloc[i]
+        if texts["condition_limit"]:
+            out.iloc[i] = (np.nan, texts["condition_limit"], "", "")
+        elif texts["condition_check"]:
+            out.iloc[i] = (np.nan, "", "", texts["condition_check"])
+        else:
+            value = min(row["site_condition"], float(per["site_condition"].iloc[mine].min()))
+            flag = "; ".join(t for t in (row["condition_flag"], texts["condition_flag"]) if t)
+            out.iloc[i] = (value, "", flag, "")
+    return out

@@ -18,10 +18,16 @@ from geo import cost as co
 from geo import energy as en
 from geo import score as sc
 from geo.coverage import SOURCES, coverage_area
-from geo.exclusion import apply_exclusions, exclusion_geometries, penalty_areas, true_area_factor
+from geo.exclusion import (
+    apply_exclusions,
+    catalog_candidates,
+    exclusion_geometries,
+    penalty_areas,
+    true_area_factor,
+)
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
-from geo.site_conditions import site_conditions
+from geo.site_conditions import site_conditions, user_conditions
 from geo.site_flags import append, too_large, wholly_outside, withdraw_usable
 from geo.site_flags import usable as _usable
 from geo.zonal import dem_stats, nearest_km, zonal
@@ -171,6 +177,10 @@ def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
                              "score / 未提供图层，不参与评分")
     df["land_type"] = df["source_kind"].map(lambda k: prof.land_type.get(k, 0.5))
     cond = site_conditions(df["source_kind"], df["facts"], prof.site_conditions)
+    user = (df["source_kind"] == "user").to_numpy()
+    if user.any():  # the facts of the catalog's degraded land a user polygon lies on
+        cond.loc[user] = user_conditions(df.geometry.values[user], catalog_candidates(cat),
+                                         prof.site_conditions).to_numpy()
     cond.index = df.index
     df[cond.columns] = cond
     return df

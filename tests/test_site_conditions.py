@@ -78,3 +78,62 @@ def test_pv_scores_unstable_subsidence_in_the_breakdown(catalog):
     assert s.loc["subsidence:s2", "score_site_condition"] == pytest.approx(
         100 * w * prof.site_conditions.unstable_subsidence)
     assert s.loc["subsidence:s2", "rank"] > s.loc["subsidence:s1", "rank"]
+
+
+def test_a_user_polygon_takes_the_facts_of_the_degraded_land_it_lies_on():
+    """The user's copy of a landfill closed too recently (a limit here) is excluded as the
+    catalog's own is; on a contaminated site it gets that site's value and flag; where a fact is
+    unknown and its bad value a limit, a check by hand; touching only, or on no such land, the
+    plain ``user`` row. Never better than that row."""
+    from geo.site_conditions import user_conditions
+
+    feats = gpd.GeoDataFrame({
+        "site_id": ["landfills:L1", "contaminated:C1", "landfills:L2", "mines:M1"],
+        "source_kind": ["closed_landfill", "contaminated_site", "closed_landfill",
+                        "abandoned_mine"],
+        "facts": [{"closed_year": 2024}, {"in_risk_register": True}, {"closed_year": None},
+                  {}]},
+        geometry=[box(0, 0, 100, 100), box(200, 0, 300, 100), box(400, 0, 500, 100),
+                  box(600, 0, 700, 100)], crs=UTM)
+    user = [box(10, 10, 150, 90),      # partly on the recent landfill: excluded
+            box(250, 0, 350, 100),     # half on the registered contaminated site: 0.3, flagged
+            box(400, 0, 500, 100),     # on a landfill of unknown closure: check by hand
+            box(100, 0, 180, 100),     # touches the landfill's edge only
+            box(600, 0, 700, 100),     # on a mine (no deciding fact): the user row
+            box(900, 0, 950, 50)]      # on nothing
+    c = user_conditions(np.array(user, dtype=object), feats, COND)
+    plain = site_conditions(["user"], [{}], COND).iloc[0]
+    assert np.isnan(c.loc[0, "site_condition"]) and c.loc[0, "condition_limit"].startswith(
+        "on landfills:L1 (0.72 ha)") and "2024 (2 yr < 5 yr)" in c.loc[0, "condition_limit"]
+    assert c.loc[1, "site_condition"] == 0.0 and c.loc[1, "condition_limit"] == ""  # min(user 0)
+    assert "on contaminated:C1 (0.50 ha)" in c.loc[1, "condition_flag"] and \
+        "user polygon" in c.loc[1, "condition_flag"]
+    assert np.isnan(c.loc[2, "site_condition"]) and "landfills:L2" in c.loc[2, "condition_check"]
+    for i in (3, 4, 5):
+        assert c.iloc[i].tolist() == plain.tolist()
+
+
+def test_score_excludes_the_users_copy_of_a_registered_contaminated_site(tmp_path):
+    """Review 20: a user polygon drawn on the demo's registered contaminated site C01 was ranked
+    #3; the catalog's own copy of that land is excluded, and so is the user's now."""
+    from click.testing import CliRunner
+
+    from layers.demo import DEMO_CATALOG
+    from maps.cli import cli
+
+    cat = load_catalog(DEMO_CATALOG)
+    c01 = cat.read("contaminated_sites", cat.working_crs).gdf
+    c01 = c01[c01["id"].astype(str) == "C01"]
+    f = tmp_path / "mine.geojson"
+    gpd.GeoDataFrame({"site_id": ["R1"], "name": ["on C01"]}, geometry=c01.geometry.values,
+                     crs=c01.crs).to_crs("EPSG:4326").to_file(f)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["score", "--demo", "--tech", "pv", "--candidates", str(f),
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    import pandas as pd
+
+    site = pd.read_csv(out / "sites.csv").iloc[0]
+    assert site["status"] == "excluded" and site["usable_area_ha"] == 0
+    assert "on contaminated_sites:C01" in site["reason"] and "risk-control register" in \
+        site["reason"]
