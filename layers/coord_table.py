@@ -139,6 +139,11 @@ def _pairs(names) -> list[tuple[list, list, str]]:
             if x in keys and y in keys]
 
 
+def holds_coordinates(names) -> bool:
+    """Whether the column ``names`` hold a coordinate pair (:data:`COORDINATE_COLUMNS`)."""
+    return bool(_pairs(names))
+
+
 def _coordinate_columns(df: pd.DataFrame, what: str,
                         numbers: list[int] | None = None) -> tuple[str, str, str]:
     pairs = _pairs(df.columns)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.coord_table import parse_dms, read_table
+from layers.coord_table import holds_coordinates, parse_dms, read_table
 from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error, fix_hint
 from layers.hygiene import READ_ROW, Problem, clean_geometries
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
@@ -121,7 +121,9 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                     raise ReadError(f"{what}: no sheet {layer!r}; the workbook has sheets "
                                     f"{book.sheet_names}; say which one with "
                                     f"{fix_hint(hints, 'layer')}")
-                df = pd.read_excel(book, sheet_name=layer or 0, dtype=str)
+                if layer is None:
+                    layer = _data_sheet(book, what, hints)
+                df = pd.read_excel(book, sheet_name=layer, dtype=str)
         else:
             if text is None:
                 text, _ = decode_text(path.read_bytes(), what, encoding, hints)
@@ -137,6 +139,28 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                         "XLSX file with one header row") from None
     df.columns = [str(c).strip() for c in df.columns]
     return df, rows
+
+
+def _data_sheet(book: pd.ExcelFile, what: str, hints: dict | None) -> str | int:
+    """The one sheet of a workbook whose table has coordinate or WKT columns (its header within
+    the first 20 rows); the first sheet when none has. Several such sheets are refused, naming
+    them: reading the first alone would drop the others' rows without a word (a sheet of notes
+    beside the table is fine)."""
+    names = book.sheet_names
+    if len(names) < 2:
+        return 0
+
+    def footprints(name) -> bool:
+        top = pd.read_excel(book, sheet_name=name, header=None, nrows=20, dtype=str)
+        return any(holds_coordinates(row) or wkt_column(row) is not None
+                   for row in ([str(v) for v in r if pd.notna(v)] for r in top.to_numpy()))
+
+    found = [name for name in names if footprints(name)]
+    if len(found) > 1:
+        raise ReadError(f"{what}: several sheets hold coordinates or WKT {found}; say which one "
+                        f"to read with {fix_hint(hints, 'layer')} (run once per sheet, or put "
+                        "every row on one sheet) / 工作簿有多个含坐标的工作表，请指定要读取的表")
+    return found[0] if found else 0
 
 
 def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str

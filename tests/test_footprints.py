@@ -234,6 +234,32 @@ def test_xlsx(tmp_path):
         read_footprints(path, coords="wgs84", layer="other")
 
 
+def test_xlsx_with_several_sheets_of_footprints_is_refused_not_cut(tmp_path):
+    """Review 20: parcels on a second sheet vanished without a word. Several sheets with
+    coordinates (or WKT) are refused naming them and --layer; the one sheet that has them is
+    read wherever it is, beside sheets of notes."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表为项目清单"])
+    wb.active.append(["坐标为 WGS84"])
+    for name, x in (("清镇", 106.4), ("修文", 106.6)):
+        ws = wb.create_sheet(name)
+        ws.append(["编号", "经度", "纬度"])
+        ws.append([name, x, 26.7])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    hints = {"layer": "--layer NAME"}
+    with pytest.raises(ReadError, match=r"several sheets hold coordinates or WKT \['清镇', '修文'\]"
+                                        r"; say which one to read with --layer NAME"):
+        read_footprints(path, coords="wgs84", hints=hints)
+    gdf, _ = read_footprints(path, coords="wgs84", layer="修文")
+    assert list(gdf["编号"]) == ["修文"]
+    del wb["清镇"]
+    wb.save(path)
+    gdf, _ = read_footprints(path, coords="wgs84")  # the notes sheet first: the table is read
+    assert list(gdf["编号"]) == ["修文"]
+
+
 def test_gauss_kruger_table(tmp_path):
     to_gk = pyproj.Transformer.from_crs(4490, 4524, always_xy=True)  # zone 36 prefixed
     known = [(106.70, 26.60), (106.75, 26.62)]
