@@ -632,3 +632,28 @@ def test_files_start_longest_first_on_several_processes():
     assert [p.split("/")[1] for p, _ in start_order(pairs, 2)] == [
         "screening.csv", "report.html", "screening_hits.csv", "screening.geojson", "map.html",
         "screening.xlsx", "screening.gpkg"]
+
+
+def test_a_closed_pipe_stops_the_printing_not_the_work(tmp_path):
+    """Review 20: ``siting screen … | head -1`` exited 1 and wrote no file (the summary line
+    after the first broke the pipe before the outputs were written). Now the command finishes,
+    writes every output and exits 0, printing nothing more and no traceback."""
+    import subprocess
+
+    import shapely
+
+    from layers.demo import DEMO_CATALOG
+
+    pts = tmp_path / "pts.geojson"
+    gpd.GeoDataFrame({"project_id": ["a", "b"], "type": ["pv", "pv"]},
+                     geometry=[shapely.Point(106.70, 26.58), shapely.Point(106.62, 26.66)],
+                     crs=4326).to_file(pts, driver="GeoJSON")
+    siting = [sys.executable, "-c", "from maps.cli import main; main()"]
+    proc = subprocess.Popen([*siting, "screen", str(pts), "--catalog", str(DEMO_CATALOG),
+                             "--out", str(tmp_path / "o"), "--lang", "en"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc.stdout.readline()  # as `| head -1`: one line, then the reader is gone
+    proc.stdout.close()
+    assert proc.wait(timeout=300) == 0
+    assert {"screening.csv", "report.html", "map.html"} <= {p.name for p in (tmp_path / "o")
+                                                            .iterdir()}

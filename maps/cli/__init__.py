@@ -86,6 +86,37 @@ def _stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+class _PipeSafe:
+    """A text stream that stops printing, not working, when the reader of a pipe has gone
+    (``siting score ... | head``): the command goes on and writes its files. Once the pipe is
+    broken, the stream's descriptor points to ``/dev/null`` so that nothing fails at exit."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _gone(self) -> None:
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main() -> None:
     """Console entry point: user mistakes become a message and exit code 2, never a traceback.
 
@@ -100,9 +131,12 @@ def main() -> None:
 
     here = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGTERM, _stop) if here else None
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _PipeSafe(sys.stdout), _PipeSafe(sys.stderr)
     try:
         _run()
     finally:  # main() called from Python (a test, a notebook) leaves the handler as it was
+        sys.stdout, sys.stderr = streams
         if here:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
