@@ -88,3 +88,45 @@ def too_large(df: pd.DataFrame, run) -> None:
             "已转待复核，未排名、未计入合计，请拆分")
     run.notes.append(text)
     run.meta["too_large"] = text
+
+
+OVERLAP_MIN_HA = 0.01
+"""Shared usable land [ha] below which two sites are taken as touching, not overlapping."""
+
+
+def overlapping(df: pd.DataFrame, run) -> None:
+    """Flag usable sites whose usable land overlaps another's: each is scored as a plant of its
+    own, so the totals and the supply curve count the shared land (and its capacity) twice.
+    Both sites' ``notes`` name the other and the shared area; ``run.meta["overlapping"]`` holds
+    the text the command warns with. The sites stay ranked: which one to keep is the planner's
+    choice."""
+    idx = np.flatnonzero(usable(df).to_numpy())
+    if len(idx) < 2:
+        return
+    geoms = df["usable_geometry"].to_numpy(dtype=object)[idx]
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return
+    from geo.exclusion import true_area_factor
+
+    k = true_area_factor(geoms[a], getattr(df, "crs", None))  # on the ellipsoid, as the areas
+    shared = shapely.area(shapely.intersection(geoms[a], geoms[b])) * k / 10_000
+    big = shared >= OVERLAP_MIN_HA
+    a, b, shared = idx[a[big]], idx[b[big]], shared[big]
+    if not len(a):
+        return
+    ids = df["site_id"].astype(str).to_numpy()
+    for i, j, ha in zip(a, b, shared):
+        for me, other in ((i, j), (j, i)):
+            append(df, np.arange(len(df)) == me,
+                   f"usable land overlaps {ids[other]} by {ha:,.2f} ha: the totals count it "
+                   f"twice — keep one / 可用地与 {ids[other]} 重叠 {ha:,.2f} ha，合计重复计算",
+                   "notes")
+    pairs = ", ".join(f"{ids[i]}+{ids[j]}" for i, j in list(zip(a, b))[:5])
+    text = (f"{len(a)} pair(s) of sites share usable land ({pairs}"
+            f"{' …' if len(a) > 5 else ''}; {shared.sum():,.2f} ha): the totals and the supply "
+            "curve count it twice — keep one site of each pair / 部分地块可用地重叠，合计重复计算")
+    run.notes.append(text)
+    run.meta["overlapping"] = text

@@ -28,7 +28,7 @@ from geo.exclusion import (
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
 from geo.site_conditions import site_conditions, user_conditions
-from geo.site_flags import append, too_large, wholly_outside, withdraw_usable
+from geo.site_flags import append, overlapping, too_large, wholly_outside, withdraw_usable
 from geo.site_flags import usable as _usable
 from geo.zonal import dem_stats, nearest_km, zonal
 from layers.crs import WGS84
@@ -313,6 +313,7 @@ def scores(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     """Value functions × weights → score 0-100 with its ``score_<criterion>`` breakdown, rank,
     class A-D, P(top N) and the 5th-95th percentile rank under uncertainty."""
     prof, df = run.profile, sites.copy()
+    overlapping(df, run)  # shared usable land is counted by each site: said, not hidden
     weights, cr = prof.weights()
     used = {k: w for k, w in weights.items() if df[k].notna().any()}
     for k in set(weights) - set(used):

@@ -183,3 +183,22 @@ def test_wkt_csv_is_read_with_crs_and_a_bad_row_is_its_own(catalog, tmp_path):
     csv = _sites(out)
     assert csv["status"].tolist() == ["usable", "error"] and csv["name"].tolist() == ["好", "坏"]
     assert "row 3" in csv.loc["user:OPEN", "reason"]
+
+
+def test_overlapping_candidates_are_flagged_as_counted_twice(catalog, tmp_path):
+    """Review 20, F8: two half-overlapping parcels were both ranked and their shared land counted
+    twice in the totals without a word. Both stay ranked (which to keep is the planner's choice);
+    each names the other and the shared hectares, and the command warns."""
+    f = tmp_path / "two.gpkg"
+    half = box(X0 + 2250, Y0 + 3000, X0 + 2750, Y0 + 3500)   # shares 250 m × 500 m with GOOD
+    gpd.GeoDataFrame({"site_id": ["A", "B", "C"]}, geometry=[GOOD, half, OTHER],
+                     crs=UTM).to_file(f)
+    out = tmp_path / "o"
+    r = _score(catalog, f, out)
+    assert r.exit_code == 0, r.output
+    assert "1 pair(s) of sites share usable land (user:A+user:B; 12.50 ha)" in r.output
+    csv = _sites(out)
+    assert (csv.loc[["user:A", "user:B"], "status"] == "usable").all()
+    assert "overlaps user:B by 12.50 ha" in csv.loc["user:A", "notes"]
+    assert "overlaps user:A by 12.50 ha" in csv.loc["user:B", "notes"]
+    assert "usable land overlaps" not in str(csv.loc["user:C", "notes"])

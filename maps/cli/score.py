@@ -171,8 +171,9 @@ def _unchecked(sites, catalog) -> None:
                    err=True)
     if meta.get("outside_coverage"):
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
-    if meta.get("too_large"):
-        click.echo(f"warning: {meta['too_large']}", err=True)
+    for key in ("too_large", "overlapping"):
+        if meta.get(key):
+            click.echo(f"warning: {meta[key]}", err=True)
 
 
 def _summary(sites, top: int, lang: str = "en") -> None:
