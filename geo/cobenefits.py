@@ -68,7 +68,8 @@ def grid_region_of(province: str, admin_code: str = "") -> tuple[str, str]:
     """
     table = _regions()
     if not province:
-        return "", "province unknown (no admin_boundary layer or [region] province in the catalog)"
+        return "", ("province unknown (the site lies in none of the catalog's admin boundaries, or "
+                    "it has no admin_boundary layer or [region] province)")
     split = table.get("split", {}).get(province)
     if split is not None:
         region = split.get(str(admin_code)[:4], "")
