@@ -23,6 +23,12 @@ def append(df: pd.DataFrame, mask, text, col: str = "reason") -> None:
     df[col] = values
 
 
+def say(run, key: str, text: str) -> None:
+    """A run-wide warning: in the report's notes and, as ``run.meta[key]``, on the terminal."""
+    run.notes.append(text)
+    run.meta[key] = text
+
+
 def usable(sites) -> pd.Series:
     """The sites whose status is ``usable``."""
     return sites["status"] == "usable"
@@ -86,8 +92,7 @@ def too_large(df: pd.DataFrame, run) -> None:
             f"{limit:g} MW; {ids}{' …' if hit.sum() > 5 else ''}): sent to review, not ranked "
             "nor counted in the totals — split them into plants / 地块容量超过单个电站上限，"
             "已转待复核，未排名、未计入合计，请拆分")
-    run.notes.append(text)
-    run.meta["too_large"] = text
+    say(run, "too_large", text)
 
 
 OVERLAP_MIN_HA = 0.01
@@ -125,8 +130,7 @@ def overlapping(df: pd.DataFrame, run) -> None:
                    f"twice — keep one / 可用地与 {ids[other]} 重叠 {ha:,.2f} ha，合计重复计算",
                    "notes")
     pairs = ", ".join(f"{ids[i]}+{ids[j]}" for i, j in list(zip(a, b))[:5])
-    text = (f"{len(a)} pair(s) of sites share usable land ({pairs}"
-            f"{' …' if len(a) > 5 else ''}; {shared.sum():,.2f} ha): the totals and the supply "
-            "curve count it twice — keep one site of each pair / 部分地块可用地重叠，合计重复计算")
-    run.notes.append(text)
-    run.meta["overlapping"] = text
+    say(run, "overlapping", (
+        f"{len(a)} pair(s) of sites share usable land ({pairs}{' …' if len(a) > 5 else ''}; "
+        f"{shared.sum():,.2f} ha): the totals and the supply curve count it twice — keep one "
+        "site of each pair / 部分地块可用地重叠，合计重复计算"))

@@ -28,7 +28,7 @@ from geo.exclusion import (
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
 from geo.site_conditions import site_conditions, user_conditions
-from geo.site_flags import append, overlapping, too_large, wholly_outside, withdraw_usable
+from geo.site_flags import append, overlapping, say, too_large, wholly_outside, withdraw_usable
 from geo.site_flags import usable as _usable
 from geo.zonal import dem_stats, nearest_km, zonal
 from layers.crs import WGS84
@@ -114,12 +114,10 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     run.meta["not_checked"] = missing
     outside = out["outside_coverage_ha"].to_numpy() > 0
     if outside.any():
-        text = (f"{int(outside.sum())} site(s) partly or wholly outside the catalog's coverage "
-                f"({words}): that land is not counted as usable (no zoning layer was checked "
-                "there; see each site's reason) / 部分地块超出图层目录覆盖范围，该部分未核查，"
-                "不计入可用地")
-        run.notes.append(text)
-        run.meta["outside_coverage"] = text
+        say(run, "outside_coverage", (
+            f"{int(outside.sum())} site(s) partly or wholly outside the catalog's coverage "
+            f"({words}): that land is not counted as usable (no zoning layer was checked there; "
+            "see each site's reason) / 部分地块超出图层目录覆盖范围，该部分未核查，不计入可用地"))
     if missing:
         flag = not_checked_flag(missing)
         append(out, out["status"] != "error", flag, "notes")
