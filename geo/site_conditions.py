@@ -122,6 +122,12 @@ def site_conditions(kinds, facts, conditions) -> pd.DataFrame:
                                        "condition_check"])
 
 
+SAME_SITE = 0.5
+"""Share of a user polygon on one degraded-land feature [-] from which it is taken for that
+site: a limit of the feature then excludes the polygon as it excludes the feature; below it
+the polygon only overlaps the site and goes to a check by hand."""
+
+
 def user_conditions(geoms, features, conditions, min_overlap_m2: float = 1.0) -> pd.DataFrame:
     """Site conditions of the user's polygons, with the facts of the catalog's degraded-land
     features each overlaps.
@@ -130,9 +136,11 @@ def user_conditions(geoms, features, conditions, min_overlap_m2: float = 1.0) ->
     :func:`site_conditions` (the profile's ``unknown_value``, flagged). Where it overlaps a
     subsidence area, a closed landfill or a contaminated site of the catalog (by more than
     ``min_overlap_m2``), that feature's fact counts as well, the worst one deciding: a limit
-    excludes the site (the user's copy of a registered contaminated site is excluded as the
-    catalog's own is), an unknown fact whose bad value is a limit sends it to a check by hand,
-    and a value below 1 or a flag is added. Never better than the ``user`` row.
+    excludes the site where the polygon lies mostly on the feature (:data:`SAME_SITE`: the
+    user's copy of a registered contaminated site is excluded as the catalog's own is) and sends
+    it to a check by hand where it only overlaps it (that part cannot be used); an unknown fact
+    whose bad value is a limit sends it to a check by hand; a value below 1 or a flag is added.
+    Never better than the ``user`` row.
 
     Parameters
     ----------
@@ -168,13 +176,21 @@ def user_conditions(geoms, features, conditions, min_overlap_m2: float = 1.0) ->
                           conditions)
     where = [f"on {sid} ({ha:,.2f} ha) / 与{sid}重叠 ({ha:,.2f} ha): "
              for sid, ha in zip(feats["site_id"].to_numpy()[b], area / 10_000)]
+    share = area / np.maximum(shapely.area(geoms[a]), 1e-9)
     for i in np.unique(a):
         mine = np.flatnonzero(a == i)
         texts = {c: "; ".join(where[j] + per[c].iat[j] for j in mine if per[c].iat[j])
                  for c in ("condition_limit", "condition_flag", "condition_check")}
+        whole = [j for j in mine if per["condition_limit"].iat[j] and share[j] >= SAME_SITE]
+        part = [j for j in mine if per["condition_limit"].iat[j] and share[j] < SAME_SITE]
         row = out.iloc[i]
-        if texts["condition_limit"]:
+        if whole:  # the user's copy of that site
             out.iloc[i] = (np.nan, texts["condition_limit"], "", "")
+        elif part:  # a limit on a part: that part cannot be used; the rest is not yet known
+            out.iloc[i] = (np.nan, "", "", "; ".join(
+                f"{where[j]}{per['condition_limit'].iat[j]} ({share[j]:.1%} of the site): that "
+                "part cannot be used — split it off or check by hand / 该部分不可用，请拆分或人工核查"
+                for j in part))
         elif texts["condition_check"]:
             out.iloc[i] = (np.nan, "", "", texts["condition_check"])
         else:

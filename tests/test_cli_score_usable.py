@@ -17,7 +17,9 @@ from maps.cli import cli
 
 CANDIDATES = {  # lon/lat boxes
     "far": (116.397386, 39.897987, 116.402614, 39.902013),    # Beijing, ~1,500 km away, ~20 ha
-    "huge": (106.549093, 26.564538, 106.850907, 26.835379),   # 30 km × 30 km in the demo region
+    # 30 km × 30 km in the demo region, north of the registered contaminated site C03 (a
+    # polygon overlapping it would go to a check by hand before its size is weighed)
+    "huge": (106.549093, 26.600000, 106.850907, 26.870841),
     "good": (106.657748, 26.997983, 106.662252, 27.002017),   # ~20 ha, usable
 }
 GEOD = pyproj.Geod(ellps="GRS80")

@@ -100,7 +100,8 @@ def test_a_user_polygon_takes_the_facts_of_the_degraded_land_it_lies_on():
             box(400, 0, 500, 100),     # on a landfill of unknown closure: check by hand
             box(100, 0, 180, 100),     # touches the landfill's edge only
             box(600, 0, 700, 100),     # on a mine (no deciding fact): the user row
-            box(900, 0, 950, 50)]      # on nothing
+            box(900, 0, 950, 50),      # on nothing
+            box(60, 0, 260, 100)]      # a fifth on the recent landfill: that part is unusable
     c = user_conditions(np.array(user, dtype=object), feats, COND)
     plain = site_conditions(["user"], [{}], COND).iloc[0]
     assert np.isnan(c.loc[0, "site_condition"]) and c.loc[0, "condition_limit"].startswith(
@@ -111,6 +112,9 @@ def test_a_user_polygon_takes_the_facts_of_the_degraded_land_it_lies_on():
     assert np.isnan(c.loc[2, "site_condition"]) and "landfills:L2" in c.loc[2, "condition_check"]
     for i in (3, 4, 5):
         assert c.iloc[i].tolist() == plain.tolist()
+    assert np.isnan(c.loc[6, "site_condition"]) and c.loc[6, "condition_limit"] == ""
+    assert "on landfills:L1 (0.40 ha)" in c.loc[6, "condition_check"] and \
+        "(20.0% of the site): that part cannot be used" in c.loc[6, "condition_check"]
 
 
 def test_score_excludes_the_users_copy_of_a_registered_contaminated_site(tmp_path):
