@@ -144,7 +144,7 @@ def test_empty_and_odd_candidates_get_error_rows(catalog, tmp_path):
     gpd.GeoDataFrame({"id": ["e1", "e2"]}, geometry=[shapely.Polygon(), None], crs=UTM).to_file(g)
     r = _run(["--catalog", str(catalog), "--tech", "wind", "--candidates", str(g),
               "--out", str(tmp_path / "e")])
-    assert r.exit_code == 0 and "error 2" in r.output, r.output
+    assert r.exit_code == 0 and "出错 2" in r.output, r.output  # --lang zh, the default
     assert (tmp_path / "e" / "map.html").stat().st_size > 0
     # no features at all: a message naming the file, exit 2
     none = tmp_path / "none.gpkg"
