@@ -25,7 +25,6 @@ from geo.columns import describe
 from geo.exclusion import catalog_candidates
 from geo.profiles import Profile, load_profile
 from geo.site_conditions import assessment_year
-from geo.site_flags import withdraw_usable
 from layers.errors import CRSError, InputError
 
 OUTPUT_COLUMNS = [
@@ -56,24 +55,8 @@ class Run:
     meta: dict = field(default_factory=dict)
 
 
-def input_errors(sites: gpd.GeoDataFrame, run: Run) -> gpd.GeoDataFrame:
-    """After the exclusions: a candidate the reader could not place, or whose id repeats an
-    earlier one, is an ``error`` with that reason (not "no geometry"), and nothing else of it is
-    scored."""
-    if INPUT_ERROR not in sites.columns:
-        return sites
-    bad = (sites[INPUT_ERROR].fillna("") != "").to_numpy()
-    if not bad.any():
-        return sites.copy()
-    out = sites.copy()
-    out.loc[bad, "status"] = "error"
-    out.loc[bad, "reason"] = out.loc[bad, INPUT_ERROR]
-    withdraw_usable(out, bad)  # a repeated id's polygon is not usable land of this site
-    return out
-
-
-STAGES = (stages.exclusions, input_errors, stages.criteria, stages.limits, stages.capacity_energy,
-          stages.cost, stages.scores, stages.cobenefits)
+STAGES = (stages.exclusions, stages.input_errors, stages.criteria, stages.limits,
+          stages.capacity_energy, stages.cost, stages.scores, stages.cobenefits)
 """The stages after :func:`candidate_sites`, in order."""
 
 

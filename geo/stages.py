@@ -17,6 +17,7 @@ from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import score as sc
+from geo.candidates import INPUT_ERROR
 from geo.coverage import SOURCES, coverage_area
 from geo.exclusion import (
     apply_exclusions,
@@ -182,6 +183,20 @@ def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     cond.index = df.index
     df[cond.columns] = cond
     return df
+
+
+def input_errors(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
+    """After the exclusions: a candidate the reader could not place, or whose id repeats an
+    earlier one, is an ``error`` with that reason (not "no geometry"), and nothing else of it is
+    scored."""
+    out = sites.copy()
+    if INPUT_ERROR not in out.columns:
+        return out
+    bad = (out[INPUT_ERROR].fillna("") != "").to_numpy()
+    out.loc[bad, "status"] = "error"
+    out.loc[bad, "reason"] = out.loc[bad, INPUT_ERROR]
+    withdraw_usable(out, bad)  # a repeated id's polygon is not usable land of this site
+    return out
 
 
 # -- limits --------------------------------------------------------------------------------------
