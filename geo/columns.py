@@ -1,7 +1,9 @@
-"""The columns of a siting result: unit and bilingual label of each, for tables, maps and reports.
+"""The columns of the result tables: unit and bilingual label of each, for tables, maps and reports.
 
-``score_<criterion>`` (points of the score, 0-100 in total) and ``excluded_<rule>_ha`` (area a rule
-takes [ha]) are families: see :func:`describe`.
+:data:`COLUMNS` are those of a siting result (``score_<criterion>``, points of the score, 0-100 in
+total, and ``excluded_<rule>_ha``, the area a rule takes [ha], are families: see
+:func:`describe`); :data:`SCREENING` and :data:`HITS` those of a screening's two tables
+(``nearest_<kind>_m`` is a family: see :func:`describe_screening`).
 """
 
 from __future__ import annotations
@@ -76,4 +78,79 @@ def describe(column: str) -> tuple[str, str, str]:
         return ("points", f"得分构成：{column[6:]}", f"score points from {column[6:]}")
     if column.startswith("excluded_") and column.endswith("_ha"):
         return ("ha", f"排除：{column[9:-3]}", f"excluded by {column[9:-3]}")
+    return ("", column, column)
+
+
+SCREENING: dict[str, tuple[str, str, str]] = {
+    # column: (unit, zh, en)
+    "project_id": ("", "项目编号", "project"),
+    "name": ("", "项目名称", "name"),
+    "type": ("", "项目类型", "project type"),
+    "industry": ("", "行业", "industry"),
+    "verdict": ("", "结论", "verdict (prohibited / review / admitted / error)"),
+    "reasons": ("", "主要原因", "main reasons"),
+    "n_prohibited": ("", "不予准入规则数", "rules prohibiting"),
+    "n_review": ("", "需论证规则数", "rules requiring review"),
+    "n_admitted": ("", "准入规则数", "rules admitting"),
+    "component": ("", "组成部分", "component"),
+    "two_high": ("", "两高项目", "high energy use, high emission (两高)"),
+    "capacity_replacement": ("", "产能置换已落实", "capacity replacement secured"),
+    "replacement_ratio": ("", "产能置换比例", "capacity replacement ratio"),
+    "replacement_scheme_date": ("", "产能置换方案日期", "date of the replacement scheme"),
+    "pollutant_offset": ("", "区域削减替代已落实", "pollutant offsets secured"),
+    "coal_substitution": ("", "煤炭消费减量替代已落实", "coal substitution secured"),
+    "coal_consumption_tce": ("tce/yr", "年煤炭消费量", "coal consumption"),
+    "risk_control_part": ("", "属于污染地块风险管控或修复", "part of a risk-control plan"),
+    "allowed_activity": ("", "申报有限人为活动", "claimed allowed limited activity"),
+    "national_major": ("", "申报国家重大项目", "claimed national major project"),
+    "national_major_doc": ("", "国家重大项目依据文件", "document of the national major project"),
+    "error": ("", "无法判定的原因", "why it could not be judged"),
+    "capacity_mw": ("MW", "装机", "capacity"),
+    "size": ("", "要素点数（点状项目）", "points of the footprint (point projects)"),
+    "admin_code": ("", "县级行政区代码", "county code"),
+    "province": ("", "省级行政区代码", "province code"),
+    "outside_share": ("0-1", "超出图层覆盖范围的比例（未核查）",
+                      "share outside the catalog's coverage (not checked)"),
+    "unit_gap_share": ("0-1", "不在任何管控单元内的比例", "share in no control unit"),
+}
+"""The columns of a screening result (``screening.csv``)."""
+
+HITS: dict[str, tuple[str, str, str]] = {
+    "project_id": ("", "项目编号", "project"),
+    "rule_id": ("", "规则编号", "rule"),
+    "outcome": ("", "规则结果", "rule outcome"),
+    "layer_id": ("", "图层编号", "layer"),
+    "kind": ("", "图层类型", "layer kind"),
+    "feature_id": ("", "要素编号", "feature"),
+    "feature_name": ("", "要素名称", "feature name"),
+    "overlap_m2": ("m²", "重叠面积", "overlap"),
+    "overlap_share": ("0-1", "占项目面积比例", "share of the project"),
+    "distance_m": ("m", "距离", "distance"),
+    "message": ("", "说明", "message"),
+    "check": ("", "记录类型（命中/接触/事实未知/未核查/覆盖范围）",
+              "row type (fired / contact / unknown / not_checked / coverage)"),
+    "tolerance_m2": ("m²", "接触容差", "contact tolerance"),
+    "confidence": ("", "依据可信度", "confidence of the policy source"),
+    "title": ("", "规则名称", "rule title"),
+    "source": ("", "政策依据", "policy source"),
+}
+"""The columns of a screening's hits (``screening_hits.csv``, one row per rule outcome)."""
+
+
+def describe_screening(column: str, hits: bool = False) -> tuple[str, str, str]:
+    """(unit, zh, en) of a column of a screening result (``hits``: of its hits table),
+    including ``nearest_<kind>_m``; an input column kept as it came is named as it is."""
+    table = HITS if hits else SCREENING
+    if column in table:
+        return table[column]
+    if not hits and column.startswith("nearest_") and column.endswith("_m"):
+        from layers.errors import InputError
+        from layers.kinds import get_kind
+
+        try:
+            kind = get_kind(column[8:-2])
+        except InputError:
+            return ("m", column, column)
+        en = kind.label("en")
+        return ("m", f"距最近{kind.label('zh')}", f"to nearest {en[:1].lower()}{en[1:]}")
     return ("", column, column)

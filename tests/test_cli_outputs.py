@@ -380,7 +380,7 @@ def test_xlsx_sheet_limit_writes_everything_and_says_so(region, tmp_path, monkey
         assert (out / name).stat().st_size > 0, name
     assert len(pd.read_csv(out / "screening_hits.csv", encoding="utf-8-sig")) == n_hits
     book = pd.read_excel(out / "screening.xlsx", sheet_name=None)
-    assert list(book) == ["screening", "about", "notes"] and len(book["screening"]) == 2
+    assert list(book) == ["screening", "columns", "about", "notes"] and len(book["screening"]) == 2
     notes = " ".join(book["notes"].iloc[:, 0])
     assert "'hits'" in notes and f"{n_hits:,} rows" in notes and "screening_hits.csv" in notes
     monkeypatch.setattr("maps.cli.tables.XLSX_MAX_ROWS", 1_048_576)
@@ -390,7 +390,7 @@ def test_xlsx_sheet_limit_writes_everything_and_says_so(region, tmp_path, monkey
     assert res.exit_code == 0 and "more than a workbook sheet is written and opened quickly" \
         in res.stderr
     book = pd.read_excel(out / "screening.xlsx", sheet_name=None)
-    assert list(book) == ["screening", "about", "notes"] and len(book["screening"]) == len(
+    assert list(book) == ["screening", "columns", "about", "notes"] and len(book["screening"]) == len(
         pd.read_csv(out / "screening.csv", encoding="utf-8-sig"))
 
 

@@ -62,7 +62,10 @@ def test_screen_writes_every_output(region, tmp_path):
     x, y = gj["features"][0]["geometry"]["coordinates"][0][0]
     assert 106 < x < 107.5 and 26 < y < 27.2  # EPSG:4326
     xl = pd.read_excel(out / "screening.xlsx", sheet_name=None, header=None)
-    assert list(xl) == ["screening", "hits", "about"] and len(xl["screening"]) == 3 + 1
+    assert list(xl) == ["screening", "hits", "columns", "about"]
+    assert len(xl["screening"]) == 3 + 1
+    assert list(xl["screening"].iloc[0])[:8] == list(summary.columns)  # --lang en: as the CSV
+    assert list(xl["screening"][4][1:]) == ["prohibited", "review", "error"]
     about = dict(zip(xl["about"][0], xl["about"][1]))  # a signed workbook names its report
     report_id = re.search(r'id="report-id">([^<]+)<', (out / "report.html").read_text("utf-8"))
     assert about["Report ID"].startswith(report_id.group(1) + " (")

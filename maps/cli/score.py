@@ -26,10 +26,11 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         fit its medium.
     """
     from geo.cost import supply_curve
+    from maps import style as st
     from maps.base import finish_map
-    from maps.cli.tables import write_csv, write_geojson, write_xlsx
+    from maps.cli.tables import labelled, write_csv, write_geojson, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
-    from maps.siting_map import siting_map
+    from maps.siting_map import STATUS_LABELS, siting_map
     from maps.siting_report import render_report
 
     table = sites.drop(columns=["geometry", "usable_geometry"])
@@ -38,8 +39,11 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
     notes = [] if notes is None else notes
 
     def xlsx(path):
-        sheets = [(sites.attrs["siting"]["tech"], table, "sites.csv")]
-        notes.extend(f"sites.xlsx: {n}" for n in write_xlsx(path, sheets, "siting"))
+        tech = sites.attrs["siting"]["tech"]
+        words = {k: st.pick(v, lang) for k, v in STATUS_LABELS.items()}
+        sheets = [(tech, labelled(table, {"status": words}, lang), "sites.csv")]
+        notes.extend(f"sites.xlsx: {n}" for n in write_xlsx(
+            path, sheets, "siting", lang=lang, describe={tech: _describer(sites)}))
 
     return list(zip(FILES, (
         lambda path: write_csv(path, table),
@@ -51,6 +55,15 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         xlsx,
         lambda path: path.write_text(render_report(sites, lang), encoding="utf-8"),
         lambda path: finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), path))))
+
+
+def _describer(sites):
+    """(unit, zh, en) of a column of ``sites``: as the result recorded it, else
+    :func:`geo.columns.describe`."""
+    from geo.columns import describe
+
+    known = sites.attrs["siting"].get("columns", {})
+    return lambda column: tuple(known[column]) if column in known else describe(column)
 
 
 @click.command("score")

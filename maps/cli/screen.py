@@ -92,9 +92,12 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     """
     import pandas as pd
 
+    from geo import vocabulary
+    from geo.columns import describe_screening
     from geo.screen import HIT_COLUMNS
+    from maps import style as st
     from maps.base import finish_map
-    from maps.cli.tables import write_csv, write_geojson, write_xlsx
+    from maps.cli.tables import labelled, write_csv, write_geojson, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.screening_map import screening_map
     from maps.screening_report import PAGED_ABOVE, write_report
@@ -106,11 +109,17 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     def xlsx(path):
         from maps.report_meta import about_rows, report_meta
 
-        sheets = [("screening", table, f"{sub}screening.geojson and {sub}screening.csv"),
-                  ("hits", hits[list(HIT_COLUMNS) + extra], f"{sub}screening_hits.csv")]
+        words = {v: st.verdict_label(v, lang) for v in st.VERDICT_LABELS}
+        types = {t: vocabulary.label("type", t, lang) for t in table["type"].dropna().unique()}
+        sheets = [("screening", labelled(table, {"verdict": words, "type": types}, lang),
+                   f"{sub}screening.geojson and {sub}screening.csv"),
+                  ("hits", labelled(hits[list(HIT_COLUMNS) + extra], {"outcome": words}, lang),
+                   f"{sub}screening_hits.csv")]
         about = about_rows(report_meta(result, catalog, lang, problems), lang)  # as the report
-        notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(path, sheets, "screening",
-                                                                      about=about))
+        notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(
+            path, sheets, "screening", about=about, lang=lang,
+            describe={"screening": describe_screening,
+                      "hits": lambda c: describe_screening(c, hits=True)}))
 
     def pdf_file(path):
         if len(result) > PAGED_ABOVE:

@@ -45,6 +45,9 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NEEDS_WORK = r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
 _NOTES_SHEET = "notes"
 _ABOUT_SHEET = "about"
+_COLUMNS_SHEET = "columns"
+_LEGEND_HEAD = ("sheet / 表", "header / 表头", "column (CSV, GeoJSON) / 列名", "unit / 单位",
+                "说明", "description")
 
 
 def _visible(match: re.Match) -> str:
@@ -268,7 +271,8 @@ def document_date() -> datetime:
 
 def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: str = "",
                notes: list[str] | None = None,
-               about: list[tuple[str, str]] | None = None) -> list[str]:
+               about: list[tuple[str, str]] | None = None, lang: str = "en",
+               describe: dict | None = None) -> list[str]:
     """Write tables as sheets of one workbook; tables longer than a sheet (or than
     :data:`XLSX_BUDGET_ROWS`) stay out of it.
 
@@ -286,6 +290,14 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
     about : list of (str, str), optional
         Rows of an ``about`` sheet, last: what the tables come from (the report's ID, rules,
         catalog and layers: :func:`maps.report_meta.about_rows`).
+    lang : {"zh", "en"}
+        Language of the headers: under ``zh`` a sheet with a ``describe`` function heads its
+        columns with their Chinese labels (and units); under ``en`` with the column names of
+        the CSV files.
+    describe : {sheet name: callable}, optional
+        (unit, zh, en) of each column of the sheet (e.g. :func:`geo.columns.describe`). With
+        it a ``columns`` sheet lists, for every column, its header, its name in the CSV file,
+        its unit and what it is in both languages.
 
     Returns
     -------
@@ -318,8 +330,21 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
     try:
         wb.set_properties({"title": title, "author": "siting", "created": document_date()})
         header = wb.add_format({"bold": True})
+        legend = []
         for name, frame in fitting:
-            _write_sheet(wb.add_worksheet(name), safe_frame(frame), header)
+            heads = _headers(frame.columns, (describe or {}).get(name), lang)
+            _write_sheet(wb.add_worksheet(name), safe_frame(frame), header,
+                         [h for h, *_ in heads] if heads else None)
+            legend += [(name, *h) for h in heads]
+        if legend:
+            ws = wb.add_worksheet(_COLUMNS_SHEET)
+            ws.freeze_panes(1, 0)
+            for c, (head, width) in enumerate(zip(_LEGEND_HEAD, (12, 30, 26, 10, 40, 60))):
+                ws.set_column(c, c, width)
+                ws.write_string(0, c, head, header)
+            for r, row in enumerate(legend, start=1):
+                for c, value in enumerate(row):
+                    ws.write_string(r, c, safe_text(str(value)))
         if about:
             ws = wb.add_worksheet(_ABOUT_SHEET)
             ws.set_column(0, 0, 28)
@@ -338,11 +363,44 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
     return notes
 
 
-def _write_sheet(ws, frame: pd.DataFrame, header) -> None:
-    """One table into one worksheet, row by row, each cell with its own type."""
+def labelled(frame: pd.DataFrame, values: dict[str, dict[str, str]], lang: str) -> pd.DataFrame:
+    """``frame`` with the codes of the columns in ``values`` (e.g. verdicts) written as their
+    words, under ``lang="zh"``; as it is under ``en`` (the codes are English words) and when
+    it is too long for a workbook sheet (:data:`XLSX_BUDGET_ROWS`: it stays in its CSV)."""
+    if lang != "zh" or len(frame) > XLSX_BUDGET_ROWS:
+        return frame
+    out = frame.copy(deep=False)
+    for column, words in values.items():
+        if column in out:
+            codes = out[column].astype(object)
+            out[column] = codes.map(words).where(codes.isin(list(words)), codes)
+    return out
+
+
+def _headers(columns, describe, lang: str) -> list[tuple[str, str, str, str, str]]:
+    """(header, column, unit, zh, en) of each column: the header in ``lang`` (the column's
+    name in English, its label and unit in Chinese; a label two columns share is told apart by
+    the column's name); [] without ``describe``."""
+    if describe is None:
+        return []
+    rows, seen = [], set()
+    for column in map(str, columns):
+        unit, zh, en = describe(column)
+        head = column if lang != "zh" else f"{zh} [{unit}]" if unit else zh
+        if head in seen:
+            head = f"{head} ({column})"
+        seen.add(head)
+        rows.append((head, column, unit, zh, en))
+    return rows
+
+
+def _write_sheet(ws, frame: pd.DataFrame, header, heads: list[str] | None = None) -> None:
+    """One table into one worksheet, row by row, each cell with its own type, under ``heads``
+    (default: the column names)."""
     ws.freeze_panes(1, 0)
-    for c, name in enumerate(frame.columns):
-        ws.set_column(c, c, min(max(len(str(name)) + 2, 10), 60))
+    for c, name in enumerate(heads or frame.columns):
+        ws.set_column(c, c, min(max(len(str(name)) * (2 if str(name).isascii() else 3) // 2
+                                    + 2, 10), 60))
         ws.write_string(0, c, str(name), header)
     columns = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
     writers = [ws.write_number, ws.write_string, ws.write_boolean]
