@@ -135,3 +135,17 @@ def test_wrong_zone_is_refused_naming_the_crs_option(tmp_path):
     assert "check --crs" in r.output and "--crs EPSG:4545" in r.output
     assert "坐标系或投影带可能有误" in r.output
     assert "raster" not in r.output
+
+
+def test_screen_names_the_zone_and_refuses_a_wrong_one(tmp_path):
+    """F6 in ``siting screen``: the same reader names CM 108°E for the demo region, and projects
+    a wrong ``--crs`` puts far from the region are refused naming --crs, not each an error."""
+    from layers.demo import DEMO_CATALOG
+
+    shp = _no_prj(tmp_path)
+    base = ["screen", str(shp), "--catalog", str(DEMO_CATALOG), "--type", "pv"]
+    r = CliRunner().invoke(cli, [*base, "--out", str(tmp_path / "a")])
+    assert r.exit_code == 2 and "--crs EPSG:4545" in r.output, r.output
+    r = CliRunner().invoke(cli, [*base, "--crs", "EPSG:4544", "--out", str(tmp_path / "b")])
+    assert r.exit_code == 2 and "check --crs" in r.output and "--crs EPSG:4545" in r.output, \
+        r.output
