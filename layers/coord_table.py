@@ -17,7 +17,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from layers.coordcheck import check_placement
+from layers.coordcheck import check_placement, no_zone_number
 from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
 from layers.errors import CRSError, InputError, ReadError, fix_hint
 from layers.hygiene import READ_ROW, Problem
@@ -238,16 +238,7 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
         if zoned.any() or not plain.any():
             raise CRSError(f"{what}: {exc}. Say which CRS the metres are in: "
                            f"{fix_hint(hints, 'crs', 'EPSG:4544')}") from None
-        from layers.coordcheck import gk_zone_choices, zone_words
-
-        near = (hints or {}).get("near")  # the zone that puts the numbers on the region
-        near = near() if callable(near) else near
-        choices = gk_zone_choices(x[plain], y[plain], near)
-        which = ("e.g. " if near is None else "over the region: ") + zone_words(choices)
-        raise CRSError(f"{what}: eastings carry no zone number (6 digits), so their central "
-                       f"meridian must be given with the CRS, {which}. Say which "
-                       "CRS the metres are in: "
-                       + " or ".join(fix_hint(hints, "crs", c) for c, _ in choices)) from None
+        raise CRSError(f"{what}: {no_zone_number(x[plain], y[plain], hints)}") from None
     for i in np.flatnonzero(ok & ~zoned) if zoned.any() else ():
         bad.setdefault(int(i), f"easting {x[i]:.10g} has no zone number, while the other rows "
                                f"carry zone {int(np.median(x[zoned]) // 1e6)}")

@@ -17,7 +17,7 @@ import pyproj
 import shapely
 
 from layers.crs import describe_crs, detect_gk
-from layers.errors import CRSError
+from layers.errors import CRSError, fix_hint
 
 NOT_A_NUMBER = "has a coordinate that is not a number (NaN or infinite)"
 AREA_MARGIN_DEG = 2.0
@@ -178,6 +178,19 @@ def zone_words(choices: list[tuple[str, int]]) -> str:
     """``EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E)`` or several joined by " or "."""
     return " or ".join(f"{code} (CGCS2000 / 3-degree Gauss-Kruger CM {cm}E)"
                        for code, cm in choices)
+
+
+def no_zone_number(x: np.ndarray, y: np.ndarray, hints: dict | None) -> str:
+    """The refusal of 6-digit Gauss-Krüger eastings given without a CRS: the zone(s) that put
+    them on the region (``hints["near"]``, a (west, south, east, north) extent [°] or a function
+    giving it), or examples with their central meridians, and the fix on the command run."""
+    near = (hints or {}).get("near")
+    near = near() if callable(near) else near
+    choices = gk_zone_choices(x, y, near)
+    which = ("e.g. " if near is None else "over the region: ") + zone_words(choices)
+    return ("eastings carry no zone number (6 digits), so their central meridian must be given "
+            f"with the CRS, {which}. Say which CRS the metres are in: "
+            + " or ".join(fix_hint(hints, "crs", c) for c, _ in choices))
 
 
 def suggest_crs(x: np.ndarray, y: np.ndarray,
