@@ -165,3 +165,57 @@ def _significant(share: np.ndarray, dims: np.ndarray, size: np.ndarray) -> np.nd
     """Whether an uncovered share matters: above the area tolerance for polygons, any for lines
     and points (beyond rounding)."""
     return np.where(dims == 2, share * size > AREA_TOLERANCE_M2, share > 1e-9)
+
+
+def misplaced_input(catalog, gdf: gpd.GeoDataFrame, given: str, what: str) -> str | None:
+    """Why the user's features all lie far outside the catalog's region, when a CRS was given.
+
+    Features the user placed with ``--crs`` or ``--coords`` that all land more than
+    :data:`FAR_OUTSIDE_M` from the catalog's coverage were most likely given the wrong CRS (a
+    neighbouring Gauss-Krüger zone shifts them by 3° of longitude) rather than drawn in another
+    region: the message names the option to check and, for 6-digit Gauss-Krüger eastings, the
+    zone(s) that put them on the region.
+
+    Parameters
+    ----------
+    catalog : Catalog
+    gdf : GeoDataFrame
+        The features in the CRS they were read with (their raw coordinates).
+    given : str
+        The option as typed, e.g. ``"--crs EPSG:4544"``.
+    what : str
+        The file, for the message.
+
+    Returns
+    -------
+    str or None
+        The refusal (English / Chinese), or None when any feature lies on or near the region
+        (or none can be placed).
+    """
+    from layers.coordcheck import GK3_PLAIN, gk_zone_choices, zone_words
+    from layers.windows import lonlat_bounds
+
+    g = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    if not ok.any():
+        return None
+    far, _, source = far_outside(catalog, gdf.geometry, ok)
+    if not far[ok].all():
+        return None
+    lon0, lat0, lon1, lat1 = lonlat_bounds(gdf.geometry[ok])
+    w, s, e, n = catalog.extent_lonlat
+    text = (f"{what}: none of its {int(ok.sum())} feature(s) lies in the catalog's region "
+            f"({SOURCES[source]['en']}): with {given} they land at {lon0:.2f}–{lon1:.2f}°E, "
+            f"{lat0:.2f}–{lat1:.2f}°N, while the catalog covers {w:.2f}–{e:.2f}°E, "
+            f"{s:.2f}–{n:.2f}°N. The coordinates are probably in another CRS or Gauss-Krüger "
+            f"zone: check {given.split()[0]} (or --coords for GPS and web-map coordinates)")
+    epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
+    if epsg in GK3_PLAIN.values():
+        xy = shapely.get_coordinates(g[ok])
+        other = [c for c in gk_zone_choices(xy[:, 0], xy[:, 1], (w, s, e, n))
+                 if c[0] != f"EPSG:{epsg}"]
+        if other:
+            text += (f"; over the region the numbers fit {zone_words(other)}: "
+                     + " or ".join(f"--crs {c}" for c, _ in other))
+    return (text + " / 候选要素全部位于图层目录区域之外：坐标系或投影带可能有误，请检查 --crs 或 "
+            "--coords")

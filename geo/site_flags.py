@@ -1,6 +1,6 @@
 """What a site may claim: the reason/notes appender the stages share, no usable land for a site
 excluded or not judged, a capacity too large for one plant (``review``), and the sites wholly
-outside the catalog's coverage (not measured against its features)."""
+outside the catalog's coverage (``review``: not measured against its features nor scored)."""
 
 from __future__ import annotations
 
@@ -34,10 +34,14 @@ def usable(sites) -> pd.Series:
     return sites["status"] == "usable"
 
 
-def withdraw_usable(df: pd.DataFrame, mask) -> None:
+def withdraw_usable(df: pd.DataFrame, mask, refused: bool = False) -> None:
     """No usable land for the sites in ``mask`` (made ``excluded`` or ``error`` after the
     exclusions): ``usable_area_ha`` 0, ``usable_geometry`` empty, and the reason says how much
     land the exclusion layers had left and why it is not counted.
+
+    ``refused``: the sites were refused for their input (a repeated id, a feature the reader
+    could not place), not after being judged: the reason then speaks of the site's land, not of
+    what "the exclusions left" (which was never the point of judging them).
 
     An excluded site has no usable land and a site that could not be judged has none that can be
     shown; every output (sites.csv, usable.geojson, the report, the map) reads these two columns.
@@ -47,12 +51,16 @@ def withdraw_usable(df: pd.DataFrame, mask) -> None:
         return
     left = df.loc[mask, "usable_area_ha"].to_numpy(float)
     error = (df.loc[mask, "status"] == "error").to_numpy()
-    append(df, mask, np.where(
-        error,
-        [f"not judged: the {a:.2f} ha left by the exclusions are not counted as usable / "
-         f"无法评估，剩余 {a:.2f} ha 不计入可用地" for a in left],
-        [f"whole site excluded: the {a:.2f} ha left by the exclusions are not counted as usable "
-         f"/ 整个地块排除，剩余 {a:.2f} ha 不计入可用地" for a in left]))
+    if refused:
+        append(df, mask, [f"not judged: its {a:.2f} ha are not counted as usable / 未评估，"
+                          f"其 {a:.2f} ha 不计入可用地" for a in left])
+    else:
+        append(df, mask, np.where(
+            error,
+            [f"not judged: the {a:.2f} ha left by the exclusions are not counted as usable / "
+             f"无法评估，剩余 {a:.2f} ha 不计入可用地" for a in left],
+            [f"whole site excluded: the {a:.2f} ha left by the exclusions are not counted as "
+             f"usable / 整个地块排除，剩余 {a:.2f} ha 不计入可用地" for a in left]))
     df.loc[mask, "usable_area_ha"] = 0.0
     geoms = df["usable_geometry"].to_numpy(dtype=object).copy()
     geoms[mask] = shapely.MultiPolygon()
@@ -66,6 +74,44 @@ def wholly_outside(sites) -> pd.Series:
     """The sites whose whole candidate lies outside the catalog's coverage."""
     out, cand = sites["outside_coverage_ha"], sites["candidate_area_ha"]
     return (out > 0) & (out >= cand * (1 - 1e-9))
+
+
+def outside_review(df: pd.DataFrame, run, words: str) -> None:
+    """A site wholly outside the catalog's coverage goes to ``review``, not ``excluded``.
+
+    Nothing was checked there (no zoning layer says anything outside the coverage), so
+    ``excluded`` — which a reviewer may sign as "excluded by zoning" — would be a verdict the data
+    do not allow. Like a site too large for one plant it is neither ranked nor counted in the
+    totals, the supply curve or the rank stability; its reason says why and what to do.
+    ``run.meta["wholly_outside"]`` holds the text the command warns with.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The sites after the exclusions (``outside_coverage_ha``, ``candidate_area_ha`` [ha]).
+    run : Run
+    words : str
+        How the coverage was found, e.g. "the admin boundaries / 行政区划边界".
+    """
+    hit = (wholly_outside(df) & (df["status"] != "error")).to_numpy()
+    if not hit.any():
+        return
+    df.loc[hit, "reason"] = [
+        f"wholly outside the layers' coverage ({words}): all its {a:.2f} ha (100.0% of the "
+        "candidate) lie where no zoning layer says anything, so nothing could be checked there; "
+        "not judged, not ranked, not counted in the totals — screen it with a catalog that "
+        f"covers it / 整个地块（{a:.2f} ha）位于图层目录覆盖范围之外，未能核查任何管控图层，未评估、"
+        "未排名、未计入合计，请使用覆盖该地的图层目录审查"
+        for a in df.loc[hit, "candidate_area_ha"].to_numpy(float)]
+    df.loc[hit, "status"] = "review"
+    append(df, hit, "outside the layers' coverage: not checked / 超出图层覆盖范围，未核查",
+           "notes")
+    ids = ", ".join(df.loc[hit, "site_id"].astype(str).tolist()[:5])
+    say(run, "wholly_outside", (
+        f"{int(hit.sum())} site(s) wholly outside the catalog's coverage ({ids}"
+        f"{' …' if hit.sum() > 5 else ''}): nothing could be checked there; sent to review, not "
+        "ranked nor counted in the totals — screen them with a catalog that covers them / "
+        "地块整体位于图层目录覆盖范围之外，未核查，已转待复核，未排名、未计入合计"))
 
 
 def too_large(df: pd.DataFrame, run) -> None:

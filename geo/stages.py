@@ -29,7 +29,15 @@ from geo.exclusion import (
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
 from geo.site_conditions import site_conditions, user_conditions
-from geo.site_flags import append, overlapping, say, too_large, wholly_outside, withdraw_usable
+from geo.site_flags import (
+    append,
+    outside_review,
+    overlapping,
+    say,
+    too_large,
+    wholly_outside,
+    withdraw_usable,
+)
 from geo.site_flags import usable as _usable
 from geo.zonal import dem_stats, nearest_km, zonal
 from layers.crs import WGS84
@@ -72,12 +80,14 @@ def not_checked_flag(missing: list[dict]) -> str:
 def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     """Usable land: each candidate minus the profile's buffered exclusions (wind setbacks scale
     with the turbine's tip height) and minus the land outside the catalog's coverage (excluded as
-    unknown); reduced-density land for PV (e.g. 林光互补 shrub forest).
+    unknown; a site wholly outside goes to ``review``, :func:`geo.site_flags.outside_review`);
+    reduced-density land for PV (e.g. 林光互补 shrub forest).
 
     An exclusion whose layer the catalog lacks is not applied: it is listed in
     ``run.meta["not_checked"]`` (the command warns, the report says it at the top) and flagged in
-    every site's ``notes`` (the ranking is not a checked one); sites outside the coverage are
-    said in ``run.meta["outside_coverage"]``."""
+    every site's ``notes`` (the ranking is not a checked one); sites partly outside the coverage
+    are said in ``run.meta["outside_coverage"]``, those wholly outside in
+    ``run.meta["wholly_outside"]``."""
     prof, cat = run.profile, run.catalog
     tip = en.tip_height_m(prof.energy) if run.tech == "wind" else 0.0
     rules, missing = [], []
@@ -113,10 +123,11 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     out = pd.concat([out, ex], axis=1)
     out["notes"] = ""
     run.meta["not_checked"] = missing
-    outside = out["outside_coverage_ha"].to_numpy() > 0
-    if outside.any():
+    outside_review(out, run, words)
+    outside = (out["outside_coverage_ha"].to_numpy() > 0) & ~wholly_outside(out).to_numpy()
+    if outside.any():  # the sites wholly outside have their own warning (review)
         say(run, "outside_coverage", (
-            f"{int(outside.sum())} site(s) partly or wholly outside the catalog's coverage "
+            f"{int(outside.sum())} site(s) partly outside the catalog's coverage "
             f"({words}): that land is not counted as usable (no zoning layer was checked there; "
             "see each site's reason) / 部分地块超出图层目录覆盖范围，该部分未核查，不计入可用地"))
     if missing:
@@ -152,7 +163,10 @@ def analysis_geometry(sites) -> gpd.GeoSeries:
 def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     """Raster criteria (exactextract), distances, land-type preference and site conditions."""
     prof, cat, df = run.profile, run.catalog, sites.copy()
-    analysis = analysis_geometry(df)
+    # a site wholly outside the coverage is not measured against the catalog's features: the
+    # nearest one in the catalog need not be the nearest there, and the working CRS is not chosen
+    # for it; nor against its rasters (it is not scored: ``review``)
+    analysis = analysis_geometry(df).where(~wholly_outside(df), None)
     crit_res, _ = RESOURCE[run.tech]
     df[crit_res] = zonal(analysis, run.resource, ("mean",))["mean"]
     df["wind_speed" if run.tech == "pv" else "ghi"] = np.nan
@@ -164,13 +178,9 @@ def criteria(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     else:
         df[["elevation", "slope_mean", "slope_max"]] = np.nan
         run.notes.append("no DEM in the catalog: slope and elevation not available / 无高程数据")
-    # a site wholly outside the coverage is not measured against the catalog's features: the
-    # nearest one in the catalog need not be the nearest there, and the working CRS is not chosen
-    # for it
-    analysis_d = analysis.where(~wholly_outside(df), None)
     for crit, kind in DIST_KINDS.items():
         targets = [d.gdf.geometry.values for d in cat.layers_of(kind)]
-        df[crit] = nearest_km(analysis_d, np.concatenate(targets) if targets else np.empty(0))
+        df[crit] = nearest_km(analysis, np.concatenate(targets) if targets else np.empty(0))
         if not targets and crit in prof.criteria:
             run.notes.append(f"criterion {crit}: no {kind} layer in the catalog; left out of the "
                              "score / 未提供图层，不参与评分")
@@ -195,7 +205,7 @@ def input_errors(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     bad = (out[INPUT_ERROR].fillna("") != "").to_numpy()
     out.loc[bad, "status"] = "error"
     out.loc[bad, "reason"] = out.loc[bad, INPUT_ERROR]
-    withdraw_usable(out, bad)  # a repeated id's polygon is not usable land of this site
+    withdraw_usable(out, bad, refused=True)  # a repeated id's polygon is not usable land
     return out
 
 

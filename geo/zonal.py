@@ -77,11 +77,16 @@ def _coverage_check(spec, geoms_r: gpd.GeoSeries, bounds, crs) -> None:
     ext = shapely.box(minx, miny, maxx, maxy)
     share = shapely.area(shapely.intersection(box, ext)) / max(shapely.area(ext), 1e-12)
     if not shapely.intersects(box, geoms_r[ok].values).any():
+        overlap = (f"its bounds overlap {100 * share:.1f}% of the box around them, but no "
+                   "candidate lies inside" if share > 0 else "its bounds lie apart from them")
         raise InputError(
-            f"raster {spec.id!r} ({spec.path}) does not cover any candidate: it covers "
-            f"{100 * share:.1f}% of the candidates' extent ({minx:.4f}, {miny:.4f}, {maxx:.4f}, "
-            f"{maxy:.4f} in {describe_crs(crs)}); raster bounds {tuple(round(b, 4) for b in bounds)}"
-            " / 栅格未覆盖任何候选地块")
+            f"raster {spec.id!r} ({spec.path}) covers none of the candidates: {overlap} "
+            f"(candidates' extent {minx:.4f}, {miny:.4f}, {maxx:.4f}, {maxy:.4f} in "
+            f"{describe_crs(crs)}; raster bounds {tuple(round(b, 4) for b in bounds)}). If the "
+            "candidates' coordinates were given with --crs or --coords, check them (a wrong CRS "
+            "or Gauss-Krüger zone moves them away); else give a raster covering them / "
+            "栅格未覆盖任何候选地块：如用 --crs 或 --coords 指定了坐标系，请检查其是否正确（坐标系或"
+            "投影带错误会使地块偏离）；否则请提供覆盖这些地块的栅格")
 
 
 class _WKBFeature(Feature):

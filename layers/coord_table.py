@@ -17,7 +17,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from layers.coordcheck import check_placement
+from layers.coordcheck import check_placement, no_zone_number
 from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
 from layers.errors import CRSError, InputError, ReadError, fix_hint
 from layers.hygiene import READ_ROW, Problem
@@ -234,8 +234,11 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
     try:
         found = detect_gk(x[zoned] if zoned.any() else x[ok])
     except CRSError as exc:
-        raise CRSError(f"{what}: {exc}. Say which CRS the metres are in: "
-                       f"{fix_hint(hints, 'crs', 'EPSG:4544')}") from None
+        plain = ok & (x >= 1e5) & (x < 1e6)
+        if zoned.any() or not plain.any():
+            raise CRSError(f"{what}: {exc}. Say which CRS the metres are in: "
+                           f"{fix_hint(hints, 'crs', 'EPSG:4544')}") from None
+        raise CRSError(f"{what}: {no_zone_number(x[plain], y[plain], hints)}") from None
     for i in np.flatnonzero(ok & ~zoned) if zoned.any() else ():
         bad.setdefault(int(i), f"easting {x[i]:.10g} has no zone number, while the other rows "
                                f"carry zone {int(np.median(x[zoned]) // 1e6)}")

@@ -17,7 +17,7 @@ import pyproj
 import shapely
 
 from layers.crs import describe_crs, detect_gk
-from layers.errors import CRSError
+from layers.errors import CRSError, fix_hint
 
 NOT_A_NUMBER = "has a coordinate that is not a number (NaN or infinite)"
 AREA_MARGIN_DEG = 2.0
@@ -119,13 +119,92 @@ def misplaced(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     return out
 
 
-def suggest_crs(x: np.ndarray, y: np.ndarray) -> tuple[str | None, str]:
+GK3_PLAIN = {3 * z: 4534 + z - 25 for z in range(25, 46)}
+"""CGCS2000 3° Gauss-Krüger CRSs with plain (6-digit) eastings: central meridian [°E] → EPSG."""
+
+
+def gk_zone_choices(x: np.ndarray, y: np.ndarray,
+                    near: tuple[float, float, float, float] | None = None) -> list[tuple[str, int]]:
+    """The CGCS2000 3° Gauss-Krüger zones 6-digit eastings may be in, nearest first.
+
+    Eastings without a zone number fit every zone equally well (the same numbers, shifted by 3°
+    of longitude per zone), so the zone is told from where the data should be: the zones that
+    put the data's extent on ``near`` (a region's extent); when none does, the zones whose
+    central meridian is within 1.5° of ``near`` (the region straddles their boundary, the data
+    may be kept in either); without ``near``, the zone of CM 105°E and its eastern neighbour
+    (examples, not a finding).
+
+    Parameters
+    ----------
+    x, y : array of float
+        Eastings and northings [m].
+    near : (west, south, east, north), optional
+        Where the data are expected [° CGCS2000/WGS84].
+
+    Returns
+    -------
+    list of (str, int)
+        ``("EPSG:4545", 108)``: the code and the central meridian [°E] of each zone.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if near is None or not len(x):
+        return [("EPSG:4544", 105), ("EPSG:4545", 108)]
+    w, s, e, n = (float(v) for v in near)
+    xs = np.array([x.min(), x.max(), x.min(), x.max()])
+    ys = np.array([y.min(), y.min(), y.max(), y.max()])
+    box = shapely.box(w, s, e, n)
+    hits = []
+    for cm, code in GK3_PLAIN.items():
+        if not (w - 6 <= cm <= e + 6):
+            continue
+        lon, lat = to_lonlat(pyproj.CRS.from_epsg(code), xs, ys)
+        if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+            continue
+        data = shapely.box(lon.min(), lat.min(), lon.max(), lat.max())
+        share = shapely.area(shapely.intersection(data.buffer(1e-6), box)) \
+            / max(shapely.area(data.buffer(1e-6)), 1e-12)
+        if share > 0:
+            hits.append((share, cm, code))
+    if hits:
+        hits.sort(key=lambda h: (-h[0], abs(h[1] - (w + e) / 2)))
+        return [(f"EPSG:{code}", cm) for _, cm, code in hits]
+    mid = (w + e) / 2
+    close = sorted((cm for cm in GK3_PLAIN if w - 1.5 <= cm <= e + 1.5),
+                   key=lambda cm: abs(cm - mid)) or [min(GK3_PLAIN, key=lambda cm: abs(cm - mid))]
+    return [(f"EPSG:{GK3_PLAIN[cm]}", cm) for cm in close]
+
+
+def zone_words(choices: list[tuple[str, int]]) -> str:
+    """``EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E)`` or several joined by " or "."""
+    return " or ".join(f"{code} (CGCS2000 / 3-degree Gauss-Kruger CM {cm}E)"
+                       for code, cm in choices)
+
+
+def no_zone_number(x: np.ndarray, y: np.ndarray, hints: dict | None) -> str:
+    """The refusal of 6-digit Gauss-Krüger eastings given without a CRS: the zone(s) that put
+    them on the region (``hints["near"]``, a (west, south, east, north) extent [°] or a function
+    giving it), or examples with their central meridians, and the fix on the command run."""
+    near = (hints or {}).get("near")
+    near = near() if callable(near) else near
+    choices = gk_zone_choices(x, y, near)
+    which = ("e.g. " if near is None else "over the region: ") + zone_words(choices)
+    return ("eastings carry no zone number (6 digits), so their central meridian must be given "
+            f"with the CRS, {which}. Say which CRS the metres are in: "
+            + " or ".join(fix_hint(hints, "crs", c) for c, _ in choices))
+
+
+def suggest_crs(x: np.ndarray, y: np.ndarray,
+                near: tuple[float, float, float, float] | None = None
+                ) -> tuple[str | None, str]:
     """What coordinates look like: an EPSG code to suggest (or None) and a phrase.
 
     Parameters
     ----------
     x, y : array of float
         Coordinates as given (x = easting or longitude).
+    near : (west, south, east, north), optional
+        Where the data are expected [°]: tells the zone of eastings without a zone number
+        (:func:`gk_zone_choices`; the code returned is the first of its choices).
 
     Returns
     -------
@@ -152,9 +231,16 @@ def suggest_crs(x: np.ndarray, y: np.ndarray) -> tuple[str | None, str]:
         return code, f"Gauss-Krüger eastings with zone number {int(np.median(x) // 1e6)}: " \
                      f"{describe_crs(found)}"
     if np.all((x >= 1e5) & (x < 1e6)) and np.all((y >= 1e6) & (y < 1e7)):
-        return "EPSG:4544", ("Gauss-Krüger metres without zone number (6-digit eastings): give "
-                             "the CRS with their central meridian, e.g. EPSG:4544 (CGCS2000 / "
-                             "3-degree Gauss-Kruger CM 105E)")
+        choices = gk_zone_choices(x, y, near)
+        if near is None:
+            which = f"the numbers do not tell the zone, e.g. {zone_words(choices)}"
+        elif len(choices) == 1:
+            which = f"over the region they fit {zone_words(choices)}"
+        else:
+            which = (f"the numbers do not tell the zone; near the region it is one of "
+                     f"{zone_words(choices)} — ask the data's provider which")
+        return choices[0][0], ("Gauss-Krüger metres without zone number (6-digit eastings): "
+                               f"give the CRS with their central meridian; {which}")
     if np.all((y >= 1e5) & (y < 1e8)) and np.all((x >= 1e6) & (x < 1e7)):
         return None, ("northings and eastings with the two swapped (x holds northings): put the "
                       "easting first")

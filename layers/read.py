@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from layers.coordcheck import check_placement, suggest_crs
+from layers.coordcheck import check_placement, gk_zone_choices, suggest_crs
 from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
 from layers.errors import CRSError, EncodingGuessWarning, ReadError, fix_hint
 from layers.geojson import geojson_crs_member, read_geojson_features
@@ -147,6 +147,8 @@ def read_vector(
     hints : dict, optional
         How to fix ``crs``, ``layer`` and ``encoding`` on the command being run, e.g.
         ``{"crs": "--crs EPSG:4544", "layer": "--layer NAME"}``; default: the catalog's keys.
+        ``"near"``: where the data should be, (west, south, east, north) [°] (the catalog's
+        extent) or a function giving it (or None), to name the Gauss-Krüger zone(s) of eastings without a zone number.
     feature_errors : bool
         False (catalog layers): features whose coordinates cannot be placed make the source
         unusable (a layer-level ``error`` problem) and a GeoJSON that GDAL refuses is refused
@@ -317,8 +319,13 @@ def _finish(
 def _no_crs(gdf: gpd.GeoDataFrame, what: str, hints: dict | None) -> str:
     """The message refusing a source without CRS: what its numbers look like and the fix."""
     xy = shapely.get_coordinates(np.asarray(gdf.geometry.values, dtype=object))
-    code, looks = suggest_crs(xy[:, 0], xy[:, 1]) if len(xy) else (None, "")
+    near = (hints or {}).get("near")  # where the data should be: tells a Gauss-Krüger zone
+    near = near() if callable(near) else near
+    code, looks = suggest_crs(xy[:, 0], xy[:, 1], near) if len(xy) else (None, "")
     fix = fix_hint(hints, "crs", code)
+    if code is not None and looks.startswith("Gauss-Krüger metres without zone number"):
+        fix = " or ".join(fix_hint(hints, "crs", c)
+                          for c, _ in gk_zone_choices(xy[:, 0], xy[:, 1], near))
     if code is None:
         fix += (" (e.g. EPSG:4490 for CGCS2000 longitude/latitude, EPSG:4544 for CGCS2000 "
                 "3-degree Gauss-Krüger CM 105E)")

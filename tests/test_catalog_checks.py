@@ -98,7 +98,8 @@ def test_lonlat_declared_as_gauss_kruger_is_refused(tmp_path):
 @pytest.mark.parametrize("x0,expected", [
     (36_512_000, 'crs = "EPSG:4524"'),          # 8-digit eastings: zone 36 (CM 108E)
     (512_000, "without zone number (6-digit eastings): give the CRS with their central "
-              "meridian, e.g. EPSG:4544"),
+              "meridian; the numbers do not tell the zone, e.g. EPSG:4544 (CGCS2000 / 3-degree "
+              "Gauss-Kruger CM 105E) or EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E)"),
 ])
 def test_metres_declared_as_lonlat_are_refused(tmp_path, x0, expected):
     name = _shapefile_without_prj(tmp_path, [shapely.box(x0, 2945000, x0 + 200, 2945200)])

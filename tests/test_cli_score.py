@@ -96,7 +96,7 @@ def test_bad_inputs_exit_2(catalog, tmp_path):
     assert r.exit_code == 2 and "no CRS" in r.output
     away = make_region(tmp_path / "away", ghi_offset_deg=3.0)
     r = _run(["--catalog", str(away), "--tech", "pv", "--out", str(tmp_path / "d")])
-    assert r.exit_code == 2 and "covers 0.0%" in r.output and "'ghi'" in r.output
+    assert r.exit_code == 2 and "covers none of the candidates" in r.output and "'ghi'" in r.output
     r = _run(["--catalog", str(catalog), "--tech", "pv", "--grid-region", "mars",
               "--out", str(tmp_path / "e")])
     assert r.exit_code == 2 and "southwest" in r.output

@@ -71,7 +71,7 @@ def test_a_site_without_usable_land_has_no_usable_geometry(mixed):
     csv = pd.read_csv(out / "sites.csv").set_index("site_id")
     geoms = _usable_geometries(out)
     far = csv.loc["user:far"]
-    assert far["status"] == "excluded" and far["usable_area_ha"] == 0
+    assert far["status"] == "review" and far["usable_area_ha"] == 0  # nothing checked there
     assert geoms.loc["user:far"] is None or geoms.loc["user:far"].is_empty
     good = csv.loc["user:good"]
     assert good["status"] == "usable" and good["usable_area_ha"] > 0

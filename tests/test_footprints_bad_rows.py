@@ -108,7 +108,15 @@ def test_table_messages_name_the_fix_on_the_command(tmp_path):
     with pytest.raises(CRSError) as info:
         read_footprints(plain, hints=CLI_HINTS)
     assert "eastings carry no zone number" in str(info.value)
-    assert str(info.value).endswith("Say which CRS the metres are in: --crs EPSG:4544")
+    assert str(info.value).endswith(  # no region given: the zone is not told, both are named
+        "Say which CRS the metres are in: --crs EPSG:4544 or --crs EPSG:4545")
+    assert "e.g. EPSG:4544 (CGCS2000 / 3-degree Gauss-Kruger CM 105E) or EPSG:4545" in str(
+        info.value)
+    demo = _csv(tmp_path, "name,x,y\nA,366765,2988111\n", "demo.csv")  # 106.66°E in CM 108°E
+    with pytest.raises(CRSError) as info:  # over the demo region only CM 108°E fits
+        read_footprints(demo, hints={**CLI_HINTS, "near": (106.1, 26.2, 107.3, 27.4)})
+    assert str(info.value).endswith("--crs EPSG:4545") and "over the region: EPSG:4545" in str(
+        info.value)
     degrees = _csv(tmp_path, "name,lon,lat\nA,106.6,26.5\n", "deg.csv")
     with pytest.raises(CRSError, match=r"give it: --coords wgs84\|gcj02\|bd09\|cgcs2000"):
         read_footprints(degrees, hints=CLI_HINTS)

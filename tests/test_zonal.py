@@ -76,7 +76,7 @@ def test_raster_without_crs_is_refused(tmp_path):
 
 def test_raster_not_covering_is_refused(tmp_path):
     cat = load_catalog(make_region(tmp_path, ghi_offset_deg=5.0))
-    with pytest.raises(InputError, match=r"does not cover any candidate: it covers 0\.0%"):
+    with pytest.raises(InputError, match=r"covers none of the candidates: its bounds lie apart"):
         geo.score_sites(cat, "pv")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
-from maps.cli.screen import COORD_CHOICES, HINTS
+from maps.cli.screen import COORD_CHOICES, near_hints, refuse_misplaced
 
 FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "sites.gpkg", "usable.geojson",
          "sites.xlsx", "report.html", "map.html")
@@ -139,9 +139,10 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
 
                 try:
                     given, problems = read_candidates(candidates, coords, layer, crs,
-                                                      encoding, hints=HINTS)
+                                                      encoding, hints=near_hints(cat))
                 except InputError as exc:
                     raise InputError(_bilingual(str(exc))) from None
+                refuse_misplaced(cat, given, crs, coords, candidates)
             sites = geo.score_sites(cat, tech, profile=profile, candidates=given,
                                     grid_region=grid_region)
     except InputError as exc:
@@ -184,7 +185,7 @@ def _unchecked(sites, catalog) -> None:
                    err=True)
     if meta.get("outside_coverage"):
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
-    for key in ("too_large", "overlapping"):
+    for key in ("wholly_outside", "too_large", "overlapping"):
         if meta.get(key):
             click.echo(f"warning: {meta[key]}", err=True)
 

@@ -56,6 +56,35 @@ HINTS = {"crs": "--crs EPSG:4544", "layer": "--layer NAME", "encoding": "--encod
 """How to fix a project file on this command, for the reader's messages (contract C3)."""
 
 
+def near_hints(catalog) -> dict:
+    """:data:`HINTS` with ``near``: a function giving the catalog's extent [°], with which the
+    reader names the Gauss-Krüger zone(s) that put eastings without a zone number on the region
+    (called only for such a refusal: the extent may read every layer)."""
+    from layers.errors import InputError
+
+    def near():
+        try:
+            return (catalog.region or {}).get("extent") or catalog.extent_lonlat
+        except InputError:  # no layer can be read: said where the layers are read
+            return None
+
+    return {**HINTS, "near": near}
+
+
+def refuse_misplaced(catalog, features, crs: str | None, coords: str | None, path) -> None:
+    """Refuse features placed with ``--crs`` / ``--coords`` that all land far outside the
+    catalog's region: the option given is the suspect, not the region (InputError naming it)."""
+    if not (crs or coords) or features is None or not len(features):
+        return
+    from geo.coverage import misplaced_input
+    from layers.errors import InputError
+
+    why = misplaced_input(catalog, features, f"--crs {crs}" if crs else f"--coords {coords}",
+                          str(path))
+    if why:
+        raise InputError(why)
+
+
 def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
             tianditu_key: str | None = None, sub: str = "", notes: list | None = None,
             problems: list | None = None, rules=None, pdf: bool = False,
@@ -175,7 +204,8 @@ def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_d
     started = time.perf_counter()
     if workers is not None:
         workers.warm(feature_count(path, read.get("layer")))
-    projects, problems = read_projects(path, hints=HINTS, **read)
+    projects, problems = read_projects(path, hints=near_hints(catalog), **read)
+    refuse_misplaced(catalog, projects, read.get("crs"), read.get("coords"), path)
     read_s = time.perf_counter() - started
     executor = workers.executor(len(projects)) if workers is not None else None
     result, hits = screen_with_progress(projects, catalog, rules, lang=lang,  # bar on a tty
