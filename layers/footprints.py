@@ -229,7 +229,10 @@ def read_footprints(
         fine); features that could not be placed keep geometry None, an ``error`` problem and
         the reason (naming the row, feature or parcel) in ``_read_error``; column ``_read_row``
         (:data:`layers.hygiene.READ_ROW`) says where each feature is in the file, as messages
-        name it (``row 3`` of a table, header = row 1; ``feature #3``; ``parcel at line 14``).
+        name it (``row 3`` of a table, header = row 1; ``feature #3``; ``parcel at line 14``);
+        column ``_repaired`` (:data:`layers.hygiene.REPAIRED`) says how a geometry repaired with
+        make_valid was invalid (``self-intersection at 106.61 26.71``, for a vertex table also
+        the crossing edges by the order column), ``""`` for a row read as drawn.
         Every warning of the
         reader (encoding guessed, datum assumed, geometry repaired, .dbf missing, Z dropped) is
         a problem.
