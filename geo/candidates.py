@@ -14,10 +14,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.projects import _ids, _text, canonical_columns
 from layers.errors import InputError
-from layers.hygiene import READ_ROW, Problem
+from layers.hygiene import READ_ROW, REPAIRED, Problem
 
 INPUT_ERROR = "_input_error"
 """Column of :func:`candidate_table`: why a candidate cannot be scored (``""`` when it can)."""
@@ -39,6 +40,30 @@ def _column(columns: list, first: tuple[str, ...], canonical: str,
     return found if found is not None else next((low[k] for k in last if k in low), None)
 
 
+def _not_areas(geoms: np.ndarray, where: list[str], ids: list[str], errors: list[str],
+               what: str) -> list[Problem]:
+    """Points, lines and collections are no candidate: each such row becomes an error naming
+    its place and id (in ``errors``, in place) and a problem (printed with the reader's); a
+    hint when every placed candidate is a point (a vertex table read without its order column,
+    or a file of centres)."""
+    placed = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    kinds = np.array(shapely.get_type_id(geoms))
+    wrong = placed & ~np.isin(kinds, (3, 6))           # Polygon, MultiPolygon
+    problems = []
+    for i in np.flatnonzero(wrong):
+        text = (f"{where[i]} ({ids[i]}): not a polygon ({geoms[i].geom_type}): a candidate must "
+                "be an area; draw it as a polygon / 候选地块须为面")
+        errors[i] = f"{errors[i]}; {text}" if errors[i] else text
+        problems.append(Problem(None, "geometry_type", text, "error"))
+    points = placed & np.isin(kinds, (0, 4))
+    if points.any() and points.sum() == placed.sum():
+        problems.append(Problem(None, "all_points", (
+            f"{what}: every candidate is a point: for parcels give several vertex rows per id "
+            "with an order column (序号), or polygons / 所有候选地块均为点：地块请按编号给出多行"
+            "界址点并附序号列，或提供面数据"), "warning"))
+    return problems
+
+
 def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
                     ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """The user's polygons as candidates (``source_kind`` = ``user``), in their own CRS.
@@ -56,18 +81,21 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
     -------
     (GeoDataFrame, list of Problem)
         Columns ``site_id`` (``user:<id>``), ``source_kind``, ``source_id``, ``name``,
-        ``facts`` and :data:`INPUT_ERROR` (the reader's reason, or a duplicate id); same rows,
+        ``facts``, :data:`INPUT_ERROR` (the reader's reason, a duplicate id, or not a polygon)
+        and :data:`layers.hygiene.REPAIRED` (how the reader repaired the outline); same rows,
         same order. Ids are the file's own (blank ones named by their place, ``row-3``); without
         an id column, ``1``, ``2`` ... by input order. A repeated id is an error of that row,
         which is called ``<id>-2`` so that every site id stays distinct. Problems: a warning when
-        no id or name column was recognised (naming the columns found), one per duplicate id.
+        no id or name column was recognised (naming the columns found), one per duplicate id,
+        one error per row that is not a polygon, a hint when every candidate is a point.
     """
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     n = len(src)
     where = (src[READ_ROW].astype(str).tolist() if READ_ROW in src
              else [f"feature #{i + 1}" for i in range(n)])
     errors = (src["_read_error"].map(_text).tolist() if "_read_error" in src else [""] * n)
-    own = [c for c in src.columns if c not in (READ_ROW, "_read_error")]
+    repaired = (src[REPAIRED].map(_text).tolist() if REPAIRED in src else [""] * n)
+    own = [c for c in src.columns if c not in (READ_ROW, "_read_error", REPAIRED)]
     problems: list[Problem] = []
     id_col = _column(own, ID_FIRST, "project_id", ("fid",))
     name_col = _column(own, NAME_FIRST, "name")
@@ -102,10 +130,12 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
         errors[i] = f"{errors[i]}; {text}" if errors[i] else text
         problems.append(Problem(None, "duplicate_id", text, "warning"))
     names = src[name_col].map(_text).tolist() if name_col is not None else [""] * n
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    problems += _not_areas(geoms, where, ids, errors, what)
     out = gpd.GeoDataFrame({"site_id": ["user:" + i for i in ids], "source_kind": "user",
                             "source_id": given, "name": names, "facts": [{}] * n,
-                            INPUT_ERROR: errors},
-                           geometry=np.asarray(gdf.geometry.values, dtype=object), crs=gdf.crs)
+                            INPUT_ERROR: errors, REPAIRED: repaired},
+                           geometry=geoms, crs=gdf.crs)
     return out, problems
 
 

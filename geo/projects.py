@@ -40,7 +40,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
 )
 from layers.attributes import each_distinct
 from layers.errors import InputError, choice_error
-from layers.hygiene import READ_ROW, Problem
+from layers.hygiene import READ_ROW, REPAIRED, Problem
 from layers.numbers import ungroup_thousands
 
 _RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*$")
@@ -254,7 +254,9 @@ def normalize_projects(
     -------
     GeoDataFrame
         Same rows, same order, same CRS; columns :data:`COLUMNS`, then ``error`` (empty when the
-        project can be screened, else the reason), then every other source column (those named
+        project can be screened, else the reason), ``repaired`` (how the reader repaired the
+        footprint with make_valid, :data:`layers.hygiene.REPAIRED`; ``""`` when read as drawn),
+        then every other source column (those named
         like a screening output column renamed ``input_<name>``). ``project_id`` is kept when
         given, else generated as ``P0001``, ``P0002`` ... by input order. ``two_high`` is derived
         from ``industry`` when blank. Flags are True/False/None, numbers NaN when unknown.
@@ -268,6 +270,8 @@ def normalize_projects(
         if "_read_error" in src else None
     where = (src.pop(READ_ROW).astype(str).tolist() if READ_ROW in src
              else [f"feature #{i + 1}" for i in range(len(src))])
+    repaired = (each_distinct(src.pop(REPAIRED), _text) if REPAIRED in src
+                else [""] * len(src))
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
     errors: list[list[str]] = [[] for _ in range(n)]
@@ -343,6 +347,7 @@ def normalize_projects(
         frame[col] = frame[col].astype(float)
     frame["two_high"] = frame["two_high"].astype(bool)
     frame["error"] = ["; ".join(e) for e in errors]
+    frame["repaired"] = pd.Series(repaired, dtype=object)
     rest = [c for c in src.columns if c not in frame.columns]
     frame = pd.concat([frame, src[rest]], axis=1)
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)

@@ -180,3 +180,38 @@ def overlapping(df: pd.DataFrame, run) -> None:
         f"{len(a)} pair(s) of sites share usable land ({pairs}{' …' if len(a) > 5 else ''}; "
         f"{shared.sum():,.2f} ha): the totals and the supply curve count it twice — keep one "
         "site of each pair / 部分地块可用地重叠，合计重复计算"))
+
+
+def repaired_outlines(sites, run):
+    """A stage: a user outline the reader repaired (make_valid; column
+    :data:`layers.hygiene.REPAIRED`) was not scored on the shape that was drawn — a bow-tie of two
+    swapped vertices becomes two triangles of half the area. It goes to ``review`` (not ranked,
+    not in the totals; a site already excluded or in error keeps that status) and every row's
+    reason says where the outline crossed itself, the parts and area of the repaired shape, and
+    to check it; ``run.meta["repaired"]`` holds the text the command warns with."""
+    from layers.hygiene import REPAIRED, repair_text_zh
+
+    df = sites.copy()
+    if REPAIRED not in df.columns:
+        return df
+    note = df[REPAIRED].fillna("").astype(str).to_numpy(dtype=object)
+    hit = note != ""
+    if not hit.any():
+        return df
+    parts = shapely.get_num_geometries(np.asarray(df.geometry.values, dtype=object)[hit])
+    area = df.loc[hit, "candidate_area_ha"].to_numpy(float)
+    append(df, hit, [
+        f"outline repaired: {t}; the repaired shape ({k} part{'s' if k != 1 else ''}, {a:,.1f} "
+        f"ha) may not be what was drawn — not ranked; check the outline / 边界{repair_text_zh(t)}"
+        f"已自动修复（修复后 {k} 块，{a:,.1f} ha），可能并非原绘边界，未排名，请核对边界"
+        for t, k, a in zip(note[hit], parts, area)])
+    append(df, hit, "outline repaired: not ranked / 边界已修复，未排名", "notes")
+    to_review = hit & df["status"].isin(("usable", "too_small")).to_numpy()
+    df.loc[to_review, "status"] = "review"
+    ids = df.loc[hit, "site_id"].astype(str).tolist()
+    say(run, "repaired", (
+        f"{int(hit.sum())} site(s) with an outline that crosses itself, repaired with make_valid "
+        f"({', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor "
+        "counted in the totals — check the outline (two vertices swapped?) / 地块边界自相交，"
+        "已自动修复并转待复核，未排名、未计入合计，请核对边界"))
+    return df

@@ -25,6 +25,7 @@ from geo.columns import describe
 from geo.exclusion import catalog_candidates
 from geo.profiles import Profile, load_profile
 from geo.site_conditions import assessment_year
+from geo.site_flags import repaired_outlines
 from layers.errors import CRSError, InputError
 
 OUTPUT_COLUMNS = [
@@ -56,7 +57,8 @@ class Run:
 
 
 STAGES = (stages.exclusions, stages.input_errors, stages.criteria, stages.limits,
-          stages.capacity_energy, stages.cost, stages.scores, stages.cobenefits)
+          stages.capacity_energy, repaired_outlines, stages.cost, stages.scores,
+          stages.cobenefits)
 """The stages after :func:`candidate_sites`, in order."""
 
 

@@ -56,7 +56,7 @@ COLUMNS: tuple[str, ...] = (
 """Canonical project attributes, in output order."""
 
 RESULT_COLUMNS: tuple[str, ...] = (
-    "verdict", "reasons", "n_prohibited", "n_review", "n_admitted", "error", "size",
+    "verdict", "reasons", "n_prohibited", "n_review", "n_admitted", "error", "repaired", "size",
     "admin_code", "province", "outside_share", "unit_gap_share")
 """Columns :func:`geo.screen` adds; an input column of the same name (or ``nearest_*``), e.g.
 from an earlier ``screening.geojson``, is kept as ``input_<name>``."""

@@ -20,7 +20,7 @@ import shapely
 from layers.coordcheck import check_placement, no_zone_number
 from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
 from layers.errors import CRSError, InputError, ReadError, fix_hint
-from layers.hygiene import READ_ROW, Problem
+from layers.hygiene import READ_ROW, REPAIR_HINT, Problem
 from layers.numbers import decimal_comma_fix
 
 READ_ERROR = "_read_error"
@@ -288,6 +288,25 @@ def _order_key(value: object) -> float:
     return float(found[-1])
 
 
+def _crossing_edges(ring: list[tuple[float, float]], names: list[str], order: str,
+                    key: str) -> str:
+    """What to check in a polygon of vertex rows that crosses itself: the edges that cross, by
+    the values of the order column (``edge 序号 2→3 crosses edge 序号 4→1``), at most three
+    pairs; ``""`` when the polygon is valid. The commonest cause is two vertex rows swapped."""
+    poly = shapely.Polygon(ring)
+    if shapely.is_valid(poly):
+        return ""
+    n = len(ring)
+    edges = shapely.linestrings([[ring[k], ring[(k + 1) % n]] for k in range(n)])
+    a, b = shapely.STRtree(edges).query(edges, predicate="intersects")
+    apart = (a < b) & ((b - a) % n != 1) & ((a - b) % n != 1)  # not neighbours on the ring
+    pairs = [f"edge {order} {names[i]}→{names[(i + 1) % n]} crosses edge {order} {names[j]}→"
+             f"{names[(j + 1) % n]}" for i, j in zip(a[apart][:3], b[apart][:3])]
+    crossing = f"{', '.join(pairs)}; " if pairs else ""
+    return (f"{crossing}check the order of the vertex rows ({order}) of {key} / 请核对 {key} "
+            f"界址点顺序（{order}），常见原因为两行顺序颠倒")
+
+
 def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndarray,
               bad: dict[int, str], group: str, order: str, drop: list[str], numbers: list[int]):
     """One polygon per group of rows, vertices sorted by the order column.
@@ -302,7 +321,7 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
     hint = (f"(rows sharing a value in column {group!r} and ordered by column {order!r} are "
             "read as the vertices of one polygon; give each project its own value to read "
             "points)")
-    rows, geoms, labels, problems, reasons = [], [], [], [], []
+    rows, geoms, labels, problems, reasons, hints = [], [], [], [], [], []
     where = [table_rows([numbers[i] for i in idx]) for idx in members.values()]
     for key, idx in members.items():
         labels.append(key)
@@ -313,8 +332,9 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
         except ValueError as exc:
             errs.append(f"order value {exc.args[0]!r} in column {order!r} is not a number")
         ring = [(x[i], y[i]) for i in idx]
+        names = [str(text[order].iloc[i]).strip() for i in idx]
         if ring and ring[0] == ring[-1]:
-            ring = ring[:-1]
+            ring, names = ring[:-1], names[:-1]
         if not errs and len(set(ring)) < 3:
             errs.append(f"only {len(set(ring))} distinct point(s); a polygon needs at least 3 "
                         + hint)
@@ -323,10 +343,12 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
                                     "geometry", "error"))
             geoms.append(None)
             reasons.append(f"{key}: " + "; ".join(errs))
+            hints.append("")
         else:
             geoms.append(shapely.Polygon(ring))
             reasons.append("")
-    return rows, geoms, labels, problems, reasons, where
+            hints.append(_crossing_edges(ring, names, order, key))
+    return rows, geoms, labels, problems, reasons, where, hints
 
 
 def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: object = None,
@@ -389,7 +411,7 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
     attrs = _numbers_where_plain(df)
     if order is not None and filled[filled != ""].duplicated().any():
-        values, geoms, labels, more, reasons, where = _polygons(
+        values, geoms, labels, more, reasons, where, hints = _polygons(
             attrs, df, x, y, bad, group, order, [xcol, ycol, order], numbers)
         table = pd.DataFrame(values,
                              columns=[c for c in df.columns if c not in (xcol, ycol, order)])
@@ -400,8 +422,10 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
         geoms = np.where(ok, shapely.points(np.where(ok, x, 0), np.where(ok, y, 0)), None)
         reasons = [f"{labels[i]}: {bad[i]}" if i in bad else "" for i in range(len(df))]
         table = attrs.drop(columns=[xcol, ycol])
-        where = labels
+        where, hints = labels, None
     gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geoms), crs=found)
     gdf[READ_ERROR] = reasons
     gdf[READ_ROW] = where
+    if hints is not None and any(hints):
+        gdf[REPAIR_HINT] = hints  # read by layers.footprints, which drops it
     return gdf, problems + more, labels

@@ -25,7 +25,7 @@ import shapely
 
 from layers.coord_table import holds_coordinates, parse_dms, read_table
 from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error, fix_hint
-from layers.hygiene import READ_ROW, Problem, clean_geometries
+from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geometries
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
 from layers.wkt_table import read_wkt_table, wkt_column
@@ -165,18 +165,28 @@ def _data_sheet(book: pd.ExcelFile, what: str, hints: dict | None) -> str | int:
 
 def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
            ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Clean non-empty geometries, naming features by ``labels`` (empties are reported already)."""
+    """Clean non-empty geometries, naming features by ``labels`` (empties are reported already).
+
+    Column :data:`layers.hygiene.REPAIRED` says how each repaired row was repaired, followed by
+    the table reader's :data:`layers.hygiene.REPAIR_HINT` for it (which rows to check)."""
+    hint = (gdf[REPAIR_HINT].fillna("").astype(str).to_numpy(dtype=object)
+            if REPAIR_HINT in gdf.columns else np.full(len(gdf), "", dtype=object))
+    gdf = gdf.drop(columns=[REPAIR_HINT], errors="ignore")
     g = np.asarray(gdf.geometry.values, dtype=object)
     present = ~(shapely.is_missing(g) | shapely.is_empty(g))
-    if not present.any():
-        return gdf, []
-    sub = gpd.GeoDataFrame({"id": np.asarray(labels, dtype=object)[present]},
-                           geometry=gdf.geometry[present].to_numpy(), crs=gdf.crs)
-    cleaned, problems = clean_geometries(sub, what)
-    out = gdf.copy()
-    geoms = out.geometry.to_numpy().copy()
-    geoms[present] = cleaned.geometry.to_numpy()
-    return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs)), problems
+    marks = np.full(len(gdf), "", dtype=object)
+    out, problems = gdf.copy(), []
+    if present.any():
+        sub = gpd.GeoDataFrame({"id": np.asarray(labels, dtype=object)[present]},
+                               geometry=gdf.geometry[present].to_numpy(), crs=gdf.crs)
+        cleaned, problems = clean_geometries(sub, what, mark=True)
+        geoms = out.geometry.to_numpy().copy()
+        geoms[present] = cleaned.geometry.to_numpy()
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+        marks[present] = cleaned[REPAIRED].to_numpy(dtype=object)
+    marks = np.where((marks != "") & (hint != ""), marks + "; " + hint, marks)
+    out[REPAIRED] = marks
+    return out, problems
 
 
 def read_footprints(
@@ -219,7 +229,10 @@ def read_footprints(
         fine); features that could not be placed keep geometry None, an ``error`` problem and
         the reason (naming the row, feature or parcel) in ``_read_error``; column ``_read_row``
         (:data:`layers.hygiene.READ_ROW`) says where each feature is in the file, as messages
-        name it (``row 3`` of a table, header = row 1; ``feature #3``; ``parcel at line 14``).
+        name it (``row 3`` of a table, header = row 1; ``feature #3``; ``parcel at line 14``);
+        column ``_repaired`` (:data:`layers.hygiene.REPAIRED`) says how a geometry repaired with
+        make_valid was invalid (``self-intersection at 106.61 26.71``, for a vertex table also
+        the crossing edges by the order column), ``""`` for a row read as drawn.
         Every warning of the
         reader (encoding guessed, datum assumed, geometry repaired, .dbf missing, Z dropped) is
         a problem.

@@ -6,6 +6,7 @@ Each feature that was repaired, is null or empty, or lost its Z values is named 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import geopandas as gpd
@@ -19,6 +20,21 @@ READ_ROW = "_read_row"
 it by there: ``row 3`` of a table (its spreadsheet row: the header is row 1), ``rows 2-5`` for a
 polygon made of table rows, ``feature #3`` of a vector file (the third feature), ``parcel at line
 14`` of a boundary-point TXT. Messages about an input row name it so."""
+
+REPAIRED = "_repaired"
+"""Column of the footprint readers: how the row's invalid geometry was repaired with make_valid
+(``self-intersection at 106.61 26.71``), ``""`` for a row read as drawn. The repaired shape may
+not be what was drawn, so callers must not judge it as if it were (see :func:`repair_text`)."""
+REPAIR_HINT = "_repair_hint"
+"""Column a table reader may add before cleaning: what to check in the rows of a feature should
+its geometry need a repair (``edge 序号 2→3 crosses edge 序号 4→1``); appended to
+:data:`REPAIRED` and dropped."""
+
+_REASON_ZH = {"self-intersection": "自相交", "ring self-intersection": "边界环自相交",
+              "hole lies outside shell": "内环在外环之外", "nested holes": "内环嵌套",
+              "interior is disconnected": "内部不连通", "nested shells": "外环嵌套",
+              "duplicate rings": "边界环重复", "too few points": "点数过少",
+              "ring is not closed": "边界环未闭合"}
 
 
 @dataclass(frozen=True)
@@ -101,9 +117,31 @@ def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry:
     return shapely.multipoints(parts)
 
 
+def repair_text(reason: str) -> str:
+    """A GEOS validity reason as a note for people: ``Self-intersection[106.61 26.71]`` →
+    ``self-intersection at 106.61 26.71`` (coordinates in the source's CRS, 6 decimals at most).
+    """
+    m = re.fullmatch(r"\s*(.*?)\s*\[([^\]]*)\]\s*", str(reason))
+    if not m:
+        return str(reason).strip().lower()
+    where = []
+    for v in m.group(2).split():
+        try:
+            where.append(f"{float(v):.6f}".rstrip("0").rstrip("."))
+        except ValueError:
+            where.append(v)
+    return f"{m.group(1).lower()} at {' '.join(where)}" if where else m.group(1).lower()
+
+
+def repair_text_zh(text: str) -> str:
+    """The Chinese words of a :func:`repair_text` note's kind (``自相交``), else ``几何无效``."""
+    kind = str(text).split(" at ")[0].split(";")[0].strip().lower()
+    return _REASON_ZH.get(kind, "几何无效")
+
+
 def clean_geometries(
     gdf: gpd.GeoDataFrame, what: str = "layer", reported: np.ndarray | None = None,
-    positional: bool = False,
+    positional: bool = False, mark: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Repair invalid geometries, drop Z values, and report null or empty geometries.
 
@@ -117,6 +155,10 @@ def clean_geometries(
         Features whose missing geometry the caller has reported already (not reported again).
     positional : bool
         Name features by their place in the file (see :func:`feature_labels`).
+    mark : bool
+        Add column :data:`REPAIRED`: for each row whose geometry was repaired, how
+        (:func:`repair_text`), else ``""`` (footprint readers: the caller must know which rows
+        were not judged on their drawn shape).
 
     Returns
     -------
@@ -146,6 +188,7 @@ def clean_geometries(
                                 f"{int(has_z.sum())} feature(s); analysis is 2D", "note"))
 
     invalid = present & ~shapely.is_empty(geoms) & ~shapely.is_valid(geoms)
+    marks = np.full(len(geoms), "", dtype=object)
     if invalid.any():
         geoms = geoms.copy()
         reasons = shapely.is_valid_reason(geoms[invalid])
@@ -158,9 +201,12 @@ def clean_geometries(
                 problems.append(Problem(labels[i], "unrepairable", f"{what}: invalid geometry "
                                         f"({reasons[j]}) could not be repaired", "error"))
             else:
+                marks[i] = repair_text(reasons[j])
                 problems.append(Problem(labels[i], "repaired", f"{what}: invalid geometry "
                                         f"({reasons[j]}) repaired with make_valid"))
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    if mark:
+        out[REPAIRED] = marks
     return out, problems
 
 

@@ -308,7 +308,8 @@ def _finish(
     note = datum_note(gdf.crs, CGCS2000, what)
     if note:
         problems.append(Problem(None, "datum", note, "warning"))
-    gdf, geom_problems = clean_geometries(gdf, what, reported=bad, positional=feature_errors)
+    gdf, geom_problems = clean_geometries(gdf, what, reported=bad, positional=feature_errors,
+                                           mark=feature_errors)
     if feature_errors:
         gdf[READ_ERROR] = np.where(bad, [f"feature {lab}: {w}" for lab, w in zip(labels, why)],
                                    "")

@@ -90,7 +90,8 @@ def test_decimal_points_need_coords(tmp_path):
         read_footprints(path)
     gdf, problems = read_footprints(path, coords="wgs84")
     assert gdf.crs == pyproj.CRS.from_epsg(4326) and problems == []
-    assert list(gdf.columns) == ["name", "capacity_mw", "geometry", "_read_error", "_read_row"]
+    assert list(gdf.columns) == ["name", "capacity_mw", "geometry", "_read_error", "_read_row",
+                                 "_repaired"]
     assert list(gdf["_read_error"]) == ["", ""]
     assert list(gdf["_read_row"]) == ["row 2", "row 3"]  # as the spreadsheet shows: header = 1
     assert list(gdf["capacity_mw"]) == [50, 20]
@@ -157,7 +158,7 @@ def test_grouped_polygons(tmp_path):
     gdf, problems = read_footprints(_csv(tmp_path, "\n".join(lines) + "\n"), coords="wgs84")
     assert list(gdf["project_id"]) == ["A", "B", "C"]
     assert list(gdf.columns) == ["project_id", "项目名称", "capacity_mw", "geometry",
-                                 "_read_error", "_read_row"]
+                                 "_read_error", "_read_row", "_repaired"]
     assert list(gdf["_read_row"]) == ["rows 2-5", "rows 6-7", "row 8"]
     assert gdf["capacity_mw"].iloc[0] == 50  # first non-empty value of the group
     poly = gdf.geometry.iloc[0]
@@ -207,7 +208,7 @@ def test_gbk_csv(tmp_path):
     assert problems == []
     bom = _csv(tmp_path, "项目名称,经度,纬度\n贵阳光伏,106.7,26.6\n", "bom.csv", "utf-8-sig")
     gdf, _ = read_footprints(bom, coords="wgs84")
-    assert list(gdf.columns) == ["项目名称", "geometry", "_read_error", "_read_row"]
+    assert list(gdf.columns) == ["项目名称", "geometry", "_read_error", "_read_row", "_repaired"]
 
 
 def test_xlsx(tmp_path):

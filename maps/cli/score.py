@@ -185,7 +185,7 @@ def _unchecked(sites, catalog) -> None:
                    err=True)
     if meta.get("outside_coverage"):
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
-    for key in ("wholly_outside", "too_large", "overlapping"):
+    for key in ("wholly_outside", "repaired", "too_large", "overlapping"):
         if meta.get(key):
             click.echo(f"warning: {meta[key]}", err=True)
 
