@@ -105,6 +105,8 @@ SCREENING: dict[str, tuple[str, str, str]] = {
     "national_major": ("", "申报国家重大项目", "claimed national major project"),
     "national_major_doc": ("", "国家重大项目依据文件", "document of the national major project"),
     "error": ("", "无法判定的原因", "why it could not be judged"),
+    "repaired": ("", "边界自动修复说明（按修复后形状审查）",
+                 "how the reader repaired an invalid outline (screened on the repaired shape)"),
     "capacity_mw": ("MW", "装机", "capacity"),
     "size": ("", "要素点数（点状项目）", "points of the footprint (point projects)"),
     "admin_code": ("", "县级行政区代码", "county code"),
