@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.projects import _ids, _text, canonical_columns
+from geo.projects import canonical_columns, project_ids
 from layers.errors import InputError
 from layers.hygiene import READ_ROW, REPAIRED, Problem
+from layers.kinds import cell_text
 
 INPUT_ERROR = "_input_error"
 """Column of :func:`candidate_table`: why a candidate cannot be scored (``""`` when it can)."""
@@ -93,8 +94,8 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
     n = len(src)
     where = (src[READ_ROW].astype(str).tolist() if READ_ROW in src
              else [f"feature #{i + 1}" for i in range(n)])
-    errors = (src["_read_error"].map(_text).tolist() if "_read_error" in src else [""] * n)
-    repaired = (src[REPAIRED].map(_text).tolist() if REPAIRED in src else [""] * n)
+    errors = (src["_read_error"].map(cell_text).tolist() if "_read_error" in src else [""] * n)
+    repaired = (src[REPAIRED].map(cell_text).tolist() if REPAIRED in src else [""] * n)
     own = [c for c in src.columns if c not in (READ_ROW, "_read_error", REPAIRED)]
     problems: list[Problem] = []
     id_col = _column(own, ID_FIRST, "project_id", ("fid",))
@@ -108,7 +109,7 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
                 "rename your id column to site_id to keep your own ids / 未识别地块编号列，"
                 "按输入顺序编号"), "warning"))
     else:
-        given = _ids(src[id_col].map(_text).tolist(), 4, where)
+        given = project_ids(src[id_col].map(cell_text).tolist(), 4, where)
     if name_col is None and [c for c in own if c != id_col]:
         problems.append(Problem(None, "no_name_column", (
             f"{what}: no name column (name, 名称, 项目名称 ...) among the columns "
@@ -129,7 +130,7 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
                 f"not scored, called {new!r}; give each site its own id / 地块编号重复，未评分")
         errors[i] = f"{errors[i]}; {text}" if errors[i] else text
         problems.append(Problem(None, "duplicate_id", text, "warning"))
-    names = src[name_col].map(_text).tolist() if name_col is not None else [""] * n
+    names = src[name_col].map(cell_text).tolist() if name_col is not None else [""] * n
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     problems += _not_areas(geoms, where, ids, errors, what)
     out = gpd.GeoDataFrame({"site_id": ["user:" + i for i in ids], "source_kind": "user",

@@ -41,6 +41,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
 from layers.attributes import each_distinct
 from layers.errors import InputError, choice_error
 from layers.hygiene import READ_ROW, REPAIRED, Problem
+from layers.kinds import cell_text, is_missing
 from layers.numbers import ungroup_thousands
 
 _RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*$")
@@ -59,7 +60,7 @@ UNNAMED = "unnamed"
 whose ``project_id`` was blank while others have one (:func:`read_projects` reports them)."""
 
 
-def _ids(given: list[str], width: int, where: list[str]) -> list[str]:
+def project_ids(given: list[str], width: int, where: list[str]) -> list[str]:
     """The project ids: as given. Where no row has one, ``P0001``, ``P0002`` ... by input
     order. A blank among given ids is named by its place in the file (``row-3``,
     ``feature-3``): a ``P<row>`` beside real ids reads as another project's. A generated id
@@ -80,27 +81,11 @@ def _ids(given: list[str], width: int, where: list[str]) -> list[str]:
     return ids
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NaT or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _text(value: Any) -> str:
-    if _missing(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _flag(value: Any) -> bool | None:
     """True/False from yes/no text, None when blank; ValueError otherwise."""
     if isinstance(value, bool | np.bool_):
         return bool(value)
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if not text:
         return None
     if text in TRUE_WORDS:
@@ -115,12 +100,12 @@ def _number(value: Any, column: str) -> float:
     """A number or ratio (``1.25:1``) [column's units]; NaN when blank; ValueError naming the
     column otherwise. A comma counts only as a thousands separator (``1,500``): ``1,5`` is an
     error, never 15."""
-    if _missing(value):
+    if is_missing(value):
         return float("nan")
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         number = float(value)
     else:
-        m = _RATIO.match(_named(column, ungroup_thousands, _text(value)))
+        m = _RATIO.match(_named(column, ungroup_thousands, cell_text(value)))
         if not m:
             raise ValueError(f"{column}: {value!r} is not a number ({NUMBERS[column]})")
         number = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
@@ -130,11 +115,11 @@ def _number(value: Any, column: str) -> float:
 
 
 def _date(value: Any) -> str:
-    if _missing(value):
+    if is_missing(value):
         return ""
     if isinstance(value, dt.date | pd.Timestamp):
         return value.strftime("%Y-%m-%d")
-    text = _text(value)
+    text = cell_text(value)
     m = _DATE.match(text) or (re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text))
     try:
         return dt.date(*(int(g) for g in m.groups())).isoformat()
@@ -152,7 +137,7 @@ def _named(column: str, parse, value: Any):
 
 def _major(value: Any) -> str:
     """The national-major claim: ``""`` (none), a category, or ``unspecified`` (a bare yes)."""
-    text = _text(value)
+    text = cell_text(value)
     alias = VALUE_ALIASES["national_major"].get(text, text).lower()
     if alias in MAJOR_CATEGORIES or alias == "unspecified":
         return alias
@@ -261,29 +246,29 @@ def normalize_projects(
         given, else generated as ``P0001``, ``P0002`` ... by input order. ``two_high`` is derived
         from ``industry`` when blank. Flags are True/False/None, numbers NaN when unknown.
     """
-    defaults = {k: v for k, v in (defaults or {}).items() if not _missing(v)}
+    defaults = {k: v for k, v in (defaults or {}).items() if not is_missing(v)}
     for key in defaults:
         if key not in ("type", "industry", "name"):
             raise InputError(choice_error("project default", key, ["type", "industry", "name"]))
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
-    read_errors = pd.Series(each_distinct(src.pop("_read_error"), _text), dtype=object) \
+    read_errors = pd.Series(each_distinct(src.pop("_read_error"), cell_text), dtype=object) \
         if "_read_error" in src else None
     where = (src.pop(READ_ROW).astype(str).tolist() if READ_ROW in src
              else [f"feature #{i + 1}" for i in range(len(src))])
-    repaired = (each_distinct(src.pop(REPAIRED), _text) if REPAIRED in src
+    repaired = (each_distinct(src.pop(REPAIRED), cell_text) if REPAIRED in src
                 else [""] * len(src))
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
     errors: list[list[str]] = [[] for _ in range(n)]
     # a default fills blanks only: say so where the file gives its own values
-    overridden = {col: (value, int(src[col].map(_missing).sum()), n)
+    overridden = {col: (value, int(src[col].map(is_missing).sum()), n)
                   for col, value in defaults.items()
-                  if col in src.columns and not src[col].map(_missing).all()}
+                  if col in src.columns and not src[col].map(is_missing).all()}
 
     def column(col: str) -> pd.Series:
         values = src[col] if col in src.columns else pd.Series([None] * n, dtype=object)
         if col in defaults:
-            values = values.map(lambda v: defaults[col] if _missing(v) else v)
+            values = values.map(lambda v: defaults[col] if is_missing(v) else v)
         return values
 
     def collect(col: str, parse, values: pd.Series | None = None) -> list:
@@ -294,8 +279,8 @@ def normalize_projects(
 
     out: dict[str, list] = {}
     width = max(4, len(str(n)))
-    given = each_distinct(column("project_id"), _text)
-    out["project_id"] = _ids(given, width, where)
+    given = each_distinct(column("project_id"), cell_text)
+    out["project_id"] = project_ids(given, width, where)
     unnamed = [(where[i], out["project_id"][i]) for i, g in enumerate(given)
                if not g and any(given)]
     first = pd.Series(out["project_id"]).duplicated()
@@ -304,12 +289,12 @@ def normalize_projects(
         pid = out["project_id"][i]
         errors[i].append(f"duplicate project_id {pid!r} ({where[i]}, first used by "
                          f"{where[firsts[pid]]}): give each project its own id")
-    out["name"] = each_distinct(column("name"), _text)
+    out["name"] = each_distinct(column("name"), cell_text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):
         values = column(col)
-        texts = each_distinct(values, _text)
-        parsed = collect(col, lambda v, c=col, ok=valid: _choice(c, _text(v), ok) if _text(v)
+        texts = each_distinct(values, cell_text)
+        parsed = collect(col, lambda v, c=col, ok=valid: _choice(c, cell_text(v), ok) if cell_text(v)
                          else "", values)
         out[col] = [p if p is not None else t for p, t in zip(parsed, texts)]
     for i in np.flatnonzero([not t for t in out["type"]]):
@@ -326,8 +311,8 @@ def normalize_projects(
     out["replacement_scheme_date"] = [v or "" for v in collect("replacement_scheme_date", _date)]
     values = column("national_major")
     majors = collect("national_major", _major, values)
-    out["national_major"] = [m if m is not None else _text(v) for m, v in zip(majors, values)]
-    out["national_major_doc"] = each_distinct(column("national_major_doc"), _text)
+    out["national_major"] = [m if m is not None else cell_text(v) for m, v in zip(majors, values)]
+    out["national_major_doc"] = each_distinct(column("national_major_doc"), cell_text)
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)

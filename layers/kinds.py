@@ -19,6 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from layers.errors import InputError, choice_error
 from layers.numbers import parse_decimal
 
@@ -86,7 +88,7 @@ class Attribute:
                 return []
             raise ValueError(f"{self.name} is blank")
         if self.type == "str":
-            out: Any = _text(value)
+            out: Any = cell_text(value)
         elif self.type == "int":
             out = _to_int(value)
         elif self.type == "float":
@@ -155,16 +157,19 @@ class RasterKind:
 
 
 def is_missing(value: Any) -> bool:
-    """True for None, NaN and blank text: a value the source does not give."""
-    if value is None:
+    """True for None, NaN, NaT, NA and blank text: a value the source does not give."""
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
     if isinstance(value, float) and value != value:  # NaN
         return True
     return isinstance(value, str) and not value.strip()
 
 
-def _text(value: Any) -> str:
-    """Text of a value; whole numbers read from numeric columns lose their ``.0``."""
+def cell_text(value: Any) -> str:
+    """Text of a cell: ``""`` for a missing value (:func:`is_missing`), whole numbers read from
+    numeric columns without their ``.0``, no surrounding blanks."""
+    if is_missing(value):
+        return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
