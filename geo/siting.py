@@ -21,7 +21,6 @@ from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import stages
-from geo.assessments import assessments
 from geo.candidates import INPUT_ERROR, candidate_table, read_candidates
 from geo.columns import describe
 from geo.exclusion import catalog_candidates
@@ -58,7 +57,7 @@ class Run:
 
 
 STAGES = (stages.exclusions, stages.input_errors, stages.criteria, stages.limits,
-          stages.capacity_energy, assessments, stages.cost, stages.scores, stages.cobenefits)
+          stages.capacity_energy, stages.assessments, stages.cost, stages.scores, stages.cobenefits)
 """The stages after :func:`candidate_sites`, in order."""
 
 
