@@ -108,3 +108,13 @@ def test_missing_geohazard_layer_is_said_not_passed(region):
     meta = s.attrs["siting"]
     assert [m["kind"] for m in meta["assessment_not_checked"]] == ["geohazard_zone"]
     assert any("geohazard" in n and "layer not provided" in n for n in meta["notes"])
+
+
+def test_missing_geohazard_layer_is_warned_of_and_opens_the_report(region, tmp_path):
+    r = CliRunner().invoke(cli, ["score", "--catalog", str(region), "--tech", "pv", "--out",
+                                 str(tmp_path / "o"), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    assert any(ln.startswith("warning: assessment 'geohazard_zone'") and "not checked" in ln
+               for ln in r.output.splitlines())
+    report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert 'id="not-assessed-notice"' in report
