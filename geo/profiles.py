@@ -95,6 +95,23 @@ class DensityPenalty(_KindFilter):
         return self
 
 
+class Assessment(_KindFilter):
+    """Land of ``kind`` (filtered) that needs an assessment before it can be used: a site whose
+    usable land lies on it goes to ``review`` (not ranked, not in the totals) with the reason
+    ``reason_en`` / ``reason_zh`` (what is due) and the policy ``source``. A feature whose
+    deciding attribute is unknown counts (unknown never passes)."""
+
+    source: str = Field(min_length=1)
+    reason_en: str = Field(min_length=1)
+    reason_zh: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_id(self) -> Assessment:
+        if not self.id:
+            object.__setattr__(self, "id", f"{self.kind}_assessment")
+        return self
+
+
 class Criterion(_Model):
     """A criterion's piecewise-linear value function ``points`` [[x, value 0-1], ...] and weight."""
 
@@ -205,6 +222,7 @@ class Profile(_Model):
     class_thresholds: tuple[float, float, float] = (75.0, 50.0, 25.0)
     exclusion: list[Exclusion] = []
     density_penalty: list[DensityPenalty] = []
+    assessment: list[Assessment] = []
     limits: dict[str, Limit] = {}
     criteria: dict[str, Criterion] = {}
     land_type: dict[str, float] = {}
@@ -235,11 +253,11 @@ class Profile(_Model):
 
     @model_validator(mode="after")
     def _rules(self) -> Profile:
-        ids = [r.id for r in [*self.exclusion, *self.density_penalty]]
+        ids = [r.id for r in [*self.exclusion, *self.density_penalty, *self.assessment]]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"exclusion/density_penalty ids {dup} are not unique; give each "
-                             "rule its own id = \"...\"")
+            raise ValueError(f"exclusion/density_penalty/assessment ids {dup} are not unique; "
+                             "give each rule its own id = \"...\"")
         if self.tech == "pv" and any(r.setback_tip_heights for r in self.exclusion):
             raise ValueError("setback_tip_heights needs a turbine: use buffer_m for pv")
         if self.tech == "wind" and self.density_penalty:

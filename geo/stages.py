@@ -1,7 +1,8 @@
 """The stages of ``score_sites``: each takes the site table and the run, and returns the table.
 
 candidates → :func:`exclusions` → :func:`criteria` → :func:`limits` → :func:`capacity_energy`
-→ :func:`cost` → :func:`scores` → :func:`cobenefits`. Capacity comes before the scores because
+→ :func:`assessments` (:mod:`geo.assessments`: land needing an assessment first) → :func:`cost`
+→ :func:`scores` → :func:`cobenefits`. Capacity comes before the scores because
 the turbine layout decides whether a wind site holds a turbine at all (``too_small`` sites are not
 ranked) and because the LCOE may be a criterion. A stage changes only the sites that are still
 ``usable`` (the others keep their status and reason) and adds its notes to ``run.notes``.
@@ -17,6 +18,7 @@ from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import score as sc
+from geo.assessments import assessments  # noqa: F401 - a stage, defined there
 from geo.candidates import INPUT_ERROR
 from geo.coverage import SOURCES, coverage_area
 from geo.exclusion import (

@@ -233,6 +233,11 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
                    or 0, _where(e["kind"], e.get("where") or {}, lang), e["id"] not in missing)
                   for e in prof.get("exclusion", [])]
     not_checked = [_word(m["kind"], lang) for m in meta.get("not_checked", [])]
+    unassessed = {m["id"] for m in meta.get("assessment_not_checked", [])}
+    assessments = [(_word(a["kind"], lang), _where(a["kind"], a.get("where") or {}, lang),
+                    a["source"], a["reason_zh"] if lang == "zh" else a["reason_en"],
+                    a["id"] not in unassessed) for a in prof.get("assessment", [])]
+    not_assessed = [_word(m["kind"], lang) for m in meta.get("assessment_not_checked", [])]
     sources = [{"id": s["id"], "kind": _word(s["kind"], lang), "file": Path(str(
         s.get("path") or "")).name if "PostGIS" not in str(s.get("path")) else s["path"],
         "source": s.get("source") or "", "date": s.get("date") or ""}
@@ -257,6 +262,7 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         cheapest=_rows(cheapest, cheap_cols, lang),
         others_head=[label(c, lang, meta) for c in OTHERS], others=_rows(others, OTHERS, lang),
         weights=weights, exclusions=exclusions, not_checked=not_checked,
+        assessments=assessments, not_assessed=not_assessed,
         params=_params(meta, lang),
         limits=[(crit_labels.get(k, label(k, lang, meta)), lim.get("min"), lim.get("max"))
                 for k, lim in prof.get("limits", {}).items()],

@@ -171,8 +171,9 @@ def _bilingual(message: str) -> str:
 
 
 def _unchecked(sites, catalog) -> None:
-    """Warn on stderr about what the ranking did not check: exclusions whose layer is missing,
-    land outside the catalog's coverage ("unknown never passes": never a silent pass)."""
+    """Warn on stderr about what the ranking did not check: exclusions and assessments whose
+    layer is missing, land outside the catalog's coverage ("unknown never passes": never a silent
+    pass); and about the sites sent to review (assessment due, too large) or overlapping."""
     meta = sites.attrs["siting"]
     missing = meta.get("not_checked") or []
     if missing:
@@ -185,7 +186,8 @@ def _unchecked(sites, catalog) -> None:
                    err=True)
     if meta.get("outside_coverage"):
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
-    for key in ("wholly_outside", "repaired", "too_large", "overlapping"):
+    keys = [k for k in meta if k.startswith("assessment_missing_")]
+    for key in ("wholly_outside", "repaired", *keys, "assessment", "too_large", "overlapping"):
         if meta.get(key):
             click.echo(f"warning: {meta[key]}", err=True)
 

@@ -1,0 +1,153 @@
+"""Assessments: land a site may use only after an assessment (the profile's ``[[assessment]]``).
+
+A geohazard-prone zone is not excluded land: 《地质灾害防治条例》第二十一条 asks for a geohazard risk
+assessment at the feasibility stage, without which the feasibility study is not approved. A site
+whose usable land lies on such a zone is therefore not a plain ``usable`` site: it goes to
+``review`` (not ranked, not in the totals or the supply curve, as a site above ``max_plant_mw``),
+its reason naming each feature (id, name, deciding attributes), the hectares and share of the
+usable land on it, the source and what is due; its usable land and capacity stay, for the
+reviewer. ``siting check`` says ``review`` on the same land by its rule ``geohazard_zone``.
+
+A feature whose deciding attribute is unknown counts (unknown never passes). A rule whose layer
+the catalog lacks is not applied: it is said in the run's notes, on the terminal and in every
+site's notes, as a missing exclusion layer is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.exclusion import match_features, true_area_factor
+from geo.site_flags import append, say
+from layers.kinds import get_kind
+
+MIN_OVERLAP_M2 = 1.0
+"""Usable land on a feature [m²] below which the site is taken as touching it only."""
+
+
+def _describe(gdf: pd.DataFrame, i: int, kind: str) -> tuple[str, str]:
+    """A feature in words (en, zh): id, name and each attribute of its kind (unknown said)."""
+    row = gdf.iloc[i]
+    fid = str(row["id"]) if "id" in gdf.columns and pd.notna(row["id"]) else f"#{i + 1}"
+    name = str(row["name"]) if "name" in gdf.columns and pd.notna(row.get("name")) else ""
+    en, zh = [], []
+    for attr, spec in get_kind(kind).attributes.items():
+        if attr in ("id", "name"):
+            continue
+        v = row.get(attr) if attr in gdf.columns else None
+        known = v is not None and not (isinstance(v, float) and np.isnan(v))
+        en.append(f"{spec.label_en} {v if known else 'unknown'}")
+        zh.append(f"{spec.label_zh}{v if known else '未知'}")
+    head = f"{fid} {name}".strip()
+    return (f"{head} ({', '.join(en)})" if en else head,
+            f"{head}（{'，'.join(zh)}）" if zh else head)
+
+
+def _features(cat, rule, crs) -> tuple[list, list[str]]:
+    """The matching features of ``rule`` as ``(geometry, en, zh)`` and the ids of those that
+    cannot be placed (no geometry)."""
+    feats, lost = [], []
+    for d in cat.layers_of(rule.kind, crs):
+        gdf = d.gdf
+        match, _, _ = match_features(gdf, rule.kind, rule.where)
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        lost += [f"{d.spec.id}:{i}" for i in gdf["id"][bad & match]] if "id" in gdf.columns \
+            else [f"{d.spec.id}:#{i + 1}" for i in np.flatnonzero(bad & match)]
+        for i in np.flatnonzero(match & ~bad):
+            feats.append((geoms[i], *_describe(gdf, i, rule.kind)))
+    return feats, lost
+
+
+def _missing(out, run, rule, label) -> None:
+    """A rule whose layer the catalog lacks: said, and flagged on every judged site."""
+    say(run, f"assessment_missing_{rule.id}", (
+        f"assessment {rule.id!r} ({label.label_en}): not checked: layer not provided — a site "
+        f"there needs an assessment ({rule.source}: {rule.reason_en}); check every site by hand "
+        f"/ 未提供{label.label_zh}图层，未核查，位于其中的地块须先评估（{rule.source}），请人工核查"))
+    run.meta.setdefault("assessment_not_checked", []).append(
+        {"id": rule.id, "kind": rule.kind, "label_en": label.label_en,
+         "label_zh": label.label_zh})
+    append(out, (out["status"] != "error").to_numpy(),
+           f"not checked against: {rule.kind} (layer not provided; a site there needs an "
+           f"assessment, {rule.source} — check by hand) / 未核查：{label.label_zh}（未提供图层，"
+           "请人工核查）", "notes")
+
+
+def assessments(sites, run):
+    """Sites whose usable land lies on land needing an assessment go to ``review``.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        The site table after the capacity stage (metric working CRS; ``usable_geometry``,
+        ``usable_area_ha`` [ha] on the ellipsoid).
+    run : geo.siting.Run
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy: each ``usable`` site on such land is ``review``; every ``usable`` or ``review``
+        site on it gets, per rule, a reason naming the features, the usable land on them [ha]
+        and its share of the site's usable land, the source and what is due, and a short flag in
+        ``notes``. ``run.meta["assessment"]`` holds the text the command warns with.
+    """
+    out = sites.copy()
+    cat = run.catalog
+    live = out["status"].isin(("usable", "review")).to_numpy() \
+        & (out["usable_area_ha"].fillna(0).to_numpy(float) > 0)
+    geoms = np.asarray(out["usable_geometry"], dtype=object)
+    factor = true_area_factor(geoms, out.crs)
+    said = []
+    for rule in run.profile.assessment:
+        label = get_kind(rule.kind)
+        if not any(s.kind == rule.kind for s in cat.layers):
+            _missing(out, run, rule, label)
+            continue
+        feats, lost = _features(cat, rule, out.crs)
+        if lost:
+            run.notes.append(f"assessment {rule.id!r} ({label.label_en}): {len(lost)} feature(s) "
+                             f"cannot be placed ({', '.join(lost[:5])}"
+                             f"{' …' if len(lost) > 5 else ''}): not checked there — fix their "
+                             f"geometry or check the sites by hand / {label.label_zh}有要素无法定位，"
+                             "未核查，请人工核查")
+        if not feats or not live.any():
+            continue
+        fg = np.array([f[0] for f in feats], dtype=object)
+        idx = np.flatnonzero(live)
+        a, b = shapely.STRtree(fg).query(geoms[idx], predicate="intersects")
+        if not len(a):
+            continue
+        m2 = shapely.area(shapely.intersection(geoms[idx][a], fg[b]))
+        keep = m2 > MIN_OVERLAP_M2
+        a, b, m2 = a[keep], b[keep], m2[keep]
+        hit = np.zeros(len(out), dtype=bool)
+        reasons = []
+        for i in np.unique(a):
+            row = idx[i]
+            mine = np.flatnonzero(a == i)
+            on = shapely.union_all(shapely.intersection(geoms[row], fg[b[mine]]))
+            ha = shapely.area(on) * factor[row] / 10_000
+            share = ha / float(out["usable_area_ha"].iat[row])
+            en = "; ".join(f"{feats[b[j]][1]} {m2[j] * factor[row] / 1e4:,.2f} ha" for j in mine)
+            zh = "；".join(f"{feats[b[j]][2]} {m2[j] * factor[row] / 1e4:,.2f} ha" for j in mine)
+            hit[row] = True
+            reasons.append(
+                f"{ha:,.2f} ha of the usable land ({share:.1%}) lies in a {label.label_en.lower()}"
+                f" ({en}): {rule.reason_en} ({rule.source}); not ranked — commission the "
+                f"assessment or check by hand / 可用地 {ha:,.2f} ha（{share:.1%}）位于"
+                f"{label.label_zh}（{zh}）：{rule.reason_zh}（{rule.source}），未排名")
+        append(out, hit, reasons)
+        append(out, hit, f"{label.label_en}: assessment due ({rule.source}) / 位于"
+               f"{label.label_zh}，须先评估", "notes")
+        out.loc[hit & (out["status"] == "usable").to_numpy(), "status"] = "review"
+        ids = out.loc[hit, "site_id"].astype(str).tolist()
+        said.append(f"{len(ids)} site(s) lie in a {label.label_en.lower()} ({', '.join(ids[:5])}"
+                    f"{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor counted in "
+                    f"the totals — {rule.reason_en} ({rule.source}) / {len(ids)} 个地块位于"
+                    f"{label.label_zh}，已转待复核，未排名、未计入合计：{rule.reason_zh}")
+    if said:
+        say(run, "assessment", "; ".join(said))
+    return out
