@@ -3,7 +3,8 @@
 The flow is a chain of named stages (:mod:`geo.stages`), each taking and returning the site table:
 :func:`candidate_sites` (degraded-land features, or the user's polygons) → exclusions (exact geometry,
 legal land, setbacks) → criteria (zonal statistics, distances, land type, site conditions) →
-limits → capacity and energy (PV density, whole wind turbines) → assessments (land needing one
+limits → capacity and energy (PV density, whole wind turbines) → repaired outlines (a user
+outline the reader repaired is not ranked) → assessments (land needing one
 first, e.g. a geohazard-prone zone, sends the site to review) → cost (grid connection, LCOE) →
 scores (breakdown, rank, class, rank stability) → co-benefits (grid factor of the site's region).
 Every candidate is a row of the result, whatever its status.
@@ -26,7 +27,6 @@ from geo.columns import describe
 from geo.exclusion import catalog_candidates
 from geo.profiles import Profile, load_profile
 from geo.site_conditions import assessment_year
-from geo.site_flags import repaired_outlines
 from layers.errors import CRSError, InputError
 
 OUTPUT_COLUMNS = [
@@ -58,7 +58,7 @@ class Run:
 
 
 STAGES = (stages.exclusions, stages.input_errors, stages.criteria, stages.limits,
-          stages.capacity_energy, repaired_outlines, stages.assessments, stages.cost,
+          stages.capacity_energy, stages.repaired_outlines, stages.assessments, stages.cost,
           stages.scores, stages.cobenefits)
 """The stages after :func:`candidate_sites`, in order."""
 

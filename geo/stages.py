@@ -1,7 +1,8 @@
 """The stages of ``score_sites``: each takes the site table and the run, and returns the table.
 
 candidates → :func:`exclusions` → :func:`criteria` → :func:`limits` → :func:`capacity_energy`
-→ :func:`assessments` (:mod:`geo.assessments`: land needing an assessment first) → :func:`cost`
+→ :func:`repaired_outlines` (:mod:`geo.site_flags`: a user outline the reader repaired is not
+ranked) → :func:`assessments` (:mod:`geo.assessments`: land needing an assessment first) → :func:`cost`
 → :func:`scores` → :func:`cobenefits`. Capacity comes before the scores because
 the turbine layout decides whether a wind site holds a turbine at all (``too_small`` sites are not
 ranked) and because the LCOE may be a criterion. A stage changes only the sites that are still
@@ -35,6 +36,7 @@ from geo.site_flags import (
     append,
     outside_review,
     overlapping,
+    repaired_outlines,  # noqa: F401 - a stage, defined there
     say,
     too_large,
     wholly_outside,

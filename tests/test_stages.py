@@ -22,6 +22,7 @@ ADDS = {
                  "site_condition", "condition_limit", "condition_flag"],
     "input_errors": ["status", "reason"],
     "limits": [],
+    "repaired_outlines": [],  # the catalog's sites are never repaired outlines
     "assessments": ["status", "reason", "notes"],
     "capacity_energy": ["turbines", "capacity_mw", "generation_mwh"],
     "cost": ["grid_kv", "grid_substation", "grid_distance_km", "grid_cost_cny", "capex_cny",
