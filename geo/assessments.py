@@ -27,6 +27,17 @@ MIN_OVERLAP_M2 = 1.0
 """Usable land on a feature [m²] below which the site is taken as touching it only."""
 
 
+_WORDS_ZH = {"high": "高", "medium": "中", "low": "低"}
+"""Chinese words of the coded attribute values an assessment names (e.g. a zone's grade)."""
+
+
+def _value(value, lang: str) -> str:
+    """An attribute value in words: yes/no for a flag, a grade's word in Chinese."""
+    if isinstance(value, bool | np.bool_):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    return _WORDS_ZH.get(str(value), str(value)) if lang == "zh" else str(value)
+
+
 def _describe(gdf: pd.DataFrame, i: int, kind: str) -> tuple[str, str]:
     """A feature in words (en, zh): id, name and each attribute of its kind (unknown said)."""
     row = gdf.iloc[i]
@@ -38,8 +49,8 @@ def _describe(gdf: pd.DataFrame, i: int, kind: str) -> tuple[str, str]:
             continue
         v = row.get(attr) if attr in gdf.columns else None
         known = v is not None and not (isinstance(v, float) and np.isnan(v))
-        en.append(f"{spec.label_en} {v if known else 'unknown'}")
-        zh.append(f"{spec.label_zh}{v if known else '未知'}")
+        en.append(f"{spec.label_en} {_value(v, 'en') if known else 'unknown'}")
+        zh.append(f"{spec.label_zh}：{_value(v, 'zh') if known else '未知'}")
     head = f"{fid} {name}".strip()
     return (f"{head} ({', '.join(en)})" if en else head,
             f"{head}（{'，'.join(zh)}）" if zh else head)
@@ -135,7 +146,7 @@ def assessments(sites, run):
             zh = "；".join(f"{feats[b[j]][2]} {m2[j] * factor[row] / 1e4:,.2f} ha" for j in mine)
             hit[row] = True
             reasons.append(
-                f"{ha:,.2f} ha of the usable land ({share:.1%}) lies in a {label.label_en.lower()}"
+                f"{ha:,.2f} ha of the usable land ({share:.1%}) lies in the {label.label_en.lower()}"
                 f" ({en}): {rule.reason_en} ({rule.source}); not ranked — commission the "
                 f"assessment or check by hand / 可用地 {ha:,.2f} ha（{share:.1%}）位于"
                 f"{label.label_zh}（{zh}）：{rule.reason_zh}（{rule.source}），未排名")
@@ -144,7 +155,7 @@ def assessments(sites, run):
                f"{label.label_zh}，须先评估", "notes")
         out.loc[hit & (out["status"] == "usable").to_numpy(), "status"] = "review"
         ids = out.loc[hit, "site_id"].astype(str).tolist()
-        said.append(f"{len(ids)} site(s) lie in a {label.label_en.lower()} ({', '.join(ids[:5])}"
+        said.append(f"{len(ids)} site(s) lie in the {label.label_en.lower()} ({', '.join(ids[:5])}"
                     f"{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor counted in "
                     f"the totals — {rule.reason_en} ({rule.source}) / {len(ids)} 个地块位于"
                     f"{label.label_zh}，已转待复核，未排名、未计入合计：{rule.reason_zh}")

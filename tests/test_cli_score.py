@@ -205,13 +205,48 @@ def test_unknown_fact_that_would_exclude_is_not_ranked(subsidence_catalog, tmp_p
     assert "needs check" in report and "if not stable (stable = no) the site is excluded" in report
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_site_flags_reach_the_report_and_the_supply_curve(subsidence_catalog, tmp_path, lang):
-    """PV ranks unstable (s2) and blank (s3) subsidence land; their flags (``notes``) stand next
-    to their rank in the report's ranked and cheapest tables and in supply_curve.csv."""
+def test_pv_sends_unsettled_subsidence_land_to_review(subsidence_catalog, tmp_path):
+    """PV on subsidence land that has not settled (s2), or whose ``stable`` is blank (s3), waits
+    for its geohazard risk assessment (《地质灾害防治条例》第二十一条), as ``siting screen`` says
+    review there: not ranked, not in the supply curve; settled land (s1) is ranked."""
     out = tmp_path / "out"
     r = _run(["--catalog", str(subsidence_catalog), "--tech", "pv", "--out", str(out),
-              "--lang", lang])
+              "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    sites = pd.read_csv(out / "sites.csv").set_index("site_id")
+    assert sites.loc["subsidence:s1", "status"] == "usable"
+    for sid, fact in (("subsidence:s2", "stable no"), ("subsidence:s3", "stable unknown")):
+        assert sites.loc[sid, "status"] == "review" and pd.isna(sites.loc[sid, "rank"])
+        assert "第二十一条" in sites.loc[sid, "reason"] and fact in sites.loc[sid, "reason"]
+    curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
+    ranked = curve["supply_rank"].dropna().index
+    assert "subsidence:s1" in ranked and not {"subsidence:s2", "subsidence:s3"} & set(ranked)
+    assert "subsidence:s2" in r.output and "sent to review" in r.output
+
+
+def _without_subsidence_assessment(tmp_path) -> str:
+    """The default PV profile without its subsidence assessment (so that the flags of sites it
+    would send to review can be seen on ranked sites)."""
+    import re
+
+    from geo.profiles import PROFILE_DIR
+
+    text = (PROFILE_DIR / "pv.toml").read_text(encoding="utf-8")
+    text, n = re.subn(r'\[\[assessment\]\]\nid = "subsidence_unstable"\n(?:[^\n]+\n)+', "", text)
+    assert n == 1
+    path = tmp_path / "pv_no_subsidence_assessment.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_site_flags_reach_the_report_and_the_supply_curve(subsidence_catalog, tmp_path, lang):
+    """With a profile that ranks unstable (s2) and blank (s3) subsidence land, their flags
+    (``notes``) stand next to their rank in the report's ranked and cheapest tables and in
+    supply_curve.csv."""
+    out = tmp_path / "out"
+    r = _run(["--catalog", str(subsidence_catalog), "--tech", "pv", "--out", str(out),
+              "--lang", lang, "--profile", _without_subsidence_assessment(tmp_path)])
     assert r.exit_code == 0, r.output
     curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
     unstable = "a geological hazard risk assessment comes first"

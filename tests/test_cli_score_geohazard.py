@@ -94,7 +94,7 @@ def test_unknown_grade_counts_and_a_catalog_site_goes_to_review(region):
     s = geo.score_sites(load_catalog(path), "pv").set_index("site_id")
     m2, s1 = s.loc["mines:m2"], s.loc["subsidence:s1"]
     assert m2["status"] == "review" and "Z1 zone one (susceptibility unknown)" in m2["reason"]
-    assert "(50.0%)" in m2["reason"] and "易发程度未知" in m2["reason"]
+    assert "(50.0%)" in m2["reason"] and "易发程度：未知" in m2["reason"]
     assert s1["status"] == "review" and "susceptibility low" in s1["reason"]
     assert np.isnan(m2["rank"]) and np.isnan(s1["rank"])
     assert "assessment" in s.attrs["siting"]

@@ -69,8 +69,14 @@ def test_wind_limits_unstable_subsidence(catalog):
 
 
 def test_pv_scores_unstable_subsidence_in_the_breakdown(catalog):
+    """The site-condition value of unsettled land, as a profile without the subsidence
+    assessment scores it (the default sends such a site to review first)."""
     prof = load_profile(None, "pv")
-    s = geo.score_sites(catalog, "pv").set_index("site_id")
+    prof = prof.model_copy(update={"assessment": [
+        a for a in prof.assessment if a.id != "subsidence_unstable"]})
+    assert geo.score_sites(catalog, "pv").set_index("site_id").loc[
+        "subsidence:s2", "status"] == "review"
+    s = geo.score_sites(catalog, "pv", profile=prof).set_index("site_id")
     w = s.attrs["siting"]["weights"]["site_condition"]
     assert s.loc["subsidence:s2", "status"] == "usable"
     assert s.loc["subsidence:s2", "site_condition"] == prof.site_conditions.unstable_subsidence
