@@ -202,6 +202,39 @@ def true_area_factor(geoms: np.ndarray, crs) -> np.ndarray:
     return out
 
 
+GEODESIC_ABOVE_M = 10_000.0
+"""Geometries wider than this [m] are measured on the ellipsoid directly (the map's areal scale
+varies across them by up to a few hundredths of a percent)."""
+
+
+def true_area(geoms: np.ndarray, crs=None) -> np.ndarray:
+    """Area of each geometry on the ellipsoid [m²]; planar without ``crs``.
+
+    The planar area in ``crs`` times :func:`true_area_factor` at the geometry itself (so that a
+    piece far from its site's middle, e.g. the usable end of a 500 km strip, is measured where
+    it lies); a geometry wider than :data:`GEODESIC_ABOVE_M` is densified to 1 km and measured
+    with ``pyproj.Geod`` on the CRS's ellipsoid.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    area = shapely.area(geoms)
+    if crs is None or not len(geoms):
+        return area
+    area = area * true_area_factor(geoms, crs)
+    crs = pyproj.CRS.from_user_input(crs)
+    if not crs.is_projected:
+        return area
+    x0, y0, x1, y1 = shapely.bounds(geoms).T
+    wide = np.flatnonzero(np.fmax(x1 - x0, y1 - y0) > GEODESIC_ABOVE_M)
+    if len(wide):
+        to_ll = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        geod = crs.get_geod()
+        for i in wide:  # a few sites tens of kilometres across
+            g = shapely.transform(shapely.segmentize(geoms[i], 1000.0),
+                                  lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+            area[i] = abs(geod.geometry_area_perimeter(g)[0])
+    return area
+
+
 def outside_parts(geoms: np.ndarray, cover: np.ndarray,
                   tolerance_m2: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The parts of each candidate outside a coverage area (where no layer says anything).
@@ -235,7 +268,7 @@ def outside_parts(geoms: np.ndarray, cover: np.ndarray,
 def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
                      min_usable_area_ha: float = 1.0,
                      coverage: tuple[str, np.ndarray] | None = None,
-                     area_factor: np.ndarray | None = None) -> pd.DataFrame:
+                     crs=None) -> pd.DataFrame:
     """Subtract buffered exclusions from every candidate and drop parts that are too small.
 
     Parameters
@@ -250,9 +283,10 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
         How the catalog's coverage area was found (bilingual words) and its polygons
         (:func:`geo.coverage.coverage_area`). Land outside it is excluded as unknown (no zoning
         layer was checked there; "unknown never passes") and counted in ``outside_coverage_ha``.
-    area_factor : array of float, optional
-        Ellipsoidal / planar area per candidate (:func:`true_area_factor`) [-]; every area is
-        multiplied by it. Default 1 (planar areas).
+    crs : pyproj.CRS, optional
+        The candidates' CRS: every area (candidate, each rule's part, the land outside, each
+        usable part) is measured on the ellipsoid where it lies (:func:`true_area`). Default:
+        planar areas.
 
     Returns
     -------
@@ -271,8 +305,7 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
     not_area = ~bad & ~np.isin(kind, (3, 6))     # Polygon, MultiPolygon
     bad |= not_area
     geoms = np.where(bad, shapely.Polygon(), geoms)
-    k = np.ones(n) if area_factor is None else np.asarray(area_factor, dtype=float)
-    area = shapely.area(geoms) * k
+    area = true_area(geoms, crs)
     out = pd.DataFrame(index=candidates.index)
     out["candidate_area_ha"] = area / M2_PER_HA
     pieces_c, pieces_g = [np.empty(0, dtype=int)], [np.empty(0, dtype=object)]
@@ -281,12 +314,12 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
     for rule, rg in rules:
         taken = np.zeros(n)
         idx, merged = _taken(geoms, rg.geoms)
-        taken[idx] = shapely.area(merged) * k[idx]
+        taken[idx] = true_area(merged, crs)
         pieces_c.append(idx)
         pieces_g.append(merged)
         unknown = np.zeros(n)
         idx_u, merged_u = _taken(geoms, rg.geoms[rg.unknown])
-        unknown[idx_u] = shapely.area(merged_u) * k[idx_u]
+        unknown[idx_u] = true_area(merged_u, crs)
         unk_c.append(idx_u)
         unk_g.append(merged_u)
         out[f"excluded_{rule.id}_ha"] = taken / M2_PER_HA
@@ -302,7 +335,7 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
     if coverage is not None:
         words, cover = coverage
         idx_o, parts_o = outside_parts(geoms, cover)
-        outside[idx_o] = shapely.area(parts_o) * k[idx_o]
+        outside[idx_o] = true_area(parts_o, crs)
         for c, g in ((pieces_c, pieces_g), (unk_c, unk_g)):
             c.append(idx_o)
             g.append(parts_o)
@@ -314,23 +347,24 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
                 "未核查任何管控图层，不计入可用地，请人工核查")
     out["outside_coverage_ha"] = outside / M2_PER_HA
     usable = _subtract(geoms, np.concatenate(pieces_c), np.concatenate(pieces_g))
-    out["excluded_area_ha"] = (area - shapely.area(usable) * k) / M2_PER_HA
     uc, ug = np.concatenate(unk_c), np.concatenate(unk_g)
     unknown_area = np.zeros(n)
     if len(uc):
         i, u = union_by(uc, ug)
-        unknown_area[i] = shapely.area(_polygonal(u)) * k[i]
+        unknown_area[i] = true_area(_polygonal(u), crs)
     out["excluded_unknown_ha"] = unknown_area / M2_PER_HA
-    # drop parts smaller than the minimum usable area
+    # drop parts smaller than the minimum usable area (each part measured where it lies)
     parts, pidx = shapely.get_parts(usable, return_index=True)
-    parea = shapely.area(parts) * k[pidx]
+    parea = true_area(parts, crs)
+    out["excluded_area_ha"] = (area - np.bincount(pidx, weights=parea, minlength=n)) / M2_PER_HA
     small = parea < min_usable_area_ha * M2_PER_HA
     noise = parea < 1e-3  # numerical slivers [m²] are not counted as dropped parts
     out["parts_dropped"] = np.bincount(pidx[small & ~noise], minlength=n)
     out["dropped_area_ha"] = np.bincount(pidx[small], weights=parea[small], minlength=n) / M2_PER_HA
     kept = _multipolygons(parts[~small], pidx[~small], n, shapely.MultiPolygon())
     out["usable_geometry"] = kept
-    out["usable_area_ha"] = shapely.area(kept) * k / M2_PER_HA
+    out["usable_area_ha"] = np.bincount(pidx[~small], weights=parea[~small],
+                                        minlength=n) / M2_PER_HA
     status = np.where(out["usable_area_ha"] > 0, "usable", "too_small").astype(object)
     fully = out["excluded_area_ha"].to_numpy() * M2_PER_HA >= area - 1e-3
     status[fully & (area > 0)] = "excluded"
@@ -358,7 +392,7 @@ def _subtract(geoms: np.ndarray, idx: np.ndarray, pieces: np.ndarray) -> np.ndar
     return _polygonal(out)
 
 
-def penalty_areas(usable: np.ndarray, rules: list[tuple], factor: np.ndarray | None = None
+def penalty_areas(usable: np.ndarray, rules: list[tuple], crs=None
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Usable land under reduced-density rules (e.g. 林光互补 on shrub forest).
 
@@ -368,8 +402,8 @@ def penalty_areas(usable: np.ndarray, rules: list[tuple], factor: np.ndarray | N
         Usable land per site (metric CRS).
     rules : list of (DensityPenalty, RuleGeometries)
         In order: land already counted by an earlier rule is not counted again.
-    factor : array of float, optional
-        Ellipsoidal / planar area per site (:func:`true_area_factor`) [-]; default 1.
+    crs : pyproj.CRS, optional
+        The CRS of ``usable``: areas on the ellipsoid (:func:`true_area`); default planar.
 
     Returns
     -------
@@ -381,10 +415,9 @@ def penalty_areas(usable: np.ndarray, rules: list[tuple], factor: np.ndarray | N
     rest = g.copy()
     area = np.zeros(len(g))
     lost = np.zeros(len(g))
-    k = np.ones(len(g)) if factor is None else np.asarray(factor, dtype=float)
     for rule, rg in rules:
         idx, merged = _taken(rest, rg.geoms)
-        a = shapely.area(merged) * k[idx] / M2_PER_HA
+        a = true_area(merged, crs) / M2_PER_HA
         area[idx] += a
         lost[idx] += a * (1.0 - rule.factor)
         rest = _subtract(rest, idx, merged)

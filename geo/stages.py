@@ -27,7 +27,6 @@ from geo.exclusion import (
     catalog_candidates,
     exclusion_geometries,
     penalty_areas,
-    true_area_factor,
 )
 from geo.layout import layout
 from geo.profiles import CRITERION_UNITS
@@ -120,9 +119,8 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         rules.append((rule, rg))
     source, cover = coverage_area(cat, sites.crs)
     words = f"{SOURCES[source]['en']} / {SOURCES[source]['zh']}"
-    factor = true_area_factor(sites.geometry.values, sites.crs)  # areas on the ellipsoid
     ex = apply_exclusions(sites, rules, prof.min_usable_area_ha, coverage=(words, cover),
-                          area_factor=factor)
+                          crs=sites.crs)  # areas on the ellipsoid
     out = sites.drop(columns=[c for c in ex.columns if c in sites.columns])
     out = pd.concat([out, ex], axis=1)
     out["notes"] = ""
@@ -145,7 +143,7 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
             run.notes.append(f"density_penalty {rule.id!r}: layer {rule.kind} not provided: "
                              "reduced-density land not identified — check by hand / 未提供图层")
         penalties.append((rule, exclusion_geometries(layers, rule, 0.0)))
-    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties, factor)
+    area, lost = penalty_areas(out["usable_geometry"].to_numpy(), penalties, out.crs)
     out["density_penalty_ha"] = area if penalties else np.nan
     out["_lost_ha"] = lost
     rules_text = ", ".join(f"{r.id} ×{r.factor:g}" for r, _ in penalties)
