@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.projects import canonical_columns, project_ids
-from layers.errors import InputError
+from layers.errors import InputError, bi, joined, place_zh
 from layers.hygiene import READ_ROW, REPAIRED, Problem
 from layers.kinds import cell_text
 
@@ -52,9 +52,10 @@ def _not_areas(geoms: np.ndarray, where: list[str], ids: list[str], errors: list
     wrong = placed & ~np.isin(kinds, (3, 6))           # Polygon, MultiPolygon
     problems = []
     for i in np.flatnonzero(wrong):
-        text = (f"{where[i]} ({ids[i]}): not a polygon ({geoms[i].geom_type}): a candidate must "
-                "be an area; draw it as a polygon / 候选地块须为面")
-        errors[i] = f"{errors[i]}; {text}" if errors[i] else text
+        text = bi(f"{where[i]} ({ids[i]}): not a polygon ({geoms[i].geom_type}): a candidate "
+                  "must be an area; draw it as a polygon", f"{place_zh(where[i])}（{ids[i]}）："
+                  f"不是面（{geoms[i].geom_type}）：候选地块须为面，请绘制为多边形")
+        errors[i] = joined([errors[i], text]) if errors[i] else text
         problems.append(Problem(None, "geometry_type", text, "error"))
     points = placed & np.isin(kinds, (0, 4))
     if points.any() and points.sum() == placed.sum():
@@ -126,9 +127,11 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
             new = f"{sid}-{k}"
         ids[i] = new
         taken.add(new)
-        text = (f"duplicate site id {sid!r} ({where[i]}, first used by {where[first[sid]]}): "
-                f"not scored, called {new!r}; give each site its own id / 地块编号重复，未评分")
-        errors[i] = f"{errors[i]}; {text}" if errors[i] else text
+        text = bi(f"duplicate site id {sid!r} ({where[i]}, first used by {where[first[sid]]}): "
+                  f"not scored, called {new!r}; give each site its own id",
+                  f"地块编号 {sid!r} 重复（{place_zh(where[i])}，首次用于{place_zh(where[first[sid]])}）"
+                  f"：未评分，记为 {new!r}；请给每个地块不同的编号")
+        errors[i] = joined([errors[i], text]) if errors[i] else text
         problems.append(Problem(None, "duplicate_id", text, "warning"))
     names = src[name_col].map(cell_text).tolist() if name_col is not None else [""] * n
     geoms = np.asarray(gdf.geometry.values, dtype=object)

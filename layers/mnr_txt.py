@@ -36,7 +36,7 @@ import shapely
 
 from layers.coordcheck import check_placement
 from layers.crs import describe_crs, gk_zone_crs, legacy_fixes, legacy_gk_crs, normalize_crs
-from layers.errors import CRSError, ReadError, fix_hint
+from layers.errors import CRSError, ReadError, bi, fix_hint, rephrase
 from layers.hygiene import READ_ROW, Problem
 
 _SECTION = re.compile(r"^\[\s*(.+?)\s*\]$")
@@ -208,7 +208,7 @@ def _geometry(points: list[tuple[int, float, float]], shape: str) -> tuple[shape
     if shape == "point":
         coords = [c for r in order for c in rings[r]]
         if not coords:
-            return shapely.MultiPoint(), "no points"
+            return shapely.MultiPoint(), bi("no points", "没有界址点")
         return (shapely.Point(coords[0]) if len(coords) == 1 else shapely.MultiPoint(coords)), ""
     need = 3 if shape == "polygon" else 2
     empty = shapely.Polygon() if shape == "polygon" else shapely.LineString()
@@ -216,11 +216,11 @@ def _geometry(points: list[tuple[int, float, float]], shape: str) -> tuple[shape
     for r in order:
         ring = rings[r] if shape == "line" else _ring_coords(rings[r])
         if len(set(ring)) < need:
-            return empty, (f"ring (圈号) {r} has {len(set(ring))} distinct point(s); "
-                           f"at least {need} are needed")
+            return empty, bi(f"ring (圈号) {r} has {len(set(ring))} distinct point(s); at least "
+                             f"{need} are needed", f"圈号 {r} 只有 {len(set(ring))} 个不同的点，至少需要 {need} 个")
         clean.append(ring)
     if not clean:
-        return empty, "no points"
+        return empty, bi("no points", "没有界址点")
     if shape == "line":
         lines = [shapely.LineString(c) for c in clean]
         return (lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)), ""
@@ -335,8 +335,9 @@ def parse_mnr_txt(
         f = p["fields"] + [""] * max(0, 8 - len(p["fields"]))
         shape = _SHAPES.get(f[4])
         if shape is None:
-            problems.append(Problem(label, "bad_value", f"{what}, line {p['line']}: 图形属性 "
-                                    f"{f[4]!r} is not 点/线/面; read as 面 (polygon)", "warning"))
+            problems.append(Problem(label, "bad_value", bi(
+                f"{what}, line {p['line']}: 图形属性 {f[4]!r} is not 点/线/面; read as 面 (polygon)",
+                f"第 {p['line']} 行：图形属性 {f[4]!r} 不是点/线/面；按面读取"), "warning"))
             shape = "polygon"
         row = {"parcel_id": f[2] or None, "name": f[3] or None, "land_use": f[6] or None,
                "land_class_code": f[7] or None, "map_sheet": f[5] or None, "shape": f[4] or None,
@@ -347,33 +348,39 @@ def parse_mnr_txt(
         rows.append(row)
         if p["bad"]:
             n, line = p["bad"][0]
-            why = (f"line {n}: {line!r} is not a point line '点号,圈号,X,Y' ({len(p['bad'])} "
-                   "bad line(s) in this parcel)")
-            problems.append(Problem(label, "bad_value", f"{what}, {why}; parcel kept without "
-                                    "geometry", "error"))
+            why = bi(f"line {n}: {line!r} is not a point line '点号,圈号,X,Y' ({len(p['bad'])} "
+                     "bad line(s) in this parcel)", f"第 {n} 行：{line!r} 不是“点号,圈号,X,Y”格式的"
+                     f"界址点行（该地块有 {len(p['bad'])} 个错误行）")
+            problems.append(Problem(label, "bad_value", rephrase(why, f"{what}, {{}}; parcel kept without geometry",
+                                                                 "{}；地块已保留，但无几何图形"), "error"))
             geoms.append(None)
-            reasons.append(f"parcel {label}: {why}")
+            reasons.append(rephrase(why, f"parcel {label}: {{}}", f"地块 {label}：{{}}"))
             continue
         geom, why = _geometry(p["points"], shape)
-        reasons.append(f"parcel {label}, line {p['line']}: {why}" if why else "")
+        reasons.append(rephrase(why, f"parcel {label}, line {p['line']}: {{}}",
+                                f"地块 {label}（第 {p['line']} 行）：{{}}") if why else "")
         if why:
             geom = None
-            problems.append(Problem(label, "too_few_points", f"{what}, line {p['line']}: "
-                                    f"{why}; parcel kept without geometry", "error"))
+            problems.append(Problem(label, "too_few_points", rephrase(
+                why, f"{what}, line {p['line']}: {{}}; parcel kept without geometry", f"第 {p['line']} 行：{{}}；地块已保留，但无几何图形"),
+                "error"))
         elif row["declared_points"] is not None and row["declared_points"] != len(p["points"]):
-            problems.append(Problem(label, "point_count", f"{what}, line {p['line']}: 界址点数 "
-                                    f"says {row['declared_points']:g} points, the parcel lists "
-                                    f"{len(p['points'])}", "warning"))
+            problems.append(Problem(label, "point_count", bi(
+                f"{what}, line {p['line']}: 界址点数 says {row['declared_points']:g} points, the "
+                f"parcel lists {len(p['points'])}", f"第 {p['line']} 行：界址点数为 "
+                f"{row['declared_points']:g}，但地块列出 {len(p['points'])} 个点"), "warning"))
         geoms.append(geom)
-    where = check_placement(np.array(geoms, dtype=object), found_crs, lambda code, text: (
-        f"{what}: {text}; the header's CRS does not fit the points. Correct [属性描述] or say "
-        f"the CRS: {fix_hint(hints, 'crs', code)}"))
+    where = check_placement(np.array(geoms, dtype=object), found_crs, lambda code, text: rephrase(
+        text, f"{what}: {{}}; the header's CRS does not fit the points. Correct [属性描述] or say "
+        f"the CRS: {fix_hint(hints, 'crs', code)}", f"{{}}；文件头的坐标系与界址点不符。请修正"
+        f"[属性描述]或指定坐标系：{fix_hint(hints, 'crs', code)}"))
     for k in np.flatnonzero(where != ""):
-        problems.append(Problem(labels[k], "bad_coordinates", f"{what}, line "
-                                f"{parcels[k]['line']}: {where[k]}; parcel kept without geometry",
-                                "error"))
+        n = parcels[k]['line']
+        problems.append(Problem(labels[k], "bad_coordinates", rephrase(
+            where[k], f"{what}, line {n}: {{}}; parcel kept without geometry", f"第 {n} 行：{{}}；地块已保留，但无几何图形"), "error"))
         geoms[k] = None
-        reasons[k] = f"parcel {labels[k]}, line {parcels[k]['line']}: {where[k]}"
+        reasons[k] = rephrase(where[k], f"parcel {labels[k]}, line {n}: {{}}",
+                              f"地块 {labels[k]}（第 {n} 行）：{{}}")
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=found_crs)
     gdf["_read_error"] = reasons
     gdf[READ_ROW] = [f"parcel at line {p['line']}" for p in parcels]
@@ -395,6 +402,7 @@ def _optional_number(text: str, key: str, label: str, parcel: dict, what: str,
     try:
         return _number(text)
     except ValueError:
-        problems.append(Problem(label, "bad_value", f"{what}, line {parcel['line']}: {key} "
-                                f"{text!r} is not a number; left empty", "warning"))
+        problems.append(Problem(label, "bad_value", bi(
+            f"{what}, line {parcel['line']}: {key} {text!r} is not a number; left empty",
+            f"第 {parcel['line']} 行：{key} {text!r} 不是数字；留空"), "warning"))
         return None
