@@ -126,9 +126,11 @@ def rephrase(message: object, en: str = "{}", zh: str = "{}") -> Bilingual:
 
 
 def joined(messages, en: str = "; ", zh: str = "；") -> Bilingual:
-    """Several messages as one: the English halves joined by ``en``, the Chinese by ``zh``."""
+    """Several messages as one: the English halves joined by ``en``, the Chinese by ``zh`` (none
+    when no message has Chinese)."""
     parts = [halves(m) for m in messages]
-    return bi(en.join(e for e, _ in parts), zh.join(z or e for e, z in parts))
+    chinese = any(z for _, z in parts)
+    return bi(en.join(e for e, _ in parts), zh.join(z or e for e, z in parts) if chinese else "")
 
 
 def place_zh(label: str) -> str:
