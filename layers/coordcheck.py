@@ -17,7 +17,7 @@ import pyproj
 import shapely
 
 from layers.crs import describe_crs, detect_gk
-from layers.errors import CRSError, bi, fix_hint, rephrase
+from layers.errors import CRSError, bi, fix_hint, halves, rephrase
 
 NOT_A_NUMBER = bi("has a coordinate that is not a number (NaN or infinite)",
                   "有坐标不是数字（NaN 或无穷大）")
@@ -321,3 +321,54 @@ def check_placement(geoms: np.ndarray, crs: pyproj.CRS,
     if present.any() and bad[present].all() and not (why[present] == NOT_A_NUMBER).all():
         raise CRSError(refusal(*describe_misfit(crs, g)))
     return why
+
+
+def no_crs_message(geoms: np.ndarray, what: str, hints: dict | None) -> str:
+    """The message refusing a source without CRS: what its numbers look like and the fix."""
+    xy = shapely.get_coordinates(geoms)
+    near = (hints or {}).get("near")  # where the data should be: tells a Gauss-Krüger zone
+    near = near() if callable(near) else near
+    code, looks = suggest_crs(xy[:, 0], xy[:, 1], near) if len(xy) else (None, "")
+    fix = fix_hint(hints, "crs", code)
+    if code is not None and looks.startswith("Gauss-Krüger metres without zone number"):
+        fix = " or ".join(fix_hint(hints, "crs", c)
+                          for c, _ in gk_zone_choices(xy[:, 0], xy[:, 1], near))
+    fix_zh = fix
+    if code is None:
+        fix += (" (e.g. EPSG:4490 for CGCS2000 longitude/latitude, EPSG:4544 for CGCS2000 "
+                "3-degree Gauss-Krüger CM 105E)")
+        fix_zh += "（例如 CGCS2000 经纬度用 EPSG:4490，CGCS2000 3 度带高斯-克吕格 105°E 用 EPSG:4544）"
+    elif code == "EPSG:4490" and (hints or {}).get("coords"):
+        fix += f", or for GPS or web-map coordinates {fix_hint(hints, 'coords')}"
+        fix_zh += f"，GPS 或网络地图坐标则用 {fix_hint(hints, 'coords')}"
+    en, zh = halves(looks)
+    return bi(f"{what}: the source has no CRS{f'; its coordinates look like {en}' if en else ''}"
+              f". Say which CRS it is in: {fix}; the toolkit never guesses a CRS",
+              f"数据源没有坐标系（如缺少 .prj 文件）{f'，其坐标看起来是{zh or en}' if en else ''}。"
+              f"请指定其坐标系：{fix_zh}；本工具从不猜测坐标系")
+
+
+def misfit_refusal(code: str | None, text: str, what: str, how: str, crs: object,
+             hints: dict | None) -> str:
+    """The message refusing a CRS that does not fit, by where the CRS came from.
+
+    Without a CRS to suggest (``code`` None: lat/lon swapped, a system not recognised) the text
+    already says what to do; no example CRS is named, least of all the one refused.
+    """
+    if how == "geojson":
+        text = rephrase(text, "a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, "
+                        "RFC 7946), but {}", "不含 \"crs\" 成员的 GeoJSON 为经纬度（WGS84，RFC 7946），"
+                        "但{}")
+    if code is None:
+        return rephrase(text, f"{what}: {{}}", "{}")
+    fix = fix_hint(hints, 'crs', code)
+    if how == "geojson":
+        return rephrase(text, f"{what}: {{}}. Say which CRS the file is in: {fix}",
+                        f"{{}}。请指定文件所用的坐标系：{fix}")
+    if how == "declared":
+        return rephrase(text, f"{what}: {{}}. The CRS declared for it ({crs!r}) is wrong: {fix}",
+                        f"{{}}。为其声明的坐标系（{crs!r}）有误：{fix}")
+    return rephrase(text, f"{what}: {{}}. The file itself declares this CRS and it is wrong: "
+                    f"re-save the file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg "
+                    "<the file>", f"{{}}。文件自身声明的坐标系有误：请以正确的坐标系重新保存，"
+                    f"例如 ogr2ogr -a_srs {code} fixed.gpkg <原文件>")

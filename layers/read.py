@@ -21,9 +21,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
-from layers.coordcheck import check_placement, gk_zone_choices, suggest_crs
+from layers.coordcheck import check_placement, misfit_refusal, no_crs_message
 from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
 from layers.errors import (
     KEPT,
@@ -32,7 +31,6 @@ from layers.errors import (
     ReadError,
     bi,
     fix_hint,
-    halves,
     joined,
     rephrase,
 )
@@ -306,7 +304,7 @@ def _finish(
     geojson_default = gdf.crs is not None and not source_crs
     if gdf.crs is None or (geojson_default and crs is not None):
         if crs is None:
-            raise CRSError(_no_crs(gdf, what, hints))
+            raise CRSError(no_crs_message(np.asarray(gdf.geometry.values, dtype=object), what, hints))
         gdf = gdf.set_crs(normalize_crs(crs, what), allow_override=True)
         how = "declared"
     elif geojson_default:
@@ -319,7 +317,7 @@ def _finish(
                                     "used for sources without one and was ignored", "note"))
     gdf = gdf.reset_index(drop=True)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    why = check_placement(geoms, gdf.crs, lambda code, text: _refusal(code, text, what, how,
+    why = check_placement(geoms, gdf.crs, lambda code, text: misfit_refusal(code, text, what, how,
                                                                       crs, hints))
     if reasons is not None:
         why = np.where(why == "", np.asarray(reasons, dtype=object), why)
@@ -349,57 +347,6 @@ def _finish(
                            for lab, w, b in zip(labels, why, bad)]
         gdf[READ_ROW] = [f"feature #{i + 1}" for i in range(len(gdf))]
     return gdf, problems + geom_problems
-
-
-def _no_crs(gdf: gpd.GeoDataFrame, what: str, hints: dict | None) -> str:
-    """The message refusing a source without CRS: what its numbers look like and the fix."""
-    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values, dtype=object))
-    near = (hints or {}).get("near")  # where the data should be: tells a Gauss-Krüger zone
-    near = near() if callable(near) else near
-    code, looks = suggest_crs(xy[:, 0], xy[:, 1], near) if len(xy) else (None, "")
-    fix = fix_hint(hints, "crs", code)
-    if code is not None and looks.startswith("Gauss-Krüger metres without zone number"):
-        fix = " or ".join(fix_hint(hints, "crs", c)
-                          for c, _ in gk_zone_choices(xy[:, 0], xy[:, 1], near))
-    fix_zh = fix
-    if code is None:
-        fix += (" (e.g. EPSG:4490 for CGCS2000 longitude/latitude, EPSG:4544 for CGCS2000 "
-                "3-degree Gauss-Krüger CM 105E)")
-        fix_zh += "（例如 CGCS2000 经纬度用 EPSG:4490，CGCS2000 3 度带高斯-克吕格 105°E 用 EPSG:4544）"
-    elif code == "EPSG:4490" and (hints or {}).get("coords"):
-        fix += f", or for GPS or web-map coordinates {fix_hint(hints, 'coords')}"
-        fix_zh += f"，GPS 或网络地图坐标则用 {fix_hint(hints, 'coords')}"
-    en, zh = halves(looks)
-    return bi(f"{what}: the source has no CRS{f'; its coordinates look like {en}' if en else ''}"
-              f". Say which CRS it is in: {fix}; the toolkit never guesses a CRS",
-              f"数据源没有坐标系（如缺少 .prj 文件）{f'，其坐标看起来是{zh or en}' if en else ''}。"
-              f"请指定其坐标系：{fix_zh}；本工具从不猜测坐标系")
-
-
-def _refusal(code: str | None, text: str, what: str, how: str, crs: object,
-             hints: dict | None) -> str:
-    """The message refusing a CRS that does not fit, by where the CRS came from.
-
-    Without a CRS to suggest (``code`` None: lat/lon swapped, a system not recognised) the text
-    already says what to do; no example CRS is named, least of all the one refused.
-    """
-    if how == "geojson":
-        text = rephrase(text, "a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, "
-                        "RFC 7946), but {}", "不含 \"crs\" 成员的 GeoJSON 为经纬度（WGS84，RFC 7946），"
-                        "但{}")
-    if code is None:
-        return rephrase(text, f"{what}: {{}}", "{}")
-    fix = fix_hint(hints, 'crs', code)
-    if how == "geojson":
-        return rephrase(text, f"{what}: {{}}. Say which CRS the file is in: {fix}",
-                        f"{{}}。请指定文件所用的坐标系：{fix}")
-    if how == "declared":
-        return rephrase(text, f"{what}: {{}}. The CRS declared for it ({crs!r}) is wrong: {fix}",
-                        f"{{}}。为其声明的坐标系（{crs!r}）有误：{fix}")
-    return rephrase(text, f"{what}: {{}}. The file itself declares this CRS and it is wrong: "
-                    f"re-save the file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg "
-                    "<the file>", f"{{}}。文件自身声明的坐标系有误：请以正确的坐标系重新保存，"
-                    f"例如 ogr2ogr -a_srs {code} fixed.gpkg <原文件>")
 
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
