@@ -148,8 +148,10 @@ def _major(value: Any) -> str:
     try:
         flag = _flag(text)
     except ValueError:
-        raise ValueError(choice_error("national_major category", text,
-                                      MAJOR_CATEGORIES + ("yes", "no"))) from None
+        valid = MAJOR_CATEGORIES + ("yes", "no")
+        raise ValueError(bi(choice_error("national_major category", text, valid),
+                            f"national_major（国家重大项目）类别 {text!r} 未知；应为以下之一："
+                            f"{', '.join(valid)}")) from None
     return "unspecified" if flag else ""
 
 
@@ -187,7 +189,8 @@ def _choice(column: str, value: str, valid: tuple[str, ...]) -> str:
     value = VALUE_ALIASES.get(column, {}).get(value, value)
     low = value.lower()
     if low not in valid:
-        raise ValueError(choice_error(f"project {column}", value, valid))
+        raise ValueError(bi(choice_error(f"project {column}", value, valid),
+                            f"项目 {column} 的值 {value!r} 未知；应为以下之一：{', '.join(valid)}"))
     return low
 
 

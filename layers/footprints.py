@@ -269,7 +269,8 @@ def read_footprints(
     if coords is not None:
         coords = str(coords).strip().lower()
         if coords not in COORDS:
-            raise InputError(choice_error("coordinate system (--coords)", coords, COORDS))
+            raise InputError(bi(choice_error("coordinate system (--coords)", coords, COORDS),
+                                f"未知的坐标系（--coords）{coords!r}；应为以下之一：{', '.join(COORDS)}"))
         if crs is not None:
             raise InputError(bi(f"{what}: give either coords ({coords!r}) or crs ({crs!r}), not "
                                 "both", f"coords（{coords!r}）与 crs（{crs!r}）只能给一个"))
