@@ -107,15 +107,18 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
             problems.append(Problem(None, "no_id_column", (
                 f"{what}: no id column (site_id, id, 编号, 地块编号 ...) among the columns "
                 f"{', '.join(map(str, own))}: the sites are numbered 1, 2 ... in input order; "
-                "rename your id column to site_id to keep your own ids / 未识别地块编号列，"
-                "按输入顺序编号"), "warning"))
+                "rename your id column to site_id to keep your own ids / 在列 "
+                f"{', '.join(map(str, own))} 中未识别出编号列（site_id、id、编号、地块编号等）："
+                "地块按输入顺序编号为 1、2……；要保留自己的编号，请把编号列改名为 site_id"),
+                "warning"))
     else:
         given = project_ids(src[id_col].map(cell_text).tolist(), 4, where)
     if name_col is None and [c for c in own if c != id_col]:
         problems.append(Problem(None, "no_name_column", (
             f"{what}: no name column (name, 名称, 项目名称 ...) among the columns "
             f"{', '.join(map(str, own))}: the sites have no names; rename your name column to "
-            "name / 未识别名称列"), "warning"))
+            f"name / 在列 {', '.join(map(str, own))} 中未识别出名称列（name、名称、项目名称等）："
+            "地块没有名称；请把名称列改名为 name"), "warning"))
     ids, taken, first = list(given), set(given), {}
     for i, sid in enumerate(given):
         if sid not in first:
@@ -174,6 +177,6 @@ def read_candidates(path: str | Path, coords: str | None = None, layer: str | No
                                     encoding=encoding, hints=hints)
     if not len(gdf):
         raise InputError(f"{path}: no features: give at least one candidate polygon / "
-                         "候选地块文件为空")
+                         "候选地块文件没有要素：请至少给出一个候选地块多边形")
     out, more = candidate_table(gdf, str(path))
     return out, problems + more

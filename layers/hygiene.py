@@ -257,7 +257,10 @@ def geometry_type_problems(gdf: gpd.GeoDataFrame, kind, what: str) -> list[Probl
     types = ", ".join(f"{n} {t}" for t, n in found.items())
     ids = gdf.loc[wrong, "id"].astype(str).tolist() if "id" in gdf.columns else []
     expected = " or ".join(kind.geometries)
-    return [Problem(None, "geometry_type", f"{what}: {int(wrong.sum())} of {len(gdf)} features "
-                    f"are not {expected} as kind {kind.id} expects ({types}; e.g. features "
-                    f"{', '.join(ids[:5])}); the layer is not used. Check that the layer is of "
-                    "this kind, or fix its geometries", "error")]
+    return [Problem(None, "geometry_type", bi(
+        f"{what}: {int(wrong.sum())} of {len(gdf)} features are not {expected} as kind {kind.id} "
+        f"expects ({types}; e.g. features {', '.join(ids[:5])}); the layer is not used. Check "
+        "that the layer is of this kind, or fix its geometries",
+        f"{len(gdf)} 个要素中有 {int(wrong.sum())} 个不是图层类型 {kind.id} 要求的 {expected}"
+        f"（{types}；例如要素 {', '.join(ids[:5])}）；该图层不予使用。请检查图层类型，或修正其几何图形"),
+        "error")]
