@@ -100,6 +100,9 @@ class Bilingual(str):
         self.en, self.zh = str(en), str(zh)
         return self
 
+    def __getnewargs__(self) -> tuple[str, str]:  # copy, deepcopy (dataclasses.asdict), pickle
+        return self.en, self.zh
+
 
 def bi(en: str, zh: str) -> Bilingual:
     """The project's bilingual message: ``English text / 中文说明``."""

@@ -54,3 +54,13 @@ def test_each_row_reason_of_a_table_has_its_own_chinese():
     assert "第 5 行：(26.5, 106.6) 不是经纬度（纬度超出 ±90°；经度与纬度似乎颠倒了" in why[3]
     kept = [p.message for p in problems if p.severity == "error"]
     assert len(kept) == 3 and all(m.endswith("；已保留，但无几何图形") for m in kept)
+
+
+def test_a_message_survives_copy_and_pickle():
+    """Problems are deep-copied (dataclasses.asdict) and pickled (workers): the halves stay."""
+    import copy
+    import pickle
+
+    msg = bi("a", "甲")
+    for again in (copy.deepcopy(msg), pickle.loads(pickle.dumps(msg))):
+        assert again == "a / 甲" and halves(again) == ("a", "甲")
