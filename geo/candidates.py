@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.projects import canonical_columns, project_ids
-from layers.errors import InputError
+from layers.errors import InputError, bi, joined, place_zh
 from layers.hygiene import READ_ROW, REPAIRED, Problem
 from layers.kinds import cell_text
 
@@ -52,9 +52,10 @@ def _not_areas(geoms: np.ndarray, where: list[str], ids: list[str], errors: list
     wrong = placed & ~np.isin(kinds, (3, 6))           # Polygon, MultiPolygon
     problems = []
     for i in np.flatnonzero(wrong):
-        text = (f"{where[i]} ({ids[i]}): not a polygon ({geoms[i].geom_type}): a candidate must "
-                "be an area; draw it as a polygon / 候选地块须为面")
-        errors[i] = f"{errors[i]}; {text}" if errors[i] else text
+        text = bi(f"{where[i]} ({ids[i]}): not a polygon ({geoms[i].geom_type}): a candidate "
+                  "must be an area; draw it as a polygon", f"{place_zh(where[i])}（{ids[i]}）："
+                  f"不是面（{geoms[i].geom_type}）：候选地块须为面，请绘制为多边形")
+        errors[i] = joined([errors[i], text]) if errors[i] else text
         problems.append(Problem(None, "geometry_type", text, "error"))
     points = placed & np.isin(kinds, (0, 4))
     if points.any() and points.sum() == placed.sum():
@@ -106,15 +107,18 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
             problems.append(Problem(None, "no_id_column", (
                 f"{what}: no id column (site_id, id, 编号, 地块编号 ...) among the columns "
                 f"{', '.join(map(str, own))}: the sites are numbered 1, 2 ... in input order; "
-                "rename your id column to site_id to keep your own ids / 未识别地块编号列，"
-                "按输入顺序编号"), "warning"))
+                "rename your id column to site_id to keep your own ids / 在列 "
+                f"{', '.join(map(str, own))} 中未识别出编号列（site_id、id、编号、地块编号等）："
+                "地块按输入顺序编号为 1、2……；要保留自己的编号，请把编号列改名为 site_id"),
+                "warning"))
     else:
         given = project_ids(src[id_col].map(cell_text).tolist(), 4, where)
     if name_col is None and [c for c in own if c != id_col]:
         problems.append(Problem(None, "no_name_column", (
             f"{what}: no name column (name, 名称, 项目名称 ...) among the columns "
             f"{', '.join(map(str, own))}: the sites have no names; rename your name column to "
-            "name / 未识别名称列"), "warning"))
+            f"name / 在列 {', '.join(map(str, own))} 中未识别出名称列（name、名称、项目名称等）："
+            "地块没有名称；请把名称列改名为 name"), "warning"))
     ids, taken, first = list(given), set(given), {}
     for i, sid in enumerate(given):
         if sid not in first:
@@ -126,9 +130,11 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
             new = f"{sid}-{k}"
         ids[i] = new
         taken.add(new)
-        text = (f"duplicate site id {sid!r} ({where[i]}, first used by {where[first[sid]]}): "
-                f"not scored, called {new!r}; give each site its own id / 地块编号重复，未评分")
-        errors[i] = f"{errors[i]}; {text}" if errors[i] else text
+        text = bi(f"duplicate site id {sid!r} ({where[i]}, first used by {where[first[sid]]}): "
+                  f"not scored, called {new!r}; give each site its own id",
+                  f"地块编号 {sid!r} 重复（{place_zh(where[i])}，首次用于{place_zh(where[first[sid]])}）"
+                  f"：未评分，记为 {new!r}；请给每个地块不同的编号")
+        errors[i] = joined([errors[i], text]) if errors[i] else text
         problems.append(Problem(None, "duplicate_id", text, "warning"))
     names = src[name_col].map(cell_text).tolist() if name_col is not None else [""] * n
     geoms = np.asarray(gdf.geometry.values, dtype=object)
@@ -171,6 +177,6 @@ def read_candidates(path: str | Path, coords: str | None = None, layer: str | No
                                     encoding=encoding, hints=hints)
     if not len(gdf):
         raise InputError(f"{path}: no features: give at least one candidate polygon / "
-                         "候选地块文件为空")
+                         "候选地块文件没有要素：请至少给出一个候选地块多边形")
     out, more = candidate_table(gdf, str(path))
     return out, problems + more

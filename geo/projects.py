@@ -39,7 +39,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
     VALUE_ALIASES,
 )
 from layers.attributes import each_distinct
-from layers.errors import InputError, choice_error
+from layers.errors import InputError, bi, choice_error, joined, place_zh, rephrase
 from layers.hygiene import READ_ROW, REPAIRED, Problem
 from layers.kinds import cell_text, is_missing
 from layers.numbers import ungroup_thousands
@@ -92,8 +92,9 @@ def _flag(value: Any) -> bool | None:
         return True
     if text in FALSE_WORDS:
         return False
-    raise ValueError(f"{value!r} is not a yes/no value (use true/false, 1/0, 是/否; leave the "
-                     "cell blank when unknown)")
+    raise ValueError(bi(f"{value!r} is not a yes/no value (use true/false, 1/0, 是/否; leave "
+                        "the cell blank when unknown)",
+                        f"{value!r} 不是是/否值（请用 true/false、1/0、是/否；未知时留空）"))
 
 
 def _number(value: Any, column: str) -> float:
@@ -107,10 +108,12 @@ def _number(value: Any, column: str) -> float:
     else:
         m = _RATIO.match(_named(column, ungroup_thousands, cell_text(value)))
         if not m:
-            raise ValueError(f"{column}: {value!r} is not a number ({NUMBERS[column]})")
+            raise ValueError(bi(f"{column}: {value!r} is not a number ({NUMBERS[column]})",
+                                f"“{column}”列的值 {value!r} 不是数字（{NUMBERS[column]}）"))
         number = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
     if not np.isfinite(number) or number < 0:
-        raise ValueError(f"{column}: {value!r} must be a number of at least 0")
+        raise ValueError(bi(f"{column}: {value!r} must be a number of at least 0",
+                            f"“{column}”列的值 {value!r} 须为不小于 0 的数字"))
     return number
 
 
@@ -124,7 +127,8 @@ def _date(value: Any) -> str:
     try:
         return dt.date(*(int(g) for g in m.groups())).isoformat()
     except (AttributeError, ValueError):
-        raise ValueError(f"replacement_scheme_date: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise ValueError(bi(f"replacement_scheme_date: {value!r} is not a date (YYYY-MM-DD)",
+                            f"“replacement_scheme_date”列的值 {value!r} 不是日期（YYYY-MM-DD）")) from None
 
 
 def _named(column: str, parse, value: Any):
@@ -132,7 +136,7 @@ def _named(column: str, parse, value: Any):
     try:
         return parse(value)
     except ValueError as exc:
-        raise ValueError(f"{column}: {exc}") from None
+        raise ValueError(rephrase(exc, f"{column}: {{}}", f"“{column}”列：{{}}")) from None
 
 
 def _major(value: Any) -> str:
@@ -144,8 +148,10 @@ def _major(value: Any) -> str:
     try:
         flag = _flag(text)
     except ValueError:
-        raise ValueError(choice_error("national_major category", text,
-                                      MAJOR_CATEGORIES + ("yes", "no"))) from None
+        valid = MAJOR_CATEGORIES + ("yes", "no")
+        raise ValueError(bi(choice_error("national_major category", text, valid),
+                            f"national_major（国家重大项目）类别 {text!r} 未知；应为以下之一："
+                            f"{', '.join(valid)}")) from None
     return "unspecified" if flag else ""
 
 
@@ -183,7 +189,8 @@ def _choice(column: str, value: str, valid: tuple[str, ...]) -> str:
     value = VALUE_ALIASES.get(column, {}).get(value, value)
     low = value.lower()
     if low not in valid:
-        raise ValueError(choice_error(f"project {column}", value, valid))
+        raise ValueError(bi(choice_error(f"project {column}", value, valid),
+                            f"项目 {column} 的值 {value!r} 未知；应为以下之一：{', '.join(valid)}"))
     return low
 
 
@@ -208,7 +215,7 @@ def _parse(values: pd.Series, parse) -> tuple[list, list[str]]:
         try:
             return parse(value), ""
         except ValueError as exc:
-            return None, str(exc)
+            return None, exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
 
     pairs = each_distinct(values, one)  # a column repeats a few texts 100,000 times
     return [v for v, _ in pairs], [e for _, e in pairs]
@@ -287,8 +294,10 @@ def normalize_projects(
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
     for i in np.flatnonzero(first.to_numpy()):
         pid = out["project_id"][i]
-        errors[i].append(f"duplicate project_id {pid!r} ({where[i]}, first used by "
-                         f"{where[firsts[pid]]}): give each project its own id")
+        errors[i].append(bi(f"duplicate project_id {pid!r} ({where[i]}, first used by "
+                            f"{where[firsts[pid]]}): give each project its own id",
+                            f"项目编号 {pid!r} 重复（{place_zh(where[i])}，首次用于"
+                            f"{place_zh(where[firsts[pid]])}）：请给每个项目不同的编号"))
     out["name"] = each_distinct(column("name"), cell_text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):
@@ -298,8 +307,9 @@ def normalize_projects(
                          else "", values)
         out[col] = [p if p is not None else t for p, t in zip(parsed, texts)]
     for i in np.flatnonzero([not t for t in out["type"]]):
-        errors[i].append(f"no project type; expected one of: {', '.join(TYPES)} "
-                         "(give a 'type' / 项目类型 column, or --type)")
+        errors[i].append(bi(f"no project type; expected one of: {', '.join(TYPES)} (give a "
+                            "'type' / 项目类型 column, or --type)", f"没有项目类型；应为以下之一："
+                            f"{', '.join(TYPES)}（请提供 type/项目类型 列，或用 --type）"))
     two_high = collect("two_high", lambda v: _named("two_high", _flag, v))
     out["two_high"] = [bool(t) if t is not None else ind in TWO_HIGH_INDUSTRIES
                        for t, ind in zip(two_high, out["industry"])]
@@ -322,16 +332,18 @@ def normalize_projects(
     for i in np.flatnonzero(placed):
         errors[i].append(read_errors.iloc[i])
     for i in np.flatnonzero((missing | empty) & ~placed):
-        errors[i].append("no footprint geometry (null or empty)")
+        errors[i].append(bi("no footprint geometry (null or empty)",
+                            "没有用地范围几何图形（空值或为空）"))
     for i in np.flatnonzero(invalid):
-        errors[i].append(f"invalid footprint ({shapely.is_valid_reason(geoms[i])}) "
-                         "that could not be repaired")
+        reason = shapely.is_valid_reason(geoms[i])
+        errors[i].append(bi(f"invalid footprint ({reason}) that could not be repaired",
+                            f"用地范围几何图形无效（{reason}），无法修复"))
 
     frame = pd.DataFrame({c: pd.Series(out[c], dtype=object) for c in COLUMNS})
     for col in NUMBERS:
         frame[col] = frame[col].astype(float)
     frame["two_high"] = frame["two_high"].astype(bool)
-    frame["error"] = ["; ".join(e) for e in errors]
+    frame["error"] = [joined(e) if e else "" for e in errors]
     frame["repaired"] = pd.Series(repaired, dtype=object)
     rest = [c for c in src.columns if c not in frame.columns]
     frame = pd.concat([frame, src[rest]], axis=1)

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.errors import Bilingual, bi, halves, rephrase
 from layers.hygiene import Problem
 from layers.kinds import Attribute, LayerKind, get_kind, is_missing
 
@@ -58,15 +59,18 @@ def typed_setting(attr: Attribute, value: Any) -> Any:
     return attr.coerce(value)
 
 
-def _reason(attr: Attribute, raw: Any, exc: Exception) -> str:
+def _reason(attr: Attribute, raw: Any, exc: Exception) -> Bilingual:
     """Why a non-blank source value is unknown, and how to fix it."""
     name, text = attr.name, _key(raw)
+    fix = f"values = {{ {name} = {{ \"{text}\" = {_example(attr)} }} }}"
     if attr.allowed is not None and "expected one of" in str(exc):
         expected = ", ".join(map(str, attr.allowed))
-        return (f"{name} {text!r} is not mapped (expected {expected}): map it in the catalog's "
-                f"values = {{ {name} = {{ \"{text}\" = {_example(attr)} }} }}")
-    return (f"{name} {text!r} cannot be read as {attr.type} ({exc}): correct it in the source or "
-            f"map it in the catalog's values = {{ {name} = {{ \"{text}\" = {_example(attr)} }} }}")
+        return bi(f"{name} {text!r} is not mapped (expected {expected}): map it in the catalog's "
+                  f"{fix}", f"{attr.label_zh}（{name}）的值 {text!r} 未映射（应为 {expected}）："
+                  f"请在图层目录中映射：{fix}")
+    return bi(f"{name} {text!r} cannot be read as {attr.type} ({exc}): correct it in the source "
+              f"or map it in the catalog's {fix}", f"{attr.label_zh}（{name}）的值 {text!r} 无法按 "
+              f"{attr.type} 读取（{exc}）：请在源数据中更正，或在图层目录中映射：{fix}")
 
 
 def _ids_text(labels: list[str]) -> str:
@@ -291,9 +295,10 @@ def _type_column(series: pd.Series, attr: Attribute, spec, ids: list[str],
         typed[index] = objects([r[0] for r in results])[codes]
         reasons[index] = objects([r[1] for r in results])[codes]
     for i in np.flatnonzero(reasons != ""):
-        unknown[i][name] = reasons[i]
+        unknown[i][name] = halves(reasons[i])[0]  # a fact's reason, in the rules' words
         if not missing[i]:
-            problems.append(Problem(ids[i], "bad_value", f"{what}: {reasons[i]}", "warning"))
+            problems.append(Problem(ids[i], "bad_value", rephrase(reasons[i], f"{what}: {{}}"),
+                                    "warning"))
     if attr.type == "list":  # every feature its own list
         return [_copy(v) for v in typed], blanks
     return typed.tolist(), blanks

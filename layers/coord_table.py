@@ -19,9 +19,20 @@ import shapely
 
 from layers.coordcheck import check_placement, no_zone_number
 from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
-from layers.errors import CRSError, InputError, ReadError, fix_hint
+from layers.dms import parse_dms
+from layers.errors import (
+    KEPT,
+    CRSError,
+    InputError,
+    ReadError,
+    bi,
+    fix_hint,
+    halves,
+    joined,
+    place_zh,
+    rephrase,
+)
 from layers.hygiene import READ_ROW, REPAIR_HINT, Problem
-from layers.numbers import decimal_comma_fix
 
 READ_ERROR = "_read_error"
 _NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
@@ -34,88 +45,8 @@ GROUP_COLUMNS = ("project_id", "项目编号", "项目代码", "parcel_id", "地
 ORDER_COLUMNS = ("seq", "sequence", "order", "序号", "顺序号", "point", "point_no", "point_id",
                  "vertex", "点号", "界址点号")
 
-_NUM = r"\d+(?:\.\d+)?"
-_DMS = (re.compile(rf"(?P<d>{_NUM})\s*°?"),
-        re.compile(rf"(?P<d>{_NUM})(?:\s*°\s*|\s*:\s*|\s+)(?P<m>{_NUM})\s*'?"),
-        re.compile(rf"(?P<d>{_NUM})(?:\s*°\s*|\s*:\s*|\s+)(?P<m>{_NUM})(?:\s*'\s*|\s*:\s*|\s+)"
-                   rf"(?P<s>{_NUM})\s*\"?"))
-_HEMI = {"东经": "E", "西经": "W", "北纬": "N", "南纬": "S", "东": "E", "西": "W", "北": "N",
-         "南": "S", "E": "E", "W": "W", "N": "N", "S": "S"}
-_MARKS = (("度", "°"), ("º", "°"), ("˚", "°"), ("分", "'"), ("′", "'"), ("’", "'"), ("‘", "'"),
-          ("秒", '"'), ("″", '"'), ("”", '"'), ("“", '"'), ("〃", '"'), ("''", '"'))
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-
-
-def _dms_error(text: object, why: str = "") -> InputError:
-    plain = str(text).strip().replace("，", ",")
-    point = f"; use a point for decimals: {decimal_comma_fix(plain)}" if re.fullmatch(
-        r"[+-]?\d+,\d+", plain) else ""  # never read as thousands here: 106,747 is no 106747
-    return InputError(f"{text!r} is not a coordinate in degrees{f' ({why})' if why else ''}"
-                      f"{point}; expected decimal degrees such as 106.7085 or "
-                      "degrees-minutes-seconds such as 106°42′30.5″E or 106度42分30.5秒")
-
-
-def parse_dms(text: str) -> float:
-    """Parse an angle in decimal degrees or degrees-minutes-seconds into decimal degrees.
-
-    Accepts ``106.7085``, ``-26.5``, ``106°42′30.5″E``, ``106°42'30.5"``, ``106 42 30.5``,
-    ``106:42:30.5``, ``26°34′N``, ``26°34.5′``, ``E106°42′``, ``106度42分30.5秒``, ``东经106°42′``.
-    Hemisphere letters (before or after) W and S, and 西/南, make the value negative.
-
-    Parameters
-    ----------
-    text : str
-        The angle as written.
-
-    Returns
-    -------
-    float
-        The angle [°].
-
-    Raises
-    ------
-    InputError
-        (a ``ValueError``) naming the value when it is not an angle, when minutes or seconds
-        are 60 or more, when a component other than the last has a fraction, when it carries
-        both a sign and a hemisphere, or when it exceeds 180° (90° for N/S).
-    """
-    if not isinstance(text, str):
-        raise _dms_error(text, "not text")
-    s = text
-    for mark, ascii_mark in _MARKS:
-        s = s.replace(mark, ascii_mark)
-    s = unicodedata.normalize("NFKC", s).replace("''", '"').strip().upper()
-    hemi = None
-    for word in sorted(_HEMI, key=len, reverse=True):
-        if s.startswith(word) or s.endswith(word):
-            if hemi is not None:
-                raise _dms_error(text, "two hemispheres")
-            hemi = _HEMI[word]
-            s = (s[len(word):] if s.startswith(word) else s[: -len(word)]).strip()
-            if s.startswith(tuple(_HEMI)) or s.endswith(tuple(_HEMI)):
-                raise _dms_error(text, "two hemispheres")
-            break
-    sign = 1.0
-    if s and s[0] in "+-":
-        if hemi is not None:
-            raise _dms_error(text, "both a sign and a hemisphere")
-        sign, s = (-1.0 if s[0] == "-" else 1.0), s[1:].strip()
-    match = next((m for m in (p.fullmatch(s) for p in _DMS) if m), None)
-    if match is None:
-        raise _dms_error(text)
-    parts = [match.groupdict().get(k) for k in ("d", "m", "s")]
-    parts = [p for p in parts if p is not None]
-    if any("." in p for p in parts[:-1]):
-        raise _dms_error(text, "only the last component may have decimals")
-    values = [float(p) for p in parts] + [0.0] * (3 - len(parts))
-    if values[1] >= 60 or values[2] >= 60:
-        raise _dms_error(text, "minutes and seconds must be below 60")
-    value = values[0] + values[1] / 60 + values[2] / 3600
-    limit = 90 if hemi in ("N", "S") else 180
-    if value > limit:
-        raise _dms_error(text, f"more than {limit}°")
-    return (-value if hemi in ("W", "S") else value) * sign
 
 
 def _column_key(name: object) -> str:
@@ -159,11 +90,14 @@ def _coordinate_columns(df: pd.DataFrame, what: str,
             raise ReadError(f"{what}: the header seems to be on row {row} ({found} there), not "
                             f"on row 1 ({header}): delete the rows above it so that the header "
                             f"is row 1 / 表头应位于第 1 行：请删除表头（第 {row} 行）上方的第 1–{row - 1} 行")
-        raise ReadError(f"{what}: no coordinate columns found among {header}; expected one "
-                        f"pair of: {names} (case-insensitive)")
+        raise ReadError(bi(f"{what}: no coordinate columns found among {header}; expected one "
+                           f"pair of: {names} (case-insensitive)",
+                           f"在列 {header} 中找不到坐标列；应有以下一对列之一：{names}（不区分大小写）"))
     if len(pairs) > 1 or len(pairs[0][0]) > 1 or len(pairs[0][1]) > 1:
-        raise ReadError(f"{what}: several coordinate columns ({', '.join(p[2] for p in pairs)}); "
-                        "keep one pair of coordinate columns in the table")
+        cols = ", ".join(p[2] for p in pairs)
+        raise ReadError(bi(f"{what}: several coordinate columns ({cols}); keep one pair of "
+                           "coordinate columns in the table",
+                           f"有多组坐标列（{cols}）；表中只保留一对坐标列"))
     return pairs[0][0][0], pairs[0][1][0], pairs[0][2]
 
 
@@ -177,15 +111,17 @@ def _parse_column(values: pd.Series, column: str,
     for i in np.flatnonzero(np.isnan(out)):
         cell = text.iloc[i]
         if not cell:
-            errors.setdefault(i, f"no value in column {column!r}")
+            errors.setdefault(i, bi(f"no value in column {column!r}", f"“{column}”列没有值"))
             continue
         if cell.lower() in _NOT_NUMBERS:
-            errors.setdefault(i, f"column {column!r}: {cell!r} is not a number")
+            errors.setdefault(i, bi(f"column {column!r}: {cell!r} is not a number",
+                                    f"“{column}”列的值 {cell!r} 不是数字"))
             continue
         try:
             out[i], dms[i] = parse_dms(cell), True
         except InputError as exc:
-            errors.setdefault(i, f"column {column!r}: {exc}")
+            errors.setdefault(i, rephrase(exc, f"column {column!r}: {{}}",
+                                          f"“{column}”列的值 {{}}"))
     return out, dms
 
 
@@ -204,22 +140,26 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
     if not metres:
         if given is not None:
             if not given.is_geographic:
-                raise CRSError(f"{what}: coordinates are degrees but the CRS given "
-                               f"({given.name}) is not a longitude/latitude CRS")
+                raise CRSError(bi(f"{what}: coordinates are degrees but the CRS given "
+                                  f"({given.name}) is not a longitude/latitude CRS",
+                                  f"坐标以度为单位，但给定的坐标系（{given.name}）不是经纬度坐标系"))
             return given, x, y, problems
         if coords is None:
             raise CRSError(f"{what}: coordinates are bare degrees and nothing says in which "
                            f"system; give it: {fix_hint(hints, 'coords')} (WGS84 from GPS, "
-                           "GCJ-02 from AMap/Tencent, BD-09 from Baidu, CGCS2000 from surveys). "
-                           "坐标未说明坐标系，请指定坐标系")
+                           "GCJ-02 from AMap/Tencent, BD-09 from Baidu, CGCS2000 from surveys) "
+                           f"/ 坐标未说明坐标系，请指定：{fix_hint(hints, 'coords')}（GPS 为 "
+                           "WGS84，高德/腾讯为 GCJ-02，百度为 BD-09，测绘成果为 CGCS2000）")
         return pyproj.CRS.from_epsg(4490 if coords == "cgcs2000" else 4326), x, y, problems
     if pair not in ("x/y", "x坐标/y坐标"):
-        raise CRSError(f"{what}: columns {pair} hold values in metres, not degrees; name them "
-                       "x/y for projected coordinates")
+        raise CRSError(bi(f"{what}: columns {pair} hold values in metres, not degrees; name "
+                          "them x/y for projected coordinates",
+                          f"{pair} 列的值以米为单位而非度；投影坐标请将列命名为 x/y"))
     if coords in ("wgs84", "gcj02", "bd09"):
-        raise CRSError(f"{what}: coords {coords} means longitude/latitude degrees but the "
-                       "table holds metres; say their projected CRS instead: "
-                       f"{fix_hint(hints, 'crs', 'EPSG:4544')}")
+        fix = fix_hint(hints, 'crs', 'EPSG:4544')
+        raise CRSError(bi(f"{what}: coords {coords} means longitude/latitude degrees but the "
+                          f"table holds metres; say their projected CRS instead: {fix}",
+                          f"坐标系 {coords} 指经纬度，但表中是米；请改为指定投影坐标系：{fix}"))
     mx, my = np.median(x[ok]), np.median(y[ok])
     if 1e6 <= mx < 1e7 and not 1e6 <= my < 1e7:
         x, y = y, x
@@ -227,8 +167,9 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
                                 "(surveying X); read as x = easting from the y column", "note"))
     if given is not None:
         if given.is_geographic:
-            raise CRSError(f"{what}: coordinates are metres but the CRS given ({given.name}) "
-                           "is in degrees")
+            raise CRSError(bi(f"{what}: coordinates are metres but the CRS given "
+                              f"({given.name}) is in degrees",
+                              f"坐标以米为单位，但给定的坐标系（{given.name}）以度为单位"))
         return given, x, y, problems
     zoned = ok & (x >= 1e7)
     try:
@@ -236,12 +177,16 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
     except CRSError as exc:
         plain = ok & (x >= 1e5) & (x < 1e6)
         if zoned.any() or not plain.any():
-            raise CRSError(f"{what}: {exc}. Say which CRS the metres are in: "
-                           f"{fix_hint(hints, 'crs', 'EPSG:4544')}") from None
-        raise CRSError(f"{what}: {no_zone_number(x[plain], y[plain], hints)}") from None
+            fix = fix_hint(hints, 'crs', 'EPSG:4544')
+            raise CRSError(rephrase(exc, f"{what}: {{}}. Say which CRS the metres are in: {fix}",
+                                    f"{{}}。请指定米制坐标所用的坐标系：{fix}")) from None
+        raise CRSError(rephrase(no_zone_number(x[plain], y[plain], hints), f"{what}: {{}}",
+                                "{}")) from None
     for i in np.flatnonzero(ok & ~zoned) if zoned.any() else ():
-        bad.setdefault(int(i), f"easting {x[i]:.10g} has no zone number, while the other rows "
-                               f"carry zone {int(np.median(x[zoned]) // 1e6)}")
+        zone = int(np.median(x[zoned]) // 1e6)
+        bad.setdefault(int(i), bi(f"easting {x[i]:.10g} has no zone number, while the other "
+                                  f"rows carry zone {zone}",
+                                  f"东坐标 {x[i]:.10g} 没有带号，而其他行带有带号 {zone}"))
     if coords is None:
         zone = int(np.median(x[zoned]) // 1e6) if zoned.any() else None
         fixes = (legacy_fixes(zone, 3 if zone >= 25 else 6, True, hints) if zone else
@@ -326,23 +271,26 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
     for key, idx in members.items():
         labels.append(key)
         rows.append(kept.iloc[idx].bfill().iloc[0].to_dict())
-        errs = [f"{table_rows([numbers[i]])}: {bad[i]}" for i in idx if i in bad]
+        errs = [rephrase(bad[i], f"{table_rows([numbers[i]])}: {{}}",
+                         f"{place_zh(table_rows([numbers[i]]))}：{{}}") for i in idx if i in bad]
         try:
             idx = sorted(idx, key=lambda i: _order_key(text[order].iloc[i]))
         except ValueError as exc:
-            errs.append(f"order value {exc.args[0]!r} in column {order!r} is not a number")
+            errs.append(bi(f"order value {exc.args[0]!r} in column {order!r} is not a number",
+                           f"“{order}”列的顺序值 {exc.args[0]!r} 不是数字"))
         ring = [(x[i], y[i]) for i in idx]
         names = [str(text[order].iloc[i]).strip() for i in idx]
         if ring and ring[0] == ring[-1]:
             ring, names = ring[:-1], names[:-1]
         if not errs and len(set(ring)) < 3:
-            errs.append(f"only {len(set(ring))} distinct point(s); a polygon needs at least 3 "
-                        + hint)
+            errs.append(bi(f"only {len(set(ring))} distinct point(s); a polygon needs at least 3 "
+                           + hint, f"只有 {len(set(ring))} 个不同的点，多边形至少需要 3 个（“{group}”"
+                           f"列值相同的行按“{order}”列排序，读作同一多边形的顶点；若要读作点，"
+                           "请给每个项目不同的值）"))
         if errs:
-            problems.append(Problem(key, "bad_value", "; ".join(errs) + "; kept without "
-                                    "geometry", "error"))
+            problems.append(Problem(key, "bad_value", rephrase(joined(errs), *KEPT), "error"))
             geoms.append(None)
-            reasons.append(f"{key}: " + "; ".join(errs))
+            reasons.append(rephrase(joined(errs), f"{key}: {{}}", f"{place_zh(key)}：{{}}"))
             hints.append("")
         else:
             geoms.append(shapely.Polygon(ring))
@@ -387,8 +335,11 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     y, ydms = _parse_column(df[ycol], ycol, bad)
     good = np.isfinite(x) & np.isfinite(y)
     if not good.any():
-        raise ReadError(f"{what}: no row has usable coordinates in columns {xcol!r}/{ycol!r}"
-                        + (f"; first problem: {next(iter(bad.values()))}" if bad else ""))
+        first = next(iter(bad.values()), None)
+        raise ReadError(bi(f"{what}: no row has usable coordinates in columns {xcol!r}/{ycol!r}"
+                           + (f"; first problem: {halves(first)[0]}" if bad else ""),
+                           f"没有一行在“{xcol}”/“{ycol}”列中有可用的坐标"
+                           + (f"；第一个问题：{halves(first)[1]}" if bad else "")))
     found, x, y, problems = _table_crs(x, y, bool((xdms | ydms).any()), pair, coords, crs,
                                        what, hints, bad)
     placed = good & np.array([i not in bad for i in range(len(df))], dtype=bool)
@@ -397,10 +348,13 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     fix = fix_hint(hints, "coords" if found.is_geographic else "crs")
     given = f" (as given: --coords {coords})" if coords else \
         f" (as given: --crs {crs})" if crs is not None else ""
-    why = check_placement(points, found, lambda code, text: (
-        f"{what}: {text}; no row fits {describe_crs(found)}{given}" + ("" if given else
+    why = check_placement(points, found, lambda code, text: rephrase(
+        text, f"{what}: {{}}; no row fits {describe_crs(found)}{given}" + ("" if given else
         ". Say what the coordinates are: " + (fix_hint(hints, 'crs', code)
-                                               if code and not found.is_geographic else fix))))
+                                               if code and not found.is_geographic else fix)),
+        f"{{}}；没有一行符合 {describe_crs(found)}{given}" + ("" if given else
+        "。请说明坐标所用的坐标系：" + (fix_hint(hints, 'crs', code)
+                                  if code and not found.is_geographic else fix))))
     for i in np.flatnonzero(why != ""):
         bad.setdefault(int(i), str(why[i]))
     keys: dict[str, list[str]] = {}
@@ -416,11 +370,12 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
         table = pd.DataFrame(values,
                              columns=[c for c in df.columns if c not in (xcol, ycol, order)])
     else:
-        more = [Problem(labels[i], "bad_value", f"{msg}; kept without geometry", "error")
+        more = [Problem(labels[i], "bad_value", rephrase(msg, *KEPT), "error")
                 for i, msg in sorted(bad.items())]
         ok = np.array([i not in bad for i in range(len(df))], dtype=bool)
         geoms = np.where(ok, shapely.points(np.where(ok, x, 0), np.where(ok, y, 0)), None)
-        reasons = [f"{labels[i]}: {bad[i]}" if i in bad else "" for i in range(len(df))]
+        reasons = [rephrase(bad[i], f"{labels[i]}: {{}}", f"{place_zh(labels[i])}：{{}}")
+                   if i in bad else "" for i in range(len(df))]
         table = attrs.drop(columns=[xcol, ycol])
         where, hints = labels, None
     gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=list(geoms), crs=found)

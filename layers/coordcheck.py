@@ -17,9 +17,10 @@ import pyproj
 import shapely
 
 from layers.crs import describe_crs, detect_gk
-from layers.errors import CRSError, fix_hint
+from layers.errors import CRSError, bi, fix_hint, halves, rephrase
 
-NOT_A_NUMBER = "has a coordinate that is not a number (NaN or infinite)"
+NOT_A_NUMBER = bi("has a coordinate that is not a number (NaN or infinite)",
+                  "有坐标不是数字（NaN 或无穷大）")
 AREA_MARGIN_DEG = 2.0
 """Margin [°] around a CRS's area of use within which coordinates are accepted.
 
@@ -107,14 +108,19 @@ def misplaced(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
             f"(x {_fmt(x0)}…{_fmt(x1)}, y {_fmt(y0)}…{_fmt(y1)})")
         if impossible[k] and crs.is_geographic:
             swapped = abs(y1) > 90 and max(abs(x0), abs(x1)) <= 90
-            why = (f"{at} is not a longitude/latitude (latitude beyond ±90°"
-                   + ("; longitude and latitude look swapped)" if swapped else ")"))
+            why = bi(f"{at} is not a longitude/latitude (latitude beyond ±90°"
+                     + ("; longitude and latitude look swapped)" if swapped else ")"),
+                     f"{at} 不是经纬度（纬度超出 ±90°"
+                     + ("；经度与纬度似乎颠倒了，请把经度放在前面）" if swapped else "）"))
         elif impossible[k]:
-            why = f"{at} cannot be placed in {describe_crs(crs)}"
+            why = bi(f"{at} cannot be placed in {describe_crs(crs)}",
+                     f"{at} 无法在 {describe_crs(crs)} 中定位")
         else:
             w, s, e, n = aou
-            why = (f"{at} lies at {lon[0, k]:.2f}°E {lat[0, k]:.2f}°N, outside the area where "
-                   f"{describe_crs(crs)} is used ({w:g}–{e:g}°E, {s:g}–{n:g}°N)")
+            why = bi(f"{at} lies at {lon[0, k]:.2f}°E {lat[0, k]:.2f}°N, outside the area where "
+                     f"{describe_crs(crs)} is used ({w:g}–{e:g}°E, {s:g}–{n:g}°N)",
+                     f"{at} 位于东经 {lon[0, k]:.2f}°、北纬 {lat[0, k]:.2f}°，超出 "
+                     f"{describe_crs(crs)} 的使用范围（东经 {w:g}–{e:g}°，北纬 {s:g}–{n:g}°）")
         out[where[k]] = why
     return out
 
@@ -188,9 +194,11 @@ def no_zone_number(x: np.ndarray, y: np.ndarray, hints: dict | None) -> str:
     near = near() if callable(near) else near
     choices = gk_zone_choices(x, y, near)
     which = ("e.g. " if near is None else "over the region: ") + zone_words(choices)
-    return ("eastings carry no zone number (6 digits), so their central meridian must be given "
-            f"with the CRS, {which}. Say which CRS the metres are in: "
-            + " or ".join(fix_hint(hints, "crs", c) for c, _ in choices))
+    fixes = " or ".join(fix_hint(hints, "crs", c) for c, _ in choices)
+    return bi("eastings carry no zone number (6 digits), so their central meridian must be given "
+              f"with the CRS, {which}. Say which CRS the metres are in: {fixes}",
+              f"东坐标不带带号（6 位），须在坐标系中给出中央子午线（{zone_words(choices)}）。"
+              f"请指定米制坐标所用的坐标系：{fixes}")
 
 
 def suggest_crs(x: np.ndarray, y: np.ndarray,
@@ -215,36 +223,44 @@ def suggest_crs(x: np.ndarray, y: np.ndarray,
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():
-        return None, "no usable numbers"
+        return None, bi("no usable numbers", "没有可用的数字")
     x, y = x[ok], y[ok]
     if np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90):
-        return "EPSG:4490", "longitude/latitude degrees (CGCS2000: EPSG:4490)"
+        return "EPSG:4490", bi("longitude/latitude degrees (CGCS2000: EPSG:4490)",
+                               "经纬度（CGCS2000：EPSG:4490）")
     if np.all(np.abs(x) <= 90) and np.all(np.abs(y) <= 180):
-        return None, ("latitude/longitude with the two swapped (x holds latitudes): put "
-                      "longitude first")
+        return None, bi("latitude/longitude with the two swapped (x holds latitudes): put "
+                        "longitude first", "纬度与经度颠倒（x 为纬度）：请把经度放在前面")
     if np.all((x >= 1e7) & (x < 1e8)):
         try:
             found = detect_gk(x)
         except CRSError as exc:
-            return None, f"Gauss-Krüger eastings with zone number, but {exc}"
-        code = f"EPSG:{found.to_epsg()}"
-        return code, f"Gauss-Krüger eastings with zone number {int(np.median(x) // 1e6)}: " \
-                     f"{describe_crs(found)}"
+            return None, bi(f"Gauss-Krüger eastings with zone number, but {exc}",
+                            f"带带号的高斯-克吕格东坐标，但 {exc}")
+        code, zone = f"EPSG:{found.to_epsg()}", int(np.median(x) // 1e6)
+        return code, bi(f"Gauss-Krüger eastings with zone number {zone}: {describe_crs(found)}",
+                        f"带号为 {zone} 的高斯-克吕格东坐标：{describe_crs(found)}")
     if np.all((x >= 1e5) & (x < 1e6)) and np.all((y >= 1e6) & (y < 1e7)):
         choices = gk_zone_choices(x, y, near)
+        words = zone_words(choices)
         if near is None:
-            which = f"the numbers do not tell the zone, e.g. {zone_words(choices)}"
+            which = (f"the numbers do not tell the zone, e.g. {words}",
+                     f"数值看不出投影带，例如 {words}")
         elif len(choices) == 1:
-            which = f"over the region they fit {zone_words(choices)}"
+            which = (f"over the region they fit {words}", f"在本区域内符合 {words}")
         else:
-            which = (f"the numbers do not tell the zone; near the region it is one of "
-                     f"{zone_words(choices)} — ask the data's provider which")
-        return choices[0][0], ("Gauss-Krüger metres without zone number (6-digit eastings): "
-                               f"give the CRS with their central meridian; {which}")
+            which = (f"the numbers do not tell the zone; near the region it is one of {words} — "
+                     "ask the data's provider which", f"数值看不出投影带；在本区域附近可能是 {words} "
+                     "之一，请向数据提供方确认")
+        return choices[0][0], bi("Gauss-Krüger metres without zone number (6-digit eastings): "
+                                 f"give the CRS with their central meridian; {which[0]}",
+                                 "不带带号的高斯-克吕格米制坐标（6 位东坐标）：请给出含中央子午线的"
+                                 f"坐标系；{which[1]}")
     if np.all((y >= 1e5) & (y < 1e8)) and np.all((x >= 1e6) & (x < 1e7)):
-        return None, ("northings and eastings with the two swapped (x holds northings): put the "
-                      "easting first")
-    return None, "projected metres of a system not recognised: ask the data's provider for its CRS"
+        return None, bi("northings and eastings with the two swapped (x holds northings): put "
+                        "the easting first", "北坐标与东坐标颠倒（x 为北坐标）：请把东坐标放在前面")
+    return None, bi("projected metres of a system not recognised: ask the data's provider for "
+                    "its CRS", "无法识别的投影米制坐标：请向数据提供方询问其坐标系")
 
 
 def describe_misfit(crs: pyproj.CRS, geoms: np.ndarray) -> tuple[str | None, str]:
@@ -261,15 +277,18 @@ def describe_misfit(crs: pyproj.CRS, geoms: np.ndarray) -> tuple[str | None, str
     coords = shapely.get_coordinates(g)
     coords = coords[np.isfinite(coords).all(axis=1)]
     if not len(coords):
-        return None, "no coordinate is a number"
+        return None, bi("no coordinate is a number", "没有一个坐标是数字")
     x, y = coords[:, 0], coords[:, 1]
     code, looks = suggest_crs(x, y)
     extent = f"x {_span(x)}, y {_span(y)}"
     aou = area_of_use(crs)
     where = "" if aou is None else (f", used in {aou[0]:g}–{aou[2]:g}°E, "
                                     f"{aou[1]:g}–{aou[3]:g}°N")
-    return code, (f"the coordinates ({extent}) do not fit {describe_crs(crs)}{where}; they look "
-                  f"like {looks}")
+    where_zh = "" if aou is None else (f"（使用范围：东经 {aou[0]:g}–{aou[2]:g}°，"
+                                       f"北纬 {aou[1]:g}–{aou[3]:g}°）")
+    return code, rephrase(looks, f"the coordinates ({extent}) do not fit {describe_crs(crs)}"
+                          f"{where}; they look like {{}}",
+                          f"坐标（{extent}）与 {describe_crs(crs)}{where_zh} 不符；看起来是{{}}")
 
 
 def check_placement(geoms: np.ndarray, crs: pyproj.CRS,
@@ -302,3 +321,54 @@ def check_placement(geoms: np.ndarray, crs: pyproj.CRS,
     if present.any() and bad[present].all() and not (why[present] == NOT_A_NUMBER).all():
         raise CRSError(refusal(*describe_misfit(crs, g)))
     return why
+
+
+def no_crs_message(geoms: np.ndarray, what: str, hints: dict | None) -> str:
+    """The message refusing a source without CRS: what its numbers look like and the fix."""
+    xy = shapely.get_coordinates(geoms)
+    near = (hints or {}).get("near")  # where the data should be: tells a Gauss-Krüger zone
+    near = near() if callable(near) else near
+    code, looks = suggest_crs(xy[:, 0], xy[:, 1], near) if len(xy) else (None, "")
+    fix = fix_hint(hints, "crs", code)
+    if code is not None and looks.startswith("Gauss-Krüger metres without zone number"):
+        fix = " or ".join(fix_hint(hints, "crs", c)
+                          for c, _ in gk_zone_choices(xy[:, 0], xy[:, 1], near))
+    fix_zh = fix
+    if code is None:
+        fix += (" (e.g. EPSG:4490 for CGCS2000 longitude/latitude, EPSG:4544 for CGCS2000 "
+                "3-degree Gauss-Krüger CM 105E)")
+        fix_zh += "（例如 CGCS2000 经纬度用 EPSG:4490，CGCS2000 3 度带高斯-克吕格 105°E 用 EPSG:4544）"
+    elif code == "EPSG:4490" and (hints or {}).get("coords"):
+        fix += f", or for GPS or web-map coordinates {fix_hint(hints, 'coords')}"
+        fix_zh += f"，GPS 或网络地图坐标则用 {fix_hint(hints, 'coords')}"
+    en, zh = halves(looks)
+    return bi(f"{what}: the source has no CRS{f'; its coordinates look like {en}' if en else ''}"
+              f". Say which CRS it is in: {fix}; the toolkit never guesses a CRS",
+              f"数据源没有坐标系（如缺少 .prj 文件）{f'，其坐标看起来是{zh or en}' if en else ''}。"
+              f"请指定其坐标系：{fix_zh}；本工具从不猜测坐标系")
+
+
+def misfit_refusal(code: str | None, text: str, what: str, how: str, crs: object,
+             hints: dict | None) -> str:
+    """The message refusing a CRS that does not fit, by where the CRS came from.
+
+    Without a CRS to suggest (``code`` None: lat/lon swapped, a system not recognised) the text
+    already says what to do; no example CRS is named, least of all the one refused.
+    """
+    if how == "geojson":
+        text = rephrase(text, "a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, "
+                        "RFC 7946), but {}", "不含 \"crs\" 成员的 GeoJSON 为经纬度（WGS84，RFC 7946），"
+                        "但{}")
+    if code is None:
+        return rephrase(text, f"{what}: {{}}", "{}")
+    fix = fix_hint(hints, 'crs', code)
+    if how == "geojson":
+        return rephrase(text, f"{what}: {{}}. Say which CRS the file is in: {fix}",
+                        f"{{}}。请指定文件所用的坐标系：{fix}")
+    if how == "declared":
+        return rephrase(text, f"{what}: {{}}. The CRS declared for it ({crs!r}) is wrong: {fix}",
+                        f"{{}}。为其声明的坐标系（{crs!r}）有误：{fix}")
+    return rephrase(text, f"{what}: {{}}. The file itself declares this CRS and it is wrong: "
+                    f"re-save the file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg "
+                    "<the file>", f"{{}}。文件自身声明的坐标系有误：请以正确的坐标系重新保存，"
+                    f"例如 ogr2ogr -a_srs {code} fixed.gpkg <原文件>")

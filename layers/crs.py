@@ -234,7 +234,9 @@ def datum_note(src: pyproj.CRS | None, dst: pyproj.CRS | None, what: str = "data
         return None
     return (f"{what}: transforming {describe_crs(src)} → {describe_crs(dst)} uses PROJ's ballpark "
             "datum operation (no datum shift); positions may be off by tens of metres. Convert the "
-            "data to CGCS2000 with the official parameters for your area before use.")
+            "data to CGCS2000 with the official parameters for your area before use. / 由 "
+            f"{describe_crs(src)} 转换到 {describe_crs(dst)} 使用 PROJ 的近似（ballpark）基准转换（无"
+            "基准偏移），位置可能偏差数十米；使用前请按本地区官方参数将数据转换到 CGCS2000。")
 
 
 def check_transform(src: pyproj.CRS, dst: pyproj.CRS, what: str = "data") -> None:

@@ -85,6 +85,75 @@ class GeometryWarning(SitingWarning):
     """Geometries were repaired, emptied or had Z values dropped."""
 
 
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+class Bilingual(str):
+    """A message for a person, ``English / 中文``, that keeps its halves (``en``, ``zh``) so that
+    a caller can set it in a message of its own (:func:`rephrase`) without splitting text."""
+
+    en: str
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> Bilingual:
+        self = super().__new__(cls, f"{en} / {zh}" if zh else en)
+        self.en, self.zh = str(en), str(zh)
+        return self
+
+    def __getnewargs__(self) -> tuple[str, str]:  # copy, deepcopy (dataclasses.asdict), pickle
+        return self.en, self.zh
+
+
+def bi(en: str, zh: str) -> Bilingual:
+    """The project's bilingual message: ``English text / 中文说明``."""
+    return Bilingual(en, zh)
+
+
+def halves(message: object) -> tuple[str, str]:
+    """The English and Chinese halves of a message (the Chinese ``""`` when it has none)."""
+    if isinstance(message, Bilingual):
+        return message.en, message.zh
+    if isinstance(message, BaseException) and message.args and isinstance(message.args[0],
+                                                                          Bilingual):
+        return halves(message.args[0])
+    text = str(message)
+    en, sep, zh = text.rpartition(" / ")
+    return (en, zh) if sep and _CJK.search(zh) else (text, "")
+
+
+def rephrase(message: object, en: str = "{}", zh: str = "{}") -> Bilingual:
+    """``message`` set in a frame of each language, e.g. ``("row 3: {}", "第 3 行：{}")``; a
+    message without Chinese puts its English in the Chinese frame."""
+    e, z = halves(message)
+    return bi(en.replace("{}", e, 1), zh.replace("{}", z or e, 1))
+
+
+def joined(messages, en: str = "; ", zh: str = "；") -> Bilingual:
+    """Several messages as one: the English halves joined by ``en``, the Chinese by ``zh`` (none
+    when no message has Chinese)."""
+    parts = [halves(m) for m in messages]
+    chinese = any(z for _, z in parts)
+    return bi(en.join(e for e, _ in parts), zh.join(z or e for e, z in parts) if chinese else "")
+
+
+def place_zh(label: str) -> str:
+    """Where a row is, in Chinese: ``row 3`` → ``第 3 行``, ``rows 2-4, 7`` → ``第 2-4、7 行``,
+    ``feature #3 (F)`` → ``要素 #3 (F)``, ``parcel at line 14`` → ``第 14 行处的地块``; other
+    labels (a project id) as they are."""
+    label = str(label)
+    if m := re.fullmatch(r"rows? (\d[\d\-, ]*)", label):
+        return f"第 {m[1].replace(', ', '、')} 行"
+    if m := re.fullmatch(r"parcel at line (\d+)", label):
+        return f"第 {m[1]} 行处的地块"
+    if m := re.fullmatch(r"feature (.+)", label):
+        return f"要素 {m[1]}"
+    return label
+
+
+KEPT = ("{}; kept without geometry", "{}；已保留，但无几何图形")
+"""The frame of a row's reason in a problem: it is kept, without a geometry."""
+
+
 def choice_error(what: str, value: object, valid: list[str] | tuple[str, ...]) -> str:
     """Format the one message used everywhere for a value outside an enumeration.
 

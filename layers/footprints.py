@@ -24,7 +24,15 @@ import pandas as pd
 import shapely
 
 from layers.coord_table import holds_coordinates, parse_dms, read_table
-from layers.errors import EncodingGuessWarning, InputError, ReadError, choice_error, fix_hint
+from layers.errors import (
+    EncodingGuessWarning,
+    InputError,
+    ReadError,
+    bi,
+    choice_error,
+    fix_hint,
+    place_zh,
+)
 from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geometries
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
@@ -54,8 +62,10 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None,
         try:
             return raw.decode(encoding), []
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ReadError(f"{what}: cannot decode the file as {encoding!r} ({exc}); "
-                            f"give the right encoding: {fix_hint(hints, 'encoding')}") from None
+            fix = fix_hint(hints, 'encoding')
+            raise ReadError(bi(f"{what}: cannot decode the file as {encoding!r} ({exc}); give "
+                               f"the right encoding: {fix}", f"无法按 {encoding!r} 解码"
+                               f"（{exc}）；请给出正确的编码：{fix}")) from None
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -63,10 +73,14 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None,
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
-        raise ReadError(f"{what}: the text is neither UTF-8 nor GB18030; give its encoding: "
-                        f"{fix_hint(hints, 'encoding')}") from None
-    msg = (f"{what}: not UTF-8; decoded as GB18030 (GBK). Save the file as UTF-8 or give "
-           f"the encoding to make it explicit: {fix_hint(hints, 'encoding')}")
+        fix = fix_hint(hints, 'encoding')
+        raise ReadError(bi(f"{what}: the text is neither UTF-8 nor GB18030; give its encoding: "
+                           f"{fix}", f"文本既不是 UTF-8 也不是 GB18030；请给出其编码：{fix}")
+                        ) from None
+    fix = fix_hint(hints, 'encoding')
+    msg = bi(f"{what}: not UTF-8; decoded as GB18030 (GBK). Save the file as UTF-8 or give "
+             f"the encoding to make it explicit: {fix}", f"不是 UTF-8，已按 GB18030（GBK）"
+             f"解码。请将文件另存为 UTF-8，或明确给出编码：{fix}")
     warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
     return text, [Problem(None, "encoding", msg)]
 
@@ -118,9 +132,11 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             with pd.ExcelFile(path, engine="openpyxl") as book:
                 if layer is not None and layer not in book.sheet_names:
-                    raise ReadError(f"{what}: no sheet {layer!r}; the workbook has sheets "
-                                    f"{book.sheet_names}; say which one with "
-                                    f"{fix_hint(hints, 'layer')}")
+                    fix = fix_hint(hints, 'layer')
+                    raise ReadError(bi(f"{what}: no sheet {layer!r}; the workbook has sheets "
+                                       f"{book.sheet_names}; say which one with {fix}",
+                                       f"没有工作表 {layer!r}；工作簿中的工作表为 "
+                                       f"{book.sheet_names}；请用 {fix} 指定"))
                 if layer is None:
                     layer = _data_sheet(book, what, hints)
                 df = pd.read_excel(book, sheet_name=layer, dtype=str)
@@ -135,8 +151,9 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
     except ReadError:
         raise
     except Exception as exc:  # pandas and openpyxl raise many kinds
-        raise ReadError(f"{what}: cannot read the table ({exc}); check that it is a CSV or "
-                        "XLSX file with one header row") from None
+        raise ReadError(bi(f"{what}: cannot read the table ({exc}); check that it is a CSV or "
+                           "XLSX file with one header row", f"无法读取表格（{exc}）；请检查"
+                           "它是否为只有一行表头的 CSV 或 XLSX 文件")) from None
     df.columns = [str(c).strip() for c in df.columns]
     return df, rows
 
@@ -159,7 +176,8 @@ def _data_sheet(book: pd.ExcelFile, what: str, hints: dict | None) -> str | int:
     if len(found) > 1:
         raise ReadError(f"{what}: several sheets hold coordinates or WKT {found}; say which one "
                         f"to read with {fix_hint(hints, 'layer')} (run once per sheet, or put "
-                        "every row on one sheet) / 工作簿有多个含坐标的工作表，请指定要读取的表")
+                        f"every row on one sheet) / 工作簿有多个含坐标或 WKT 的工作表 {found}；"
+                        f"请用 {fix_hint(hints, 'layer')} 指定要读取的表（每个表运行一次，或把所有行放在同一表中）")
     return found[0] if found else 0
 
 
@@ -251,15 +269,19 @@ def read_footprints(
     if coords is not None:
         coords = str(coords).strip().lower()
         if coords not in COORDS:
-            raise InputError(choice_error("coordinate system (--coords)", coords, COORDS))
+            raise InputError(bi(choice_error("coordinate system (--coords)", coords, COORDS),
+                                f"未知的坐标系（--coords）{coords!r}；应为以下之一：{', '.join(COORDS)}"))
         if crs is not None:
-            raise InputError(f"{what}: give either coords ({coords!r}) or crs ({crs!r}), not both")
+            raise InputError(bi(f"{what}: give either coords ({coords!r}) or crs ({crs!r}), not "
+                                "both", f"coords（{coords!r}）与 crs（{crs!r}）只能给一个"))
     if not p.exists():
-        raise ReadError(f"{what}: file not found; check the path")
+        raise ReadError(bi(f"{what}: file not found; check the path", "找不到文件；请检查路径"))
     suffix = p.suffix.lower()
     if suffix not in SUPPORTED:
-        raise ReadError(f"{what}: unknown format {suffix or '(no extension)'!r}; supported: "
-                        f"{', '.join(SUPPORTED)} (.txt: boundary-point TXT 界址点坐标 or a table)")
+        raise ReadError(bi(f"{what}: unknown format {suffix or '(no extension)'!r}; supported: "
+                           f"{', '.join(SUPPORTED)} (.txt: boundary-point TXT 界址点坐标 or a table)",
+                           f"未知格式 {suffix or '（无扩展名）'!r}；支持：{', '.join(SUPPORTED)}"
+                           "（.txt：界址点坐标 TXT 或表格）"))
     if suffix in VECTOR_SUFFIXES:
         if coords == "cgcs2000":
             crs, coords = "EPSG:4490", None
@@ -273,8 +295,9 @@ def read_footprints(
             text, problems = decode_text(p.read_bytes(), what, encoding, hints)
         if text is not None and is_mnr_txt(text):
             if coords not in (None, "cgcs2000"):
-                raise InputError(f"{what}: a boundary-point TXT is in Gauss-Krüger metres; "
-                                 f"coords {coords} does not apply to it")
+                raise InputError(bi(f"{what}: a boundary-point TXT is in Gauss-Krüger metres; "
+                                    f"coords {coords} does not apply to it", f"界址点坐标 "
+                                    f"TXT 为高斯-克吕格米制坐标，不适用 coords {coords}"))
             gdf, more, labels = parse_mnr_txt(text, what, crs, hints)
         else:
             df, rows = _read_table_file(p, what, layer, encoding, text, hints)
@@ -286,8 +309,9 @@ def read_footprints(
                 gdf, more, labels = read_table(df, what, coords, crs, hints, rows)
             if empty:
                 more = [Problem(None, "empty_rows", f"{what}: {_rows_text(empty)} empty (no "
-                                "value in any cell): not a project, skipped / 空行已跳过",
-                                "note"), *more]
+                                "value in any cell): not a project, skipped / "
+                                f"{place_zh(_rows_text(empty).rsplit(' ', 1)[0])}为空行（所有单元格均无值），"
+                                "不是项目，已跳过", "note"), *more]
         gdf, cleaning = _clean(gdf, labels, what)
         problems = problems + more + cleaning
     if coords in ("gcj02", "bd09"):

@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from layers.errors import ReadError
+from layers.errors import ReadError, bi
 
 _MEMBER = re.compile(rb'"crs"\s*:\s*(\{[^{}]*(?:\{[^{}]*\}[^{}]*)?\})')
 _TYPES = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2,
@@ -67,7 +67,8 @@ def geometry_problem(obj) -> str:
         return ""
     if not isinstance(obj, dict) or obj.get("type") not in (*_TYPES, "GeometryCollection"):
         kind = obj.get("type") if isinstance(obj, dict) else type(obj).__name__
-        return f"geometry type {kind!r} is not a GeoJSON geometry type"
+        return bi(f"geometry type {kind!r} is not a GeoJSON geometry type",
+                  f"几何类型 {kind!r} 不是 GeoJSON 几何类型")
     gtype = obj["type"]
     if gtype == "GeometryCollection":
         return next((w for w in map(geometry_problem, obj.get("geometries") or []) if w), "")
@@ -75,21 +76,26 @@ def geometry_problem(obj) -> str:
     try:
         positions = _positions(coords, _TYPES[gtype])
     except (ValueError, RecursionError):
-        return f"the {gtype}'s coordinates are not nested arrays as GeoJSON requires"
+        return bi(f"the {gtype}'s coordinates are not nested arrays as GeoJSON requires",
+                  f"{gtype} 的坐标不是 GeoJSON 要求的嵌套数组")
     for pos in positions:
         if not (isinstance(pos, list) and len(pos) >= 2
                 and all(isinstance(v, int | float) for v in pos)):
-            return f"position {pos!r} is not a pair of numbers"
+            return bi(f"position {pos!r} is not a pair of numbers", f"坐标位置 {pos!r} 不是一对数字")
         if not all(math.isfinite(v) for v in pos):
-            return f"position {pos!r} has a coordinate that is not a number (NaN or infinite)"
+            return bi(f"position {pos!r} has a coordinate that is not a number (NaN or infinite)",
+                      f"坐标位置 {pos!r} 有坐标不是数字（NaN 或无穷大）")
     if gtype in ("Polygon", "MultiPolygon"):
         for k, ring in enumerate(_rings(gtype, coords), start=1):
             if len(ring) < 4:
-                return (f"ring {k} has {len(ring)} position(s); a polygon ring needs at least 4 "
-                        "(the first repeated at the end)")
+                return bi(f"ring {k} has {len(ring)} position(s); a polygon ring needs at least "
+                          "4 (the first repeated at the end)", f"第 {k} 个环只有 {len(ring)} 个坐标"
+                          "位置；多边形的环至少需要 4 个（末尾重复第一个点）")
             if ring[0][:2] != ring[-1][:2]:
-                return (f"ring {k} is not closed (first point {ring[0][:2]}, last point "
-                        f"{ring[-1][:2]}): repeat the first point at the end")
+                return bi(f"ring {k} is not closed (first point {ring[0][:2]}, last point "
+                          f"{ring[-1][:2]}): repeat the first point at the end",
+                          f"第 {k} 个环未闭合（首点 {ring[0][:2]}，末点 {ring[-1][:2]}）：请在末尾"
+                          "重复第一个点")
     return ""
 
 
@@ -116,11 +122,13 @@ def read_geojson_features(path: Path, what: str) -> tuple[gpd.GeoDataFrame, list
     try:
         doc = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ReadError(f"{what}: not UTF-8 text; GeoJSON must be UTF-8 (RFC 7946): save it "
-                        "as UTF-8") from None
+        raise ReadError(bi(f"{what}: not UTF-8 text; GeoJSON must be UTF-8 (RFC 7946): save "
+                           "it as UTF-8", "不是 UTF-8 文本；GeoJSON 必须为 UTF-8（RFC "
+                           "7946）：请另存为 UTF-8")) from None
     except json.JSONDecodeError as exc:
-        raise ReadError(f"{what}: not valid JSON at line {exc.lineno}, column {exc.colno} "
-                        f"({exc.msg})") from None
+        raise ReadError(bi(f"{what}: not valid JSON at line {exc.lineno}, column {exc.colno} "
+                           f"({exc.msg})", f"第 {exc.lineno} 行第 {exc.colno} 列处不是有效的"
+                           f" JSON（{exc.msg}）")) from None
     kind = doc.get("type") if isinstance(doc, dict) else None
     if kind == "FeatureCollection" and isinstance(doc.get("features"), list):
         features = doc["features"]
@@ -129,7 +137,8 @@ def read_geojson_features(path: Path, what: str) -> tuple[gpd.GeoDataFrame, list
     elif kind in (*_TYPES, "GeometryCollection"):
         features = [{"type": "Feature", "properties": {}, "geometry": doc}]
     else:
-        raise ReadError(f"{what}: not a GeoJSON FeatureCollection, Feature or geometry")
+        raise ReadError(bi(f"{what}: not a GeoJSON FeatureCollection, Feature or geometry",
+                           "不是 GeoJSON 的 FeatureCollection、Feature 或几何对象"))
     rows, geoms, reasons = [], [], []
     for f in features:
         f = f if isinstance(f, dict) else {}
@@ -141,7 +150,7 @@ def read_geojson_features(path: Path, what: str) -> tuple[gpd.GeoDataFrame, list
             try:
                 geom = shapely.geometry.shape(f["geometry"])
             except Exception as exc:  # shapely raises several types for bad input
-                why = f"geometry cannot be built ({exc})"
+                why = bi(f"geometry cannot be built ({exc})", f"无法构建几何图形（{exc}）")
         geoms.append(geom)
         reasons.append(why)
     _, name = geojson_crs_member(path)

@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from layers.errors import bi
+
 SEVERITIES = ("error", "warning", "note")
 
 READ_ROW = "_read_row"
@@ -139,6 +141,12 @@ def repair_text_zh(text: str) -> str:
     return _REASON_ZH.get(kind, "几何无效")
 
 
+def _reason_zh(reason: str) -> str:
+    """A GEOS validity reason in Chinese: ``自相交，位于 106.61 26.71``."""
+    text = repair_text(reason)
+    return repair_text_zh(text) + (f"，位于 {text.split(' at ', 1)[1]}" if " at " in text else "")
+
+
 def clean_geometries(
     gdf: gpd.GeoDataFrame, what: str = "layer", reported: np.ndarray | None = None,
     positional: bool = False, mark: bool = False,
@@ -173,19 +181,23 @@ def clean_geometries(
 
     done = np.zeros(len(geoms), dtype=bool) if reported is None else np.asarray(reported, bool)
     for i in np.flatnonzero(shapely.is_missing(geoms) & ~done):
-        problems.append(Problem(labels[i], "null", f"{what}: no geometry (null); kept, "
-                                "it cannot be placed", "error"))
+        problems.append(Problem(labels[i], "null", bi(
+            f"{what}: no geometry (null); kept, it cannot be placed",
+            "没有几何图形（空值）；已保留，但无法定位"), "error"))
     present = ~shapely.is_missing(geoms)
     for i in np.flatnonzero(present & shapely.is_empty(geoms)):
-        problems.append(Problem(labels[i], "empty", f"{what}: empty geometry; kept, "
-                                "it cannot be placed", "error"))
+        problems.append(Problem(labels[i], "empty", bi(
+            f"{what}: empty geometry; kept, it cannot be placed",
+            "几何图形为空；已保留，但无法定位"), "error"))
 
     has_z = present & shapely.has_z(geoms)
     if has_z.any():
         geoms = geoms.copy()
         geoms[has_z] = shapely.force_2d(geoms[has_z])
-        problems.append(Problem(None, "z_dropped", f"{what}: Z values dropped from "
-                                f"{int(has_z.sum())} feature(s); analysis is 2D", "note"))
+        n = int(has_z.sum())
+        problems.append(Problem(None, "z_dropped", bi(
+            f"{what}: Z values dropped from {n} feature(s); analysis is 2D",
+            f"已去掉 {n} 个要素的 Z 值；分析按二维进行"), "note"))
 
     invalid = present & ~shapely.is_empty(geoms) & ~shapely.is_valid(geoms)
     marks = np.full(len(geoms), "", dtype=object)
@@ -198,12 +210,14 @@ def clean_geometries(
             fixed = _keep_dimension(repaired[j], dim)
             geoms[i] = fixed
             if fixed is None or shapely.is_empty(fixed):
-                problems.append(Problem(labels[i], "unrepairable", f"{what}: invalid geometry "
-                                        f"({reasons[j]}) could not be repaired", "error"))
+                problems.append(Problem(labels[i], "unrepairable", bi(
+                    f"{what}: invalid geometry ({reasons[j]}) could not be repaired",
+                    f"无效几何图形（{_reason_zh(reasons[j])}）无法修复"), "error"))
             else:
                 marks[i] = repair_text(reasons[j])
-                problems.append(Problem(labels[i], "repaired", f"{what}: invalid geometry "
-                                        f"({reasons[j]}) repaired with make_valid"))
+                problems.append(Problem(labels[i], "repaired", bi(
+                    f"{what}: invalid geometry ({reasons[j]}) repaired with make_valid",
+                    f"无效几何图形（{_reason_zh(reasons[j])}）已用 make_valid 修复")))
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
     if mark:
         out[REPAIRED] = marks
@@ -243,7 +257,10 @@ def geometry_type_problems(gdf: gpd.GeoDataFrame, kind, what: str) -> list[Probl
     types = ", ".join(f"{n} {t}" for t, n in found.items())
     ids = gdf.loc[wrong, "id"].astype(str).tolist() if "id" in gdf.columns else []
     expected = " or ".join(kind.geometries)
-    return [Problem(None, "geometry_type", f"{what}: {int(wrong.sum())} of {len(gdf)} features "
-                    f"are not {expected} as kind {kind.id} expects ({types}; e.g. features "
-                    f"{', '.join(ids[:5])}); the layer is not used. Check that the layer is of "
-                    "this kind, or fix its geometries", "error")]
+    return [Problem(None, "geometry_type", bi(
+        f"{what}: {int(wrong.sum())} of {len(gdf)} features are not {expected} as kind {kind.id} "
+        f"expects ({types}; e.g. features {', '.join(ids[:5])}); the layer is not used. Check "
+        "that the layer is of this kind, or fix its geometries",
+        f"{len(gdf)} 个要素中有 {int(wrong.sum())} 个不是图层类型 {kind.id} 要求的 {expected}"
+        f"（{types}；例如要素 {', '.join(ids[:5])}）；该图层不予使用。请检查图层类型，或修正其几何图形"),
+        "error")]

@@ -36,7 +36,7 @@ import shapely
 
 from layers.coordcheck import check_placement
 from layers.crs import describe_crs, gk_zone_crs, legacy_fixes, legacy_gk_crs, normalize_crs
-from layers.errors import CRSError, ReadError, fix_hint
+from layers.errors import CRSError, ReadError, bi, fix_hint, rephrase
 from layers.hygiene import READ_ROW, Problem
 
 _SECTION = re.compile(r"^\[\s*(.+?)\s*\]$")
@@ -65,7 +65,8 @@ def _datum(system: str, what: str, hints: dict | None = None) -> str | None:
         return "beijing54"
     raise CRSError(f"{what}: 坐标系={system!r} is not a coordinate system this reader knows "
                    "(2000国家大地坐标系, 1980西安坐标系, 1954北京坐标系); say the CRS: "
-                   f"{fix_hint(hints, 'crs')}")
+                   f"{fix_hint(hints, 'crs')} / 无法识别的坐标系 {system!r}（可识别：2000国家大地坐标系、"
+                   f"1980西安坐标系、1954北京坐标系）；请指定坐标系：{fix_hint(hints, 'crs')}")
 
 
 def _int_value(header: dict[str, str], key: str, what: str) -> int | None:
@@ -75,7 +76,8 @@ def _int_value(header: dict[str, str], key: str, what: str) -> int | None:
     try:
         return int(float(value))
     except ValueError:
-        raise CRSError(f"{what}: [属性描述] {key}={value!r} is not a number") from None
+        raise CRSError(f"{what}: [属性描述] {key}={value!r} is not a number / [属性描述]中 "
+                       f"{key}={value!r} 不是数字") from None
 
 
 def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
@@ -109,35 +111,41 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
     problems: list[Problem] = []
     units = header.get("计量单位", "").strip()
     if units.lower() not in _UNITS_METRE:
-        raise CRSError(f"{what}: 计量单位={units!r}; only coordinates in metres (米) are supported")
+        raise CRSError(f"{what}: 计量单位={units!r}; only coordinates in metres (米) are supported"
+                       f" / 计量单位={units!r}：只支持以米为单位的坐标")
     projection = header.get("投影类型", "").strip()
     if projection and "高斯" not in projection and "gauss" not in projection.lower():
-        raise CRSError(f"{what}: 投影类型={projection!r}; only Gauss-Krüger (高斯克吕格) is supported")
+        raise CRSError(f"{what}: 投影类型={projection!r}; only Gauss-Krüger (高斯克吕格) is "
+                       f"supported / 投影类型={projection!r}：只支持高斯-克吕格投影")
     datum = _datum(header.get("坐标系", ""), what, hints)
     width = _int_value(header, "几度分带", what)
     zone = _int_value(header, "带号", what)
     if width not in (None, 3, 6):
-        raise CRSError(f"{what}: 几度分带={width}; expected 3 or 6")
+        raise CRSError(f"{what}: 几度分带={width}; expected 3 or 6 / 几度分带={width}：应为 3 或 6")
     x = np.asarray(eastings, dtype=float)
     x = x[np.isfinite(x)]
     prefixed = bool(x.size) and bool(np.all(x >= 1e7))
     if x.size and not prefixed and np.any(x >= 1e7):
-        raise CRSError(f"{what}: some eastings carry a zone number and some do not; fix the file")
+        raise CRSError(f"{what}: some eastings carry a zone number and some do not; fix the file"
+                       " / 部分东坐标带带号、部分不带；请修正文件")
     if prefixed:
         zones = np.unique(np.floor(x / 1e6).astype(int))
         if zones.size != 1:
             raise CRSError(f"{what}: eastings carry several zone numbers {zones.tolist()}; "
-                           "split the file by zone")
+                           f"split the file by zone / 东坐标带有多个带号 {zones.tolist()}；请按带号拆分文件")
         if zone is not None and zone != int(zones[0]):
             raise CRSError(f"{what}: [属性描述] says 带号={zone} but the eastings carry zone "
-                           f"{int(zones[0])}; correct 带号 or the coordinates")
+                           f"{int(zones[0])}; correct 带号 or the coordinates / [属性描述]中带号={zone}，"
+                           f"但东坐标的带号为 {int(zones[0])}；请更正带号或坐标")
         zone = int(zones[0])
     given = normalize_crs(crs, what) if crs is not None else None
     if zone is None:
         if given is None:
             raise CRSError(f"{what}: no 带号 (zone) in [属性描述] and the eastings carry no zone "
                            "number; say the CRS with the central meridian of the eastings: "
-                           f"{fix_hint(hints, 'crs', 'EPSG:4544')} (CGCS2000 3° GK CM 105E)")
+                           f"{fix_hint(hints, 'crs', 'EPSG:4544')} (CGCS2000 3° GK CM 105E) / "
+                           "[属性描述]中没有带号，东坐标也不带带号；请指定含东坐标中央子午线的坐标系："
+                           f"{fix_hint(hints, 'crs', 'EPSG:4544')}（CGCS2000 3 度带 105°E）")
         return given, problems
     if width is None:
         width = 3 if zone >= 25 else 6
@@ -150,20 +158,25 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
         except CRSError:
             fixes = f"say the CRS ({fix_hint(hints, 'crs')})"
         problems.append(Problem(None, "crs", f"{what}: no 坐标系 in [属性描述]; CGCS2000 (the "
-                                f"national standard) assumed: {fixes}", "warning"))
+                                f"national standard) assumed: {fixes} / [属性描述]中没有坐标系，"
+                                f"按国家标准 CGCS2000 读取：{fixes}", "warning"))
     if datum == "cgcs2000":
         found = gk_zone_crs(zone, width=width, prefixed=prefixed)
     else:
         try:
             found = legacy_gk_crs(datum, zone, width, prefixed)
         except CRSError:
-            raise CRSError(f"{what}: 带号={zone} is not a {width}° zone of China") from None
+            raise CRSError(f"{what}: 带号={zone} is not a {width}° zone of China / 带号={zone} "
+                           f"不是中国的 {width} 度带") from None
         problems.append(Problem(None, "crs", f"{what}: coordinates are on the legacy datum "
                                 f"{describe_crs(found)}; transforming them to CGCS2000 without "
-                                "official parameters may be off by tens of metres", "warning"))
+                                "official parameters may be off by tens of metres / 坐标为旧大地基准"
+                                f"（{describe_crs(found)}）；无官方参数转换到 CGCS2000 可能偏差数十米",
+                                "warning"))
     if given is not None and given != found:
         raise CRSError(f"{what}: the file declares {describe_crs(found)} but the CRS given is "
-                       f"{describe_crs(given)}; leave the CRS out or correct the file")
+                       f"{describe_crs(given)}; leave the CRS out or correct the file / 文件声明的"
+                       f"坐标系为 {describe_crs(found)}，但给定的为 {describe_crs(given)}；请不要指定坐标系，或更正文件")
     return found, problems
 
 
@@ -208,7 +221,7 @@ def _geometry(points: list[tuple[int, float, float]], shape: str) -> tuple[shape
     if shape == "point":
         coords = [c for r in order for c in rings[r]]
         if not coords:
-            return shapely.MultiPoint(), "no points"
+            return shapely.MultiPoint(), bi("no points", "没有界址点")
         return (shapely.Point(coords[0]) if len(coords) == 1 else shapely.MultiPoint(coords)), ""
     need = 3 if shape == "polygon" else 2
     empty = shapely.Polygon() if shape == "polygon" else shapely.LineString()
@@ -216,11 +229,11 @@ def _geometry(points: list[tuple[int, float, float]], shape: str) -> tuple[shape
     for r in order:
         ring = rings[r] if shape == "line" else _ring_coords(rings[r])
         if len(set(ring)) < need:
-            return empty, (f"ring (圈号) {r} has {len(set(ring))} distinct point(s); "
-                           f"at least {need} are needed")
+            return empty, bi(f"ring (圈号) {r} has {len(set(ring))} distinct point(s); at least "
+                             f"{need} are needed", f"圈号 {r} 只有 {len(set(ring))} 个不同的点，至少需要 {need} 个")
         clean.append(ring)
     if not clean:
-        return empty, "no points"
+        return empty, bi("no points", "没有界址点")
     if shape == "line":
         lines = [shapely.LineString(c) for c in clean]
         return (lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)), ""
@@ -291,7 +304,8 @@ def parse_mnr_txt(
                 continue
             if not parcels:
                 raise ReadError(f"{what}, line {n}: {line!r} comes before any parcel header "
-                                "(a line such as '界址点数,地块面积,地块编号,地块名称,面,,,,@')")
+                                "(a line such as '界址点数,地块面积,地块编号,地块名称,面,,,,@') / "
+                                f"第 {n} 行 {line!r} 位于任何地块标题行之前")
             parts = [p.strip() for p in line.split(",")]
             try:
                 if len(parts) < 4:
@@ -302,12 +316,14 @@ def parse_mnr_txt(
                 parcels[-1]["bad"].append((n, line))
         elif section is None:
             raise ReadError(f"{what}, line {n}: {line[:60]!r} is outside any section; a "
-                            "boundary-point TXT starts with [属性描述] and has [地块坐标]")
+                            "boundary-point TXT starts with [属性描述] and has [地块坐标] / "
+                            f"第 {n} 行 {line[:60]!r} 不属于任何节；界址点 TXT 以[属性描述]开头并含[地块坐标]")
     if not seen_coords:
         raise ReadError(f"{what}: no [地块坐标] section; this is not a boundary-point TXT "
-                        "(界址点坐标文件)")
+                        "(界址点坐标文件) / 没有[地块坐标]节，不是界址点坐标文件")
     if not parcels:
-        raise ReadError(f"{what}: the [地块坐标] section holds no parcel (no line ending in '@')")
+        raise ReadError(f"{what}: the [地块坐标] section holds no parcel (no line ending in '@') / "
+                        "[地块坐标]节中没有地块（没有以 '@' 结尾的行）")
 
     problems: list[Problem] = []
     labels = [_label(p["fields"], k) for k, p in enumerate(parcels, start=1)]
@@ -317,8 +333,8 @@ def parse_mnr_txt(
     swap = bool(pts.size) and bool(np.all(pts[:, 1] >= 1e7)) and bool(np.all(pts[:, 0] < 1e7))
     if swap:
         problems.append(Problem(None, "axis_order", f"{what}: the X column carries the zone "
-                                "number, so it holds eastings: X and Y were read easting-first",
-                                "warning"))
+                                "number, so it holds eastings: X and Y were read easting-first / "
+                                "X 列带有带号，为东坐标：已按东坐标在前读取", "warning"))
         for p in parcels:
             p["points"] = [(r, nn, e) for r, e, nn in p["points"]]
         pts = pts[:, ::-1]
@@ -328,15 +344,17 @@ def parse_mnr_txt(
     params = header.get("转换参数", "").replace(",", " ").split()
     if any(_is_nonzero(v) for v in params):
         problems.append(Problem(None, "crs", f"{what}: 转换参数={header['转换参数']!r} is declared "
-                                "but not applied; coordinates are read as written", "warning"))
+                                "but not applied; coordinates are read as written / 声明了转换参数但"
+                                "未应用，坐标按原值读取", "warning"))
 
     rows, geoms, reasons = [], [], []
     for p, label in zip(parcels, labels):
         f = p["fields"] + [""] * max(0, 8 - len(p["fields"]))
         shape = _SHAPES.get(f[4])
         if shape is None:
-            problems.append(Problem(label, "bad_value", f"{what}, line {p['line']}: 图形属性 "
-                                    f"{f[4]!r} is not 点/线/面; read as 面 (polygon)", "warning"))
+            problems.append(Problem(label, "bad_value", bi(
+                f"{what}, line {p['line']}: 图形属性 {f[4]!r} is not 点/线/面; read as 面 (polygon)",
+                f"第 {p['line']} 行：图形属性 {f[4]!r} 不是点/线/面；按面读取"), "warning"))
             shape = "polygon"
         row = {"parcel_id": f[2] or None, "name": f[3] or None, "land_use": f[6] or None,
                "land_class_code": f[7] or None, "map_sheet": f[5] or None, "shape": f[4] or None,
@@ -347,33 +365,39 @@ def parse_mnr_txt(
         rows.append(row)
         if p["bad"]:
             n, line = p["bad"][0]
-            why = (f"line {n}: {line!r} is not a point line '点号,圈号,X,Y' ({len(p['bad'])} "
-                   "bad line(s) in this parcel)")
-            problems.append(Problem(label, "bad_value", f"{what}, {why}; parcel kept without "
-                                    "geometry", "error"))
+            why = bi(f"line {n}: {line!r} is not a point line '点号,圈号,X,Y' ({len(p['bad'])} "
+                     "bad line(s) in this parcel)", f"第 {n} 行：{line!r} 不是“点号,圈号,X,Y”格式的"
+                     f"界址点行（该地块有 {len(p['bad'])} 个错误行）")
+            problems.append(Problem(label, "bad_value", rephrase(why, f"{what}, {{}}; parcel kept without geometry",
+                                                                 "{}；地块已保留，但无几何图形"), "error"))
             geoms.append(None)
-            reasons.append(f"parcel {label}: {why}")
+            reasons.append(rephrase(why, f"parcel {label}: {{}}", f"地块 {label}：{{}}"))
             continue
         geom, why = _geometry(p["points"], shape)
-        reasons.append(f"parcel {label}, line {p['line']}: {why}" if why else "")
+        reasons.append(rephrase(why, f"parcel {label}, line {p['line']}: {{}}",
+                                f"地块 {label}（第 {p['line']} 行）：{{}}") if why else "")
         if why:
             geom = None
-            problems.append(Problem(label, "too_few_points", f"{what}, line {p['line']}: "
-                                    f"{why}; parcel kept without geometry", "error"))
+            problems.append(Problem(label, "too_few_points", rephrase(
+                why, f"{what}, line {p['line']}: {{}}; parcel kept without geometry", f"第 {p['line']} 行：{{}}；地块已保留，但无几何图形"),
+                "error"))
         elif row["declared_points"] is not None and row["declared_points"] != len(p["points"]):
-            problems.append(Problem(label, "point_count", f"{what}, line {p['line']}: 界址点数 "
-                                    f"says {row['declared_points']:g} points, the parcel lists "
-                                    f"{len(p['points'])}", "warning"))
+            problems.append(Problem(label, "point_count", bi(
+                f"{what}, line {p['line']}: 界址点数 says {row['declared_points']:g} points, the "
+                f"parcel lists {len(p['points'])}", f"第 {p['line']} 行：界址点数为 "
+                f"{row['declared_points']:g}，但地块列出 {len(p['points'])} 个点"), "warning"))
         geoms.append(geom)
-    where = check_placement(np.array(geoms, dtype=object), found_crs, lambda code, text: (
-        f"{what}: {text}; the header's CRS does not fit the points. Correct [属性描述] or say "
-        f"the CRS: {fix_hint(hints, 'crs', code)}"))
+    where = check_placement(np.array(geoms, dtype=object), found_crs, lambda code, text: rephrase(
+        text, f"{what}: {{}}; the header's CRS does not fit the points. Correct [属性描述] or say "
+        f"the CRS: {fix_hint(hints, 'crs', code)}", f"{{}}；文件头的坐标系与界址点不符。请修正"
+        f"[属性描述]或指定坐标系：{fix_hint(hints, 'crs', code)}"))
     for k in np.flatnonzero(where != ""):
-        problems.append(Problem(labels[k], "bad_coordinates", f"{what}, line "
-                                f"{parcels[k]['line']}: {where[k]}; parcel kept without geometry",
-                                "error"))
+        n = parcels[k]['line']
+        problems.append(Problem(labels[k], "bad_coordinates", rephrase(
+            where[k], f"{what}, line {n}: {{}}; parcel kept without geometry", f"第 {n} 行：{{}}；地块已保留，但无几何图形"), "error"))
         geoms[k] = None
-        reasons[k] = f"parcel {labels[k]}, line {parcels[k]['line']}: {where[k]}"
+        reasons[k] = rephrase(where[k], f"parcel {labels[k]}, line {n}: {{}}",
+                              f"地块 {labels[k]}（第 {n} 行）：{{}}")
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=found_crs)
     gdf["_read_error"] = reasons
     gdf[READ_ROW] = [f"parcel at line {p['line']}" for p in parcels]
@@ -395,6 +419,7 @@ def _optional_number(text: str, key: str, label: str, parcel: dict, what: str,
     try:
         return _number(text)
     except ValueError:
-        problems.append(Problem(label, "bad_value", f"{what}, line {parcel['line']}: {key} "
-                                f"{text!r} is not a number; left empty", "warning"))
+        problems.append(Problem(label, "bad_value", bi(
+            f"{what}, line {parcel['line']}: {key} {text!r} is not a number; left empty",
+            f"第 {parcel['line']} 行：{key} {text!r} 不是数字；留空"), "warning"))
         return None

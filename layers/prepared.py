@@ -191,26 +191,32 @@ def read_summary(path: str | Path, kind_id: str, what: str) -> dict:
     """
     path = Path(path)
     fix = "prepare the catalog again (siting prepare ORIGINAL_CATALOG --out FOLDER)"
+    fix_zh = "请重新预处理图层目录（siting prepare 原图层目录 --out 文件夹）"
     try:
         summary = json.loads(sidecar(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise CatalogError(f"{what}: {sidecar(path).name} (what siting prepare found in the "
-                           f"layer) is missing or damaged; {fix}") from None
+                           f"layer) is missing or damaged; {fix} / {sidecar(path).name}（siting "
+                           f"prepare 记录的图层信息）缺失或已损坏；{fix_zh}") from None
     if summary.get("format") != FORMAT:
         raise CatalogError(f"{what}: {sidecar(path).name} is not a prepared layer of this "
-                           f"toolkit ({FORMAT}); {fix}")
+                           f"toolkit ({FORMAT}); {fix} / {sidecar(path).name} 不是本工具预处理的图层"
+                           f"（{FORMAT}）；{fix_zh}")
     if summary.get("kind") != kind_id or summary.get("kind_digest") != kind_digest(kind_id):
         raise CatalogError(f"{what}: prepared for another definition of kind "
-                           f"{summary.get('kind')!r} than this toolkit's {kind_id!r}; {fix}")
+                           f"{summary.get('kind')!r} than this toolkit's {kind_id!r}; {fix} / 预处理"
+                           f"所依据的图层类型 {summary.get('kind')!r} 的定义与本工具的 {kind_id!r} 不同；{fix_zh}")
     stat = path.stat()
     if stat.st_size != summary.get("bytes"):
         raise CatalogError(f"{what}: {path.name} changed after it was prepared "
                            f"({stat.st_size} bytes, {summary.get('bytes')} when "
-                           f"prepared); {fix}")
+                           f"prepared); {fix} / {path.name} 在预处理后已改变（现为 {stat.st_size} 字节，"
+                           f"预处理时为 {summary.get('bytes')} 字节）；{fix_zh}")
     if summary.get("sha256") and stat.st_mtime_ns != summary.get("mtime_ns") \
             and _digest(str(path), stat.st_size, stat.st_mtime_ns) != summary["sha256"]:
         raise CatalogError(f"{what}: {path.name} changed after it was prepared (same size, "
-                           f"other bytes: its SHA-256 differs from the one recorded); {fix}")
+                           f"other bytes: its SHA-256 differs from the one recorded); {fix} / "
+                           f"{path.name} 在预处理后已改变（大小相同，但 SHA-256 与记录不符）；{fix_zh}")
     return summary
 
 

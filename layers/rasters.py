@@ -19,7 +19,7 @@ from rasterio.errors import RasterioError
 
 from layers.coordcheck import misplaced
 from layers.crs import normalize_crs
-from layers.errors import InputError
+from layers.errors import InputError, bi, rephrase
 from layers.hygiene import Problem
 from layers.kinds import get_raster_kind, raster_kinds
 
@@ -110,8 +110,10 @@ def raster_problems(spec) -> list[Problem]:
             bounds = tuple(src.bounds)
         values = sample_values(spec.path)
     except RasterioError as exc:
-        return [Problem(None, "unreadable", f"{what}: cannot read {spec.path} ({exc}); check "
-                        "that it is a complete GeoTIFF or other raster GDAL reads", "error")]
+        return [Problem(None, "unreadable", bi(
+            f"{what}: cannot read {spec.path} ({exc}); check that it is a complete GeoTIFF or "
+            "other raster GDAL reads", f"无法读取 {spec.path}（{exc}）；请检查它是否为完整的 GeoTIFF "
+            "或 GDAL 可读取的其他栅格"), "error")]
     if crs is None and spec.crs:
         try:
             crs = normalize_crs(spec.crs, what)
@@ -119,20 +121,22 @@ def raster_problems(spec) -> list[Problem]:
             problems.append(Problem(None, "crs", str(exc), "error"))
     elif crs is None:
         problems.append(Problem(None, "crs", f"{what} has no CRS; add `crs = \"EPSG:...\"` to "
-                                "its [[raster]] entry", "error"))
+                                "its [[raster]] entry / 栅格没有坐标系；请在其 [[raster]] 条目中添加 "
+                                "`crs = \"EPSG:...\"`", "error"))
     if crs is not None:
         why = misplaced(np.array([shapely.box(*bounds)], dtype=object), crs)[0]
         if why:
-            problems.append(Problem(None, "crs", f"{what}: its bounds {why}: the raster's CRS "
-                                    "is wrong; re-save it with its true CRS", "error"))
+            problems.append(Problem(None, "crs", rephrase(
+                why, f"{what}: its bounds {{}}: the raster's CRS is wrong; re-save it with its "
+                "true CRS", "栅格范围 {}：栅格的坐标系有误；请以正确的坐标系重新保存"), "error"))
     problems += _value_problems(values, kind, what)
     return problems
 
 
 def _value_problems(values: np.ndarray, kind, what: str) -> list[Problem]:
     if not values.size:
-        return [Problem(None, "no_data", f"{what}: no valid pixel (every pixel is nodata)",
-                        "error")]
+        return [Problem(None, "no_data", f"{what}: no valid pixel (every pixel is nodata) / "
+                        "没有有效像元（全部为 nodata）", "error")]
     low, high = kind.valid_range
     outside = (values < low) | (values > high)
     p1, p99 = (float(v) for v in np.percentile(values, [1, 99]))
@@ -147,7 +151,8 @@ def _value_problems(values: np.ndarray, kind, what: str) -> list[Problem]:
                         f"in {kind.units} / 栅格数值与类型不符", "error")]
     if outside.any():
         return [Problem(None, "outliers", f"{what}: {outside.mean():.2%} of sampled pixels are "
-                        f"outside {low:g}–{high:g} {kind.units} ({seen}); check them", "warning")]
+                        f"outside {low:g}–{high:g} {kind.units} ({seen}); check them / 抽样像元中 "
+                        f"{outside.mean():.2%} 超出 {low:g}–{high:g} {kind.units}，请检查", "warning")]
     return []
 
 

@@ -21,11 +21,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
-from layers.coordcheck import check_placement, gk_zone_choices, suggest_crs
+from layers.coordcheck import check_placement, misfit_refusal, no_crs_message
 from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
-from layers.errors import CRSError, EncodingGuessWarning, ReadError, fix_hint
+from layers.errors import (
+    KEPT,
+    CRSError,
+    EncodingGuessWarning,
+    ReadError,
+    bi,
+    fix_hint,
+    joined,
+    rephrase,
+)
 from layers.geojson import geojson_crs_member, read_geojson_features
 from layers.hygiene import READ_ROW, Problem, clean_geometries, feature_labels
 
@@ -40,12 +48,15 @@ def _zip_member(path: Path, suffixes: tuple[str, ...]) -> str:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if n.lower().endswith(suffixes)]
     except zipfile.BadZipFile:
-        raise ReadError(f"{path}: not a readable zip archive; re-create the archive") from None
+        raise ReadError(bi(f"{path}: not a readable zip archive; re-create the archive",
+                           "不是可读取的 zip 压缩包；请重新打包")) from None
     if not names:
-        raise ReadError(f"{path}: the archive holds no {' or '.join(suffixes)} file")
+        kinds = " or ".join(suffixes)
+        raise ReadError(bi(f"{path}: the archive holds no {kinds} file",
+                           f"压缩包中没有 {'、'.join(suffixes)} 文件"))
     if len(names) > 1:
-        raise ReadError(f"{path}: the archive holds several data files {names}; "
-                        "extract the one you mean")
+        raise ReadError(bi(f"{path}: the archive holds several data files {names}; extract the "
+                           "one you mean", f"压缩包中有多个数据文件 {names}；请解压出要用的那个"))
     return names[0]
 
 
@@ -103,11 +114,14 @@ def _layer_names(source: str, what: str) -> list[str]:
     try:
         names = [str(name) for name in pyogrio.list_layers(source)[:, 0]]
     except Exception as exc:  # pyogrio raises DataSourceError and others
-        raise ReadError(f"{what}: cannot open ({_gdal_message(exc)}); check that it is a vector "
-                        f"data file ({', '.join(VECTOR_SUFFIXES)})") from None
+        kinds = ", ".join(VECTOR_SUFFIXES)
+        raise ReadError(bi(f"{what}: cannot open ({_gdal_message(exc)}); check that it is a "
+                           f"vector data file ({kinds})", f"无法打开（{_gdal_message(exc)}）；"
+                           f"请检查它是否为矢量数据文件（{kinds}）")) from None
     if not names:
-        raise ReadError(f"{what}: no features (the file holds no layer, e.g. a KML without "
-                        "placemarks); check that it is the file you meant")
+        raise ReadError(bi(f"{what}: no features (the file holds no layer, e.g. a KML without "
+                           "placemarks); check that it is the file you meant",
+                           "没有要素（文件不含图层，例如没有地标的 KML）；请确认文件是否正确"))
     return names
 
 
@@ -175,9 +189,11 @@ def read_vector(
     problems: list[Problem] = []
     p = Path(source)
     if not p.exists():
-        raise ReadError(f"{what}: file not found ({p}); check the path")
+        raise ReadError(bi(f"{what}: file not found ({p}); check the path",
+                           f"找不到文件（{p}）；请检查路径"))
     if p.is_dir() and p.suffix.lower() != ".gdb":
-        raise ReadError(f"{what}: is a folder; give the data file inside it")
+        raise ReadError(bi(f"{what}: is a folder; give the data file inside it",
+                           "这是一个文件夹；请给出其中的数据文件"))
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".geoparquet"):
         gdf = _read_parquet(p, what)
@@ -199,7 +215,8 @@ def read_vector(
 
     names = _layer_names(source, what)
     if layer is not None and layer not in names:
-        raise ReadError(f"{what}: no layer {layer!r}; the file has layers {names}")
+        raise ReadError(bi(f"{what}: no layer {layer!r}; the file has layers {names}",
+                           f"没有图层 {layer!r}；文件中的图层为 {names}"))
     kwargs = {"encoding": encoding} if encoding else {}
     reasons = None
     try:
@@ -209,30 +226,39 @@ def read_vector(
                 frames = [pyogrio.read_dataframe(source, layer=n, **kwargs) for n in names]
                 gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
             elif layer is None and len(names) > 1:
-                raise ReadError(f"{what}: the file has several layers {names}; say which one "
-                                f"with {fix_hint(hints, 'layer')}")
+                fix = fix_hint(hints, 'layer')
+                raise ReadError(bi(f"{what}: the file has several layers {names}; say which one "
+                                   f"with {fix}", f"文件有多个图层 {names}；请用 {fix} "
+                                   "指定要读取的图层"))
             else:
                 gdf = pyogrio.read_dataframe(source, layer=layer, **kwargs)
     except ReadError:
         raise
     except Exception as exc:
         if suffix not in (".geojson", ".json"):
-            raise ReadError(f"{what}: cannot read ({_gdal_message(exc)}); check that the file "
-                            "is complete and in a supported format") from None
+            raise ReadError(bi(f"{what}: cannot read ({_gdal_message(exc)}); check that the "
+                               "file is complete and in a supported format",
+                               f"无法读取（{_gdal_message(exc)}）；请检查文件是否完整、"
+                               "格式是否受支持")) from None
         gdf, reasons = read_geojson_features(p, what)
-        bad = [f"feature {label}: {why}" for label, why in zip(feature_labels(gdf), reasons)
-               if why]
+        bad = [rephrase(why, f"feature {label}: {{}}", f"要素 {label}：{{}}")
+               for label, why in zip(feature_labels(gdf), reasons) if why]
         if not feature_errors or not bad:
-            raise ReadError(f"{what}: cannot read ({_gdal_message(exc)})"
-                            + (f"; {'; '.join(bad[:5])}; fix these features" if bad else
-                               "; check that the file is complete and valid GeoJSON")) from None
+            gdal = _gdal_message(exc)
+            raise ReadError(rephrase(joined(bad[:5]), f"{what}: cannot read ({gdal}); {{}}; fix "
+                                     "these features", f"无法读取（{gdal}）；{{}}；请修正这些要素")
+                            if bad else bi(f"{what}: cannot read ({gdal}); check that the file "
+                                           "is complete and valid GeoJSON",
+                                           f"无法读取（{gdal}）；请检查文件是否完整、是否为"
+                                           "有效的 GeoJSON")) from None
         caught = []
     if not isinstance(gdf, gpd.GeoDataFrame):  # a table GDAL read without any geometry
         raise ReadError(f"{what}: a table without geometry (a spreadsheet, a CSV without a "
                         "geometry column); give the features with their shapes as GeoJSON, "
                         "GeoPackage (.gpkg) or Shapefile (.shp), e.g. exported from QGIS / "
                         "文件不含几何（表格），请提供 GeoJSON、GeoPackage 或 Shapefile 文件")
-    problems += [Problem(None, "gdal", f"{what}: the reader (GDAL) warned: {w.message}",
+    problems += [Problem(None, "gdal", bi(f"{what}: the reader (GDAL) warned: {w.message}",
+                                          f"读取程序（GDAL）警告：{w.message}"),
                          "warning") for w in caught
                  if not issubclass(w.category, DeprecationWarning)]
     return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs, reasons)
@@ -243,15 +269,18 @@ def _shapefile_checks(p: Path, member: str | None, encoding: str | None, what: s
     """A shapefile's encoding (declared, else detected) and a problem for a missing .dbf."""
     dbf, has_cpg = _dbf_bytes(p, member)
     if dbf is None:
-        problems.append(Problem(None, "no_dbf", f"{what}: no .dbf file beside the .shp: the "
-                                "features have no attributes; copy the .dbf (and .cpg) beside "
-                                "it", "warning"))
+        problems.append(Problem(None, "no_dbf", bi(
+            f"{what}: no .dbf file beside the .shp: the features have no attributes; copy the "
+            ".dbf (and .cpg) beside it", ".shp 旁没有 .dbf 文件，要素没有属性；请把 .dbf"
+            "（及 .cpg）复制到其旁边"), "warning"))
     if encoding is not None or has_cpg or dbf is None:
         return encoding
     guessed = detect_dbf_encoding(dbf)
     if guessed:
-        msg = (f"{what}: no .cpg file; attribute text detected as {guessed} and decoded so. "
-               f"Add a .cpg file (or {fix_hint(hints, 'encoding', None)}) to make it explicit")
+        fix = fix_hint(hints, 'encoding', None)
+        msg = bi(f"{what}: no .cpg file; attribute text detected as {guessed} and decoded so. "
+                 f"Add a .cpg file (or {fix}) to make it explicit", f"没有 .cpg 文件；属性"
+                 f"文本按检测到的 {guessed} 解码。请添加 .cpg 文件（或 {fix}）以明确编码")
         problems.append(Problem(None, "encoding", msg))
         warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
     return guessed
@@ -261,8 +290,9 @@ def _read_parquet(path: Path, what: str) -> gpd.GeoDataFrame:
     try:
         return gpd.read_parquet(path)
     except Exception as exc:  # pyarrow and geopandas raise several types
-        raise ReadError(f"{what}: cannot read as GeoParquet ({exc}); check that the file is "
-                        "complete and has GeoParquet metadata") from None
+        raise ReadError(bi(f"{what}: cannot read as GeoParquet ({exc}); check that the file is "
+                           "complete and has GeoParquet metadata", f"无法按 GeoParquet "
+                           f"读取（{exc}）；请检查文件是否完整、是否含 GeoParquet 元数据")) from None
 
 
 def _finish(
@@ -274,7 +304,7 @@ def _finish(
     geojson_default = gdf.crs is not None and not source_crs
     if gdf.crs is None or (geojson_default and crs is not None):
         if crs is None:
-            raise CRSError(_no_crs(gdf, what, hints))
+            raise CRSError(no_crs_message(np.asarray(gdf.geometry.values, dtype=object), what, hints))
         gdf = gdf.set_crs(normalize_crs(crs, what), allow_override=True)
         how = "declared"
     elif geojson_default:
@@ -287,7 +317,7 @@ def _finish(
                                     "used for sources without one and was ignored", "note"))
     gdf = gdf.reset_index(drop=True)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    why = check_placement(geoms, gdf.crs, lambda code, text: _refusal(code, text, what, how,
+    why = check_placement(geoms, gdf.crs, lambda code, text: misfit_refusal(code, text, what, how,
                                                                       crs, hints))
     if reasons is not None:
         why = np.where(why == "", np.asarray(reasons, dtype=object), why)
@@ -298,64 +328,25 @@ def _finish(
         geoms[bad] = None
         gdf = gdf.set_geometry(gpd.GeoSeries(geoms, crs=gdf.crs))
         for i in np.flatnonzero(bad):
-            problems.append(Problem(labels[i], "bad_coordinates", f"{what}: {why[i]}; kept "
-                                    "without geometry", "error"))
+            problems.append(Problem(labels[i], "bad_coordinates", rephrase(
+                why[i], f"{what}: {KEPT[0]}", f"{KEPT[1]}"), "error"))
         if not feature_errors:
-            problems.append(Problem(None, "bad_coordinates", f"{what}: {int(bad.sum())} "
-                                    f"feature(s) cannot be placed ({', '.join(labels[bad][:5])}"
-                                    f"{' ...' if bad.sum() > 5 else ''}); fix them in the "
-                                    "source: the layer is not used until then", "error"))
+            n, some = int(bad.sum()), f"{', '.join(labels[bad][:5])}{' ...' if bad.sum() > 5 else ''}"
+            problems.append(Problem(None, "bad_coordinates", bi(
+                f"{what}: {n} feature(s) cannot be placed ({some}); fix them in the source: the "
+                "layer is not used until then",
+                f"{n} 个要素无法定位（{some}）；请在源数据中修正，修正前不使用该图层"),
+                "error"))
     note = datum_note(gdf.crs, CGCS2000, what)
     if note:
         problems.append(Problem(None, "datum", note, "warning"))
     gdf, geom_problems = clean_geometries(gdf, what, reported=bad, positional=feature_errors,
                                            mark=feature_errors)
     if feature_errors:
-        gdf[READ_ERROR] = np.where(bad, [f"feature {lab}: {w}" for lab, w in zip(labels, why)],
-                                   "")
+        gdf[READ_ERROR] = [rephrase(w, f"feature {lab}: {{}}", f"要素 {lab}：{{}}") if b else ""
+                           for lab, w, b in zip(labels, why, bad)]
         gdf[READ_ROW] = [f"feature #{i + 1}" for i in range(len(gdf))]
     return gdf, problems + geom_problems
-
-
-def _no_crs(gdf: gpd.GeoDataFrame, what: str, hints: dict | None) -> str:
-    """The message refusing a source without CRS: what its numbers look like and the fix."""
-    xy = shapely.get_coordinates(np.asarray(gdf.geometry.values, dtype=object))
-    near = (hints or {}).get("near")  # where the data should be: tells a Gauss-Krüger zone
-    near = near() if callable(near) else near
-    code, looks = suggest_crs(xy[:, 0], xy[:, 1], near) if len(xy) else (None, "")
-    fix = fix_hint(hints, "crs", code)
-    if code is not None and looks.startswith("Gauss-Krüger metres without zone number"):
-        fix = " or ".join(fix_hint(hints, "crs", c)
-                          for c, _ in gk_zone_choices(xy[:, 0], xy[:, 1], near))
-    if code is None:
-        fix += (" (e.g. EPSG:4490 for CGCS2000 longitude/latitude, EPSG:4544 for CGCS2000 "
-                "3-degree Gauss-Krüger CM 105E)")
-    elif code == "EPSG:4490" and (hints or {}).get("coords"):
-        fix += f", or for GPS or web-map coordinates {fix_hint(hints, 'coords')}"
-    seen = f"; its coordinates look like {looks}" if looks else ""
-    return (f"{what}: the source has no CRS{seen}. Say which CRS it is in: {fix}; the toolkit "
-            "never guesses a CRS")
-
-
-def _refusal(code: str | None, text: str, what: str, how: str, crs: object,
-             hints: dict | None) -> str:
-    """The message refusing a CRS that does not fit, by where the CRS came from.
-
-    Without a CRS to suggest (``code`` None: lat/lon swapped, a system not recognised) the text
-    already says what to do; no example CRS is named, least of all the one refused.
-    """
-    if how == "geojson":
-        text = (f"a GeoJSON without a \"crs\" member is longitude/latitude (WGS84, RFC 7946), "
-                f"but {text}")
-    if code is None:
-        return f"{what}: {text}"
-    if how == "geojson":
-        return f"{what}: {text}. Say which CRS the file is in: {fix_hint(hints, 'crs', code)}"
-    if how == "declared":
-        return (f"{what}: {text}. The CRS declared for it ({crs!r}) is wrong: "
-                f"{fix_hint(hints, 'crs', code)}")
-    return (f"{what}: {text}. The file itself declares this CRS and it is wrong: re-save the "
-            f"file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg <the file>")
 
 
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

@@ -16,7 +16,7 @@ import shapely
 from layers.coord_table import READ_ERROR, table_rows
 from layers.coordcheck import check_placement
 from layers.crs import describe_crs, normalize_crs
-from layers.errors import CRSError, fix_hint
+from layers.errors import KEPT, CRSError, bi, fix_hint, place_zh, rephrase
 from layers.hygiene import READ_ROW, Problem
 
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape", "几何", "图形")
@@ -33,11 +33,12 @@ def _parse(text: object, column: str) -> tuple[object, str]:
     """(geometry, "") or (None, why) for one cell."""
     cell = "" if pd.isna(text) else str(text).strip()
     if not cell:
-        return None, f"no geometry in column {column!r}"
+        return None, bi(f"no geometry in column {column!r}", f"“{column}”列没有几何图形")
     try:
         return shapely.from_wkt(cell), ""
     except shapely.errors.GEOSException as exc:
-        return None, f"column {column!r} is not a WKT geometry ({exc})"
+        return None, bi(f"column {column!r} is not a WKT geometry ({exc})",
+                        f"“{column}”列的值不是 WKT 几何图形（{exc}）")
 
 
 def read_wkt_table(df: pd.DataFrame, column: str, what: str, coords: str | None = None,
@@ -85,20 +86,25 @@ def read_wkt_table(df: pd.DataFrame, column: str, what: str, coords: str | None 
         raise CRSError(f"{what}: a table of WKT geometries (column {column!r}) does not say its "
                        f"CRS. Say which CRS it is in: {fix_hint(hints, 'crs', 'EPSG:4490')}, or "
                        f"for GPS or web-map coordinates {fix_hint(hints, 'coords')}; the toolkit "
-                       "never guesses a CRS / WKT 表格未注明坐标系，请指定")
+                       f"never guesses a CRS / WKT 表格（“{column}”列）未注明坐标系。请指定："
+                       f"{fix_hint(hints, 'crs', 'EPSG:4490')}，GPS 或网络地图坐标则用 "
+                       f"{fix_hint(hints, 'coords')}；本工具从不猜测坐标系")
     parsed = [_parse(v, column) for v in df[column]]
     geoms = np.array([g for g, _ in parsed], dtype=object)
     bad = {i: why for i, (_, why) in enumerate(parsed) if why}
-    fits = check_placement(geoms, found, lambda code, text: (
-        f"{what}: {text}; no row fits {describe_crs(found)}. Say what the coordinates are: "
+    fits = check_placement(geoms, found, lambda code, text: rephrase(
+        text, f"{what}: {{}}; no row fits {describe_crs(found)}. Say what the coordinates are: "
+        + (fix_hint(hints, "crs", code) if code else fix_hint(hints, "coords")),
+        f"{{}}；没有一行符合 {describe_crs(found)}。请说明坐标所用的坐标系："
         + (fix_hint(hints, "crs", code) if code else fix_hint(hints, "coords"))))
     for i in np.flatnonzero(fits != ""):
-        bad.setdefault(int(i), str(fits[i]))
+        bad.setdefault(int(i), fits[i])
     geoms[list(bad)] = None
-    problems = [Problem(labels[i], "bad_value", f"{msg}; kept without geometry", "error")
+    problems = [Problem(labels[i], "bad_value", rephrase(msg, *KEPT), "error")
                 for i, msg in sorted(bad.items())]
     gdf = gpd.GeoDataFrame(df.drop(columns=[column]).reset_index(drop=True),
                            geometry=list(geoms), crs=found)
-    gdf[READ_ERROR] = [f"{labels[i]}: {bad[i]}" if i in bad else "" for i in range(len(df))]
+    gdf[READ_ERROR] = [rephrase(bad[i], f"{labels[i]}: {{}}", f"{place_zh(labels[i])}：{{}}")
+                       if i in bad else "" for i in range(len(df))]
     gdf[READ_ROW] = labels
     return gdf, problems, labels

@@ -265,3 +265,21 @@ def test_problems_of_layers_read_for_the_map_are_shown_too(tmp_path):
     assert "catalog.toml, layer 'county' (county.shp):" in err
     assert sum("no .cpg file" in line for line in err) == 1
     assert "520115" in (tmp_path / "o" / "map.html").read_text(encoding="utf-8")  # drawn
+
+
+def test_a_bad_row_has_its_reason_in_chinese_in_screening_csv(region, tmp_path):
+    """New-user review: the reasons column of screening.csv gives each bad row's reason in
+    English and Chinese, naming its row and column."""
+    _, cat = region
+    lonlat = to_lonlat([box(1000, 1000, 1100, 1100).centroid]).iloc[0]
+    path = tmp_path / "points.csv"
+    path.write_text("name,type,lon,lat\n"
+                    f"good,pv,{lonlat.x:.6f},{lonlat.y:.6f}\n"
+                    f"bad,pv,,{lonlat.y:.6f}\n", encoding="utf-8")
+    res = run("screen", path, "--coords", "wgs84", "--catalog", cat, "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "o" / "screening.csv", dtype=str, keep_default_na=False)
+    bad = table[table["name"] == "bad"].iloc[0]
+    assert bad["verdict"] == "error"
+    assert "row 3: no value in column 'lon'" in bad["reasons"]
+    assert "第 3 行：“lon”列没有值" in bad["reasons"]

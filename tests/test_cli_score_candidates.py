@@ -53,7 +53,8 @@ def test_shapefile_without_prj_names_the_crs_option(catalog, tmp_path):
     r = _score(catalog, shp, tmp_path / "a", "--lang", "zh")
     assert r.exit_code == 2 and "nocrs.shp" in r.output and "--crs EPSG:" in r.output
     assert "catalog entry" not in r.output and "Traceback" not in r.output
-    assert "候选地块" in r.output                          # bilingual
+    assert "数据源没有坐标系" in r.output and "请指定其坐标系：--crs EPSG:" in r.output  # bilingual
+    assert "请按上述提示" not in r.output                 # its own Chinese, no generic sentence
     r = _score(catalog, shp, tmp_path / "b", "--crs", UTM)
     assert r.exit_code == 0, r.output
     assert _sites(tmp_path / "b").loc["user:A", "status"] == "usable"
@@ -85,6 +86,8 @@ def test_several_layers_name_the_layer_option(catalog, tmp_path):
         gpd.GeoDataFrame({"site_id": [layer]}, geometry=[GOOD], crs=UTM).to_file(f, layer=layer)
     r = _score(catalog, f, tmp_path / "a")
     assert r.exit_code == 2 and "--layer NAME" in r.output and "catalog entry" not in r.output
+    assert "文件有多个图层 ['first', 'second']；请用 --layer NAME 指定" in r.output
+    assert "请按上述提示" not in r.output
     r = _score(catalog, f, tmp_path / "b", "--layer", "second")
     assert r.exit_code == 0, r.output
     assert _sites(tmp_path / "b").index.tolist() == ["user:second"]
@@ -202,3 +205,35 @@ def test_overlapping_candidates_are_flagged_as_counted_twice(catalog, tmp_path):
     assert "overlaps user:B by 12.50 ha" in csv.loc["user:A", "notes"]
     assert "overlaps user:A by 12.50 ha" in csv.loc["user:B", "notes"]
     assert "usable land overlaps" not in str(csv.loc["user:C", "notes"])
+
+
+def test_row_reasons_are_in_chinese_too(catalog, tmp_path):
+    """New-user review: under --lang zh (the default) each error row's reason in sites.csv and
+    on the terminal has a Chinese half of its own: its row or feature, column, value and fix."""
+    ring = [list(p) for p in _lonlat(OTHER).exterior.coords]
+    f = _geojson(tmp_path / "bad.geojson", [
+        ({"site_id": "A"}, mapping(_lonlat(GOOD))),
+        ({"site_id": "OPEN"}, {"type": "Polygon", "coordinates": [ring[:-1]]}),
+        ({"site_id": "SWAP"}, {"type": "Polygon", "coordinates": [[[y, x] for x, y in ring]]})])
+    r = _score(catalog, f, tmp_path / "g")
+    assert r.exit_code == 0, r.output
+    csv = _sites(tmp_path / "g")
+    assert "要素 #2：第 1 个环未闭合" in csv.loc["user:OPEN", "reason"]
+    assert "经度与纬度似乎颠倒" in csv.loc["user:SWAP", "reason"]
+    assert "经度与纬度似乎颠倒" in r.output
+    rows = []
+    for sid, geom in (("A", GOOD), ("B", OTHER)):
+        for k, (lon, lat) in enumerate(_lonlat(geom).exterior.coords[:-1]):
+            rows.append({"id": sid, "序号": k + 1, "经度": f"{lon:.6f}", "纬度": f"{lat:.6f}"})
+    rows[5]["经度"] = rows[5]["经度"].replace(".", ",")    # row 7 of the sheet: B's 2nd vertex
+    comma = rows[5]["经度"]
+    f = tmp_path / "vertices.csv"
+    pd.DataFrame(rows).to_csv(f, index=False)
+    r = _score(catalog, f, tmp_path / "t", "--coords", "wgs84")
+    assert r.exit_code == 0, r.output
+    csv = _sites(tmp_path / "t")
+    assert csv.loc["user:A", "status"] == "usable" and csv.loc["user:B", "status"] == "error"
+    reason = csv.loc["user:B", "reason"]
+    assert f"row 7: column '经度': '{comma}' is not a coordinate in degrees" in reason
+    assert (f"第 7 行：“经度”列的值 '{comma}' 不是以度为单位的坐标；小数请用小数点："
+            f"{comma.replace(',', '.')}") in reason

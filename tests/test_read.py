@@ -251,5 +251,5 @@ def test_hints_name_the_fix_on_the_command(tmp_path, gdf):
     path = tmp_path / "two.gpkg"
     gdf.to_file(path, layer="a")
     gdf.to_file(path, layer="b")
-    with pytest.raises(ReadError, match=r"say which one with --layer NAME$"):
+    with pytest.raises(ReadError, match=r"say which one with --layer NAME / "):
         read_vector(path, hints=hints)

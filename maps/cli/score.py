@@ -137,11 +137,8 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
             if candidates is not None:
                 from geo.candidates import read_candidates
 
-                try:
-                    given, problems = read_candidates(candidates, coords, layer, crs,
-                                                      encoding, hints=near_hints(cat))
-                except InputError as exc:
-                    raise InputError(_bilingual(str(exc))) from None
+                given, problems = read_candidates(candidates, coords, layer, crs, encoding,
+                                                  hints=near_hints(cat))
                 refuse_misplaced(cat, given, crs, coords, candidates)
             sites = geo.score_sites(cat, tech, profile=profile, candidates=given,
                                     grid_region=grid_region)
@@ -157,17 +154,6 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(f"→ {dest.folder}")
-
-
-def _bilingual(message: str) -> str:
-    """The reader's message, with a Chinese line where it ends without one (the fix it names is
-    an option of this command)."""
-    import re
-
-    if re.search(r" / [^/]*[\u4e00-\u9fff][^/]*$", message):
-        return message
-    return f"{message} / 无法读取候选地块文件：请按上述提示在本命令中修正（如 --crs、--coords、" \
-        "--layer、--encoding）"
 
 
 def _unchecked(sites, catalog) -> None:
