@@ -70,7 +70,8 @@ _TEXT = {
     "sites": ("候选地块（按得分等级着色）", "Candidate sites (coloured by score class)"),
     "unscored": ("未评分地块（需核查/已排除/过小/出错）",
                  "Unscored candidates (needs check, excluded, too small, error)"),
-    "excluded": ("排除部分", "Excluded parts"),
+    "excluded": ("排除部分（含覆盖范围外未核查部分）",
+                 "Excluded parts (incl. land outside the coverage, not checked)"),
     "breakdown": ("得分构成", "Score from"),
 }
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -190,6 +191,10 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
     excluded = np.full(len(geoms), shapely.Polygon(), dtype=object)
     excluded[ok] = shapely.difference(geoms[ok], usable[ok])
     excluded = np.where(shapely.area(excluded) > 1.0, excluded, shapely.Polygon())
+    if "outside_coverage_ha" in sites.columns:  # nothing checked there: not excluded land
+        from geo.site_flags import wholly_outside
+
+        excluded[wholly_outside(sites).to_numpy()] = shapely.Polygon()
     ex_fields = [c for c in ("site_id", "status", "excluded_area_ha", "reason")
                  if c in sites.columns] + [c for c in sites.columns
                                            if c.startswith("excluded_") and c.endswith("_ha")
