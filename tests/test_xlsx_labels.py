@@ -65,4 +65,4 @@ def test_sites_workbook_in_chinese(tmp_path):
     legend = _legend(book)
     assert [legend[("pv", h)] for h in sheet.columns] == list(csv.columns)
     assert len(set(sheet.columns)) == len(sheet.columns)
-    assert np.allclose(sheet["可用面积 [ha]"], csv["usable_area_ha"], rtol=1e-12, atol=0)
+    assert np.allclose(sheet["可用面积 [ha]"], csv["usable_area_ha"], rtol=1e-9, atol=1e-9)
