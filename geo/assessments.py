@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.exclusion import match_features, true_area_factor
+from geo.exclusion import M2_PER_HA, match_features, true_area
 from geo.site_flags import append, say
 from layers.kinds import get_kind
 
@@ -57,8 +57,9 @@ def _describe(gdf: pd.DataFrame, i: int, kind: str) -> tuple[str, str]:
 
 
 def _features(cat, rule, crs) -> tuple[list, list[str]]:
-    """The matching features of ``rule`` as ``(geometry, en, zh)`` and the ids of those that
-    cannot be placed (no geometry)."""
+    """The matching features of ``rule`` as ``(geometry, layer table, position)`` (described
+    only when a site meets one, :func:`_describe`) and the ids of those that cannot be placed
+    (no geometry)."""
     feats, lost = [], []
     for d in cat.layers_of(rule.kind, crs):
         gdf = d.gdf
@@ -68,7 +69,7 @@ def _features(cat, rule, crs) -> tuple[list, list[str]]:
         lost += [f"{d.spec.id}:{i}" for i in gdf["id"][bad & match]] if "id" in gdf.columns \
             else [f"{d.spec.id}:#{i + 1}" for i in np.flatnonzero(bad & match)]
         for i in np.flatnonzero(match & ~bad):
-            feats.append((geoms[i], *_describe(gdf, i, rule.kind)))
+            feats.append((geoms[i], gdf, i))
     return feats, lost
 
 
@@ -110,7 +111,6 @@ def assessments(sites, run):
     live = out["status"].isin(("usable", "review")).to_numpy() \
         & (out["usable_area_ha"].fillna(0).to_numpy(float) > 0)
     geoms = np.asarray(out["usable_geometry"], dtype=object)
-    factor = true_area_factor(geoms, out.crs)
     said = []
     for rule in run.profile.assessment:
         label = get_kind(rule.kind)
@@ -131,7 +131,7 @@ def assessments(sites, run):
         a, b = shapely.STRtree(fg).query(geoms[idx], predicate="intersects")
         if not len(a):
             continue
-        m2 = shapely.area(shapely.intersection(geoms[idx][a], fg[b]))
+        m2 = true_area(shapely.intersection(geoms[idx][a], fg[b]), out.crs)  # on the ellipsoid
         keep = m2 > MIN_OVERLAP_M2
         a, b, m2 = a[keep], b[keep], m2[keep]
         hit = np.zeros(len(out), dtype=bool)
@@ -140,10 +140,11 @@ def assessments(sites, run):
             row = idx[i]
             mine = np.flatnonzero(a == i)
             on = shapely.union_all(shapely.intersection(geoms[row], fg[b[mine]]))
-            ha = shapely.area(on) * factor[row] / 10_000
+            ha = float(true_area(np.array([on], dtype=object), out.crs)[0]) / M2_PER_HA
             share = ha / float(out["usable_area_ha"].iat[row])
-            en = "; ".join(f"{feats[b[j]][1]} {m2[j] * factor[row] / 1e4:,.2f} ha" for j in mine)
-            zh = "；".join(f"{feats[b[j]][2]} {m2[j] * factor[row] / 1e4:,.2f} ha" for j in mine)
+            words = [_describe(feats[b[j]][1], feats[b[j]][2], rule.kind) for j in mine]
+            en = "; ".join(f"{w[0]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
+            zh = "；".join(f"{w[1]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
             hit[row] = True
             reasons.append(
                 f"{ha:,.2f} ha of the usable land ({share:.1%}) lies in the {label.label_en.lower()}"
