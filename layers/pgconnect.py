@@ -18,7 +18,7 @@ import stat
 import warnings
 from pathlib import Path
 
-from layers.errors import NoPostgisError, ServiceError, SitingWarning
+from layers.errors import NoPostgisError, ServiceError, SitingWarning, bi
 
 FIX_PGPASS = ("put the password in a .pgpass file (PGPASSFILE, mode 0600) and the host, "
               "database and user in a libpq service file (PGSERVICEFILE), then name the service")
@@ -69,11 +69,14 @@ def _check_service(service: str, at: str = "") -> None:
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError) as exc:
-            raise ServiceError(f"{at}{path}: not a valid libpq service file ({exc})") from None
+            raise ServiceError(bi(f"{at}{path}: not a valid libpq service file ({exc})",
+                                  f"{at}{path}：不是有效的 libpq 服务文件")) from None
         if parser.has_section(service):
             if any(k.lower() in ("password", "passfile") for k in parser[service]):
-                raise ServiceError(f"{at}{path}, service {service!r}: the service file holds a "
-                                   f"password; remove it and {FIX_PGPASS}")
+                raise ServiceError(bi(f"{at}{path}, service {service!r}: the service file holds "
+                                      f"a password; remove it and {FIX_PGPASS}",
+                                      "服务文件中含有密码：请删除，并把密码写入 .pgpass 文件"
+                                      "（PGPASSFILE，权限 0600）"))
             return
         names += parser.sections()
     asked = os.environ.get("PGSERVICEFILE")
@@ -82,10 +85,14 @@ def _check_service(service: str, at: str = "") -> None:
              "no service file: set PGSERVICEFILE to one, or write ~/.pg_service.conf")
     import socket
 
-    raise ServiceError(f"{at}PostGIS service {service!r} is not defined on {socket.gethostname()} "
-                       f"({where}; services found: {sorted(names) or 'none'}); add a [{service}] "
-                       "section with host, port, dbname and user, and the password to .pgpass "
-                       "(PGPASSFILE); on a Dask cluster every worker needs them too")
+    raise ServiceError(bi(
+        f"{at}PostGIS service {service!r} is not defined on {socket.gethostname()} ({where}; "
+        f"services found: {sorted(names) or 'none'}); add a [{service}] section with host, port, "
+        "dbname and user, and the password to .pgpass (PGPASSFILE); on a Dask cluster every "
+        "worker needs them too",
+        f"本机未定义 PostGIS 服务 {service!r}：请在 libpq 服务文件（PGSERVICEFILE）中添加 "
+        f"[{service}] 节（host、port、dbname、user），密码写入 .pgpass（PGPASSFILE）；"
+        "Dask 集群的每个节点都需要"))
 
 
 def connect(service: str, what: str | None = None):
@@ -134,8 +141,10 @@ def connect(service: str, what: str | None = None):
                    f"file {password_file()}")
         else:
             fix = "add its password to the .pgpass file (PGPASSFILE, mode 0600)"
-        raise ServiceError(f"{at}cannot connect to PostGIS service {service!r} ({detail}); "
-                           f"{fix}") from None
+        raise ServiceError(bi(f"{at}cannot connect to PostGIS service {service!r} ({detail}); "
+                              f"{fix}", f"无法连接 PostGIS 服务 {service!r}：请检查服务文件中的 "
+                              "host、port、dbname、user 与 .pgpass 中的密码，并确认服务器在运行")
+                           ) from None
     if ignored:  # not needed this time, but the passwords in it are open to others
         warnings.warn(_ignored_message(ignored), SitingWarning, stacklevel=2)
     conn.read_only = True
@@ -145,8 +154,10 @@ def connect(service: str, what: str | None = None):
             cur.execute("SELECT current_database()")
             db = cur.fetchone()[0]
             conn.close()
-            raise NoPostgisError(f"{at}PostGIS service {service!r}: database {db!r} has no "
-                                 "PostGIS extension; ask its administrator to run CREATE "
-                                 "EXTENSION postgis, or name the service of the database that "
-                                 "has the layer")
+            raise NoPostgisError(bi(f"{at}PostGIS service {service!r}: database {db!r} has no "
+                                    "PostGIS extension; ask its administrator to run CREATE "
+                                    "EXTENSION postgis, or name the service of the database "
+                                    "that has the layer",
+                                    f"数据库 {db!r} 未安装 PostGIS 扩展：请管理员执行 CREATE "
+                                    "EXTENSION postgis，或改用存有该图层的数据库的服务"))
     return conn

@@ -36,6 +36,7 @@ from layers.errors import (
     CRSError,
     DatabasePermissionError,
     TableError,
+    bi,
 )
 from layers.hygiene import Problem
 from layers.pgconnect import FIX_PGPASS, connect
@@ -235,14 +236,18 @@ def _find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
         hint = (f"; tables with that name in another case or schema: {near} (quote mixed-case "
                 'names: table = \'"Schema"."Table"\')' if near else "")
         where = f"schema {schema!r}" if schema else "the search path"
-        raise TableError(f"{what}: no table or view {table!r} in {where}{hint}; check "
-                         "the name, or that the service points at the right database")
+        raise TableError(bi(f"{what}: no table or view {table!r} in {where}{hint}; check "
+                            "the name, or that the service points at the right database",
+                            f"数据库中没有表或视图 {table!r}：请核对表名（大小写、模式名），"
+                            "或服务是否指向正确的数据库"))
     oid, schema, table, role, allowed = row
     if not allowed:
-        raise DatabasePermissionError(
+        raise DatabasePermissionError(bi(
             f"{what}: role {role!r} may not read {schema}.{table}; ask the database "
             f"administrator to GRANT USAGE ON SCHEMA {schema} and GRANT SELECT ON {schema}."
-            f"{table} TO {role}, or use a service whose user may read it")
+            f"{table} TO {role}, or use a service whose user may read it",
+            f"数据库用户 {role!r} 无权读取 {schema}.{table}：请管理员授予 USAGE 与 SELECT "
+            "权限，或改用有权读取的服务"))
     return oid, schema, table
 
 
@@ -254,12 +259,16 @@ def _geometry_column(source: PostgisSource, columns: list[tuple], what: str) -> 
         other = next((c[1] for c in columns if c[0] == source.geometry), None)
         why = f"column {source.geometry!r} is of type {other}" if other else \
             f"no column {source.geometry!r}"
-        raise TableError(f"{what}: {why}; its geometry columns are {geoms or 'none'}; "
-                         "set geometry = \"...\" in the catalog's postgis entry")
+        raise TableError(bi(f"{what}: {why}; its geometry columns are {geoms or 'none'}; "
+                            "set geometry = \"...\" in the catalog's postgis entry",
+                            f"几何列 {source.geometry!r} 不可用（该表的几何列：{geoms or '无'}）："
+                            "请在图层目录的 postgis 项中设置 geometry = \"...\""))
     if len(geoms) != 1:
         found = f"several geometry columns {geoms}" if geoms else "no geometry column"
-        raise TableError(f"{what}: {found}; name the one to read with "
-                         "geometry = \"...\" in the catalog's postgis entry")
+        raise TableError(bi(f"{what}: {found}; name the one to read with "
+                            "geometry = \"...\" in the catalog's postgis entry",
+                            f"该表{'有多个几何列 ' + str(geoms) if geoms else '没有几何列'}："
+                            "请在图层目录的 postgis 项中用 geometry = \"...\" 指定"))
     return geoms[0]
 
 
@@ -276,17 +285,22 @@ def _table_crs(cur, source: PostgisSource, schema: str, table: str, column: str,
         srid = 0
     if srid == 0:
         if crs is None:
-            raise CRSError(f"{what}: {schema}.{table}.{column} has SRID 0 (no CRS). Add the CRS "
-                           "it is in to the catalog entry, e.g. `crs = \"EPSG:4490\"`, or set "
-                           "the SRID in the database (SELECT UpdateGeometrySRID(...)); the "
-                           "toolkit never guesses a CRS")
+            raise CRSError(bi(f"{what}: {schema}.{table}.{column} has SRID 0 (no CRS). Add the "
+                              "CRS it is in to the catalog entry, e.g. `crs = \"EPSG:4490\"`, or "
+                              "set the SRID in the database (SELECT UpdateGeometrySRID(...)); "
+                              "the toolkit never guesses a CRS",
+                              f"{schema}.{table}.{column} 的 SRID 为 0（无坐标系）：请在图层目录项"
+                              "中写明 crs（如 crs = \"EPSG:4490\"），或在数据库中设置 SRID；"
+                              "本工具不猜测坐标系"))
         return 0, None
     cur.execute("SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys WHERE srid = %s",
                 (srid,))
     row = cur.fetchone()
     if row is None:
-        raise CRSError(f"{what}: SRID {srid} of {schema}.{table}.{column} is not in the "
-                       "database's spatial_ref_sys; fix the table's SRID")
+        raise CRSError(bi(f"{what}: SRID {srid} of {schema}.{table}.{column} is not in the "
+                          "database's spatial_ref_sys; fix the table's SRID",
+                          f"{schema}.{table}.{column} 的 SRID {srid} 不在数据库的 "
+                          "spatial_ref_sys 中：请修正该表的 SRID"))
     auth, code, wkt = row
     if str(auth).upper() == "EPSG" and code:
         return srid, pyproj.CRS.from_epsg(int(code))

@@ -6,6 +6,7 @@ service and table must give what the file catalog gives, to the bit, and the sam
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from layers.errors import (
     NoPostgisError,
     ServiceError,
     TableError,
+    halves,
 )
 from layers.postgis import PostgisSource, read_postgis, split_table
 from maps.cli import cli
@@ -207,6 +209,7 @@ def test_database_errors_name_service_table_and_fix(postgis, service, table, err
     assert isinstance(err.value, InputError)
     for word in words:
         assert word in str(err.value)
+    assert re.search(r"[\u4e00-\u9fff]", halves(err.value)[1])  # a Chinese half of its own
 
 
 def test_a_password_file_open_to_others_is_named_with_chmod_600(postgis, tmp_path, monkeypatch,
