@@ -9,6 +9,8 @@ The id and name columns are recognised under the projects' headers (``编号``, 
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -179,4 +181,23 @@ def read_candidates(path: str | Path, coords: str | None = None, layer: str | No
         raise InputError(f"{path}: no features: give at least one candidate polygon / "
                          "候选地块文件没有要素：请至少给出一个候选地块多边形")
     out, more = candidate_table(gdf, str(path))
-    return out, problems + more
+    return out, _named(problems, gdf) + more
+
+
+def _named(problems: list[Problem], gdf: gpd.GeoDataFrame) -> list[Problem]:
+    """The reader's problems with each feature named by its id as well as its place (``#1`` →
+    ``#1 (SP)``), as ``siting screen`` names it: the vector reader knows only the ids of
+    ``id``/``project_id`` columns, not a candidate's ``site_id``, ``地块编号`` ..."""
+    own = [c for c in gdf.columns if c not in (gdf.geometry.name, READ_ROW, "_read_error",
+                                                REPAIRED)]
+    id_col = _column(own, ID_FIRST, "project_id", ("fid",))
+    if id_col is None:
+        return problems
+    ids = gdf[id_col].map(cell_text).tolist()
+    out = []
+    for p in problems:
+        m = re.fullmatch(r"#(\d+)", str(p.feature))
+        if m and 0 < int(m[1]) <= len(ids) and ids[int(m[1]) - 1]:
+            p = replace(p, feature=f"{p.feature} ({ids[int(m[1]) - 1]})")
+        out.append(p)
+    return out

@@ -1,6 +1,6 @@
 """Coordinate tables: one row per point, or rows grouped into polygons, in degrees or metres.
 
-Recognises coordinate columns by name (:data:`COORDINATE_COLUMNS`), values in decimal degrees,
+Recognises coordinate columns by name (:mod:`layers.table_columns`), values in decimal degrees,
 degrees-minutes-seconds (:func:`parse_dms`) or Gauss-Krüger metres, and decides the CRS without
 guessing: degrees need the caller to say their system; metres need a zone number in the
 eastings or an explicit CRS.
@@ -9,7 +9,6 @@ eastings or an explicit CRS.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import geopandas as gpd
 import numpy as np
@@ -33,72 +32,21 @@ from layers.errors import (
     rephrase,
 )
 from layers.hygiene import READ_ROW, REPAIR_HINT, Problem
+from layers.table_columns import (
+    GROUP_COLUMNS,
+    ORDER_COLUMNS,
+    column_keys,
+    coordinate_columns,
+    find_column,
+    refuse_repeated,
+)
 
 READ_ERROR = "_read_error"
 _NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
                 "#n/a", "n/a", "na", "#value!", "#num!"}
 
-COORDINATE_COLUMNS = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("x", "y"),
-                      ("经度", "纬度"), ("东经", "北纬"), ("x坐标", "y坐标"))
-GROUP_COLUMNS = ("project_id", "项目编号", "项目代码", "parcel_id", "地块编号", "id", "编号",
-                 "project", "name", "项目名称", "项目", "地块名称", "名称")
-ORDER_COLUMNS = ("seq", "sequence", "order", "序号", "顺序号", "point", "point_no", "point_id",
-                 "vertex", "点号", "界址点号")
-
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
-
-
-def _column_key(name: object) -> str:
-    key = unicodedata.normalize("NFKC", str(name)).strip().lower()
-    return re.sub(r"\s*[(\[].*?[)\]]\s*$", "", key).strip()
-
-
-def _find(keys: dict[str, list[str]], names: tuple[str, ...]) -> str | None:
-    for name in names:
-        if name in keys:
-            return keys[name][0]
-    return None
-
-
-def _pairs(names) -> list[tuple[list, list, str]]:
-    """The coordinate column pairs (:data:`COORDINATE_COLUMNS`) among ``names``."""
-    keys: dict[str, list] = {}
-    for col in names:
-        keys.setdefault(_column_key(col), []).append(col)
-    return [(keys[x], keys[y], f"{x}/{y}") for x, y in COORDINATE_COLUMNS
-            if x in keys and y in keys]
-
-
-def holds_coordinates(names) -> bool:
-    """Whether the column ``names`` hold a coordinate pair (:data:`COORDINATE_COLUMNS`)."""
-    return bool(_pairs(names))
-
-
-def _coordinate_columns(df: pd.DataFrame, what: str,
-                        numbers: list[int] | None = None) -> tuple[str, str, str]:
-    pairs = _pairs(df.columns)
-    if not pairs:
-        names = ", ".join(f"{x}/{y}" for x, y in COORDINATE_COLUMNS)
-        header = ["(blank)" if re.fullmatch(r"Unnamed: \d+", str(c)) else str(c)
-                  for c in df.columns]  # pandas' names of blank header cells
-        below = next((k for k in range(min(len(df), 20))
-                      if _pairs(str(v) for v in df.iloc[k] if pd.notna(v))), None)
-        if below is not None:  # a title above the header
-            row = numbers[below] if numbers else below + 2
-            found = _pairs(str(v) for v in df.iloc[below] if pd.notna(v))[0][2]
-            raise ReadError(f"{what}: the header seems to be on row {row} ({found} there), not "
-                            f"on row 1 ({header}): delete the rows above it so that the header "
-                            f"is row 1 / 表头应位于第 1 行：请删除表头（第 {row} 行）上方的第 1–{row - 1} 行")
-        raise ReadError(bi(f"{what}: no coordinate columns found among {header}; expected one "
-                           f"pair of: {names} (case-insensitive)",
-                           f"在列 {header} 中找不到坐标列；应有以下一对列之一：{names}（不区分大小写）"))
-    if len(pairs) > 1 or len(pairs[0][0]) > 1 or len(pairs[0][1]) > 1:
-        cols = ", ".join(p[2] for p in pairs)
-        raise ReadError(bi(f"{what}: several coordinate columns ({cols}); keep one pair of "
-                           "coordinate columns in the table",
-                           f"有多组坐标列（{cols}）；表中只保留一对坐标列"))
-    return pairs[0][0][0], pairs[0][1][0], pairs[0][2]
 
 
 def _parse_column(values: pd.Series, column: str,
@@ -252,6 +200,31 @@ def _crossing_edges(ring: list[tuple[float, float]], names: list[str], order: st
             f"界址点顺序（{order}），常见原因为两行顺序颠倒")
 
 
+def _repeated_order(idx: list[int], values: pd.Series, x: np.ndarray, y: np.ndarray,
+                    bad: dict[int, str], numbers: list[int], order: str, key: str) -> list[str]:
+    """The error of a group (rows ``idx``, sorted by the order column) whose order value repeats
+    on rows holding different points: which of them comes first, hence the outline, is unknown
+    (file order would be a guess); ``[]`` when no value repeats, or only on one point (a closing
+    row that repeats the first vertex, ``J1`` … ``J1``)."""
+    tied: dict[float, list[int]] = {}
+    for i in idx:
+        tied.setdefault(_order_key(values.iloc[i]), []).append(i)
+    found = []
+    for same in tied.values():
+        points = {(x[i], y[i]) for i in same if i not in bad}
+        if len(points) > 1:
+            found.append((str(values.iloc[same[0]]).strip(),
+                          table_rows([numbers[i] for i in same])))
+    if not found:
+        return []
+    en = " and ".join(f"{v} on {rows}" for v, rows in found)
+    zh = "，".join(f"{v}（{place_zh(rows)}）" for v, rows in found)
+    return [bi(f"column {order!r} repeats the order value {en} at different points: the order "
+               f"of those vertices, hence the outline, is unknown; number the vertex rows of {key} "
+               "1, 2, 3 … without repeats", f"“{order}”列的顺序值重复且点位不同：{zh}；这些界址点的"
+               f"先后顺序无法确定，边界也就无法确定；请将 {key} 的界址点按 1、2、3……不重复地编号")]
+
+
 def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndarray,
               bad: dict[int, str], group: str, order: str, drop: list[str], numbers: list[int]):
     """One polygon per group of rows, vertices sorted by the order column.
@@ -278,15 +251,18 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
         except ValueError as exc:
             errs.append(bi(f"order value {exc.args[0]!r} in column {order!r} is not a number",
                            f"“{order}”列的顺序值 {exc.args[0]!r} 不是数字"))
+        else:
+            errs += _repeated_order(idx, text[order], x, y, bad, numbers, order, key)
         ring = [(x[i], y[i]) for i in idx]
         names = [str(text[order].iloc[i]).strip() for i in idx]
         if ring and ring[0] == ring[-1]:
             ring, names = ring[:-1], names[:-1]
         if not errs and len(set(ring)) < 3:
-            errs.append(bi(f"only {len(set(ring))} distinct point(s); a polygon needs at least 3 "
-                           + hint, f"只有 {len(set(ring))} 个不同的点，多边形至少需要 3 个（“{group}”"
-                           f"列值相同的行按“{order}”列排序，读作同一多边形的顶点；若要读作点，"
-                           "请给每个项目不同的值）"))
+            span = table_rows([numbers[i] for i in idx])
+            errs.append(bi(f"{span}: only {len(set(ring))} distinct point(s); a polygon needs at "
+                           "least 3 " + hint, f"{place_zh(span)}：只有 {len(set(ring))} 个不同的点，"
+                           f"多边形至少需要 3 个（“{group}”列值相同的行按“{order}”列排序，读作同一"
+                           "多边形的顶点；若要读作点，请给每个项目不同的值）"))
         if errs:
             problems.append(Problem(key, "bad_value", rephrase(joined(errs), *KEPT), "error"))
             geoms.append(None)
@@ -300,20 +276,25 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
 
 
 def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: object = None,
-               hints: dict[str, str] | None = None, rows: list[int] | None = None
-               ) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
+               hints: dict[str, str] | None = None, rows: list[int] | None = None,
+               header: list | None = None) -> tuple[gpd.GeoDataFrame, list[Problem], list[str]]:
     """Turn a table of text cells with coordinate columns into point or polygon footprints.
 
-    One row per point, unless the table has a grouping column (:data:`GROUP_COLUMNS`) whose
-    values repeat and an order column (:data:`ORDER_COLUMNS`): then the rows of one group are the
-    vertices of one polygon (closed automatically), one feature per group in order of first
-    appearance. Other columns are kept as attributes (first non-empty value of the group).
+    One row per point, unless the table has a grouping column
+    (:data:`layers.table_columns.GROUP_COLUMNS`) whose values repeat and an order column
+    (:data:`layers.table_columns.ORDER_COLUMNS`): then the rows of one group are the vertices of
+    one polygon (closed automatically), one feature per group in order of first appearance.
+    Other columns are kept as attributes (first non-empty value of the group). A group whose
+    order value repeats on rows holding different points is an error feature: the order of its
+    vertices, hence its outline, is unknown.
 
     A row that cannot be placed (no number, lat/lon swapped, outside the CRS's area of use)
     keeps its place with geometry None and its reason in column :data:`READ_ERROR`; the other
     rows are read. Column :data:`layers.hygiene.READ_ROW` says where each feature is in the
     table (``row 3``; ``rows 2-5`` for a polygon), as messages name it: the spreadsheet row of
-    each data row is ``rows`` (default: the header is row 1, the data rows 2, 3 ...). ``hints`` say how to fix ``coords`` and ``crs`` on the command being run.
+    each data row is ``rows`` (default: the header is row 1, the data rows 2, 3 ...). ``hints``
+    say how to fix ``coords`` and ``crs`` on the command being run. ``header`` is the header
+    cells as written (pandas renames a repeated ``经度`` to ``经度.1``; default: the columns).
 
     Returns
     -------
@@ -323,12 +304,16 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
 
     Raises
     ------
+    ReadError
+        No coordinate columns, or two columns of one meaning among the coordinate, project id
+        and vertex order columns (:func:`layers.table_columns.refuse_repeated`).
     CRSError
         The CRS cannot be determined, or no row fits it (the message says what the numbers look
         like).
     """
     numbers = list(rows) if rows is not None else list(range(2, len(df) + 2))
-    xcol, ycol, pair = _coordinate_columns(df, what, numbers)
+    refuse_repeated(list(df.columns) if header is None else header, what)
+    xcol, ycol, pair = coordinate_columns(df, what, numbers)
     labels = [table_rows([r]) for r in numbers]
     bad: dict[int, str] = {}
     x, xdms = _parse_column(df[xcol], xcol, bad)
@@ -357,11 +342,9 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
                                   if code and not found.is_geographic else fix))))
     for i in np.flatnonzero(why != ""):
         bad.setdefault(int(i), str(why[i]))
-    keys: dict[str, list[str]] = {}
-    for col in df.columns:
-        keys.setdefault(_column_key(col), []).append(col)
-    group = _find(keys, GROUP_COLUMNS)
-    order = _find(keys, ORDER_COLUMNS) if group is not None else None
+    keys = column_keys(df.columns)
+    group = find_column(keys, GROUP_COLUMNS)
+    order = find_column(keys, ORDER_COLUMNS) if group is not None else None
     filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
     attrs = _numbers_where_plain(df)
     if order is not None and filled[filled != ""].duplicated().any():

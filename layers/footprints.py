@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.coord_table import holds_coordinates, parse_dms, read_table
+from layers.coord_table import parse_dms, read_table
 from layers.errors import (
     EncodingGuessWarning,
     InputError,
@@ -36,6 +36,7 @@ from layers.errors import (
 from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geometries
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
+from layers.table_columns import holds_coordinates, unique_names
 from layers.wkt_table import read_wkt_table, wkt_column
 
 COORDS = ("wgs84", "gcj02", "bd09", "cgcs2000")
@@ -101,6 +102,16 @@ def _csv_rows(text: str, sep: str, n: int) -> list[int] | None:
     return filled[1:] if len(filled) == n + 1 else None
 
 
+def _csv_header(text: str, sep: str) -> list[str] | None:
+    """The header cells of a CSV as written (its first record that is not a blank line), None
+    when the CSV reader cannot split it."""
+    try:
+        records = csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
+        return next((rec for rec in records if len(rec) > 1 or any(c.strip() for c in rec)), [])
+    except csv.Error:
+        return None
+
+
 def _without_empty_rows(df: pd.DataFrame, rows: list[int] | None
                         ) -> tuple[pd.DataFrame, list[int] | None, list[int]]:
     """The table without its rows that have no value in any cell (``,,,`` in a CSV, an empty
@@ -124,10 +135,12 @@ def _rows_text(numbers: list[int]) -> str:
 
 def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,
                      text: str | None, hints: dict | None
-                     ) -> tuple[pd.DataFrame, list[int] | None]:
-    """The table as text cells, and the spreadsheet row of each data row (None: rows 2, 3 ...,
-    the header being row 1)."""
-    rows = None
+                     ) -> tuple[pd.DataFrame, list[int] | None, list | None]:
+    """The table as text cells (column names stripped, made distinct), the spreadsheet row of
+    each data row (None: rows 2, 3 ..., the header being row 1), and the header cells as written
+    (None when they cannot be matched to the columns): pandas renames a repeated header
+    (``经度``, ``经度`` → ``经度``, ``经度.1``), which only the cells as written show."""
+    rows, header = None, None
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             with pd.ExcelFile(path, engine="openpyxl") as book:
@@ -140,6 +153,9 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                 if layer is None:
                     layer = _data_sheet(book, what, hints)
                 df = pd.read_excel(book, sheet_name=layer, dtype=str)
+                top = pd.read_excel(book, sheet_name=layer, dtype=str, header=None, nrows=1)
+                header = top.iloc[0].tolist() if len(top) else []
+                header += [None] * (len(df.columns) - len(header))
         else:
             if text is None:
                 text, _ = decode_text(path.read_bytes(), what, encoding, hints)
@@ -148,14 +164,15 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
             df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                              skipinitialspace=True)
             rows = _csv_rows(text, sep, len(df))
+            header = _csv_header(text, sep)
     except ReadError:
         raise
     except Exception as exc:  # pandas and openpyxl raise many kinds
         raise ReadError(bi(f"{what}: cannot read the table ({exc}); check that it is a CSV or "
                            "XLSX file with one header row", f"无法读取表格（{exc}）；请检查"
                            "它是否为只有一行表头的 CSV 或 XLSX 文件")) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df, rows
+    df.columns = unique_names([str(c).strip() for c in df.columns])
+    return df, rows, header if header is not None and len(header) == len(df.columns) else None
 
 
 def _data_sheet(book: pd.ExcelFile, what: str, hints: dict | None) -> str | int:
@@ -221,7 +238,7 @@ def read_footprints(
     ----------
     path : str or Path
         GPKG, SHP (or .zip), GeoJSON, FGB, GeoParquet, KML/KMZ; CSV/TSV/XLSX with coordinate
-        columns (:data:`layers.coord_table.COORDINATE_COLUMNS`) or a WKT column
+        columns (:data:`layers.table_columns.COORDINATE_COLUMNS`) or a WKT column
         (:data:`layers.wkt_table.WKT_COLUMNS`, CRS from ``crs`` or ``coords``); or a
         boundary-point TXT.
     coords : {"wgs84", "gcj02", "bd09", "cgcs2000"}, optional
@@ -300,13 +317,13 @@ def read_footprints(
                                     f"TXT 为高斯-克吕格米制坐标，不适用 coords {coords}"))
             gdf, more, labels = parse_mnr_txt(text, what, crs, hints)
         else:
-            df, rows = _read_table_file(p, what, layer, encoding, text, hints)
+            df, rows, header = _read_table_file(p, what, layer, encoding, text, hints)
             df, rows, empty = _without_empty_rows(df, rows)
             wkt = wkt_column(df.columns)
             if wkt is not None:  # a table exported with its geometry as text
                 gdf, more, labels = read_wkt_table(df, wkt, what, coords, crs, hints, rows)
             else:
-                gdf, more, labels = read_table(df, what, coords, crs, hints, rows)
+                gdf, more, labels = read_table(df, what, coords, crs, hints, rows, header)
             if empty:
                 more = [Problem(None, "empty_rows", f"{what}: {_rows_text(empty)} empty (no "
                                 "value in any cell): not a project, skipped / "
