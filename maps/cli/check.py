@@ -314,7 +314,7 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
     # what the layers' readers found, as siting screen shows it: a prepared layer whose source
     # or [[layer]] entry changed since is unusable, and its problem names the file and the fix
     problems = notices.catalog_problems(cat)
-    notices.echo_problems(problems, held)
+    notices.echo_problems(problems, held, lang=lang)
     data = check_result(result, hits, lang, "project_id" in defaults or bool(
         geojson and Path(geojson).is_file()))
     data["layer_problems"] = [{"layer": name, "problems": [p.to_dict() for p in found]}

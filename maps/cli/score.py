@@ -156,11 +156,11 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
     said = notices.echo_problems([(str(candidates), problems)] * bool(problems)
-                                 + notices.catalog_problems(cat), held)
+                                 + notices.catalog_problems(cat), held, lang=lang)
     _unchecked(sites, cat)
     _summary(sites, top, lang)
     notes: list[str] = []
-    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+    with notices.then_catalog_problems(cat, said, lang):  # layers first read to draw the map
         write_files(dest, writers(sites, cat, lang, basemap, tianditu_key, notes))
     for note in notes:
         click.echo(f"note: {note}", err=True)

@@ -333,7 +333,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]
-                                 + notices.catalog_problems(cat), held)
+                                 + notices.catalog_problems(cat), held, lang=lang)
     for sub, path, result, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
         click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
@@ -344,7 +344,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
              for sub, path, result, hits, problems in done]
     printed = [pair for step in files for pair in step if pair[0].endswith(PDF)]  # reads HTML
     processes = pool.writers(sum(len(r) for _, _, r, _, _ in done))
-    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+    with notices.then_catalog_problems(cat, said, lang):  # layers first read to draw the map
         write_files(dest, start_order([pair for step in zip(*files) for pair in step
                                        if pair not in printed], processes),
                     processes, notes, printed)
