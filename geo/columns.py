@@ -70,15 +70,63 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def describe(column: str) -> tuple[str, str, str]:
-    """(unit, zh, en) of a result column, including the ``score_*`` and ``excluded_*`` families."""
+def describe(column: str, exclusions: dict | None = None) -> tuple[str, str, str]:
+    """(unit, zh, en) of a result column, including the ``score_*`` and ``excluded_*`` families.
+
+    ``score_<criterion>`` is named by the criterion's words (``得分构成：年水平面总辐射``),
+    ``excluded_<rule>_ha`` by its layer kind's (``排除：生态保护红线``). ``exclusions``
+    (``{rule id: [[exclusion]] entry}`` of the profile, with ``kind`` and optional ``where``,
+    ``buffer_m``, ``setback_tip_heights``) names each rule by its kind, the features it takes
+    and its buffer (``排除：林地（乔木林/竹林/其他林地）``); a rule it does not know is named
+    by its kind when its id is one, else by its id.
+    """
     if column in COLUMNS:
         return COLUMNS[column]
     if column.startswith("score_"):
-        return ("points", f"得分构成：{column[6:]}", f"score points from {column[6:]}")
+        _, zh, en = COLUMNS.get(column[6:], ("", column[6:], column[6:]))
+        return ("points", f"得分构成：{zh}", f"score points from {en}")
     if column.startswith("excluded_") and column.endswith("_ha"):
-        return ("ha", f"排除：{column[9:-3]}", f"excluded by {column[9:-3]}")
+        rule = column[9:-3]
+        entry = (exclusions or {}).get(rule) or {"kind": rule}
+        words = _exclusion_words(entry)
+        if words is None:
+            return ("ha", f"排除：{rule}", f"excluded by {rule}")
+        return ("ha", f"排除：{words[0]}", f"excluded by {words[1]}")
     return ("", column, column)
+
+
+def _exclusion_words(entry: dict) -> tuple[str, str] | None:
+    """(zh, en) words of an exclusion rule: its kind, the values of its ``where`` filter and
+    its buffer or setback; None when its kind is unknown."""
+    from layers.errors import InputError
+    from layers.kinds import get_kind
+
+    try:
+        kind = get_kind(entry["kind"])
+    except InputError:
+        return None
+    zh, en = [kind.label("zh")], [kind.label("en")[:1].lower() + kind.label("en")[1:]]
+    for attr, values in (entry.get("where") or {}).items():
+        a = kind.attributes.get(attr)
+        values = values if isinstance(values, list) else [values]
+        if any(isinstance(v, bool) for v in values) or a is None:
+            yes = {True: ("是", "yes"), False: ("否", "no")}
+            zh.append(f"{a.label('zh') if a else attr}：" + "/".join(
+                yes[v][0] if isinstance(v, bool) else str(v) for v in values))
+            en.append(f"{a.label('en') if a else attr}: " + "/".join(
+                yes[v][1] if isinstance(v, bool) else str(v) for v in values))
+        else:
+            zh.append("/".join(a.word(v, "zh") for v in values))
+            en.append("/".join(map(str, values)))
+    if entry.get("buffer_m"):
+        zh.append(f"含 {entry['buffer_m']:g} m 缓冲")
+        en.append(f"with a {entry['buffer_m']:g} m buffer")
+    if entry.get("setback_tip_heights"):
+        zh.append(f"退让 {entry['setback_tip_heights']:g} 倍叶尖高度")
+        en.append(f"setback {entry['setback_tip_heights']:g} tip heights")
+    if len(zh) == 1:
+        return zh[0], en[0]
+    return f"{zh[0]}（{'；'.join(zh[1:])}）", f"{en[0]} ({'; '.join(en[1:])})"
 
 
 SCREENING: dict[str, tuple[str, str, str]] = {
@@ -115,6 +163,13 @@ SCREENING: dict[str, tuple[str, str, str]] = {
     "outside_share": ("0-1", "超出图层覆盖范围的比例（未核查）",
                       "share outside the catalog's coverage (not checked)"),
     "unit_gap_share": ("0-1", "不在任何管控单元内的比例", "share in no control unit"),
+    # a parcel of a boundary-point file (自然资源部 坐标文件, layers/mnr_txt.py), as it declares
+    "land_use": ("", "地块用途", "land use (as declared)"),
+    "land_class_code": ("", "地类编码", "land class code"),
+    "map_sheet": ("", "图幅号", "map sheet"),
+    "shape": ("", "图形属性", "shape (as declared)"),
+    "declared_area": ("ha", "地块面积（文件申报值）", "declared area (as written in the file)"),
+    "declared_points": ("", "界址点数（文件申报值）", "boundary points (as declared)"),
 }
 """The columns of a screening result (``screening.csv``)."""
 
@@ -138,6 +193,36 @@ HITS: dict[str, tuple[str, str, str]] = {
     "source": ("", "政策依据", "policy source"),
 }
 """The columns of a screening's hits (``screening_hits.csv``, one row per rule outcome)."""
+
+CHECK_WORDS = {"fired": "命中", "contact": "接触", "unknown": "事实未知", "not_checked": "未核查",
+               "coverage": "覆盖范围"}
+"""The Chinese words of the hits' ``check`` codes (as the column's label lists them)."""
+GRID_REGION_WORDS = {"north": "华北电网", "northeast": "东北电网", "east": "华东电网",
+                     "central": "华中电网", "northwest": "西北电网", "south": "南方电网",
+                     "southwest": "西南电网", "national": "全国电网"}
+"""The Chinese names of the grid regions of ``geo/data/grid_regions.toml``."""
+YES_NO = {True: "是", False: "否"}
+
+
+def value_words(columns, table: str) -> dict[str, dict]:
+    """``{column: {code: Chinese word}}`` for the columns of ``table`` (``sites``,
+    ``screening`` or ``hits``) whose values are codes, for a workbook read in Chinese (the CSV
+    and GeoJSON keep the codes): source kinds, grid regions, project vocabulary, yes/no flags,
+    the hits' row types."""
+    from geo.vocabulary import FLAGS, LABELS
+    from layers.kinds import layer_kinds
+
+    columns = set(map(str, columns))
+    if table == "hits":
+        found = {"check": CHECK_WORDS}
+    elif table == "sites":
+        found = {"source_kind": {k: v.label("zh") for k, v in layer_kinds().items()},
+                 "grid_region": GRID_REGION_WORDS}
+    else:
+        found = {c: {k: v[0] for k, v in LABELS[c].items()} for c in
+                 ("industry", "component", "national_major", "allowed_activity")}
+        found.update({c: YES_NO for c in ("two_high", *FLAGS)})
+    return {c: w for c, w in found.items() if c in columns}
 
 
 def describe_screening(column: str, hits: bool = False) -> tuple[str, str, str]:

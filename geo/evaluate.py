@@ -107,8 +107,13 @@ def _fired_message(rule: Rule, ctx: Context, rows: pd.DataFrame, notes: np.ndarr
     if details and len(rows):
         extra = np.full(len(rows), "", dtype=object)
         for d in details:
-            text = rows[d].fillna("").astype(str).str.strip().to_numpy(dtype=object)
-            item = kd_labels.get(d, d) + ": " + text
+            attr = kd_labels.get(d)  # the attribute: its label, and its values' words
+            text = rows[d].fillna("").astype(str).str.strip()
+            if attr is not None and attr.words_zh and lang == "zh":
+                words = text.map(dict(attr.words_zh))
+                text = words.where(words.notna(), text)
+            text = text.to_numpy(dtype=object)
+            item = (attr.label(lang) if attr is not None else d) + ": " + text
             extra = np.where(text == "", extra, np.where(extra == "", item, extra + "; " + item))
         msg = np.where(extra != "", msg + " [" + extra + "]", msg)
     claim = notes[rows["project"].to_numpy()] if len(rows) else np.array([], dtype=object)
@@ -176,7 +181,7 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
     for k in present:
         kd = ctx.kinds[k]
         attrs = get_kind(k).attributes
-        labels.update({a: attrs[a].label(lang) for a in rule.details if a in attrs})
+        labels.update({a: attrs[a] for a in rule.details if a in attrs})
         pr = kd.pairs[live[kd.pairs["project"].to_numpy()]]
         if rule.relation == "within_distance":
             pr = pr[pr["distance_m"].to_numpy() <= rule.distance_m]

@@ -99,12 +99,54 @@ def from_values(values, known, truth, reason: str | np.ndarray) -> Tri:
 
 
 # -- project facts ------------------------------------------------------------------------------
-_BLANK = {"en": "{col} of project {pid} is blank (unknown): state it (yes/no or the value)",
-          "zh": "项目 {pid} 的 {col} 未填写（未知）：请填写（是/否或数值）"}
+_BLANK = {"en": "{col} of project {pid} is blank (unknown): state it ({how})",
+          "zh": "项目 {pid} 的 {col} 未填写（未知）：请填写（{how}）"}
+_HOW = {"flag": ("yes/no", "是/否"), "number": ("the number", "数值"),
+        "date": ("the date, YYYY-MM-DD", "日期，YYYY-MM-DD"),
+        "industry": ("the industry, e.g. steel, chemical, coal_power",
+                     "行业，如 steel 钢铁、chemical 化工、coal_power 煤电")}
+
+
+def allowed_values(col: str) -> tuple[str, ...]:
+    """The values ``col`` takes when they are a short closed set (``component``, a flag),
+    else ``()``."""
+    from geo.vocabulary import COMPONENTS
+
+    return COMPONENTS if col == "component" else ("yes", "no") if col in FLAGS else ()
+
+
+def blank_hint(col: str, lang: str) -> str:
+    """What to write in a blank project attribute ``col``: its allowed values with their words
+    (``array 光伏方阵 / ancillary 配套设施``), yes/no for a flag, or the kind of value."""
+    from geo.vocabulary import NUMBERS, label
+
+    zh = lang == "zh"
+    if col == "component":
+        return " / ".join(f"{v}{' ' if zh else ' = '}{label(col, v, lang)}"
+                          for v in allowed_values(col))
+    kind = ("flag" if col in FLAGS else "number" if col in NUMBERS else
+            "date" if col.endswith("_date") else "industry" if col == "industry" else "")
+    return _HOW[kind][zh] if kind else ("值" if zh else "the value")
+
+
+def attr_hint(col: str) -> str:
+    """How ``siting check`` states ``col``: ``--attr component=array | --attr
+    component=ancillary`` (each allowed value), or the option with an example value."""
+    if col == "industry":
+        return "--industry steel"
+    example = ("YYYY-MM-DD" if col.endswith("_date") else "1.25" if col == "replacement_ratio"
+               else "VALUE")
+    return " | ".join(f"--attr {col}={v}" for v in allowed_values(col) or (example,))
+
+
+def blank_columns(message: str) -> list[str]:
+    """The project attributes a review message names as blank (in either language)."""
+    pairs = re.findall(r"的 (\w+) 未填写|(\w+) of project \S+ is blank", message)
+    return list(dict.fromkeys(zh or en for zh, en in pairs))
 
 
 def _blank_reason(p: pd.DataFrame, col: str, lang: str) -> np.ndarray:
-    template = _BLANK[lang].split("{pid}")
+    template = _BLANK[lang].replace("{how}", blank_hint(col, lang)).split("{pid}")
     return (template[0].format(col=col) + p["project_id"].astype(str).to_numpy().astype(object)
             + template[1].format(col=col))
 

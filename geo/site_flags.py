@@ -111,7 +111,7 @@ def outside_review(df: pd.DataFrame, run, words: str) -> None:
         f"{int(hit.sum())} site(s) wholly outside the catalog's coverage ({ids}"
         f"{' …' if hit.sum() > 5 else ''}): nothing could be checked there; sent to review, not "
         "ranked nor counted in the totals — screen them with a catalog that covers them / "
-        "地块整体位于图层目录覆盖范围之外，未核查，已转待复核，未排名、未计入合计"))
+        "地块整体位于图层目录覆盖范围之外，未核查，已转为需人工核查，未排名、未计入合计"))
 
 
 def too_large(df: pd.DataFrame, run) -> None:
@@ -137,7 +137,7 @@ def too_large(df: pd.DataFrame, run) -> None:
     text = (f"{int(hit.sum())} site(s) larger than one plant (capacity > max_plant_mw "
             f"{limit:g} MW; {ids}{' …' if hit.sum() > 5 else ''}): sent to review, not ranked "
             "nor counted in the totals — split them into plants / 地块容量超过单个电站上限，"
-            "已转待复核，未排名、未计入合计，请拆分")
+            "已转为需人工核查，未排名、未计入合计，请拆分")
     say(run, "too_large", text)
 
 
@@ -213,5 +213,5 @@ def repaired_outlines(sites, run):
         f"{int(hit.sum())} site(s) with an outline that crosses itself, repaired with make_valid "
         f"({', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor "
         "counted in the totals — check the outline (two vertices swapped?) / 地块边界自相交，"
-        "已自动修复并转待复核，未排名、未计入合计，请核对边界"))
+        "已自动修复并转为需人工核查，未排名、未计入合计，请核对边界"))
     return df

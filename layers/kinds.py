@@ -50,6 +50,9 @@ class Attribute:
         Bilingual label.
     units : str
         Units, e.g. ``kV``; empty when dimensionless.
+    words_zh : tuple of (str, str)
+        The Chinese word of each allowed value (``("high", "高")``), for tables and messages
+        read in Chinese; the values stay codes in the data.
     """
 
     name: str
@@ -59,6 +62,7 @@ class Attribute:
     label_zh: str
     label_en: str
     units: str = ""
+    words_zh: tuple = ()
 
     @property
     def fact(self) -> bool:
@@ -68,6 +72,12 @@ class Attribute:
     def label(self, lang: str = "en") -> str:
         """The label in ``zh`` or ``en``."""
         return self.label_zh if lang == "zh" else self.label_en
+
+    def word(self, value: Any, lang: str = "en") -> str:
+        """A value as text in ``lang``: an allowed value's Chinese word under ``zh``, else the
+        value as it is (blank for a missing value)."""
+        text = cell_text(value)
+        return dict(self.words_zh).get(text, text) if lang == "zh" else text
 
     def coerce(self, value: Any) -> Any:
         """Convert one source value to this attribute's type.
@@ -238,6 +248,7 @@ def _attribute(name: str, spec: dict) -> Attribute:
         label_zh=spec["label_zh"],
         label_en=spec["label_en"],
         units=spec.get("units", ""),
+        words_zh=tuple((str(k), v) for k, v in spec.get("words_zh", {}).items()),
     )
 
 
@@ -265,10 +276,11 @@ def _registry() -> tuple[dict[str, LayerKind], dict[str, RasterKind]]:
         attributes = dict(common)
         for name, attr in spec.get("attributes", {}).items():
             attributes[name] = _attribute(name, attr)
-        bad = [a.name for a in attributes.values() if a.type not in _ATTRIBUTE_TYPES]
+        bad = [a.name for a in attributes.values() if a.type not in _ATTRIBUTE_TYPES
+               or not {k for k, _ in a.words_zh} <= set(a.allowed or ())]
         if bad:
             raise InputError(f"kinds.toml, kind {kind_id!r}: attributes {bad} have a type "
-                             f"outside {_ATTRIBUTE_TYPES}")
+                             f"outside {_ATTRIBUTE_TYPES} or words_zh for values not allowed")
         kinds[kind_id] = LayerKind(kind_id, spec["label_zh"], spec["label_en"],
                                    _geometries(kind_id, spec["geometry"]), spec["group"],
                                    attributes)

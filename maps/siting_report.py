@@ -79,7 +79,7 @@ PARAM_LABELS: dict[str, tuple[str, str, str]] = {
     "lifetime_years": ("寿命", "lifetime", "yr"),
     "route_factor": ("线路曲折系数", "line route factor", ""),
     "min_usable_area_ha": ("最小可用面积", "minimum usable area", "ha"),
-    "max_plant_mw": ("单个电站容量上限（超过则待复核）", "largest one plant (above: review)", "MW"),
+    "max_plant_mw": ("单个电站容量上限（超过则需人工核查）", "largest one plant (above: review)", "MW"),
 }
 """Labels (zh, en) and units of the profile parameters shown."""
 TECH = {"pv": ("光伏", "PV"), "wind": ("风电", "wind")}

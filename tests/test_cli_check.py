@@ -206,3 +206,23 @@ def test_a_prepared_layer_changed_since_is_called_unusable_with_its_problems(poi
     assert data["verdict"] == "review"
     found = {p["code"]: p["message"] for g in data["layer_problems"] for p in g["problems"]}
     assert set(found) == {"source_changed"} and len(data["layer_problems"]) == 2
+
+
+def test_a_blank_component_names_its_values_and_the_option():
+    """Review 21 F6: the PV array rule on shrub land needs ``component``; left blank, the hint
+    listed yes/no or a number. It now lists array / ancillary with their words, and ``check``
+    names the option that states it; stating it clears the unknown."""
+    point = "107.060542,27.16"  # demo forest land LD0256, shrub
+    zh = run("check", "--demo", "--point", point, "--type", "pv")
+    assert zh.exit_code == 0, zh.output
+    assert "请填写（array 光伏方阵 / ancillary 配套设施）" in zh.output
+    assert "是/否或数值" not in zh.output
+    assert "在本命令中写明: --attr component=array | --attr component=ancillary" in zh.output
+    en = run("check", "--demo", "--point", point, "--type", "pv", "--lang", "en")
+    assert "state it (array = PV array / ancillary = ancillary facilities)" in en.output
+    assert "state it here with: --attr component=array" in en.output
+    stated = run("check", "--demo", "--point", point, "--type", "pv", "--attr", "component=array")
+    assert "component 未填写" not in stated.output and "--attr component" not in stated.output
+    data = json.loads(run("check", "--demo", "--point", point, "--type", "pv", "--json").output)
+    hints = [h for r in data["reasons"] for h in r["attr_hints"]]
+    assert hints == ["--attr component=array | --attr component=ancillary"]

@@ -149,3 +149,18 @@ def test_screen_names_the_zone_and_refuses_a_wrong_one(tmp_path):
     r = CliRunner().invoke(cli, [*base, "--crs", "EPSG:4544", "--out", str(tmp_path / "b")])
     assert r.exit_code == 2 and "check --crs" in r.output and "--crs EPSG:4545" in r.output, \
         r.output
+
+
+def test_score_says_review_in_one_word_under_zh(tmp_path):
+    """Review 21 F14: score's status is 需人工核查, but its terminal warning said 已转待复核 and
+    its report 转为“待复核”: a reader took them for different states. Score now says 需人工核查
+    everywhere (screen/check's verdict 需论证 is another command's word)."""
+    f = _write(tmp_path / "cands.geojson", {"far": DEMO["far"], "good": DEMO["good"]})
+    r = _run("--demo", "--tech", "pv", "--candidates", str(f), "--out", str(tmp_path / "o"))
+    assert r.exit_code == 0, r.output
+    report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    reasons = " ".join(pd.read_csv(tmp_path / "o" / "sites.csv")["reason"].dropna())
+    assert "已转为需人工核查" in r.output and "需人工核查" in r.output
+    assert "转为“需人工核查”" in report
+    for text in (r.output, report, reasons):
+        assert "待复核" not in text

@@ -23,7 +23,7 @@ _T = {
     "none": ("无", "none"), "nearest": ("最近要素距离（{r} m 内）", "Nearest feature (within {r} m)"),
     "inside": ("位于其中", "inside"), "beyond": ("{r} m 内无", "none within {r} m"),
     "not_checked": ("未核查", "not checked"),
-    "verify": ("须核实", "verify"), "confidence": ("可信度", "confidence"),
+    "verify": ("须核实", "verify"), "state": ("在本命令中写明", "state it here with"), "confidence": ("可信度", "confidence"),
     "overlap": ("重叠", "overlap"), "at": ("距离", "at"), "location": ("位置", "Location"),
     "catalog": ("图层目录", "Catalog"), "rules": ("规则集", "Rule set"),
     "demo": ("演示数据：合成图层，不得用于实际决策", "demo data: synthetic layers, not for real "
@@ -153,6 +153,7 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
     ``id_given``: whether the project id came from the input (else it is a generated one).
     ``missing_layers`` holds why a kind was not checked: not provided, or unusable.
     """
+    from geo.facts import attr_hint, blank_columns
     from geo.screen import SEARCH_M
     from maps import style as st
 
@@ -170,6 +171,7 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
             "rule_id": rule_id, "outcome": first["outcome"], "title": first["title"],
             "source": first["source"], "confidence": first["confidence"],
             "message": first["message"],
+            "attr_hints": [attr_hint(c) for c in blank_columns(first["message"])],
             "evidence": [{
                 "layer_id": r["layer_id"], "kind": r["kind"], "feature_id": r["feature_id"],
                 "feature_name": r["feature_name"], **{
@@ -239,6 +241,8 @@ def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
             click.echo(f"      - … +{len(r['evidence']) - 5}")
         if r["outcome"] != "admitted" and r["message"]:
             click.echo(f"      {_t('verify', lang)}: {r['message']}")
+        for hint in r.get("attr_hints", []):
+            click.echo(f"      {_t('state', lang)}: {hint}")
     click.echo(_t("nearest", lang, r=f"{data['search_m']:,.0f}") + ":")
     width = max([_width(st.kind_label(k, lang)) for k in data["nearest_m"]] + [0])
     for kind, d in data["nearest_m"].items():
@@ -310,7 +314,7 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
     # what the layers' readers found, as siting screen shows it: a prepared layer whose source
     # or [[layer]] entry changed since is unusable, and its problem names the file and the fix
     problems = notices.catalog_problems(cat)
-    notices.echo_problems(problems, held)
+    notices.echo_problems(problems, held, lang=lang)
     data = check_result(result, hits, lang, "project_id" in defaults or bool(
         geojson and Path(geojson).is_file()))
     data["layer_problems"] = [{"layer": name, "problems": [p.to_dict() for p in found]}

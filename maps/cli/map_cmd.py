@@ -54,7 +54,7 @@ def map_command(catalog: str | None, demo: bool, out: str, lang: str, basemap: s
             m = catalog_map(cat, lang, basemap, tianditu_key)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
-    notices.echo_problems(notices.catalog_problems(cat), held)
+    notices.echo_problems(notices.catalog_problems(cat), held, lang=lang)
     write_files(dest, [(out_path.name, lambda path: finish_map(m, path))])
     out_path = dest.folder / out_path.name
     size = out_path.stat().st_size / 1e6

@@ -15,12 +15,14 @@ from contextlib import contextmanager
 
 import click
 
-from layers.errors import SitingWarning
+from layers.errors import SitingWarning, halves, place_zh
 
 PER_GROUP = 20
 """Problems shown per file or layer; the rest are counted."""
 _PLACES = ("row ", "rows ", "feature ", "parcel ")
 """How readers begin a feature label that names a place (:data:`layers.hygiene.READ_ROW`)."""
+SEVERITY_ZH = {"warning": "警告", "error": "错误", "info": "提示"}
+"""The severities of problems in Chinese."""
 
 
 @contextmanager
@@ -42,7 +44,7 @@ def held_warnings() -> Iterator[list[str]]:
 
 
 @contextmanager
-def then_catalog_problems(catalog, said: set[str]) -> Iterator[None]:
+def then_catalog_problems(catalog, said: set[str], lang: str = "en") -> Iterator[None]:
     """Hold the toolkit's warnings inside; at the end show the problems of catalog layers read
     inside (e.g. to draw a map) that were not shown before (``said``)."""
     held: list[str] = []
@@ -50,7 +52,7 @@ def then_catalog_problems(catalog, said: set[str]) -> Iterator[None]:
         with held_warnings() as held:
             yield
     finally:
-        echo_problems(catalog_problems(catalog), held, said)
+        echo_problems(catalog_problems(catalog), held, said, lang)
 
 
 def catalog_problems(catalog) -> list[tuple[str, list]]:
@@ -63,8 +65,26 @@ def catalog_problems(catalog) -> list[tuple[str, list]]:
              problems) for spec, problems in catalog.problems_read()]
 
 
+def problem_line(p, name: str = "", lang: str = "en") -> str:
+    """One problem as a terminal line: severity, the feature or row it is about, the message.
+
+    Under ``zh`` a message with a Chinese half reads in Chinese first (``警告：要素 #1 (B1)：
+    无效几何图形… / feature #1 (B1): invalid geometry …``); otherwise as the reader wrote it
+    (``warning: feature #1 (B1): invalid geometry … / 无效几何图形…``).
+    """
+    where = "" if p.feature is None else str(p.feature) if str(p.feature).startswith(
+        _PLACES) else f"feature {p.feature}"  # a table's 'row 3' is not a feature
+    message = p.message.removeprefix(name + ": ") if name else p.message
+    en, zh = halves(message)
+    if lang == "zh" and zh:
+        english = f"{where}: {en}" if where else en
+        return (f"{SEVERITY_ZH.get(p.severity, p.severity)}：" + (f"{place_zh(where)}：" if where
+                else "") + f"{zh} / {english}")
+    return f"{p.severity}: " + (f"{where}: " if where else "") + message
+
+
 def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
-                  said: set[str] | None = None) -> set[str]:
+                  said: set[str] | None = None, lang: str = "en") -> set[str]:
     """Print each group's problems once under its name, then held warnings not yet said.
 
     Parameters
@@ -75,6 +95,8 @@ def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
         Messages of warnings held back by :func:`held_warnings`.
     said : set of str, optional
         Messages already printed (by an earlier call), not repeated; updated.
+    lang : {"en", "zh"}
+        The language each problem reads in first (:func:`problem_line`).
 
     Returns
     -------
@@ -89,9 +111,7 @@ def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
             continue
         click.echo(f"{name}:", err=True)
         for p in fresh[:PER_GROUP]:
-            where = "" if p.feature is None else f"{p.feature}: " if str(p.feature).startswith(
-                _PLACES) else f"feature {p.feature}: "  # a table's 'row 3' is not a feature
-            click.echo(f"  {p.severity}: {where}{p.message.removeprefix(name + ': ')}", err=True)
+            click.echo(f"  {problem_line(p, name, lang)}", err=True)
         if len(fresh) > PER_GROUP:
             more = len(fresh) - PER_GROUP
             click.echo(f"  … {more} more / 另有 {more} 条", err=True)

@@ -25,6 +25,7 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         :meth:`maps.cli.staging.Staging.write`; ``notes`` receives notes about what did not
         fit its medium.
     """
+    from geo.columns import value_words
     from geo.cost import supply_curve
     from maps import style as st
     from maps.base import finish_map
@@ -41,9 +42,11 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
     def xlsx(path):
         tech = sites.attrs["siting"]["tech"]
         words = {k: st.pick(v, lang) for k, v in STATUS_LABELS.items()}
-        sheets = [(tech, labelled(table, {"status": words}, lang), "sites.csv")]
+        sheets = [(tech, labelled(table, {"status": words, **value_words(table.columns, "sites")},
+                                  lang), "sites.csv")]
         notes.extend(f"sites.xlsx: {n}" for n in write_xlsx(
-            path, sheets, "siting", lang=lang, describe={tech: _describer(sites)}))
+            path, sheets, "siting", lang=lang, describe={tech: _describer(sites)},
+            found_in={tech: lambda c: "sites.csv, sites.geojson, sites.gpkg"}))
 
     return list(zip(FILES, (
         lambda path: write_csv(path, table),
@@ -59,11 +62,19 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
 
 def _describer(sites):
     """(unit, zh, en) of a column of ``sites``: as the result recorded it, else
-    :func:`geo.columns.describe`."""
+    :func:`geo.columns.describe`; the ``score_*`` and ``excluded_*`` families by the profile's
+    criteria and exclusion rules (``排除：林地（乔木林/竹林/其他林地）``)."""
     from geo.columns import describe
 
-    known = sites.attrs["siting"].get("columns", {})
-    return lambda column: tuple(known[column]) if column in known else describe(column)
+    meta = sites.attrs["siting"]
+    known = meta.get("columns", {})
+    rules = {e["id"]: e for e in meta.get("profile_data", {}).get("exclusion", []) if "id" in e}
+
+    def words(column):
+        if column.startswith(("score_", "excluded_")) or column not in known:
+            return describe(column, rules)
+        return tuple(known[column])
+    return words
 
 
 @click.command("score")
@@ -145,11 +156,11 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
     except InputError as exc:
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
     said = notices.echo_problems([(str(candidates), problems)] * bool(problems)
-                                 + notices.catalog_problems(cat), held)
+                                 + notices.catalog_problems(cat), held, lang=lang)
     _unchecked(sites, cat)
     _summary(sites, top, lang)
     notes: list[str] = []
-    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+    with notices.then_catalog_problems(cat, said, lang):  # layers first read to draw the map
         write_files(dest, writers(sites, cat, lang, basemap, tianditu_key, notes))
     for note in notes:
         click.echo(f"note: {note}", err=True)

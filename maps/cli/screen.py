@@ -122,7 +122,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     import pandas as pd
 
     from geo import vocabulary
-    from geo.columns import describe_screening
+    from geo.columns import describe_screening, value_words
     from geo.screen import HIT_COLUMNS
     from maps import style as st
     from maps.base import finish_map
@@ -140,15 +140,22 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
         words = {v: st.verdict_label(v, lang) for v in st.VERDICT_LABELS}
         types = {t: vocabulary.label("type", t, lang) for t in table["type"].dropna().unique()}
-        sheets = [("screening", labelled(table, {"verdict": words, "type": types}, lang),
+        shown = hits[list(HIT_COLUMNS) + extra]
+        sheets = [("screening", labelled(table, {"verdict": words, "type": types, **value_words(
+                       table.columns, "screening")}, lang),
                    f"{sub}screening.geojson and {sub}screening.csv"),
-                  ("hits", labelled(hits[list(HIT_COLUMNS) + extra], {"outcome": words}, lang),
-                   f"{sub}screening_hits.csv")]
+                  ("hits", labelled(shown, {"outcome": words, **value_words(
+                      shown.columns, "hits")}, lang), f"{sub}screening_hits.csv")]
         about = about_rows(report_meta(result, catalog, lang, problems), lang)  # as the report
         notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(
             path, sheets, "screening", about=about, lang=lang,
             describe={"screening": describe_screening,
-                      "hits": lambda c: describe_screening(c, hits=True)}))
+                      "hits": lambda c: describe_screening(c, hits=True)},
+            found_in={"screening": lambda c: ", ".join(
+                          ["screening.csv"] * (c in SUMMARY_COLUMNS)
+                          + ["screening.geojson", "screening.gpkg"]),
+                      "hits": lambda c: "screening_hits.csv" if c in HIT_COLUMNS else
+                      "screening.xlsx, report.html"}))
 
     def pdf_file(path):
         if len(result) > PAGED_ABOVE:
@@ -326,7 +333,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]
-                                 + notices.catalog_problems(cat), held)
+                                 + notices.catalog_problems(cat), held, lang=lang)
     for sub, path, result, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
         click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
@@ -337,7 +344,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
              for sub, path, result, hits, problems in done]
     printed = [pair for step in files for pair in step if pair[0].endswith(PDF)]  # reads HTML
     processes = pool.writers(sum(len(r) for _, _, r, _, _ in done))
-    with notices.then_catalog_problems(cat, said):  # layers first read to draw the map
+    with notices.then_catalog_problems(cat, said, lang):  # layers first read to draw the map
         write_files(dest, start_order([pair for step in zip(*files) for pair in step
                                        if pair not in printed], processes),
                     processes, notes, printed)

@@ -46,8 +46,10 @@ _NEEDS_WORK = r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f" + "\ufffe\uffff]"
 _NOTES_SHEET = "notes"
 _ABOUT_SHEET = "about"
 _COLUMNS_SHEET = "columns"
-_LEGEND_HEAD = ("sheet / 表", "header / 表头", "column (CSV, GeoJSON) / 列名", "unit / 单位",
-                "说明", "description")
+_LEGEND_HEAD = ("sheet / 表", "header / 表头", "column / 列名", "unit / 单位", "说明",
+                "description", "files holding the column / 含此列的文件")
+_UNIT_ZH = {"points": "分"}
+"""Units written in Chinese in the headers under ``zh`` (the ``columns`` sheet keeps both)."""
 
 
 def _visible(match: re.Match) -> str:
@@ -272,7 +274,7 @@ def document_date() -> datetime:
 def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: str = "",
                notes: list[str] | None = None,
                about: list[tuple[str, str]] | None = None, lang: str = "en",
-               describe: dict | None = None) -> list[str]:
+               describe: dict | None = None, found_in: dict | None = None) -> list[str]:
     """Write tables as sheets of one workbook; tables longer than a sheet (or than
     :data:`XLSX_BUDGET_ROWS`) stay out of it.
 
@@ -296,8 +298,12 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
         the CSV files.
     describe : {sheet name: callable}, optional
         (unit, zh, en) of each column of the sheet (e.g. :func:`geo.columns.describe`). With
-        it a ``columns`` sheet lists, for every column, its header, its name in the CSV file,
-        its unit and what it is in both languages.
+        it a ``columns`` sheet lists, for every column, its header, its name in the CSV and
+        GeoJSON files (as a text cell holding the name itself), its unit and what it is in both
+        languages.
+    found_in : {sheet name: callable}, optional
+        The files holding a column of the sheet (e.g. ``"screening.csv, screening.geojson"``),
+        written beside it in the ``columns`` sheet (blank without it).
 
     Returns
     -------
@@ -335,16 +341,20 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
             heads = _headers(frame.columns, (describe or {}).get(name), lang)
             _write_sheet(wb.add_worksheet(name), safe_frame(frame), header,
                          [h for h, *_ in heads] if heads else None)
-            legend += [(name, *h) for h in heads]
+            where = (found_in or {}).get(name) or (lambda column: "")
+            legend += [(name, *h, where(h[1])) for h in heads]
         if legend:
             ws = wb.add_worksheet(_COLUMNS_SHEET)
             ws.freeze_panes(1, 0)
-            for c, (head, width) in enumerate(zip(_LEGEND_HEAD, (12, 30, 26, 10, 40, 60))):
+            for c, (head, width) in enumerate(zip(_LEGEND_HEAD, (12, 30, 26, 10, 40, 60, 36))):
                 ws.set_column(c, c, width)
                 ws.write_string(0, c, head, header)
             for r, row in enumerate(legend, start=1):
                 for c, value in enumerate(row):
-                    ws.write_string(r, c, safe_text(str(value)))
+                    # the header and the column's name as the sheet's header cells hold them: a
+                    # text cell (never a formula) with the name itself, which scripts match
+                    text = _ILLEGAL.sub(_visible, str(value))
+                    ws.write_string(r, c, text if c in (1, 2) else safe_text(text))
         if about:
             ws = wb.add_worksheet(_ABOUT_SHEET)
             ws.set_column(0, 0, 28)
@@ -363,17 +373,21 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, str]], title: s
     return notes
 
 
-def labelled(frame: pd.DataFrame, values: dict[str, dict[str, str]], lang: str) -> pd.DataFrame:
-    """``frame`` with the codes of the columns in ``values`` (e.g. verdicts) written as their
-    words, under ``lang="zh"``; as it is under ``en`` (the codes are English words) and when
-    it is too long for a workbook sheet (:data:`XLSX_BUDGET_ROWS`: it stays in its CSV)."""
+def labelled(frame: pd.DataFrame, values: dict[str, dict], lang: str) -> pd.DataFrame:
+    """``frame`` with the codes of the columns in ``values`` (e.g. verdicts; ``True``/``False``
+    of a yes/no column) written as their words, under ``lang="zh"``; as it is under ``en``
+    (the codes are English words) and when it is too long for a workbook sheet
+    (:data:`XLSX_BUDGET_ROWS`: it stays in its CSV)."""
     if lang != "zh" or len(frame) > XLSX_BUDGET_ROWS:
         return frame
     out = frame.copy(deep=False)
     for column, words in values.items():
         if column in out:
             codes = out[column].astype(object)
-            out[column] = codes.map(words).where(codes.isin(list(words)), codes)
+            # by identity of type too: a 1 is no True, a "True" no True
+            known = codes.map(lambda v, w=words: type(v) in (str, bool, np.bool_)
+                              and v in w)
+            out[column] = codes.map(lambda v, w=words: w.get(v, v)).where(known, codes)
     return out
 
 
@@ -386,7 +400,8 @@ def _headers(columns, describe, lang: str) -> list[tuple[str, str, str, str, str
     rows, seen = [], set()
     for column in map(str, columns):
         unit, zh, en = describe(column)
-        head = column if lang != "zh" else f"{zh} [{unit}]" if unit else zh
+        shown = _UNIT_ZH.get(unit, unit)
+        head = column if lang != "zh" else f"{zh} [{shown}]" if unit else zh
         if head in seen:
             head = f"{head} ({column})"
         seen.add(head)
