@@ -57,20 +57,30 @@ def _describe(gdf: pd.DataFrame, i: int, kind: str) -> tuple[str, str]:
 
 
 def _features(cat, rule, crs) -> tuple[list, list[str]]:
-    """The matching features of ``rule`` as ``(geometry, layer table, position)`` (described
-    only when a site meets one, :func:`_describe`) and the ids of those that cannot be placed
-    (no geometry)."""
+    """The matching features of ``rule`` as ``(geometry, layer table, position, unknown)``
+    (described only when a site meets one, :func:`_describe`; ``unknown``: it matches only
+    because a deciding attribute is blank) and the ids of those that cannot be placed (no
+    geometry)."""
     feats, lost = [], []
     for d in cat.layers_of(rule.kind, crs):
         gdf = d.gdf
-        match, _, _ = match_features(gdf, rule.kind, rule.where)
+        match, unknown, _ = match_features(gdf, rule.kind, rule.where)
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
         lost += [f"{d.spec.id}:{i}" for i in gdf["id"][bad & match]] if "id" in gdf.columns \
             else [f"{d.spec.id}:#{i + 1}" for i in np.flatnonzero(bad & match)]
         for i in np.flatnonzero(match & ~bad):
-            feats.append((geoms[i], gdf, i))
+            feats.append((geoms[i], gdf, i, bool(unknown[i])))
     return feats, lost
+
+
+def _why(rule, unknown: bool) -> tuple[str, str]:
+    """What is due (en, zh): the rule's reason, or its unknown-fact reason when every feature the
+    site meets matches only because its deciding attribute is blank (never assert the bad
+    value then)."""
+    if unknown and rule.reason_unknown_en and rule.reason_unknown_zh:
+        return rule.reason_unknown_en, rule.reason_unknown_zh
+    return rule.reason_en, rule.reason_zh
 
 
 def _missing(out, run, rule, label) -> None:
@@ -146,11 +156,12 @@ def assessments(sites, run):
             en = "; ".join(f"{w[0]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
             zh = "；".join(f"{w[1]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
             hit[row] = True
+            why_en, why_zh = _why(rule, all(feats[b[j]][3] for j in mine))
             reasons.append(
                 f"{ha:,.2f} ha of the usable land ({share:.1%}) lies in the {label.label_en.lower()}"
-                f" ({en}): {rule.reason_en} ({rule.source}); not ranked — commission the "
+                f" ({en}): {why_en} ({rule.source}); not ranked — commission the "
                 f"assessment or check by hand / 可用地 {ha:,.2f} ha（{share:.1%}）位于"
-                f"{label.label_zh}（{zh}）：{rule.reason_zh}（{rule.source}），未排名")
+                f"{label.label_zh}（{zh}）：{why_zh}（{rule.source}），未排名")
         append(out, hit, reasons)
         append(out, hit, f"{label.label_en}: assessment due ({rule.source}) / 位于"
                f"{label.label_zh}，须先评估", "notes")
