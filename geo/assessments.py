@@ -6,7 +6,10 @@ whose usable land lies on such a zone is therefore not a plain ``usable`` site: 
 ``review`` (not ranked, not in the totals or the supply curve, as a site above ``max_plant_mw``),
 its reason naming each feature (id, name, deciding attributes), the hectares and share of the
 usable land on it, the source and what is due; its usable land and capacity stay, for the
-reviewer. ``siting check`` says ``review`` on the same land by its rule ``geohazard_zone``.
+reviewer. ``siting check`` says ``review`` on the same land by its rule ``geohazard_zone``. A
+site whose candidate lies partly on such land but none of whose usable land does (that part
+excluded, e.g. as forest) stays ranked, with a flag naming the feature, the hectares and the
+exclusion: the feasibility study must still consider it.
 
 A feature whose deciding attribute is unknown counts (unknown never passes). A rule whose layer
 the catalog lacks is not applied: it is said in the run's notes, on the terminal and in every
@@ -98,6 +101,54 @@ def _missing(out, run, rule, label) -> None:
            "请人工核查）", "notes")
 
 
+def _taken_by(run, part) -> tuple[list[str], list[str]]:
+    """The labels (en, zh) of the exclusions whose land covers more than a touch of ``part``."""
+    en, zh = [], []
+    for rule, rg in run.exclusions:
+        if not len(rg.geoms):
+            continue
+        j = shapely.STRtree(rg.geoms).query(part, predicate="intersects")
+        if len(j) and shapely.area(shapely.intersection(part, shapely.union_all(
+                rg.geoms[j]))) > MIN_OVERLAP_M2:
+            label = get_kind(rule.kind)
+            if label.label_en.lower() not in en:
+                en.append(label.label_en.lower())
+                zh.append(label.label_zh)
+    return en, zh
+
+
+def _partly_in(out, run, rule, label, feats, fg, rows) -> None:
+    """Flag each site in ``rows`` whose candidate meets a feature of ``rule`` though its usable
+    land does not (that part excluded for another reason, e.g. forest): it stays ranked (only
+    usable land waits for the assessment) but its flags name the feature(s), the hectares of the
+    candidate in them and the exclusions that took that land — the feasibility study must
+    still consider the zone."""
+    idx = np.flatnonzero(rows)
+    if not len(idx):
+        return
+    cand = np.asarray(out.geometry.values, dtype=object)[idx]
+    a, b = shapely.STRtree(fg).query(cand, predicate="intersects")
+    for i in np.unique(a):
+        mine = b[a == i]
+        parts = shapely.intersection(cand[i], fg[mine])
+        m2 = true_area(parts, out.crs)
+        keep = m2 > MIN_OVERLAP_M2
+        if not keep.any():
+            continue
+        part = shapely.union_all(parts[keep])
+        ha = float(true_area(np.array([part], dtype=object), out.crs)[0]) / M2_PER_HA
+        words = [_describe(feats[j][1], feats[j][2], rule.kind) for j in mine[keep]]
+        ex_en, ex_zh = _taken_by(run, part)
+        by_en = f"excluded there as {', '.join(ex_en)}" if ex_en else "not usable there"
+        by_zh = f"该部分已按{'、'.join(ex_zh)}排除" if ex_zh else "该部分不可用"
+        append(out, np.isin(np.arange(len(out)), [idx[i]]),
+               f"partly in the {label.label_en.lower()} ({'; '.join(w[0] for w in words)}): "
+               f"{ha:,.2f} ha of the candidate, {by_en}; its usable land is not in it, yet the "
+               f"feasibility study must consider the zone ({rule.source}) / 部分位于"
+               f"{label.label_zh}（{'；'.join(w[1] for w in words)}）：{ha:,.2f} ha，{by_zh}，"
+               f"可用地不在其中，但可行性研究须考虑该区（{rule.source}）", "notes")
+
+
 def assessments(sites, run):
     """Sites whose usable land lies on land needing an assessment go to ``review``.
 
@@ -139,12 +190,13 @@ def assessments(sites, run):
         fg = np.array([f[0] for f in feats], dtype=object)
         idx = np.flatnonzero(live)
         a, b = shapely.STRtree(fg).query(geoms[idx], predicate="intersects")
-        if not len(a):
-            continue
         m2 = true_area(shapely.intersection(geoms[idx][a], fg[b]), out.crs)  # on the ellipsoid
         keep = m2 > MIN_OVERLAP_M2
         a, b, m2 = a[keep], b[keep], m2[keep]
         hit = np.zeros(len(out), dtype=bool)
+        if not len(a):
+            _partly_in(out, run, rule, label, feats, fg, live)
+            continue
         reasons = []
         for i in np.unique(a):
             row = idx[i]
@@ -165,6 +217,7 @@ def assessments(sites, run):
         append(out, hit, reasons)
         append(out, hit, f"{label.label_en}: assessment due ({rule.source}) / 位于"
                f"{label.label_zh}，须先评估", "notes")
+        _partly_in(out, run, rule, label, feats, fg, live & ~hit)
         out.loc[hit & (out["status"] == "usable").to_numpy(), "status"] = "review"
         ids = out.loc[hit, "site_id"].astype(str).tolist()
         said.append(f"{len(ids)} site(s) lie in the {label.label_en.lower()} ({', '.join(ids[:5])}"

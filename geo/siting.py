@@ -55,6 +55,7 @@ class Run:
     grid_region: str | None = None
     notes: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    exclusions: list = field(default_factory=list)  # (rule, RuleGeometries) as applied
 
 
 STAGES = (stages.exclusions, stages.input_errors, stages.criteria, stages.limits,

@@ -118,3 +118,29 @@ def test_missing_geohazard_layer_is_warned_of_and_opens_the_report(region, tmp_p
                for ln in r.output.splitlines())
     report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     assert 'id="not-assessed-notice"' in report
+
+
+def test_a_zone_on_excluded_land_only_is_flagged_not_hidden(tmp_path):
+    """A candidate about a quarter inside landslide zone DZ02 whose part there is forest land
+    (excluded) stays ranked (only usable land waits for the assessment), but its flags name
+    the zone, its grade, the hectares and the exclusion, in both languages (review 21 F10)."""
+    f = tmp_path / "ZX.geojson"
+    gpd.GeoDataFrame({"site_id": ["ZX"]}, geometry=[box(106.542330, 26.997874, 106.547365,
+                                                        27.002385)], crs="EPSG:4326").to_file(f)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["score", "--demo", "--tech", "pv", "--candidates", str(f),
+                                 "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    zx = pd.read_csv(out / "sites.csv").set_index("site_id").loc["user:ZX"]
+    assert zx["status"] == "usable" and zx["rank"] == 1
+    assert "DZ02" not in zx["reason"]
+    flag = zx["notes"]
+    for words in ("partly in the geological hazard-prone zone (DZ02 修文县滑坡崩塌中易发区 "
+                  "(susceptibility medium))", "ha of the candidate, excluded there as forest land",
+                  "the feasibility study must consider the zone", CITATION,
+                  "部分位于地质灾害易发区（DZ02 修文县滑坡崩塌中易发区（易发程度：中））",
+                  "该部分已按林地排除"):
+        assert words in flag, words
+    ha = float(flag.split("(susceptibility medium)): ")[1].split(" ha")[0])
+    assert 5.5 < ha < 6.5
+    assert "DZ02" in (out / "report.html").read_text(encoding="utf-8")
