@@ -194,6 +194,7 @@ def assessments(sites, run):
         keep = m2 > MIN_OVERLAP_M2
         a, b, m2 = a[keep], b[keep], m2[keep]
         hit = np.zeros(len(out), dtype=bool)
+        known = False   # some site meets a feature whose deciding fact is known bad
         if not len(a):
             _partly_in(out, run, rule, label, feats, fg, live)
             continue
@@ -208,7 +209,9 @@ def assessments(sites, run):
             en = "; ".join(f"{w[0]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
             zh = "；".join(f"{w[1]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
             hit[row] = True
-            why_en, why_zh = _why(rule, all(feats[b[j]][3] for j in mine))
+            unknown = all(feats[b[j]][3] for j in mine)
+            known |= not unknown
+            why_en, why_zh = _why(rule, unknown)
             reasons.append(
                 f"{ha:,.2f} ha of the usable land ({share:.1%}) lies in the {label.label_en.lower()}"
                 f" ({en}): {why_en} ({rule.source}); not ranked — commission the "
@@ -220,10 +223,11 @@ def assessments(sites, run):
         _partly_in(out, run, rule, label, feats, fg, live & ~hit)
         out.loc[hit & (out["status"] == "usable").to_numpy(), "status"] = "review"
         ids = out.loc[hit, "site_id"].astype(str).tolist()
+        why_en, why_zh = _why(rule, not known)
         said.append(f"{len(ids)} site(s) lie in the {label.label_en.lower()} ({', '.join(ids[:5])}"
                     f"{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor counted in "
-                    f"the totals — {rule.reason_en} ({rule.source}) / {len(ids)} 个地块位于"
-                    f"{label.label_zh}，已转待复核，未排名、未计入合计：{rule.reason_zh}")
+                    f"the totals — {why_en} ({rule.source}) / {len(ids)} 个地块位于"
+                    f"{label.label_zh}，已转待复核，未排名、未计入合计：{why_zh}")
     if said:
         say(run, "assessment", "; ".join(said))
     return out
