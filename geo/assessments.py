@@ -5,11 +5,12 @@ assessment at the feasibility stage, without which the feasibility study is not 
 whose usable land lies on such a zone is therefore not a plain ``usable`` site: it goes to
 ``review`` (not ranked, not in the totals or the supply curve, as a site above ``max_plant_mw``),
 its reason naming each feature (id, name, deciding attributes), the hectares and share of the
-usable land on it, the source and what is due; its usable land and capacity stay, for the
-reviewer. ``siting check`` says ``review`` on the same land by its rule ``geohazard_zone``. A
-site whose candidate lies partly on such land but none of whose usable land does (that part
-excluded, e.g. as forest) stays ranked, with a flag naming the feature, the hectares and the
-exclusion: the feasibility study must still consider it.
+usable land on it, the source and what is due; its usable land stays and its capacity is
+kept for the reviewer in ``capacity_if_cleared_mw`` (:func:`geo.site_flags.counted_only`).
+``siting check`` says ``review`` on the same land by its rule ``geohazard_zone``. A site whose
+candidate lies partly on such land but none of whose usable land does (that part excluded,
+e.g. as forest) stays ranked, with a flag naming the feature, the hectares and the exclusion:
+the feasibility study must still consider it.
 
 A feature whose deciding attribute is unknown counts (unknown never passes). A rule whose layer
 the catalog lacks is not applied: it is said in the run's notes, on the terminal and in every

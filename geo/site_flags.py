@@ -1,6 +1,7 @@
 """What a site may claim: the reason/notes appender the stages share, no usable land for a site
 excluded or not judged, a capacity too large for one plant (``review``), and the sites wholly
-outside the catalog's coverage (``review``: not measured against its features nor scored)."""
+outside the catalog's coverage (``review``: not measured against its features nor scored); and
+the last stage, which keeps the summable columns for the sites counted in the totals."""
 
 from __future__ import annotations
 
