@@ -5,8 +5,12 @@ assessment at the feasibility stage, without which the feasibility study is not 
 whose usable land lies on such a zone is therefore not a plain ``usable`` site: it goes to
 ``review`` (not ranked, not in the totals or the supply curve, as a site above ``max_plant_mw``),
 its reason naming each feature (id, name, deciding attributes), the hectares and share of the
-usable land on it, the source and what is due; its usable land and capacity stay, for the
-reviewer. ``siting check`` says ``review`` on the same land by its rule ``geohazard_zone``.
+usable land on it, the source and what is due; its usable land stays and its capacity is
+kept for the reviewer in ``capacity_if_cleared_mw`` (:func:`geo.site_flags.counted_only`).
+``siting check`` says ``review`` on the same land by its rule ``geohazard_zone``. A site whose
+candidate lies partly on such land but none of whose usable land does (that part excluded,
+e.g. as forest) stays ranked, with a flag naming the feature, the hectares and the exclusion:
+the feasibility study must still consider it.
 
 A feature whose deciding attribute is unknown counts (unknown never passes). A rule whose layer
 the catalog lacks is not applied: it is said in the run's notes, on the terminal and in every
@@ -57,20 +61,30 @@ def _describe(gdf: pd.DataFrame, i: int, kind: str) -> tuple[str, str]:
 
 
 def _features(cat, rule, crs) -> tuple[list, list[str]]:
-    """The matching features of ``rule`` as ``(geometry, layer table, position)`` (described
-    only when a site meets one, :func:`_describe`) and the ids of those that cannot be placed
-    (no geometry)."""
+    """The matching features of ``rule`` as ``(geometry, layer table, position, unknown)``
+    (described only when a site meets one, :func:`_describe`; ``unknown``: it matches only
+    because a deciding attribute is blank) and the ids of those that cannot be placed (no
+    geometry)."""
     feats, lost = [], []
     for d in cat.layers_of(rule.kind, crs):
         gdf = d.gdf
-        match, _, _ = match_features(gdf, rule.kind, rule.where)
+        match, unknown, _ = match_features(gdf, rule.kind, rule.where)
         geoms = np.asarray(gdf.geometry.values, dtype=object)
         bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
         lost += [f"{d.spec.id}:{i}" for i in gdf["id"][bad & match]] if "id" in gdf.columns \
             else [f"{d.spec.id}:#{i + 1}" for i in np.flatnonzero(bad & match)]
         for i in np.flatnonzero(match & ~bad):
-            feats.append((geoms[i], gdf, i))
+            feats.append((geoms[i], gdf, i, bool(unknown[i])))
     return feats, lost
+
+
+def _why(rule, unknown: bool) -> tuple[str, str]:
+    """What is due (en, zh): the rule's reason, or its unknown-fact reason when every feature the
+    site meets matches only because its deciding attribute is blank (never assert the bad
+    value then)."""
+    if unknown and rule.reason_unknown_en and rule.reason_unknown_zh:
+        return rule.reason_unknown_en, rule.reason_unknown_zh
+    return rule.reason_en, rule.reason_zh
 
 
 def _missing(out, run, rule, label) -> None:
@@ -86,6 +100,54 @@ def _missing(out, run, rule, label) -> None:
            f"not checked against: {rule.kind} (layer not provided; a site there needs an "
            f"assessment, {rule.source} — check by hand) / 未核查：{label.label_zh}（未提供图层，"
            "请人工核查）", "notes")
+
+
+def _taken_by(run, part) -> tuple[list[str], list[str]]:
+    """The labels (en, zh) of the exclusions whose land covers more than a touch of ``part``."""
+    en, zh = [], []
+    for rule, rg in run.exclusions:
+        if not len(rg.geoms):
+            continue
+        j = shapely.STRtree(rg.geoms).query(part, predicate="intersects")
+        if len(j) and shapely.area(shapely.intersection(part, shapely.union_all(
+                rg.geoms[j]))) > MIN_OVERLAP_M2:
+            label = get_kind(rule.kind)
+            if label.label_en.lower() not in en:
+                en.append(label.label_en.lower())
+                zh.append(label.label_zh)
+    return en, zh
+
+
+def _partly_in(out, run, rule, label, feats, fg, rows) -> None:
+    """Flag each site in ``rows`` whose candidate meets a feature of ``rule`` though its usable
+    land does not (that part excluded for another reason, e.g. forest): it stays ranked (only
+    usable land waits for the assessment) but its flags name the feature(s), the hectares of the
+    candidate in them and the exclusions that took that land — the feasibility study must
+    still consider the zone."""
+    idx = np.flatnonzero(rows)
+    if not len(idx):
+        return
+    cand = np.asarray(out.geometry.values, dtype=object)[idx]
+    a, b = shapely.STRtree(fg).query(cand, predicate="intersects")
+    for i in np.unique(a):
+        mine = b[a == i]
+        parts = shapely.intersection(cand[i], fg[mine])
+        m2 = true_area(parts, out.crs)
+        keep = m2 > MIN_OVERLAP_M2
+        if not keep.any():
+            continue
+        part = shapely.union_all(parts[keep])
+        ha = float(true_area(np.array([part], dtype=object), out.crs)[0]) / M2_PER_HA
+        words = [_describe(feats[j][1], feats[j][2], rule.kind) for j in mine[keep]]
+        ex_en, ex_zh = _taken_by(run, part)
+        by_en = f"excluded there as {', '.join(ex_en)}" if ex_en else "not usable there"
+        by_zh = f"该部分已按{'、'.join(ex_zh)}排除" if ex_zh else "该部分不可用"
+        append(out, np.isin(np.arange(len(out)), [idx[i]]),
+               f"partly in the {label.label_en.lower()} ({'; '.join(w[0] for w in words)}): "
+               f"{ha:,.2f} ha of the candidate, {by_en}; its usable land is not in it, yet the "
+               f"feasibility study must consider the zone ({rule.source}) / 部分位于"
+               f"{label.label_zh}（{'；'.join(w[1] for w in words)}）：{ha:,.2f} ha，{by_zh}，"
+               f"可用地不在其中，但可行性研究须考虑该区（{rule.source}）", "notes")
 
 
 def assessments(sites, run):
@@ -129,12 +191,14 @@ def assessments(sites, run):
         fg = np.array([f[0] for f in feats], dtype=object)
         idx = np.flatnonzero(live)
         a, b = shapely.STRtree(fg).query(geoms[idx], predicate="intersects")
-        if not len(a):
-            continue
         m2 = true_area(shapely.intersection(geoms[idx][a], fg[b]), out.crs)  # on the ellipsoid
         keep = m2 > MIN_OVERLAP_M2
         a, b, m2 = a[keep], b[keep], m2[keep]
         hit = np.zeros(len(out), dtype=bool)
+        known = False   # some site meets a feature whose deciding fact is known bad
+        if not len(a):
+            _partly_in(out, run, rule, label, feats, fg, live)
+            continue
         reasons = []
         for i in np.unique(a):
             row = idx[i]
@@ -146,20 +210,25 @@ def assessments(sites, run):
             en = "; ".join(f"{w[0]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
             zh = "；".join(f"{w[1]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
             hit[row] = True
+            unknown = all(feats[b[j]][3] for j in mine)
+            known |= not unknown
+            why_en, why_zh = _why(rule, unknown)
             reasons.append(
                 f"{ha:,.2f} ha of the usable land ({share:.1%}) lies in the {label.label_en.lower()}"
-                f" ({en}): {rule.reason_en} ({rule.source}); not ranked — commission the "
+                f" ({en}): {why_en} ({rule.source}); not ranked — commission the "
                 f"assessment or check by hand / 可用地 {ha:,.2f} ha（{share:.1%}）位于"
-                f"{label.label_zh}（{zh}）：{rule.reason_zh}（{rule.source}），未排名")
+                f"{label.label_zh}（{zh}）：{why_zh}（{rule.source}），未排名")
         append(out, hit, reasons)
         append(out, hit, f"{label.label_en}: assessment due ({rule.source}) / 位于"
                f"{label.label_zh}，须先评估", "notes")
+        _partly_in(out, run, rule, label, feats, fg, live & ~hit)
         out.loc[hit & (out["status"] == "usable").to_numpy(), "status"] = "review"
         ids = out.loc[hit, "site_id"].astype(str).tolist()
+        why_en, why_zh = _why(rule, not known)
         said.append(f"{len(ids)} site(s) lie in the {label.label_en.lower()} ({', '.join(ids[:5])}"
                     f"{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor counted in "
-                    f"the totals — {rule.reason_en} ({rule.source}) / {len(ids)} 个地块位于"
-                    f"{label.label_zh}，已转待复核，未排名、未计入合计：{rule.reason_zh}")
+                    f"the totals — {why_en} ({rule.source}) / {len(ids)} 个地块位于"
+                    f"{label.label_zh}，已转待复核，未排名、未计入合计：{why_zh}")
     if said:
         say(run, "assessment", "; ".join(said))
     return out

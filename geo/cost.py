@@ -21,7 +21,7 @@ import shapely
 
 CONNECTION_FILE = Path(__file__).parent / "data" / "grid_connection.toml"
 SUPPLY_CURVE_COLUMNS = ["supply_rank", "site_id", "name", "status", "capacity_mw",
-                        "generation_mwh", "lcoe_cny_mwh", "lcot_cny_mwh", "grid_kv",
+                        "generation_mwh", "capacity_if_cleared_mw", "lcoe_cny_mwh", "lcot_cny_mwh", "grid_kv",
                         "grid_distance_km", "cumulative_capacity_mw",
                         "cumulative_generation_mwh", "reason", "notes"]
 

@@ -55,6 +55,10 @@ GAP = Rule.model_validate({
                   "catalog's region: a hole in the unit layer; the access list there could not "
                   "be checked — ask the environment authority which unit applies.",
 })
+WHOLLY = {"zh": "整体位于图层目录覆盖范围之外", "en": "Wholly outside the catalog's coverage"}
+"""The title of rule ``coverage`` for a footprint whose outside share shows as 100.0 %."""
+WHOLLY_SHARE = 0.9995
+"""Outside share from which a footprint is said wholly outside (it rounds to 100.0 %)."""
 _FAR = {"en": "outside the catalog's region: {km} km from its coverage ({source}); screen it "
               "with the catalog of the region where it lies",
         "zh": "位于图层目录区域之外：距其覆盖范围（{source}）{km} km，请使用项目所在地区的图层目录审查"}
@@ -136,9 +140,10 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
     if len(rows):
         share = np.char.mod("%.1f%%", outside[rows] * 100).astype(object)
         msg = facts.fill(OUTSIDE.message(lang), share=share, source=SOURCES[source][lang])
+        title = np.where(outside[rows] >= WHOLLY_SHARE, WHOLLY[lang], OUTSIDE.title(lang))
         frames.append(hits_frame(OUTSIDE, ctx, {"row": rows, "kind": "",
                                                 "overlap_share": outside[rows]},
-                                 "review", "coverage", msg, OUTSIDE.title(lang)))
+                                 "review", "coverage", msg, title.astype(object)))
     gap = np.full(n, np.nan)
     units = ctx.kinds.get("control_unit")
     if units is not None and units.features is not None:

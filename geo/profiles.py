@@ -99,11 +99,15 @@ class Assessment(_KindFilter):
     """Land of ``kind`` (filtered) that needs an assessment before it can be used: a site whose
     usable land lies on it goes to ``review`` (not ranked, not in the totals) with the reason
     ``reason_en`` / ``reason_zh`` (what is due) and the policy ``source``. A feature whose
-    deciding attribute is unknown counts (unknown never passes)."""
+    deciding attribute is unknown counts (unknown never passes); where every feature a site
+    meets is such, the reason is ``reason_unknown_en`` / ``reason_unknown_zh`` when given (it
+    must not assert the bad value, only that it may hold)."""
 
     source: str = Field(min_length=1)
     reason_en: str = Field(min_length=1)
     reason_zh: str = Field(min_length=1)
+    reason_unknown_en: str | None = Field(None, min_length=1)
+    reason_unknown_zh: str | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _default_id(self) -> Assessment:

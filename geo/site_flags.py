@@ -1,6 +1,7 @@
 """What a site may claim: the reason/notes appender the stages share, no usable land for a site
 excluded or not judged, a capacity too large for one plant (``review``), and the sites wholly
-outside the catalog's coverage (``review``: not measured against its features nor scored)."""
+outside the catalog's coverage (``review``: not measured against its features nor scored); and
+the last stage, which keeps the summable columns for the sites counted in the totals."""
 
 from __future__ import annotations
 
@@ -214,4 +215,42 @@ def repaired_outlines(sites, run):
         f"({', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor "
         "counted in the totals — check the outline (two vertices swapped?) / 地块边界自相交，"
         "已自动修复并转为需人工核查，未排名、未计入合计，请核对边界"))
+    return df
+
+
+TOTALS = ("turbines", "capacity_mw", "generation_mwh", "co2_t", "co2_national_t",
+          "co2_fossil_t", "so2_kg", "nox_kg", "pm_kg", "coal_tce")
+"""Columns a planner sums (the report's totals, the supply curve): held by counted sites only."""
+
+IF_CLEARED = {"capacity_mw": "capacity_if_cleared_mw",
+              "generation_mwh": "generation_if_cleared_mwh"}
+"""Where a ``review`` site's potential goes (what it would add once its check is cleared)."""
+
+
+def counted_only(sites, run):
+    """The last stage: the summable columns (:data:`TOTALS`) hold values only for ``usable``
+    sites, those counted in the totals, so that a column summed in a spreadsheet equals the
+    report's total; a ``review`` site's capacity [MW] and generation [MWh/yr] move to
+    ``capacity_if_cleared_mw`` / ``generation_if_cleared_mwh`` (blank for every other site).
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        The site table after the co-benefits stage.
+    run : geo.siting.Run
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with the two ``*_if_cleared_*`` columns and the :data:`TOTALS` blank (NaN) where
+        the status is not ``usable``.
+    """
+    df = sites.copy()
+    counted = usable(df).to_numpy()
+    review = (df["status"] == "review").to_numpy()
+    for col, new in IF_CLEARED.items():
+        df[new] = np.where(review, df[col].to_numpy(float), np.nan)
+    for col in TOTALS:
+        if col in df.columns:
+            df[col] = np.where(counted, df[col].to_numpy(float), np.nan)
     return df

@@ -6,7 +6,9 @@ legal land, setbacks) → criteria (zonal statistics, distances, land type, site
 limits → capacity and energy (PV density, whole wind turbines) → repaired outlines (a user
 outline the reader repaired is not ranked) → assessments (land needing one
 first, e.g. a geohazard-prone zone, sends the site to review) → cost (grid connection, LCOE) →
-scores (breakdown, rank, class, rank stability) → co-benefits (grid factor of the site's region).
+scores (breakdown, rank, class, rank stability) → co-benefits (grid factor of the site's region)
+→ counted only (capacity, generation and co-benefits held by the sites in the totals; a review
+site's potential in ``capacity_if_cleared_mw`` / ``generation_if_cleared_mwh``).
 Every candidate is a row of the result, whatever its status.
 """
 
@@ -27,6 +29,7 @@ from geo.columns import describe
 from geo.exclusion import catalog_candidates
 from geo.profiles import Profile, load_profile
 from geo.site_conditions import assessment_year
+from geo.site_flags import counted_only
 from layers.errors import CRSError, InputError
 
 OUTPUT_COLUMNS = [
@@ -36,7 +39,8 @@ OUTPUT_COLUMNS = [
     "dropped_area_ha", "density_penalty_ha", "ghi", "wind_speed", "slope_mean", "slope_max",
     "elevation", "dist_substation", "dist_road", "dist_settlement", "land_type", "site_condition",
     "score", "rank", "rank_p05", "rank_p95", "class", "top_n_probability", "turbines",
-    "capacity_mw", "specific_yield_kwh_kwp", "capacity_factor", "generation_mwh", "grid_kv",
+    "capacity_mw", "specific_yield_kwh_kwp", "capacity_factor", "generation_mwh",
+    "capacity_if_cleared_mw", "generation_if_cleared_mwh", "grid_kv",
     "grid_substation", "grid_distance_km", "grid_cost_cny", "capex_cny", "fixed_om_cny_yr",
     "lcoe_cny_mwh", "lcot_cny_mwh", "province", "grid_region", "grid_co2_t_per_mwh", "co2_t",
     "co2_national_t", "co2_fossil_t", "so2_kg", "nox_kg", "pm_kg", "coal_tce", "reason", "notes"]
@@ -55,11 +59,12 @@ class Run:
     grid_region: str | None = None
     notes: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    exclusions: list = field(default_factory=list)  # (rule, RuleGeometries) as applied
 
 
 STAGES = (stages.exclusions, stages.input_errors, stages.criteria, stages.limits,
           stages.capacity_energy, stages.repaired_outlines, stages.assessments, stages.cost,
-          stages.scores, stages.cobenefits)
+          stages.scores, stages.cobenefits, counted_only)
 """The stages after :func:`candidate_sites`, in order."""
 
 

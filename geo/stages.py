@@ -117,6 +117,7 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
                              f"{'; '.join(rg.reasons[:3])}{' …' if len(rg.reasons) > 3 else ''}"
                              f" / {label.label_zh}属性未知，按排除处理")
         rules.append((rule, rg))
+    run.exclusions = rules   # assessments name the exclusion that took land in their zones
     source, cover = coverage_area(cat, sites.crs)
     words = f"{SOURCES[source]['en']} / {SOURCES[source]['zh']}"
     ex = apply_exclusions(sites, rules, prof.min_usable_area_ha, coverage=(words, cover),

@@ -27,7 +27,7 @@ POPUP_FIELDS = ["site_id", "name", "source_kind", "status", "candidate_area_ha",
                 "excluded_area_ha", "usable_area_ha", "ghi", "wind_speed", "slope_mean",
                 "slope_max", "elevation", "dist_substation", "dist_road", "dist_settlement",
                 "land_type", "score", "rank", "class", "top_n_probability", "capacity_mw",
-                "generation_mwh", "co2_t", "coal_tce", "reason", "notes"]
+                "generation_mwh", "capacity_if_cleared_mw", "co2_t", "coal_tce", "reason", "notes"]
 """Columns of :func:`geo.score_sites` shown in a site's popup (those present)."""
 
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -48,6 +48,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "top_n_probability": ("进入前 N 概率", "P(top N)"),
     "capacity_mw": ("装机 [MW]", "Capacity [MW]"),
     "generation_mwh": ("年发电量 [MWh/yr]", "Generation [MWh/yr]"),
+    "capacity_if_cleared_mw": ("核查通过后装机（不计入合计） [MW]",
+                               "Capacity once cleared (not in the totals) [MW]"),
     "co2_t": ("CO₂ 减排 [t/yr]", "CO₂ avoided [t/yr]"),
     "coal_tce": ("节约标煤 [tce/yr]", "Coal saved [tce/yr]"),
     "reason": ("原因", "Reason"), "notes": ("说明", "Notes"),
@@ -58,7 +60,7 @@ DECIMALS: dict[str, int] = {
     "candidate_area_ha": 1, "excluded_area_ha": 1, "usable_area_ha": 1, "ghi": 0,
     "wind_speed": 2, "slope_mean": 1, "slope_max": 1, "elevation": 0, "dist_substation": 2,
     "dist_road": 2, "dist_settlement": 2, "land_type": 2, "score": 1, "rank": 0,
-    "capacity_mw": 1, "generation_mwh": 0, "co2_t": 0, "coal_tce": 0,
+    "capacity_mw": 1, "generation_mwh": 0, "capacity_if_cleared_mw": 1, "co2_t": 0, "coal_tce": 0,
 }
 """Decimals shown per column (areas 0.1 ha, distances 10 m, ...); ``excluded_*_ha`` take 1 and
 ``score_<criterion>`` 1; ``top_n_probability`` is shown as a percentage."""

@@ -31,8 +31,9 @@ RANKED = ["rank", "site_id", "name", "source_kind", "usable_area_ha", "score", "
 RANKED_WIND = [*RANKED[:9], "turbines", *RANKED[9:]]
 """Columns of the ranking table (``rank_p05`` shows the 5-95 % interval)."""
 OTHERS = ["site_id", "name", "source_kind", "status", "candidate_area_ha", "excluded_area_ha",
-          "usable_area_ha", "reason"]
-"""Columns of the table of candidates without a rank."""
+          "usable_area_ha", "capacity_if_cleared_mw", "reason"]
+"""Columns of the table of candidates without a rank (a review site's capacity once cleared,
+not in the totals)."""
 FLAGS_LABEL = ("提示（需核查事项）", "Flags (check by hand)")
 """Header of the ranked and cheapest tables' last column: each site's ``notes``."""
 CHEAPEST = 10

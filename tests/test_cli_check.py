@@ -12,10 +12,11 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from click.testing import CliRunner
 
 from layers.chinacoords import wgs84_to_gcj02
-from layers.demo import DEMO_EXPECTED, DEMO_PROJECTS
+from layers.demo import DEMO_CATALOG, DEMO_EXPECTED, DEMO_PROJECTS
 from maps.cli import cli
 
 CASES = {"P01": "admitted", "P04": "prohibited", "P16": "review"}
@@ -226,3 +227,42 @@ def test_a_blank_component_names_its_values_and_the_option():
     data = json.loads(run("check", "--demo", "--point", point, "--type", "pv", "--json").output)
     hints = [h for r in data["reasons"] for h in r["attr_hints"]]
     assert hints == ["--attr component=array | --attr component=ancillary"]
+
+
+OUT_EDGE = (107.28466, 26.86832)   # ~0.8 km east of the demo's eastern boundary
+"""A point (and the centre of a 400 m square) wholly outside the demo's coverage, not far."""
+
+
+def test_wholly_outside_is_titled_so_and_has_no_nearest_distances(tmp_path):
+    """Review 21 F9: the coverage rule says wholly (not partly) outside when 100 % is, and
+    ``check`` gives no nearest distances there (the catalog's nearest feature need not be the
+    nearest: ``siting score`` blanks them too); ``screen`` titles it the same."""
+    lon, lat = OUT_EDGE
+    r = run("check", "--demo", "--point", f"{lon},{lat}", "--type", "pv")
+    assert r.exit_code == 0, r.output
+    assert "coverage: 整体位于图层目录覆盖范围之外" in r.output and "部分位于" not in r.output
+    assert "未测距：项目整体位于图层目录覆盖范围之外" in r.output
+    assert "生态保护红线" not in r.output.split("最近要素距离")[1]
+    data = json.loads(run("check", "--demo", "--point", f"{lon},{lat}", "--type", "pv", "--json",
+                          "--lang", "en").output)
+    assert data["nearest_m"] == {} and "not measured" in data["nearest_note"]
+    assert data["reasons"][0]["title"] == "Wholly outside the catalog's coverage"
+    boxes = {"O2": (lon - 0.002, lat - 0.002, lon + 0.002, lat + 0.002),       # wholly outside
+             "O3": (lon - 0.013, lat - 0.002, lon - 0.007, lat + 0.002)}       # straddling
+    f = tmp_path / "p.geojson"
+    gpd.GeoDataFrame({"project_id": list(boxes), "type": ["pv", "pv"]},
+                     geometry=[shapely.box(*b) for b in boxes.values()], crs=4326).to_file(f)
+    r = run("screen", str(f), "--catalog", DEMO_CATALOG, "--out", tmp_path / "o", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    hits = pd.read_csv(tmp_path / "o" / "screening_hits.csv", encoding="utf-8-sig")
+    cov = hits[hits["rule_id"] == "coverage"].set_index("project_id")
+    assert cov.loc["O2", "overlap_share"] == 1 and 0 < cov.loc["O3", "overlap_share"] < 0.99
+    summary = pd.read_csv(tmp_path / "o" / "screening.csv", encoding="utf-8-sig").set_index(
+        "project_id")
+    assert "[review] coverage: Wholly outside the catalog's coverage" in summary.loc[
+        "O2", "reasons"]
+    assert "[review] coverage: Partly outside the catalog's coverage" in summary.loc[
+        "O3", "reasons"]
+    data = json.loads(run("check", "--demo", "--wkt", shapely.box(*boxes["O3"]).wkt, "--type",
+                          "pv", "--json", "--lang", "en").output)
+    assert data["nearest_m"] and "caution" in data["nearest_note"]

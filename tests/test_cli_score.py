@@ -186,11 +186,12 @@ def subsidence_catalog(tmp_path_factory):
 
 
 def test_unknown_fact_that_would_exclude_is_not_ranked(subsidence_catalog, tmp_path):
-    """Unknown never passes: wind excludes unstable subsidence, so a site whose ``stable`` is
-    blank needs a check by hand (``review``), is not ranked and is not in the cheapest list."""
+    """Unknown never passes: where a profile excludes unstable subsidence (a ``"limit"``), a
+    site whose ``stable`` is blank needs a check by hand (``review``), is not ranked and is not
+    in the cheapest list."""
     out = tmp_path / "out"
     r = _run(["--catalog", str(subsidence_catalog), "--tech", "wind", "--out", str(out),
-              "--lang", "en"])
+              "--lang", "en", "--profile", _without_subsidence_assessment(tmp_path, "wind")])
     assert r.exit_code == 0, r.output
     csv = pd.read_csv(out / "sites.csv").set_index("site_id")
     assert csv.loc["subsidence:s2", "status"] == "excluded"
@@ -205,12 +206,14 @@ def test_unknown_fact_that_would_exclude_is_not_ranked(subsidence_catalog, tmp_p
     assert "needs check" in report and "if not stable (stable = no) the site is excluded" in report
 
 
-def test_pv_sends_unsettled_subsidence_land_to_review(subsidence_catalog, tmp_path):
-    """PV on subsidence land that has not settled (s2), or whose ``stable`` is blank (s3), waits
-    for its geohazard risk assessment (《地质灾害防治条例》第二十一条), as ``siting screen`` says
-    review there: not ranked, not in the supply curve; settled land (s1) is ranked."""
+@pytest.mark.parametrize("tech", ["pv", "wind"])
+def test_unsettled_subsidence_land_goes_to_review(subsidence_catalog, tmp_path, tech):
+    """PV or wind on subsidence land that has not settled (s2), or whose ``stable`` is blank
+    (s3), waits for its geohazard risk assessment (《地质灾害防治条例》第二十一条), as ``siting
+    screen`` and ``siting check`` say review there: not ranked, not in the supply curve; settled
+    land (s1) is ranked. A blank ``stable`` is said to be unknown, not asserted unsettled."""
     out = tmp_path / "out"
-    r = _run(["--catalog", str(subsidence_catalog), "--tech", "pv", "--out", str(out),
+    r = _run(["--catalog", str(subsidence_catalog), "--tech", tech, "--out", str(out),
               "--lang", "en"])
     assert r.exit_code == 0, r.output
     sites = pd.read_csv(out / "sites.csv").set_index("site_id")
@@ -218,23 +221,32 @@ def test_pv_sends_unsettled_subsidence_land_to_review(subsidence_catalog, tmp_pa
     for sid, fact in (("subsidence:s2", "stable no"), ("subsidence:s3", "stable unknown")):
         assert sites.loc[sid, "status"] == "review" and pd.isna(sites.loc[sid, "rank"])
         assert "第二十一条" in sites.loc[sid, "reason"] and fact in sites.loc[sid, "reason"]
+    s2, s3 = sites.loc["subsidence:s2", "reason"], sites.loc["subsidence:s3", "reason"]
+    assert "the subsidence land has not settled" in s2 and "采煤沉陷区尚未稳沉" in s2
+    assert "the subsidence land has not settled" not in s3 and "采煤沉陷区尚未稳沉" not in s3
+    assert "whether the subsidence land has settled is unknown (stable blank): it may not have" \
+        in s3 and "采煤沉陷区是否稳沉未知" in s3
     curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
     ranked = curve["supply_rank"].dropna().index
     assert "subsidence:s1" in ranked and not {"subsidence:s2", "subsidence:s3"} & set(ranked)
     assert "subsidence:s2" in r.output and "sent to review" in r.output
 
 
-def _without_subsidence_assessment(tmp_path) -> str:
-    """The default PV profile without its subsidence assessment (so that the flags of sites it
-    would send to review can be seen on ranked sites)."""
+def _without_subsidence_assessment(tmp_path, tech: str = "pv") -> str:
+    """The default profile without its subsidence assessment (so that the flags of sites it
+    would send to review can be seen on ranked sites); for wind, unstable subsidence is a limit
+    instead (the old default)."""
     import re
 
     from geo.profiles import PROFILE_DIR
 
-    text = (PROFILE_DIR / "pv.toml").read_text(encoding="utf-8")
+    text = (PROFILE_DIR / f"{tech}.toml").read_text(encoding="utf-8")
     text, n = re.subn(r'\[\[assessment\]\]\nid = "subsidence_unstable"\n(?:[^\n]+\n)+', "", text)
     assert n == 1
-    path = tmp_path / "pv_no_subsidence_assessment.toml"
+    if tech == "wind":
+        text, n = re.subn(r"\nunstable_subsidence = 0.0\n", '\nunstable_subsidence = "limit"\n', text)
+        assert n == 1
+    path = tmp_path / f"{tech}_no_subsidence_assessment.toml"
     path.write_text(text, encoding="utf-8")
     return str(path)
 

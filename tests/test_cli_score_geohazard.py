@@ -118,3 +118,76 @@ def test_missing_geohazard_layer_is_warned_of_and_opens_the_report(region, tmp_p
                for ln in r.output.splitlines())
     report = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     assert 'id="not-assessed-notice"' in report
+
+
+def test_a_zone_on_excluded_land_only_is_flagged_not_hidden(tmp_path):
+    """A candidate about a quarter inside landslide zone DZ02 whose part there is forest land
+    (excluded) stays ranked (only usable land waits for the assessment), but its flags name
+    the zone, its grade, the hectares and the exclusion, in both languages (review 21 F10)."""
+    f = tmp_path / "ZX.geojson"
+    gpd.GeoDataFrame({"site_id": ["ZX"]}, geometry=[box(106.542330, 26.997874, 106.547365,
+                                                        27.002385)], crs="EPSG:4326").to_file(f)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["score", "--demo", "--tech", "pv", "--candidates", str(f),
+                                 "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    zx = pd.read_csv(out / "sites.csv").set_index("site_id").loc["user:ZX"]
+    assert zx["status"] == "usable" and zx["rank"] == 1
+    assert "DZ02" not in zx["reason"]
+    flag = zx["notes"]
+    for words in ("partly in the geological hazard-prone zone (DZ02 修文县滑坡崩塌中易发区 "
+                  "(susceptibility medium))", "ha of the candidate, excluded there as forest land",
+                  "the feasibility study must consider the zone", CITATION,
+                  "部分位于地质灾害易发区（DZ02 修文县滑坡崩塌中易发区（易发程度：中））",
+                  "该部分已按林地排除"):
+        assert words in flag, words
+    ha = float(flag.split("(susceptibility medium)): ")[1].split(" ha")[0])
+    assert 5.5 < ha < 6.5
+    assert "DZ02" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_summable_columns_hold_only_the_counted_sites(demo):
+    """A review site's capacity and generation are not in capacity_mw / generation_mwh of
+    sites.csv, supply_curve.csv or the workbook (a column summed there equals the report's
+    total); its potential is in capacity_if_cleared_mw, labelled as not in the totals, also in
+    the report's unranked table and the map popups (review 21 F13)."""
+    out, _ = demo
+    csv = pd.read_csv(out / "sites.csv").set_index("site_id")
+    curve = pd.read_csv(out / "supply_curve.csv").set_index("site_id")
+    xlsx = pd.read_excel(out / "sites.xlsx").set_index("site_id")
+    for table in (csv, curve):
+        assert pd.isna(table.loc["user:gh", "capacity_mw"])
+        assert table.loc["user:gh", "capacity_if_cleared_mw"] > 1
+        assert table.loc["user:good", "capacity_mw"] > 1
+        assert pd.isna(table.loc["user:good", "capacity_if_cleared_mw"])
+    for col in ("generation_mwh", "co2_t", "coal_tce"):
+        assert pd.isna(csv.loc["user:gh", col]) and csv.loc["user:good", col] > 0
+    assert csv.loc["user:gh", "generation_if_cleared_mwh"] > 0
+    assert xlsx["capacity_mw"].sum() == pytest.approx(csv.loc["user:good", "capacity_mw"])
+    report = (out / "report.html").read_text(encoding="utf-8")
+    totals = report[report.index('class="totals"'):]
+    assert f"{csv.loc['user:good', 'capacity_mw']:,.1f}" in totals[:totals.index("</table>")]
+    others = report[report.index('id="others-table"'):]
+    assert "Capacity once cleared (review site, not in the totals) [MW]" in others
+    assert f"{csv.loc['user:gh', 'capacity_if_cleared_mw']:,.1f}" in others[:others.index(
+        "</table>")]
+    assert "Capacity once cleared (not in the totals) [MW]" in (out / "map.html").read_text(
+        encoding="utf-8")
+
+
+def test_an_empty_ranking_says_none(tmp_path):
+    """No usable site: the ranking, breakdown and supply tables say so instead of showing
+    headers only (review 21 F13)."""
+    f = tmp_path / "GH.geojson"
+    gpd.GeoDataFrame({"site_id": ["gh"]}, geometry=[box(*CANDIDATES["gh"])],
+                     crs="EPSG:4326").to_file(f)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(cli, ["score", "--demo", "--tech", "pv", "--candidates", str(f),
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    report = (out / "report.html").read_text(encoding="utf-8")
+    for table in ("ranking-table", "breakdown-table", "supply-table"):
+        body = report[report.index(f'id="{table}"'):]
+        assert '<td class="none"' in body[:body.index("</table>")] and \
+            "无可排名地块" in body[:body.index("</table>")], table
+    assert pd.isna(pd.read_csv(out / "sites.csv")["capacity_mw"]).all()

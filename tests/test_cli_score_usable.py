@@ -87,7 +87,8 @@ def test_a_site_larger_than_one_plant_goes_to_review(mixed):
     assert warning and "user:huge" in warning[0] and "max_plant_mw 1000 MW" in warning[0]
     csv = pd.read_csv(out / "sites.csv").set_index("site_id")
     huge = csv.loc["user:huge"]
-    assert huge["status"] == "review" and pd.isna(huge["rank"]) and huge["capacity_mw"] > 1000
+    assert huge["status"] == "review" and pd.isna(huge["rank"]) and huge["capacity_if_cleared_mw"] > 1000
+    assert pd.isna(huge["capacity_mw"]) and pd.isna(huge["generation_mwh"])   # not in the totals
     assert "implausibly large for one plant" in huge["reason"] and "split" in huge["reason"]
     assert "larger than one plant" in huge["notes"]
     assert csv.loc["user:good", "rank"] == 1                          # the real site heads it

@@ -55,8 +55,25 @@ def catalog(tmp_path_factory):
     return load_catalog(path)
 
 
-def test_wind_limits_unstable_subsidence(catalog):
+def test_wind_sends_unstable_subsidence_to_review(catalog):
+    """Wind, as PV, waits for the geohazard risk assessment on unsettled subsidence land
+    (《地质灾害防治条例》第二十一条): review, not excluded; settled land is scored."""
     s = geo.score_sites(catalog, "wind").set_index("site_id")
+    for sid in ("subsidence:s2", "subsidence:s3"):
+        assert s.loc[sid, "status"] == "review" and np.isnan(s.loc[sid, "rank"])
+        assert "第二十一条" in s.loc[sid, "reason"]
+    assert s.loc["subsidence:s1", "status"] == "usable"
+
+
+def test_a_limit_excludes_unstable_subsidence(catalog):
+    """A profile that makes unstable subsidence a limit (no assessment) excludes it; unknown is
+    a check by hand."""
+    prof = load_profile(None, "wind")
+    prof = prof.model_copy(update={
+        "assessment": [a for a in prof.assessment if a.id != "subsidence_unstable"],
+        "site_conditions": prof.site_conditions.model_copy(
+            update={"unstable_subsidence": "limit"})})
+    s = geo.score_sites(catalog, "wind", profile=prof).set_index("site_id")
     assert s.loc["subsidence:s2", "status"] == "excluded"
     assert "not stable" in s.loc["subsidence:s2", "reason"]
     assert s.loc["subsidence:s1", "status"] == "usable"

@@ -30,6 +30,7 @@ ADDS = {
     "scores": ["score", "rank", "rank_p05", "rank_p95", "class", "top_n_probability",
                "score_ghi"],
     "cobenefits": ["province", "grid_region", "co2_t", "co2_national_t", "co2_fossil_t"],
+    "counted_only": ["capacity_if_cleared_mw", "generation_if_cleared_mwh"],
 }
 
 

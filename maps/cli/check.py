@@ -23,7 +23,14 @@ _T = {
     "none": ("无", "none"), "nearest": ("最近要素距离（{r} m 内）", "Nearest feature (within {r} m)"),
     "inside": ("位于其中", "inside"), "beyond": ("{r} m 内无", "none within {r} m"),
     "not_checked": ("未核查", "not checked"),
-    "verify": ("须核实", "verify"), "state": ("在本命令中写明", "state it here with"), "confidence": ("可信度", "confidence"),
+    "outside_all": ("未测距：项目整体位于图层目录覆盖范围之外，目录在该处没有图层，目录中最近的要素未必是该处最近的",
+                    "not measured: the project lies wholly outside the catalog's coverage, where "
+                    "the catalog has no layers; its nearest feature need not be the nearest there"),
+    "outside_part": ("注意：项目 {share} 位于图层目录覆盖范围之外，该部分附近的要素未经核查",
+                     "caution: {share} of the project lies outside the catalog's coverage; "
+                     "nothing beyond the coverage was checked"),
+    "verify": ("须核实", "verify"), "state": ("在本命令中写明", "state it here with"),
+    "confidence": ("可信度", "confidence"),
     "overlap": ("重叠", "overlap"), "at": ("距离", "at"), "location": ("位置", "Location"),
     "catalog": ("图层目录", "Catalog"), "rules": ("规则集", "Rule set"),
     "demo": ("演示数据：合成图层，不得用于实际决策", "demo data: synthetic layers, not for real "
@@ -153,11 +160,13 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
     ``id_given``: whether the project id came from the input (else it is a generated one).
     ``missing_layers`` holds why a kind was not checked: not provided, or unusable.
     """
+    from geo.coverage import WHOLLY_SHARE
     from geo.facts import attr_hint, blank_columns
     from geo.screen import SEARCH_M
     from maps import style as st
 
     row = result.iloc[0]
+    outside = float(row["outside_share"]) if "outside_share" in result.columns else math.nan
     centre = result.geometry.to_crs(4326).iloc[0].representative_point()
     from geo.rules import SEVERITY
 
@@ -181,13 +190,18 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
     nearest = {c[len("nearest_"):-len("_m")]: (None if not math.isfinite(float(row[c]))
                                                else round(float(row[c]), 1))
                for c in result.columns if c.startswith("nearest_") and c.endswith("_m")}
+    note = ""
+    if math.isfinite(outside) and outside >= WHOLLY_SHARE:   # as siting score: no distances
+        nearest, note = {}, _t("outside_all", lang)
+    elif math.isfinite(outside) and outside > 0:
+        note = _t("outside_part", lang, share=f"{outside * 100:.1f}%")
     return {
         "project_id": row["project_id"], "id_given": bool(id_given), "name": row["name"],
         "type": row["type"],
         "industry": row["industry"], "lonlat": [round(centre.x, 6), round(centre.y, 6)],
         "verdict": row["verdict"], "verdict_label": st.verdict_label(row["verdict"], lang),
         "reasons": reasons, "error": row["reasons"] if row["verdict"] == "error" else "",
-        "nearest_m": nearest, "search_m": SEARCH_M,
+        "nearest_m": nearest, "nearest_note": note, "search_m": SEARCH_M,
         "missing_layers": list(result.attrs.get("missing", [])),
         "rules": result.attrs.get("rules", ""),
     }
@@ -250,6 +264,8 @@ def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
                 _t("inside", lang) if d == 0 else f"{d:,.0f} m")
         label = st.kind_label(kind, lang)
         click.echo(f"  {label}{' ' * (width - _width(label))}  {text}")
+    if data["nearest_note"]:
+        click.echo(f"  {data['nearest_note']}")
     for missing in data["missing_layers"]:
         click.echo(f"  {_t('not_checked', lang)}: {missing}")
     click.echo(f"{_t('catalog', lang)}: {catalog_path} · {_t('rules', lang)}: {data['rules']}")
