@@ -228,7 +228,7 @@ def assessments(sites, run):
         said.append(f"{len(ids)} site(s) lie in the {label.label_en.lower()} ({', '.join(ids[:5])}"
                     f"{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor counted in "
                     f"the totals — {why_en} ({rule.source}) / {len(ids)} 个地块位于"
-                    f"{label.label_zh}，已转待复核，未排名、未计入合计：{why_zh}")
+                    f"{label.label_zh}，已转为需人工核查，未排名、未计入合计：{why_zh}")
     if said:
         say(run, "assessment", "; ".join(said))
     return out

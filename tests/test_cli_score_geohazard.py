@@ -70,6 +70,7 @@ def test_every_output_carries_it(demo):
     assert "DZ01" in (out / "map.html").read_text(encoding="utf-8")   # the popups
     warning = [ln for ln in output.splitlines() if ln.startswith("warning:") and "user:gh" in ln]
     assert warning and CITATION in warning[0]
+    assert "已转为需人工核查" in warning[0] and "待复核" not in output  # score's one word for review
     assert "needs check by hand, not ranked" in output and "user:gh" in output
 
 
