@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from geo.columns import describe
 from maps import siting_charts as charts
+from maps import siting_params as sp
 from maps import style as st
 from maps.report_meta import run_date, tool_version
 from maps.siting_map import DECIMALS, STATUS_LABELS
@@ -152,27 +153,33 @@ def _rows(frame: pd.DataFrame, columns: list[str], lang: str) -> list[list]:
     return out
 
 
-def _params(meta: dict, lang: str) -> list[tuple[str, str]]:
-    """(label, value) of the chosen technology's energy parameters, the turbine, and cost."""
+def _params(meta: dict, lang: str) -> list[tuple[str, str, str]]:
+    """(label, value, source) of the chosen technology's energy parameters, the turbine, and
+    cost (:func:`maps.siting_params.source`)."""
     prof = meta["profile_data"]
     keys = PV_PARAMS if meta["tech"] == "pv" else WIND_PARAMS
     rows = []
     for k in ("min_usable_area_ha", "max_plant_mw"):
         if k in prof:
             rows.append((k, prof[k]))
-    rows += [(k, prof["energy"][k]) for k in keys if k in prof["energy"]]
+    rows += [(k, prof["energy"][k]) for k in keys if k in prof["energy"]
+             and not (k == "turbine_type" and meta.get("turbine"))]  # the turbine row says it
     rows += [(k, v) for k, v in (prof.get("cost") or {}).items()]
     out = []
     for k, v in rows:
         zh, en, unit = PARAM_LABELS.get(k, (k, k, ""))
         text = (st.text("yes" if v else "no", lang) if isinstance(v, bool) else
                 f"{v:g}" if isinstance(v, float) else v)
-        out.append((zh if lang == "zh" else en, f"{text} {unit}".strip()))
+        out.append((zh if lang == "zh" else en, f"{text} {unit}".strip(),
+                    sp.source(meta["tech"], k, v, lang)))
     if meta["tech"] == "wind" and meta.get("turbine"):
         t = meta["turbine"]
-        words = ("风机", "turbine") if lang == "zh" else ("turbine", "turbine")
-        out.insert(1, (words[0], f"{t['type']}: {t['rating_mw']:g} MW, D {t['rotor_diameter_m']:g}"
-                                 f" m, hub {t['hub_height_m']:g} m, tip {t['tip_height_m']:g} m"))
+        words = (("风机", "额定", "风轮直径", "轮毂高", "叶尖高") if lang == "zh" else
+                 ("Turbine", "rated", "rotor D", "hub", "tip"))
+        out.insert(1, (words[0], f"{t['type']}: {words[1]} {t['rating_mw']:g} MW, {words[2]} "
+                       f"{t['rotor_diameter_m']:g} m, {words[3]} {t['hub_height_m']:g} m, "
+                       f"{words[4]} {t['tip_height_m']:g} m", sp.source("wind", "turbine_type",
+                                                                       t["type"], lang)))
     return out
 
 
@@ -230,7 +237,8 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         for c, w in meta.get("weights", {}).items()]
     missing = {m["id"] for m in meta.get("not_checked", [])}
     exclusions = [(_word(e["kind"], lang), e.get("buffer_m") or 0, e.get("setback_tip_heights")
-                   or 0, _where(e["kind"], e.get("where") or {}, lang), e["id"] not in missing)
+                   or 0, _where(e["kind"], e.get("where") or {}, lang), e["id"] not in missing,
+                   sp.source(meta.get("tech"), e["id"], e, lang))
                   for e in prof.get("exclusion", [])]
     not_checked = [_word(m["kind"], lang) for m in meta.get("not_checked", [])]
     unassessed = {m["id"] for m in meta.get("assessment_not_checked", [])}
@@ -263,7 +271,9 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         others_head=[label(c, lang, meta) for c in OTHERS], others=_rows(others, OTHERS, lang),
         weights=weights, exclusions=exclusions, not_checked=not_checked,
         assessments=assessments, not_assessed=not_assessed,
-        params=_params(meta, lang),
+        params=_params(meta, lang), grid_factors=sp.grid_factor_rows(sites, meta, lang),
+        lcoe_scope=sp.lcoe_scope(meta.get("tech", "pv"), lang),
+        connection=sp.connection_rows(meta, lang),
         limits=[(crit_labels.get(k, label(k, lang, meta)), lim.get("min"), lim.get("max"))
                 for k, lim in prof.get("limits", {}).items()],
         sources=sources, notes=meta.get("notes", []),

@@ -10,8 +10,8 @@ from maps.cli.options import basemap_options, check_basemap, lang_option, overwr
 from maps.cli.screen import COORD_CHOICES, near_hints, refuse_misplaced
 
 FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "sites.gpkg", "usable.geojson",
-         "sites.xlsx", "report.html", "map.html")
-"""The files of ``siting score``, essential first."""
+         "sites.xlsx", "report.html", "map.html", "turbines.geojson")
+"""The files of ``siting score``, essential first (``turbines.geojson``: wind only)."""
 
 
 def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str | None = None,
@@ -26,6 +26,7 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         fit its medium.
     """
     from geo.cost import supply_curve
+    from geo.layout import turbine_table
     from maps import style as st
     from maps.base import finish_map
     from maps.cli.tables import labelled, write_csv, write_geojson, write_xlsx
@@ -45,7 +46,7 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         notes.extend(f"sites.xlsx: {n}" for n in write_xlsx(
             path, sheets, "siting", lang=lang, describe={tech: _describer(sites)}))
 
-    return list(zip(FILES, (
+    files = list(zip(FILES, (
         lambda path: write_csv(path, table),
         lambda path: write_csv(path, supply_curve(sites)),
         lambda path: write_geojson(path, sites.drop(columns=["usable_geometry"])),
@@ -54,7 +55,9 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         lambda path: write_geojson(path, usable),
         xlsx,
         lambda path: path.write_text(render_report(sites, lang), encoding="utf-8"),
-        lambda path: finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), path))))
+        lambda path: finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), path),
+        lambda path: write_geojson(path, turbine_table(sites)))))
+    return files if sites.attrs["siting"]["tech"] == "wind" else files[:-1]
 
 
 def _describer(sites):
