@@ -84,9 +84,9 @@ PARAM_LABELS: dict[str, tuple[str, str, str]] = {
 }
 """Labels (zh, en) and units of the profile parameters shown."""
 TECH = {"pv": ("光伏", "PV"), "wind": ("风电", "wind")}
-CAPACITY = {"pv": ("装机（直流 MWp）", "capacity (DC, MWp)"),
-            "wind": ("装机（整台风机）", "capacity (whole turbines)")}
-"""The capacity column's words per technology (the table's are generic)."""
+CAPACITY = {"pv": ("装机（直流）", "capacity (DC)", "MWp"),
+            "wind": ("装机（整台风机）", "capacity (whole turbines)", "MW")}
+"""The capacity column's words and unit per technology (the table's are generic)."""
 
 
 def label(column: str, lang: str, meta: dict | None = None, unit: bool = True) -> str:
@@ -94,7 +94,7 @@ def label(column: str, lang: str, meta: dict | None = None, unit: bool = True) -
     :func:`geo.columns.describe`); capacity in the words of the report's technology."""
     units, zh, en = (meta or {}).get("columns", {}).get(column) or describe(column)
     if column == "capacity_mw" and (meta or {}).get("tech") in CAPACITY:
-        zh, en = CAPACITY[meta["tech"]]
+        zh, en, units = CAPACITY[meta["tech"]]
     text = zh if lang == "zh" else en
     text = text[:1].upper() + text[1:] if lang == "en" else text
     return f"{text} [{units}]" if unit and units and units not in ("0-1", "points") else text

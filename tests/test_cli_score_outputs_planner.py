@@ -89,3 +89,19 @@ def test_parameters_carry_their_sources_and_the_lcoe_its_scope(catalog, tmp_path
              else "不含：土地租金与征地补偿、税费")
     assert scope in html
     assert 'id="connection-table"' in html and "1,200,000" in html
+
+
+def test_pv_capacity_factor_filled_on_the_dc_rating(catalog, tmp_path):
+    """Review 22 P3/P4: PV's capacity_factor was blank; the report's header said
+    'Capacity (DC, MWp) [MW]'."""
+    out = tmp_path / "pv"
+    r = CliRunner().invoke(cli, ["score", "--catalog", str(catalog), "--tech", "pv",
+                                 "--out", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    sites = pd.read_csv(out / "sites.csv")
+    usable = sites[sites["status"] == "usable"]
+    assert len(usable) and usable["capacity_factor"].notna().all()
+    assert (usable["capacity_mw"] * usable["capacity_factor"] * 8760).to_numpy() == pytest.approx(
+        usable["generation_mwh"].to_numpy())
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Capacity (DC) [MWp]" in html and "[MW]</th>" not in _row(html, "Capacity (DC)")
