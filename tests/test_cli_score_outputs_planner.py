@@ -50,6 +50,16 @@ def test_grid_factor_used_is_stated_per_region_and_multiplies_out(wind):
     assert "national 0.5306 · national_fossil" not in html
 
 
+def test_terminal_states_the_factor_used(catalog, tmp_path):
+    r = CliRunner().invoke(cli, ["score", "--catalog", str(catalog), "--tech", "pv",
+                                 "--out", str(tmp_path / "o"), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    sites = pd.read_csv(tmp_path / "o" / "sites.csv")
+    usable = sites[sites["status"] == "usable"]
+    factor = usable["grid_co2_t_per_mwh"].iloc[0]
+    assert "grid CO2 factor: " in r.output and f"{factor:g} t/MWh × " in r.output
+
+
 def test_turbines_written_listed_and_drawn(wind, catalog, tmp_path):
     sites = pd.read_csv(wind / "sites.csv")
     turbines = gpd.read_file(wind / "turbines.geojson")

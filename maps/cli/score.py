@@ -186,6 +186,7 @@ def _summary(sites, top: int, lang: str = "en") -> None:
     best-ranked and the cheapest sites."""
     from geo.cost import supply_curve
     from maps.siting_map import STATUS_LABELS
+    from maps.siting_params import grid_factor_rows
 
     meta = sites.attrs["siting"]
     counts = sites["status"].value_counts().to_dict()
@@ -203,6 +204,9 @@ def _summary(sites, top: int, lang: str = "en") -> None:
                    f"({r['class']})  {r['capacity_mw']:.1f} MW  {r['generation_mwh']:,.0f} MWh/yr"
                    f"  P(top {n}) {r['top_n_probability']:.2f}  rank 5-95% "
                    f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}")
+    for _, text in grid_factor_rows(sites, meta, lang)[:-1]:   # the last: a comparison
+        click.echo(f"{'电网排放因子' if lang == 'zh' else 'grid CO2 factor'}: "
+                   f"{text.split(' — ')[0]}")
     curve = supply_curve(sites).dropna(subset=["supply_rank"]).head(top)
     if len(curve):
         click.echo("cheapest sites / 度电成本最低 (LCOE incl. grid connection):")
