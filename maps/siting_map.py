@@ -78,11 +78,12 @@ _TEXT = {
     "excluded": ("排除部分（含覆盖范围外未核查部分）",
                  "Excluded parts (incl. land outside the coverage, not checked)"),
     "breakdown": ("得分构成", "Score from"),
-    "turbines": ("风机位置（圆 = 风轮扫风范围）", "Turbine positions (circle = rotor swept area)"),
+    "turbines": ("风机位置（圆 = 风轮扫风范围，放大后显示）",
+                 "Turbine positions (circle = rotor swept area, shown when zoomed in)"),
     "turbine": ("风机", "Turbine"),
 }
-TURBINE_STYLE = {"color": "#1a1a1a", "weight": 1.5, "fill": True, "fillColor": "#ffffff",
-                 "fillOpacity": 0.4}
+TURBINE_STYLE = {"color": "#1a1a1a", "opacity": 1.0, "weight": 1.5, "fill": True,
+                 "fillColor": "#ffffff", "fillOpacity": 0.4}
 """A turbine: its rotor's circle, white with a dark rim over the class colours."""
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "usable": ("可用", "usable"), "review": ("需人工核查", "needs check"),
@@ -252,26 +253,37 @@ def _add_turbines(m: folium.Map, sites: gpd.GeoDataFrame, lang: str) -> list[dic
     SafePopup(["site_id", "turbine"], [st.pick(FIELD_LABELS["site_id"], lang), word]).add_to(layer)
     SafeTooltip("turbine").add_to(layer)
     layer.add_to(m)
-    _OnTop(layer).add_to(m)
+    _OnTop(layer, TURBINE_STYLE, TURBINE_ZOOM).add_to(m)
     base._state(m).setdefault("layers", []).append(
         {"name": name, "kind": "results", "group": "results", "features": len(features),
          "layer": layer})
     return [{"label": label, "style": TURBINE_STYLE, "shape": "point"}]
 
 
+TURBINE_ZOOM = 13
+"""First zoom at which turbines show (their rotor circle ≈ 4 px across there at 27° N); below
+it they would only blot the sites' class markers."""
+
+
 class _OnTop(MacroElement):
     """Keep a layer drawn over the others (the turbines over their sites), also after the
-    site layers reorder themselves (:class:`maps.elements.Companions`) on zoom or toggling."""
+    site layers reorder themselves (:class:`maps.elements.Companions`) on zoom or toggling;
+    invisible below ``zoom`` (switched by style, so the layer control's box stays as set)."""
 
     _template = jinja2.Template("""{% macro script(this, kwargs) %}
-(function(map, layer) {
-    function front() { if (map.hasLayer(layer)) { layer.bringToFront(); } }
+(function(map, layer, style, zoom) {
+    function front() {
+        if (!map.hasLayer(layer)) { return; }
+        layer.setStyle(map.getZoom() >= zoom ? style : {opacity: 0, fillOpacity: 0});
+        layer.bringToFront();
+    }
     map.on('zoomend overlayadd overlayremove', function() { setTimeout(front, 0); });
     setTimeout(front, 0);
-})({{ this._parent.get_name() }}, {{ this.layer.get_name() }});
+})({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.style|tojson }},
+   {{ this.zoom|tojson }});
 {% endmacro %}""")
 
-    def __init__(self, layer):
+    def __init__(self, layer, style: dict, zoom: int):
         super().__init__()
         self._name = "OnTop"
-        self.layer = layer
+        self.layer, self.style, self.zoom = layer, dict(style), int(zoom)

@@ -72,7 +72,7 @@ def test_turbines_written_listed_and_drawn(wind, catalog, tmp_path):
     assert counts.to_dict() == placed.set_index("site_id")["turbines"].astype(int).to_dict()
     assert "turbines.geojson" in json.loads((wind / ".siting-manifest.json").read_text())["files"]
     page = (wind / "map.html").read_text(encoding="utf-8")
-    assert "Turbine positions (circle = rotor swept area)" in page   # layer and legend
+    assert "Turbine positions (circle = rotor swept area, shown when zoomed in)" in page
     assert "L.circle(" in page and '"radius": 76.0' in page
     assert "LCOE incl. grid connection [CNY/MWh]" in page and "Turbines" in page  # site popups
     out = tmp_path / "pv"
