@@ -43,6 +43,12 @@ def _column(columns: list, first: tuple[str, ...], canonical: str,
     return found if found is not None else next((low[k] for k in last if k in low), None)
 
 
+def _filled(frame: pd.DataFrame, columns: list) -> list:
+    """The columns holding at least one value: an all-blank column (KML's standard ``id``
+    beside the user's ``地块编号`` in ExtendedData) is never taken as the id column."""
+    return [c for c in columns if frame[c].map(cell_text).str.strip().ne("").any()]
+
+
 def _not_areas(geoms: np.ndarray, where: list[str], ids: list[str], errors: list[str],
                what: str) -> list[Problem]:
     """Points, lines and collections are no candidate: each such row becomes an error naming
@@ -101,7 +107,7 @@ def candidate_table(gdf: gpd.GeoDataFrame, what: str = "candidates"
     repaired = (src[REPAIRED].map(cell_text).tolist() if REPAIRED in src else [""] * n)
     own = [c for c in src.columns if c not in (READ_ROW, "_read_error", REPAIRED)]
     problems: list[Problem] = []
-    id_col = _column(own, ID_FIRST, "project_id", ("fid",))
+    id_col = _column(_filled(src, own), ID_FIRST, "project_id", ("fid",))
     name_col = _column(own, NAME_FIRST, "name")
     if id_col is None:
         given = [str(i + 1) for i in range(n)]
@@ -190,7 +196,7 @@ def _named(problems: list[Problem], gdf: gpd.GeoDataFrame) -> list[Problem]:
     ``id``/``project_id`` columns, not a candidate's ``site_id``, ``地块编号`` ..."""
     own = [c for c in gdf.columns if c not in (gdf.geometry.name, READ_ROW, "_read_error",
                                                 REPAIRED)]
-    id_col = _column(own, ID_FIRST, "project_id", ("fid",))
+    id_col = _column(_filled(gdf, own), ID_FIRST, "project_id", ("fid",))
     if id_col is None:
         return problems
     ids = gdf[id_col].map(cell_text).tolist()

@@ -45,7 +45,7 @@ COLUMNS: dict[str, tuple[str, str, str]] = {
     "turbines": ("", "风机台数", "turbines"),
     "capacity_mw": ("MW", "装机（光伏为直流 MWp）", "capacity (PV: MWp DC)"),
     "specific_yield_kwh_kwp": ("kWh/kWp/yr", "光伏等效利用小时", "PV specific yield"),
-    "capacity_factor": ("0-1", "风电容量系数（净）", "wind net capacity factor"),
+    "capacity_factor": ("0-1", "净容量系数（光伏按直流 MWp）", "net capacity factor (PV: on MWp DC)"),
     "generation_mwh": ("MWh/yr", "年发电量", "generation"),
     "capacity_if_cleared_mw": ("MW", "核查通过后的装机（需人工核查的地块，不计入合计）",
                                "capacity once cleared (review site, not in the totals)"),

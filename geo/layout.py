@@ -12,6 +12,7 @@ turbines as any site inside it).
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import shapely
 
@@ -103,3 +104,39 @@ def layout(geoms, rotor_diameter_m: float, along_d: float, across_d: float,
     """
     return [turbine_positions(g, along_d * rotor_diameter_m, across_d * rotor_diameter_m,
                               direction_deg, inset_m) for g in geoms]
+
+
+def turbine_table(sites) -> gpd.GeoDataFrame:
+    """One point per placed turbine of a wind result of :func:`geo.score_sites`.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        A wind result: ``attrs["siting"]`` holds ``turbines`` (site id → [[lon, lat], ...]
+        [°, WGS84]) and ``turbine`` (model, rating, rotor, hub and tip height).
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:4326 points with ``site_id``, ``status`` (the site's; a site sent to review after
+        its layout keeps its turbines), ``turbine`` (1, 2, … within the site), ``model``,
+        ``hub_height_m`` [m], ``rotor_diameter_m`` [m], ``tip_height_m`` [m] and
+        ``capacity_mw`` [MW]; empty (with these columns) for PV or a site-less result.
+    """
+    meta = sites.attrs.get("siting", {})
+    spec = meta.get("turbine") or {}
+    rows, points = [], []
+    for sid, lonlats in (meta.get("turbines") or {}).items():
+        for i, (lon, lat) in enumerate(lonlats, 1):
+            rows.append((sid, i))
+            points.append(shapely.Point(lon, lat))
+    table = gpd.GeoDataFrame({"site_id": [r[0] for r in rows], "turbine": [r[1] for r in rows]},
+                             geometry=points, crs="EPSG:4326")
+    table["turbine"] = table["turbine"].astype(int)
+    status = dict(zip(sites["site_id"].astype(str), sites["status"].astype(str)))
+    table.insert(1, "status", [status.get(str(s), "") for s in table["site_id"]])
+    for col, key in (("model", "type"), ("hub_height_m", "hub_height_m"),
+                     ("rotor_diameter_m", "rotor_diameter_m"),
+                     ("tip_height_m", "tip_height_m"), ("capacity_mw", "rating_mw")):
+        table.insert(len(table.columns) - 1, col, spec.get(key))
+    return table

@@ -269,6 +269,9 @@ def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
         df.loc[usable, "specific_yield_kwh_kwp"] = en.pv_yields(
             cent[usable].y, cent[usable].x, df.loc[usable, "ghi"], df.loc[usable, "elevation"], e)
         df["generation_mwh"] = df["capacity_mw"] * df["specific_yield_kwh_kwp"]
+        # on the DC rating (MWp), the capacity column's: generation = capacity × CF × 8760 h
+        df.loc[usable, "capacity_factor"] = df.loc[usable, "specific_yield_kwh_kwp"] \
+            / en.HOURS_PER_YEAR
         too_large(df, run)
         return df
     t = en.turbine(e.turbine_type)

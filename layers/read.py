@@ -13,6 +13,7 @@ a geometry repaired, a GDAL warning, a missing .dbf) is returned as a :class:`Pr
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 import zipfile
 from pathlib import Path
@@ -108,6 +109,19 @@ def detect_dbf_encoding(dbf: bytes) -> str | None:
         return "GB18030"
     except UnicodeDecodeError:
         return None
+
+
+@contextlib.contextmanager
+def _kml_names():
+    """Read KML/KMZ ExtendedData field names as written: GDAL's LIBKML driver otherwise
+    launders every non-ASCII character to ``_`` (``地块编号`` → ``____________``), and the
+    user's id column would be lost."""
+    before = pyogrio.get_gdal_config_option("LIBKML_LAUNDER_FIELD_NAMES")
+    pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": "NO"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": before})
 
 
 def _layer_names(source: str, what: str) -> list[str]:
@@ -220,7 +234,7 @@ def read_vector(
     kwargs = {"encoding": encoding} if encoding else {}
     reasons = None
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, _kml_names():
             warnings.simplefilter("always")
             if layer is None and len(names) > 1 and source.lower().endswith(".kml"):
                 frames = [pyogrio.read_dataframe(source, layer=n, **kwargs) for n in names]

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import jinja2
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
 
 from layers.windows import lonlat_bounds
 from maps import base
@@ -26,8 +28,9 @@ from maps.catalog_map import add_catalog_layers, add_catalog_rasters
 POPUP_FIELDS = ["site_id", "name", "source_kind", "status", "candidate_area_ha",
                 "excluded_area_ha", "usable_area_ha", "ghi", "wind_speed", "slope_mean",
                 "slope_max", "elevation", "dist_substation", "dist_road", "dist_settlement",
-                "land_type", "score", "rank", "class", "top_n_probability", "capacity_mw",
-                "generation_mwh", "capacity_if_cleared_mw", "co2_t", "coal_tce", "reason", "notes"]
+                "land_type", "score", "rank", "class", "top_n_probability", "turbines",
+                "capacity_mw", "generation_mwh", "capacity_if_cleared_mw", "lcoe_cny_mwh", "co2_t",
+                "coal_tce", "reason", "notes"]
 """Columns of :func:`geo.score_sites` shown in a site's popup (those present)."""
 
 FIELD_LABELS: dict[str, tuple[str, str]] = {
@@ -46,13 +49,14 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "land_type": ("土地类型得分", "Land type value"), "score": ("得分 [0-100]", "Score [0-100]"),
     "rank": ("排名", "Rank"), "class": ("等级", "Class"),
     "top_n_probability": ("进入前 N 概率", "P(top N)"),
-    "capacity_mw": ("装机 [MW]", "Capacity [MW]"),
+    "turbines": ("风机台数", "Turbines"), "capacity_mw": ("装机 [MW]", "Capacity [MW]"),
+    "lcoe_cny_mwh": ("度电成本（含并网） [元/MWh]", "LCOE incl. grid connection [CNY/MWh]"),
     "generation_mwh": ("年发电量 [MWh/yr]", "Generation [MWh/yr]"),
     "capacity_if_cleared_mw": ("核查通过后装机（不计入合计） [MW]",
                                "Capacity once cleared (not in the totals) [MW]"),
     "co2_t": ("CO₂ 减排 [t/yr]", "CO₂ avoided [t/yr]"),
     "coal_tce": ("节约标煤 [tce/yr]", "Coal saved [tce/yr]"),
-    "reason": ("原因", "Reason"), "notes": ("说明", "Notes"),
+    "reason": ("原因", "Reason"), "notes": ("提示（需核查事项）", "Flags (check by hand)"),
 }
 """Popup labels (zh, en) with units of the site columns."""
 
@@ -61,6 +65,7 @@ DECIMALS: dict[str, int] = {
     "wind_speed": 2, "slope_mean": 1, "slope_max": 1, "elevation": 0, "dist_substation": 2,
     "dist_road": 2, "dist_settlement": 2, "land_type": 2, "score": 1, "rank": 0,
     "capacity_mw": 1, "generation_mwh": 0, "capacity_if_cleared_mw": 1, "co2_t": 0, "coal_tce": 0,
+    "turbines": 0, "lcoe_cny_mwh": 0,
 }
 """Decimals shown per column (areas 0.1 ha, distances 10 m, ...); ``excluded_*_ha`` take 1 and
 ``score_<criterion>`` 1; ``top_n_probability`` is shown as a percentage."""
@@ -75,7 +80,13 @@ _TEXT = {
     "excluded": ("排除部分（含覆盖范围外未核查部分）",
                  "Excluded parts (incl. land outside the coverage, not checked)"),
     "breakdown": ("得分构成", "Score from"),
+    "turbines": ("风机位置（圆 = 风轮扫风范围，放大后显示）",
+                 "Turbine positions (circle = rotor swept area, shown when zoomed in)"),
+    "turbine": ("风机", "Turbine"),
 }
+TURBINE_STYLE = {"color": "#1a1a1a", "opacity": 1.0, "weight": 1.5, "fill": True,
+                 "fillColor": "#ffffff", "fillOpacity": 0.4}
+"""A turbine: its rotor's circle, white with a dark rim over the class colours."""
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "usable": ("可用", "usable"), "review": ("需人工核查", "needs check"),
     "excluded": ("已排除", "excluded"),
@@ -208,9 +219,73 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
     base.add_vector_layer(m, ex, "results", lang, name=st.pick(_TEXT["excluded"], lang),
                           popup_fields=ex_fields, style_by="part")
 
-    legend[:0] = [f"class:{c}" for c in st.CLASS_STYLES] + [
+    turbines = _add_turbines(m, sites, lang)
+    legend[:0] = [f"class:{c}" for c in st.CLASS_STYLES] + turbines + [
         {"label": st.pick(_TEXT["unscored"], lang), "style": st.verdict_style("error")},
         {"label": st.pick(_TEXT["excluded"], lang), "style": st.verdict_style("prohibited")}]
     base.add_legend(m, legend, lang)
     base.add_plugins(m, layer if scored.any() else None)   # no search over an empty layer
     return m
+
+
+def _add_turbines(m: folium.Map, sites: gpd.GeoDataFrame, lang: str) -> list[dict]:
+    """Draw each placed turbine of a wind result as its rotor's circle (radius = rotor radius
+    [m], so the overhang beyond the site shows), popup: site and turbine number. Returns the
+    legend entry (none for PV). Two short properties per turbine keep large runs small."""
+    from geo.layout import turbine_table
+    from maps.display import display_geometry
+    from maps.elements import SafePopup, SafeTooltip
+
+    table = turbine_table(sites)
+    if not len(table):
+        return []
+    spec = sites.attrs["siting"]["turbine"]
+    geoms, ok = display_geometry(table.to_crs(sites.crs), 0, base._state(m)["shift"])
+    word = st.pick(_TEXT["turbine"], lang)
+    props = [{"site_id": str(s), "turbine": f"{word} {n} · {spec['type']}"}
+             for s, n in zip(table.loc[ok, "site_id"], table.loc[ok, "turbine"])]
+    geo = [shapely.geometry.mapping(g) for g in geoms]
+    features = [{"type": "Feature", "id": i, "properties": p, "geometry": g}
+                for i, (p, g) in enumerate(zip(props, geo))]
+    label = f"{st.pick(_TEXT['turbines'], lang)} · {spec['type']}, D {spec['rotor_diameter_m']:g} m"
+    name = f"{st.group_label('results', lang)} · {label}"
+    layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name=name,
+                           marker=folium.Circle(radius=spec["rotor_diameter_m"] / 2),
+                           style_function=lambda f: TURBINE_STYLE)
+    SafePopup(["site_id", "turbine"], [st.pick(FIELD_LABELS["site_id"], lang), word]).add_to(layer)
+    SafeTooltip("turbine").add_to(layer)
+    layer.add_to(m)
+    _OnTop(layer, TURBINE_STYLE, TURBINE_ZOOM).add_to(m)
+    base._state(m).setdefault("layers", []).append(
+        {"name": name, "kind": "results", "group": "results", "features": len(features),
+         "layer": layer})
+    return [{"label": label, "style": TURBINE_STYLE, "shape": "point"}]
+
+
+TURBINE_ZOOM = 13
+"""First zoom at which turbines show (their rotor circle ≈ 4 px across there at 27° N); below
+it they would only blot the sites' class markers."""
+
+
+class _OnTop(MacroElement):
+    """Keep a layer drawn over the others (the turbines over their sites), also after the
+    site layers reorder themselves (:class:`maps.elements.Companions`) on zoom or toggling;
+    invisible below ``zoom`` (switched by style, so the layer control's box stays as set)."""
+
+    _template = jinja2.Template("""{% macro script(this, kwargs) %}
+(function(map, layer, style, zoom) {
+    function front() {
+        if (!map.hasLayer(layer)) { return; }
+        layer.setStyle(map.getZoom() >= zoom ? style : {opacity: 0, fillOpacity: 0});
+        layer.bringToFront();
+    }
+    map.on('zoomend overlayadd overlayremove', function() { setTimeout(front, 0); });
+    setTimeout(front, 0);
+})({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.style|tojson }},
+   {{ this.zoom|tojson }});
+{% endmacro %}""")
+
+    def __init__(self, layer, style: dict, zoom: int):
+        super().__init__()
+        self._name = "OnTop"
+        self.layer, self.style, self.zoom = layer, dict(style), int(zoom)

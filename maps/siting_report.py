@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from geo.columns import describe
 from maps import siting_charts as charts
+from maps import siting_params as sp
 from maps import style as st
 from maps.report_meta import run_date, tool_version
 from maps.siting_map import DECIMALS, STATUS_LABELS
@@ -84,9 +85,9 @@ PARAM_LABELS: dict[str, tuple[str, str, str]] = {
 }
 """Labels (zh, en) and units of the profile parameters shown."""
 TECH = {"pv": ("光伏", "PV"), "wind": ("风电", "wind")}
-CAPACITY = {"pv": ("装机（直流 MWp）", "capacity (DC, MWp)"),
-            "wind": ("装机（整台风机）", "capacity (whole turbines)")}
-"""The capacity column's words per technology (the table's are generic)."""
+CAPACITY = {"pv": ("装机（直流）", "capacity (DC)", "MWp"),
+            "wind": ("装机（整台风机）", "capacity (whole turbines)", "MW")}
+"""The capacity column's words and unit per technology (the table's are generic)."""
 
 
 def label(column: str, lang: str, meta: dict | None = None, unit: bool = True) -> str:
@@ -94,7 +95,7 @@ def label(column: str, lang: str, meta: dict | None = None, unit: bool = True) -
     :func:`geo.columns.describe`); capacity in the words of the report's technology."""
     units, zh, en = (meta or {}).get("columns", {}).get(column) or describe(column)
     if column == "capacity_mw" and (meta or {}).get("tech") in CAPACITY:
-        zh, en = CAPACITY[meta["tech"]]
+        zh, en, units = CAPACITY[meta["tech"]]
     text = zh if lang == "zh" else en
     text = text[:1].upper() + text[1:] if lang == "en" else text
     return f"{text} [{units}]" if unit and units and units not in ("0-1", "points") else text
@@ -153,27 +154,33 @@ def _rows(frame: pd.DataFrame, columns: list[str], lang: str) -> list[list]:
     return out
 
 
-def _params(meta: dict, lang: str) -> list[tuple[str, str]]:
-    """(label, value) of the chosen technology's energy parameters, the turbine, and cost."""
+def _params(meta: dict, lang: str) -> list[tuple[str, str, str]]:
+    """(label, value, source) of the chosen technology's energy parameters, the turbine, and
+    cost (:func:`maps.siting_params.source`)."""
     prof = meta["profile_data"]
     keys = PV_PARAMS if meta["tech"] == "pv" else WIND_PARAMS
     rows = []
     for k in ("min_usable_area_ha", "max_plant_mw"):
         if k in prof:
             rows.append((k, prof[k]))
-    rows += [(k, prof["energy"][k]) for k in keys if k in prof["energy"]]
+    rows += [(k, prof["energy"][k]) for k in keys if k in prof["energy"]
+             and not (k == "turbine_type" and meta.get("turbine"))]  # the turbine row says it
     rows += [(k, v) for k, v in (prof.get("cost") or {}).items()]
     out = []
     for k, v in rows:
         zh, en, unit = PARAM_LABELS.get(k, (k, k, ""))
         text = (st.text("yes" if v else "no", lang) if isinstance(v, bool) else
                 f"{v:g}" if isinstance(v, float) else v)
-        out.append((zh if lang == "zh" else en, f"{text} {unit}".strip()))
+        out.append((zh if lang == "zh" else en, f"{text} {unit}".strip(),
+                    sp.source(meta["tech"], k, v, lang)))
     if meta["tech"] == "wind" and meta.get("turbine"):
         t = meta["turbine"]
-        words = ("风机", "turbine") if lang == "zh" else ("turbine", "turbine")
-        out.insert(1, (words[0], f"{t['type']}: {t['rating_mw']:g} MW, D {t['rotor_diameter_m']:g}"
-                                 f" m, hub {t['hub_height_m']:g} m, tip {t['tip_height_m']:g} m"))
+        words = (("风机", "额定", "风轮直径", "轮毂高", "叶尖高") if lang == "zh" else
+                 ("Turbine", "rated", "rotor D", "hub", "tip"))
+        out.insert(1, (words[0], f"{t['type']}: {words[1]} {t['rating_mw']:g} MW, {words[2]} "
+                       f"{t['rotor_diameter_m']:g} m, {words[3]} {t['hub_height_m']:g} m, "
+                       f"{words[4]} {t['tip_height_m']:g} m", sp.source("wind", "turbine_type",
+                                                                       t["type"], lang)))
     return out
 
 
@@ -231,7 +238,8 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         for c, w in meta.get("weights", {}).items()]
     missing = {m["id"] for m in meta.get("not_checked", [])}
     exclusions = [(_word(e["kind"], lang), e.get("buffer_m") or 0, e.get("setback_tip_heights")
-                   or 0, _where(e["kind"], e.get("where") or {}, lang), e["id"] not in missing)
+                   or 0, _where(e["kind"], e.get("where") or {}, lang), e["id"] not in missing,
+                   sp.source(meta.get("tech"), e["id"], e, lang))
                   for e in prof.get("exclusion", [])]
     not_checked = [_word(m["kind"], lang) for m in meta.get("not_checked", [])]
     unassessed = {m["id"] for m in meta.get("assessment_not_checked", [])}
@@ -264,7 +272,9 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         others_head=[label(c, lang, meta) for c in OTHERS], others=_rows(others, OTHERS, lang),
         weights=weights, exclusions=exclusions, not_checked=not_checked,
         assessments=assessments, not_assessed=not_assessed,
-        params=_params(meta, lang),
+        params=_params(meta, lang), grid_factors=sp.grid_factor_rows(sites, meta, lang),
+        lcoe_scope=sp.lcoe_scope(meta.get("tech", "pv"), lang),
+        connection=sp.connection_rows(meta, lang),
         limits=[(crit_labels.get(k, label(k, lang, meta)), lim.get("min"), lim.get("max"))
                 for k, lim in prof.get("limits", {}).items()],
         sources=sources, notes=meta.get("notes", []),

@@ -237,3 +237,43 @@ def test_row_reasons_are_in_chinese_too(catalog, tmp_path):
     assert f"row 7: column '经度': '{comma}' is not a coordinate in degrees" in reason
     assert (f"第 7 行：“经度”列的值 '{comma}' 不是以度为单位的坐标；小数请用小数点："
             f"{comma.replace(',', '.')}") in reason
+
+
+def _kmz(path, parcels):
+    """A KMZ as Google Earth / 奥维 write it: ids in ``<ExtendedData><Data name=...>``."""
+    marks = []
+    for data, name, geom in parcels:
+        ring = " ".join(f"{x:.6f},{y:.6f},0" for x, y in _lonlat(geom).exterior.coords)
+        extended = "".join(f'<Data name="{k}"><value>{v}</value></Data>' for k, v in data.items())
+        marks.append(f"<Placemark><name>{name}</name><ExtendedData>{extended}</ExtendedData>"
+                     f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}</coordinates>"
+                     "</LinearRing></outerBoundaryIs></Polygon></Placemark>")
+    doc = ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+           f"<Document><Folder><name>地块</name>{''.join(marks)}</Folder></Document></kml>")
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("doc.kml", doc.encode("utf-8"))
+    return path
+
+
+def test_kmz_extended_data_ids_are_kept(catalog, tmp_path):
+    """Review 22 B4: GDAL's LIBKML laundered 地块编号 to '____________' and the blank KML
+    ``id`` column was taken as the id column: the user's ids became P0001 … silently."""
+    f = _kmz(tmp_path / "cands.kmz", [({"地块编号": "A01"}, "甲", GOOD),
+                                      ({"地块编号": "A02"}, "乙", OTHER)])
+    r = _score(catalog, f, tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    csv = _sites(tmp_path / "o")
+    assert csv.index.tolist() == ["user:A01", "user:A02"] and csv["name"].tolist() == ["甲", "乙"]
+    assert "no id column" not in r.output
+
+
+def test_kmz_without_ids_is_numbered_with_a_warning(catalog, tmp_path):
+    """A KMZ whose only id column is KML's blank ``id``: numbered 1, 2 with the warning naming
+    the columns found, as the README promises."""
+    f = _kmz(tmp_path / "plain.kmz", [({"备注": "x"}, "甲", GOOD), ({"备注": "y"}, "乙", OTHER)])
+    r = _score(catalog, f, tmp_path / "o")
+    assert r.exit_code == 0, r.output
+    assert "no id column" in r.output and "备注" in r.output
+    assert _sites(tmp_path / "o").index.tolist() == ["user:1", "user:2"]

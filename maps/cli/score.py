@@ -10,8 +10,8 @@ from maps.cli.options import basemap_options, check_basemap, lang_option, overwr
 from maps.cli.screen import COORD_CHOICES, near_hints, refuse_misplaced
 
 FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "sites.gpkg", "usable.geojson",
-         "sites.xlsx", "report.html", "map.html")
-"""The files of ``siting score``, essential first."""
+         "sites.xlsx", "report.html", "map.html", "turbines.geojson")
+"""The files of ``siting score``, essential first (``turbines.geojson``: wind only)."""
 
 
 def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str | None = None,
@@ -27,6 +27,7 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
     """
     from geo.columns import value_words
     from geo.cost import supply_curve
+    from geo.layout import turbine_table
     from maps import style as st
     from maps.base import finish_map
     from maps.cli.tables import labelled, write_csv, write_geojson, write_xlsx
@@ -48,7 +49,7 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
             path, sheets, "siting", lang=lang, describe={tech: _describer(sites)},
             found_in={tech: lambda c: "sites.csv, sites.geojson, sites.gpkg"}))
 
-    return list(zip(FILES, (
+    files = list(zip(FILES, (
         lambda path: write_csv(path, table),
         lambda path: write_csv(path, supply_curve(sites)),
         lambda path: write_geojson(path, sites.drop(columns=["usable_geometry"])),
@@ -57,7 +58,9 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
         lambda path: write_geojson(path, usable),
         xlsx,
         lambda path: path.write_text(render_report(sites, lang), encoding="utf-8"),
-        lambda path: finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), path))))
+        lambda path: finish_map(siting_map(sites, catalog, lang, basemap, tianditu_key), path),
+        lambda path: write_geojson(path, turbine_table(sites)))))
+    return files if sites.attrs["siting"]["tech"] == "wind" else files[:-1]
 
 
 def _describer(sites):
@@ -194,6 +197,7 @@ def _summary(sites, top: int, lang: str = "en") -> None:
     best-ranked and the cheapest sites."""
     from geo.cost import supply_curve
     from maps.siting_map import STATUS_LABELS
+    from maps.siting_params import grid_factor_rows
 
     meta = sites.attrs["siting"]
     counts = sites["status"].value_counts().to_dict()
@@ -211,6 +215,9 @@ def _summary(sites, top: int, lang: str = "en") -> None:
                    f"({r['class']})  {r['capacity_mw']:.1f} MW  {r['generation_mwh']:,.0f} MWh/yr"
                    f"  P(top {n}) {r['top_n_probability']:.2f}  rank 5-95% "
                    f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}")
+    for _, text in grid_factor_rows(sites, meta, lang)[:-1]:   # the last: a comparison
+        click.echo(f"{'电网排放因子' if lang == 'zh' else 'grid CO2 factor'}: "
+                   f"{text.split(' — ')[0]}")
     curve = supply_curve(sites).dropna(subset=["supply_rank"]).head(top)
     if len(curve):
         click.echo("cheapest sites / 度电成本最低 (LCOE incl. grid connection):")
