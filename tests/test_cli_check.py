@@ -266,3 +266,16 @@ def test_wholly_outside_is_titled_so_and_has_no_nearest_distances(tmp_path):
     data = json.loads(run("check", "--demo", "--wkt", shapely.box(*boxes["O3"]).wkt, "--type",
                           "pv", "--json", "--lang", "en").output)
     assert data["nearest_m"] and "caution" in data["nearest_note"]
+
+
+def test_a_location_far_outside_gets_no_none_within_lines():
+    """Review 22 C6: a point 1,635 km from the demo (Beijing) could not be judged, yet every layer
+    read "none within 2,000 m" (as if checked and clear); nothing was measured there."""
+    r = run("check", "--demo", "--point", "116.4,39.9", "--type", "wind")
+    assert r.exit_code == 0, r.output
+    assert "无法判定" in r.output and "未测距：项目无法判定" in r.output
+    assert "2,000 m 内无" not in r.output
+    data = json.loads(run("check", "--demo", "--point", "116.4,39.9", "--type", "wind", "--json",
+                          "--lang", "en").output)
+    assert data["verdict"] == "error" and data["nearest_m"] == {}
+    assert "not measured" in data["nearest_note"]

@@ -29,6 +29,8 @@ _T = {
     "outside_part": ("注意：项目 {share} 位于图层目录覆盖范围之外，该部分附近的要素未经核查",
                      "caution: {share} of the project lies outside the catalog's coverage; "
                      "nothing beyond the coverage was checked"),
+    "error_none": ("未测距：项目无法判定，未与任何图层比对", "not measured: the project could not be "
+                   "judged, so it was not compared with any layer"),
     "verify": ("须核实", "verify"), "state": ("在本命令中写明", "state it here with"),
     "confidence": ("可信度", "confidence"),
     "overlap": ("重叠", "overlap"), "at": ("距离", "at"), "location": ("位置", "Location"),
@@ -191,7 +193,9 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
                                                else round(float(row[c]), 1))
                for c in result.columns if c.startswith("nearest_") and c.endswith("_m")}
     note = ""
-    if math.isfinite(outside) and outside >= WHOLLY_SHARE:   # as siting score: no distances
+    if row["verdict"] == "error" and all(v is None for v in nearest.values()):
+        nearest, note = {}, _t("error_none", lang)   # not "none within 2 km": never measured
+    elif math.isfinite(outside) and outside >= WHOLLY_SHARE:   # as siting score: no distances
         nearest, note = {}, _t("outside_all", lang)
     elif math.isfinite(outside) and outside > 0:
         note = _t("outside_part", lang, share=f"{outside * 100:.1f}%")
