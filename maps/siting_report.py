@@ -19,6 +19,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from geo.columns import describe
+from layers.kinds import get_kind
 from maps import siting_charts as charts
 from maps import siting_params as sp
 from maps import style as st
@@ -186,9 +187,10 @@ def _params(meta: dict, lang: str) -> list[tuple[str, str, str]]:
 
 def _where(kind: str, where: dict, lang: str) -> str:
     """An exclusion's feature filter in words: ``attribute label: values``."""
-    parts = []
+    attrs, parts = get_kind(kind).attributes, []
     for attr, values in where.items():
-        words = [st.text("yes" if v else "no", lang) if isinstance(v, bool) else str(v)
+        words = [st.text("yes" if v else "no", lang) if isinstance(v, bool) else
+                 attrs[attr].word(v, lang) if attr in attrs else str(v)
                  for v in (values if isinstance(values, list) else [values])]
         parts.append(f"{st.attribute_label(kind, attr, lang)}: {' / '.join(words)}")
     return "; ".join(parts)

@@ -99,6 +99,8 @@ def test_parameters_carry_their_sources_and_the_lcoe_its_scope(catalog, tmp_path
              else "不含：土地租金与征地补偿、税费")
     assert scope in html
     assert 'id="connection-table"' in html and "1,200,000" in html
+    arbor = _row(html, "国家级公益林" if lang == "zh" else ": national")  # a filter's values
+    assert ("乔木林" in arbor and "arbor" not in arbor) if lang == "zh" else "arbor" in arbor
 
 
 def test_pv_capacity_factor_filled_on_the_dc_rating(catalog, tmp_path):
