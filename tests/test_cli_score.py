@@ -307,3 +307,15 @@ def test_spreadsheet_candidates_are_read_or_refused_with_the_fix(catalog, tmp_pa
         assert csv["status"].tolist() == ["usable", "usable"]
     with pytest.raises(ReadError, match="a table without geometry"):
         read_vector(book)
+
+
+def test_the_terminal_summary_reads_in_chinese_under_zh(catalog, tmp_path):
+    """Review 22 R2: under --lang zh the ranked and cheapest lines said score, P(top 10),
+    rank 5-95%, cheapest sites, cumulative."""
+    r = _run(["--catalog", str(catalog), "--tech", "wind", "--out", str(tmp_path / "o"),
+              "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    for words in ("得分", "进入前 10 名概率", "排名 5–95% 区间", "度电成本最低的地块", "累计"):
+        assert words in r.output, words
+    for words in ("score ", "P(top", "rank 5-95%", "cheapest sites", "cumulative"):
+        assert words not in r.output, words

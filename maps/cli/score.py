@@ -192,6 +192,17 @@ def _unchecked(sites, catalog) -> None:
             click.echo(f"warning: {meta[key]}", err=True)
 
 
+_SUMMARY_WORDS = (
+    {"check": "needs check by hand, not ranked / 需人工核查，未排名", "score": "score",
+     "top": "P(top {n})", "band": "rank 5-95%", "factor": "grid CO2 factor",
+     "cheapest": "cheapest sites / 度电成本最低 (LCOE incl. grid connection)",
+     "cumulative": "cumulative"},
+    {"check": "需人工核查，未排名", "score": "得分", "top": "进入前 {n} 名概率",
+     "band": "排名 5–95% 区间", "factor": "电网排放因子", "cheapest": "度电成本最低的地块（含并网成本）",
+     "cumulative": "累计"})
+"""The summary's words under ``en`` and ``zh`` (index: ``lang == "zh"``)."""
+
+
 def _summary(sites, top: int, lang: str = "en") -> None:
     """Print the status counts (in ``lang``), the sites that need a check by hand, the
     best-ranked and the cheapest sites."""
@@ -204,25 +215,25 @@ def _summary(sites, top: int, lang: str = "en") -> None:
     words = {k: v[0] if lang == "zh" else v[1] for k, v in STATUS_LABELS.items()}
     click.echo(f"{len(sites)} {'个候选地块' if lang == 'zh' else 'candidates'}: "
                + ", ".join(f"{words.get(k, k)} {v}" for k, v in counts.items()))
+    w = _SUMMARY_WORDS[lang == "zh"]
     check = sites[sites["status"] == "review"].sort_values("site_id")
     if len(check):
-        click.echo("needs check by hand, not ranked / 需人工核查，未排名: "
-                   + ", ".join(check["site_id"].astype(str)))
+        click.echo(f"{w['check']}: " + ", ".join(check["site_id"].astype(str)))
     best = sites[sites["status"] == "usable"].sort_values(["rank", "site_id"]).head(top)
     n = meta["profile_data"]["top_n"]
     for _, r in best.iterrows():
-        click.echo(f"  #{int(r['rank'])} {r['site_id']} {r['name']}  score {r['score']:.1f} "
-                   f"({r['class']})  {r['capacity_mw']:.1f} MW  {r['generation_mwh']:,.0f} MWh/yr"
-                   f"  P(top {n}) {r['top_n_probability']:.2f}  rank 5-95% "
+        click.echo(f"  #{int(r['rank'])} {r['site_id']} {r['name']}  {w['score']} "
+                   f"{r['score']:.1f} ({r['class']})  {r['capacity_mw']:.1f} MW  "
+                   f"{r['generation_mwh']:,.0f} MWh/yr  {w['top'].format(n=n)} "
+                   f"{r['top_n_probability']:.2f}  {w['band']} "
                    f"{r['rank_p05']:.0f}-{r['rank_p95']:.0f}")
     for _, text in grid_factor_rows(sites, meta, lang)[:-1]:   # the last: a comparison
-        click.echo(f"{'电网排放因子' if lang == 'zh' else 'grid CO2 factor'}: "
-                   f"{text.split(' — ')[0]}")
+        click.echo(f"{w['factor']}: {text.split(' — ')[0]}")
     curve = supply_curve(sites).dropna(subset=["supply_rank"]).head(top)
     if len(curve):
-        click.echo("cheapest sites / 度电成本最低 (LCOE incl. grid connection):")
+        click.echo(f"{w['cheapest']}:")
     for _, r in curve.iterrows():
         click.echo(f"  {r['site_id']} {r['name']}  {r['lcoe_cny_mwh']:,.0f} CNY/MWh  "
                    f"{r['capacity_mw']:.1f} MW  {r['grid_kv']:g} kV {r['grid_distance_km']:.1f} km"
-                   f"  cumulative {r['cumulative_capacity_mw']:,.1f} MW "
+                   f"  {w['cumulative']} {r['cumulative_capacity_mw']:,.1f} MW "
                    f"{r['cumulative_generation_mwh']:,.0f} MWh/yr")
