@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from maps.cli import cli
@@ -61,3 +62,59 @@ def test_screen_agrees_on_both_points(tmp_path):
     table = pd.read_csv(tmp_path / "out" / "screening.csv", encoding="utf-8-sig")
     verdicts = dict(zip(table["project_id"], table["verdict"]))
     assert verdicts == {"W1": "review", "W2": "review"}
+
+
+def _sites(tmp_path_factory, tech):
+    import pandas as pd
+
+    out = tmp_path_factory.mktemp(f"score_{tech}")
+    res = run("score", "--demo", "--tech", tech, "--out", out, "--lang", "en")
+    assert res.exit_code == 0, res.output
+    return pd.read_csv(out / "sites.csv", encoding="utf-8-sig").set_index("site_id"), res.output
+
+
+@pytest.fixture(scope="module")
+def wind_sites(tmp_path_factory):
+    return _sites(tmp_path_factory, "wind")
+
+
+@pytest.fixture(scope="module")
+def pv_sites(tmp_path_factory):
+    return _sites(tmp_path_factory, "pv")
+
+
+@pytest.mark.parametrize("sid, words", [
+    ("abandoned_mines:M12", ["11.24 ha of the usable land is forest land (arbor, provincial "
+                             "public-welfare forest)", "可用地中 11.24 ha 为林地（乔木林，省级公益林）",
+                             "《森林法》第三十七条", "审核同意"]),
+    ("abandoned_mines:M11", ["2.18 ha of the usable land is forest land (bamboo)"]),
+    ("slag_heaps:S07", ["3.74 ha of the usable land is forest land (shrub, national "
+                        "public-welfare forest)"]),
+    ("subsidence_areas:D04", ["15.00 ha of the usable land is cultivated land (dry land)",
+                              "农用地转用", "占补平衡", "《土地管理法》第四十四条、第三十条"]),
+    ("abandoned_mines:M06", ["cultivated land (dry land; paddy field)", "水田"]),
+    ("subsidence_areas:D06", ["10.49 ha of the usable land is cultivated land (dry land)",
+                              "5.25 ha of the usable land is forest land (shrub)"]),
+])
+def test_wind_score_flags_forest_and_cultivated_land_but_keeps_the_rank(wind_sites, sid, words):
+    sites, output = wind_sites
+    row = sites.loc[sid]
+    assert row["status"] == "usable" and row["rank"] > 0  # an approval is not a bar
+    for w in words:
+        assert w in row["notes"], (w, row["notes"])
+    assert "still ranked, but" in output  # the terminal warns too
+
+
+@pytest.mark.parametrize("sid, ha", [("slag_heaps:S07", "3.74"), ("abandoned_mines:M02", "10.00"),
+                                     ("abandoned_mines:M05", "15.99"),
+                                     ("abandoned_mines:M14", "6.30"),
+                                     ("subsidence_areas:D06", "5.25"), ("slag_heaps:S09", "4.00")])
+def test_pv_score_flags_shrub_land_with_the_forest_pv_conditions(pv_sites, sid, ha):
+    sites, _ = pv_sites
+    row = sites.loc[sid]
+    assert row["status"] == "usable" and row["rank"] > 0
+    notes = row["notes"]
+    assert f"{ha} ha of the usable land is forest land (shrub" in notes
+    for w in ("林光互补", "below 50 %", "no felling or shrub clearing", "不得采伐林木、割灌",
+              "《森林法》第三十七条"):
+        assert w in notes, (w, notes)
