@@ -81,6 +81,7 @@ LAYERS = {
     "protected": ("protected_area", [{"geometry": box(96000, 0, 97000, 1000),
                                       "category": "forest_park"}]),
     "settlements": ("settlement", [{"geometry": box(98000, 0, 98100, 100)}]),
+    "roads": ("road", [{"geometry": L([(100000, 5000), (101000, 5000)]), "road_class": "county"}]),
     "units": ("control_unit", [
         {"geometry": box(0, 20000, 1000, 21000), "unit_type": "priority",
          "unit_code": "ZH52010210001"},
@@ -388,6 +389,8 @@ SCENARIOS: dict[str, tuple[list[dict], list[dict]]] = {
                                          "geometry": sq(70200, 20200)}]),
     "wind_setback_settlement": ([{**WIND, "geometry": P(98300, 50)}],
                                 [{**WIND, "geometry": P(98700, 50)}, {**ANC, "geometry": sq(98300, 0)}]),
+    "wind_road_setback": ([{**WIND, "geometry": P(100500, 5200)}],
+                          [{**WIND, "geometry": P(100500, 5400)}, {**ANC, "geometry": sq(100500, 5100)}]),
 }
 
 

@@ -118,3 +118,18 @@ def test_pv_score_flags_shrub_land_with_the_forest_pv_conditions(pv_sites, sid, 
     for w in ("林光互补", "below 50 %", "no felling or shrub clearing", "不得采伐林木、割灌",
               "《森林法》第三十七条"):
         assert w in notes, (w, notes)
+
+
+ROADSIDE = "106.78743353602691,26.941806"  # inside M11, in the part score excludes (road +301.5 m)
+
+
+def test_wind_within_the_road_setback_is_review_and_roads_are_listed():
+    data = check(ROADSIDE)
+    assert data["verdict"] == "review"
+    rule = next(r for r in data["reasons"] if r["rule_id"] == "wind_road_setback")
+    assert rule["outcome"] == "review" and rule["confidence"] == "?"
+    assert rule["evidence"][0]["kind"] == "road" and rule["evidence"][0]["distance_m"] < 301.5
+    assert 0 < data["nearest_m"]["road"] < 301.5
+    res = run("check", "--point", ROADSIDE, "--type", "wind", "--demo", "--lang", "en")
+    assert "Road " in res.output and "wind_road_setback" in res.output
+    assert all(r["rule_id"] != "wind_road_setback" for r in check(ROADSIDE, "pv")["reasons"])
