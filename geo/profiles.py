@@ -116,6 +116,29 @@ class Assessment(_KindFilter):
         return self
 
 
+class Approval(_KindFilter):
+    """Land of ``kind`` (filtered) a site may use only with an approval (e.g. forest land with
+    the forestry authority's consent): unlike an assessment the site stays ranked (an approval is
+    not a bar), but its ``notes`` name the land class (the ``describe`` attributes of the
+    features), the hectares of usable land on it, what is needed (``approval_en`` /
+    ``approval_zh``) and the ``source``. A feature whose deciding attribute is unknown counts."""
+
+    describe: list[str] = []
+    source: str = Field(min_length=1)
+    approval_en: str = Field(min_length=1)
+    approval_zh: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_id(self) -> Approval:
+        if not self.id:
+            object.__setattr__(self, "id", f"{self.kind}_approval")
+        attrs = layer_kinds()[self.kind].attributes
+        for key in self.describe:
+            if key not in attrs:
+                raise ValueError(choice_error(f"attribute of kind {self.kind}", key, sorted(attrs)))
+        return self
+
+
 class Criterion(_Model):
     """A criterion's piecewise-linear value function ``points`` [[x, value 0-1], ...] and weight."""
 
@@ -227,6 +250,7 @@ class Profile(_Model):
     exclusion: list[Exclusion] = []
     density_penalty: list[DensityPenalty] = []
     assessment: list[Assessment] = []
+    approval: list[Approval] = []
     limits: dict[str, Limit] = {}
     criteria: dict[str, Criterion] = {}
     land_type: dict[str, float] = {}
@@ -257,10 +281,12 @@ class Profile(_Model):
 
     @model_validator(mode="after")
     def _rules(self) -> Profile:
-        ids = [r.id for r in [*self.exclusion, *self.density_penalty, *self.assessment]]
+        ids = [r.id for r in [*self.exclusion, *self.density_penalty, *self.assessment,
+                              *self.approval]]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"exclusion/density_penalty/assessment ids {dup} are not unique; "
+            raise ValueError(f"exclusion/density_penalty/assessment/approval ids {dup} are not "
+                             "unique; "
                              "give each rule its own id = \"...\"")
         if self.tech == "pv" and any(r.setback_tip_heights for r in self.exclusion):
             raise ValueError("setback_tip_heights needs a turbine: use buffer_m for pv")

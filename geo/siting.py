@@ -5,7 +5,8 @@ The flow is a chain of named stages (:mod:`geo.stages`), each taking and returni
 legal land, setbacks) → criteria (zonal statistics, distances, land type, site conditions) →
 limits → capacity and energy (PV density, whole wind turbines) → repaired outlines (a user
 outline the reader repaired is not ranked) → assessments (land needing one
-first, e.g. a geohazard-prone zone, sends the site to review) → cost (grid connection, LCOE) →
+first, e.g. a geohazard-prone zone, sends the site to review) → approvals (usable land needing
+one, e.g. forest land, is flagged in the site's notes; still ranked) → cost (grid connection, LCOE) →
 scores (breakdown, rank, class, rank stability) → co-benefits (grid factor of the site's region)
 → counted only (capacity, generation and co-benefits held by the sites in the totals; a review
 site's potential in ``capacity_if_cleared_mw`` / ``generation_if_cleared_mwh``).
@@ -63,8 +64,8 @@ class Run:
 
 
 STAGES = (stages.exclusions, stages.input_errors, stages.criteria, stages.limits,
-          stages.capacity_energy, stages.repaired_outlines, stages.assessments, stages.cost,
-          stages.scores, stages.cobenefits, counted_only)
+          stages.capacity_energy, stages.repaired_outlines, stages.assessments, stages.approvals,
+          stages.cost, stages.scores, stages.cobenefits, counted_only)
 """The stages after :func:`candidate_sites`, in order."""
 
 

@@ -2,7 +2,8 @@
 
 candidates → :func:`exclusions` → :func:`criteria` → :func:`limits` → :func:`capacity_energy`
 → :func:`repaired_outlines` (:mod:`geo.site_flags`: a user outline the reader repaired is not
-ranked) → :func:`assessments` (:mod:`geo.assessments`: land needing an assessment first) → :func:`cost`
+ranked) → :func:`assessments` (:mod:`geo.assessments`: land needing an assessment first)
+→ :func:`approvals` (:mod:`geo.approvals`: usable land needing an approval, flagged) → :func:`cost`
 → :func:`scores` → :func:`cobenefits`. Capacity comes before the scores because
 the turbine layout decides whether a wind site holds a turbine at all (``too_small`` sites are not
 ranked) and because the LCOE may be a criterion. A stage changes only the sites that are still
@@ -19,6 +20,7 @@ from geo import cobenefits as cb
 from geo import cost as co
 from geo import energy as en
 from geo import score as sc
+from geo.approvals import approvals  # noqa: F401 - a stage, defined there
 from geo.assessments import assessments  # noqa: F401 - a stage, defined there
 from geo.candidates import INPUT_ERROR
 from geo.coverage import SOURCES, coverage_area

@@ -81,6 +81,7 @@ LAYERS = {
     "protected": ("protected_area", [{"geometry": box(96000, 0, 97000, 1000),
                                       "category": "forest_park"}]),
     "settlements": ("settlement", [{"geometry": box(98000, 0, 98100, 100)}]),
+    "roads": ("road", [{"geometry": L([(100000, 5000), (101000, 5000)]), "road_class": "county"}]),
     "units": ("control_unit", [
         {"geometry": box(0, 20000, 1000, 21000), "unit_type": "priority",
          "unit_code": "ZH52010210001"},
@@ -178,6 +179,9 @@ SCENARIOS: dict[str, tuple[list[dict], list[dict]]] = {
                              {**ARRAY, "geometry": sq(94100, 2000)}]),
     "pv_ancillary_cultivated": ([{**ANC, "geometry": sq(94100, 100)}],
                                 [{**ARRAY, "geometry": sq(94100, 100)}]),
+    "wind_cultivated_land": ([{**WIND, "geometry": P(94500, 500)}],
+                             [{**ANC, "geometry": sq(94100, 100)},
+                              {**WIND, "geometry": P(94500, 2500)}]),
     "pv_forest_grade1": ([{**ANC, "geometry": sq(80100, 100)}],
                          [{**ANC, "geometry": sq(82100, 100)},
                           {**WIND, "geometry": P(80500, 500)}]),
@@ -202,6 +206,10 @@ SCENARIOS: dict[str, tuple[list[dict], list[dict]]] = {
     "wind_public_welfare_arbor": ([{**WIND, "geometry": P(88500, 500)},
                                    {**WIND, "geometry": P(80500, 500)}],
                                   [{**WIND, "geometry": P(82500, 500)}]),
+    "wind_forest_land": ([{**WIND, "geometry": P(82500, 500)}, {**WIND, "geometry": P(84500, 500)},
+                          {**WIND, "geometry": P(88500, 500)}],
+                         [{**ANC, "geometry": sq(82100, 100)},
+                          {**WIND, "geometry": P(82500, 2500)}]),
     "wind_basic_grassland": ([{**WIND, "geometry": P(90500, 500)},
                               {**WIND, "national_major": "transport", "geometry": P(90500, 500)}],
                              [{**WIND, "national_major": "energy", "geometry": P(90500, 500)},
@@ -381,6 +389,8 @@ SCENARIOS: dict[str, tuple[list[dict], list[dict]]] = {
                                          "geometry": sq(70200, 20200)}]),
     "wind_setback_settlement": ([{**WIND, "geometry": P(98300, 50)}],
                                 [{**WIND, "geometry": P(98700, 50)}, {**ANC, "geometry": sq(98300, 0)}]),
+    "wind_road_setback": ([{**WIND, "geometry": P(100500, 5200)}],
+                          [{**WIND, "geometry": P(100500, 5400)}, {**ANC, "geometry": sq(100500, 5100)}]),
 }
 
 

@@ -24,6 +24,7 @@ ADDS = {
     "limits": [],
     "repaired_outlines": [],  # the catalog's sites are never repaired outlines
     "assessments": ["status", "reason", "notes"],
+    "approvals": ["notes"],
     "capacity_energy": ["turbines", "capacity_mw", "generation_mwh"],
     "cost": ["grid_kv", "grid_substation", "grid_distance_km", "grid_cost_cny", "capex_cny",
              "lcoe_cny_mwh", "lcot_cny_mwh"],

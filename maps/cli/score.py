@@ -186,8 +186,9 @@ def _unchecked(sites, catalog) -> None:
                    err=True)
     if meta.get("outside_coverage"):
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
-    keys = [k for k in meta if k.startswith("assessment_missing_")]
-    for key in ("wholly_outside", "repaired", *keys, "assessment", "too_large", "overlapping"):
+    keys = [k for k in meta if k.startswith(("assessment_missing_", "approval_missing_"))]
+    for key in ("wholly_outside", "repaired", *keys, "assessment", "approval", "too_large",
+                "overlapping"):
         if meta.get(key):
             click.echo(f"warning: {meta[key]}", err=True)
 
