@@ -259,6 +259,8 @@ class Profile(_Model):
     site_conditions: SiteConditions = SiteConditions()
     cost: Cost | None = None
     notes: list[str] = []
+    sources: dict[str, tuple[str, str]] = {}
+    """(Chinese, English) source or tag of a parameter or an exclusion id, for the report."""
     path: str = ""
 
     @field_validator("criteria", "limits")

@@ -2,9 +2,9 @@
 profile parameter, the grid CO2 factors actually used (per grid region, with the sites counted),
 the grid-connection cost table and what the LCOE includes and leaves out.
 
-The tags restate, in both languages, the comments of the bundled profiles
-(``geo/profiles/pv.toml``, ``wind.toml``); a value that differs from the bundled profile's is
-shown as set in the user's profile, without the bundled source.
+The tags are the ``[sources]`` table of the bundled profiles (``geo/profiles/pv.toml``,
+``wind.toml``), beside the values they describe; a value that differs from the bundled profile's
+is shown as set in the user's profile, without the bundled source.
 """
 
 from __future__ import annotations
@@ -14,99 +14,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-ASSUMPTION = ("[假设，请按当地情况设定]", "[assumption: set it locally]")
 USER_VALUE = ("用户参数文件设定（默认值的来源不适用）", "set in the user's profile (the default's "
               "source does not apply)")
-SOURCES: dict[str, dict[str, tuple[str, str]]] = {
-    "pv": {
-        "min_usable_area_ha": ("[假设] 小于此面积的图斑不建站", "[assumption] smaller parts hold no plant"),
-        "max_plant_mw": ("[假设] 更大者非单个电站、单一并网点", "[assumption] larger is not one plant on one "
-                         "connection"),
-        "density_mwp_per_ha": ("NREL/TP-6A20-56290（Ong 等 2013）按 21 % 组件折算 [假设：按 TD/T "
-                               "1075-2023 核对]", "NREL/TP-6A20-56290 (Ong et al. 2013) scaled to "
-                               "21 % modules [assumption: check against TD/T 1075-2023]"),
-        "slope_full_density_deg": ASSUMPTION, "slope_density_factor_at_limit": ASSUMPTION,
-        "slope_limit_deg": ASSUMPTION,
-        "tilt_deg": ("固定倾角等于纬度", "fixed tilt equal to the latitude"),
-        "azimuth_deg": ("正南", "due south"),
-        "albedo": ("草地/土壤，pvlib 常用地面默认值", "grass/soil, pvlib's usual ground default"),
-        "gamma_pdc": ("晶硅组件规格书", "crystalline-Si datasheets"),
-        "temp_air_c": ("贵阳年均气温约 15 °C（气象局常年值）", "Guiyang ≈ 15 °C (CMA normals)"),
-        "wind_speed_ms": ("[假设] 保守取值", "[assumption] conservative"),
-        "losses_percent": ("pvlib pvwatts_losses() 默认值（PVWatts v5，NREL；不含衰减）",
-                           "pvlib pvwatts_losses() defaults (PVWatts v5, NREL; no ageing)"),
-        "dc_ac_ratio": ("PVWatts v5 默认值", "PVWatts v5 default"),
-        "inverter_efficiency": ("PVWatts v5 默认值", "PVWatts v5 default"),
-        "capex_cny_per_kw": ("CPIA《中国光伏产业发展路线图》2023-2024 [P]；含升压站，不含送出线路",
-                             "CPIA PV roadmap 2023-2024 [P]; step-up station included, not the "
-                             "grid line"),
-        "fixed_om_cny_per_kw_yr": ("CPIA 地面电站量级 [P/假设]", "of the order CPIA reports for "
-                                   "ground plants [P/assumption]"),
-        "discount_rate": ("[假设] 电力项目常用 6-8 %", "[assumption] 6-8 % is usual for power "
-                          "projects"),
-        "lifetime_years": ("[假设] 组件质保 25-30 年", "[assumption] module warranties run 25-30 years"),
-        "route_factor": ("[假设] 丘陵山地线路/直线距离", "[assumption] route/straight line in hilly "
-                         "terrain"),
-        "settlement_50m": ("[假设] 避开房屋的眩光与施工影响", "[assumption] keeps glare and works away from "
-                       "houses"),
-    },
-    "wind": {
-        "min_usable_area_ha": ("[假设] 一台风机基础、吊装平台与道路", "[assumption] one turbine's "
-                               "foundation, crane pad and access"),
-        "max_plant_mw": ("[假设] 更大者非单个风电场、单一并网点", "[assumption] larger is not one wind "
-                         "farm on one connection"),
-        "turbine_type": ("windpowerlib 机型库（Senvion 6.3M152）；西南山地现装 5-7 MW 低风速机型无公开"
-                         "功率曲线", "windpowerlib library (Senvion 6.3M152); the 5-7 MW low-wind "
-                         "machines built in SW China have no public curve"),
-        "hub_height_m": ("windpowerlib 机型数据", "windpowerlib turbine data"),
-        "reference_height_m": ("风速栅格的高度", "the wind raster's height"),
-        "shear_exponent": ("幂律 1/7（Hellmann；IEC 61400-12）", "power law 1/7 (Hellmann; "
-                           "IEC 61400-12)"),
-        "weibull_k": ("[假设] 无实测时取 Rayleigh（k = 2）", "[assumption] Rayleigh (k = 2) without "
-                      "measured data"),
-        "spacing_downwind_d": ("Manwell 等《Wind Energy Explained》第 2 版第 9 章经验值",
-                               "Manwell et al., Wind Energy Explained, 2nd ed., ch. 9"),
-        "spacing_crosswind_d": ("Manwell 等《Wind Energy Explained》第 2 版第 9 章经验值",
-                                "Manwell et al., Wind Energy Explained, 2nd ed., ch. 9"),
-        "wind_direction_deg": ("[假设] 贵阳冬季主导风向；应取场址实测风玫瑰", "[assumption] Guiyang's "
-                               "winter monsoon; take the site's measured wind rose"),
-        "foundation_radius_m": ("[假设] 基础与吊装平台", "[assumption] foundation and crane pad"),
-        "wake_losses_percent": ("[假设] 统一取值，无尾流模型（7D×5D 常见 5-10 %）", "[assumption] flat, no "
-                                "wake model (5-10 % is usual at 7 D × 5 D)"),
-        "wind_losses_percent": ("[假设] 可利用率、电气、覆冰、限电", "[assumption] availability, "
-                                "electrical, icing, curtailment"),
-        "air_density_correction": ("IEC 61400-12-1（windpowerlib）", "IEC 61400-12-1 (windpowerlib)"),
-        "capex_cny_per_kw": ("[假设] 2023 年项目招标量级，含风机与升压站；请核对当前价格",
-                             "[assumption] of the order of 2023 bids, turbines and step-up station "
-                             "included; check the current figure"),
-        "fixed_om_cny_per_kw_yr": ("[假设] 约 0.05 元/kWh（2000 满发小时）", "[assumption] ≈ 0.05 "
-                                   "CNY/kWh at 2,000 full-load hours"),
-        "discount_rate": ("[假设] 实际利率", "[assumption] real rate"),
-        "lifetime_years": ("IEC 61400-1 设计寿命", "IEC 61400-1 design life"),
-        "route_factor": ("[假设] 丘陵山地线路/直线距离", "[assumption] route/straight line in hilly "
-                         "terrain"),
-        "settlement_setback": ("[假设] 无国家统一退让距离；省级示例约 500 m（噪声、光影）", "[assumption] "
-                               "no national setback; ≈ 500 m, a provincial example (noise, "
-                               "flicker)"),
-        "road_setback": ("[假设] 国际常用：倒塔、抛冰不及道路", "[assumption] common international "
-                         "setback: a falling turbine or thrown ice does not reach the road"),
-    },
-}
-"""(zh, en) source or tag of the bundled profiles' values, by parameter key or exclusion id."""
-FOREST_NOTICE = ("国家林草局、国家能源局 2026 年风电场使用林地草地通知 [P]", "NFGA/NEA 2026 notice on wind "
-                 "farms' use of forest and grassland [P]")
-PV_LAND = ("自然资办发〔2023〕12号 [P]", "自然资办发〔2023〕12号 [P]")
-LEGAL = {"ecological_red_line": ("自然资发〔2022〕142号", "自然资发〔2022〕142号"),
-         "basic_farmland": ("《土地管理法》第三十五条", "Land Administration Law art. 35"),
-         "water_source": ("《水污染防治法》第六十五、六十六条", "Water Pollution Prevention Law "
-                          "art. 65-66")}
-SOURCES["pv"].update(LEGAL, cultivated_land=PV_LAND, forest_grade_I=PV_LAND,
-                     forest_not_shrub=PV_LAND, basic_grassland=PV_LAND,
-                     nature_reserve=("《自然保护区条例》", "Regulations on Nature Reserves"),
-                     protected_area=("中办发〔2019〕42号 [P]", "中办发〔2019〕42号 [P]"))
-SOURCES["wind"].update(LEGAL, nature_reserve=FOREST_NOTICE, protected_area=FOREST_NOTICE,
-                       state_forest=FOREST_NOTICE, national_welfare_arbor=FOREST_NOTICE,
-                       basic_grassland=FOREST_NOTICE)
 LCOE_SCOPE = (
     "度电成本 = (资本回收系数 × (单位投资 × 装机 + 并网线路与间隔) + 年固定运维) / 年发电量。"
     "含：设备与建设投资（含升压站）、并网线路与间隔、固定运维。不含：土地租金与征地补偿、税费"
@@ -141,8 +50,8 @@ def _default_of(tech: str, key: str):
 def source(tech: str, key: str, value, lang: str) -> str:
     """The source or tag of a parameter (or an exclusion id, ``value`` its dict), in ``lang``:
     the bundled profile's when ``value`` is its default, else "set in the user's profile"."""
-    words = SOURCES.get(tech, {}).get(key)
-    if words is None:
+    words = _bundled(tech).get("sources", {}).get(key)
+    if not words:
         return ""
     if value != _default_of(tech, key):
         words = USER_VALUE
