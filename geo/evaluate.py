@@ -79,8 +79,10 @@ def hits_frame(rule: Rule, ctx: Context, rows: dict, outcome, check: str, messag
         "kind": text(rows.get("kind", "+".join(rule.layer))),
         "feature_id": text(rows.get("feature_id", "")),
         "feature_name": text(rows.get("feature_name", "")),
-        "overlap_m2": rows.get("overlap_m2", empty), "overlap_share": rows.get("overlap_share",
-                                                                                empty),
+        "overlap_m2": rows.get("overlap_m2", empty),
+        "overlap_m": np.where(ctx.dims[np.asarray(rows["row"], dtype=np.int64)] == 1,
+                              rows.get("length_m", empty), np.nan),   # lines only
+        "overlap_share": rows.get("overlap_share", empty),
         "distance_m": rows.get("distance_m", empty), "tolerance_m2": rows.get("tolerance_m2",
                                                                               empty),
         "message": text(message), "confidence": text(rule.confidence), "source": text(rule.source),
@@ -93,6 +95,7 @@ def _pair_rows(kd_rows: pd.DataFrame) -> dict:
             "kind": kd_rows["kind"].to_numpy(), "feature_id": kd_rows["id"].to_numpy(),
             "feature_name": kd_rows["name"].to_numpy(),
             "overlap_m2": kd_rows["overlap_m2"].to_numpy(),
+            "length_m": kd_rows["length_m"].to_numpy(),
             "overlap_share": kd_rows["overlap_share"].to_numpy(),
             "distance_m": kd_rows["distance_m"].to_numpy(),
             "tolerance_m2": kd_rows["tolerance_m2"].to_numpy()}
@@ -316,7 +319,7 @@ def _coverage_relation(rule, ctx, live, cond, occ, occ_t, occ_u, share_t, inside
         rows = rows.sort_values("project", kind="stable")
     for col in ("layer_id", "kind", "id", "name"):
         rows[col] = rows[col].fillna("") if col in rows else ""
-    for col in ("overlap_m2", "distance_m", "tolerance_m2"):
+    for col in ("overlap_m2", "length_m", "distance_m", "tolerance_m2"):
         if col not in rows:
             rows[col] = np.nan
     msg, details = _fired_message(rule, ctx, rows, notes, labels)

@@ -28,10 +28,12 @@ from layers.kinds import get_kind
 from layers.windows import grow, lonlat_bounds
 
 HIT_COLUMNS = ("project_id", "rule_id", "outcome", "layer_id", "kind", "feature_id",
-               "feature_name", "overlap_m2", "overlap_share", "distance_m", "message", "check",
-               "tolerance_m2")
+               "feature_name", "overlap_m2", "overlap_m", "overlap_share", "distance_m", "message",
+               "check", "tolerance_m2")
 """Columns of the hits table (one row per rule outcome), as written to ``screening_hits.csv``.
-``check`` says what the row is (:data:`geo.evaluate.CHECKS`): ``fired`` (the rule's finding),
+``overlap_m2`` is the area of the overlap [m²] (0 for a line or point project), ``overlap_m``
+the length of a line project inside the feature [m] (blank for other shapes). ``check`` says
+what the row is (:data:`geo.evaluate.CHECKS`): ``fired`` (the rule's finding),
 ``contact`` (overlap within ``tolerance_m2``), ``unknown`` (a fact the rule needs is unknown:
 ``review``), ``not_checked`` (its layer is missing: ``review``) or ``coverage`` (partly outside the
 catalog's coverage, or in a hole of the control-unit layer: ``review``)."""

@@ -222,7 +222,7 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
     """The part's hits: by project, then by rule; ``project_id`` first, blanks as ``""``."""
     frames = [f for f in frames if len(f)]
     hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        {c: pd.Series(dtype=float if c in ("overlap_m2", "overlap_share", "distance_m",
+        {c: pd.Series(dtype=float if c in ("overlap_m2", "overlap_m", "overlap_share", "distance_m",
                                            "tolerance_m2") else object)
          for c in [*HIT_EXTRA, *HIT_COLUMNS[1:]]}).assign(row=pd.Series(dtype=np.int64))
     hits = _sort_hits(hits, rules)

@@ -305,3 +305,19 @@ def test_an_earlier_result_frame_screens_again_through_the_api(catalog):
     assert list(again["verdict"]) == list(first["verdict"])
     assert list(again["input_verdict"]) == list(first["verdict"])
     assert list(again["national_major"]) == ["", "unspecified"]
+
+
+def test_a_line_project_has_its_length_inside_each_feature(catalog):
+    """A line project's overlap area is 0; the hits give its length inside the feature
+    (``overlap_m`` [m]: its share of the line's length); a polygon's is blank."""
+    rows = [{"project_id": "L", "type": "infrastructure", "name": "road",
+             "geometry": shapely.LineString([(-300, 500), (400, 500)])},
+            {"project_id": "A", "type": "pv", "name": "pv", "geometry": box(100, 100, 300, 300)}]
+    _, hits = screen(projects(rows), catalog)
+    red = hits[(hits["kind"] == "ecological_red_line") & (hits["check"] == "fired")]
+    line = red[red["project_id"] == "L"].iloc[0]
+    assert line["overlap_m2"] == 0
+    assert line["overlap_m"] == pytest.approx(400, rel=1e-3)
+    assert line["overlap_m"] / line["overlap_share"] == pytest.approx(700, rel=1e-3)
+    area = red[red["project_id"] == "A"].iloc[0]
+    assert area["overlap_m2"] == pytest.approx(40_000, rel=2e-3) and np.isnan(area["overlap_m"])

@@ -187,7 +187,7 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
                 "layer_id": r["layer_id"], "kind": r["kind"], "feature_id": r["feature_id"],
                 "feature_name": r["feature_name"], **{
                     k: (None if not math.isfinite(float(r[k])) else round(float(r[k]), 3))
-                    for k in ("overlap_m2", "overlap_share", "distance_m")}}
+                    for k in ("overlap_m2", "overlap_m", "overlap_share", "distance_m")}}
                 for _, r in g.iterrows() if r["layer_id"] or r["feature_id"]]})
     nearest = {c[len("nearest_"):-len("_m")]: (None if not math.isfinite(float(row[c]))
                                                else round(float(row[c]), 1))
