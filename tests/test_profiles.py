@@ -157,3 +157,21 @@ def test_profile_in_gbk_is_told_to_be_saved_as_utf8(tmp_path):
         load_profile(f, "pv")
     with pytest.raises(ProfileError, match="is a folder"):
         load_profile(tmp_path, "pv")
+
+
+def test_wind_setbacks_equal_the_rules_that_check_and_screen_apply():
+    """Review 23 F11: land 500–502.5 m from a village was excluded by ``score`` (2.5 × tip
+    height) and passed by ``check``/``screen`` (500 m). The default wind profile's settlement and
+    road setbacks are the distances of the national rules, so the commands agree."""
+    from geo.energy import tip_height_m
+    from geo.rules import load_rules
+
+    profile = load_profile(None, "wind")
+    rules = {r.id: r for r in load_rules("national").rules}
+    ex = {e.id: e for e in profile.exclusion}
+    tip = tip_height_m(profile.energy)
+    for ex_id, rule_id in (("settlement_setback", "wind_setback_settlement"),
+                           ("road_setback", "wind_road_setback")):
+        e = ex[ex_id]
+        setback = e.buffer_m or (e.setback_tip_heights or 0) * tip
+        assert setback == pytest.approx(rules[rule_id].distance_m, abs=0.05), ex_id
