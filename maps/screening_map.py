@@ -71,6 +71,17 @@ def outcome_words(reason: str, lang: str) -> str:
     return reason
 
 
+def outcome_tags(reasons: pd.Series, lang: str) -> pd.Series:
+    """The ``[outcome]`` tag of every clause of geo's reasons (``[review] rule: title; …``) in
+    words of ``lang`` (:func:`outcome_words`), for tables a person reads (the CSV keeps codes)."""
+    if lang == "en":
+        return reasons
+    words = {v: st.verdict_label(v, lang) for v in ("prohibited", "review", "admitted")}
+    return reasons.astype(object).str.replace(
+        r"(^|; )\[(prohibited|review|admitted)\] ", lambda m: f"{m[1]}[{words[m[2]]}] ",
+        regex=True)
+
+
 def _top(lines: list[str], lang: str) -> str:
     shown = lines[:TOP_REASONS]
     if len(lines) > TOP_REASONS:

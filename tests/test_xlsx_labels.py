@@ -109,6 +109,11 @@ def test_screening_workbook_values_and_mnr_columns_in_chinese(tmp_path):
     messages = " ".join(book["hits"]["说明"].dropna())
     assert "管控单元类别: 一般管控单元" in messages and "管控单元类别: general" not in messages
     assert "_" not in "".join(sheet.filter(like="组成部分").astype(str).sum())
+    reasons = " ".join(sheet["主要原因"].dropna())  # review 23 F8: outcome tags in words
+    assert "[不予准入] red_line:" in reasons and "[需论证]" in reasons
+    assert "[prohibited]" not in reasons and "[review]" not in reasons
+    summary = pd.read_csv(tmp_path / "zh" / "screening.csv", encoding="utf-8-sig")
+    assert summary["reasons"].str.contains(r"\[prohibited\] red_line:").any()  # CSV: codes
     mnr = pd.read_excel(tmp_path / "zh" / "mnr_txt" / "screening.xlsx", sheet_name=None)
     heads = list(mnr["screening"].columns)
     for head in ("地块用途", "地类编码", "图幅号", "图形属性", "地块面积（文件申报值） [ha]",

@@ -128,7 +128,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from maps.base import finish_map
     from maps.cli.tables import labelled, write_csv, write_geojson, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
-    from maps.screening_map import screening_map
+    from maps.screening_map import outcome_tags, screening_map
     from maps.screening_report import PAGED_ABOVE, write_report
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
@@ -141,7 +141,8 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
         words = {v: st.verdict_label(v, lang) for v in st.VERDICT_LABELS}
         types = {t: vocabulary.label("type", t, lang) for t in table["type"].dropna().unique()}
         shown = hits[list(HIT_COLUMNS) + extra]
-        sheets = [("screening", labelled(table, {"verdict": words, "type": types, **value_words(
+        tagged = table.assign(reasons=outcome_tags(table["reasons"], lang))
+        sheets = [("screening", labelled(tagged, {"verdict": words, "type": types, **value_words(
                        table.columns, "screening")}, lang),
                    f"{sub}screening.geojson and {sub}screening.csv"),
                   ("hits", labelled(shown, {"outcome": words, **value_words(
