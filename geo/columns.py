@@ -146,6 +146,8 @@ SCREENING: dict[str, tuple[str, str, str]] = {
     "n_admitted": ("", "准入规则数", "rules admitting"),
     "component": ("", "组成部分", "component"),
     "two_high": ("", "两高项目", "high energy use, high emission (两高)"),
+    "two_high_declared": ("", "申报两高（两高行业以行业认定）",
+                          "两高 as declared (a 两高 industry is 两高 whatever is declared)"),
     "capacity_replacement": ("", "产能置换已落实", "capacity replacement secured"),
     "replacement_ratio": ("", "产能置换比例", "capacity replacement ratio"),
     "replacement_scheme_date": ("", "产能置换方案日期", "date of the replacement scheme"),
@@ -226,7 +228,7 @@ def value_words(columns, table: str) -> dict[str, dict]:
     else:
         found = {c: {k: v[0] for k, v in LABELS[c].items()} for c in
                  ("industry", "component", "national_major", "allowed_activity")}
-        found.update({c: YES_NO for c in ("two_high", *FLAGS)})
+        found.update({c: YES_NO for c in ("two_high", "two_high_declared", *FLAGS)})
     return {c: w for c, w in found.items() if c in columns}
 
 

@@ -95,14 +95,28 @@ def selected(rule: Rule, p: pd.DataFrame, ok: np.ndarray) -> np.ndarray:
         selectors.append(p["type"].isin(a.types).to_numpy())
     if a.industries:
         selectors.append(p["industry"].isin(a.industries).to_numpy())
-    if a.two_high is not None:
-        selectors.append((p["two_high"].astype(bool) == a.two_high).to_numpy())
+    if a.two_high is not None:  # unknown 两高 is picked; project_condition makes it review
+        known = p["two_high"].notna().to_numpy()
+        truth = p["two_high"].where(p["two_high"].notna(), False).astype(bool).to_numpy()
+        selectors.append(~known | (truth == a.two_high))
     mask = np.logical_or.reduce(selectors) if selectors else np.ones(len(p), dtype=bool)
     mask &= ~p["type"].isin(a.except_types).to_numpy()
     for value in rule.filter.values():
         if isinstance(value, dict):  # contains_project / lacks_project need the attribute
             mask &= (p[next(iter(value.values()))].fillna("").astype(str) != "").to_numpy()
     return mask & ok
+
+
+def _two_high_unknown(rule: Rule, ctx: Context) -> Tri:
+    """Unknown where the rule picks a project only because its 两高 is unknown, else yes."""
+    a, p = rule.applies_to, ctx.p
+    other = np.zeros(len(p), dtype=bool)
+    if a.types:
+        other |= p["type"].isin(a.types).to_numpy()
+    if a.industries:
+        other |= p["industry"].isin(a.industries).to_numpy()
+    unknown = p["two_high"].isna().to_numpy() & ~other
+    return facts.from_values(unknown, ~unknown, True, facts.two_high_reason(p, ctx.lang))
 
 
 def project_condition(rule: Rule, ctx: Context) -> tuple[Tri, np.ndarray]:
@@ -117,6 +131,8 @@ def project_condition(rule: Rule, ctx: Context) -> tuple[Tri, np.ndarray]:
             notes = np.where(text == "", notes, np.where(notes == "", text, notes + "; " + text))
 
     a = rule.applies_to
+    if a.two_high is not None:  # picked only for an unknown 两高: the rule is unknown there
+        cond = cond & _two_high_unknown(rule, ctx)
     for name in a.except_if:
         tri, text = ctx.fact(rule, name)
         cond = cond & ~tri

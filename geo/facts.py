@@ -154,11 +154,21 @@ def _blank_reason(p: pd.DataFrame, col: str, lang: str) -> np.ndarray:
 def flag(p: pd.DataFrame, name: str, lang: str = "en") -> Tri:
     """A project flag (``two_high`` or one of :data:`geo.projects.FLAGS`) as a :class:`Tri`."""
     values = p[name]
-    if name not in FLAGS:
+    if name not in FLAGS and name != "two_high":
         return Tri(np.where(values.to_numpy(dtype=bool), T, F))
     known = values.notna().to_numpy()
     truth = values.where(values.notna(), False).astype(bool).to_numpy()
-    return from_values(values, known, truth, _blank_reason(p, name, lang))
+    why = two_high_reason(p, lang) if name == "two_high" else _blank_reason(p, name, lang)
+    return from_values(values, known, truth, why)
+
+
+def two_high_reason(p: pd.DataFrame, lang: str) -> np.ndarray:
+    """Why 两高 is unknown: both 两高 and the industry are blank (per project)."""
+    text = {"en": ("two_high of project {pid} is blank and so is its industry (unknown): state "
+                   "it (yes/no, or the industry, e.g. steel, chemical)"),
+            "zh": ("项目 {pid} 的 two_high 未填写，行业也未填写（未知）：请填写（是/否，或行业，"
+                   "如 steel 钢铁、chemical 化工）")}[lang].split("{pid}")
+    return text[0] + p["project_id"].astype(str).to_numpy().astype(object) + text[1]
 
 
 def condition(p: pd.DataFrame, name: str, spec, lang: str = "en") -> Tri:

@@ -35,8 +35,11 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
     RESULT_COLUMNS,
     TRUE_WORDS,
     TWO_HIGH_INDUSTRIES,
+    TWO_HIGH_TYPES,
     TYPES,
     VALUE_ALIASES,
+    choices_zh,
+    two_high,
 )
 from layers.attributes import each_distinct
 from layers.errors import InputError, bi, choice_error, joined, place_zh, rephrase
@@ -190,7 +193,8 @@ def _choice(column: str, value: str, valid: tuple[str, ...]) -> str:
     low = value.lower()
     if low not in valid:
         raise ValueError(bi(choice_error(f"project {column}", value, valid),
-                            f"项目 {column} 的值 {value!r} 未知；应为以下之一：{', '.join(valid)}"))
+                            f"项目 {column} 的值 {value!r} 未知；应为以下之一（代码或中文均可）："
+                            f"{choices_zh(column, valid)}"))
     return low
 
 
@@ -247,11 +251,13 @@ def normalize_projects(
     GeoDataFrame
         Same rows, same order, same CRS; columns :data:`COLUMNS`, then ``error`` (empty when the
         project can be screened, else the reason), ``repaired`` (how the reader repaired the
-        footprint with make_valid, :data:`layers.hygiene.REPAIRED`; ``""`` when read as drawn),
+        footprint with make_valid, :data:`layers.hygiene.REPAIRED`; ``""`` when read as drawn), ``two_high_declared``,
         then every other source column (those named
         like a screening output column renamed ``input_<name>``). ``project_id`` is kept when
-        given, else generated as ``P0001``, ``P0002`` ... by input order. ``two_high`` is derived
-        from ``industry`` when blank. Flags are True/False/None, numbers NaN when unknown.
+        given, else generated as ``P0001``, ``P0002`` ... by input order. ``two_high`` is
+        :func:`geo.vocabulary.two_high` (the industry overrides a declared "no";
+        True/False/None) and ``two_high_declared`` what the applicant declared (True/False/None).
+        Flags are True/False/None, numbers NaN when unknown.
     """
     defaults = {k: v for k, v in (defaults or {}).items() if not is_missing(v)}
     for key in defaults:
@@ -310,9 +316,10 @@ def normalize_projects(
         errors[i].append(bi(f"no project type; expected one of: {', '.join(TYPES)} (give a "
                             "'type' / 项目类型 column, or --type)", f"没有项目类型；应为以下之一："
                             f"{', '.join(TYPES)}（请提供 type/项目类型 列，或用 --type）"))
-    two_high = collect("two_high", lambda v: _named("two_high", _flag, v))
-    out["two_high"] = [bool(t) if t is not None else ind in TWO_HIGH_INDUSTRIES
-                       for t, ind in zip(two_high, out["industry"])]
+    declared = collect("two_high", lambda v: _named("two_high", _flag, v))
+    out["two_high"] = [two_high(d, ind, typ)
+                       for d, ind, typ in zip(declared, out["industry"], out["type"])]
+    out["two_high_declared"] = declared
     for col in FLAGS:
         out[col] = collect(col, lambda v, c=col: _named(c, _flag, v))
     for col in NUMBERS:
@@ -342,9 +349,9 @@ def normalize_projects(
     frame = pd.DataFrame({c: pd.Series(out[c], dtype=object) for c in COLUMNS})
     for col in NUMBERS:
         frame[col] = frame[col].astype(float)
-    frame["two_high"] = frame["two_high"].astype(bool)
     frame["error"] = [joined(e) if e else "" for e in errors]
     frame["repaired"] = pd.Series(repaired, dtype=object)
+    frame["two_high_declared"] = pd.Series(out["two_high_declared"], dtype=object)
     rest = [c for c in src.columns if c not in frame.columns]
     frame = pd.concat([frame, src[rest]], axis=1)
     out = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=gdf.crs), crs=gdf.crs)

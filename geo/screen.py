@@ -37,6 +37,7 @@ from geo.regions import layer_membership, load_region, membership
 from geo.repaired import REPAIRED_RULE, repaired_hits
 from geo.rules import SEVERITY, RuleSet, load_rules
 from geo.tiles import TILE_PROJECTS
+from geo.two_high import DECLARED_RULE, declared_hits
 from geo.unplaced import UNPLACED, unplaced_hits
 from layers.catalog import Catalog, load_catalog
 from layers.errors import CRSError
@@ -155,6 +156,7 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
     ctx = Context(job.p, job.ok, job.fp, dims, size, kinds, regions, job.lang)
     frames, outside, gap = coverage_hits(ctx, near, job.crs, job.source)
     frames += repaired_hits(ctx)  # a shape nobody drew is never admitted
+    frames += declared_hits(ctx)  # a 两高 industry declared not 两高
     frames += [frame for rule in rules for frame in evaluate(rule, ctx)]
     frames += unplaced_hits(rules, ctx, frames)  # features without a usable geometry
     hits = _hits(frames, rules, job.p)
@@ -237,10 +239,10 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
 
 def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Hits by project, then by rule (coverage first, then the rule set's order)."""
-    order = {REPAIRED_RULE.id: -4, OUTSIDE.id: -3, GAP.id: -2, UNPLACED.id: -1} | {
-        r.id: i for i, r in enumerate(rules)}
+    order = {DECLARED_RULE.id: -5, REPAIRED_RULE.id: -4, OUTSIDE.id: -3, GAP.id: -2,
+             UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
     key = hits["row"].to_numpy(dtype=np.int64) * (len(order) + 5) + \
-        hits["rule_id"].map(order).to_numpy(dtype=np.int64) + 4
+        hits["rule_id"].map(order).to_numpy(dtype=np.int64) + 5
     hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
     hits["row"] = hits["row"].to_numpy(dtype=np.int64)
     return hits

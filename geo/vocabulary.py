@@ -13,7 +13,12 @@ TWO_HIGH_INDUSTRIES: tuple[str, ...] = (
     "coking", "coal_chemical", "nonferrous_smelting", "coal_power", "building_materials",
     "ferroalloy", "alumina", "oil_refining", "pv_glass",
 )
-"""Industries that are 两高 (high energy use, high emission; 环环评〔2021〕45号 and provincial lists)."""
+"""Industries that are 两高 (high energy use, high emission; 环环评〔2021〕45号 and provincial lists):
+a project of one of them is 两高 whatever its applicant declares."""
+
+TWO_HIGH_TYPES: tuple[str, ...] = ("industrial",)
+"""Project types whose 两高 status an industry decides: with both 两高 and the industry blank,
+两高 is unknown (a PV, wind, mining ... project is not 两高 by its type)."""
 
 INDUSTRIES: tuple[str, ...] = TWO_HIGH_INDUSTRIES + (
     "papermaking", "printing_dyeing", "electroplating", "tanning", "lead_battery", "pharma_api",
@@ -99,7 +104,19 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
                  "造纸": "papermaking", "制浆造纸": "papermaking", "印染": "printing_dyeing",
                  "电镀": "electroplating", "制革": "tanning", "铅蓄电池": "lead_battery",
                  "原料药": "pharma_api", "尾矿库": "tailings_pond", "化工园区": "chemical_park",
-                 "数据中心": "data_center", "制造业": "manufacturing", "其他": "other"},
+                 "数据中心": "data_center", "制造业": "manufacturing", "其他": "other",
+                 # synonyms; words that may hide an API plant (制药, 医药制造) are not guessed
+                 "钢铁冶炼": "steel", "炼钢": "steel", "石油化工": "petrochemical",
+                 "化学工业": "chemical", "燃煤发电": "coal_power",
+                 "建筑材料": "building_materials",
+                 "有色冶炼": "nonferrous_smelting", "炼焦": "coking", "石油炼制": "oil_refining",
+                 "纺织印染": "printing_dyeing", "化学原料药": "pharma_api",
+                 "原料药制造": "pharma_api", "食品": "food_processing",
+                 "食品制造": "food_processing", "农副食品加工": "food_processing",
+                 "电子信息": "electronics", "电子制造": "electronics",
+                 "电子元器件": "electronics", "纺织业": "textile", "纺织服装": "textile",
+                 "仓储物流": "logistics", "物流仓储": "logistics",
+                 "仓储": "logistics"},
     "component": {"光伏方阵": "array", "方阵": "array", "配套设施": "ancillary",
                   "配套": "ancillary"},
     "national_major": {"能源": "energy", "交通": "transport", "水利": "water", "军事": "military",
@@ -164,6 +181,43 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 }
 """Bilingual labels ``(zh, en)`` of the project vocabulary, for reports (the values stay codes
 in every table)."""
+
+for _field in ("type", "industry", "component"):  # every word the tool prints reads back
+    for _code, (_zh, _en) in LABELS[_field].items():
+        VALUE_ALIASES[_field].setdefault(_zh, _code)
+        VALUE_ALIASES[_field].setdefault(_en, _code)
+
+
+def choices_zh(field: str, valid) -> str:
+    """The allowed values of ``field`` for a Chinese message: each code with its Chinese word
+    (``steel 钢铁、chemical 化工、…``); codes without a word are listed as they are."""
+    return "、".join(f"{v} {LABELS[field][v][0]}" if v in LABELS.get(field, {}) else str(v)
+                    for v in valid)
+
+
+def two_high(declared: bool | None, industry: str, type_: str) -> bool | None:
+    """Whether a project is 两高: its industry makes it so whatever is declared.
+
+    Parameters
+    ----------
+    declared : bool or None
+        The applicant's 两高 (None: blank).
+    industry, type_ : str
+        The project's industry and type codes (``""`` when blank).
+
+    Returns
+    -------
+    bool or None
+        True when declared yes or the industry is in :data:`TWO_HIGH_INDUSTRIES`
+        (环环评〔2021〕45号: a declared "no" does not override it); else the declaration; with
+        both blank, False when the industry is known or the type is not one of
+        :data:`TWO_HIGH_TYPES`, else None (unknown, never "no").
+    """
+    if declared or industry in TWO_HIGH_INDUSTRIES:
+        return True
+    if declared is not None:
+        return False
+    return None if not industry and type_ in TWO_HIGH_TYPES else False
 
 
 def label(field: str, value, lang: str) -> str:
