@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from layers.errors import CRSError, bi
+from layers.hygiene import Problem
 
 MARKED = ("gcj02", "bd09")
 """The systems that are marked (WGS84 needs no mark)."""
@@ -34,6 +35,7 @@ _NAMES = {"gcj02": ("GCJ-02 (AMap/Tencent)", "GCJ-02（高德/腾讯）"),
           "bd09": ("BD-09 (Baidu)", "BD-09（百度）")}
 _MEMBER = re.compile(rb'"coordinate_system"\s*:\s*"([A-Za-z0-9_-]+)"')
 _FEATURES = re.compile(r'"features"\s*:')
+_NAMED = re.compile(r"(?<![a-z0-9])(gcj[-_]?02|bd[-_]?09)(?![0-9])", re.IGNORECASE)
 __all__ = ["MARKED", "check_mark", "layer_metadata", "mark_geojson", "note", "read_mark",
            "sidecar", "sidecar_text"]
 
@@ -137,8 +139,9 @@ def read_mark(path: str | Path, layer: str | None = None) -> tuple[str, str, str
 
 
 def check_mark(path: str | Path, coords: str | None, what: str, layer: str | None = None,
-               hints: dict[str, str] | None = None) -> None:
-    """Refuse a file marked GCJ-02 / BD-09 unless ``coords`` says the same system.
+               hints: dict[str, str] | None = None) -> list[Problem]:
+    """Refuse a file marked GCJ-02 / BD-09 unless ``coords`` says the same system; warn when
+    an unmarked file's name says GCJ-02 / BD-09 and ``coords`` does not.
 
     Parameters
     ----------
@@ -154,14 +157,22 @@ def check_mark(path: str | Path, coords: str | None, what: str, layer: str | Non
         starting with an option (``--coords``, ``--from``) gives ``--coords gcj02`` in the
         message, else ``coords="gcj02"``.
 
+    Returns
+    -------
+    list of Problem
+        One ``warning`` (code ``coords_name``) when the name holds ``gcj02``/``bd09`` but the
+        file is unmarked and read as another system; else empty.
+
     Raises
     ------
     CRSError
         The file is marked and ``coords`` is missing or another system.
     """
     mark = read_mark(path, layer)
-    if mark is None or mark[0] == coords:
-        return
+    if mark is None:
+        return _name_warning(Path(path), coords, what)
+    if mark[0] == coords:
+        return []
     system, where, where_zh = mark
     en, zh = _NAMES.get(system, (system.upper(), system.upper()))
     hint = str((hints or {}).get("coords", "--coords"))
@@ -177,3 +188,21 @@ def check_mark(path: str | Path, coords: str | None, what: str, layer: str | Non
         f"文件标明坐标为 {zh}（{where_zh}，由 siting convert --to {system} 写出），但{given_zh}，"
         f"将被当作 {'WGS84' if coords in (None, 'wgs84') else coords} 读取，位置会偏移数百米；"
         f"请用 {fix} 读取"))
+
+
+def _name_warning(path: Path, coords: str | None, what: str) -> list[Problem]:
+    found = _NAMED.search(path.name)
+    if found is None:
+        return []
+    system = found.group(1).lower().replace("-", "").replace("_", "")
+    if coords == system:
+        return []
+    label = {"gcj02": "GCJ-02", "bd09": "BD-09"}[system]
+    read_as = f"as {coords}" if coords else "as labelled (WGS84 for longitude/latitude)"
+    read_zh = f"按 {coords}" if coords else "按文件所标坐标系（经纬度即 WGS84）"
+    return [Problem(None, "coords_name", bi(
+        f"{what}: the file name says {label} but the file is read {read_as}; if its "
+        f"coordinates are {label}, give --coords {system} (else footprints are off by "
+        "hundreds of metres)",
+        f"文件名含 {label}，但{read_zh}读取；如坐标确为 {label}，请加 --coords {system}"
+        "（否则位置偏移数百米）"), "warning")]

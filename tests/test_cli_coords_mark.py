@@ -103,3 +103,12 @@ def test_screen_with_matching_coords_equals_wgs84(wgs, tmp_path):
     assert g["project_id"].tolist() == w["project_id"].tolist() == PICK
     assert g["verdict"].tolist() == w["verdict"].tolist()
     assert w["verdict"].tolist() == ["admitted"] * 4 + ["prohibited"]
+
+
+def test_unmarked_file_named_gcj02_is_read_with_a_warning(wgs, tmp_path):
+    named = tmp_path / "plots_gcj02.geojson"  # e.g. exported by another tool: no mark
+    gpd.read_file(wgs).iloc[:1].to_file(named, driver="GeoJSON")
+    res = run("screen", named, "--catalog", demo.DEMO_CATALOG, "--out", tmp_path / "o",
+              "--lang", "en")
+    assert res.exit_code == 0, res.output
+    assert "the file name says GCJ-02" in res.stderr and "give --coords gcj02" in res.stderr
