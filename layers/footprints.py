@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from layers.coord_table import parse_dms, read_table
+from layers.coords_mark import check_mark
 from layers.errors import (
     EncodingGuessWarning,
     InputError,
@@ -299,6 +300,7 @@ def read_footprints(
                            f"{', '.join(SUPPORTED)} (.txt: boundary-point TXT 界址点坐标 or a table)",
                            f"未知格式 {suffix or '（无扩展名）'!r}；支持：{', '.join(SUPPORTED)}"
                            "（.txt：界址点坐标 TXT 或表格）"))
+    named = check_mark(p, coords, what, layer, hints)  # written by siting convert in GCJ-02?
     if suffix in VECTOR_SUFFIXES:
         if coords == "cgcs2000":
             crs, coords = "EPSG:4490", None
@@ -338,7 +340,7 @@ def read_footprints(
         problems.append(Problem(None, "coords_converted", f"{what}: coordinates converted from "
                                 f"{coords.upper()} to WGS84 (坐标已由 {coords.upper()} 转换为 "
                                 "WGS84)", "note"))
-    return gdf, problems
+    return gdf, named + problems
 
 
 def feature_count(path: str | Path, layer: str | None = None) -> int | None:

@@ -65,6 +65,9 @@ class LocalDraw(Draw):
         Name of the exported GeoJSON file.
     export_text, export_title : str
         Label and tooltip of the export button.
+    members : dict, optional
+        Top-level foreign members of the export (the GCJ-02 mark of
+        :mod:`layers.coords_mark` on an AMap basemap).
     """
 
     _template = Template("""{% macro script(this, kwargs) %}
@@ -97,7 +100,8 @@ var {{ this.get_name() }}_export = L.control({position: {{ this.position|tojson 
     a.setAttribute('role', 'button');
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.on(a, 'click', function() {
-        var data = drawnItems_{{ this.get_name() }}.toGeoJSON();
+        var data = Object.assign(drawnItems_{{ this.get_name() }}.toGeoJSON(),
+                                 {{ this.members|tojson }});
         a.setAttribute('href', 'data:application/geo+json;charset=utf-8,'
                        + encodeURIComponent(JSON.stringify(data)));
         a.setAttribute('download', {{ this.filename|tojson }});
@@ -108,13 +112,14 @@ var {{ this.get_name() }}_export = L.control({position: {{ this.position|tojson 
 {% endmacro %}""")
 
     def __init__(self, lang: str, filename: str, export_text: str, export_title: str,
-                 position: str = "topleft"):
+                 position: str = "topleft", members: dict | None = None):
         super().__init__(export=False, filename=filename, position=position,
                          draw_options={"circle": False, "circlemarker": False})
         self._name = "LocalDraw"
         self.local = DRAW_TEXT_ZH if lang == "zh" else None
         self.export_text = export_text
         self.export_title = export_title
+        self.members = members or {}
 
 
 class ControlLayout(MacroElement):
@@ -208,7 +213,13 @@ def add_plugins(m: folium.Map, searchable_layer: folium.GeoJson | None = None) -
                     strings={"hideText": st.text("minimap_hide", lang),
                              "showText": st.text("minimap_show", lang)}).add_to(m)
     drawn = "drawn_gcj02.geojson" if state["shift"] == "gcj02" else "drawn.geojson"
-    LocalDraw(lang, drawn, st.text("export", lang), st.text("export_title", lang)).add_to(m)
+    members = None
+    if state["shift"] == "gcj02":  # screen refuses the export without --coords gcj02
+        from layers.coords_mark import KEY, note
+
+        members = {KEY: "gcj02", "note": note("gcj02")}
+    LocalDraw(lang, drawn, st.text("export", lang), st.text("export_title", lang),
+              members=members).add_to(m)
     if searchable_layer is not None and searchable_layer.data.get("features"):
         # leaflet-search (and folium's template) need at least one feature to search
         SafeSearch(searchable_layer, "name", st.text("search", lang),

@@ -163,7 +163,18 @@ def test_amap_basemap_shifts_every_layer_to_gcj02_and_says_so():
     assert len(notes) == 1 and "偏移至 GCJ-02" in notes[0] and "shifted to GCJ-02" in notes[0]
     assert "--coords gcj02" in notes[0]
     base.add_plugins(m)
-    assert "drawn_gcj02.geojson" in m.get_root().render()
+    html = m.get_root().render()
+    assert "drawn_gcj02.geojson" in html
+    # the export carries the GCJ-02 mark, so that screen refuses it without --coords gcj02
+    assert '"coordinate_system": "gcj02"' in html
+
+
+def test_osm_basemap_export_is_unmarked():
+    m, shift = base.new_map((106.6, 26.5, 106.8, 26.7), "zh", "osm")
+    assert shift is None
+    base.add_plugins(m)
+    html = m.get_root().render()
+    assert "drawn.geojson" in html and "coordinate_system" not in html
 
 
 def test_tianditu_needs_a_key():

@@ -141,19 +141,34 @@ def _check_output(gdf, path: Path) -> None:
         )
 
 
-def _names(path: Path) -> list[str]:
-    """The files written for OUTPUT: the file, and a shapefile's sidecars."""
-    if path.suffix.lower() != ".shp":
-        return [path.name]
-    return [path.with_suffix(ext).name for ext in _SHP_SIDECARS]
+def _marked_by_sidecar(path: Path, dst: str) -> bool:
+    """Whether OUTPUT in ``dst`` is marked by a sidecar file (shapefile, CSV in GCJ-02 / BD-09)."""
+    from layers.coords_mark import MARKED
+
+    return dst in MARKED and WRITERS[path.suffix.lower()] in ("CSV", "ESRI Shapefile")
 
 
-def _write(path: Path, gdf, csv_cols: tuple[str, str] | None) -> None:
+def _names(path: Path, dst: str = "wgs84") -> list[str]:
+    """The files written for OUTPUT: the file, a shapefile's sidecars, the coordinate mark."""
+    from layers.coords_mark import sidecar
+
+    names = [path.name] if path.suffix.lower() != ".shp" else \
+        [path.with_suffix(ext).name for ext in _SHP_SIDECARS]
+    return names + ([sidecar(path).name] if _marked_by_sidecar(path, dst) else [])
+
+
+def _write(path: Path, gdf, csv_cols: tuple[str, str] | None, dst: str = "wgs84") -> None:
+    """Write OUTPUT; in GCJ-02 / BD-09 marked so that siting's readers refuse it without
+    ``--coords`` (:mod:`layers.coords_mark`; a shapefile's or CSV's sidecar is written apart)."""
+    from layers.coords_mark import MARKED, layer_metadata, mark_geojson
+
     driver = WRITERS[path.suffix.lower()]
     if driver == "CSV":
         _write_csv(gdf, path, csv_cols or ("lon", "lat"))
         return
     kwargs = {"driver": driver, "engine": "pyogrio"}
+    if dst in MARKED and driver in ("GPKG", "FlatGeobuf"):
+        kwargs["layer_metadata"] = layer_metadata(dst)
     if driver == "GPKG":
         kwargs["layer"] = path.stem
     if driver == "ESRI Shapefile":
@@ -161,6 +176,8 @@ def _write(path: Path, gdf, csv_cols: tuple[str, str] | None) -> None:
     if driver == "FlatGeobuf":
         kwargs["SPATIAL_INDEX"] = "NO"  # an index would reorder the features
     gdf.to_file(path, **kwargs)
+    if dst in MARKED and driver == "GeoJSON":
+        mark_geojson(path, dst)
 
 
 @click.command("convert", short_help="GCJ-02 / BD-09 / WGS84 conversion / 坐标转换")
@@ -187,12 +204,16 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
     The inverse conversions are solved iteratively (exact to < 1 mm). Points outside China
     (lon 72.004–137.8347, lat 0.8293–55.8271) are left unchanged. INPUT must be in
     longitude/latitude (EPSG:4326 or 4490); the output keeps that CRS label, since GCJ-02 and
-    BD-09 have no EPSG code. Output format follows the extension: .gpkg .geojson .json .fgb .shp, or .csv
+    BD-09 have no EPSG code, and a GCJ-02 / BD-09 output is marked (GeoJSON member
+    "coordinate_system", GPKG/FGB layer metadata, .shp/.csv sidecar NAME.csv.coords): siting
+    reads it only with the matching --coords, and refuses a marked INPUT whose --from differs.
+    Output format follows the extension: .gpkg .geojson .json .fgb .shp, or .csv
     for points (lon/lat columns). A .csv INPUT needs lon/lng/longitude and lat/latitude columns.
     In a .csv OUTPUT, text that a spreadsheet would run as a formula gets a leading '.
 
     \b
-    输入须为经纬度（EPSG:4326 或 4490）；输出仍标为该坐标系，只改变坐标值。
+    输入须为经纬度（EPSG:4326 或 4490）；输出仍标为该坐标系，只改变坐标值；GCJ-02/BD-09 输出另有
+    标记，siting 须加相应的 --coords 才会读取。
     """
     if point is not None:
         if input_path is not None or output_path is not None:
@@ -211,16 +232,19 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
             f"{output_path}: unknown output extension {output_path.suffix!r}; expected one of: "
             f"{', '.join(WRITERS)} / 不支持的输出格式", param_hint="OUTPUT")
     from layers.chinacoords import convert_gdf
+    from layers.coords_mark import MARKED, check_mark, sidecar, sidecar_text
     from maps.cli import notices
     from maps.cli.outputs import destination
     from maps.cli.staging import write_files
 
     inputs = [input_path] + ([input_path.with_suffix(e) for e in _SHP_SIDECARS]
                              if input_path.suffix.lower() == ".shp" else [])
-    dest = destination(output_path, "convert", _names(output_path), inputs=inputs,
+    dest = destination(output_path, "convert", _names(output_path, dst), inputs=inputs,
                        overwrite=overwrite, single_file=True, param_hint="OUTPUT")
     try:
         with notices.held_warnings() as held:
+            check_mark(input_path, src, str(input_path), layer,
+                       {"coords": "--from wgs84|gcj02|bd09"})
             gdf, problems, csv_cols = _read(input_path, layer)
             out = convert_gdf(gdf, src, dst, what=str(input_path))
     except InputError as exc:
@@ -230,8 +254,17 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="OUTPUT") from None
     notices.echo_problems([(str(input_path), problems)], held)
-    write_files(dest, [(output_path.name, lambda path: _write(path, out, csv_cols))])
-    written = set(_names(output_path))
+    files = [(output_path.name, lambda path: _write(path, out, csv_cols, dst))]
+    if _marked_by_sidecar(output_path, dst):
+        files.append((sidecar(output_path).name,
+                      lambda path: path.write_text(sidecar_text(dst), encoding="utf-8")))
+    write_files(dest, files)
+    stale = sidecar(dest.folder / output_path.name)
+    if not _marked_by_sidecar(output_path, dst) and stale.is_file():  # it marked the replaced file
+        stale.unlink()
+        click.echo(f"note: removed {stale}, the coordinate mark of the file replaced "
+                   "/ 已删除被替换文件的坐标标记", err=True)
+    written = set(_names(output_path, dst))
     for old in sorted(dest.folder.glob(glob.escape(output_path.stem) + ".*")):
         if output_path.suffix.lower() == ".shp" and old.name not in written \
                 and old.suffix.lower() not in WRITERS:
@@ -239,6 +272,12 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
                        "to the one replaced / 旧 Shapefile 的附属文件仍在", err=True)
     click.echo(f"wrote {len(out)} feature(s) to {output_path} ({src} → {dst}) "
                f"/ 已写出 {len(out)} 个要素", err=True)
+    if dst in MARKED:
+        label = {"gcj02": "GCJ-02", "bd09": "BD-09"}[dst]
+        click.echo(f"note: {output_path} holds {label} coordinates, marked as such; siting "
+                   f"reads it only with --coords {dst} (e.g. siting screen {output_path} "
+                   f"--coords {dst}) / 该文件为 {label} 坐标并已标明；siting 须加 "
+                   f"--coords {dst} 读取", err=True)
 
 
 def _convert_point(text: str, src: str, dst: str) -> None:
