@@ -24,7 +24,8 @@ ORDER_COLUMNS = ("seq", "sequence", "order", "序号", "顺序号", "point", "po
                  "vertex", "点号", "界址点号")
 VERTEX_COLUMNS = frozenset(ORDER_COLUMNS) | {
     n for pair in COORDINATE_COLUMNS for n in pair} | {
-    "备注", "说明", "remark", "remarks", "note", "notes", "高程", "elevation", "z", "h", "边长"}
+    "备注", "说明", "remark", "remarks", "note", "notes", "高程", "elevation", "z", "h", "边长",
+    "点名", "界址点", "拐点", "拐点编号", "桩号"}
 """Columns that describe one vertex of a vertex table, not its project: they may differ
 between the rows of one project."""
 _ROLES = ((("lon", "lng", "longitude", "经度", "东经"), "the longitude", "经度"),
