@@ -40,6 +40,7 @@ from layers.table_columns import (
     find_column,
     refuse_repeated,
 )
+from layers.vertex_rows import blank_ids, blocks, conflicts, table_rows
 
 READ_ERROR = "_read_error"
 _NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
@@ -158,22 +159,6 @@ def _numbers_where_plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def table_rows(numbers: list[int]) -> str:
-    """Rows of a table named as a spreadsheet numbers them: ``row 3``; several as
-    ``rows 2-4, 7``."""
-    rows = sorted(numbers)
-    if len(rows) == 1:
-        return f"row {rows[0]}"
-    runs: list[list[int]] = []
-    for r in rows:
-        if runs and r == runs[-1][-1] + 1:
-            runs[-1].append(r)
-        else:
-            runs.append([r])
-    return "rows " + ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}"
-                               for run in runs)
-
-
 def _order_key(value: object) -> float:
     found = re.findall(r"\d+(?:\.\d+)?", str(value))
     if not found:
@@ -198,6 +183,14 @@ def _crossing_edges(ring: list[tuple[float, float]], names: list[str], order: st
     crossing = f"{', '.join(pairs)}; " if pairs else ""
     return (f"{crossing}check the order of the vertex rows ({order}) of {key} / 请核对 {key} "
             f"界址点顺序（{order}），常见原因为两行顺序颠倒")
+
+
+def _starts_again(values: pd.Series, i: int, before: int) -> bool:
+    """Whether the order value of row ``i`` is not above that of the row ``before`` it."""
+    try:
+        return _order_key(values.iloc[i]) <= _order_key(values.iloc[before])
+    except ValueError:
+        return False
 
 
 def _repeated_order(idx: list[int], values: pd.Series, x: np.ndarray, y: np.ndarray,
@@ -232,27 +225,34 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
     ``attrs`` holds the typed attributes, ``text`` the cells as read (for keys and order),
     ``numbers`` the spreadsheet row of each data row.
     """
-    members: dict[str, list[int]] = {}
-    for i, k in enumerate(text[group].fillna("").astype(str).str.strip()):
-        members.setdefault(k or table_rows([numbers[i]]), []).append(i)
+    members = blocks(text[group].fillna("").astype(str).str.strip().tolist(), numbers)
     kept = attrs.drop(columns=drop)
     hint = (f"(rows sharing a value in column {group!r} and ordered by column {order!r} are "
             "read as the vertices of one polygon; give each project its own value to read "
             "points)")
     rows, geoms, labels, problems, reasons, hints = [], [], [], [], [], []
-    where = [table_rows([numbers[i] for i in idx]) for idx in members.values()]
-    for key, idx in members.items():
+    where = [table_rows([numbers[i] for i in idx]) for _, idx in members]
+    for key, idx in members:
         labels.append(key)
         rows.append(kept.iloc[idx].bfill().iloc[0].to_dict())
         errs = [rephrase(bad[i], f"{table_rows([numbers[i]])}: {{}}",
                          f"{place_zh(table_rows([numbers[i]]))}：{{}}") for i in idx if i in bad]
+        errs += conflicts(kept, idx, numbers, key, [group])
+        restart = [numbers[i] for i, j in zip(idx[1:], idx) if _starts_again(text[order], i, j)]
         try:
             idx = sorted(idx, key=lambda i: _order_key(text[order].iloc[i]))
         except ValueError as exc:
             errs.append(bi(f"order value {exc.args[0]!r} in column {order!r} is not a number",
                            f"“{order}”列的顺序值 {exc.args[0]!r} 不是数字"))
         else:
-            errs += _repeated_order(idx, text[order], x, y, bad, numbers, order, key)
+            tied = _repeated_order(idx, text[order], x, y, bad, numbers, order, key)
+            if tied and restart:
+                span = table_rows(restart)
+                tied.append(bi(f"{order!r} starts again on {span}: two projects given the same "
+                               f"id {key!r}? give each project its own {group!r}",
+                               f"“{order}”在{place_zh(span)}重新开始：是否两个项目用了同一编号 "
+                               f"{key!r}？请给每个项目不同的“{group}”"))
+            errs += tied
         ring = [(x[i], y[i]) for i in idx]
         names = [str(text[order].iloc[i]).strip() for i in idx]
         if ring and ring[0] == ring[-1]:
@@ -283,10 +283,15 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     One row per point, unless the table has a grouping column
     (:data:`layers.table_columns.GROUP_COLUMNS`) whose values repeat and an order column
     (:data:`layers.table_columns.ORDER_COLUMNS`): then the rows of one group are the vertices of
-    one polygon (closed automatically), one feature per group in order of first appearance.
-    Other columns are kept as attributes (first non-empty value of the group). A group whose
-    order value repeats on rows holding different points is an error feature: the order of its
-    vertices, hence its outline, is unknown.
+    one polygon (closed automatically), one feature per run of consecutive rows of one group
+    (:func:`layers.vertex_rows.blocks`: an id that comes back after other ids is a second
+    project, never joined to the first). Other columns are kept as attributes (the group's
+    non-empty value); a group whose rows give different values of one is an error feature
+    (:func:`layers.vertex_rows.conflicts`), and so is a group whose order value repeats on rows
+    holding different points: the order of its vertices, hence its outline, is unknown. Rows
+    with no group value right after a group's rows (merged cells read as blanks) are errors, and
+    so is that group (:func:`layers.vertex_rows.blank_ids`): whether they are its vertices is not
+    guessed.
 
     A row that cannot be placed (no number, lat/lon swapped, outside the CRS's area of use)
     keeps its place with geometry None and its reason in column :data:`READ_ERROR`; the other
@@ -347,6 +352,10 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     order = find_column(keys, ORDER_COLUMNS) if group is not None else None
     filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
     attrs = _numbers_where_plain(df)
+    if order is not None and filled.ne("").any():
+        for i, msg in blank_ids(df[group].fillna("").astype(str).str.strip().tolist(), numbers,
+                                group, order).items():
+            bad.setdefault(i, msg)
     if order is not None and filled[filled != ""].duplicated().any():
         values, geoms, labels, more, reasons, where, hints = _polygons(
             attrs, df, x, y, bad, group, order, [xcol, ycol, order], numbers)

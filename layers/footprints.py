@@ -38,6 +38,7 @@ from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geome
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
 from layers.table_columns import holds_coordinates, unique_names
+from layers.vertex_rows import fill_merged
 from layers.wkt_table import read_wkt_table, wkt_column
 
 COORDS = ("wgs84", "gcj02", "bd09", "cgcs2000")
@@ -153,7 +154,7 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                                        f"{book.sheet_names}；请用 {fix} 指定"))
                 if layer is None:
                     layer = _data_sheet(book, what, hints)
-                df = pd.read_excel(book, sheet_name=layer, dtype=str)
+                df = fill_merged(pd.read_excel(book, sheet_name=layer, dtype=str), path, layer)
                 top = pd.read_excel(book, sheet_name=layer, dtype=str, header=None, nrows=1)
                 header = top.iloc[0].tolist() if len(top) else []
                 header += [None] * (len(df.columns) - len(header))

@@ -22,6 +22,12 @@ GROUP_COLUMNS = ("project_id", "项目编号", "项目代码", "parcel_id", "地
                  "project", "name", "项目名称", "项目", "地块名称", "名称")
 ORDER_COLUMNS = ("seq", "sequence", "order", "序号", "顺序号", "point", "point_no", "point_id",
                  "vertex", "点号", "界址点号")
+VERTEX_COLUMNS = frozenset(ORDER_COLUMNS) | {
+    n for pair in COORDINATE_COLUMNS for n in pair} | {
+    "备注", "说明", "remark", "remarks", "note", "notes", "高程", "elevation", "z", "h", "边长",
+    "点名", "界址点", "拐点", "拐点编号", "桩号"}
+"""Columns that describe one vertex of a vertex table, not its project: they may differ
+between the rows of one project."""
 _ROLES = ((("lon", "lng", "longitude", "经度", "东经"), "the longitude", "经度"),
           (("lat", "latitude", "纬度", "北纬"), "the latitude", "纬度"),
           (("x", "x坐标"), "the x coordinate", "X 坐标"),

@@ -1,0 +1,142 @@
+"""Which rows of a vertex table make one project, without guessing.
+
+A vertex table lists one project's corners on consecutive rows sharing a project id (项目编号).
+Three layouts are read here rather than in :mod:`layers.coord_table`:
+
+* an id used by two separate blocks of rows (rows of another id between them) is two projects,
+  each with its own outline (:func:`blocks`); the reader of projects reports the repeated id;
+* a project attribute that differs between the rows of one block is not resolved to one of the
+  values (:func:`conflicts`);
+* rows with coordinates but no id right after a project's rows (merged cells read as blanks) are
+  not guessed to be its vertices (:func:`blank_ids`); merged cells of a workbook are filled down
+  first (:func:`fill_merged`), since the merged value belongs to every row it spans.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from layers.errors import bi, place_zh
+from layers.table_columns import VERTEX_COLUMNS, column_key
+
+
+def table_rows(numbers: list[int]) -> str:
+    """Rows of a table named as a spreadsheet numbers them: ``row 3``; several as
+    ``rows 2-4, 7``."""
+    rows = sorted(numbers)
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    return "rows " + ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else f"{run[0]}"
+                               for run in runs)
+
+
+def blocks(keys: list[str], numbers: list[int]) -> list[tuple[str, list[int]]]:
+    """The projects of a vertex table: each run of consecutive rows with one id, as (id, data
+    row positions); a row with a blank id is a block of its own, called by its row (``row 7``).
+
+    An id that comes back after rows of another id starts a second block with the same id: two
+    projects, never one outline joined across both (the reader of projects then reports the
+    repeated id, keeping the first).
+    """
+    out: list[tuple[str, list[int]]] = []
+    for i, k in enumerate(keys):
+        if k and out and out[-1][0] == k and out[-1][1][-1] == i - 1:
+            out[-1][1].append(i)
+        else:
+            out.append((k or table_rows([numbers[i]]), [i]))
+    return out
+
+
+def conflicts(attrs: pd.DataFrame, idx: list[int], numbers: list[int], key: str,
+              skip: list) -> list[str]:
+    """Errors of a project whose rows ``idx`` give different values of one attribute column
+    (项目类型 光伏 on one row, 风电 on another): which one holds is not guessed. Blank cells
+    are fine (attributes on the first row only is a common layout); columns in ``skip`` and
+    columns that describe one vertex (:data:`layers.table_columns.VERTEX_COLUMNS`: 点号, 备注,
+    高程 ...) may differ."""
+    errs = []
+    for col in attrs.columns:
+        if col in skip or column_key(col) in VERTEX_COLUMNS:
+            continue
+        seen: dict[object, list[int]] = {}
+        for i in idx:
+            v = attrs[col].iloc[i]
+            if v is not None and not (isinstance(v, float) and v != v):
+                seen.setdefault(v, []).append(numbers[i])
+        if len(seen) < 2:
+            continue
+        en = ", ".join(f"{v!r} on {table_rows(r)}" for v, r in seen.items())
+        zh = "，".join(f"{v!r}（{place_zh(table_rows(r))}）" for v, r in seen.items())
+        errs.append(bi(f"column {col!r} differs between the rows of {key}: {en}; which one "
+                       f"holds is not guessed: give {key} one value (on every row, or on its "
+                       "first row only)", f"{key} 各行的“{col}”列取值不一致：{zh}；不猜测以哪个"
+                       f"为准：请给 {key} 一个值（每行相同，或只填在第一行）"))
+    return errs
+
+
+def blank_ids(keys: list[str], numbers: list[int], group: str, order: str
+              ) -> dict[int, str]:
+    """Errors of the rows that have no id right after a project's rows, and of that project:
+    the rows may be its vertices (merged cells read as blanks) or projects of their own, so the
+    project's footprint is unknown; neither is guessed. Rows with no id before any row with one
+    are left to the caller. Returns data row position → message."""
+    out: dict[int, str] = {}
+    i = 0
+    while i < len(keys):
+        if keys[i] or i == 0 or not keys[i - 1]:
+            i += 1
+            continue
+        j = i
+        while j < len(keys) and not keys[j]:
+            j += 1
+        key, span = keys[i - 1], table_rows(numbers[i:j])
+        fix = (f"fill {group!r} on every vertex row, or unmerge the cells and fill the values "
+               "down", f"请在每个界址点行填写“{group}”，或取消合并单元格并向下填充")
+        for k in range(i, j):
+            out[k] = bi(f"no {group!r} value right after the rows of {key} (merged cells?): "
+                        f"whether it is a vertex of {key} is not guessed; {fix[0]}",
+                        f"紧接 {key} 各行之后没有“{group}”值（合并单元格？）：不猜测该行是否为 "
+                        f"{key} 的界址点；{fix[1]}")
+        out[i - 1] = bi(f"{span} after it have no {group!r} value (merged cells?) but "
+                        f"coordinates and {order!r} values: they may be vertices of {key}, so "
+                        f"its footprint is unknown (its own rows alone would be a smaller shape "
+                        f"or one corner); {fix[0]}",
+                        f"其后的{place_zh(span)}没有“{group}”值（合并单元格？）但有坐标和"
+                        f"“{order}”值：它们可能是 {key} 的界址点，因此 {key} 的范围无法确定"
+                        f"（仅按带编号的行会缩小为更小的图形或一个角点）；{fix[1]}")
+        i = j
+    return out
+
+
+def fill_merged(df: pd.DataFrame, path: Path, sheet: object) -> pd.DataFrame:
+    """``df`` (a sheet read with its header on row 1) with the value of each merged range of
+    data cells written on every row and column it spans: Excel shows a merged cell's value on
+    all those rows, pandas reads it on the first alone."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    try:
+        ws = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
+        merged = list(ws.merged_cells.ranges)
+    finally:
+        book.close()
+    if not merged:
+        return df
+    out = df.copy()
+    for rng in merged:
+        r0, c0 = rng.min_row - 2, rng.min_col - 1
+        if r0 < 0 or c0 >= len(out.columns) or r0 >= len(out):
+            continue  # a merged header, or cells beyond the table
+        value = out.iat[r0, c0]
+        for r in range(r0, min(rng.max_row - 1, len(out))):
+            for c in range(c0, min(rng.max_col, len(out.columns))):
+                out.iat[r, c] = value
+    return out
