@@ -239,7 +239,7 @@ def test_reader_problems_are_shown_once_grouped(tmp_path):
     err = res.stderr.splitlines()
     assert f"{table}:" in err  # the project file's group
     assert sum("GB18030" in line for line in err) == 1
-    assert err[err.index(f"{table}:") + 1].lstrip().startswith("warning:")
+    assert err[err.index(f"{table}:") + 1].lstrip().startswith("警告：")  # zh, the default
     assert "catalog.toml, layer 'units' (units.gpkg):" in err
     assert sum("优先保护" in line for line in err) == 1
     assert not [line for line in err if line.startswith("Warning:")]
