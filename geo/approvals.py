@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import shapely
 
-from geo.assessments import MIN_OVERLAP_M2, _features
-from geo.exclusion import M2_PER_HA, true_area
+from geo.assessments import _features, hectares_on, usable_meets
+from geo.exclusion import M2_PER_HA
 from geo.site_flags import append, say
 from layers.kinds import get_kind
 
@@ -109,20 +108,14 @@ def approvals(sites, run):
         if not feats or not live.any():
             continue
         fg = np.array([f[0] for f in feats], dtype=object)
-        idx = np.flatnonzero(live)
-        a, b = shapely.STRtree(fg).query(geoms[idx], predicate="intersects")
+        a, b, _ = usable_meets(geoms, fg, live, out.crs)
         if not len(a):
             continue
-        m2 = true_area(shapely.intersection(geoms[idx][a], fg[b]), out.crs)
-        keep = m2 > MIN_OVERLAP_M2
-        a, b = a[keep], b[keep]
         hit = np.zeros(len(out), dtype=bool)
         notes = []
-        for i in np.unique(a):
-            row = idx[i]
-            mine = b[a == i]
-            on = shapely.union_all(shapely.intersection(geoms[row], fg[mine]))
-            ha = float(true_area(np.array([on], dtype=object), out.crs)[0]) / M2_PER_HA
+        for row in np.unique(a):
+            mine = b[a == row]
+            ha = hectares_on(geoms[row], fg[mine], out.crs)
             classes = list(dict.fromkeys(
                 _class_words(feats[j][1], feats[j][2], rule.describe) for j in mine))
             en = "; ".join(c[0] for c in classes if c[0])

@@ -78,6 +78,23 @@ def _features(cat, rule, crs) -> tuple[list, list[str]]:
     return feats, lost
 
 
+def usable_meets(geoms: np.ndarray, fg: np.ndarray, live: np.ndarray,
+                 crs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which features the usable land of the ``live`` sites meets by more than
+    :data:`MIN_OVERLAP_M2`: (site rows, feature indices, overlap [m²] on the ellipsoid)."""
+    idx = np.flatnonzero(live)
+    a, b = shapely.STRtree(fg).query(geoms[idx], predicate="intersects")
+    m2 = true_area(shapely.intersection(geoms[idx][a], fg[b]), crs)
+    keep = m2 > MIN_OVERLAP_M2
+    return idx[a[keep]], b[keep], m2[keep]
+
+
+def hectares_on(geom, features: np.ndarray, crs) -> float:
+    """The area of ``geom`` on the union of ``features`` [ha] (overlapping features once)."""
+    on = shapely.union_all(shapely.intersection(geom, features))
+    return float(true_area(np.array([on], dtype=object), crs)[0]) / M2_PER_HA
+
+
 def _why(rule, unknown: bool) -> tuple[str, str]:
     """What is due (en, zh): the rule's reason, or its unknown-fact reason when every feature the
     site meets matches only because its deciding attribute is blank (never assert the bad
@@ -189,22 +206,16 @@ def assessments(sites, run):
         if not feats or not live.any():
             continue
         fg = np.array([f[0] for f in feats], dtype=object)
-        idx = np.flatnonzero(live)
-        a, b = shapely.STRtree(fg).query(geoms[idx], predicate="intersects")
-        m2 = true_area(shapely.intersection(geoms[idx][a], fg[b]), out.crs)  # on the ellipsoid
-        keep = m2 > MIN_OVERLAP_M2
-        a, b, m2 = a[keep], b[keep], m2[keep]
+        a, b, m2 = usable_meets(geoms, fg, live, out.crs)
         hit = np.zeros(len(out), dtype=bool)
         known = False   # some site meets a feature whose deciding fact is known bad
         if not len(a):
             _partly_in(out, run, rule, label, feats, fg, live)
             continue
         reasons = []
-        for i in np.unique(a):
-            row = idx[i]
-            mine = np.flatnonzero(a == i)
-            on = shapely.union_all(shapely.intersection(geoms[row], fg[b[mine]]))
-            ha = float(true_area(np.array([on], dtype=object), out.crs)[0]) / M2_PER_HA
+        for row in np.unique(a):
+            mine = np.flatnonzero(a == row)
+            ha = hectares_on(geoms[row], fg[b[mine]], out.crs)
             share = ha / float(out["usable_area_ha"].iat[row])
             words = [_describe(feats[b[j]][1], feats[b[j]][2], rule.kind) for j in mine]
             en = "; ".join(f"{w[0]} {m2[j] / M2_PER_HA:,.2f} ha" for w, j in zip(words, mine))
