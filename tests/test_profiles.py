@@ -121,8 +121,8 @@ def test_density_penalty_only_for_pv(tmp_path):
 
 def test_setback_scales_with_tip_height():
     wind = load_profile(None, "wind")
-    rule = next(r for r in wind.exclusion if r.kind == "settlement")
-    assert rule.setback_m(200.0) == pytest.approx(500.0)
+    rule = next(r for r in wind.exclusion if r.id == "road_setback")   # 1.5 × tip height
+    assert rule.setback_m(200.0) == pytest.approx(300.0)
     assert rule.setback_m(250.0) > rule.setback_m(200.0)
 
 
