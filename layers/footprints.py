@@ -38,7 +38,7 @@ from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geome
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
 from layers.table_columns import holds_coordinates, unique_names
-from layers.vertex_rows import fill_merged
+from layers.vertex_rows import fill_merged, table_rows
 from layers.wkt_table import read_wkt_table, wkt_column
 
 COORDS = ("wgs84", "gcj02", "bd09", "cgcs2000")
@@ -131,8 +131,8 @@ def _without_empty_rows(df: pd.DataFrame, rows: list[int] | None
 
 
 def _rows_text(numbers: list[int]) -> str:
-    shown = ", ".join(map(str, numbers[:10])) + (" …" if len(numbers) > 10 else "")
-    return f"row {shown} is" if len(numbers) == 1 else f"rows {shown} are"
+    """``row 3 is`` / ``rows 3-4, 7 are`` (:func:`layers.vertex_rows.table_rows`)."""
+    return f"{table_rows(numbers)} {'is' if len(numbers) == 1 else 'are'}"
 
 
 def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,

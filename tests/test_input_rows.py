@@ -84,7 +84,7 @@ def test_empty_rows_are_skipped_and_said_not_made_projects(tmp_path):
         pd.DataFrame({"project_id": ["A", None, "B"], "type": ["pv", None, "pv"],
                       "lon": ["106.6", None, "abc"], "lat": ["26.5", None, "26.5"]}) \
             .to_excel(book, index=False)
-    for path, empty, bad in ((csv_path, "rows 3, 4 are empty", 5), (xlsx_path, "row 3 is empty",
+    for path, empty, bad in ((csv_path, "rows 3-4 are empty", 5), (xlsx_path, "row 3 is empty",
                                                                     4)):
         out, problems = read_projects(path, coords="wgs84")
         assert list(out["project_id"]) == ["A", "B"], path
