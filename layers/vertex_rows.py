@@ -14,7 +14,11 @@ Three layouts are read here rather than in :mod:`layers.coord_table`:
 
 from __future__ import annotations
 
+import posixpath
+import re
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 
@@ -120,23 +124,51 @@ def fill_merged(df: pd.DataFrame, path: Path, sheet: object) -> pd.DataFrame:
     """``df`` (a sheet read with its header on row 1) with the value of each merged range of
     data cells written on every row and column it spans: Excel shows a merged cell's value on
     all those rows, pandas reads it on the first alone."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    try:
-        ws = book.worksheets[sheet] if isinstance(sheet, int) else book[sheet]
-        merged = list(ws.merged_cells.ranges)
-    finally:
-        book.close()
+    merged = merged_ranges(path, sheet)
     if not merged:
         return df
     out = df.copy()
-    for rng in merged:
-        r0, c0 = rng.min_row - 2, rng.min_col - 1
+    for min_col, min_row, max_col, max_row in merged:
+        r0, c0 = min_row - 2, min_col - 1
         if r0 < 0 or c0 >= len(out.columns) or r0 >= len(out):
             continue  # a merged header, or cells beyond the table
         value = out.iat[r0, c0]
-        for r in range(r0, min(rng.max_row - 1, len(out))):
-            for c in range(c0, min(rng.max_col, len(out.columns))):
+        for r in range(r0, min(max_row - 1, len(out))):
+            for c in range(c0, min(max_col, len(out.columns))):
                 out.iat[r, c] = value
     return out
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
+
+
+def merged_ranges(path: Path, sheet: object) -> list[tuple[int, int, int, int]]:
+    """The merged cell ranges of a workbook's worksheet (its name, or its position among the
+    worksheets as pandas counts them) as ``(min_col, min_row, max_col, max_row)``, 1-based.
+
+    Read from the sheet's XML (its ``<mergeCell ref=...>`` elements) rather than by loading the
+    workbook with openpyxl, which builds every cell: for a 100,000-row vertex table that took
+    longer than pandas' own read of the sheet."""
+    from openpyxl.utils.cell import range_boundaries
+
+    with zipfile.ZipFile(path) as book:
+        xml = book.read(_sheet_part(book, sheet))
+    return [range_boundaries(m.decode()) for m in _MERGE.findall(xml)]
+
+
+def _sheet_part(book: zipfile.ZipFile, sheet: object) -> str:
+    """The archive member holding a worksheet (``xl/worksheets/sheet1.xml``)."""
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    parts = []
+    for s in ElementTree.fromstring(book.read("xl/workbook.xml")).iter(f"{main}sheet"):
+        target = targets.get(s.get(rel_id), "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join("xl", target))
+        if "worksheets/" in part:  # not a chart sheet: pandas counts worksheets alone
+            parts.append((s.get("name"), part))
+    if isinstance(sheet, int):
+        return parts[sheet][1]
+    return next(part for name, part in parts if name == sheet)
