@@ -145,7 +145,7 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
     rows, header = None, None
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            with pd.ExcelFile(path, engine="openpyxl") as book:
+            with pd.ExcelFile(path, engine="calamine") as book:
                 if layer is not None and layer not in book.sheet_names:
                     fix = fix_hint(hints, 'layer')
                     raise ReadError(bi(f"{what}: no sheet {layer!r}; the workbook has sheets "
