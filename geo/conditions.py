@@ -82,7 +82,8 @@ class Context:
             return self._claims[key]
         if name == "allowed_activity":
             if name not in self._claims:
-                self._claims[name] = facts.allowed_activity(self.p, self.dims, self.lang)
+                self._claims[name] = facts.allowed_activity(self.p, self.dims, self.fp,
+                                                              self.lang)
             return self._claims[name]
         return facts.flag(self.p, name, self.lang), None
 

@@ -218,13 +218,25 @@ _CLAIM_TEXT = {
            "activity_void": "claimed allowed activity {act} not honoured: {why}",
            "unspecified": "national major project claimed without a category (state energy, "
                           "transport, water, military or central and the document number)",
-           "no_doc": ", document number not given"},
+           "no_doc": ", document number not given",
+           "not_line": "linear infrastructure needs a line footprint or a corridor polygon, "
+                       "not a point",
+           "wrong_type": "the project type is not such an activity",
+           "corridor": ("claimed allowed activity {act} on a polygon footprint (minimum rotated "
+                        "rectangle {length} m × {width} m, length/width {ratio}; corridor width "
+                        "2·area/perimeter ≈ {corridor} m): confirm that the footprint is a "
+                        "linear corridor (road, pipeline, line route)")},
     "zh": {"major": "申报国家重大项目（{cat}{doc}）",
            "major_void": "申报国家重大项目（{cat}{doc}）在此不能成立：{why}",
            "activity": "申报有限人为活动 {act}",
            "activity_void": "申报有限人为活动 {act} 不能成立：{why}",
            "unspecified": "申报国家重大项目但未写明类别（请写明能源、交通、水利、军事或中央批准及文号）",
-           "no_doc": "，未提供文号"},
+           "no_doc": "，未提供文号",
+           "not_line": "线性基础设施的用地范围应为线或带状的面，不能为点",
+           "wrong_type": "项目类型不属于该类活动",
+           "corridor": ("申报有限人为活动 {act}，但用地范围为面（最小外接矩形 {length} m × {width} m，"
+                        "长宽比 {ratio}；按 2×面积/周长 估算廊道宽约 {corridor} m）：请核实用地范围为线性"
+                        "廊道（道路、管线、线路等）")},
 }
 
 
@@ -273,15 +285,30 @@ def national_major(p: pd.DataFrame, categories, types, lang: str = "en") -> tupl
     return Tri(value, np.where(unknown, text["unspecified"], "")), note.astype(object)
 
 
-def allowed_activity(p: pd.DataFrame, dims: np.ndarray, lang: str = "en"
+def allowed_activity(p: pd.DataFrame, dims: np.ndarray, fp=None, lang: str = "en"
                      ) -> tuple[Tri, np.ndarray]:
     """Whether each project's allowed-activity claim fits its type and geometry.
+
+    ``linear_infrastructure`` (自然资发〔2022〕142号 item 6) fits a line footprint. A polygon
+    footprint (a project's 用地红线 is normally one) is *unknown*: the reviewer confirms that it
+    is a linear corridor, helped by its elongation (:func:`elongation`); a point cannot show a
+    corridor and does not fit.
+
+    Parameters
+    ----------
+    p : DataFrame
+        The projects (``allowed_activity``, ``type``).
+    dims : ndarray of int
+        Footprint dimension per project (:func:`geo.overlay.footprint_measure`).
+    fp : array of shapely geometries, optional
+        The footprints in a metric CRS [m]; the elongation of polygon claims is stated from them.
+    lang : {"en", "zh"}
 
     Returns
     -------
     (Tri, ndarray of str)
-        True where the claim fits (:data:`ACTIVITY_FIT`; ``linear_infrastructure`` also needs a
-        line footprint), and the evidence text.
+        True where the claim fits (:data:`ACTIVITY_FIT`), unknown for a linear claim on a
+        polygon (with the elongation as reason), and the evidence text.
     """
     text = _CLAIM_TEXT[lang]
     act = p["allowed_activity"].fillna("").astype(str).to_numpy()
@@ -290,19 +317,53 @@ def allowed_activity(p: pd.DataFrame, dims: np.ndarray, lang: str = "en"
     for name, types in ACTIVITY_FIT.items():
         fits |= (act == name) & np.isin(ptype, types)
     line = act == "linear_infrastructure"
+    polygon = fits & line & (dims == 2)
     fits &= ~line | (dims == 1)
-    if lang == "zh":
-        why = np.where(line & (dims != 1) & np.isin(ptype, ACTIVITY_FIT[
-            "linear_infrastructure"]), "线性基础设施的用地范围应为线", "项目类型不属于该类活动")
-    else:
-        why = np.where(line & (dims != 1) & np.isin(ptype, ACTIVITY_FIT[
-            "linear_infrastructure"]), "linear infrastructure needs a line footprint",
-            "the project type is not such an activity")
+    shape = line & np.isin(ptype, ACTIVITY_FIT["linear_infrastructure"]) & (dims != 1)
+    why = np.where(shape, text["not_line"], text["wrong_type"])
     value = np.where(act == "", F, np.where(fits, T, F)).astype(np.int8)
+    value[polygon] = U
     a = act.astype(object)
+    reason = np.full(len(p), "", dtype=object)
+    if polygon.any():
+        reason[polygon] = _corridor_reason(np.asarray(fp, dtype=object)[polygon], a[polygon],
+                                           lang)
     note = np.where(value == T, fill(text["activity"], act=a), "")
     note = np.where((act != "") & (value == F), fill(text["activity_void"], act=a, why=why), note)
-    return Tri(value), note.astype(object)
+    return Tri(value, reason), note.astype(object)
+
+
+def elongation(fp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Length and width of each footprint's minimum rotated rectangle [m], and its corridor
+    width estimate 2·area/perimeter [m] (the width of a long strip; half the side of a square).
+
+    Parameters
+    ----------
+    fp : array of shapely polygons
+        In a metric CRS.
+    """
+    import shapely
+
+    fp = np.asarray(fp, dtype=object)
+    ring = shapely.get_exterior_ring(shapely.oriented_envelope(fp))  # None where degenerate
+    corner = [shapely.get_point(ring, k) for k in range(3)]
+    sides = np.nan_to_num(np.stack([shapely.distance(corner[0], corner[1]),
+                                    shapely.distance(corner[1], corner[2])]))
+    length, width = sides.max(axis=0), sides.min(axis=0)
+    perimeter = shapely.length(fp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corridor = np.where(perimeter > 0, 2 * shapely.area(fp) / perimeter, 0.0)
+    return length, width, corridor
+
+
+def _corridor_reason(fp, act: np.ndarray, lang: str) -> np.ndarray:
+    """Why a linear-infrastructure claim on a polygon is unknown, with its elongation."""
+    length, width, corridor = elongation(fp)
+    ratio = np.where(width > 0, length / np.maximum(width, 1e-9), np.inf)
+    num = np.vectorize(lambda v: f"{v:,.0f}", otypes=[object])
+    rat = np.vectorize(lambda v: "∞" if not np.isfinite(v) else f"{v:.1f}", otypes=[object])
+    return fill(_CLAIM_TEXT[lang]["corridor"], act=act, length=num(length), width=num(width),
+                ratio=rat(ratio), corridor=num(corridor))
 
 
 def fill(template: str, **arrays) -> np.ndarray:

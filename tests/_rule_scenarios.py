@@ -142,7 +142,7 @@ SCENARIOS: dict[str, tuple[list[dict], list[dict]]] = {
     "red_line": (
         [{**PV, "geometry": sq(100, 100)},
          {**PV, "allowed_activity": "other_lawful", "geometry": sq(100, 100)},
-         {"type": "infrastructure", "allowed_activity": "linear_infrastructure",
+         {"type": "industrial", "industry": "steel", "allowed_activity": "linear_infrastructure",
           "geometry": sq(100, 100)},
          {**WIND, "national_major": "energy", "geometry": P(500, 500)}],
         [{**PV, "geometry": sq(2000, 2000)},
@@ -154,7 +154,7 @@ SCENARIOS: dict[str, tuple[list[dict], list[dict]]] = {
           "geometry": LINE},
          {"type": "tourism", "allowed_activity": "low_impact_tourism", "geometry": sq(200, 200)}],
         [{**PV, "allowed_activity": "other_lawful", "geometry": sq(100, 100)},
-         {"type": "infrastructure", "allowed_activity": "linear_infrastructure",
+         {"type": "industrial", "industry": "steel", "allowed_activity": "linear_infrastructure",
           "geometry": sq(100, 100)},
          {"type": "infrastructure", "geometry": sq(100, 100)}]),
     "red_line_national_major": (

@@ -78,8 +78,60 @@ def test_claims_appear_in_the_evidence(scenario_run):
     void = hits[(hits["project_id"] == "red_line__fire3") & (hits["rule_id"] == "red_line")]
     assert "not honoured" in void["message"].iloc[0]
     act = hits[(hits["project_id"] == "red_line__fire2") & (hits["rule_id"] == "red_line")]
-    assert "linear infrastructure needs a line footprint" in act["message"].iloc[0]
+    assert "the project type is not such an activity" in act["message"].iloc[0]
 
+
+
+LINEAR_CLAIMS = [
+    # (project, verdict, the red-line rules' checks) — 自然资发〔2022〕142号 item (6) asks for
+    # linear infrastructure; a project's 用地红线 is a polygon, so a polygon claim is confirmed
+    # by the reviewer (unknown → review), never refused for its shape alone (review 23 F12)
+    ({"type": "infrastructure", "geometry": shapely.LineString([(-500, 500), (2000, 500)])},
+     "review", {"red_line_allowed_activity": {"fired"}}),
+    ({"type": "infrastructure", "geometry": box(-500, 480, 2000, 520)},
+     "review", {"red_line": {"unknown"}, "red_line_allowed_activity": {"unknown"}}),
+    ({"type": "infrastructure", "geometry": box(100, 100, 400, 400)},
+     "review", {"red_line": {"unknown"}, "red_line_allowed_activity": {"unknown"}}),
+    ({"type": "industrial", "industry": "steel", "geometry": box(-500, 480, 2000, 520)},
+     "prohibited", {"red_line": {"fired"}}),
+    ({"type": "infrastructure", "geometry": shapely.Point(500, 500)},
+     "prohibited", {"red_line": {"fired"}}),
+]
+
+
+def test_linear_infrastructure_on_a_polygon_is_for_the_reviewer(region, tmp_path):
+    folder, cat = region
+    rows = [{**row, "project_id": f"L{i}", "allowed_activity": "linear_infrastructure"}
+            for i, (row, _, _) in enumerate(LINEAR_CLAIMS)]
+    projects(rows).to_file(tmp_path / "linear.geojson", driver="GeoJSON")
+    out = {}
+    for lang in ("en", "zh"):
+        res = run("screen", tmp_path / "linear.geojson", "--catalog", cat, "--out",
+                  tmp_path / lang, "--lang", lang)
+        assert res.exit_code == 0, res.output
+        out[lang] = (pd.read_csv(tmp_path / lang / "screening_hits.csv", encoding="utf-8-sig",
+                                 keep_default_na=False),
+                     pd.read_csv(tmp_path / lang / "screening.csv", encoding="utf-8-sig"))
+    hits, summary = out["en"]
+    for i, (_, verdict, checks) in enumerate(LINEAR_CLAIMS):
+        assert summary.loc[summary["project_id"] == f"L{i}", "verdict"].item() == verdict, i
+        mine = hits[(hits["project_id"] == f"L{i}") & hits["rule_id"].str.startswith("red_line")]
+        got = {r: set(g["check"]) for r, g in mine.groupby("rule_id")}
+        assert got == checks, (i, mine["message"].tolist())
+    corridor = hits[(hits["project_id"] == "L1") & (hits["rule_id"] == "red_line")]
+    text = corridor["message"].item()
+    assert "polygon footprint" in text and "2,500 m × 40 m" in text
+    assert "length/width 62." in text and "≈ 39 m" in text and "linear corridor" in text
+    square = hits[(hits["project_id"] == "L2") & (hits["rule_id"] == "red_line")]
+    assert "300 m × 300 m, length/width 1.0" in square["message"].item()
+    zh = out["zh"][0]
+    text = zh[(zh["project_id"] == "L1") & (zh["rule_id"] == "red_line")]["message"].item()
+    assert "用地范围为面" in text and "2,500 m × 40 m" in text and "长宽比 62." in text
+    assert "请核实用地范围为线性廊道" in text
+    wrong = hits[(hits["project_id"] == "L3") & (hits["rule_id"] == "red_line")]
+    assert "the project type is not such an activity" in wrong["message"].item()
+    point = hits[(hits["project_id"] == "L4") & (hits["rule_id"] == "red_line")]
+    assert "not a point" in point["message"].item()
 
 # --- three-valued facts through the CLI --------------------------------------------------------
 TRI = [
