@@ -238,9 +238,11 @@ def _clipped_union(features: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     part = shapely.intersection(features[fi], boxes[bi])
     keep = shapely.get_dimensions(part) == 2
     bi, part = bi[keep], part[keep]
+    if not len(bi):
+        return out
     order = np.argsort(bi, kind="stable")
     bi, part = bi[order], part[order]
-    starts = np.flatnonzero(np.r_[True, bi[1:] != bi[:-1]]) if len(bi) else bi
+    starts = np.flatnonzero(np.r_[True, bi[1:] != bi[:-1]])
     for b, pieces in zip(bi[starts], np.split(part, starts[1:]), strict=True):
         out[b] = shapely.union_all(pieces)
     return out
