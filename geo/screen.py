@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.coverage import GAP, OUTSIDE, coverage_hits
+from geo.coverage import GAP, OUTSIDE, SLIVER, coverage_hits
 from geo.evaluate import Context, Kind, evaluate
 from geo.grouping import distinct_pairs, group_join, pack_texts, row_key
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
@@ -240,7 +240,7 @@ def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.Dat
 def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Hits by project, then by rule (coverage first, then the rule set's order)."""
     order = {DECLARED_RULE.id: -5, REPAIRED_RULE.id: -4, OUTSIDE.id: -3, GAP.id: -2,
-             UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
+             SLIVER.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
     key = hits["row"].to_numpy(dtype=np.int64) * (len(order) + 5) + \
         hits["rule_id"].map(order).to_numpy(dtype=np.int64) + 5
     hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)

@@ -106,7 +106,8 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
     return rows
 
 
-def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
+def report_meta(result, catalog=None, lang: str = "zh", problems=None,
+                hits=None) -> dict:
     """The report's header and data-quality data.
 
     Parameters
@@ -118,6 +119,9 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
     lang : {"zh", "en"}
     problems : list of (str, list), optional
         ``(project file name, reader problems)`` per project file.
+    hits : DataFrame, optional
+        The screening's hits: their slivers between layers (:data:`geo.coverage.SLIVER`, no
+        ``review``) are listed under data quality, one line per project.
 
     Returns
     -------
@@ -158,6 +162,7 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
         quality.append((f"{word('layer', lang)} {row['id']} ({row['kind']})",
                         row["problems"][:PROBLEMS_SHOWN],
                         max(len(row["problems"]) - PROBLEMS_SHOWN, 0)))
+    quality += _slivers(hits, lang)
     coverage = result.attrs.get("coverage") or {}
     return {"report_id": "SR-" + digest[:12].upper(), "tool": tool_version(),
             "ruleset": ruleset, "catalog": cat, "synthetic": synthetic,
@@ -165,6 +170,21 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None) -> dict:
             "run_date": run_date(), "layers": layers,
             "missing": list(result.attrs.get("missing", [])), "quality": quality,
             "problems_shown": PROBLEMS_SHOWN}
+
+
+def _slivers(hits, lang: str) -> list[tuple[str, list[str], int]]:
+    """The data-quality row of the projects on slivers between layers (none without any)."""
+    from geo.coverage import SLIVER, SLIVER_WIDTH_M
+
+    if hits is None or not len(hits):
+        return []
+    found = hits[hits["rule_id"].to_numpy(dtype=object) == SLIVER.id]
+    if found.empty:
+        return []
+    texts = [f"{pid}: {msg}" for pid, msg in zip(found["project_id"].astype(str),
+                                                  found["message"].astype(str), strict=True)]
+    return [(word("layer_fit", lang, width=f"{SLIVER_WIDTH_M:g}"), texts[:PROBLEMS_SHOWN],
+             max(len(texts) - PROBLEMS_SHOWN, 0))]
 
 
 def about_rows(meta: dict, lang: str) -> list[tuple[str, str]]:

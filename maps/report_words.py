@@ -61,6 +61,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "The verdict is the strictest outcome of all rules; an unknown fact or a missing layer "
         "always yields review, never a pass."),
     "data_quality": ("数据质量", "Data quality"),
+    "layer_fit": ("图层套合（缝隙宽度不足 {width} m，按数字化误差处理）",
+                  "Layer fit (slivers narrower than {width} m, taken as digitising mismatch)"),
     "dq_text": ("读取图层和项目文件时发现的问题（每个来源最多列出 {n} 条）。",
                 "What the readers found in the layers and the project file (at most {n} per "
                 "source)."),

@@ -272,7 +272,7 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     path = Path(path)
     st.check_lang(lang)
     rules = _rules(result, rules)
-    meta = report_meta(result, catalog, lang, problems)
+    meta = report_meta(result, catalog, lang, problems, hits)
     names = admin_names(catalog)
     n = len(result)
     if image_limit is None:
