@@ -48,8 +48,8 @@ SOURCES = {
 OUTSIDE = Rule.model_validate({
     "id": "coverage", "title_zh": "部分位于图层目录覆盖范围之外",
     "title_en": "Partly outside the catalog's coverage",
-    "source": "失效即审查：图层目录未覆盖的部分未经任何图层核查 (fail closed: the catalog's layers say "
-              "nothing there)",
+    "source": "失效即审查：图层目录未覆盖的部分未经任何图层核查",
+    "source_en": "fail closed: the catalog's layers say nothing there",
     "confidence": "V", "relation": "none", "outcome": "review",
     "message_zh": "项目 {share} 位于图层目录覆盖范围（{source}）之外，该部分未经任何图层核查。",
     "message_en": "{share} of the footprint lies outside the catalog's coverage ({source}); that "

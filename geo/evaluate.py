@@ -85,7 +85,7 @@ def hits_frame(rule: Rule, ctx: Context, rows: dict, outcome, check: str, messag
         "overlap_share": rows.get("overlap_share", empty),
         "distance_m": rows.get("distance_m", empty), "tolerance_m2": rows.get("tolerance_m2",
                                                                               empty),
-        "message": text(message), "confidence": text(rule.confidence), "source": text(rule.source),
+        "message": text(message), "confidence": text(rule.confidence), "source": text(rule.source_text(ctx.lang)),
         "title": text(title), "details": text(rows.get("details", [{}] * n)),
     })
 

@@ -223,6 +223,35 @@ def coverage_infos(catalog, kinds: list[str], crs, lang: str) -> list[dict]:
     return layer_infos(catalog, extra, crs, lang)[0] if extra else []
 
 
+def locate_errors(result: gpd.GeoDataFrame, job: Job, catalog) -> None:
+    """Give the projects that could not be judged but whose footprint was read (a valid
+    geometry) the ``size`` [m², m or points] and the ``admin_code`` / ``province`` that judged
+    projects get, so that a reader can place them (review 23 F13: an error row in 修文县 had a
+    blank district).
+
+    Only an admin feature the footprint meets names its district: the catalog's ``[region]``
+    code, which judged projects fall back to, would also name a project far outside it.
+    """
+    from geo.overlay import footprint_measure
+    from layers.regions import admin_codes_at
+
+    g = np.asarray(job.shown, dtype=object)
+    placed = ~job.ok & ~(shapely.is_missing(g) | shapely.is_empty(g))
+    placed[placed] = shapely.is_valid(g[placed])
+    if not placed.any() or "size" not in result:
+        return
+    idx = np.flatnonzero(placed)
+    size = result["size"].to_numpy(dtype=float, copy=True)
+    size[idx] = footprint_measure(g[idx])[1]
+    result["size"] = size
+    admin = admin_codes_at(catalog, g[idx], job.crs)
+    found = (admin["how"] == "admin_boundary").to_numpy()
+    for col in ("admin_code", "province"):
+        values = result[col].to_numpy(dtype=object, copy=True)
+        values[idx[found]] = admin[col].to_numpy(dtype=object)[found]
+        result[col] = values
+
+
 def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDataFrame,
                                                                        pd.DataFrame]:
     """Join screened parts into the result and hits tables of the whole batch, in input order.
@@ -257,6 +286,7 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
     else:
         hit = pd.DataFrame(columns=[*HIT_COLUMNS, *HIT_EXTRA])
     out = gpd.GeoDataFrame(result, geometry=job.shown, crs=job.crs)
+    locate_errors(out, job, catalog)
     infos, missing = layer_infos(catalog, job.kinds, job.crs, job.lang)
     out.attrs["layers"] = infos + coverage_infos(catalog, job.kinds, job.crs, job.lang)
     out.attrs["missing"] = list(missing.values())

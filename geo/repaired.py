@@ -21,8 +21,8 @@ from layers.hygiene import repair_text_zh
 REPAIRED_RULE = Rule.model_validate({
     "id": "repaired_outline", "title_zh": "边界无效已自动修复：按修复后的形状审查",
     "title_en": "Invalid outline repaired: screened on the repaired shape",
-    "source": "失效即审查：自相交边界经 make_valid 修复后未必是所绘边界 (fail closed: the repaired "
-              "shape may not be the outline that was meant)",
+    "source": "失效即审查：自相交边界经 make_valid 修复后未必是所绘边界",
+    "source_en": "fail closed: the repaired shape may not be the outline that was meant",
     "confidence": "V", "relation": "none", "outcome": "review", "layer": [],
     "message_zh": "项目边界{kind}（{note}），已自动修复后审查：修复后的形状可能并非原绘边界，"
                   "原意边界可能触及其他图层，请核对并修正边界后重新审查（按需论证处理）",

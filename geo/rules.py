@@ -18,7 +18,9 @@ Within one file every rule id is unique (a repeated id is an error naming the fi
 Rule keys (see ``geo/rulesets/national.toml`` for every default and ``docs/rules.md`` for the
 table):
 
-``id``, ``title_zh``, ``title_en``, ``source`` (policy citation: article or part),
+``id``, ``title_zh``, ``title_en``, ``source`` (policy citation: article or part, quoted as
+written), ``source_en`` (optional: the source in English where it is the tool's own principle,
+e.g. fail closed, shown under ``--lang en``),
 ``confidence`` (``V`` checked, ``P`` from a summary, ``?`` uncertain: such a rule may only yield
 ``review``), ``applies_to`` (``types``, ``industries``, ``two_high``: a project matches when it
 matches *any* given selector, all projects when none is given; ``except_types``; ``except_if``
@@ -142,6 +144,7 @@ class Rule(BaseModel):
     title_zh: str
     title_en: str
     source: str
+    source_en: str = ""
     confidence: Literal["V", "P", "?"]
     applies_to: AppliesTo = AppliesTo()
     relation: Literal["intersects", "within", "outside", "within_distance", "none"]
@@ -230,6 +233,11 @@ class Rule(BaseModel):
     def message(self, lang: str = "en") -> str:
         """The rule's message in ``zh`` or ``en``."""
         return self.message_zh if lang == "zh" else self.message_en
+
+    def source_text(self, lang: str = "en") -> str:
+        """The rule's source as shown in ``lang``: ``source_en`` under ``en`` where the source is
+        the tool's own principle (fail closed) rather than a citation quoted as written."""
+        return self.source_en if lang == "en" and self.source_en else self.source
 
     def title(self, lang: str = "en") -> str:
         """The rule's title in ``zh`` or ``en``."""

@@ -26,8 +26,8 @@ from layers.kinds import get_kind
 UNPLACED = Rule.model_validate({
     "id": "unplaced_features", "title_zh": "图层要素无法定位：未核查",
     "title_en": "Layer features that cannot be placed: not checked",
-    "source": "失效即审查：无几何或几何无法修复的图层要素无法核查 (fail closed: a feature without a "
-              "usable geometry cannot be checked)",
+    "source": "失效即审查：无几何或几何无法修复的图层要素无法核查",
+    "source_en": "fail closed: a feature without a usable geometry cannot be checked",
     "confidence": "V", "relation": "none", "outcome": "review", "layer": [],
     "message_zh": "图层 {layers}（{label}）有 {n} 个要素无法定位（{ids}：无几何或几何无法修复），"
                   "无法核查项目是否位于其中：请在源数据中修正其几何（按需论证处理）",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from layers.errors import bi
+
 _FULL_WIDTH_COMMA = str.maketrans({"，": ","})
 _GROUPED = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")
 _EUROPEAN = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d+")
@@ -54,8 +56,12 @@ def ungroup_thousands(text: str) -> str:
         return s
     out = _GROUPED.sub(lambda m: m.group(0).replace(",", ""), s)
     if "," in out:
-        raise ValueError(f"{text!r} has a comma that is not a thousands separator (as in "
-                         f"1,500); use a point for decimals: {decimal_comma_fix(out)}")
+        fix = decimal_comma_fix(out)
+        fix_zh = "1.5（而非 1,5）" if fix == "1.5, not 1,5" else fix
+        raise ValueError(bi(f"{text!r} has a comma that is not a thousands separator (as in "
+                            f"1,500); use a point for decimals: {fix}",
+                            f"{text!r} 中的逗号不是千位分隔符（千位分隔如 1,500）；小数请用小数点："
+                            f"{fix_zh}"))
     return out
 
 

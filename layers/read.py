@@ -25,6 +25,12 @@ import pyogrio
 
 from layers.coordcheck import check_placement, misfit_refusal, no_crs_message
 from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
+from layers.dbf import (
+    cut_field_names,
+    cut_names_message,
+    dbf_bytes,
+    detect_dbf_encoding,
+)
 from layers.errors import (
     KEPT,
     CRSError,
@@ -59,56 +65,6 @@ def _zip_member(path: Path, suffixes: tuple[str, ...]) -> str:
         raise ReadError(bi(f"{path}: the archive holds several data files {names}; extract the "
                            "one you mean", f"压缩包中有多个数据文件 {names}；请解压出要用的那个"))
     return names[0]
-
-
-def _dbf_bytes(path: Path, member: str | None) -> tuple[bytes | None, bool]:
-    """The DBF's bytes and whether a .cpg sits beside it."""
-    if member is None:
-        dbf, cpg = path.with_suffix(".dbf"), path.with_suffix(".cpg")
-        if not dbf.exists():
-            dbf = path.with_suffix(".DBF")
-        has_cpg = cpg.exists() or path.with_suffix(".CPG").exists()
-        return (dbf.read_bytes() if dbf.exists() else None), has_cpg
-    stem = member[: -len(".shp")]
-    with zipfile.ZipFile(path) as zf:
-        names = {n.lower(): n for n in zf.namelist()}
-        dbf = names.get(stem.lower() + ".dbf")
-        has_cpg = stem.lower() + ".cpg" in names
-        return (zf.read(dbf) if dbf else None), has_cpg
-
-
-def detect_dbf_encoding(dbf: bytes) -> str | None:
-    """Detect the text encoding of a DBF file's records.
-
-    Parameters
-    ----------
-    dbf : bytes
-        The whole .dbf file.
-
-    Returns
-    -------
-    str or None
-        ``None`` when the text is plain ASCII or the DBF declares a code page (GDAL then decodes
-        it), ``"UTF-8"`` when it decodes as UTF-8, ``"GB18030"`` when it decodes only as GB18030.
-    """
-    if len(dbf) < 32:
-        return None
-    if dbf[29] != 0:  # language driver id: GDAL honours it
-        return None
-    header_len = int.from_bytes(dbf[8:10], "little")
-    records = dbf[header_len:]
-    if records.isascii():
-        return None
-    try:
-        records.decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        records.decode("gb18030")
-        return "GB18030"
-    except UnicodeDecodeError:
-        return None
 
 
 @contextlib.contextmanager
@@ -249,6 +205,10 @@ def read_vector(
     except ReadError:
         raise
     except Exception as exc:
+        cut = (cut_field_names(dbf_bytes(p, member)[0]) if isinstance(exc, UnicodeDecodeError)
+               and (suffix == ".shp" or (member or "").lower().endswith(".shp")) else [])
+        if cut:
+            raise ReadError(cut_names_message(cut, what)) from None
         if suffix not in (".geojson", ".json"):
             raise ReadError(bi(f"{what}: cannot read ({_gdal_message(exc)}); check that the "
                                "file is complete and in a supported format",
@@ -281,7 +241,7 @@ def read_vector(
 def _shapefile_checks(p: Path, member: str | None, encoding: str | None, what: str,
                       hints: dict | None, problems: list[Problem]) -> str | None:
     """A shapefile's encoding (declared, else detected) and a problem for a missing .dbf."""
-    dbf, has_cpg = _dbf_bytes(p, member)
+    dbf, has_cpg = dbf_bytes(p, member)
     if dbf is None:
         problems.append(Problem(None, "no_dbf", bi(
             f"{what}: no .dbf file beside the .shp: the features have no attributes; copy the "

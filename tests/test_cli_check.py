@@ -241,11 +241,11 @@ def test_wholly_outside_is_titled_so_and_has_no_nearest_distances(tmp_path):
     r = run("check", "--demo", "--point", f"{lon},{lat}", "--type", "pv")
     assert r.exit_code == 0, r.output
     assert "coverage: 整体位于图层目录覆盖范围之外" in r.output and "部分位于" not in r.output
-    assert "未测距：项目整体位于图层目录覆盖范围之外" in r.output
+    assert "不列最近要素：项目整体位于图层目录覆盖范围之外" in r.output
     assert "生态保护红线" not in r.output.split("最近要素距离")[1]
     data = json.loads(run("check", "--demo", "--point", f"{lon},{lat}", "--type", "pv", "--json",
                           "--lang", "en").output)
-    assert data["nearest_m"] == {} and "not measured" in data["nearest_note"]
+    assert data["nearest_m"] == {} and "nearest features not listed" in data["nearest_note"]
     assert data["reasons"][0]["title"] == "Wholly outside the catalog's coverage"
     boxes = {"O2": (lon - 0.002, lat - 0.002, lon + 0.002, lat + 0.002),       # wholly outside
              "O3": (lon - 0.013, lat - 0.002, lon - 0.007, lat + 0.002)}       # straddling

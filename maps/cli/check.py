@@ -23,9 +23,12 @@ _T = {
     "none": ("无", "none"), "nearest": ("最近要素距离（{r} m 内）", "Nearest feature (within {r} m)"),
     "inside": ("位于其中", "inside"), "beyond": ("{r} m 内无", "none within {r} m"),
     "not_checked": ("未核查", "not checked"),
-    "outside_all": ("未测距：项目整体位于图层目录覆盖范围之外，目录在该处没有图层，目录中最近的要素未必是该处最近的",
-                    "not measured: the project lies wholly outside the catalog's coverage, where "
-                    "the catalog has no layers; its nearest feature need not be the nearest there"),
+    "outside_all": ("不列最近要素：项目整体位于图层目录覆盖范围之外，目录在该处没有图层，目录中最近的要素"
+                    "未必是该处最近的；仅测量了规则所需的距离（见上文理由）",
+                    "nearest features not listed: the project lies wholly outside the catalog's "
+                    "coverage, where the catalog has no layers, so its nearest feature need not "
+                    "be the nearest there; only the distances the rules need were measured (see "
+                    "the reasons above)"),
     "outside_part": ("注意：项目 {share} 位于图层目录覆盖范围之外，该部分附近的要素未经核查",
                      "caution: {share} of the project lies outside the catalog's coverage; "
                      "nothing beyond the coverage was checked"),
@@ -95,6 +98,45 @@ def _geojson_frame(text: str):
     return gpd.GeoDataFrame(geometry=[geometry], crs=4326)
 
 
+def option_values(defaults: dict) -> dict:
+    """The ``--attr`` values read as a project table's cells are (flags True/False, numbers
+    [their units], choices as codes), keyed by canonical column (a name the outputs use, such
+    as ``verdict``, as ``input_<name>``); ``--type`` and ``--industry`` checked first, so that
+    a bad value names its own option.
+
+    Raises
+    ------
+    click.BadParameter
+        A value a project table would refuse, with the option that gave it.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from geo.projects import RESULT_COLUMNS, canonical_columns, normalize_projects
+
+    attrs = {k: v for k, v in defaults.items() if k not in ("type", "industry", "name")}
+    ptype, industry = defaults.get("type") or "other", defaults.get("industry")
+    steps = [("--type", {"type": ptype}, {}), ("--industry", {"type": "other",
+                                                              "industry": industry}, {}),
+             ("--attr", {"type": ptype, "industry": industry}, attrs)]
+    for option, simple, columns in steps:
+        one = gpd.GeoDataFrame({k: [v] for k, v in columns.items()},
+                               geometry=[shapely.Point(0, 0)], crs=4326)
+        frame = normalize_projects(one, simple, what=option)
+        if frame["error"].iloc[0]:
+            raise click.BadParameter(frame["error"].iloc[0], param_hint=option)
+    names = canonical_columns(list(attrs))
+    out = {}
+    for key in attrs:   # a name the outputs use is kept as input_<name>
+        col = next((c for c in (names.get(key, key), f"input_{key}") if c in frame
+                    and c not in RESULT_COLUMNS), None)
+        if col is not None:
+            out[col] = frame[col].iloc[0]
+    if "two_high" in out:   # what was declared: the industry decides per project
+        out["two_high"] = frame["two_high_declared"].iloc[0]
+    return out
+
+
 def location_frame(point: str | None, wkt: str | None, geojson: str | None, coords: str | None,
                    defaults: dict):
     """The one project to check as a normalised GeoDataFrame (WGS84 or CGCS2000).
@@ -112,15 +154,20 @@ def location_frame(point: str | None, wkt: str | None, geojson: str | None, coor
     import geopandas as gpd
     import shapely
 
-    from geo.projects import normalize_projects, read_projects
+    from geo.projects import normalize_projects, read_projects, two_high
 
+    values = option_values(defaults)   # a bad --type / --industry / --attr value names it
     given = [x for x in (point, wkt, geojson) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one location: --point LON,LAT, --wkt or --geojson")
     simple = {k: v for k, v in defaults.items() if k in ("type", "industry", "name")}
     if geojson and Path(geojson).is_file():
         gdf, _ = read_projects(Path(geojson), coords=coords, defaults=simple)
-        gdf = gdf.assign(**{k: v for k, v in defaults.items() if k not in simple})
+        gdf = gdf.assign(**values)   # parsed as the file's own cells are
+        if "two_high" in values:
+            gdf["two_high_declared"] = values["two_high"]
+            gdf["two_high"] = [two_high(values["two_high"], ind, typ)
+                               for ind, typ in zip(gdf["industry"], gdf["type"])]
         what = Path(geojson).name
     else:
         if point:
