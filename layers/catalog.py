@@ -57,6 +57,7 @@ from layers.crs import check_transform, datum_note, to_crs_dense, working_crs
 from layers.errors import CatalogError, CRSError, InputError, choice_error
 from layers.hygiene import Problem, geometry_type_problems
 from layers.kinds import get_kind, get_raster_kind
+from layers.pgstamp import table_check
 from layers.postgis import read_postgis
 from layers.prepared import (
     read_prepared,
@@ -421,8 +422,10 @@ class Catalog:
         spec = next((s for s in self.rasters if s.id == entry_id), None) or self.spec(entry_id)
         if getattr(spec, "prepared", None) is not None:
             p = spec.prepared
-            return {"path": f"{Path(spec.path).name} (prepared {p.at} from {p.origin})",
-                    "prepared_from": p.origin, "prepared_at": p.at}
+            out = {"path": f"{Path(spec.path).name} (prepared {p.at} from {p.origin})",
+                   "prepared_from": p.origin, "prepared_at": p.at}
+            fast = self._fast.get(entry_id)
+            return out | (table_check(fast[1], out["path"]) if fast else {})
         if getattr(spec, "postgis", None) is None:
             return {"path": Path(spec.path).name}
         read = self._provenance.get(entry_id)
@@ -502,7 +505,7 @@ class Catalog:
         return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])
 
 
-_FOUND_ON_LOAD = ("source_changed", "empty")
+_FOUND_ON_LOAD = ("source_changed", "source_unchecked", "empty")
 """Problems of a prepared layer found when a run loads it (not recorded by prepare)."""
 
 

@@ -40,6 +40,7 @@ from layers.errors import (
 )
 from layers.hygiene import Problem
 from layers.pgconnect import FIX_PGPASS, connect
+from layers.pgstamp import fingerprint
 from layers.read import _finish
 
 BATCH_ROWS = 20_000
@@ -347,7 +348,8 @@ def read_postgis(
     (GeoDataFrame, list of Problem, dict)
         Every non-spatial column as read (non-scalar types as text) and ``geometry``, in
         primary-key order; the problems of reading and cleaning; the provenance
-        ``{"service", "table", "geometry", "srid", "rows", "read_at", "seconds", "bbox"}``.
+        ``{"service", "table", "geometry", "srid", "rows", "read_at", "seconds", "bbox",
+        "fingerprint"}`` (the last: :func:`layers.pgstamp.fingerprint` of the whole table).
 
     Raises
     ------
@@ -370,6 +372,8 @@ def read_postgis(
             srid, table_crs = _table_crs(cur, source, schema, table, geom, crs, what)
             cur.execute(_PRIMARY_KEY, (oid,))
             key = [r[0] for r in cur.fetchall()]
+            # before the rows: a change between the two is then seen later as a change
+            stamp = fingerprint(cur, oid, schema, table)
         names, select = [], [sql.SQL("ST_AsBinary({})").format(sql.Identifier(geom))]
         for name, typname, category, element in columns:
             if name == geom or typname in _SPATIAL_TYPES:
@@ -411,5 +415,5 @@ def read_postgis(
                   "srid": srid, "crs": describe_crs(gdf.crs), "rows": len(gdf),
                   "read_at": read_at.isoformat(timespec="seconds"),
                   "seconds": round(time.perf_counter() - started, 3),
-                  "bbox": list(params[:4]) if bbox is not None else None}
+                  "bbox": list(params[:4]) if bbox is not None else None, "fingerprint": stamp}
     return gdf, problems, provenance

@@ -263,7 +263,9 @@ def source_changed(summary: dict, what: str) -> list[Problem]:
     """An error when the file a layer was prepared from is still there and holds other data now
     (size, or SHA-256 where only its date differs): the prepared copy may no longer show the
     zoning the user holds, so the layer is unusable (its rules give ``review``, fail closed)
-    until it is prepared again."""
+    until it is prepared again. A layer prepared from a PostGIS table is compared with the
+    live table (:func:`layers.pgstamp.table_changed`; the check is kept in the summary as
+    ``source_checked``): changed, or not reachable to check, it is unusable too."""
     entry = summary.get("source_entry")
     if entry and Path(entry["catalog"]).exists() and entry_digest(
             entry["catalog"], entry["id"]) != entry["sha256"]:
@@ -273,8 +275,13 @@ def source_changed(summary: dict, what: str) -> list[Problem]:
                         "may not type it as you now do: its rules are not checked (review); run "
                         "siting prepare again / 图层在原图层目录中的条目在预处理后已改变：相关规则未核查"
                         "（需论证）；请重新运行 siting prepare", "error")]
+    if summary.get("source_table"):  # a PostGIS table: one query of the live table
+        from layers.pgstamp import table_changed
+
+        problems, summary["source_checked"] = table_changed(summary["source_table"], what)
+        return problems
     stamp = summary.get("source_file")
-    if not stamp:  # a PostGIS source, or prepared before sources were recorded
+    if not stamp:  # prepared before sources were recorded
         return []
     path = Path(stamp["path"])
     try:

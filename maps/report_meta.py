@@ -71,7 +71,8 @@ def _identity(info: dict, row: dict) -> dict:
     from which file name it was read (the same data read again, or prepared again, gives the
     same ID)."""
     return {k: v for k, v in info.items()  # nor in which language the kind is named
-            if k not in ("problems", "path", "read_at", "prepared_at", "label")} | {
+            if k not in ("problems", "path", "read_at", "prepared_at", "label",
+                         "fingerprint_at", "verified_at", "fingerprint")} | {
         "sha256": row["sha256"]}
 
 

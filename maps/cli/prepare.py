@@ -109,6 +109,9 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
                      "source": spec.source, "date": spec.date}
             if spec.postgis is None:  # to notice later that the source changed
                 about["source_file"] = source_stamp(spec.path)
+            else:  # or the table (layers.pgstamp)
+                read = cat.provenance(spec.id)
+                about["source_table"] = {k: read[k] for k in ("service", "table", "fingerprint")}
             about["source_entry"] = {"catalog": str(cat.path), "id": spec.id,  # or its entry
                                      "sha256": entry_digest(cat.path, spec.id)}
             write_prepared(gdf, problems, spec.kind, path, about,

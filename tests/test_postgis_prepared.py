@@ -1,0 +1,87 @@
+"""A layer prepared from a PostGIS table is checked against the live table on every run.
+
+``siting prepare`` records the table's fingerprint (row count, max ``xmin``); a red line added
+to the table afterwards makes the prepared layer unusable (its rules give review), as a changed
+source file does; a table that cannot be checked is unusable too (unknown never passes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from layers import demo
+from maps.cli import cli
+
+LIVE = "demo.red_lines_live"
+
+
+def _screen(catalog, out) -> tuple[pd.DataFrame, str]:
+    res = CliRunner().invoke(cli, ["screen", str(demo.DEMO_PROJECTS), "--catalog", str(catalog),
+                                   "--out", str(out), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "screening.csv", encoding="utf-8-sig")
+    return table.set_index("project_id"), res.output
+
+
+@pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
+def test_prepared_postgis_layer_is_checked_against_the_live_table(postgis, tmp_path,
+                                                                  monkeypatch):
+    with postgis.cluster.connect("zoning") as conn:  # its own table: the session's stays as is
+        conn.execute(f"CREATE TABLE {LIVE} (LIKE demo.red_lines INCLUDING ALL); "
+                     f"INSERT INTO {LIVE} SELECT * FROM demo.red_lines; "
+                     f"GRANT SELECT ON {LIVE} TO reader")
+    entry = '"table" = "demo.red_lines" }'
+    text = postgis.catalog.read_text(encoding="utf-8")
+    assert text.count(entry) == 1
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(text.replace(entry, f'"table" = "{LIVE}" }}'), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(tmp_path / "prep")])
+    assert res.exit_code == 0, res.output
+    prepared = tmp_path / "prep" / "catalog.toml"
+
+    # unchanged table: the verdicts of the live table, and the report says it was verified
+    before, _ = _screen(prepared, tmp_path / "before")
+    live, _ = _screen(catalog, tmp_path / "live")
+    assert before["verdict"].to_dict() == live["verdict"].to_dict()
+    report = (tmp_path / "before" / "report.html").read_text(encoding="utf-8")
+    assert "table fingerprint" in report and "(174 rows) verified unchanged" in report
+
+    # a red line added over an admitted project after prepare
+    admitted = before.index[before["verdict"] == "admitted"][0]
+    projects = pyogrio.read_dataframe(demo.DEMO_PROJECTS)
+    shape = projects.loc[projects["project_id"] == admitted].geometry.iloc[0].buffer(0.002)
+    with postgis.cluster.connect("zoning") as conn:
+        conn.execute(f"CREATE TEMP TABLE x AS SELECT * FROM {LIVE} LIMIT 1")
+        conn.execute(f"UPDATE x SET fid = (SELECT max(fid) + 1 FROM {LIVE}), id = 'HXNEW001', "
+                     "geom = ST_GeomFromText(%s, 4326)", (shapely.to_wkt(shape),))
+        conn.execute(f"INSERT INTO {LIVE} SELECT * FROM x")
+    assert _screen(catalog, tmp_path / "live2")[0].at[admitted, "verdict"] == "prohibited"
+    after, said = _screen(prepared, tmp_path / "after")
+    assert after.at[admitted, "verdict"] == "review"  # not admitted: its red lines are unchecked
+    assert not (after["verdict"] == "admitted").any()
+    assert f"table {LIVE} of PostGIS service 'zoning', changed after siting prepare" in said
+    assert "174 rows then, 175 now" in said and "run siting prepare again" in said
+    assert "数据表" in said
+
+    # prepared again: the table's present red line is read
+    res = CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(tmp_path / "prep"),
+                                   "--overwrite"])
+    assert res.exit_code == 0, res.output
+    assert _screen(prepared, tmp_path / "again")[0].at[admitted, "verdict"] == "prohibited"
+
+    # the server cannot be reached: the table cannot be checked, so the layer is unusable too
+    services = tmp_path / "pg_service.conf"
+    services.write_text(Path(postgis.env["PGSERVICEFILE"]).read_text(encoding="utf-8").replace(
+        f"port={postgis.cluster.port}", "port=1"), encoding="utf-8")
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    down, said = _screen(prepared, tmp_path / "down")
+    assert not (down["verdict"] == "admitted").any()
+    assert (down["verdict"] == "review").sum() >= (before["verdict"] == "admitted").sum()
+    assert "could not be checked" in said and "changed after" not in said
+    assert "Make the service reachable" in said
