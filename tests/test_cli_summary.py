@@ -74,3 +74,25 @@ def test_paged_summary_lists_unjudged_first_then_prohibited_then_review(tmp_path
         for href, pid in links + ([more[1:]] if more else []):
             page, anchor = href.split("#")
             assert f'id="{anchor}"' in (out / page).read_text(encoding="utf-8"), pid
+
+
+def test_maps_never_draw_the_demos_boundaries_over_a_users_catalog(tmp_path):
+    """A catalog without an admin layer (here at the demo's place, where the demo's Guiyang
+    districts would reach the map) gets no boundaries on either map: never the demo's, which
+    are not the user's data and which the report names no source for (review 24, finding 5)."""
+    cat = write_catalog(tmp_path / "data", {
+        "redline": ("ecological_red_line", [{"geometry": box(0, 0, 300, 300), "name": "红线"}]),
+    }, admin=False)
+    (tmp_path / "projects").mkdir()
+    projects([{"project_id": "P1", "name": "一号", "type": "pv",
+               "geometry": box(100, 100, 200, 200)}]).to_file(tmp_path / "projects" / "p.gpkg")
+    res = run("screen", tmp_path / "projects" / "p.gpkg", "--catalog", cat, "--out",
+              tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    res = run("map", cat, "--out", tmp_path / "layers.html")
+    assert res.exit_code == 0, res.output
+    for page in (tmp_path / "out" / "map.html", tmp_path / "layers.html"):
+        html = re.sub(r"\\u([0-9a-f]{4})", lambda u: chr(int(u.group(1), 16)),
+                      page.read_text(encoding="utf-8"))  # folium writes JSON escapes
+        assert "红线" in html and "行政区划" not in html
+        assert not any(d in html for d in ("云岩区", "南明区", "乌当区", "花溪区")), page
