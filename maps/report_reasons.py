@@ -77,7 +77,8 @@ def decisive_projects(result: pd.DataFrame, hits: pd.DataFrame, hrefs: np.ndarra
     -------
     list of dict
         One per verdict the batch has: ``verdict``, ``label``, ``total`` [projects], ``rows``
-        (dicts with ``id``, ``href``, ``name``, ``verdict``, ``label`` and ``reason``) and, when
+        (dicts with ``id``, ``href``, ``name``, ``verdict``, ``label`` and ``reason``: the
+        titles of the rules with that outcome, or the project's error) and, when
         the list is cut, ``more`` (how many are not listed) with ``next_id`` and ``next_href``
         (the first not listed); else ``more`` is 0.
     """
@@ -86,10 +87,16 @@ def decisive_projects(result: pd.DataFrame, hits: pd.DataFrame, hrefs: np.ndarra
     n = len(result)
     sep = "；" if lang == "zh" else "; "
     h = hits[hits["outcome"].isin(["prohibited", "review"]) & (hits["check"] != "contact")]
-    h = h.drop_duplicates(["row", "outcome", "title"])
+    # rules unchecked for want of a layer are one row of the findings by rule, not each
+    # project's reason: a project with nothing else says so in one phrase
+    unchecked = np.zeros(n, dtype=bool)
+    unchecked[h["row"].to_numpy(dtype=np.int64)[(h["check"] == "not_checked").to_numpy()]] = True
+    h = h[h["check"] != "not_checked"].drop_duplicates(["row", "outcome", "title"])
     why = {o: group_join(h["row"].to_numpy(dtype=np.int64)[m], h["title"].astype(str).to_numpy(
         dtype=object)[m], n, sep) for o in ("prohibited", "review")
         for m in [(h["outcome"] == o).to_numpy()]}
+    why["review"] = np.where((why["review"] == "") & unchecked,
+                             word("not_provided_rules", lang), why["review"])
     why["error"] = result["error"].fillna("").astype(str).to_numpy(dtype=object)
     names = result["name"].fillna("").astype(str).to_numpy(dtype=object)
     ids = result["project_id"].astype(str).to_numpy(dtype=object)

@@ -61,7 +61,8 @@ def test_paged_summary_lists_unjudged_first_then_prohibited_then_review(tmp_path
     out = tmp_path / "out"
     res = run("screen", proj, "--catalog", cat, "--out", out)
     assert res.exit_code == 0, res.output
-    groups = _decisive((out / "report.html").read_text(encoding="utf-8"))
+    html = (out / "report.html").read_text(encoding="utf-8")
+    groups = _decisive(html)
     assert [g[0] for g in groups] == ["无法判定：1 个", "不予准入：5 个", "需论证：4 个"]
     # FAR is the 10th project: page 5 of 2-project pages; each link reaches its section
     assert groups[0][1] == [("report/page-0005.html#project-FAR", "FAR")] and not groups[0][2]
@@ -70,6 +71,10 @@ def test_paged_summary_lists_unjudged_first_then_prohibited_then_review(tmp_path
     assert groups[1][2] == ("另有 2 个未列出，见 screening.csv（verdict 列）及各页；下一个：",
                             "report/page-0002.html#project-R3", "R3")
     assert groups[2][2][1:] == ("report/page-0004.html#project-K2", "K2")
+    # a review project's reason is its review finding; the rules unchecked for want of a layer
+    # are one row of the findings by rule, not repeated on every project
+    review = html.split('id="decisive-review"')[1].split("</table>")[0]
+    assert "位于重点管控单元" in review and "未提供图层" not in review
     for _, links, more in groups:
         for href, pid in links + ([more[1:]] if more else []):
             page, anchor = href.split("#")
