@@ -22,7 +22,7 @@ from pydantic import (
 
 from layers.attributes import typed_setting
 from layers.crs import normalize_crs
-from layers.errors import choice_error, validation_messages
+from layers.errors import choice_error, halves, validation_messages
 from layers.kinds import get_kind, get_raster_kind
 from layers.postgis import PostgisSource, credential_problem
 from layers.regions import province_code
@@ -219,17 +219,22 @@ class CatalogFile(BaseModel):
 def format_validation(path: Path, exc: ValidationError, raw: dict) -> str:
     lines = []
     for loc, msg in validation_messages(exc, "valid keys are listed in layers/catalog.py"):
-        where = str(path)
+        where = where_zh = str(path)
         if loc and loc[0] == "region":
             where += ", [region]"
+            where_zh += "，[region]"
             loc = loc[1:]
         if loc and loc[0] in ("layer", "raster") and len(loc) > 1 and isinstance(loc[1], int):
             entry = raw.get(loc[0], [])[loc[1]] if isinstance(raw.get(loc[0]), list) else {}
             name = entry.get("id") if isinstance(entry, dict) else None
             where += f", {loc[0]} {name!r}" if name else f", {loc[0]} #{loc[1] + 1}"
+            zh_entry = {"layer": "图层", "raster": "栅格"}[loc[0]]
+            where_zh += f"，{zh_entry} {name!r}" if name else f"，第 {loc[1] + 1} 个{zh_entry}"
             loc = loc[2:]
         key = ".".join(str(k) for k in loc) or "(entry)"
-        lines.append(f"{where}, key {key!r}: {msg}")
+        en, zh = halves(msg)  # a validator's bilingual message keeps its Chinese half
+        lines.append(f"{where}, key {key!r}: {en}" + (f" / {where_zh}，键 {key!r}：{zh}" if zh
+                                                      else ""))
     return "\n".join(lines)
 
 

@@ -121,6 +121,19 @@ def halves(message: object) -> tuple[str, str]:
     return (en, zh) if sep and _CJK.search(zh) else (text, "")
 
 
+def in_lang(message: object, lang: str) -> str:
+    """``message`` as a person reading ``lang`` first sees it: under ``zh`` the Chinese half
+    first (``中文说明 / English text``), line by line for a message of several lines (one per
+    error); otherwise as written. A message without Chinese is unchanged."""
+    if lang != "zh":
+        return str(message)
+    en, zh = halves(message)
+    if zh and (isinstance(message, Bilingual) or "\n" not in str(message)):
+        return f"{zh} / {en}"
+    lines = str(message).split("\n")
+    return "\n".join(f"{z} / {e}" if z else line for line in lines for e, z in [halves(line)])
+
+
 def rephrase(message: object, en: str = "{}", zh: str = "{}") -> Bilingual:
     """``message`` set in a frame of each language, e.g. ``("row 3: {}", "第 3 行：{}")``; a
     message without Chinese puts its English in the Chinese frame."""

@@ -23,6 +23,9 @@ from layers.errors import NoPostgisError, ServiceError, SitingWarning, bi
 FIX_PGPASS = ("put the password in a .pgpass file (PGPASSFILE, mode 0600) and the host, "
               "database and user in a libpq service file (PGSERVICEFILE), then name the service")
 """How to give a database's credentials, for messages that refuse them elsewhere."""
+FIX_PGPASS_ZH = ("请把密码写入 .pgpass 文件（PGPASSFILE，权限 0600），把主机、数据库和用户写入 libpq "
+                 "服务文件（PGSERVICEFILE），再在图层目录中写服务名")
+"""The same in Chinese."""
 
 
 def service_files() -> list[Path]:

@@ -39,7 +39,7 @@ from layers.errors import (
     bi,
 )
 from layers.hygiene import Problem
-from layers.pgconnect import FIX_PGPASS, connect
+from layers.pgconnect import FIX_PGPASS, FIX_PGPASS_ZH, connect
 from layers.pgstamp import fingerprint
 from layers.read import _finish
 
@@ -67,15 +67,17 @@ def credential_problem(key: str, value: Any) -> str | None:
 
     Returns
     -------
-    str or None
+    Bilingual or None
         A message naming the key and the fix; the value itself is never repeated.
     """
     if key.lower() in _SECRET_KEYS:
-        return f"key {key!r} holds a password; a catalog must never hold credentials: {FIX_PGPASS}"
+        return bi(f"key {key!r} holds a password; a catalog must never hold credentials: "
+                  f"{FIX_PGPASS}", f"键 {key!r} 含有密码；图层目录中不得含有登录凭据：{FIX_PGPASS_ZH}")
     if isinstance(value, str) and (_URL_WITH_USER.search(value) or
                                    _PASSWORD_SETTING.search(value)):
-        return (f"key {key!r} holds a connection string with credentials; a catalog must never "
-                f"hold credentials: {FIX_PGPASS}")
+        return bi(f"key {key!r} holds a connection string with credentials; a catalog must never "
+                  f"hold credentials: {FIX_PGPASS}",
+                  f"键 {key!r} 含有带登录凭据的连接字符串；图层目录中不得含有登录凭据：{FIX_PGPASS_ZH}")
     return None
 
 
@@ -163,9 +165,11 @@ class PostgisSource(BaseModel):
             for key, value in raw.items():
                 why = credential_problem(str(key), value)
                 if why is None and str(key).lower() in _CONNECTION_KEYS:
-                    why = (f"key {key!r}: connection settings belong in the libpq service file "
-                           "(PGSERVICEFILE), not in the catalog; name the service with "
-                           "service = \"...\"")
+                    why = bi(f"key {key!r}: connection settings belong in the libpq service "
+                             "file (PGSERVICEFILE), not in the catalog; name the service with "
+                             "service = \"...\"",
+                             f"键 {key!r}：连接设置应写在 libpq 服务文件（PGSERVICEFILE）中，"
+                             "不写在图层目录中；请用 service = \"...\" 指定服务名")
                 if why:
                     raise ValueError(why)
         return raw

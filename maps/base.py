@@ -344,36 +344,6 @@ def add_legend(m: folium.Map, entries: Sequence[str | dict], lang: str) -> HtmlC
     return control
 
 
-def add_reference_boundaries(m: folium.Map, lang: str) -> folium.GeoJson | None:
-    """Draw the bundled administrative boundaries (demo catalog) as a light reference layer.
-
-    Returns None (and draws nothing) when the bundled boundaries do not reach the map's extent.
-    """
-    from layers.catalog import load_catalog
-    from layers.demo import DEMO_CATALOG
-
-    state = _state(m)
-    catalog = load_catalog(DEMO_CATALOG)
-    specs = [s for s in catalog.layers if s.kind == "admin_boundary"]
-    if not specs:
-        return None
-    w, s, e, n = state["bounds"]
-    if state["shift"]:
-        from layers.chinacoords import convert_points
-        (w, e), (s, n) = convert_points([w, e], [s, n], state["shift"], "wgs84")
-    sources = [catalog.source(spec.id)[0] for spec in specs]  # only these layers are read
-    bw, bs, be, bn = gpd.pd.concat([g.geometry.to_crs(4326) for g in sources]).total_bounds
-    if be < w or bw > e or bn < s or bs > n:
-        return None
-    from layers.crs import working_crs
-
-    crs = working_crs((bw, bs, be, bn))
-    gdf = gpd.pd.concat([catalog.read(spec.id, crs).gdf for spec in specs], ignore_index=True)
-    fields = [f for f in ("name", "admin_code") if f in gdf.columns]
-    return add_vector_layer(m, gdf, "admin_boundary", lang, popup_fields=fields,
-                            group="reference")
-
-
 def finish_map(m: folium.Map, path: str | Path) -> Path:
     """Add the layer control and write a self-contained HTML file (no network needed).
 

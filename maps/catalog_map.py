@@ -84,11 +84,6 @@ def catalog_map(catalog: Catalog, lang: str = "zh", basemap: str = "osm",
         Without its layer control: pass it to :func:`maps.base.finish_map` to save.
     """
     m, _ = base.new_map(catalog.extent_lonlat, lang, basemap, tianditu_key)
-    if not catalog.has_kind("admin_boundary"):
-        try:
-            base.add_reference_boundaries(m, lang)
-        except ImportError:  # the demo data is not installed: no reference layer
-            pass
     kinds_seen, named = add_catalog_layers(m, catalog, lang)
     add_catalog_rasters(m, catalog, lang)
     base.add_legend(m, [f"kind:{k}" for k in kinds_seen], lang)

@@ -1,5 +1,5 @@
 """The decision of a whole batch on the report's summary page: findings by rule, and the
-prohibited and unjudged projects with their decisive reasons and links.
+projects to act on (unjudged, prohibited, to review) with their deciding reasons and links.
 
 A paged report's summary must carry the decision on its own: counts by verdict say how many,
 these two tables say why and which, without opening a page. Both are built from the hits with
@@ -15,8 +15,11 @@ from geo.grouping import group_join
 from maps import style as st
 from maps.report_words import word
 
-DECISIVE_SHOWN = 100
-"""Most prohibited or unjudged projects listed on the summary page (all are in the tables)."""
+DECISIVE_SHOWN = {"error": 1000, "prohibited": 100, "review": 100}
+"""Most projects of each verdict listed on the summary page, in the order a reviewer acts on
+them: the unjudged (``error``, rare, so nearly always all of them), the prohibited, the ones to
+review. A list that is cut says how many more and links the first not listed (all are in
+screening.csv and on the pages)."""
 REVIEW_RULES_SHOWN = 15
 """Most ``review`` findings listed by rule (the most frequent first; the rest counted)."""
 _ORDER = {"prohibited": 0, "review": 1}
@@ -64,30 +67,49 @@ def findings_by_rule(hits: pd.DataFrame, lang: str) -> tuple[list[dict], int]:
 
 
 def decisive_projects(result: pd.DataFrame, hits: pd.DataFrame, hrefs: np.ndarray,
-                      lang: str, limit: int = DECISIVE_SHOWN) -> tuple[list[dict], int]:
-    """The first ``limit`` prohibited or unjudged (``error``) projects in input order, each with
-    the titles of its prohibiting rules (or its error) and the link to its section (``hrefs``,
-    one per project).
+                      lang: str, limits: dict[str, int] | None = None) -> list[dict]:
+    """The projects a reviewer must act on, most urgent first: the unjudged (``error``), then
+    the prohibited, then the ones to review, each in input order and at most ``limits[verdict]``
+    (:data:`DECISIVE_SHOWN`) of them, with the titles of their deciding rules (or their error)
+    and the link to their section (``hrefs``, one per project).
 
     Returns
     -------
-    (list of dict, int)
-        Rows with ``id``, ``href``, ``name``, ``verdict``, ``label`` and ``reason``; and how many
-        such projects the batch has.
+    list of dict
+        One per verdict the batch has: ``verdict``, ``label``, ``total`` [projects], ``rows``
+        (dicts with ``id``, ``href``, ``name``, ``verdict``, ``label`` and ``reason``: the
+        titles of the rules with that outcome, or the project's error) and, when
+        the list is cut, ``more`` (how many are not listed) with ``next_id`` and ``next_href``
+        (the first not listed); else ``more`` is 0.
     """
+    limits = DECISIVE_SHOWN if limits is None else limits
     verdict = result["verdict"].astype(str).to_numpy()
-    at = np.flatnonzero(np.isin(verdict, ["prohibited", "error"]))
-    shown = at[:limit]
     n = len(result)
-    h = hits[(hits["outcome"] == "prohibited") & (hits["check"] != "contact")]
-    h = h.drop_duplicates(["row", "title"])
     sep = "；" if lang == "zh" else "; "
-    why = group_join(h["row"].to_numpy(dtype=np.int64), h["title"].astype(str).to_numpy(
-        dtype=object), n, sep)
-    error = result["error"].fillna("").astype(str).to_numpy(dtype=object)
+    h = hits[hits["outcome"].isin(["prohibited", "review"]) & (hits["check"] != "contact")]
+    # rules unchecked for want of a layer are one row of the findings by rule, not each
+    # project's reason: a project with nothing else says so in one phrase
+    unchecked = np.zeros(n, dtype=bool)
+    unchecked[h["row"].to_numpy(dtype=np.int64)[(h["check"] == "not_checked").to_numpy()]] = True
+    h = h[h["check"] != "not_checked"].drop_duplicates(["row", "outcome", "title"])
+    why = {o: group_join(h["row"].to_numpy(dtype=np.int64)[m], h["title"].astype(str).to_numpy(
+        dtype=object)[m], n, sep) for o in ("prohibited", "review")
+        for m in [(h["outcome"] == o).to_numpy()]}
+    why["review"] = np.where((why["review"] == "") & unchecked,
+                             word("not_provided_rules", lang), why["review"])
+    why["error"] = result["error"].fillna("").astype(str).to_numpy(dtype=object)
     names = result["name"].fillna("").astype(str).to_numpy(dtype=object)
     ids = result["project_id"].astype(str).to_numpy(dtype=object)
-    return [{"id": ids[i], "href": hrefs[i], "name": names[i], "verdict": verdict[i],
-             "label": st.verdict_label(verdict[i], lang),
-             "reason": why[i] if verdict[i] == "prohibited" else error[i]}
-            for i in shown.tolist()], len(at)
+    groups = []
+    for v in ("error", "prohibited", "review"):
+        at = np.flatnonzero(verdict == v)
+        if not len(at):
+            continue
+        shown, label = at[:limits[v]], st.verdict_label(v, lang)
+        group = {"verdict": v, "label": label, "total": len(at), "more": len(at) - len(shown),
+                 "rows": [{"id": ids[i], "href": hrefs[i], "name": names[i], "verdict": v,
+                           "label": label, "reason": why[v][i]} for i in shown.tolist()]}
+        if group["more"]:
+            group |= {"next_id": ids[at[len(shown)]], "next_href": hrefs[at[len(shown)]]}
+        groups.append(group)
+    return groups

@@ -184,10 +184,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_provided_rules": ("因未提供图层而未核查的规则（见下文“未提供的图层”）",
                            "Rules not checked because a layer is not provided (see \"Layers not "
                            "provided\" below)"),
-    "decisive": ("不予准入及无法判定的项目", "Prohibited and unjudged projects"),
-    "decisive_text": ("按输入顺序列出前 {k} 个（共 {n} 个）；全部项目见 screening.csv 及下方各页。",
-                      "The first {k} of {n} in input order; every project is in screening.csv "
-                      "and on the pages."),
+    "decisive": ("需要处理的项目", "Projects to act on"),
+    "decisive_text": ("按紧迫程度排列：先列无法判定的项目（须先补正或核实），再列不予准入的，"
+                      "最后列需论证的；每类按输入顺序。全部项目见 screening.csv 及下方各页。",
+                      "Most urgent first: the projects that could not be judged (to correct or "
+                      "verify first), then the prohibited, then those to review; each in input "
+                      "order. Every project is in screening.csv and on the pages."),
+    "decisive_group": ("{label}：{n} 个", "{label}: {n}"),
+    "decisive_more": ("另有 {n} 个未列出，见 screening.csv（verdict 列）及各页；下一个：",
+                      "{n} more not listed: see screening.csv (column verdict) and the pages; "
+                      "the next one:"),
     "reason": ("原因", "Reason"),
 }
 

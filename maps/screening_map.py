@@ -185,7 +185,7 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
         The two tables returned by :func:`geo.screen` (``result`` in a metric CRS).
     catalog : Catalog, optional
         When given, every usable layer the screening used is drawn, styled by kind, over the
-        catalog's administrative boundaries (or the bundled ones) as a reference.
+        catalog's administrative boundaries (none when it has no admin layer).
     lang : {"zh", "en"}
         Language of labels.
     basemap : {"osm", "tianditu", "amap", "none"}
@@ -217,12 +217,9 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
     if catalog is not None:
         used = [info["layer_id"] for info in result.attrs.get("layers", [])
                 if info.get("usable", True)]
+        # the catalog's own boundaries, with their source; none when it has no admin layer
+        # (never the bundled demo's: they belong to another region)
         used += [spec.id for spec in catalog.layers if spec.kind == "admin_boundary"]
-        if not catalog.has_kind("admin_boundary"):
-            try:
-                base.add_reference_boundaries(m, lang)
-            except ImportError:  # the demo data is not installed: no reference layer
-                pass
         share = max(room - used_bytes, 0) * 0.9
         kinds = add_layers_near(m, catalog, lang, used, result, share)
         legend += [f"kind:{k}" for k in kinds]

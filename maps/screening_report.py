@@ -291,9 +291,11 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     paged = n > paged_above
     where = np.array([f"{path.stem}/{PAGE_NAME.format(i // page_size + 1)}#" if paged else "#"
                       for i in range(n)], dtype=object) + anchors
-    decisive, n_decisive = decisive_projects(result, hits, where, lang)
-    ctx |= {"decisive": decisive, "decisive_text": word("decisive_text", lang, k=len(decisive),
-                                                        n=n_decisive)}
+    decisive = decisive_projects(result, hits, where, lang)
+    for g in decisive:
+        g["title"] = word("decisive_group", lang, label=g["label"], n=g["total"])
+        g["more_text"] = word("decisive_more", lang, n=g["more"]) if g["more"] else ""
+    ctx |= {"decisive": decisive, "decisive_text": word("decisive_text", lang)}
     if not paged:
         parts = list(_chunks(work, hits, lang, n, images, names, rules, max(n, 1), anchors))
         html = env.get_template("screening_report.html.j2").render(

@@ -286,7 +286,8 @@ def test_cli_database_errors_name_the_catalog_and_the_layer(postgis, tmp_path, m
     (tmp_path / "pgpass").chmod(pgpass_mode)
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "pgpass"))
     res = CliRunner().invoke(cli, ["screen", str(demo.DEMO_PROJECTS), "--catalog",
-                                   str(tmp_path / "catalog.toml"), "--out", str(tmp_path / "o")])
+                                   str(tmp_path / "catalog.toml"), "--out", str(tmp_path / "o"),
+                                   "--lang", "en"])  # English first: the English half named
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output and not (tmp_path / "o").exists()
     layer = "'red_lines'" if pgpass_mode == 0o600 else "'"  # 0644: the first layer read fails

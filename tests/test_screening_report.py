@@ -207,7 +207,8 @@ def test_large_batch_is_a_summary_plus_pages(paged):
 def test_a_paged_summary_carries_the_decision(paged):
     """The summary of a paged report says why and which without opening a page: projects per
     finding (prohibited first; the rules a missing layer leaves unchecked in one row), and the
-    first prohibited or unjudged projects with their prohibiting rules, linked to their page."""
+    projects to act on (unjudged, prohibited, to review) with their reasons, linked to their
+    page."""
     import pandas as pd
 
     big, path, files, hits = paged
@@ -228,12 +229,14 @@ def test_a_paged_summary_carries_the_decision(paged):
     links = re.findall(r'<tr><td><a href="(report/page-\d{4}\.html)#([^"]+)">([^<]+)</a>',
                        summary.split('id="decisive"')[1])
     verdict = big["verdict"].to_numpy()
-    first = [i for i in range(len(big)) if verdict[i] in ("prohibited", "error")][:100]
+    # the unjudged, then the prohibited, then the ones to review, each in input order
+    first = [i for v, k in (("error", 1000), ("prohibited", 100), ("review", 100))
+             for i in np.flatnonzero(verdict == v)[:k]]
     assert [text for _, _, text in links] == list(big["project_id"].to_numpy()[first])
     for href, anchor, _ in links:  # each on the page that holds its section
         assert f'id="{anchor}"' in (path.parent / href).read_text(encoding="utf-8")
-    total = int((pd.Series(verdict).isin(["prohibited", "error"])).sum())
-    assert f"The first {len(first)} of {total} in input order" in summary
+    total = int((pd.Series(verdict) == "prohibited").sum())
+    assert f"Prohibited: {total}" in summary and "Most urgent first" in summary
 
 
 class _Html(HTMLParser):

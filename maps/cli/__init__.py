@@ -15,7 +15,7 @@ import warnings
 
 import click
 
-from layers.errors import InputError
+from layers.errors import InputError, in_lang
 from maps.cli import (
     check,
     convert,
@@ -31,7 +31,33 @@ from maps.cli import (
 __version__ = "0.1.0"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Siting(click.Group):
+    """The command group; a user mistake's bilingual message reads in the command's ``--lang``
+    first (Chinese by default), as the problems and summaries it prints do."""
+
+    def invoke(self, ctx: click.Context):
+        lang = _lang(ctx.args)  # the command's arguments (the group consumes them)
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, InputError) as exc:
+            if isinstance(exc, click.ClickException):
+                exc.message = in_lang(exc.message, lang)
+            elif exc.args:
+                exc.args = (in_lang(exc.args[0], lang), *exc.args[1:])
+            raise
+
+
+def _lang(args: list[str]) -> str:
+    """The ``--lang`` given among a command's arguments, else the default (zh)."""
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return "zh"
+
+
+@click.group(cls=_Siting, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="siting")
 @click.option("-v", "--verbose", count=True, help="More log output.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")

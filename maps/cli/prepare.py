@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from layers.errors import InputError
-from maps.cli.options import overwrite_option
+from maps.cli.options import lang_option, overwrite_option
 
 CATALOG_NAME = "catalog.toml"
 
@@ -56,7 +56,8 @@ def prepared_catalog(cat, when: str) -> dict:
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the prepared layers and their catalog / 输出目录.")
 @overwrite_option
-def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
+@lang_option
+def prepare(catalog: Path, out: Path, overwrite: bool, lang: str) -> None:
     """Convert CATALOG's layers once into fast, validated GeoParquet / 预处理图层目录.
 
     \b
@@ -91,7 +92,7 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
                     unusable.append(f"layer {spec.id!r}: {why}")
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
-    said = notices.echo_problems(notices.catalog_problems(cat), held)
+    said = notices.echo_problems(notices.catalog_problems(cat), held, lang=lang)
     if unusable:
         raise click.UsageError(f"{catalog}: cannot prepare unusable layers (nothing written); "
                                "fix them and run siting prepare again / 图层不可用，未写出任何文件:\n  "
@@ -127,7 +128,9 @@ def prepare(catalog: Path, out: Path, overwrite: bool) -> None:
         body = tomli_w.dumps(prepared_catalog(cat, when))
         path.write_text(head + body, encoding="utf-8")
 
-    with notices.then_catalog_problems(cat, said):
+    with notices.then_catalog_problems(cat, said, lang=lang):
         write_files(dest, [(f"{s.id}.parquet", layer_writer(s)) for s in cat.layers]
                     + [(CATALOG_NAME, catalog_writer)])
-    click.echo(f"prepared {len(cat.layers)} layers: {dest.folder / CATALOG_NAME}")
+    where = dest.folder / CATALOG_NAME
+    click.echo(f"已预处理 {len(cat.layers)} 个图层：{where}" if lang == "zh"
+               else f"prepared {len(cat.layers)} layers: {where}")
