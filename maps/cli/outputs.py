@@ -354,15 +354,48 @@ def write_manifest(folder: Path, files: dict[str, str],
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write a new file beside ``path``, then move it over ``path`` (readers never see half)."""
     tmp = path.with_name(f".siting-tmp-{uuid.uuid4().hex}-{path.name}")
     try:
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "xb") as f:
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def placed(dest: Destination) -> None:
+    """Record that this run's files are in place in ``dest`` (for :func:`interrupted`)."""
+    _running["placed"] = dest
+
+
+def interrupted() -> str:
+    """What a stopped command says: the state its output folder is in (Chinese first)."""
+    dest = _running.get("placed") or _running.get("dest")
+    if dest is None:
+        return "已中断 / Interrupted"
+    where = dest.folder / dest.names[0] if dest.single_file else dest.folder
+    if "placed" in _running:
+        return (f"已中断：本次输出已全部写入 {where} / Interrupted after this run's outputs were "
+                f"all placed in {where}")
+    if dest.replaceable or (not dest.single_file and read_manifest_quiet(dest.folder)):
+        return (f"已中断：输出目录保持上一次完整运行的结果，本次未写入任何文件（{where}）/ "
+                f"Interrupted: {where} holds the previous complete run; nothing of this run "
+                "was written")
+    return f"已中断：未写入任何文件（{where}）/ Interrupted: nothing was written to {where}"
+
+
+def read_manifest_quiet(folder: Path) -> dict[str, str]:
+    """:func:`read_manifest`, empty when it cannot be read."""
+    try:
+        return read_manifest(folder)
+    except (InputError, OSError):
+        return {}
 
 
 def one_line(exc: BaseException) -> str:
@@ -380,7 +413,8 @@ def _temp_log(text: str) -> Path:
 
 
 def forget_destination() -> None:
-    """Start a new command: no output folder known yet (for :func:`write_error_log`)."""
+    """Start a new command: no output folder known yet (for :func:`write_error_log`,
+    :func:`interrupted`)."""
     _running.clear()
 
 
