@@ -22,6 +22,7 @@ from maps.cli import (
     layers_cmd,
     map_cmd,
     outputs,
+    placing,
     prepare,
     rules_cmd,
     score,
@@ -147,7 +148,7 @@ def _run() -> None:
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C (click's Abort) or SIGTERM: the shell's codes
-        click.echo(outputs.interrupted(), err=True)
+        click.echo(placing.interrupted(), err=True)
         sys.exit(128 + (_TERMINATED[0] if _TERMINATED else signal.SIGINT))
     except click.ClickException as exc:
         exc.show()

@@ -370,32 +370,14 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def placed(dest: Destination) -> None:
-    """Record that this run's files are in place in ``dest`` (for :func:`interrupted`)."""
+    """Record that this run's files are in place in ``dest`` (for
+    :func:`maps.cli.placing.interrupted`)."""
     _running["placed"] = dest
 
 
-def interrupted() -> str:
-    """What a stopped command says: the state its output folder is in (Chinese first)."""
-    dest = _running.get("placed") or _running.get("dest")
-    if dest is None:
-        return "已中断 / Interrupted"
-    where = dest.folder / dest.names[0] if dest.single_file else dest.folder
-    if "placed" in _running:
-        return (f"已中断：本次输出已全部写入 {where} / Interrupted after this run's outputs were "
-                f"all placed in {where}")
-    if dest.replaceable or (not dest.single_file and read_manifest_quiet(dest.folder)):
-        return (f"已中断：输出目录保持上一次完整运行的结果，本次未写入任何文件（{where}）/ "
-                f"Interrupted: {where} holds the previous complete run; nothing of this run "
-                "was written")
-    return f"已中断：未写入任何文件（{where}）/ Interrupted: nothing was written to {where}"
-
-
-def read_manifest_quiet(folder: Path) -> dict[str, str]:
-    """:func:`read_manifest`, empty when it cannot be read."""
-    try:
-        return read_manifest(folder)
-    except (InputError, OSError):
-        return {}
+def running() -> dict:
+    """The running command's output state: ``dest`` (checked), ``placed`` (files in place)."""
+    return dict(_running)
 
 
 def one_line(exc: BaseException) -> str:
@@ -414,7 +396,7 @@ def _temp_log(text: str) -> Path:
 
 def forget_destination() -> None:
     """Start a new command: no output folder known yet (for :func:`write_error_log`,
-    :func:`interrupted`)."""
+    :func:`maps.cli.placing.interrupted`)."""
     _running.clear()
 
 

@@ -18,12 +18,11 @@ Two ways a run can end early, handled differently on purpose:
   are being moved into place, the move is undone: each file being replaced or removed as stale
   was first moved aside (into the staging folder, same file system: a rename), and goes back;
   the new files placed so far are removed, folders this run made are removed, the manifest
-  is restored (:class:`_Placing`). Signals are held while the move is undone.
+  is restored (:class:`maps.cli.placing.Placing`). Signals are held while the move is undone.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import pickle
@@ -47,10 +46,10 @@ from maps.cli.outputs import (
     read_manifest,
     read_stamps,
     stamp,
-    write_bytes_atomic,
     write_error_log,
     write_manifest,
 )
+from maps.cli.placing import Placing
 
 _log = logging.getLogger(__name__)
 
@@ -185,7 +184,7 @@ class Staging:
         manifest; return the files that could not be moved. Interrupted, it undoes what it
         did and re-raises (the folder is as before)."""
         dest, folder = self.dest, self.dest.folder
-        undo = _Placing(folder, self.root / ".siting-replaced")
+        undo = Placing(folder, self.root / ".siting-replaced")
         try:
             undo.make_folder(folder)
             try:
@@ -232,82 +231,6 @@ class Staging:
             raise
         undo.discard()
         return unplaced
-
-
-class _Placing:
-    """What :meth:`Staging._place` changed in ``folder``, to undo it when the run is stopped.
-
-    Files replaced or removed are first moved into ``aside`` (in the staging folder: the same
-    file system, so each move is a rename); :meth:`undo` moves them back, removes the new files
-    placed, the folders made and restores the manifest; :meth:`discard` forgets the old files.
-    """
-
-    def __init__(self, folder: Path, aside: Path):
-        self.folder, self.aside = folder, aside
-        self.placed: list[str] = []
-        self.moved: list[str] = []
-        self.made: list[Path] = []
-        self.manifest: bytes | None = None
-
-    def make_folder(self, path: Path) -> None:
-        """Make ``path`` and its missing parents, remembering those made."""
-        missing = [p for p in [path, *path.parents] if not os.path.lexists(p)]
-        path.mkdir(parents=True, exist_ok=True)
-        self.made.extend(reversed(missing))
-
-    def keep_manifest(self) -> None:
-        try:
-            self.manifest = (self.folder / MANIFEST).read_bytes()
-        except FileNotFoundError:
-            self.manifest = None
-
-    def set_aside(self, rel: str) -> None:
-        """Move the file ``rel`` out of the folder, to put back on :meth:`undo`."""
-        (self.aside / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.folder / rel, self.aside / rel)
-        self.moved.append(rel)
-
-    def replace(self, new: Path, rel: str) -> None:
-        """Move ``new`` to ``rel`` in the folder, the file there set aside first."""
-        if os.path.lexists(self.folder / rel):
-            self.set_aside(rel)
-        try:
-            os.replace(new, self.folder / rel)
-        except BaseException:
-            if rel in self.moved:  # not replaced after all: the old file goes back now
-                os.replace(self.aside / rel, self.folder / rel)
-                self.moved.remove(rel)
-            raise
-        self.placed.append(rel)
-
-    def undo(self) -> None:
-        """Put the folder back as it was before placing; signals wait until it is done."""
-        held = {signal.SIGINT, signal.SIGTERM}
-        blocking = hasattr(signal, "pthread_sigmask")
-        if blocking:
-            signal.pthread_sigmask(signal.SIG_BLOCK, held)
-        try:
-            for rel in reversed(self.placed):
-                with contextlib.suppress(OSError):
-                    (self.folder / rel).unlink()
-            for rel in reversed(self.moved):
-                with contextlib.suppress(OSError):
-                    (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(self.aside / rel, self.folder / rel)
-            with contextlib.suppress(OSError):
-                if self.manifest is None:
-                    (self.folder / MANIFEST).unlink(missing_ok=True)
-                elif (self.folder / MANIFEST).read_bytes() != self.manifest:
-                    write_bytes_atomic(self.folder / MANIFEST, self.manifest)
-            for path in reversed(self.made):
-                with contextlib.suppress(OSError):
-                    path.rmdir()  # only when empty: a folder made for a file put back stays
-        finally:
-            if blocking:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
-
-    def discard(self) -> None:
-        shutil.rmtree(self.aside, ignore_errors=True)
 
 
 def write_files(dest: Destination, files: Iterable[tuple[str, Callable]], processes: int = 1,
