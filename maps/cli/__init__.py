@@ -22,6 +22,7 @@ from maps.cli import (
     layers_cmd,
     map_cmd,
     outputs,
+    placing,
     prepare,
     rules_cmd,
     score,
@@ -148,7 +149,8 @@ def main() -> None:
 
     An unexpected error (a bug) prints one line naming the log file that holds the full
     traceback (in the output folder when the command got that far), and exits with code 1.
-    SIGTERM stops it as Ctrl-C does (exit code 143).
+    Ctrl-C stops it with one line saying what the output folder holds (the previous complete
+    run: :mod:`maps.cli.staging`) and exit code 130; SIGTERM stops it the same way (143).
     """
     warnings.formatwarning = _format_warning
     _MAIN_PID[0] = os.getpid()
@@ -171,9 +173,9 @@ def _run() -> None:
     """Run the command line; exit with its code (see :func:`main`)."""
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(128 + _TERMINATED[0] if _TERMINATED else 1)
+    except click.exceptions.Abort:  # Ctrl-C (click's Abort) or SIGTERM: the shell's codes
+        click.echo(placing.interrupted(), err=True)
+        sys.exit(128 + (_TERMINATED[0] if _TERMINATED else signal.SIGINT))
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -354,15 +354,30 @@ def write_manifest(folder: Path, files: dict[str, str],
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write a new file beside ``path``, then move it over ``path`` (readers never see half)."""
     tmp = path.with_name(f".siting-tmp-{uuid.uuid4().hex}-{path.name}")
     try:
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "xb") as f:
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def placed(dest: Destination) -> None:
+    """Record that this run's files are in place in ``dest`` (for
+    :func:`maps.cli.placing.interrupted`)."""
+    _running["placed"] = dest
+
+
+def running() -> dict:
+    """The running command's output state: ``dest`` (checked), ``placed`` (files in place)."""
+    return dict(_running)
 
 
 def one_line(exc: BaseException) -> str:
@@ -380,7 +395,8 @@ def _temp_log(text: str) -> Path:
 
 
 def forget_destination() -> None:
-    """Start a new command: no output folder known yet (for :func:`write_error_log`)."""
+    """Start a new command: no output folder known yet (for :func:`write_error_log`,
+    :func:`maps.cli.placing.interrupted`)."""
     _running.clear()
 
 

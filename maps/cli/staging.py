@@ -5,6 +5,20 @@
 :func:`maps.cli.outputs.destination`; a writer that fails is recorded and the others go on; on exit
 the finished files are moved into place, this command's stale files are removed and the manifest
 updated (see :mod:`maps.cli.outputs`). :func:`write_files` is what the commands call.
+
+Two ways a run can end early, handled differently on purpose:
+
+- **A writer fails** (an error in the report, the map, …): the files that were finished are
+  placed, essential files first, so a late failure loses nothing that was done; the command
+  then names what failed (exit code 1).
+- **The user stops the run** (Ctrl-C, SIGTERM): nothing of this run is placed. The user chose
+  to cancel, and a half-new folder (new tables beside the previous run's report, or tables
+  without a report) reads as a complete result when it is not. So the folder is left exactly
+  as the previous complete run left it, manifest included. When the stop comes while files
+  are being moved into place, the move is undone: each file being replaced or removed as stale
+  was first moved aside (into the staging folder, same file system: a rename), and goes back;
+  the new files placed so far are removed, folders this run made are removed, the manifest
+  is restored (:class:`maps.cli.placing.Placing`). Signals are held while the move is undone.
 """
 
 from __future__ import annotations
@@ -28,12 +42,14 @@ from maps.cli.outputs import (
     OutputFailure,
     changed_since_written,
     one_line,
+    placed,
     read_manifest,
     read_stamps,
     stamp,
     write_error_log,
     write_manifest,
 )
+from maps.cli.placing import Placing
 
 _log = logging.getLogger(__name__)
 
@@ -96,7 +112,7 @@ class Staging:
         helpers = min(processes, len(files)) - 1
         following = fork.Value("i", helpers + 1)  # the next file nobody has taken
         results: dict[int, tuple] = {}
-        procs, codes, finished = [], [], False
+        procs, codes = [], []
         try:
             for slot in range(helpers):  # forked now: they see the tables as they are
                 mine, theirs = fork.Pipe(duplex=False)
@@ -114,24 +130,20 @@ class Staging:
                 give_back_memory()
                 index = _take(following, len(files))
             _collect(procs, results, codes)
-            finished = True
         finally:
-            if not finished:  # an interrupt: keep what the helpers finished, stop them
-                _collect(procs, results, codes, block=False)
-            for proc, _ in procs:
+            for proc, _ in procs:  # after an interrupt: stopped (nothing of this run is placed)
                 if proc.is_alive():
                     proc.terminate()
                 proc.join()
-            for index, (name, _) in enumerate(files):
-                if index not in results and finished:
-                    lost = RuntimeError(f"the process writing {name} stopped before it "
-                                        f"finished (exit code {', '.join(map(str, codes)) or '?'}"
-                                        "; e.g. killed for want of memory)")
-                    results[index] = ([], (lost, one_line(lost)), 0.0, [])
-                if index in results:  # placed on exit, also after an interrupt
-                    done, failure, seconds, added = results[index]
-                    notes.extend(added)
-                    self._record(name, done, failure, seconds)
+        for index, (name, _) in enumerate(files):
+            if index not in results:
+                lost = RuntimeError(f"the process writing {name} stopped before it finished "
+                                    f"(exit code {', '.join(map(str, codes)) or '?'}; e.g. "
+                                    "killed for want of memory)")
+                results[index] = ([], (lost, one_line(lost)), 0.0, [])
+            done, failure, seconds, added = results[index]
+            notes.extend(added)
+            self._record(name, done, failure, seconds)
 
     def _record(self, name: str, done: list[str], failure, seconds: float) -> bool:
         if failure is not None:
@@ -142,9 +154,17 @@ class Staging:
         return True
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is not None and not isinstance(exc, Exception):  # Ctrl-C, SIGTERM: place nothing
+            shutil.rmtree(self.root, ignore_errors=True)
+            return
         if isinstance(exc, Exception):  # a bug between writers: keep what was written
             self.failures.append(("(outputs)", exc, traceback.format_exc()))
-        unplaced = self._place()
+        try:
+            unplaced = self._place()
+        except BaseException:  # stopped while placing: _place put the folder back as it was
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
+        placed(self.dest)
         if not unplaced:
             shutil.rmtree(self.root, ignore_errors=True)
         if not self.failures:
@@ -152,56 +172,64 @@ class Staging:
         text = "".join(f"--- {name}\n{trace or one_line(err)}\n"
                        for name, err, trace in self.failures)
         log = write_error_log(text, self.dest)
-        if exc is None or isinstance(exc, Exception):  # an interrupt goes on as it was
-            failed = ", ".join(dict.fromkeys(name for name, _, _ in self.failures))
-            why = "; ".join(list(dict.fromkeys(one_line(e) for _, e, _ in self.failures))[:3])
-            kept = f"; files that could not be moved are in {self.root}" if unplaced else ""
-            raise OutputFailure(f"could not write {failed} ({why}); the other outputs are in "
-                                f"{self.dest.folder}{kept}; details in {log} / 部分输出写出失败，"
-                                "其余已写出，详见日志") from None
+        failed = ", ".join(dict.fromkeys(name for name, _, _ in self.failures))
+        why = "; ".join(list(dict.fromkeys(one_line(e) for _, e, _ in self.failures))[:3])
+        kept = f"; files that could not be moved are in {self.root}" if unplaced else ""
+        raise OutputFailure(f"could not write {failed} ({why}); the other outputs are in "
+                            f"{self.dest.folder}{kept}; details in {log} / 部分输出写出失败，"
+                            "其余已写出，详见日志") from None
 
     def _place(self) -> list[str]:
         """Move finished files into place, remove this command's stale files, update the
-        manifest; return the files that could not be moved."""
+        manifest; return the files that could not be moved. Interrupted, it undoes what it
+        did and re-raises (the folder is as before)."""
         dest, folder = self.dest, self.dest.folder
-        folder.mkdir(parents=True, exist_ok=True)
+        undo = Placing(folder, self.root / ".siting-replaced")
         try:
-            manifest = read_manifest(folder)
-        except InputError:  # checked before the work; damaged since: start afresh
-            manifest = {}
-        done, unplaced, stamps = dict.fromkeys(self.done), [], {}
-        before = read_stamps(folder)
-        for rel in done:
-            target = folder / rel
+            undo.make_folder(folder)
             try:
-                if os.path.lexists(target) and rel not in manifest.keys() | dest.replaceable:
-                    raise FileExistsError(f"{target} appeared during the run; left alone")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self.root / rel, target)
-                stamps[rel] = stamp(target)
-            except OSError as err:
-                self.failures.append((rel, err, traceback.format_exc()))
-                unplaced.append(rel)
-                continue
-            manifest[rel] = dest.command
-        if dest.single_file:
-            return unplaced
-        for rel in [r for r, cmd in manifest.items() if cmd == dest.command and r not in done]:
-            stale = folder / rel
+                manifest = read_manifest(folder)
+            except InputError:  # checked before the work; damaged since: start afresh
+                manifest = {}
+            undo.keep_manifest()
+            done, unplaced, stamps = dict.fromkeys(self.done), [], {}
+            before = read_stamps(folder)
+            for rel in done:
+                target = folder / rel
+                try:
+                    if os.path.lexists(target) and rel not in manifest.keys() | dest.replaceable:
+                        raise FileExistsError(f"{target} appeared during the run; left alone")
+                    undo.make_folder(target.parent)
+                    undo.replace(self.root / rel, rel)
+                    stamps[rel] = stamp(target)
+                except OSError as err:
+                    self.failures.append((rel, err, traceback.format_exc()))
+                    unplaced.append(rel)
+                    continue
+                manifest[rel] = dest.command
+            if dest.single_file:
+                undo.discard()
+                return unplaced
+            for rel in [r for r, cmd in manifest.items() if cmd == dest.command and r not in done]:
+                stale = folder / rel
+                try:
+                    if changed_since_written(folder, rel, before):  # edited since: the user's now
+                        pass
+                    elif stale.is_file() and not stale.is_symlink():
+                        undo.set_aside(rel)
+                    _remove_empty_parents(stale.parent, folder)
+                except OSError as err:
+                    self.failures.append((rel, err, traceback.format_exc()))
+                    continue
+                del manifest[rel]
             try:
-                if changed_since_written(folder, rel, before):  # edited since: the user's now
-                    pass
-                elif stale.is_file() and not stale.is_symlink():
-                    stale.unlink()
-                _remove_empty_parents(stale.parent, folder)
+                write_manifest(folder, manifest, stamps)
             except OSError as err:
-                self.failures.append((rel, err, traceback.format_exc()))
-                continue
-            del manifest[rel]
-        try:
-            write_manifest(folder, manifest, stamps)
-        except OSError as err:
-            self.failures.append((MANIFEST, err, traceback.format_exc()))
+                self.failures.append((MANIFEST, err, traceback.format_exc()))
+        except BaseException:
+            undo.undo()
+            raise
+        undo.discard()
         return unplaced
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
@@ -157,9 +158,16 @@ class Workers:
         return self._client.get_executor()
 
     def close(self) -> None:
-        """Shut the pool down (its workers' memory is freed) or leave the cluster."""
+        """Shut the pool down (its workers' memory is freed) or leave the cluster. Called
+        while Ctrl-C unwinds the command, it stops the local workers rather than wait."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True)
+            if isinstance(sys.exc_info()[1], KeyboardInterrupt) and isinstance(
+                    self._executor, ProcessPoolExecutor):
+                for proc in list((getattr(self._executor, "_processes", None) or {}).values()):
+                    proc.terminate()
+                self._executor.shutdown(wait=True, cancel_futures=True)
+            else:
+                self._executor.shutdown(wait=True)
             self._executor = None
         if self._client is not None:
             self._client.close()
@@ -167,7 +175,11 @@ class Workers:
 
 
 def _import_screening() -> None:
-    """A worker's first step: import what screening a tile needs."""
+    """A worker's first step: ignore Ctrl-C (it reaches the whole process group; the command
+    stops its workers, :meth:`Workers.close`), import what screening a tile needs."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import geo.screen  # noqa: F401
     import geo.tiles  # noqa: F401
     import layers.prepared  # noqa: F401
