@@ -69,8 +69,8 @@ GAP = Rule.model_validate({
 SLIVER = Rule.model_validate({
     "id": "layer_sliver", "title_zh": "图层套合缝隙（数字化误差，非空洞）",
     "title_en": "Sliver between layers (digitising mismatch, not a hole)",
-    "source": "数据质量：宽度不足 1 m 的图层缝隙按数字化误差处理 (data quality: gaps narrower than "
-              "1 m between layers are digitising slivers)",
+    "source": "数据质量：宽度不足 1 m 的图层缝隙按数字化误差处理",
+    "source_en": "data quality: gaps narrower than 1 m between layers are digitising slivers",
     "confidence": "V", "relation": "none", "outcome": "admitted", "layer": [],
     "message_zh": "项目 {share}{area} 落在{where}之间宽度不足 {width} m 的缝隙中：图层边界未完全吻合"
                   "（数字化误差），不作为空洞处理；建议核对图层套合精度。",
