@@ -73,13 +73,13 @@ def live_fingerprint(service: str, table: str, what: str) -> dict:
     import psycopg
 
     from layers.pgconnect import connect
-    from layers.postgis import PostgisSource, _find_table
+    from layers.postgis import PostgisSource, find_table
 
     source = PostgisSource(service=service, table=table)
     conn = connect(service, what)
     try:
         with conn.cursor() as cur:
-            oid, schema, name = _find_table(cur, source, what)
+            oid, schema, name = find_table(cur, source, what)
             return fingerprint(cur, oid, schema, name)
     except psycopg.Error as exc:
         raise DatabaseError(" ".join(str(exc).split())) from None

@@ -229,7 +229,7 @@ WHERE i.indrelid = %s AND i.indisprimary
 ORDER BY array_position(i.indkey::int2[], a.attnum)"""
 
 
-def _find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
+def find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
     """The table's oid, schema and name; errors start with ``what`` (the service and the table,
     or the catalog's layer) and say the fix."""
     schema, table = split_table(source.table)
@@ -369,7 +369,7 @@ def read_postgis(
     conn = connect(source.service, conn_what)
     try:
         with conn.cursor() as cur:
-            oid, schema, table = _find_table(cur, source, what)
+            oid, schema, table = find_table(cur, source, what)
             cur.execute(_COLUMNS, (oid,))
             columns = cur.fetchall()
             geom = _geometry_column(source, columns, what)
