@@ -85,3 +85,43 @@ def test_prepared_postgis_layer_is_checked_against_the_live_table(postgis, tmp_p
     assert (down["verdict"] == "review").sum() >= (before["verdict"] == "admitted").sum()
     assert "could not be checked" in said and "changed after" not in said
     assert "Make the service reachable" in said
+
+
+@pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
+def test_prepared_postgis_view_is_checked_by_its_rows(postgis, tmp_path):
+    """A view has no ``xmin``: its fingerprint is the row count and an MD5 of its rows, so a red
+    line moved in the table under the view (same number of rows) is seen, and the prepared
+    layer's rules give review until it is prepared again."""
+    base, view = "demo.red_lines_under_view", "demo.red_lines_view"
+    with postgis.cluster.connect("zoning") as conn:
+        conn.execute(f"CREATE TABLE {base} (LIKE demo.red_lines INCLUDING ALL); "
+                     f"INSERT INTO {base} SELECT * FROM demo.red_lines; "
+                     f"CREATE VIEW {view} AS SELECT * FROM {base}; "
+                     f"GRANT SELECT ON {base}, {view} TO reader")
+        kind = conn.execute("SELECT relkind FROM pg_class WHERE oid = %s::regclass",
+                            (view,)).fetchone()[0]
+    assert kind == "v"
+    entry = '"table" = "demo.red_lines" }'
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(postgis.catalog.read_text(encoding="utf-8").replace(
+        entry, f'"table" = "{view}" }}'), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(tmp_path / "prep")])
+    assert res.exit_code == 0, res.output
+    prepared = tmp_path / "prep" / "catalog.toml"
+    before, _ = _screen(prepared, tmp_path / "before")
+    assert "verified unchanged" in (tmp_path / "before" / "report.html").read_text(
+        encoding="utf-8")
+
+    # one red line moved over an admitted project: same row count, other rows
+    admitted = before.index[before["verdict"] == "admitted"][0]
+    projects = pyogrio.read_dataframe(demo.DEMO_PROJECTS)
+    shape = projects.loc[projects["project_id"] == admitted].geometry.iloc[0].buffer(0.002)
+    with postgis.cluster.connect("zoning") as conn:
+        conn.execute(f"UPDATE {base} SET geom = ST_Multi(ST_GeomFromText(%s, 4326)) "
+                     f"WHERE fid = (SELECT min(fid) FROM {base})", (shapely.to_wkt(shape),))
+    assert _screen(catalog, tmp_path / "live")[0].at[admitted, "verdict"] == "prohibited"
+    after, said = _screen(prepared, tmp_path / "after")
+    assert after.at[admitted, "verdict"] == "review"
+    assert not (after["verdict"] == "admitted").any()
+    assert f"table {view} of PostGIS service 'zoning', changed after siting prepare" in said
+    assert "174 rows then and now, but rows were changed" in said
