@@ -5,6 +5,8 @@ header states the tool version, the rule set (name and a hash of its files), the
 file, hash) and every layer's source, date, stated accuracy and layer-wide values; the report ID
 is a hash of all of that and of the projects, so the same inputs give the same ID (and the same
 bytes: the run is dated by day, or by ``SOURCE_DATE_EPOCH`` when set, never by the clock time).
+When a layer or a catalog was read or prepared, and how long that took, is shown but not hashed:
+the same data prepared again, or read again from the same table, gives the same ID.
 No absolute path is shown: files are named by their file name.
 """
 
@@ -52,6 +54,25 @@ def run_date() -> str:
     return dt.date.today().isoformat()
 
 
+def catalog_digest(path) -> str:
+    """SHA-256 (hex) of what a catalog file says, for the report ID: its parsed content (not
+    its comments nor its layout), without the time each prepared layer was prepared (``at`` of
+    ``[layer.prepared]``, written by ``siting prepare``): the same sources prepared again give
+    the same digest. ``""`` when the file cannot be read any more."""
+    from layers.errors import InputError
+    from layers.tomlfile import load_toml
+
+    try:
+        raw = load_toml(path, InputError, "catalog")
+    except (OSError, InputError):
+        return ""
+    for entry in raw.get("layer") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("prepared"), dict):
+            entry["prepared"] = {k: v for k, v in entry["prepared"].items() if k != "at"}
+    return hashlib.sha256(json.dumps(raw, sort_keys=True, default=str,
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
 def _projects_digest(result) -> str:
     """Hash of the projects as screened: attributes (not the verdicts) and footprints."""
     cols = [c for c in result.columns if c != result.geometry.name and not c.startswith(
@@ -67,13 +88,15 @@ def _projects_digest(result) -> str:
 
 def _identity(info: dict, row: dict) -> dict:
     """What names a layer's data in the report ID: its entry, facts and the SHA-256 of its bytes
-    (``row``, from :func:`layer_rows`; a PostGIS table: service, table and rows), not when or
-    from which file name it was read (the same data read again, or prepared again, gives the
-    same ID)."""
-    return {k: v for k, v in info.items()  # nor in which language the kind is named
-            if k not in ("problems", "path", "read_at", "prepared_at", "label",
-                         "fingerprint_at", "verified_at", "fingerprint")} | {
-        "sha256": row["sha256"]}
+    (``row``, from :func:`layer_rows`; a PostGIS table read live: service, table, rows and the
+    table's fingerprint, :func:`layers.pgstamp.fingerprint`), not when, how fast or from which
+    file name it was read (the same data read again, or prepared again, gives the same ID)."""
+    out = {k: v for k, v in info.items()  # nor in which language the kind is named
+           if k not in ("problems", "path", "read_at", "prepared_at", "label", "seconds",
+                        "fingerprint_at", "verified_at")} | {"sha256": row["sha256"]}
+    if isinstance(out.get("fingerprint"), dict):
+        out["fingerprint"] = {k: v for k, v in out["fingerprint"].items() if k != "at"}
+    return out
 
 
 def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
@@ -149,7 +172,9 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
 
         crs_name = pyproj.CRS.from_wkt(result.attrs["working_crs"]).name
     digest = hashlib.sha256(json.dumps({
-        "tool": tool_version(), "rules": ruleset, "catalog": cat,
+        "tool": tool_version(), "rules": ruleset,
+        "catalog": cat and {k: v for k, v in cat.items() if k != "hash"} | {
+            "content": catalog_digest(catalog.path)},
         "layers": [_identity(info, row) for info, row in zip(result.attrs.get("layers", []),
                                                                layers)],
         "projects": _projects_digest(result)}, sort_keys=True, default=str,

@@ -17,10 +17,10 @@ WORDS: dict[str, tuple[str, str]] = {
                   "verdicts only show how the toolkit works."),
     "report_id": ("报告编号", "Report ID"),
     "report_id_note": ("由工具版本、规则集文件、图层目录、各图层数据（SHA-256，见图层表）和项目数据计算的"
-                       "哈希值：输入相同，编号相同",
+                       "哈希值，不含读取或预处理的时间：输入相同，编号相同",
                        "a hash of the tool version, the rule set files, the catalog, every "
-                       "layer's data (SHA-256, in the table of layers) and the projects: the "
-                       "same inputs give the same ID"),
+                       "layer's data (SHA-256, in the table of layers) and the projects, not of "
+                       "when they were read or prepared: the same inputs give the same ID"),
     "tool": ("工具版本", "Tool version"),
     "ruleset": ("规则集", "Rule set"),
     "catalog": ("图层目录", "Catalog"),

@@ -83,6 +83,20 @@ def test_report_id_is_a_hash_of_the_inputs(demo, tmp_path):
     assert report_id(other) == first
     other.attrs["layers"][0]["sha256"] = "0" * 64
     assert report_id(other) != first
+    # a PostGIS table read live is named by its fingerprint, not by when or how fast it was read
+    live = result.copy()
+    live.attrs = {**result.attrs, "layers": [dict(i) for i in result.attrs["layers"]]}
+    live.attrs["layers"][0] |= {"seconds": 1.5, "read_at": "2030-01-01T00:00:00+00:00",
+                                "fingerprint": {"rows": 9, "max_xmin": 7,
+                                                "at": "2030-01-01T00:00:00+00:00"}}
+    live_id = report_id(live)
+    live.attrs["layers"][0] |= {"seconds": 0.2, "read_at": "2031-01-01T00:00:00+00:00",
+                                "fingerprint": {"rows": 9, "max_xmin": 7,
+                                                "at": "2031-01-01T00:00:00+00:00"}}
+    assert report_id(live) == live_id
+    live.attrs["layers"][0]["fingerprint"] = {"rows": 9, "max_xmin": 8,
+                                              "at": "2031-01-01T00:00:00+00:00"}
+    assert report_id(live) != live_id
     # nor by the language the kinds are named in (same inputs, same ID)
     other = result.copy()
     other.attrs = {**result.attrs, "layers": [dict(i, label=f"({i['label']})")
