@@ -168,6 +168,9 @@ WORDS: dict[str, tuple[str, str]] = {
                    "This batch has {n} projects: the report is split into {pages} pages of "
                    "{size} projects so that each opens quickly in a browser."),
     "page": ("页", "Page"),
+    "find_project": ("按项目编号查找", "Find a project by its ID"),
+    "find": ("查找", "Find"),
+    "find_none": ("本批次中没有此项目编号：", "No project of this batch has the ID "),
     "page_of": ("第 {i} 页，共 {n} 页", "Page {i} of {n}"),
     "range": ("项目", "Projects"),
     "back": ("返回汇总页", "Back to the summary"),

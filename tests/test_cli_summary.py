@@ -101,3 +101,42 @@ def test_maps_never_draw_the_demos_boundaries_over_a_users_catalog(tmp_path):
                       page.read_text(encoding="utf-8"))  # folium writes JSON escapes
         assert "红线" in html and "行政区划" not in html
         assert not any(d in html for d in ("云岩区", "南明区", "乌当区", "花溪区")), page
+
+
+def test_paged_summary_finds_a_project_by_its_id(tmp_path, monkeypatch, browser_page):
+    """The summary of a paged report has a search field: a project's ID (spaces around it
+    ignored; in another case when only one ID matches) opens the page holding its section, also
+    for IDs with spaces, brackets, ``/`` and Chinese characters; an unknown ID says so."""
+    from browser import open_html
+
+    from maps.display import project_anchor
+
+    cat = write_catalog(tmp_path / "data", {
+        "units": ("control_unit", [{"geometry": box(-3000, -3000, 6000, 3000),
+                                    "unit_type": "key", "unit_code": "ZH52010220001"}])})
+    ids = ["A1", "B2", "甲-01 (b)/x's!", "C3", "k7", "D4", "E5"]
+    rows = [{"project_id": p, "name": f"项目{i}", "type": "pv",
+             "geometry": box(100 + 200 * i, 100, 200 + 200 * i, 200)} for i, p in enumerate(ids)]
+    (tmp_path / "p").mkdir()
+    projects(rows).to_file(tmp_path / "p" / "projects.gpkg")
+    monkeypatch.setattr(sr, "write_report", functools.partial(sr.write_report, paged_above=1,
+                                                              page_size=2))
+    out = tmp_path / "out"
+    res = run("screen", tmp_path / "p" / "projects.gpkg", "--catalog", cat, "--out", out)
+    assert res.exit_code == 0, res.output
+    page = browser_page
+    for typed, pid, number in ((" 甲-01 (b)/x's! ", "甲-01 (b)/x's!", 2), ("K7", "k7", 3),
+                               ("E5", "E5", 4)):
+        assert open_html(page, out / "report.html") == []
+        page.fill("#find-id", typed)
+        page.press("#find-id", "Enter")
+        anchor = project_anchor(pid)
+        page.wait_for_url(f"**/report/page-{number:04d}.html#{anchor}")
+        assert page.locator(f'section[id="{anchor}"] .pid').text_content() == pid
+    assert open_html(page, out / "report.html") == []
+    assert page.locator("#find-project label").text_content() == "按项目编号查找"
+    page.fill("#find-id", "nope")
+    page.click("#find-project button")
+    assert page.locator("#find-none").is_visible()
+    assert page.locator("#find-none").text_content() == "本批次中没有此项目编号：nope"
+    assert page.url.endswith("report.html")
