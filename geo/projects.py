@@ -44,7 +44,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
 from layers.attributes import each_distinct
 from layers.errors import InputError, bi, choice_error, joined, place_zh, rephrase
 from layers.hygiene import READ_ROW, REPAIRED, Problem
-from layers.kinds import cell_text, is_missing
+from layers.kinds import cell_text, is_missing, yes_no
 from layers.numbers import ungroup_thousands
 
 _RATIO = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(?:[:：]\s*([0-9]*\.?[0-9]+))?\s*$")
@@ -85,16 +85,11 @@ def project_ids(given: list[str], width: int, where: list[str]) -> list[str]:
 
 
 def _flag(value: Any) -> bool | None:
-    """True/False from yes/no text, None when blank; ValueError otherwise."""
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    text = cell_text(value).lower()
-    if not text:
-        return None
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
+    """True/False from a yes/no cell (:func:`layers.kinds.yes_no`), None when blank;
+    ValueError otherwise."""
+    out = yes_no(value, TRUE_WORDS, FALSE_WORDS)
+    if out is not None or not cell_text(value):
+        return out
     raise ValueError(bi(f"{value!r} is not a yes/no value (use true/false, 1/0, 是/否; leave "
                         "the cell blank when unknown)",
                         f"{value!r} 不是是/否值（请用 true/false、1/0、是/否；未知时留空）"))

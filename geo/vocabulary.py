@@ -3,6 +3,8 @@ and values :func:`geo.projects.normalize_projects` understands."""
 
 from __future__ import annotations
 
+from layers import kinds
+
 TYPES: tuple[str, ...] = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism",
                           "restoration", "residential", "public_service", "other")
 """Project types (``residential`` and ``public_service`` are the land uses of 土壤污染防治法
@@ -123,9 +125,9 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
                        "国防": "military", "军事国防": "military", "中央": "central",
                        "党中央国务院": "central"},
 }
-TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "有", "已落实", "已", "√"}
-"""Texts read as yes (lower-cased)."""
-FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "无", "未落实", "未"}
+TRUE_WORDS = kinds.TRUE_WORDS | {"已落实"}
+"""Texts a project's yes/no column reads as yes (lower-cased): a layer's, and 已落实."""
+FALSE_WORDS = kinds.FALSE_WORDS | {"未落实"}
 """Texts read as no (lower-cased); a blank cell is unknown, never no."""
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from layers.errors import InputError, choice_error
@@ -28,8 +29,10 @@ _ATTRIBUTE_TYPES = ("str", "int", "float", "bool", "list")
 GEOMETRIES = ("polygon", "line", "point")
 _NO_DEFAULT = object()
 _LIST_SEPARATORS = re.compile(r"[;；,，、|]")
-_TRUE = {"1", "true", "yes", "y", "t", "是", "有", "已", "√"}
-_FALSE = {"0", "false", "no", "n", "f", "否", "无", "未"}
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "t", "是", "有", "已", "√"})
+"""Texts read as yes (lower-cased)."""
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "f", "否", "无", "未"})
+"""Texts read as no (lower-cased); a blank cell is unknown, never no."""
 
 
 @dataclass(frozen=True)
@@ -207,16 +210,30 @@ def _to_int(value: Any) -> int:
     return int(out)
 
 
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
+def yes_no(value: Any, true_words=TRUE_WORDS, false_words=FALSE_WORDS) -> bool | None:
+    """True or False of a yes/no cell, None when it is blank or not a yes/no value.
+
+    The numbers 1 and 0 in any spelling (``1``, ``1.0``, ``"0.00"``: an Excel 0/1 column
+    exported as decimals) are yes and no; any other number is not a yes/no value.
+    """
+    if isinstance(value, bool | np.bool_):
         return bool(value)
-    text = str(value).strip().lower()
-    if text in _TRUE:
+    text = cell_text(value).lower()
+    if text in true_words:
         return True
-    if text in _FALSE:
+    if text in false_words:
         return False
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return {1.0: True, 0.0: False}.get(number)
+
+
+def _to_bool(value: Any) -> bool:
+    out = yes_no(value)
+    if out is not None:
+        return out
     raise ValueError(f"{value!r} is not a yes/no value (use true/false, 1/0, 是/否)")
 
 
