@@ -252,10 +252,11 @@ class Catalog:
                 self._sources[layer_id] = (read_prepared(*fast), summary_problems(fast[1]))
                 return self._sources[layer_id]
             if spec.postgis is not None:
-                gdf, problems, self._provenance[layer_id] = read_postgis(spec.postgis, spec.crs,
-                                                                         what)
+                gdf, problems, self._provenance[layer_id] = read_postgis(
+                    spec.postgis, spec.crs, what, id_column=spec.columns.get("id"))
             else:
-                gdf, problems = read_vector(spec.path, spec.layer, spec.crs, spec.encoding, what)
+                gdf, problems = read_vector(spec.path, spec.layer, spec.crs, spec.encoding, what,
+                                            id_column=spec.columns.get("id"))
             gdf, attr_problems = type_attributes(gdf, spec, what)
             geom_problems = geometry_type_problems(gdf, get_kind(spec.kind), what)
             self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems

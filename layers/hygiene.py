@@ -77,11 +77,13 @@ _DIMENSION = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1
 _LABEL_COLUMNS = ("id", "project_id", "ID", "fid", "FID")
 
 
-def feature_labels(gdf: gpd.GeoDataFrame, positional: bool = False) -> np.ndarray:
+def feature_labels(gdf: gpd.GeoDataFrame, positional: bool = False,
+                   id_column: str | None = None) -> np.ndarray:
     """Labels for features in messages: ``#row`` and, when the source has one, its id.
 
-    The id comes from the first of ``id``, ``project_id``, ``ID``, ``fid``, ``FID``; without an
-    id column (or where it is blank) the label is the row number ``#1``, ``#2`` ...
+    The id comes from ``id_column`` (the source column a catalog maps to the kind's ``id``),
+    else the first of ``id``, ``project_id``, ``ID``, ``fid``, ``FID``; without an id column (or
+    where it is blank) the label is the row number ``#1``, ``#2`` ...
 
     Parameters
     ----------
@@ -93,7 +95,7 @@ def feature_labels(gdf: gpd.GeoDataFrame, positional: bool = False) -> np.ndarra
         (``#3 (B)``), so that two features with one id are told apart.
     """
     rows = np.array([f"#{i + 1}" for i in range(len(gdf))], dtype=object)
-    column = next((c for c in _LABEL_COLUMNS if c in gdf.columns), None)
+    column = next((c for c in (id_column, *_LABEL_COLUMNS) if c and c in gdf.columns), None)
     if column is None:
         return rows
     ids = gdf[column].astype(object).where(gdf[column].notna(), "").astype(str).str.strip()
@@ -149,7 +151,7 @@ def _reason_zh(reason: str) -> str:
 
 def clean_geometries(
     gdf: gpd.GeoDataFrame, what: str = "layer", reported: np.ndarray | None = None,
-    positional: bool = False, mark: bool = False,
+    positional: bool = False, mark: bool = False, id_column: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Repair invalid geometries, drop Z values, and report null or empty geometries.
 
@@ -167,6 +169,8 @@ def clean_geometries(
         Add column :data:`REPAIRED`: for each row whose geometry was repaired, how
         (:func:`repair_text`), else ``""`` (footprint readers: the caller must know which rows
         were not judged on their drawn shape).
+    id_column : str, optional
+        The source column that names features (see :func:`feature_labels`).
 
     Returns
     -------
@@ -176,7 +180,7 @@ def clean_geometries(
     """
     out = gdf.copy()
     geoms = out.geometry.to_numpy()
-    labels = feature_labels(out, positional)
+    labels = feature_labels(out, positional, id_column)
     problems: list[Problem] = []
 
     done = np.zeros(len(geoms), dtype=bool) if reported is None else np.asarray(reported, bool)

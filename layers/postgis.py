@@ -330,6 +330,7 @@ def read_postgis(
     what: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     bbox_crs: object = None,
+    id_column: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem], dict]:
     """Read a PostGIS table into a GeoDataFrame in its own CRS, geometry cleaned.
 
@@ -346,6 +347,8 @@ def read_postgis(
     bbox_crs : object, optional
         CRS of ``bbox`` (e.g. ``"EPSG:4326"`` for lon/lat [°]); default the table's CRS. A box
         in another CRS is transformed with densified edges to a box enclosing it.
+    id_column : str, optional
+        The column that names rows in messages (a catalog's mapped ``id``).
 
     Returns
     -------
@@ -414,7 +417,8 @@ def read_postgis(
     frame = pd.DataFrame.from_records(rows, columns=names) if rows else \
         pd.DataFrame({n: pd.Series(dtype=object) for n in names})
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=table_crs))
-    gdf, problems = _finish(gdf, crs, what, problems, hints=None, feature_errors=False)
+    gdf, problems = _finish(gdf, crs, what, problems, hints=None, feature_errors=False,
+                            id_column=id_column)
     provenance = {"service": source.service, "table": f"{schema}.{table}", "geometry": geom,
                   "srid": srid, "crs": describe_crs(gdf.crs), "rows": len(gdf),
                   "read_at": read_at.isoformat(timespec="seconds"),

@@ -112,6 +112,7 @@ def read_vector(
     *,
     hints: dict[str, str] | None = None,
     feature_errors: bool = False,
+    id_column: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read a vector source into a GeoDataFrame in its own CRS, CRS checked, geometry cleaned.
 
@@ -141,6 +142,9 @@ def read_vector(
         :data:`layers.hygiene.READ_ROW` says which feature each row is (``feature #3``);
         messages name a feature by its place, with its id (``feature #3 (B)``): ids may repeat.
         The rest is read.
+    id_column : str, optional
+        The source column that names features in messages (a catalog's mapped ``id``), before
+        the usual id columns (:func:`layers.hygiene.feature_labels`).
 
     Returns
     -------
@@ -167,7 +171,8 @@ def read_vector(
     suffix = p.suffix.lower()
     if suffix in (".parquet", ".geoparquet"):
         gdf = _read_parquet(p, what)
-        return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs=True)
+        return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs=True,
+                       id_column=id_column)
     member = None
     if suffix == ".zip":
         member = _zip_member(p, (".shp", ".gpkg", ".geojson", ".fgb", ".kml"))
@@ -216,7 +221,7 @@ def read_vector(
                                "格式是否受支持")) from None
         gdf, reasons = read_geojson_features(p, what)
         bad = [rephrase(why, f"feature {label}: {{}}", f"要素 {label}：{{}}")
-               for label, why in zip(feature_labels(gdf), reasons) if why]
+               for label, why in zip(feature_labels(gdf, id_column=id_column), reasons) if why]
         if not feature_errors or not bad:
             gdal = _gdal_message(exc)
             raise ReadError(rephrase(joined(bad[:5]), f"{what}: cannot read ({gdal}); {{}}; fix "
@@ -235,7 +240,8 @@ def read_vector(
                                           f"读取程序（GDAL）警告：{w.message}"),
                          "warning") for w in caught
                  if not issubclass(w.category, DeprecationWarning)]
-    return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs, reasons)
+    return _finish(gdf, crs, what, problems, hints, feature_errors, source_crs, reasons,
+                   id_column)
 
 
 def _shapefile_checks(p: Path, member: str | None, encoding: str | None, what: str,
@@ -272,9 +278,10 @@ def _read_parquet(path: Path, what: str) -> gpd.GeoDataFrame:
 def _finish(
     gdf: gpd.GeoDataFrame, crs: object, what: str, problems: list[Problem],
     hints: dict | None, feature_errors: bool, source_crs: bool = True,
-    reasons: list[str] | None = None,
+    reasons: list[str] | None = None, id_column: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Settle the CRS, check it against the coordinates, clean geometry."""
+    """Settle the CRS, check it against the coordinates, clean geometry (features named by
+    ``id_column`` where given, see :func:`layers.hygiene.feature_labels`)."""
     geojson_default = gdf.crs is not None and not source_crs
     if gdf.crs is None or (geojson_default and crs is not None):
         if crs is None:
@@ -296,7 +303,7 @@ def _finish(
     if reasons is not None:
         why = np.where(why == "", np.asarray(reasons, dtype=object), why)
     bad = why != ""
-    labels = feature_labels(gdf, positional=feature_errors)  # project ids may repeat
+    labels = feature_labels(gdf, feature_errors, id_column)  # project ids may repeat
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = None
@@ -315,7 +322,7 @@ def _finish(
     if note:
         problems.append(Problem(None, "datum", note, "warning"))
     gdf, geom_problems = clean_geometries(gdf, what, reported=bad, positional=feature_errors,
-                                           mark=feature_errors)
+                                           mark=feature_errors, id_column=id_column)
     if feature_errors:
         gdf[READ_ERROR] = [rephrase(w, f"feature {lab}: {{}}", f"要素 {lab}：{{}}") if b else ""
                            for lab, w, b in zip(labels, why, bad)]

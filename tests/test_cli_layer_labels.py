@@ -1,0 +1,27 @@
+"""A layer's problems name each feature by the id its catalog entry maps (review 25, F4).
+
+A self-intersecting red line whose id column is ``红线编号`` (``columns = { id = "红线编号" }``) was
+named ``#1`` in the repair warning, the reviewer had to count rows to find it; the id the catalog
+maps is what the reviewer searches the source for.
+"""
+
+from __future__ import annotations
+
+import shapely
+from _screen_helpers import write_catalog
+from click.testing import CliRunner
+
+from maps.cli import cli
+
+
+def test_repaired_feature_is_named_by_its_mapped_id(tmp_path):
+    bowtie = shapely.Polygon([(0, 0), (300, 300), (300, 0), (0, 300)])
+    fine = shapely.box(1000, 1000, 1200, 1200)
+    catalog = write_catalog(tmp_path, {"redline": ("ecological_red_line", [
+        {"geometry": fine, "红线编号": "HX520102001", "id": None, "name": "甲"},
+        {"geometry": bowtie, "红线编号": "HX520102002", "id": None, "name": "乙"},
+    ], {"columns": {"id": "红线编号"}})})
+    res = CliRunner().invoke(cli, ["layers", str(catalog), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "make_valid" in x)
+    assert "HX520102002" in line and "#2" not in line, line
