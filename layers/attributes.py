@@ -132,20 +132,23 @@ def type_attributes(
             continue
         typed, blanks = _type_column(gdf[column], attr, spec, ids, unknown, problems, what)
         if blanks:
-            problems.append(Problem(None, "blank_value", f"{what}: attribute {name!r} "
-                                    f"({attr.label_zh} / {attr.label_en}) is blank for "
-                                    f"{len(blanks)} of {n} feature(s) ({_ids_text(blanks)}): "
-                                    "unknown to the rules; fill it in the source or state "
-                                    f"defaults = {{ {name} = {_example(attr)} }} in the catalog",
-                                    "warning"))
+            fix = f"defaults = {{ {name} = {_example(attr)} }}"
+            problems.append(Problem(None, "blank_value", bi(
+                f"{what}: attribute {name!r} ({attr.label_en}) is blank for {len(blanks)} of {n} "
+                f"feature(s) ({_ids_text(blanks)}): unknown to the rules; fill it in the source "
+                f"or state {fix} in the catalog",
+                f"属性 {name!r}（{attr.label_zh}）在 {n} 个要素中有 {len(blanks)} 个为空"
+                f"（{_ids_text(blanks)}）：规则视为未知（需论证）；请在源数据中补全，或在图层目录中声明 "
+                f"{fix}"), "warning"))
         out[name] = pd.Series(typed, index=gdf.index, dtype=object)
     out[UNKNOWN] = pd.Series(unknown, index=gdf.index, dtype=object)
     frame = gpd.GeoDataFrame(out, geometry=gdf.geometry.values, crs=gdf.crs, index=gdf.index)
     dup = frame["id"][frame["id"].duplicated()]
     if len(dup):
-        problems.append(Problem(None, "duplicate_id", f"{what}: duplicate feature ids "
-                                f"{sorted(set(dup))[:5]}; evidence will name features "
-                                "ambiguously", "warning"))
+        some = sorted(set(dup))[:5]
+        problems.append(Problem(None, "duplicate_id", bi(
+            f"{what}: duplicate feature ids {some}; evidence will name features ambiguously",
+            f"要素编号重复 {some}；审查依据中的要素名称将有歧义"), "warning"))
     return frame.reset_index(drop=True), problems
 
 
@@ -160,9 +163,11 @@ def _ids(gdf: gpd.GeoDataFrame, spec, what: str) -> tuple[list[str], list[Proble
     if column not in gdf.columns:
         problems = []
         if "id" in spec.columns:
-            problems.append(Problem(None, "missing_attribute", f"{what}: the id column "
-                                    f"{column!r} (columns = {{ id = \"{column}\" }}) is not in "
-                                    "the source; features are numbered by row instead", "warning"))
+            mapped = f"columns = {{ id = \"{column}\" }}"
+            problems.append(Problem(None, "missing_attribute", bi(
+                f"{what}: the id column {column!r} ({mapped}) is not in the source; features "
+                "are numbered by row instead",
+                f"源数据中没有编号列 {column!r}（{mapped}）；要素改按行号编号"), "warning"))
         return [str(i + 1) for i in range(n)], problems
     values = gdf[column].to_numpy(dtype=object)
     blank = _missing(gdf[column], values)
@@ -172,8 +177,10 @@ def _ids(gdf: gpd.GeoDataFrame, spec, what: str) -> tuple[list[str], list[Proble
     problems = []
     if len(rows):
         labels = [f"#{i + 1}" for i in rows]
-        problems.append(Problem(None, "blank_value", f"{what}: {len(rows)} feature(s) have no "
-                                f"id ({_ids_text(labels)}); numbered by row instead", "warning"))
+        problems.append(Problem(None, "blank_value", bi(
+            f"{what}: {len(rows)} feature(s) have no id ({_ids_text(labels)}); numbered by row "
+            "instead", f"{len(rows)} 个要素没有编号（{_ids_text(labels)}）；改按行号编号"),
+            "warning"))
     return keys.tolist(), problems
 
 
@@ -247,15 +254,23 @@ def _absent_reason(attr: Attribute, column: str, mapped: bool) -> str:
 def _missing_column(kind: LayerKind, attr: Attribute, column: str, mapped: bool, stated: bool,
                     source_columns: list, what: str) -> Problem:
     if stated:
-        effect = "the catalog's stated default is used"
+        effect = ("the catalog's stated default is used", "使用图层目录声明的默认值")
     elif attr.fact:
-        effect = "it is unknown for every feature (rules that need it give review)"
+        effect = ("it is unknown for every feature (rules that need it give review)",
+                  "所有要素的该属性均为未知（需要它的规则给出需论证）")
     else:
-        effect = f"the kind's default {attr.default!r} is used"
-    return Problem(None, "missing_attribute", f"{what}: attribute {attr.name!r} ({attr.label_zh} "
-                   f"/ {attr.label_en}) of kind {kind.id}: "
-                   + _absent_reason(attr, column, mapped) + f"; {effect}. Source columns: "
-                   f"{[str(c) for c in source_columns]}", "warning")
+        effect = (f"the kind's default {attr.default!r} is used",
+                  f"使用该图层类型的默认值 {attr.default!r}")
+    columns = [str(c) for c in source_columns]
+    name, fix = attr.name, f"defaults = {{ {attr.name} = {_example(attr)} }}"
+    absent_zh = (f"源数据中没有列 {column!r}（columns = {{ {name} = \"{column}\" }}）：请更正映射或声明 "
+                 f"{fix}" if mapped else f"源数据中没有列 {column!r}：请用 columns = {{ {name} = "
+                 f"\"...\" }} 映射，或声明 {fix}")
+    return Problem(None, "missing_attribute", bi(
+        f"{what}: attribute {name!r} ({attr.label_en}) of kind {kind.id}: "
+        + _absent_reason(attr, column, mapped) + f"; {effect[0]}. Source columns: {columns}",
+        f"图层类型 {kind.id} 的属性 {name!r}（{attr.label_zh}）：{absent_zh}；{effect[1]}。"
+        f"源数据的列：{columns}"), "warning")
 
 
 def _type_column(series: pd.Series, attr: Attribute, spec, ids: list[str],

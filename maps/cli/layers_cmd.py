@@ -78,9 +78,7 @@ def format_report(report: dict, lang: str) -> str:
             counts = ", ".join(f"{k} {n}/{e['features']}" for k, n in e["unknown"].items())
             lines.append(f"    {'未知属性（规则将给出需论证）' if zh else 'unknown facts (rules give review)'}"
                          f": {counts}")
-        lines.extend(f"    - [{p['severity']}] "
-                     + (f"{p['feature']}: " if p["feature"] else "") + p["message"]
-                     for p in e["problems"][:20])
+        lines.extend(f"    - {_problem(p, lang)}" for p in e["problems"][:20])
         if len(e["problems"]) > 20:
             lines.append(f"    ... {len(e['problems']) - 20} more")
     for r in report["rasters"]:
@@ -97,8 +95,19 @@ def format_report(report: dict, lang: str) -> str:
                          f"{lo:g}–{hi:g})")
         if r["source"] or r["date"]:
             lines.append(f"    {'来源' if zh else 'source'}: {r['source']}  {r['date']}")
-        lines.extend(f"    - [{p['severity']}] {p['message']}" for p in r["problems"])
+        lines.extend(f"    - {_problem(p, lang)}" for p in r["problems"])
     return "\n".join(lines)
+
+
+def _problem(p: dict, lang: str) -> str:
+    """A problem of the inspection as a line: severity, feature, message, the reader's language
+    first (:func:`maps.cli.notices.problem_line`)."""
+    from types import SimpleNamespace
+
+    from maps.cli.notices import problem_line
+
+    return problem_line(SimpleNamespace(feature=p.get("feature") or None,
+                                        severity=p["severity"], message=p["message"]), lang=lang)
 
 
 def _toml(value) -> str:

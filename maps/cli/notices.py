@@ -21,7 +21,7 @@ PER_GROUP = 20
 """Problems shown per file or layer; the rest are counted."""
 _PLACES = ("row ", "rows ", "feature ", "parcel ")
 """How readers begin a feature label that names a place (:data:`layers.hygiene.READ_ROW`)."""
-SEVERITY_ZH = {"warning": "警告", "error": "错误", "info": "提示"}
+SEVERITY_ZH = {"warning": "警告", "error": "错误", "info": "提示", "note": "说明"}
 """The severities of problems in Chinese."""
 
 
