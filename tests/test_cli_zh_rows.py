@@ -110,3 +110,17 @@ def test_to_verify_lines_name_columns_and_activities_in_words(outputs):
     en = outputs["en"][2]
     assert "capacity_replacement of project I1 is blank (unknown): state it (yes/no)" in en
     assert "(claimed allowed activity low-impact tourism)" in en
+
+
+def test_the_terminal_summary_speaks_the_commands_language(tmp_path):
+    """F8: under zh the last lines read ``batch.xlsx: 39 projects: 不予准入 11 …``, ``report:``."""
+    zh = run("screen", DEMO_PROJECTS, "--catalog", DEMO_CATALOG, "--out", tmp_path / "zh")
+    assert zh.exit_code == 0, zh.output
+    assert re.search(r"^projects\.geojson：\d+ 个项目：不予准入 \d+，需论证 \d+，", zh.output, re.M)
+    assert f"报告：{tmp_path / 'zh' / 'report.html'}" in zh.output
+    assert f"地图：{tmp_path / 'zh' / 'map.html'}" in zh.output
+    assert " projects: " not in zh.output and "report:" not in zh.output
+    en = run("screen", DEMO_PROJECTS, "--catalog", DEMO_CATALOG, "--out", tmp_path / "en",
+             "--lang", "en")
+    assert re.search(r"^projects\.geojson: \d+ projects: Prohibited \d+, ", en.output, re.M)
+    assert f"map:    {tmp_path / 'en' / 'map.html'}" in en.output
