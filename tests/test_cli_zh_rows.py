@@ -124,3 +124,14 @@ def test_the_terminal_summary_speaks_the_commands_language(tmp_path):
              "--lang", "en")
     assert re.search(r"^projects\.geojson: \d+ projects: Prohibited \d+, ", en.output, re.M)
     assert f"map:    {tmp_path / 'en' / 'map.html'}" in en.output
+
+
+def test_a_reader_problem_in_the_data_quality_table_reads_in_the_reports_language():
+    """F8: the data-quality table listed ``[error] feature R01: column '序号' repeats …``."""
+    from layers.errors import bi
+    from layers.hygiene import Problem
+    from maps.report_meta import problem_text
+
+    p = Problem("R01", "bad_value", bi("column '序号' repeats", "“序号”列重复"), "error")
+    assert problem_text(p, "zh") == "错误：要素 R01：“序号”列重复 / feature R01: column '序号' repeats"
+    assert problem_text(p, "en") == "error: feature R01: column '序号' repeats / “序号”列重复"
