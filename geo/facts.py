@@ -100,7 +100,9 @@ def from_values(values, known, truth, reason: str | np.ndarray) -> Tri:
 
 # -- project facts ------------------------------------------------------------------------------
 _BLANK = {"en": "{col} of project {pid} is blank (unknown): state it ({how})",
-          "zh": "项目 {pid} 的 {col} 未填写（未知）：请填写（{how}）"}
+          "zh": "项目 {pid} 的“{col}”未填写（未知）：请填写（{how}）"}
+"""Why a project attribute is unknown; ``{col}`` is the column's code in English and its
+header (:data:`geo.columns.SCREENING`, as the workbook names it) in Chinese."""
 _HOW = {"flag": ("yes/no", "是/否"), "number": ("the number", "数值"),
         "date": ("the date, YYYY-MM-DD", "日期，YYYY-MM-DD"),
         "industry": ("the industry, e.g. steel, chemical, coal_power",
@@ -139,16 +141,28 @@ def attr_hint(col: str) -> str:
     return " | ".join(f"--attr {col}={v}" for v in allowed_values(col) or (example,))
 
 
+def column_word(col: str, lang: str) -> str:
+    """How a message names the project attribute ``col``: its code in English, its header
+    (``产能置换已落实``) in Chinese."""
+    from geo.columns import SCREENING
+
+    return SCREENING[col][1] if lang == "zh" and col in SCREENING else col
+
+
 def blank_columns(message: str) -> list[str]:
     """The project attributes a review message names as blank (in either language)."""
-    pairs = re.findall(r"的 (\w+) 未填写|(\w+) of project \S+ is blank", message)
-    return list(dict.fromkeys(zh or en for zh, en in pairs))
+    from geo.columns import SCREENING
+
+    codes = {zh: col for col, (_, zh, _) in SCREENING.items()}
+    pairs = re.findall(r"的“([^”]+)”未填写|(\w+) of project \S+ is blank", message)
+    return list(dict.fromkeys(codes.get(zh, zh) if zh else en for zh, en in pairs))
 
 
 def _blank_reason(p: pd.DataFrame, col: str, lang: str) -> np.ndarray:
     template = _BLANK[lang].replace("{how}", blank_hint(col, lang)).split("{pid}")
-    return (template[0].format(col=col) + p["project_id"].astype(str).to_numpy().astype(object)
-            + template[1].format(col=col))
+    word = column_word(col, lang)
+    return (template[0].format(col=word) + p["project_id"].astype(str).to_numpy().astype(object)
+            + template[1].format(col=word))
 
 
 def flag(p: pd.DataFrame, name: str, lang: str = "en") -> Tri:
@@ -166,7 +180,7 @@ def two_high_reason(p: pd.DataFrame, lang: str) -> np.ndarray:
     """Why 两高 is unknown: both 两高 and the industry are blank (per project)."""
     text = {"en": ("two_high of project {pid} is blank and so is its industry (unknown): state "
                    "it (yes/no, or the industry, e.g. steel, chemical)"),
-            "zh": ("项目 {pid} 的 two_high 未填写，行业也未填写（未知）：请填写（是/否，或行业，"
+            "zh": ("项目 {pid} 的“两高项目”未填写，行业也未填写（未知）：请填写（是/否，或行业，"
                    "如 steel 钢铁、chemical 化工）")}[lang].split("{pid}")
     return text[0] + p["project_id"].astype(str).to_numpy().astype(object) + text[1]
 
@@ -228,13 +242,13 @@ _CLAIM_TEXT = {
                         "linear corridor (road, pipeline, line route)")},
     "zh": {"major": "申报国家重大项目（{cat}{doc}）",
            "major_void": "申报国家重大项目（{cat}{doc}）在此不能成立：{why}",
-           "activity": "申报有限人为活动 {act}",
-           "activity_void": "申报有限人为活动 {act} 不能成立：{why}",
+           "activity": "申报有限人为活动“{act}”",
+           "activity_void": "申报有限人为活动“{act}”不能成立：{why}",
            "unspecified": "申报国家重大项目但未写明类别（请写明能源、交通、水利、军事或中央批准及文号）",
            "no_doc": "，未提供文号",
            "not_line": "线性基础设施的用地范围应为线或带状的面，不能为点",
            "wrong_type": "项目类型不属于该类活动",
-           "corridor": ("申报有限人为活动 {act}，但用地范围为面（最小外接矩形 {length} m × {width} m，"
+           "corridor": ("申报有限人为活动“{act}”，但用地范围为面（最小外接矩形 {length} m × {width} m，"
                         "长宽比 {ratio}；按 2×面积/周长 估算廊道宽约 {corridor} m）：请核实用地范围为线性"
                         "廊道（道路、管线、线路等）")},
 }
@@ -323,7 +337,9 @@ def allowed_activity(p: pd.DataFrame, dims: np.ndarray, fp=None, lang: str = "en
     why = np.where(shape, text["not_line"], text["wrong_type"])
     value = np.where(act == "", F, np.where(fits, T, F)).astype(np.int8)
     value[polygon] = U
-    a = act.astype(object)
+    from geo.vocabulary import label
+
+    a = np.array([label("allowed_activity", v, lang) for v in act], dtype=object)
     reason = np.full(len(p), "", dtype=object)
     if polygon.any():
         reason[polygon] = _corridor_reason(np.asarray(fp, dtype=object)[polygon], a[polygon],

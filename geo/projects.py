@@ -184,11 +184,13 @@ def canonical_columns(columns: list[str]) -> dict[str, str]:
 
 
 def _choice(column: str, value: str, valid: tuple[str, ...]) -> str:
+    from geo.facts import column_word
+
     value = VALUE_ALIASES.get(column, {}).get(value, value)
     low = value.lower()
     if low not in valid:
         raise ValueError(bi(choice_error(f"project {column}", value, valid),
-                            f"项目 {column} 的值 {value!r} 未知；应为以下之一（代码或中文均可）："
+                            f"“{column_word(column, 'zh')}”的值 {value!r} 未知；应为以下之一（代码或中文均可）："
                             f"{choices_zh(column, valid)}"))
     return low
 

@@ -40,7 +40,7 @@ from geo.tiles import TILE_PROJECTS
 from geo.two_high import DECLARED_RULE, declared_hits
 from geo.unplaced import UNPLACED, unplaced_hits
 from layers.catalog import Catalog, load_catalog
-from layers.errors import CRSError
+from layers.errors import CRSError, in_lang
 from layers.prepared import give_back_memory
 from layers.regions import admin_codes_at
 
@@ -272,7 +272,10 @@ def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
     reasons = np.where(reasons == "", good_text, reasons)
     note = "未触发限制性规则" if lang == "zh" else "no restricting rule fired"
     reasons = np.where((reasons == "") & (verdict == "admitted"), note, reasons)
-    err = p["error"].to_numpy()
+    err = p["error"].to_numpy(dtype=object)
+    if lang == "zh":  # a bilingual message, Chinese first for a reader of Chinese
+        err = np.array([in_lang(e, lang) if e else "" for e in err], dtype=object)
+        p = p.assign(error=err)
     verdict = np.where(err != "", "error", verdict)
     reasons = np.where(err != "", err, reasons)
     front = p[["project_id", "name", "type", "industry"]].copy()

@@ -184,9 +184,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 """Bilingual labels ``(zh, en)`` of the project vocabulary, for reports (the values stay codes
 in every table)."""
 
-for _field in ("type", "industry", "component"):  # every word the tool prints reads back
-    for _code, (_zh, _en) in LABELS[_field].items():
-        VALUE_ALIASES[_field].setdefault(_zh, _code)
+for _field in ("type", "industry", "component", "allowed_activity"):  # every word the tool
+    for _code, (_zh, _en) in LABELS[_field].items():                   # prints reads back
+        VALUE_ALIASES.setdefault(_field, {}).setdefault(_zh, _code)
         VALUE_ALIASES[_field].setdefault(_en, _code)
 
 

@@ -117,8 +117,30 @@ def halves(message: object) -> tuple[str, str]:
                                                                           Bilingual):
         return halves(message.args[0])
     text = str(message)
-    en, sep, zh = text.rpartition(" / ")
-    return (en, zh) if sep and _CJK.search(zh) else (text, "")
+    cuts = [m.start() for m in re.finditer(" / ", text) if _CJK.search(text, m.end())]
+    if not cuts:
+        return text, ""
+    whole = [i for i in cuts if _closed(text[:i]) and _closed(text[i + 3:])]
+    at = (whole or cuts)[-1]
+    return text[:at], text[at + 3:]
+
+
+_PAIRS = {")": "(", "]": "[", "）": "（", "】": "【", "》": "《", "”": "“", "」": "「"}
+_QUOTE = re.compile(r"(?<![A-Za-z])'|'(?![A-Za-z])")  # not the apostrophe of "catalog's"
+
+
+def _closed(text: str) -> bool:
+    """Whether every bracket and quote opened in ``text`` is closed in it: a half of a message
+    is whole, where a " / " inside a quoted value or a parenthesis is not the cut between the
+    halves (``'type' / 项目类型``, ``'a / 卖萌'``)."""
+    stack = []
+    for ch in text:
+        if ch in _PAIRS.values():
+            stack.append(ch)
+        elif ch in _PAIRS:
+            if not stack or stack.pop() != _PAIRS[ch]:
+                return False
+    return not stack and len(_QUOTE.findall(text)) % 2 == 0
 
 
 def in_lang(message: object, lang: str) -> str:

@@ -130,6 +130,18 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
     return rows
 
 
+def problem_text(problem, lang: str) -> str:
+    """A reader's problem as the data-quality table lists it: in ``lang`` first (a problem
+    with a severity as the terminal prints it, :func:`maps.cli.notices.problem_line`)."""
+    from layers.errors import in_lang
+
+    if hasattr(problem, "severity"):
+        from maps.cli.notices import problem_line
+
+        return problem_line(problem, lang=lang)
+    return in_lang(problem, lang)
+
+
 def report_meta(result, catalog=None, lang: str = "zh", problems=None,
                 hits=None) -> dict:
     """The report's header and data-quality data.
@@ -180,8 +192,12 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
         "projects": _projects_digest(result)}, sort_keys=True, default=str,
         ensure_ascii=False).encode()).hexdigest()
     quality = []
+    errors = int((result["verdict"] == "error").sum()) if "verdict" in result else 0
     for name, probs in problems or []:
-        texts = [str(p) for p in probs]
+        texts = [problem_text(p, lang) for p in probs]
+        if errors:  # rows the reader could not place or the rules could not judge
+            texts.insert(0, word("error_row", lang) if errors == 1 else
+                         word("error_rows", lang, n=f"{errors:,}"))
         quality.append((f"{word('project_file', lang)} {name}", texts[:PROBLEMS_SHOWN],
                         max(len(texts) - PROBLEMS_SHOWN, 0)))
     for row in layers:

@@ -68,6 +68,8 @@ WORDS: dict[str, tuple[str, str]] = {
                 "source)."),
     "project_file": ("项目文件", "Project file"),
     "no_problems": ("未发现问题", "no problems found"),
+    "error_rows": ("{n} 行无法判定（见项目表）", "{n} rows could not be judged (see the projects table)"),
+    "error_row": ("1 行无法判定（见项目表）", "1 row could not be judged (see the projects table)"),
     "more_problems": ("另有 {n} 条，见 siting layers", "{n} more: see siting layers"),
     "provenance": ("图层来源", "Layer provenance"),
     "layer": ("图层", "Layer"),

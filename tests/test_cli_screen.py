@@ -182,7 +182,7 @@ def test_demo_expected_verdicts(tmp_path):
         unknown = hits[hits["check"] == "unknown"]
         assert set(hits["check"]) <= {"fired", "contact", "unknown"}, set(hits["check"])
         assert set(unknown["project_id"]) <= {"P39"} and (
-            unknown["message"].str.contains("项目 P39 的 two_high 未填写").all())
+            unknown["message"].str.contains("项目 P39 的“两高项目”未填写").all())
         for row in want.itertuples():
             named = {t for t in re.findall(r"[a-z0-9_]+", row.reason) if t in RULE_IDS}
             fired = set(hits.loc[hits["project_id"] == row.project_id, "rule_id"])

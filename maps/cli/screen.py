@@ -225,11 +225,16 @@ def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_d
     return result, hits, problems
 
 
+_SAID = {"report": {"zh": "报告：", "en": "report: "},
+         "map": {"zh": "地图：", "en": "map:    "}, "pdf": {"zh": "PDF： ", "en": "pdf:    "}}
+"""The words of the lines ``siting screen`` ends with, in each language."""
+
+
 def _counts(result, lang: str) -> str:
     from maps import style as st
 
     counts = result["verdict"].value_counts()
-    return ", ".join(f"{st.verdict_label(v, lang)} {int(counts.get(v, 0))}"
+    return ("，" if lang == "zh" else ", ").join(f"{st.verdict_label(v, lang)} {int(counts.get(v, 0))}"
                      for v in ("prohibited", "review", "admitted", "error"))
 
 
@@ -337,7 +342,8 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
                                  + notices.catalog_problems(cat), held, lang=lang)
     for sub, path, result, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
-        click.echo(f"{label}: {len(result)} projects: {_counts(result, lang)}"
+        click.echo((f"{label}：{len(result)} 个项目：" if lang == "zh" else
+                    f"{label}: {len(result)} projects: ") + _counts(result, lang)
                    + (f" → {dest.folder / sub / 'report.html'}" if sub else ""))
     notes: list[str] = []
     files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes,
@@ -351,8 +357,9 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
                     processes, notes, printed)
     for note in notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"report: {dest.folder / 'report.html'}\nmap:    {dest.folder / 'map.html'}"
-               + (f"\npdf:    {dest.folder / PDF}" if (dest.folder / PDF).exists() else ""))
+    shown = [("report", "report.html"), ("map", "map.html")] + (
+        [("pdf", PDF)] if (dest.folder / PDF).exists() else [])
+    click.echo("\n".join(f"{_SAID[key][lang]}{dest.folder / name}" for key, name in shown))
 
 
 def _demo_jobs(demo_data) -> list[tuple[str, Path, dict]]:
