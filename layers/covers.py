@@ -41,8 +41,8 @@ def check_covers(catalog) -> dict[str, str]:
         raise CatalogError("\n".join(
             f"{catalog.path}, layer {s.id!r}, key 'covers': the catalog has no admin_boundary "
             "layer whose admin_code could name where the layer's data are complete; add "
-            "one (e.g. the counties) or remove `covers` / 目录中没有行政区划图层，无法解释 "
-            "covers" for s in covering))
+            f"one (e.g. the counties) or remove `covers` / {catalog.path}，图层 {s.id!r}：目录中"
+            "没有行政区划（admin_boundary）图层，无法解释其 covers" for s in covering))
     names: dict[str, str] = {}
     for spec in admin:
         try:
@@ -65,8 +65,8 @@ def check_covers(catalog) -> dict[str, str]:
             known = ", ".join(sorted(names)[:40]) + (" …" if len(names) > 40 else "")
             errors.append(f"{catalog.path}, layer {spec.id!r}, key 'covers': no admin_boundary "
                           f"feature has the code(s) {', '.join(bad)}; the codes that exist "
-                          f"are: {known or '(none)'} / covers 中的行政区划代码不存在："
-                          f"{', '.join(bad)}")
+                          f"are: {known or '(none)'} / {catalog.path}，图层 {spec.id!r} 的 covers "
+                          f"中的行政区划代码不存在：{', '.join(bad)}；现有代码：{known or '（无）'}")
     if errors:
         raise CatalogError("\n".join(errors))
     return names

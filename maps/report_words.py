@@ -79,6 +79,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "accuracy": ("定位精度", "Accuracy"),
     "defaults": ("统一取值（目录声明）", "Layer-wide values (catalog)"),
     "unusable": ("不可用", "unusable"),
+    "covers_only": ("仅覆盖：", "covers only: "),
     "role_coverage": ("用于确定覆盖范围和所在区县", "sets the coverage area and the districts"),
     "missing_layers": ("未提供的图层（相关规则按“需论证”处理）",
                        "Layers not provided (their rules yield review)"),
