@@ -70,13 +70,13 @@ def uncovered_shares(ctx: Context, catalog, crs) -> dict[str, np.ndarray]:
             continue
         if cover is None:
             _, cover = coverage_area(catalog, crs)
-            inside = covered_share(ctx.fp, overlay_pairs(ctx.fp, cover))
+            inside = covered_share(ctx.fp, overlay_pairs(ctx.fp, cover, keep_geometry=True))
         admin = [d.gdf for d in catalog.layers_of("admin_boundary", crs) if d.usable]
         geoms = [np.asarray(a.geometry.values, dtype=object)[
             a["admin_code"].astype(object).where(a["admin_code"].notna(), "").astype(str)
             .str.strip().isin(codes).to_numpy()] for a in admin]
         covered = np.concatenate(geoms) if geoms else np.zeros(0, dtype=object)
-        within = covered_share(ctx.fp, overlay_pairs(ctx.fp, covered)) if len(covered) else \
+        within = covered_share(ctx.fp, overlay_pairs(ctx.fp, covered, keep_geometry=True)) if len(covered) else \
             np.zeros(len(ctx.fp))
         gap = np.where(live, np.clip(inside - within, 0.0, 1.0), np.nan)
         rows, _ = _holes(ctx, np.flatnonzero(_significant(np.nan_to_num(gap), ctx.dims,
