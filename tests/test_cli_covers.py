@@ -113,6 +113,12 @@ def test_a_project_half_in_the_gap_is_review_with_half_its_footprint(tmp_path):
     assert float(h["overlap_share"].iloc[0]) == pytest.approx(0.5, abs=0.005)
     assert re.match(r"项目 (49\.\d|50\.\d)% 未经核查：图层 jbnt 仅覆盖 南明区 \(520102\)",
                     h["message"].iloc[0])
+    # the report's checklist does not name the farmland among the kinds with none within 2 km
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert re.search(r"永久基本农田\s+未能全部核查（见未知事实）\s+事实未知（按需论证处理）:\s+项目 "
+                     r"(49|50)\.\d% 未经核查", text)
+    assert not re.search(r"内无要素:[^审]*永久基本农田", text)
 
 
 @pytest.mark.parametrize("other", [{}, {"covers": ["520111"]}])
