@@ -62,6 +62,8 @@ def uncovered_shares(ctx: Context, catalog, crs) -> dict[str, np.ndarray]:
     """Per kind with ``covers``, each footprint's share inside the catalog's coverage but outside
     the kind's covered area (0 below the tolerances or on slivers only; NaN where not judged)."""
     out = {}
+    if not any(s.covers for s in catalog.layers):  # the common case: nothing to measure
+        return out
     live = ctx.ok & (ctx.dims >= 0)
     cover = None
     for kind, kd in ctx.kinds.items():
