@@ -184,7 +184,8 @@ def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], 
     """Provenance and facts of every layer of ``kinds`` (whole layers), and why a kind is
     missing (``{kind: reason}``, only kinds without a usable layer).
 
-    A layer of a kind in :data:`COVERAGE_KINDS` also has ``role`` (``"coverage"``): it sets the
+    ``covers`` lists the districts over which a layer's data are complete (only for a layer
+    whose entry has ``covers``; :mod:`geo.covers`). A layer of a kind in :data:`COVERAGE_KINDS` also has ``role`` (``"coverage"``): it sets the
     coverage area and the districts, whether or not a rule reads it.
     """
     infos, missing = [], {}
@@ -200,7 +201,8 @@ def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], 
                           "usable": facts["usable"], "accuracy_m": spec.accuracy_m,
                           "defaults": dict(spec.defaults),
                           "problems": [str(p) for p in facts["problems"]]}
-                         | ({"role": "coverage"} if kind in COVERAGE_KINDS else {}))
+                         | ({"role": "coverage"} if kind in COVERAGE_KINDS else {})
+                         | ({"covers": _covers_named(catalog, spec)} if spec.covers else {}))
             if not facts["usable"]:
                 unusable.append(spec.id)
         if len(unusable) == len(specs):
@@ -208,6 +210,13 @@ def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], 
                              else TEXT[lang]["unusable"].format(kind=kind, label=label,
                                                                 ids=", ".join(unusable)))
     return infos, missing
+
+
+def _covers_named(catalog, spec) -> list[str]:
+    """The layer's ``covers`` as ``"南明区 (520102)"`` (``[]``: it covers the whole coverage
+    area)."""
+    names = getattr(catalog, "admin_names", {}) or {}
+    return [f"{names[c]} ({c})" if names.get(c) else c for c in spec.covers or []]
 
 
 def coverage_infos(catalog, kinds: list[str], crs, lang: str) -> list[dict]:

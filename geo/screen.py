@@ -11,7 +11,8 @@
    project's region (:mod:`geo.regions`), reports coverage gaps and holes in the control-unit
    layer (:mod:`geo.coverage`), evaluates every rule with array operations
    (:mod:`geo.evaluate`), reports layer features that cannot be placed (:mod:`geo.unplaced`)
-   and gives each project its verdict. The whole batch is one part, or it
+   and rules not checked where a layer's ``covers`` ends (:mod:`geo.covers`), and gives each
+   project its verdict. The whole batch is one part, or it
    is split into spatially compact tiles run on any executor (:mod:`geo.tiles`): each project is
    judged only by the features within its reach, so the results are the same.
 3. :func:`geo.job.assemble` joins the parts in input order, with the facts of the whole layers.
@@ -28,6 +29,7 @@ import pandas as pd
 import shapely
 
 from geo.coverage import GAP, OUTSIDE, SLIVER, coverage_hits
+from geo.covers import covers_hits
 from geo.evaluate import Context, Kind, evaluate
 from geo.grouping import distinct_pairs, group_join, pack_texts, row_key
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
@@ -159,6 +161,7 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
     frames += declared_hits(ctx)  # a 两高 industry declared not 两高
     frames += [frame for rule in rules for frame in evaluate(rule, ctx)]
     frames += unplaced_hits(rules, ctx, frames)  # features without a usable geometry
+    frames += covers_hits(rules, ctx, near, job.crs, frames)  # layers complete in some districts
     hits = _hits(frames, rules, job.p)
 
     result = _verdicts(job.p, hits, job.lang)

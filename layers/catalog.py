@@ -53,6 +53,7 @@ from layers.catalog_schema import (
     check_attributes,
     format_validation,
 )
+from layers.covers import check_covers
 from layers.crs import check_transform, datum_note, to_crs_dense, working_crs
 from layers.errors import CatalogError, CRSError, InputError, choice_error
 from layers.hygiene import Problem, geometry_type_problems
@@ -142,6 +143,7 @@ class Catalog:
         self._digests: dict[str, str | None] = {}
         self._near: tuple[np.ndarray, pyproj.CRS] | None = None
         self._boxes: dict[str | None, np.ndarray] = {}  # a view's windows, per CRS carried to
+        self.admin_names: dict[str, str] = check_covers(self)  # codes `covers` may name
 
     def __repr__(self) -> str:
         return f"<Catalog {self.path.name}: {len(self.layers)} layers, {len(self.rasters)} rasters>"

@@ -97,6 +97,10 @@ class LayerSpec(_Spec):
     empty_ok : bool
         The layer is known to hold no features in the region. Without it an empty layer is
         taken for a failed export: unusable, its rules give review (never a silent pass).
+    covers : list of str or None
+        The admin codes (``admin_code`` of the catalog's ``admin_boundary`` features) over which
+        the layer's data are complete; None: the whole coverage area of the catalog. Checked
+        against the admin features when the catalog loads (:class:`layers.catalog.Catalog`).
     """
 
     layer: str | None = None
@@ -106,6 +110,7 @@ class LayerSpec(_Spec):
     defaults: dict[str, Any] = {}
     accuracy_m: float | None = Field(default=None, gt=0)
     empty_ok: bool = False
+    covers: list[str] | None = None
     # A layer names a file (`path`) or a PostGIS table (`postgis = { service, table, geometry }`,
     # layers/postgis.py), exactly one of them.
     path: str | None = None
@@ -134,6 +139,20 @@ class LayerSpec(_Spec):
         if why:
             raise ValueError(why)
         return v
+
+    @field_validator("covers", mode="before")
+    @classmethod
+    def _covers(cls, v: Any) -> list[str] | None:
+        if v is None:
+            return v
+        if isinstance(v, str | int):
+            v = [v]
+        if not isinstance(v, list) or not v or any(isinstance(c, bool) or not isinstance(
+                c, str | int) or not str(c).strip() for c in v):
+            raise ValueError("expected a non-empty list of admin codes (`admin_code` of the "
+                             "catalog's admin_boundary features), e.g. covers = [\"520102\", "
+                             "\"520111\"]")
+        return list(dict.fromkeys(str(c).strip() for c in v))
 
     @field_validator("kind")
     @classmethod

@@ -35,7 +35,7 @@ def inspect_catalog(catalog: Catalog) -> dict:
         ``{"catalog", "region", "working_crs", "usable", "layers": [...], "rasters": [...]}``;
         each layer has ``id, kind, label_zh, label_en, geometry, features, source_crs,
         working_crs, area_m2, area_ha, bounds_lonlat, source, date, accuracy_m, defaults,
-        unknown, usable, problems``; ``unknown`` maps each fact with unknown values to their
+        covers (the districts its data are complete over, ``[]``: everywhere), unknown, usable, problems``; ``unknown`` maps each fact with unknown values to their
         count, ``defaults`` the values the catalog states for the layer. Areas [m²] are summed
         over features in the working CRS (overlaps count twice).
     """
@@ -51,6 +51,8 @@ def inspect_catalog(catalog: Catalog) -> dict:
                  "label_en": kind.label_en, "geometry": "/".join(kind.geometries),
                  "path": spec.path or catalog.provenance(spec.id)["path"], "source": spec.source, "date": spec.date,
                  "accuracy_m": spec.accuracy_m, "defaults": dict(spec.defaults),
+                 "covers": [f"{catalog.admin_names[c]} ({c})" if catalog.admin_names.get(c)
+                            else c for c in spec.covers or []],
                  "features": None, "source_crs": None, "working_crs": describe_crs(working),
                  "area_m2": None, "area_ha": None, "bounds_lonlat": None, "unknown": {},
                  "problems": []}

@@ -116,13 +116,16 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     labels = _kind_labels(kinds, lang)
     status_all = table["status"].to_numpy(dtype=object)
     row_all = table["row"].to_numpy()
-    show = (status_all != "clear") & (status_all != "near")
+    # a kind with an unknown fact (a layer not covering the place, features that cannot be
+    # placed) is never named "none within": it gets a row of its own with the fact
+    unsure = (table["n_unknown"].to_numpy() > 0) & np.isin(status_all, ["clear", "near"])
+    show = ((status_all != "clear") & (status_all != "near")) | unsure
     sep = "、" if lang == "zh" else ", "
     label_all = np.array([labels[k] for k in kinds], dtype=object)[
         pd.Index(kinds).get_indexer(table["kind"].to_numpy(dtype=object))]
-    clear = status_all == "clear"
+    clear = (status_all == "clear") & ~unsure
     clear = group_join(row_all[clear], label_all[clear], n, sep)
-    near = np.flatnonzero(status_all == "near")
+    near = np.flatnonzero((status_all == "near") & ~unsure)
     d_near = table["distance_m"].to_numpy(dtype=float)[near]
     near = near[np.lexsort((d_near, row_all[near]))]  # nearest first
     near = group_join(row_all[near], cat(label_all[near], " ", fmt(
@@ -134,7 +137,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     shape = np.asarray(_shapes(result), dtype=object)[c["row"].to_numpy()]
     inside = (shape == "polygon") & ~c["kind"].isin(list(PROTECTED_KINDS)).to_numpy()
     key = np.where(status == "occupied", np.where(inside, "inside_polygon", "occupied_" + shape),
-                   status)
+                   np.where(unsure[show], "unsure", status))
     words = pd.Series(key, dtype=object).map(
         {k: html.escape(status_word(k, lang)) for k in set(key)}).to_numpy(dtype=object)
     share = c["overlap_share_sum"].to_numpy(dtype=float)

@@ -103,7 +103,8 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
     """One row per layer the screening read: id, kind label, role (why it is listed besides the
     rules: it sets the coverage area and the districts; else empty), source, date, file (with
     the SHA-256 of its data when ``catalog`` is given: :meth:`layers.catalog.Catalog.digest`),
-    features, accuracy [m], layer-wide values, usable, problems (texts)."""
+    features, accuracy [m], layer-wide values, the districts it covers when not everywhere
+    (``covers``), usable, problems (texts)."""
     rows = []
     for info in result.attrs.get("layers", []):
         sha = info.get("sha256")
@@ -125,6 +126,9 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
                      "sha256": sha,
                      "features": info.get("features", ""),
                      "accuracy": "" if acc is None else f"{acc:g} m", "defaults": defaults,
+                     "covers": (word("covers_only", lang) + ("、" if lang == "zh" else ", ").join(
+                                    info["covers"])
+                                if info.get("covers") else ""),
                      "usable": info.get("usable", True),
                      "problems": list(info.get("problems") or [])})
     return rows

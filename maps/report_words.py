@@ -81,6 +81,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "accuracy": ("定位精度", "Accuracy"),
     "defaults": ("统一取值（目录声明）", "Layer-wide values (catalog)"),
     "unusable": ("不可用", "unusable"),
+    "covers_only": ("仅覆盖：", "covers only: "),
     "role_coverage": ("用于确定覆盖范围和所在区县", "sets the coverage area and the districts"),
     "missing_layers": ("未提供的图层（相关规则按“需论证”处理）",
                        "Layers not provided (their rules yield review)"),
@@ -211,10 +212,11 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "contact": ("仅边界接触（容差内，不计占用）", "boundary contact only (within the tolerance)"),
     "within": ("规定距离内有要素", "features within the rule's distance"),
     "meets": ("位于或接触要素（未触发规则）", "lies in or touches a feature (no rule triggered)"),
+    "unsure": ("未能全部核查（见未知事实）", "not all checked (see the unknown facts)"),
 }
 """Words for the statuses of :data:`geo.checklist.STATUSES` that get a row of their own
 (``occupied`` by footprint shape; a polygon in a kind outside :data:`PROTECTED_KINDS` "lies in
-it"); ``not_provided``, ``near`` and ``clear`` kinds are named together (``missing_kinds`` and
+it"; ``unsure``: a clear or near kind with an unknown fact); ``not_provided``, ``near`` and ``clear`` kinds are named together (``missing_kinds`` and
 ``unused_kinds``, ``near_kinds``, ``clear_kinds``)."""
 
 PROTECTED_KINDS = frozenset({

@@ -23,6 +23,11 @@ _T = {
     "none": ("无", "none"), "nearest": ("最近要素距离（{r} m 内）", "Nearest feature (within {r} m)"),
     "inside": ("位于其中", "inside"), "beyond": ("{r} m 内无", "none within {r} m"),
     "not_checked": ("未核查", "not checked"),
+    "uncovered": ("图层 {layers} 未覆盖此处（目录中的 covers）：未核查",
+                  "not checked: layer {layers} does not cover this place (`covers` in the catalog)"),
+    "uncovered_part": ("图层 {layers} 未覆盖项目的 {share}（目录中的 covers）：该部分未核查",
+                       "layer {layers} does not cover {share} of the project (`covers` in the "
+                       "catalog): that part not checked"),
     "outside_all": ("不列最近要素：项目整体位于图层目录覆盖范围之外，目录在该处没有图层，目录中最近的要素"
                     "未必是该处最近的；仅测量了规则所需的距离（见上文理由）",
                     "nearest features not listed: the project lies wholly outside the catalog's "
@@ -236,6 +241,11 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
                     k: (None if not math.isfinite(float(r[k])) else round(float(r[k]), 3))
                     for k in ("overlap_m2", "overlap_m", "overlap_share", "distance_m")}}
                 for _, r in g.iterrows() if r["layer_id"] or r["feature_id"]]})
+    uncovered = {}   # kinds whose layers' `covers` leave part of the footprint (geo.covers)
+    for _, r in h.iterrows():
+        if isinstance(r.get("details"), dict) and "uncovered" in r["details"]:
+            uncovered[r["kind"]] = {"layers": r["layer_id"],
+                                    "share": round(float(r["details"]["uncovered"]), 4)}
     nearest = {c[len("nearest_"):-len("_m")]: (None if not math.isfinite(float(row[c]))
                                                else round(float(row[c]), 1))
                for c in result.columns if c.startswith("nearest_") and c.endswith("_m")}
@@ -253,6 +263,7 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
         "verdict": row["verdict"], "verdict_label": st.verdict_label(row["verdict"], lang),
         "reasons": reasons, "error": row["reasons"] if row["verdict"] == "error" else "",
         "nearest_m": nearest, "nearest_note": note, "search_m": SEARCH_M,
+        "uncovered": uncovered,
         "missing_layers": list(result.attrs.get("missing", [])),
         "rules": result.attrs.get("rules", ""),
     }
@@ -283,6 +294,7 @@ def _width(text: str) -> int:
 
 def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
     """Print :func:`check_result` for a person on a terminal."""
+    from geo.coverage import WHOLLY_SHARE
     from maps import style as st
 
     colour = {"prohibited": "red", "review": "yellow", "admitted": "blue"}.get(data["verdict"])
@@ -313,6 +325,13 @@ def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
     for kind, d in data["nearest_m"].items():
         text = (_t("beyond", lang, r=f"{data['search_m']:,.0f}") if d is None else
                 _t("inside", lang) if d == 0 else f"{d:,.0f} m")
+        gap = data.get("uncovered", {}).get(kind)
+        if gap and (d is None or gap["share"] >= WHOLLY_SHARE):  # no "none within": not measured
+            text = _t("uncovered", lang, layers=gap["layers"])
+        elif gap:
+            text += "；" if lang == "zh" else "; "
+            text += _t("uncovered_part", lang, layers=gap["layers"],
+                       share=f"{gap['share'] * 100:.1f}%")
         label = st.kind_label(kind, lang)
         click.echo(f"  {label}{' ' * (width - _width(label))}  {text}")
     if data["nearest_note"]:

@@ -74,6 +74,9 @@ def format_report(report: dict, lang: str) -> str:
             stated = ", ".join(f"{k} = {_toml(v)}" for k, v in e["defaults"].items())
             lines.append(f"    {'目录设定的默认值' if zh else 'defaults stated in the catalog'}: "
                          + stated)
+        if e.get("covers"):
+            lines.append(f"    {'仅覆盖（covers，其余区域相关规则需论证）' if zh else 'covers only (its rules give review elsewhere)'}"
+                         f": {', '.join(e['covers'])}")
         if e.get("unknown"):
             counts = ", ".join(f"{k} {n}/{e['features']}" for k, n in e["unknown"].items())
             lines.append(f"    {'未知属性（规则将给出需论证）' if zh else 'unknown facts (rules give review)'}"
