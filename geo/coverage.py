@@ -163,10 +163,10 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
     live = ctx.ok & (ctx.dims >= 0)
     outside = np.where(live, 1.0 - inside, np.nan)
     frames = []
-    uncovered = _significant(1.0 - inside, ctx.dims, ctx.size) & live
-    rows, slivers = _holes(ctx, np.flatnonzero(uncovered), cover, None)
+    uncovered = significant(1.0 - inside, ctx.dims, ctx.size) & live
+    rows, slivers = real_holes(ctx, np.flatnonzero(uncovered), cover, None)
     if len(rows):
-        share = _percent(outside[rows])
+        share = percent_text(outside[rows])
         msg = facts.fill(OUTSIDE.message(lang), share=share, source=SOURCES[source][lang])
         title = np.where(outside[rows] >= WHOLLY_SHARE, WHOLLY[lang], OUTSIDE.title(lang))
         frames.append(hits_frame(OUTSIDE, ctx, {"row": rows, "kind": "",
@@ -178,11 +178,11 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
     if units is not None and units.features is not None:
         in_units = covered_share(ctx.fp, units.pairs)
         gap = np.where(live, np.clip(inside - in_units, 0.0, 1.0), np.nan)
-        holes = _significant(np.nan_to_num(gap), ctx.dims, ctx.size) & live
-        rows, slivers = _holes(ctx, np.flatnonzero(holes),
+        holes = significant(np.nan_to_num(gap), ctx.dims, ctx.size) & live
+        rows, slivers = real_holes(ctx, np.flatnonzero(holes),
                                np.asarray(units.features.geometry.values, dtype=object), cover)
         if len(rows):
-            msg = facts.fill(GAP.message(lang), share=_percent(gap[rows]),
+            msg = facts.fill(GAP.message(lang), share=percent_text(gap[rows]),
                              area=_area_text(ctx, rows, gap, lang))
             frames.append(hits_frame(GAP, ctx, {"row": rows, "kind": "control_unit",
                                                 "overlap_share": gap[rows],
@@ -192,14 +192,14 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
     return frames, outside, gap
 
 
-def _holes(ctx: Context, rows: np.ndarray, inner: np.ndarray,
-           outer: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def real_holes(ctx: Context, rows: np.ndarray, inner: np.ndarray,
+                outer: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Split the footprints ``rows`` (uncovered beyond the tolerance) into real holes and slivers.
 
     The ground around each footprint (its bounds widened by twice :data:`SLIVER_WIDTH_M`) in
     ``outer`` (everywhere when None) but in no ``inner`` feature is opened by half of
     :data:`SLIVER_WIDTH_M`; a footprint whose part in what is left is still significant
-    (:func:`_significant`) is on a hole. Only these few rows are measured.
+    (:func:`significant`) is on a hole. Only these few rows are measured.
 
     Returns
     -------
@@ -223,7 +223,7 @@ def _holes(ctx: Context, rows: np.ndarray, inner: np.ndarray,
         part[dims == 2] = shapely.area(on_hole[dims == 2])
         part[dims == 1] = shapely.length(on_hole[dims == 1])
         part[dims == 0] = shapely.get_num_geometries(on_hole[dims == 0])
-        real = _significant(part / size, dims, size)
+        real = significant(part / size, dims, size)
     except shapely.errors.GEOSException:  # cannot tell: unknown never passes
         real = np.ones(len(rows), dtype=bool)
     return rows[real], rows[~real]
@@ -255,7 +255,7 @@ def _sliver_hits(ctx: Context, rows: np.ndarray, share: np.ndarray, kind: str,
         return []
     lang = ctx.lang
     where = _WHERE[kind][lang].format(source=SOURCES[source][lang])
-    msg = facts.fill(SLIVER.message(lang), share=_percent(share[rows]),
+    msg = facts.fill(SLIVER.message(lang), share=percent_text(share[rows]),
                      area=_area_text(ctx, rows, share, lang), where=where,
                      width=f"{SLIVER_WIDTH_M:g}")
     return [hits_frame(SLIVER, ctx, {"row": rows, "kind": "" if kind == "coverage" else kind,
@@ -277,14 +277,14 @@ def _area_text(ctx: Context, rows: np.ndarray, share: np.ndarray, lang: str) -> 
                     (" m²）" if lang == "zh" else " m²)"))
 
 
-def _percent(share: np.ndarray) -> np.ndarray:
+def percent_text(share: np.ndarray) -> np.ndarray:
     """Shares as percentages with one decimal; ``<0.1%`` for small non-zero shares, so that a
     finding never reads 0.0%."""
     text = np.char.mod("%.1f%%", np.asarray(share, dtype=float) * 100).astype(object)
     return np.where((share > 0) & (share < 0.0005), "<0.1%", text).astype(object)
 
 
-def _significant(share: np.ndarray, dims: np.ndarray, size: np.ndarray) -> np.ndarray:
+def significant(share: np.ndarray, dims: np.ndarray, size: np.ndarray) -> np.ndarray:
     """Whether an uncovered share matters: above the area tolerance for polygons, any for lines
     and points (beyond rounding)."""
     return np.where(dims == 2, share * size > AREA_TOLERANCE_M2, share > 1e-9)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo import facts
 from geo.conditions import Context, project_condition, selected
-from geo.coverage import _holes, _percent, _significant, coverage_area
+from geo.coverage import coverage_area, percent_text, real_holes, significant
 from geo.evaluate import hits_frame
 from geo.facts import F
 from geo.overlay import covered_share, overlay_pairs
@@ -81,7 +81,7 @@ def uncovered_shares(ctx: Context, catalog, crs) -> dict[str, np.ndarray]:
         within = covered_share(ctx.fp, overlay_pairs(ctx.fp, covered, keep_geometry=True)) if len(covered) else \
             np.zeros(len(ctx.fp))
         gap = np.where(live, np.clip(inside - within, 0.0, 1.0), np.nan)
-        rows, _ = _holes(ctx, np.flatnonzero(_significant(np.nan_to_num(gap), ctx.dims,
+        rows, _ = real_holes(ctx, np.flatnonzero(significant(np.nan_to_num(gap), ctx.dims,
                                                           ctx.size) & live), covered, cover)
         share = np.where(live, 0.0, np.nan)
         share[rows] = gap[rows]
@@ -137,7 +137,7 @@ def covers_hits(rules: RuleSet, ctx: Context, catalog, crs,
             if not len(rows):
                 continue
             layers, names = covers_words(catalog, kind, lang)
-            msg = facts.fill(_TEXT[lang]["message"], share=_percent(share[rows]),
+            msg = facts.fill(_TEXT[lang]["message"], share=percent_text(share[rows]),
                              layers=layers, names=names)
             title = _TEXT[lang]["title"].format(title=rule.title(lang))
             out.append(hits_frame(rule, ctx, {
