@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import facts
 from geo.conditions import Context, project_condition, selected
@@ -58,6 +59,29 @@ def covers_words(catalog, kind: str, lang: str) -> tuple[str, str]:
             sep.join(f"{names[c]} ({c})" if names.get(c) else c for c in codes))
 
 
+def covered_admin(catalog, codes: list[str], crs) -> np.ndarray:
+    """The catalog's admin features with one of the ``codes`` (geometries in ``crs``)."""
+    admin = [d.gdf for d in catalog.layers_of("admin_boundary", crs) if d.usable]
+    geoms = [np.asarray(a.geometry.values, dtype=object)[
+        a["admin_code"].astype(object).where(a["admin_code"].notna(), "").astype(str)
+        .str.strip().isin(codes).to_numpy()] for a in admin]
+    return np.concatenate(geoms) if geoms else np.zeros(0, dtype=object)
+
+
+def uncovered_area(catalog, kind: str, crs) -> np.ndarray:
+    """Where the catalog's coverage area is not covered by ``kind``'s layers (``covers``): its
+    polygons in ``crs`` (none when the kind covers the whole area). ``siting score`` excludes
+    this land as unknown, as :func:`covers_hits` makes screening rules review there."""
+    codes = kind_covers(catalog, kind)
+    if codes is None:
+        return np.zeros(0, dtype=object)
+    _, cover = coverage_area(catalog, crs)
+    gap = shapely.difference(shapely.union_all(cover),
+                             shapely.union_all(covered_admin(catalog, codes, crs)))
+    parts = shapely.get_parts(gap)
+    return parts[shapely.area(parts) > 0]
+
+
 def uncovered_shares(ctx: Context, catalog, crs) -> dict[str, np.ndarray]:
     """Per kind with ``covers``, each footprint's share inside the catalog's coverage but outside
     the kind's covered area (0 below the tolerances or on slivers only; NaN where not judged)."""
@@ -73,11 +97,7 @@ def uncovered_shares(ctx: Context, catalog, crs) -> dict[str, np.ndarray]:
         if cover is None:
             _, cover = coverage_area(catalog, crs)
             inside = covered_share(ctx.fp, overlay_pairs(ctx.fp, cover, keep_geometry=True))
-        admin = [d.gdf for d in catalog.layers_of("admin_boundary", crs) if d.usable]
-        geoms = [np.asarray(a.geometry.values, dtype=object)[
-            a["admin_code"].astype(object).where(a["admin_code"].notna(), "").astype(str)
-            .str.strip().isin(codes).to_numpy()] for a in admin]
-        covered = np.concatenate(geoms) if geoms else np.zeros(0, dtype=object)
+        covered = covered_admin(catalog, codes, crs)
         within = covered_share(ctx.fp, overlay_pairs(ctx.fp, covered, keep_geometry=True)) if len(covered) else \
             np.zeros(len(ctx.fp))
         gap = np.where(live, np.clip(inside - within, 0.0, 1.0), np.nan)

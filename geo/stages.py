@@ -15,6 +15,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import cobenefits as cb
 from geo import cost as co
@@ -118,6 +119,8 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
                              f"because a deciding fact is unknown (fail closed): "
                              f"{'; '.join(rg.reasons[:3])}{' …' if len(rg.reasons) > 3 else ''}"
                              f" / {label.label_zh}属性未知，按排除处理")
+        if layers:
+            rg = _uncovered(rg, cat, rule, sites.crs, run)
         rules.append((rule, rg))
     run.exclusions = rules   # assessments name the exclusion that took land in their zones
     source, cover = coverage_area(cat, sites.crs)
@@ -157,6 +160,29 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
 
 
 # -- criteria ------------------------------------------------------------------------------------
+def _uncovered(rg, cat, rule, crs, run):
+    """``rg`` with the land its kind's layers do not cover (``covers``), within the rule's
+    buffer, added as unknown: excluded, counted in ``excluded_unknown_ha``, said in the reasons
+    (as :mod:`geo.covers` makes screening rules review there)."""
+    from geo.covers import covers_words, uncovered_area
+
+    gap = uncovered_area(cat, rule.kind, crs)
+    if not len(gap):
+        return rg
+    if rg.buffer_m > 0:
+        gap = shapely.buffer(gap, rg.buffer_m)
+    layers, names = covers_words(cat, rule.kind, "en")
+    _, names_zh = covers_words(cat, rule.kind, "zh")
+    label = get_kind(rule.kind)
+    why = (f"layer {layers} covers only {names} (`covers` in the catalog): elsewhere "
+           f"{label.label_en} is unknown, excluded / 图层 {layers} 仅覆盖 {names_zh}，"
+           f"其余区域{label.label_zh}未知，按排除处理")
+    say(run, f"covers_{rule.id}", f"exclusion {rule.id!r}: {why}")  # and on the terminal
+    return rg._replace(geoms=np.concatenate([rg.geoms, gap]),
+                       unknown=np.concatenate([rg.unknown, np.ones(len(gap), dtype=bool)]),
+                       reasons=[*rg.reasons, why])
+
+
 def analysis_geometry(sites) -> gpd.GeoSeries:
     """The land each criterion is measured on: the usable land, else the candidate; None for
     errors."""

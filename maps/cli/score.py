@@ -172,8 +172,9 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
 
 def _unchecked(sites, catalog) -> None:
     """Warn on stderr about what the ranking did not check: exclusions and assessments whose
-    layer is missing, land outside the catalog's coverage ("unknown never passes": never a silent
-    pass); and about the sites sent to review (assessment due, too large) or overlapping."""
+    layer is missing, land a layer does not cover (``covers``), land outside the catalog's
+    coverage ("unknown never passes": never a silent pass); and about the sites sent to review
+    (assessment due, too large) or overlapping."""
     meta = sites.attrs["siting"]
     missing = meta.get("not_checked") or []
     if missing:
@@ -186,7 +187,8 @@ def _unchecked(sites, catalog) -> None:
                    err=True)
     if meta.get("outside_coverage"):
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
-    keys = [k for k in meta if k.startswith(("assessment_missing_", "approval_missing_"))]
+    keys = [k for k in meta if k.startswith(("assessment_missing_", "approval_missing_",
+                                             "covers_"))]
     for key in ("wholly_outside", "repaired", *keys, "assessment", "approval", "too_large",
                 "overlapping"):
         if meta.get(key):
