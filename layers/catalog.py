@@ -53,7 +53,7 @@ from layers.catalog_schema import (
     check_attributes,
     format_validation,
 )
-from layers.crs import WGS84, check_transform, datum_note, to_crs_dense, working_crs
+from layers.crs import check_transform, datum_note, to_crs_dense, working_crs
 from layers.errors import CatalogError, CRSError, InputError, choice_error
 from layers.hygiene import Problem, geometry_type_problems
 from layers.kinds import get_kind, get_raster_kind
@@ -70,7 +70,12 @@ from layers.prepared import (
 )
 from layers.rasters import raster_problems
 from layers.read import data_sha256, read_vector
-from layers.region_area import FAR_LAYER, far_layer_problems, region_boxes
+from layers.region_area import (
+    FAR_LAYER,
+    far_layer_problems,
+    prepared_far_problems,
+    region_boxes,
+)
 from layers.tomlfile import load_toml
 from layers.windows import boxes_to_crs, lonlat_bounds, meets
 
@@ -280,12 +285,7 @@ class Catalog:
             if not any(p["code"] == "empty" and p["feature"] is None
                        for p in summary.get("problems", [])):  # prepared before empty layers
                 now += _empty_problem(summary["features"], spec, what)  # were refused
-            if not any(p["code"] == FAR_LAYER for p in summary.get("problems", [])) and \
-                    summary.get("extent_lonlat") and summary.get("crs"):
-                box = summary["extent_lonlat"]  # the region may be newer than the preparation
-                src = summary_crs(summary)
-                now += far_layer_problems(self, spec, src, boxes_to_crs(box, WGS84, src)[0],
-                                          what, lambda: box)
+            now += prepared_far_problems(self, spec, summary, what)
             summary["problems"] = summary.get("problems", []) + [p.to_dict() for p in now]
             self._fast[layer_id] = (Path(spec.path), summary)
         return self._fast[layer_id]

@@ -26,6 +26,7 @@ from layers.coordcheck import other_zones, zone_words
 from layers.crs import WGS84, describe_crs, normalize_crs, working_crs
 from layers.errors import CRSError, InputError, bi
 from layers.hygiene import Problem
+from layers.prepared import prepared_boxes, summary_crs
 from layers.windows import boxes_to_crs, lonlat_bounds
 
 FAR_OUTSIDE_M = 10_000.0
@@ -71,24 +72,34 @@ def region_boxes(catalog, units: bool = True) -> tuple[str, np.ndarray, np.ndarr
 def _layer_boxes(catalog, kind: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(enclosing lon/lat boxes of the features, exact lon/lat extent) of the usable layers of
     ``kind``; None when none has a placed feature. A layer that cannot be read is left out (its
-    own error is said where it is read)."""
+    own error is said where it is read); a prepared layer gives its boxes column and summary,
+    without decoding a geometry."""
     boxes, extents = [], []
     for spec in catalog.layers:
         if spec.kind != kind:
             continue
         try:
-            gdf, problems = catalog.source(spec.id)
+            fast = catalog.fast_form(spec.id)
+            if fast is not None:  # prepared: the boxes column and the summary, no geometry
+                if not catalog.facts(spec.id)["usable"] or not fast[1].get("extent_lonlat"):
+                    continue
+                b = prepared_boxes(fast[0])
+                b = boxes_to_crs(b[np.isfinite(b).all(axis=1)], summary_crs(fast[1]), WGS84)
+                extent = np.asarray(fast[1]["extent_lonlat"], dtype=float)
+            else:
+                gdf, problems = catalog.source(spec.id)
+                if any(p.severity == "error" and p.feature is None for p in problems):
+                    continue
+                g = np.asarray(gdf.geometry.values, dtype=object)
+                g = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
+                if not len(g):
+                    continue
+                b = boxes_to_crs(shapely.bounds(g), gdf.crs, WGS84)
+                extent = lonlat_bounds(gpd.GeoSeries(g, crs=gdf.crs))
         except InputError:
             continue
-        if any(p.severity == "error" and p.feature is None for p in problems):
-            continue
-        g = np.asarray(gdf.geometry.values, dtype=object)
-        g = g[~(shapely.is_missing(g) | shapely.is_empty(g))]
-        if not len(g):
-            continue
-        b = boxes_to_crs(shapely.bounds(g), gdf.crs, WGS84)
         boxes.append(b[np.isfinite(b).all(axis=1)])
-        extents.append(lonlat_bounds(gpd.GeoSeries(g, crs=gdf.crs)))
+        extents.append(extent)
     if not boxes or not sum(len(b) for b in boxes):
         return None
     e = np.array(extents)
@@ -142,6 +153,18 @@ def far_layer_problems(catalog, spec, crs: pyproj.CRS, bounds, what: str,
         return []
     return [Problem(None, FAR_LAYER, _far_message(spec, crs, bounds, what, source, extent, dist,
                                                   lonlat), "error")]
+
+
+def prepared_far_problems(catalog, spec, summary: dict, what: str) -> list[Problem]:
+    """:func:`far_layer_problems` of a prepared layer, from its summary (its lon/lat extent and
+    source CRS: no feature is read); none when its preparation already found it far."""
+    box = summary.get("extent_lonlat")
+    if not box or not summary.get("crs") or any(p["code"] == FAR_LAYER
+                                                for p in summary.get("problems", [])):
+        return []
+    src = summary_crs(summary)  # the region may be newer than the preparation: checked again
+    return far_layer_problems(catalog, spec, src, boxes_to_crs(box, WGS84, src)[0], what,
+                              lambda: box)
 
 
 def _far_message(spec, crs, bounds, what, source, extent, dist, lonlat) -> str:
