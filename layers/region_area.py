@@ -175,14 +175,22 @@ def _far_message(spec, crs, bounds, what, source, extent, dist, lonlat) -> str:
     x0, y0, x1, y1 = bounds
     fits = other_zones(crs, np.array([x0, x1]), np.array([y0, y1]), tuple(extent))
     declared = spec.crs is not None and _same(spec.crs, crs)
-    code = " or ".join(f'"{c}"' for c, _ in fits)  # several: ask which (none is sure)
+    quoted = " or ".join(f'"{c}"' for c, _ in fits)  # several: ask which (none is sure)
+    code = " or ".join(c for c, _ in fits)
     if declared:
-        fix = (f"set crs = {code} in its [[layer]] entry" if code else
+        fix = (f"set crs = {quoted} in its [[layer]] entry" if code else
                "correct crs in its [[layer]] entry (ask the data's provider which CRS it is in)",
-               f"请在其 [[layer]] 中改为 crs = {code}" if code else
+               f"请在其 [[layer]] 中改为 crs = {quoted}" if code else
                "请更正其 [[layer]] 中的 crs（向数据提供方确认坐标系）")
         how = (f" (from crs = \"{spec.crs}\" in its catalog entry)",
                f"（目录中的 crs = \"{spec.crs}\"）")
+    elif getattr(spec, "prepared", None) is not None:
+        fix = ("correct the CRS of the original layer (crs in its entry of the catalog it was "
+               f"prepared from, or its .prj){' to ' + code if code else ''} and run siting "
+               "prepare again", "请更正原图层的坐标系（预处理所用目录中该图层的 crs 或其 .prj）"
+               f"{'为 ' + code if code else ''}，然后重新运行 siting prepare")
+        how = (f" (as prepared from {spec.prepared.origin})",
+               f"（预处理自 {spec.prepared.origin}）")
     else:
         fix = ("correct the CRS the source declares (its .prj, embedded CRS or SRID)"
                + (f" to {code}" if code else ""),

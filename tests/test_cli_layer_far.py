@@ -119,3 +119,30 @@ def test_a_layer_partly_outside_the_region_is_not_refused(tmp_path):
     r = _run("layers", cat, "--lang", "en")
     assert r.exit_code == 0, r.output
     assert "[usable] red_lines" in r.output and "wholly outside" not in r.output
+
+
+def test_a_prepared_layer_is_checked_against_the_region_on_load(farmland, tmp_path):
+    """A layer prepared where the catalog had no region (nothing to test it against) is checked
+    when a catalog with admin boundaries names it: from its summary and the admin layer's
+    boxes column, both prepared; the fix says to prepare it again."""
+    _, shp = farmland
+    (tmp_path / "farm.toml").write_text(
+        f'[region]\nname = "t"\n\n[[layer]]\nid = "farm"\nkind = "basic_farmland"\n'
+        f'path = {json.dumps(str(shp))}\ncrs = "EPSG:4544"\n', encoding="utf-8")
+    (tmp_path / "admin.toml").write_text(
+        f'[region]\nname = "t"\n\n[[layer]]\nid = "admin"\nkind = "admin_boundary"\n'
+        f'path = {json.dumps(str(DEMO_DIR / "admin_boundaries.geojson"))}\n', encoding="utf-8")
+    for name in ("farm", "admin"):
+        r = _run("prepare", tmp_path / f"{name}.toml", "--out", tmp_path / f"p_{name}")
+        assert r.exit_code == 0, r.output
+    farm = (tmp_path / "p_farm" / "catalog.toml").read_text(encoding="utf-8")
+    admin = (tmp_path / "p_admin" / "catalog.toml").read_text(encoding="utf-8")
+    admin = admin[admin.index("[[layer]]"):].replace(
+        'path = "admin.parquet"', f"path = {json.dumps(str(tmp_path / 'p_admin' / 'admin.parquet'))}")
+    both = tmp_path / "p_farm" / "both.toml"
+    both.write_text(farm + "\n" + admin, encoding="utf-8")
+    r = _run("layers", both, "--lang", "en")
+    assert r.exit_code == 2, r.output
+    assert "[UNUSABLE] farm" in r.output and "[usable] admin" in r.output
+    assert "wholly outside the catalog's region (the admin boundaries)" in r.output
+    assert 'to EPSG:4545 and run siting prepare again' in r.output
