@@ -28,22 +28,13 @@ from geo.evaluate import Context, hits_frame
 from geo.overlay import covered_share, intersecting, overlay_pairs
 from geo.rules import Rule
 from layers.crs import WGS84, to_crs_dense
+from layers.region_area import FAR_OUTSIDE_M, SOURCES  # noqa: F401  (named here too: geo.job)
 
-FAR_OUTSIDE_M = 10_000.0
-"""A project farther than this [m] from the catalog's coverage is outside its region (error)."""
 AREA_TOLERANCE_M2 = 1.0
 """Smaller uncovered areas [m²] of a polygon footprint are boundary slivers, not gaps."""
 SLIVER_WIDTH_M = 1.0
 """Uncovered ground narrower than this [m] is a digitising sliver between layers, not a hole:
 it vanishes under a negative buffer of half this width."""
-
-SOURCES = {
-    "admin_boundary": {"en": "the admin boundaries", "zh": "行政区划边界"},
-    "region_extent": {"en": "the [region] extent", "zh": "[region] extent 声明的范围"},
-    "control_units": {"en": "the union of the control units", "zh": "环境管控单元的并集"},
-    "layer_extent": {"en": "the layers' joint extent", "zh": "各图层的合并范围"},
-}
-"""How the coverage area was found, in order of preference."""
 
 OUTSIDE = Rule.model_validate({
     "id": "coverage", "title_zh": "部分位于图层目录覆盖范围之外",
@@ -315,7 +306,7 @@ def misplaced_input(catalog, gdf: gpd.GeoDataFrame, given: str, what: str) -> st
         The refusal (English / Chinese), or None when any feature lies on or near the region
         (or none can be placed).
     """
-    from layers.coordcheck import GK3_PLAIN, gk_zone_choices, zone_words
+    from layers.coordcheck import other_zones, zone_words
     from layers.windows import lonlat_bounds
 
     g = np.asarray(gdf.geometry.values, dtype=object)
@@ -332,13 +323,10 @@ def misplaced_input(catalog, gdf: gpd.GeoDataFrame, given: str, what: str) -> st
             f"{lat0:.2f}–{lat1:.2f}°N, while the catalog covers {w:.2f}–{e:.2f}°E, "
             f"{s:.2f}–{n:.2f}°N. The coordinates are probably in another CRS or Gauss-Krüger "
             f"zone: check {given.split()[0]} (or --coords for GPS and web-map coordinates)")
-    epsg = gdf.crs.to_epsg() if gdf.crs is not None else None
-    if epsg in GK3_PLAIN.values():
-        xy = shapely.get_coordinates(g[ok])
-        other = [c for c in gk_zone_choices(xy[:, 0], xy[:, 1], (w, s, e, n))
-                 if c[0] != f"EPSG:{epsg}"]
-        if other:
-            text += (f"; over the region the numbers fit {zone_words(other)}: "
-                     + " or ".join(f"--crs {c}" for c, _ in other))
+    xy = shapely.get_coordinates(g[ok])
+    other = other_zones(gdf.crs, xy[:, 0], xy[:, 1], (w, s, e, n))
+    if other:
+        text += (f"; over the region the numbers fit {zone_words(other)}: "
+                 + " or ".join(f"--crs {c}" for c, _ in other))
     return (text + " / 候选要素全部位于图层目录区域之外：坐标系或投影带可能有误，请检查 --crs 或 "
             "--coords")

@@ -71,6 +71,12 @@ from layers.prepared import (
 )
 from layers.rasters import raster_problems
 from layers.read import data_sha256, read_vector
+from layers.region_area import (
+    FAR_LAYER,
+    far_layer_problems,
+    prepared_far_problems,
+    region_boxes,
+)
 from layers.tomlfile import load_toml
 from layers.windows import boxes_to_crs, lonlat_bounds, meets
 
@@ -143,6 +149,7 @@ class Catalog:
         self._digests: dict[str, str | None] = {}
         self._near: tuple[np.ndarray, pyproj.CRS] | None = None
         self._boxes: dict[str | None, np.ndarray] = {}  # a view's windows, per CRS carried to
+        self._region: dict[bool, tuple | None] = {}  # region_boxes(units), shared by views
         self.admin_names: dict[str, str] = check_covers(self)  # codes `covers` may name
 
     def __repr__(self) -> str:
@@ -261,8 +268,10 @@ class Catalog:
                                             id_column=spec.columns.get("id"))
             gdf, attr_problems = type_attributes(gdf, spec, what)
             geom_problems = geometry_type_problems(gdf, get_kind(spec.kind), what)
+            far = far_layer_problems(self, spec, gdf.crs, _placed(gdf).total_bounds, what,
+                                     lambda: lonlat_bounds(_placed(gdf)))
             self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems
-                                       + _empty_problem(len(gdf), spec, what))
+                                       + _empty_problem(len(gdf), spec, what) + far)
         return self._sources[layer_id]
 
     def fast_form(self, layer_id: str) -> tuple[Path, dict] | None:
@@ -279,6 +288,7 @@ class Catalog:
             if not any(p["code"] == "empty" and p["feature"] is None
                        for p in summary.get("problems", [])):  # prepared before empty layers
                 now += _empty_problem(summary["features"], spec, what)  # were refused
+            now += prepared_far_problems(self, spec, summary, what)
             summary["problems"] = summary.get("problems", []) + [p.to_dict() for p in now]
             self._fast[layer_id] = (Path(spec.path), summary)
         return self._fast[layer_id]
@@ -328,6 +338,13 @@ class Catalog:
             problems = [*problems, Problem(None, "datum", note, "warning")]
         usable = not any(p.severity == "error" and p.feature is None for p in problems)
         return {"features": count, "problems": problems, "usable": usable}
+
+    def region_boxes(self, units: bool = True) -> tuple[str, np.ndarray, np.ndarray] | None:
+        """Boxes enclosing the catalog's region, how it was found and its extent (cached; see
+        :func:`layers.region_area.region_boxes`)."""
+        if units not in self._region:
+            self._region[units] = region_boxes(self, units)
+        return self._region[units]
 
     def near(self, windows: np.ndarray, crs: pyproj.CRS) -> Catalog:
         """A view whose reads keep only features whose bounding box meets a window.
@@ -447,14 +464,17 @@ class Catalog:
         for spec in self.layers:
             fast = self.fast_form(spec.id)
             if fast is not None:
-                if fast[1].get("extent_lonlat"):
+                if fast[1].get("extent_lonlat") and not any(
+                        p["code"] == FAR_LAYER for p in fast[1].get("problems", [])):
                     boxes.append(fast[1]["extent_lonlat"])
                 continue
             try:
-                gdf, _ = self.source(spec.id)
+                gdf, problems = self.source(spec.id)
             except InputError as exc:
                 errors.append(exc)
                 continue
+            if any(p.code == FAR_LAYER for p in problems):
+                continue  # far from the region: it must not choose the working CRS
             g = gdf.geometry.values
             geoms = gdf.geometry[~(shapely.is_missing(g) | shapely.is_empty(g))]
             if len(geoms):
@@ -508,8 +528,14 @@ class Catalog:
         return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])
 
 
-_FOUND_ON_LOAD = ("source_changed", "source_unchecked", "empty")
+_FOUND_ON_LOAD = ("source_changed", "source_unchecked", "empty", FAR_LAYER)
 """Problems of a prepared layer found when a run loads it (not recorded by prepare)."""
+
+
+def _placed(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The layer's geometries that can be placed (neither missing nor empty)."""
+    g = gdf.geometry.values
+    return gdf.geometry[~(shapely.is_missing(g) | shapely.is_empty(g))]
 
 
 def _empty_problem(features: int, spec: LayerSpec, what: str) -> list[Problem]:

@@ -180,6 +180,45 @@ def gk_zone_choices(x: np.ndarray, y: np.ndarray,
     return [(f"EPSG:{GK3_PLAIN[cm]}", cm) for cm in close]
 
 
+def other_zones(crs: pyproj.CRS | None, x: np.ndarray, y: np.ndarray,
+                near: tuple[float, float, float, float]) -> list[tuple[str, int]]:
+    """The other CGCS2000 3° Gauss-Krüger zones that put data read in ``crs`` on ``near``.
+
+    Data read with a plain (6-digit) Gauss-Krüger zone that land far from their region were most
+    likely given the wrong zone: :func:`gk_zone_choices` over the region, without ``crs`` itself.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS or None
+        The CRS the data were read with; only a zone of :data:`GK3_PLAIN` gets an answer.
+    x, y : array of float
+        Eastings and northings [m] in ``crs`` (their extremes are enough).
+    near : (west, south, east, north)
+        The region's extent [°].
+
+    Returns
+    -------
+    list of (str, int)
+        ``[("EPSG:4545", 108)]``, nearest first; empty when ``crs`` is not such a zone or no
+        other zone puts the data on ``near``.
+    """
+    epsg = crs.to_epsg() if crs is not None else None
+    if epsg not in GK3_PLAIN.values():
+        return []
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    xs, ys = np.array([x.min(), x.max()]), np.array([y.min(), y.max()])
+    region = shapely.box(*near)
+    out = []
+    for code, cm in gk_zone_choices(x, y, near):
+        if code == f"EPSG:{epsg}":
+            continue
+        lon, lat = to_lonlat(pyproj.CRS.from_user_input(code), xs[[0, 1, 0, 1]], ys[[0, 0, 1, 1]])
+        if np.isfinite(lon).all() and np.isfinite(lat).all() and shapely.intersects(
+                shapely.box(lon.min(), lat.min(), lon.max(), lat.max()), region):
+            out.append((code, cm))  # the fallback of nearby zones is no fit: left out
+    return out
+
+
 def zone_words(choices: list[tuple[str, int]]) -> str:
     """``EPSG:4545 (CGCS2000 / 3-degree Gauss-Kruger CM 108E)`` or several joined by " or "."""
     return " or ".join(f"{code} (CGCS2000 / 3-degree Gauss-Kruger CM {cm}E)"

@@ -335,6 +335,16 @@ def summary_working_crs(summary: dict) -> pyproj.CRS | None:
     return None if crs is None else pyproj.CRS.from_json_dict(crs)
 
 
+def prepared_boxes(path: str | Path) -> np.ndarray:
+    """The features' bounding boxes ``(n, 4)`` in the source CRS, from the ``bbox`` column
+    only (no geometry decoded); NaN rows for features without a geometry."""
+    import pyarrow.parquet as pq
+
+    box = pq.read_table(path, columns=["bbox"]).column("bbox").combine_chunks()
+    return np.stack([box.field(n).to_numpy(zero_copy_only=False).astype(float)
+                     for n in ("xmin", "ymin", "xmax", "ymax")], axis=1).reshape(-1, 4)
+
+
 def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = False
                   ) -> gpd.GeoDataFrame:
     """Read a prepared layer (or the part whose features' boxes meet ``bbox``), in source order.
