@@ -7,7 +7,9 @@ last resort, which says nothing about where a layer should be). A layer whose ev
 more than :data:`FAR_OUTSIDE_M` from that region was most likely read with the wrong CRS — the
 neighbouring 3° Gauss-Krüger zone puts 6-digit eastings 300 km away — and a zoning layer that
 misses the region lets every project there pass its rules: such a layer gets an ``error``
-problem (:data:`FAR_LAYER`), which makes it unusable, so that its rules give ``review``.
+problem (:data:`FAR_LAYER`), which makes it unusable, so that its rules give ``review``. A layer
+of a kind that spreads over any region (farmland, red lines …) spanning a small part of the region
+gets a warning suggesting ``covers`` (:data:`PARTIAL_LAYER`): it may hold some districts only.
 
 The test is cheap and conservative: the layer's bounding box, carried to lon/lat as a box that
 encloses it, against boxes that enclose the region's features (built once per catalog). Boxes
@@ -40,6 +42,13 @@ SOURCES = {
 """How the coverage area was found, in order of preference."""
 FAR_LAYER = "far_outside"
 """The code of the problem of a layer wholly far from the catalog's region."""
+PARTIAL_LAYER = "partial_extent"
+"""The code of the warning of a layer that spans a small part of the region (:func:`_partial`)."""
+EXTENSIVE = ("ecological_red_line", "basic_farmland", "cultivated_land", "forest_land")
+"""Kinds whose features spread over any whole province or county: one that spans a small part
+of the region may hold some districts only."""
+PARTIAL_SHARE = 0.75
+"""A layer of :data:`EXTENSIVE` whose box covers less of the region's extent [-] is said."""
 
 
 def region_boxes(catalog, units: bool = True) -> tuple[str, np.ndarray, np.ndarray] | None:
@@ -150,9 +159,37 @@ def far_layer_problems(catalog, spec, crs: pyproj.CRS, bounds, what: str,
         return []
     dist = float(shapely.distance(shapely.box(*layer[0]), shapely.box(*around.T)).min())
     if not dist > FAR_OUTSIDE_M:
-        return []
+        return _partial(spec, boxes_to_crs(bounds, crs, WGS84)[0], source, extent, what)
     return [Problem(None, FAR_LAYER, _far_message(spec, crs, bounds, what, source, extent, dist,
                                                   lonlat), "error")]
+
+
+def _partial(spec, box, source: str, extent, what: str) -> list[Problem]:
+    """The warning of a layer of a kind that spreads over a whole region (:data:`EXTENSIVE`)
+    whose features span less than :data:`PARTIAL_SHARE` of the region's extent, without
+    ``covers``: perhaps data for some districts only, which would read as "none here" elsewhere
+    (review 25 F1). A warning, not a refusal: the region may truly have none there."""
+    if spec.kind not in EXTENSIVE or getattr(spec, "covers", None):
+        return []
+    w, s, e, n = extent
+    x0, y0, x1, y1 = box  # a lon/lat box enclosing the layer (never smaller than it)
+    share = (max(0.0, min(x1, e) - max(x0, w)) * max(0.0, min(y1, n) - max(y0, s))
+             / max((e - w) * (n - s), 1e-12))
+    if not share < PARTIAL_SHARE:
+        return []
+    where = SOURCES[source]
+    spans = (f"layer {x0:.2f}–{x1:.2f}°E, {y0:.2f}–{y1:.2f}°N; region {w:.2f}–{e:.2f}°E, "
+             f"{s:.2f}–{n:.2f}°N")
+    spans_zh = (f"图层 东经 {x0:.2f}–{x1:.2f}°、北纬 {y0:.2f}–{y1:.2f}°；区域 东经 {w:.2f}–{e:.2f}°、"
+                f"北纬 {s:.2f}–{n:.2f}°")
+    return [Problem(None, PARTIAL_LAYER, bi(
+        f"{what}: the layer's features span only {share:.0%} of the extent of the catalog's "
+        f"region ({where['en']}; {spans}); where it has no feature it reads as 'none here'. If "
+        "it holds data for some districts only, list them with covers = [\"admin code\", ...] in "
+        "its [[layer]] entry: its rules are then reviewed elsewhere, not passed",
+        f"图层要素仅分布在图层目录区域（{where['zh']}）范围的 {share:.0%}（{spans_zh}）；无要素处按"
+        "“此处没有”处理。若该图层只含部分区县的数据，请在其 [[layer]] 中用 covers = [\"行政区代码\", ...] "
+        "列出，其余区域的相关规则将按需论证处理，而非通过"), "warning")]
 
 
 def prepared_far_problems(catalog, spec, summary: dict, what: str) -> list[Problem]:
@@ -163,8 +200,10 @@ def prepared_far_problems(catalog, spec, summary: dict, what: str) -> list[Probl
                                                 for p in summary.get("problems", [])):
         return []
     src = summary_crs(summary)  # the region may be newer than the preparation: checked again
-    return far_layer_problems(catalog, spec, src, boxes_to_crs(box, WGS84, src)[0], what,
-                              lambda: box)
+    found = far_layer_problems(catalog, spec, src, boxes_to_crs(box, WGS84, src)[0], what,
+                               lambda: box)
+    said = {p["code"] for p in summary.get("problems", [])}  # by prepare, from the source
+    return [p for p in found if p.code not in said]
 
 
 def _far_message(spec, crs, bounds, what, source, extent, dist, lonlat) -> str:

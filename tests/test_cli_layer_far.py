@@ -146,3 +146,27 @@ def test_a_prepared_layer_is_checked_against_the_region_on_load(farmland, tmp_pa
     assert "[UNUSABLE] farm" in r.output and "[usable] admin" in r.output
     assert "wholly outside the catalog's region (the admin boundaries)" in r.output
     assert 'to EPSG:4545 and run siting prepare again' in r.output
+
+
+def test_a_farmland_layer_over_part_of_the_region_is_said(tmp_path):
+    """Review 25 F1: farmland delivered for the western counties only spans part of the region;
+    without ``covers`` the rest reads as "no farmland". ``siting layers`` now warns and names
+    ``covers`` (the layer stays usable: the region may truly have none there); with ``covers``
+    the warning goes, as it does for the demo's layers."""
+    gdf = gpd.read_file(DEMO_DIR / "basic_farmland.geojson")
+    west = gdf[gdf.geometry.bounds["maxx"] < 106.7]
+    west.to_file(tmp_path / "west.geojson")
+    catalog = _catalog(tmp_path, "basic_farmland", path=tmp_path / "west.geojson")
+    res = _run("layers", catalog)
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "仅分布" in x)
+    assert line.startswith("    - 警告：图层要素仅分布在图层目录区域（行政区划边界）范围的 ")
+    assert "covers = [\"行政区代码\", ...]" in line and "catalog.toml, layer 'basic_farmland'" in line
+    assert "[可用] basic_farmland" in res.output
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace(f'path = {json.dumps(str(tmp_path / "west.geojson"))}',
+                                    f'path = {json.dumps(str(tmp_path / "west.geojson"))}\n'
+                                    'covers = ["520181", "520123", "520115"]'), encoding="utf-8")
+    said = _run("layers", catalog).output
+    assert "仅分布" not in said and "covers" in said
+    assert "仅分布" not in _run("layers", "--demo").output
