@@ -170,12 +170,16 @@ def overlapping(df: pd.DataFrame, run) -> None:
     if not len(a):
         return
     ids = df["site_id"].astype(str).to_numpy()
+    texts: dict[int, list[str]] = {}  # per site, its pairs' notes in pair order
     for i, j, ha in zip(a, b, shared):
         for me, other in ((i, j), (j, i)):
-            append(df, np.arange(len(df)) == me,
-                   f"usable land overlaps {ids[other]} by {ha:,.2f} ha: the totals count it "
-                   f"twice — keep one / 可用地与 {ids[other]} 重叠 {ha:,.2f} ha，合计重复计算",
-                   "notes")
+            texts.setdefault(int(me), []).append(
+                f"usable land overlaps {ids[other]} by {ha:,.2f} ha: the totals count it "
+                f"twice — keep one / 可用地与 {ids[other]} 重叠 {ha:,.2f} ha，合计重复计算")
+    rows = np.array(sorted(texts), dtype=int)
+    mask = np.zeros(len(df), dtype=bool)
+    mask[rows] = True
+    append(df, mask, ["; ".join(texts[r]) for r in rows], "notes")  # one assignment
     pairs = ", ".join(f"{ids[i]}+{ids[j]}" for i, j in list(zip(a, b))[:5])
     say(run, "overlapping", (
         f"{len(a)} pair(s) of sites share usable land ({pairs}{' …' if len(a) > 5 else ''}; "
