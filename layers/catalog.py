@@ -269,7 +269,7 @@ class Catalog:
             gdf, attr_problems = type_attributes(gdf, spec, what)
             geom_problems = geometry_type_problems(gdf, get_kind(spec.kind), what)
             far = far_layer_problems(self, spec, gdf.crs, _placed(gdf).total_bounds, what,
-                                     lambda: lonlat_bounds(_placed(gdf)))
+                                     lambda: lonlat_bounds(_placed(gdf)), len(gdf))
             self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems
                                        + _empty_problem(len(gdf), spec, what) + far)
         return self._sources[layer_id]

@@ -17,6 +17,7 @@ import re
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from click.testing import CliRunner
 from shapely.affinity import translate
 
@@ -152,10 +153,24 @@ def test_a_farmland_layer_over_part_of_the_region_is_said(tmp_path):
     """Review 25 F1: farmland delivered for the western counties only spans part of the region;
     without ``covers`` the rest reads as "no farmland". ``siting layers`` now warns and names
     ``covers`` (the layer stays usable: the region may truly have none there); with ``covers``
-    the warning goes, as it does for the demo's layers."""
+    the warning goes, as it does for the demo's layers and for a layer of a few hundred
+    features (a sample says nothing of a partial delivery)."""
     gdf = gpd.read_file(DEMO_DIR / "basic_farmland.geojson")
     west = gdf[gdf.geometry.bounds["maxx"] < 106.7]
-    west.to_file(tmp_path / "west.geojson")
+    # a province's delivery has thousands of parcels: each demo parcel cut in 3 × 3
+    pieces = []
+    for pid, shape in zip(west["id"], west.geometry):
+        x0, y0, x1, y1 = shape.bounds
+        dx, dy = (x1 - x0) / 3, (y1 - y0) / 3
+        for k in range(9):
+            cell = shapely.box(x0 + k % 3 * dx, y0 + k // 3 * dy, x0 + (k % 3 + 1) * dx,
+                               y0 + (k // 3 + 1) * dy)
+            part = shape.intersection(cell)
+            if part.area > 0:
+                pieces.append({"id": f"{pid}-{k}", "geometry": part})
+    assert len(pieces) >= 1000
+    gpd.GeoDataFrame(pieces, crs=gdf.crs).to_file(tmp_path / "west.geojson")
+    west.to_file(tmp_path / "few.geojson")  # the same land in 171 parcels: not said
     catalog = _catalog(tmp_path, "basic_farmland", path=tmp_path / "west.geojson")
     res = _run("layers", catalog)
     assert res.exit_code == 0, res.output
@@ -170,3 +185,5 @@ def test_a_farmland_layer_over_part_of_the_region_is_said(tmp_path):
     said = _run("layers", catalog).output
     assert "仅分布" not in said and "covers" in said
     assert "仅分布" not in _run("layers", "--demo").output
+    few = _catalog(tmp_path, "basic_farmland", path=tmp_path / "few.geojson")
+    assert "仅分布" not in _run("layers", few).output
