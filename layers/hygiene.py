@@ -13,9 +13,13 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.errors import bi
+from layers.errors import bi, halves, place_zh
 
 SEVERITIES = ("error", "warning", "note")
+SEVERITY_ZH = {"warning": "警告", "error": "错误", "info": "提示", "note": "说明"}
+"""The severities of problems in Chinese."""
+_PLACES = ("row ", "rows ", "feature ", "parcel ")
+"""How readers begin a feature label that names a place (:data:`READ_ROW`)."""
 
 READ_ROW = "_read_row"
 """Column of the footprint readers: where each feature is in its file, in the words a user finds
@@ -68,6 +72,24 @@ class Problem:
     def __str__(self) -> str:
         where = f"feature {self.feature}: " if self.feature is not None else ""
         return f"[{self.severity}] {where}{self.message}"
+
+
+def problem_line(p, name: str = "", lang: str = "en") -> str:
+    """One problem as a terminal line: severity, the feature or row it is about, the message.
+
+    Under ``zh`` a message with a Chinese half reads in Chinese first (``警告：要素 #1 (B1)：
+    无效几何图形… / feature #1 (B1): invalid geometry …``); otherwise as the reader wrote it
+    (``warning: feature #1 (B1): invalid geometry … / 无效几何图形…``).
+    """
+    where = "" if p.feature is None else str(p.feature) if str(p.feature).startswith(
+        _PLACES) else f"feature {p.feature}"  # a table's 'row 3' is not a feature
+    message = p.message.removeprefix(name + ": ") if name else p.message
+    en, zh = halves(message)
+    if lang == "zh" and zh:
+        english = f"{where}: {en}" if where else en
+        return (f"{SEVERITY_ZH.get(p.severity, p.severity)}：" + (f"{place_zh(where)}：" if where
+                else "") + f"{zh} / {english}")
+    return f"{p.severity}: " + (f"{where}: " if where else "") + message
 
 
 _DIMENSION = {"Point": 0, "MultiPoint": 0, "LineString": 1, "MultiLineString": 1,

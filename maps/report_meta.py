@@ -136,11 +136,11 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
 
 def problem_text(problem, lang: str) -> str:
     """A reader's problem as the data-quality table lists it: in ``lang`` first (a problem
-    with a severity as the terminal prints it, :func:`maps.cli.notices.problem_line`)."""
+    with a severity as the terminal prints it, :func:`layers.hygiene.problem_line`)."""
     from layers.errors import in_lang
 
     if hasattr(problem, "severity"):
-        from maps.cli.notices import problem_line
+        from layers.hygiene import problem_line
 
         return problem_line(problem, lang=lang)
     return in_lang(problem, lang)

@@ -104,10 +104,10 @@ def format_report(report: dict, lang: str) -> str:
 
 def _problem(p: dict, lang: str) -> str:
     """A problem of the inspection as a line: severity, feature, message, the reader's language
-    first (:func:`maps.cli.notices.problem_line`)."""
+    first (:func:`layers.hygiene.problem_line`)."""
     from types import SimpleNamespace
 
-    from maps.cli.notices import problem_line
+    from layers.hygiene import problem_line
 
     return problem_line(SimpleNamespace(feature=p.get("feature") or None,
                                         severity=p["severity"], message=p["message"]), lang=lang)

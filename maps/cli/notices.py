@@ -15,14 +15,11 @@ from contextlib import contextmanager
 
 import click
 
-from layers.errors import SitingWarning, halves, place_zh
+from layers.errors import SitingWarning
+from layers.hygiene import problem_line
 
 PER_GROUP = 20
 """Problems shown per file or layer; the rest are counted."""
-_PLACES = ("row ", "rows ", "feature ", "parcel ")
-"""How readers begin a feature label that names a place (:data:`layers.hygiene.READ_ROW`)."""
-SEVERITY_ZH = {"warning": "警告", "error": "错误", "info": "提示", "note": "说明"}
-"""The severities of problems in Chinese."""
 
 
 @contextmanager
@@ -63,24 +60,6 @@ def catalog_problems(catalog) -> list[tuple[str, list]]:
     """
     return [(f"{catalog.path.name}, layer {spec.id!r} ({catalog.provenance(spec.id)['path']})",
              problems) for spec, problems in catalog.problems_read()]
-
-
-def problem_line(p, name: str = "", lang: str = "en") -> str:
-    """One problem as a terminal line: severity, the feature or row it is about, the message.
-
-    Under ``zh`` a message with a Chinese half reads in Chinese first (``警告：要素 #1 (B1)：
-    无效几何图形… / feature #1 (B1): invalid geometry …``); otherwise as the reader wrote it
-    (``warning: feature #1 (B1): invalid geometry … / 无效几何图形…``).
-    """
-    where = "" if p.feature is None else str(p.feature) if str(p.feature).startswith(
-        _PLACES) else f"feature {p.feature}"  # a table's 'row 3' is not a feature
-    message = p.message.removeprefix(name + ": ") if name else p.message
-    en, zh = halves(message)
-    if lang == "zh" and zh:
-        english = f"{where}: {en}" if where else en
-        return (f"{SEVERITY_ZH.get(p.severity, p.severity)}：" + (f"{place_zh(where)}：" if where
-                else "") + f"{zh} / {english}")
-    return f"{p.severity}: " + (f"{where}: " if where else "") + message
 
 
 def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
