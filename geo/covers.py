@@ -25,6 +25,7 @@ from geo.evaluate import hits_frame
 from geo.facts import F
 from geo.overlay import covered_share, overlay_pairs
 from geo.rules import RuleSet
+from layers.covers import named
 
 _SPATIAL = ("intersects", "within", "within_distance")
 _TEXT = {
@@ -53,10 +54,8 @@ def covers_words(catalog, kind: str, lang: str) -> tuple[str, str]:
     (``"jbnt"``, ``"南明区 (520102), 云岩区 (520103)"``)."""
     specs = [s for s in catalog.layers if s.kind == kind and s.covers]
     codes = dict.fromkeys(c for s in specs for c in s.covers)
-    names = getattr(catalog, "admin_names", {}) or {}
     sep = "、" if lang == "zh" else ", "
-    return (", ".join(s.id for s in specs),
-            sep.join(f"{names[c]} ({c})" if names.get(c) else c for c in codes))
+    return ", ".join(s.id for s in specs), sep.join(named(catalog, codes))
 
 
 def covered_admin(catalog, codes: list[str], crs) -> np.ndarray:

@@ -23,6 +23,7 @@ from geo.coverage import FAR_OUTSIDE_M, SOURCES, far_outside
 from geo.evaluate import OUTSIDE_NEAREST_M, TEXT
 from geo.grouping import take_rows
 from geo.rules import RuleSet
+from layers.covers import named
 from layers.crs import to_crs_dense, working_crs
 from layers.kinds import get_kind
 from layers.windows import grow, lonlat_bounds
@@ -215,8 +216,7 @@ def layer_infos(catalog, kinds: list[str], crs, lang: str) -> tuple[list[dict], 
 def _covers_named(catalog, spec) -> list[str]:
     """The layer's ``covers`` as ``"南明区 (520102)"`` (``[]``: it covers the whole coverage
     area)."""
-    names = getattr(catalog, "admin_names", {}) or {}
-    return [f"{names[c]} ({c})" if names.get(c) else c for c in spec.covers or []]
+    return named(catalog, spec.covers or [])
 
 
 def coverage_infos(catalog, kinds: list[str], crs, lang: str) -> list[dict]:

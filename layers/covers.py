@@ -70,3 +70,10 @@ def check_covers(catalog) -> dict[str, str]:
     if errors:
         raise CatalogError("\n".join(errors))
     return names
+
+
+def named(catalog, codes) -> list[str]:
+    """Admin codes as messages name them: ``"南明区 (520102)"``, the bare code for one without a
+    name."""
+    names = catalog.admin_names
+    return [f"{names[c]} ({c})" if names.get(c) else c for c in codes]

@@ -12,6 +12,7 @@ from rasterio.errors import RasterioError
 
 from layers.attributes import unknown_counts
 from layers.catalog import Catalog, RasterSpec
+from layers.covers import named
 from layers.crs import describe_crs, normalize_crs
 from layers.errors import InputError
 from layers.hygiene import Problem
@@ -51,8 +52,7 @@ def inspect_catalog(catalog: Catalog) -> dict:
                  "label_en": kind.label_en, "geometry": "/".join(kind.geometries),
                  "path": spec.path or catalog.provenance(spec.id)["path"], "source": spec.source, "date": spec.date,
                  "accuracy_m": spec.accuracy_m, "defaults": dict(spec.defaults),
-                 "covers": [f"{catalog.admin_names[c]} ({c})" if catalog.admin_names.get(c)
-                            else c for c in spec.covers or []],
+                 "covers": named(catalog, spec.covers or []),
                  "features": None, "source_crs": None, "working_crs": describe_crs(working),
                  "area_m2": None, "area_ha": None, "bounds_lonlat": None, "unknown": {},
                  "problems": []}
