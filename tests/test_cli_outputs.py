@@ -22,7 +22,7 @@ from click.testing import CliRunner
 import geo.screen  # noqa: F401 (the module, patched below)
 import maps.cli
 from maps.cli import cli
-from maps.cli.outputs import LOG_NAME, MANIFEST
+from maps.cli.outputs import LOG_NAME, MANIFEST, stamp, write_manifest
 from maps.cli.screen import FILES
 
 
@@ -240,6 +240,29 @@ def test_stale_outputs_of_the_same_command_are_removed(tmp_path):
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
     styles = set(manifest) - set(FILES)  # the GeoPackage's QGIS styles, one per geometry type
     assert set(FILES) <= set(manifest) and styles and all(s.endswith(".qml") for s in styles)
+
+
+def test_another_commands_outputs_are_refused_even_with_overwrite(region, tmp_path):
+    """score --overwrite into a screening folder would replace the report a reviewer signs and
+    leave the screening tables beside the siting report (review 26 F6): refused, nothing
+    touched; the folder takes screen again, and a folder holding only a failed run's log
+    takes either command."""
+    _, cat, proj = region
+    out = tmp_path / "out"
+    assert run("screen", proj, "--catalog", cat, "--out", out).exit_code == 0
+    before = snapshot(out)
+    res = run("score", "--demo", "--tech", "pv", "--out", out, "--overwrite")
+    assert res.exit_code == 2, res.output
+    assert "siting screen" in res.output and "report.html" in res.output
+    assert "另选输出目录" in res.output and "another output folder" in res.output
+    assert snapshot(out) == before
+    assert run("screen", proj, "--catalog", cat, "--out", out, "--overwrite").exit_code == 0
+    logged = tmp_path / "logged"
+    logged.mkdir()
+    (logged / LOG_NAME).write_text("Traceback …", encoding="utf-8")
+    write_manifest(logged, {LOG_NAME: "screen"}, {LOG_NAME: stamp(logged / LOG_NAME)})
+    res = run("score", "--demo", "--tech", "pv", "--out", logged, "--overwrite")
+    assert res.exit_code == 0, res.output
 
 
 @pytest.mark.parametrize("where", ["projects", "data", "root"])

@@ -260,6 +260,10 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
             raise InputError(f"{parent} is a file that siting did not write, where siting writes "
                              f"a folder of that name (for {folder / n}): move it away or choose "
                              "another output / 该位置应为本工具的输出目录")
+    others = {} if single_file else {rel: c for rel, c in manifest.items()
+                                     if c != command and rel != LOG_NAME}
+    if others:  # another command's report and map would be replaced, its tables left beside
+        raise InputError(_other_command_message(out, others, command))
     foreign = [] if single_file else [(rel, n) for rel, n in present.items()
                                       if rel not in manifest]
     if foreign:
@@ -276,6 +280,23 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
                          "without its dates, cp -r, shows every file as changed: copy with cp -p) "
                          "/ 这些文件在本工具写出后已被修改，不会被覆盖；请移走、改名或删除")
     return list(present)
+
+
+def _other_command_message(out: Path, others: Mapping[str, str], command: str) -> str:
+    """Why ``command`` does not write into a folder holding another command's outputs
+    (``others``: {file: command}) and what to do."""
+    by = dict.fromkeys(others.values())
+    files = sorted(others, key=lambda rel: (rel.count("/"), rel))  # top-level first
+    shown = ", ".join(files[:4]) + (f" … ({len(files)} files)" if len(files) > 4 else "")
+    names = ", ".join(f"siting {c}" for c in by)
+    return (f"{out} holds the outputs of {names} ({shown}): siting {command} would put its "
+            f"own report and map among them (replacing theirs) and leave their other files "
+            f"beside them, so the folder would contradict itself; --overwrite replaces only "
+            f"this command's own outputs. "
+            f"Choose another output folder for siting {command} (or move those files away) / "
+            f"该目录存放 {'、'.join(f'siting {c}' for c in by)} 的输出（{shown}）：siting {command} "
+            f"会替换其中的报告和地图而留下其他文件，使目录内容互相矛盾；--overwrite 只替换本命令自己的"
+            f"输出。请为 siting {command} 另选输出目录（或移走这些文件）")
 
 
 def _covers(declared: str, name: str) -> bool:
