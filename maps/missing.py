@@ -22,9 +22,10 @@ from maps.elements import HtmlControl
 
 MAX_LISTED = 200
 """Rows listed by name in the panel; the rest are counted."""
-MAX_ERROR_CHARS = 400
-"""Longest error text shown per row [characters]; the tables hold it whole."""
-ROW_BYTES = 2 * 6 * (MAX_ERROR_CHARS + 120)
+MAX_ERROR_CHARS = 1000
+"""Longest error text shown per row [characters] (a vertex table's error names every bad row,
+in both languages); the tables hold it whole."""
+ROW_BYTES = 6 * (MAX_ERROR_CHARS + 200)
 """Largest size one listed row can add to the page [bytes] (non-ASCII escaped as ``\\uXXXX``
 in the control's script, and markup)."""
 
