@@ -74,7 +74,10 @@ def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np
     district = cat(esc(code.map(names or {}).fillna("")),
                    when(code != "", cat(" (", esc(code), ")")),
                    when(prov != "", cat(" · ", esc(prov.map(pnames).fillna(prov)))))
-    district = np.where(district == "", word("unknown_district", lang), district)
+    # a project without geometry lies nowhere: not "outside the admin layer"
+    unknown = np.where(loc["lon"].isna(), word("no_outline_district", lang),
+                       word("unknown_district", lang))
+    district = np.where(district == "", unknown, district)
     centroid = when(loc["lon"].notna(), cat(fmt(loc["lon"], lambda x: f"{x:.6f}°E"), ", ",
                                             fmt(loc["lat"], lambda x: f"{x:.6f}°N")))
     area = when(loc["area_m2"].notna(), cat(

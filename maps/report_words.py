@@ -105,6 +105,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "unknown_district": ("未知（不在行政区划图层内）", "unknown (no admin boundary here)"),
+    "no_outline_district": ("未知（无可用范围）", "unknown (no usable outline)"),
     "outside": ("{share} 位于目录覆盖范围（{how}）之外：该部分未核查任何图层。",
                 "{share} of the footprint lies outside the catalog's coverage ({how}): no layer "
                 "was checked there."),

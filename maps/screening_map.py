@@ -26,6 +26,7 @@ from maps import style as st
 from maps.budget import BASE_BYTES, MAP_BUDGET_BYTES, add_layers_near, text_bytes
 from maps.clusters import CELL_BYTES, POINT_BYTES, add_project_points, add_verdict_grid
 from maps.display import drawable, project_anchors
+from maps.missing import add_missing_panel, panel_bytes
 
 DETAIL_MAX_PROJECTS = 5_000
 """Larger batches are drawn as clustered points (their popups alone would exceed the budget)."""
@@ -178,6 +179,8 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
     evidence); a larger one as clustered verdict-coloured points (:mod:`maps.clusters`). The
     zoning layers are drawn near the projects only, within what is left of the budget
     (:mod:`maps.budget`), so that the page stays under ``budget`` bytes whatever the batch.
+    Projects without a usable outline are listed with their errors in a panel
+    (:mod:`maps.missing`).
 
     Parameters
     ----------
@@ -207,9 +210,10 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
     name = st.pick(_LABELS["projects"], lang)
     table = projects_table(result, lang, hits, report_page) \
         if len(result) <= DETAIL_MAX_PROJECTS else None
-    room = max(budget - BASE_BYTES, 0)  # what the data may take
-    detail = table is not None and _detail_bytes(table) <= room * DETAIL_SHARE
     n_shown = int(drawable(result.geometry).sum())
+    # what the data may take, beside the panel listing the projects that cannot be drawn
+    room = max(budget - BASE_BYTES - panel_bytes(len(result) - n_shown), 0)
+    detail = table is not None and _detail_bytes(table) <= room * DETAIL_SHARE
     points = room * POINTS_SHARE // POINT_BYTES
     used_bytes = _detail_bytes(table) if detail else room * POINTS_SHARE if n_shown > points \
         else n_shown * POINT_BYTES
@@ -245,6 +249,8 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
                    "style": st.shaped_style(st.verdict_style(v), shape), "shape": shape}
                   for v in st.VERDICT_STYLES if v in present]
     base.add_legend(m, legend, lang)
+    add_missing_panel(m, result, "project_id", ("error", "reasons"), lang, "projects",
+                      "screening.csv")
     base.add_plugins(m, layer)
     return m
 

@@ -8,6 +8,7 @@ score breakdown when ``score_<criterion>`` columns exist. Around them: the catal
 degraded-land layers styled by kind, infrastructure switched off and muted, the excluded part of
 each candidate, the catalog's rasters (resource and DEM) as toggleable overlays with colour bars,
 a bilingual legend, search by site name and drawing with GeoJSON export; no network needed.
+Sites without a usable outline are listed with their errors in a panel (:mod:`maps.missing`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from layers.windows import lonlat_bounds
 from maps import base
 from maps import style as st
 from maps.catalog_map import add_catalog_layers, add_catalog_rasters
+from maps.missing import add_missing_panel
 
 POPUP_FIELDS = ["site_id", "name", "source_kind", "status", "candidate_area_ha",
                 "excluded_area_ha", "usable_area_ha", "ghi", "wind_speed", "slope_mean",
@@ -224,6 +226,7 @@ def siting_map(sites: gpd.GeoDataFrame, catalog=None, lang: str = "zh", basemap:
         {"label": st.pick(_TEXT["unscored"], lang), "style": st.verdict_style("error")},
         {"label": st.pick(_TEXT["excluded"], lang), "style": st.verdict_style("prohibited")}]
     base.add_legend(m, legend, lang)
+    add_missing_panel(m, sites, "site_id", ("reason", "error"), lang, "sites", "sites.csv")
     base.add_plugins(m, layer if scored.any() else None)   # no search over an empty layer
     return m
 
