@@ -236,8 +236,7 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
     \b
     siting check --point 106.71,26.58 --coords wgs84 --type pv --catalog catalog.toml
     siting check --point 106.716,26.577 --coords gcj02 --type wind --demo
-    siting check --wkt "POLYGON((...))" --coords wgs84 --type industrial --industry chemical \
-        --demo --json
+    siting check --wkt "POLYGON((...))" --coords wgs84 --type industrial --demo --json
     siting check --geojson parcel.geojson --type pv --catalog catalog.toml
     """
     if demo == bool(catalog):
