@@ -50,6 +50,19 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:0|[1-9]\d*)(?:\.\d+)?")
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
+def no_coords(what: str, hints: dict | None = None) -> CRSError:
+    """The error for longitude/latitude degrees that name no coordinate system: the fix (the
+    command's ``coords`` hint, :func:`layers.errors.fix_hint`) and where such numbers come from
+    (AMap gives GCJ-02, Baidu BD-09), never a guess. ``siting screen`` and ``siting check``
+    both raise it."""
+    fix = fix_hint(hints, "coords")
+    return CRSError(bi(f"{what}: coordinates are bare degrees and nothing says in which system; "
+                       f"give it: {fix} (WGS84 from GPS, GCJ-02 from AMap/Tencent, BD-09 from "
+                       "Baidu, CGCS2000 from surveys)",
+                       f"{place_zh(what)}：坐标未说明坐标系，请指定：{fix}（GPS 为 WGS84，"
+                       "高德/腾讯为 GCJ-02，百度为 BD-09，测绘成果为 CGCS2000）"))
+
+
 def _parse_column(values: pd.Series, column: str,
                   errors: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     """Numbers of a coordinate column and which cells were written as degrees-minutes-seconds."""
@@ -94,11 +107,7 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
                                   f"坐标以度为单位，但给定的坐标系（{given.name}）不是经纬度坐标系"))
             return given, x, y, problems
         if coords is None:
-            raise CRSError(f"{what}: coordinates are bare degrees and nothing says in which "
-                           f"system; give it: {fix_hint(hints, 'coords')} (WGS84 from GPS, "
-                           "GCJ-02 from AMap/Tencent, BD-09 from Baidu, CGCS2000 from surveys) "
-                           f"/ 坐标未说明坐标系，请指定：{fix_hint(hints, 'coords')}（GPS 为 "
-                           "WGS84，高德/腾讯为 GCJ-02，百度为 BD-09，测绘成果为 CGCS2000）")
+            raise no_coords(what, hints)
         return pyproj.CRS.from_epsg(4490 if coords == "cgcs2000" else 4326), x, y, problems
     if pair not in ("x/y", "x坐标/y坐标"):
         raise CRSError(bi(f"{what}: columns {pair} hold values in metres, not degrees; name "

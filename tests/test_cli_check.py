@@ -70,7 +70,7 @@ def screened(points, tmp_path_factory):
 @pytest.mark.parametrize("pid", list(CASES))
 def test_check_gives_the_screen_verdict(points, screened, pid):
     lon, lat = points[pid]
-    res = run("check", "--point", f"{lon},{lat}", "--type", "pv", "--demo", "--lang", "en")
+    res = run("check", "--coords", "wgs84", "--point", f"{lon},{lat}", "--type", "pv", "--demo", "--lang", "en")
     assert res.exit_code == 0, res.output
     label = {"prohibited": "Prohibited", "review": "Review required", "admitted": "Admitted"}
     assert f"Verdict: {label[CASES[pid]]}" in res.output
@@ -83,7 +83,7 @@ def test_check_gives_the_screen_verdict(points, screened, pid):
 
 def test_json_output_for_scripts(points):
     lon, lat = points["P04"]
-    res = run("check", "--point", f"{lon},{lat}", "--type", "pv", "--demo", "--json")
+    res = run("check", "--coords", "wgs84", "--point", f"{lon},{lat}", "--type", "pv", "--demo", "--json")
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["verdict"] == "prohibited" and data["lonlat"] == [lon, lat]
@@ -114,7 +114,7 @@ def test_wkt_and_inline_geojson_and_file(points, tmp_path):
     d = 0.0003
     wkt = (f"POLYGON(({lon - d} {lat - d}, {lon + d} {lat - d}, {lon + d} {lat + d}, "
            f"{lon - d} {lat + d}, {lon - d} {lat - d}))")
-    res = run("check", "--wkt", wkt, "--type", "pv", "--demo", "--json")
+    res = run("check", "--coords", "wgs84", "--wkt", wkt, "--type", "pv", "--demo", "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["verdict"] == "review"
     inline = json.dumps({"type": "Point", "coordinates": [lon, lat]})
@@ -144,14 +144,14 @@ def test_wkt_and_inline_geojson_and_file(points, tmp_path):
     (["--point", "106.71,26.58", "--type", "pv", "--attr", "novalue"], "KEY=VALUE"),
 ])
 def test_bad_input_exits_2(args, message):
-    res = run("check", *args, "--demo")
+    res = run("check", "--coords", "wgs84", *args, "--demo")
     assert res.exit_code == 2, res.output
     assert message in res.output
     assert "Traceback" not in res.output
 
 
 def test_missing_catalog_exits_2(tmp_path):
-    res = run("check", "--point", "106.71,26.58", "--type", "pv", "--catalog",
+    res = run("check", "--coords", "wgs84", "--point", "106.71,26.58", "--type", "pv", "--catalog",
               tmp_path / "none.toml")
     assert res.exit_code == 2 and "none.toml" in res.output
 
@@ -173,7 +173,7 @@ def test_a_prepared_layer_changed_since_is_called_unusable_with_its_problems(poi
     res = run("prepare", catalog, "--out", out)
     assert res.exit_code == 0, res.output
     lon, lat = points["P01"]
-    check = ("check", "--point", f"{lon},{lat}", "--type", "pv", "--catalog",
+    check = ("check", "--coords", "wgs84", "--point", f"{lon},{lat}", "--type", "pv", "--catalog",
              out / "catalog.toml")
     res = run(*check, "--lang", "en")
     assert res.exit_code == 0 and "Verdict: Admitted" in res.output, res.output
@@ -214,17 +214,17 @@ def test_a_blank_component_names_its_values_and_the_option():
     listed yes/no or a number. It now lists array / ancillary with their words, and ``check``
     names the option that states it; stating it clears the unknown."""
     point = "107.060542,27.16"  # demo forest land LD0256, shrub
-    zh = run("check", "--demo", "--point", point, "--type", "pv")
+    zh = run("check", "--coords", "wgs84", "--demo", "--point", point, "--type", "pv")
     assert zh.exit_code == 0, zh.output
     assert "请填写（array 光伏方阵 / ancillary 配套设施）" in zh.output
     assert "是/否或数值" not in zh.output
     assert "在本命令中写明: --attr component=array | --attr component=ancillary" in zh.output
-    en = run("check", "--demo", "--point", point, "--type", "pv", "--lang", "en")
+    en = run("check", "--coords", "wgs84", "--demo", "--point", point, "--type", "pv", "--lang", "en")
     assert "state it (array = PV array / ancillary = ancillary facilities)" in en.output
     assert "state it here with: --attr component=array" in en.output
-    stated = run("check", "--demo", "--point", point, "--type", "pv", "--attr", "component=array")
+    stated = run("check", "--coords", "wgs84", "--demo", "--point", point, "--type", "pv", "--attr", "component=array")
     assert "component 未填写" not in stated.output and "--attr component" not in stated.output
-    data = json.loads(run("check", "--demo", "--point", point, "--type", "pv", "--json").output)
+    data = json.loads(run("check", "--coords", "wgs84", "--demo", "--point", point, "--type", "pv", "--json").output)
     hints = [h for r in data["reasons"] for h in r["attr_hints"]]
     assert hints == ["--attr component=array | --attr component=ancillary"]
 
@@ -238,12 +238,12 @@ def test_wholly_outside_is_titled_so_and_has_no_nearest_distances(tmp_path):
     ``check`` gives no nearest distances there (the catalog's nearest feature need not be the
     nearest: ``siting score`` blanks them too); ``screen`` titles it the same."""
     lon, lat = OUT_EDGE
-    r = run("check", "--demo", "--point", f"{lon},{lat}", "--type", "pv")
+    r = run("check", "--coords", "wgs84", "--demo", "--point", f"{lon},{lat}", "--type", "pv")
     assert r.exit_code == 0, r.output
     assert "coverage: 整体位于图层目录覆盖范围之外" in r.output and "部分位于" not in r.output
     assert "不列最近要素：项目整体位于图层目录覆盖范围之外" in r.output
     assert "生态保护红线" not in r.output.split("最近要素距离")[1]
-    data = json.loads(run("check", "--demo", "--point", f"{lon},{lat}", "--type", "pv", "--json",
+    data = json.loads(run("check", "--coords", "wgs84", "--demo", "--point", f"{lon},{lat}", "--type", "pv", "--json",
                           "--lang", "en").output)
     assert data["nearest_m"] == {} and "nearest features not listed" in data["nearest_note"]
     assert data["reasons"][0]["title"] == "Wholly outside the catalog's coverage"
@@ -263,7 +263,7 @@ def test_wholly_outside_is_titled_so_and_has_no_nearest_distances(tmp_path):
         "O2", "reasons"]
     assert "[review] coverage: Partly outside the catalog's coverage" in summary.loc[
         "O3", "reasons"]
-    data = json.loads(run("check", "--demo", "--wkt", shapely.box(*boxes["O3"]).wkt, "--type",
+    data = json.loads(run("check", "--coords", "wgs84", "--demo", "--wkt", shapely.box(*boxes["O3"]).wkt, "--type",
                           "pv", "--json", "--lang", "en").output)
     assert data["nearest_m"] and "caution" in data["nearest_note"]
 
@@ -271,11 +271,75 @@ def test_wholly_outside_is_titled_so_and_has_no_nearest_distances(tmp_path):
 def test_a_location_far_outside_gets_no_none_within_lines():
     """Review 22 C6: a point 1,635 km from the demo (Beijing) could not be judged, yet every layer
     read "none within 2,000 m" (as if checked and clear); nothing was measured there."""
-    r = run("check", "--demo", "--point", "116.4,39.9", "--type", "wind")
+    r = run("check", "--coords", "wgs84", "--demo", "--point", "116.4,39.9", "--type", "wind")
     assert r.exit_code == 0, r.output
     assert "无法判定" in r.output and "未测距：项目无法判定" in r.output
     assert "2,000 m 内无" not in r.output
-    data = json.loads(run("check", "--demo", "--point", "116.4,39.9", "--type", "wind", "--json",
+    data = json.loads(run("check", "--coords", "wgs84", "--demo", "--point", "116.4,39.9", "--type", "wind", "--json",
                           "--lang", "en").output)
     assert data["verdict"] == "error" and data["nearest_m"] == {}
     assert "not measured" in data["nearest_note"]
+
+
+AMAP = "106.902049,27.264157"
+"""Review 26 F5: the WGS84 point 106.898289,27.267725 in a demo red line as AMap shows it."""
+
+
+@pytest.mark.parametrize("location", [("--point", AMAP),
+                                      ("--wkt", "POINT(106.902049 27.264157)")])
+def test_bare_degrees_without_coords_are_refused_as_screen_refuses_them(location):
+    """Review 26 F5: ``check`` read bare degrees as WGS84 without saying so, and the AMap
+    (GCJ-02) point in a red line came out admitted; like ``screen``, it now refuses them until
+    ``--coords`` names their system (Chinese first under zh, English under en), the demo too."""
+    for where in (("--catalog", DEMO_CATALOG), ("--demo",)):
+        zh = run("check", *location, "--type", "pv", *where)
+        assert zh.exit_code == 2, zh.output
+        said = " ".join(zh.output.split())
+        assert (f"Error: {location[0]}：坐标未说明坐标系，请指定：--coords wgs84|gcj02|bd09|cgcs2000"
+                "（GPS 为 WGS84，高德/腾讯为 GCJ-02，百度为 BD-09，测绘成果为 CGCS2000） / "
+                f"{location[0]}: coordinates are bare degrees") in said
+        assert "结论" not in zh.output and "Traceback" not in zh.output
+    en = run("check", *location, "--type", "pv", "--catalog", DEMO_CATALOG, "--lang", "en")
+    assert en.exit_code == 2, en.output
+    said = " ".join(en.output.split())
+    assert (f"Error: {location[0]}: coordinates are bare degrees and nothing says in which "
+            "system; give it: --coords wgs84|gcj02|bd09|cgcs2000 (WGS84 from GPS, GCJ-02 from "
+            "AMap/Tencent, BD-09 from Baidu, CGCS2000 from surveys) / ") in said
+
+
+def test_the_amap_point_with_coords_gcj02_is_prohibited_and_says_so():
+    """Review 26 F5: with ``--coords gcj02`` the point is shifted back into the red line, and
+    the output names the system it was read in and the WGS84 point it became."""
+    zh = run("check", "--point", AMAP, "--coords", "gcj02", "--type", "pv", "--catalog",
+             DEMO_CATALOG)
+    assert zh.exit_code == 0, zh.output
+    assert "坐标: GCJ-02（--coords gcj02），已换算为 WGS84 106.898289,27.267726\n" in zh.output
+    assert "结论: 不予准入" in zh.output and "[不予准入] red_line" in zh.output
+    en = run("check", "--point", AMAP, "--coords", "gcj02", "--type", "pv", "--catalog",
+             DEMO_CATALOG, "--lang", "en")
+    assert ("Coordinates: GCJ-02 (--coords gcj02), converted to WGS84 106.898289,27.267726\n"
+            in en.output)
+    data = json.loads(run("check", "--point", AMAP, "--coords", "gcj02", "--type", "pv",
+                          "--catalog", DEMO_CATALOG, "--json").output)
+    assert data["verdict"] == "prohibited"
+    assert data["coords"] == {"system": "gcj02", "from": "--coords", "converted_to": "wgs84"}
+    wgs = run("check", "--point", "106.898289,27.267725", "--coords", "wgs84", "--type", "pv",
+              "--demo")
+    assert "坐标: WGS84（--coords wgs84）\n结论: 不予准入" in wgs.output
+
+
+def test_geojson_is_read_as_wgs84_and_says_so(tmp_path):
+    """A GeoJSON names its system (WGS84, RFC 7946), as ``screen`` reads its files: no
+    ``--coords`` needed, and the output says where the system came from."""
+    inline = json.dumps({"type": "Point", "coordinates": [106.898289, 27.267725]})
+    data = json.loads(run("check", "--geojson", inline, "--type", "pv", "--demo",
+                          "--json").output)
+    assert data["coords"] == {"system": "wgs84", "from": "geojson", "converted_to": None}
+    assert data["verdict"] == "prohibited"
+    f = tmp_path / "p.geojson"
+    f.write_text(inline, encoding="utf-8")
+    res = run("check", "--geojson", f, "--type", "pv", "--demo", "--lang", "en")
+    assert res.exit_code == 0, res.output
+    assert "Coordinates: WGS84 (as the file states)\n" in res.output
+    res = run("check", "--geojson", f, "--coords", "gcj02", "--type", "pv", "--demo")
+    assert "坐标: GCJ-02（--coords gcj02），已换算为 WGS84" in res.output

@@ -138,7 +138,7 @@ def test_a_kind_is_covered_where_any_of_its_layers_is(tmp_path, other):
 def test_a_code_no_admin_feature_has_is_a_catalog_error(tmp_path):
     cat = _catalog(tmp_path, {"jbnt": ("basic_farmland", [{"geometry": WEST}],
                                        {"covers": ["520102", "529999"]})})
-    for args in (["layers", str(cat)], ["check", "--point", "106.75,26.6", "--type",
+    for args in (["layers", str(cat)], ["check", "--coords", "wgs84", "--point", "106.75,26.6", "--type",
                                         "tourism", "--catalog", str(cat)]):
         r = _siting(*args)
         assert r.returncode == 2, r.stderr
@@ -182,7 +182,7 @@ def test_check_a_point_in_the_gap_says_the_layer_does_not_cover_it(tmp_path):
     pt = to_lonlat([box(10400, 400, 10500, 500).centroid]).iloc[0]
     rules = tmp_path / "farmland_only.toml"
     rules.write_text(RULES, encoding="utf-8")
-    r = CliRunner().invoke(cli, ["check", "--point", f"{pt.x:.6f},{pt.y:.6f}", "--type",
+    r = CliRunner().invoke(cli, ["check", "--coords", "wgs84", "--point", f"{pt.x:.6f},{pt.y:.6f}", "--type",
                                  "tourism", "--catalog", str(cat), "--rules", str(rules)])
     assert r.exit_code == 0, r.output
     assert "结论: 需论证" in r.output

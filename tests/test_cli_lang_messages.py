@@ -52,7 +52,7 @@ def test_a_password_in_the_catalog_is_refused_in_chinese_first(tmp_path, monkeyp
     cat.write_text('[region]\nname = "test"\n\n[[layer]]\nid = "red_lines"\n'
                    'kind = "ecological_red_line"\npostgis = { service = "zoning", table = '
                    '"public.red_lines", geometry = "geom", password = "x" }\n', encoding="utf-8")
-    for command in (["layers", cat], ["check", "--point", "106.7,26.6", "--type", "pv",
+    for command in (["layers", cat], ["check", "--coords", "wgs84", "--point", "106.7,26.6", "--type", "pv",
                                       "--catalog", cat]):
         code, out = _main(monkeypatch, capsys, *command)
         said = " ".join(out.err.split())

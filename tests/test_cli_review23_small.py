@@ -34,7 +34,7 @@ def run(*args):
 
 def test_wholly_outside_note_does_not_deny_the_distances_the_rules_measured():
     """F9: the reason quotes "河流 HL01 乌江: 距离 51 m"; the nearest list said "未测距"."""
-    args = ("check", "--demo", "--wkt", M01, "--type", "mining", "--industry", "tailings_pond")
+    args = ("check", "--coords", "wgs84", "--demo", "--wkt", M01, "--type", "mining", "--industry", "tailings_pond")
     zh = run(*args)
     assert zh.exit_code == 0, zh.output
     assert "HL01 乌江: 距离 51 m" in zh.output
@@ -47,14 +47,14 @@ def test_wholly_outside_note_does_not_deny_the_distances_the_rules_measured():
 
 def test_coverage_source_is_english_under_en_and_chinese_under_zh():
     """F13c: under --lang en the coverage rule's source began 失效即审查 (Chinese first)."""
-    args = ("check", "--demo", "--wkt", M01, "--type", "mining", "--industry", "tailings_pond")
+    args = ("check", "--coords", "wgs84", "--demo", "--wkt", M01, "--type", "mining", "--industry", "tailings_pond")
     en = run(*args, "--lang", "en")
     assert "      fail closed: the catalog's layers say nothing there · confidence V" in en.output
     assert "失效即审查" not in en.output
     zh = run(*args)
     assert "      失效即审查：图层目录未覆盖的部分未经任何图层核查 · 可信度 V" in zh.output
     assert "fail closed" not in zh.output
-    data = json.loads(run("check", "--demo", "--point", "106.6,26.6", "--type", "industrial",
+    data = json.loads(run("check", "--coords", "wgs84", "--demo", "--point", "106.6,26.6", "--type", "industrial",
                           "--json", "--lang", "en").output)
     source = {r["rule_id"]: r["source"] for r in data["reasons"]}
     assert source["industry_unknown"].startswith("fail closed: the industry decides")
@@ -96,7 +96,7 @@ def test_attr_values_are_read_for_a_project_file(tmp_path):
                      geometry=[shapely.from_wkt(I05)], crs=4326).to_file(f)
     by_file = json.loads(run("check", "--demo", "--geojson", f, "--attr", "pollutant_offset=否",
                              "--json").output)
-    by_wkt = json.loads(run("check", "--demo", "--wkt", I05, "--type", "industrial",
+    by_wkt = json.loads(run("check", "--coords", "wgs84", "--demo", "--wkt", I05, "--type", "industrial",
                             "--industry", "steel", "--attr", "pollutant_offset=否",
                             "--json").output)
     assert by_file["verdict"] == by_wkt["verdict"] == "prohibited"

@@ -32,7 +32,7 @@ def park():
 
 
 def test_check_declared_no_does_not_switch_off_two_high(park):
-    args = ["check", "--demo", "--wkt", park.wkt, "--type", "industrial", "--industry",
+    args = ["check", "--coords", "wgs84", "--demo", "--wkt", park.wkt, "--type", "industrial", "--industry",
             "chemical", "--attr", "pollutant_offset=no"]
     yes = json.loads(run(*args, "--attr", "two_high=yes", "--json").output)
     no = json.loads(run(*args, "--attr", "two_high=no", "--json").output)
@@ -45,7 +45,7 @@ def test_check_declared_no_does_not_switch_off_two_high(park):
 
 
 def test_check_blank_two_high_and_industry_is_unknown_not_no(park):
-    res = run("check", "--demo", "--wkt", park.wkt, "--type", "industrial", "--attr",
+    res = run("check", "--coords", "wgs84", "--demo", "--wkt", park.wkt, "--type", "industrial", "--attr",
               "pollutant_offset=no", "--lang", "en")
     assert res.exit_code == 0, res.output
     assert "Verdict: Review required" in res.output

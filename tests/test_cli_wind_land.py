@@ -23,7 +23,7 @@ def run(*args):
 
 
 def check(point, kind="wind"):
-    res = run("check", "--point", point, "--type", kind, "--demo", "--json")
+    res = run("check", "--coords", "wgs84", "--point", point, "--type", kind, "--demo", "--json")
     assert res.exit_code == 0, res.output
     return json.loads(res.output)
 
@@ -34,7 +34,7 @@ def test_wind_on_paddy_is_review_with_farmland_conversion_first():
     first = data["reasons"][0]
     assert first["rule_id"] == "wind_cultivated_land" and first["outcome"] == "review"
     assert "第四十四条" in first["source"] and "第三十条" in first["source"]
-    res = run("check", "--point", PADDY, "--type", "wind", "--demo", "--lang", "en")
+    res = run("check", "--coords", "wgs84", "--point", PADDY, "--type", "wind", "--demo", "--lang", "en")
     assert "Verdict: Review required" in res.output
     assert "paddy" in res.output  # the land class is named
 
@@ -130,6 +130,6 @@ def test_wind_within_the_road_setback_is_review_and_roads_are_listed():
     assert rule["outcome"] == "review" and rule["confidence"] == "?"
     assert rule["evidence"][0]["kind"] == "road" and rule["evidence"][0]["distance_m"] < 301.5
     assert 0 < data["nearest_m"]["road"] < 301.5
-    res = run("check", "--point", ROADSIDE, "--type", "wind", "--demo", "--lang", "en")
+    res = run("check", "--coords", "wgs84", "--point", ROADSIDE, "--type", "wind", "--demo", "--lang", "en")
     assert "Road " in res.output and "wind_road_setback" in res.output
     assert all(r["rule_id"] != "wind_road_setback" for r in check(ROADSIDE, "pv")["reasons"])

@@ -356,12 +356,12 @@ def test_projects_outside_the_data_are_never_admitted(outside_run, pid):
 
 
 def test_check_says_why_a_point_outside_the_region_cannot_be_judged(monkeypatch, capsys):
-    code, out, _ = siting(monkeypatch, capsys, "check", "--point", "116.3975,39.9087", "--demo",
+    code, out, _ = siting(monkeypatch, capsys, "check", "--coords", "wgs84", "--point", "116.3975,39.9087", "--demo",
                           "--type", "pv", "--lang", "en")
     assert code == 0
     assert "Verdict: Could not be judged" in out
     assert "outside the catalog's region: 1636 km from its coverage (the admin boundaries)" in out
-    code, out, _ = siting(monkeypatch, capsys, "check", "--point", "116.3975,39.9087", "--demo",
+    code, out, _ = siting(monkeypatch, capsys, "check", "--coords", "wgs84", "--point", "116.3975,39.9087", "--demo",
                           "--type", "pv", "--json")
     data = json.loads(out)
     assert data["verdict"] == "error" and data["error"].startswith("位于图层目录区域之外")

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import click
 
+from maps.cli.check_location import COORD_CHOICES, location_frame
 from maps.cli.options import lang_option
-
-COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
 
 _T = {
     "verdict": ("结论", "Verdict"), "reasons": ("理由及依据", "Reasons and citations"),
@@ -42,6 +41,11 @@ _T = {
     "verify": ("须核实", "verify"), "state": ("在本命令中写明", "state it here with"),
     "confidence": ("可信度", "confidence"),
     "overlap": ("重叠", "overlap"), "at": ("距离", "at"), "location": ("位置", "Location"),
+    "coords": ("坐标", "Coordinates"),
+    "coords_from": ({"--coords": "--coords {s}", "file": "按文件所述", "geojson": "GeoJSON 规定"},
+                    {"--coords": "--coords {s}", "file": "as the file states",
+                     "geojson": "GeoJSON's own"}),
+    "converted": ("已换算为 WGS84", "converted to WGS84"),
     "catalog": ("图层目录", "Catalog"), "rules": ("规则集", "Rule set"),
     "demo": ("演示数据：合成图层，不得用于实际决策", "demo data: synthetic layers, not for real "
              "decisions"),
@@ -51,160 +55,6 @@ _T = {
 def _t(key: str, lang: str, **kw) -> str:
     text = _T[key][0 if lang == "zh" else 1]
     return text.format(**kw) if kw else text
-
-
-def parse_point(text: str):
-    """``"lon,lat"`` [°] as a shapely Point; a clear error for anything else.
-
-    Raises
-    ------
-    click.BadParameter
-        Not two numbers, out of range, or latitude and longitude apparently swapped (China).
-    """
-    import shapely
-
-    parts = [p.strip() for p in text.replace("，", ",").split(",")]
-    try:
-        lon, lat = (float(p) for p in parts)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not LON,LAT in degrees (e.g. 106.71,26.58) / "
-                                 "应为 经度,纬度", param_hint="--point") from None
-    if 3 < lon < 54 and 73 < lat < 136:  # China's latitudes first, its longitudes second
-        raise click.BadParameter(f"{text!r} looks like LAT,LON: give longitude first, e.g. "
-                                 f"--point {lat:g},{lon:g} / 请先写经度", param_hint="--point")
-    if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lon) > 180 or abs(lat) > 90:
-        raise click.BadParameter(f"{text!r}: longitude must lie in -180..180 and latitude in "
-                                 "-90..90 degrees / 经纬度超出范围", param_hint="--point")
-    return shapely.Point(lon, lat)
-
-
-def _geojson_frame(text: str):
-    """A GeoDataFrame (EPSG:4326, attributes kept) from an inline GeoJSON geometry, Feature or
-    FeatureCollection."""
-    import geopandas as gpd
-    import shapely
-
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"neither an existing file nor valid GeoJSON text ({exc.msg} "
-                                 f"at character {exc.pos}) / 既不是文件也不是 GeoJSON",
-                                 param_hint="--geojson") from None
-    kind = data.get("type") if isinstance(data, dict) else None
-    try:
-        if kind == "FeatureCollection":
-            return gpd.GeoDataFrame.from_features(data, crs=4326)
-        if kind == "Feature":
-            return gpd.GeoDataFrame.from_features([data], crs=4326)
-        geometry = shapely.from_geojson(json.dumps(data))
-    except Exception as exc:  # shapely/GEOS and geopandas raise several types for bad GeoJSON
-        raise click.BadParameter(f"not a usable GeoJSON geometry: {exc} / GeoJSON 无效",
-                                 param_hint="--geojson") from None
-    return gpd.GeoDataFrame(geometry=[geometry], crs=4326)
-
-
-def option_values(defaults: dict) -> dict:
-    """The ``--attr`` values read as a project table's cells are (flags True/False, numbers
-    [their units], choices as codes), keyed by canonical column (a name the outputs use, such
-    as ``verdict``, as ``input_<name>``); ``--type`` and ``--industry`` checked first, so that
-    a bad value names its own option.
-
-    Raises
-    ------
-    click.BadParameter
-        A value a project table would refuse, with the option that gave it.
-    """
-    import geopandas as gpd
-    import shapely
-
-    from geo.projects import RESULT_COLUMNS, canonical_columns, normalize_projects
-
-    attrs = {k: v for k, v in defaults.items() if k not in ("type", "industry", "name")}
-    ptype, industry = defaults.get("type") or "other", defaults.get("industry")
-    steps = [("--type", {"type": ptype}, {}), ("--industry", {"type": "other",
-                                                              "industry": industry}, {}),
-             ("--attr", {"type": ptype, "industry": industry}, attrs)]
-    for option, simple, columns in steps:
-        one = gpd.GeoDataFrame({k: [v] for k, v in columns.items()},
-                               geometry=[shapely.Point(0, 0)], crs=4326)
-        frame = normalize_projects(one, simple, what=option)
-        if frame["error"].iloc[0]:
-            raise click.BadParameter(frame["error"].iloc[0], param_hint=option)
-    names = canonical_columns(list(attrs))
-    out = {}
-    for key in attrs:   # a name the outputs use is kept as input_<name>
-        col = next((c for c in (names.get(key, key), f"input_{key}") if c in frame
-                    and c not in RESULT_COLUMNS), None)
-        if col is not None:
-            out[col] = frame[col].iloc[0]
-    if "two_high" in out:   # what was declared: the industry decides per project
-        out["two_high"] = frame["two_high_declared"].iloc[0]
-    return out
-
-
-def location_frame(point: str | None, wkt: str | None, geojson: str | None, coords: str | None,
-                   defaults: dict):
-    """The one project to check as a normalised GeoDataFrame (WGS84 or CGCS2000).
-
-    Parameters
-    ----------
-    point, wkt, geojson : str or None
-        Exactly one: ``"lon,lat"``; a WKT geometry in lon/lat; a GeoJSON file (any footprint
-        file ``siting screen`` reads) or inline GeoJSON text.
-    coords : {"wgs84", "gcj02", "bd09", "cgcs2000"} or None
-        What the coordinates are (GCJ-02 / BD-09 are shifted back to WGS84).
-    defaults : dict
-        Project attributes (``type``, ``industry``, ``name`` and ``--attr`` values).
-    """
-    import geopandas as gpd
-    import shapely
-
-    from geo.projects import normalize_projects, read_projects, two_high
-
-    values = option_values(defaults)   # a bad --type / --industry / --attr value names it
-    given = [x for x in (point, wkt, geojson) if x]
-    if len(given) != 1:
-        raise click.UsageError("give exactly one location: --point LON,LAT, --wkt or --geojson")
-    simple = {k: v for k, v in defaults.items() if k in ("type", "industry", "name")}
-    if geojson and Path(geojson).is_file():
-        gdf, _ = read_projects(Path(geojson), coords=coords, defaults=simple)
-        gdf = gdf.assign(**values)   # parsed as the file's own cells are
-        if "two_high" in values:
-            gdf["two_high_declared"] = values["two_high"]
-            gdf["two_high"] = [two_high(values["two_high"], ind, typ)
-                               for ind, typ in zip(gdf["industry"], gdf["type"])]
-        what = Path(geojson).name
-    else:
-        if point:
-            gdf = gpd.GeoDataFrame(geometry=[parse_point(point)], crs=4326)
-        elif wkt:
-            try:
-                gdf = gpd.GeoDataFrame(geometry=[shapely.from_wkt(wkt)], crs=4326)
-            except shapely.errors.ShapelyError as exc:
-                raise click.BadParameter(f"not a WKT geometry: {exc} / WKT 无效",
-                                         param_hint="--wkt") from None
-        else:
-            gdf = _geojson_frame(geojson)
-        what = "--point" if point else "--wkt" if wkt else "--geojson"
-        lon0, lat0, lon1, lat1 = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
-        if not (-180 <= lon0 <= lon1 <= 180 and -90 <= lat0 <= lat1 <= 90):
-            raise click.BadParameter("coordinates are not longitude/latitude in degrees / "
-                                     "坐标应为经纬度", param_hint=what)
-        if coords == "cgcs2000":
-            gdf = gdf.set_crs(4490, allow_override=True)
-        elif coords in ("gcj02", "bd09"):
-            from layers.chinacoords import convert_gdf
-
-            gdf = convert_gdf(gdf, coords, "wgs84", what)
-        gdf = normalize_projects(gdf.assign(**{k: v for k, v in defaults.items()
-                                               if k not in simple}), simple, what=what)
-    if len(gdf) != 1:
-        raise click.BadParameter(f"{len(gdf)} features: siting check takes one location; screen "
-                                 "several with `siting screen` / 仅支持单个位置",
-                                 param_hint="--geojson")
-    if gdf["error"].iloc[0]:
-        raise click.BadParameter(gdf["error"].iloc[0], param_hint=what)
-    return gdf
 
 
 def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
@@ -292,6 +142,21 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def _coords_text(data: dict, lang: str) -> str:
+    """The line naming the coordinate system the location was read in, e.g. ``坐标: GCJ-02
+    （--coords gcj02），已换算为 WGS84 106.898289,27.267726``."""
+    read_in = data["coords"]
+    system = read_in["system"]
+    label = {"wgs84": "WGS84", "gcj02": "GCJ-02", "bd09": "BD-09",
+             "cgcs2000": "CGCS2000"}.get(system, system)
+    how = _T["coords_from"][0 if lang == "zh" else 1][read_in["from"]].format(s=system)
+    text = f"{_t('coords', lang)}: {label}" + (f"（{how}）" if lang == "zh" else f" ({how})")
+    if read_in["converted_to"]:
+        lon, lat = data["lonlat"]
+        text += ("，" if lang == "zh" else ", ") + f"{_t('converted', lang)} {lon:.6f},{lat:.6f}"
+    return text
+
+
 def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
     """Print :func:`check_result` for a person on a terminal."""
     from geo.coverage import WHOLLY_SHARE
@@ -301,6 +166,7 @@ def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
     head = " ".join(x for x in (data["project_id"] if data["id_given"] else "", data["name"]) if x)
     click.echo(f"{head + ' ' if head else ''}({data['type']}{', ' + data['industry'] if data['industry'] else ''}) "
                f"@ {data['lonlat'][0]:.6f},{data['lonlat'][1]:.6f}")
+    click.echo(_coords_text(data, lang))
     click.echo(f"{_t('verdict', lang)}: " + click.style(data["verdict_label"], fg=colour,
                                                           bold=True))
     click.echo(f"{_t('reasons', lang)}:")
@@ -344,8 +210,10 @@ def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
 
 
 @click.command("check")
-@click.option("--point", help="Longitude,latitude [°], e.g. 106.71,26.58 / 经度,纬度.")
-@click.option("--wkt", help="A WKT geometry in longitude/latitude / WKT 几何.")
+@click.option("--point", help="Longitude,latitude [°], e.g. 106.71,26.58, with --coords / "
+              "经度,纬度（须加 --coords）.")
+@click.option("--wkt", help="A WKT geometry in longitude/latitude, with --coords / WKT 几何"
+              "（须加 --coords）.")
 @click.option("--geojson", help="A GeoJSON (or any project) file, or inline GeoJSON text.")
 @click.option("--catalog", type=click.Path(path_type=Path), help="Catalog TOML / 图层目录.")
 @click.option("--demo", is_flag=True, help="Check against the bundled Guiyang demo catalog.")
@@ -355,7 +223,9 @@ def print_check(data: dict, lang: str, catalog_path: Path, demo: bool) -> None:
 @click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE",
               help="Another project attribute, e.g. --attr two_high=yes (repeatable).")
 @click.option("--coords", type=click.Choice(COORD_CHOICES),
-              help="What the coordinates are / 坐标系 (wgs84 default, gcj02, bd09, cgcs2000).")
+              help="What the coordinates are, required with --point and --wkt: wgs84 (GPS), "
+              "gcj02 (AMap/Tencent), bd09 (Baidu), cgcs2000 / 坐标系，--point、--wkt 必填："
+              "GPS 为 wgs84，高德/腾讯为 gcj02，百度为 bd09.")
 @click.option("--rules", "rules", multiple=True, help="Rule set name or file (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @lang_option
@@ -364,9 +234,9 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
     """Check ONE location against the zoning: verdict, reasons, nearest layers / 单点快速审查.
 
     \b
-    siting check --point 106.71,26.58 --type pv --catalog catalog.toml
+    siting check --point 106.71,26.58 --coords wgs84 --type pv --catalog catalog.toml
     siting check --point 106.716,26.577 --coords gcj02 --type wind --demo
-    siting check --wkt "POLYGON((...))" --type industrial --industry chemical --demo --json
+    siting check --wkt "POLYGON((...))" --coords wgs84 --type industrial --demo --json
     siting check --geojson parcel.geojson --type pv --catalog catalog.toml
     """
     if demo == bool(catalog):
@@ -392,7 +262,7 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
                                  param_hint="--catalog")
     try:
         with notices.held_warnings() as held:
-            project = location_frame(point, wkt, geojson, coords, defaults)
+            project, read_in = location_frame(point, wkt, geojson, coords, defaults)
             cat = load_catalog(catalog)
             result, hits = screen(project, cat, load_rules(list(rules) or None), lang=lang)
     except InputError as exc:
@@ -403,6 +273,7 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
     notices.echo_problems(problems, held, lang=lang)
     data = check_result(result, hits, lang, "project_id" in defaults or bool(
         geojson and Path(geojson).is_file()))
+    data["coords"] = read_in
     data["layer_problems"] = [{"layer": name, "problems": [p.to_dict() for p in found]}
                               for name, found in problems if found]
     if as_json:
