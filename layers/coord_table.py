@@ -40,7 +40,7 @@ from layers.table_columns import (
     find_column,
     refuse_repeated,
 )
-from layers.vertex_rows import blank_ids, blocks, conflicts, table_rows
+from layers.vertex_rows import apart, blank_ids, blocks, conflicts, table_rows
 
 READ_ERROR = "_read_error"
 _NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
@@ -240,12 +240,18 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
             "read as the vertices of one polygon; give each project its own value to read "
             "points)")
     rows, geoms, labels, problems, reasons, hints = [], [], [], [], [], []
-    where = [table_rows([numbers[i] for i in idx]) for _, idx in members]
-    for key, idx in members:
+    where = [table_rows([numbers[i] for run in runs for i in run]) for _, runs in members]
+    for key, runs in members:
+        idx = [i for run in runs for i in run]
         labels.append(key)
         rows.append(kept.iloc[idx].bfill().iloc[0].to_dict())
         errs = [rephrase(bad[i], f"{table_rows([numbers[i]])}: {{}}",
                          f"{place_zh(table_rows([numbers[i]]))}：{{}}") for i in idx if i in bad]
+        if len(runs) > 1:  # rows of other projects between: no outline, nothing else checked
+            errs.insert(0, apart(key, runs, numbers, group, order, [
+                numbers[b[0]] for a, b in zip(runs, runs[1:])
+                if _starts_again(text[order], b[0], a[-1])]))
+            idx = []  # no other check applies
         errs += conflicts(kept, idx, numbers, key, [group])
         restart = [numbers[i] for i, j in zip(idx[1:], idx) if _starts_again(text[order], i, j)]
         try:
@@ -264,12 +270,12 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
             errs += tied
         ring = [(x[i], y[i]) for i in idx]
         names = [str(text[order].iloc[i]).strip() for i in idx]
-        if ring and ring[0] == ring[-1]:
+        if len(ring) > 1 and ring[0] == ring[-1]:  # a closing row, not a lone point
             ring, names = ring[:-1], names[:-1]
         if not errs and len(set(ring)) < 3:
-            span = table_rows([numbers[i] for i in idx])
-            errs.append(bi(f"{span}: only {len(set(ring))} distinct point(s); a polygon needs at "
-                           "least 3 " + hint, f"{place_zh(span)}：只有 {len(set(ring))} 个不同的点，"
+            span, n = table_rows([numbers[i] for i in idx]), len(set(ring))
+            errs.append(bi(f"{span}: only {n} distinct point{'' if n == 1 else 's'}; a polygon "
+                           "needs at least 3 " + hint, f"{place_zh(span)}：只有 {n} 个不同的点，"
                            f"多边形至少需要 3 个（“{group}”列值相同的行按“{order}”列排序，读作同一"
                            "多边形的顶点；若要读作点，请给每个项目不同的值）"))
         if errs:
@@ -292,9 +298,9 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     One row per point, unless the table has a grouping column
     (:data:`layers.table_columns.GROUP_COLUMNS`) whose values repeat and an order column
     (:data:`layers.table_columns.ORDER_COLUMNS`): then the rows of one group are the vertices of
-    one polygon (closed automatically), one feature per run of consecutive rows of one group
-    (:func:`layers.vertex_rows.blocks`: an id that comes back after other ids is a second
-    project, never joined to the first). Other columns are kept as attributes (the group's
+    one polygon (closed automatically), one feature per group. A group whose rows are not
+    together (rows of another group between them) is one error feature naming its rows
+    (:func:`layers.vertex_rows.apart`): no part of it is read as its outline. Other columns are kept as attributes (the group's
     non-empty value); a group whose rows give different values of one is an error feature
     (:func:`layers.vertex_rows.conflicts`), and so is a group whose order value repeats on rows
     holding different points: the order of its vertices, hence its outline, is unknown. Rows

@@ -3,8 +3,9 @@
 A vertex table lists one project's corners on consecutive rows sharing a project id (项目编号).
 Three layouts are read here rather than in :mod:`layers.coord_table`:
 
-* an id used by two separate blocks of rows (rows of another id between them) is two projects,
-  each with its own outline (:func:`blocks`); the reader of projects reports the repeated id;
+* an id used by two separate runs of rows (rows of another id between them) is one project
+  whose outline is unknown (:func:`blocks`, :func:`apart`): the runs may be one outline whose
+  rows a sort separated, or two projects given one id; neither is read as the whole outline;
 * a project attribute that differs between the rows of one block is not resolved to one of the
   values (:func:`conflicts`);
 * rows with coordinates but no id right after a project's rows (merged cells read as blanks) are
@@ -42,21 +43,53 @@ def table_rows(numbers: list[int]) -> str:
                                for run in runs)
 
 
-def blocks(keys: list[str], numbers: list[int]) -> list[tuple[str, list[int]]]:
-    """The projects of a vertex table: each run of consecutive rows with one id, as (id, data
-    row positions); a row with a blank id is a block of its own, called by its row (``row 7``).
+def blocks(keys: list[str], numbers: list[int]) -> list[tuple[str, list[list[int]]]]:
+    """The projects of a vertex table, in the order they first appear: (id, runs), each run a
+    list of consecutive data row positions with that id; a row with a blank id is a project of
+    its own, called by its row (``row 7``).
 
-    An id that comes back after rows of another id starts a second block with the same id: two
-    projects, never one outline joined across both (the reader of projects then reports the
-    repeated id, keeping the first).
+    An id that comes back after rows of another id has several runs: the runs are never joined
+    into one outline nor read as projects of their own (:func:`apart` says why).
     """
-    out: list[tuple[str, list[int]]] = []
+    out: list[tuple[str, list[list[int]]]] = []
+    seen: dict[str, int] = {}
     for i, k in enumerate(keys):
-        if k and out and out[-1][0] == k and out[-1][1][-1] == i - 1:
-            out[-1][1].append(i)
+        if not k:
+            out.append((table_rows([numbers[i]]), [[i]]))
+        elif k not in seen:
+            seen[k] = len(out)
+            out.append((k, [[i]]))
+        elif (runs := out[seen[k]][1])[-1][-1] == i - 1:
+            runs[-1].append(i)
         else:
-            out.append((k or table_rows([numbers[i]]), [i]))
+            runs.append([i])
     return out
+
+
+def apart(key: str, runs: list[list[int]], numbers: list[int], group: str, order: str,
+          restart: list[int]) -> str:
+    """The error of project ``key`` whose rows come in several ``runs`` with other rows
+    between them: its outline is unknown (the first run alone would be a smaller shape,
+    perhaps outside a zone the whole outline occupies), so none of them is read. The fix is to
+    sort the sheet by ``group``; where the ``order`` value starts again at a later run
+    (spreadsheet rows ``restart``) the id may also name two projects."""
+    spans = [table_rows([numbers[i] for i in run]) for run in runs]
+    more = len(spans) - 8
+    shown = [s.split(" ", 1)[1] for s in spans[:8]]
+    en = ", ".join(shown) + (f" and {more} more runs" if more > 0 else "")
+    zh = "、".join(f"第 {s} 行" for s in shown) + (f"等 {len(spans)} 段" if more > 0 else "")
+    text = [f"the rows of project {key} are not together (rows {en}): its outline is unknown "
+            f"and no part of it is judged; sort the sheet by {group} (then {order}) so that "
+            "each project's rows are adjacent",
+            f"项目 {key} 的行不相邻（{zh}）：范围无法确定，不按其中一部分判断；请按{group}"
+            f"（再按{order}）排序，使每个项目的行相邻"]
+    if restart:
+        where = table_rows(restart)
+        text[0] += (f"; {order!r} starts again on {where}: if these are two projects given "
+                    f"the same id, give each its own {group!r}")
+        text[1] += (f"；“{order}”在{place_zh(where)}重新开始：若是两个项目用了同一编号，请给"
+                    f"每个项目不同的“{group}”")
+    return bi(*text)
 
 
 def conflicts(attrs: pd.DataFrame, idx: list[int], numbers: list[int], key: str,

@@ -1,5 +1,6 @@
-"""Which rows of a vertex table make one project (review 23 F1, F2, F3): a repeated 项目编号 is
-two projects, never one outline joined across both; an attribute that differs between a
+"""Which rows of a vertex table make one project (review 23 F1, F2, F3; review 26 F1, F7, F10):
+a 项目编号 whose rows are not together is one error project, never an outline joined across its
+runs nor one read from a run alone; an attribute that differs between a
 project's rows is not resolved to the first; rows with no id after a project's rows (merged
 cells) are filled down when the workbook merges them, and are errors otherwise.
 
@@ -46,35 +47,107 @@ def catalog(tmp_path_factory):
     return make_region(tmp_path_factory.mktemp("blocks-region"))
 
 
-def test_screen_repeated_id_in_separate_blocks_is_two_projects(tmp_path):
-    """F1: D1, D2, D1 again 0.3° away: the first D1 is screened on its own outline, the second
-    is an error row of its own naming both row ranges; nothing is merged or lost."""
+SPLIT = [(106.577214, 27.085706), (106.572250, 27.089377), (106.567596, 27.084686)]
+"""Three corners of a parcel beside the demo's red line; its fourth corner, (106.571851,
+27.044911), lies in the red line: the whole outline is prohibited, the first three alone are
+not (review 26 F1)."""
+Y = [(106.577214, 27.085706), (106.573933, 27.088909), (106.570026, 27.088107),
+     (106.567336, 27.085614), (106.569601, 27.082647), (106.574796, 27.082984)]
+
+
+def test_screen_split_id_is_not_judged_on_part_of_its_rows(tmp_path):
+    """Review 26 F1: SPLIT rows 2-4 (序号 1-3), Y's rows, then SPLIT row 11 (序号 4, in a red
+    line): SPLIT was admitted on its first three corners. Now it is one error row naming both
+    runs and the fix (sort by 项目编号), Chinese first under zh; Y is screened as before."""
+    rows = [("SPLIT", "", "pv", k + 1, lon, lat) for k, (lon, lat) in enumerate(SPLIT)]
+    rows += [("Y", "", "pv", k + 1, lon, lat) for k, (lon, lat) in enumerate(Y)]
+    rows += [("SPLIT", "", "pv", 4, 106.571851, 27.044911)]
+    f = _write(tmp_path / "split.xlsx", HEADER, rows)
+    r = CliRunner().invoke(cli, ["screen", str(f), "--catalog", str(demo.DEMO_CATALOG),
+                                 "--coords", "wgs84", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    s = pd.read_csv(tmp_path / "o" / "screening.csv", encoding="utf-8-sig",
+                    keep_default_na=False)
+    assert list(s["project_id"]) == ["SPLIT", "Y"]
+    assert list(s["verdict"]) == ["error", "admitted"], s["reasons"].tolist()
+    why = s["reasons"].iloc[0]
+    assert why.startswith("SPLIT：项目 SPLIT 的行不相邻（第 2-4 行、第 11 行）：范围无法确定，"
+                          "不按其中一部分判断；请按项目编号（再按序号）排序，使每个项目的行相邻"), why
+    assert ("the rows of project SPLIT are not together (rows 2-4, 11): its outline is unknown "
+            "and no part of it is judged; sort the sheet by 项目编号 (then 序号) so that each "
+            "project's rows are adjacent") in why
+    assert "duplicate" not in why and "重复" not in why
+    assert "无法判定 1" in r.output
+
+
+def test_screen_repeated_id_in_separate_blocks_is_not_judged(tmp_path):
+    """D1, D2, D1 again 0.3° away with 序号 1-4 again: one id given to two projects, or one
+    project's rows sorted apart. Neither D1 is screened (the first was, on its own outline); one
+    error row names both runs, says the order starts again, and names both fixes."""
     rows = [("D1", "甲", "pv", k + 1, lon, lat) for k, (lon, lat) in enumerate(_box())]
     rows += [("D2", "乙", "pv", k + 1, lon, lat) for k, (lon, lat) in enumerate(_box(0.01))]
-    rows += [("D1", "第二个D1", "pv", k + 5, lon, lat)
+    rows += [("D1", "第二个D1", "pv", k + 1, lon, lat)
              for k, (lon, lat) in enumerate(_box(0.3, 0.3))]
     r, s = _screen(_write(tmp_path / "dup.xlsx", HEADER, rows), tmp_path / "o")
-    assert list(s["project_id"]) == ["D1", "D2", "D1"]
-    assert list(s["name"]) == ["甲", "乙", "第二个D1"]
-    assert s["verdict"].iloc[0] != "error", s["reasons"].iloc[0]
-    assert s["verdict"].iloc[2] == "error"
-    assert "duplicate project_id 'D1' (rows 10-13, first used by rows 2-5)" in s["reasons"].iloc[2]
+    assert list(s["project_id"]) == ["D1", "D2"]
+    assert list(s["name"]) == ["甲", "乙"]
+    assert s["verdict"].iloc[0] == "error"
+    assert s["verdict"].iloc[1] != "error", s["reasons"].iloc[1]
+    assert ("the rows of project D1 are not together (rows 2-5, 10-13)" in s["reasons"].iloc[0])
+    assert ("'序号' starts again on row 10: if these are two projects given the same id, give "
+            "each its own '项目编号'" in s["reasons"].iloc[0])
+    assert "“序号”在第 10 行重新开始" in r.output
     assert "make_valid" not in r.output
 
 
-def test_score_repeated_id_in_separate_blocks_is_not_joined(catalog, tmp_path):
-    """F1 in ``siting score --candidates``: the second A is called A-2 and not scored; the first
-    A keeps its own 4-corner outline (usable), not a blob joined with the second."""
+def test_score_repeated_id_in_separate_blocks_is_not_scored(catalog, tmp_path):
+    """Review 26 F1 in ``siting score --candidates``: A, B, A again (序号 5-8): the first A was
+    scored usable on its own outline and the second called A-2. Now A is one error site naming
+    both runs, neither ranked nor counted; B is scored."""
     rows = [("A", k + 1, lon, lat) for k, (lon, lat) in enumerate(A)]
     rows += [("B", k + 1, lon, lat) for k, (lon, lat) in enumerate(C)]
     rows += [("A", k + 5, lon, lat) for k, (lon, lat) in enumerate(C)]
     f = _write(tmp_path / "dup.csv", ["id", "序号", "经度", "纬度"], rows)
-    r = _score(catalog, f, tmp_path / "o")
+    r = _score(catalog, f, tmp_path / "o", "--lang", "en")
     assert r.exit_code == 0, r.output
     sites = _sites(tmp_path / "o")
-    assert sites.loc["user:A", "status"] == "usable"
-    assert "user:A-2" in sites.index and sites.loc["user:A-2", "status"] == "error"
-    assert "duplicate site id 'A' (rows 10-13, first used by rows 2-5)" in r.output
+    assert list(sites.index) == ["user:A", "user:B"]
+    assert sites.loc["user:A", "status"] == "error"
+    assert sites.loc["user:B", "status"] == "usable"
+    assert ("the rows of project A are not together (rows 2-5, 10-13): its outline is unknown "
+            "and no part of it is judged; sort the sheet by id (then 序号)") in r.output
+    assert "2 candidates: error 1, usable 1" in r.output
+
+
+def test_screen_sheet_sorted_by_order_says_sort_by_id(tmp_path):
+    """Review 26 F10: three 4-corner projects sorted by 序号 (A1, B1, C1, A2 ...) were 12 one-row
+    "projects" told to "give each project its own id" and to have "0 distinct points". Now one
+    error row per project, naming its rows and the fix: sort by 项目编号."""
+    boxes = {"A": _box(), "B": _box(0.01), "C": _box(0.02)}
+    rows = [(pid, "", "pv", k + 1, *boxes[pid][k]) for k in range(4) for pid in "ABC"]
+    r, s = _screen(_write(tmp_path / "sorted.xlsx", HEADER, rows), tmp_path / "o")
+    assert list(s["project_id"]) == ["A", "B", "C"]
+    assert (s["verdict"] == "error").all()
+    for k, pid in enumerate("ABC"):
+        assert (f"the rows of project {pid} are not together (rows {k + 2}, {k + 5}, {k + 8}, "
+                f"{k + 11}): its outline is unknown and no part of it is judged; sort the sheet "
+                "by 项目编号 (then 序号)") in s["reasons"].iloc[k]
+    assert "give each project its own" not in r.output and "distinct point" not in r.output
+
+
+def test_screen_one_point_project_counts_its_point(tmp_path):
+    """Review 26 F7: a project with one vertex row (and one whose two rows are one point) was
+    said to have "only 0 distinct point(s)"."""
+    rows = [("POLY", "", "pv", k + 1, lon, lat) for k, (lon, lat) in enumerate(_box())]
+    rows += [("LONE", "", "pv", 1, 106.6, 27.05)]
+    rows += [("TWICE", "", "pv", k + 1, 106.61, 27.05) for k in range(2)]
+    r, s = _screen(_write(tmp_path / "lone.xlsx", HEADER, rows), tmp_path / "o")
+    s = s.set_index("project_id")
+    assert s.loc["LONE", "verdict"] == "error"
+    assert "LONE: row 6: only 1 distinct point; a polygon needs at least 3" in \
+        s.loc["LONE", "reasons"]
+    assert "第 6 行：只有 1 个不同的点" in s.loc["LONE", "reasons"]
+    assert "TWICE: rows 7-8: only 1 distinct point;" in s.loc["TWICE", "reasons"]
 
 
 def test_screen_restarted_order_names_the_repeated_id(tmp_path):

@@ -115,7 +115,7 @@ def test_repeated_order_value_is_an_error_of_that_project_alone(catalog, tmp_pat
     assert f"feature C: {said}" in r.output and "the order of those vertices" in r.output
     assert "“序号”列的顺序值重复且点位不同：2（第 10-12 行）" in r.output
     assert said in sites.loc["user:C", "reason"]
-    assert "feature B: rows 7-8: only 2 distinct point(s)" in r.output
+    assert "feature B: rows 7-8: only 2 distinct points" in r.output
     assert "第 7-8 行：只有 2 个不同的点" in r.output
 
 

@@ -170,7 +170,7 @@ def test_grouped_polygons(tmp_path):
     assert list(gdf.geometry.isna()) == [False, True, True]
     errors = {p.feature: p for p in problems if p.severity == "error"}
     assert set(errors) == {"B", "C"} and "at least 3" in errors["B"].message
-    assert gdf["_read_error"].iloc[1].startswith("B: rows 6-7: only 2 distinct point(s)")
+    assert gdf["_read_error"].iloc[1].startswith("B: rows 6-7: only 2 distinct points")
 
 
 def test_numeric_group_keys(tmp_path):
