@@ -16,7 +16,7 @@ import pandas as pd
 from geo import facts
 from geo.evaluate import Context, hits_frame
 from geo.rules import Rule
-from layers.hygiene import repair_text_zh
+from layers.errors import halves
 
 REPAIRED_RULE = Rule.model_validate({
     "id": "repaired_outline", "title_zh": "边界无效已自动修复：按修复后的形状审查",
@@ -24,7 +24,7 @@ REPAIRED_RULE = Rule.model_validate({
     "source": "失效即审查：自相交边界经 make_valid 修复后未必是所绘边界",
     "source_en": "fail closed: the repaired shape may not be the outline that was meant",
     "confidence": "V", "relation": "none", "outcome": "review", "layer": [],
-    "message_zh": "项目边界{kind}（{note}），已自动修复后审查：修复后的形状可能并非原绘边界，"
+    "message_zh": "项目边界无效（{note}），已自动修复后审查：修复后的形状可能并非原绘边界，"
                   "原意边界可能触及其他图层，请核对并修正边界后重新审查（按需论证处理）",
     "message_en": "the footprint's outline is invalid ({note}) and was repaired with make_valid "
                   "before screening: the repaired shape may not be what was drawn, and the "
@@ -34,7 +34,7 @@ REPAIRED_RULE = Rule.model_validate({
 """The synthetic rule of these hits (like :data:`geo.coverage.GAP`)."""
 _TITLE = {"en": "outline repaired ({where}): screened on a shape that may not be what was drawn "
                 "— check the outline",
-          "zh": "边界{kind}已自动修复（{where}）：按修复后形状审查，可能并非原绘边界，请核对边界"}
+          "zh": "边界已自动修复（{where}）：按修复后形状审查，可能并非原绘边界，请核对边界"}
 
 
 def repaired_hits(ctx: Context) -> list[pd.DataFrame]:
@@ -50,7 +50,8 @@ def repaired_hits(ctx: Context) -> list[pd.DataFrame]:
     -------
     list of DataFrame
         Empty, or one hits frame with rule id :data:`REPAIRED_RULE` ``.id``, outcome ``review``,
-        check ``unknown``, the repair note in the message and the title. Only the repaired rows
+        check ``unknown``, the repair note (its half in ``ctx.lang``, :data:`layers.hygiene.REPAIRED`)
+        in the message and where the outline crosses itself in the title. Only the repaired rows
         are visited (a few among any number of projects).
     """
     if "repaired" not in ctx.p.columns:
@@ -60,10 +61,10 @@ def repaired_hits(ctx: Context) -> list[pd.DataFrame]:
     if not len(rows):
         return []
     lang = ctx.lang
-    notes = note[rows]
-    where = np.array([n.split(";")[0].strip() for n in notes], dtype=object)
-    kind = np.array([repair_text_zh(n) for n in notes], dtype=object)
-    msg = facts.fill(REPAIRED_RULE.message(lang), note=notes, kind=kind)
-    title = facts.fill(_TITLE[lang], where=where, kind=kind)
+    half = 1 if lang == "zh" else 0
+    notes = np.array([halves(n)[half] or halves(n)[0] for n in note[rows]], dtype=object)
+    where = np.array([n.replace("；", ";").split(";")[0].strip() for n in notes], dtype=object)
+    msg = facts.fill(REPAIRED_RULE.message(lang), note=notes)
+    title = facts.fill(_TITLE[lang], where=where)
     return [hits_frame(REPAIRED_RULE, ctx, {"row": rows, "kind": ""}, "review", "unknown", msg,
                        title)]

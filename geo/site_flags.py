@@ -193,8 +193,10 @@ def repaired_outlines(sites, run):
     swapped vertices becomes two triangles of half the area. It goes to ``review`` (not ranked,
     not in the totals; a site already excluded or in error keeps that status) and every row's
     reason says where the outline crossed itself, the parts and area of the repaired shape, and
-    to check it; ``run.meta["repaired"]`` holds the text the command warns with."""
-    from layers.hygiene import REPAIRED, repair_text_zh
+    to check it; ``run.meta["repaired"]`` holds the text the command warns with, naming each
+    site's status."""
+    from layers.errors import halves
+    from layers.hygiene import REPAIRED
 
     df = sites.copy()
     if REPAIRED not in df.columns:
@@ -206,20 +208,42 @@ def repaired_outlines(sites, run):
     parts = shapely.get_num_geometries(np.asarray(df.geometry.values, dtype=object)[hit])
     area = df.loc[hit, "candidate_area_ha"].to_numpy(float)
     append(df, hit, [
-        f"outline repaired: {t}; the repaired shape ({k} part{'s' if k != 1 else ''}, {a:,.1f} "
-        f"ha) may not be what was drawn — not ranked; check the outline / 边界{repair_text_zh(t)}"
-        f"已自动修复（修复后 {k} 块，{a:,.1f} ha），可能并非原绘边界，未排名，请核对边界"
-        for t, k, a in zip(note[hit], parts, area)])
+        f"outline repaired: {en}; the repaired shape ({k} part{'s' if k != 1 else ''}, {a:,.1f} "
+        f"ha) may not be what was drawn — not ranked; check the outline / 边界已自动修复（"
+        f"{zh or en}；修复后 {k} 块，{a:,.1f} ha），可能并非原绘边界，未排名，请核对边界"
+        for (en, zh), k, a in zip(map(halves, note[hit]), parts, area)])
     append(df, hit, "outline repaired: not ranked / 边界已修复，未排名", "notes")
     to_review = hit & df["status"].isin(("usable", "too_small")).to_numpy()
     df.loc[to_review, "status"] = "review"
-    ids = df.loc[hit, "site_id"].astype(str).tolist()
-    say(run, "repaired", (
-        f"{int(hit.sum())} site(s) with an outline that crosses itself, repaired with make_valid "
-        f"({', '.join(ids[:5])}{' …' if len(ids) > 5 else ''}): sent to review, not ranked nor "
-        "counted in the totals — check the outline (two vertices swapped?) / 地块边界自相交，"
-        "已自动修复并转为需人工核查，未排名、未计入合计，请核对边界"))
+    say(run, "repaired", _repaired_note(df.loc[hit, ["site_id", "status"]],
+                                        df.loc[to_review, "site_id"]))
     return df
+
+
+_STATUS_ZH = {"review": "需人工核查", "excluded": "已排除", "error": "出错"}
+
+
+def _repaired_note(sites: pd.DataFrame, sent) -> str:
+    """The run-wide warning of :func:`repaired_outlines`: each repaired site with what actually
+    happened to it — sent to review, or the stricter status it already had (``excluded``,
+    ``error``), which holds."""
+    def ids(values):
+        values = [str(v) for v in values]
+        return ", ".join(values[:5]) + (" …" if len(values) > 5 else "")
+
+    sent = set(sent.astype(str))
+    to_review = sites["site_id"].astype(str).isin(sent).to_numpy()
+    en = [f"{ids(sites.loc[to_review, 'site_id'])}: sent to review"] if to_review.any() else []
+    zh = [f"{ids(sites.loc[to_review, 'site_id'])} 转为需人工核查"] if to_review.any() else []
+    kept = sites[~to_review]
+    for status, group in kept.groupby("status", sort=True):
+        en.append(f"{ids(group['site_id'])}: status {status}, a stricter finding holds")
+        zh.append(f"{ids(group['site_id'])} 状态为“{_STATUS_ZH.get(status, status)}”，"
+                  "更严格的结论优先")
+    return (f"{len(sites)} site(s) with an outline that crosses itself, repaired with make_valid, "
+            f"not ranked nor counted in the totals: {'; '.join(en)} — check the outline (two "
+            f"vertices swapped?) / {len(sites)} 个地块边界自相交，已自动修复，未排名、未计入合计："
+            f"{'；'.join(zh)}。请核对边界（是否有两个界址点顺序颠倒）")
 
 
 TOTALS = ("turbines", "capacity_mw", "generation_mwh", "co2_t", "co2_national_t",

@@ -177,9 +177,10 @@ def _order_key(value: object) -> float:
 
 def _crossing_edges(ring: list[tuple[float, float]], names: list[str], order: str,
                     key: str) -> str:
-    """What to check in a polygon of vertex rows that crosses itself: the edges that cross, by
-    the values of the order column (``edge 序号 2→3 crosses edge 序号 4→1``), at most three
-    pairs; ``""`` when the polygon is valid. The commonest cause is two vertex rows swapped."""
+    """What to check in a polygon of vertex rows that crosses itself, bilingual: the edges that
+    cross, by the values of the order column (``edge 序号 2→3 crosses edge 序号 4→1 / 序号 2→3 的边
+    与序号 4→1 的边相交``), at most three pairs; ``""`` when the polygon is valid. The commonest
+    cause is two vertex rows swapped."""
     poly = shapely.Polygon(ring)
     if shapely.is_valid(poly):
         return ""
@@ -187,11 +188,13 @@ def _crossing_edges(ring: list[tuple[float, float]], names: list[str], order: st
     edges = shapely.linestrings([[ring[k], ring[(k + 1) % n]] for k in range(n)])
     a, b = shapely.STRtree(edges).query(edges, predicate="intersects")
     apart = (a < b) & ((b - a) % n != 1) & ((a - b) % n != 1)  # not neighbours on the ring
-    pairs = [f"edge {order} {names[i]}→{names[(i + 1) % n]} crosses edge {order} {names[j]}→"
-             f"{names[(j + 1) % n]}" for i, j in zip(a[apart][:3], b[apart][:3])]
-    crossing = f"{', '.join(pairs)}; " if pairs else ""
-    return (f"{crossing}check the order of the vertex rows ({order}) of {key} / 请核对 {key} "
-            f"界址点顺序（{order}），常见原因为两行顺序颠倒")
+    i, j = a[apart][:3], b[apart][:3]
+    en = [f"edge {order} {names[p]}→{names[(p + 1) % n]} crosses edge {order} {names[q]}→"
+          f"{names[(q + 1) % n]}" for p, q in zip(i, j)]
+    zh = [f"{order} {names[p]}→{names[(p + 1) % n]} 的边与{order} {names[q]}→"
+          f"{names[(q + 1) % n]} 的边相交" for p, q in zip(i, j)]
+    return bi("; ".join([*en, f"check the order of the vertex rows ({order}) of {key}"]),
+              "；".join([*zh, f"请核对 {key} 的界址点顺序（{order}），常见原因为两行顺序颠倒"]))
 
 
 def _starts_again(values: pd.Series, i: int, before: int) -> bool:

@@ -12,6 +12,7 @@ equal-area; a transverse Mercator within 1.5° of its meridian has a scale error
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -215,6 +216,26 @@ def describe_crs(crs: pyproj.CRS | None) -> str:
         return "none"
     epsg = crs.to_epsg(min_confidence=90)
     return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+
+
+_NAME_ZH = ((r"transverse Mercator CM ([\d.]+)E", r"横轴墨卡托 中央经线 \1°E"),
+            (r"Albers equal-area ([\d.]+)N ([\d.]+)N CM ([\d.]+)E",
+             r"阿尔伯斯等积圆锥 标准纬线 \1°N、\2°N 中央经线 \3°E"),
+            (r"(\d)-degree Gauss-Kr[uü]ger CM (\d+)E", r"\1 度带高斯-克吕格 中央经线 \2°E"),
+            (r"(\d)-degree Gauss-Kr[uü]ger zone (\d+)", r"\1 度带高斯-克吕格 第 \2 带"),
+            (r" \(working CRS\)$", "（工作坐标系）"))
+
+
+def crs_label(name: str, lang: str = "en") -> str:
+    """A CRS name as a reader of ``lang`` reads it: under ``zh`` the words of the names this
+    module gives (:func:`working_crs`, :func:`gk_zone_crs`) in Chinese (``CGCS2000 / 横轴墨卡托
+    中央经线 106.70°E（工作坐标系）``); any other name, and every name under ``en``, unchanged."""
+    if lang != "zh":
+        return str(name)
+    out = str(name)
+    for pattern, zh in _NAME_ZH:
+        out = re.sub(pattern, zh, out)
+    return out
 
 
 def datum_note(src: pyproj.CRS | None, dst: pyproj.CRS | None, what: str = "data") -> str | None:

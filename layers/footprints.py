@@ -34,7 +34,7 @@ from layers.errors import (
     fix_hint,
     place_zh,
 )
-from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geometries
+from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geometries, with_hint
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
 from layers.table_columns import holds_coordinates, unique_names
@@ -206,7 +206,7 @@ def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
 
     Column :data:`layers.hygiene.REPAIRED` says how each repaired row was repaired, followed by
     the table reader's :data:`layers.hygiene.REPAIR_HINT` for it (which rows to check)."""
-    hint = (gdf[REPAIR_HINT].fillna("").astype(str).to_numpy(dtype=object)
+    hint = (gdf[REPAIR_HINT].fillna("").to_numpy(dtype=object)
             if REPAIR_HINT in gdf.columns else np.full(len(gdf), "", dtype=object))
     gdf = gdf.drop(columns=[REPAIR_HINT], errors="ignore")
     g = np.asarray(gdf.geometry.values, dtype=object)
@@ -221,7 +221,8 @@ def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
         geoms[present] = cleaned.geometry.to_numpy()
         out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
         marks[present] = cleaned[REPAIRED].to_numpy(dtype=object)
-    marks = np.where((marks != "") & (hint != ""), marks + "; " + hint, marks)
+    for i in np.flatnonzero((marks != "") & (hint != "")):  # the few repaired rows
+        marks[i] = with_hint(marks[i], hint[i])
     out[REPAIRED] = marks
     return out, problems
 

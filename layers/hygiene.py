@@ -28,13 +28,14 @@ polygon made of table rows, ``feature #3`` of a vector file (the third feature),
 14`` of a boundary-point TXT. Messages about an input row name it so."""
 
 REPAIRED = "_repaired"
-"""Column of the footprint readers: how the row's invalid geometry was repaired with make_valid
-(``self-intersection at 106.61 26.71``), ``""`` for a row read as drawn. The repaired shape may
-not be what was drawn, so callers must not judge it as if it were (see :func:`repair_text`)."""
+"""Column of the footprint readers: how the row's invalid geometry was repaired with make_valid,
+a bilingual text (``self-intersection at 106.61 26.71 / 自相交，位于 106.61, 26.71``; its halves
+by :func:`layers.errors.halves`), ``""`` for a row read as drawn. The repaired shape may not be
+what was drawn, so callers must not judge it as if it were (see :func:`repair_note`)."""
 REPAIR_HINT = "_repair_hint"
 """Column a table reader may add before cleaning: what to check in the rows of a feature should
-its geometry need a repair (``edge 序号 2→3 crosses edge 序号 4→1``); appended to
-:data:`REPAIRED` and dropped."""
+its geometry need a repair, bilingual (``edge 序号 2→3 crosses edge 序号 4→1 / 序号 2→3 的边与序号
+4→1 的边相交``); each half appended to that of :data:`REPAIRED`, and the column dropped."""
 
 _REASON_ZH = {"self-intersection": "自相交", "ring self-intersection": "边界环自相交",
               "hole lies outside shell": "内环在外环之外", "nested holes": "内环嵌套",
@@ -166,9 +167,26 @@ def repair_text_zh(text: str) -> str:
 
 
 def _reason_zh(reason: str) -> str:
-    """A GEOS validity reason in Chinese: ``自相交，位于 106.61 26.71``."""
+    """A GEOS validity reason in Chinese: ``自相交，位于 106.61, 26.71``."""
     text = repair_text(reason)
-    return repair_text_zh(text) + (f"，位于 {text.split(' at ', 1)[1]}" if " at " in text else "")
+    where = text.split(" at ", 1)[1].split() if " at " in text else []
+    return repair_text_zh(text) + (f"，位于 {', '.join(where)}" if where else "")
+
+
+def repair_note(reason: str) -> str:
+    """The :data:`REPAIRED` text of a GEOS validity reason: ``Self-intersection[106.61 26.71]``
+    → ``self-intersection at 106.61 26.71 / 自相交，位于 106.61, 26.71``."""
+    return str(bi(repair_text(reason), _reason_zh(reason)))
+
+
+def with_hint(note: object, hint: object) -> str:
+    """A :data:`REPAIRED` note with each half followed by that of a :data:`REPAIR_HINT` (after
+    ``; `` / ``；``); ``note`` alone when either is empty."""
+    if not note or not hint:
+        return str(note or "")
+    en, zh = halves(note)
+    h_en, h_zh = halves(hint)
+    return str(bi(f"{en}; {h_en}", f"{zh or en}；{h_zh or h_en}"))
 
 
 def clean_geometries(
@@ -189,7 +207,7 @@ def clean_geometries(
         Name features by their place in the file (see :func:`feature_labels`).
     mark : bool
         Add column :data:`REPAIRED`: for each row whose geometry was repaired, how
-        (:func:`repair_text`), else ``""`` (footprint readers: the caller must know which rows
+        (:func:`repair_note`), else ``""`` (footprint readers: the caller must know which rows
         were not judged on their drawn shape).
     id_column : str, optional
         The source column that names features (see :func:`feature_labels`).
@@ -240,7 +258,7 @@ def clean_geometries(
                     f"{what}: invalid geometry ({reasons[j]}) could not be repaired",
                     f"无效几何图形（{_reason_zh(reasons[j])}）无法修复"), "error"))
             else:
-                marks[i] = repair_text(reasons[j])
+                marks[i] = repair_note(reasons[j])
                 problems.append(Problem(labels[i], "repaired", bi(
                     f"{what}: invalid geometry ({reasons[j]}) repaired with make_valid",
                     f"无效几何图形（{_reason_zh(reasons[j])}）已用 make_valid 修复")))

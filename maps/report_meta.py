@@ -186,7 +186,9 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
     if result.attrs.get("working_crs"):
         import pyproj
 
-        crs_name = pyproj.CRS.from_wkt(result.attrs["working_crs"]).name
+        from layers.crs import crs_label
+
+        crs_name = crs_label(pyproj.CRS.from_wkt(result.attrs["working_crs"]).name, lang)
     digest = hashlib.sha256(json.dumps({
         "tool": tool_version(), "rules": ruleset,
         "catalog": cat and {k: v for k, v in cat.items() if k != "hash"} | {

@@ -60,7 +60,7 @@ def test_bowtie_candidate_goes_to_review_with_its_reason(catalog, tmp_path):
     site = _sites(tmp_path / "o").loc["user:BOW"]
     assert site["status"] == "review" and pd.isna(site["rank"])
     assert "outline repaired: self-intersection at" in site["reason"]
-    assert "2 parts" in site["reason"] and "边界自相交" in site["reason"]
+    assert "2 parts" in site["reason"] and "边界已自动修复（自相交" in site["reason"]
     html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     assert "outline repaired: self-intersection" in html
     gj = json.loads((tmp_path / "o" / "sites.geojson").read_text(encoding="utf-8"))

@@ -45,6 +45,8 @@ def layers(catalog: str | None, demo: bool, as_json: bool, lang: str) -> None:
 
 def format_report(report: dict, lang: str) -> str:
     """The human-readable text of a catalog inspection."""
+    from layers.crs import crs_label
+
     zh = lang == "zh"
     lines = [f"{'目录' if zh else 'Catalog'}: {report['catalog']}"]
     region = report.get("region") or {}
@@ -52,7 +54,8 @@ def format_report(report: dict, lang: str) -> str:
         lines.append(f"{'区域' if zh else 'Region'}: {region['name']}")
     if region.get("description"):
         lines.append(f"  {region['description']}")
-    lines.append(f"{'工作坐标系' if zh else 'Working CRS'}: {report['working_crs']}")
+    lines.append(f"{'工作坐标系' if zh else 'Working CRS'}: "
+                 f"{crs_label(report['working_crs'], lang)}")
     lines.append("")
     for e in report["layers"]:
         label = e["label_zh"] if zh else e["label_en"]
