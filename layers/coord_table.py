@@ -155,7 +155,36 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
     return found, x, y, problems
 
 
-def _numbers_where_plain(df: pd.DataFrame) -> pd.DataFrame:
+def coordinate_values(df: pd.DataFrame, what: str, rows: list[int] | None = None,
+                      header: list | None = None) -> tuple[str, str, np.ndarray, np.ndarray]:
+    """The coordinate columns of a table of text cells (as :func:`read_table` finds them) and
+    their numbers [°] (decimal or degrees-minutes-seconds); NaN where both cells are blank.
+    ``siting convert`` rewrites them in place.
+
+    Raises
+    ------
+    ReadError
+        No coordinate columns, two of one meaning, or a cell that is not a number (or blank
+        beside a number): the first such cell, naming the file, its row and column.
+    """
+    numbers = list(rows) if rows is not None else list(range(2, len(df) + 2))
+    refuse_repeated(list(df.columns) if header is None else header, what)
+    xcol, ycol, _ = coordinate_columns(df, what, numbers)
+    bad: dict[int, str] = {}
+    x, _ = _parse_column(df[xcol], xcol, bad)
+    y, _ = _parse_column(df[ycol], ycol, bad)
+    blank = [i for i in range(len(df)) if all(
+        pd.isna(v) or not str(v).strip() for v in (df[xcol].iloc[i], df[ycol].iloc[i]))]
+    for i in blank:
+        bad.pop(i, None)
+    if bad:
+        i = min(bad)
+        en, zh = halves(bad[i])
+        raise ReadError(bi(f"{what}, row {numbers[i]}: {en}", f"{what} 第 {numbers[i]} 行：{zh or en}"))
+    return xcol, ycol, x, y
+
+
+def numbers_where_plain(df: pd.DataFrame) -> pd.DataFrame:
     """Empty cells → missing; columns holding only plain numbers → numbers (``001`` stays text)."""
     out = df.copy()
     for col in out.columns:
@@ -369,7 +398,7 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     group = find_column(keys, GROUP_COLUMNS)
     order = find_column(keys, ORDER_COLUMNS) if group is not None else None
     filled = df[group].dropna().astype(str).str.strip() if group else pd.Series(dtype=object)
-    attrs = _numbers_where_plain(df)
+    attrs = numbers_where_plain(df)
     if order is not None and filled.ne("").any():
         for i, msg in blank_ids(df[group].fillna("").astype(str).str.strip().tolist(), numbers,
                                 group, order).items():

@@ -135,13 +135,15 @@ def _rows_text(numbers: list[int]) -> str:
     return f"{table_rows(numbers)} {'is' if len(numbers) == 1 else 'are'}"
 
 
-def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | None,
-                     text: str | None, hints: dict | None
-                     ) -> tuple[pd.DataFrame, list[int] | None, list | None]:
+def read_table_cells(path: Path, what: str, layer: str | None = None,
+                     encoding: str | None = None, text: str | None = None,
+                     hints: dict | None = None
+                     ) -> tuple[pd.DataFrame, list[int] | None, list | None, str | int | None]:
     """The table as text cells (column names stripped, made distinct), the spreadsheet row of
-    each data row (None: rows 2, 3 ..., the header being row 1), and the header cells as written
+    each data row (None: rows 2, 3 ..., the header being row 1), the header cells as written
     (None when they cannot be matched to the columns): pandas renames a repeated header
-    (``经度``, ``经度`` → ``经度``, ``经度.1``), which only the cells as written show."""
+    (``经度``, ``经度`` → ``经度``, ``经度.1``), which only the cells as written show, and the
+    sheet read (its name; None for a CSV). ``siting convert`` reads tables with it too."""
     rows, header = None, None
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -154,6 +156,7 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                                        f"{book.sheet_names}；请用 {fix} 指定"))
                 if layer is None:
                     layer = _data_sheet(book, what, hints)
+                layer = book.sheet_names[layer] if isinstance(layer, int) else layer
                 df = fill_merged(pd.read_excel(book, sheet_name=layer, dtype=str), path, layer)
                 top = pd.read_excel(book, sheet_name=layer, dtype=str, header=None, nrows=1)
                 header = top.iloc[0].tolist() if len(top) else []
@@ -174,7 +177,8 @@ def _read_table_file(path: Path, what: str, layer: str | None, encoding: str | N
                            "XLSX file with one header row", f"无法读取表格（{exc}）；请检查"
                            "它是否为只有一行表头的 CSV 或 XLSX 文件")) from None
     df.columns = unique_names([str(c).strip() for c in df.columns])
-    return df, rows, header if header is not None and len(header) == len(df.columns) else None
+    return (df, rows, header if header is not None and len(header) == len(df.columns) else None,
+            layer)
 
 
 def _data_sheet(book: pd.ExcelFile, what: str, hints: dict | None) -> str | int:
@@ -321,7 +325,7 @@ def read_footprints(
                                     f"TXT 为高斯-克吕格米制坐标，不适用 coords {coords}"))
             gdf, more, labels = parse_mnr_txt(text, what, crs, hints)
         else:
-            df, rows, header = _read_table_file(p, what, layer, encoding, text, hints)
+            df, rows, header, _ = read_table_cells(p, what, layer, encoding, text, hints)
             df, rows, empty = _without_empty_rows(df, rows)
             wkt = wkt_column(df.columns)
             if wkt is not None:  # a table exported with its geometry as text

@@ -229,7 +229,7 @@ def test_csv_points_both_ways(tmp_path):
     result = run(str(src), str(out), "--from", "gcj02", "--to", "wgs84")
     assert result.exit_code == 0, result.output
     df = pd.read_csv(out)
-    assert df.columns.tolist() == ["lng", "lat", "名称"]
+    assert df.columns.tolist() == ["名称", "lng", "lat"]  # the table's own order (F9)
     assert df["lng"].tolist() == [116.404, -74.0] and df["lat"].tolist() == [39.915, 40.7]
     # CSV -> GeoPackage keeps every row and attribute
     result = run(str(src), str(tmp_path / "pois.gpkg"), "--from", "gcj02", "--to", "wgs84")
@@ -244,15 +244,15 @@ def test_csv_without_coordinate_columns_exits_2(tmp_path):
     src.write_text("name,x_gcj,y_gcj\na,116.4,39.9\n", encoding="utf-8")
     result = run(str(src), str(tmp_path / "o.csv"), "--from", "gcj02", "--to", "wgs84")
     assert result.exit_code == 2
-    assert "longitude column" in result.stderr
+    assert "no coordinate columns found among ['name', 'x_gcj', 'y_gcj']" in result.stderr
 
 
 def test_csv_with_bad_number_names_the_row(tmp_path):
     src = tmp_path / "pois.csv"
-    src.write_text("name,lon,lat\na,116.4,39.9\nb,116.5,北纬40\n", encoding="utf-8")
+    src.write_text("name,lon,lat\na,116.4,39.9\nb,116.5,4O.5\n", encoding="utf-8")
     result = run(str(src), str(tmp_path / "o.csv"), "--from", "gcj02", "--to", "wgs84")
     assert result.exit_code == 2
-    assert "row 3" in result.stderr and "'lat'" in result.stderr
+    assert "row 3: column 'lat': '4O.5'" in result.stderr
 
 
 def test_csv_output_needs_points(tmp_path):
@@ -262,6 +262,8 @@ def test_csv_output_needs_points(tmp_path):
     assert result.exit_code == 2
     assert "points only" in result.stderr
     assert not (tmp_path / "o.csv").exists()
+    result = run(str(src), str(tmp_path / "o.xlsx"), "--from", "gcj02", "--to", "wgs84")
+    assert result.exit_code == 2 and "points only" in result.stderr
 
 
 # --- the installed console script ------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""``siting convert``: shift a vector file or one point between WGS84, GCJ-02 and BD-09.
+"""``siting convert``: shift a vector file, a CSV/XLSX table or one point between WGS84,
+GCJ-02 and BD-09.
 
 The work is done by :mod:`layers.chinacoords`; this module only parses arguments, reads and
 writes files.
@@ -10,25 +11,27 @@ import glob
 from pathlib import Path
 
 import click
+import numpy as np
 
-from layers.errors import InputError
+from layers.errors import InputError, bi
 from maps.cli.options import overwrite_option
 
 # The same names as layers.chinacoords.SYSTEMS (kept literal here so that --help stays light).
 SYSTEM_CHOICES = ("wgs84", "gcj02", "bd09")
 
-WRITERS = {  # output extension -> OGR driver ("CSV" is written by pandas, points only)
+WRITERS = {  # output extension -> OGR driver ("CSV", "XLSX": tables, written by siting)
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".gpkg": "GPKG",
     ".shp": "ESRI Shapefile",
     ".fgb": "FlatGeobuf",
     ".csv": "CSV",
+    ".xlsx": "XLSX",
 }
+TABLES = (".csv", ".tsv", ".xlsx", ".xlsm")
+"""INPUT read as a table of coordinate columns, as ``siting screen`` reads it."""
 _SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _FAMILY = {4: 0, 2: 1, 5: 1, 6: 3}  # shapely type id -> point 0, line 1, polygon 3 family
-_LON_NAMES = ("lon", "lng", "longitude")
-_LAT_NAMES = ("lat", "latitude")
 HINTS = {"layer": "--layer NAME"}
 """How to fix INPUT on this command, for the reader's messages (contract C3)."""
 
@@ -59,78 +62,107 @@ def parse_point(text: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _find_column(columns, names: tuple[str, ...]) -> str | None:
-    lowered = {str(c).strip().lower(): c for c in columns}
-    return next((lowered[n] for n in names if n in lowered), None)
+def _read_table(path: Path, layer: str | None):
+    """A CSV/XLSX table with coordinate columns, read as ``siting screen`` reads it
+    (:func:`layers.footprints.read_table_cells`, the column names of
+    :data:`layers.table_columns.COORDINATE_COLUMNS`).
 
+    Returns
+    -------
+    (DataFrame, str, str, ndarray, ndarray, str or None)
+        The cells as text, the longitude and latitude columns, their numbers [°] (NaN where
+        both are blank) and the sheet read (None for a CSV).
+    """
+    from layers.coord_table import coordinate_values
+    from layers.footprints import read_table_cells
 
-def _read_csv(path: Path):
-    """A CSV of points with longitude/latitude columns -> GeoDataFrame labelled EPSG:4326."""
-    import geopandas
-    import pandas as pd
-
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot read as a UTF-8 CSV ({exc}) / 无法读取 CSV") from None
-    lon_col, lat_col = _find_column(df.columns, _LON_NAMES), _find_column(df.columns, _LAT_NAMES)
-    if lon_col is None or lat_col is None:
-        raise InputError(
-            f"{path}: found columns {list(df.columns)}; expected a longitude column "
-            f"({'/'.join(_LON_NAMES)}) and a latitude column ({'/'.join(_LAT_NAMES)}) "
-            "/ CSV 需要经度列和纬度列"
-        )
-    coords = {}
-    for col in (lon_col, lat_col):
-        values = pd.to_numeric(df[col].str.strip(), errors="coerce")
-        bad = values.isna() & (df[col].str.strip() != "")
-        if bad.any():
-            row = int(bad.idxmax())
-            raise InputError(
-                f"{path}, row {row + 2}, column {col!r}: found {df[col][row]!r}; expected a "
-                "number [°] / 坐标不是数字"
-            )
-        coords[col] = values.to_numpy(dtype=float)
-    geometry = geopandas.points_from_xy(coords[lon_col], coords[lat_col])
-    gdf = geopandas.GeoDataFrame(df.drop(columns=[lon_col, lat_col]), geometry=geometry,
-                                 crs="EPSG:4326")
-    return gdf, (lon_col, lat_col)
+    df, rows, header, sheet = read_table_cells(path, str(path), layer, hints=HINTS)
+    xcol, ycol, x, y = coordinate_values(df, str(path), rows, header)
+    numbers = list(rows) if rows is not None else list(range(2, len(df) + 2))
+    far = np.flatnonzero(~((np.abs(x) <= 180) & (np.abs(y) <= 90)) & np.isfinite(x))
+    if len(far):
+        i = int(far[0])
+        raise InputError(bi(
+            f"{path}, row {numbers[i]}: {x[i]:.10g}, {y[i]:.10g} in columns {xcol!r}/{ycol!r} "
+            "are not longitude/latitude degrees (-180..180, -90..90); convert shifts degrees only",
+            f"{path} 第 {numbers[i]} 行：“{xcol}”/“{ycol}”列的 {x[i]:.10g}, {y[i]:.10g} 不是经纬度"
+            "（经度 -180..180，纬度 -90..90）；坐标转换只适用于经纬度"))
+    if header is not None and None not in header and len(set(map(str, header))) == len(header):
+        at = list(df.columns).index(xcol), list(df.columns).index(ycol)
+        df.columns = [str(h) for h in header]  # as written, e.g. with its spaces
+        xcol, ycol = df.columns[at[0]], df.columns[at[1]]
+    return df, xcol, ycol, x, y, sheet
 
 
 def _read(path: Path, layer: str | None):
-    """Read INPUT; returns (GeoDataFrame, problems, csv column names or None)."""
-    if path.suffix.lower() == ".csv":
-        gdf, cols = _read_csv(path)
-        return gdf, [], cols
+    """Read INPUT: (GeoDataFrame or None, problems, table or None); a table is
+    (cells, lon column, lat column, lon [°], lat [°], sheet)."""
+    import geopandas
+
+    if path.suffix.lower() in TABLES:
+        table = _read_table(path, layer)
+        df, xcol, ycol, x, y, _ = table
+        ok = np.isfinite(x) & np.isfinite(y)
+        points = np.where(ok, geopandas.points_from_xy(np.where(ok, x, 0), np.where(ok, y, 0)),
+                          None)
+        gdf = geopandas.GeoDataFrame(df.drop(columns=[xcol, ycol]), geometry=list(points),
+                                     crs="EPSG:4326")
+        return gdf, [], table
     from layers.read import read_vector
 
     gdf, problems = read_vector(path, layer=layer, what=str(path), hints=HINTS)
     return gdf, problems, None
 
 
-def _write_csv(gdf, path: Path, cols: tuple[str, str]) -> None:
+def _table_out(gdf, table, src: str, dst: str):
+    """The output table: INPUT's table with its coordinate cells converted in place (same
+    columns, same order, same header); from a vector file of points, lon/lat then its
+    attributes."""
     import shapely
 
-    from maps.cli.tables import write_csv
+    from layers.chinacoords import convert_points
 
-    geoms = gdf.geometry.values
-    df = gdf.drop(columns=gdf.geometry.name)
-    df.insert(0, cols[0], shapely.get_x(geoms))
-    df.insert(1, cols[1], shapely.get_y(geoms))
-    write_csv(path, df, float_format="%.9f", encoding="utf-8")
+    if table is None:
+        geoms = gdf.geometry.values
+        df = gdf.drop(columns=gdf.geometry.name)
+        df.insert(0, "lon", shapely.get_x(geoms))
+        df.insert(1, "lat", shapely.get_y(geoms))
+        return df, None
+    df, xcol, ycol, x, y, sheet = table
+    ok = np.isfinite(x) & np.isfinite(y)
+    cx, cy = np.full(len(x), np.nan), np.full(len(y), np.nan)
+    if ok.any():
+        cx[ok], cy[ok] = convert_points(x[ok], y[ok], src, dst)
+    out = df.copy()  # the other cells as written
+    out[xcol] = np.round(cx, 9)
+    out[ycol] = np.round(cy, 9)
+    return out, sheet
 
 
-def _check_output(gdf, path: Path) -> None:
+def _write_table(path: Path, frame, sheet) -> None:
+    """Write a table as CSV (its text cells as they were) or as one sheet of a workbook."""
+    from maps.cli.tables import write_csv, write_xlsx
+
+    if path.suffix.lower() == ".xlsx":
+        from layers.coord_table import numbers_where_plain
+
+        frame = numbers_where_plain(frame)  # 序号 1, 2 ... are numbers in a workbook, 001 text
+        write_xlsx(path, [(str(sheet or path.stem)[:31], frame, path.name)])
+    else:
+        write_csv(path, frame, float_format="%.9f", encoding="utf-8")
+
+
+def _check_output(gdf, path: Path, table) -> None:
     """Refuse geometry the output format cannot hold, before anything is written or removed."""
     import shapely
 
     geoms = gdf.geometry.values
     types = sorted(set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist()))
     suffix = path.suffix.lower()
-    if suffix == ".csv" and set(types) - {0}:  # 0 = Point
+    if table is None and WRITERS[suffix] in ("CSV", "XLSX") and set(types) - {0}:  # 0 = Point
         raise InputError(
-            f"{path}: CSV output holds points only, but the input has other geometry types; "
-            "write .gpkg, .geojson, .fgb or .shp instead / CSV 只能输出点"
+            f"{path}: CSV/XLSX output holds points only, but the input has other geometry types; "
+            "write .gpkg, .geojson, .fgb or .shp instead / CSV/XLSX 只能输出点"
         )
     families = {_FAMILY.get(t, t) for t in types}
     if suffix == ".shp" and len(families) > 1:
@@ -142,10 +174,11 @@ def _check_output(gdf, path: Path) -> None:
 
 
 def _marked_by_sidecar(path: Path, dst: str) -> bool:
-    """Whether OUTPUT in ``dst`` is marked by a sidecar file (shapefile, CSV in GCJ-02 / BD-09)."""
+    """Whether OUTPUT in ``dst`` is marked by a sidecar file (shapefile, CSV, XLSX in GCJ-02 /
+    BD-09)."""
     from layers.coords_mark import MARKED
 
-    return dst in MARKED and WRITERS[path.suffix.lower()] in ("CSV", "ESRI Shapefile")
+    return dst in MARKED and WRITERS[path.suffix.lower()] in ("CSV", "XLSX", "ESRI Shapefile")
 
 
 def _names(path: Path, dst: str = "wgs84") -> list[str]:
@@ -157,14 +190,15 @@ def _names(path: Path, dst: str = "wgs84") -> list[str]:
     return names + ([sidecar(path).name] if _marked_by_sidecar(path, dst) else [])
 
 
-def _write(path: Path, gdf, csv_cols: tuple[str, str] | None, dst: str = "wgs84") -> None:
+def _write(path: Path, gdf, table, src: str, dst: str) -> None:
     """Write OUTPUT; in GCJ-02 / BD-09 marked so that siting's readers refuse it without
-    ``--coords`` (:mod:`layers.coords_mark`; a shapefile's or CSV's sidecar is written apart)."""
+    ``--coords`` (:mod:`layers.coords_mark`; a shapefile's, CSV's or XLSX's sidecar is written
+    apart)."""
     from layers.coords_mark import MARKED, layer_metadata, mark_geojson
 
     driver = WRITERS[path.suffix.lower()]
-    if driver == "CSV":
-        _write_csv(gdf, path, csv_cols or ("lon", "lat"))
+    if driver in ("CSV", "XLSX"):
+        _write_table(path, *_table_out(gdf, table, src, dst))
         return
     kwargs = {"driver": driver, "engine": "pyogrio"}
     if dst in MARKED and driver in ("GPKG", "FlatGeobuf"):
@@ -205,11 +239,13 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
     (lon 72.004–137.8347, lat 0.8293–55.8271) are left unchanged. INPUT must be in
     longitude/latitude (EPSG:4326 or 4490); the output keeps that CRS label, since GCJ-02 and
     BD-09 have no EPSG code, and a GCJ-02 / BD-09 output is marked (GeoJSON member
-    "coordinate_system", GPKG/FGB layer metadata, .shp/.csv sidecar NAME.csv.coords): siting
-    reads it only with the matching --coords, and refuses a marked INPUT whose --from differs.
-    Output format follows the extension: .gpkg .geojson .json .fgb .shp, or .csv
-    for points (lon/lat columns). A .csv INPUT needs lon/lng/longitude and lat/latitude columns.
-    In a .csv OUTPUT, text that a spreadsheet would run as a formula gets a leading '.
+    "coordinate_system", GPKG/FGB layer metadata, .shp/.csv/.xlsx sidecar NAME.csv.coords):
+    siting reads it only with the matching --coords, and refuses a marked INPUT whose --from
+    differs. Output format follows the extension: .gpkg .geojson .json .fgb .shp, or .csv .xlsx
+    for points. A .csv/.xlsx INPUT is read as siting screen reads it (columns lon/lat, 经度/纬度
+    ...); a .csv/.xlsx OUTPUT of it keeps its columns, their order and header, with the
+    coordinate cells converted. In a .csv OUTPUT, text that a spreadsheet would run as a formula
+    gets a leading '.
 
     \b
     输入须为经纬度（EPSG:4326 或 4490）；输出仍标为该坐标系，只改变坐标值；GCJ-02/BD-09 输出另有
@@ -245,16 +281,16 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
         with notices.held_warnings() as held:
             check_mark(input_path, src, str(input_path), layer,
                        {"coords": "--from wgs84|gcj02|bd09"})
-            gdf, problems, csv_cols = _read(input_path, layer)
+            gdf, problems, table = _read(input_path, layer)
             out = convert_gdf(gdf, src, dst, what=str(input_path))
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="INPUT") from None
     try:
-        _check_output(out, output_path)
+        _check_output(out, output_path, table)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="OUTPUT") from None
     notices.echo_problems([(str(input_path), problems)], held)
-    files = [(output_path.name, lambda path: _write(path, out, csv_cols, dst))]
+    files = [(output_path.name, lambda path: _write(path, out, table, src, dst))]
     if _marked_by_sidecar(output_path, dst):
         files.append((sidecar(output_path).name,
                       lambda path: path.write_text(sidecar_text(dst), encoding="utf-8")))
@@ -270,8 +306,10 @@ def convert(input_path: Path | None, output_path: Path | None, src: str, dst: st
                 and old.suffix.lower() not in WRITERS:
             click.echo(f"note: {old} is left from an earlier shapefile; delete it if it belonged "
                        "to the one replaced / 旧 Shapefile 的附属文件仍在", err=True)
-    click.echo(f"wrote {len(out)} feature(s) to {output_path} ({src} → {dst}) "
-               f"/ 已写出 {len(out)} 个要素", err=True)
+    what = ("row(s)", "行") if table is not None and WRITERS[output_path.suffix.lower()] in (
+        "CSV", "XLSX") else ("feature(s)", "个要素")
+    click.echo(f"wrote {len(out)} {what[0]} to {output_path} ({src} → {dst}) "
+               f"/ 已写出 {len(out)} {what[1]}", err=True)
     if dst in MARKED:
         label = {"gcj02": "GCJ-02", "bd09": "BD-09"}[dst]
         click.echo(f"note: {output_path} holds {label} coordinates, marked as such; siting "

@@ -6,7 +6,7 @@ Not collected by ``make test``. Run with::
 
 Baseline (measured in the same run): what the reader did before, ``pandas.read_excel`` with
 openpyxl and a full openpyxl load of the workbook for its merged cells. Compared: the reader
-the CLI uses (:func:`layers.footprints._read_table_file`: the calamine engine, merged ranges
+the CLI uses (:func:`layers.footprints.read_table_cells`: the calamine engine, merged ranges
 from the sheet's XML). Both must give the same table (checked on every run).
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from layers.footprints import _read_table_file
+from layers.footprints import read_table_cells
 
 PROJECTS = (2_000, 20_000)
 
@@ -62,7 +62,7 @@ def old_reader(path: Path) -> pd.DataFrame:
 
 
 def siting_reader(path: Path) -> pd.DataFrame:
-    return _read_table_file(path, path.name, None, None, None, None)[0]
+    return read_table_cells(path, path.name, None, None, None, None)[0]
 
 
 def run(projects: tuple[int, ...] = PROJECTS) -> list[dict]:
