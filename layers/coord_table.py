@@ -332,8 +332,8 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     (:data:`layers.table_columns.ORDER_COLUMNS`): then the rows of one group are the vertices of
     one polygon (closed automatically), one feature per group. A group whose rows are not
     together (rows of another group between them) is one error feature naming its rows
-    (:func:`layers.vertex_rows.apart`): no part of it is read as its outline. Other columns are kept as attributes (the group's
-    non-empty value); a group whose rows give different values of one is an error feature
+    (:func:`layers.vertex_rows.apart`): no part of it is read as its outline. Other columns
+    are kept as attributes (the group's non-empty value); a group whose rows give different values of one is an error feature
     (:func:`layers.vertex_rows.conflicts`), and so is a group whose order value repeats on rows
     holding different points: the order of its vertices, hence its outline, is unknown. Rows
     with no group value right after a group's rows (merged cells read as blanks) are errors, and
