@@ -62,7 +62,7 @@ def repaired_hits(ctx: Context) -> list[pd.DataFrame]:
         return []
     lang = ctx.lang
     half = 1 if lang == "zh" else 0
-    notes = np.array([halves(n)[half] or halves(n)[0] for n in note[rows]], dtype=object)
+    notes = np.array([h[half] or h[0] for h in map(halves, note[rows])], dtype=object)
     where = np.array([n.replace("；", ";").split(";")[0].strip() for n in notes], dtype=object)
     msg = facts.fill(REPAIRED_RULE.message(lang), note=notes)
     title = facts.fill(_TITLE[lang], where=where)

@@ -257,6 +257,10 @@ def test_another_commands_outputs_are_refused_even_with_overwrite(region, tmp_pa
     assert "另选输出目录" in res.output and "another output folder" in res.output
     assert snapshot(out) == before
     assert run("screen", proj, "--catalog", cat, "--out", out, "--overwrite").exit_code == 0
+    for rel in json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]:
+        (out / rel).unlink()  # the user removed the screening's files, not the manifest
+    res = run("score", "--demo", "--tech", "pv", "--out", out, "--overwrite")
+    assert res.exit_code == 0, res.output  # files listed but gone are in nobody's way
     logged = tmp_path / "logged"
     logged.mkdir()
     (logged / LOG_NAME).write_text("Traceback …", encoding="utf-8")

@@ -260,8 +260,9 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
             raise InputError(f"{parent} is a file that siting did not write, where siting writes "
                              f"a folder of that name (for {folder / n}): move it away or choose "
                              "another output / 该位置应为本工具的输出目录")
-    others = {} if single_file else {rel: c for rel, c in manifest.items()
-                                     if c != command and rel != LOG_NAME}
+    others = {} if single_file else {rel: c for rel, c in manifest.items()  # still there
+                                     if c != command and rel != LOG_NAME
+                                     and os.path.lexists(folder / rel)}
     if others:  # another command's report and map would be replaced, its tables left beside
         raise InputError(_other_command_message(out, others, command))
     foreign = [] if single_file else [(rel, n) for rel, n in present.items()
