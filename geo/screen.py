@@ -276,9 +276,12 @@ def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
     note = "未触发限制性规则" if lang == "zh" else "no restricting rule fired"
     reasons = np.where((reasons == "") & (verdict == "admitted"), note, reasons)
     err = p["error"].to_numpy(dtype=object)
-    if lang == "zh":  # a bilingual message, Chinese first for a reader of Chinese
+    if lang == "zh":  # bilingual messages (the error, the repair note), Chinese first
         err = np.array([in_lang(e, lang) if e else "" for e in err], dtype=object)
         p = p.assign(error=err)
+        if "repaired" in p:
+            p = p.assign(repaired=[in_lang(r, lang) if isinstance(r, str) and r else r
+                                   for r in p["repaired"]])
     verdict = np.where(err != "", "error", verdict)
     reasons = np.where(err != "", err, reasons)
     front = p[["project_id", "name", "type", "industry"]].copy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -39,12 +40,14 @@ def _screen(table, out, *extra):
     assert len(hit) == 1
     s = pd.read_csv(out / "screening.csv", encoding="utf-8-sig", keep_default_na=False)
     reason = next(p for p in s.loc[0, "reasons"].split("; [") if "repaired_outline" in p)
-    return hit.iloc[0]["message"], reason, (out / "report.html").read_text(encoding="utf-8")
+    return (hit.iloc[0]["message"], reason, (out / "report.html").read_text(encoding="utf-8"),
+            gpd.read_file(out / "screening.geojson").loc[0, "repaired"])
 
 
 def test_zh_repaired_outline_is_wholly_chinese(table, tmp_path):
     """F4: under zh (the default) the finding's title and message carry no English fragments."""
-    message, title, html = _screen(table, tmp_path / "zh")
+    message, title, html, repaired = _screen(table, tmp_path / "zh")
+    assert repaired.startswith("自相交，位于 106.367915, 26.951042")  # the tables' note, zh first
     for text in (message, title):
         for word in ("self-intersection", "edge", "crosses", "check the order", " at "):
             assert word not in text, text
@@ -57,7 +60,8 @@ def test_zh_repaired_outline_is_wholly_chinese(table, tmp_path):
 
 def test_en_repaired_outline_is_wholly_english(table, tmp_path):
     """F4: under en the finding is English; its only Chinese is the user's column name 序号."""
-    message, title, html = _screen(table, tmp_path / "en", "--lang", "en")
+    message, title, html, repaired = _screen(table, tmp_path / "en", "--lang", "en")
+    assert repaired.startswith("self-intersection at 106.367915 26.951042")
     assert "self-intersection at 106.367915 26.951042" in title
     assert "edge 序号 1→2 crosses edge 序号 3→4" in message
     assert "check the order of the vertex rows (序号) of BOW" in message
