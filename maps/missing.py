@@ -5,8 +5,9 @@ longitude ...) has no shape to draw, yet it is in the tables and the report with
 map says so in a collapsible panel (:func:`add_missing_panel`): "N projects not drawn (no usable
 outline)", then each one's id, name and error, in input order, at most :data:`MAX_LISTED` of them
 (the rest counted, with the table that lists them all), so that the page keeps its size budget.
-Plain HTML (``<details>``) in a :class:`maps.elements.HtmlControl`: no script, no network; every
-input value is escaped.
+Plain HTML (``<details>``) in a :class:`maps.elements.HtmlControl`, no network; every input value
+is escaped. One small script (:data:`FIT`) keeps the opened list below the legend, scrolling it
+when the window is short.
 """
 
 from __future__ import annotations
@@ -48,6 +49,29 @@ CSS = """<style>
 .siting-missing-error {color: #8a1c1c;}
 </style>"""
 """Stylesheet of the panel (with :data:`maps.elements.CSS`)."""
+FIT = """<script>
+(function() {
+    function fit(d) {  /* the open list scrolls within the room the legend leaves above it */
+        var list = d.querySelector('.siting-missing-list');
+        if (!list || !d.open) return;
+        var c = d.closest('.leaflet-container'), legend = c && c.querySelector('.siting-legend');
+        var top = legend ? legend.getBoundingClientRect().bottom
+            : (c ? c.getBoundingClientRect().top : 0);
+        list.style.maxHeight = '';
+        var box = d.getBoundingClientRect(), own = list.getBoundingClientRect().height;
+        var room = box.bottom - top - 10 - (box.height - own);
+        list.style.maxHeight = Math.max(60, Math.min(room, own)) + 'px';
+    }
+    document.addEventListener('toggle', function(e) {
+        if (e.target.classList && e.target.classList.contains('siting-missing')) fit(e.target);
+    }, true);
+    window.addEventListener('resize', function() {
+        document.querySelectorAll('.siting-missing[open]').forEach(fit);
+    });
+})();
+</script>"""
+"""Script of the panel: the open list's height is what the legend above leaves (at least 60 px,
+at most its :data:`CSS` 40 % of the window), on opening and on every resize."""
 
 
 def _word(key: str, lang: str, n: int | None = None, **values) -> str:
@@ -94,7 +118,7 @@ def missing_panel_html(ids, names, errors, lang: str, what: str = "projects",
 
 def panel_bytes(n_missing: int) -> int:
     """Largest size the panel of ``n_missing`` rows adds to the page [bytes]."""
-    return 0 if not n_missing else 2_000 + min(n_missing, MAX_LISTED) * ROW_BYTES
+    return 0 if not n_missing else 3_000 + min(n_missing, MAX_LISTED) * ROW_BYTES
 
 
 def add_missing_panel(m: folium.Map, frame, id_col: str, error_cols, lang: str,
@@ -124,6 +148,7 @@ def add_missing_panel(m: folium.Map, frame, id_col: str, error_cols, lang: str,
     body = missing_panel_html(rows[id_col].astype(str).tolist(), list(names), list(errors),
                               lang, what, table)
     m.get_root().header.add_child(folium.Element(CSS), name="siting_missing_css")
+    m.get_root().html.add_child(folium.Element(FIT), name="siting_missing_fit")
     control = HtmlControl(body, "bottomright", "siting-control siting-note siting-missing-panel")
     control.add_to(m)
     return control
