@@ -295,12 +295,19 @@ def normalize_projects(
                if not g and any(given)]
     first = pd.Series(out["project_id"]).duplicated()
     firsts = {pid: i for i, pid in reversed(list(enumerate(out["project_id"])))}
+    raw = column("project_id")
     for i in np.flatnonzero(first.to_numpy()):
         pid = out["project_id"][i]
+        cells = {str(raw.iloc[k]) for k in (i, firsts[pid]) if isinstance(raw.iloc[k], str)}
+        spaced = sorted(c for c in cells if c != pid and c.strip() == pid)
+        en = zh = ""
+        if spaced:  # "P1 " and "P1" are one id: say why the ids the user sees differ
+            en = f" (as written: {', '.join(map(repr, spaced))}; spaces around an id are ignored)"
+            zh = f"（原文为 {'、'.join(map(repr, spaced))}；编号首尾空格不计）"
         errors[i].append(bi(f"duplicate project_id {pid!r} ({where[i]}, first used by "
-                            f"{where[firsts[pid]]}): give each project its own id",
+                            f"{where[firsts[pid]]}){en}: give each project its own id",
                             f"项目编号 {pid!r} 重复（{place_zh(where[i])}，首次用于"
-                            f"{place_zh(where[firsts[pid]])}）：请给每个项目不同的编号"))
+                            f"{place_zh(where[firsts[pid]])}）{zh}：请给每个项目不同的编号"))
     out["name"] = each_distinct(column("name"), cell_text)
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):

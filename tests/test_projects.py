@@ -84,6 +84,20 @@ def test_duplicate_ids_are_errors_for_the_later_row():
                                     "feature #1): give each project its own id")
 
 
+
+def test_duplicate_made_by_trimmed_spaces_says_so():
+    """Review 25 F6: 'A ' and 'A' become one id; the error shows the id as written, or the user
+    sees two different ids called duplicates."""
+    out = normalize_projects(frame([{"project_id": "A", "type": "pv"},
+                                    {"project_id": "A ", "type": "pv"}]))
+    en, zh = halves(out["error"].iloc[1])
+    assert en == ("duplicate project_id 'A' (feature #2, first used by feature #1) (as written: "
+                  "'A '; spaces around an id are ignored): give each project its own id")
+    assert "（原文为 'A '；编号首尾空格不计）" in zh
+    same = normalize_projects(frame([{"project_id": "A", "type": "pv"},
+                                     {"project_id": "A", "type": "pv"}]))
+    assert "as written" not in same["error"].iloc[1]
+
 def test_two_high_given_overrides_derivation():
     out = normalize_projects(frame([{"type": "industrial", "industry": "data_center",
                                      "two_high": "yes"},
