@@ -127,11 +127,14 @@ def test_shapefile_refuses_mixed_geometry_types(tmp_path):
     src = tmp_path / "amap.geojson"
     _gcj_layer().to_file(src, driver="GeoJSON")
     out = tmp_path / "old.shp"
-    out.write_bytes(b"old")
+    _gcj_layer().iloc[:1].to_file(src.with_name("one.geojson"), driver="GeoJSON")
+    assert run(str(src.with_name("one.geojson")), str(out), "--from", "gcj02",
+               "--to", "wgs84").exit_code == 0  # an old output of siting's, replaceable
+    old = out.read_bytes()
     result = run(str(src), str(out), "--from", "gcj02", "--to", "wgs84", "--overwrite")
     assert result.exit_code == 2
     assert "one geometry type" in result.stderr and "LineString" in result.stderr
-    assert out.read_bytes() == b"old"  # nothing removed before the refusal
+    assert out.read_bytes() == old  # nothing removed before the refusal
 
 
 def test_file_round_trip_below_one_centimetre(tmp_path):
@@ -153,12 +156,18 @@ def test_file_round_trip_below_one_centimetre(tmp_path):
 def test_refuses_to_overwrite(tmp_path):
     src = tmp_path / "a.geojson"
     _gcj_layer().to_file(src, driver="GeoJSON")
+    mine = tmp_path / "mine.gpkg"
+    mine.write_bytes(b"keep me")
+    for extra in ((), ("--overwrite",)):  # a file siting did not write is never replaced
+        result = run(str(src), str(mine), "--from", "gcj02", "--to", "wgs84", *extra)
+        assert result.exit_code == 2
+        assert "siting did not write it" in result.stderr
+        assert mine.read_bytes() == b"keep me"
     out = tmp_path / "b.gpkg"
-    out.write_bytes(b"keep me")
+    assert run(str(src), str(out), "--from", "gcj02", "--to", "wgs84").exit_code == 0
     result = run(str(src), str(out), "--from", "gcj02", "--to", "wgs84")
     assert result.exit_code == 2
     assert "--overwrite" in result.stderr
-    assert out.read_bytes() == b"keep me"
     result = run(str(src), str(out), "--from", "gcj02", "--to", "wgs84", "--overwrite")
     assert result.exit_code == 0, result.output
     assert len(gpd.read_file(out)) == 4
@@ -169,7 +178,9 @@ def test_overwrite_replaces_a_shapefile(tmp_path):
     lines = _gcj_layer().iloc[1:2]
     lines.to_file(src, driver="GeoJSON")
     out = tmp_path / "b.shp"
-    _gcj_layer().iloc[:1].to_file(out)  # an old polygon shapefile with other sidecars
+    _gcj_layer().iloc[:1].to_file(src.with_name("one.geojson"), driver="GeoJSON")
+    assert run(str(src.with_name("one.geojson")), str(out), "--from", "gcj02",
+               "--to", "bd09").exit_code == 0  # an old polygon shapefile of siting's
     assert run(str(src), str(out), "--from", "gcj02", "--to", "bd09").exit_code == 2
     result = run(str(src), str(out), "--from", "gcj02", "--to", "bd09", "--overwrite")
     assert result.exit_code == 0, result.output

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 import geo.screen  # noqa: F401 (the module, patched below)
 import maps.cli
 from maps.cli import cli
-from maps.cli.outputs import LOG_NAME, MANIFEST, stamp, write_manifest
+from maps.cli.outputs import LOG_NAME, MANIFEST, read_manifest, stamp, write_manifest
 from maps.cli.screen import FILES
 
 
@@ -312,7 +312,35 @@ def test_map_and_convert_refuse_to_write_over_their_inputs(region, tmp_path):
     assert res.exit_code == 2 and "is the input" in res.output
     res = run("map", cat, "--out", tmp_path / "m.html")
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.geojson", "m.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST, "in.geojson", "m.html"]
+    assert read_manifest(tmp_path) == {"m.html": "map:file"}  # a named file, no folder output
+
+
+def test_a_named_output_file_is_replaced_only_when_siting_wrote_it(region, tmp_path):
+    """Review 28 F3: `map --out F --overwrite` replaced any F, a user's CSV included."""
+    _, cat, _ = region
+    mine = tmp_path / "keep.csv"
+    mine.write_text("id,value\n1,important\n", encoding="utf-8")
+    for args in ((), ("--overwrite",)):
+        res = run("map", cat, "--out", mine, *args)
+        assert res.exit_code == 2, res.output
+        assert "siting did not write it" in res.output and str(mine) in res.output
+        assert mine.read_text(encoding="utf-8") == "id,value\n1,important\n"
+    page = tmp_path / "m.html"
+    assert run("map", cat, "--out", page).exit_code == 0
+    res = run("map", cat, "--out", page)
+    assert res.exit_code == 2 and "--overwrite" in res.output  # siting's: replaced when asked
+    assert run("map", cat, "--out", page, "--overwrite").exit_code == 0
+    with page.open("a", encoding="utf-8") as f:
+        f.write("<!-- my notes -->")
+    res = run("map", cat, "--out", page, "--overwrite")
+    assert res.exit_code == 2 and "changed after siting wrote" in res.output  # edited: the user's
+    assert page.read_text(encoding="utf-8").endswith("<!-- my notes -->")
+    folder = tmp_path / "scr"
+    assert run("map", cat, "--out", folder / "catalog.html").exit_code == 0
+    res = run("screen", region[2], "--catalog", cat, "--out", folder, "--overwrite")
+    assert res.exit_code == 0, res.output  # a named map is not another command's folder output
+    assert (folder / "catalog.html").is_file()
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])  # writers one after the other, or forked

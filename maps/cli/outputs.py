@@ -13,7 +13,10 @@
 3. The manifest, :data:`MANIFEST` in the output folder, lists the files siting wrote there and
    which command wrote them. ``--overwrite`` replaces only those; every other file in the folder
    is left alone, always, also in a folder siting writes into (the pages of a paged report):
-   only a file of the user's where siting would write one is in the way.
+   only a file of the user's where siting would write one is in the way. A file named as
+   ``--out`` (``siting map --out F``, ``siting convert IN F``) is listed too, as
+   ``command`` + :data:`NAMED`: ``--overwrite`` replaces it only when siting wrote it and it is
+   unchanged since; such entries are nobody's folder outputs.
 
 Failures are written with their tracebacks to :data:`LOG_NAME` in the output folder (a temporary
 file when there is none), and the command ends with one line naming the log and exit code 1.
@@ -36,6 +39,8 @@ import click
 from layers.errors import InputError
 
 MANIFEST = ".siting-manifest.json"
+NAMED = ":file"
+"""Suffix of a manifest entry's command for a file named as ``--out`` (not a folder output)."""
 """The file in an output folder that lists what siting wrote there."""
 LOG_NAME = "siting-error.log"
 """Where the tracebacks of a failed run go, in the output folder."""
@@ -67,7 +72,8 @@ class Destination:
         paged report).
     single_file : bool
         True when ``--out`` names a file: that file (and its sidecars) is replaced with
-        ``--overwrite``, nothing else in its folder is stale and no manifest is kept for it.
+        ``--overwrite`` when siting wrote it (listed in the manifest as ``command`` +
+        :data:`NAMED`); nothing else in its folder is stale.
     replaceable : frozenset of str
         Names that existed when ``--out`` was checked and may be replaced.
     """
@@ -236,14 +242,23 @@ def _check_place(out: Path, folder: Path, single_file: bool) -> None:
 
 def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file: bool,
                     overwrite: bool, command: str, when: Mapping) -> list[str]:
-    """Refuse to write over anything without ``overwrite``; in an output folder, refuse when a
-    file siting did not write lies where siting would write one (a file the user names as
-    output is theirs to replace); return the files present that siting may replace."""
+    """Refuse to write over anything without ``overwrite``; refuse when a file siting did not
+    write lies where siting would write one (also the file named as ``--out``: the user's CSV
+    named by mistake is not replaced by a map); return the files present that siting may
+    replace."""
     manifest = read_manifest(folder) if folder.is_dir() else {}
     present: dict[str, str] = {}  # each file present: the declared output it falls under
     for n in names:
         for rel in _existing(folder, n):
             present.setdefault(rel, n)
+    foreign = [(rel, n) for rel, n in present.items() if rel not in manifest]
+    if foreign and single_file:
+        raise InputError(
+            f"{folder / foreign[0][0]} exists and siting did not write it (it is not listed in "
+            f"{MANIFEST} there), so siting does not replace it, even with --overwrite: choose "
+            f"another output file, or move or delete that one yourself / {folder / foreign[0][0]}"
+            " 已存在且并非本工具写出，即使加 --overwrite 也不会覆盖：请换一个输出文件名，或自行"
+            "移走/删除该文件")
     if not overwrite:
         if single_file and present:
             raise InputError(f"{folder / next(iter(present))} exists; pass --overwrite to replace "
@@ -262,14 +277,13 @@ def _check_existing(out: Path, folder: Path, names: tuple[str, ...], single_file
                              "another output / 该位置应为本工具的输出目录")
     others = {} if single_file else {rel: c for rel, c in manifest.items()  # still there
                                      if c != command and rel != LOG_NAME
+                                     and not c.endswith(NAMED)
                                      and os.path.lexists(folder / rel)}
     if others:  # another command's report and map would be replaced, its tables left beside
         raise InputError(_other_command_message(out, others, command))
-    foreign = [] if single_file else [(rel, n) for rel, n in present.items()
-                                      if rel not in manifest]
     if foreign:
         raise InputError(_foreign_message(folder, *foreign[0], when))
-    stamps = {} if single_file else read_stamps(folder)
+    stamps = read_stamps(folder)
     ours = dict.fromkeys([*present, *(r for r, c in manifest.items() if c == command)])
     edited = [rel for rel in ours if changed_since_written(folder, rel, stamps)]
     if edited:  # replaced, or removed as stale: either would lose the edits

@@ -38,6 +38,7 @@ from pathlib import Path
 from layers.errors import InputError
 from maps.cli.outputs import (
     MANIFEST,
+    NAMED,
     Destination,
     OutputFailure,
     changed_since_written,
@@ -206,8 +207,9 @@ class Staging:
                     self.failures.append((rel, err, traceback.format_exc()))
                     unplaced.append(rel)
                     continue
-                manifest[rel] = dest.command
-            if dest.single_file:
+                manifest[rel] = dest.command + (NAMED if dest.single_file else "")
+            if dest.single_file:  # nothing else in the folder is this command's to remove
+                self._list(folder, manifest, stamps)
                 undo.discard()
                 return unplaced
             for rel in [r for r, cmd in manifest.items() if cmd == dest.command and r not in done]:
@@ -222,15 +224,19 @@ class Staging:
                     self.failures.append((rel, err, traceback.format_exc()))
                     continue
                 del manifest[rel]
-            try:
-                write_manifest(folder, manifest, stamps)
-            except OSError as err:
-                self.failures.append((MANIFEST, err, traceback.format_exc()))
+            self._list(folder, manifest, stamps)
         except BaseException:
             undo.undo()
             raise
         undo.discard()
         return unplaced
+
+    def _list(self, folder: Path, manifest: dict, stamps: dict) -> None:
+        """Write the manifest; a failure is recorded (the files are in place)."""
+        try:
+            write_manifest(folder, manifest, stamps)
+        except OSError as err:
+            self.failures.append((MANIFEST, err, traceback.format_exc()))
 
 
 def write_files(dest: Destination, files: Iterable[tuple[str, Callable]], processes: int = 1,
