@@ -234,14 +234,15 @@ def coverage_infos(catalog, kinds: list[str], crs, lang: str) -> list[dict]:
 
 def locate_errors(result: gpd.GeoDataFrame, job: Job, catalog) -> None:
     """Give the projects that could not be judged but whose footprint was read (a valid
-    geometry) the ``size`` [m², m or points] and the ``admin_code`` / ``province`` that judged
+    geometry) the ``size`` [m², m or points; on the ellipsoid, as a project far outside the region
+    lies where the working CRS's scale is off by percents] and the ``admin_code`` / ``province`` that judged
     projects get, so that a reader can place them (review 23 F13: an error row in 修文县 had a
     blank district).
 
     Only an admin feature the footprint meets names its district: the catalog's ``[region]``
     code, which judged projects fall back to, would also name a project far outside it.
     """
-    from geo.overlay import footprint_measure
+    from geo.overlay import geodesic_size
     from layers.regions import admin_codes_at
 
     g = np.asarray(job.shown, dtype=object)
@@ -251,7 +252,7 @@ def locate_errors(result: gpd.GeoDataFrame, job: Job, catalog) -> None:
         return
     idx = np.flatnonzero(placed)
     size = result["size"].to_numpy(dtype=float, copy=True)
-    size[idx] = footprint_measure(g[idx])[1]
+    size[idx] = geodesic_size(g[idx], job.crs)  # many lie far outside the region
     result["size"] = size
     admin = admin_codes_at(catalog, g[idx], job.crs)
     found = (admin["how"] == "admin_boundary").to_numpy()

@@ -73,6 +73,35 @@ def footprint_measure(footprints) -> tuple[np.ndarray, np.ndarray]:
     return dims, size
 
 
+def geodesic_size(footprints, crs) -> np.ndarray:
+    """The size of each footprint on the ellipsoid: area [m²] of a polygon, length [m] of a
+    line (``pyproj.Geod`` of ``crs``'s datum, edges densified to 100 m), the number of points of
+    a point; 0 for a missing or empty one. For footprints the working CRS was not chosen for
+    (far outside the region, where its scale is off by percents); one geometry at a time.
+
+    Parameters
+    ----------
+    footprints : array of shapely geometries
+        In ``crs``.
+    crs : pyproj.CRS
+        A projected CRS.
+    """
+    import pyproj
+
+    fp = _as_array(footprints)
+    dims, size = footprint_measure(fp)
+    crs = pyproj.CRS.from_user_input(crs)
+    to_ll = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    geod = crs.get_geod()
+    for i in np.flatnonzero(dims >= 1):
+        g = shapely.transform(shapely.segmentize(fp[i], 100.0),
+                              lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+        area, length = geod.geometry_area_perimeter(g) if dims[i] == 2 else \
+            (0.0, geod.geometry_length(g))
+        size[i] = abs(area) if dims[i] == 2 else length
+    return size
+
+
 def _measure(parts: np.ndarray, dims: np.ndarray, size: np.ndarray) -> np.ndarray:
     """Share of each footprint covered by ``parts`` (its intersections), per footprint dimension."""
     share = np.zeros(len(parts))
