@@ -107,10 +107,15 @@ def misplaced(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
         at = f"({_fmt(x0)}, {_fmt(y0)})" if (x0, y0) == (x1, y1) else (
             f"(x {_fmt(x0)}…{_fmt(x1)}, y {_fmt(y0)}…{_fmt(y1)})")
         if impossible[k] and crs.is_geographic:
-            swapped = abs(y1) > 90 and max(abs(x0), abs(x1)) <= 90
-            why = bi(f"{at} is not a longitude/latitude (latitude beyond ±90°"
+            lat_out = bool(max(abs(y0), abs(y1)) > 90 or not np.isfinite([y0, y1]).all())
+            lon_out = bool(max(abs(x0), abs(x1)) > 180 + 1e-9 or not np.isfinite([x0, x1]).all())
+            swapped = lat_out and not lon_out and max(abs(x0), abs(x1)) <= 90
+            en = "; ".join(["longitude beyond ±180°"] * lon_out
+                           + ["latitude beyond ±90°"] * lat_out)
+            zh = "；".join(["经度超出 ±180°"] * lon_out + ["纬度超出 ±90°"] * lat_out)
+            why = bi(f"{at} is not a longitude/latitude ({en}"
                      + ("; longitude and latitude look swapped)" if swapped else ")"),
-                     f"{at} 不是经纬度（纬度超出 ±90°"
+                     f"{at} 不是经纬度（{zh}"
                      + ("；经度与纬度似乎颠倒了，请把经度放在前面）" if swapped else "）"))
         elif impossible[k]:
             why = bi(f"{at} cannot be placed in {describe_crs(crs)}",

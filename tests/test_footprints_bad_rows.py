@@ -94,6 +94,18 @@ def test_csv_nan_and_swapped_rows(tmp_path):
         "row 5: column 'lat': 'nan' is not a number"]
 
 
+def test_csv_longitude_out_of_range_names_the_longitude(tmp_path):
+    """Review 27 F4: (200, 26.6) was called "latitude beyond ±90°", sending the user to the
+    wrong column."""
+    path = _csv(tmp_path, "project_id,lon,lat\nA,106.6,26.5\nB,200,26.6\nC,200,100\n")
+    gdf, _ = read_footprints(path, coords="wgs84")
+    assert [halves(w) for w in gdf["_read_error"]][1:] == [
+        ("row 3: (200, 26.6) is not a longitude/latitude (longitude beyond ±180°)",
+         "第 3 行：(200, 26.6) 不是经纬度（经度超出 ±180°）"),
+        ("row 4: (200, 100) is not a longitude/latitude (longitude beyond ±180°; latitude beyond "
+         "±90°)", "第 4 行：(200, 100) 不是经纬度（经度超出 ±180°；纬度超出 ±90°）")]
+
+
 def test_gauss_kruger_table_row_without_zone_number(tmp_path):
     path = _csv(tmp_path, "name,x,y\nA,36512000,2945000\nB,512100,2945100\nC,36512200,2945200\n")
     gdf, _ = read_footprints(path)
