@@ -34,7 +34,15 @@ from layers.errors import (
     fix_hint,
     place_zh,
 )
-from layers.hygiene import READ_ROW, REPAIR_HINT, REPAIRED, Problem, clean_geometries, with_hint
+from layers.hygiene import (
+    READ_ROW,
+    REPAIR_HINT,
+    REPAIRED,
+    Problem,
+    clean_geometries,
+    unrepairable_note,
+    with_hint,
+)
 from layers.mnr_txt import is_mnr_txt, parse_mnr_txt
 from layers.read import READ_ERROR, VECTOR_SUFFIXES, read_vector
 from layers.table_columns import holds_coordinates, unique_names
@@ -225,6 +233,13 @@ def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
         geoms[present] = cleaned.geometry.to_numpy()
         out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
         marks[present] = cleaned[REPAIRED].to_numpy(dtype=object)
+        gone = present & (shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        if gone.any():  # nothing left after repair: the row's error says why, not "no geometry"
+            errors = (out[READ_ERROR].fillna("").to_numpy(dtype=object, copy=True)
+                      if READ_ERROR in out.columns else np.full(len(out), "", dtype=object))
+            for i in np.flatnonzero(gone & (errors == "")):
+                errors[i] = unrepairable_note(shapely.is_valid_reason(g[i]))
+            out[READ_ERROR] = errors
     for i in np.flatnonzero((marks != "") & (hint != "")):  # the few repaired rows
         marks[i] = with_hint(marks[i], hint[i])
     out[REPAIRED] = marks

@@ -179,6 +179,14 @@ def repair_note(reason: str) -> str:
     return str(bi(repair_text(reason), _reason_zh(reason)))
 
 
+def unrepairable_note(reason: str) -> str:
+    """A footprint's error when its invalid geometry could not be repaired (nothing is left of
+    it), with the fix: ``invalid geometry (self-intersection at …) could not be repaired;
+    redraw the outline / …``."""
+    return str(bi(f"invalid geometry ({repair_text(reason)}) could not be repaired; redraw the "
+                  "outline", f"几何图形无效（{_reason_zh(reason)}），无法修复；请重新绘制范围"))
+
+
 def with_hint(note: object, hint: object) -> str:
     """A :data:`REPAIRED` note with each half followed by that of a :data:`REPAIR_HINT` (after
     ``; `` / ``；``); ``note`` alone when either is empty."""

@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from layers.coordcheck import check_placement, misfit_refusal, no_crs_message
 from layers.crs import CGCS2000, datum_note, describe_crs, normalize_crs
@@ -42,7 +43,13 @@ from layers.errors import (
     rephrase,
 )
 from layers.geojson import geojson_crs_member, read_geojson_features
-from layers.hygiene import READ_ROW, Problem, clean_geometries, feature_labels
+from layers.hygiene import (
+    READ_ROW,
+    Problem,
+    clean_geometries,
+    feature_labels,
+    unrepairable_note,
+)
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".zip", ".geojson", ".json", ".fgb", ".parquet",
                    ".geoparquet", ".kml", ".kmz")
@@ -321,11 +328,18 @@ def _finish(
     note = datum_note(gdf.crs, CGCS2000, what)
     if note:
         problems.append(Problem(None, "datum", note, "warning"))
+    drawn = np.asarray(gdf.geometry.values, dtype=object)
     gdf, geom_problems = clean_geometries(gdf, what, reported=bad, positional=feature_errors,
                                            mark=feature_errors, id_column=id_column)
     if feature_errors:
-        gdf[READ_ERROR] = [rephrase(w, f"feature {lab}: {{}}", f"要素 {lab}：{{}}") if b else ""
-                           for lab, w, b in zip(labels, why, bad)]
+        g = np.asarray(gdf.geometry.values, dtype=object)
+        gone = ~bad & ~(shapely.is_missing(drawn) | shapely.is_empty(drawn)) & (
+            shapely.is_missing(g) | shapely.is_empty(g))  # nothing left after repair
+        why = why.astype(object)
+        for i in np.flatnonzero(gone):
+            why[i] = unrepairable_note(shapely.is_valid_reason(drawn[i]))
+        gdf[READ_ERROR] = [rephrase(w, f"feature {lab}: {{}}", f"要素 {lab}：{{}}") if w else ""
+                           for lab, w in zip(labels, why)]
         gdf[READ_ROW] = [f"feature #{i + 1}" for i in range(len(gdf))]
     return gdf, problems + geom_problems
 
