@@ -240,6 +240,8 @@ def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
             for i in np.flatnonzero(gone & (errors == "")):
                 errors[i] = unrepairable_note(shapely.is_valid_reason(g[i]))
             out[READ_ERROR] = errors
+            geoms[gone] = None  # kept without geometry, as a row that cannot be placed
+            out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
     for i in np.flatnonzero((marks != "") & (hint != "")):  # the few repaired rows
         marks[i] = with_hint(marks[i], hint[i])
     out[REPAIRED] = marks

@@ -338,6 +338,9 @@ def _finish(
         why = why.astype(object)
         for i in np.flatnonzero(gone):
             why[i] = unrepairable_note(shapely.is_valid_reason(drawn[i]))
+        if gone.any():  # kept without geometry, as a row that cannot be placed
+            gdf = gdf.set_geometry(gpd.GeoSeries(np.where(gone, None, g), index=gdf.index,
+                                                 crs=gdf.crs))
         gdf[READ_ERROR] = [rephrase(w, f"feature {lab}: {{}}", f"要素 {lab}：{{}}") if w else ""
                            for lab, w in zip(labels, why)]
         gdf[READ_ROW] = [f"feature #{i + 1}" for i in range(len(gdf))]
