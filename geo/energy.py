@@ -46,8 +46,22 @@ def pv_capacity_mw(usable_ha, slope_mean_deg, energy) -> np.ndarray:
 
     The density factor is 1 up to ``slope_full_density_deg`` and falls linearly to
     ``slope_density_factor_at_limit`` at ``slope_limit_deg`` (flat beyond).
+
+    Parameters
+    ----------
+    usable_ha : array_like
+        Usable area [ha].
+    slope_mean_deg : array_like
+        Mean slope [°]; NaN (unknown: no DEM) gives a NaN capacity, never the flat-ground one.
+    energy : Energy
+        Profile settings (density [MWp/ha], slope thresholds [°]).
+
+    Returns
+    -------
+    ndarray
+        Capacity [MWp]; NaN where the slope is unknown.
     """
-    s = np.nan_to_num(np.asarray(slope_mean_deg, dtype=float), nan=0.0)
+    s = np.asarray(slope_mean_deg, dtype=float)
     f = np.interp(s, [energy.slope_full_density_deg, energy.slope_limit_deg],
                   [1.0, energy.slope_density_factor_at_limit])
     return np.asarray(usable_ha, dtype=float) * energy.density_mwp_per_ha * f

@@ -1,6 +1,7 @@
 """What a site may claim: the reason/notes appender the stages share, no usable land for a site
 excluded or not judged, a capacity too large for one plant (``review``), and the sites wholly
-outside the catalog's coverage (``review``: not measured against its features nor scored); and
+outside the catalog's coverage (``review``: not measured against its features nor scored), a
+site whose slope or elevation is unknown (``review``: no DEM, or outside it); and
 the last stage, which keeps the summable columns for the sites counted in the totals."""
 
 from __future__ import annotations
@@ -282,3 +283,83 @@ def counted_only(sites, run):
         if col in df.columns:
             df[col] = np.where(counted, df[col].to_numpy(float), np.nan)
     return df
+
+
+DEM_FACTS = ("slope_mean", "slope_max", "elevation")
+"""The site facts read from the DEM (:func:`geo.zonal.dem_stats`)."""
+
+
+def terrain_needed(run) -> list[str]:
+    """The DEM facts the run's verdicts need: those of its limits and criteria, the mean slope
+    for PV (the density falls on steep ground) and, for wind with the air-density correction, the
+    elevation."""
+    prof = run.profile
+    need = {k for k in (*prof.limits, *prof.criteria) if k in DEM_FACTS}
+    if run.tech == "pv":
+        need.add("slope_mean")
+    elif getattr(prof.energy, "air_density_correction", False):
+        need.add("elevation")
+    return [k for k in DEM_FACTS if k in need]
+
+
+def terrain_unknown(df: pd.DataFrame, mask, run) -> np.ndarray:
+    """Usable sites whose slope or elevation is unknown go to ``review`` ("unknown never passes").
+
+    Without a DEM in the catalog, or on a site outside the DEM's extent or on its nodata, the
+    slope limit cannot be checked and the PV density on steep ground is unknown: such a site is
+    neither let through the limit nor given the flat-ground capacity. Its reason names the
+    missing facts and the fix, its ``notes`` flag it; ``run.meta["terrain_unknown"]`` holds the
+    text the command warns with (once) and ``run.meta["limits_not_checked"]`` maps each limit
+    not checked to ``{"sites": n, "no_dem": bool}`` for the report.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The sites after the criteria (``slope_mean`` [°], ``slope_max`` [°], ``elevation`` [m]);
+        changed in place.
+    mask : array_like of bool
+        The sites still usable.
+    run : Run
+
+    Returns
+    -------
+    ndarray of bool
+        The sites sent to review.
+    """
+    need = terrain_needed(run)
+    mask = np.asarray(mask, dtype=bool)
+    if not need:
+        return np.zeros(len(df), dtype=bool)
+    unknown = df[need].isna().to_numpy()
+    hit = mask & unknown.any(axis=1)
+    if not hit.any():
+        return hit
+    no_dem = run.catalog.raster("dem") is None
+    names = [", ".join(k for k, u in zip(need, row) if u) for row in unknown[hit]]
+    limits = [k for k in need if k in run.profile.limits]
+    unchecked = (f"the limit(s) {', '.join(limits)} not checked and " if limits else "")
+    unchecked_zh = "未核查坡度限值，" if limits else ""
+    cap = "the capacity not computed"
+    if no_dem:
+        why_en, why_zh = "no DEM in the catalog", "图层目录缺少 DEM 高程数据"
+        fix_en, fix_zh = ("add a `dem` raster layer to the catalog",
+                          "请在图层目录中添加 dem 栅格图层")
+    else:
+        why_en, why_zh = ("the site lies outside the DEM's extent or on its nodata",
+                          "地块超出高程数据（DEM）范围或无有效值")
+        fix_en, fix_zh = "use a DEM that covers the site", "请使用覆盖该地块的高程数据"
+    append(df, hit, [f"{n} unknown: {why_en}; {unchecked}{cap} (not taken as flat ground); "
+                     f"not ranked — {fix_en} / 坡度或高程未知：{why_zh}，{unchecked_zh}"
+                     f"未按平地计算装机，未排名，{fix_zh}" for n in names])
+    append(df, hit, f"slope not checked ({why_en}) / 坡度未核查（{why_zh}）", "notes")
+    df.loc[hit, "status"] = "review"
+    run.meta["limits_not_checked"] = {
+        k: {"sites": int((hit & df[k].isna().to_numpy()).sum()), "no_dem": no_dem}
+        for k in limits}
+    ids = ", ".join(df.loc[hit, "site_id"].astype(str).tolist()[:5])
+    say(run, "terrain_unknown", (
+        f"{int(hit.sum())} site(s) with unknown slope/elevation ({why_en}; {ids}"
+        f"{' …' if hit.sum() > 5 else ''}): {unchecked}{cap}; sent to review, not ranked nor "
+        f"counted in the totals — {fix_en} / 坡度或高程未知（{why_zh}），{unchecked_zh}"
+        f"已转为需人工核查，未排名、未计入合计，{fix_zh}"))
+    return hit

@@ -40,6 +40,7 @@ from geo.site_flags import (
     overlapping,
     repaired_outlines,  # noqa: F401 - a stage, defined there
     say,
+    terrain_unknown,
     too_large,
     wholly_outside,
     withdraw_usable,
@@ -53,7 +54,7 @@ from layers.regions import admin_codes_at
 RESOURCE = {"pv": ("ghi", "ghi"), "wind": ("wind_speed", "wind_speed")}  # criterion, raster kind
 DIST_KINDS = {"dist_substation": "substation", "dist_road": "road",
               "dist_settlement": "settlement"}
-RASTER_CRITERIA = ("ghi", "wind_speed", "slope_mean", "slope_max", "elevation")
+RESOURCE_CRITERIA = ("ghi", "wind_speed")
 
 
 def _geoseries(values, sites) -> gpd.GeoSeries:
@@ -242,18 +243,20 @@ def input_errors(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
 
 # -- limits --------------------------------------------------------------------------------------
 def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
-    """Missing raster values → ``error``; hard limits and site-condition limits → ``excluded``;
-    an unknown site-condition fact that is a limit when bad → ``review`` (not ranked)."""
+    """Missing resource raster values → ``error``; unknown slope or elevation (no DEM, or outside
+    it) → ``review`` (:func:`geo.site_flags.terrain_unknown`: never passed as flat ground); hard
+    limits and site-condition limits → ``excluded``; an unknown site-condition fact that is a
+    limit when bad → ``review`` (not ranked)."""
     prof, df = run.profile, sites.copy()
     usable = _usable(df)
     before = usable.copy()
+    usable &= ~terrain_unknown(df, usable.to_numpy(), run)
     for k in prof.criteria:
-        if k not in RASTER_CRITERIA or not df[k].notna().any():
+        if k not in RESOURCE_CRITERIA or not df[k].notna().any():
             continue
         miss = usable & df[k].isna()
         if miss.any():
-            what = f"raster {run.resource.id!r}" if k == RESOURCE[run.tech][0] else "the DEM"
-            append(df, miss, f"outside {what}: no {k} value / 超出数据范围")
+            append(df, miss, f"outside raster {run.resource.id!r}: no {k} value / 超出数据范围")
             df.loc[miss, "status"] = "error"
             usable &= ~miss
     for k, lim in prof.limits.items():

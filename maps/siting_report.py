@@ -205,6 +205,21 @@ def _profile_file(meta: dict) -> str:
     return f"{path.name} (bundled)" if bundled else path.name
 
 
+def _limit_unchecked(meta: dict, k: str, lang: str) -> str:
+    """Why the limit on ``k`` was not checked (unknown slope or elevation: no DEM, or sites
+    outside it; see :func:`geo.site_flags.terrain_unknown`), or "" when it was."""
+    info = meta.get("limits_not_checked", {}).get(k)
+    if not info:
+        return ""
+    if info["no_dem"]:
+        return st.pick(("未核查：图层目录无高程数据（DEM），相关地块转为需人工核查；请添加 dem 栅格图层",
+                        "not checked: no DEM in the catalog (the sites went to review) — add a "
+                        "`dem` raster layer to the catalog"), lang)
+    n = info["sites"]
+    return st.pick((f"{n} 个地块未核查：超出高程数据范围，转为需人工核查",
+                    f"not checked for {n} site(s) outside the DEM (sent to review)"), lang)
+
+
 def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
     """The report HTML for a result of :func:`geo.score_sites`."""
     from geo.cost import supply_curve
@@ -277,8 +292,8 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         params=_params(meta, lang), grid_factors=sp.grid_factor_rows(sites, meta, lang),
         lcoe_scope=sp.lcoe_scope(meta.get("tech", "pv"), lang),
         connection=sp.connection_rows(meta, lang),
-        limits=[(crit_labels.get(k, label(k, lang, meta)), lim.get("min"), lim.get("max"))
-                for k, lim in prof.get("limits", {}).items()],
+        limits=[(crit_labels.get(k, label(k, lang, meta)), lim.get("min"), lim.get("max"),
+                 _limit_unchecked(meta, k, lang)) for k, lim in prof.get("limits", {}).items()],
         sources=sources, notes=meta.get("notes", []),
         class_css=Markup("\n".join(f".cls-{c} {{ background: {s['fillColor']}; }}"
                                    for c, s in st.CLASS_STYLES.items())))

@@ -62,6 +62,12 @@ def test_pv_capacity_density_and_slope():
     assert cap[0] > cap[1] > cap[2]
 
 
+def test_pv_capacity_of_an_unknown_slope_is_unknown_not_flat():
+    """Review 28 F1: an unknown slope (no DEM) is not taken as 0° (flat-ground density)."""
+    cap = en.pv_capacity_mw([10, 10], [np.nan, 0], PV)
+    assert np.isnan(cap[0]) and cap[1] == pytest.approx(10 * PV.density_mwp_per_ha)
+
+
 def test_wind_capacity_factor_against_weibull_sampling():
     e = WIND.model_copy(update={"air_density_correction": False, "wind_losses_percent": 0.0,
                                 "wake_losses_percent": 0.0})

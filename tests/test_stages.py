@@ -72,6 +72,24 @@ def test_limits_stage_alone(catalog):
     assert "slope_mean 40.0 ° > limit 25" in out.loc[first, "reason"]
 
 
+def test_limits_stage_unknown_slope_is_review_not_passed(catalog):
+    """Review 28 F1: a usable site whose slope is unknown (outside the DEM, or on its nodata) is
+    ``review`` with the reason and the fix, never passed through the slope limit as flat
+    ground; the others are untouched."""
+    run = Run(catalog, load_profile(None, "pv"), "pv", catalog.raster("ghi"))
+    sites = stages.criteria(stages.exclusions(candidate_sites(run), run), run)
+    first = sites.index[sites["status"] == "usable"][0]
+    sites.loc[first, ["slope_mean", "slope_max", "elevation"]] = np.nan
+    out = stages.limits(sites, run)
+    assert out.loc[first, "status"] == "review"
+    assert "outside the DEM's extent" in out.loc[first, "reason"]
+    assert "use a DEM that covers the site" in out.loc[first, "reason"]
+    others = sites.index[(sites["status"] == "usable") & (sites.index != first)]
+    assert (out.loc[others, "status"] == "usable").all()
+    assert run.meta["limits_not_checked"]["slope_mean"] == {"sites": 1, "no_dem": False}
+    assert "unknown slope" in run.meta["terrain_unknown"]
+
+
 def test_legal_land_layers_used_when_present(catalog):
     sites = geo.score_sites(catalog, "pv").set_index("site_id")
     notes = " ".join(sites.attrs["siting"]["notes"])

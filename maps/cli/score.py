@@ -174,7 +174,7 @@ def _unchecked(sites, catalog) -> None:
     """Warn on stderr about what the ranking did not check: exclusions and assessments whose
     layer is missing, land a layer does not cover (``covers``), land outside the catalog's
     coverage ("unknown never passes": never a silent pass); and about the sites sent to review
-    (assessment due, too large) or overlapping."""
+    (unknown slope: no DEM; assessment due, too large) or overlapping."""
     meta = sites.attrs["siting"]
     missing = meta.get("not_checked") or []
     if missing:
@@ -189,7 +189,8 @@ def _unchecked(sites, catalog) -> None:
         click.echo(f"warning: {meta['outside_coverage']}", err=True)
     keys = [k for k in meta if k.startswith(("assessment_missing_", "approval_missing_",
                                              "covers_"))]
-    for key in ("wholly_outside", "repaired", *keys, "assessment", "approval", "too_large",
+    for key in ("wholly_outside", "terrain_unknown", "repaired", *keys, "assessment", "approval",
+                "too_large",
                 "overlapping"):
         if meta.get(key):
             click.echo(f"warning: {meta[key]}", err=True)
