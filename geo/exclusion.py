@@ -14,7 +14,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geo.overlay import union_by
+from geo.overlay import drop_slivers, union_by
 from geo.profiles import DEGRADED_KINDS
 from layers.kinds import get_kind
 
@@ -384,11 +384,12 @@ def apply_exclusions(candidates: gpd.GeoDataFrame, rules: list[tuple],
 
 
 def _subtract(geoms: np.ndarray, idx: np.ndarray, pieces: np.ndarray) -> np.ndarray:
-    """Each geometry minus the union of its pieces (polygonal parts only)."""
+    """Each geometry minus the union of its pieces (polygonal parts only, without the
+    zero-width spikes a shared edge leaves: :func:`geo.overlay.drop_slivers`)."""
     out = geoms.copy()
     if len(idx):
         i, union = union_by(idx, pieces)
-        out[i] = _polygonal(shapely.difference(geoms[i], union))
+        out[i] = _polygonal(drop_slivers(shapely.difference(geoms[i], union)))
     return _polygonal(out)
 
 

