@@ -192,8 +192,8 @@ HITS: dict[str, tuple[str, str, str]] = {
     "overlap_share": ("0-1", "占项目面积比例", "share of the project"),
     "distance_m": ("m", "距离", "distance"),
     "message": ("", "说明", "message"),
-    "check": ("", "记录类型（命中/接触/事实未知/未核查/覆盖范围）",
-              "row type (fired / contact / unknown / not_checked / coverage)"),
+    "check": ("", "记录类型（命中/接触/事实未知/未核查/覆盖范围/无法判定）",
+              "row type (fired / contact / unknown / not_checked / coverage / error)"),
     "tolerance_m2": ("m²", "接触容差", "contact tolerance"),
     "confidence": ("", "依据可信度", "confidence of the policy source"),
     "title": ("", "规则名称", "rule title"),
@@ -202,7 +202,7 @@ HITS: dict[str, tuple[str, str, str]] = {
 """The columns of a screening's hits (``screening_hits.csv``, one row per rule outcome)."""
 
 CHECK_WORDS = {"fired": "命中", "contact": "接触", "unknown": "事实未知", "not_checked": "未核查",
-               "coverage": "覆盖范围"}
+               "coverage": "覆盖范围", "error": "无法判定"}
 """The Chinese words of the hits' ``check`` codes (as the column's label lists them)."""
 GRID_REGION_WORDS = {"north": "华北电网", "northeast": "东北电网", "east": "华东电网",
                      "central": "华中电网", "northwest": "西北电网", "south": "南方电网",

@@ -46,7 +46,7 @@ from layers.errors import CRSError, in_lang
 from layers.prepared import give_back_memory
 from layers.regions import admin_codes_at
 
-__all__ = ["HIT_COLUMNS", "SEARCH_M", "screen", "screen_part"]
+__all__ = ["HIT_COLUMNS", "SEARCH_M", "screen", "screen_part", "written_hits"]
 
 SEARCH_M = 2000.0
 """Default radius [m] within which the nearest feature of each layer kind is reported."""
@@ -316,3 +316,27 @@ def _join_per_row(texts: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     """Per row 0..n-1, its distinct texts in order joined with ``"; "`` (``""`` when none)."""
     once = distinct_pairs(rows, texts) if len(texts) else np.zeros(0, dtype=bool)
     return group_join(rows[once], np.asarray(texts, dtype=object)[once], n, "; ")
+
+
+def written_hits(result: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+    """The hits as the tables write them (``screening_hits.csv``, the workbook's hits): every
+    rule outcome, and for each project that could not be judged (verdict ``error``: no usable
+    outline, a duplicate id, an unknown type ...) one row of outcome and check ``error`` whose
+    message is its error, so that every input row is in the hits table too; in input order.
+
+    Parameters
+    ----------
+    result, hits
+        The two tables of :func:`screen` (``hits`` with its ``row`` column).
+    """
+    bad = np.flatnonzero(result["verdict"].astype(str).to_numpy() == "error")
+    if not len(bad):
+        return hits
+    extra = pd.DataFrame({"row": bad.astype(np.int64),
+                          "project_id": result["project_id"].iloc[bad].to_numpy(),
+                          "outcome": "error", "check": "error",
+                          "message": result["reasons"].iloc[bad].to_numpy()})
+    both = pd.concat([hits, extra], ignore_index=True)  # the other columns empty
+    order = np.argsort(both["row"].to_numpy(dtype=np.int64), kind="stable")
+    return both.iloc[order].reset_index(drop=True)
+

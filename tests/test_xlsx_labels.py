@@ -103,9 +103,9 @@ def test_screening_workbook_values_and_mnr_columns_in_chinese(tmp_path):
     sheet = book["screening"]
     assert set(sheet["组成部分"].dropna()) == {"光伏方阵", "配套设施"}
     assert set(sheet["两高项目"].dropna()) == {"是", "否"}
-    kinds = book["hits"]["记录类型（命中/接触/事实未知/未核查/覆盖范围）"]
-    assert set(kinds) <= {"命中", "接触", "事实未知", "未核查", "覆盖范围"}
-    assert set(csv["check"]) <= {"fired", "contact", "unknown", "not_checked", "coverage"}
+    kinds = book["hits"]["记录类型（命中/接触/事实未知/未核查/覆盖范围/无法判定）"]
+    assert set(kinds) <= {"命中", "接触", "事实未知", "未核查", "覆盖范围", "无法判定"}
+    assert set(csv["check"]) <= {"fired", "contact", "unknown", "not_checked", "coverage", "error"}
     messages = " ".join(book["hits"]["说明"].dropna())
     assert "管控单元类别: 一般管控单元" in messages and "管控单元类别: general" not in messages
     assert "_" not in "".join(sheet.filter(like="组成部分").astype(str).sum())
