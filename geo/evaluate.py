@@ -30,6 +30,14 @@ a layer missing, the catalog's coverage (see :mod:`geo.coverage`)."""
 OUTSIDE_NEAREST_M = 2000.0
 """Radius [m] within which an ``outside`` rule names the nearest feature a project misses."""
 _WITHIN_SHARE = 1 - 1e-9
+_CONTACT_SHARE = 0.5
+"""Share of a polygon footprint [0-1] at and above which its part in a rule's features is no
+boundary contact, however few m² it is. A boundary contact is a sliver along the edge of the
+footprint, so by definition the lesser part of it; a footprint at least half in the features
+stands in them rather than touching them, and the tolerance, meant for digitising slivers along
+a shared edge (POLICY.md), does not apply. Only footprints of at most
+twice the pair's tolerance (2 m² by default: a mast or pylon footing) are affected, and a
+footprint wholly inside a feature is always an occupation, as a point there is."""
 
 TEXT = {
     "en": {"not_checked": "not checked: {why}; provide the layer or verify this rule by hand",
@@ -38,7 +46,8 @@ TEXT = {
                       "(treated as review)",
            "unknown_title": "undetermined (fact unknown): {title}",
            "contact": "boundary contact only: overlap {overlap} m² is within the tolerance "
-                      "{tol} m² ({share} of the footprint{acc}); not an occupation",
+                      "{tol} m² ({share} of the footprint{acc}) and is under half the footprint; "
+                      "not an occupation",
            "acc": "; layer accuracy {a} m",
            "missing": "layer {kind} not provided", "unusable": "layer {kind} unusable ({ids}: "
                                                                "see its problems)"},
@@ -46,8 +55,8 @@ TEXT = {
            "not_checked_title": "未核查：{why}",
            "unknown": "无法判定（事实未知）：{reason}；请人工核实（按需论证处理）",
            "unknown_title": "无法判定（事实未知）：{title}",
-           "contact": "仅边界接触：重叠 {overlap} m² 在容差 {tol} m² 以内（占项目 {share}{acc}），"
-                      "不计为占用",
+           "contact": "仅边界接触：重叠 {overlap} m² 在容差 {tol} m² 以内（占项目 {share}{acc}）且不足"
+                      "项目的一半，不计为占用",
            "acc": "；图层精度 {a} m",
            "missing": "未提供图层 {kind}（{label}）", "unusable": "图层 {kind}（{label}）不可用（{ids}：见其问题）"},
 }
@@ -222,12 +231,7 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
         emit(pairs[pairs["_tri"] == U], "unknown")
         return out
     inter = pairs[pairs["intersects"].to_numpy(dtype=bool)] if len(pairs) else pairs
-    if len(inter):
-        both_poly = (ctx.dims[inter["project"].to_numpy()] == 2) & (inter["_dim"].to_numpy() == 2)
-        occupy = np.where(both_poly, inter["overlap_m2"].to_numpy() > inter["tolerance_m2"],
-                          inter["interior"].to_numpy(dtype=bool))
-    else:
-        occupy = np.zeros(0, dtype=bool)
+    occupy = _occupies(ctx, inter) if len(inter) else np.zeros(0, dtype=bool)
     occ = inter[occupy] if len(inter) else inter
     occ_t = occ[occ["_tri"] == T] if len(occ) else occ
     occ_u = occ[occ["_tri"] == U] if len(occ) else occ
@@ -247,6 +251,41 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
         return out
     return out + _coverage_relation(rule, ctx, live, cond, occ, occ_t, occ_u, share_t, inside,
                                     present, notes, labels, unknown_title)
+
+
+def _occupies(ctx: Context, inter: pd.DataFrame) -> np.ndarray:
+    """Which intersecting pairs occupy their feature; the others are boundary contacts.
+
+    A line or point occupies a feature when it meets the feature's interior. A polygon footprint
+    occupies a polygon feature when the overlap exceeds the pair's ``tolerance_m2`` [m²] or when
+    the footprint's parts within the tolerance in the rule's features, together, are at least
+    :data:`_CONTACT_SHARE` of it: then it stands in them, it does not touch them. Known matches
+    (``_tri`` true) are measured among themselves; a pair whose match is unknown counts the
+    known ones too, so it can only add a ``review``.
+
+    Parameters
+    ----------
+    ctx : Context
+        The screening (footprints, their dimensions).
+    inter : DataFrame
+        Intersecting pairs with ``project``, ``_dim``, ``_tri``, ``overlap_m2`` [m²],
+        ``tolerance_m2`` [m²], ``interior`` and ``geometry`` (the overlap).
+
+    Returns
+    -------
+    ndarray of bool
+        One value per row of ``inter``.
+    """
+    proj = inter["project"].to_numpy()
+    both_poly = (ctx.dims[proj] == 2) & (inter["_dim"].to_numpy() == 2)
+    small = both_poly & (inter["overlap_m2"].to_numpy() <= inter["tolerance_m2"].to_numpy())
+    known = inter["_tri"].to_numpy() == T
+    stands = np.zeros(len(inter), dtype=bool)
+    if small.any():
+        share_t = covered_share(ctx.fp, inter[small & known])
+        share_tu = covered_share(ctx.fp, inter[small])
+        stands = np.where(known, share_t[proj], share_tu[proj]) >= _CONTACT_SHARE
+    return np.where(both_poly, ~small | stands, inter["interior"].to_numpy(dtype=bool))
 
 
 def _num(values, spec: str) -> np.ndarray:
@@ -269,8 +308,13 @@ def _contact(rule: Rule, ctx: Context, contact: pd.DataFrame) -> pd.DataFrame:
 
 
 def _covered(share: np.ndarray, dims: np.ndarray, size: np.ndarray, tol: float) -> np.ndarray:
-    """Whether each footprint is covered: polygons within ``tol`` [m²], lines and points wholly."""
-    by_area = ((1 - share) * size <= tol) if tol else share >= _WITHIN_SHARE
+    """Whether each footprint is covered: polygons within ``tol`` [m²], lines and points wholly.
+
+    A polygon's uncovered part within the tolerance must also be its lesser part (share at
+    least :data:`_CONTACT_SHARE`): a footprint smaller than the tolerance is not covered by
+    features it barely touches or misses."""
+    by_area = (((1 - share) * size <= tol) & (share >= _CONTACT_SHARE) if tol
+               else share >= _WITHIN_SHARE)
     return (dims >= 0) & np.where(dims == 2, by_area, share >= _WITHIN_SHARE)
 
 

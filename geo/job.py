@@ -35,9 +35,10 @@ HIT_COLUMNS = ("project_id", "rule_id", "outcome", "layer_id", "kind", "feature_
 ``overlap_m2`` is the area of the overlap [m²] (0 for a line or point project), ``overlap_m``
 the length of a line project inside the feature [m] (blank for other shapes). ``check`` says
 what the row is (:data:`geo.evaluate.CHECKS`): ``fired`` (the rule's finding),
-``contact`` (overlap within ``tolerance_m2``), ``unknown`` (a fact the rule needs is unknown:
-``review``), ``not_checked`` (its layer is missing: ``review``) or ``coverage`` (partly outside the
-catalog's coverage, or in a hole of the control-unit layer: ``review``)."""
+``contact`` (overlap within ``tolerance_m2`` and under half the footprint), ``unknown`` (a fact
+the rule needs is unknown: ``review``), ``not_checked`` (its layer is missing: ``review``) or
+``coverage`` (partly outside the catalog's coverage, or in a hole of the control-unit layer:
+``review``)."""
 COVERAGE_KINDS = ("admin_boundary",)
 """Layer kinds that set the coverage area (:func:`geo.coverage.coverage_area`) and the districts
 (:func:`layers.regions.admin_codes_at`) of every screening: listed with the layers the rules read
