@@ -104,11 +104,16 @@ def _number(value: Any, column: str) -> float:
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         number = float(value)
     else:
-        m = _RATIO.match(_named(column, ungroup_thousands, cell_text(value)))
-        if not m:
-            raise ValueError(bi(f"{column}: {value!r} is not a number ({NUMBERS[column]})",
-                                f"“{column}”列的值 {value!r} 不是数字（{NUMBERS[column]}）"))
-        number = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
+        text = _named(column, ungroup_thousands, cell_text(value))
+        m = _RATIO.match(text)
+        if not m and _RATIO.match(text.strip().lstrip("-−")):  # a number, only negative
+            number = -1.0
+        elif not m:
+            en, zh = NUMBERS[column]
+            raise ValueError(bi(f"{column}: {value!r} is not a number ({en})",
+                                f"“{column}”列的值 {value!r} 不是数字（{zh}）"))
+        else:
+            number = float(m.group(1)) / (float(m.group(2)) if m.group(2) else 1.0)
     if not np.isfinite(number) or number < 0:
         raise ValueError(bi(f"{column}: {value!r} must be a number of at least 0",
                             f"“{column}”列的值 {value!r} 须为不小于 0 的数字"))

@@ -51,9 +51,11 @@ FLAGS: tuple[str, ...] = ("capacity_replacement", "pollutant_offset", "coal_subs
                           "risk_control_part")
 """Three-valued project flags: True, False, or None when the cell is blank (unknown)."""
 
-NUMBERS: dict[str, str] = {"replacement_ratio": "capacity replacement ratio (e.g. 1.25 or 1.25:1)",
-                           "coal_consumption_tce": "coal consumption [tce/yr]"}
-"""Numeric project facts (NaN when blank) and what they are."""
+NUMBERS: dict[str, tuple[str, str]] = {
+    "replacement_ratio": ("capacity replacement ratio (e.g. 1.25 or 1.25:1)",
+                          "产能置换比例（如 1.25 或 1.25:1）"),
+    "coal_consumption_tce": ("coal consumption [tce/yr]", "煤炭消费量 [吨标准煤/年]")}
+"""Numeric project facts (NaN when blank) and what they are (en, zh)."""
 
 COLUMNS: tuple[str, ...] = (
     "project_id", "name", "type", "component", "industry", "two_high", "capacity_replacement",

@@ -182,7 +182,7 @@ def read_table_cells(path: Path, what: str, layer: str | None = None,
         raise
     except Exception as exc:  # pandas and openpyxl raise many kinds
         raise ReadError(bi(f"{what}: cannot read the table ({exc}); check that it is a CSV or "
-                           "XLSX file with one header row", f"无法读取表格（{exc}）；请检查"
+                           "XLSX file with one header row", f"{what}：无法读取表格（{exc}）；请检查"
                            "它是否为只有一行表头的 CSV 或 XLSX 文件")) from None
     df.columns = unique_names([str(c).strip() for c in df.columns])
     return (df, rows, header if header is not None and len(header) == len(df.columns) else None,

@@ -253,6 +253,11 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
         if not sep or not key.strip():
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--attr")
         defaults[key.strip()] = value.strip()
+    if not defaults["type"] and not (geojson and Path(geojson).is_file()):  # a file may say it
+        from geo.projects import TYPES
+
+        raise click.UsageError(f"Missing option '--type': the project type ({', '.join(TYPES)}) "
+                               "decides which rules apply / 缺少项目类型：请用 --type 指定")
     if demo:
         from layers.demo import DEMO_CATALOG
 

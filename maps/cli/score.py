@@ -107,7 +107,8 @@ def _describer(sites):
                    "from its province / 电网排放因子区域（默认按所在省份）.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder / 输出目录.")
-@click.option("--top", default=5, show_default=True, help="Sites to print.")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(min=0),
+              help="Sites to print (0: none).")
 @lang_option
 @basemap_options
 @overwrite_option
