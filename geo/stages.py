@@ -31,7 +31,7 @@ from geo.exclusion import (
     exclusion_geometries,
     penalty_areas,
 )
-from geo.layout import layout
+from geo.layout import keep_spacing, layout
 from geo.profiles import CRITERION_UNITS
 from geo.site_conditions import site_conditions, user_conditions
 from geo.site_flags import (
@@ -287,6 +287,7 @@ def limits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
 def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     """PV: usable area × density (slope and density penalties) and pvlib yield. Wind: whole
     turbines placed on the usable land (a site holding none becomes ``too_small``) × rating,
+    less the turbines closer than the spacing to another site's (:func:`geo.layout.keep_spacing`),
     windpowerlib capacity factor."""
     e, df = run.profile.energy, sites.copy()
     usable = _usable(df)
@@ -309,11 +310,15 @@ def capacity_energy(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     pos = layout(df.loc[usable, "usable_geometry"], t["rotor_diameter_m"], e.spacing_downwind_d,
                  e.spacing_crosswind_d, e.wind_direction_deg, e.foundation_radius_m)
     n = np.array([len(p) for p in pos], dtype=float)
-    df.loc[usable, "turbines"] = n
-    none = usable & (df["turbines"] == 0)
+    none = usable.to_numpy().copy()
+    none[none] = n == 0
     append(df, none, f"no room for one turbine (foundation radius {e.foundation_radius_m:g} m) "
            "/ 无法布置一台风机")
     df.loc[none, "status"] = "too_small"
+    # sites laid out on their own: a turbine closer than the spacing to another site's goes
+    pos = keep_spacing(df, np.flatnonzero(usable.to_numpy()), pos, t["rotor_diameter_m"],
+                       e.spacing_downwind_d, e.spacing_crosswind_d, e.wind_direction_deg, run)
+    df.loc[usable, "turbines"] = np.array([len(p) for p in pos], dtype=float)
     run.meta["turbines"] = {}
     for sid, p in zip(df.loc[usable, "site_id"], pos):
         if len(p):

@@ -124,3 +124,18 @@ def test_setbacks_grow_with_hub_height(catalog):
         return s["excluded_road_setback_ha"].iloc[0]
     got = [excluded(h) for h in (80, 120, 160)]
     assert got[0] < got[1] < got[2]
+
+
+def test_spacing_conflicts_keep_the_larger_site_and_the_ellipse():
+    """Turbines of another site inside the spacing ellipse go; the larger site is placed first;
+    a turbine outside the ellipse (on its crosswind axis at the crosswind spacing) stays."""
+    from geo.layout import spacing_conflicts
+
+    big = np.array([[0.0, 0.0], [0.0, 700.0], [0.0, 1400.0]])  # wind from north: rows along y
+    small = np.array([[100.0, 0.0], [500.0, 0.0]])      # 100 m across: too close; 500 m: not
+    kept, lost = spacing_conflicts([small, big], along_m=700.0, across_m=500.0,
+                                   direction_deg=0.0)
+    assert len(kept[1]) == 3 and kept[0].tolist() == [[500.0, 0.0]]
+    assert lost.tolist() == [[1, 0, 1]]
+    kept, lost = spacing_conflicts([big, big.copy()], 700.0, 500.0)
+    assert len(kept[0]) == 3 and len(kept[1]) == 0 and lost.tolist() == [[0, 1, 3]]

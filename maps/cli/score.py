@@ -192,7 +192,7 @@ def _unchecked(sites, catalog) -> None:
                                              "covers_"))]
     for key in ("wholly_outside", "terrain_unknown", "repaired", *keys, "assessment", "approval",
                 "too_large",
-                "overlapping"):
+                "overlapping", "turbine_spacing"):
         if meta.get(key):
             click.echo(f"warning: {meta[key]}", err=True)
 
