@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers.errors import InputError, choice_error
+from layers.errors import InputError, bi, choice_error, rephrase
 
 FACTORS_FILE = Path(__file__).parent / "data" / "emission_factors.toml"
 REGIONS_FILE = Path(__file__).parent / "data" / "grid_regions.toml"
@@ -68,16 +68,21 @@ def grid_region_of(province: str, admin_code: str = "") -> tuple[str, str]:
     """
     table = _regions()
     if not province:
-        return "", ("province unknown (the site lies in none of the catalog's admin boundaries, or "
-                    "it has no admin_boundary layer or [region] province)")
+        return "", bi("province unknown (the site lies in none of the catalog's admin boundaries, "
+                      "or it has no admin_boundary layer or [region] province)",
+                      "省份未知（地块不在图层目录的任何行政区划内，或目录没有 admin_boundary 图层或 "
+                      "[region] province）")
     split = table.get("split", {}).get(province)
     if split is not None:
         region = split.get(str(admin_code)[:4], "")
         return (region, "") if region else (
-            "", f"province {province} is split between grids: admin code {admin_code or '?'} "
-            "does not name the prefecture (蒙西 North / 蒙东 Northeast)")
+            "", bi(f"province {province} is split between grids: admin code {admin_code or '?'} "
+                   "does not name the prefecture (蒙西 North, 蒙东 Northeast)",
+                   f"省份 {province} 分属两个区域电网：行政区划代码 {admin_code or '?'} 未指明地市"
+                   "（蒙西属华北电网，蒙东属东北电网）"))
     region = table["province"].get(province, "")
-    return (region, "") if region else ("", f"province {province} has no regional grid entry")
+    return (region, "") if region else ("", bi(f"province {province} has no regional grid entry",
+                                               f"省份 {province} 没有对应的区域电网"))
 
 
 def grid_factors(provinces, admin_codes, override: str | None = None) -> pd.DataFrame:
@@ -109,7 +114,8 @@ def grid_factors(provinces, admin_codes, override: str | None = None) -> pd.Data
         else:
             region, why = grid_region_of(prov, code)
             rows.append((region, by_region[region], "") if region else
-                        ("national", by_region["national"], f"national grid factor: {why}"))
+                        ("national", by_region["national"],
+                         str(rephrase(why, "national grid factor: {}", "采用全国平均排放因子：{}"))))
     return pd.DataFrame(rows, columns=["grid_region", "grid_co2_t_per_mwh", "grid_factor_note"])
 
 

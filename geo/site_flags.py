@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.errors import bi
+
 
 def append(df: pd.DataFrame, mask, text, col: str = "reason") -> None:
     """Append ``text`` (one text, or one per row in ``mask``) to column ``col``
@@ -108,12 +110,33 @@ def outside_review(df: pd.DataFrame, run, words: str) -> None:
     df.loc[hit, "status"] = "review"
     append(df, hit, "outside the layers' coverage: not checked / 超出图层覆盖范围，未核查",
            "notes")
-    ids = ", ".join(df.loc[hit, "site_id"].astype(str).tolist()[:5])
-    say(run, "wholly_outside", (
-        f"{int(hit.sum())} site(s) wholly outside the catalog's coverage ({ids}"
-        f"{' …' if hit.sum() > 5 else ''}): nothing could be checked there; sent to review, not "
-        "ranked nor counted in the totals — screen them with a catalog that covers them / "
-        "地块整体位于图层目录覆盖范围之外，未核查，已转为需人工核查，未排名、未计入合计"))
+    ids = ", ".join(df.loc[hit, "site_id"].astype(str).tolist()[:5]) + (" …" if hit.sum() > 5
+                                                                        else "")
+    say(run, "wholly_outside", bi(
+        f"{int(hit.sum())} site(s) wholly outside the catalog's coverage ({ids}): nothing could "
+        "be checked there; sent to review, not ranked nor counted in the totals — screen them "
+        "with a catalog that covers them",
+        f"{int(hit.sum())} 个地块整体位于图层目录覆盖范围之外（{ids}）：未核查，已转为需人工核查，"
+        "未排名、未计入合计，请使用覆盖该地的图层目录审查"))
+
+
+def partly_outside(df: pd.DataFrame, run, words: dict) -> None:
+    """Warn about the sites partly outside the catalog's coverage (those wholly outside have
+    their own warning, :func:`outside_review`): that land is not counted as usable. The warning,
+    ``run.meta["outside_coverage"]``, names the sites and the hectares outside [ha] in both
+    languages; ``words`` says how the coverage was found (``{"en": ..., "zh": ...}``)."""
+    hit = (df["outside_coverage_ha"].to_numpy() > 0) & ~wholly_outside(df).to_numpy()
+    if not hit.any():
+        return
+    part = df.loc[hit, ["site_id", "outside_coverage_ha"]].head(5)
+    more = " …" if hit.sum() > 5 else ""
+    en = ", ".join(f"{s} {a:,.2f} ha" for s, a in part.itertuples(index=False)) + more
+    zh = "、".join(f"{s} {a:,.2f} ha" for s, a in part.itertuples(index=False)) + more
+    say(run, "outside_coverage", bi(
+        f"{int(hit.sum())} site(s) partly outside the catalog's coverage ({words['en']}): {en} "
+        "not counted as usable (no zoning layer was checked there; see each site's reason)",
+        f"{int(hit.sum())} 个地块部分超出图层目录覆盖范围（{words['zh']}）：{zh} 未核查任何管控图层，"
+        "不计入可用地（见各地块原因）"))
 
 
 def too_large(df: pd.DataFrame, run) -> None:
@@ -181,11 +204,13 @@ def overlapping(df: pd.DataFrame, run) -> None:
     mask = np.zeros(len(df), dtype=bool)
     mask[rows] = True
     append(df, mask, ["; ".join(texts[r]) for r in rows], "notes")  # one assignment
-    pairs = ", ".join(f"{ids[i]}+{ids[j]}" for i, j in list(zip(a, b))[:5])
-    say(run, "overlapping", (
-        f"{len(a)} pair(s) of sites share usable land ({pairs}{' …' if len(a) > 5 else ''}; "
-        f"{shared.sum():,.2f} ha): the totals and the supply curve count it twice — keep one "
-        "site of each pair / 部分地块可用地重叠，合计重复计算"))
+    pairs = ", ".join(f"{ids[i]}+{ids[j]}" for i, j in list(zip(a, b))[:5]) + (
+        " …" if len(a) > 5 else "")
+    say(run, "overlapping", bi(
+        f"{len(a)} pair(s) of sites share usable land ({pairs}; {shared.sum():,.2f} ha): the "
+        "totals and the supply curve count it twice — keep one site of each pair",
+        f"{len(a)} 对地块可用地重叠（{pairs}；{shared.sum():,.2f} ha）：合计与供给曲线重复计算，"
+        "每对只保留一个地块"))
 
 
 def repaired_outlines(sites, run):

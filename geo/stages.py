@@ -38,6 +38,7 @@ from geo.site_flags import (
     append,
     outside_review,
     overlapping,
+    partly_outside,
     repaired_outlines,  # noqa: F401 - a stage, defined there
     say,
     terrain_unknown,
@@ -48,6 +49,7 @@ from geo.site_flags import (
 from geo.site_flags import usable as _usable
 from geo.zonal import dem_stats, nearest_km, zonal
 from layers.crs import WGS84
+from layers.errors import rephrase
 from layers.kinds import get_kind
 from layers.regions import admin_codes_at
 
@@ -133,12 +135,7 @@ def exclusions(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     out["notes"] = ""
     run.meta["not_checked"] = missing
     outside_review(out, run, words)
-    outside = (out["outside_coverage_ha"].to_numpy() > 0) & ~wholly_outside(out).to_numpy()
-    if outside.any():  # the sites wholly outside have their own warning (review)
-        say(run, "outside_coverage", (
-            f"{int(outside.sum())} site(s) partly outside the catalog's coverage "
-            f"({words}): that land is not counted as usable (no zoning layer was checked there; "
-            "see each site's reason) / 部分地块超出图层目录覆盖范围，该部分未核查，不计入可用地"))
+    partly_outside(out, run, SOURCES[source])
     if missing:
         flag = not_checked_flag(missing)
         append(out, out["status"] != "error", flag, "notes")
@@ -425,11 +422,11 @@ def cobenefits(sites: gpd.GeoDataFrame, run) -> gpd.GeoDataFrame:
     f.index = df.index
     df[["grid_region", "grid_co2_t_per_mwh"]] = f[["grid_region", "grid_co2_t_per_mwh"]]
     note = (f["grid_factor_note"] != "") & (df["status"] != "error")
-    append(df, note, (f.loc[note, "grid_factor_note"] + " / 采用全国平均排放因子").to_numpy(
-        dtype=object), "notes")
-    if note.any():
-        run.notes.append(f"{int(note.sum())} site(s) use the national grid factor: "
-                         f"{f.loc[note, 'grid_factor_note'].iloc[0]}")
+    append(df, note, f.loc[note, "grid_factor_note"].to_numpy(dtype=object), "notes")
+    if note.any():  # the note's halves: "national grid factor: why / 采用全国平均排放因子：原因"
+        run.notes.append(rephrase(f.loc[note, "grid_factor_note"].iloc[0],
+                                  f"{int(note.sum())} site(s) use the {{}}",
+                                  f"{int(note.sum())} 个地块{{}}"))
     c = cb.cobenefits(df["generation_mwh"].to_numpy(float), df["grid_co2_t_per_mwh"].to_numpy())
     c.index = df.index
     df[c.columns] = c

@@ -19,6 +19,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from geo.columns import describe
+from layers.errors import in_lang
 from layers.kinds import get_kind
 from maps import siting_charts as charts
 from maps import siting_params as sp
@@ -27,11 +28,19 @@ from maps.report_meta import run_date, tool_version
 from maps.siting_map import DECIMALS, STATUS_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
-RANKED = ["rank", "site_id", "name", "source_kind", "usable_area_ha", "score", "class",
-          "top_n_probability", "rank_p05", "capacity_mw", "generation_mwh", "lcoe_cny_mwh",
-          "co2_t"]
-RANKED_WIND = [*RANKED[:9], "turbines", *RANKED[9:]]
-"""Columns of the ranking table (``rank_p05`` shows the 5-95 % interval)."""
+RANKED = ["rank", "site_id", "name", "source_kind", "candidate_area_ha", "_cut",
+          "usable_area_ha", "score", "class", "top_n_probability", "rank_p05", "capacity_mw",
+          "generation_mwh", "lcoe_cny_mwh", "co2_t"]
+RANKED_WIND = [*RANKED[:11], "turbines", *RANKED[11:]]
+"""Columns of the ranking table (``rank_p05`` shows the 5-95 % interval, ``_cut`` the land
+excluded and why: :func:`cut_lines`)."""
+CUT_LABEL = ("排除面积 [ha]（按规则）", "Excluded [ha], by rule")
+"""Header of the ranking table's column of excluded land."""
+CUT_MORE = {"outside_coverage_ha": ("超出图层目录覆盖范围（未核查）", "outside the catalog's coverage "
+                                    "(not checked)"),
+            "dropped_area_ha": ("另剔除小于最小面积的图斑", "also dropped: parts under the minimum "
+                                "area")}
+"""Words of the land a site loses besides its exclusion rules."""
 OTHERS = ["site_id", "name", "source_kind", "status", "candidate_area_ha", "excluded_area_ha",
           "usable_area_ha", "capacity_if_cleared_mw", "reason"]
 """Columns of the table of candidates without a rank (a review site's capacity once cleared,
@@ -85,6 +94,8 @@ PARAM_LABELS: dict[str, tuple[str, str, str]] = {
     "max_plant_mw": ("单个电站容量上限（超过则需人工核查）", "largest one plant (above: review)", "MW"),
 }
 """Labels (zh, en) and units of the profile parameters shown."""
+VALUE_WORDS = {"latitude": ("等于地块纬度", "the site's latitude")}
+"""Parameter values that are words (``tilt_deg = "latitude"``), in (zh, en)."""
 TECH = {"pv": ("光伏", "PV"), "wind": ("风电", "wind")}
 CAPACITY = {"pv": ("装机（直流）", "capacity (DC)", "MWp"),
             "wind": ("装机（整台风机）", "capacity (whole turbines)", "MW")}
@@ -119,6 +130,30 @@ def fmt_value(column: str, value) -> str:
     return str(value)
 
 
+def _ha(value: float) -> str:
+    return "< 0.01 ha" if value < 0.005 else f"{value:,.2f} ha"
+
+
+def cut_lines(site: dict, meta: dict, lang: str) -> list[str]:
+    """What was cut from a site, for the ranking table, one a line: the excluded area [ha] (the
+    union of the rules), then each rule's hectares (``excluded_<rule>_ha``, named by its kind
+    and filter; rules may overlap), the land outside the catalog's coverage and the parts
+    dropped under the minimum area; ``["—"]`` when nothing was cut."""
+    rules = {e["id"]: e for e in (meta.get("profile_data") or {}).get("exclusion", [])}
+    lines = []
+    for c in [*[c for c in site if c.startswith("excluded_") and c.endswith("_ha")
+                and c not in ("excluded_area_ha", "excluded_unknown_ha")], *CUT_MORE]:
+        ha = site.get(c)
+        if ha is None or not ha == ha or ha <= 0:
+            continue
+        words = st.pick(CUT_MORE[c] if c in CUT_MORE else describe(c, rules)[1:], lang)
+        lines.append(f"{words.removeprefix('排除：').removeprefix('excluded by ')} {_ha(ha)}")
+    total = site.get("excluded_area_ha")
+    if not lines and not (total and total > 0):
+        return ["—"]
+    return [_ha(total or 0.0) + ("：" if lang == "zh" else ":"), *lines]
+
+
 def _uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
@@ -147,6 +182,8 @@ def _rows(frame: pd.DataFrame, columns: list[str], lang: str) -> list[list]:
                 row.append("" if v is None or v != v else f"{float(v):.0%}")
             elif c == "site_id":  # breaks after the layer, not inside a word
                 row.append(escape(str(v)).replace(":", Markup(":<wbr>")))
+            elif c == "_cut":  # lines (:func:`cut_lines`), each escaped
+                row.append(Markup("<br>").join(escape(t) for t in v))
             elif c == "class":
                 row.append(Markup('<span class="cls cls-{0}">{0}</span>').format(v))
             else:
@@ -170,8 +207,11 @@ def _params(meta: dict, lang: str) -> list[tuple[str, str, str]]:
     out = []
     for k, v in rows:
         zh, en, unit = PARAM_LABELS.get(k, (k, k, ""))
-        text = (st.text("yes" if v else "no", lang) if isinstance(v, bool) else
-                f"{v:g}" if isinstance(v, float) else v)
+        if isinstance(v, str) and v in VALUE_WORDS:   # a value in words has no unit
+            text, unit = st.pick(VALUE_WORDS[v], lang), ""
+        else:
+            text = (st.text("yes" if v else "no", lang) if isinstance(v, bool) else
+                    f"{v:g}" if isinstance(v, float) else v)
         out.append((zh if lang == "zh" else en, f"{text} {unit}".strip(),
                     sp.source(meta["tech"], k, v, lang)))
     if meta["tech"] == "wind" and meta.get("turbine"):
@@ -234,6 +274,8 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
     columns = RANKED_WIND if meta.get("tech") == "wind" else RANKED
     ranked = sites[(sites["status"] == "usable") & sites["rank"].notna()].sort_values(
         ["rank", "site_id"], kind="stable").assign(_p95=lambda d: d["rank_p95"])
+    ranked["_cut"] = pd.Series([cut_lines(r, meta, lang) for r in pd.DataFrame(ranked).to_dict(
+        "records")], index=ranked.index, dtype=object)
     others = sites.drop(ranked.index).sort_values("site_id", kind="stable")
     curve = supply_curve(sites)
     cheap_cols = ["supply_rank", "site_id", "name", "lcoe_cny_mwh", "lcot_cny_mwh",
@@ -277,8 +319,11 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         profile_file=_profile_file(meta), catalog_file=Path(str(meta.get("catalog", ""))).name,
         tool=tool_version(), run_date=run_date(), n=len(sites), counts=counts, totals=totals,
         top_n=top_n, figures=figures,
-        ranked_head=[label(c, lang, meta) if c != "rank_p05" else
-                     st.pick(("排名 5%–95%", "Rank 5–95 %"), lang) for c in columns] + [flags],
+        ranked_head=[st.pick(("排名 5%–95%", "Rank 5–95 %"), lang) if c == "rank_p05" else
+                     st.pick(CUT_LABEL, lang) if c == "_cut" else label(c, lang, meta)
+                     for c in columns] + [flags],
+        ranked_cls=[{"site_id": "sid", "name": "name", "source_kind": "kind", "_cut": "cut"}.get(
+            c, "num") for c in columns] + ["flags"],
         ranked=_rows(ranked, columns + ["notes", "_p95"], lang),
         breakdown_head=[label(c, lang, meta) for c in breakdown[:3]]
         + [label(c, lang, meta, unit=False) for c in criteria] + [label("score", lang, meta)],
@@ -294,7 +339,7 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
         connection=sp.connection_rows(meta, lang),
         limits=[(crit_labels.get(k, label(k, lang, meta)), lim.get("min"), lim.get("max"),
                  _limit_unchecked(meta, k, lang)) for k, lim in prof.get("limits", {}).items()],
-        sources=sources, notes=meta.get("notes", []),
+        sources=sources, notes=[in_lang(n, lang) for n in meta.get("notes", [])],
         class_css=Markup("\n".join(f".cls-{c} {{ background: {s['fillColor']}; }}"
                                    for c, s in st.CLASS_STYLES.items())))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from layers.errors import bi, halves, in_lang
 from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
 from maps.cli.screen import COORD_CHOICES, near_hints, refuse_misplaced
 
@@ -161,7 +162,7 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
         raise click.UsageError(str(exc)) from None  # exit code 2, no traceback
     said = notices.echo_problems([(str(candidates), problems)] * bool(problems)
                                  + notices.catalog_problems(cat), held, lang=lang)
-    _unchecked(sites, cat)
+    _unchecked(sites, cat, lang)
     _summary(sites, top, lang)
     notes: list[str] = []
     with notices.then_catalog_problems(cat, said, lang):  # layers first read to draw the map
@@ -171,30 +172,37 @@ def score(catalog_path, demo, tech, profile, candidates, coords, crs, layer, enc
     click.echo(f"→ {dest.folder}")
 
 
-def _unchecked(sites, catalog) -> None:
+def _warn(message, lang: str) -> None:
+    """A warning on stderr, in Chinese first under ``zh`` (``警告：中文 / English``)."""
+    click.echo(f"警告：{in_lang(message, lang)}" if lang == "zh" and halves(message)[1] else
+               f"warning: {message}", err=True)
+
+
+def _unchecked(sites, catalog, lang: str = "en") -> None:
     """Warn on stderr about what the ranking did not check: exclusions and assessments whose
     layer is missing, land a layer does not cover (``covers``), land outside the catalog's
     coverage ("unknown never passes": never a silent pass); and about the sites sent to review
-    (unknown slope: no DEM; assessment due, too large) or overlapping."""
+    (unknown slope: no DEM; assessment due, too large) or overlapping. Under ``zh`` a warning
+    with a Chinese half reads in Chinese first."""
     meta = sites.attrs["siting"]
     missing = meta.get("not_checked") or []
     if missing:
         kinds = ", ".join(m["kind"] for m in missing)
         ids = ", ".join(repr(m["id"]) for m in missing)
         zh = "、".join(m["label_zh"] for m in missing)
-        click.echo(f"warning: {catalog.path}: no layer of kind {kinds}: the exclusion(s) {ids} "
-                   "were NOT applied; every site is flagged 'not checked against' and the "
-                   f"ranking is not a checked one / 目录缺少{zh}图层，未执行该排除，排名未经核查",
-                   err=True)
+        _warn(bi(f"{catalog.path}: no layer of kind {kinds}: the exclusion(s) {ids} were NOT "
+                 "applied; every site is flagged 'not checked against' and the ranking is not a "
+                 f"checked one", f"{catalog.path}：目录缺少{zh}图层，未执行排除规则 {ids}，"
+                 "各地块均标注“未核查”，排名未经核查"), lang)
     if meta.get("outside_coverage"):
-        click.echo(f"warning: {meta['outside_coverage']}", err=True)
+        _warn(meta["outside_coverage"], lang)
     keys = [k for k in meta if k.startswith(("assessment_missing_", "approval_missing_",
                                              "covers_"))]
     for key in ("wholly_outside", "terrain_unknown", "repaired", *keys, "assessment", "approval",
                 "too_large",
                 "overlapping", "turbine_spacing"):
         if meta.get(key):
-            click.echo(f"warning: {meta[key]}", err=True)
+            _warn(meta[key], lang)
 
 
 _SUMMARY_WORDS = (
