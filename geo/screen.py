@@ -318,25 +318,38 @@ def _join_per_row(texts: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     return group_join(rows[once], np.asarray(texts, dtype=object)[once], n, "; ")
 
 
-def written_hits(result: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    """The hits as the tables write them (``screening_hits.csv``, the workbook's hits): every
-    rule outcome, and for each project that could not be judged (verdict ``error``: no usable
-    outline, a duplicate id, an unknown type ...) one row of outcome and check ``error`` whose
-    message is its error, so that every input row is in the hits table too; in input order.
+def written_hits(result: pd.DataFrame, hits: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The hits as the tables write them (``screening_hits.csv``, the workbook's hits):
+    ``columns`` of every rule outcome, and for each project that could not be judged (verdict
+    ``error``: no usable outline, a duplicate id, an unknown type ...) one row of outcome and
+    check ``error`` whose message is its error, so that every input row is in the hits table
+    too; in input order.
+
+    Built column by column with ``np.insert`` (one copy of the written columns, made by the
+    writer that needs it: at 100,000 projects the hits are 1.9 M rows).
 
     Parameters
     ----------
     result, hits
         The two tables of :func:`screen` (``hits`` with its ``row`` column).
+    columns : list of str
+        The columns written.
     """
     bad = np.flatnonzero(result["verdict"].astype(str).to_numpy() == "error")
     if not len(bad):
-        return hits
-    extra = pd.DataFrame({"row": bad.astype(np.int64),
-                          "project_id": result["project_id"].iloc[bad].to_numpy(),
-                          "outcome": "error", "check": "error",
-                          "message": result["reasons"].iloc[bad].to_numpy()})
-    both = pd.concat([hits, extra], ignore_index=True)  # the other columns empty
-    order = np.argsort(both["row"].to_numpy(dtype=np.int64), kind="stable")
-    return both.iloc[order].reset_index(drop=True)
-
+        return hits[columns]
+    rows = hits["row"].to_numpy(dtype=np.int64)
+    if len(rows) > 1 and (rows[1:] < rows[:-1]).any():  # screen's are sorted; another's may not
+        hits = hits.iloc[np.argsort(rows, kind="stable")]
+        rows = hits["row"].to_numpy(dtype=np.int64)
+    at = np.searchsorted(rows, bad, side="right")
+    error = {"project_id": result["project_id"].iloc[bad].to_numpy(dtype=object),
+             "outcome": "error", "check": "error",
+             "message": result["reasons"].iloc[bad].to_numpy(dtype=object)}
+    out = {}
+    for c in columns:  # numbers stay numbers (blank: NaN), the rest objects (blank: None)
+        values = hits[c].to_numpy()
+        number = values.dtype.kind == "f" and c not in error
+        out[c] = np.insert(values if number else values.astype(object), at,
+                           error.get(c, np.nan if number else None))
+    return pd.DataFrame(out)

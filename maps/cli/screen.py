@@ -133,7 +133,6 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
-    every_row = written_hits(result, hits)  # a project not judged has its error row there too
     notes = [] if notes is None else notes
 
     def xlsx(path):
@@ -141,7 +140,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
         words = {v: st.verdict_label(v, lang) for v in st.VERDICT_LABELS}
         types = {t: vocabulary.label("type", t, lang) for t in table["type"].dropna().unique()}
-        shown = every_row[list(HIT_COLUMNS) + extra]
+        shown = written_hits(result, hits, list(HIT_COLUMNS) + extra)  # + errors
         tagged = table.assign(reasons=outcome_tags(table["reasons"], lang))
         sheets = [("screening", labelled(tagged, {"verdict": words, "type": types, **value_words(
                        table.columns, "screening")}, lang),
@@ -171,7 +170,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
     files = list(zip((sub + f for f in FILES), (
         lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
-        lambda path: write_csv(path, every_row[list(HIT_COLUMNS)]),
+        lambda path: write_csv(path, written_hits(result, hits, list(HIT_COLUMNS))),
         lambda path: write_geojson(path, result),
         lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang),
         xlsx,
