@@ -318,15 +318,13 @@ def _join_per_row(texts: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     return group_join(rows[once], np.asarray(texts, dtype=object)[once], n, "; ")
 
 
-def written_hits(result: pd.DataFrame, hits: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def written_hits(result: pd.DataFrame, hits: pd.DataFrame, columns: list[str],
+                 pieces: bool = False) -> pd.DataFrame | list[pd.DataFrame]:
     """The hits as the tables write them (``screening_hits.csv``, the workbook's hits):
     ``columns`` of every rule outcome, and for each project that could not be judged (verdict
     ``error``: no usable outline, a duplicate id, an unknown type ...) one row of outcome and
     check ``error`` whose message is its error, so that every input row is in the hits table
     too; in input order.
-
-    Built column by column with ``np.insert`` (one copy of the written columns, made by the
-    writer that needs it: at 100,000 projects the hits are 1.9 M rows).
 
     Parameters
     ----------
@@ -334,22 +332,41 @@ def written_hits(result: pd.DataFrame, hits: pd.DataFrame, columns: list[str]) -
         The two tables of :func:`screen` (``hits`` with its ``row`` column).
     columns : list of str
         The columns written.
+    pieces : bool
+        Return the table as consecutive pieces to write one after the other: slices of
+        ``hits`` (views, not copies: at 100,000 projects the hits are 1.9 M rows, and a copy
+        made in a forked writer would copy every text it touches) between the error rows.
+        Where the errors lie in more than :data:`_PIECES_MAX` places, one table.
     """
     bad = np.flatnonzero(result["verdict"].astype(str).to_numpy() == "error")
+    shown = hits[columns]
     if not len(bad):
-        return hits[columns]
+        return [shown] if pieces else shown
     rows = hits["row"].to_numpy(dtype=np.int64)
     if len(rows) > 1 and (rows[1:] < rows[:-1]).any():  # screen's are sorted; another's may not
-        hits = hits.iloc[np.argsort(rows, kind="stable")]
-        rows = hits["row"].to_numpy(dtype=np.int64)
-    at = np.searchsorted(rows, bad, side="right")
-    error = {"project_id": result["project_id"].iloc[bad].to_numpy(dtype=object),
-             "outcome": "error", "check": "error",
-             "message": result["reasons"].iloc[bad].to_numpy(dtype=object)}
-    out = {}
-    for c in columns:  # numbers stay numbers (blank: NaN), the rest objects (blank: None)
-        values = hits[c].to_numpy()
-        number = values.dtype.kind == "f" and c not in error
-        out[c] = np.insert(values if number else values.astype(object), at,
-                           error.get(c, np.nan if number else None))
-    return pd.DataFrame(out)
+        order = np.argsort(rows, kind="stable")
+        shown, rows = shown.iloc[order], rows[order]
+    at = np.searchsorted(rows, bad, side="right")  # error projects have no hits of their own
+    errors = pd.DataFrame({c: pd.Series([None] * len(bad), dtype=object) for c in columns})
+    for c, v in (("project_id", result["project_id"].iloc[bad].to_numpy(dtype=object)),
+                 ("outcome", "error"), ("check", "error"),
+                 ("message", result["reasons"].iloc[bad].to_numpy(dtype=object))):
+        if c in errors:
+            errors[c] = v
+    cuts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])  # errors at one place go together
+    if not pieces or len(cuts) > _PIECES_MAX:
+        both = pd.concat([shown, errors], ignore_index=True)  # error k before hit at[k]
+        key = np.r_[np.arange(len(shown)) * 2 + 1, at * 2]
+        out = both.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+        return [out] if pieces else out
+    out, start = [], 0
+    for k, first in enumerate(cuts):
+        stop = cuts[k + 1] if k + 1 < len(cuts) else len(bad)
+        out += [shown.iloc[start:at[first]], errors.iloc[first:stop]]
+        start = at[first]
+    return [*out, shown.iloc[start:]]
+
+
+_PIECES_MAX = 1000
+"""Most places of error rows for which :func:`written_hits` gives pieces (each piece is
+encoded on its own)."""

@@ -170,7 +170,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
     files = list(zip((sub + f for f in FILES), (
         lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
-        lambda path: write_csv(path, written_hits(result, hits, list(HIT_COLUMNS))),
+        lambda path: write_csv(path, written_hits(result, hits, list(HIT_COLUMNS), pieces=True)),
         lambda path: write_geojson(path, result),
         lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang),
         xlsx,

@@ -132,9 +132,11 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(path: Path, df: pd.DataFrame, **to_csv) -> None:
+def write_csv(path: Path, df: pd.DataFrame | list[pd.DataFrame], **to_csv) -> None:
     """Write ``df`` as CSV with safe cells; UTF-8 with a byte-order mark (so that Excel reads
     it as UTF-8) unless ``to_csv`` (passed to :meth:`pandas.DataFrame.to_csv`) says otherwise.
+    A list of frames with the same columns is written as one table, one frame after the other
+    (slices of a large table around a few inserted rows, copying nothing).
 
     Lines end with CRLF (RFC 4180) and a cell is quoted when it holds a comma, a quote or a line
     break (a lone carriage return included), so that no reader splits one row into two. The
@@ -142,24 +144,29 @@ def write_csv(path: Path, df: pd.DataFrame, **to_csv) -> None:
     encoded with pyarrow, :data:`_CSV_CHUNK_ROWS` rows at a time (:func:`_csv_column`): the 1.9
     million hits of 100,000 projects in about 3 s instead of 11 s, in less memory.
     """
-    columns = None if to_csv or df.shape[1] < 2 else [_csv_column(df.iloc[:, i])
-                                                       for i in range(df.shape[1])]
-    if columns is None or any(c is None for c in columns):
-        safe_frame(df).to_csv(path, index=False,
-                              **{"encoding": "utf-8-sig", "lineterminator": "\r\n", **to_csv})
+    frames = [f for f in df if len(f)] or df[:1] if isinstance(df, list) else [df]
+    table = [[_csv_column(f.iloc[:, i]) for i in range(f.shape[1])] for f in frames] \
+        if not to_csv and frames[0].shape[1] > 1 else [None]
+    if any(c is None or any(x is None for x in c) for c in table):
+        whole = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        safe_frame(whole).to_csv(path, index=False,
+                                 **{"encoding": "utf-8-sig", "lineterminator": "\r\n", **to_csv})
         return
     import pyarrow.compute as pc
 
     header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(safe_text(str(c)) for c in df.columns)
+    csv.writer(header, lineterminator="\r\n").writerow(safe_text(str(c))
+                                                        for c in frames[0].columns)
     with open(path, "wb") as out:
         out.write(header.getvalue().encode("utf-8-sig"))
-        for start in range(0, len(df), _CSV_CHUNK_ROWS):
-            part = [cells(start, start + _CSV_CHUNK_ROWS) for cells in columns]
-            row = pc.binary_join_element_wise(*part, ",", null_handling="replace")
-            lines = pc.binary_join_element_wise(row, "", "\r\n")
-            ends = np.frombuffer(lines.buffers()[1], np.int32, len(lines) + 1, lines.offset * 4)
-            out.write(memoryview(lines.buffers()[2])[ends[0]:ends[-1]])
+        for frame, columns in zip(frames, table, strict=True):
+            for start in range(0, len(frame), _CSV_CHUNK_ROWS):
+                part = [cells(start, start + _CSV_CHUNK_ROWS) for cells in columns]
+                row = pc.binary_join_element_wise(*part, ",", null_handling="replace")
+                lines = pc.binary_join_element_wise(row, "", "\r\n")
+                ends = np.frombuffer(lines.buffers()[1], np.int32, len(lines) + 1,
+                                     lines.offset * 4)
+                out.write(memoryview(lines.buffers()[2])[ends[0]:ends[-1]])
 
 
 _CSV_CHUNK_ROWS = 20_000
