@@ -126,7 +126,13 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from geo.screen import HIT_COLUMNS, written_hits
     from maps import style as st
     from maps.base import finish_map
-    from maps.cli.tables import labelled, write_csv, write_geojson, write_xlsx
+    from maps.cli.tables import (
+        XLSX_BUDGET_ROWS,
+        labelled,
+        write_csv,
+        write_geojson,
+        write_xlsx,
+    )
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.screening_map import outcome_tags, screening_map
     from maps.screening_report import PAGED_ABOVE, write_report
@@ -140,7 +146,9 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
         words = {v: st.verdict_label(v, lang) for v in st.VERDICT_LABELS}
         types = {t: vocabulary.label("type", t, lang) for t in table["type"].dropna().unique()}
-        shown = written_hits(result, hits, list(HIT_COLUMNS) + extra)  # + errors
+        rows = len(hits) + int((result["verdict"].astype(str) == "error").sum())  # + errors
+        shown = written_hits(result, hits, list(HIT_COLUMNS) + extra) \
+            if rows <= XLSX_BUDGET_ROWS else pd.DataFrame(index=range(rows))  # left out: a count
         tagged = table.assign(reasons=outcome_tags(table["reasons"], lang))
         sheets = [("screening", labelled(tagged, {"verdict": words, "type": types, **value_words(
                        table.columns, "screening")}, lang),
