@@ -16,6 +16,7 @@ import shapely
 
 from geo.overlay import drop_slivers, union_by
 from geo.profiles import DEGRADED_KINDS
+from layers.crs import transformer
 from layers.kinds import get_kind
 
 M2_PER_HA = 10_000.0
@@ -195,7 +196,7 @@ def true_area_factor(geoms: np.ndarray, crs) -> np.ndarray:
     if not live.any():
         return out
     pts = shapely.point_on_surface(geoms[live])
-    to_ll = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    to_ll = transformer(crs, crs.geodetic_crs)
     lon, lat = to_ll.transform(shapely.get_x(pts), shapely.get_y(pts))
     k = 1.0 / np.asarray(pyproj.Proj(crs).get_factors(lon, lat).areal_scale, dtype=float)
     out[live] = np.where(np.abs(k - 1.0) > SCALE_TOLERANCE, k, 1.0)
@@ -226,7 +227,7 @@ def true_area(geoms: np.ndarray, crs=None) -> np.ndarray:
     x0, y0, x1, y1 = shapely.bounds(geoms).T
     wide = np.flatnonzero(np.fmax(x1 - x0, y1 - y0) > GEODESIC_ABOVE_M)
     if len(wide):
-        to_ll = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        to_ll = transformer(crs, crs.geodetic_crs)
         geod = crs.get_geod()
         for i in wide:  # a few sites tens of kilometres across
             g = shapely.transform(shapely.segmentize(geoms[i], 1000.0),

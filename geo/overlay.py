@@ -125,10 +125,12 @@ def geodesic_size(footprints, crs) -> np.ndarray:
     """
     import pyproj
 
+    from layers.crs import transformer
+
     fp = _as_array(footprints)
     dims, size = footprint_measure(fp)
     crs = pyproj.CRS.from_user_input(crs)
-    to_ll = pyproj.Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    to_ll = transformer(crs, crs.geodetic_crs)
     geod = crs.get_geod()
     for i in np.flatnonzero(dims >= 1):
         g = shapely.transform(shapely.segmentize(fp[i], 100.0),

@@ -16,7 +16,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from layers.crs import describe_crs, detect_gk
+from layers.crs import describe_crs, detect_gk, transformer
 from layers.errors import CRSError, bi, fix_hint, halves, rephrase
 
 NOT_A_NUMBER = bi("has a coordinate that is not a number (NaN or infinite)",
@@ -46,7 +46,7 @@ def to_lonlat(crs: pyproj.CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
     geodetic = crs.geodetic_crs
     if geodetic is None:
         return np.full_like(x, np.inf), np.full_like(y, np.inf)
-    t = pyproj.Transformer.from_crs(crs, geodetic, always_xy=True)
+    t = transformer(crs, geodetic)
     with np.errstate(all="ignore"):
         lon, lat = t.transform(x, y, errcheck=False)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)

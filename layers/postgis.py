@@ -31,7 +31,7 @@ import pyproj
 import shapely
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from layers.crs import describe_crs, normalize_crs
+from layers.crs import describe_crs, normalize_crs, transformer
 from layers.errors import (
     CRSError,
     DatabasePermissionError,
@@ -319,7 +319,7 @@ def _bbox_filter(bbox, bbox_crs, table_crs: pyproj.CRS | None) -> tuple[float, .
         raise ValueError(f"bbox {bbox!r} is not (minx, miny, maxx, maxy)")
     if bbox_crs is None or table_crs is None or normalize_crs(bbox_crs) == table_crs:
         return box
-    t = pyproj.Transformer.from_crs(normalize_crs(bbox_crs), table_crs, always_xy=True)
+    t = transformer(normalize_crs(bbox_crs), table_crs)
     return tuple(float(v) for v in t.transform_bounds(*box, densify_pts=21))
 
 

@@ -13,9 +13,9 @@ edge midpoints transformed and a margin added for the curvature of edges between
 from __future__ import annotations
 
 import numpy as np
-import pyproj
 import shapely
 
+from layers.crs import WGS84, transformer
 from layers.errors import CRSError
 
 PAD_SHARE = 0.01
@@ -52,7 +52,7 @@ def boxes_to_crs(boxes: np.ndarray, src, dst) -> np.ndarray:
     xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
     xs = np.stack([x0, xm, x1, x1, x1, xm, x0, x0], axis=1)
     ys = np.stack([y0, y0, y0, ym, y1, y1, y1, ym], axis=1)
-    t = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    t = transformer(src, dst)
     tx, ty = t.transform(xs.ravel(), ys.ravel())
     tx, ty = np.asarray(tx).reshape(xs.shape), np.asarray(ty).reshape(ys.shape)
     with np.errstate(invalid="ignore"):
@@ -133,14 +133,12 @@ def lonlat_bounds(geoms) -> np.ndarray:
     geoms : GeoSeries
         With a CRS; missing and empty geometries are ignored (all NaN when nothing is left).
     """
-    from layers.crs import WGS84
-
     if geoms.crs is None:
         raise CRSError("cannot place geometries without a CRS; the toolkit never guesses one")
     bounds = np.asarray(geoms.total_bounds, dtype=float)
     if not np.isfinite(bounds).all():
         return bounds
-    t = pyproj.Transformer.from_crs(geoms.crs, WGS84, always_xy=True)
+    t = transformer(geoms.crs, WGS84)
     if geoms.crs.is_geographic:
         xs, ys = t.transform(bounds[[0, 2, 0, 2]], bounds[[1, 1, 3, 3]])
         if np.array_equal(xs, bounds[[0, 2, 0, 2]]) and np.array_equal(ys, bounds[[1, 1, 3, 3]]):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from layers.crs import transformer
 from layers.errors import CRSError, InputError, choice_error
 from maps import style as st
 from maps.display import drawable
@@ -125,16 +125,6 @@ def _scale_bar(ax, bounds) -> None:
             zorder=50, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
 
 
-@lru_cache(maxsize=16)
-def _transformers(crs):
-    """Transformers between ``crs`` and lon/lat, built once per CRS (building one costs about
-    0.1 s, more than drawing a report image)."""
-    from pyproj import Transformer
-
-    return (Transformer.from_crs(crs, 4326, always_xy=True),
-            Transformer.from_crs(4326, crs, always_xy=True))
-
-
 def north_angle(crs, x: float, y: float) -> float:
     """Direction of true north at (x, y) of a projected CRS [° clockwise from grid north].
 
@@ -142,7 +132,7 @@ def north_angle(crs, x: float, y: float) -> float:
     its sign as the map shows it (east of a transverse Mercator's central meridian true north
     leans left, i.e. a negative angle).
     """
-    to_ll, from_ll = _transformers(crs)
+    to_ll, from_ll = transformer(crs, 4326), transformer(4326, crs)
     lon, lat = to_ll.transform(x, y)
     nx, ny = from_ll.transform(lon, min(lat + 0.01, 89.9))
     return float(np.degrees(np.arctan2(nx - x, ny - y)))
