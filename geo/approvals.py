@@ -23,6 +23,7 @@ import pandas as pd
 from geo.assessments import _features, hectares_on, usable_meets
 from geo.exclusion import M2_PER_HA
 from geo.site_flags import append, say
+from layers.errors import bi
 from layers.kinds import get_kind
 
 WORDS = {
@@ -72,6 +73,34 @@ def _missing(out, run, rule, label) -> None:
            "notes")
 
 
+def _ids(values) -> str:
+    """At most five ids, "…" after them when there are more."""
+    values = [str(v) for v in values]
+    return ", ".join(values[:5]) + (" …" if len(values) > 5 else "")
+
+
+def _warning(rule, label, ranked, review) -> tuple[str, str]:
+    """The run-wide warning of one approval rule (en, zh): the sites on its land that are still
+    ranked (``usable``) and, said apart, those already sent to review by another check (not
+    ranked: the approval is due once that check is cleared)."""
+    kind_en, kind_zh = label.label_en.lower(), label.label_zh
+    n = len(ranked) + len(review)
+    en, zh = [], []
+    if len(ranked):
+        en.append(f"{len(ranked)} still ranked ({_ids(ranked)}), but {rule.approval_en} "
+                  f"({rule.source})")
+        zh.append(f"{len(ranked)} 个仍排名（{_ids(ranked)}），但{rule.approval_zh}")
+    if len(review):
+        en.append(f"{len(review)} under review for another check, not ranked ({_ids(review)})"
+                  + ("; the same approval is due once cleared" if len(ranked) else
+                     f"; once cleared: {rule.approval_en} ({rule.source})"))
+        zh.append(f"{len(review)} 个因其他原因需人工核查、未排名（{_ids(review)}）"
+                  + ("，核查通过后同样须审批" if len(ranked) else
+                     f"，核查通过后{rule.approval_zh}"))
+    return (f"{n} site(s) use {kind_en}: {'; '.join(en)}",
+            f"{n} 个地块使用{kind_zh}：{'；'.join(zh)}")
+
+
 def approvals(sites, run):
     """Flag the sites whose usable land lies on land needing an approval.
 
@@ -88,7 +117,8 @@ def approvals(sites, run):
         A copy; statuses unchanged. Each ``usable`` or ``review`` site with usable land on such
         land gets, per approval rule, a note "<ha> ha of the usable land is <kind> (<classes>):
         <approval> (<source>) / 可用地中 <ha> ha 为…" with the hectares [ha] on the ellipsoid.
-        ``run.meta["approval"]`` holds the text the command warns with.
+        ``run.meta["approval"]`` holds the text the command warns with, naming the sites still
+        ranked apart from those a previous check sent to review (not ranked).
     """
     out = sites.copy()
     rules = getattr(run.profile, "approval", [])
@@ -128,11 +158,9 @@ def approvals(sites, run):
                 f"{size} 为{label.label_zh}{f'（{zh}）' if zh else ''}：{rule.approval_zh}"
                 f"（{rule.source}）")
         append(out, hit, notes, "notes")
-        ids = out.loc[hit, "site_id"].astype(str).tolist()
-        said.append(f"{len(ids)} site(s) use {label.label_en.lower()} ({', '.join(ids[:5])}"
-                    f"{' …' if len(ids) > 5 else ''}): still ranked, but {rule.approval_en} "
-                    f"({rule.source}) / {len(ids)} 个地块使用{label.label_zh}，仍排名，但"
-                    f"{rule.approval_zh}")
-    if said:
-        say(run, "approval", "; ".join(said))
+        ranked = (out["status"] == "usable").to_numpy()
+        said.append(_warning(rule, label, out.loc[hit & ranked, "site_id"],
+                             out.loc[hit & ~ranked, "site_id"]))
+    if said:  # one message of two halves, whatever the number of rules
+        say(run, "approval", bi(". ".join(e for e, _ in said), "。".join(z for _, z in said)))
     return out

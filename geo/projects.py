@@ -43,7 +43,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
 )
 from layers.attributes import each_distinct
 from layers.errors import InputError, bi, choice_error, joined, place_zh, rephrase
-from layers.hygiene import READ_ROW, REPAIRED, Problem
+from layers.hygiene import READ_ROW, REPAIRED, Problem, unrepairable_note
 from layers.kinds import cell_text, is_missing, yes_no
 from layers.numbers import ungroup_thousands
 
@@ -351,9 +351,7 @@ def normalize_projects(
         errors[i].append(bi("no footprint geometry (null or empty)",
                             "没有用地范围几何图形（空值或为空）"))
     for i in np.flatnonzero(invalid):
-        reason = shapely.is_valid_reason(geoms[i])
-        errors[i].append(bi(f"invalid footprint ({reason}) that could not be repaired",
-                            f"用地范围几何图形无效（{reason}），无法修复"))
+        errors[i].append(unrepairable_note(shapely.is_valid_reason(geoms[i])))
 
     frame = pd.DataFrame({c: pd.Series(out[c], dtype=object) for c in COLUMNS})
     for col in NUMBERS:

@@ -172,10 +172,12 @@ OVERLAP_MIN_HA = 0.01
 
 def overlapping(df: pd.DataFrame, run) -> None:
     """Flag usable sites whose usable land overlaps another's: each is scored as a plant of its
-    own, so the totals and the supply curve count the shared land (and its capacity) twice.
-    Both sites' ``notes`` name the other and the shared area; ``run.meta["overlapping"]`` holds
-    the text the command warns with. The sites stay ranked: which one to keep is the planner's
-    choice."""
+    own, so the totals count the shared land twice. For PV its capacity too (arrays cover each
+    site's usable land), in the totals and the supply curve; for wind not: the turbines of
+    different sites keep the spacing (:func:`geo.layout.keep_spacing` drops a later site's
+    turbines that stand too close), so only the usable area is counted twice. Both sites'
+    ``notes`` name the other and the shared area; ``run.meta["overlapping"]`` holds the text the
+    command warns with. The sites stay ranked: which one to keep is the planner's choice."""
     idx = np.flatnonzero(usable(df).to_numpy())
     if len(idx) < 2:
         return
@@ -194,23 +196,32 @@ def overlapping(df: pd.DataFrame, run) -> None:
     if not len(a):
         return
     ids = df["site_id"].astype(str).to_numpy()
+    wind = getattr(run, "tech", None) == "wind"
+    counted = (("the usable area total counts it twice (not the capacity: the turbines of the "
+                "two sites keep the spacing)", "可用地面积合计重复计算（装机未重复：两地块风机已按间距"
+                "布置）") if wind else ("the totals count it twice", "合计重复计算"))
     texts: dict[int, list[str]] = {}  # per site, its pairs' notes in pair order
     for i, j, ha in zip(a, b, shared):
         for me, other in ((i, j), (j, i)):
             texts.setdefault(int(me), []).append(
-                f"usable land overlaps {ids[other]} by {ha:,.2f} ha: the totals count it "
-                f"twice — keep one / 可用地与 {ids[other]} 重叠 {ha:,.2f} ha，合计重复计算")
+                f"usable land overlaps {ids[other]} by {ha:,.2f} ha: {counted[0]} — keep one / "
+                f"可用地与 {ids[other]} 重叠 {ha:,.2f} ha，{counted[1]}")
     rows = np.array(sorted(texts), dtype=int)
     mask = np.zeros(len(df), dtype=bool)
     mask[rows] = True
     append(df, mask, ["; ".join(texts[r]) for r in rows], "notes")  # one assignment
     pairs = ", ".join(f"{ids[i]}+{ids[j]}" for i, j in list(zip(a, b))[:5]) + (
         " …" if len(a) > 5 else "")
+    if wind:
+        en = ("the usable area total counts it twice; capacity, generation and the supply curve "
+              "do not (the turbines of different sites keep the spacing)")
+        zh = "可用地面积合计重复计算；装机、发电量与供给曲线未重复计算（不同地块的风机已按间距布置）"
+    else:
+        en, zh = "the totals and the supply curve count it twice", "合计与供给曲线重复计算"
     say(run, "overlapping", bi(
-        f"{len(a)} pair(s) of sites share usable land ({pairs}; {shared.sum():,.2f} ha): the "
-        "totals and the supply curve count it twice — keep one site of each pair",
-        f"{len(a)} 对地块可用地重叠（{pairs}；{shared.sum():,.2f} ha）：合计与供给曲线重复计算，"
-        "每对只保留一个地块"))
+        f"{len(a)} pair(s) of sites share usable land ({pairs}; {shared.sum():,.2f} ha): {en} "
+        "— keep one site of each pair",
+        f"{len(a)} 对地块可用地重叠（{pairs}；{shared.sum():,.2f} ha）：{zh}，每对只保留一个地块"))
 
 
 def repaired_outlines(sites, run):

@@ -40,7 +40,7 @@ from layers.table_columns import (
     find_column,
     refuse_repeated,
 )
-from layers.vertex_rows import apart, blank_ids, blocks, conflicts, table_rows
+from layers.vertex_rows import apart, blank_ids, blocks, conflicts, spaced_ids, table_rows
 
 READ_ERROR = "_read_error"
 _NOT_NUMBERS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "null", "none",
@@ -273,9 +273,13 @@ def _polygons(attrs: pd.DataFrame, text: pd.DataFrame, x: np.ndarray, y: np.ndar
             "points)")
     rows, geoms, labels, problems, reasons, hints = [], [], [], [], [], []
     where = [table_rows([numbers[i] for run in runs for i in run]) for _, runs in members]
+    written = text[group].fillna("").astype(str).tolist()
     for key, runs in members:
         idx = [i for run in runs for i in run]
         labels.append(key)
+        spaced = spaced_ids(key, [written[i] for i in idx], [numbers[i] for i in idx], group)
+        if spaced:  # one id once trimmed: read as one project, said
+            problems.append(Problem(key, "id_spaces", spaced, "warning"))
         rows.append(kept.iloc[idx].bfill().iloc[0].to_dict())
         errs = [rephrase(bad[i], f"{table_rows([numbers[i]])}: {{}}",
                          f"{place_zh(table_rows([numbers[i]]))}：{{}}") for i in idx if i in bad]

@@ -156,6 +156,28 @@ def in_lang(message: object, lang: str) -> str:
     return "\n".join(f"{z} / {e}" if z else line for line in lines for e, z in [halves(line)])
 
 
+def split_joined(text: object, sep: str = "; ") -> list[str]:
+    """The messages of a text that joined several ``English / 中文`` messages with ``sep`` (a
+    site's ``notes``), each whole and as written.
+
+    A ``sep`` ends a message only where the text since the previous cut has both halves
+    (:func:`halves`) and closes every bracket it opens, so that a ``sep`` inside a half, as in
+    "(dry land; paddy field)" or "no shrub clearing; and the forestry authority's approval", is
+    kept in it, and a "/" inside a text ("400 mm/yr", "3D/4D") is never a cut. A text left over
+    without a Chinese half is kept as the last message; ``sep.join`` of the result gives
+    ``text`` back."""
+    text = "" if text is None or text != text else str(text)  # None, NaN: no message
+    out, cur = [], None
+    for part in text.split(sep) if text else []:
+        cur = part if cur is None else f"{cur}{sep}{part}"
+        if halves(cur)[1] and _closed(cur):
+            out.append(cur)
+            cur = None
+    if cur is not None:
+        out.append(cur)
+    return out
+
+
 def rephrase(message: object, en: str = "{}", zh: str = "{}") -> Bilingual:
     """``message`` set in a frame of each language, e.g. ``("row 3: {}", "第 3 行：{}")``; a
     message without Chinese puts its English in the Chinese frame."""

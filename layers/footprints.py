@@ -231,7 +231,6 @@ def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
         cleaned, problems = clean_geometries(sub, what, mark=True)
         geoms = out.geometry.to_numpy().copy()
         geoms[present] = cleaned.geometry.to_numpy()
-        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
         marks[present] = cleaned[REPAIRED].to_numpy(dtype=object)
         gone = present & (shapely.is_missing(geoms) | shapely.is_empty(geoms))
         if gone.any():  # nothing left after repair: the row's error says why, not "no geometry"
@@ -241,7 +240,7 @@ def _clean(gdf: gpd.GeoDataFrame, labels: list[str], what: str
                 errors[i] = unrepairable_note(shapely.is_valid_reason(g[i]))
             out[READ_ERROR] = errors
             geoms[gone] = None  # kept without geometry, as a row that cannot be placed
-            out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
     for i in np.flatnonzero((marks != "") & (hint != "")):  # the few repaired rows
         marks[i] = with_hint(marks[i], hint[i])
     out[REPAIRED] = marks

@@ -180,11 +180,17 @@ def repair_note(reason: str) -> str:
 
 
 def unrepairable_note(reason: str) -> str:
-    """A footprint's error when its invalid geometry could not be repaired (nothing is left of
-    it), with the fix: ``invalid geometry (self-intersection at …) could not be repaired;
-    redraw the outline / …``."""
-    return str(bi(f"invalid geometry ({repair_text(reason)}) could not be repaired; redraw the "
-                  "outline", f"几何图形无效（{_reason_zh(reason)}），无法修复；请重新绘制范围"))
+    """A feature's error when its invalid geometry could not be repaired (nothing of its
+    dimension is left of it), with the fix: ``invalid geometry (self-intersection at …) could
+    not be repaired; redraw the outline / …``. The one wording of every reader (a footprint's
+    row, the console's problem, a layer's feature) and of a project table given as is."""
+    return str(_unrepairable(reason))
+
+
+def _unrepairable(reason: str):
+    """:func:`unrepairable_note` with its halves (:class:`layers.errors.Bilingual`)."""
+    return bi(f"invalid geometry ({repair_text(reason)}) could not be repaired; redraw the "
+              "outline", f"几何图形无效（{_reason_zh(reason)}），无法修复；请重新绘制范围")
 
 
 def with_hint(note: object, hint: object) -> str:
@@ -262,9 +268,9 @@ def clean_geometries(
             fixed = _keep_dimension(repaired[j], dim)
             geoms[i] = fixed
             if fixed is None or shapely.is_empty(fixed):
-                problems.append(Problem(labels[i], "unrepairable", bi(
-                    f"{what}: invalid geometry ({reasons[j]}) could not be repaired",
-                    f"无效几何图形（{_reason_zh(reasons[j])}）无法修复"), "error"))
+                note = _unrepairable(reasons[j])
+                problems.append(Problem(labels[i], "unrepairable", bi(f"{what}: {note.en}",
+                                                                      note.zh), "error"))
             else:
                 marks[i] = repair_note(reasons[j])
                 problems.append(Problem(labels[i], "repaired", bi(

@@ -7,7 +7,8 @@ Three layouts are read here rather than in :mod:`layers.coord_table`:
   whose outline is unknown (:func:`blocks`, :func:`apart`): the runs may be one outline whose
   rows a sort separated, or two projects given one id; neither is read as the whole outline;
 * a project attribute that differs between the rows of one block is not resolved to one of the
-  values (:func:`conflicts`);
+  values (:func:`conflicts`); an id written differently only by spaces around it ('P1', 'P1 ')
+  is one id, but said (:func:`spaced_ids`);
 * rows with coordinates but no id right after a project's rows (merged cells read as blanks) are
   not guessed to be its vertices (:func:`blank_ids`); merged cells of a workbook are filled down
   first (:func:`fill_merged`), since the merged value belongs to every row it spans.
@@ -90,6 +91,24 @@ def apart(key: str, runs: list[list[int]], numbers: list[int], group: str, order
         text[1] += (f"；“{order}”在{place_zh(where)}重新开始：若是两个项目用了同一编号，请给"
                     f"每个项目不同的“{group}”")
     return bi(*text)
+
+
+def spaced_ids(key: str, written: list[str], numbers: list[int], group: str) -> str:
+    """The warning of project ``key`` whose rows write its id differently, only by spaces
+    around it ('P1' on some rows, 'P1 ' on others: one id once trimmed), or "" when every row
+    writes it alike. ``written`` holds the id as written on each of its rows, ``numbers`` their
+    spreadsheet rows. The rows are read as one project, as an id is everywhere (spaces around
+    it are ignored), but the merge is said: the ids differ as the user sees them."""
+    seen: dict[str, list[int]] = {}
+    for w, n in zip(written, numbers):
+        seen.setdefault(w, []).append(n)
+    if len(seen) < 2:
+        return ""
+    en = ", ".join(f"{w!r} on {table_rows(r)}" for w, r in seen.items())
+    zh = "，".join(f"{w!r}（{place_zh(table_rows(r))}）" for w, r in seen.items())
+    return bi(f"column {group!r}: ids {en} differ only by spaces: read as one project {key!r}; "
+              "correct the id if they are different projects",
+              f"“{group}”列：编号 {zh} 仅首尾空格不同，读作同一项目 {key!r}；若为不同项目，请更正编号")
 
 
 def conflicts(attrs: pd.DataFrame, idx: list[int], numbers: list[int], key: str,

@@ -19,7 +19,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from geo.columns import describe
-from layers.errors import in_lang
+from layers.errors import halves, in_lang, split_joined
 from layers.kinds import get_kind
 from maps import siting_charts as charts
 from maps import siting_params as sp
@@ -130,6 +130,16 @@ def fmt_value(column: str, value) -> str:
     return str(value)
 
 
+def notes_in(notes, lang: str) -> str:
+    """A site's ``notes`` ("English / 中文" notes joined by "; ") in the report's language: each
+    note's half in ``lang`` (a note without a Chinese half as written), joined by "; " (en) or
+    "；" (zh). The site tables (CSV, XLSX) keep both languages."""
+    parts = [halves(n) for n in split_joined(notes)]
+    if lang == "zh":
+        return "；".join(z or e for e, z in parts)
+    return "; ".join(e for e, _ in parts)
+
+
 def _ha(value: float) -> str:
     return "< 0.01 ha" if value < 0.005 else f"{value:,.2f} ha"
 
@@ -186,6 +196,8 @@ def _rows(frame: pd.DataFrame, columns: list[str], lang: str) -> list[list]:
                 row.append(Markup("<br>").join(escape(t) for t in v))
             elif c == "class":
                 row.append(Markup('<span class="cls cls-{0}">{0}</span>').format(v))
+            elif c == "notes":
+                row.append(notes_in(v, lang))
             else:
                 row.append(fmt_value(c, v))
         out.append(row)

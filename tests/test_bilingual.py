@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from layers.coord_table import parse_dms, read_table
-from layers.errors import InputError, bi, halves, joined, place_zh, rephrase
+from layers.errors import InputError, bi, halves, joined, place_zh, rephrase, split_joined
 
 
 def test_a_message_set_in_a_row_keeps_both_halves():
@@ -64,3 +64,15 @@ def test_a_message_survives_copy_and_pickle():
     msg = bi("a", "甲")
     for again in (copy.deepcopy(msg), pickle.loads(pickle.dumps(msg))):
         assert again == "a / 甲" and halves(again) == ("a", "甲")
+
+
+def test_joined_notes_split_only_between_whole_messages():
+    """A site's notes: "; " inside a half (in brackets or not) and "/" inside a text are kept."""
+    notes = ["2 ha is cultivated land (dry land; paddy field): approval (法) / 可用地中 2 ha 为耕地"
+             "（旱地；水田）", "no shrub clearing; and consent (400 mm/yr) / 不得割灌；并须同意",
+             "3 of 4 turbines dropped (3 D downwind / 4 D crosswind) / 3 台风机间距小于 3D/4D",
+             "only English; at the end"]
+    text = "; ".join(notes)
+    assert split_joined(text) == notes
+    assert split_joined(notes[0]) == notes[:1]
+    assert split_joined("") == [] and split_joined(float("nan")) == []

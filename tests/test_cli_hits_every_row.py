@@ -6,6 +6,7 @@ from both and a duplicate id could not be told from the first."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from layers import demo
@@ -64,3 +65,7 @@ def test_pieces_write_the_same_bytes_as_one_table(tmp_path):
     back = pd.read_csv(tmp_path / "a.csv", dtype=str, keep_default_na=False)
     assert back["project_id"].tolist() == list("AABCDEF")
     assert back["outcome"].iloc[[2, 4, 5]].tolist() == ["error"] * 3 and back["message"][4] == "bad D"
+    # no frame at all is a caller's mistake said as such (it was an IndexError)
+    with pytest.raises(ValueError, match="empty list of frames"):
+        write_csv(tmp_path / "c.csv", [])
+    assert not (tmp_path / "c.csv").exists()

@@ -134,3 +134,20 @@ def test_zh_report_grid_note_and_tilt_in_chinese(boxes):
     assert re.match(r"\d+ 个地块", zh) and "全国" in zh and "省份未知" in zh
     tilt = re.search(r"<th>组件倾角</th><td>([^<]*)</td>", html).group(1)
     assert "latitude" not in tilt and "纬度" in tilt
+
+
+def test_the_flags_column_is_in_the_report_language(demo):
+    """The ranked table's last column (each site's notes, "English / 中文" in sites.csv) shows
+    the half in the report's language: S07's forest-PV note, whose English half holds a "; "
+    and a "mm/yr", and its reduced-density note."""
+    notes = demo["en"][0].loc["slag_heaps:S07", "notes"]
+    for both in ("only as forest-PV", "仅可林光互补", "reduced PV density", "降低密度"):
+        assert both in notes  # the table keeps both languages
+    zh = _ranked_rows(demo["zh"][1])["slag_heaps:S07"][-1]
+    en = _ranked_rows(demo["en"][1])["slag_heaps:S07"][-1]
+    assert "仅可林光互补" in zh and "降低密度" in zh, zh
+    assert "only as forest-PV" not in zh and "reduced PV density" not in zh, zh
+    assert "no felling or shrub clearing" not in zh and "400 mm/yr" not in zh, zh
+    assert "only as forest-PV" in en and "no felling or shrub clearing; and the forestry" in en
+    assert "400 mm/yr" in en and "reduced PV density" in en, en
+    assert "仅可林光互补" not in en and "降低密度" not in en, en

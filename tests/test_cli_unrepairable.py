@@ -48,3 +48,23 @@ def test_unrepairable_footprint_reason(tmp_path, make):
     assert "无法修复；请重新绘制范围" in row["reasons"]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "could not be repaired; redraw the outline" in report
+    # the console's problem for the row says the same, with the fix
+    said = [ln for ln in res.output.splitlines() if "error:" in ln and "repaired" in ln]
+    assert len(said) == 1, res.output
+    assert "self-intersection at 106.701 26.58) could not be repaired; redraw the outline" \
+        in said[0] and "无法修复；请重新绘制范围" in said[0], said
+
+
+@pytest.mark.parametrize("option", ["--wkt", "--geojson"])
+def test_check_refuses_an_unrepairable_location_with_the_same_words(option):
+    """``check --wkt`` / inline ``--geojson`` (a project table given as is) refuse the flat
+    polygon in the readers' words: what is wrong, where, and the fix."""
+    value = WKT if option == "--wkt" else json.dumps({"type": "Polygon", "coordinates": [FLAT]})
+    res = CliRunner().invoke(cli, ["check", "--demo", "--coords", "wgs84", option, value,
+                                   "--type", "pv", "--lang", "en"])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    text = " ".join(res.output.split())
+    assert "invalid geometry (self-intersection at 106.701 26.58) could not be repaired; redraw " \
+           "the outline" in text, text
+    assert "无法修复；请重新绘制范围" in text

@@ -240,3 +240,24 @@ def test_merged_ranges_are_read_from_the_sheet_as_openpyxl_reads_them(tmp_path):
     assert sorted(merged_ranges(tmp_path / "m.xlsx", 1)) == want["界址点"]
     assert merged_ranges(tmp_path / "m.xlsx", 0) == want["说明"] == [(1, 1, 4, 1)]
     assert merged_ranges(tmp_path / "m.xlsx", "空") == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_ids_that_differ_only_by_spaces_are_one_project_said(tmp_path, suffix):
+    """'P1' on rows 2-4 and 'P1 ' on row 5 are one id once trimmed: the four rows are read as
+    one outline, as before, but the console and the report's data-quality section say so,
+    naming the ids as written, their rows and the fix."""
+    corners = _box()
+    ids = ["P1", "P1", "P1", "P1 "]
+    rows = [[pid, "甲", "pv", k + 1, x, y] for k, (pid, (x, y)) in enumerate(zip(ids, corners))]
+    path = _write(tmp_path / f"spaced{suffix}", HEADER, rows)
+    r, s = _screen(path, tmp_path / "out")
+    assert len(s) == 1 and s["project_id"].iloc[0].strip() == "P1"
+    assert s["verdict"].iloc[0] != "error"
+    said = "ids 'P1' on rows 2-4, 'P1 ' on row 5 differ only by spaces: read as one project 'P1'"
+    lines = [ln for ln in r.output.splitlines() if "differ only by spaces" in ln]
+    assert len(lines) == 1 and said in lines[0], r.output
+    assert lines[0].lstrip().startswith("warning:") and "correct the id" in lines[0]
+    assert "仅首尾空格不同" in lines[0]
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "differ only by spaces" in report and "correct the id if they are different" in report

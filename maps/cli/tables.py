@@ -143,7 +143,15 @@ def write_csv(path: Path, df: pd.DataFrame | list[pd.DataFrame], **to_csv) -> No
     bytes are those ``safe_frame(df).to_csv(...)`` writes; tables of numbers and text are
     encoded with pyarrow, :data:`_CSV_CHUNK_ROWS` rows at a time (:func:`_csv_column`): the 1.9
     million hits of 100,000 projects in about 3 s instead of 11 s, in less memory.
+
+    Raises
+    ------
+    ValueError
+        ``df`` is an empty list (no columns to write).
     """
+    if isinstance(df, list) and not df:
+        raise ValueError(f"write_csv({path}): an empty list of frames; give at least one frame "
+                         "(an empty frame writes the header)")
     frames = [f for f in df if len(f)] or df[:1] if isinstance(df, list) else [df]
     table = [[_csv_column(f.iloc[:, i]) for i in range(f.shape[1])] for f in frames] \
         if not to_csv and frames[0].shape[1] > 1 else [None]
