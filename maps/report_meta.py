@@ -169,7 +169,9 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
         ``report_id``, ``tool``, ``ruleset`` (name, files, hash), ``catalog`` (name, file, hash,
         description) or None, ``synthetic``, ``coverage``, ``working_crs``, ``run_date``,
         ``layers`` (:func:`layer_rows`), ``missing`` (kinds not provided), ``quality``
-        (``[(source, [problem texts], more)]`` for every layer and project file).
+        (``[(source, [problem texts], more)]`` for every layer and project file, and the
+        projects on slivers between layers; ``more``: where the rest is, or "" when every text
+        is shown).
     """
     rule_files = [Path(p) for p in result.attrs.get("rule_files", [])]
     ruleset = {"name": result.attrs.get("rules", ""), "files": [p.name for p in rule_files],
@@ -205,11 +207,11 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
             texts.insert(0, word("error_row", lang) if errors == 1 else
                          word("error_rows", lang, n=f"{errors:,}"))
         quality.append((f"{word('project_file', lang)} {name}", texts[:PROBLEMS_SHOWN],
-                        max(len(texts) - PROBLEMS_SHOWN, 0)))
+                        _more(len(texts), "more_file", lang)))
     for row in layers:
         quality.append((f"{word('layer', lang)} {row['id']} ({row['kind']})",
                         row["problems"][:PROBLEMS_SHOWN],
-                        max(len(row["problems"]) - PROBLEMS_SHOWN, 0)))
+                        _more(len(row["problems"]), "more_layer", lang)))
     quality += _slivers(hits, lang)
     coverage = result.attrs.get("coverage") or {}
     return {"report_id": "SR-" + digest[:12].upper(), "tool": tool_version(),
@@ -232,7 +234,12 @@ def _slivers(hits, lang: str) -> list[tuple[str, list[str], int]]:
     texts = [f"{pid}: {msg}" for pid, msg in zip(found["project_id"].astype(str),
                                                   found["message"].astype(str), strict=True)]
     return [(word("layer_fit", lang, width=f"{SLIVER_WIDTH_M:g}"), texts[:PROBLEMS_SHOWN],
-             max(len(texts) - PROBLEMS_SHOWN, 0))]
+             _more(len(texts), "more_sliver", lang))]
+
+
+def _more(n: int, where: str, lang: str) -> str:
+    """Where the texts beyond :data:`PROBLEMS_SHOWN` of ``n`` are (the word ``where``), or ""."""
+    return word(where, lang, n=f"{n - PROBLEMS_SHOWN:,}") if n > PROBLEMS_SHOWN else ""
 
 
 def about_rows(meta: dict, lang: str) -> list[tuple[str, str]]:

@@ -234,8 +234,7 @@ def _context(result, lang, meta, n_images) -> dict:
                         "count": int(counts.get(v, 0))} for v in VERDICTS],
             "images_note": note,
             "dq_text": word("dq_text", lang, n=meta["problems_shown"]),
-            "checklist_text": word("checklist_text", lang, r=radius_text(search_radius(result))),
-            "more_text": lambda k: word("more_problems", lang, n=k)}
+            "checklist_text": word("checklist_text", lang, r=radius_text(search_radius(result)))}
 
 
 def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh", catalog=None,
