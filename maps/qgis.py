@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 import geopandas as gpd
 import pandas as pd
 
+from layers.crs import WGS84, to_lonlat_own
 from layers.errors import InputError, choice_error
 from maps import style as st
 from maps.cells import all_text, arrow_plain, plain_value
@@ -221,7 +222,8 @@ def write_styled_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, name: str, style_
     categories(style_by, lang)  # validates style_by
     if style_by not in gdf.columns:
         raise InputError(f"{name}: no column {style_by!r} to style by")
-    data = _flat(gdf.to_crs(4326))
+    data = _flat(gpd.GeoDataFrame(gdf, geometry=to_lonlat_own(gdf.geometry.values, gdf.crs),
+                                  crs=WGS84))  # the user's own vertices, as the GeoJSON
     data[style_by] = data[style_by].fillna("").astype(str)
     family = data.geometry.geom_type.map(_FAMILIES)
     present = [f for f in ("polygon", "line", "point") if (family == f).any()] or ["polygon"]

@@ -525,6 +525,29 @@ def test_geojson_keeps_the_footprints_own_vertices(tmp_path):
     assert shapely.equals_exact(shapely.normalize(back), shapely.normalize(square), 1e-8)
 
 
+def test_geopackage_keeps_the_footprints_own_vertices(tmp_path):
+    """As the GeoJSON: the GeoPackage a QGIS user opens held the densified outline, 1,603
+    vertices for a 5-vertex box and 11 times the file (review 29 LOW 3)."""
+    import pyogrio
+    import shapely
+
+    from layers.crs import to_crs_dense, working_crs
+    from maps.qgis import write_styled_gpkg
+
+    square = shapely.Polygon([(106.60, 26.50), (106.65, 26.50), (106.65, 26.54), (106.60, 26.54)])
+    metric = to_crs_dense(gpd.GeoSeries([square, None], crs="EPSG:4326"),
+                          working_crs(tuple(square.bounds)))
+    assert shapely.get_num_coordinates(metric.values)[0] > 100  # densified for the transform
+    write_styled_gpkg(gpd.GeoDataFrame({"id": ["A", "B"], "verdict": ["review", "error"]},
+                                       geometry=metric.values, crs=metric.crs),
+                      tmp_path / "p.gpkg", "screening", "verdict", "en")
+    back = pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="screening")
+    assert back.crs.to_epsg() == 4326 and back.geometry.iloc[1] is None
+    assert shapely.get_num_coordinates(back.geometry.iloc[0]) == 5
+    assert shapely.equals_exact(shapely.normalize(back.geometry.iloc[0]),
+                                shapely.normalize(square), 1e-8)
+
+
 def test_geojson_never_loses_a_footprint_to_the_vertex_cleanup(tmp_path, monkeypatch):
     """Where the quick simplifier would empty a footprint (here: one smaller than a coarse
     tolerance), the topology-preserving one keeps it."""
@@ -532,7 +555,7 @@ def test_geojson_never_loses_a_footprint_to_the_vertex_cleanup(tmp_path, monkeyp
 
     from maps.cli.tables import write_geojson
 
-    monkeypatch.setattr("maps.cli.tables.STRAIGHT_DEG", 0.01)
+    monkeypatch.setattr("layers.crs.STRAIGHT_DEG", 0.01)
     tiny = shapely.box(106.6, 26.5, 106.601, 26.501)
     big = shapely.box(106.0, 26.0, 106.5, 26.4)
     write_geojson(tmp_path / "p.geojson", gpd.GeoDataFrame(

@@ -245,33 +245,19 @@ def _csv_quoted(text):
     return pc.if_else(quote, quoted, text)
 
 
-STRAIGHT_DEG = 1e-9
-"""Vertices closer than this [°] (about 0.1 mm) to the line through their neighbours are dropped
-from GeoJSON geometries: the points that densified lon/lat edges for an exact transformation
-(:func:`layers.crs.to_crs_dense`) lie on those edges again once back in lon/lat."""
-
-
 def write_geojson(path: Path, gdf) -> None:
-    """Write a GeoDataFrame as GeoJSON in EPSG:4326 with the footprints' own vertices (points
-    on straight lon/lat edges, :data:`STRAIGHT_DEG`, dropped); list/dict values as JSON text,
-    infinite numbers as null (JSON has no infinity; the CSV keeps them)."""
+    """Write a GeoDataFrame as GeoJSON in EPSG:4326 with the footprints' own vertices
+    (:func:`layers.crs.to_lonlat_own`); list/dict values as JSON text, infinite numbers as null
+    (JSON has no infinity; the CSV keeps them)."""
     import geopandas as gpd
-    import shapely
 
-    from layers.crs import WGS84
+    from layers.crs import WGS84, to_lonlat_own
 
     frame = plain_frame(gdf.drop(columns=gdf.geometry.name))
     for col in frame.columns[[pd.api.types.is_float_dtype(t) for t in frame.dtypes]]:
         frame[col] = frame[col].where(~frame[col].isin([math.inf, -math.inf]))
-    lonlat = np.asarray(gpd.GeoSeries(gdf.geometry.values, crs=gdf.crs).to_crs(WGS84).values,
-                        dtype=object)
-    # Douglas-Peucker (7x faster than the topology-preserving simplifier, which also keeps a
-    # few of the points); the rare footprint it would make invalid or empty gets the latter
-    plain = shapely.simplify(lonlat, STRAIGHT_DEG, preserve_topology=False)
-    broken = shapely.is_valid(lonlat) & ~shapely.is_valid(plain) | \
-        shapely.is_empty(plain) & ~shapely.is_empty(lonlat)
-    plain[broken] = shapely.simplify(lonlat[broken], STRAIGHT_DEG, preserve_topology=True)
-    out = gpd.GeoDataFrame(frame, geometry=plain, crs=WGS84)
+    out = gpd.GeoDataFrame(frame, geometry=to_lonlat_own(gdf.geometry.values, gdf.crs),
+                           crs=WGS84)
     # GDAL would turn JSON-looking text back into nested JSON, which many GIS cannot read
     out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO",
                 use_arrow=arrow_plain(frame))
