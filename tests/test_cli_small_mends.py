@@ -51,3 +51,30 @@ def test_unreadable_table_names_the_file_in_chinese(tmp_path):
     assert res.exit_code == 2
     zh = [line for line in res.output.splitlines() if "无法读取表格" in line]
     assert zh and f"{empty}：无法读取表格" in zh[0]
+
+
+def test_a_count_option_is_refused_in_both_languages(tmp_path):
+    """Review 29 LOW 2: --workers 0 was click's "0 is not in the range x>=1", English only,
+    without what leaving it out does."""
+    for args in (["screen", "--demo", "--workers", "0"], ["screen", "--demo", "--workers", "abc"],
+                 ["screen", "--demo", "--report-images", "-1"]):
+        res = _run(*args, "--out", tmp_path / "o", "--lang", "zh")
+        assert res.exit_code == 2 and not (tmp_path / "o").exists()
+        assert "不是不小于" in res.output and "is not a whole number of at least" in res.output
+        if "--workers" in args:
+            assert "省略 --workers 即使用全部核心" in res.output and "use every core" in res.output
+
+
+def test_more_workers_than_cores_are_capped_and_said(tmp_path):
+    """Review 29 LOW 2: --workers 10000 started a process per worker asked (each holding its
+    tiles' layers), and nothing said how many ran."""
+    from maps.cli.workers import Workers, cores, most_workers
+
+    pool = Workers(most_workers() + 7)
+    assert pool.workers == max(cores(), 2) and pool.capped
+    assert not Workers(1).capped and not Workers().capped
+    res = _run("-q", "screen", "--demo", "--workers", most_workers() + 7, "--lang", "en",
+               "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    assert f"--workers {most_workers() + 7}: this machine has {cores()} core(s); screening on " \
+        f"{most_workers()} processes" in res.output

@@ -13,6 +13,35 @@ overwrite_option = click.option(
     help="Replace output that siting wrote before (other files stay) / 覆盖本工具先前的输出.")
 
 
+class AtLeast(click.ParamType):
+    """A whole number of at least ``least``, refused in both languages with what the option
+    does by default (click's ``IntRange`` says only "0 is not in the range x>=1", in English).
+
+    Parameters
+    ----------
+    least : int
+    default_en, default_zh : str
+        What leaving the option out does, e.g. "leave it out to use every core".
+    """
+
+    name = "integer"
+
+    def __init__(self, least: int, default_en: str = "", default_zh: str = ""):
+        self.least, self.default_en, self.default_zh = least, default_en, default_zh
+
+    def convert(self, value, param, ctx):
+        try:
+            number = value if isinstance(value, int) else int(str(value).strip())
+        except ValueError:
+            number = None
+        if number is None or number < self.least:
+            tail_en = f"; {self.default_en}" if self.default_en else ""
+            tail_zh = f"；{self.default_zh}" if self.default_zh else ""
+            self.fail(f"{value!r} is not a whole number of at least {self.least}{tail_en} / "
+                      f"{value!r} 不是不小于 {self.least} 的整数{tail_zh}", param, ctx)
+        return number
+
+
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from layers.errors import bi, halves, in_lang
-from maps.cli.options import basemap_options, check_basemap, lang_option, overwrite_option
+from maps.cli.options import (
+    AtLeast,
+    basemap_options,
+    check_basemap,
+    lang_option,
+    overwrite_option,
+)
 from maps.cli.screen import COORD_CHOICES, near_hints, refuse_misplaced
 
 FILES = ("sites.csv", "supply_curve.csv", "sites.geojson", "sites.gpkg", "usable.geojson",
@@ -108,7 +114,8 @@ def _describer(sites):
                    "from its province / 电网排放因子区域（默认按所在省份）.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder / 输出目录.")
-@click.option("--top", default=5, show_default=True, type=click.IntRange(min=0),
+@click.option("--top", default=5, show_default=True,
+              type=AtLeast(0, "0 prints none", "0 表示不列出"),
               help="Sites to print (0: none).")
 @lang_option
 @basemap_options

@@ -17,14 +17,15 @@ from pathlib import Path
 
 import click
 
-from layers.errors import InputError
+from layers.errors import InputError, in_lang
 from maps.cli.options import (
+    AtLeast,
     basemap_options,
     check_basemap,
     lang_option,
     overwrite_option,
 )
-from maps.cli.workers import Workers, check_workers, workers_options
+from maps.cli.workers import Workers, capped_note, check_workers, workers_options
 
 COORD_CHOICES = ("wgs84", "gcj02", "bd09", "cgcs2000")
 TYPE_CHOICES = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism", "restoration",
@@ -266,7 +267,8 @@ def _counts(result, lang: str) -> str:
 @click.option("--demo", is_flag=True, help="Screen the bundled Guiyang demo / 运行贵阳示例.")
 @click.option("--pdf", is_flag=True,
               help="Also print the report to report.pdf with headless Chromium / 同时输出 PDF 报告.")
-@click.option("--report-images", type=click.IntRange(min=0), default=None, metavar="N",
+@click.option("--report-images", type=AtLeast(0, "0 draws none", "0 表示不绘制"), default=None,
+              metavar="N",
               help="Most per-project map images in the report (default 100, 30 above 300 "
                    "projects; prohibited first, then review) / 报告中范围图的最大数量.")
 @lang_option
@@ -337,6 +339,8 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
             inputs=[p for _, p, _ in jobs] + list(rule_set.files) + catalog_inputs(cat),
             when={sub + REPORT_PAGES + PAGE_GLOB: pages for sub, _, _ in jobs})
         pool = Workers(workers, scheduler)
+        if pool.capped and not scheduler:
+            click.echo(f"note: {in_lang(capped_note(workers, pool.workers), lang)}", err=True)
         try:
             with notices.held_warnings() as held:
                 done = [(sub, path, *read_and_screen(path, cat, rule_set, lang, pool, stage_dir,

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import click
 
+from maps.cli.options import AtLeast
+
 POOL_MIN_PROJECTS = 2_000
 """Smaller batches are screened in this process: starting workers would cost more than it saves."""
 CONNECT_TIMEOUT_S = 10.0
@@ -53,8 +55,10 @@ def workers_options(f):
         help="Screen on a Dask distributed cluster instead of --workers, e.g. "
              "tcp://host:8786 (needs siting-toolkit[distributed]) / 在 Dask 集群上审查.")(f)
     return click.option(
-        "--workers", type=click.IntRange(min=1), default=None,
-        help=f"Worker processes (default: the number of cores, here {cores()}, for batches "
+        "--workers", default=None,
+        type=AtLeast(1, "leave --workers out to use every core, or give 1 to screen in this "
+                        "process", "省略 --workers 即使用全部核心，1 表示在本进程中审查"),
+        help=f"Worker processes (default and most: the number of cores, here {cores()}, for batches "
              f"of {POOL_MIN_PROJECTS:,}+ projects); 1 runs in this process / 并行进程数.")(f)
 
 
@@ -84,20 +88,37 @@ def check_workers(workers: int | None, scheduler: str | None) -> None:
             "--scheduler to screen on this machine / --workers 与 --scheduler 不能同时使用")
 
 
+def most_workers() -> int:
+    """The most worker processes of a local pool: the cores (at least 2). More only share the
+    cores and each holds its tiles' layers in memory: ``--workers 10000`` started 10,000."""
+    return max(cores(), 2)
+
+
+def capped_note(asked: int, used: int) -> object:
+    """The note of a ``--workers`` above :func:`most_workers` (bilingual)."""
+    from layers.errors import bi
+
+    return bi(f"--workers {asked}: this machine has {cores()} core(s); screening on {used} "
+              "processes", f"--workers {asked}：本机有 {cores()} 个核心，使用 {used} 个进程审查")
+
+
 class Workers:
     """The executor of one command: started when a batch first needs it, shut down at the end.
 
     Parameters
     ----------
     workers : int, optional
-        Worker processes (default :func:`cores`).
+        Worker processes (default :func:`cores`; at most :func:`most_workers`, see
+        :attr:`capped`).
     scheduler : str, optional
         Address of a Dask scheduler.
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None):
         self.explicit = workers is not None
-        self.workers = workers or cores()
+        self.workers = min(workers or cores(), most_workers())
+        self.capped = workers is not None and workers > self.workers
+        """Whether fewer processes run than asked: the command says so."""
         self.scheduler = scheduler
         self._executor: Executor | None = None
         self._client = None
