@@ -8,8 +8,10 @@ complete or better placed than the database shows:
   rows: a red-line table read in part would let projects inside the hidden rows pass. Unless a
   permissive policy shows every row to the role (``USING (true)``) and no restrictive policy
   hides any, the table is refused (:class:`~layers.errors.DatabasePermissionError`, as a missing
-  grant is). Only the named relation is checked: a view cannot have row-level security itself,
-  and the tables behind a view are not followed.
+  grant is). A view has no row-level security of its own: the tables behind it (through views)
+  are checked for the role that reads them (the view's owner, or the reader for a
+  ``security_invoker`` view). Not seen: a view or function that filters rows itself (e.g.
+  ``WHERE district = current_user``), and tables reached only through functions.
 * :func:`column_crs` — a geometry column that declares no SRID (an untyped ``geometry`` column,
   a view of an expression: ``Find_SRID`` gives 0) may hold rows of any SRID. Their SRIDs are
   counted (``ST_SRID``): one non-zero SRID is used (a catalog ``crs`` that disagrees is refused);
@@ -39,6 +41,42 @@ WHERE c.oid = %s
 GROUP BY c.oid, c.relowner"""
 
 
+_SHOWS_ALL = """
+coalesce((SELECT bool_or(p.polpermissive AND pg_get_expr(p.polqual, p.polrelid) = 'true')
+            AND NOT bool_or(NOT p.polpermissive
+                            AND coalesce(pg_get_expr(p.polqual, p.polrelid), '') <> 'true')
+          FROM pg_catalog.pg_policy p
+          WHERE p.polrelid = c.oid AND p.polcmd IN ('r', '*')
+            AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS r(oid)
+                        WHERE CASE WHEN r.oid = 0 THEN true
+                                   ELSE pg_has_role(rel.reader, r.oid, 'USAGE') END)), false)"""
+# The tables behind a view, through views, each with the role its rows are read as: the view's
+# owner, or the reader for a security_invoker view; those whose row-level security applies to
+# that role and whose policies are not seen to show it every row.
+_BEHIND_VIEW = """
+WITH RECURSIVE rel(oid, reader) AS (
+    SELECT %(oid)s::oid, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)
+  UNION
+    SELECT d.refobjid,
+           CASE WHEN EXISTS (SELECT 1 FROM unnest(v.reloptions) AS o(opt)
+                             WHERE lower(o.opt) IN ('security_invoker=true', 'security_invoker=on',
+                                                    'security_invoker=1', 'security_invoker=yes'))
+                THEN rel.reader ELSE v.relowner END
+    FROM rel JOIN pg_catalog.pg_class v ON v.oid = rel.oid AND v.relkind = 'v'
+    JOIN pg_catalog.pg_rewrite w ON w.ev_class = v.oid
+    JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass
+         AND d.objid = w.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass
+         AND d.refobjid <> v.oid)
+SELECT DISTINCT n.nspname || '.' || c.relname, pg_get_userbyid(rel.reader)
+FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_roles a ON a.oid = rel.reader
+WHERE rel.oid <> %(oid)s AND c.relrowsecurity AND NOT a.rolsuper AND NOT a.rolbypassrls
+  AND (c.relforcerowsecurity OR NOT pg_has_role(rel.reader, c.relowner, 'USAGE'))
+  AND NOT """ + _SHOWS_ALL + """
+ORDER BY 1, 2"""
+
+
 def check_row_security(cur, oid: int, schema: str, table: str, role: str, what: str) -> None:
     """Refuse a table whose row-level security may hide rows from the reading role.
 
@@ -61,7 +99,21 @@ def check_row_security(cur, oid: int, schema: str, table: str, role: str, what: 
     cur.execute(_ROW_SECURITY, (oid,))
     active, owner, shows_all, restricted = cur.fetchone()
     if not active or (shows_all and not restricted):
-        return
+        cur.execute(_BEHIND_VIEW, {"oid": oid})
+        behind = cur.fetchall()
+        if not behind:
+            return
+        base, role = behind[0]
+        raise DatabasePermissionError(bi(
+            f"{what}: {schema}.{table} reads {base}, whose row-level security applies to role "
+            f"{role!r} (who reads it through the view), which may then see only some of its "
+            "rows; a layer read in part would let projects inside the rows it cannot see pass. "
+            "Ask the database administrator for a role that sees every row (BYPASSRLS) or a "
+            f"policy that shows every row to this role (CREATE POLICY ... ON {base} FOR SELECT "
+            f"TO {role} USING (true)), or use a service whose user sees every row",
+            f"{schema}.{table} 读取的 {base} 启用了行级安全（row-level security），经该视图读取的数据库"
+            f"用户 {role!r} 可能只能看到部分行；只读到部分图层会使位于不可见行内的项目通过审查。请数据库"
+            "管理员为该用户授予 BYPASSRLS，或添加对该用户显示全部行的策略，或改用能看到全部行的服务"))
     raise DatabasePermissionError(bi(
         f"{what}: row-level security on {schema}.{table} (owner {owner!r}) applies to role "
         f"{role!r}, which may then see only some of its rows; a layer read in part would let "

@@ -90,6 +90,34 @@ def test_a_policy_showing_every_row_or_bypassrls_is_read_whole(postgis, rls):
         _sql(postgis, "ALTER ROLE reader NOBYPASSRLS")
 
 
+def test_row_security_behind_a_view_is_seen_for_the_role_that_reads_the_table(postgis, rls):
+    """A view runs as its owner (or, ``security_invoker``, as the reader): the tables behind it
+    are checked for that role."""
+    _sql(postgis, "CREATE ROLE publisher NOLOGIN",
+         "GRANT USAGE ON SCHEMA demo TO publisher", "GRANT SELECT ON demo.rl_rls TO publisher",
+         "CREATE VIEW demo.rl_invoker WITH (security_invoker = true) AS SELECT * FROM demo.rl_rls",
+         "CREATE VIEW demo.rl_by_super AS SELECT * FROM demo.rl_rls",
+         "CREATE VIEW demo.rl_by_publisher AS SELECT * FROM demo.rl_rls",
+         "ALTER VIEW demo.rl_by_publisher OWNER TO publisher",
+         "GRANT SELECT ON demo.rl_invoker, demo.rl_by_super, demo.rl_by_publisher TO reader")
+    try:
+        for view, role in [("demo.rl_invoker", "reader"), ("demo.rl_by_publisher", "publisher")]:
+            with pytest.raises(DatabasePermissionError) as err:
+                read_postgis(_source(view))
+            said = str(err.value)
+            assert f"{view} reads demo.rl_rls" in said and f"role {role!r}" in said, said
+            assert "BYPASSRLS" in said and _chinese(err.value)
+        # owned by the superuser, the view shows every row, also through the publisher's view
+        assert len(read_postgis(_source("demo.rl_by_super"))[0]) == 174
+        _sql(postgis, "CREATE OR REPLACE VIEW demo.rl_by_publisher AS SELECT * FROM "
+                      "demo.rl_by_super", "GRANT SELECT ON demo.rl_by_super TO publisher")
+        assert len(read_postgis(_source("demo.rl_by_publisher"))[0]) == 174
+    finally:
+        _sql(postgis, "DROP VIEW demo.rl_invoker, demo.rl_by_publisher, demo.rl_by_super",
+             "REVOKE ALL ON demo.rl_rls FROM publisher", "DROP OWNED BY publisher",
+             "REVOKE USAGE ON SCHEMA demo FROM publisher", "DROP ROLE publisher")
+
+
 @pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
 def test_screening_a_project_inside_a_hidden_row_is_refused_not_admitted(postgis, rls, tmp_path):
     """`layers`, `prepare` and `screen` stop with exit 2 and the message; nothing is written."""
