@@ -142,6 +142,12 @@ def connect(service: str, what: str | None = None):
         elif "retrieved from file" in detail:
             fix = (f"correct the password of this host, port, database and user in the .pgpass "
                    f"file {password_file()}")
+        elif not password_file().is_file():
+            asked = os.environ.get("PGPASSFILE")
+            fix = (f"PGPASSFILE names {asked}, which does not exist; point it at the .pgpass "
+                   "file (mode 0600) that holds this user's password" if asked else
+                   f"there is no password file ({password_file()} does not exist): write this "
+                   "user's password there (mode 0600) or set PGPASSFILE to the file that has it")
         else:
             fix = "add its password to the .pgpass file (PGPASSFILE, mode 0600)"
         raise ServiceError(bi(f"{at}cannot connect to PostGIS service {service!r} ({detail}); "

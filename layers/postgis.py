@@ -12,7 +12,9 @@ The connection comes only from a libpq service file (``PGSERVICEFILE``, else
 (:mod:`layers.pgconnect`): a catalog that holds a password or a URL with credentials is refused,
 and so is a service definition holding a password. Schema and table names are split here and
 quoted with :class:`psycopg.sql.Identifier`; nothing from a catalog is ever pasted into SQL. The
-SRID comes from the table (``Find_SRID``); SRID 0 needs the catalog's ``crs``. Rows are read
+SRID comes from the table (``Find_SRID``), else from its rows when they all carry one; SRID 0
+needs the catalog's ``crs`` (:mod:`layers.pgrows`, which also refuses a table whose row-level
+security may hide rows from the reading role). Rows are read
 read-only through a server-side binary cursor, geometries as ``ST_AsBinary`` parsed by
 :func:`shapely.from_wkb`, in primary-key order.
 """
@@ -33,13 +35,13 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from layers.crs import describe_crs, normalize_crs, transformer
 from layers.errors import (
-    CRSError,
     DatabasePermissionError,
     TableError,
     bi,
 )
 from layers.hygiene import Problem
 from layers.pgconnect import FIX_PGPASS, FIX_PGPASS_ZH, connect
+from layers.pgrows import check_row_security, column_crs
 from layers.pgstamp import fingerprint
 from layers.read import _finish
 
@@ -231,7 +233,8 @@ ORDER BY array_position(i.indkey::int2[], a.attnum)"""
 
 def find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
     """The table's oid, schema and name; errors start with ``what`` (the service and the table,
-    or the catalog's layer) and say the fix."""
+    or the catalog's layer) and say the fix. A table the role may not read, or whose row-level
+    security may hide rows from it (:func:`layers.pgrows.check_row_security`), is refused."""
     schema, table = split_table(source.table)
     cur.execute(_FIND_TABLE, {"schema": schema, "table": table})
     row = cur.fetchone()
@@ -253,6 +256,7 @@ def find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
             f"{table} TO {role}, or use a service whose user may read it",
             f"数据库用户 {role!r} 无权读取 {schema}.{table}：请管理员授予 USAGE 与 SELECT "
             "权限，或改用有权读取的服务"))
+    check_row_security(cur, oid, schema, table, role, what)
     return oid, schema, table
 
 
@@ -275,41 +279,6 @@ def _geometry_column(source: PostgisSource, columns: list[tuple], what: str) -> 
                             f"该表{'有多个几何列 ' + str(geoms) if geoms else '没有几何列'}："
                             "请在图层目录的 postgis 项中用 geometry = \"...\" 指定"))
     return geoms[0]
-
-
-def _table_crs(cur, source: PostgisSource, schema: str, table: str, column: str,
-               crs: object, what: str) -> tuple[int, pyproj.CRS | None]:
-    """The table's SRID (``Find_SRID``; 0 when unset or unregistered) and its CRS."""
-    import psycopg
-
-    try:
-        with cur.connection.transaction():
-            cur.execute("SELECT Find_SRID(%s, %s, %s)", (schema, table, column))
-            srid = int(cur.fetchone()[0] or 0)
-    except psycopg.Error:  # not registered in geometry_columns (e.g. a view of an expression)
-        srid = 0
-    if srid == 0:
-        if crs is None:
-            raise CRSError(bi(f"{what}: {schema}.{table}.{column} has SRID 0 (no CRS). Add the "
-                              "CRS it is in to the catalog entry, e.g. `crs = \"EPSG:4490\"`, or "
-                              "set the SRID in the database (SELECT UpdateGeometrySRID(...)); "
-                              "the toolkit never guesses a CRS",
-                              f"{schema}.{table}.{column} 的 SRID 为 0（无坐标系）：请在图层目录项"
-                              "中写明 crs（如 crs = \"EPSG:4490\"），或在数据库中设置 SRID；"
-                              "本工具不猜测坐标系"))
-        return 0, None
-    cur.execute("SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys WHERE srid = %s",
-                (srid,))
-    row = cur.fetchone()
-    if row is None:
-        raise CRSError(bi(f"{what}: SRID {srid} of {schema}.{table}.{column} is not in the "
-                          "database's spatial_ref_sys; fix the table's SRID",
-                          f"{schema}.{table}.{column} 的 SRID {srid} 不在数据库的 "
-                          "spatial_ref_sys 中：请修正该表的 SRID"))
-    auth, code, wkt = row
-    if str(auth).upper() == "EPSG" and code:
-        return srid, pyproj.CRS.from_epsg(int(code))
-    return srid, normalize_crs(wkt, what)
 
 
 def _bbox_filter(bbox, bbox_crs, table_crs: pyproj.CRS | None) -> tuple[float, ...]:
@@ -339,7 +308,8 @@ def read_postgis(
     source : PostgisSource
         Service, table and geometry column.
     crs : object, optional
-        CRS of a table whose SRID is 0 (ignored, with a note, when the table has one).
+        CRS of a table whose SRID is 0 (ignored, with a note, when the table declares one;
+        refused when it declares none and its rows all carry another).
     what : str, optional
         How to name the source in messages (default: ``source.label``).
     bbox : (minx, miny, maxx, maxy), optional
@@ -376,7 +346,7 @@ def read_postgis(
             cur.execute(_COLUMNS, (oid,))
             columns = cur.fetchall()
             geom = _geometry_column(source, columns, what)
-            srid, table_crs = _table_crs(cur, source, schema, table, geom, crs, what)
+            srid, table_crs, problems = column_crs(cur, oid, schema, table, geom, crs, what)
             cur.execute(_PRIMARY_KEY, (oid,))
             key = [r[0] for r in cur.fetchall()]
             # before the rows: a change between the two is then seen later as a change
