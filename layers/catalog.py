@@ -300,7 +300,9 @@ class Catalog:
         -------
         (Path, dict)
             The file and its summary (:func:`layers.prepared.write_prepared`, with the
-            problems); later reads of the layer (:meth:`source`, windows of :meth:`near`) use it.
+            problems and, for a PostGIS table, what its read recorded under ``"postgis_read"``:
+            :meth:`adopt` in another process gives it to that process's :meth:`provenance`);
+            later reads of the layer (:meth:`source`, windows of :meth:`near`) use it.
         """
         fast = self.fast_form(layer_id)
         if fast is not None:
@@ -309,13 +311,21 @@ class Catalog:
         path = Path(folder) / f"{layer_id}.parquet"
         summary = write_prepared(gdf, problems, self.spec(layer_id).kind, path,
                                  {"from": self.provenance(layer_id)["path"]})
-        self.adopt(layer_id, path, {**summary, "problems": [p.to_dict() for p in problems]})
+        read = self._provenance.get(layer_id)  # a PostGIS table's rows, fingerprint, time
+        self.adopt(layer_id, path, {**summary, "problems": [p.to_dict() for p in problems]}
+                   | ({"postgis_read": read} if read is not None else {}))
         return self._fast[layer_id]
 
     def adopt(self, layer_id: str, path: str | Path, summary: dict) -> None:
-        """Read the layer from a fast form staged elsewhere (e.g. by another process)."""
+        """Read the layer from a fast form staged elsewhere (e.g. by another process).
+
+        A PostGIS table read there (``summary["postgis_read"]``, see :meth:`stage`) is named by
+        :meth:`provenance` (and so in reports and the report ID) as if read here.
+        """
         self._fast[layer_id] = (Path(path), summary)
         self._sources.pop(layer_id, None)
+        if summary.get("postgis_read") is not None:
+            self._provenance[layer_id] = summary["postgis_read"]
 
     def facts(self, layer_id: str, crs: pyproj.CRS | None = None) -> dict:
         """What the whole layer is, without reading its features when its fast form says it.
