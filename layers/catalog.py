@@ -69,6 +69,7 @@ from layers.prepared import (
     summary_working_crs,
     write_prepared,
 )
+from layers.provenance import prepared_layer, table_read
 from layers.rasters import raster_problems
 from layers.read import data_sha256, read_vector
 from layers.region_area import (
@@ -447,22 +448,24 @@ class Catalog:
         dict
             ``{"path": <file name>}`` for a file; for a PostGIS layer ``path`` is a sentence naming
             the service, the table, the rows and when they were read, plus the keys ``service``,
-            ``table``, ``rows`` and ``read_at`` (ISO 8601) once the layer has been read.
+            ``table``, ``rows`` and ``read_at`` (ISO 8601) once the layer has been read. A
+            sentence (a table read, a prepared layer) comes in Chinese too, as ``path_zh``
+            (:mod:`layers.provenance`).
         """
         spec = next((s for s in self.rasters if s.id == entry_id), None) or self.spec(entry_id)
         if getattr(spec, "prepared", None) is not None:
             p = spec.prepared
-            out = {"path": f"{Path(spec.path).name} (prepared {p.at} from {p.origin})",
-                   "prepared_from": p.origin, "prepared_at": p.at}
+            en, zh = prepared_layer(Path(spec.path).name, p.at, p.origin)
+            out = {"path": en, "path_zh": zh, "prepared_from": p.origin, "prepared_at": p.at}
             fast = self._fast.get(entry_id)
-            return out | (table_check(fast[1], out["path"]) if fast else {})
+            return out | (table_check(fast[1], en, zh) if fast else {})
         if getattr(spec, "postgis", None) is None:
             return {"path": Path(spec.path).name}
         read = self._provenance.get(entry_id)
         if read is None:
             return {"path": spec.postgis.label}
-        return read | {"path": f"PostGIS service {read['service']!r}, table {read['table']}, "
-                               f"{read['rows']} rows read {read['read_at']}"}
+        en, zh = table_read(read["service"], read["table"], read["rows"], read["read_at"])
+        return read | {"path": en, "path_zh": zh}
 
     @cached_property
     def extent_lonlat(self) -> tuple[float, float, float, float]:
