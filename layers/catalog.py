@@ -423,8 +423,9 @@ class Catalog:
                 out.append((spec, self._sources[spec.id][1]))
             elif spec.id in self._fast:  # a prepared layer's were shown by prepare, except
                 problems = summary_problems(self._fast[spec.id][1])  # what a run finds anew
-                out.append((spec, problems if spec.prepared is None else
-                            [p for p in problems if p.code in _FOUND_ON_LOAD]))
+                out.append((spec, problems if spec.prepared is None else  # of the layer
+                            [p for p in problems if p.code in _FOUND_ON_LOAD and
+                             p.feature is None]))  # (a feature's empty geometry: prepare's)
         return out
 
     def digest(self, layer_id: str) -> str | None:
