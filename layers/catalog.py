@@ -69,6 +69,7 @@ from layers.prepared import (
     summary_working_crs,
     write_prepared,
 )
+from layers.provenance import prepared_layer, table_read
 from layers.rasters import raster_problems
 from layers.read import data_sha256, read_vector
 from layers.region_area import (
@@ -300,7 +301,9 @@ class Catalog:
         -------
         (Path, dict)
             The file and its summary (:func:`layers.prepared.write_prepared`, with the
-            problems); later reads of the layer (:meth:`source`, windows of :meth:`near`) use it.
+            problems and, for a PostGIS table, what its read recorded under ``"postgis_read"``:
+            :meth:`adopt` in another process gives it to that process's :meth:`provenance`);
+            later reads of the layer (:meth:`source`, windows of :meth:`near`) use it.
         """
         fast = self.fast_form(layer_id)
         if fast is not None:
@@ -309,13 +312,21 @@ class Catalog:
         path = Path(folder) / f"{layer_id}.parquet"
         summary = write_prepared(gdf, problems, self.spec(layer_id).kind, path,
                                  {"from": self.provenance(layer_id)["path"]})
-        self.adopt(layer_id, path, {**summary, "problems": [p.to_dict() for p in problems]})
+        read = self._provenance.get(layer_id)  # a PostGIS table's rows, fingerprint, time
+        self.adopt(layer_id, path, {**summary, "problems": [p.to_dict() for p in problems]}
+                   | ({"postgis_read": read} if read is not None else {}))
         return self._fast[layer_id]
 
     def adopt(self, layer_id: str, path: str | Path, summary: dict) -> None:
-        """Read the layer from a fast form staged elsewhere (e.g. by another process)."""
+        """Read the layer from a fast form staged elsewhere (e.g. by another process).
+
+        A PostGIS table read there (``summary["postgis_read"]``, see :meth:`stage`) is named by
+        :meth:`provenance` (and so in reports and the report ID) as if read here.
+        """
         self._fast[layer_id] = (Path(path), summary)
         self._sources.pop(layer_id, None)
+        if summary.get("postgis_read") is not None:
+            self._provenance[layer_id] = summary["postgis_read"]
 
     def facts(self, layer_id: str, crs: pyproj.CRS | None = None) -> dict:
         """What the whole layer is, without reading its features when its fast form says it.
@@ -412,8 +423,9 @@ class Catalog:
                 out.append((spec, self._sources[spec.id][1]))
             elif spec.id in self._fast:  # a prepared layer's were shown by prepare, except
                 problems = summary_problems(self._fast[spec.id][1])  # what a run finds anew
-                out.append((spec, problems if spec.prepared is None else
-                            [p for p in problems if p.code in _FOUND_ON_LOAD]))
+                out.append((spec, problems if spec.prepared is None else  # of the layer
+                            [p for p in problems if p.code in _FOUND_ON_LOAD and
+                             p.feature is None]))  # (a feature's empty geometry: prepare's)
         return out
 
     def digest(self, layer_id: str) -> str | None:
@@ -437,22 +449,24 @@ class Catalog:
         dict
             ``{"path": <file name>}`` for a file; for a PostGIS layer ``path`` is a sentence naming
             the service, the table, the rows and when they were read, plus the keys ``service``,
-            ``table``, ``rows`` and ``read_at`` (ISO 8601) once the layer has been read.
+            ``table``, ``rows`` and ``read_at`` (ISO 8601) once the layer has been read. A
+            sentence (a table read, a prepared layer) comes in Chinese too, as ``path_zh``
+            (:mod:`layers.provenance`).
         """
         spec = next((s for s in self.rasters if s.id == entry_id), None) or self.spec(entry_id)
         if getattr(spec, "prepared", None) is not None:
             p = spec.prepared
-            out = {"path": f"{Path(spec.path).name} (prepared {p.at} from {p.origin})",
-                   "prepared_from": p.origin, "prepared_at": p.at}
+            en, zh = prepared_layer(Path(spec.path).name, p.at, p.origin)
+            out = {"path": en, "path_zh": zh, "prepared_from": p.origin, "prepared_at": p.at}
             fast = self._fast.get(entry_id)
-            return out | (table_check(fast[1], out["path"]) if fast else {})
+            return out | (table_check(fast[1], en, zh) if fast else {})
         if getattr(spec, "postgis", None) is None:
             return {"path": Path(spec.path).name}
         read = self._provenance.get(entry_id)
         if read is None:
             return {"path": spec.postgis.label}
-        return read | {"path": f"PostGIS service {read['service']!r}, table {read['table']}, "
-                               f"{read['rows']} rows read {read['read_at']}"}
+        en, zh = table_read(read["service"], read["table"], read["rows"], read["read_at"])
+        return read | {"path": en, "path_zh": zh}
 
     @cached_property
     def extent_lonlat(self) -> tuple[float, float, float, float]:

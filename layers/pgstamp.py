@@ -137,7 +137,7 @@ def table_changed(stamp: dict, what: str) -> tuple[list[Problem], dict]:
         {"at": now["at"], "result": "changed"}
 
 
-def table_check(summary: dict, path: str) -> dict:
+def table_check(summary: dict, path: str, path_zh: str | None = None) -> dict:
     """What a prepared layer's provenance says of the check of its PostGIS table
     (:func:`table_changed`), for reports.
 
@@ -147,12 +147,15 @@ def table_check(summary: dict, path: str) -> dict:
         The prepared layer's summary (:func:`layers.prepared.read_summary`, checked).
     path : str
         The provenance's sentence, to add the check to.
+    path_zh : str, optional
+        The same in Chinese (default ``path``).
 
     Returns
     -------
     dict
         ``{}`` for a layer not prepared from a table; else ``service``, ``table``, ``rows``,
-        ``fingerprint_at``, ``verified`` (found unchanged), ``verified_at`` and ``path``.
+        ``fingerprint_at``, ``verified`` (found unchanged), ``verified_at``, ``path`` and
+        ``path_zh``.
     """
     if not summary.get("source_table"):
         return {}
@@ -162,7 +165,12 @@ def table_check(summary: dict, path: str) -> dict:
             "changed": f"changed since (checked {check.get('at')})",
             "unchecked": f"could not be checked {check.get('at')}"}.get(check.get("result"),
                                                                         "not checked")
+    said_zh = {"unchanged": f"于 {check.get('at')} 核对未变",
+               "changed": f"此后已改变（{check.get('at')} 核对）",
+               "unchecked": f"于 {check.get('at')} 无法核对"}.get(check.get("result"), "未核对")
     return {"service": table["service"], "table": table["table"], "rows": stamp["rows"],
             "fingerprint_at": stamp["at"], "verified": check.get("result") == "unchanged",
             "verified_at": check.get("at"),
-            "path": f"{path}; table fingerprint {stamp['at']} ({stamp['rows']} rows) {said}"}
+            "path": f"{path}; table fingerprint {stamp['at']} ({stamp['rows']} rows) {said}",
+            "path_zh": f"{path if path_zh is None else path_zh}；数据表指纹 {stamp['at']}"
+                       f"（{stamp['rows']} 行）{said_zh}"}

@@ -92,7 +92,7 @@ def _identity(info: dict, row: dict) -> dict:
     table's fingerprint, :func:`layers.pgstamp.fingerprint`), not when, how fast or from which
     file name it was read (the same data read again, or prepared again, gives the same ID)."""
     out = {k: v for k, v in info.items()  # nor in which language the kind is named
-           if k not in ("problems", "path", "read_at", "prepared_at", "label", "seconds",
+           if k not in ("problems", "path", "path_zh", "read_at", "prepared_at", "label", "seconds",
                         "fingerprint_at", "verified_at")} | {"sha256": row["sha256"]}
     if isinstance(out.get("fingerprint"), dict):
         out["fingerprint"] = {k: v for k, v in out["fingerprint"].items() if k != "at"}
@@ -114,7 +114,7 @@ def layer_rows(result, catalog=None, lang: str = "zh") -> list[dict]:
                 sha = catalog.digest(info["layer_id"])
             except OSError:  # gone since it was read: the report cannot name its bytes
                 sha = None
-        path = info.get("path") or ""
+        path = (lang == "zh" and info.get("path_zh")) or info.get("path") or ""
         defaults = "; ".join(f"{k} = {v}" for k, v in (info.get("defaults") or {}).items())
         acc = info.get("accuracy_m")
         role = info.get("role")

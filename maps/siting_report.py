@@ -168,6 +168,12 @@ def _uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
+def _file(source: dict, lang: str) -> str:
+    """A source's file name or its provenance sentence (a PostGIS table), in ``lang``."""
+    path = str((lang == "zh" and source.get("path_zh")) or source.get("path") or "")
+    return path if "PostGIS" in path else Path(path).name
+
+
 def _word(value: str, lang: str) -> str:
     if value in STATUS_LABELS:
         return st.pick(STATUS_LABELS[value], lang)
@@ -318,8 +324,7 @@ def render_report(sites: gpd.GeoDataFrame, lang: str = "zh") -> str:
                     a["source"], a["reason_zh"] if lang == "zh" else a["reason_en"],
                     a["id"] not in unassessed) for a in prof.get("assessment", [])]
     not_assessed = [_word(m["kind"], lang) for m in meta.get("assessment_not_checked", [])]
-    sources = [{"id": s["id"], "kind": _word(s["kind"], lang), "file": Path(str(
-        s.get("path") or "")).name if "PostGIS" not in str(s.get("path")) else s["path"],
+    sources = [{"id": s["id"], "kind": _word(s["kind"], lang), "file": _file(s, lang),
         "source": s.get("source") or "", "date": s.get("date") or ""}
         for s in meta.get("sources", [])]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,

@@ -315,4 +315,5 @@ def test_screening_from_postgis_gives_the_verdicts_of_the_files(postgis, tmp_pat
     verdicts = pd.read_csv(tmp_path / "db" / "screening.csv", encoding="utf-8-sig")["verdict"]
     assert set(verdicts) >= {"prohibited", "review", "admitted"}
     report = (tmp_path / "db" / "report.html").read_text(encoding="utf-8")
-    assert "PostGIS service &#39;zoning&#39;, table demo.red_lines, 174 rows read" in report
+    assert "PostGIS 服务 &#39;zoning&#39; 的数据表 demo.red_lines，" in report  # zh: the default
+    assert " 读取 174 行" in report

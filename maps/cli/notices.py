@@ -10,13 +10,15 @@ that no problem carries is shown once as well.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
 
-from layers.errors import SitingWarning
-from layers.hygiene import problem_line
+from layers.errors import SitingWarning, bi
+from layers.hygiene import SEVERITY_ZH, Problem, problem_line
+from layers.prepared import summary_problems
 
 PER_GROUP = 20
 """Problems shown per file or layer; the rest are counted."""
@@ -59,7 +61,27 @@ def catalog_problems(catalog) -> list[tuple[str, list]]:
     never reads, or fails on, a layer the command did not use.
     """
     return [(f"{catalog.path.name}, layer {spec.id!r} ({catalog.provenance(spec.id)['path']})",
-             problems) for spec, problems in catalog.problems_read()]
+             problems + _prepared_more(catalog, spec, problems))
+            for spec, problems in catalog.problems_read()]
+
+
+def _prepared_more(catalog, spec, shown: list) -> list:
+    """A note counting a prepared layer's problems that ``siting prepare`` found and printed,
+    which a run does not print again (only what it finds anew); none when there are none."""
+    if spec.prepared is None:
+        return []
+    rest = [p for p in summary_problems(catalog.fast_form(spec.id)[1]) if p not in shown]
+    if not rest:
+        return []
+    n, counts = len(rest), Counter(p.severity for p in rest)
+    en = ", ".join(f"{k} {s}{'s' if k > 1 else ''}" for s, k in counts.items())
+    zh = "，".join(f"{SEVERITY_ZH.get(s, s)} {k}" for s, k in counts.items())
+    return [Problem(None, "prepared_problems", bi(
+        f"{n} {'more ' if shown else ''}problem{'s' if n > 1 else ''} ({en}) of this prepared "
+        f"layer {'were' if n > 1 else 'was'} found by siting prepare (printed then); see the "
+        "report's data-quality table, or siting layers on the prepared catalog",
+        f"{'另有' if shown else '本图层有'} {n} 个问题（{zh}）已由 siting prepare 发现（当时已显示），"
+        "见报告的数据质量表，或对预处理后的图层目录运行 siting layers"), "note")]
 
 
 def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
