@@ -224,6 +224,15 @@ SELECT a.attname, t.typname, t.typcategory, coalesce(e.typcategory, '')
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
 WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"""
+_DENIED_COLUMNS = """
+SELECT a.attname FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped
+  AND NOT has_column_privilege(a.attrelid, a.attnum, 'SELECT')
+  AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute b WHERE b.attrelid = a.attrelid
+              AND b.attnum > 0 AND NOT b.attisdropped
+              AND has_column_privilege(b.attrelid, b.attnum, 'SELECT'))
+ORDER BY a.attnum"""
+"""The columns the role may not read, when it may read some (column grants); else none."""
 _PRIMARY_KEY = """
 SELECT a.attname FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
@@ -250,12 +259,17 @@ def find_table(cur, source: PostgisSource, what: str) -> tuple[int, str, str]:
                             "或服务是否指向正确的数据库"))
     oid, schema, table, role, allowed = row
     if not allowed:
+        cur.execute(_DENIED_COLUMNS, (oid,))
+        denied = [r[0] for r in cur.fetchall()]
+        cols = ", ".join(denied)
+        some = f" (its columns {cols}: other columns are granted)" if denied else ""
+        some_zh = f"（列 {cols} 无权读取，其余列已授权）" if denied else ""
         raise DatabasePermissionError(bi(
-            f"{what}: role {role!r} may not read {schema}.{table}; ask the database "
+            f"{what}: role {role!r} may not read {schema}.{table}{some}; ask the database "
             f"administrator to GRANT USAGE ON SCHEMA {schema} and GRANT SELECT ON {schema}."
             f"{table} TO {role}, or use a service whose user may read it",
-            f"数据库用户 {role!r} 无权读取 {schema}.{table}：请管理员授予 USAGE 与 SELECT "
-            "权限，或改用有权读取的服务"))
+            f"数据库用户 {role!r} 无权读取 {schema}.{table}{some_zh}：请管理员授予 USAGE 与 "
+            "SELECT 权限，或改用有权读取的服务"))
     check_row_security(cur, oid, schema, table, role, what)
     return oid, schema, table
 

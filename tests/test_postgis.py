@@ -212,6 +212,28 @@ def test_database_errors_name_service_table_and_fix(postgis, service, table, err
     assert re.search(r"[\u4e00-\u9fff]", halves(err.value)[1])  # a Chinese half of its own
 
 
+def test_a_column_the_role_may_not_read_is_named(postgis):
+    """Review 29 LOW 4: with SELECT granted on every column but one, the error said the role may
+    not read the table, and the administrator answered that it may: the column is named."""
+    with postgis.cluster.connect("zoning") as conn:
+        conn.execute("CREATE TABLE demo.cu_partial AS SELECT * FROM demo.red_lines")
+        cols = [r[0] for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'demo.cu_partial'::regclass "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum").fetchall()]
+        hidden = next(c for c in cols if c not in ("fid", "geom"))
+        shown = ", ".join(f'"{c}"' for c in cols if c != hidden)
+        conn.execute(f"GRANT SELECT ({shown}) ON demo.cu_partial TO reader")
+    try:
+        with pytest.raises(DatabasePermissionError) as err:
+            read_postgis(_source("demo.cu_partial"))
+        en, zh = halves(err.value)
+        assert f"its columns {hidden}: other columns are granted" in en
+        assert f"列 {hidden} 无权读取" in zh and "GRANT SELECT ON demo.cu_partial TO reader" in en
+    finally:
+        with postgis.cluster.connect("zoning") as conn:
+            conn.execute("DROP TABLE demo.cu_partial")
+
+
 def test_a_password_file_open_to_others_is_named_with_chmod_600(postgis, tmp_path, monkeypatch,
                                                                  capfd):
     """libpq ignores a .pgpass of mode 0644: the error says so and how to fix it (not "add its
