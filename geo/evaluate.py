@@ -49,6 +49,10 @@ TEXT = {
                       "{tol} m² ({share} of the footprint{acc}) and is under half the footprint; "
                       "not an occupation",
            "acc": "; layer accuracy {a} m",
+           "doubt": "overlap {overlap} m² ({share} of the footprint) lies within the layer's "
+                    "positional uncertainty (accuracy {a} m along the boundary: {tol} m²), so "
+                    "whether the project occupies the feature cannot be told from the data; "
+                    "verify the boundary on site or with the authority's data",
            "missing": "layer {kind} not provided", "unusable": "layer {kind} unusable ({ids}: "
                                                                "see its problems)"},
     "zh": {"not_checked": "未核查：{why}；请补充图层或人工核实本规则",
@@ -58,6 +62,8 @@ TEXT = {
            "contact": "仅边界接触：重叠 {overlap} m² 在容差 {tol} m² 以内（占项目 {share}{acc}）且不足"
                       "项目的一半，不计为占用",
            "acc": "；图层精度 {a} m",
+           "doubt": "重叠 {overlap} m²（占项目 {share}）在图层定位误差范围内（精度 {a} m 沿边界：{tol} m²），"
+                    "无法据数据判断项目是否占用该要素；请现场或依主管部门数据核实边界",
            "missing": "未提供图层 {kind}（{label}）", "unusable": "图层 {kind}（{label}）不可用（{ids}：见其问题）"},
 }
 
@@ -246,8 +252,23 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
         emit(occ_t[fire[occ_t["project"].to_numpy()]] if len(occ_t) else occ_t, rule.outcome)
         emit(occ_u[~inside[occ_u["project"].to_numpy()]] if len(occ_u) else occ_u, "unknown")
         contact = inter[~occupy] if len(inter) else inter
-        if len(contact) and not rule.min_share:
-            out.append(_contact(rule, ctx, contact))
+        # beyond the rule's own tolerance, only the layer's stated accuracy made it contact:
+        # whether it occupies the feature is then unknown, never a pass
+        maybe = contact["overlap_m2"].to_numpy(dtype=float) > rule.tolerance_m2 \
+            if len(contact) else np.zeros(0, dtype=bool)
+        if maybe.any():
+            doubt = contact[maybe]
+            could = ~inside
+            if rule.min_share:  # only where the doubtful part could make the share
+                both = pd.concat([occ_t, doubt[doubt["_tri"] == T]], ignore_index=True)
+                could &= ~fire & (covered_share(ctx.fp, both) > rule.min_share)
+            doubt = doubt[could[doubt["project"].to_numpy()]]
+            why = _accuracy_doubt(ctx, doubt)
+            known = doubt["_tri"].to_numpy() == T
+            emit(doubt.assign(_why=np.where(known, why, doubt["_why"].to_numpy(dtype=object)
+                                            + "; " + why)), "unknown")
+        if (~maybe).any() and not rule.min_share:
+            out.append(_contact(rule, ctx, contact[~maybe]))
         return out
     return out + _coverage_relation(rule, ctx, live, cond, occ, occ_t, occ_u, share_t, inside,
                                     present, notes, labels, unknown_title)
@@ -291,6 +312,18 @@ def _occupies(ctx: Context, inter: pd.DataFrame) -> np.ndarray:
 def _num(values, spec: str) -> np.ndarray:
     """Numbers as text (``spec`` a printf format such as ``%.2f``), element-wise."""
     return np.char.mod(spec, np.nan_to_num(np.asarray(values, dtype=float))).astype(object)
+
+
+def _accuracy_doubt(ctx: Context, pairs: pd.DataFrame) -> np.ndarray:
+    """Why an overlap beyond the rule's tolerance but within the layer's positional accuracy is
+    undetermined: the numbers (overlap, share of the footprint, accuracy × edge = tolerance)."""
+    size = ctx.size[pairs["project"].to_numpy()]
+    overlap = pairs["overlap_m2"].to_numpy(dtype=float)
+    share = np.where(size > 0, overlap / np.where(size > 0, size, 1.0), 0.0) * 100
+    return facts.fill(TEXT[ctx.lang]["doubt"], overlap=_num(overlap, "%.2f"),
+                      share=_num(share, "%.2f") + "%",
+                      a=_num(pairs["_accuracy_m"].to_numpy(dtype=float), "%g"),
+                      tol=_num(pairs["tolerance_m2"].to_numpy(dtype=float), "%.1f"))
 
 
 def _contact(rule: Rule, ctx: Context, contact: pd.DataFrame) -> pd.DataFrame:

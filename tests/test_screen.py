@@ -114,9 +114,12 @@ def test_boundary_contact_is_not_occupation(catalog):
     assert (result["verdict"] != "prohibited").all()
 
 
-def test_layer_accuracy_widens_the_tolerance_and_shows_in_the_evidence(tmp_path):
-    """A 0.8 m strip (240 m²) along 300 m of the edge of a layer accurate to 1 m is contact:
-    the tolerance is 1 m × 300 m = 300 m²; 100 m deep is an occupation."""
+def test_an_overlap_within_the_layers_accuracy_is_undetermined_never_a_pass(tmp_path):
+    """A 0.8 m strip (240 m²) along 300 m of the edge of a layer accurate to 1 m: beyond the
+    rule's 1 m² tolerance, within the layer's uncertainty (1 m × 300 m = 300 m²). It was a
+    boundary contact, and with accuracy_m = 150 a third of a project in a red line was admitted
+    (review 30 HIGH 3): whether it occupies the feature is unknown, so review, with the numbers.
+    A sliver under the rule's own tolerance stays a contact; 100 m deep is an occupation."""
     from layers.catalog import load_catalog
 
     cat = load_catalog(write_catalog(tmp_path, {"redline": LAYERS["redline"]}))
@@ -124,14 +127,17 @@ def test_layer_accuracy_widens_the_tolerance_and_shows_in_the_evidence(tmp_path)
                   for s in cat.layers]
     strip = {**PV, "geometry": box(999.2, 100, 1300, 400)}  # 0.8 m × 300 m inside
     deep = {**PV, "geometry": box(900, 100, 1300, 400)}    # 100 m × 300 m inside
-    _, hits = screen(projects([strip, deep]), cat)
+    sliver = {**PV, "geometry": box(999.9, 0, 1100, 1)}    # 0.1 m² inside
+    result, hits = screen(projects([strip, deep, sliver]), cat)
     red = hits[hits["rule_id"] == "red_line"].set_index("row")
-    assert red.loc[0, "outcome"] == "contact"
+    assert red.loc[0, "outcome"] == "review" and red.loc[0, "check"] == "unknown"
     assert red.loc[0, "tolerance_m2"] == pytest.approx(300.0, rel=0.01)
     assert red.loc[0, "overlap_m2"] == pytest.approx(240.0, rel=0.01)
-    assert "overlap 240" in red.loc[0, "message"] and "tolerance 300" in red.loc[0, "message"]
-    assert "layer accuracy 1 m" in red.loc[0, "message"]
+    assert "overlap 240" in red.loc[0, "message"] and "accuracy 1 m" in red.loc[0, "message"]
+    assert "verify the boundary" in red.loc[0, "message"]
     assert red.loc[1, "outcome"] == "prohibited"
+    assert red.loc[2, "outcome"] == "contact" and "layer accuracy 1 m" in red.loc[2, "message"]
+    assert list(result["verdict"].iloc[:2]) == ["review", "prohibited"]
 
 
 def test_error_rows_kept_in_order(catalog):
