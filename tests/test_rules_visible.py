@@ -143,6 +143,14 @@ def test_check_prints_warning_once(tmp_path):
         "--type", "pv", "--rules", "national", "--rules", str(path), "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert res.stderr.count("red_line: outcome prohibited → review") == 1, res.stderr
+    import json
+
+    res = CliRunner().invoke(cli, [
+        "check", "--point", f"{RED_LINE[0]},{RED_LINE[1]}", "--demo", "--coords", "wgs84",
+        "--type", "pv", "--rules", "national", "--rules", str(path), "--json", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    notices = json.loads(res.stdout)["rule_notices"]
+    assert len(notices) == 1 and notices[0].startswith("national rule red_line: outcome")
 
 
 def test_screen_warns_and_report_shows(tmp_path):

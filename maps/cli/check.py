@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from layers.errors import in_lang
 from maps.cli.check_location import COORD_CHOICES, location_frame
 from maps.cli.options import lang_option
 
@@ -116,6 +117,7 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
         "uncovered": uncovered,
         "missing_layers": list(result.attrs.get("missing", [])),
         "rules": result.attrs.get("rules", ""),
+        "rule_notices": [in_lang(n, lang) for n in result.attrs.get("rule_notices", [])],
     }
 
 
