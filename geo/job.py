@@ -305,6 +305,7 @@ def assemble(job: Job, catalog, rules: RuleSet, parts: list) -> tuple[gpd.GeoDat
                              "far_outside_m": FAR_OUTSIDE_M}
     out.attrs["rules"] = rules.name
     out.attrs["rule_files"] = [str(f) for f in rules.files]
+    out.attrs["rule_notices"] = [str(n) for n in rules.notices]  # "English / 中文" each
     out.attrs["working_crs"] = job.crs.to_wkt()
     out.attrs["kinds"] = list(job.kinds)
     out.attrs["search_m"] = job.search_m

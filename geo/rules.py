@@ -14,6 +14,10 @@ file can say just::
     distance_m = 800
 
 Within one file every rule id is unique (a repeated id is an error naming the file and the id).
+A file with no rule and no ``extends`` is refused. A rule set without the national rules, and
+each change a later file makes that softens a rule (outcome milder, ``enabled = false``, larger
+``tolerance_m2``/``min_share``, smaller ``distance_m``, any change of scope) is not refused but
+listed in :attr:`RuleSet.notices` (:mod:`geo.rulechanges`), which the commands and the report show.
 
 Rule keys (see ``geo/rulesets/national.toml`` for every default and ``docs/rules.md`` for the
 table):
@@ -56,7 +60,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from geo.projects import COMPONENTS, INDUSTRIES, MAJOR_CATEGORIES, NUMBERS, TYPES
 from geo.projects import FLAGS as PROJECT_FLAGS
 from geo.regions import REGION_FILES
-from layers.errors import RuleSetError, choice_error, validation_messages
+from geo.rulechanges import change_notice, record, without_national
+from layers.errors import RuleSetError, bi, choice_error, validation_messages
 from layers.kinds import get_kind
 from layers.tomlfile import load_toml
 
@@ -164,6 +169,14 @@ class Rule(BaseModel):
     details: list[str] = []
     enabled: bool = True
 
+    @field_validator("title_zh", "title_en", "source", "message_zh", "message_en")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank: write the text (for source, the policy "
+                             "citation as written)")
+        return v
+
     @field_validator("layer", "unless_within", mode="before")
     @classmethod
     def _listify(cls, v: Any) -> Any:
@@ -255,12 +268,22 @@ class RuleSet:
         The files read, in order.
     name : str
         Names of the files' ``[ruleset]`` tables joined with ``+``.
+    changes : list of dict
+        Every key a later file changed in a rule an earlier file defined (``rule``, ``file``,
+        ``over``, ``key``, ``old``, ``new``, ``soft``; see :func:`geo.rulechanges.record`).
+    notices : list of Bilingual
+        What makes this rule set softer than the national rules without an error: the national
+        rules left out, each softening change. Shown by ``siting rules``, on the terminal and in
+        the report header.
     """
 
-    def __init__(self, rules: list[Rule], files: list[Path], name: str):
+    def __init__(self, rules: list[Rule], files: list[Path], name: str,
+                 changes: list[dict] | None = None, notices: list | None = None):
         self.rules = [r for r in rules if r.enabled]
         self.files = files
         self.name = name
+        self.changes = list(changes or [])
+        self.notices = list(notices or [])
 
     def __repr__(self) -> str:
         return f"<RuleSet {self.name}: {len(self.rules)} rules>"
@@ -331,6 +354,13 @@ def _read(path: Path) -> dict:
     rules = raw.get("rule", [])
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise RuleSetError(f"{path}, key 'rule': write each rule as a [[rule]] table")
+    if not rules and not raw.get("ruleset", {}).get("extends"):
+        raise RuleSetError(bi(
+            f"{path}: the file holds no rules (no [[rule]] and no extends); an empty rule set "
+            "would admit everything: add [[rule]] entries, or extends = \"national\" under "
+            "[ruleset]",
+            f"{path}：文件中没有规则（既无 [[rule]] 也无 extends），空规则集会让所有项目通过："
+            "请添加 [[rule]]，或在 [ruleset] 中写 extends = \"national\""))
     seen: dict[str, int] = {}
     for k, r in enumerate(rules):
         if "id" not in r:
@@ -380,6 +410,10 @@ def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:
         specs = [specs]
     merged: dict[str, dict] = {}
     origin: dict[str, list[str]] = {}
+    first: dict[str, Path] = {}
+    changes: list[dict] = []
+    defaults = {k: (f.default.model_dump() if isinstance(f.default, BaseModel) else f.default)
+                for k, f in Rule.model_fields.items()}
     files: list[Path] = []
     names: list[str] = []
 
@@ -404,12 +438,14 @@ def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:
                 if isinstance(rule.get("applies_to"), dict) and isinstance(
                         base.get("applies_to"), dict):
                     rule = {**rule, "applies_to": {**base["applies_to"], **rule["applies_to"]}}
+                record(changes, rid, base, rule, path.name, first[rid].name, defaults)
                 base.update(rule)
                 merged[rid] = base
                 origin[rid].append(path.name)
             else:
                 merged[rid] = dict(rule)
                 origin[rid] = [path.name]
+                first[rid] = path
 
     for spec in specs:
         add(spec)
@@ -421,4 +457,7 @@ def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:
             errors.append(_format(" + ".join(origin[rid]), rid, exc))
     if errors:
         raise RuleSetError("\n".join(errors))
-    return RuleSet(rules, files, "+".join(names))
+    national = (RULESET_DIR / "national.toml").resolve()
+    notices = [] if national in files else [without_national(len(load_rules([national])))]
+    notices += [change_notice(c, first[c["rule"]] == national) for c in changes if c["soft"]]
+    return RuleSet(rules, files, "+".join(names), changes, notices)

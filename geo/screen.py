@@ -107,6 +107,7 @@ def screen(
         admin boundaries, which set the coverage area and the districts: ``role``), ``missing``
         (kinds the rules read, not provided or unusable),
         ``coverage`` (how the coverage area was found), ``rules``, ``rule_files``,
+        ``rule_notices`` (:attr:`geo.rules.RuleSet.notices` as ``English / 中文`` strings),
         ``working_crs``, ``kinds`` (the layer kinds read, for the report's checklist) and
         ``search_m``. The hits table has :data:`HIT_COLUMNS` plus ``row``, ``confidence``,
         ``source``, ``title`` and ``details``, sorted by project and rule. The same whatever

@@ -166,7 +166,8 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
     Returns
     -------
     dict
-        ``report_id``, ``tool``, ``ruleset`` (name, files, hash), ``catalog`` (name, file, hash,
+        ``report_id``, ``tool``, ``ruleset`` (name, files, hash), ``rule_notices`` (what makes
+        the rule set softer than the national rules, in ``lang``), ``catalog`` (name, file, hash,
         description) or None, ``synthetic``, ``coverage``, ``working_crs``, ``run_date``,
         ``layers`` (:func:`layer_rows`), ``missing`` (kinds not provided), ``quality``
         (``[(source, [problem texts], more)]`` for every layer and project file, and the
@@ -215,11 +216,24 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
     quality += _slivers(hits, lang)
     coverage = result.attrs.get("coverage") or {}
     return {"report_id": "SR-" + digest[:12].upper(), "tool": tool_version(),
-            "ruleset": ruleset, "catalog": cat, "synthetic": synthetic,
+            "ruleset": ruleset, "rule_notices": rule_notices(result, lang),
+            "catalog": cat, "synthetic": synthetic,
             "coverage": coverage.get("label", ""), "working_crs": crs_name,
             "run_date": run_date(), "layers": layers,
             "missing": list(result.attrs.get("missing", [])), "quality": quality,
             "problems_shown": PROBLEMS_SHOWN}
+
+
+def rule_notices(result, lang: str) -> list[str]:
+    """What makes the screening's rule set softer than the national rules (``rule_notices`` of
+    ``result.attrs``, see :attr:`geo.rules.RuleSet.notices`), each in ``lang`` only."""
+    from layers.errors import halves
+
+    out = []
+    for text in result.attrs.get("rule_notices", []):
+        en, zh = halves(text)
+        out.append(zh if lang == "zh" and zh else en)
+    return out
 
 
 def _slivers(hits, lang: str) -> list[tuple[str, list[str], int]]:
@@ -250,6 +264,7 @@ def about_rows(meta: dict, lang: str) -> list[tuple[str, str]]:
     rs = meta["ruleset"]
     rows.append((word("ruleset", lang), f"{rs['name']} ({', '.join(rs['files'])}"
                  + (f"; SHA-256 {rs['hash']})" if rs["hash"] else ")")))
+    rows += [(word("rule_notice", lang), text) for text in meta.get("rule_notices", [])]
     if meta["catalog"]:
         c = meta["catalog"]
         rows.append((word("catalog", lang), f"{c['name']} ({c['file']}; SHA-256 {c['hash']})"))

@@ -23,6 +23,7 @@ WORDS: dict[str, tuple[str, str]] = {
                        "when they were read or prepared: the same inputs give the same ID"),
     "tool": ("工具版本", "Tool version"),
     "ruleset": ("规则集", "Rule set"),
+    "rule_notice": ("规则集提示（比国家规则宽松）", "Rule set notice (softer than national)"),
     "catalog": ("图层目录", "Catalog"),
     "region": ("区域", "Region"),
     "coverage": ("覆盖范围依据", "Coverage area from"),

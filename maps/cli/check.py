@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from layers.errors import in_lang
 from maps.cli.check_location import COORD_CHOICES, location_frame
 from maps.cli.options import lang_option
 
@@ -116,6 +117,7 @@ def check_result(result, hits, lang: str, id_given: bool = True) -> dict:
         "uncovered": uncovered,
         "missing_layers": list(result.attrs.get("missing", [])),
         "rules": result.attrs.get("rules", ""),
+        "rule_notices": [in_lang(n, lang) for n in result.attrs.get("rule_notices", [])],
     }
 
 
@@ -269,13 +271,15 @@ def check(point, wkt, geojson, catalog, demo, ptype, industry, name, attrs, coor
         with notices.held_warnings() as held:
             project, read_in = location_frame(point, wkt, geojson, coords, defaults)
             cat = load_catalog(catalog)
-            result, hits = screen(project, cat, load_rules(list(rules) or None), lang=lang)
+            rule_set = load_rules(list(rules) or None)
+            result, hits = screen(project, cat, rule_set, lang=lang)
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
     # what the layers' readers found, as siting screen shows it: a prepared layer whose source
     # or [[layer]] entry changed since is unusable, and its problem names the file and the fix
     problems = notices.catalog_problems(cat)
     notices.echo_problems(problems, held, lang=lang)
+    notices.echo_rule_notices(rule_set, lang)
     data = check_result(result, hits, lang, "project_id" in defaults or bool(
         geojson and Path(geojson).is_file()))
     data["coords"] = read_in

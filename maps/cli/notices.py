@@ -121,3 +121,21 @@ def echo_problems(groups: list[tuple[str, list]], held: list[str] = (),
             click.echo(f"warning: {message}", err=True)
             said.add(message)
     return said
+
+
+def echo_rule_notices(rule_set, lang: str = "en", err: bool = True) -> None:
+    """Print what makes ``rule_set`` softer than the national rules, once, as warnings.
+
+    Parameters
+    ----------
+    rule_set : geo.rules.RuleSet
+        Its ``notices`` (bilingual): the national rules left out, each softening override.
+    lang : {"en", "zh"}
+        The language each notice reads in first.
+    err : bool
+        Print on stderr (the default: a command's output stays clean).
+    """
+    from layers.errors import in_lang
+
+    for notice in dict.fromkeys(rule_set.notices):
+        click.echo(f"{'警告' if lang == 'zh' else 'warning'}: {in_lang(notice, lang)}", err=err)

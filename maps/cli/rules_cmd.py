@@ -22,6 +22,7 @@ def rules(rulesets: tuple[str, ...], as_csv: bool, markdown: bool, lang: str) ->
     siting rules national guizhou.toml   national, extended by a province file
     """
     from geo.rules import load_rules
+    from maps.cli.notices import echo_rule_notices
 
     try:
         rule_set = load_rules(list(rulesets) or None)
@@ -31,6 +32,7 @@ def rules(rulesets: tuple[str, ...], as_csv: bool, markdown: bool, lang: str) ->
         from geo.rulesdoc import rules_markdown
 
         click.echo(rules_markdown(rule_set), nl=False)
+        echo_rule_notices(rule_set, lang)
         return
     frame = rule_set.to_frame(lang)[["id", "outcome", "relation", "layer", "confidence",
                                      "title", "source"]]
@@ -38,9 +40,11 @@ def rules(rulesets: tuple[str, ...], as_csv: bool, markdown: bool, lang: str) ->
         from maps.cli.tables import safe_frame
 
         click.echo(safe_frame(frame).to_csv(index=False), nl=False)
+        echo_rule_notices(rule_set, lang)  # on stderr: the CSV stays clean
         return
     click.echo(f"{rule_set.name}: {len(rule_set)} rules ({', '.join(f.name for f in rule_set.files)})")
     for row in frame.itertuples(index=False):
         click.echo(f"{row.id:34} {row.outcome:10} {row.relation:22} {row.layer}")
         click.echo(f"{'':34} {row.title} [{row.confidence}]")
         click.echo(f"{'':34} {row.source}")
+    echo_rule_notices(rule_set, lang, err=False)

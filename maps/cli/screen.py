@@ -352,6 +352,7 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
         raise click.UsageError(str(exc)) from None
     said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]
                                  + notices.catalog_problems(cat), held, lang=lang)
+    notices.echo_rule_notices(rule_set, lang)  # once, whatever the number of project files
     for sub, path, result, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
         click.echo((f"{label}：{len(result)} 个项目：" if lang == "zh" else

@@ -1,0 +1,184 @@
+"""A rule set that is softer than the national rules says so (review 30 HIGH 1, HIGH 2, MEDIUM 5).
+
+An empty rule file is refused; a rule set without the national rules, and every later file's
+change that makes a rule milder (outcome, enabled, tolerance, distance, scope), is listed as a
+notice in ``siting rules``, on the terminal of ``siting check`` / ``siting screen`` and in the
+screening report's header.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from geo.rules import load_rules
+from layers.errors import RuleSetError
+from maps.cli import cli
+
+RED_LINE = (106.83903868875814, 26.6139845)
+"""A point inside a demo red line (WGS 84)."""
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def write(folder, name, text):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def override(folder, name, body, extends=True):
+    head = '[ruleset]\nname = "gz"\n' + ('extends = "national"\n' if extends else "")
+    return write(folder, name, head + body)
+
+
+SOFT = '[[rule]]\nid = "red_line"\noutcome = "review"\n'
+
+
+def test_empty_file_refused(tmp_path):
+    path = write(tmp_path, "empty.toml", "# 待填写\n")
+    with pytest.raises(RuleSetError, match="empty.toml.*holds no rules"):
+        load_rules([path])
+    res = run("rules", path)
+    assert res.exit_code == 2 and "holds no rules" in res.output
+
+
+def test_header_only_with_extends_is_the_national_set(tmp_path):
+    path = override(tmp_path, "header.toml", "")
+    rules = load_rules([path])
+    assert len(rules) == len(load_rules()) and not rules.notices
+
+
+def test_without_national_is_noticed(tmp_path):
+    path = write(tmp_path, "mine.toml", '[ruleset]\nname = "mine"\n' + """
+[[rule]]
+id = "gz_only"
+title_zh = "本省"
+title_en = "Province"
+source = "本省规定"
+confidence = "?"
+relation = "within_distance"
+distance_m = 800
+layer = "settlement"
+outcome = "review"
+message_zh = "须论证。"
+message_en = "Review."
+""")
+    rules = load_rules([path])
+    assert len(rules) == 1
+    national = len(load_rules())
+    assert any("does not include the national rules" in n and f"{national} rules not applied"
+               in n and "国家规则" in n for n in rules.notices), rules.notices
+    assert not load_rules(["national", path]).notices
+    res = run("rules", path)
+    assert res.exit_code == 0 and "does not include the national rules" in res.output
+
+
+@pytest.mark.parametrize("body, words", [
+    (SOFT, "outcome prohibited → review"),
+    ('[[rule]]\nid = "basic_farmland"\nenabled = false\n', "switched off"),
+    ('[[rule]]\nid = "red_line"\ntolerance_m2 = 100000000\n', "tolerance_m2 1 → 100000000"),
+    ('[[rule]]\nid = "wind_setback_settlement"\ndistance_m = 100\n', "distance_m"),
+    ('[[rule]]\nid = "basic_farmland"\napplies_to = { types = ["industrial"] }\n',
+     "scope changed"),
+])
+def test_softening_change_noticed(tmp_path, body, words):
+    path = override(tmp_path, "soft.toml", body)
+    rules = load_rules([path])
+    soft = [n for n in rules.notices if "soft.toml" in n]
+    assert len(soft) == 1 and words in soft[0] and "national rule" in soft[0], rules.notices
+    change = [c for c in rules.changes if c["soft"]]
+    assert len(change) == 1 and change[0]["file"] == "soft.toml"
+
+
+def test_harder_change_recorded_not_noticed(tmp_path):
+    path = override(tmp_path, "hard.toml", '[[rule]]\nid = "red_line_allowed_activity"\n'
+                    'outcome = "prohibited"\n[[rule]]\nid = "wind_setback_settlement"\n'
+                    'distance_m = 2000\n')
+    rules = load_rules([path])
+    assert not rules.notices
+    assert {(c["rule"], c["key"], c["old"], c["new"]) for c in rules.changes} >= {
+        ("red_line_allowed_activity", "outcome", "review", "prohibited")}
+    assert len(rules.changes) == 2
+
+
+def test_second_province_file_override_recorded(tmp_path):
+    first = override(tmp_path, "a.toml", """
+[[rule]]
+id = "gz_buffer"
+title_zh = "红线周边"
+title_en = "Near the red line"
+source = "本省规定"
+confidence = "P"
+relation = "within_distance"
+distance_m = 200
+layer = "ecological_red_line"
+outcome = "review"
+message_zh = "须论证。"
+message_en = "Review."
+""")
+    second = override(tmp_path, "b.toml", '[[rule]]\nid = "gz_buffer"\ndistance_m = 50\n')
+    rules = load_rules([first, second])
+    assert any("gz_buffer" in n and "b.toml" in n and "a.toml" in n for n in rules.notices), \
+        rules.notices
+
+
+def test_rules_command_prints_notices(tmp_path):
+    path = override(tmp_path, "soft.toml", SOFT)
+    res = CliRunner().invoke(cli, ["rules", str(path)])
+    assert res.exit_code == 0
+    assert "outcome prohibited → review" in res.stdout
+    res = CliRunner().invoke(cli, ["rules", str(path), "--csv"])
+    assert res.exit_code == 0
+    assert "outcome prohibited → review" in res.stderr
+    assert "prohibited → review" not in res.stdout  # the CSV stays clean
+
+
+def test_check_prints_warning_once(tmp_path):
+    path = override(tmp_path, "soft.toml", SOFT)
+    res = CliRunner().invoke(cli, [
+        "check", "--point", f"{RED_LINE[0]},{RED_LINE[1]}", "--demo", "--coords", "wgs84",
+        "--type", "pv", "--rules", "national", "--rules", str(path), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("red_line: outcome prohibited → review") == 1, res.stderr
+    import json
+
+    res = CliRunner().invoke(cli, [
+        "check", "--point", f"{RED_LINE[0]},{RED_LINE[1]}", "--demo", "--coords", "wgs84",
+        "--type", "pv", "--rules", "national", "--rules", str(path), "--json", "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    notices = json.loads(res.stdout)["rule_notices"]
+    assert len(notices) == 1 and notices[0].startswith("national rule red_line: outcome")
+
+
+def test_screen_warns_and_report_shows(tmp_path):
+    path = override(tmp_path, "soft.toml", SOFT)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["screen", "--demo", "--rules", str(path), "--out", str(out),
+                                   "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("国家规则 red_line：结论 prohibited → review") == 1, res.stderr
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "国家规则 red_line：结论 prohibited → review，由 soft.toml 改写" in report
+    assert "national rule red_line" not in report  # in the report's language
+    from openpyxl import load_workbook
+
+    about = load_workbook(out / "screening.xlsx")["about"]
+    assert any("国家规则 red_line" in str(c.value) for row in about.iter_rows() for c in row)
+
+
+@pytest.mark.parametrize("key", ["source", "title_zh", "message_en"])
+def test_blank_text_refused(tmp_path, key):
+    rule = {"id": "gz_buffer", "title_zh": "红线周边", "title_en": "Near", "source": "本省规定",
+            "message_zh": "须论证。", "message_en": "Review."}
+    rule[key] = "  "
+    body = "[[rule]]\n" + "".join(f'{k} = "{v}"\n' for k, v in rule.items()) + (
+        'confidence = "P"\nrelation = "within_distance"\ndistance_m = 200\n'
+        'layer = "ecological_red_line"\noutcome = "review"\n')
+    path = override(tmp_path, "blank.toml", body)
+    with pytest.raises(RuleSetError, match=f"{key}"):
+        load_rules([path])
+    res = run("rules", path)
+    assert res.exit_code == 2 and key in res.output
