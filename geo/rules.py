@@ -39,8 +39,8 @@ project types for which this rule honours a national-major claim), ``relation``
 a rule on project facts only), ``layer`` (a layer kind or a list of kinds), ``filter`` (feature
 attribute → value, list of values, or ``{ contains_project = "industry" }`` /
 ``{ lacks_project = "industry" }``), ``tolerance_m2`` (default 1: smaller overlaps are boundary
-contact; a layer's ``accuracy_m`` widens it), ``min_share`` (share of the footprint the matching
-features must cover, for ``intersects``), ``unless_within`` (layer kinds: the rule does not fire
+contact; beyond it, an overlap only a layer's ``accuracy_m`` explains is undetermined: review),
+``min_share`` (share of the footprint the matching features must cover, for ``intersects``), ``unless_within`` (layer kinds: the rule does not fire
 for a footprint covered by them), ``outcome`` (``prohibited`` | ``review`` | ``admitted``),
 ``message_zh`` / ``message_en`` (what must be verified), ``details`` (feature attributes appended
 to the message).
@@ -385,6 +385,22 @@ def _format(files: str, rule_id: str, exc: ValidationError) -> str:
         for loc, msg in validation_messages(exc, "see geo/rules.py for the rule keys"))
 
 
+def _misspelt(rid: str, files: list[str], ids: list[str], exc: ValidationError) -> str | None:
+    """The error of a new rule that lacks required keys and whose id is close to an existing
+    rule's: most likely an override with a mistyped id (one line naming the id meant, instead of
+    one per missing key); None otherwise."""
+    import difflib
+
+    missing = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "missing" and e["loc"]]
+    near = difflib.get_close_matches(rid, [i for i in ids if i != rid], n=1, cutoff=0.8)
+    if len(files) > 1 or not missing or not near:
+        return None
+    return (f"{files[0]}, rule {rid!r}: no earlier rule has this id, and as a new rule it lacks "
+            f"{', '.join(repr(k) for k in missing)}; did you mean {near[0]!r}? An override "
+            f"gives the id of the rule it changes / 没有 id 为 {rid!r} 的规则可覆盖，作为新规则又缺少 "
+            f"{', '.join(missing)}；是否应为 {near[0]!r}？覆盖规则须使用被覆盖规则的 id")
+
+
 def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:
     """Load, merge and validate rule set files.
 
@@ -454,7 +470,8 @@ def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:
         try:
             rules.append(Rule.model_validate(raw_rule))
         except ValidationError as exc:
-            errors.append(_format(" + ".join(origin[rid]), rid, exc))
+            errors.append(_misspelt(rid, origin[rid], list(merged), exc)
+                          or _format(" + ".join(origin[rid]), rid, exc))
     if errors:
         raise RuleSetError("\n".join(errors))
     national = (RULESET_DIR / "national.toml").resolve()

@@ -182,3 +182,16 @@ def test_blank_text_refused(tmp_path, key):
         load_rules([path])
     res = run("rules", path)
     assert res.exit_code == 2 and key in res.output
+
+
+def test_a_mistyped_override_id_names_the_rule_meant(tmp_path):
+    """Review 30 MEDIUM 8: an override with a mistyped id was a new rule, refused with eight
+    "required key is missing" lines and no word of the rule meant."""
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[ruleset]\nname = "typo"\nextends = "national"\n\n[[rule]]\n'
+                    'id = "wind_setback_setlement"\ndistance_m = 800\n', encoding="utf-8")
+    with pytest.raises(RuleSetError) as err:
+        load_rules([typo])
+    text = str(err.value)
+    assert "did you mean 'wind_setback_settlement'?" in text and "是否应为" in text
+    assert len(text.splitlines()) == 1 and "required key" not in text
