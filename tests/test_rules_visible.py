@@ -195,3 +195,21 @@ def test_a_mistyped_override_id_names_the_rule_meant(tmp_path):
     text = str(err.value)
     assert "did you mean 'wind_setback_settlement'?" in text and "是否应为" in text
     assert len(text.splitlines()) == 1 and "required key" not in text
+
+
+def test_each_rule_file_is_named_with_its_own_hash(tmp_path):
+    """Review 30 LOW 9: the report and workbook gave one SHA-256 of all rule files together,
+    which matches neither file: each file now shows what sha256sum prints for it."""
+    import hashlib
+
+    from geo.rules import RULESET_DIR
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[ruleset]\nname = "mine"\nextends = "national"\n\n[[rule]]\n'
+                    'id = "wind_setback_settlement"\ndistance_m = 800\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["screen", "--demo", "--rules", str(mine), "--out",
+                                   str(tmp_path / "o"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    for path in (RULESET_DIR / "national.toml", mine):
+        assert f"{path.name} SHA-256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}" in html
