@@ -98,3 +98,17 @@ def boundary_point_txt(path: Path, parcels: list[tuple[str, float, float]]) -> P
         lines += [f"J{k},1,{n:.3f},{e:.3f}" for k, (e, n) in enumerate(pts, start=1)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def copied_demo(folder: Path) -> Path:
+    """The demo catalog with its layer files copied into ``folder`` (rasters left out)."""
+    import shutil
+
+    from layers import demo
+
+    text = demo.DEMO_CATALOG.read_text(encoding="utf-8").split("[[raster]]")[0]
+    (folder / "catalog.toml").write_text(text, encoding="utf-8")
+    for f in demo.DEMO_CATALOG.parent.iterdir():
+        if f.is_file() and f.suffix not in (".tif", ".toml"):
+            shutil.copy2(f, folder / f.name)
+    return folder / "catalog.toml"

@@ -299,3 +299,18 @@ def load_demo(cluster: Cluster, folder: Path) -> DemoDatabase:
     catalog = folder / "catalog.toml"
     catalog.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return DemoDatabase(cluster, env, catalog, tables, services)
+
+
+def own_red_lines(demo: DemoDatabase, folder: Path, table: str) -> Path:
+    """The PostGIS demo catalog (written in ``folder``) with its red lines in ``table``, a copy
+    of ``demo.red_lines`` of the caller's own: a test may change it, the session's stays as is."""
+    with demo.cluster.connect("zoning") as conn:
+        conn.execute(f"CREATE TABLE {table} (LIKE demo.red_lines INCLUDING ALL); "
+                     f"INSERT INTO {table} SELECT * FROM demo.red_lines; "
+                     f"GRANT SELECT ON {table} TO reader")
+    entry = '"table" = "demo.red_lines" }'
+    text = demo.catalog.read_text(encoding="utf-8")
+    assert text.count(entry) == 1
+    catalog = Path(folder) / "catalog.toml"
+    catalog.write_text(text.replace(entry, f'"table" = "{table}" }}'), encoding="utf-8")
+    return catalog

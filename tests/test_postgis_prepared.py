@@ -14,6 +14,7 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
+from pgcluster import own_red_lines
 
 from layers import demo
 from maps.cli import cli
@@ -32,15 +33,7 @@ def _screen(catalog, out) -> tuple[pd.DataFrame, str]:
 @pytest.mark.filterwarnings("ignore::layers.errors.EncodingGuessWarning")
 def test_prepared_postgis_layer_is_checked_against_the_live_table(postgis, tmp_path,
                                                                   monkeypatch):
-    with postgis.cluster.connect("zoning") as conn:  # its own table: the session's stays as is
-        conn.execute(f"CREATE TABLE {LIVE} (LIKE demo.red_lines INCLUDING ALL); "
-                     f"INSERT INTO {LIVE} SELECT * FROM demo.red_lines; "
-                     f"GRANT SELECT ON {LIVE} TO reader")
-    entry = '"table" = "demo.red_lines" }'
-    text = postgis.catalog.read_text(encoding="utf-8")
-    assert text.count(entry) == 1
-    catalog = tmp_path / "catalog.toml"
-    catalog.write_text(text.replace(entry, f'"table" = "{LIVE}" }}'), encoding="utf-8")
+    catalog = own_red_lines(postgis, tmp_path, LIVE)  # its own table: the session's stays
     res = CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(tmp_path / "prep")])
     assert res.exit_code == 0, res.output
     prepared = tmp_path / "prep" / "catalog.toml"

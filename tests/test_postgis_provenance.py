@@ -14,6 +14,7 @@ import re
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from pgcluster import own_red_lines
 
 from layers import demo
 from maps.cli import cli
@@ -23,16 +24,7 @@ TABLE = "demo.red_lines_prov"
 
 def _catalog(postgis, tmp_path, table=TABLE):
     """The PostGIS demo catalog with its red lines in a table of the test's own."""
-    with postgis.cluster.connect("zoning") as conn:  # the session's table stays as is
-        conn.execute(f"CREATE TABLE {table} (LIKE demo.red_lines INCLUDING ALL); "
-                     f"INSERT INTO {table} SELECT * FROM demo.red_lines; "
-                     f"GRANT SELECT ON {table} TO reader")
-    entry = '"table" = "demo.red_lines" }'
-    text = postgis.catalog.read_text(encoding="utf-8")
-    assert text.count(entry) == 1
-    catalog = tmp_path / "catalog.toml"
-    catalog.write_text(text.replace(entry, f'"table" = "{table}" }}'), encoding="utf-8")
-    return catalog
+    return own_red_lines(postgis, tmp_path, table)
 
 
 def _screen(catalog, out, *args) -> tuple[str, str, str]:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _screen_helpers import copied_demo
 from click.testing import CliRunner
 
 from geo.projects import read_projects
@@ -302,18 +303,6 @@ def test_a_moved_prepared_folder_still_finds_its_rasters(prepared, tmp_path):
     assert cat.raster("dem") is not None and len(cat.source("red_lines")[0])
 
 
-def _copied_demo(tmp_path):
-    """The demo catalog with its layer files copied into ``tmp_path`` (rasters left out)."""
-    import shutil
-
-    text = demo.DEMO_CATALOG.read_text(encoding="utf-8").split("[[raster]]")[0]
-    (tmp_path / "catalog.toml").write_text(text, encoding="utf-8")
-    for f in demo.DEMO_CATALOG.parent.iterdir():
-        if f.is_file() and f.suffix not in (".tif", ".toml"):
-            shutil.copy2(f, tmp_path / f.name)
-    return tmp_path / "catalog.toml"
-
-
 def test_a_source_changed_after_prepare_makes_its_prepared_layer_unusable(tmp_path):
     """A prepared copy whose source now holds other data (size, or bytes at the same size) may
     not show the zoning the user holds: the layer is unusable, its rules give review, naming the
@@ -322,7 +311,7 @@ def test_a_source_changed_after_prepare_makes_its_prepared_layer_unusable(tmp_pa
     checked."""
     import os
 
-    catalog = _copied_demo(tmp_path)
+    catalog = copied_demo(tmp_path)
     out = tmp_path / "prepared"
     res = CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -390,7 +379,7 @@ def test_a_layer_entry_changed_in_the_original_catalog_makes_its_prepared_layer_
     """The prepared copy was typed by the original entry's columns, values and defaults: an
     entry corrected since (here a new key) leaves the copy typed the old way, so its rules are not
     checked until prepared again; other layers' entries and comments do not matter."""
-    catalog = _copied_demo(tmp_path)
+    catalog = copied_demo(tmp_path)
     out = tmp_path / "prepared"
     assert CliRunner().invoke(cli, ["prepare", str(catalog), "--out", str(out)]).exit_code == 0
     text = catalog.read_text(encoding="utf-8")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
+from _screen_helpers import copied_demo
 from click.testing import CliRunner
 
 from layers import demo
@@ -27,11 +27,7 @@ BAD = [("BAD1", {"type": "Polygon", "coordinates": [[[106.60, 26.50], [106.61, 2
 
 def _bad_catalog(tmp_path):
     """The demo catalog (no rasters) whose red lines hold three bad features."""
-    text = demo.DEMO_CATALOG.read_text(encoding="utf-8").split("[[raster]]")[0]
-    (tmp_path / "catalog.toml").write_text(text, encoding="utf-8")
-    for f in demo.DEMO_CATALOG.parent.iterdir():
-        if f.is_file() and f.suffix not in (".tif", ".toml"):
-            shutil.copy2(f, tmp_path / f.name)
+    copied_demo(tmp_path)
     red = json.loads((tmp_path / "red_lines.geojson").read_text(encoding="utf-8"))
     template = red["features"][0]["properties"]
     red["features"] += [{"type": "Feature", "geometry": geometry,
