@@ -371,6 +371,8 @@ def to_lonlat_own(geoms, crs) -> np.ndarray:
     broken = shapely.is_valid(lonlat) & ~shapely.is_valid(plain) | \
         shapely.is_empty(plain) & ~shapely.is_empty(lonlat)
     plain[broken] = shapely.simplify(lonlat[broken], STRAIGHT_DEG, preserve_topology=True)
+    empty = shapely.is_empty(lonlat)  # GEOS simplifies an empty line to LINESTRING Z EMPTY,
+    plain[empty] = lonlat[empty]      # which a GeoPackage layer of 2D lines cannot hold
     return plain
 
 

@@ -548,6 +548,25 @@ def test_geopackage_keeps_the_footprints_own_vertices(tmp_path):
                                 shapely.normalize(square), 1e-8)
 
 
+def test_an_empty_line_stays_2d_in_the_geopackage(tmp_path):
+    """GEOS simplifies an empty line to LINESTRING Z EMPTY, which GDAL warns about in a layer of
+    2D lines (a warning the test run turns into an error: found by test_screen_random)."""
+    import warnings
+
+    import shapely
+
+    from maps.qgis import write_styled_gpkg
+
+    lines = [shapely.LineString([(106.6, 26.5), (106.7, 26.6)]), shapely.from_wkt("LINESTRING EMPTY")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_styled_gpkg(gpd.GeoDataFrame({"id": ["A", "B"], "verdict": ["review", "error"]},
+                                           geometry=lines, crs="EPSG:4326"),
+                          tmp_path / "l.gpkg", "screening", "verdict", "en")
+    back = gpd.read_file(tmp_path / "l.gpkg", layer="screening")
+    assert not back.geometry.has_z.any() and len(back) == 2
+
+
 def test_geojson_never_loses_a_footprint_to_the_vertex_cleanup(tmp_path, monkeypatch):
     """Where the quick simplifier would empty a footprint (here: one smaller than a coarse
     tolerance), the topology-preserving one keeps it."""
