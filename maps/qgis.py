@@ -222,8 +222,9 @@ def write_styled_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, name: str, style_
     categories(style_by, lang)  # validates style_by
     if style_by not in gdf.columns:
         raise InputError(f"{name}: no column {style_by!r} to style by")
-    data = _flat(gpd.GeoDataFrame(gdf, geometry=to_lonlat_own(gdf.geometry.values, gdf.crs),
-                                  crs=WGS84))  # the user's own vertices, as the GeoJSON
+    lonlat = to_lonlat_own(gdf.geometry.values, gdf.crs)  # the user's own vertices, as the GeoJSON
+    data = _flat(gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=lonlat,
+                                  crs=WGS84))
     data[style_by] = data[style_by].fillna("").astype(str)
     family = data.geometry.geom_type.map(_FAMILIES)
     present = [f for f in ("polygon", "line", "point") if (family == f).any()] or ["polygon"]

@@ -539,10 +539,11 @@ def test_geopackage_keeps_the_footprints_own_vertices(tmp_path):
                           working_crs(tuple(square.bounds)))
     assert shapely.get_num_coordinates(metric.values)[0] > 100  # densified for the transform
     write_styled_gpkg(gpd.GeoDataFrame({"id": ["A", "B"], "verdict": ["review", "error"]},
-                                       geometry=metric.values, crs=metric.crs),
-                      tmp_path / "p.gpkg", "screening", "verdict", "en")
+                                       geometry=metric.values, crs=metric.crs)
+                      .rename_geometry("geom"), tmp_path / "p.gpkg", "screening", "verdict", "en")
     back = pyogrio.read_dataframe(tmp_path / "p.gpkg", layer="screening")
     assert back.crs.to_epsg() == 4326 and back.geometry.iloc[1] is None
+    assert list(back.columns) == ["id", "verdict", "geometry"]  # no second geometry column
     assert shapely.get_num_coordinates(back.geometry.iloc[0]) == 5
     assert shapely.equals_exact(shapely.normalize(back.geometry.iloc[0]),
                                 shapely.normalize(square), 1e-8)
