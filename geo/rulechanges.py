@@ -12,8 +12,6 @@ from typing import Any
 
 from layers.errors import Bilingual, bi
 
-SEVERITY: dict[str, int] = {"prohibited": 3, "review": 2, "admitted": 1}
-"""Rule outcomes, higher is stricter (as :data:`geo.rules.SEVERITY`)."""
 LARGER_IS_SOFTER = ("tolerance_m2", "min_share")
 """Keys whose larger value lets more footprints pass (square metres; share 0–1)."""
 SCOPE = ("applies_to", "when", "filter", "in_region", "layer", "unless_within", "relation",
@@ -47,6 +45,8 @@ def is_softer(key: str, old: Any, new: Any) -> bool:
     if key == "enabled":
         return old is not False and new is False
     if key == "outcome":
+        from geo.rules import SEVERITY  # here: geo.rules imports this module
+
         return SEVERITY.get(str(new), 0) < SEVERITY.get(str(old), 0)
     if key in LARGER_IS_SOFTER or key == "distance_m":
         try:
