@@ -78,9 +78,13 @@ def outcome_tags(reasons: pd.Series, lang: str) -> pd.Series:
     if lang == "en":
         return reasons
     words = {v: st.verdict_label(v, lang) for v in ("prohibited", "review", "admitted")}
-    return reasons.astype(object).str.replace(
+    codes, texts = pd.factorize(reasons)  # a batch repeats a few hundred reasons
+    tagged = pd.Series(np.asarray(texts, dtype=object), dtype=object).str.replace(
         r"(^|; )\[(prohibited|review|admitted)\] ", lambda m: f"{m[1]}[{words[m[2]]}] ",
-        regex=True)
+        regex=True).to_numpy()
+    out = np.append(tagged, None)[codes]  # code -1 (a blank): the appended None
+    return pd.Series(out, index=reasons.index, name=reasons.name, dtype=object).where(
+        codes >= 0, reasons.astype(object))
 
 
 def _top(lines: list[str], lang: str) -> str:

@@ -384,11 +384,15 @@ def labelled(frame: pd.DataFrame, values: dict[str, dict], lang: str) -> pd.Data
     out = frame.copy(deep=False)
     for column, words in values.items():
         if column in out:
-            codes = out[column].astype(object)
+            cells = out[column].astype(object).to_numpy()
             # by identity of type too: a 1 is no True, a "True" no True
-            known = codes.map(lambda v, w=words: type(v) in (str, bool, np.bool_)
-                              and v in w)
-            out[column] = codes.map(lambda v, w=words: w.get(v, v)).where(known, codes)
+            known = np.fromiter((type(v) in (str, bool, np.bool_) for v in cells), bool,
+                                len(cells))
+            codes, distinct = pd.factorize(cells[known])  # each distinct word looked up once
+            shown = cells.copy()
+            shown[known] = np.array([words.get(v, v) for v in distinct] + [None],
+                                    dtype=object)[codes]
+            out[column] = pd.Series(shown, index=out.index, dtype=object)
     return out
 
 
