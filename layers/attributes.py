@@ -231,7 +231,11 @@ def _distinct(values: np.ndarray, present: np.ndarray):
     rows = np.flatnonzero(present)
     if not len(rows):
         return
-    kinds = np.array([type(v).__name__ for v in values[rows]], dtype=object)
+    if pd.api.types.infer_dtype(values[rows], skipna=False) == "string" and all(
+            type(v) is str for v in values[rows]):  # text only (the common case): one kind
+        kinds = np.full(len(rows), "str", dtype=object)
+    else:
+        kinds = np.array([type(v).__name__ for v in values[rows]], dtype=object)
     for kind in pd.unique(kinds):
         index = rows[kinds == kind]
         try:
