@@ -19,10 +19,10 @@ SCOPE = ("applies_to", "when", "filter", "in_region", "layer", "unless_within", 
 """Keys that decide where or to whom a rule applies: any change is listed ("scope changed")."""
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """A value as written in a notice (numbers without a trailing ``.0``)."""
     if isinstance(value, float) and value.is_integer():
-        return f"{value:g}" if abs(value) < 1e15 else str(int(value))
+        return str(int(value)) if abs(value) < 1e15 else f"{value:g}"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, dict | list | bool):
@@ -97,11 +97,11 @@ def change_notice(change: dict, national: bool) -> Bilingual:
     if key == "enabled":
         what_en, what_zh = "switched off (enabled = false)", "被停用（enabled = false）"
     elif key in SCOPE:
-        what_en = f"scope changed ({key}: {_show(old)} → {_show(new)})"
-        what_zh = f"适用范围改变（{key}：{_show(old)} → {_show(new)}）"
+        what_en = f"scope changed ({key}: {show_value(old)} → {show_value(new)})"
+        what_zh = f"适用范围改变（{key}：{show_value(old)} → {show_value(new)}）"
     else:
-        what_en = f"{'outcome' if key == 'outcome' else key} {_show(old)} → {_show(new)}"
-        what_zh = f"{'结论' if key == 'outcome' else key} {_show(old)} → {_show(new)}"
+        what_en = f"{'outcome' if key == 'outcome' else key} {show_value(old)} → {show_value(new)}"
+        what_zh = f"{'结论' if key == 'outcome' else key} {show_value(old)} → {show_value(new)}"
     if key in SCOPE:  # cannot be judged: the reader checks it
         return bi(f"{who_en}: {what_en} by {change['file']} (may be softer than the file it "
                   "overrides: check it)",

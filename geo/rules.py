@@ -275,15 +275,23 @@ class RuleSet:
         What makes this rule set softer than the national rules without an error: the national
         rules left out, each softening change. Shown by ``siting rules``, on the terminal and in
         the report header.
+    disabled : list of Rule
+        Rules a file switched off (``enabled = false``): never applied, listed by
+        ``siting rules``.
+    origin : dict of str to list of str
+        Per rule id, the names of the files that defined and then changed it, in order.
     """
 
     def __init__(self, rules: list[Rule], files: list[Path], name: str,
-                 changes: list[dict] | None = None, notices: list | None = None):
+                 changes: list[dict] | None = None, notices: list | None = None,
+                 origin: dict[str, list[str]] | None = None):
         self.rules = [r for r in rules if r.enabled]
+        self.disabled = [r for r in rules if not r.enabled]
         self.files = files
         self.name = name
         self.changes = list(changes or [])
         self.notices = list(notices or [])
+        self.origin = dict(origin or {})
 
     def __repr__(self) -> str:
         return f"<RuleSet {self.name}: {len(self.rules)} rules>"
@@ -312,17 +320,11 @@ class RuleSet:
         return out
 
     def to_frame(self, lang: str = "en") -> pd.DataFrame:
-        """The rules as a table: id, outcome, relation, layer, confidence, title, source."""
-        return pd.DataFrame({
-            "id": [r.id for r in self.rules],
-            "outcome": [r.outcome for r in self.rules],
-            "relation": [r.relation + (f" {r.distance_m:g} m" if r.distance_m else "")
-                         for r in self.rules],
-            "layer": ["+".join(r.layer) for r in self.rules],
-            "confidence": [r.confidence for r in self.rules],
-            "title": [r.title(lang) for r in self.rules],
-            "source": [r.source for r in self.rules],
-        })
+        """Every rule as a table (:func:`geo.ruletable.rule_table`): the enabled ones, then
+        those a file switched off, with their files, changes and conditions."""
+        from geo.ruletable import rule_table
+
+        return rule_table(self, lang)
 
 
 def resolve_ruleset(spec: str | Path) -> Path:
@@ -477,4 +479,4 @@ def load_rules(specs: list[str | Path] | str | Path | None = None) -> RuleSet:
     national = (RULESET_DIR / "national.toml").resolve()
     notices = [] if national in files else [without_national(len(load_rules([national])))]
     notices += [change_notice(c, first[c["rule"]] == national) for c in changes if c["soft"]]
-    return RuleSet(rules, files, "+".join(names), changes, notices)
+    return RuleSet(rules, files, "+".join(names), changes, notices, origin)

@@ -133,7 +133,8 @@ def test_rules_command_prints_notices(tmp_path):
     res = CliRunner().invoke(cli, ["rules", str(path), "--csv"])
     assert res.exit_code == 0
     assert "outcome prohibited → review" in res.stderr
-    assert "prohibited → review" not in res.stdout  # the CSV stays clean
+    assert "softer than" not in res.stdout and "warning" not in res.stdout  # CSV stays clean
+    assert "outcome prohibited → review (soft.toml)" in res.stdout  # its column of changes
 
 
 def test_check_prints_warning_once(tmp_path):
@@ -213,3 +214,50 @@ def test_each_rule_file_is_named_with_its_own_hash(tmp_path):
     html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
     for path in (RULESET_DIR / "national.toml", mine):
         assert f"{path.name} SHA-256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}" in html
+
+
+def _csv(res):
+    import io
+
+    import pandas as pd
+
+    assert res.exit_code == 0, res.output
+    return pd.read_csv(io.StringIO(res.stdout), keep_default_na=False).set_index("id")
+
+
+def test_rules_table_shows_files_changes_conditions_and_switched_off(tmp_path):
+    """Review 30 MEDIUM 4: a province file that narrows, loosens or switches off a national rule
+    must not print the national table unchanged."""
+    path = override(tmp_path, "narrow.toml", """
+[[rule]]
+id = "basic_farmland"
+applies_to = { types = ["industrial"] }
+tolerance_m2 = 10000000
+
+[[rule]]
+id = "red_line"
+enabled = false
+""")
+    national, ours = _csv(run("rules", "national", "--csv")), _csv(
+        run("rules", "national", path, "--csv"))
+    assert set(ours.index) == set(national.index)  # the switched-off rule is listed too
+    off = ours.loc["red_line"]
+    assert not off["enabled"]
+    assert off["file"] == "national.toml > narrow.toml"
+    assert "enabled true → false (narrow.toml)" in off["changed"]
+    farm = ours.loc["basic_farmland"]
+    assert 'applies_to.types = ["industrial"]' in farm["conditions"]
+    assert "tolerance_m2 = 10000000" in farm["conditions"]
+    assert "tolerance_m2 1 → 10000000 (narrow.toml)" in farm["changed"]
+    assert national.loc["basic_farmland", "changed"] == ""
+    assert "tolerance_m2" not in national.loc["basic_farmland", "conditions"]
+    untouched = national.drop(index=["basic_farmland", "red_line"])
+    assert ours.loc[untouched.index].equals(untouched)
+
+    text = run("rules", "national", path, "--lang", "en")
+    assert text.exit_code == 0
+    assert "1 switched off" in text.output
+    line = next(x for x in text.output.splitlines() if x.startswith("red_line "))
+    assert "[switched off: not applied]" in line
+    zh = run("rules", "national", path, "--lang", "zh").output
+    assert "1 条已停用" in zh and "tolerance_m2 1 → 10000000 (narrow.toml)" in zh
