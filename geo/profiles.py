@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from layers.errors import ProfileError, choice_error, validation_messages
+from layers.errors import ProfileError, choice_error, framed, validation_messages
 from layers.kinds import get_kind, layer_kinds
 from layers.tomlfile import load_toml
 
@@ -341,8 +341,9 @@ class Profile(_Model):
 
 def _format(path: str, exc: ValidationError) -> str:
     return "\n".join(
-        f"{path}, key {'.'.join(map(str, loc)) or '(profile)'!r}: {msg}"
-        for loc, msg in validation_messages(exc, "see geo/profiles/pv.toml for the valid keys"))
+        framed(msg, f"{path}, key {key!r}: {{}}", f"{path}，键 {key!r}：{{}}")
+        for loc, msg in validation_messages(exc, "see geo/profiles/pv.toml for the valid keys")
+        for key in ['.'.join(map(str, loc)) or '(profile)'])
 
 
 def load_profile(profile: str | Path | dict | Profile | None = None, tech: str = "pv") -> Profile:

@@ -61,7 +61,7 @@ from geo.projects import COMPONENTS, INDUSTRIES, MAJOR_CATEGORIES, NUMBERS, TYPE
 from geo.projects import FLAGS as PROJECT_FLAGS
 from geo.regions import REGION_FILES
 from geo.rulechanges import change_notice, record, without_national
-from layers.errors import RuleSetError, bi, choice_error, validation_messages
+from layers.errors import RuleSetError, bi, choice_error, framed, validation_messages
 from layers.kinds import get_kind
 from layers.tomlfile import load_toml
 
@@ -383,8 +383,10 @@ def _read(path: Path) -> dict:
 
 def _format(files: str, rule_id: str, exc: ValidationError) -> str:
     return "\n".join(
-        f"{files}, rule {rule_id!r}, key {'.'.join(map(str, loc)) or '(rule)'!r}: {msg}"
-        for loc, msg in validation_messages(exc, "see geo/rules.py for the rule keys"))
+        framed(msg, f"{files}, rule {rule_id!r}, key {key!r}: {{}}",
+               f"{files}，规则 {rule_id!r}，键 {key!r}：{{}}")
+        for loc, msg in validation_messages(exc, "see geo/rules.py for the rule keys")
+        for key in ['.'.join(map(str, loc)) or '(rule)'])
 
 
 def _misspelt(rid: str, files: list[str], ids: list[str], exc: ValidationError) -> str | None:

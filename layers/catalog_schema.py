@@ -22,7 +22,7 @@ from pydantic import (
 
 from layers.attributes import typed_setting
 from layers.crs import normalize_crs
-from layers.errors import choice_error, halves, validation_messages
+from layers.errors import choice_error, framed, validation_messages
 from layers.kinds import get_kind, get_raster_kind
 from layers.postgis import PostgisSource, credential_problem
 from layers.regions import province_code
@@ -251,9 +251,7 @@ def format_validation(path: Path, exc: ValidationError, raw: dict) -> str:
             where_zh += f"，{zh_entry} {name!r}" if name else f"，第 {loc[1] + 1} 个{zh_entry}"
             loc = loc[2:]
         key = ".".join(str(k) for k in loc) or "(entry)"
-        en, zh = halves(msg)  # a validator's bilingual message keeps its Chinese half
-        lines.append(f"{where}, key {key!r}: {en}" + (f" / {where_zh}，键 {key!r}：{zh}" if zh
-                                                      else ""))
+        lines.append(framed(msg, f"{where}, key {key!r}: {{}}", f"{where_zh}，键 {key!r}：{{}}"))
     return "\n".join(lines)
 
 

@@ -271,7 +271,9 @@ def validation_messages(exc, unknown_hint: str) -> list[tuple[tuple, str]]:
     Returns
     -------
     list of (tuple, str)
-        The error's location (keys and list indices) and its message.
+        The error's location (keys and list indices) and its message: :class:`Bilingual` where
+        a Chinese half is known (pydantic's common error types; a validator's own bilingual
+        message), so that the caller frames each half (:func:`framed`).
     """
     out = []
     for err in exc.errors():
@@ -280,5 +282,60 @@ def validation_messages(exc, unknown_hint: str) -> list[tuple[tuple, str]]:
             msg = f"unknown key; {unknown_hint}"
         elif err["type"] == "missing":
             msg = "required key is missing"
-        out.append((tuple(err["loc"]), msg))
+        en, zh = halves(msg)  # a validator's own bilingual message keeps its halves
+        zh = zh or _pydantic_zh(err)
+        out.append((tuple(err["loc"]), bi(en, zh) if zh else en))
     return out
+
+
+def framed(message: object, en: str, zh: str) -> str:
+    """``message`` set in a frame of each language (``"file, key 'x': {}"``,
+    ``"文件，键 'x'：{}"``) as ``English / 中文``; English only when it has no Chinese half (unlike
+    :func:`rephrase`, which would repeat the English in the Chinese frame)."""
+    e, z = halves(message)
+    return en.replace("{}", e, 1) + (" / " + zh.replace("{}", z, 1) if z else "")
+
+
+_PYDANTIC_ZH = {
+    "extra_forbidden": "未知的键",
+    "missing": "缺少必需的键",
+    "float_parsing": "应为数字", "float_type": "应为数字", "int_parsing": "应为整数",
+    "int_type": "应为整数", "int_from_float": "应为整数",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "string_type": "应为文字（加引号）", "list_type": "应为列表 [...]",
+    "dict_type": "应为表 { ... }", "model_type": "应为表 { ... }",
+    "finite_number": "应为有限的数",
+    "greater_than": "应大于 {gt}", "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}", "less_than_equal": "应不大于 {le}",
+    "string_pattern_mismatch": "格式不符（应匹配 {pattern}）",
+    "literal_error": "应为 {expected} 之一",
+}
+"""The Chinese of pydantic's error types (the English is pydantic's own message); ``{…}`` are
+the error's context values."""
+
+
+def _pydantic_zh(err: dict) -> str:
+    """The Chinese half of one pydantic error (:func:`validation_messages`); ``""`` for a type
+    not listed (a validator's own message, which says itself what to do)."""
+    text = _PYDANTIC_ZH.get(err["type"], "")
+    if not text:
+        return ""
+    ctx = {k: int(v) if isinstance(v, float) and v.is_integer() else v
+           for k, v in (err.get("ctx") or {}).items()}
+    if isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'"
+        ctx["expected"] = ctx["expected"].replace(" or ", ", ").replace(", ", "、")
+    try:
+        text = text.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return ""
+    given = err.get("input")
+    if err["type"] == "literal_error" and isinstance(given, str) and not given.isascii():
+        code = _CODES_ZH.get(given.strip())
+        text += (f"：{given!r} 写作 {code!r}" if code and code in str(ctx.get("expected"))
+                 else f"：{given!r} 须写作上列英文代码之一")
+    return text
+
+
+_CODES_ZH = {"不予准入": "prohibited", "禁止": "prohibited", "需论证": "review",
+             "准入": "admitted", "通过": "admitted"}
+"""Chinese outcome words a rule author may write for the English codes."""

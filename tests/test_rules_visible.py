@@ -261,3 +261,33 @@ enabled = false
     assert "[switched off: not applied]" in line
     zh = run("rules", "national", path, "--lang", "zh").output
     assert "1 条已停用" in zh and "tolerance_m2 1 → 10000000 (narrow.toml)" in zh
+
+
+def test_rule_key_errors_read_in_chinese(tmp_path):
+    """Review 30 MEDIUM 6: pydantic's errors were English only under --lang zh; a Chinese
+    outcome word gets the code it stands for."""
+    path = override(tmp_path, "bad.toml", '[[rule]]\nid = "basic_farmland"\n'
+                    'outcome = "需论证"\ntolerance_m2 = -3\ndistance_m = "五百"\n')
+    zh = run("rules", "national", path, "--lang", "zh")
+    assert zh.exit_code == 2
+    lines = [x for x in zh.output.splitlines() if "basic_farmland" in x]
+    assert len(lines) == 3 and all(" / " in x for x in lines)
+    assert any(x.removeprefix("Error: ").startswith("national.toml + bad.toml，规则 'basic_farmland'，"
+                                              "键 'outcome'：应为 'prohibited'、'review'、"
+                                              "'admitted' 之一：'需论证' 写作 'review'")
+               for x in lines)
+    assert any("键 'tolerance_m2'：应不小于 0" in x for x in lines)
+    assert any("键 'distance_m'：应为数字" in x for x in lines)
+    en = run("rules", "national", path, "--lang", "en").output
+    assert "key 'outcome': Input should be 'prohibited', 'review' or 'admitted' / " in en
+
+
+def test_catalog_key_errors_read_in_chinese(tmp_path):
+    from layers.catalog import load_catalog
+    from layers.errors import InputError, in_lang
+
+    catalog = write(tmp_path, "c.toml", '[[layer]]\nid = "x"\nkind = "ecological_red_line"\n'
+                    'path = "x.gpkg"\nsource = "s"\ndate = "2024-01-01"\naccuracy_m = -1\n')
+    with pytest.raises(InputError) as err:
+        load_catalog(catalog)
+    assert "图层 'x'，键 'accuracy_m'：应大于 0 / " in in_lang(str(err.value), "zh")
