@@ -73,8 +73,10 @@ def _reason(attr: Attribute, raw: Any, exc: Exception) -> Bilingual:
               f"{attr.type} 读取（{exc}）：请在源数据中更正，或在图层目录中映射：{fix}")
 
 
-def _ids_text(labels: list[str]) -> str:
-    more = f" and {len(labels) - _SHOW} more" if len(labels) > _SHOW else ""
+def _ids_text(labels: list[str], lang: str = "en") -> str:
+    """The first :data:`_SHOW` feature labels and how many more there are, in ``lang``."""
+    rest = len(labels) - _SHOW
+    more = "" if rest <= 0 else f" 等另 {rest} 个" if lang == "zh" else f" and {rest} more"
     return ", ".join(labels[:_SHOW]) + more
 
 
@@ -96,8 +98,8 @@ def type_attributes(
     -------
     (GeoDataFrame, list of Problem)
         Columns ``id``, ``name``, every attribute of the kind, :data:`UNKNOWN`, ``geometry``, in
-        source order. Problems: a ``bad_value`` warning per feature and attribute whose value
-        could not be typed or mapped; one ``missing_attribute`` warning per fact column absent
+        source order. Problems: a ``bad_value`` warning per attribute and value that could not
+        be typed or mapped (naming its features); one ``missing_attribute`` warning per fact column absent
         from the source (or mapped column absent); one ``blank_value`` warning per attribute
         with blank facts or ids.
     """
@@ -138,7 +140,7 @@ def type_attributes(
                 f"feature(s) ({_ids_text(blanks)}): unknown to the rules; fill it in the source "
                 f"or state {fix} in the catalog",
                 f"属性 {name!r}（{attr.label_zh}）在 {n} 个要素中有 {len(blanks)} 个为空"
-                f"（{_ids_text(blanks)}）：规则视为未知（需论证）；请在源数据中补全，或在图层目录中声明 "
+                f"（{_ids_text(blanks, 'zh')}）：规则视为未知（需论证）；请在源数据中补全，或在图层目录中声明 "
                 f"{fix}"), "warning"))
         out[name] = pd.Series(typed, index=gdf.index, dtype=object)
     out[UNKNOWN] = pd.Series(unknown, index=gdf.index, dtype=object)
@@ -179,7 +181,7 @@ def _ids(gdf: gpd.GeoDataFrame, spec, what: str) -> tuple[list[str], list[Proble
         labels = [f"#{i + 1}" for i in rows]
         problems.append(Problem(None, "blank_value", bi(
             f"{what}: {len(rows)} feature(s) have no id ({_ids_text(labels)}); numbered by row "
-            "instead", f"{len(rows)} 个要素没有编号（{_ids_text(labels)}）；改按行号编号"),
+            "instead", f"{len(rows)} 个要素没有编号（{_ids_text(labels, 'zh')}）；改按行号编号"),
             "warning"))
     return keys.tolist(), problems
 
@@ -313,11 +315,19 @@ def _type_column(series: pd.Series, attr: Attribute, spec, ids: list[str],
         results = [one(u) for u in uniques]
         typed[index] = objects([r[0] for r in results])[codes]
         reasons[index] = objects([r[1] for r in results])[codes]
+    shown: dict[str, list[str]] = {}  # each reason: the features it holds for
     for i in np.flatnonzero(reasons != ""):
         unknown[i][name] = halves(reasons[i])[0]  # a fact's reason, in the rules' words
         if not missing[i]:
-            problems.append(Problem(ids[i], "bad_value", rephrase(reasons[i], f"{what}: {{}}"),
+            shown.setdefault(reasons[i], []).append(ids[i])
+    for reason, labels in shown.items():  # one warning per value, not one per feature
+        if len(labels) == 1:
+            problems.append(Problem(labels[0], "bad_value", rephrase(reason, f"{what}: {{}}"),
                                     "warning"))
+        else:
+            problems.append(Problem(None, "bad_value", rephrase(
+                reason, f"{what}: {len(labels)} features ({_ids_text(labels)}): {{}}",
+                f"{len(labels)} 个要素（{_ids_text(labels, 'zh')}）：{{}}"), "warning"))
     if attr.type == "list":  # every feature its own list
         return [_copy(v) for v in typed], blanks
     return typed.tolist(), blanks

@@ -147,6 +147,26 @@ def test_unmapped_value_is_unknown_with_a_feature_warning(region):
     assert [u.get("unit_type") for u in data.gdf["_unknown"]] == [None, None, reason]
 
 
+def test_unmapped_value_warns_once_per_value_naming_its_features(tmp_path):
+    """Review 30 LOW 10: ten units with one unmapped type printed ten identical warnings."""
+    codes = [f"ZH5201{i:02d}30001" for i in range(10)]
+    gpd.GeoDataFrame({"编码": codes, "类别": ["一般管控单元"] * 9 + ["重点"]},
+                     geometry=[shapely.box(106.6 + 0.01 * i, 26.5, 106.605 + 0.01 * i, 26.505)
+                               for i in range(10)], crs="EPSG:4490").to_file(
+        tmp_path / "units.geojson")
+    text = CATALOG.split("[[layer]]\nid = \"parks\"")[0]
+    data = load_catalog(_write(tmp_path, text)).read("units")
+    bad = [p for p in data.problems if p.code == "bad_value"]
+    assert len(bad) == 2
+    many = next(p for p in bad if "一般管控单元" in p.message)
+    assert many.feature is None and "9 features (1, 2, 3, 4, 5 and 4 more): unit_type " \
+        "'一般管控单元' is not mapped" in many.message
+    assert "9 个要素（1, 2, 3, 4, 5 等另 4 个）：管控单元类别" in many.message
+    one = next(p for p in bad if "'重点'" in p.message)
+    assert one.feature == "10"
+    assert all(u.get("unit_type") for u in data.gdf["_unknown"])  # every unit still unknown
+
+
 def test_source_without_crs_needs_catalog_crs(region):
     import pyogrio
 
