@@ -51,6 +51,7 @@ restrictive rule yields ``review`` naming the fact instead of its outcome.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -386,7 +387,14 @@ def _format(files: str, rule_id: str, exc: ValidationError) -> str:
         framed(msg, f"{files}, rule {rule_id!r}, key {key!r}: {{}}",
                f"{files}，规则 {rule_id!r}，键 {key!r}：{{}}")
         for loc, msg in validation_messages(exc, "see geo/rules.py for the rule keys")
-        for key in ['.'.join(map(str, loc)) or '(rule)'])
+        for key in ['.'.join(map(str, loc)) or _key_named(msg)])
+
+
+def _key_named(message: str) -> str:
+    """The rule key a whole-rule check's message begins with (``filter 'unit_type': …`` is about
+    ``filter``), else ``(rule)``."""
+    first = re.split(r"[\s.:']", str(message), maxsplit=1)[0]
+    return first if first in Rule.model_fields else "(rule)"
 
 
 def _misspelt(rid: str, files: list[str], ids: list[str], exc: ValidationError) -> str | None:

@@ -291,3 +291,13 @@ def test_catalog_key_errors_read_in_chinese(tmp_path):
     with pytest.raises(InputError) as err:
         load_catalog(catalog)
     assert "图层 'x'，键 'accuracy_m'：应大于 0 / " in in_lang(str(err.value), "zh")
+
+
+def test_a_filter_error_names_the_filter_key(tmp_path):
+    """Review 30 LOW 10: a whole-rule check's error named key '(rule)'."""
+    path = override(tmp_path, "cn.toml", '[[rule]]\nid = "control_unit_priority_industrial"\n'
+                    'filter = { unit_type = "优先保护" }\n')
+    res = run("rules", "national", path, "--lang", "en")
+    assert res.exit_code == 2
+    assert "rule 'control_unit_priority_industrial', key 'filter': filter 'unit_type': " \
+        "unknown value of unit_type '优先保护'" in res.output
