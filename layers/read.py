@@ -221,6 +221,14 @@ def read_vector(
                and (suffix == ".shp" or (member or "").lower().endswith(".shp")) else [])
         if cut:
             raise ReadError(cut_names_message(cut, what)) from None
+        if isinstance(exc, UnicodeDecodeError) and encoding:  # the encoding said is wrong
+            fix = fix_hint(hints, "encoding")
+            raise ReadError(bi(
+                f"{what}: cannot read its attribute text as {encoding} ({exc.reason}): the "
+                f"file is in another encoding; remove the encoding setting (siting then detects "
+                f"it) or give the right one ({fix}: GB18030 reads GBK and GB2312 files)",
+                f"无法按 {encoding} 读取属性文本：文件使用其他编码；请删除编码设置（由本工具自动识别），"
+                f"或指定正确的编码（{fix}：GB18030 可读取 GBK、GB2312 文件）")) from None
         if suffix not in (".geojson", ".json"):
             raise ReadError(bi(f"{what}: cannot read ({_gdal_message(exc)}); check that the "
                                "file is complete and in a supported format",

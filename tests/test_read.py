@@ -253,3 +253,19 @@ def test_hints_name_the_fix_on_the_command(tmp_path, gdf):
     gdf.to_file(path, layer="b")
     with pytest.raises(ReadError, match=r"say which one with --layer NAME / "):
         read_vector(path, hints=hints)
+
+
+def test_a_wrong_encoding_setting_names_the_fix(tmp_path):
+    """Review 30 LOW 10: encoding = "UTF-8" on a GBK shapefile said only 'cannot read'."""
+    from layers.errors import ReadError
+
+    gdf = gpd.GeoDataFrame({"名称": ["永久基本农田甲"]}, geometry=[shapely.box(106.6, 26.5, 106.7, 26.6)],
+                           crs="EPSG:4490")
+    gdf.to_file(tmp_path / "j.shp", encoding="GB18030")
+    (tmp_path / "j.cpg").unlink(missing_ok=True)
+    with pytest.raises(ReadError) as err:
+        read_vector(tmp_path / "j.shp", encoding="UTF-8")
+    msg = str(err.value)
+    assert "cannot read its attribute text as UTF-8" in msg
+    assert "remove the encoding setting" in msg and "GB18030" in msg and "无法按 UTF-8" in msg
+    assert read_vector(tmp_path / "j.shp", encoding="GB18030")[0]["名称"].iloc[0] == "永久基本农田甲"
