@@ -72,6 +72,12 @@ class Context:
     lang: str = "en"
     _claims: dict = field(default_factory=dict)
 
+    @property
+    def measure(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(dims, size)`` of the footprints, as :func:`geo.overlay.footprint_measure` gives
+        them (for the overlay functions, which then do not measure them again)."""
+        return self.dims, self.size
+
     def fact(self, rule: Rule, name: str) -> tuple[Tri, np.ndarray | None]:
         """A project fact of ``except_if`` / ``require_any`` and the claim text it shows."""
         if name == "national_major":

@@ -95,10 +95,12 @@ def uncovered_shares(ctx: Context, catalog, crs) -> dict[str, np.ndarray]:
             continue
         if cover is None:
             _, cover = coverage_area(catalog, crs)
-            inside = covered_share(ctx.fp, overlay_pairs(ctx.fp, cover, keep_geometry=True))
+            inside = covered_share(ctx.fp, overlay_pairs(ctx.fp, cover, keep_geometry=True,
+                                                        measure=ctx.measure), ctx.measure)
         covered = covered_admin(catalog, codes, crs)
-        within = covered_share(ctx.fp, overlay_pairs(ctx.fp, covered, keep_geometry=True)) if len(covered) else \
-            np.zeros(len(ctx.fp))
+        within = covered_share(ctx.fp, overlay_pairs(ctx.fp, covered, keep_geometry=True,
+                                                    measure=ctx.measure), ctx.measure) \
+            if len(covered) else np.zeros(len(ctx.fp))
         gap = np.where(live, np.clip(inside - within, 0.0, 1.0), np.nan)
         rows, _ = real_holes(ctx, np.flatnonzero(significant(np.nan_to_num(gap), ctx.dims,
                                                           ctx.size) & live), covered, cover)

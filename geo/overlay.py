@@ -43,8 +43,11 @@ def union_by(groups: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndar
     geoms = np.asarray(geoms, dtype=object)[order]
     keys, starts, counts = np.unique(groups[order], return_index=True, return_counts=True)
     unions = geoms[starts].copy()
-    for k in np.flatnonzero(counts > 1):
-        unions[k] = shapely.union_all(geoms[starts[k]:starts[k] + counts[k]])
+    # the groups of each size at once, as the rows of one array: ``union_all`` along its rows
+    # makes the same collection of each group, in the same order, as one call per group
+    for c in np.unique(counts[counts > 1]):
+        k = np.flatnonzero(counts == c)
+        unions[k] = shapely.union_all(geoms[starts[k][:, None] + np.arange(c)], axis=1)
     return keys, unions
 
 
@@ -157,7 +160,7 @@ def _measure(parts: np.ndarray, dims: np.ndarray, size: np.ndarray) -> np.ndarra
 
 
 def overlay_pairs(footprints, features, distance: float = 0.0,
-                  keep_geometry: bool = False) -> pd.DataFrame:
+                  keep_geometry: bool = False, measure: tuple | None = None) -> pd.DataFrame:
     """Every (footprint, feature) pair that intersects or lies within ``distance``, measured.
 
     Parameters
@@ -170,6 +173,8 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
         Search distance [m]; 0 returns intersecting pairs only.
     keep_geometry : bool
         Add a ``geometry`` column holding each pair's intersection (None when apart).
+    measure : (ndarray, ndarray), optional
+        :func:`footprint_measure` of ``footprints`` when already known (not measured again).
 
     Returns
     -------
@@ -208,7 +213,7 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     parts[inner] = a[inner]  # a footprint wholly inside a feature is its own intersection
     cut = hit & ~inner
     parts[cut] = shapely.intersection(a[cut], b[cut])
-    dims, size = footprint_measure(fp)
+    dims, size = footprint_measure(fp) if measure is None else measure
     area = np.zeros(len(pi))
     length = np.zeros(len(pi))
     area[hit] = shapely.area(parts[hit])
@@ -361,7 +366,8 @@ def _nearest_candidates(fp: np.ndarray, ft: np.ndarray, max_distance: float):
     return pi[done], fi[done], dist[done]
 
 
-def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
+def covered_share(footprints, pairs: pd.DataFrame, measure: tuple | None = None
+                  ) -> np.ndarray:
     """Share of each footprint covered by the union of the features in ``pairs`` [0-1].
 
     Parameters
@@ -370,6 +376,8 @@ def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
         The footprints the pairs refer to (by position).
     pairs : DataFrame
         Rows of :func:`overlay_pairs` with ``keep_geometry=True`` (any subset, e.g. filtered).
+    measure : (ndarray, ndarray), optional
+        :func:`footprint_measure` of ``footprints`` when already known (not measured again).
 
     Returns
     -------
@@ -378,21 +386,23 @@ def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
         of a footprint with several features are unioned first).
     """
     fp = _as_array(footprints)
-    dims, size = footprint_measure(fp)
     out = np.zeros(len(fp))
-    hit = pairs[pairs["intersects"]]
-    if hit.empty:
+    hit = pairs["intersects"].to_numpy(dtype=bool)
+    if not hit.any():
         return out
-    counts = hit.groupby("project").size()
-    single = hit[hit["project"].isin(counts.index[counts == 1])]
-    out[single["project"].to_numpy()] = single["overlap_share"].to_numpy()
-    multi = hit[hit["project"].isin(counts.index[counts > 1])]
-    if "inside" in multi.columns:  # inside one of its features: covered, no union needed
-        whole = multi.loc[multi["inside"].to_numpy(dtype=bool), "project"].unique()
+    project = pairs["project"].to_numpy(dtype=np.int64)[hit]
+    many = np.bincount(project, minlength=len(fp))[project] > 1
+    single = ~many
+    out[project[single]] = pairs["overlap_share"].to_numpy(dtype=float)[hit][single]
+    if "inside" in pairs.columns:  # inside one of its features: covered, no union needed
+        whole = np.zeros(len(fp), dtype=bool)
+        whole[project[many & pairs["inside"].to_numpy(dtype=bool)[hit]]] = True
         out[whole] = 1.0
-        multi = multi[~multi["project"].isin(whole)]
-    if not multi.empty:
+        many &= ~whole[project]
+    if many.any():
         # one union per footprint that touches several features (not a loop over all pairs)
-        projects, unions = union_by(multi["project"].to_numpy(), multi["geometry"].to_numpy())
+        dims, size = footprint_measure(fp) if measure is None else measure
+        projects, unions = union_by(project[many],
+                                    pairs["geometry"].to_numpy(dtype=object)[hit][many])
         out[projects] = _measure(unions, dims[projects], size[projects])
     return out
