@@ -17,7 +17,7 @@ from geo import facts
 from geo.conditions import Context, Kind, feature_condition, project_condition, selected
 from geo.facts import F, T, Tri, U
 from geo.grouping import repeated
-from geo.overlay import covered_share, nearest
+from geo.overlay import nearest
 from geo.rules import Rule
 from layers.kinds import get_kind
 
@@ -244,11 +244,11 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
     occ = inter[occupy] if len(inter) else inter
     occ_t = occ[occ["_tri"] == T] if len(occ) else occ
     occ_u = occ[occ["_tri"] == U] if len(occ) else occ
-    share_t = covered_share(ctx.fp, occ_t, ctx.measure) if len(occ_t) else np.zeros(len(ctx.fp))
+    share_t = ctx.covered(occ_t) if len(occ_t) else np.zeros(len(ctx.fp))
     inside = np.zeros(len(ctx.fp), dtype=bool)
     if rule.unless_within:
         cover = pd.concat([ctx.kinds[k].pairs for k in rule.unless_within], ignore_index=True)
-        inside = _covered(covered_share(ctx.fp, cover, ctx.measure), ctx.dims, ctx.size,
+        inside = _covered(ctx.covered(cover), ctx.dims, ctx.size,
                           rule.tolerance_m2)
     if rule.relation == "intersects":
         fire = share_t > rule.min_share if rule.min_share else np.ones(len(ctx.fp), dtype=bool)
@@ -265,7 +265,7 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
             could = ~inside
             if rule.min_share:  # only where the doubtful part could make the share
                 both = pd.concat([occ_t, doubt[doubt["_tri"] == T]], ignore_index=True)
-                could &= ~fire & (covered_share(ctx.fp, both, ctx.measure) > rule.min_share)
+                could &= ~fire & (ctx.covered(both) > rule.min_share)
             doubt = doubt[could[doubt["project"].to_numpy()]]
             why = _accuracy_doubt(ctx, doubt)
             known = doubt["_tri"].to_numpy() == T
@@ -307,8 +307,8 @@ def _occupies(ctx: Context, inter: pd.DataFrame) -> np.ndarray:
     known = inter["_tri"].to_numpy() == T
     stands = np.zeros(len(inter), dtype=bool)
     if small.any():
-        share_t = covered_share(ctx.fp, inter[small & known], ctx.measure)
-        share_tu = covered_share(ctx.fp, inter[small], ctx.measure)
+        share_t = ctx.covered(inter[small & known])
+        share_tu = ctx.covered(inter[small])
         stands = np.where(known, share_t[proj], share_tu[proj]) >= _CONTACT_SHARE
     return np.where(both_poly, ~small | stands, inter["interior"].to_numpy(dtype=bool))
 
@@ -360,7 +360,7 @@ def _coverage_relation(rule, ctx, live, cond, occ, occ_t, occ_u, share_t, inside
     """``within`` / ``outside``: fire where (not) covered by the matching features."""
     lang = ctx.lang
     occ_tu = pd.concat([occ_t, occ_u]) if len(occ_u) else occ_t
-    share_tu = covered_share(ctx.fp, occ_tu, ctx.measure) if len(occ_tu) else share_t
+    share_tu = ctx.covered(occ_tu) if len(occ_tu) else share_t
     cov_t = _covered(share_t, ctx.dims, ctx.size, rule.tolerance_m2)
     cov_tu = _covered(share_tu, ctx.dims, ctx.size, rule.tolerance_m2)
     c = cond.value
