@@ -71,6 +71,20 @@ class Context:
     regions: dict[str, Tri]
     lang: str = "en"
     _claims: dict = field(default_factory=dict)
+    _unions: dict = field(default_factory=dict)
+
+    @property
+    def measure(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(dims, size)`` of the footprints, as :func:`geo.overlay.footprint_measure` gives
+        them (for the overlay functions, which then do not measure them again)."""
+        return self.dims, self.size
+
+    def covered(self, pairs: pd.DataFrame) -> np.ndarray:
+        """:func:`geo.overlay.covered_share` of the footprints by ``pairs`` (overlay pairs with
+        geometry), each union of a footprint's intersections made once in the run."""
+        from geo.overlay import covered_share
+
+        return covered_share(self.fp, pairs, self.measure, self._unions)
 
     def fact(self, rule: Rule, name: str) -> tuple[Tri, np.ndarray | None]:
         """A project fact of ``except_if`` / ``require_any`` and the claim text it shows."""

@@ -25,7 +25,7 @@ import shapely
 
 from geo import facts
 from geo.evaluate import Context, hits_frame
-from geo.overlay import covered_share, intersecting, overlay_pairs
+from geo.overlay import intersecting, overlay_pairs
 from geo.rules import Rule
 from layers.crs import WGS84, to_crs_dense
 from layers.region_area import FAR_OUTSIDE_M, SOURCES  # noqa: F401  (named here too: geo.job)
@@ -149,8 +149,8 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
     lang = ctx.lang
     n = len(ctx.fp)
     _, cover = coverage_area(catalog, crs)
-    pairs = overlay_pairs(ctx.fp, cover, keep_geometry=True)
-    inside = covered_share(ctx.fp, pairs)
+    pairs = overlay_pairs(ctx.fp, cover, keep_geometry=True, measure=ctx.measure)
+    inside = ctx.covered(pairs)
     live = ctx.ok & (ctx.dims >= 0)
     outside = np.where(live, 1.0 - inside, np.nan)
     frames = []
@@ -167,7 +167,7 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
     gap = np.full(n, np.nan)
     units = ctx.kinds.get("control_unit")
     if units is not None and units.features is not None:
-        in_units = covered_share(ctx.fp, units.pairs)
+        in_units = ctx.covered(units.pairs)
         gap = np.where(live, np.clip(inside - in_units, 0.0, 1.0), np.nan)
         holes = significant(np.nan_to_num(gap), ctx.dims, ctx.size) & live
         rows, slivers = real_holes(ctx, np.flatnonzero(holes),

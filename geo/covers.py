@@ -23,7 +23,7 @@ from geo.conditions import Context, project_condition, selected
 from geo.coverage import coverage_area, percent_text, real_holes, significant
 from geo.evaluate import hits_frame
 from geo.facts import F
-from geo.overlay import covered_share, overlay_pairs
+from geo.overlay import overlay_pairs
 from geo.rules import RuleSet
 from layers.covers import named
 
@@ -95,10 +95,12 @@ def uncovered_shares(ctx: Context, catalog, crs) -> dict[str, np.ndarray]:
             continue
         if cover is None:
             _, cover = coverage_area(catalog, crs)
-            inside = covered_share(ctx.fp, overlay_pairs(ctx.fp, cover, keep_geometry=True))
+            inside = ctx.covered(overlay_pairs(ctx.fp, cover, keep_geometry=True,
+                                               measure=ctx.measure))
         covered = covered_admin(catalog, codes, crs)
-        within = covered_share(ctx.fp, overlay_pairs(ctx.fp, covered, keep_geometry=True)) if len(covered) else \
-            np.zeros(len(ctx.fp))
+        within = ctx.covered(overlay_pairs(ctx.fp, covered, keep_geometry=True,
+                                           measure=ctx.measure)) \
+            if len(covered) else np.zeros(len(ctx.fp))
         gap = np.where(live, np.clip(inside - within, 0.0, 1.0), np.nan)
         rows, _ = real_holes(ctx, np.flatnonzero(significant(np.nan_to_num(gap), ctx.dims,
                                                           ctx.size) & live), covered, cover)

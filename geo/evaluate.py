@@ -17,7 +17,7 @@ from geo import facts
 from geo.conditions import Context, Kind, feature_condition, project_condition, selected
 from geo.facts import F, T, Tri, U
 from geo.grouping import repeated
-from geo.overlay import covered_share, nearest
+from geo.overlay import nearest
 from geo.rules import Rule
 from layers.kinds import get_kind
 
@@ -204,12 +204,15 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
         if rule.relation == "within_distance":
             pr = pr[pr["distance_m"].to_numpy() <= rule.distance_m]
         f = pr["feature"].to_numpy()
-        extra = {c: kd.column(c)[f] for c in ("layer_id", "kind", "id", "name", "_dim",
-                                              "_accuracy_m")}
+        # kept as objects: as text columns pandas would copy them into Arrow strings, and
+        # every hit taken from them back into objects
+        extra = {c: pd.Series(kd.column(c)[f], index=pr.index, dtype=object)
+                 for c in ("layer_id", "kind", "id", "name", "_dim", "_accuracy_m")}
         extra.update({d: kd.column(d)[f] for d in rule.details if d in attrs})
         fc = feature_condition(rule, kd, f, pr["project"].to_numpy(), ctx.p, lang)
         tri = cond.take(pr["project"].to_numpy()) & fc
-        frames.append(pr.assign(**extra, _tri=tri.value, _why=tri.reason))
+        frames.append(pr.assign(**extra, _tri=tri.value,
+                                _why=pd.Series(tri.reason, index=pr.index, dtype=object)))
     pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     pairs = pairs[pairs["_tri"].to_numpy() != F] if len(pairs) else pairs
     if len(pairs):
@@ -241,11 +244,12 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
     occ = inter[occupy] if len(inter) else inter
     occ_t = occ[occ["_tri"] == T] if len(occ) else occ
     occ_u = occ[occ["_tri"] == U] if len(occ) else occ
-    share_t = covered_share(ctx.fp, occ_t) if len(occ_t) else np.zeros(len(ctx.fp))
+    share_t = ctx.covered(occ_t) if len(occ_t) else np.zeros(len(ctx.fp))
     inside = np.zeros(len(ctx.fp), dtype=bool)
     if rule.unless_within:
         cover = pd.concat([ctx.kinds[k].pairs for k in rule.unless_within], ignore_index=True)
-        inside = _covered(covered_share(ctx.fp, cover), ctx.dims, ctx.size, rule.tolerance_m2)
+        inside = _covered(ctx.covered(cover), ctx.dims, ctx.size,
+                          rule.tolerance_m2)
     if rule.relation == "intersects":
         fire = share_t > rule.min_share if rule.min_share else np.ones(len(ctx.fp), dtype=bool)
         fire &= ~inside
@@ -261,7 +265,7 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
             could = ~inside
             if rule.min_share:  # only where the doubtful part could make the share
                 both = pd.concat([occ_t, doubt[doubt["_tri"] == T]], ignore_index=True)
-                could &= ~fire & (covered_share(ctx.fp, both) > rule.min_share)
+                could &= ~fire & (ctx.covered(both) > rule.min_share)
             doubt = doubt[could[doubt["project"].to_numpy()]]
             why = _accuracy_doubt(ctx, doubt)
             known = doubt["_tri"].to_numpy() == T
@@ -303,8 +307,8 @@ def _occupies(ctx: Context, inter: pd.DataFrame) -> np.ndarray:
     known = inter["_tri"].to_numpy() == T
     stands = np.zeros(len(inter), dtype=bool)
     if small.any():
-        share_t = covered_share(ctx.fp, inter[small & known])
-        share_tu = covered_share(ctx.fp, inter[small])
+        share_t = ctx.covered(inter[small & known])
+        share_tu = ctx.covered(inter[small])
         stands = np.where(known, share_t[proj], share_tu[proj]) >= _CONTACT_SHARE
     return np.where(both_poly, ~small | stands, inter["interior"].to_numpy(dtype=bool))
 
@@ -356,7 +360,7 @@ def _coverage_relation(rule, ctx, live, cond, occ, occ_t, occ_u, share_t, inside
     """``within`` / ``outside``: fire where (not) covered by the matching features."""
     lang = ctx.lang
     occ_tu = pd.concat([occ_t, occ_u]) if len(occ_u) else occ_t
-    share_tu = covered_share(ctx.fp, occ_tu) if len(occ_tu) else share_t
+    share_tu = ctx.covered(occ_tu) if len(occ_tu) else share_t
     cov_t = _covered(share_t, ctx.dims, ctx.size, rule.tolerance_m2)
     cov_tu = _covered(share_tu, ctx.dims, ctx.size, rule.tolerance_m2)
     c = cond.value

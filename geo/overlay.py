@@ -22,7 +22,8 @@ def _as_array(geoms) -> np.ndarray:
     return np.asarray(geoms, dtype=object)
 
 
-def union_by(groups: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def union_by(groups: np.ndarray, geoms: np.ndarray, cache: dict | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """The union of the geometries of each group.
 
     Parameters
@@ -31,20 +32,39 @@ def union_by(groups: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndar
         Group of each geometry (e.g. the project it belongs to), any order.
     geoms : array of shapely geometries
         Same length as ``groups``.
+    cache : dict, optional
+        Unions made before, by the identity of their geometries (in order): a group of the same
+        geometry objects is not unioned again (a footprint's parts in the control units are
+        unioned for the coverage and again for each rule on them). Filled with the new ones.
 
     Returns
     -------
     (keys, unions)
         The distinct groups in increasing order and one geometry each: a group of one geometry
-        keeps it as it is, only groups of several are unioned (one ``union_all`` each).
+        keeps it as it is, only groups of several are unioned.
     """
     groups = np.asarray(groups)
     order = np.argsort(groups, kind="stable")
     geoms = np.asarray(geoms, dtype=object)[order]
     keys, starts, counts = np.unique(groups[order], return_index=True, return_counts=True)
     unions = geoms[starts].copy()
-    for k in np.flatnonzero(counts > 1):
-        unions[k] = shapely.union_all(geoms[starts[k]:starts[k] + counts[k]])
+    todo = np.flatnonzero(counts > 1)
+    if cache is not None:
+        members = [tuple(geoms[starts[k]:starts[k] + counts[k]]) for k in todo]
+        known = [cache.get(tuple(map(id, m))) for m in members]
+        for k, found in zip(todo, known, strict=True):
+            if found is not None:
+                unions[k] = found[1]
+        new = [i for i, found in enumerate(known) if found is None]
+        todo = todo[new]
+    # the groups of each size at once, as the rows of one array: ``union_all`` along its rows
+    # makes the same collection of each group, in the same order, as one call per group
+    for c in np.unique(counts[todo]):
+        k = todo[counts[todo] == c]
+        unions[k] = shapely.union_all(geoms[starts[k][:, None] + np.arange(c)], axis=1)
+    if cache is not None:  # the members are kept with their union: their ids stay theirs
+        for i, k in zip(new, todo, strict=True):
+            cache[tuple(map(id, members[i]))] = (members[i], unions[k])
     return keys, unions
 
 
@@ -157,7 +177,7 @@ def _measure(parts: np.ndarray, dims: np.ndarray, size: np.ndarray) -> np.ndarra
 
 
 def overlay_pairs(footprints, features, distance: float = 0.0,
-                  keep_geometry: bool = False) -> pd.DataFrame:
+                  keep_geometry: bool = False, measure: tuple | None = None) -> pd.DataFrame:
     """Every (footprint, feature) pair that intersects or lies within ``distance``, measured.
 
     Parameters
@@ -170,6 +190,8 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
         Search distance [m]; 0 returns intersecting pairs only.
     keep_geometry : bool
         Add a ``geometry`` column holding each pair's intersection (None when apart).
+    measure : (ndarray, ndarray), optional
+        :func:`footprint_measure` of ``footprints`` when already known (not measured again).
 
     Returns
     -------
@@ -208,7 +230,7 @@ def overlay_pairs(footprints, features, distance: float = 0.0,
     parts[inner] = a[inner]  # a footprint wholly inside a feature is its own intersection
     cut = hit & ~inner
     parts[cut] = shapely.intersection(a[cut], b[cut])
-    dims, size = footprint_measure(fp)
+    dims, size = footprint_measure(fp) if measure is None else measure
     area = np.zeros(len(pi))
     length = np.zeros(len(pi))
     area[hit] = shapely.area(parts[hit])
@@ -361,7 +383,8 @@ def _nearest_candidates(fp: np.ndarray, ft: np.ndarray, max_distance: float):
     return pi[done], fi[done], dist[done]
 
 
-def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
+def covered_share(footprints, pairs: pd.DataFrame, measure: tuple | None = None,
+                  unions: dict | None = None) -> np.ndarray:
     """Share of each footprint covered by the union of the features in ``pairs`` [0-1].
 
     Parameters
@@ -370,6 +393,10 @@ def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
         The footprints the pairs refer to (by position).
     pairs : DataFrame
         Rows of :func:`overlay_pairs` with ``keep_geometry=True`` (any subset, e.g. filtered).
+    measure : (ndarray, ndarray), optional
+        :func:`footprint_measure` of ``footprints`` when already known (not measured again).
+    unions : dict, optional
+        The ``cache`` of :func:`union_by` (unions of the same intersections made once).
 
     Returns
     -------
@@ -378,21 +405,23 @@ def covered_share(footprints, pairs: pd.DataFrame) -> np.ndarray:
         of a footprint with several features are unioned first).
     """
     fp = _as_array(footprints)
-    dims, size = footprint_measure(fp)
     out = np.zeros(len(fp))
-    hit = pairs[pairs["intersects"]]
-    if hit.empty:
+    hit = pairs["intersects"].to_numpy(dtype=bool)
+    if not hit.any():
         return out
-    counts = hit.groupby("project").size()
-    single = hit[hit["project"].isin(counts.index[counts == 1])]
-    out[single["project"].to_numpy()] = single["overlap_share"].to_numpy()
-    multi = hit[hit["project"].isin(counts.index[counts > 1])]
-    if "inside" in multi.columns:  # inside one of its features: covered, no union needed
-        whole = multi.loc[multi["inside"].to_numpy(dtype=bool), "project"].unique()
+    project = pairs["project"].to_numpy(dtype=np.int64)[hit]
+    many = np.bincount(project, minlength=len(fp))[project] > 1
+    single = ~many
+    out[project[single]] = pairs["overlap_share"].to_numpy(dtype=float)[hit][single]
+    if "inside" in pairs.columns:  # inside one of its features: covered, no union needed
+        whole = np.zeros(len(fp), dtype=bool)
+        whole[project[many & pairs["inside"].to_numpy(dtype=bool)[hit]]] = True
         out[whole] = 1.0
-        multi = multi[~multi["project"].isin(whole)]
-    if not multi.empty:
+        many &= ~whole[project]
+    if many.any():
         # one union per footprint that touches several features (not a loop over all pairs)
-        projects, unions = union_by(multi["project"].to_numpy(), multi["geometry"].to_numpy())
-        out[projects] = _measure(unions, dims[projects], size[projects])
+        dims, size = footprint_measure(fp) if measure is None else measure
+        projects, union = union_by(project[many],
+                                   pairs["geometry"].to_numpy(dtype=object)[hit][many], unions)
+        out[projects] = _measure(union, dims[projects], size[projects])
     return out

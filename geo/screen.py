@@ -153,8 +153,8 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
         within the part; the text columns of both packed (:func:`geo.grouping.pack_texts`).
     """
     near = catalog.near(job.windows(), job.crs)  # only features within reach are read
-    kinds = {kind: _load_kind(near, kind, job) for kind in job.kinds}
     dims, size = footprint_measure(job.fp)
+    kinds = {kind: _load_kind(near, kind, job, (dims, size)) for kind in job.kinds}
     admin, regions = _regions(rules, near, kinds, job)
     ctx = Context(job.p, job.ok, job.fp, dims, size, kinds, regions, job.lang)
     frames, outside, gap = coverage_hits(ctx, near, job.crs, job.source)
@@ -181,8 +181,9 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
     return pack_texts(result), pack_texts(hits)  # unpacked by assemble
 
 
-def _load_kind(catalog: Catalog, kind: str, job: Job) -> Kind:
-    """The features of ``kind`` near the footprints (every usable layer) and their pairs."""
+def _load_kind(catalog: Catalog, kind: str, job: Job, measure: tuple) -> Kind:
+    """The features of ``kind`` near the footprints (every usable layer) and their pairs
+    (``measure``: :func:`geo.overlay.footprint_measure` of the footprints)."""
     frames, why = [], ""
     for spec in catalog.layers:
         if spec.kind != kind:
@@ -201,7 +202,8 @@ def _load_kind(catalog: Catalog, kind: str, job: Job) -> Kind:
     feats["_dim"] = shapely.get_dimensions(feats.geometry.values)
     kd = Kind(gpd.GeoDataFrame(feats, geometry="geometry", crs=job.crs))
     ft = kd.features.geometry.values
-    kd.pairs = overlay_pairs(job.fp, ft, job.distance[kind], keep_geometry=True)
+    kd.pairs = overlay_pairs(job.fp, ft, job.distance[kind], keep_geometry=True,
+                             measure=measure)
     acc = kd.features["_accuracy_m"].to_numpy(dtype=float)
     kd.pairs["edge_m"] = 0.0
     with_acc = ~np.isnan(acc[kd.pairs["feature"].to_numpy()])

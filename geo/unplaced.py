@@ -60,7 +60,7 @@ def unplaced_hits(rules: RuleSet, ctx: Context, frames: list[pd.DataFrame]) -> l
         kind, its layers and the unplaced feature ids.
     """
     lang = ctx.lang
-    prohibited = _prohibited_by_kind(frames)
+    prohibited = None  # found once, only when a kind has unplaced features
     out = []
     for kind, kd in ctx.kinds.items():
         if kd.features is None:
@@ -73,6 +73,8 @@ def unplaced_hits(rules: RuleSet, ctx: Context, frames: list[pd.DataFrame]) -> l
         for rule in rules:
             if rule.outcome != "admitted" and rule.relation in _SPATIAL and kind in rule.layer:
                 concerned |= _applies(rule, ctx, kd, lost)
+        if prohibited is None:
+            prohibited = _prohibited_by_kind(frames)
         concerned[prohibited.get(kind, [])] = False
         rows = np.flatnonzero(concerned)
         if not len(rows):
