@@ -75,7 +75,7 @@ class Context:
 
     @property
     def measure(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(dims, size)`` of the footprints, as :func:`geo.overlay.footprint_measure` gives
+        """``(dims, size)`` of the footprints, as :func:`geo.measure.footprint_measure` gives
         them (for the overlay functions, which then do not measure them again)."""
         return self.dims, self.size
 

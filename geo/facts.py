@@ -313,7 +313,7 @@ def allowed_activity(p: pd.DataFrame, dims: np.ndarray, fp=None, lang: str = "en
     p : DataFrame
         The projects (``allowed_activity``, ``type``).
     dims : ndarray of int
-        Footprint dimension per project (:func:`geo.overlay.footprint_measure`).
+        Footprint dimension per project (:func:`geo.measure.footprint_measure`).
     fp : array of shapely geometries, optional
         The footprints in a metric CRS [m]; the elongation of polygon claims is stated from them.
     lang : {"en", "zh"}

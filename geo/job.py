@@ -243,7 +243,7 @@ def locate_errors(result: gpd.GeoDataFrame, job: Job, catalog) -> None:
     Only an admin feature the footprint meets names its district: the catalog's ``[region]``
     code, which judged projects fall back to, would also name a project far outside it.
     """
-    from geo.overlay import geodesic_size
+    from geo.measure import geodesic_size
     from layers.regions import admin_codes_at
 
     g = np.asarray(job.shown, dtype=object)

@@ -33,7 +33,8 @@ from geo.covers import covers_hits
 from geo.evaluate import Context, Kind, evaluate
 from geo.grouping import distinct_pairs, group_join, pack_texts, row_key
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
-from geo.overlay import edge_inside, footprint_measure, nearest, overlay_pairs
+from geo.measure import footprint_measure
+from geo.overlay import edge_inside, nearest, overlay_pairs
 from geo.projects import NORMALIZED, normalize_projects, read_projects
 from geo.regions import layer_membership, load_region, membership
 from geo.repaired import REPAIRED_RULE, repaired_hits
@@ -183,7 +184,7 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
 
 def _load_kind(catalog: Catalog, kind: str, job: Job, measure: tuple) -> Kind:
     """The features of ``kind`` near the footprints (every usable layer) and their pairs
-    (``measure``: :func:`geo.overlay.footprint_measure` of the footprints)."""
+    (``measure``: :func:`geo.measure.footprint_measure` of the footprints)."""
     frames, why = [], ""
     for spec in catalog.layers:
         if spec.kind != kind:
