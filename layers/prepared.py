@@ -442,9 +442,10 @@ def _from_wkb(wkb: list, at: np.ndarray) -> np.ndarray:
     for k in range(len(chunks)):
         chunk, chunks[k] = chunks[k], None
         dest = order[ends[k]:ends[k + 1]]
-        if len(dest):
-            local = pa.array(at[dest] - starts[k])
-            out[dest] = shapely.from_wkb(chunk.take(local).to_numpy(zero_copy_only=False))
+        if len(dest):  # the chunk's WKB as bytes (one copy), then only the rows asked for
+            # (Arrow's take first would copy them once more, at random: 1.5 s of CPU for the
+            # red lines near 100,000 projects)
+            out[dest] = shapely.from_wkb(chunk.to_numpy(zero_copy_only=False)[at[dest] - starts[k]])
         del chunk
         pa.default_memory_pool().release_unused()
     return out
