@@ -279,7 +279,9 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
         fields = [c for c in src.columns if c != src.geometry.name and not str(c).startswith("_")]
         # each layer's share of what is left follows its size
         part = share * weight[spec.id] / left if left else 0.0
-        least = text_bytes(src[fields]) + (_FEATURE_BYTES + 4 * _COORD_BYTES) * len(src)
+        least = (_FEATURE_BYTES + 4 * _COORD_BYTES) * len(src)
+        if least <= part:  # (else too large whatever its text)
+            least += text_bytes(src[fields])
         found, gdf = None, None
         if least <= part:
             gdf = clip_to(src.to_crs(result.crs), windows)
