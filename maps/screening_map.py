@@ -170,6 +170,7 @@ def projects_table(result: gpd.GeoDataFrame, lang: str, hits: pd.DataFrame | Non
     return gpd.GeoDataFrame(table, geometry=result.geometry.values, crs=result.crs)
 
 
+@base.collection_paused()
 def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
                   lang: str = "zh", basemap: str = "osm",
                   tianditu_key: str | None = None,

@@ -402,3 +402,18 @@ def test_harness_blocks_network_answers_tiles_and_reports_errors(browser_page, t
     assert screenshot_nonblank(page, "harness_red_square")
     page.evaluate("document.body.innerHTML = ''")
     assert not screenshot_nonblank(page, "harness_blank")
+
+
+def test_literal_text_renders_as_branca_renders_it():
+    """The large scripts of a map are added as text instead of being compiled as templates
+    (maps.elements.literal); each renders exactly as branca's Element of it does (a trailing
+    newline dropped, carriage returns and template syntax as Jinja has them)."""
+    from branca.element import Element
+
+    from maps.elements import Literal, literal
+
+    texts = ["var a = {\"b\": [1, 2]};\n", "x\n\n", "", "\n", "é 名称\n  ", "a\r\nb\n",
+             "{{ 6 * 7 }} x", "{% if true %}y{% endif %}", "a {# b #} c"]
+    for text in texts:
+        assert literal(text).render() == Element(text).render(), text
+    assert isinstance(literal("var a = 1;\n"), Literal)  # not compiled
