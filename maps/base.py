@@ -46,7 +46,7 @@ from maps.display import (  # noqa: F401 (re-exported: part of the base API)
     display_text,
     display_tolerance,
 )
-from maps.elements import CSS, HtmlControl, LiteralGeoJson, SafePopup, SafeTooltip, swatch_svg
+from maps.elements import CSS, HtmlControl, SafePopup, SafeTooltip, swatch_svg
 from maps.results import add_result_layer  # noqa: F401 (re-exported: part of the base API)
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
@@ -258,9 +258,9 @@ def add_vector_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, lang: str,
     if geometry_type == "point" or (len(geoms) and np.isin(shapely.get_type_id(geoms),
                                                            (0, 4)).any()):
         marker = folium.CircleMarker(radius=base_style.get("radius", 6))
-    layer = LiteralGeoJson({"type": "FeatureCollection", "features": features}, name=layer_name,
-                     style_function=style_function, marker=marker, smooth_factor=1.0,
-                     show=show, control=control)
+    layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name=layer_name,
+                           style_function=style_function, marker=marker, smooth_factor=1.0,
+                           show=show, control=control)
     if fields:
         SafePopup(fields, labels, link).add_to(layer)
     if not casing:

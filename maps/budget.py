@@ -24,7 +24,6 @@ import shapely
 from maps import base
 from maps import style as st
 from maps.display import drawable
-from maps.elements import LiteralMacro
 
 MAP_BUDGET_BYTES = 10_000_000
 """Largest ``map.html`` [bytes] a screening writes, whatever the batch."""
@@ -126,12 +125,9 @@ def raster_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, name: str,
     while len(uri) > max_bytes and px > 256:
         px //= 2
         uri, bounds = _image(gdf, kind, px)
-    _Overlay(uri, bounds=bounds, name=html.escape(name), interactive=False).add_to(m)
+    folium.raster_layers.ImageOverlay(uri, bounds=bounds, name=html.escape(name),
+                                      interactive=False).add_to(m)
     return len(uri)
-
-
-class _Overlay(folium.raster_layers.ImageOverlay, LiteralMacro):
-    """folium's ``ImageOverlay``, its script (the image, megabytes) not compiled as a template."""
 
 
 def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:

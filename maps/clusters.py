@@ -25,7 +25,6 @@ from folium.template import Template
 
 from maps import style as st
 from maps.display import drawable, project_anchors
-from maps.elements import LiteralMacro
 
 ORDER = ("prohibited", "review", "error", "admitted")
 """Verdicts from the one that colours a cluster first."""
@@ -100,7 +99,7 @@ def _verdict_codes(result: gpd.GeoDataFrame) -> np.ndarray:
     return np.array([ORDER.index(v) if v in ORDER else ORDER.index("error") for v in verdicts])
 
 
-class AfterFitMarkerCluster(FastMarkerCluster, LiteralMacro):
+class AfterFitMarkerCluster(FastMarkerCluster):
     """folium's ``FastMarkerCluster``, put on the map only once the map has its first view.
 
     Leaflet.markercluster loading in chunks (``chunkedLoading``, so that the page stays

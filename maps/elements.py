@@ -12,8 +12,8 @@ bars) is assembled in Python from :func:`html.escape`'d text.
 from __future__ import annotations
 
 import html
+from contextlib import contextmanager
 
-import folium
 from branca.element import Element, Figure, MacroElement
 from folium.plugins import Search
 from folium.template import Template
@@ -307,34 +307,39 @@ class Literal(Element):
 
 
 def literal(text: str) -> Element:
-    """What ``branca.element.Element(text)`` renders, made without compiling ``text`` as a
-    Jinja template when it holds no template syntax: the text less one trailing newline, as
-    Jinja drops it. Text with ``{{``, ``{%``, ``{#`` or a carriage return (which Jinja turns
-    into a newline) is compiled as before."""
-    if any(mark in text for mark in ("{{", "{%", "{#", "\r")):
-        return Element(text)
+    """Text as an element of a page that renders as itself, as ``branca.element.Element(text)``
+    renders text without template syntax: line ends as Jinja reads them (``\\r\\n`` and
+    ``\\r`` become ``\\n``), less one trailing newline. Text with template syntax is never
+    compiled: it comes from the data (a project's name ``{{ … }}`` would run as Jinja code)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return Literal(text[:-1] if text.endswith("\n") else text)
 
 
-class LiteralMacro(MacroElement):
-    """``MacroElement.render`` (branca 0.8) with its rendered header, html and script added to
-    the figure as :func:`literal` text: branca compiles each as a template again, 0.4 s for the
-    4 MB script of 100,000 clustered projects. Put it after a folium class among the bases of a
-    subclass (``class X(folium.GeoJson, LiteralMacro)``): the folium class renders as it does,
-    then this in place of ``MacroElement.render``."""
-
-    def render(self, **kwargs):
-        figure = self.get_root()
-        assert isinstance(figure, Figure), "You cannot render this Element if it is not in a " \
-            "Figure."
-        for part, holder in (("header", figure.header), ("html", figure.html),
-                             ("script", figure.script)):
-            macro = self._template.module.__dict__.get(part, None)
-            if macro is not None:
-                holder.add_child(literal(macro(self, kwargs)), name=self.get_name())
-        for element in self._children.values():
-            element.render(**kwargs)
+def _render_literally(self: MacroElement, **kwargs) -> None:
+    """``MacroElement.render`` (branca 0.8) with the rendered header, html and script of the
+    element added to the figure as :func:`literal` text. branca adds each as
+    ``Element(text)``, which compiles the text, data included, as a Jinja template once more:
+    a layer attribute or a project name holding ``{{ … }}`` ran as code when the page was
+    written (and a 4 MB script took 0.4 s to compile)."""
+    figure = self.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError("an element is rendered outside a Figure")
+    for part, holder in (("header", figure.header), ("html", figure.html),
+                         ("script", figure.script)):
+        macro = self._template.module.__dict__.get(part, None)
+        if macro is not None:
+            holder.add_child(literal(macro(self, kwargs)), name=self.get_name())
+    for element in self._children.values():
+        element.render(**kwargs)
 
 
-class LiteralGeoJson(folium.GeoJson, LiteralMacro):
-    """folium's ``GeoJson``, its script (the features, megabytes) not compiled as a template."""
+@contextmanager
+def literal_macros():
+    """While a page renders, every macro element adds its parts as literal text
+    (:func:`_render_literally`), never compiled again as a template."""
+    original = MacroElement.render
+    MacroElement.render = _render_literally
+    try:
+        yield
+    finally:
+        MacroElement.render = original

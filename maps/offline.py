@@ -406,7 +406,10 @@ def render_offline(m: branca.element.Element) -> str:
     SitingError
         If the map uses a script or stylesheet that is not vendored, naming its URL.
     """
-    return inline_assets(m.get_root().render())
+    from maps.elements import literal_macros
+
+    with literal_macros():  # data never runs as a template
+        return inline_assets(m.get_root().render())
 
 
 def save_offline(m: branca.element.Element, path: str | Path) -> Path:

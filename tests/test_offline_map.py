@@ -405,15 +405,41 @@ def test_harness_blocks_network_answers_tiles_and_reports_errors(browser_page, t
 
 
 def test_literal_text_renders_as_branca_renders_it():
-    """The large scripts of a map are added as text instead of being compiled as templates
-    (maps.elements.literal); each renders exactly as branca's Element of it does (a trailing
-    newline dropped, carriage returns and template syntax as Jinja has them)."""
+    """The rendered scripts of a map are added as text instead of being compiled as templates
+    (maps.elements.literal); text without template syntax renders exactly as branca's Element of
+    it does (a trailing newline dropped, carriage returns as Jinja has them); text with template
+    syntax renders as written, never run."""
     from branca.element import Element
 
     from maps.elements import Literal, literal
 
-    texts = ["var a = {\"b\": [1, 2]};\n", "x\n\n", "", "\n", "é 名称\n  ", "a\r\nb\n",
-             "{{ 6 * 7 }} x", "{% if true %}y{% endif %}", "a {# b #} c"]
-    for text in texts:
+    for text in ["var a = {\"b\": [1, 2]};\n", "x\n\n", "", "\n", "é 名称\n  ", "a\r\nb\n",
+                 "a\rb"]:
         assert literal(text).render() == Element(text).render(), text
+    for text in ["{{ 6 * 7 }} x", "{% if true %}y{% endif %}", "a {# b #} c"]:
+        assert literal(text).render() == text
     assert isinstance(literal("var a = 1;\n"), Literal)  # not compiled
+
+
+def test_data_never_runs_as_a_template(tmp_path):
+    """A project name holding Jinja syntax ran as code when the map was written (branca compiles
+    every rendered script again as a template): {{ cycler.__init__.__globals__.os... }} could run
+    any command on the reviewer's machine. The map shows the name as written."""
+    import geopandas as gpd
+    import shapely
+    from click.testing import CliRunner
+
+    from layers.demo import DEMO_CATALOG as DEMO
+    from maps.cli import cli
+
+    names = ['{{ 6*7 }} solar', '{{ "PWN" ~ "ED" }}', '{% for x in range(3) %}Qz9{% endfor %}']
+    gpd.GeoDataFrame({"project_id": ["A1", "A2", "A3"], "name": names, "type": ["pv"] * 3},
+                     geometry=[shapely.box(106.6 + 0.1 * i, 26.5, 106.61 + 0.1 * i, 26.51)
+                               for i in range(3)], crs="EPSG:4326").to_file(
+        tmp_path / "p.geojson")
+    res = CliRunner().invoke(cli, ["screen", str(tmp_path / "p.geojson"), "--catalog", str(DEMO), "--out",
+                                   str(tmp_path / "out"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    assert "{{ 6*7 }} solar" in page and "42 solar" not in page
+    assert "PWNED" not in page and "Qz9Qz9" not in page
