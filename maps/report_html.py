@@ -25,12 +25,20 @@ __all__ = ["area_text", "badges", "cat", "each", "esc", "fmt", "group_join", "le
 
 def esc(values) -> np.ndarray:
     """HTML-escaped text of each value (None and NaN become ``""``), escaping each distinct
-    value once."""
+    value once: all in one :func:`html.escape` of their texts joined by NUL (it replaces single
+    characters, NUL never), split again; one call per text only when a text has a NUL."""
     v = np.asarray(values, dtype=object)
     if not len(v):
         return np.full(0, "", dtype=object)
     codes, uniq = pd.factorize(v)
-    table = np.array([html.escape(str(u), quote=True) for u in uniq] + [""], dtype=object)
+    words = [str(u) for u in uniq]
+    joined = "\0".join(words)
+    parts = html.escape(joined, quote=True).split("\0")
+    if len(parts) != len(words):  # a NUL inside a text (or no text at all)
+        parts = [html.escape(t, quote=True) for t in words]
+    table = np.empty(len(parts) + 1, dtype=object)
+    table[:-1] = parts
+    table[-1] = ""
     return table[codes]
 
 
