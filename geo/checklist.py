@@ -78,9 +78,9 @@ def worst_outcome(keys, outcome, n: int) -> np.ndarray:
     or ``admitted`` (errors count as prohibited), ``""`` for none or only contacts."""
     rank = {k: min(v, 3) for k, v in SEVERITY.items() if k != "contact"}
     worst = np.zeros(n, dtype=int)
-    np.maximum.at(worst, np.asarray(keys, dtype=np.int64),
-                  pd.Series(np.asarray(outcome, dtype=object)).map(rank).fillna(0)
-                  .to_numpy(dtype=int))
+    codes, values = pd.factorize(np.asarray(outcome, dtype=object))  # a rank per distinct value
+    ranks = np.array([rank.get(v, 0) for v in values] + [0], dtype=int)
+    np.maximum.at(worst, np.asarray(keys, dtype=np.int64), ranks[codes])
     return _OUTCOMES[worst]
 
 

@@ -37,6 +37,7 @@ from maps.report_html import (
     area_text,
     badges,
     cat,
+    each,
     esc,
     fmt,
     group_join,
@@ -138,8 +139,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     inside = (shape == "polygon") & ~c["kind"].isin(list(PROTECTED_KINDS)).to_numpy()
     key = np.where(status == "occupied", np.where(inside, "inside_polygon", "occupied_" + shape),
                    np.where(unsure[show], "unsure", status))
-    words = pd.Series(key, dtype=object).map(
-        {k: html.escape(status_word(k, lang)) for k in set(key)}).to_numpy(dtype=object)
+    words = each(key, lambda k: html.escape(status_word(k, lang)))
     share = c["overlap_share_sum"].to_numpy(dtype=float)
     length = c["overlap_length_m"].to_numpy(dtype=float)
     dist = c["distance_m"].to_numpy(dtype=float)
@@ -206,7 +206,7 @@ def _split_absent(hits: pd.DataFrame, absent: list[str]) -> tuple[pd.DataFrame, 
     parts = [str(k).split("+") for k in kinds]
     some = np.array([any(p in absent for p in ps) for ps in parts] + [False])[codes]
     every = np.array([all(p in absent for p in ps) for ps in parts] + [False])[codes]
-    split = per_kind(hits[some])
+    split = per_kind(hits[["row", "kind", "outcome"]][some])  # what _missing_rows reads
     return hits[~every], split[split["kind"].isin(absent).to_numpy()]
 
 
@@ -262,12 +262,13 @@ def findings_html(hits: pd.DataFrame, n: int, lang: str, rules=None) -> np.ndarr
     """Per project, the findings: one item per rule (fired, unknown, coverage) with the worst
     outcome, the title, the confidence letter, the source, what to verify and the evidence;
     then the rules not checked, grouped by missing layer."""
-    h = hits[hits["check"] != "contact"]
-    if not len(h):
+    check = hits["check"].to_numpy(dtype=object)
+    if not (check != "contact").any():
         return np.full(n, "", dtype=object)
-    checked = h[h["check"] != "not_checked"]
+    checked = hits[(check != "contact") & (check != "not_checked")]
     items = _rule_items(checked, n, lang) if len(checked) else np.full(n, "", dtype=object)
-    missing = h[h["check"] == "not_checked"]
+    # most hits of a large batch: taken with only the columns their items read
+    missing = hits[["row", "title", "rule_id"]][check == "not_checked"]
     skipped = _by_pattern(missing, n, ("title", "rule_id"),
                           lambda m, k: _not_checked_items(m, k, lang, rules))
     body = cat(items, skipped)
@@ -299,7 +300,8 @@ def _by_pattern(rows: pd.DataFrame, n: int, columns, build) -> np.ndarray:
         return out
     row = rows["row"].to_numpy(dtype=np.int64)
     code = row_key(np.zeros(len(rows), dtype=np.int64), *(rows[c] for c in columns))
-    pattern = group_join(row, code.astype(str), n, ",")
+    words = np.array([str(c) for c in range(int(code.max()) + 1)], dtype=object)
+    pattern = group_join(row, words[code], n, ",")
     codes, _ = pd.factorize(pattern)
     _, first = np.unique(codes, return_index=True)  # one project per pattern
     first = first[pattern[first] != ""]
@@ -316,7 +318,7 @@ def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     """One ``<li>`` per (project, rule, title), worst first, then in rule order."""
     code = row_key(h["row"], h["rule_id"], h["title"])
     m = code.max() + 1
-    sev = h["outcome"].map(SEVERITY).fillna(0).to_numpy(dtype=int)
+    sev = each(h["outcome"], lambda o: SEVERITY.get(o, 0)).astype(int)
     worst = np.zeros(m, dtype=int)
     np.maximum.at(worst, code, sev)
     first = np.flatnonzero(~pd.Index(code).duplicated())  # positions of each group's first hit
@@ -334,16 +336,17 @@ def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     has_feat = nonblank(h["feature_id"])
     feat_rank = np.full(len(h), 0)
     feat_rank[has_feat] = pd.Series(code[has_feat]).groupby(code[has_feat]).cumcount().to_numpy()
-    dist = h["distance_m"].to_numpy(dtype=float)
-    area = fmt(np.where(h["overlap_m2"].to_numpy(dtype=float) > 0, h["overlap_m2"], np.nan),
-               area_text)
-    share = fmt(h["overlap_share"], share_text)
-    ev = cat(esc(h["feature_id"]), when(nonblank(h["feature_name"]),
-                                        cat(" ", esc(h["feature_name"]))), ": ",
+    shown = np.flatnonzero(has_feat & (feat_rank < MOST_EVIDENCE))  # only these are written
+    dist = h["distance_m"].to_numpy(dtype=float)[shown]
+    overlap = h["overlap_m2"].to_numpy(dtype=float)[shown]
+    area = fmt(np.where(overlap > 0, overlap, np.nan), area_text)
+    share = fmt(h["overlap_share"].to_numpy(dtype=float)[shown], share_text)
+    fname = h["feature_name"].to_numpy(dtype=object)[shown]
+    ev = cat(esc(h["feature_id"].to_numpy(dtype=object)[shown]),
+             when(nonblank(fname), cat(" ", esc(fname))), ": ",
              np.where(dist > 0, fmt(dist, length_text),
                       np.where(area != "", cat(area, " (", share, ")"), share)))
-    shown = has_feat & (feat_rank < MOST_EVIDENCE)
-    evidence = group_join(code[shown], ev[shown], m, "；" if lang == "zh" else "; ")
+    evidence = group_join(code[shown], ev, m, "；" if lang == "zh" else "; ")
     n_feat = np.bincount(code[has_feat], minlength=m)
     many = word("n_features", lang, n="{n}")
     more = fmt(np.where(n_feat > MOST_EVIDENCE, n_feat, np.nan),
@@ -351,7 +354,7 @@ def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     evidence = when(evidence != "", cat('<div class="ev"><b>', word("evidence", lang), ":</b> ",
                                         evidence, more, "</div>"))
     conf = g["confidence"].to_numpy(dtype=object)
-    conf_title = pd.Series(conf).map(lambda c: CONFIDENCE.get(c, ("", ""))[lang != "zh"])
+    conf_title = each(conf, lambda c: CONFIDENCE.get(c, ("", ""))[lang != "zh"])
     li = cat('<li class="mark v-', outcome, '">', badges(outcome, lang), " <b>", esc(g["title"]),
              '</b> <span class="conf" title="', esc(conf_title), '">', esc(conf), "</span>",
              '<div class="src"><b>', word("policy", lang), ":</b> ", esc(g["source"]), "</div>",

@@ -19,19 +19,58 @@ import pandas as pd
 from geo.grouping import group_join
 from maps import style as st
 
-__all__ = ["area_text", "badges", "cat", "esc", "fmt", "group_join", "length_text", "nonblank",
-           "radius_text", "share_text", "text_colour", "verdict_css", "when"]
+__all__ = ["area_text", "badges", "cat", "each", "esc", "fmt", "group_join", "length_text",
+           "nonblank", "radius_text", "share_text", "text_colour", "texts", "verdict_css", "when"]
 
 
 def esc(values) -> np.ndarray:
     """HTML-escaped text of each value (None and NaN become ``""``), escaping each distinct
-    value once."""
+    value once: all in one :func:`html.escape` of their texts joined by NUL (it replaces single
+    characters, NUL never), split again; one call per text only when a text has a NUL."""
     v = np.asarray(values, dtype=object)
     if not len(v):
         return np.full(0, "", dtype=object)
     codes, uniq = pd.factorize(v)
-    table = np.array([html.escape(str(u), quote=True) for u in uniq] + [""], dtype=object)
+    words = [str(u) for u in uniq]
+    joined = "\0".join(words)
+    parts = html.escape(joined, quote=True).split("\0")
+    if len(parts) != len(words):  # a NUL inside a text (or no text at all)
+        parts = [html.escape(t, quote=True) for t in words]
+    table = np.empty(len(parts) + 1, dtype=object)
+    table[:-1] = parts
+    table[-1] = ""
     return table[codes]
+
+
+def texts(values) -> np.ndarray:
+    """``values`` as text, an object array: what ``Series.astype(str)`` gives (missing values
+    stay missing), without the round trip through Arrow strings when they are texts already
+    (the report's frames keep text as Python objects)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    v = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(v, skipna=False) == "string":
+        return v
+    return s.astype(str).to_numpy(dtype=object)
+
+
+def each(values, fn: Callable) -> np.ndarray:
+    """``fn(value)`` for each value (an object array, like ``Series.map(fn)``), called once per
+    distinct text; other values (numbers, missing ones) are passed one by one."""
+    v = np.asarray(values, dtype=object)
+    out = np.empty(len(v), dtype=object)
+    if not len(v):
+        return out
+    if pd.api.types.infer_dtype(v, skipna=True) != "string":
+        out[:] = [fn(x) for x in v]
+        return out
+    codes, uniq = pd.factorize(v)
+    table = np.empty(len(uniq) + 1, dtype=object)
+    table[:-1] = [fn(u) for u in uniq]
+    out[:] = table[codes]
+    missing = codes < 0
+    if missing.any():
+        out[missing] = [fn(x) for x in v[missing]]
+    return out
 
 
 def nonblank(values) -> np.ndarray:
@@ -69,7 +108,14 @@ def fmt(values, fn: Callable[[float], str]) -> np.ndarray:
             dtype=float)
     out = np.full(len(v), "", dtype=object)
     ok = np.isfinite(v)
-    out[ok] = [fn(x) for x in v[ok]]
+    if not ok.any():
+        return out
+    # once per distinct number (by its bits: -0.0 is not 0.0): hits repeat a feature's figures
+    # for each rule on it
+    bits, at = np.unique(v[ok].view(np.int64), return_inverse=True)
+    table = np.empty(len(bits), dtype=object)
+    table[:] = [fn(x) for x in bits.view(np.float64).tolist()]
+    out[ok] = table[at.ravel()]
     return out
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo.grouping import group_join
+from geo.grouping import group_join, object_frame
 from maps import style as st
+from maps.report_html import texts
 from maps.report_words import word
 
 DECISIVE_SHOWN = {"error": 1000, "prohibited": 100, "review": 100}
@@ -38,12 +39,13 @@ def findings_by_rule(hits: pd.DataFrame, lang: str) -> tuple[list[dict], int]:
         Rows with ``verdict``, ``label`` (the verdict's word), ``title`` and ``count``
         [projects]; and how many review findings were left out.
     """
-    h = hits[hits["outcome"].isin(list(_ORDER)) & (hits["check"] != "contact")]
+    h = hits[["outcome", "check", "title", "row"]]  # the columns read: fewer to take
+    h = h[(h["outcome"].isin(list(_ORDER)) & (h["check"] != "contact")).to_numpy()]
     if not len(h):
         return [], 0
     missing = (h["check"] == "not_checked").to_numpy()
-    pairs = pd.DataFrame({"outcome": h["outcome"].astype(str).to_numpy()[~missing],
-                          "title": h["title"].astype(str).to_numpy()[~missing],
+    pairs = object_frame({"outcome": texts(h["outcome"])[~missing],
+                          "title": texts(h["title"])[~missing],
                           "row": h["row"].to_numpy(dtype=np.int64)[~missing]}).drop_duplicates()
     counts = pairs.groupby(["outcome", "title"], sort=False).size().reset_index(name="count")
     counts["rank"] = counts["outcome"].map(_ORDER)
@@ -86,14 +88,14 @@ def decisive_projects(result: pd.DataFrame, hits: pd.DataFrame, hrefs: np.ndarra
     verdict = result["verdict"].astype(str).to_numpy()
     n = len(result)
     sep = "；" if lang == "zh" else "; "
-    h = hits[hits["outcome"].isin(["prohibited", "review"]) & (hits["check"] != "contact")]
+    h = hits[["outcome", "check", "title", "row"]]  # the columns read: fewer to take
+    h = h[(h["outcome"].isin(["prohibited", "review"]) & (h["check"] != "contact")).to_numpy()]
     # rules unchecked for want of a layer are one row of the findings by rule, not each
     # project's reason: a project with nothing else says so in one phrase
     unchecked = np.zeros(n, dtype=bool)
     unchecked[h["row"].to_numpy(dtype=np.int64)[(h["check"] == "not_checked").to_numpy()]] = True
     h = h[h["check"] != "not_checked"].drop_duplicates(["row", "outcome", "title"])
-    why = {o: group_join(h["row"].to_numpy(dtype=np.int64)[m], h["title"].astype(str).to_numpy(
-        dtype=object)[m], n, sep) for o in ("prohibited", "review")
+    why = {o: group_join(h["row"].to_numpy(dtype=np.int64)[m], texts(h["title"])[m], n, sep) for o in ("prohibited", "review")
         for m in [(h["outcome"] == o).to_numpy()]}
     why["review"] = np.where((why["review"] == "") & unchecked,
                              word("not_provided_rules", lang), why["review"])

@@ -25,12 +25,14 @@ from maps.report_checklist import checklist_html, findings_html
 from maps.report_html import (
     badges,
     cat,
+    each,
     esc,
     fmt,
     group_join,
     length_text,
     nonblank,
     share_text,
+    texts,
     when,
 )
 from maps.report_words import word
@@ -56,7 +58,11 @@ def _fact(label: str, values, mask=None) -> np.ndarray:
     show = v != ""
     if mask is not None:
         show &= np.asarray(mask, dtype=bool)
-    return when(show, cat("<tr><th>", label, "</th><td>", v, "</td></tr>"))
+    out = np.full(len(v), "", dtype=object)
+    at = np.flatnonzero(show)  # most facts are blank on most projects: built where shown
+    if len(at):
+        out[at] = cat("<tr><th>", label, "</th><td>", v[at], "</td></tr>")
+    return out
 
 
 def _col(res: pd.DataFrame, name: str, default="") -> pd.Series:
@@ -66,14 +72,14 @@ def _col(res: pd.DataFrame, name: str, default="") -> pd.Series:
 def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np.ndarray:
     """Per project, the table of its facts and location."""
     loc = locations(res)
-    vocab = {f: _col(res, f).map(lambda v, f=f: vocabulary.label(f, v, lang)) for f in
+    vocab = {f: each(_col(res, f), lambda v, f=f: vocabulary.label(f, v, lang)) for f in
              ("type", "industry", "component", "national_major", "allowed_activity")}
-    code = _col(res, "admin_code").fillna("").astype(str)
-    prov = _col(res, "province").fillna("").astype(str)
+    code = texts(_col(res, "admin_code").fillna(""))
+    prov = texts(_col(res, "province").fillna(""))
     pnames = {k: v["zh" if lang == "zh" else "en"] for k, v in provinces().items()}
-    district = cat(esc(code.map(names or {}).fillna("")),
+    district = cat(esc(district_names(code, names)),
                    when(code != "", cat(" (", esc(code), ")")),
-                   when(prov != "", cat(" · ", esc(prov.map(pnames).fillna(prov)))))
+                   when(prov != "", cat(" · ", esc(each(prov, lambda p: pnames.get(p, p))))))
     # a project without geometry lies nowhere: not "outside the admin layer"
     unknown = np.where(loc["lon"].isna(), word("no_outline_district", lang),
                        word("unknown_district", lang))
@@ -88,8 +94,8 @@ def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np
     npts = fmt(np.where(loc["shape"] == "point", size, np.nan),
                lambda k: word("point", lang) if k <= 1 else word("points", lang, n=int(k)))
     yes, no = word("yes", lang), word("no", lang)
-    flags = [_fact(word(f"flag_{f}", lang), _col(res, f, None).map(
-        lambda v: "" if v is None or v != v else (yes if v else no)).to_numpy(dtype=object))
+    flags = [_fact(word(f"flag_{f}", lang), each(
+        _col(res, f, None), lambda v: "" if v is None or v != v else (yes if v else no)))
         for f in _FLAGS]
     doc = _col(res, "national_major_doc")
     major = cat(esc(vocab["national_major"]), when(nonblank(doc), cat(" (", esc(doc), ")")))
@@ -114,6 +120,12 @@ def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np
     return cat('<table class="facts">', rows, "</table>")
 
 
+def district_names(code: np.ndarray, names: dict[str, str] | None) -> np.ndarray:
+    """The name of each admin code (``""`` for a code without one)."""
+    names = names or {}
+    return each(code, lambda c: names.get(c, ""))
+
+
 def units_html(hits: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     """Per project, each control unit it lies in with its access list, once."""
     h = hits[(hits["rule_id"] == "control_unit_listed") & (hits["check"] == "fired")]
@@ -127,7 +139,7 @@ def units_html(hits: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     first = ~pd.Index(row_key(h["row"], code)).duplicated()
     h, d, code = h[first], d[first], code[first]
     attrs = get_kind("control_unit").attributes
-    kind = d["unit_type"].map(lambda t: UNIT_TYPES.get(t, (t, t))[lang != "zh"]
+    kind = each(d["unit_type"], lambda t: UNIT_TYPES.get(t, (t, t))[lang != "zh"]
                               if isinstance(t, str) and t else "")
     none = word("none", lang)
     clauses = cat(*[cat("<tr><th>", attrs[f].label(lang), "</th><td>",
@@ -194,26 +206,27 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
     h = hits
     n = len(res)
     feats = feature_evidence(h)
-    ids = res["project_id"].astype(str)
+    ids = esc(texts(res["project_id"]))
     if anchors is None:
         anchors = project_anchors(result["project_id"].astype(str))[start:stop]
     anchors = np.asarray(anchors, dtype=object)
-    error = _col(res, "error").fillna("").astype(str)
+    error = texts(_col(res, "error").fillna(""))
     images = images or {}
     uri = np.full(n, None, dtype=object)
     for i, value in images.items():
         if start <= i < stop:
             uri[i - start] = value
-    alt = cat(esc(ids), " ", esc(res["name"]))
+    name = esc(res["name"])
+    alt = cat(ids, " ", name)
     figure = np.where(pd.isna(uri), cat('<p class="note">', word("no_image", lang), "</p>"),
                       cat('<img class="pmap" alt="', alt, '" src="', uri.astype(str), '">'))
     how = (result.attrs.get("coverage") or {}).get("label", "")
-    verdict = res["verdict"].astype(str).to_numpy(dtype=object)
+    verdict = texts(res["verdict"])
     head = cat('<section class="project" id="', anchors,
-               '"><div class="phead"><h3><span class="pid">', esc(ids), "</span> ",
-               esc(res["name"]), "</h3>", badges(verdict, lang), "</div>")
-    err = when(error != "", cat('<p class="error">', esc(error.map(
-        lambda e: word("error_text", lang, error=e))), "</p>"))
+               '"><div class="phead"><h3><span class="pid">', ids, "</span> ",
+               name, "</h3>", badges(verdict, lang), "</div>")
+    err = when(error != "", cat('<p class="error">', esc(each(
+        error, lambda e: word("error_text", lang, error=e))), "</p>"))
     grid = cat('<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names),
                '</div><figure class="pfig">', figure, "</figure></div>")
     body = cat(checklist_html(res, h, lang, rules, feats), findings_html(h, n, lang, rules),
@@ -227,7 +240,8 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     its access list is on the project's page); or the error. The summary table's "main
     reasons", in words, without rule codes."""
     n = len(result)
-    h = hits[hits["outcome"].isin(["prohibited", "review", "admitted"])]
+    h = hits[["row", "outcome", "rule_id", "title"]]  # the columns read: fewer to take
+    h = h[h["outcome"].isin(["prohibited", "review", "admitted"]).to_numpy()]
     sev = h["outcome"].map({"prohibited": 0, "review": 1, "admitted": 2}).to_numpy()
     order = np.lexsort((np.arange(len(h)), sev, h["row"].to_numpy()))
     h = h.iloc[order]
@@ -240,12 +254,12 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     h = h[first]
     sep = "；" if lang == "zh" else "; "
     text = group_join(h["row"].to_numpy(), esc(h["title"]), n, sep)
-    error = _col(result, "error").fillna("").astype(str).to_numpy(dtype=object)
-    verdict = result["verdict"].astype(str).to_numpy(dtype=object)
+    error = texts(_col(result, "error").fillna(""))
+    verdict = texts(result["verdict"])
     admitted = verdict == "admitted"
     text = np.where(admitted, np.where(text == "", word("no_restriction", lang),
                                        cat(word("no_restriction", lang), sep, text)), text)
     return np.where(error != "", esc(error), text).astype(object)
 
 
-__all__ = ["facts_html", "image_uri", "project_sections", "reason_words", "units_html"]
+__all__ = ["district_names", "facts_html", "image_uri", "project_sections", "reason_words", "units_html"]

@@ -33,7 +33,7 @@ from markupsafe import Markup
 from geo.checklist import search_radius
 from maps import style as st
 from maps.display import drawable, project_anchors
-from maps.report_html import badges, cat, esc, radius_text, verdict_css
+from maps.report_html import badges, cat, each, esc, radius_text, texts, verdict_css
 from maps.report_meta import admin_names, report_meta
 from maps.report_reasons import decisive_projects, findings_by_rule
 from maps.report_sections import image_uri, project_sections, reason_words
@@ -58,6 +58,9 @@ CHUNK = 2000
 VERDICTS = ("prohibited", "review", "admitted", "error")
 IMAGE_SIZE = (560, 420)
 """Size of a project's map image [px]."""
+UNREAD_HIT_COLUMNS = ("project_id", "overlap_m", "tolerance_m2")
+"""Columns of the hits no part of the report reads (the sections use ``row``): left out, every
+filter of the hits copies fewer columns."""
 
 
 def _env() -> jinja2.Environment:
@@ -151,16 +154,16 @@ def project_rows(result, hits, lang: str, start: int, stop: int, names: dict,
 
     res = result.iloc[start:stop]
     h = hits
-    ids = res["project_id"].astype(str)
+    ids = texts(res["project_id"])
     if anchors is None:
         anchors = project_anchors(result["project_id"].astype(str))[start:stop]
-    code = res["admin_code"].fillna("").astype(str) if "admin_code" in res else \
-        pd.Series("", index=res.index)
+    code = texts(res["admin_code"].fillna("")) if "admin_code" in res else \
+        np.full(len(res), "", dtype=object)
     return list(cat('<tr><td><a href="#', np.asarray(anchors, dtype=object), '">',
                     esc(ids), "</a></td><td>", esc(res["name"]), "</td><td>",
-                    esc(res["type"].map(lambda v: vocabulary.label("type", v, lang))),
-                    "</td><td>", esc(code.map(names).fillna(code)), "</td><td>",
-                    badges(res["verdict"].astype(str), lang), "</td><td>",
+                    esc(each(res["type"], lambda v: vocabulary.label("type", v, lang))),
+                    "</td><td>", esc(each(code, lambda c: names.get(c, c))), "</td><td>",
+                    badges(texts(res["verdict"]), lang), "</td><td>",
                     reason_words(res, h, lang), "</td></tr>\n"))
 
 
@@ -282,7 +285,8 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     overview = overview_image(result, catalog, lang, points=n > paged_above) \
         if catalog is not None and n else ""
     env = _env()
-    work, hits = _light(result), _objects(hits)
+    work = _light(result)
+    hits = _objects(hits.drop(columns=list(UNREAD_HIT_COLUMNS), errors="ignore"))
     anchors = project_anchors(result["project_id"].astype(str))  # unique: ids may repeat
     findings, more_findings = findings_by_rule(hits, lang)
     ctx |= {"findings": findings, "more_findings": word("more_findings", lang, n=more_findings)
