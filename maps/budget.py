@@ -132,6 +132,7 @@ def raster_layer(m: folium.Map, gdf: gpd.GeoDataFrame, kind: str, name: str,
 
 def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:
     """A PNG data URI of the features and its lon/lat bounds."""
+    from rasterio.features import rasterize
     from rasterio.transform import from_bounds
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
@@ -149,7 +150,9 @@ def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:
     drawn = drawn[~(shapely.is_missing(drawn) | shapely.is_empty(drawn))]
     burnt = np.zeros((height, width), dtype="uint32")
     for start in range(0, len(drawn), BURN_BATCH):  # in order: the last feature drawn shows
-        _burn(drawn[start:start + BURN_BATCH], start + 1, burnt, transform)
+        shapes = geojson(drawn[start:start + BURN_BATCH])
+        rasterize(((g, start + i + 1) for i, g in enumerate(shapes)), out=burnt,
+                  transform=transform, all_touched=True)
     fill = (burnt > 0).astype(np.uint8)
     edge = fill
     if st.get_kind_geometry(kind) == "polygon":  # outlines: where the feature shown changes
@@ -168,43 +171,6 @@ def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:
     uri = "data:image/png;base64," + base64.b64encode(_png(index, palette, alpha)).decode("ascii")
     lonlat = gpd.GeoSeries(shapely.box(w, s, e, n), crs=3857).to_crs(4326).total_bounds
     return uri, [[lonlat[1], lonlat[0]], [lonlat[3], lonlat[2]]]
-
-
-def _burn(geoms: np.ndarray, first: int, out: np.ndarray, transform) -> None:
-    """Burn non-empty ``geoms`` into ``out`` with the values ``first``, ``first + 1`` … in
-    order, as ``rasterio.features.rasterize(..., all_touched=True)`` does.
-
-    Geometries that rasterize would take as they are (points, lines, polygons and
-    multi-polygons whose first ring has what GeoJSON asks) are handed to its burner directly:
-    rasterize checks each one's GeoJSON in Python first (0.6 s for the 245,000 shapes of the
-    100k benchmark map). Anything else goes through rasterize itself.
-    """
-    from rasterio.features import rasterize
-
-    shapes = geojson(geoms)
-    types = shapely.get_type_id(geoms)
-    part = np.where(types == 6, shapely.get_geometry(geoms, 0), geoms)
-    ring = shapely.get_exterior_ring(np.where(np.isin(types, (3, 6)), part, None))
-    ok = (types == 0) | ((types == 1) & (shapely.get_num_coordinates(part) >= 2)) | \
-        (np.isin(types, (3, 6)) & (shapely.get_num_coordinates(ring) >= 4))
-    try:
-        from rasterio._features import _rasterize
-        from rasterio.enums import MergeAlg
-        from rasterio.env import ensure_env
-    except ImportError:  # another rasterio: its public function only
-        ok[:] = False
-    if not ok.all():
-        rasterize(((g, first + i) for i, g in enumerate(shapes)), out=out,
-                  transform=transform, all_touched=True)
-        return
-    valid = []
-    for i, (shape, tid) in enumerate(zip(shapes, types.tolist())):
-        if tid == 6:  # as rasterize: each polygon on its own (no holes between them)
-            valid.extend(({"type": "Polygon", "coordinates": p}, first + i)
-                         for p in shape["coordinates"])
-        else:
-            valid.append((shape, first + i))
-    ensure_env(_rasterize)(valid, out, transform, True, MergeAlg.replace)
 
 
 _GEOJSON = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",

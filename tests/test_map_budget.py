@@ -150,35 +150,3 @@ def test_an_image_layer_burnt_in_batches_is_the_same_image(monkeypatch):
     assert budget._image(layer, "ecological_red_line", 256) == whole
     monkeypatch.setattr(budget, "BURN_BATCH", 1)
     assert budget._image(layer, "ecological_red_line", 256) == whole
-
-
-def test_shapes_handed_to_the_burner_come_out_as_rasterize_burns_them(monkeypatch):
-    """A layer's shapes go to rasterio's burner without rasterize's per-shape check when every
-    one would pass it; the image is then the one rasterize burns (values in order, each
-    multi-polygon's parts, holes), and a batch rasterize must sort out still goes through it."""
-    import rasterio.features
-    from rasterio.transform import from_bounds
-
-    from maps import budget
-
-    square = shapely.box(0, 0, 10, 10)
-    holed = square.difference(shapely.box(2, 2, 4, 4))
-    geoms = np.array([
-        holed, shapely.Point(1.5, 8.5), shapely.LineString([(0, 0), (9, 3), (2, 9)]),
-        shapely.MultiPolygon([shapely.box(5, 5, 9, 9), shapely.box(0.5, 5, 2, 7)]),
-        shapely.box(3, 1, 12, 4), shapely.Polygon([(0, 0), (6, 0), (0, 6)]),
-    ], dtype=object)
-    transform = from_bounds(-1, -1, 13, 11, 56, 48)
-    calls = []
-    real = rasterio.features.rasterize
-    monkeypatch.setattr(rasterio.features, "rasterize", lambda *a, **k: calls.append(1) or
-                        real(*a, **k))
-    for batch in (geoms, np.append(geoms, shapely.GeometryCollection([square]))):
-        expected = np.zeros((48, 56), dtype="uint32")
-        real(((g.__geo_interface__, 3 + i) for i, g in enumerate(batch)), out=expected,
-             transform=transform, all_touched=True)
-        burnt = np.zeros((48, 56), dtype="uint32")
-        budget._burn(batch, 3, burnt, transform)
-        assert np.array_equal(burnt, expected)
-        assert len(np.unique(burnt)) >= 4  # several features show
-    assert len(calls) == 1  # only the batch with a collection went through rasterize
