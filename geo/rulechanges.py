@@ -99,9 +99,16 @@ def change_notice(change: dict, national: bool) -> Bilingual:
     elif key in SCOPE:
         what_en = f"scope changed ({key}: {show_value(old)} → {show_value(new)})"
         what_zh = f"适用范围改变（{key}：{show_value(old)} → {show_value(new)}）"
+    elif key == "outcome":  # the Chinese half in the words the report shows, codes beside
+        from geo.vocabulary import VERDICT_WORDS
+
+        zh = {code: words[0] for code, words in VERDICT_WORDS.items()}
+        what_en = f"outcome {show_value(old)} → {show_value(new)}"
+        what_zh = (f"结论 {zh.get(str(old), show_value(old))} → {zh.get(str(new), show_value(new))}"
+                   f"（{show_value(old)} → {show_value(new)}）")
     else:
-        what_en = f"{'outcome' if key == 'outcome' else key} {show_value(old)} → {show_value(new)}"
-        what_zh = f"{'结论' if key == 'outcome' else key} {show_value(old)} → {show_value(new)}"
+        what_en = f"{key} {show_value(old)} → {show_value(new)}"
+        what_zh = f"{key} {show_value(old)} → {show_value(new)}"
     if key in SCOPE:  # cannot be judged: the reader checks it
         return bi(f"{who_en}: {what_en} by {change['file']} (may be softer than the file it "
                   "overrides: check it)",

@@ -5,6 +5,16 @@ from __future__ import annotations
 
 from layers import kinds
 
+VERDICT_WORDS: dict[str, tuple[str, str]] = {
+    "prohibited": ("不予准入", "Prohibited"),
+    "review": ("需论证", "Review required"),
+    "admitted": ("准入", "Admitted"),
+    "error": ("无法判定", "Could not be judged"),
+    "contact": ("边界接触", "Boundary contact"),
+}
+"""(zh, en) words of each verdict and outcome code: the words every table, page and notice
+shows (:data:`maps.style.VERDICT_LABELS` is this table)."""
+
 TYPES: tuple[str, ...] = ("pv", "wind", "industrial", "infrastructure", "mining", "tourism",
                           "restoration", "residential", "public_service", "other")
 """Project types (``residential`` and ``public_service`` are the land uses of 土壤污染防治法

@@ -32,6 +32,7 @@ Verdict palette (results drawn over the zoning layers)
 
 from __future__ import annotations
 
+from geo.vocabulary import VERDICT_WORDS
 from layers.errors import InputError, choice_error
 from layers.kinds import get_kind, layer_kinds, raster_kinds
 
@@ -117,13 +118,7 @@ CLASS_STYLES: dict[str, dict] = {
 }
 """Leaflet path options per score class (A best, D worst)."""
 
-VERDICT_LABELS: dict[str, tuple[str, str]] = {
-    "prohibited": ("不予准入", "Prohibited"),
-    "review": ("需论证", "Review required"),
-    "admitted": ("准入", "Admitted"),
-    "error": ("无法判定", "Could not be judged"),
-    "contact": ("边界接触", "Boundary contact"),
-}
+VERDICT_LABELS: dict[str, tuple[str, str]] = VERDICT_WORDS
 
 CLASS_LABELS: dict[str, tuple[str, str]] = {
     "A": ("A 类（最适宜）", "Class A (best)"),

@@ -160,9 +160,10 @@ def test_screen_warns_and_report_shows(tmp_path):
     res = CliRunner().invoke(cli, ["screen", "--demo", "--rules", str(path), "--out", str(out),
                                    "--lang", "zh"])
     assert res.exit_code == 0, res.output
-    assert res.stderr.count("国家规则 red_line：结论 prohibited → review") == 1, res.stderr
+    assert res.stderr.count("国家规则 red_line：结论 不予准入 → 需论证（prohibited → review）") == 1, \
+        res.stderr
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert "国家规则 red_line：结论 prohibited → review，由 soft.toml 改写" in report
+    assert "国家规则 red_line：结论 不予准入 → 需论证（prohibited → review），由 soft.toml 改写" in report
     assert "national rule red_line" not in report  # in the report's language
     from openpyxl import load_workbook
 
