@@ -117,7 +117,8 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
         fix = fix_hint(hints, 'crs', 'EPSG:4544')
         raise CRSError(bi(f"{what}: coords {coords} means longitude/latitude degrees but the "
                           f"table holds metres; say their projected CRS instead: {fix}",
-                          f"坐标系 {coords} 指经纬度，但表中是米；请改为指定投影坐标系：{fix}"))
+                          f"坐标系 {coords} 指经纬度，但表中是米；请改为指定投影坐标系："
+                          f"{fix_hint(hints, 'crs', 'EPSG:4544', 'zh')}"))
     mx, my = np.median(x[ok]), np.median(y[ok])
     if 1e6 <= mx < 1e7 and not 1e6 <= my < 1e7:
         x, y = y, x
@@ -137,7 +138,8 @@ def _table_crs(x: np.ndarray, y: np.ndarray, dms: bool, pair: str, coords: str |
         if zoned.any() or not plain.any():
             fix = fix_hint(hints, 'crs', 'EPSG:4544')
             raise CRSError(rephrase(exc, f"{what}: {{}}. Say which CRS the metres are in: {fix}",
-                                    f"{{}}。请指定米制坐标所用的坐标系：{fix}")) from None
+                                    f"{{}}。请指定米制坐标所用的坐标系："
+                                    f"{fix_hint(hints, 'crs', 'EPSG:4544', 'zh')}")) from None
         raise CRSError(rephrase(no_zone_number(x[plain], y[plain], hints), f"{what}: {{}}",
                                 "{}")) from None
     for i in np.flatnonzero(ok & ~zoned) if zoned.any() else ():
@@ -387,6 +389,7 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
     points = np.where(placed, shapely.points(np.where(placed, x, 0), np.where(placed, y, 0)),
                       None)
     fix = fix_hint(hints, "coords" if found.is_geographic else "crs")
+    fix_zh = fix_hint(hints, "coords" if found.is_geographic else "crs", lang="zh")
     given = f" (as given: --coords {coords})" if coords else \
         f" (as given: --crs {crs})" if crs is not None else ""
     why = check_placement(points, found, lambda code, text: rephrase(
@@ -394,8 +397,8 @@ def read_table(df: pd.DataFrame, what: str, coords: str | None = None, crs: obje
         ". Say what the coordinates are: " + (fix_hint(hints, 'crs', code)
                                                if code and not found.is_geographic else fix)),
         f"{{}}；没有一行符合 {describe_crs(found)}{given}" + ("" if given else
-        "。请说明坐标所用的坐标系：" + (fix_hint(hints, 'crs', code)
-                                  if code and not found.is_geographic else fix))))
+        "。请说明坐标所用的坐标系：" + (fix_hint(hints, 'crs', code, 'zh')
+                                  if code and not found.is_geographic else fix_zh))))
     for i in np.flatnonzero(why != ""):
         bad.setdefault(int(i), str(why[i]))
     keys = column_keys(df.columns)

@@ -239,10 +239,11 @@ def no_zone_number(x: np.ndarray, y: np.ndarray, hints: dict | None) -> str:
     choices = gk_zone_choices(x, y, near)
     which = ("e.g. " if near is None else "over the region: ") + zone_words(choices)
     fixes = " or ".join(fix_hint(hints, "crs", c) for c, _ in choices)
+    fixes_zh = " 或 ".join(fix_hint(hints, "crs", c, "zh") for c, _ in choices)
     return bi("eastings carry no zone number (6 digits), so their central meridian must be given "
               f"with the CRS, {which}. Say which CRS the metres are in: {fixes}",
               f"东坐标不带带号（6 位），须在坐标系中给出中央子午线（{zone_words(choices)}）。"
-              f"请指定米制坐标所用的坐标系：{fixes}")
+              f"请指定米制坐标所用的坐标系：{fixes_zh}")
 
 
 def suggest_crs(x: np.ndarray, y: np.ndarray,
@@ -373,18 +374,18 @@ def no_crs_message(geoms: np.ndarray, what: str, hints: dict | None) -> str:
     near = (hints or {}).get("near")  # where the data should be: tells a Gauss-Krüger zone
     near = near() if callable(near) else near
     code, looks = suggest_crs(xy[:, 0], xy[:, 1], near) if len(xy) else (None, "")
-    fix = fix_hint(hints, "crs", code)
+    fix, fix_zh = fix_hint(hints, "crs", code), fix_hint(hints, "crs", code, "zh")
     if code is not None and looks.startswith("Gauss-Krüger metres without zone number"):
-        fix = " or ".join(fix_hint(hints, "crs", c)
-                          for c, _ in gk_zone_choices(xy[:, 0], xy[:, 1], near))
-    fix_zh = fix
+        zones = [c for c, _ in gk_zone_choices(xy[:, 0], xy[:, 1], near)]
+        fix = " or ".join(fix_hint(hints, "crs", c) for c in zones)
+        fix_zh = " 或 ".join(fix_hint(hints, "crs", c, "zh") for c in zones)
     if code is None:
         fix += (" (e.g. EPSG:4490 for CGCS2000 longitude/latitude, EPSG:4544 for CGCS2000 "
                 "3-degree Gauss-Krüger CM 105E)")
         fix_zh += "（例如 CGCS2000 经纬度用 EPSG:4490，CGCS2000 3 度带高斯-克吕格 105°E 用 EPSG:4544）"
     elif code == "EPSG:4490" and (hints or {}).get("coords"):
         fix += f", or for GPS or web-map coordinates {fix_hint(hints, 'coords')}"
-        fix_zh += f"，GPS 或网络地图坐标则用 {fix_hint(hints, 'coords')}"
+        fix_zh += f"，GPS 或网络地图坐标则用 {fix_hint(hints, 'coords', lang='zh')}"
     en, zh = halves(looks)
     return bi(f"{what}: the source has no CRS{f'; its coordinates look like {en}' if en else ''}"
               f". Say which CRS it is in: {fix}; the toolkit never guesses a CRS",
@@ -405,13 +406,13 @@ def misfit_refusal(code: str | None, text: str, what: str, how: str, crs: object
                         "但{}")
     if code is None:
         return rephrase(text, f"{what}: {{}}", "{}")
-    fix = fix_hint(hints, 'crs', code)
+    fix, fix_zh = fix_hint(hints, 'crs', code), fix_hint(hints, 'crs', code, 'zh')
     if how == "geojson":
         return rephrase(text, f"{what}: {{}}. Say which CRS the file is in: {fix}",
-                        f"{{}}。请指定文件所用的坐标系：{fix}")
+                        f"{{}}。请指定文件所用的坐标系：{fix_zh}")
     if how == "declared":
         return rephrase(text, f"{what}: {{}}. The CRS declared for it ({crs!r}) is wrong: {fix}",
-                        f"{{}}。为其声明的坐标系（{crs!r}）有误：{fix}")
+                        f"{{}}。为其声明的坐标系（{crs!r}）有误：{fix_zh}")
     return rephrase(text, f"{what}: {{}}. The file itself declares this CRS and it is wrong: "
                     f"re-save the file with its true CRS, e.g. ogr2ogr -a_srs {code} fixed.gpkg "
                     "<the file>", f"{{}}。文件自身声明的坐标系有误：请以正确的坐标系重新保存，"

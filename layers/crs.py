@@ -118,16 +118,25 @@ def legacy_gk_crs(datum: str, zone: int, width: int = 3, prefixed: bool = True) 
     return pyproj.CRS.from_epsg((code_prefixed if prefixed else code_plain) + zone - first)
 
 
-def legacy_fixes(zone: int, width: int, prefixed: bool, hints: dict | None = None) -> str:
+def legacy_fixes(zone: int, width: int, prefixed: bool, hints: dict | None = None,
+                 lang: str = "en") -> str:
     """How to say that a zone's metres are on Xian 1980 or Beijing 1954, on the command run.
 
     E.g. ``for Xian 1980 --crs EPSG:2360, for Beijing 1954 --crs EPSG:2412`` (``hints`` as for
-    :func:`layers.errors.fix_hint`; the catalog's wording without them).
+    :func:`layers.errors.fix_hint`; the catalog's wording without them); under ``lang="zh"``
+    ``西安 1980 用 --crs EPSG:2360，北京 1954 用 --crs EPSG:2412``.
     """
     codes = {name: legacy_gk_crs(d, zone, width, prefixed).to_epsg()
              for d, name in LEGACY_DATUM_NAMES.items()}
+    if lang == "zh":
+        return "，".join(f"{_LEGACY_ZH.get(name, name)} 用 "
+                        f"{fix_hint(hints, 'crs', f'EPSG:{code}', 'zh')}"
+                        for name, code in codes.items())
     return ", ".join(f"for {name} {fix_hint(hints, 'crs', f'EPSG:{code}')}"
                      for name, code in codes.items())
+
+
+_LEGACY_ZH = {"Xian 1980": "西安 1980", "Beijing 1954": "北京 1954"}
 
 
 def detect_gk(eastings: np.ndarray, central_meridian: float | None = None) -> pyproj.CRS:

@@ -16,6 +16,13 @@ CATALOG_HINTS = {
     "coords": "--coords wgs84|gcj02|bd09|cgcs2000",
 }
 """How to fix a source's CRS, layer, encoding or coordinate system, in a catalog's words."""
+CATALOG_HINTS_ZH = {
+    "crs": '图层目录条目中的 crs = "EPSG:4490"',
+    "layer": '图层目录条目中的 layer = "NAME"',
+    "encoding": '图层目录条目中的 encoding = "GB18030"',
+    "coords": "--coords wgs84|gcj02|bd09|cgcs2000",
+}
+""":data:`CATALOG_HINTS` for the Chinese half of a message."""
 
 
 class SitingError(Exception):
@@ -231,7 +238,8 @@ def choice_error(what: str, value: object, valid: list[str] | tuple[str, ...]) -
     return f"unknown {what} {value!r}; expected one of: {', '.join(map(str, valid))}"
 
 
-def fix_hint(hints: dict[str, str] | None, key: str, crs: str | None = None) -> str:
+def fix_hint(hints: dict[str, str] | None, key: str, crs: str | None = None,
+             lang: str = "en") -> str:
     """How to fix ``key`` (``crs``, ``layer``, ``encoding``, ``coords``) on the command being run.
 
     Parameters
@@ -242,13 +250,16 @@ def fix_hint(hints: dict[str, str] | None, key: str, crs: str | None = None) -> 
     key : str
     crs : str, optional
         A CRS to suggest (``"EPSG:4524"``): it replaces the example code of the hint.
+    lang : {"en", "zh"}
+        The half of the message the hint goes in: the catalog's wording in that language
+        (:data:`CATALOG_HINTS_ZH`); a command's own hints (options) read the same in both.
 
     Returns
     -------
     str
         E.g. ``crs = "EPSG:4524" in its catalog entry`` or ``--crs EPSG:4524``.
     """
-    text = (hints or {}).get(key) or CATALOG_HINTS[key]
+    text = (hints or {}).get(key) or (CATALOG_HINTS_ZH if lang == "zh" else CATALOG_HINTS)[key]
     if crs:
         text, n = re.subn(r"EPSG:\d+", crs, text)
         if not n:

@@ -76,7 +76,8 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None,
             fix = fix_hint(hints, 'encoding')
             raise ReadError(bi(f"{what}: cannot decode the file as {encoding!r} ({exc}); give "
                                f"the right encoding: {fix}", f"无法按 {encoding!r} 解码"
-                               f"（{exc}）；请给出正确的编码：{fix}")) from None
+                               f"（{exc}）；请给出正确的编码：{fix_hint(hints, 'encoding', lang='zh')}"
+                               )) from None
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -86,12 +87,13 @@ def decode_text(raw: bytes, what: str, encoding: str | None = None,
     except UnicodeDecodeError:
         fix = fix_hint(hints, 'encoding')
         raise ReadError(bi(f"{what}: the text is neither UTF-8 nor GB18030; give its encoding: "
-                           f"{fix}", f"文本既不是 UTF-8 也不是 GB18030；请给出其编码：{fix}")
+                           f"{fix}", "文本既不是 UTF-8 也不是 GB18030；请给出其编码："
+                           f"{fix_hint(hints, 'encoding', lang='zh')}")
                         ) from None
     fix = fix_hint(hints, 'encoding')
     msg = bi(f"{what}: not UTF-8; decoded as GB18030 (GBK). Save the file as UTF-8 or give "
              f"the encoding to make it explicit: {fix}", f"不是 UTF-8，已按 GB18030（GBK）"
-             f"解码。请将文件另存为 UTF-8，或明确给出编码：{fix}")
+             f"解码。请将文件另存为 UTF-8，或明确给出编码：{fix_hint(hints, 'encoding', lang='zh')}")
     warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
     return text, [Problem(None, "encoding", msg)]
 
@@ -161,7 +163,8 @@ def read_table_cells(path: Path, what: str, layer: str | None = None,
                     raise ReadError(bi(f"{what}: no sheet {layer!r}; the workbook has sheets "
                                        f"{book.sheet_names}; say which one with {fix}",
                                        f"没有工作表 {layer!r}；工作簿中的工作表为 "
-                                       f"{book.sheet_names}；请用 {fix} 指定"))
+                                       f"{book.sheet_names}；请用 "
+                                       f"{fix_hint(hints, 'layer', lang='zh')} 指定"))
                 if layer is None:
                     layer = _data_sheet(book, what, hints)
                 layer = book.sheet_names[layer] if isinstance(layer, int) else layer
@@ -208,7 +211,7 @@ def _data_sheet(book: pd.ExcelFile, what: str, hints: dict | None) -> str | int:
         raise ReadError(f"{what}: several sheets hold coordinates or WKT {found}; say which one "
                         f"to read with {fix_hint(hints, 'layer')} (run once per sheet, or put "
                         f"every row on one sheet) / 工作簿有多个含坐标或 WKT 的工作表 {found}；"
-                        f"请用 {fix_hint(hints, 'layer')} 指定要读取的表（每个表运行一次，或把所有行放在同一表中）")
+                        f"请用 {fix_hint(hints, 'layer', lang='zh')} 指定要读取的表（每个表运行一次，或把所有行放在同一表中）")
     return found[0] if found else 0
 
 

@@ -66,7 +66,7 @@ def _datum(system: str, what: str, hints: dict | None = None) -> str | None:
     raise CRSError(f"{what}: 坐标系={system!r} is not a coordinate system this reader knows "
                    "(2000国家大地坐标系, 1980西安坐标系, 1954北京坐标系); say the CRS: "
                    f"{fix_hint(hints, 'crs')} / 无法识别的坐标系 {system!r}（可识别：2000国家大地坐标系、"
-                   f"1980西安坐标系、1954北京坐标系）；请指定坐标系：{fix_hint(hints, 'crs')}")
+                   f"1980西安坐标系、1954北京坐标系）；请指定坐标系：{fix_hint(hints, 'crs', lang='zh')}")
 
 
 def _int_value(header: dict[str, str], key: str, what: str) -> int | None:
@@ -145,7 +145,7 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
                            "number; say the CRS with the central meridian of the eastings: "
                            f"{fix_hint(hints, 'crs', 'EPSG:4544')} (CGCS2000 3° GK CM 105E) / "
                            "[属性描述]中没有带号，东坐标也不带带号；请指定含东坐标中央子午线的坐标系："
-                           f"{fix_hint(hints, 'crs', 'EPSG:4544')}（CGCS2000 3 度带 105°E）")
+                           f"{fix_hint(hints, 'crs', 'EPSG:4544', 'zh')}（CGCS2000 3 度带 105°E）")
         return given, problems
     if width is None:
         width = 3 if zone >= 25 else 6
@@ -155,11 +155,13 @@ def header_crs(header: dict[str, str], eastings: np.ndarray, what: str,
         datum = "cgcs2000"
         try:
             fixes = legacy_fixes(zone, width, prefixed, hints)
+            fixes_zh = legacy_fixes(zone, width, prefixed, hints, "zh")
         except CRSError:
             fixes = f"say the CRS ({fix_hint(hints, 'crs')})"
+            fixes_zh = f"请指定坐标系（{fix_hint(hints, 'crs', lang='zh')}）"
         problems.append(Problem(None, "crs", f"{what}: no 坐标系 in [属性描述]; CGCS2000 (the "
                                 f"national standard) assumed: {fixes} / [属性描述]中没有坐标系，"
-                                f"按国家标准 CGCS2000 读取：{fixes}", "warning"))
+                                f"按国家标准 CGCS2000 读取：{fixes_zh}", "warning"))
     if datum == "cgcs2000":
         found = gk_zone_crs(zone, width=width, prefixed=prefixed)
     else:
@@ -390,7 +392,7 @@ def parse_mnr_txt(
     where = check_placement(np.array(geoms, dtype=object), found_crs, lambda code, text: rephrase(
         text, f"{what}: {{}}; the header's CRS does not fit the points. Correct [属性描述] or say "
         f"the CRS: {fix_hint(hints, 'crs', code)}", f"{{}}；文件头的坐标系与界址点不符。请修正"
-        f"[属性描述]或指定坐标系：{fix_hint(hints, 'crs', code)}"))
+        f"[属性描述]或指定坐标系：{fix_hint(hints, 'crs', code, 'zh')}"))
     for k in np.flatnonzero(where != ""):
         n = parcels[k]['line']
         problems.append(Problem(labels[k], "bad_coordinates", rephrase(

@@ -210,7 +210,8 @@ def read_vector(
             elif layer is None and len(names) > 1:
                 fix = fix_hint(hints, 'layer')
                 raise ReadError(bi(f"{what}: the file has several layers {names}; say which one "
-                                   f"with {fix}", f"文件有多个图层 {names}；请用 {fix} "
+                                   f"with {fix}", f"文件有多个图层 {names}；请用 "
+                                   f"{fix_hint(hints, 'layer', lang='zh')} "
                                    "指定要读取的图层"))
             else:
                 gdf = pyogrio.read_dataframe(source, layer=layer, **kwargs)
@@ -228,7 +229,8 @@ def read_vector(
                 f"file is in another encoding; remove the encoding setting (siting then detects "
                 f"it) or give the right one ({fix}: GB18030 reads GBK and GB2312 files)",
                 f"无法按 {encoding} 读取属性文本：文件使用其他编码；请删除编码设置（由本工具自动识别），"
-                f"或指定正确的编码（{fix}：GB18030 可读取 GBK、GB2312 文件）")) from None
+                f"或指定正确的编码（{fix_hint(hints, 'encoding', lang='zh')}：GB18030 可读取 GBK、"
+                "GB2312 文件）")) from None
         if suffix not in (".geojson", ".json"):
             raise ReadError(bi(f"{what}: cannot read ({_gdal_message(exc)}); check that the "
                                "file is complete and in a supported format",
@@ -275,7 +277,8 @@ def _shapefile_checks(p: Path, member: str | None, encoding: str | None, what: s
         fix = fix_hint(hints, 'encoding', None)
         msg = bi(f"{what}: no .cpg file; attribute text detected as {guessed} and decoded so. "
                  f"Add a .cpg file (or {fix}) to make it explicit", f"没有 .cpg 文件；属性"
-                 f"文本按检测到的 {guessed} 解码。请添加 .cpg 文件（或 {fix}）以明确编码")
+                 f"文本按检测到的 {guessed} 解码。请添加 .cpg 文件（或 "
+                 f"{fix_hint(hints, 'encoding', lang='zh')}）以明确编码")
         problems.append(Problem(None, "encoding", msg))
         warnings.warn(msg, EncodingGuessWarning, stacklevel=3)
     return guessed

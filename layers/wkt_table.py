@@ -87,7 +87,7 @@ def read_wkt_table(df: pd.DataFrame, column: str, what: str, coords: str | None 
                        f"CRS. Say which CRS it is in: {fix_hint(hints, 'crs', 'EPSG:4490')}, or "
                        f"for GPS or web-map coordinates {fix_hint(hints, 'coords')}; the toolkit "
                        f"never guesses a CRS / WKT 表格（“{column}”列）未注明坐标系。请指定："
-                       f"{fix_hint(hints, 'crs', 'EPSG:4490')}，GPS 或网络地图坐标则用 "
+                       f"{fix_hint(hints, 'crs', 'EPSG:4490', 'zh')}，GPS 或网络地图坐标则用 "
                        f"{fix_hint(hints, 'coords')}；本工具从不猜测坐标系")
     parsed = [_parse(v, column) for v in df[column]]
     geoms = np.array([g for g, _ in parsed], dtype=object)
@@ -96,7 +96,7 @@ def read_wkt_table(df: pd.DataFrame, column: str, what: str, coords: str | None 
         text, f"{what}: {{}}; no row fits {describe_crs(found)}. Say what the coordinates are: "
         + (fix_hint(hints, "crs", code) if code else fix_hint(hints, "coords")),
         f"{{}}；没有一行符合 {describe_crs(found)}。请说明坐标所用的坐标系："
-        + (fix_hint(hints, "crs", code) if code else fix_hint(hints, "coords"))))
+        + (fix_hint(hints, "crs", code, "zh") if code else fix_hint(hints, "coords"))))
     for i in np.flatnonzero(fits != ""):
         bad.setdefault(int(i), fits[i])
     geoms[list(bad)] = None

@@ -269,3 +269,18 @@ def test_a_wrong_encoding_setting_names_the_fix(tmp_path):
     assert "cannot read its attribute text as UTF-8" in msg
     assert "remove the encoding setting" in msg and "GB18030" in msg and "无法按 UTF-8" in msg
     assert read_vector(tmp_path / "j.shp", encoding="GB18030")[0]["名称"].iloc[0] == "永久基本农田甲"
+
+
+def test_a_fix_hint_reads_in_chinese_in_the_chinese_half(tmp_path):
+    """Review 30 LOW 10: the .cpg warning's Chinese half said 'in its catalog entry'."""
+    from layers.errors import halves
+
+    gdf = gpd.GeoDataFrame({"名称": ["永久基本农田甲"]},
+                           geometry=[shapely.box(106.6, 26.5, 106.7, 26.6)], crs="EPSG:4490")
+    gdf.to_file(tmp_path / "j.shp", encoding="GB18030")
+    (tmp_path / "j.cpg").unlink(missing_ok=True)
+    with pytest.warns(EncodingGuessWarning) as caught:
+        read_vector(tmp_path / "j.shp")
+    en, zh = halves(str(caught[0].message))
+    assert 'encoding = "GB18030" in its catalog entry' in en
+    assert '图层目录条目中的 encoding = "GB18030"' in zh and "catalog entry" not in zh
