@@ -370,7 +370,8 @@ def to_lonlat_own(geoms, crs) -> np.ndarray:
     Returns
     -------
     ndarray of shapely geometries
-        In EPSG:4326; none made empty or invalid by dropping points.
+        In EPSG:4326; none made empty or invalid by dropping points; None where a geometry
+        has coordinates that are not finite.
     """
     lonlat = np.asarray(gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=crs).to_crs(WGS84)
                         .values, dtype=object)
@@ -382,6 +383,11 @@ def to_lonlat_own(geoms, crs) -> np.ndarray:
     plain[broken] = shapely.simplify(lonlat[broken], STRAIGHT_DEG, preserve_topology=True)
     empty = shapely.is_empty(lonlat)  # GEOS simplifies an empty line to LINESTRING Z EMPTY,
     plain[empty] = lonlat[empty]      # which a GeoPackage layer of 2D lines cannot hold
+    # a footprint a projection could not carry (NaN or infinite coordinates, e.g. a point far
+    # outside the working CRS's zone): no geometry a file can hold; its row keeps its error
+    lost = ~(shapely.is_missing(plain) | shapely.is_empty(plain)) & \
+        ~np.isfinite(shapely.bounds(plain)).all(axis=1)
+    plain[lost] = None
     return plain
 
 

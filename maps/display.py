@@ -31,12 +31,15 @@ COORD_DECIMALS = 6
 
 
 def drawable(geoms) -> np.ndarray:
-    """Which geometries can be drawn (neither missing nor empty), as a boolean array.
+    """Which geometries can be drawn (neither missing nor empty, every coordinate finite), as a
+    boolean array.
 
-    ``GeoSeries.notna()`` warns when a series holds empty geometries; this asks shapely.
+    ``GeoSeries.notna()`` warns when a series holds empty geometries; this asks shapely. A
+    point a projection could not carry (``POINT (NaN NaN)``, e.g. a project far outside the
+    working CRS's zone) is not empty to GEOS but has no place on a map.
     """
     g = np.asarray(getattr(geoms, "values", geoms), dtype=object)
-    return ~(shapely.is_missing(g) | shapely.is_empty(g))
+    return np.isfinite(shapely.bounds(g)).all(axis=1)  # NaN for missing and empty ones too
 
 
 def display_tolerance(bounds_m: Sequence[float]) -> float:

@@ -208,3 +208,18 @@ def test_lonlat_bounds_are_those_of_the_transformed_geometries(crs):
     assert np.isnan(lonlat_bounds(g.iloc[-2:])).all()
     with pytest.raises(CRSError):
         lonlat_bounds(gpd.GeoSeries(pieces[:1]))
+
+
+def test_a_footprint_without_finite_coordinates_leaves_no_geometry_in_files():
+    """A point a projection could not carry (POINT (NaN NaN)) made GDAL warn "Infinite or NaN
+    coordinate" when the GeoJSON was written (found by test_screen_random); its row keeps its
+    error, with no geometry."""
+    import numpy as np
+    import shapely
+
+    from layers.crs import to_lonlat_own
+
+    out = to_lonlat_own(np.array([shapely.Point(np.nan, np.nan), shapely.Point(500000, 2900000),
+                                  None], dtype=object), "EPSG:4544")
+    assert out[0] is None and out[2] is None
+    assert np.isfinite(shapely.bounds(out[1])).all()

@@ -122,3 +122,22 @@ def test_a_popup_keeps_a_reason_whole():
     result = rows.assign(verdict=["admitted", "error"], reasons=["", error], name="", industry="")
     shown = projects_table(result, "en")["reasons"].iloc[1]
     assert "first used by feature #1" in error and error in shown  # whole, on one line
+
+
+def test_a_footprint_without_finite_coordinates_is_not_drawn():
+    """A project a projection could not carry (POINT (NaN NaN): GEOS does not call it empty)
+    made the map's bounds NaN and map.html failed (found by test_screen_random)."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from maps.display import drawable
+    from maps.screening_map import _bounds
+
+    geoms = [shapely.Point(np.nan, np.nan), shapely.Point(106.7, 26.6), None, shapely.Point(),
+             shapely.Point(np.inf, 0)]
+    assert drawable(geoms).tolist() == [False, True, False, False, False]
+    result = gpd.GeoDataFrame({"verdict": ["error", "review"]},
+                              geometry=[shapely.Point(np.nan, np.nan), shapely.Point(106.7, 26.6)],
+                              crs="EPSG:4326")
+    assert np.isfinite(_bounds(result, None)).all()
