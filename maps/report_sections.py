@@ -174,7 +174,25 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
                      stop: int | None = None, images: dict | None = None,
                      names: dict[str, str] | None = None, rules=None,
                      anchors=None) -> list[str]:
-    """The HTML sections of projects ``start`` to ``stop`` (positions in ``result``).
+    """The HTML sections of projects ``start`` to ``stop`` (positions in ``result``): each the
+    concatenation of its :func:`section_parts` (see there for the parameters).
+
+    Returns
+    -------
+    list of str
+        One ``<section class="project" id="project-…">`` per project, in order.
+    """
+    return list(cat(*section_parts(result, hits, lang, start, stop, images, names, rules,
+                                   anchors)))
+
+
+def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
+                  stop: int | None = None, images: dict | None = None,
+                  names: dict[str, str] | None = None, rules=None, anchors=None) -> list:
+    """The parts of the HTML sections of projects ``start`` to ``stop`` (positions in
+    ``result``), in order: fixed texts and object arrays of one text per project. A page joins
+    them once (:func:`maps.report_html.joined`): 100,000 sections are about 740 MB of text,
+    and each level of concatenation copies all of it.
 
     Parameters
     ----------
@@ -198,8 +216,8 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
 
     Returns
     -------
-    list of str
-        One ``<section class="project" id="project-…">`` per project, in order.
+    list of (str or ndarray of object)
+        The parts of one ``<section class="project" id="project-…">`` per project.
     """
     stop = len(result) if stop is None else stop
     res = result.iloc[start:stop]
@@ -222,16 +240,15 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
                       cat('<img class="pmap" alt="', alt, '" src="', uri.astype(str), '">'))
     how = (result.attrs.get("coverage") or {}).get("label", "")
     verdict = texts(res["verdict"])
-    head = cat('<section class="project" id="', anchors,
-               '"><div class="phead"><h3><span class="pid">', ids, "</span> ",
-               name, "</h3>", badges(verdict, lang), "</div>")
     err = when(error != "", cat('<p class="error">', esc(each(
         error, lambda e: word("error_text", lang, error=e))), "</p>"))
-    grid = cat('<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names),
-               '</div><figure class="pfig">', figure, "</figure></div>")
-    body = cat(checklist_html(res, h, lang, rules, feats), findings_html(h, n, lang, rules),
-               units_html(h, n, lang))
-    return list(cat(head, err, grid, _notes(res, h, lang, how), body, "</section>\n"))
+    return ['<section class="project" id="', anchors,
+            '"><div class="phead"><h3><span class="pid">', ids, "</span> ",
+            name, "</h3>", badges(verdict, lang), "</div>", err,
+            '<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names),
+            '</div><figure class="pfig">', figure, "</figure></div>",
+            _notes(res, h, lang, how), checklist_html(res, h, lang, rules, feats),
+            findings_html(h, n, lang, rules), units_html(h, n, lang), "</section>\n"]
 
 
 def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
@@ -262,4 +279,5 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     return np.where(error != "", esc(error), text).astype(object)
 
 
-__all__ = ["district_names", "facts_html", "image_uri", "project_sections", "reason_words", "units_html"]
+__all__ = ["district_names", "facts_html", "image_uri", "project_sections", "reason_words",
+           "section_parts", "units_html"]
