@@ -69,9 +69,11 @@ def _col(res: pd.DataFrame, name: str, default="") -> pd.Series:
     return res[name] if name in res else pd.Series(default, index=res.index, dtype=object)
 
 
-def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np.ndarray:
-    """Per project, the table of its facts and location."""
-    loc = locations(res)
+def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None,
+               loc: pd.DataFrame | None = None) -> np.ndarray:
+    """Per project, the table of its facts and location (``loc``: :func:`geo.checklist.locations`
+    of ``res``, computed when not given: the report computes it once for all its projects)."""
+    loc = locations(res) if loc is None else loc
     vocab = {f: each(_col(res, f), lambda v, f=f: vocabulary.label(f, v, lang)) for f in
              ("type", "industry", "component", "national_major", "allowed_activity")}
     code = texts(_col(res, "admin_code").fillna(""))
@@ -188,7 +190,8 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
 
 def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
                   stop: int | None = None, images: dict | None = None,
-                  names: dict[str, str] | None = None, rules=None, anchors=None) -> list:
+                  names: dict[str, str] | None = None, rules=None, anchors=None,
+                  loc: pd.DataFrame | None = None) -> list:
     """The parts of the HTML sections of projects ``start`` to ``stop`` (positions in
     ``result``), in order: fixed texts and object arrays of one text per project. A page joins
     them once (:func:`maps.report_html.joined`): 100,000 sections are about 740 MB of text,
@@ -213,6 +216,8 @@ def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
         The section ids of projects ``start``..``stop``, from
         :func:`maps.display.project_anchors` over the whole result (give them when ``result``
         is a part of it); default: computed over ``result``.
+    loc : DataFrame, optional
+        :func:`geo.checklist.locations` of projects ``start``..``stop`` (default: computed).
 
     Returns
     -------
@@ -245,7 +250,7 @@ def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
     return ['<section class="project" id="', anchors,
             '"><div class="phead"><h3><span class="pid">', ids, "</span> ",
             name, "</h3>", badges(verdict, lang), "</div>", err,
-            '<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names),
+            '<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names, loc),
             '</div><figure class="pfig">', figure, "</figure></div>",
             _notes(res, h, lang, how), checklist_html(res, h, lang, rules, feats),
             findings_html(h, n, lang, rules), units_html(h, n, lang), "</section>\n"]

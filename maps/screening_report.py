@@ -21,6 +21,7 @@ Every value from input data is escaped (jinja2 autoescape, :func:`maps.report_ht
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from geo.checklist import search_radius
+from geo.checklist import locations, search_radius
 from maps import style as st
 from maps.display import drawable, project_anchors
 from maps.report_html import badges, cat, each, esc, joined, radius_text, texts, verdict_css
@@ -206,25 +207,28 @@ def _light(result):
     return work
 
 
-def render_chunk(result, hits, lang, start, images, names, rules, anchors):
+def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None):
     """(start, section parts (:func:`maps.report_sections.section_parts`), table rows) of the
     projects of ``result`` (a slice beginning at
     position ``start``; ``hits`` theirs, ``row`` counted from ``start``; ``images`` by absolute
     position; ``anchors`` theirs, from :func:`maps.display.project_anchors` over the whole
-    result: a duplicated id's anchor depends on the rows before the slice)."""
+    result: a duplicated id's anchor depends on the rows before the slice; ``loc`` their
+    :func:`geo.checklist.locations`, default computed)."""
     n = len(result)
     own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
-    return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors),
+    return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors, loc),
             project_rows(result, hits, lang, 0, n, names, anchors))
 
 
 def _chunks(result, hits, lang, stop, images, names, rules, step, anchors):
-    """(start, section parts, table rows) for ranges of ``step`` projects up to ``stop``."""
+    """(start, section parts, table rows) for ranges of ``step`` projects up to ``stop``
+    (the projects' locations computed once: a transformation per chunk costs more)."""
+    loc = locations(result.iloc[:stop]) if stop else None
     for a in range(0, stop, step):
         b = min(a + step, stop)
         own = {i: uri for i, uri in images.items() if a <= i < b}
         yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules,
-                           anchors[a:b])
+                           anchors[a:b], loc.iloc[a:b] if loc is not None else None)
 
 
 _TABLE, _SECTIONS = "\0siting-table\0", "\0siting-sections\0"
@@ -288,7 +292,16 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     list of Path
         The files written, the summary first.
     """
-    path = Path(path)
+    gc.freeze()  # the tables given (millions of objects) stay out of every collection
+    try:
+        return _write_report(result, hits, Path(path), lang, catalog, problems, rules,
+                             image_limit, page_size, paged_above)
+    finally:
+        gc.unfreeze()
+
+
+def _write_report(result, hits, path, lang, catalog, problems, rules, image_limit, page_size,
+                  paged_above) -> list[Path]:
     st.check_lang(lang)
     rules = _rules(result, rules)
     meta = report_meta(result, catalog, lang, problems, hits)
