@@ -21,7 +21,7 @@ from geo.grouping import row_key
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchors
-from maps.report_checklist import checklist_html, findings_html
+from maps.report_checklist import checklist_html, findings_parts
 from maps.report_html import (
     badges,
     cat,
@@ -253,7 +253,7 @@ def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
             '<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names, loc),
             '</div><figure class="pfig">', figure, "</figure></div>",
             _notes(res, h, lang, how), checklist_html(res, h, lang, rules, feats),
-            findings_html(h, n, lang, rules), units_html(h, n, lang), "</section>\n"]
+            *findings_parts(h, n, lang, rules), units_html(h, n, lang), "</section>\n"]
 
 
 def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
