@@ -343,6 +343,8 @@ def _write_report(result, hits, path, lang, catalog, problems, rules, image_limi
     hrefs = [PAGE_NAME.format(i + 1) for i in range(len(starts))]
     written = []
     page_tpl = env.get_template("screening_page.html.j2")
+    base = env.get_template("_screening_base.html.j2").module  # the same on every page
+    shared = {"style": base.style(ctx["verdict_css"]), "header": base.header(meta, ctx["W"])}
     ids = result["project_id"].astype(str).to_numpy()
     step = page_size * max(CHUNK // page_size, 1)
     for a, sections, table in _chunks(work, hits, lang, n, images, names, rules, step,
@@ -350,7 +352,7 @@ def _write_report(result, hits, path, lang, catalog, problems, rules, image_limi
         for p0 in range(a, a + len(table), page_size):
             i, b = p0 // page_size, min(p0 + page_size, n)
             html = page_tpl.render(
-                **ctx, page_of=word("page_of", lang, i=i + 1, n=len(starts)),
+                **ctx, **shared, page_of=word("page_of", lang, i=i + 1, n=len(starts)),
                 prev=hrefs[i - 1] if i else None,
                 next=hrefs[i + 1] if i + 1 < len(starts) else None, first=ids[p0],
                 last=ids[b - 1], table=Markup(_TABLE), sections=Markup(_SECTIONS))
