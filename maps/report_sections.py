@@ -256,26 +256,32 @@ def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
             *findings_parts(h, n, lang, rules), units_html(h, n, lang), "</section>\n"]
 
 
+_RANK = {"prohibited": 0, "review": 1, "admitted": 2}
+"""The outcomes a project's main reasons name, worst first."""
+
+
 def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     """Per project, the titles of its restricting findings (worst first); for an admitted one
     "no restricting rule fired" with the rules that admit it (the control-unit listing aside:
     its access list is on the project's page); or the error. The summary table's "main
     reasons", in words, without rule codes."""
     n = len(result)
-    h = hits[["row", "outcome", "rule_id", "title"]]  # the columns read: fewer to take
-    h = h[h["outcome"].isin(["prohibited", "review", "admitted"]).to_numpy()]
-    sev = h["outcome"].map({"prohibited": 0, "review": 1, "admitted": 2}).to_numpy()
-    order = np.lexsort((np.arange(len(h)), sev, h["row"].to_numpy()))
-    h = h.iloc[order]
-    restrictive = h["outcome"].isin(["prohibited", "review"]).to_numpy()
+    # plain arrays, each outcome ranked once: a chunk's hits are mostly rules not checked
+    codes, outcomes = pd.factorize(hits["outcome"].to_numpy(dtype=object))
+    sev = np.array([_RANK.get(o, -1) for o in outcomes] + [-1], dtype=np.int64)[codes]
+    at = np.flatnonzero(sev >= 0)
+    row = hits["row"].to_numpy(dtype=np.int64)[at]
+    at = at[np.lexsort((np.arange(len(at)), sev[at], row))]
+    row, sev = hits["row"].to_numpy(dtype=np.int64)[at], sev[at]
+    restrictive = sev < _RANK["admitted"]
     has_restr = np.zeros(n, dtype=bool)
-    has_restr[h["row"].to_numpy()[restrictive]] = True
-    keep = restrictive | ~has_restr[h["row"].to_numpy()]
-    h = h[keep & (h["rule_id"].to_numpy(dtype=object) != "control_unit_listed")]
-    first = ~pd.Index(row_key(h["row"], h["title"])).duplicated()
-    h = h[first]
+    has_restr[row[restrictive]] = True
+    keep = (restrictive | ~has_restr[row]) & (
+        hits["rule_id"].to_numpy(dtype=object)[at] != "control_unit_listed")
+    row, title = row[keep], hits["title"].to_numpy(dtype=object)[at[keep]]
+    first = ~pd.Index(row_key(row, title)).duplicated()
     sep = "；" if lang == "zh" else "; "
-    text = group_join(h["row"].to_numpy(), esc(h["title"]), n, sep)
+    text = group_join(row[first], esc(title[first]), n, sep)
     error = texts(_col(result, "error").fillna(""))
     verdict = texts(result["verdict"])
     admitted = verdict == "admitted"
