@@ -209,11 +209,11 @@ def _light(result):
 
 def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None):
     """(start, section parts (:func:`maps.report_sections.section_parts`), table rows) of the
-    projects of ``result`` (a slice beginning at
-    position ``start``; ``hits`` theirs, ``row`` counted from ``start``; ``images`` by absolute
-    position; ``anchors`` theirs, from :func:`maps.display.project_anchors` over the whole
-    result: a duplicated id's anchor depends on the rows before the slice; ``loc`` their
-    :func:`geo.checklist.locations`, default computed)."""
+    projects of ``result`` (a slice beginning at position ``start``; ``hits`` theirs, ``row``
+    counted from ``start``; ``images`` by absolute position; ``anchors`` theirs, from
+    :func:`maps.display.project_anchors` over the whole result: a duplicated id's anchor
+    depends on the rows before the slice; ``loc`` their :func:`geo.checklist.locations`,
+    default computed)."""
     n = len(result)
     own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
     return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors, loc),
@@ -232,8 +232,8 @@ def _chunks(result, hits, lang, stop, images, names, rules, step, anchors):
 
 
 _TABLE, _SECTIONS = "\0siting-table\0", "\0siting-sections\0"
-"""Stand-ins for a page's table and sections while its template is rendered (input texts are
-escaped and templates hold no NUL, so neither occurs otherwise)."""
+"""Stand-ins for a page's table and sections while its template is rendered (the templates hold
+no NUL; a header text holding one as well would make :func:`_write_page` fail, never misplace)."""
 
 
 def _write_page(path: Path, html: str, table: str, sections: str) -> None:
