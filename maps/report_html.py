@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -19,8 +19,9 @@ import pandas as pd
 from geo.grouping import group_join
 from maps import style as st
 
-__all__ = ["area_text", "badges", "cat", "each", "esc", "fmt", "group_join", "length_text",
-           "nonblank", "radius_text", "share_text", "text_colour", "texts", "verdict_css", "when"]
+__all__ = ["area_text", "badges", "cat", "each", "esc", "fmt", "group_join", "joined",
+           "length_text", "nonblank", "radius_text", "share_text", "text_colour", "texts",
+           "verdict_css", "when"]
 
 
 def esc(values) -> np.ndarray:
@@ -91,6 +92,19 @@ def cat(*parts) -> np.ndarray | str:
     out = np.empty(n, dtype=object)
     out[:] = list(map("".join, zip(*columns, strict=False)))
     return out
+
+
+def joined(parts, start: int = 0, stop: int | None = None) -> str:
+    """The texts of elements ``start`` to ``stop`` of ``cat(*parts)``, joined into one string
+    without building the elements: one ``str.join`` over all their pieces (a page of sections
+    is copied once, not once per level of concatenation)."""
+    arrays = [p for p in parts if isinstance(p, np.ndarray)]
+    if not arrays:
+        return "".join(parts)
+    stop = len(arrays[0]) if stop is None else stop
+    columns = [p[start:stop].tolist() if isinstance(p, np.ndarray) else repeat(p, stop - start)
+               for p in parts]
+    return "".join(chain.from_iterable(zip(*columns, strict=False)))
 
 
 def when(mask, text, other: str = "") -> np.ndarray:

@@ -21,7 +21,7 @@ from geo.grouping import row_key
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchors
-from maps.report_checklist import checklist_html, findings_html
+from maps.report_checklist import checklist_html, findings_parts
 from maps.report_html import (
     badges,
     cat,
@@ -69,9 +69,11 @@ def _col(res: pd.DataFrame, name: str, default="") -> pd.Series:
     return res[name] if name in res else pd.Series(default, index=res.index, dtype=object)
 
 
-def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None) -> np.ndarray:
-    """Per project, the table of its facts and location."""
-    loc = locations(res)
+def facts_html(res: pd.DataFrame, lang: str, names: dict[str, str] | None,
+               loc: pd.DataFrame | None = None) -> np.ndarray:
+    """Per project, the table of its facts and location (``loc``: :func:`geo.checklist.locations`
+    of ``res``, computed when not given: the report computes it once for all its projects)."""
+    loc = locations(res) if loc is None else loc
     vocab = {f: each(_col(res, f), lambda v, f=f: vocabulary.label(f, v, lang)) for f in
              ("type", "industry", "component", "national_major", "allowed_activity")}
     code = texts(_col(res, "admin_code").fillna(""))
@@ -174,7 +176,26 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
                      stop: int | None = None, images: dict | None = None,
                      names: dict[str, str] | None = None, rules=None,
                      anchors=None) -> list[str]:
-    """The HTML sections of projects ``start`` to ``stop`` (positions in ``result``).
+    """The HTML sections of projects ``start`` to ``stop`` (positions in ``result``): each the
+    concatenation of its :func:`section_parts` (see there for the parameters).
+
+    Returns
+    -------
+    list of str
+        One ``<section class="project" id="project-…">`` per project, in order.
+    """
+    return list(cat(*section_parts(result, hits, lang, start, stop, images, names, rules,
+                                   anchors)))
+
+
+def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
+                  stop: int | None = None, images: dict | None = None,
+                  names: dict[str, str] | None = None, rules=None, anchors=None,
+                  loc: pd.DataFrame | None = None) -> list:
+    """The parts of the HTML sections of projects ``start`` to ``stop`` (positions in
+    ``result``), in order: fixed texts and object arrays of one text per project. A page joins
+    them once (:func:`maps.report_html.joined`): 100,000 sections are about 740 MB of text,
+    and each level of concatenation copies all of it.
 
     Parameters
     ----------
@@ -195,11 +216,13 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
         The section ids of projects ``start``..``stop``, from
         :func:`maps.display.project_anchors` over the whole result (give them when ``result``
         is a part of it); default: computed over ``result``.
+    loc : DataFrame, optional
+        :func:`geo.checklist.locations` of projects ``start``..``stop`` (default: computed).
 
     Returns
     -------
-    list of str
-        One ``<section class="project" id="project-…">`` per project, in order.
+    list of (str or ndarray of object)
+        The parts of one ``<section class="project" id="project-…">`` per project.
     """
     stop = len(result) if stop is None else stop
     res = result.iloc[start:stop]
@@ -222,16 +245,19 @@ def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 
                       cat('<img class="pmap" alt="', alt, '" src="', uri.astype(str), '">'))
     how = (result.attrs.get("coverage") or {}).get("label", "")
     verdict = texts(res["verdict"])
-    head = cat('<section class="project" id="', anchors,
-               '"><div class="phead"><h3><span class="pid">', ids, "</span> ",
-               name, "</h3>", badges(verdict, lang), "</div>")
     err = when(error != "", cat('<p class="error">', esc(each(
         error, lambda e: word("error_text", lang, error=e))), "</p>"))
-    grid = cat('<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names),
-               '</div><figure class="pfig">', figure, "</figure></div>")
-    body = cat(checklist_html(res, h, lang, rules, feats), findings_html(h, n, lang, rules),
-               units_html(h, n, lang))
-    return list(cat(head, err, grid, _notes(res, h, lang, how), body, "</section>\n"))
+    return ['<section class="project" id="', anchors,
+            '"><div class="phead"><h3><span class="pid">', ids, "</span> ",
+            name, "</h3>", badges(verdict, lang), "</div>", err,
+            '<div class="pgrid"><div class="pinfo">', facts_html(res, lang, names, loc),
+            '</div><figure class="pfig">', figure, "</figure></div>",
+            _notes(res, h, lang, how), checklist_html(res, h, lang, rules, feats),
+            *findings_parts(h, n, lang, rules), units_html(h, n, lang), "</section>\n"]
+
+
+_RANK = {"prohibited": 0, "review": 1, "admitted": 2}
+"""The outcomes a project's main reasons name, worst first."""
 
 
 def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
@@ -240,20 +266,22 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     its access list is on the project's page); or the error. The summary table's "main
     reasons", in words, without rule codes."""
     n = len(result)
-    h = hits[["row", "outcome", "rule_id", "title"]]  # the columns read: fewer to take
-    h = h[h["outcome"].isin(["prohibited", "review", "admitted"]).to_numpy()]
-    sev = h["outcome"].map({"prohibited": 0, "review": 1, "admitted": 2}).to_numpy()
-    order = np.lexsort((np.arange(len(h)), sev, h["row"].to_numpy()))
-    h = h.iloc[order]
-    restrictive = h["outcome"].isin(["prohibited", "review"]).to_numpy()
+    # plain arrays, each outcome ranked once: a chunk's hits are mostly rules not checked
+    codes, outcomes = pd.factorize(hits["outcome"].to_numpy(dtype=object))
+    sev = np.array([_RANK.get(o, -1) for o in outcomes] + [-1], dtype=np.int64)[codes]
+    at = np.flatnonzero(sev >= 0)
+    row = hits["row"].to_numpy(dtype=np.int64)[at]
+    at = at[np.lexsort((np.arange(len(at)), sev[at], row))]
+    row, sev = hits["row"].to_numpy(dtype=np.int64)[at], sev[at]
+    restrictive = sev < _RANK["admitted"]
     has_restr = np.zeros(n, dtype=bool)
-    has_restr[h["row"].to_numpy()[restrictive]] = True
-    keep = restrictive | ~has_restr[h["row"].to_numpy()]
-    h = h[keep & (h["rule_id"].to_numpy(dtype=object) != "control_unit_listed")]
-    first = ~pd.Index(row_key(h["row"], h["title"])).duplicated()
-    h = h[first]
+    has_restr[row[restrictive]] = True
+    keep = (restrictive | ~has_restr[row]) & (
+        hits["rule_id"].to_numpy(dtype=object)[at] != "control_unit_listed")
+    row, title = row[keep], hits["title"].to_numpy(dtype=object)[at[keep]]
+    first = ~pd.Index(row_key(row, title)).duplicated()
     sep = "；" if lang == "zh" else "; "
-    text = group_join(h["row"].to_numpy(), esc(h["title"]), n, sep)
+    text = group_join(row[first], esc(title[first]), n, sep)
     error = texts(_col(result, "error").fillna(""))
     verdict = texts(result["verdict"])
     admitted = verdict == "admitted"
@@ -262,4 +290,5 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     return np.where(error != "", esc(error), text).astype(object)
 
 
-__all__ = ["district_names", "facts_html", "image_uri", "project_sections", "reason_words", "units_html"]
+__all__ = ["district_names", "facts_html", "image_uri", "project_sections", "reason_words",
+           "section_parts", "units_html"]

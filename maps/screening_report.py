@@ -21,6 +21,7 @@ Every value from input data is escaped (jinja2 autoescape, :func:`maps.report_ht
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -30,13 +31,13 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from geo.checklist import search_radius
+from geo.checklist import locations, search_radius
 from maps import style as st
 from maps.display import drawable, project_anchors
-from maps.report_html import badges, cat, each, esc, radius_text, texts, verdict_css
+from maps.report_html import badges, cat, each, esc, joined, radius_text, texts, verdict_css
 from maps.report_meta import admin_names, report_meta
 from maps.report_reasons import decisive_projects, findings_by_rule
-from maps.report_sections import image_uri, project_sections, reason_words
+from maps.report_sections import image_uri, reason_words, section_parts
 from maps.report_words import WORDS, word
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -206,24 +207,44 @@ def _light(result):
     return work
 
 
-def render_chunk(result, hits, lang, start, images, names, rules, anchors):
-    """(start, section strings, table rows) of the projects of ``result`` (a slice beginning at
-    position ``start``; ``hits`` theirs, ``row`` counted from ``start``; ``images`` by absolute
-    position; ``anchors`` theirs, from :func:`maps.display.project_anchors` over the whole
-    result: a duplicated id's anchor depends on the rows before the slice)."""
+def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None):
+    """(start, section parts (:func:`maps.report_sections.section_parts`), table rows) of the
+    projects of ``result`` (a slice beginning at position ``start``; ``hits`` theirs, ``row``
+    counted from ``start``; ``images`` by absolute position; ``anchors`` theirs, from
+    :func:`maps.display.project_anchors` over the whole result: a duplicated id's anchor
+    depends on the rows before the slice; ``loc`` their :func:`geo.checklist.locations`,
+    default computed)."""
     n = len(result)
     own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
-    return (start, project_sections(result, hits, lang, 0, n, own, names, rules, anchors),
+    return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors, loc),
             project_rows(result, hits, lang, 0, n, names, anchors))
 
 
 def _chunks(result, hits, lang, stop, images, names, rules, step, anchors):
-    """(start, section strings, table rows) for ranges of ``step`` projects up to ``stop``."""
+    """(start, section parts, table rows) for ranges of ``step`` projects up to ``stop``
+    (the projects' locations computed once: a transformation per chunk costs more)."""
+    loc = locations(result.iloc[:stop]) if stop else None
     for a in range(0, stop, step):
         b = min(a + step, stop)
         own = {i: uri for i, uri in images.items() if a <= i < b}
         yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules,
-                           anchors[a:b])
+                           anchors[a:b], loc.iloc[a:b] if loc is not None else None)
+
+
+_TABLE, _SECTIONS = "\0siting-table\0", "\0siting-sections\0"
+"""Stand-ins for a page's table and sections while its template is rendered (the templates hold
+no NUL; a header text holding one as well would make :func:`_write_page` fail, never misplace)."""
+
+
+def _write_page(path: Path, html: str, table: str, sections: str) -> None:
+    """Write a page rendered with the stand-ins :data:`_TABLE` and :data:`_SECTIONS`, with
+    ``table`` and ``sections`` in their places: the sections (about 1.5 MB a page) are not
+    copied into the rendered page and the page again into the file's text."""
+    head, rest = html.split(_TABLE)
+    middle, tail = rest.split(_SECTIONS)
+    with open(path, "w", encoding="utf-8") as f:
+        for part in (head, table, middle, sections, tail):
+            f.write(part)
 
 
 def _context(result, lang, meta, n_images) -> dict:
@@ -271,7 +292,16 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     list of Path
         The files written, the summary first.
     """
-    path = Path(path)
+    gc.freeze()  # the tables given (millions of objects) stay out of every collection
+    try:
+        return _write_report(result, hits, Path(path), lang, catalog, problems, rules,
+                             image_limit, page_size, paged_above)
+    finally:
+        gc.unfreeze()
+
+
+def _write_report(result, hits, path, lang, catalog, problems, rules, image_limit, page_size,
+                  paged_above) -> list[Path]:
     st.check_lang(lang)
     rules = _rules(result, rules)
     meta = report_meta(result, catalog, lang, problems, hits)
@@ -304,7 +334,7 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
         html = env.get_template("screening_report.html.j2").render(
             **ctx, overview=overview, pages=None, pages_text="", anchors_json="",
             table=_table([r for _, _, t in parts for r in t], lang),
-            sections=Markup("".join(x for _, s, _ in parts for x in s)))
+            sections=Markup("".join(joined(s) for _, s, _ in parts)))
         path.write_text(html, encoding="utf-8")
         return [path]
     folder = path.parent / path.stem
@@ -313,20 +343,22 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     hrefs = [PAGE_NAME.format(i + 1) for i in range(len(starts))]
     written = []
     page_tpl = env.get_template("screening_page.html.j2")
+    base = env.get_template("_screening_base.html.j2").module  # the same on every page
+    shared = {"style": base.style(ctx["verdict_css"]), "header": base.header(meta, ctx["W"])}
     ids = result["project_id"].astype(str).to_numpy()
     step = page_size * max(CHUNK // page_size, 1)
     for a, sections, table in _chunks(work, hits, lang, n, images, names, rules, step,
                                       anchors):
-        for p0 in range(a, a + len(sections), page_size):
+        for p0 in range(a, a + len(table), page_size):
             i, b = p0 // page_size, min(p0 + page_size, n)
             html = page_tpl.render(
-                **ctx, page_of=word("page_of", lang, i=i + 1, n=len(starts)),
+                **ctx, **shared, page_of=word("page_of", lang, i=i + 1, n=len(starts)),
                 prev=hrefs[i - 1] if i else None,
                 next=hrefs[i + 1] if i + 1 < len(starts) else None, first=ids[p0],
-                last=ids[b - 1], table=_table(table[p0 - a:b - a], lang),
-                sections=Markup("".join(sections[p0 - a:b - a])))
+                last=ids[b - 1], table=Markup(_TABLE), sections=Markup(_SECTIONS))
             page = folder / hrefs[i]
-            page.write_text(html, encoding="utf-8")
+            _write_page(page, html, _table(table[p0 - a:b - a], lang),
+                        joined(sections, p0 - a, b - a))
             written.append(page)
     verdict = result["verdict"].astype(str).to_numpy()
     pages = [{"number": i + 1, "href": f"{folder.name}/{hrefs[i]}", "first": ids[a],
