@@ -22,7 +22,9 @@ import io
 import math
 import os
 import re
+from collections import deque
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -415,40 +417,77 @@ def _headers(columns, describe, lang: str) -> list[tuple[str, str, str, str, str
 
 
 def _write_sheet(ws, frame: pd.DataFrame, header, heads: list[str] | None = None) -> None:
-    """One table into one worksheet, row by row, each cell with its own type, under ``heads``
-    (default: the column names)."""
+    """One table into one worksheet under ``heads`` (default: the column names), each cell with
+    its own type (:func:`_typed`).
+
+    The cells of a type go to xlsxwriter a column at a time through :func:`map` (no Python loop
+    or type test per cell: 1.4 million cells in about 4 s less than cell by cell); the texts in
+    reading order, row by row, as the cell-by-cell writer gave them, so that the shared-string
+    table, hence the file, stays the same.
+    """
     ws.freeze_panes(1, 0)
     for c, name in enumerate(heads or frame.columns):
         ws.set_column(c, c, min(max(len(str(name)) * (2 if str(name).isascii() else 3) // 2
                                     + 2, 10), 60))
         ws.write_string(0, c, str(name), header)
-    columns = [_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
-    writers = [ws.write_number, ws.write_string, ws.write_boolean]
-    for r, row in enumerate(zip(*columns), start=1):
-        for c, cell in enumerate(row):
-            if cell is not None:
-                writers[cell[0]](r, c, cell[1])
+    writers, texts = (ws.write_number, ws.write_string, ws.write_boolean), []
+    for c in range(frame.shape[1]):
+        for kind, rows, values in _typed(frame.iloc[:, c]):
+            if kind == 1:
+                texts.append((rows, np.full(len(rows), c), values))
+            else:
+                deque(map(writers[kind], rows.tolist(), repeat(c), values), 0)
+    if texts:
+        rows, columns, values = (np.concatenate(part) for part in zip(*texts, strict=True))
+        order = np.lexsort((columns, rows))
+        deque(map(ws.write_string, rows[order].tolist(), columns[order].tolist(),
+                  values[order].tolist()), 0)
 
 
-def _cells(col: pd.Series) -> list:
-    """A column as (writer index, value) pairs for :func:`_write_sheet`; None for blanks."""
-    if pd.api.types.is_bool_dtype(col.dtype):
-        return [(2, v) for v in col.tolist()]
-    if pd.api.types.is_numeric_dtype(col.dtype):
-        return [_number(v) for v in col.astype(float).tolist()]
-    out = []
-    for v in col.tolist():
-        if v is None or v is pd.NA:
-            out.append(None)
-        elif isinstance(v, bool):
-            out.append((2, v))
-        elif isinstance(v, int | float):
-            out.append(_number(v))
-        elif isinstance(v, str):
-            out.append((1, v) if v else None)
-        else:
-            out.append((1, safe_text(str(v))))
-    return out
+def _typed(col: pd.Series) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """A column's cells by type for :func:`_write_sheet`: (writer index: 0 number, 1 text,
+    2 boolean; their rows, from 1; their values, an object array), blanks left out.
+
+    A number is written as one, NaN is blank and ±inf (which XLSX cannot hold) text; a boolean
+    column (blanks allowed) as booleans; a text column's empty texts are blank. Other columns
+    (mixed values, categories, dates) are typed cell by cell: ``None``, ``pd.NA``, NaN and
+    ``""`` blank, ``bool`` a boolean, ``int`` and ``float`` a number, text as it is, anything
+    else as its text.
+    """
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        values = col.to_numpy(dtype=object)
+        keep = pd.notna(values)
+        return [(2, np.flatnonzero(keep) + 1, values[keep])]
+    if pd.api.types.is_numeric_dtype(dtype):
+        values = col.astype(float).to_numpy()
+        finite, inf = np.isfinite(values), np.isinf(values)
+        return [(0, np.flatnonzero(finite) + 1, values[finite].astype(object)),
+                (1, np.flatnonzero(inf) + 1,
+                 np.array([safe_text(str(v)) for v in values[inf].tolist()], dtype=object))]
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype) \
+            or all_text(col):  # text and blanks (None, NaN, pd.NA) only
+        keep = pd.notna(values)
+        keep[keep] = values[keep] != ""
+        return [(1, np.flatnonzero(keep) + 1, values[keep])]
+    cells = [_cell(v) for v in values.tolist()]
+    kinds = np.array([-1 if cell is None else cell[0] for cell in cells])
+    shown = np.array([None if cell is None else cell[1] for cell in cells], dtype=object)
+    return [(kind, np.flatnonzero(kinds == kind) + 1, shown[kinds == kind]) for kind in (0, 1, 2)]
+
+
+def _cell(v: object) -> tuple | None:
+    """One cell of a mixed column as (writer index, value); None for a blank."""
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, bool):
+        return (2, v)
+    if isinstance(v, int | float):
+        return _number(v)
+    if isinstance(v, str):
+        return (1, v) if v else None
+    return (1, safe_text(str(v)))
 
 
 def _number(v: float) -> tuple | None:
