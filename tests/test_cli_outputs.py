@@ -426,7 +426,7 @@ def test_xlsx_sheet_limit_writes_everything_and_says_so(region, tmp_path, monkey
     assert run("screen", proj, "--catalog", cat, "--out", full).exit_code == 0
     n_hits = len(pd.read_csv(full / "screening_hits.csv", encoding="utf-8-sig"))
     assert len(pd.read_excel(full / "screening.xlsx", sheet_name="hits")) == n_hits > 2
-    monkeypatch.setattr("maps.cli.tables.XLSX_MAX_ROWS", 3)  # header + 2 rows per sheet
+    monkeypatch.setattr("maps.cli.workbook.XLSX_MAX_ROWS", 3)  # header + 2 rows per sheet
     out = tmp_path / "small"
     res = run("screen", proj, "--catalog", cat, "--out", out)
     assert res.exit_code == 0, res.output
@@ -438,8 +438,8 @@ def test_xlsx_sheet_limit_writes_everything_and_says_so(region, tmp_path, monkey
     assert list(book) == ["screening", "columns", "about", "notes"] and len(book["screening"]) == 2
     notes = " ".join(book["notes"].iloc[:, 0])
     assert "'hits'" in notes and f"{n_hits:,} rows" in notes and "screening_hits.csv" in notes
-    monkeypatch.setattr("maps.cli.tables.XLSX_MAX_ROWS", 1_048_576)
-    monkeypatch.setattr("maps.cli.tables.XLSX_BUDGET_ROWS", n_hits - 1)  # quick to write, open
+    monkeypatch.setattr("maps.cli.workbook.XLSX_MAX_ROWS", 1_048_576)
+    monkeypatch.setattr("maps.cli.workbook.XLSX_BUDGET_ROWS", n_hits - 1)  # quick to write, open
     out = tmp_path / "budget"
     res = run("screen", proj, "--catalog", cat, "--out", out)
     assert res.exit_code == 0 and "more than a workbook sheet is written and opened quickly" \

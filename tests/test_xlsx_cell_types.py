@@ -1,5 +1,5 @@
 """Every workbook cell keeps its own type, whatever its column's dtype: the sheet is written a
-column and a type at a time (:func:`maps.cli.tables._typed`), so a mixed column must still give
+column and a type at a time (:func:`maps.cli.workbook._typed`), so a mixed column must still give
 each cell its own type, and every dtype's blanks must stay blank."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from maps.cli.tables import write_xlsx
+from maps.cli.workbook import write_xlsx
 
 
 def test_each_cell_keeps_its_type_and_blanks_stay_blank(tmp_path):

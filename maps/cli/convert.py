@@ -141,7 +141,8 @@ def _table_out(gdf, table, src: str, dst: str):
 
 def _write_table(path: Path, frame, sheet) -> None:
     """Write a table as CSV (its text cells as they were) or as one sheet of a workbook."""
-    from maps.cli.tables import write_csv, write_xlsx
+    from maps.cli.tables import write_csv
+    from maps.cli.workbook import write_xlsx
 
     if path.suffix.lower() == ".xlsx":
         from layers.coord_table import numbers_where_plain

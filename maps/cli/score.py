@@ -37,7 +37,8 @@ def writers(sites, catalog, lang: str, basemap: str = "osm", tianditu_key: str |
     from geo.layout import turbine_table
     from maps import style as st
     from maps.base import finish_map
-    from maps.cli.tables import labelled, write_csv, write_geojson, write_xlsx
+    from maps.cli.tables import write_csv, write_geojson
+    from maps.cli.workbook import labelled, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.siting_map import STATUS_LABELS, siting_map
     from maps.siting_report import render_report

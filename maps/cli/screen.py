@@ -127,13 +127,8 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from geo.screen import HIT_COLUMNS, written_hits
     from maps import style as st
     from maps.base import finish_map
-    from maps.cli.tables import (
-        XLSX_BUDGET_ROWS,
-        labelled,
-        write_csv,
-        write_geojson,
-        write_xlsx,
-    )
+    from maps.cli.tables import write_csv, write_geojson
+    from maps.cli.workbook import XLSX_BUDGET_ROWS, labelled, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
     from maps.screening_map import outcome_tags, screening_map
     from maps.screening_report import PAGED_ABOVE, write_report

@@ -7,7 +7,7 @@ Not collected by ``make test``. Run with::
 
 Baseline (measured in the same run): ``DataFrame.to_excel`` with openpyxl, as the CLI wrote
 ``screening.xlsx`` before. Compared: openpyxl's write-only workbook, the CLI's
-:func:`maps.cli.tables.write_xlsx` (xlsxwriter with shared strings, safe cells included),
+:func:`maps.cli.workbook.write_xlsx` (xlsxwriter with shared strings, safe cells included),
 and the CLI's CSV of the same table (what a table too long for a sheet costs instead). Each
 method writes the same table; the XLSX files are checked to read back to it.
 """
@@ -23,7 +23,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from maps.cli.tables import write_csv, write_xlsx
+from maps.cli.tables import write_csv
+from maps.cli.workbook import write_xlsx
 
 ROWS = (5_000, 100_000)
 
