@@ -233,15 +233,16 @@ def _chunks(result, hits, lang, stop, images, names, rules, step, anchors):
 
 _TABLE, _SECTIONS = "\0siting-table\0", "\0siting-sections\0"
 """Stand-ins for a page's table and sections while its template is rendered (the templates hold
-no NUL; a header text holding one as well would make :func:`_write_page` fail, never misplace)."""
+no NUL; the input's texts on a page, its ids and the header, come before both, so the last of
+each is the template's own)."""
 
 
 def _write_page(path: Path, html: str, table: str, sections: str) -> None:
     """Write a page rendered with the stand-ins :data:`_TABLE` and :data:`_SECTIONS`, with
     ``table`` and ``sections`` in their places: the sections (about 1.5 MB a page) are not
     copied into the rendered page and the page again into the file's text."""
-    head, rest = html.split(_TABLE)
-    middle, tail = rest.split(_SECTIONS)
+    rest, tail = html.rsplit(_SECTIONS, 1)
+    head, middle = rest.rsplit(_TABLE, 1)
     with open(path, "w", encoding="utf-8") as f:
         for part in (head, table, middle, sections, tail):
             f.write(part)

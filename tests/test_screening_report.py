@@ -328,6 +328,27 @@ def test_a_duplicated_id_gets_an_anchor_of_its_own_and_every_link_finds_its_row(
         assert anchor in [s[0] for s in _Html(target.read_text(encoding="utf-8")).sections]
 
 
+def test_a_page_holds_ids_that_look_like_its_own_stand_ins(demo, tmp_path):
+    """A page is rendered with NUL-marked stand-ins for its table and sections, filled in as it is
+    written: a project id holding a stand-in (it shows in the page's heading) once broke the
+    page apart (ValueError: the report was not written)."""
+    from maps.screening_report import _SECTIONS, _TABLE
+
+    catalog = demo[0]
+    gdf = gpd.read_file(DEMO_PROJECTS).iloc[:4].copy()
+    gdf["project_id"] = [f"a{_TABLE}", f"b{_SECTIONS}", "c", f"d{_SECTIONS}{_TABLE}"]
+    result, hits = screen(gdf, catalog, lang="en")
+    files = write_report(result, hits, tmp_path / "paged.html", "en", catalog, image_limit=0,
+                         page_size=2, paged_above=1)
+    assert len(files) == 3
+    for page, ids in zip(files[1:], (["a", "b"], ["c", "d"])):
+        parsed = _Html(page.read_text(encoding="utf-8"))
+        assert len(parsed.sections) == 2
+        assert [s[0][len("project-"):][:1] for s in parsed.sections] == ids
+        assert parsed.links[:2] == [[s[0], pid] for s, pid in zip(parsed.sections, result[
+            "project_id"][2 * (ids[0] == "c"):][:2])]
+
+
 def test_cli_pdf_without_chromium_is_a_clear_error(tmp_path):
     res = run("screen", "--demo", "--out", tmp_path / "o", "--pdf",
               env={"SITING_CHROMIUM": str(tmp_path / "no-chromium")})
