@@ -140,10 +140,11 @@ def project_condition(rule: Rule, ctx: Context) -> tuple[Tri, np.ndarray]:
     cond = Tri.const(n)
     notes = np.full(n, "", dtype=object)
 
-    def note(text):
-        nonlocal notes
+    def note(text):  # joined only where there is a claim (most projects have none)
         if text is not None:
-            notes = np.where(text == "", notes, np.where(notes == "", text, notes + "; " + text))
+            text = np.asarray(text, dtype=object)
+            at = np.flatnonzero(text != "")
+            notes[at] = np.where(notes[at] == "", text[at], notes[at] + "; " + text[at])
 
     a = rule.applies_to
     if a.two_high is not None:  # picked only for an unknown 两高: the rule is unknown there

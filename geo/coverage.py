@@ -149,7 +149,11 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
     lang = ctx.lang
     n = len(ctx.fp)
     _, cover = coverage_area(catalog, crs)
-    pairs = overlay_pairs(ctx.fp, cover, keep_geometry=True, measure=ctx.measure)
+    units = ctx.kinds.get("control_unit")
+    if _same_features(units, cover):  # the coverage is the control units: overlaid already
+        pairs = units.pairs
+    else:
+        pairs = overlay_pairs(ctx.fp, cover, keep_geometry=True, measure=ctx.measure)
     inside = ctx.covered(pairs)
     live = ctx.ok & (ctx.dims >= 0)
     outside = np.where(live, 1.0 - inside, np.nan)
@@ -165,9 +169,8 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
                                  "review", "coverage", msg, title.astype(object)))
     frames += _sliver_hits(ctx, slivers, outside, "coverage", source)
     gap = np.full(n, np.nan)
-    units = ctx.kinds.get("control_unit")
     if units is not None and units.features is not None:
-        in_units = ctx.covered(units.pairs)
+        in_units = inside if pairs is units.pairs else ctx.covered(units.pairs)
         gap = np.where(live, np.clip(inside - in_units, 0.0, 1.0), np.nan)
         holes = significant(np.nan_to_num(gap), ctx.dims, ctx.size) & live
         rows, slivers = real_holes(ctx, np.flatnonzero(holes),
@@ -181,6 +184,17 @@ def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.Data
                                      "review", "coverage", msg, GAP.title(lang)))
         frames += _sliver_hits(ctx, slivers, gap, "control_unit", source)
     return frames, outside, gap
+
+
+def _same_features(kd, geoms: np.ndarray) -> bool:
+    """Whether ``kd`` (a :class:`geo.conditions.Kind`) holds exactly the geometry objects
+    ``geoms``, in order: its pairs are then the overlay of the footprints with ``geoms`` (a
+    coverage area that is the control units themselves is not overlaid a second time: 0.4 s of
+    a tile of 12,500 projects)."""
+    if kd is None or kd.features is None or kd.pairs is None:
+        return False
+    mine = np.asarray(kd.features.geometry.values, dtype=object)
+    return len(mine) == len(geoms) and all(a is b for a, b in zip(mine, geoms, strict=True))
 
 
 def real_holes(ctx: Context, rows: np.ndarray, inner: np.ndarray,
