@@ -258,17 +258,12 @@ def _shapes(result: pd.DataFrame) -> np.ndarray:
         footprint_dims(result) + 1]
 
 
-def findings_html(hits: pd.DataFrame, n: int, lang: str, rules=None) -> np.ndarray:
+def findings_parts(hits: pd.DataFrame, n: int, lang: str, rules=None) -> list[np.ndarray]:
     """Per project, the findings: one item per rule (fired, unknown, coverage) with the worst
     outcome, the title, the confidence letter, the source, what to verify and the evidence;
-    then the rules not checked, grouped by missing layer (:func:`findings_parts` joined)."""
-    return cat(*findings_parts(hits, n, lang, rules))
-
-
-def findings_parts(hits: pd.DataFrame, n: int, lang: str, rules=None) -> list[np.ndarray]:
-    """The parts of :func:`findings_html`, equally long object arrays to be joined element by
-    element: a report joins them with its other parts once, not here first (the findings of
-    100,000 projects are about 370 MB of text)."""
+    then the rules not checked, grouped by missing layer. As parts, equally long object arrays
+    to be joined element by element: a report joins them with its other parts once, not here
+    first (the findings of 100,000 projects are about 370 MB of text)."""
     check = hits["check"].to_numpy(dtype=object)
     if not (check != "contact").any():
         return [np.full(n, "", dtype=object)]

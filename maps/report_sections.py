@@ -172,22 +172,6 @@ def _notes(res: pd.DataFrame, hits: pd.DataFrame, lang: str, how: str) -> np.nda
     return when((a != "") | (b != ""), cat('<p class="coverage">', esc(a), " ", esc(b), "</p>"))
 
 
-def project_sections(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
-                     stop: int | None = None, images: dict | None = None,
-                     names: dict[str, str] | None = None, rules=None,
-                     anchors=None) -> list[str]:
-    """The HTML sections of projects ``start`` to ``stop`` (positions in ``result``): each the
-    concatenation of its :func:`section_parts` (see there for the parameters).
-
-    Returns
-    -------
-    list of str
-        One ``<section class="project" id="project-…">`` per project, in order.
-    """
-    return list(cat(*section_parts(result, hits, lang, start, stop, images, names, rules,
-                                   anchors)))
-
-
 def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
                   stop: int | None = None, images: dict | None = None,
                   names: dict[str, str] | None = None, rules=None, anchors=None,
@@ -269,10 +253,10 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     # plain arrays, each outcome ranked once: a chunk's hits are mostly rules not checked
     codes, outcomes = pd.factorize(hits["outcome"].to_numpy(dtype=object))
     sev = np.array([_RANK.get(o, -1) for o in outcomes] + [-1], dtype=np.int64)[codes]
+    rows = hits["row"].to_numpy(dtype=np.int64)
     at = np.flatnonzero(sev >= 0)
-    row = hits["row"].to_numpy(dtype=np.int64)[at]
-    at = at[np.lexsort((np.arange(len(at)), sev[at], row))]
-    row, sev = hits["row"].to_numpy(dtype=np.int64)[at], sev[at]
+    at = at[np.lexsort((np.arange(len(at)), sev[at], rows[at]))]
+    row, sev = rows[at], sev[at]
     restrictive = sev < _RANK["admitted"]
     has_restr = np.zeros(n, dtype=bool)
     has_restr[row[restrictive]] = True
@@ -290,5 +274,5 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     return np.where(error != "", esc(error), text).astype(object)
 
 
-__all__ = ["district_names", "facts_html", "image_uri", "project_sections", "reason_words",
-           "section_parts", "units_html"]
+__all__ = ["district_names", "facts_html", "image_uri", "reason_words", "section_parts",
+           "units_html"]
