@@ -56,7 +56,7 @@ from layers.catalog_schema import (
 from layers.covers import check_covers
 from layers.crs import check_transform, datum_note, to_crs_dense, working_crs
 from layers.errors import CatalogError, CRSError, InputError, choice_error
-from layers.hygiene import Problem, geometry_type_problems
+from layers.hygiene import Problem, coarse_accuracy, geometry_type_problems
 from layers.kinds import get_kind, get_raster_kind
 from layers.pgstamp import table_check
 from layers.postgis import read_postgis
@@ -347,6 +347,7 @@ class Catalog:
         note = datum_note(src, crs, f"layer {layer_id!r}") if crs is not None else None
         if note:
             problems = [*problems, Problem(None, "datum", note, "warning")]
+        problems = [*problems, *coarse_accuracy(layer_id, self.spec(layer_id).accuracy_m)]
         usable = not any(p.severity == "error" and p.feature is None for p in problems)
         return {"features": count, "problems": problems, "usable": usable}
 

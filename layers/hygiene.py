@@ -75,6 +75,25 @@ class Problem:
         return f"[{self.severity}] {where}{self.message}"
 
 
+COARSE_ACCURACY_M = 100.0
+"""Stated positional accuracies above this [m] are warned about: coarser than 1:200,000
+mapping, more likely a typing slip (5000 for 5) than a zoning layer's real accuracy."""
+
+
+def coarse_accuracy(layer_id: str, accuracy_m: float | None) -> list[Problem]:
+    """A warning when a layer's stated ``accuracy_m`` [m] is implausibly coarse
+    (:data:`COARSE_ACCURACY_M`): overlaps shallower than it are undetermined (review, not
+    prohibited), so a slip softens verdicts without anyone seeing why."""
+    if accuracy_m is None or accuracy_m <= COARSE_ACCURACY_M:
+        return []
+    return [Problem(None, "accuracy", str(bi(
+        f"layer {layer_id!r}: accuracy_m = {accuracy_m:g} m is coarser than "
+        f"{COARSE_ACCURACY_M:g} m; overlaps shallower than it give review instead of "
+        "prohibited: check the catalog value",
+        f"图层 {layer_id!r} 的位置精度 accuracy_m = {accuracy_m:g} 米，粗于 {COARSE_ACCURACY_M:g} 米；"
+        "重叠深度小于该值的项目将判为需论证而非禁止：请核对图层目录中的数值")), "warning")]
+
+
 def problem_line(p, name: str = "", lang: str = "en") -> str:
     """One problem as a terminal line: severity, the feature or row it is about, the message.
 

@@ -15,7 +15,7 @@ from layers.catalog import Catalog, RasterSpec
 from layers.covers import named
 from layers.crs import describe_crs, normalize_crs
 from layers.errors import InputError
-from layers.hygiene import Problem
+from layers.hygiene import Problem, coarse_accuracy
 from layers.kinds import get_kind, get_raster_kind
 from layers.rasters import describe_values
 from layers.windows import lonlat_bounds
@@ -77,7 +77,8 @@ def inspect_catalog(catalog: Catalog) -> dict:
             entry["area_m2"] = round(area, 1)
             entry["area_ha"] = round(area / 1e4, 2)
         entry["unknown"] = unknown_counts(gdf, kind)
-        entry["problems"] = [p.to_dict() for p in data.problems]
+        entry["problems"] = [p.to_dict() for p in [*data.problems,
+                                                   *coarse_accuracy(spec.id, spec.accuracy_m)]]
         entry["usable"] = data.usable
         layers.append(entry)
     rasters = [inspect_raster(spec, catalog.raster_problems(spec.id)) for spec in catalog.rasters]

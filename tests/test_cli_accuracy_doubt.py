@@ -61,3 +61,23 @@ def test_an_overlap_the_layers_accuracy_cannot_exclude_is_review(tmp_path):
                              "--lang", "zh"])
     assert zh.exit_code == 0, zh.output
     assert "需论证" in zh.output and "在图层定位误差范围内（精度 150 m" in zh.output
+
+
+def test_an_implausibly_coarse_accuracy_is_warned_where_the_layers_are_shown(tmp_path):
+    """``accuracy_m = 5000`` typed for 5 softens prohibited to review without a word: the layer
+    listing and the screening report warn; a plausible 5 m does not."""
+    runner = CliRunner()
+    coarse, fine = _catalog(tmp_path, 5000), _catalog(tmp_path, 5)
+    listed = runner.invoke(cli, ["layers", str(coarse), "--lang", "en"])
+    assert listed.exit_code == 0, listed.output
+    assert "accuracy_m = 5000 m is coarser than 100 m" in listed.output
+    assert "粗于 100 米" in runner.invoke(cli, ["layers", str(coarse), "--lang", "zh"]).output
+    assert "coarser than" not in runner.invoke(cli, ["layers", str(fine), "--lang", "en"]).output
+    p23 = _p23(tmp_path)
+    for catalog, out in ((coarse, "c"), (fine, "f")):
+        run = runner.invoke(cli, ["screen", str(p23), "--catalog", str(catalog),
+                                  "--out", str(tmp_path / out), "--lang", "en"])
+        assert run.exit_code == 0, run.output
+    report = (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+    assert "accuracy_m = 5000 m is coarser than 100 m" in report
+    assert "coarser than" not in (tmp_path / "f" / "report.html").read_text(encoding="utf-8")
