@@ -330,14 +330,9 @@ def to_crs_dense(geoseries: gpd.GeoSeries, crs: Any, threads: int = 1) -> gpd.Ge
     if geoseries.crs is None:
         raise CRSError("cannot transform geometries without a CRS; the toolkit never guesses one")
     dst = normalize_crs(crs)
-    parts = min(int(threads), len(geoseries) // _THREAD_MIN)
-    if parts > 1 and geoseries.crs != dst:
-        from concurrent.futures import ThreadPoolExecutor
-
-        bounds = np.linspace(0, len(geoseries), parts + 1).astype(int)
-        with ThreadPoolExecutor(parts) as pool:
-            done = list(pool.map(lambda ab: to_crs_dense(geoseries.iloc[ab[0]:ab[1]], dst),
-                                 zip(bounds[:-1], bounds[1:])))
+    done = geoseries.crs != dst and _in_parts(
+        len(geoseries), threads, lambda a, b: to_crs_dense(geoseries.iloc[a:b], dst))
+    if done:
         return gpd.GeoSeries(np.concatenate([np.asarray(d.values, dtype=object) for d in done]),
                              index=geoseries.index, crs=done[0].crs)
     if geoseries.crs.is_geographic and geoseries.crs != dst:
@@ -356,7 +351,7 @@ by :func:`to_lonlat_own`: the points that densified lon/lat edges for an exact t
 (:func:`to_crs_dense`) lie on those edges again once back in lon/lat."""
 
 
-def to_lonlat_own(geoms, crs) -> np.ndarray:
+def to_lonlat_own(geoms, crs, threads: int = 1) -> np.ndarray:
     """Geometries carried back to lon/lat (EPSG:4326) with their own vertices: the points
     :func:`to_crs_dense` added along lon/lat edges dropped (:data:`STRAIGHT_DEG`), so that an
     output file holds the outline the user drew, not hundreds of points along each edge.
@@ -366,6 +361,8 @@ def to_lonlat_own(geoms, crs) -> np.ndarray:
     geoms : array of shapely geometries
         In ``crs``.
     crs : pyproj.CRS
+    threads : int
+        Threads that carry parts of a long array at once (as :func:`to_crs_dense`).
 
     Returns
     -------
@@ -373,6 +370,10 @@ def to_lonlat_own(geoms, crs) -> np.ndarray:
         In EPSG:4326; none made empty or invalid by dropping points; None where a geometry
         has coordinates that are not finite.
     """
+    geoms = np.asarray(geoms, dtype=object)
+    done = _in_parts(len(geoms), threads, lambda a, b: to_lonlat_own(geoms[a:b], crs))
+    if done:
+        return np.concatenate(done)
     lonlat = np.asarray(gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=crs).to_crs(WGS84)
                         .values, dtype=object)
     # Douglas-Peucker (7x faster than the topology-preserving simplifier, which also keeps a
@@ -392,8 +393,21 @@ def to_lonlat_own(geoms, crs) -> np.ndarray:
 
 
 _THREAD_MIN = 20_000
-"""Fewest geometries per thread of :func:`to_crs_dense` (below, threads cost more than they
-save)."""
+"""Fewest geometries per thread of :func:`to_crs_dense` and :func:`to_lonlat_own` (below,
+threads cost more than they save)."""
+
+
+def _in_parts(n: int, threads: int, work) -> list | None:
+    """``work(start, stop)`` over consecutive parts of ``n`` items on threads (GEOS and PROJ
+    release the GIL), the parts' results in order; None when one part is enough."""
+    parts = min(int(threads), n // _THREAD_MIN)
+    if parts < 2:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, n, parts + 1).astype(int).tolist()
+    with ThreadPoolExecutor(parts) as pool:
+        return list(pool.map(work, bounds[:-1], bounds[1:]))
 
 
 def _segmentize_or_keep(geom):

@@ -193,7 +193,7 @@ def _simple(value: object) -> object:
 
 
 def write_styled_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, name: str, style_by: str,
-                      lang: str = "zh") -> dict[str, Path]:
+                      lang: str = "zh", lonlat=None) -> dict[str, Path]:
     """Write results to a GeoPackage with their QGIS style stored, and a ``.qml`` beside it.
 
     Parameters
@@ -209,6 +209,9 @@ def write_styled_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, name: str, style_
     style_by : {"verdict", "class"}
     lang : {"zh", "en"}
         Language of the category labels.
+    lonlat : array of shapely geometries, optional
+        The rows' geometries as :func:`layers.crs.to_lonlat_own` gives them, when the caller
+        has them already (computed here otherwise).
 
     Returns
     -------
@@ -222,7 +225,8 @@ def write_styled_gpkg(gdf: gpd.GeoDataFrame, path: str | Path, name: str, style_
     categories(style_by, lang)  # validates style_by
     if style_by not in gdf.columns:
         raise InputError(f"{name}: no column {style_by!r} to style by")
-    lonlat = to_lonlat_own(gdf.geometry.values, gdf.crs)  # the user's own vertices, as the GeoJSON
+    if lonlat is None:  # the user's own vertices, as the GeoJSON
+        lonlat = to_lonlat_own(gdf.geometry.values, gdf.crs)
     data = _flat(gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=lonlat,
                                   crs=WGS84))
     data[style_by] = data[style_by].fillna("").astype(str)

@@ -170,6 +170,24 @@ def test_to_crs_dense_on_threads_equals_one_thread(monkeypatch):
     assert shapely.get_num_coordinates(three.iloc[0]) > 100  # densified in each thread
 
 
+def test_to_lonlat_own_on_threads_equals_one_thread(monkeypatch):
+    """The screening's GeoJSON and GeoPackage share one lon/lat carry made on every core."""
+    import geopandas as gpd
+
+    import layers.crs
+    from layers.crs import to_crs_dense, to_lonlat_own
+
+    monkeypatch.setattr(layers.crs, "_THREAD_MIN", 3)
+    boxes = [shapely.box(106 + i / 10, 26, 106.05 + i / 10, 26.05) for i in range(10)]
+    dense = to_crs_dense(gpd.GeoSeries(boxes[:4] + [None] + boxes[4:], crs=4490), "EPSG:4545")
+    one = to_lonlat_own(dense.values, dense.crs)
+    three = to_lonlat_own(dense.values, dense.crs, threads=3)
+    kept = ~shapely.is_missing(one)
+    assert len(three) == 11 and three[4] is None and (shapely.is_missing(three) == ~kept).all()
+    assert shapely.equals_exact(one[kept], three[kept], 0).all()
+    assert [shapely.get_num_coordinates(g) for g in three[:4]] == [5] * 4  # own vertices only
+
+
 def test_to_crs_dense_only_densifies_lonlat_sources():
     import geopandas as gpd
 

@@ -12,6 +12,7 @@ order.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -125,6 +126,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from geo import vocabulary
     from geo.columns import describe_screening, value_words
     from geo.screen import HIT_COLUMNS, written_hits
+    from layers.crs import to_lonlat_own
     from maps import style as st
     from maps.base import finish_map
     from maps.cli.tables import write_csv, write_geojson
@@ -134,6 +136,9 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from maps.screening_report import PAGED_ABOVE, write_report
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
+    # the footprints in lon/lat, once for the GeoJSON and the GeoPackage, on every core
+    # before the writers start (not once in each writer's process)
+    lonlat = to_lonlat_own(result.geometry.values, result.crs, threads=os.cpu_count() or 1)
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
     notes = [] if notes is None else notes
 
@@ -175,8 +180,8 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     files = list(zip((sub + f for f in FILES), (
         lambda path: write_csv(path, table[list(SUMMARY_COLUMNS)]),
         lambda path: write_csv(path, written_hits(result, hits, list(HIT_COLUMNS), pieces=True)),
-        lambda path: write_geojson(path, result),
-        lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang),
+        lambda path: write_geojson(path, result, lonlat),
+        lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang, lonlat),
         xlsx,
         lambda path: write_report(result, hits, path, lang, catalog, problems, rules,
                                          report_images),

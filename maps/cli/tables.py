@@ -222,10 +222,11 @@ def _csv_quoted(text):
     return pc.if_else(quote, quoted, text)
 
 
-def write_geojson(path: Path, gdf) -> None:
+def write_geojson(path: Path, gdf, lonlat=None) -> None:
     """Write a GeoDataFrame as GeoJSON in EPSG:4326 with the footprints' own vertices
-    (:func:`layers.crs.to_lonlat_own`); list/dict values as JSON text, infinite numbers as null
-    (JSON has no infinity; the CSV keeps them)."""
+    (:func:`layers.crs.to_lonlat_own`, or ``lonlat`` when the caller has them already);
+    list/dict values as JSON text, infinite numbers as null (JSON has no infinity; the CSV
+    keeps them)."""
     import geopandas as gpd
 
     from layers.crs import WGS84, to_lonlat_own
@@ -233,7 +234,8 @@ def write_geojson(path: Path, gdf) -> None:
     frame = plain_frame(gdf.drop(columns=gdf.geometry.name))
     for col in frame.columns[[pd.api.types.is_float_dtype(t) for t in frame.dtypes]]:
         frame[col] = frame[col].where(~frame[col].isin([math.inf, -math.inf]))
-    out = gpd.GeoDataFrame(frame, geometry=to_lonlat_own(gdf.geometry.values, gdf.crs),
+    out = gpd.GeoDataFrame(frame, geometry=to_lonlat_own(gdf.geometry.values, gdf.crs)
+                           if lonlat is None else lonlat,
                            crs=WGS84)
     # GDAL would turn JSON-looking text back into nested JSON, which many GIS cannot read
     out.to_file(path, driver="GeoJSON", engine="pyogrio", AUTODETECT_JSON_STRINGS="NO",
