@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from _screen_helpers import box, projects, write_catalog
 
-from maps.cli.outputs import MANIFEST
+from maps.cli.manifest import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,8 @@ from click.testing import CliRunner
 import geo.screen  # noqa: F401 (the module, patched below)
 import maps.cli
 from maps.cli import cli
-from maps.cli.outputs import LOG_NAME, MANIFEST, read_manifest, stamp, write_manifest
+from maps.cli.manifest import MANIFEST, read_manifest, stamp, write_manifest
+from maps.cli.outputs import LOG_NAME
 from maps.cli.screen import FILES
 
 

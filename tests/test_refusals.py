@@ -44,7 +44,7 @@ import shapely
 from _screen_helpers import box, to_lonlat, write_catalog
 
 import maps.cli
-from maps.cli.outputs import MANIFEST
+from maps.cli.manifest import MANIFEST
 
 BASE = {
     "redline": ("ecological_red_line", [{"geometry": box(0, 0, 300, 300), "name": "红线"}]),

@@ -19,7 +19,7 @@ from geo.tiles import plan_tiles
 from layers import demo
 from layers.catalog import load_catalog
 from maps.cli import cli
-from maps.cli.outputs import MANIFEST
+from maps.cli.manifest import MANIFEST
 
 
 @pytest.fixture(scope="module")

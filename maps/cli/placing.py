@@ -12,7 +12,8 @@ import signal
 from pathlib import Path
 
 from layers.errors import InputError
-from maps.cli.outputs import MANIFEST, read_manifest, running, write_bytes_atomic
+from maps.cli.manifest import MANIFEST, read_manifest, write_bytes_atomic
+from maps.cli.outputs import running
 
 
 class Placing:

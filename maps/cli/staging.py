@@ -36,20 +36,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from layers.errors import InputError
-from maps.cli.outputs import (
+from maps.cli.manifest import (
     MANIFEST,
     NAMED,
-    Destination,
-    OutputFailure,
     changed_since_written,
-    one_line,
-    placed,
     read_manifest,
     read_stamps,
     stamp,
-    write_error_log,
     write_manifest,
 )
+from maps.cli.outputs import Destination, OutputFailure, one_line, placed, write_error_log
 from maps.cli.placing import Placing
 
 _log = logging.getLogger(__name__)
