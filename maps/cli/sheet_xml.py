@@ -72,7 +72,9 @@ def fill_sheets(source: bytes, path, sheets: dict[str, tuple[int, int, list]]) -
     """
     with zipfile.ZipFile(io.BytesIO(source)) as zin:
         parts = _sheet_parts(zin)
-        sst = zin.read("xl/sharedStrings.xml").decode("utf-8") if sheets else ""
+        # the headers' texts are in it: a sheet with cells has a header
+        sst = zin.read("xl/sharedStrings.xml").decode("utf-8") \
+            if "xl/sharedStrings.xml" in zin.namelist() else ""
         known, start = _shared_strings(sst)
         texts: list[str] = []  # new distinct texts, in the order of their index
         count = 0
@@ -82,8 +84,7 @@ def fill_sheets(source: bytes, path, sheets: dict[str, tuple[int, int, list]]) -
             built[parts[name]], cells = _sheet(xml, n, min(width, _MAX_COLUMNS), typed, known,
                                                texts, start)
             count += cells
-        if texts:
-            sst = _merged_sst(sst, texts, count)
+        merged = _merged_sst(sst, texts, count) if texts else None
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
             for info in zin.infolist():
                 entry = zipfile.ZipInfo(info.filename, info.date_time)
@@ -95,8 +96,8 @@ def fill_sheets(source: bytes, path, sheets: dict[str, tuple[int, int, list]]) -
                     with zout.open(entry, "w") as out:
                         for chunk in chunks:
                             out.write(chunk)
-                elif info.filename == "xl/sharedStrings.xml" and texts:
-                    zout.writestr(entry, sst.encode("utf-8"))
+                elif info.filename == "xl/sharedStrings.xml" and merged:
+                    zout.writestr(entry, merged)
                 else:
                     zout.writestr(entry, zin.read(info))
 
@@ -125,9 +126,12 @@ def _shared_strings(sst: str) -> tuple[dict[str, int], int]:
     return known, total
 
 
-def _merged_sst(sst: str, texts: list[str], count: int) -> str:
+def _merged_sst(sst: str, texts: list[str], count: int) -> bytes:
     """xlsxwriter's shared-string table with ``texts`` (escaped) appended and ``count`` more
     cells referring to it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     head = re.search(r'<sst [^>]*count="(\d+)" uniqueCount="(\d+)"', sst)
     if head is None or not sst.rstrip().endswith("</sst>"):
         raise ValueError("xl/sharedStrings.xml: an <sst> with count and uniqueCount expected, "
@@ -137,14 +141,22 @@ def _merged_sst(sst: str, texts: list[str], count: int) -> str:
         .replace(f'uniqueCount="{head.group(2)}"',
                  f'uniqueCount="{int(head.group(2)) + len(texts)}"')
     body = sst.rstrip()[:-len("</sst>")].replace(start, new, 1)
-    return body + "".join(map(_si, texts)) + "</sst>"
+    text = pa.array(texts, pa.string())
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        text = pc.replace_substring(text, char, entity)
+    # white space at either end as Python's \s (xlsxwriter's test), Unicode's included
+    space = np.fromiter((t[:1].isspace() or t[-1:].isspace() for t in texts), bool, len(texts))
+    opening = pa.array(np.where(space, '<si><t xml:space="preserve">', "<si><t>"), pa.string())
+    return body.encode("utf-8") + _joined(pc.binary_join_element_wise(
+        opening, text, "</t></si>", "")) + b"</sst>"
 
 
-def _si(text: str) -> str:
-    """A shared-string element of an escaped text (entities still to do)."""
-    space = ' xml:space="preserve"' if re.search(r"^\s|\s$", text) else ""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"<si><t{space}>{text}</t></si>"
+def _joined(text) -> bytes:
+    """The texts of a pyarrow text array one after the other."""
+    if not len(text):
+        return b""
+    ends = np.frombuffer(text.buffers()[1], np.int32, len(text) + 1, text.offset * 4)
+    return bytes(memoryview(text.buffers()[2])[ends[0]:ends[-1]])
 
 
 def _escaped(text: str) -> str:
@@ -169,12 +181,15 @@ def _sheet(xml: str, n: int, width: int, typed: list, known: dict[str, int], tex
     values = []
     cells = 0
     for c in range(width):
-        shown = np.full(n, None, dtype=object)
+        codes, parts = np.full(n, -1, np.int64), []
         for kind, rows, cell in typed[c]:
             kinds[rows - 1, c] = kind
-            shown[rows - 1] = _shown(kind, cell, known, texts, start)
+            code, shown = _shown(kind, cell, known, texts, start)
+            codes[rows - 1] = code + sum(map(len, parts))
+            parts.append(shown)
             cells += len(rows) if kind == 1 else 0
-        values.append(pa.array(shown, pa.string()))
+        shown = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+        values.append(shown.take(pa.array(codes, mask=codes < 0)))
     mids = pa.array(['"><v>', '" t="s"><v>', '" t="b"><v>'])
     full = np.flatnonzero((kinds >= 0).any(axis=1))
     rows = []
@@ -192,8 +207,7 @@ def _sheet(xml: str, n: int, width: int, typed: list, known: dict[str, int], tex
         line = pc.binary_join_element_wise('<row r="', number, '">', body, "</row>", "")
         line = line.take(pa.array(full[(full >= a) & (full < b)] - a))
         if len(line):
-            ends = np.frombuffer(line.buffers()[1], np.int32, len(line) + 1, line.offset * 4)
-            rows.append(bytes(memoryview(line.buffers()[2])[ends[0]:ends[-1]]))
+            rows.append(_joined(line))
     if not rows:
         return [xml.encode("utf-8")], cells
     dimension = f'<dimension ref="A1:{xl_col_to_name(width - 1)}{int(full[-1]) + 2}"/>'
@@ -206,24 +220,33 @@ def _sheet(xml: str, n: int, width: int, typed: list, known: dict[str, int], tex
 
 
 def _shown(kind: int, cell: np.ndarray, known: dict[str, int], texts: list[str],
-           start: int) -> np.ndarray:
-    """The ``<v>`` texts of cells of one kind: a number's ``.16G`` text, a boolean's 1/0, a
-    text's index in the shared-string table (new texts added to it)."""
+           start: int):
+    """The ``<v>`` texts of cells of one kind, as codes into a pyarrow text array of distinct
+    ones: a number's ``.16G`` text, a boolean's 1/0, a text's index in the shared-string table
+    (new texts added to ``known`` and ``texts``, from index ``start``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == 2:
+        return np.asarray(cell, dtype=bool).astype(np.int64), pa.array(["0", "1"])
     if kind == 0:
         # by the bits: -0.0 is written "-0" as xlsxwriter writes it
         codes, distinct = pd.factorize(np.asarray(cell, dtype=float).view(np.int64))
-        return np.array([format(v, ".16G") for v in distinct.view(float).tolist()],
-                        dtype=object)[codes]
-    if kind == 2:
-        return np.where(np.asarray(cell, dtype=bool), "1", "0").astype(object)
+        return codes, pa.array([format(v, ".16G") for v in distinct.view(float).tolist()],
+                               pa.string())
     codes, distinct = pd.factorize(cell)
-    index = []
-    for text in distinct.tolist():
-        key = _escaped(text) if _NEEDS_WORK.search(text) or len(text) > _STR_MAX // 2 \
-            else text
+    keys = np.asarray(distinct, dtype=object)
+    text = pa.array(keys, pa.string())
+    work = pc.or_(pc.match_substring_regex(text, _NEEDS_WORK.pattern),
+                  pc.greater(pc.utf8_length(text), _STR_MAX // 2)).to_numpy(zero_copy_only=False)
+    if work.any():
+        keys = keys.copy()
+        keys[work] = [_escaped(t) for t in keys[work]]
+    index = np.empty(len(keys), np.int64)
+    for j, key in enumerate(keys.tolist()):
         i = known.get(key)
         if i is None:
             i = known[key] = start + len(texts)
             texts.append(key)
-        index.append(str(i))
-    return np.array(index, dtype=object)[codes]
+        index[j] = i
+    return codes, pa.array(index).cast(pa.string())
