@@ -24,7 +24,7 @@ def test_texts_escaped_shared_and_formats_kept(tmp_path):
                           "n": list(range(len(TEXTS))) + [float("nan")]})
     other = pd.DataFrame({"k": ["name", "a & b <c> \"q\" 'p' ]]>", "<r>bold</r>"],
                           "flag": [True, False, True]})
-    sheets = [("t", frame, "t.csv"), ("u", other, "u.csv")]
+    sheets = [("t", frame, "t.csv"), ("u & <v>", other, "u.csv")]
     path = tmp_path / "t.xlsx"
     write_xlsx(path, sheets)
     with zipfile.ZipFile(path) as z:
@@ -42,7 +42,7 @@ def test_texts_escaped_shared_and_formats_kept(tmp_path):
     assert [c.font.b for c in ws[1]] == [True, True]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["A"].width > 10
-    ws = book["u"]
+    ws = book["u & <v>"]
     assert [[c.value for c in row] for row in ws.iter_rows()] == \
         [["k", "flag"], *other.to_numpy().tolist()]
     again = tmp_path / "again.xlsx"

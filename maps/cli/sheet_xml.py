@@ -22,11 +22,18 @@ the shared-string table the sheets' texts:
 - the sheets' distinct texts are appended to xlsxwriter's ``sharedStrings.xml`` (which holds the
   headers, so it exists), a text already there keeping its index; ``count`` and
   ``uniqueCount`` are updated;
+- columns beyond Excel's 16,384 are left out, as xlsxwriter leaves them out; rows carry no
+  ``spans`` (an optional hint);
 - the other entries are copied unchanged with their fixed dates: the same tables give the same
   bytes.
 
-The sheets are found by name through ``xl/workbook.xml`` and its relationships, as a reader
-finds them; xlsxwriter's private methods are not used (it has no documented hook for cell XML).
+Shared strings rather than inline ones: the file stays as small as xlsxwriter's, and readers
+treat a text the same whether xlsxwriter or this module wrote it (openpyxl undoes the
+``_x005F`` escape in shared strings only). The sheets are found by name through
+``xl/workbook.xml`` and its relationships, as a reader finds them. xlsxwriter has no documented
+hook for cell XML and its private methods are not used; what is assumed of its output (one
+``<dimension>`` and one ``</sheetData>`` per sheet, an ``<sst>`` with ``count`` and
+``uniqueCount``) is checked, and a ValueError names it.
 """
 
 from __future__ import annotations
