@@ -32,6 +32,7 @@ from geo.coverage import GAP, OUTSIDE, SLIVER, coverage_hits
 from geo.covers import covers_hits
 from geo.evaluate import Context, Kind, evaluate
 from geo.grouping import distinct_pairs, group_join, pack_texts, row_key
+from geo.hits import unchecked_hits
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
 from geo.measure import footprint_measure
 from geo.overlay import edge_inside, nearest, overlay_pairs
@@ -161,9 +162,12 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
     frames, outside, gap = coverage_hits(ctx, near, job.crs, job.source)
     frames += repaired_hits(ctx)  # a shape nobody drew is never admitted
     frames += declared_hits(ctx)  # a 两高 industry declared not 两高
-    frames += [frame for rule in rules for frame in evaluate(rule, ctx)]
-    frames += unplaced_hits(rules, ctx, frames)  # features without a usable geometry
-    frames += covers_hits(rules, ctx, near, job.crs, frames)  # layers complete in some districts
+    noted = []  # rules not checked (a layer missing): their hits are made in one step
+    frames += [frame for rule in rules for frame in evaluate(rule, ctx, noted)]
+    extra = unplaced_hits(rules, ctx, frames)  # features without a usable geometry
+    extra += covers_hits(rules, ctx, near, job.crs, frames)  # layers complete in some districts
+    frames += [unchecked_hits(noted, ctx)] if noted else []  # before a rule's covers hits
+    frames += extra
     hits = _hits(frames, rules, job.p)
 
     result = _verdicts(job.p, hits, job.lang)
