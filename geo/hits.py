@@ -104,4 +104,4 @@ def unchecked_hits(noted: list[tuple[Rule, np.ndarray, list[str]]], ctx) -> pd.D
         "source": per_rule([r.source_text(lang) for r, _, _ in noted]),
         "title": per_rule([TEXT[lang]["not_checked_title"].format(why=w) for w in whys]),
         "details": pd.Series(repeated({}, n), dtype=object),
-    })
+    }, copy=False)  # new arrays, each column its own: not copied again into a 2-d block
