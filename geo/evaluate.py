@@ -119,7 +119,7 @@ def evaluate(rule: Rule, ctx: Context, unchecked: list | None = None) -> list[pd
     """Every hit of ``rule``: its outcome, contacts, unknowns and not-checked rows.
 
     ``unchecked``: a list to which a rule not checked (a layer missing) is added instead
-    (:func:`geo.unchecked.unchecked_hits` makes their hits).
+    (:func:`geo.hits.unchecked_hits` makes their hits).
 
     Returns
     -------
