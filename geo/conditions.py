@@ -101,6 +101,14 @@ class Context:
             return self._claims[name]
         return facts.flag(self.p, name, self.lang), None
 
+    def condition(self, name: str, spec) -> Tri:
+        """:func:`geo.facts.condition` of a ``when`` condition, made once in the run (rules
+        share their conditions)."""
+        key = ("when", name, repr(spec))
+        if key not in self._claims:
+            self._claims[key] = facts.condition(self.p, name, spec, self.lang)
+        return self._claims[key]
+
 
 def selected(rule: Rule, p: pd.DataFrame, ok: np.ndarray) -> np.ndarray:
     """Projects the rule's selectors (types, industries, 两高) pick, without the facts."""
@@ -161,7 +169,7 @@ def project_condition(rule: Rule, ctx: Context) -> tuple[Tri, np.ndarray]:
             note(text)
         cond = cond & anyof
     for name, spec in rule.when.items():
-        cond = cond & facts.condition(ctx.p, name, spec, ctx.lang)
+        cond = cond & ctx.condition(name, spec)
     for region, wanted in rule.in_region.items():
         tri = ctx.regions[region]
         cond = cond & (tri if wanted else ~tri)

@@ -17,6 +17,7 @@ from geo import facts
 from geo.conditions import Context, Kind, feature_condition, project_condition, selected
 from geo.facts import F, T, Tri, U
 from geo.grouping import repeated
+from geo.hits import hits_frame, missing_kinds, unchecked_hits
 from geo.overlay import nearest
 from geo.rules import Rule
 from layers.kinds import get_kind
@@ -72,39 +73,6 @@ def _text(lang: str, key: str, **values) -> str:
     return TEXT[lang][key].format(**values)
 
 
-def hits_frame(rule: Rule, ctx: Context, rows: dict, outcome, check: str, message,
-               title) -> pd.DataFrame:
-    """One hits frame: ``rows`` holds ``row`` and optional evidence arrays.
-
-    Text columns are plain object columns: hits tables run to millions of rows, and taking,
-    sorting and joining them stays a copy of pointers.
-    """
-    n = len(rows["row"])
-    empty = np.full(n, np.nan)
-
-    def text(value):
-        if isinstance(value, np.ndarray | list | pd.Series):
-            return pd.Series(np.asarray(value, dtype=object), dtype=object)
-        return pd.Series(repeated(value, n), dtype=object)
-
-    return pd.DataFrame({
-        "row": np.asarray(rows["row"], dtype=np.int64), "rule_id": text(rule.id),
-        "outcome": text(outcome), "check": text(check),
-        "layer_id": text(rows.get("layer_id", "")),
-        "kind": text(rows.get("kind", "+".join(rule.layer))),
-        "feature_id": text(rows.get("feature_id", "")),
-        "feature_name": text(rows.get("feature_name", "")),
-        "overlap_m2": rows.get("overlap_m2", empty),
-        "overlap_m": np.where(ctx.dims[np.asarray(rows["row"], dtype=np.int64)] == 1,
-                              rows.get("length_m", empty), np.nan),   # lines only
-        "overlap_share": rows.get("overlap_share", empty),
-        "distance_m": rows.get("distance_m", empty), "tolerance_m2": rows.get("tolerance_m2",
-                                                                              empty),
-        "message": text(message), "confidence": text(rule.confidence), "source": text(rule.source_text(ctx.lang)),
-        "title": text(title), "details": text(rows.get("details", [{}] * n)),
-    })
-
-
 def _pair_rows(kd_rows: pd.DataFrame) -> dict:
     return {"row": kd_rows["project"].to_numpy(), "layer_id": kd_rows["layer_id"].to_numpy(),
             "kind": kd_rows["kind"].to_numpy(), "feature_id": kd_rows["id"].to_numpy(),
@@ -147,8 +115,11 @@ def _unknown_message(lang: str, reason: np.ndarray) -> np.ndarray:
     return (head + np.asarray(reason, dtype=object) + tail).astype(object)
 
 
-def evaluate(rule: Rule, ctx: Context) -> list[pd.DataFrame]:
+def evaluate(rule: Rule, ctx: Context, unchecked: list | None = None) -> list[pd.DataFrame]:
     """Every hit of ``rule``: its outcome, contacts, unknowns and not-checked rows.
+
+    ``unchecked``: a list to which a rule not checked (a layer missing) is added instead
+    (:func:`geo.hits.unchecked_hits` makes their hits).
 
     Returns
     -------
@@ -179,15 +150,15 @@ def evaluate(rule: Rule, ctx: Context) -> list[pd.DataFrame]:
                                   _unknown_message(lang, cond.reason[unk]), unknown_title))
         return out
 
-    missing = [k for k in rule.layer + rule.unless_within if ctx.kinds[k].missing]
+    missing = missing_kinds(rule, ctx)
     if missing and (restrictive or len(missing) == len(rule.layer)):
         if not restrictive:
             return []
-        why = "; ".join(ctx.kinds[k].missing for k in missing)
-        rows = np.flatnonzero(live)
-        return [hits_frame(rule, ctx, {"row": rows, "kind": "+".join(missing)}, "review",
-                           "not_checked", _text(lang, "not_checked", why=why),
-                           _text(lang, "not_checked_title", why=why))]
+        noted = [(rule, np.flatnonzero(live), missing)]
+        if unchecked is None:
+            return [unchecked_hits(noted, ctx)]
+        unchecked += noted
+        return []
     return _spatial(rule, ctx, live, cond, notes, unknown_title)
 
 

@@ -131,8 +131,9 @@ def take_rows(frames: list[pd.DataFrame], order: np.ndarray) -> pd.DataFrame:
 
     The same as ``unpack_texts`` of each frame, ``pd.concat`` and ``iloc[order]``, but a
     column packed in every frame is stacked and taken as codes, and its texts are made once,
-    after the take: a 100,000-project batch's 1.9 M hits are joined from its tiles in 0.6 s
-    instead of 1.6-2.2 s, while the workers wait.
+    after the take; a column of one numpy dtype in every frame is taken with numpy. The columns
+    are not consolidated into 2-d blocks (another copy of every text column): a
+    100,000-project batch's 1.9 M hits are joined from its tiles in 1.3 s instead of 2.7 s.
     """
     order = np.asarray(order, dtype=np.int64)
     columns = list(frames[0].columns)
@@ -142,6 +143,12 @@ def take_rows(frames: list[pd.DataFrame], order: np.ndarray) -> pd.DataFrame:
     out = {}
     for col in columns:
         parts = [f[col] for f in frames]
+        if all(isinstance(s.dtype, np.dtype) for s in parts) and \
+                len({s.dtype for s in parts}) == 1:
+            # numbers, objects that are not texts (the hits' details): numpy's take, no checks
+            out[col] = pd.Series(np.concatenate([s.to_numpy() for s in parts])[order],
+                                 copy=False)
+            continue
         if not all(isinstance(s.dtype, pd.CategoricalDtype) for s in parts) or len({
                 str(s.dtype.categories.dtype) for s in parts}) != 1:
             part = pd.concat([unpack_texts(s.to_frame())[col] for s in parts], ignore_index=True)
@@ -156,5 +163,8 @@ def take_rows(frames: list[pd.DataFrame], order: np.ndarray) -> pd.DataFrame:
         if isinstance(dtype, pd.StringDtype):
             out[col] = pd.Series(pd.array(uniques, dtype=dtype).take(codes))
         else:
-            out[col] = pd.Series(np.asarray(uniques, dtype=object)[codes], dtype=object)
-    return pd.DataFrame(out)
+            out[col] = pd.Series(np.asarray(uniques, dtype=object)[codes], dtype=object,
+                                 copy=False)  # a new array: pandas would copy it again
+    # columns as they are: consolidated, the text columns would be copied once more into one
+    # 2-d block (1 s of the 2.7 s for 1.9 M hits)
+    return pd.DataFrame(out, copy=False)

@@ -32,6 +32,7 @@ from geo.coverage import GAP, OUTSIDE, SLIVER, coverage_hits
 from geo.covers import covers_hits
 from geo.evaluate import Context, Kind, evaluate
 from geo.grouping import distinct_pairs, group_join, pack_texts, row_key
+from geo.hits import unchecked_hits
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
 from geo.measure import footprint_measure
 from geo.overlay import edge_inside, nearest, overlay_pairs
@@ -161,9 +162,12 @@ def screen_part(job: Job, catalog: Catalog, rules: RuleSet) -> tuple[pd.DataFram
     frames, outside, gap = coverage_hits(ctx, near, job.crs, job.source)
     frames += repaired_hits(ctx)  # a shape nobody drew is never admitted
     frames += declared_hits(ctx)  # a 两高 industry declared not 两高
-    frames += [frame for rule in rules for frame in evaluate(rule, ctx)]
-    frames += unplaced_hits(rules, ctx, frames)  # features without a usable geometry
-    frames += covers_hits(rules, ctx, near, job.crs, frames)  # layers complete in some districts
+    noted = []  # rules not checked (a layer missing): their hits are made in one step
+    frames += [frame for rule in rules for frame in evaluate(rule, ctx, noted)]
+    extra = unplaced_hits(rules, ctx, frames)  # features without a usable geometry
+    extra += covers_hits(rules, ctx, near, job.crs, frames)  # layers complete in some districts
+    frames += [unchecked_hits(noted, ctx)] if noted else []  # before a rule's covers hits
+    frames += extra
     hits = _hits(frames, rules, job.p)
 
     result = _verdicts(job.p, hits, job.lang)
@@ -248,8 +252,9 @@ def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """Hits by project, then by rule (coverage first, then the rule set's order)."""
     order = {DECLARED_RULE.id: -5, REPAIRED_RULE.id: -4, OUTSIDE.id: -3, GAP.id: -2,
              SLIVER.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
+    codes, ids = pd.factorize(hits["rule_id"].to_numpy(dtype=object))  # a few ids, many rows
     key = hits["row"].to_numpy(dtype=np.int64) * (len(order) + 5) + \
-        hits["rule_id"].map(order).to_numpy(dtype=np.int64) + 5
+        np.array([order[i] for i in ids], dtype=np.int64)[codes] + 5
     hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
     hits["row"] = hits["row"].to_numpy(dtype=np.int64)
     return hits
