@@ -17,7 +17,7 @@ import pandas as pd
 from geo import vocabulary
 from geo.checklist import feature_evidence, locations
 from geo.coverage import GAP, OUTSIDE
-from geo.grouping import row_key
+from geo.grouping import repeated, row_key
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchors
@@ -225,8 +225,13 @@ def section_parts(result, hits: pd.DataFrame, lang: str = "zh", start: int = 0,
             uri[i - start] = value
     name = esc(res["name"])
     alt = cat(ids, " ", name)
-    figure = np.where(pd.isna(uri), cat('<p class="note">', word("no_image", lang), "</p>"),
-                      cat('<img class="pmap" alt="', alt, '" src="', uri.astype(str), '">'))
+    # the image tag only where there is one: a chunk's URIs as one fixed-width numpy text
+    # array (``astype(str)``) would take the longest URI's width each, about 1 GB and 3 s
+    figure = repeated(cat('<p class="note">', word("no_image", lang), "</p>"), n)
+    shown = np.flatnonzero(pd.notna(uri))
+    if len(shown):
+        figure[shown] = cat('<img class="pmap" alt="', alt[shown], '" src="',
+                            np.array([str(u) for u in uri[shown]], dtype=object), '">')
     how = (result.attrs.get("coverage") or {}).get("label", "")
     verdict = texts(res["verdict"])
     err = when(error != "", cat('<p class="error">', esc(each(
