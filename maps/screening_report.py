@@ -37,7 +37,7 @@ from maps.display import drawable, project_anchors
 from maps.report_html import badges, cat, each, esc, joined, radius_text, texts, verdict_css
 from maps.report_meta import admin_names, report_meta
 from maps.report_reasons import decisive_projects, findings_by_rule
-from maps.report_sections import image_uri, reason_words, section_parts
+from maps.report_sections import image_uri, reason_words, section_parts, split_hits
 from maps.report_words import WORDS, word
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -146,11 +146,13 @@ def overview_image(result, catalog, lang: str, points: bool = False) -> str:
 
 
 def project_rows(result, hits, lang: str, start: int, stop: int, names: dict,
-                 anchors=None) -> list[str]:
+                 anchors=None, reasons=None) -> list[str]:
     """Rows of the table of projects ``start``..``stop`` (``hits``: theirs, ``row`` counted from
     ``start``): id (linked to its section: ``anchors``, those of
     :func:`maps.display.project_anchors` over the whole result, default computed over
-    ``result``), name, type, district, verdict badge and the main reasons in words."""
+    ``result``), name, type, district, verdict badge and the main reasons in words
+    (``reasons``, theirs, when built for all projects at once:
+    :func:`maps.report_sections.split_hits`)."""
     from geo import vocabulary
 
     res = result.iloc[start:stop]
@@ -165,7 +167,8 @@ def project_rows(result, hits, lang: str, start: int, stop: int, names: dict,
                     esc(each(res["type"], lambda v: vocabulary.label("type", v, lang))),
                     "</td><td>", esc(each(code, lambda c: names.get(c, c))), "</td><td>",
                     badges(texts(res["verdict"]), lang), "</td><td>",
-                    reason_words(res, h, lang), "</td></tr>\n"))
+                    reason_words(res, h, lang) if reasons is None else reasons,
+                    "</td></tr>\n"))
 
 
 def _table(rows: list[str], lang: str) -> Markup:
@@ -207,28 +210,33 @@ def _light(result):
     return work
 
 
-def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None):
+def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None,
+                 built=None):
     """(start, section parts (:func:`maps.report_sections.section_parts`), table rows) of the
     projects of ``result`` (a slice beginning at position ``start``; ``hits`` theirs, ``row``
     counted from ``start``; ``images`` by absolute position; ``anchors`` theirs, from
     :func:`maps.display.project_anchors` over the whole result: a duplicated id's anchor
     depends on the rows before the slice; ``loc`` their :func:`geo.checklist.locations`,
-    default computed)."""
+    default computed; ``built`` their parts of :func:`maps.report_sections.split_hits`)."""
     n = len(result)
     own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
-    return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors, loc),
-            project_rows(result, hits, lang, 0, n, names, anchors))
+    return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors, loc,
+                                 built),
+            project_rows(result, hits, lang, 0, n, names, anchors, built and built["reasons"]))
 
 
 def _chunks(result, hits, lang, stop, images, names, rules, step, anchors):
     """(start, section parts, table rows) for ranges of ``step`` projects up to ``stop``
-    (the projects' locations computed once: a transformation per chunk costs more)."""
+    (the projects' locations, and the parts the rules not checked make, built once: a
+    transformation, or a scan of all their hits, per chunk costs more)."""
     loc = locations(result.iloc[:stop]) if stop else None
+    hits, built = split_hits(result.iloc[:stop], hits, lang, rules)
     for a in range(0, stop, step):
         b = min(a + step, stop)
         own = {i: uri for i, uri in images.items() if a <= i < b}
         yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules,
-                           anchors[a:b], loc.iloc[a:b] if loc is not None else None)
+                           anchors[a:b], loc.iloc[a:b] if loc is not None else None,
+                           built and {k: v[a:b] for k, v in built.items()})
 
 
 _TABLE, _SECTIONS = "\0siting-table\0", "\0siting-sections\0"
