@@ -94,18 +94,21 @@ def image_rows(result, limit: int = IMAGE_LIMIT) -> np.ndarray:
     return np.sort(order[ok[order]][:max(int(limit), 0)])
 
 
-def compact_png(png: bytes) -> bytes:
+def compact_png(png: bytes, size: tuple[int, int] | None = None) -> bytes:
     """The PNG with a 256-colour palette (no dithering): a map image of flat fills and lines
     keeps its colours (the fills are the palette's most frequent colours) at about a third of
-    the bytes, so that pages with many images still open fast."""
+    the bytes, so that pages with many images still open fast. ``png``: a PNG, or with ``size``
+    (width, height) [px] its RGBA pixels (``fmt="rgba"`` of :mod:`maps.static_map`: no PNG
+    encoded only to be decoded here)."""
     import io
 
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image = Image.open(io.BytesIO(png)) if size is None else Image.frombuffer(
+        "RGBA", size, png, "raw", "RGBA", 0, 1)
     out = io.BytesIO()
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        out, format="PNG", optimize=True)
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                  dither=Image.Dither.NONE).save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
@@ -121,9 +124,9 @@ def project_images(result, catalog, rows, lang: str) -> dict[int, str]:
     for i in rows:
         fp = gpd.GeoDataFrame(geometry=result.geometry.iloc[[int(i)]].values, crs=result.crs)
         around = layers_around(catalog, fp, kinds, size_px=IMAGE_SIZE)
-        png = render_footprint(fp, around, str(result["verdict"].iloc[int(i)]), lang, "png",
-                               size_px=IMAGE_SIZE)
-        out[int(i)] = image_uri(compact_png(png))
+        rgba = render_footprint(fp, around, str(result["verdict"].iloc[int(i)]), lang, "rgba",
+                                size_px=IMAGE_SIZE)
+        out[int(i)] = image_uri(compact_png(rgba, IMAGE_SIZE))
     return out
 
 
@@ -141,8 +144,9 @@ def overview_image(result, catalog, lang: str, points: bool = False) -> str:
                   if s.kind == "admin_boundary"]
         frames = [f.gdf for f in frames if f.usable]
         ref = pd.concat(frames, ignore_index=True) if frames else None
+    size = (900, 600)
     return image_uri(compact_png(render_overview(gpd.GeoDataFrame(shown, crs=result.crs), ref,
-                                                 lang, "png", size_px=(900, 600))))
+                                                 lang, "rgba", size_px=size), size))
 
 
 def project_rows(result, hits, lang: str, start: int, stop: int, names: dict,
