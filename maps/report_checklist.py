@@ -12,7 +12,6 @@ verify.
 from __future__ import annotations
 
 import html
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -24,15 +23,11 @@ from geo.checklist import (
     feature_evidence,
     footprint_dims,
     judged,
-    per_kind,
     search_radius,
     unknown_reason,
-    worst_outcome,
 )
 from geo.grouping import row_key
 from geo.rules import SEVERITY
-from layers.errors import InputError
-from layers.kinds import get_kind
 from maps.report_html import (
     area_text,
     badges,
@@ -47,6 +42,13 @@ from maps.report_html import (
     share_text,
     when,
 )
+from maps.report_unchecked import (
+    _missing_rows,
+    absent_masks,
+    kind_labels,
+    skipped_items,
+    split_absent,
+)
 from maps.report_words import PROTECTED_KINDS, status_word, word
 
 MOST_EVIDENCE = 3
@@ -54,19 +56,6 @@ MOST_EVIDENCE = 3
 CONFIDENCE = {"V": ("已对照原文核对", "text checked against the source"),
               "P": ("依据摘要或地方实施文件", "from a summary or a provincial implementation"),
               "?": ("不确定：只能得出需论证", "uncertain: may only yield review")}
-
-
-def _kind_labels(kinds, lang: str) -> dict[str, str]:
-    """Escaped label of each kind (its id for a kind unknown to this version)."""
-    return {k: _kind_label(k, lang) for k in dict.fromkeys(kinds)}
-
-
-@lru_cache(maxsize=256)
-def _kind_label(kind: str, lang: str) -> str:
-    try:
-        return html.escape(get_kind(kind).label(lang))
-    except InputError:
-        return html.escape(str(kind))
 
 
 def _feature_details(feats: pd.DataFrame, at: np.ndarray, n: int, lang: str) -> np.ndarray:
@@ -93,12 +82,15 @@ def _feature_details(feats: pd.DataFrame, at: np.ndarray, n: int, lang: str) -> 
 
 
 def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=None,
-                   feats: pd.DataFrame | None = None) -> np.ndarray:
+                   feats: pd.DataFrame | None = None,
+                   missing: np.ndarray | None = None) -> np.ndarray:
     """Per project (position in ``result``), its checklist table (``""`` for error rows).
 
     A row per kind with a finding (occupied, contact, within a rule's distance, in or touching a
     feature, layer unusable); then the kinds the catalog does not provide named together
-    (:func:`_missing_row`), one row naming the clear kinds with a feature within the search
+    (``missing``: :func:`maps.report_unchecked.missing_rows` of the projects, when a report
+    built them for all its projects at once; ``hits`` then need not hold those only on such
+    kinds), one row naming the clear kinds with a feature within the search
     radius, nearest first, with its distance, and one naming the kinds with none. Rows are built
     only for the kinds with a finding (at 100,000 projects most of the 2 million (project, kind)
     pairs are clear or not provided)."""
@@ -109,12 +101,15 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     judged_rows = judged(result)
     if not state or not judged_rows.any():
         return np.full(n, "", dtype=object)
-    present, absent_hits = _split_absent(hits, absent)
+    if missing is None:
+        present, absent_hits = split_absent(hits, absent)
+        missing = _missing_rows(absent_hits, absent, judged_rows, lang)
+    else:
+        present = hits[~absent_masks(hits, absent)[1]] if absent and len(hits) else hits
     table = checklist(result, present, feats, rules=rules,
                       kinds=[k for k in state if k not in absent])
-    missing_row = _missing_rows(absent_hits, absent, judged_rows, lang)
     kinds = list(pd.unique(table["kind"].to_numpy(dtype=object)))
-    labels = _kind_labels(kinds, lang)
+    labels = kind_labels(kinds, lang)
     status_all = table["status"].to_numpy(dtype=object)
     row_all = table["row"].to_numpy()
     # a kind with an unknown fact (a layer not covering the place, features that cannot be
@@ -183,7 +178,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     body = group_join(c["row"].to_numpy(), rows, n)
     radius = radius_text(search_radius(result))
     clear_row = cat(
-        missing_row,
+        missing,
         when(near != "", cat('<tr class="s-near"><td colspan="5"><b>', word("near_kinds", lang),
                              ":</b> ", near, "</td></tr>")),
         when(clear != "", cat('<tr class="s-clear"><td colspan="5"><b>',
@@ -195,125 +190,31 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
     return when(judged_rows, cat(head, body, clear_row, "</table>"))
 
 
-def _split_absent(hits: pd.DataFrame, absent: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The hits naming a kind the catalog provides (as they are: a hit on ``"a+b"`` stays whole
-    when one of them is provided), and those on a kind it does not provide (one row per such
-    kind, :func:`geo.checklist.per_kind`). Most hits of a large batch are of the second sort: a
-    rule not checked on every project alike."""
-    if not absent or not len(hits):
-        return hits, hits.iloc[:0]
-    codes, kinds = pd.factorize(hits["kind"].to_numpy(dtype=object))
-    parts = [str(k).split("+") for k in kinds]
-    some = np.array([any(p in absent for p in ps) for ps in parts] + [False])[codes]
-    every = np.array([all(p in absent for p in ps) for ps in parts] + [False])[codes]
-    split = per_kind(hits[["row", "kind", "outcome"]][some])  # what _missing_rows reads
-    return hits[~every], split[split["kind"].isin(absent).to_numpy()]
-
-
-def _missing_rows(hits: pd.DataFrame, absent: list[str], judged: np.ndarray,
-                  lang: str) -> np.ndarray:
-    """Per project, :func:`_missing_row` of the kinds in ``absent`` (the catalog provides no
-    layer of them), built once per pattern of the ``hits`` on them (:func:`_by_pattern`):
-    these rows are alike on most projects of a batch."""
-    n = len(judged)
-    if not absent:
-        return np.full(n, "", dtype=object)
-    labels = np.array(list(_kind_labels(absent, lang).values()), dtype=object)
-    k = len(absent)
-    index = pd.Index(absent)
-
-    def build(h: pd.DataFrame, m: int) -> np.ndarray:
-        at = h["row"].to_numpy(dtype=np.int64) * k + index.get_indexer(
-            h["kind"].to_numpy(dtype=object))
-        return _missing_row(np.repeat(np.arange(m), k), np.tile(labels, m),
-                            worst_outcome(at, h["outcome"], m * k), m, lang)
-
-    rows = hits["row"].to_numpy(dtype=np.int64) if len(hits) else np.zeros(0, dtype=np.int64)
-    out = _by_pattern(hits[judged[rows]], n, ("kind", "outcome"), build)
-    out[judged & (out == "")] = build(hits.iloc[:0], 1)[0]  # projects no rule needed them for
-    return out
-
-
-def _missing_row(rows: np.ndarray, labels: np.ndarray, outcome: np.ndarray, n: int,
-                 lang: str) -> np.ndarray:
-    """Per project, the kinds the catalog does not provide, named together: those a rule of the
-    project needed (not checked, with the worst outcome of those rules: ``review``), then the
-    others. A catalog without a layer leaves it out of every project's checklist alike: one
-    row says so where a row per kind would repeat it."""
-    sep = "、" if lang == "zh" else ", "
-    needed = outcome != ""
-    worst = worst_outcome(rows[needed], outcome[needed], n)
-    named = group_join(rows[needed], labels[needed], n, sep)
-    unused = group_join(rows[~needed], labels[~needed], n, sep)
-    return cat(
-        when(named != "", cat('<tr class="mark v-', worst, ' s-not_provided"><td colspan="4"><b>',
-                              word("missing_kinds", lang), ":</b> ", named, "</td><td>",
-                              badges(worst, lang), "</td></tr>")),
-        when(unused != "", cat('<tr class="s-not_provided"><td colspan="5"><b>',
-                               word("unused_kinds", lang), ":</b> ", unused, "</td></tr>")))
-
-
 def _shapes(result: pd.DataFrame) -> np.ndarray:
     return np.array(["polygon", "point", "line", "polygon"], dtype=object)[
         footprint_dims(result) + 1]
 
 
-def findings_parts(hits: pd.DataFrame, n: int, lang: str, rules=None) -> list[np.ndarray]:
+def findings_parts(hits: pd.DataFrame, n: int, lang: str, rules=None,
+                   skipped: np.ndarray | None = None) -> list[np.ndarray]:
     """Per project, the findings: one item per rule (fired, unknown, coverage) with the worst
     outcome, the title, the confidence letter, the source, what to verify and the evidence;
-    then the rules not checked, grouped by missing layer. As parts, equally long object arrays
-    to be joined element by element: a report joins them with its other parts once, not here
-    first (the findings of 100,000 projects are about 370 MB of text)."""
+    then the rules not checked, grouped by missing layer (``skipped``: those items,
+    :func:`maps.report_unchecked.skipped_items` of the projects' hits, when a report built them
+    for all its projects at once; ``hits`` then need not hold the ``not_checked`` ones). As
+    parts, equally long object arrays to be joined element by element: a report joins them
+    with its other parts once, not here first (the findings of 100,000 projects are about
+    370 MB of text)."""
     check = hits["check"].to_numpy(dtype=object)
-    if not (check != "contact").any():
-        return [np.full(n, "", dtype=object)]
+    if skipped is None:
+        if not (check != "contact").any():
+            return [np.full(n, "", dtype=object)]
+        skipped = skipped_items(hits, n, lang, rules)
     checked = hits[(check != "contact") & (check != "not_checked")]
     items = _rule_items(checked, n, lang) if len(checked) else np.full(n, "", dtype=object)
-    # most hits of a large batch: taken with only the columns their items read
-    missing = hits[["row", "title", "rule_id"]][check == "not_checked"]
-    skipped = _by_pattern(missing, n, ("title", "rule_id"),
-                          lambda m, k: _not_checked_items(m, k, lang, rules))
     shown = (items != "") | (skipped != "")
     return [when(shown, f'<h4>{word("findings", lang)}</h4><ol class="findings">'), items,
             skipped, when(shown, "</ol>")]
-
-
-def _not_checked_items(missing: pd.DataFrame, n: int, lang: str, rules=None) -> np.ndarray:
-    """Per project, the rules not checked, one item per missing layer naming its rules."""
-    titles = {r.id: r.title(lang) for r in rules} if rules is not None else {}
-    g = missing.assign(_t=missing["rule_id"].map(titles).fillna(missing["rule_id"]))
-    g = g.drop_duplicates(["row", "title", "_t"])
-    code = row_key(g["row"], g["title"])
-    names = group_join(code, esc(g["_t"]), code.max() + 1, "；" if lang == "zh" else "; ")
-    first = ~pd.Index(code).duplicated()
-    li = cat('<li class="mark v-review">', badges(np.full(first.sum(), "review"), lang),
-             " <b>", esc(g["title"].to_numpy()[first]), "</b><div>",
-             word("not_checked_rules", lang), ": ", names[code[first]], "</div></li>")
-    return group_join(g["row"].to_numpy()[first], li, n)
-
-
-def _by_pattern(rows: pd.DataFrame, n: int, columns, build) -> np.ndarray:
-    """``build(rows, n)`` for per-project markup that depends only on the sequence of
-    ``columns`` values of a project's ``rows``: built once per distinct sequence, on one
-    project of each (the rules a missing layer leaves unchecked are the same on most projects
-    of a batch)."""
-    out = np.full(n, "", dtype=object)
-    if not len(rows):
-        return out
-    row = rows["row"].to_numpy(dtype=np.int64)
-    code = row_key(np.zeros(len(rows), dtype=np.int64), *(rows[c] for c in columns))
-    words = np.array([str(c) for c in range(int(code.max()) + 1)], dtype=object)
-    pattern = group_join(row, words[code], n, ",")
-    codes, _ = pd.factorize(pattern)
-    _, first = np.unique(codes, return_index=True)  # one project per pattern
-    first = first[pattern[first] != ""]
-    rank = np.full(n, -1, dtype=np.int64)
-    rank[first] = np.arange(len(first))
-    mine = rank[row] >= 0
-    built = build(rows[mine].assign(row=rank[row[mine]]), len(first))
-    by_code = np.full(codes.max() + 1, "", dtype=object)
-    by_code[codes[first]] = built
-    return by_code[codes]
 
 
 def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:

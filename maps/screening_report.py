@@ -37,7 +37,7 @@ from maps.display import drawable, project_anchors
 from maps.report_html import badges, cat, each, esc, joined, radius_text, texts, verdict_css
 from maps.report_meta import admin_names, report_meta
 from maps.report_reasons import decisive_projects, findings_by_rule
-from maps.report_sections import image_uri, reason_words, section_parts
+from maps.report_sections import image_uri, reason_words, section_parts, split_hits
 from maps.report_words import WORDS, word
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -94,18 +94,21 @@ def image_rows(result, limit: int = IMAGE_LIMIT) -> np.ndarray:
     return np.sort(order[ok[order]][:max(int(limit), 0)])
 
 
-def compact_png(png: bytes) -> bytes:
+def compact_png(png: bytes, size: tuple[int, int] | None = None) -> bytes:
     """The PNG with a 256-colour palette (no dithering): a map image of flat fills and lines
     keeps its colours (the fills are the palette's most frequent colours) at about a third of
-    the bytes, so that pages with many images still open fast."""
+    the bytes, so that pages with many images still open fast. ``png``: a PNG, or with ``size``
+    (width, height) [px] its RGBA pixels (``fmt="rgba"`` of :mod:`maps.static_map`: no PNG
+    encoded only to be decoded here)."""
     import io
 
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image = Image.open(io.BytesIO(png)) if size is None else Image.frombuffer(
+        "RGBA", size, png, "raw", "RGBA", 0, 1)
     out = io.BytesIO()
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        out, format="PNG", optimize=True)
+    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                  dither=Image.Dither.NONE).save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
@@ -121,9 +124,9 @@ def project_images(result, catalog, rows, lang: str) -> dict[int, str]:
     for i in rows:
         fp = gpd.GeoDataFrame(geometry=result.geometry.iloc[[int(i)]].values, crs=result.crs)
         around = layers_around(catalog, fp, kinds, size_px=IMAGE_SIZE)
-        png = render_footprint(fp, around, str(result["verdict"].iloc[int(i)]), lang, "png",
-                               size_px=IMAGE_SIZE)
-        out[int(i)] = image_uri(compact_png(png))
+        rgba = render_footprint(fp, around, str(result["verdict"].iloc[int(i)]), lang, "rgba",
+                                size_px=IMAGE_SIZE)
+        out[int(i)] = image_uri(compact_png(rgba, IMAGE_SIZE))
     return out
 
 
@@ -141,16 +144,19 @@ def overview_image(result, catalog, lang: str, points: bool = False) -> str:
                   if s.kind == "admin_boundary"]
         frames = [f.gdf for f in frames if f.usable]
         ref = pd.concat(frames, ignore_index=True) if frames else None
+    size = (900, 600)
     return image_uri(compact_png(render_overview(gpd.GeoDataFrame(shown, crs=result.crs), ref,
-                                                 lang, "png", size_px=(900, 600))))
+                                                 lang, "rgba", size_px=size), size))
 
 
 def project_rows(result, hits, lang: str, start: int, stop: int, names: dict,
-                 anchors=None) -> list[str]:
+                 anchors=None, reasons=None) -> list[str]:
     """Rows of the table of projects ``start``..``stop`` (``hits``: theirs, ``row`` counted from
     ``start``): id (linked to its section: ``anchors``, those of
     :func:`maps.display.project_anchors` over the whole result, default computed over
-    ``result``), name, type, district, verdict badge and the main reasons in words."""
+    ``result``), name, type, district, verdict badge and the main reasons in words
+    (``reasons``, theirs, when built for all projects at once:
+    :func:`maps.report_sections.split_hits`)."""
     from geo import vocabulary
 
     res = result.iloc[start:stop]
@@ -165,7 +171,8 @@ def project_rows(result, hits, lang: str, start: int, stop: int, names: dict,
                     esc(each(res["type"], lambda v: vocabulary.label("type", v, lang))),
                     "</td><td>", esc(each(code, lambda c: names.get(c, c))), "</td><td>",
                     badges(texts(res["verdict"]), lang), "</td><td>",
-                    reason_words(res, h, lang), "</td></tr>\n"))
+                    reason_words(res, h, lang) if reasons is None else reasons,
+                    "</td></tr>\n"))
 
 
 def _table(rows: list[str], lang: str) -> Markup:
@@ -207,28 +214,33 @@ def _light(result):
     return work
 
 
-def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None):
+def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None,
+                 built=None):
     """(start, section parts (:func:`maps.report_sections.section_parts`), table rows) of the
     projects of ``result`` (a slice beginning at position ``start``; ``hits`` theirs, ``row``
     counted from ``start``; ``images`` by absolute position; ``anchors`` theirs, from
     :func:`maps.display.project_anchors` over the whole result: a duplicated id's anchor
     depends on the rows before the slice; ``loc`` their :func:`geo.checklist.locations`,
-    default computed)."""
+    default computed; ``built`` their parts of :func:`maps.report_sections.split_hits`)."""
     n = len(result)
     own = {i - start: uri for i, uri in images.items() if start <= i < start + n}
-    return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors, loc),
-            project_rows(result, hits, lang, 0, n, names, anchors))
+    return (start, section_parts(result, hits, lang, 0, n, own, names, rules, anchors, loc,
+                                 built),
+            project_rows(result, hits, lang, 0, n, names, anchors, built and built["reasons"]))
 
 
 def _chunks(result, hits, lang, stop, images, names, rules, step, anchors):
     """(start, section parts, table rows) for ranges of ``step`` projects up to ``stop``
-    (the projects' locations computed once: a transformation per chunk costs more)."""
+    (the projects' locations, and the parts the rules not checked make, built once: a
+    transformation, or a scan of all their hits, per chunk costs more)."""
     loc = locations(result.iloc[:stop]) if stop else None
+    hits, built = split_hits(result.iloc[:stop], hits, lang, rules)
     for a in range(0, stop, step):
         b = min(a + step, stop)
         own = {i: uri for i, uri in images.items() if a <= i < b}
         yield render_chunk(result.iloc[a:b], _hits_of(hits, a, b), lang, a, own, names, rules,
-                           anchors[a:b], loc.iloc[a:b] if loc is not None else None)
+                           anchors[a:b], loc.iloc[a:b] if loc is not None else None,
+                           built and {k: v[a:b] for k, v in built.items()})
 
 
 _TABLE, _SECTIONS = "\0siting-table\0", "\0siting-sections\0"

@@ -21,8 +21,9 @@ from layers.errors import CRSError, InputError, choice_error
 from maps import style as st
 from maps.display import drawable
 
-FORMATS = ("png", "svg")
-"""Image formats the renderers write."""
+FORMATS = ("png", "svg", "rgba")
+"""Image formats the renderers write; ``rgba`` is the raw pixels (4 bytes each, rows from the
+top), for a caller that encodes them itself (:func:`maps.screening_report.compact_png`)."""
 PX_PT = 0.75
 """Points per CSS pixel (72 / 96): Leaflet widths [px] become matplotlib widths [pt]."""
 BACKGROUND = "#f2efe9"
@@ -173,7 +174,8 @@ def _frame(bounds, margin: float, min_span_m: float, aspect: float, top: float =
 
 def _save(fig, fmt: str) -> bytes:
     buf = io.BytesIO()
-    metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+    metadata = {"Software": None} if fmt == "png" else None if fmt == "rgba" else {
+        "Date": None, "Creator": None}
     fig.savefig(buf, format=fmt, dpi=fig.dpi, metadata=metadata, facecolor=fig.get_facecolor())
     return buf.getvalue()
 
@@ -261,7 +263,7 @@ def render_footprint(footprint: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDa
         Colours the footprint like the web map (default: the ``error`` grey).
     lang : {"zh", "en"}
         Language of the legend.
-    fmt : {"png", "svg"}
+    fmt : {"png", "svg", "rgba"}
     size_px : (width, height)
         Image size [px] at 100 dpi.
     margin : float
