@@ -43,7 +43,7 @@ from maps.report_html import (
     when,
 )
 from maps.report_unchecked import (
-    _missing_rows,
+    absent_kind_rows,
     absent_masks,
     kind_labels,
     skipped_items,
@@ -103,7 +103,7 @@ def checklist_html(result: pd.DataFrame, hits: pd.DataFrame, lang: str, rules=No
         return np.full(n, "", dtype=object)
     if missing is None:
         present, absent_hits = split_absent(hits, absent)
-        missing = _missing_rows(absent_hits, absent, judged_rows, lang)
+        missing = absent_kind_rows(absent_hits, absent, judged_rows, lang)
     else:
         present = hits[~absent_masks(hits, absent)[1]] if absent and len(hits) else hits
     table = checklist(result, present, feats, rules=rules,

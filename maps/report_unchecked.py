@@ -23,7 +23,8 @@ from layers.kinds import get_kind
 from maps.report_html import badges, cat, esc, group_join, when
 from maps.report_words import word
 
-__all__ = ["absent_masks", "kind_labels", "missing_rows", "skipped_items", "split_absent"]
+__all__ = ["absent_kind_rows", "absent_masks", "kind_labels", "missing_rows", "skipped_items",
+           "split_absent"]
 
 
 def kind_labels(kinds, lang: str) -> dict[str, str]:
@@ -58,7 +59,7 @@ def split_absent(hits: pd.DataFrame, absent: list[str],
     if not absent or not len(hits):
         return hits, hits.iloc[:0]
     some, every = absent_masks(hits, absent) if masks is None else masks
-    split = per_kind(hits[["row", "kind", "outcome"]][some])  # what _missing_rows reads
+    split = per_kind(hits[["row", "kind", "outcome"]][some])  # what absent_kind_rows reads
     return hits[~every], split[split["kind"].isin(absent).to_numpy()]
 
 
@@ -72,7 +73,7 @@ def missing_rows(result: pd.DataFrame, hits: pd.DataFrame, lang: str,
     state = checked_kinds(result, hits)
     absent = [k for k, s in state.items() if s == "not_provided"]
     _, absent_hits = split_absent(hits, absent, masks)
-    return _missing_rows(absent_hits, absent, judged(result), lang)
+    return absent_kind_rows(absent_hits, absent, judged(result), lang)
 
 
 def skipped_items(hits: pd.DataFrame, n: int, lang: str, rules=None) -> np.ndarray:
@@ -84,7 +85,7 @@ def skipped_items(hits: pd.DataFrame, n: int, lang: str, rules=None) -> np.ndarr
                        lambda m, k: _not_checked_items(m, k, lang, rules))
 
 
-def _missing_rows(hits: pd.DataFrame, absent: list[str], judged: np.ndarray,
+def absent_kind_rows(hits: pd.DataFrame, absent: list[str], judged: np.ndarray,
                   lang: str) -> np.ndarray:
     """Per project, :func:`_missing_row` of the kinds in ``absent`` (the catalog provides no
     layer of them), built once per pattern of the ``hits`` on them (:func:`_by_pattern`):

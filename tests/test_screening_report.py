@@ -415,7 +415,7 @@ def test_markup_built_once_per_pattern_equals_markup_built_per_project(tmp_path)
 
 def test_missing_layer_rows_built_once_per_pattern_equal_those_of_the_whole_checklist(tmp_path):
     from geo.checklist import checked_kinds, checklist
-    from maps.report_unchecked import _missing_row, _missing_rows, split_absent
+    from maps.report_unchecked import _missing_row, absent_kind_rows, split_absent
 
     cat = write_catalog(tmp_path / "c", {"red": ("ecological_red_line",
                                                  [{"geometry": box(0, 0, 100, 100)}])})
@@ -434,7 +434,7 @@ def test_missing_layer_rows_built_once_per_pattern_equal_those_of_the_whole_chec
                               lang)
         absent = [k for k, s in checked_kinds(result, hits).items() if s == "not_provided"]
         judged = (result["error"] == "").to_numpy()
-        once = _missing_rows(split_absent(hits, absent)[1], absent, judged, lang)
+        once = absent_kind_rows(split_absent(hits, absent)[1], absent, judged, lang)
         assert list(once) == list(direct)
         assert once[4] == "" and (once[judged] != "").all()
         assert len(set(once[judged])) >= 3  # pv, wind, industrial and mining differ
