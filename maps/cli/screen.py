@@ -195,9 +195,8 @@ def start_order(pairs: list, processes: int) -> list:
     processes the longest to write start early and the workbook before the GeoPackage, so that
     the two processes finish together: the report, the longest, right after the summary CSV;
     the map, the next longest, right after the GeoJSON; then the workbook and the GeoPackage
-    (on two processes at 100,000 projects: the summary CSV, hits CSV, GeoJSON, map and
-    workbook on one, 31 s; the report and the GeoPackage on the other, 30 s; with the
-    GeoPackage before the workbook, the workbook followed the report: 35 s).
+    (on two processes at 100,000 projects: the summary CSV, the report and the GeoPackage on
+    one, 30 s; the hits CSV, GeoJSON, map and workbook on the other, 29 s).
     Every file still starts in the same run: a failed writer stops no other."""
     if processes < 2:
         return pairs
