@@ -17,7 +17,7 @@ import pyproj
 import shapely
 
 from layers.coordcheck import check_placement, no_zone_number
-from layers.crs import describe_crs, detect_gk, legacy_fixes, normalize_crs
+from layers.crs import describe_crs, normalize_crs
 from layers.dms import parse_dms
 from layers.errors import (
     KEPT,
@@ -31,6 +31,7 @@ from layers.errors import (
     place_zh,
     rephrase,
 )
+from layers.gk import detect_gk, legacy_fixes
 from layers.hygiene import READ_ROW, REPAIR_HINT, Problem
 from layers.table_columns import (
     GROUP_COLUMNS,

@@ -16,8 +16,9 @@ import numpy as np
 import pyproj
 import shapely
 
-from layers.crs import describe_crs, detect_gk, transformer
+from layers.crs import describe_crs, transformer
 from layers.errors import CRSError, bi, fix_hint, halves, rephrase
+from layers.gk import detect_gk
 
 NOT_A_NUMBER = bi("has a coordinate that is not a number (NaN or infinite)",
                   "有坐标不是数字（NaN 或无穷大）")

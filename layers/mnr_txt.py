@@ -35,8 +35,9 @@ import pyproj
 import shapely
 
 from layers.coordcheck import check_placement
-from layers.crs import describe_crs, gk_zone_crs, legacy_fixes, legacy_gk_crs, normalize_crs
+from layers.crs import describe_crs, gk_zone_crs, normalize_crs
 from layers.errors import CRSError, ReadError, bi, fix_hint, rephrase
+from layers.gk import legacy_fixes, legacy_gk_crs
 from layers.hygiene import READ_ROW, Problem
 
 _SECTION = re.compile(r"^\[\s*(.+?)\s*\]$")

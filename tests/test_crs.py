@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from layers.crs import (
     check_transform,
-    detect_gk,
     gk_zone_crs,
     normalize_crs,
     working_crs,
 )
 from layers.errors import CRSError, DatumWarning
+from layers.gk import detect_gk
 
 GEOD = pyproj.Geod(ellps="GRS80")
 
