@@ -344,6 +344,29 @@ def test_a_named_output_file_is_replaced_only_when_siting_wrote_it(region, tmp_p
     assert (folder / "catalog.html").is_file()
 
 
+def test_a_failed_lonlat_carry_fails_the_geojson_and_geopackage_only(region, tmp_path,
+                                                                     monkeypatch):
+    """The footprints are carried to lon/lat once before the writers start; should that fail,
+    the two files that need them fail (and say why), every other file is written."""
+    _, cat, proj = region
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no lon/lat today")
+
+    monkeypatch.setattr("layers.crs.to_lonlat_own", broken)
+    monkeypatch.setattr("maps.qgis.to_lonlat_own", broken)
+    out = tmp_path / "out"
+    res = run("screen", proj, "--catalog", cat, "--out", out)
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    errors = [line for line in res.stderr.splitlines() if "Error" in line]
+    assert {n for n in ("screening.geojson", "screening.gpkg") if any(n in e for e in errors)} \
+        == {"screening.geojson", "screening.gpkg"}, errors
+    assert all("no lon/lat today" in e for e in errors)
+    for name in set(FILES) - {"screening.geojson", "screening.gpkg"}:
+        assert (out / name).stat().st_size > 0, name
+    assert not (out / "screening.geojson").exists() and not (out / "screening.gpkg").exists()
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])  # writers one after the other, or forked
 def test_late_writer_failure_keeps_what_was_written(region, tmp_path, monkeypatch, workers):
     _, cat, proj = region

@@ -137,8 +137,12 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
     # the footprints in lon/lat, once for the GeoJSON and the GeoPackage, on every core
-    # before the writers start (not once in each writer's process)
-    lonlat = to_lonlat_own(result.geometry.values, result.crs, threads=os.cpu_count() or 1)
+    # before the writers start (not once in each writer's process); should it fail, those two
+    # writers meet the failure again and fail alone: no other file is lost
+    try:
+        lonlat = to_lonlat_own(result.geometry.values, result.crs, threads=os.cpu_count() or 1)
+    except Exception:  # noqa: BLE001
+        lonlat = None
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
     notes = [] if notes is None else notes
 
