@@ -1,7 +1,8 @@
 """Hits frames: one rule's outcomes with their evidence, and the rules not checked in one step.
 
 :func:`hits_frame` makes the frame of one rule's hits. A rule whose layer kind (or an
-``unless_within`` kind) is missing or unusable cannot be checked: a restrictive one yields ``review`` with ``check = "not_checked"`` on every project it applies to. Without a layer, a
+``unless_within`` kind) is missing or unusable cannot be checked: a restrictive one yields
+``review`` with ``check = "not_checked"`` on every project it applies to. Without a layer, a
 dozen rules go unchecked on every project: at 100,000 projects these are most of the hits
 (1.6 M of 1.9 M). :func:`geo.evaluate.evaluate` only notes them (:func:`missing_kinds`);
 :func:`unchecked_hits` builds the hits of every rule noted in one frame (each column one
@@ -19,6 +20,11 @@ from geo.rules import Rule
 __all__ = ["hits_frame", "missing_kinds", "unchecked_hits"]
 
 
+_TEXTS = ("rule_id", "outcome", "check", "layer_id", "kind", "feature_id", "feature_name")
+_NUMBERS = ("overlap_m2", "overlap_m", "overlap_share", "distance_m", "tolerance_m2")
+_NOTES = ("message", "confidence", "source", "title", "details")
+
+
 def hits_frame(rule: Rule, ctx, rows: dict, outcome, check: str, message,
                title) -> pd.DataFrame:
     """One hits frame: ``rows`` holds ``row`` and optional evidence arrays.
@@ -26,31 +32,40 @@ def hits_frame(rule: Rule, ctx, rows: dict, outcome, check: str, message,
     Text columns are plain object columns: hits tables run to millions of rows, and taking,
     sorting and joining them stays a copy of pointers.
     """
-    n = len(rows["row"])
-    empty = np.full(n, np.nan)
+    row = np.asarray(rows["row"], dtype=np.int64)
+    lines = ctx.dims[row] == 1
+    return _frame(row, {
+        **{k: v for k, v in rows.items() if k in _TEXTS + _NUMBERS},
+        "rule_id": rule.id, "outcome": outcome, "check": check,
+        "kind": rows.get("kind", "+".join(rule.layer)),
+        "overlap_m": np.where(lines, rows.get("length_m", np.nan), np.nan),  # lines only
+        "message": message, "confidence": rule.confidence,
+        "source": rule.source_text(ctx.lang), "title": title,
+        "details": rows.get("details", {})})
 
-    def text(value):
+
+def _frame(row: np.ndarray, values: dict, copy: bool = True) -> pd.DataFrame:
+    """The hits frame of the projects (positions) ``row``, in the one column order of hits.
+
+    ``values`` gives each column as one value per row (array, list or Series) or one value
+    for every row; a text column not given is blank, a number not given NaN. ``copy=False``
+    keeps the arrays given (each column its own block, not copied into a 2-d one).
+    """
+    n = len(row)
+
+    def text(name: str) -> pd.Series:
+        value = values.get(name, "")
         if isinstance(value, np.ndarray | list | pd.Series):
             return pd.Series(np.asarray(value, dtype=object), dtype=object)
         return pd.Series(repeated(value, n), dtype=object)
 
-    return pd.DataFrame({
-        "row": np.asarray(rows["row"], dtype=np.int64), "rule_id": text(rule.id),
-        "outcome": text(outcome), "check": text(check),
-        "layer_id": text(rows.get("layer_id", "")),
-        "kind": text(rows.get("kind", "+".join(rule.layer))),
-        "feature_id": text(rows.get("feature_id", "")),
-        "feature_name": text(rows.get("feature_name", "")),
-        "overlap_m2": rows.get("overlap_m2", empty),
-        "overlap_m": np.where(ctx.dims[np.asarray(rows["row"], dtype=np.int64)] == 1,
-                              rows.get("length_m", empty), np.nan),   # lines only
-        "overlap_share": rows.get("overlap_share", empty),
-        "distance_m": rows.get("distance_m", empty), "tolerance_m2": rows.get("tolerance_m2",
-                                                                              empty),
-        "message": text(message), "confidence": text(rule.confidence), "source": text(rule.source_text(ctx.lang)),
-        "title": text(title), "details": text(rows.get("details", [{}] * n)),
-    })
+    def number(name: str) -> np.ndarray:
+        value = values.get(name)
+        return np.full(n, np.nan) if value is None else value
 
+    return pd.DataFrame({"row": row, **{c: text(c) for c in _TEXTS},
+                         **{c: number(c) for c in _NUMBERS},
+                         **{c: text(c) for c in _NOTES}}, copy=copy)
 
 
 def missing_kinds(rule: Rule, ctx) -> list[str]:
@@ -79,7 +94,6 @@ def unchecked_hits(noted: list[tuple[Rule, np.ndarray, list[str]]], ctx) -> pd.D
 
     lang = ctx.lang
     counts = np.array([len(rows) for _, rows, _ in noted], dtype=np.int64)
-    n = int(counts.sum())
 
     def per_rule(values: list) -> pd.Series:  # each rule's text on each of its rows
         out = np.empty(len(values), dtype=object)
@@ -88,20 +102,11 @@ def unchecked_hits(noted: list[tuple[Rule, np.ndarray, list[str]]], ctx) -> pd.D
 
     whys = ["; ".join(ctx.kinds[k].missing for k in missing) for _, _, missing in noted]
     row = np.concatenate([np.asarray(rows, dtype=np.int64) for _, rows, _ in noted])
-    empty = np.full(n, np.nan)
-    return pd.DataFrame({
-        "row": row, "rule_id": per_rule([r.id for r, _, _ in noted]),
-        "outcome": pd.Series(repeated("review", n), dtype=object),
-        "check": pd.Series(repeated("not_checked", n), dtype=object),
-        "layer_id": pd.Series(repeated("", n), dtype=object),
-        "kind": per_rule(["+".join(missing) for _, _, missing in noted]),
-        "feature_id": pd.Series(repeated("", n), dtype=object),
-        "feature_name": pd.Series(repeated("", n), dtype=object),
-        "overlap_m2": empty, "overlap_m": empty.copy(), "overlap_share": empty.copy(),
-        "distance_m": empty.copy(), "tolerance_m2": empty.copy(),
+    return _frame(row, {
+        "rule_id": per_rule([r.id for r, _, _ in noted]), "outcome": "review",
+        "check": "not_checked", "kind": per_rule(["+".join(missing) for _, _, missing in noted]),
         "message": per_rule([TEXT[lang]["not_checked"].format(why=w) for w in whys]),
         "confidence": per_rule([r.confidence for r, _, _ in noted]),
         "source": per_rule([r.source_text(lang) for r, _, _ in noted]),
         "title": per_rule([TEXT[lang]["not_checked_title"].format(why=w) for w in whys]),
-        "details": pd.Series(repeated({}, n), dtype=object),
-    }, copy=False)  # new arrays, each column its own: not copied again into a 2-d block
+        "details": {}}, copy=False)  # new arrays, each column its own
