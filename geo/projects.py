@@ -41,7 +41,7 @@ from geo.vocabulary import (  # noqa: F401  (re-exported: the vocabulary of a pr
     choices_zh,
     two_high,
 )
-from layers.attributes import each_distinct
+from layers.attributes import cell_texts, each_distinct
 from layers.errors import InputError, bi, choice_error, joined, place_zh, rephrase
 from layers.hygiene import READ_ROW, REPAIRED, Problem, unrepairable_note
 from layers.kinds import cell_text, is_missing, yes_no
@@ -266,11 +266,11 @@ def normalize_projects(
         if key not in ("type", "industry", "name"):
             raise InputError(choice_error("project default", key, ["type", "industry", "name"]))
     src = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
-    read_errors = pd.Series(each_distinct(src.pop("_read_error"), cell_text), dtype=object) \
+    read_errors = pd.Series(cell_texts(src.pop("_read_error")), dtype=object) \
         if "_read_error" in src else None
     where = (src.pop(READ_ROW).astype(str).tolist() if READ_ROW in src
              else [f"feature #{i + 1}" for i in range(len(src))])
-    repaired = (each_distinct(src.pop(REPAIRED), cell_text) if REPAIRED in src
+    repaired = (cell_texts(src.pop(REPAIRED)) if REPAIRED in src
                 else [""] * len(src))
     src = _rename_collisions(src.rename(columns=canonical_columns(list(src.columns))))
     n = len(src)
@@ -294,7 +294,7 @@ def normalize_projects(
 
     out: dict[str, list] = {}
     width = max(4, len(str(n)))
-    given = each_distinct(column("project_id"), cell_text)
+    given = cell_texts(column("project_id"))
     out["project_id"] = project_ids(given, width, where)
     unnamed = [(where[i], out["project_id"][i]) for i, g in enumerate(given)
                if not g and any(given)]
@@ -313,11 +313,11 @@ def normalize_projects(
                             f"{where[firsts[pid]]}){en}: give each project its own id",
                             f"项目编号 {pid!r} 重复（{place_zh(where[i])}，首次用于"
                             f"{place_zh(where[firsts[pid]])}）{zh}：请给每个项目不同的编号"))
-    out["name"] = each_distinct(column("name"), cell_text)
+    out["name"] = cell_texts(column("name"))
     for col, valid in (("type", TYPES), ("component", COMPONENTS), ("industry", INDUSTRIES),
                        ("allowed_activity", ALLOWED_ACTIVITIES)):
         values = column(col)
-        texts = each_distinct(values, cell_text)
+        texts = cell_texts(values)
         parsed = collect(col, lambda v, c=col, ok=valid: _choice(c, cell_text(v), ok) if cell_text(v)
                          else "", values)
         out[col] = [p if p is not None else t for p, t in zip(parsed, texts)]
@@ -338,7 +338,7 @@ def normalize_projects(
     values = column("national_major")
     majors = collect("national_major", _major, values)
     out["national_major"] = [m if m is not None else cell_text(v) for m, v in zip(majors, values)]
-    out["national_major_doc"] = each_distinct(column("national_major_doc"), cell_text)
+    out["national_major_doc"] = cell_texts(column("national_major_doc"))
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from layers.errors import Bilingual, bi, halves, rephrase
 from layers.hygiene import Problem
-from layers.kinds import Attribute, LayerKind, get_kind, is_missing
+from layers.kinds import Attribute, LayerKind, cell_text, get_kind, is_missing
 
 UNKNOWN = "_unknown"
 """Column of typed layer frames: per feature a dict ``{attribute: reason}`` of unknown facts."""
@@ -216,6 +216,19 @@ def each_distinct(values, fn) -> np.ndarray:
     for index, uniques, codes in _distinct(values, np.ones(len(values), dtype=bool)):
         out[index] = objects([fn(u) for u in uniques])[codes]
     return out
+
+
+def cell_texts(values) -> np.ndarray:
+    """:func:`layers.kinds.cell_text` of every value (an object array or Series), each
+    distinct value once: a column of text only (ids and names, all distinct; a type repeated
+    100,000 times) is factorised and only its distinct texts stripped, with no call of
+    :func:`cell_text` per value."""
+    values = values.to_numpy(dtype=object) if hasattr(values, "to_numpy") else objects(
+        list(values))
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # blank text: ""
+        codes, uniques = pd.factorize(values)
+        return objects([u.strip() for u in uniques])[codes]
+    return each_distinct(values, cell_text)
 
 
 def objects(items: list) -> np.ndarray:
