@@ -266,7 +266,9 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     sev = np.array([_RANK.get(o, -1) for o in outcomes] + [-1], dtype=np.int64)[codes]
     rows = hits["row"].to_numpy(dtype=np.int64)
     at = np.flatnonzero(sev >= 0)
-    at = at[np.lexsort((np.arange(len(at)), sev[at], rows[at]))]
+    # by project, then outcome, then hit order: one stable sort of one key (the hits come by
+    # project: a merge sort of runs), not a sort of three keys over two million hits
+    at = at[np.argsort(rows[at] * len(_RANK) + sev[at], kind="stable")]
     row, sev = rows[at], sev[at]
     restrictive = sev < _RANK["admitted"]
     has_restr = np.zeros(n, dtype=bool)
@@ -274,9 +276,11 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     keep = (restrictive | ~has_restr[row]) & (
         hits["rule_id"].to_numpy(dtype=object)[at] != "control_unit_listed")
     row, title = row[keep], hits["title"].to_numpy(dtype=object)[at[keep]]
-    first = ~pd.Index(row_key(row, title)).duplicated()
+    code, titles = pd.factorize(title)  # each (project, title) once: its first, worst
+    first = ~pd.Index(row * (len(titles) + 1) + code).duplicated()
     sep = "；" if lang == "zh" else "; "
-    text = group_join(row[first], esc(title[first]), n, sep)
+    words = np.append(esc(titles), "")  # a missing title (code -1) is blank
+    text = group_join(row[first], words[code[first]], n, sep)
     error = texts(_col(result, "error").fillna(""))
     verdict = texts(result["verdict"])
     admitted = verdict == "admitted"
