@@ -306,7 +306,7 @@ def split_hits(result, hits: pd.DataFrame, lang: str, rules=None) -> tuple[pd.Da
         return hits, None
     state = checked_kinds(result, hits)
     absent = [k for k, s in state.items() if s == "not_provided"]
-    masks = absent_masks(hits, absent) if absent else None  # (some, every) absent
+    masks = absent_masks(hits, absent) if absent else None  # (some, every, several)
     built = {"missing": missing_rows(result, hits, lang, masks),
              "skipped": skipped_items(hits, len(result), lang, rules),
              "reasons": reason_words(result, hits, lang)}
