@@ -145,9 +145,12 @@ def units_html(hits: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     kind = each(d["unit_type"], lambda t: UNIT_TYPES.get(t, (t, t))[lang != "zh"]
                               if isinstance(t, str) and t else "")
     none = word("none", lang)
+    # the rows of each distinct access list once (a batch's units share a few hundred)
+    lists = row_key(np.zeros(len(d), dtype=np.int64), *(d[f] for f in _CLAUSES))
+    one = d.iloc[np.unique(lists, return_index=True)[1]]
     clauses = cat(*[cat("<tr><th>", attrs[f].label(lang), "</th><td>",
-                        np.where(nonblank(d[f]), esc(d[f]), none), "</td></tr>")
-                    for f in _CLAUSES])
+                        np.where(nonblank(one[f]), esc(one[f]), none), "</td></tr>")
+                    for f in _CLAUSES])[lists]
     table = cat('<table class="unit"><tr><th colspan="2">', esc(code), " ",
                 esc(h["feature_name"]), when(kind != "", cat(" · ", esc(kind))),
                 "</th></tr>", clauses, "</table>")
