@@ -40,14 +40,16 @@ def _kind_label(kind: str, lang: str) -> str:
         return html.escape(str(kind))
 
 
-def absent_masks(hits: pd.DataFrame, absent: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Which hits name some kind in ``absent`` (one of ``"a+b"`` will do), and which name only
-    such kinds: each distinct kind text looked at once."""
+def absent_masks(hits: pd.DataFrame, absent: list[str]) -> tuple[np.ndarray, ...]:
+    """Which hits name some kind in ``absent`` (one of ``"a+b"`` will do), which name only
+    such kinds, and which name several kinds, some in ``absent`` (those
+    :func:`geo.checklist.per_kind` splits): each distinct kind text looked at once."""
     codes, kinds = pd.factorize(hits["kind"].to_numpy(dtype=object))
     parts = [str(k).split("+") for k in kinds]
-    some = np.array([any(p in absent for p in ps) for ps in parts] + [False])[codes]
-    every = np.array([all(p in absent for p in ps) for ps in parts] + [False])[codes]
-    return some, every
+    some = np.array([any(p in absent for p in ps) for ps in parts] + [False])
+    every = np.array([all(p in absent for p in ps) for ps in parts] + [False])
+    several = np.array([len(ps) > 1 for ps in parts] + [False]) & some
+    return some[codes], every[codes], several[codes]
 
 
 def split_absent(hits: pd.DataFrame, absent: list[str],
@@ -58,9 +60,21 @@ def split_absent(hits: pd.DataFrame, absent: list[str],
     rule not checked on every project alike. ``masks``: :func:`absent_masks`, when known."""
     if not absent or not len(hits):
         return hits, hits.iloc[:0]
-    some, every = absent_masks(hits, absent) if masks is None else masks
-    split = per_kind(hits[["row", "kind", "outcome"]][some])  # what absent_kind_rows reads
-    return hits[~every], split[split["kind"].isin(absent).to_numpy()]
+    masks = absent_masks(hits, absent) if masks is None else masks
+    return hits[~masks[1]], _on_absent(hits, absent, masks)
+
+
+def _on_absent(hits: pd.DataFrame, absent: list[str], masks: tuple) -> pd.DataFrame:
+    """The hits on a kind not provided, one row per such kind, with what
+    :func:`absent_kind_rows` reads: ``row``, ``kind``, ``outcome``. Where no hit names several
+    kinds (a batch's 1.6 million hits of rules not checked each name one), they are taken as
+    they are: no second look at every kind."""
+    some, _, several = masks
+    h = hits[["row", "kind", "outcome"]][some]
+    if not several.any():
+        return h
+    split = per_kind(h)
+    return split[split["kind"].isin(absent).to_numpy()]
 
 
 def missing_rows(result: pd.DataFrame, hits: pd.DataFrame, lang: str,
@@ -72,7 +86,8 @@ def missing_rows(result: pd.DataFrame, hits: pd.DataFrame, lang: str,
     known)."""
     state = checked_kinds(result, hits)
     absent = [k for k, s in state.items() if s == "not_provided"]
-    _, absent_hits = split_absent(hits, absent, masks)
+    absent_hits = hits.iloc[:0] if not absent or not len(hits) else _on_absent(
+        hits, absent, absent_masks(hits, absent) if masks is None else masks)
     return absent_kind_rows(absent_hits, absent, judged(result), lang)
 
 

@@ -13,8 +13,8 @@ Batches stay usable at any size:
   … hold :data:`PAGE_SIZE` projects each (a link ``report.html#project-<id>`` from the map is
   forwarded to its page);
 * map images are drawn for at most :data:`IMAGE_LIMIT` projects (:data:`IMAGE_LIMIT_PAGED` in a
-  paged report; about 0.13 s each), prohibited first, then review; the report says so. The sections are built :data:`CHUNK` projects at a
-  time, so memory stays bounded and 100,000 projects take seconds.
+  paged report; about 0.13 s each), prohibited first, then review; the report says so. The
+  sections are built :data:`CHUNK` projects at a time: memory stays bounded.
 
 Every value from input data is escaped (jinja2 autoescape, :func:`maps.report_html.esc`).
 """
@@ -54,8 +54,8 @@ IMAGE_LIMIT = 100
 IMAGE_LIMIT_PAGED = 30
 """Most map images in a paged report: 100,000 projects are written in about 15 s, and 100
 images would add 13 s more for pictures of a few of them."""
-CHUNK = 2000
-"""Projects whose sections are built at once."""
+CHUNK = 10_000
+"""Projects whose sections are built at once (a chunk costs ~55 ms of pandas calls at any size)."""
 VERDICTS = ("prohibited", "review", "admitted", "error")
 IMAGE_SIZE = (560, 420)
 """Size of a project's map image [px]."""
