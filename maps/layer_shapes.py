@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from layers.prepared import ROW
+from layers.prepared import ROW, give_back_memory
 from layers.windows import boxes_to_crs, meets
 
 
@@ -80,4 +80,6 @@ def shapes_at(path: str | Path, at: np.ndarray) -> np.ndarray:
         dest = np.flatnonzero(group == g)
         wkb = file.read_row_group(g, columns=["geometry"], use_threads=False).column(0)
         out[dest] = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)[at[dest] - starts[g]])
+        del wkb
+    give_back_memory()  # the row groups read (as a window read gives them back)
     return out
