@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.prepared import summary_crs
 from maps import base
 from maps import style as st
 from maps.display import drawable
+from maps.layer_shapes import near_rows, shapes_at, windows_in
 
 MAP_BUDGET_BYTES = 10_000_000
 """Largest ``map.html`` [bytes] a screening writes, whatever the batch."""
@@ -220,8 +222,10 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
     """Draw the catalog layers near the results within ``share`` bytes, in draw order.
 
     Features are taken in their source CRS near the footprints; a layer that cannot fit as
-    vectors is drawn as an image straight from them; the others are transformed to the
-    results' CRS (for display: no densification), clipped, simplified and drawn.
+    vectors is drawn as an image straight from them (of a prepared layer, too many features
+    near is told by their boxes, and only their outlines are read: :mod:`maps.layer_shapes`);
+    the others are transformed to the results' CRS (for display: no densification), clipped,
+    simplified and drawn.
 
     Returns
     -------
@@ -235,29 +239,42 @@ def add_layers_near(m: folium.Map, catalog, lang: str, layer_ids: list[str], res
     weight = {spec.id: catalog.facts(spec.id)["features"] for spec in specs}  # no reading
     left = sum(weight.values())
     kinds: list[str] = []
+    boxes: dict = {}  # the windows in each source CRS, and a view reading by them
     for spec in specs:  # one layer in memory at a time
-        src = near.features_near(spec.id)[0]
         label = f"{st.kind_label(spec.kind, lang)} ({spec.id})"
-        fields = [c for c in src.columns if c != src.geometry.name and not str(c).startswith("_")]
         # each layer's share of what is left follows its size
         part = share * weight[spec.id] / left if left else 0.0
-        least = (_FEATURE_BYTES + 4 * _COORD_BYTES) * len(src)
-        if least <= part:  # (else too large whatever its text)
+        fast = catalog.fast_form(spec.id)
+        crs = None if fast is None else summary_crs(fast[1])
+        view, src, rows = near, None, None
+        if crs is not None:  # a prepared layer: how many features are near, from their boxes
+            view = catalog.near(windows_in(windows, result.crs, crs, boxes), crs)
+            rows, count = near_rows(*fast, boxes[crs.to_wkt()])
+        else:
+            src = near.features_near(spec.id)[0]
+            count = len(src)
+        least = (_FEATURE_BYTES + 4 * _COORD_BYTES) * count
+        if least <= part:  # (else too large whatever its text: an image of the outlines)
+            src = view.features_near(spec.id)[0] if src is None else src
+            fields = [c for c in src.columns
+                      if c != src.geometry.name and not str(c).startswith("_")]
             least += text_bytes(src[fields])
-        found, gdf = None, None
+        found, gdf, drawn = None, None, None
         if least <= part:
             gdf = clip_to(src.to_crs(result.crs), windows)
             found = fit(gdf, fields, part) if len(gdf) else (0.0, 0)
         if found is None:
             name = (f"{st.group_label(st.kind_group(spec.kind), lang)} · {label} "
-                    f"({AS_IMAGE[lang].format(n=len(src))})")
-            used = raster_layer(m, src, spec.kind, name, max(part, share / 2))
+                    f"({AS_IMAGE[lang].format(n=count)})")
+            drawn = src if src is not None else gpd.GeoDataFrame(  # the outlines only
+                geometry=gpd.GeoSeries(shapes_at(fast[0], rows), crs=crs), crs=crs)
+            used = raster_layer(m, drawn, spec.kind, name, max(part, share / 2))
         else:
             base.add_vector_layer(m, gdf, spec.kind, lang, name=label, popup_fields=fields,
                                   simplify_m=found[0] or None)
             used = found[1]
         share, left = max(share - used, 0.0), left - weight[spec.id]
-        del src, gdf
+        del src, gdf, drawn
         if spec.kind not in kinds:
             kinds.append(spec.kind)
     return kinds
