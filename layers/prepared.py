@@ -41,7 +41,7 @@ from layers.attributes import UNKNOWN, objects
 from layers.errors import CatalogError
 from layers.hygiene import Problem
 from layers.kinds import get_kind
-from layers.prepared_rows import from_wkb, read_groups, window_rows
+from layers.prepared_rows import read_rows, window_rows
 from layers.read import data_sha256
 from layers.windows import lonlat_bounds
 
@@ -358,21 +358,14 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
     pf = pq.ParquetFile(path, pre_buffer=False)
     columns = [c for c in pf.schema_arrow.names if c not in ("geometry", WORKING, "bbox")]
     if bbox is None:
-        groups, at = list(range(pf.metadata.num_row_groups)), None
+        groups = [(g, None) for g in range(pf.metadata.num_row_groups)]
     else:
-        groups, at = window_rows(pf, np.asarray(bbox, dtype=float).reshape(-1, 4),
-                                 summary.get("unplaced"), ROW)
-    table = read_groups(pf, groups, [*columns, shape])
-    wkb = [table.column(shape)]  # kept as Arrow binary: as Python bytes they would be another
-    # copy of the largest column beside the geometries made from them
-    table = table.drop_columns([shape])
-    if at is None:
-        at = np.arange(table.num_rows)
-    else:
-        table = table.take(at)
+        groups = window_rows(pf, np.asarray(bbox, dtype=float).reshape(-1, 4),
+                             summary.get("unplaced"), ROW)
+    table, geometry = read_rows(pf, groups, columns, shape)
     frame = table.to_pandas()
     del table
-    frame["_wkb"] = at
+    frame["_wkb"] = np.arange(len(frame))
     frame = frame.sort_values(ROW, kind="stable")
     kind = get_kind(summary["kind"])
     out = {}
@@ -384,8 +377,8 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
             out[name] = _from_json(frame[name], lists)
     if UNKNOWN in out:
         out[UNKNOWN] = objects([{} if d is None else d for d in out[UNKNOWN]])
-    geometry = from_wkb(wkb, frame["_wkb"].to_numpy())
-    del frame  # (wkb is emptied by from_wkb)
+    geometry = geometry[frame["_wkb"].to_numpy()]
+    del frame
     give_back_memory()  # the tables read (else a map drawing the red lines holds 0.4 GB)
     crs = summary_working_crs(summary) if working else summary_crs(summary)
     return gpd.GeoDataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()},

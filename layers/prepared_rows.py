@@ -13,6 +13,7 @@ projects: 0.34 s of CPU instead of 0.14 s) for the same rows.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import shapely
 
 from layers.windows import cover, meets
@@ -21,8 +22,8 @@ _BOX = ("xmin", "ymin", "xmax", "ymax")
 
 
 def window_rows(pf, boxes: np.ndarray, unplaced: list | None, row: str
-                ) -> tuple[list[int], np.ndarray]:
-    """The row groups to read and the rows to keep of a window read.
+                ) -> list[tuple[int, np.ndarray]]:
+    """The row groups to read and the rows to keep of each, for a window read.
 
     Parameters
     ----------
@@ -38,10 +39,10 @@ def window_rows(pf, boxes: np.ndarray, unplaced: list | None, row: str
 
     Returns
     -------
-    (list of int, ndarray of int)
-        The row groups holding a row kept, in file order, and the positions of the rows kept
-        within them (as if those row groups were read one after the other), increasing: the
-        features whose box meets a window (:func:`layers.windows.meets`), and the unplaced ones.
+    list of (int, ndarray of int)
+        Each row group holding a row kept, in file order, with the positions of its rows kept
+        (increasing): the features whose box meets a window (:func:`layers.windows.meets`),
+        and the unplaced ones.
     """
     md = pf.metadata
     around = cover(boxes)
@@ -49,8 +50,10 @@ def window_rows(pf, boxes: np.ndarray, unplaced: list | None, row: str
     if unplaced:  # a feature without a geometry has no box: its row group is read too
         candidates = list(range(md.num_row_groups))
     if not candidates:
-        return [], np.zeros(0, dtype=np.int64)
-    table = read_groups(pf, candidates, ["bbox", row] if unplaced else ["bbox"])
+        return []
+    columns = ["bbox", row] if unplaced else ["bbox"]
+    table = pa.concat_tables([pf.read_row_group(g, columns=columns, use_threads=False)
+                              for g in candidates])
     box = table.column("bbox").combine_chunks().flatten()  # a null box: null fields
     b = np.stack([box[i].to_numpy(zero_copy_only=False).astype(float) for i in range(4)], axis=1)
     near = np.zeros(len(b), dtype=bool)  # first the few boxes of the cover, in NumPy (NaN never
@@ -62,13 +65,36 @@ def window_rows(pf, boxes: np.ndarray, unplaced: list | None, row: str
     keep[placed] = meets(shapely.box(*b[placed].T), boxes)
     if unplaced:
         keep |= np.isin(table.column(row).to_numpy(), np.asarray(unplaced, dtype=np.int64))
-    rows = np.array([md.row_group(g).num_rows for g in candidates], dtype=np.int64)
-    starts = np.r_[0, np.cumsum(rows)]
-    group = np.searchsorted(starts, np.flatnonzero(keep), side="right") - 1
-    used = np.unique(group)
-    shift = starts[used] - np.r_[0, np.cumsum(rows[used])[:-1]]  # rows of groups not read
-    at = np.flatnonzero(keep) - np.repeat(shift, np.bincount(group)[used])
-    return [candidates[g] for g in used], at
+    starts = np.r_[0, np.cumsum([md.row_group(g).num_rows for g in candidates])]
+    return [(g, at - starts[k]) for k, g in enumerate(candidates)
+            if len(at := np.flatnonzero(keep[starts[k]:starts[k + 1]]) + starts[k])]
+
+
+def read_rows(pf, groups: list[tuple[int, np.ndarray | None]], columns: list[str], shape: str):
+    """``columns`` and the geometries of WKB column ``shape`` of the rows asked for.
+
+    Row group by row group (Arrow's threads cost more CPU than they save): only its rows
+    asked for (all for None) are kept and their WKB decoded before the next is read, so that a
+    read holds the WKB of one row group, not of all (the red lines near a tile of 12,500
+    projects: 13 row groups of 11 MB; 0.4 GB for a province map), and its memory is used again
+    for the next rather than asked of the system anew.
+
+    Returns
+    -------
+    (pyarrow.Table, ndarray of geometries)
+        The rows in the order asked for.
+    """
+    tables, geoms = [], []
+    for g, at in groups:
+        table = pf.read_row_group(g, columns=[*columns, shape], use_threads=False)
+        if at is not None:
+            table = table.take(pa.array(at))
+        tables.append(table.drop_columns([shape]))
+        geoms.append(shapely.from_wkb(table.column(shape).to_numpy(zero_copy_only=False)))
+        del table
+    if not tables:
+        return pf.schema_arrow.empty_table().select(columns), np.empty(0, dtype=object)
+    return pa.concat_tables(tables), np.concatenate(geoms)
 
 
 def _groups_meeting(md, cover_boxes: np.ndarray) -> list[int]:
@@ -88,48 +114,4 @@ def _groups_meeting(md, cover_boxes: np.ndarray) -> list[int]:
         if ((stats[0].min <= x1) & (stats[2].max >= x0) & (stats[1].min <= y1)
                 & (stats[3].max >= y0)).any():
             out.append(g)
-    return out
-
-
-def read_groups(pf, groups: list[int], columns: list[str]):
-    """Columns of some row groups of ``pf`` as one table of a chunk per row group (read all at
-    once, Arrow joins them into one chunk: a copy of every column, 3 s of CPU more for the
-    whole red-line layer); Arrow's threads cost more CPU than they save."""
-    import pyarrow as pa
-
-    if not groups:
-        return pf.schema_arrow.empty_table().select(columns)
-    return pa.concat_tables([pf.read_row_group(g, columns=columns, use_threads=False)
-                             for g in groups])
-
-
-def from_wkb(wkb: list, at: np.ndarray) -> np.ndarray:
-    """The geometries at positions ``at`` of the WKB arrays ``wkb`` (one after the other).
-
-    Made chunk by chunk (a row group each), each chunk let go once its geometries exist, and
-    ``wkb`` emptied: the WKB and the geometries made from it (each about 0.4 GB for the red
-    lines a province map draws) are never all in memory at once.
-    """
-    import pyarrow as pa
-
-    chunks = [c for w in wkb for c in w.chunks]
-    wkb.clear()
-    starts = np.cumsum([0] + [len(c) for c in chunks])
-    which = np.searchsorted(starts, at, side="right") - 1  # the chunk of each position
-    order = np.argsort(which, kind="stable")
-    ends = np.searchsorted(which[order], np.arange(len(chunks) + 1))
-    out = np.empty(len(at), dtype=object)
-    for k in range(len(chunks)):
-        chunk, chunks[k] = chunks[k], None
-        dest = order[ends[k]:ends[k + 1]]
-        local = at[dest] - starts[k]
-        if len(dest) == len(chunk):  # every row: the chunk's WKB as bytes (one copy)
-            out[dest] = shapely.from_wkb(chunk.to_numpy(zero_copy_only=False)[local])
-        elif len(dest):  # only the rows asked for, taken in file order (at random, Arrow's
-            # take cost 1.5 s of CPU for the red lines near 100,000 projects)
-            order_k = np.argsort(local, kind="stable")
-            wkb_k = chunk.take(pa.array(local[order_k])).to_numpy(zero_copy_only=False)
-            out[dest[order_k]] = shapely.from_wkb(wkb_k)
-        del chunk
-        pa.default_memory_pool().release_unused()
     return out
