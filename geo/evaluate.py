@@ -215,7 +215,10 @@ def _spatial(rule: Rule, ctx: Context, live, cond: Tri, notes, unknown_title):
     occ = inter[occupy] if len(inter) else inter
     occ_t = occ[occ["_tri"] == T] if len(occ) else occ
     occ_u = occ[occ["_tri"] == U] if len(occ) else occ
-    share_t = ctx.covered(occ_t) if len(occ_t) else np.zeros(len(ctx.fp))
+    # the share covered (a union per footprint) only where it is used: an ``intersects`` rule
+    # without ``min_share`` fires on any occupation (0.7 s of CPU in a tile of 12,500)
+    measured = rule.relation != "intersects" or rule.min_share
+    share_t = ctx.covered(occ_t) if len(occ_t) and measured else np.zeros(len(ctx.fp))
     inside = np.zeros(len(ctx.fp), dtype=bool)
     if rule.unless_within:
         cover = pd.concat([ctx.kinds[k].pairs for k in rule.unless_within], ignore_index=True)

@@ -31,7 +31,7 @@ import shapely
 from geo.coverage import GAP, OUTSIDE, SLIVER, coverage_hits
 from geo.covers import covers_hits
 from geo.evaluate import Context, Kind, evaluate
-from geo.grouping import distinct_pairs, group_join, pack_texts, row_key
+from geo.grouping import group_join, pack_texts, row_key
 from geo.hits import unchecked_hits
 from geo.job import HIT_COLUMNS, HIT_EXTRA, Job, assemble, plan
 from geo.measure import footprint_measure
@@ -276,10 +276,12 @@ def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
     column = {c: hits[c].to_numpy(dtype=object) for c in ("rule_id", "title", "check")}
     restrictive = np.flatnonzero(np.isin(outcome, ["prohibited", "review"]))
     at = restrictive[np.lexsort((-severity[restrictive], rows[restrictive]))]  # worst first
-    reasons = _join_per_row(_reason_texts(rows[at], outcome[at], column["rule_id"][at],
-                                          column["title"][at], column["check"][at]), rows[at], n)
+    reasons = _join_per_row(*_reason_texts(rows[at], outcome[at], column["rule_id"][at],
+                                           column["title"][at], column["check"][at]), rows[at], n)
     good = np.flatnonzero(outcome == "admitted")
-    good_text = _join_per_row(column["rule_id"][good] + ": " + column["title"][good],
+    ids, title = column["rule_id"][good], column["title"][good]
+    code = row_key(np.zeros(len(good), dtype=np.int64), ids, title)
+    good_text = _join_per_row(*_once(code, lambda first: ids[first] + ": " + title[first]),
                               rows[good], n)
     reasons = np.where(reasons == "", good_text, reasons)
     note = "未触发限制性规则" if lang == "zh" else "no restricting rule fired"
@@ -304,26 +306,37 @@ def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _reason_texts(rows: np.ndarray, outcome: np.ndarray, ids: np.ndarray, title: np.ndarray,
-                  check: np.ndarray) -> np.ndarray:
+                  check: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``[outcome] rule_id: title`` per hit, the rules of a project not checked for want of the
     same layer named together (``[review] rule_a, rule_b: not checked: layer … not provided``):
     a catalog without a layer leaves a dozen rules unchecked on every project, and one text per
-    missing layer says so without repeating it. Each distinct text is built once."""
+    missing layer says so without repeating it. Each distinct text is built once (see
+    :func:`_once`: the texts and their codes)."""
     unchecked = check == "not_checked"
     if unchecked.any():
         key = row_key(rows[unchecked], title[unchecked])
         ids = ids.copy()
         ids[unchecked] = group_join(key, ids[unchecked], int(key.max()) + 1, ", ")[key]
     code = row_key(np.zeros(len(rows), dtype=np.int64), outcome, ids, title)
+    return _once(code, lambda first: "[" + outcome[first] + "] " + ids[first] + ": "
+                 + title[first])
+
+
+def _once(code: np.ndarray, make) -> tuple[np.ndarray, np.ndarray]:
+    """Texts built once per distinct ``code`` (dense, 0 …): ``make(first)`` gives the texts of
+    the rows ``first`` (one of each code). Returns the text of every row and a code of its text
+    (equal codes for equal texts), so that they are not hashed again."""
     first = np.flatnonzero(~pd.Index(code).duplicated())
     text = np.empty(len(first), dtype=object)
-    text[code[first]] = "[" + outcome[first] + "] " + ids[first] + ": " + title[first]
-    return text[code]
+    text[code[first]] = make(first)
+    return text[code], pd.factorize(text)[0][code]
 
 
-def _join_per_row(texts: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
-    """Per row 0..n-1, its distinct texts in order joined with ``"; "`` (``""`` when none)."""
-    once = distinct_pairs(rows, texts) if len(texts) else np.zeros(0, dtype=bool)
+def _join_per_row(texts: np.ndarray, codes: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per row 0..n-1, its distinct texts in order joined with ``"; "`` (``""`` when none);
+    ``codes``: equal for equal texts (see :func:`_once`)."""
+    once = ~pd.Index(np.asarray(rows, dtype=np.int64) * (int(codes.max(initial=0)) + 1)
+                     + codes).duplicated() if len(texts) else np.zeros(0, dtype=bool)
     return group_join(rows[once], np.asarray(texts, dtype=object)[once], n, "; ")
 
 

@@ -7,8 +7,8 @@ transformation is the one the original would get). It is written as GeoParquet 1
 
 * rows sorted along a Hilbert curve of the feature envelopes, in row groups of at most
   :data:`ROW_GROUP` features and about :data:`ROW_GROUP_BYTES` of coordinates, with a ``bbox``
-  covering column: a window read (an Arrow filter on it) touches only the row groups that meet
-  it;
+  covering column: a window read (a test on it alone first) touches only the row groups that
+  hold a feature meeting it;
 * ``_row``: each feature's position in the source, so that any read comes back in source order;
 * when ``siting prepare`` wrote it, :data:`WORKING`: every geometry again, densified and
   transformed into the catalog's working CRS exactly as a run would, which screening reads
@@ -41,8 +41,9 @@ from layers.attributes import UNKNOWN, objects
 from layers.errors import CatalogError
 from layers.hygiene import Problem
 from layers.kinds import get_kind
+from layers.prepared_rows import read_rows, window_rows
 from layers.read import data_sha256
-from layers.windows import cover, lonlat_bounds, meets
+from layers.windows import lonlat_bounds
 
 FORMAT = "siting-prepared-layer/1"
 """Format tag of the ``.layer.json`` sidecar."""
@@ -309,26 +310,6 @@ def summary_crs(summary: dict) -> pyproj.CRS | None:
     return None if crs is None else pyproj.CRS.from_json_dict(crs)
 
 
-def _is_in(column: str, values: list):
-    """The Arrow filter: ``column`` is one of ``values``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.field(column).isin(pa.array(values, type=pa.int64()))
-
-
-def _meets_any(boxes):
-    """The Arrow filter: a feature's ``bbox`` meets one of ``boxes``."""
-    import pyarrow.compute as pc
-
-    expr = None
-    for x0, y0, x1, y1 in np.asarray(boxes, dtype=float).reshape(-1, 4):
-        meets = ((pc.field("bbox", "xmin") <= x1) & (pc.field("bbox", "xmax") >= x0)
-                 & (pc.field("bbox", "ymin") <= y1) & (pc.field("bbox", "ymax") >= y0))
-        expr = meets if expr is None else expr | meets
-    return expr
-
-
 def summary_working_crs(summary: dict) -> pyproj.CRS | None:
     """The working CRS the layer's :data:`WORKING` geometries are in (None without them)."""
     crs = summary.get("working_crs")
@@ -355,12 +336,11 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
     summary : dict
         From :func:`read_summary`.
     bbox : (minx, miny, maxx, maxy) or array (k, 4), optional
-        A box or several, in the layer's CRS: only features whose box meets one are read (an
-        Arrow filter on the ``bbox`` covering column over at most 32 boxes covering them, see
-        :func:`layers.windows.cover`: row groups that meet none are skipped, rows that meet
-        none are never turned into geometries; then the exact test on the same column). None
-        reads every feature. Features without a geometry are always read (they may lie
-        anywhere).
+        A box or several, in the layer's CRS: only features whose box meets one are read (the
+        ``bbox`` covering column is tested first, see :func:`layers.prepared_rows.window_rows`:
+        row groups that hold no such feature are skipped, rows that meet none are never turned
+        into values or geometries). None reads every feature. Features without a geometry are
+        always read (they may lie anywhere).
     working : bool
         Give the geometries in the working CRS (:data:`WORKING`, see
         :func:`summary_working_crs`) instead of the source's, which are then not decoded.
@@ -373,37 +353,19 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
     import pyarrow.parquet as pq
 
     shape = WORKING if working else "geometry"
-    columns = [c for c in pq.read_schema(path).names if c not in ("geometry", WORKING)] + [shape]
-    boxes = None if bbox is None else np.asarray(bbox, dtype=float).reshape(-1, 4)
-
-    wkb = []  # each read's geometries, kept as Arrow binary: as Python bytes they would be
-    # another copy of the largest column beside the geometries made from them
-
-    def read(filters) -> pd.DataFrame:
-        # pre_buffer (for object stores) holds each column chunk twice: 0.25 GB more for the
-        # red lines of a province map, and no faster from a local disk; Arrow's threads cost
-        # more CPU than they save (red lines near 100,000 projects: 1.2 s of CPU instead of
-        # 0.7 s, and no faster on two busy cores)
-        table = pq.read_table(path, columns=columns, filters=filters, pre_buffer=False,
-                              use_threads=False)
-        box = table.column("bbox").combine_chunks()
-        frame = table.drop_columns(["bbox", shape]).to_pandas()
-        for i, name in enumerate(("xmin", "ymin", "xmax", "ymax")):
-            frame[f"_{i}"] = box.field(name).to_numpy(zero_copy_only=False)
-        frame["_wkb"] = np.arange(len(frame)) + sum(len(w) for w in wkb)
-        wkb.append(table.column(shape))
-        return frame
-
-    if boxes is None:
-        frame = read(None)
+    # pre_buffer (for object stores) holds each column chunk twice: 0.25 GB more for the red
+    # lines of a province map, and no faster from a local disk
+    pf = pq.ParquetFile(path, pre_buffer=False)
+    columns = [c for c in pf.schema_arrow.names if c not in ("geometry", WORKING, "bbox")]
+    if bbox is None:
+        groups = [(g, None) for g in range(pf.metadata.num_row_groups)]
     else:
-        frame = read(_meets_any(cover(boxes)) if len(boxes) else _is_in(ROW, []))
-        envelope = shapely.box(*(frame[f"_{i}"].to_numpy(dtype=float) for i in range(4)))
-        frame = frame[meets(envelope, boxes)]
-        if summary.get("unplaced"):
-            # features without a geometry have no box: a window read keeps them (fail closed)
-            lost = read(_is_in(ROW, summary["unplaced"]))
-            frame = pd.concat([frame, lost[~lost[ROW].isin(frame[ROW])]])
+        groups = window_rows(pf, np.asarray(bbox, dtype=float).reshape(-1, 4),
+                             summary.get("unplaced"), ROW)
+    table, geometry = read_rows(pf, groups, columns, shape)
+    frame = table.to_pandas()
+    del table
+    frame["_wkb"] = np.arange(len(frame))
     frame = frame.sort_values(ROW, kind="stable")
     kind = get_kind(summary["kind"])
     out = {}
@@ -415,40 +377,12 @@ def read_prepared(path: str | Path, summary: dict, bbox=None, working: bool = Fa
             out[name] = _from_json(frame[name], lists)
     if UNKNOWN in out:
         out[UNKNOWN] = objects([{} if d is None else d for d in out[UNKNOWN]])
-    geometry = _from_wkb(wkb, frame["_wkb"].to_numpy())
-    del frame  # (wkb is emptied by _from_wkb)
+    geometry = geometry[frame["_wkb"].to_numpy()]
+    del frame
     give_back_memory()  # the tables read (else a map drawing the red lines holds 0.4 GB)
     crs = summary_working_crs(summary) if working else summary_crs(summary)
     return gpd.GeoDataFrame({k: pd.Series(v, dtype=object) for k, v in out.items()},
                             geometry=gpd.GeoSeries(geometry, crs=crs), crs=crs)
-
-
-def _from_wkb(wkb: list, at: np.ndarray) -> np.ndarray:
-    """The geometries at positions ``at`` of the WKB arrays ``wkb`` (one after the other).
-
-    Made chunk by chunk (a row group each), each chunk let go once its geometries exist, and
-    ``wkb`` emptied: the WKB and the geometries made from it (each about 0.4 GB for the red
-    lines a province map draws) are never all in memory at once.
-    """
-    import pyarrow as pa
-
-    chunks = [c for w in wkb for c in w.chunks]
-    wkb.clear()
-    starts = np.cumsum([0] + [len(c) for c in chunks])
-    which = np.searchsorted(starts, at, side="right") - 1  # the chunk of each position
-    order = np.argsort(which, kind="stable")
-    ends = np.searchsorted(which[order], np.arange(len(chunks) + 1))
-    out = np.empty(len(at), dtype=object)
-    for k in range(len(chunks)):
-        chunk, chunks[k] = chunks[k], None
-        dest = order[ends[k]:ends[k + 1]]
-        if len(dest):  # the chunk's WKB as bytes (one copy), then only the rows asked for
-            # (Arrow's take first would copy them once more, at random: 1.5 s of CPU for the
-            # red lines near 100,000 projects)
-            out[dest] = shapely.from_wkb(chunk.to_numpy(zero_copy_only=False)[at[dest] - starts[k]])
-        del chunk
-        pa.default_memory_pool().release_unused()
-    return out
 
 
 def give_back_memory() -> None:
