@@ -6,11 +6,13 @@ for the same tables."""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 import openpyxl
 import pandas as pd
 
+from maps.cli.sheet_xml import ZIP_LEVEL
 from maps.cli.workbook import write_xlsx
 
 TEXTS = ["<r>bold</r>",  # looks like rich text: xlsxwriter wrote it as XML, the cell read ""
@@ -48,3 +50,24 @@ def test_texts_escaped_shared_and_formats_kept(tmp_path):
     again = tmp_path / "again.xlsx"
     write_xlsx(again, sheets)
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_every_entry_deflated_at_the_chosen_level(tmp_path):
+    """Each entry's deflated bytes are zlib's at :data:`ZIP_LEVEL` (not the default 6): the
+    level is set through the entry, whose attribute changed name in Python 3.13."""
+    frame = pd.DataFrame({"name": [f"project {i} 项目" for i in range(3_000)],
+                          "n": [i * 0.25 for i in range(3_000)]})
+    path = tmp_path / "t.xlsx"
+    write_xlsx(path, [("t", frame, "t.csv")])
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        assert any(i.file_size > 100_000 for i in infos)  # a sheet large enough to tell levels
+        for info in infos:
+            assert info.compress_type == zipfile.ZIP_DEFLATED
+            data = z.read(info)
+            start = info.header_offset + 30 + len(info.orig_filename.encode()) \
+                + len(info.extra)
+            stored = raw[start:start + info.compress_size]
+            packer = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -15)
+            assert stored == packer.compress(data) + packer.flush(), info.filename

@@ -100,7 +100,7 @@ def fill_sheets(source: bytes, path, sheets: dict[str, tuple[int, int, list]]) -
             for info in zin.infolist():
                 entry = zipfile.ZipInfo(info.filename, info.date_time)
                 entry.compress_type = zipfile.ZIP_DEFLATED
-                entry._compresslevel = ZIP_LEVEL  # (open() takes no level; 3.13: compress_level)
+                _set_level(entry, ZIP_LEVEL)
                 entry.external_attr = info.external_attr
                 if info.filename in built:
                     chunks = built[info.filename]
@@ -112,6 +112,14 @@ def fill_sheets(source: bytes, path, sheets: dict[str, tuple[int, int, list]]) -
                     zout.writestr(entry, merged)
                 else:
                     zout.writestr(entry, zin.read(info))
+
+
+def _set_level(entry: zipfile.ZipInfo, level: int) -> None:
+    """Deflate ``entry`` at zlib ``level``: ``ZipFile.open(entry, "w")``, which streams a sheet,
+    takes no level, so it goes on the entry: its attribute ``compress_level`` from Python 3.13,
+    the private ``_compresslevel`` before."""
+    setattr(entry, "compress_level" if hasattr(entry, "compress_level") else "_compresslevel",
+            level)
 
 
 def _sheet_parts(zin: zipfile.ZipFile) -> dict[str, str]:
