@@ -130,9 +130,11 @@ def far_outside(catalog, projects: gpd.GeoSeries, ok: np.ndarray,
                                                               all_matches=False)
             dist[idx[pi]] = d
     far = usable & (dist > FAR_OUTSIDE_M)
-    km = facts.fill("{k}", k=np.char.mod("%.0f", dist / 1000).astype(object))
-    text = facts.fill(_FAR[lang], km=km, source=SOURCES[source][lang])
-    return far, np.where(far, text, "").astype(object), source
+    text = np.full(len(fp), "", dtype=object)  # written for the far ones only (few, or none)
+    if far.any():
+        km = np.char.mod("%.0f", dist[far] / 1000).astype(object)
+        text[far] = facts.fill(_FAR[lang], km=km, source=SOURCES[source][lang])
+    return far, text, source
 
 
 def coverage_hits(ctx: Context, catalog, crs, source: str) -> tuple[list[pd.DataFrame],
