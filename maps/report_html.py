@@ -19,7 +19,7 @@ import pandas as pd
 from geo.grouping import group_join
 from maps import style as st
 
-__all__ = ["area_text", "badges", "cat", "each", "esc", "fmt", "group_join", "joined",
+__all__ = ["area_text", "badges", "cat", "each", "esc", "encoded", "fmt", "group_join", "joined",
            "length_text", "nonblank", "radius_text", "share_text", "text_colour", "texts",
            "verdict_css", "when"]
 
@@ -105,6 +105,20 @@ def joined(parts, start: int = 0, stop: int | None = None) -> str:
     columns = [p[start:stop].tolist() if isinstance(p, np.ndarray) else repeat(p, stop - start)
                for p in parts]
     return "".join(chain.from_iterable(zip(*columns, strict=False)))
+
+
+def encoded(parts, start: int = 0, stop: int | None = None) -> bytes:
+    """``joined(parts, start, stop)`` encoded as UTF-8, each piece encoded on its own and the
+    bytes joined: a page's text mixes pure ASCII pieces (markup, numbers) with a few that are
+    not; joined first, every piece is widened to the widest and the whole page then encoded
+    character by character, where an ASCII piece encodes as a copy."""
+    arrays = [p for p in parts if isinstance(p, np.ndarray)]
+    if not arrays:
+        return "".join(parts).encode("utf-8")
+    stop = len(arrays[0]) if stop is None else stop
+    columns = [list(map(str.encode, p[start:stop].tolist())) if isinstance(p, np.ndarray)
+               else repeat(p.encode("utf-8"), stop - start) for p in parts]
+    return b"".join(chain.from_iterable(zip(*columns, strict=False)))
 
 
 def when(mask, text, other: str = "") -> np.ndarray:
