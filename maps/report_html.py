@@ -113,9 +113,20 @@ def cat(*parts) -> np.ndarray | str:
     if not arrays:
         return "".join(parts)
     n = arrays[0]
-    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in parts]
+    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in _fixed(parts)]
     out = np.empty(n, dtype=object)
     out[:] = list(map("".join, zip(*columns, strict=False)))
+    return out
+
+
+def _fixed(parts) -> list:
+    """``parts`` with each run of fixed texts joined into one: a piece less per element."""
+    out = []
+    for p in parts:
+        if isinstance(p, str) and out and isinstance(out[-1], str):
+            out[-1] = "".join((out[-1], p))  # as plain text: Markup's + would escape
+        else:
+            out.append(p)
     return out
 
 
@@ -128,7 +139,7 @@ def joined(parts, start: int = 0, stop: int | None = None) -> str:
         return "".join(parts)
     stop = len(arrays[0]) if stop is None else stop
     columns = [p[start:stop].tolist() if isinstance(p, np.ndarray) else repeat(p, stop - start)
-               for p in parts]
+               for p in _fixed(parts)]
     return "".join(chain.from_iterable(zip(*columns, strict=False)))
 
 
@@ -142,7 +153,7 @@ def encoded(parts, start: int = 0, stop: int | None = None) -> bytes:
         return "".join(parts).encode("utf-8")
     stop = len(arrays[0]) if stop is None else stop
     columns = [list(map(str.encode, p[start:stop].tolist())) if isinstance(p, np.ndarray)
-               else repeat(p.encode("utf-8"), stop - start) for p in parts]
+               else repeat(p.encode("utf-8"), stop - start) for p in _fixed(parts)]
     return b"".join(chain.from_iterable(zip(*columns, strict=False)))
 
 
