@@ -398,16 +398,20 @@ def locations(result: pd.DataFrame) -> pd.DataFrame:
         polygons and ``length_m`` for lines (NaN otherwise).
     """
     import geopandas as gpd
+    import pyproj
+
+    from layers.crs import transformer
 
     dims = footprint_dims(result)
     g = np.asarray(result.geometry.values, dtype=object)
-    cent = np.full(len(g), None, dtype=object)
     ok = dims >= 0
-    cent[ok] = shapely.centroid(g[ok])
-    ll = gpd.GeoSeries(cent, crs=result.crs).to_crs(4326)
     xy = np.full((len(g), 2), np.nan)
-    if ok.any():
-        xy[ok] = shapely.get_coordinates(np.asarray(ll.values, dtype=object)[ok])
+    wgs84, crs = pyproj.CRS.from_user_input(4326), result.crs
+    if ok.any():  # what GeoSeries.to_crs gives: the same operation (one transformer a process)
+        at = shapely.get_coordinates(shapely.centroid(g[ok]))  # on the coordinates, no points
+        xy[ok] = shapely.get_coordinates(gpd.GeoSeries(shapely.points(at), crs=crs).to_crs(
+            wgs84).values) if crs is None or crs.is_exact_same(wgs84) else np.column_stack(
+            transformer(crs, wgs84).transform(at[:, 0], at[:, 1]))
     area = np.where(dims == 2, shapely.area(np.where(ok, g, None)), np.nan)
     length = np.where(dims == 1, shapely.length(np.where(ok, g, None)), np.nan)
     return pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1],

@@ -105,6 +105,8 @@ def project_anchors(project_ids: Sequence) -> np.ndarray:
     numpy.ndarray of str
         The anchors, in order; the first row with an id keeps ``project-<id>``.
     """
+    if isinstance(project_ids, pd.Series):  # plain objects: a text column's Arrow strings
+        project_ids = project_ids.to_numpy(dtype=object).tolist()  # are boxed one by one
     anchors = np.array([project_anchor(p) for p in project_ids], dtype=object)
     repeated = np.flatnonzero(pd.Series(anchors).duplicated().to_numpy())
     if not len(repeated):

@@ -26,7 +26,6 @@ from geo.checklist import (
     search_radius,
     unknown_reason,
 )
-from geo.grouping import row_key
 from geo.rules import SEVERITY
 from maps.report_html import (
     area_text,
@@ -34,8 +33,10 @@ from maps.report_html import (
     cat,
     each,
     esc,
+    factorize,
     fmt,
     group_join,
+    keys,
     length_text,
     nonblank,
     radius_text,
@@ -219,7 +220,7 @@ def findings_parts(hits: pd.DataFrame, n: int, lang: str, rules=None,
 
 def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     """One ``<li>`` per (project, rule, title), worst first, then in rule order."""
-    code = row_key(h["row"], h["rule_id"], h["title"])
+    code = keys(h["row"], h["rule_id"], h["title"])
     m = code.max() + 1
     sev = each(h["outcome"], lambda o: SEVERITY.get(o, 0)).astype(int)
     worst = np.zeros(m, dtype=int)
@@ -233,7 +234,7 @@ def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     unknown = h["check"].to_numpy() == "unknown"
     msg[unknown] = unknown_reason(msg[unknown])
     msg = np.where(listed, word("see_units", lang), msg)
-    mcode = pd.factorize(np.asarray(msg, dtype=object))[0].astype(np.int64)
+    mcode = factorize(np.asarray(msg, dtype=object))[0].astype(np.int64)
     dedup = ~pd.Index(code.astype(np.int64) * (mcode.max() + 1) + mcode).duplicated()
     verify = group_join(code[dedup], esc(msg[dedup]), m, "；" if lang == "zh" else "; ")
     has_feat = nonblank(h["feature_id"])

@@ -19,9 +19,9 @@ import pandas as pd
 from geo.grouping import group_join
 from maps import style as st
 
-__all__ = ["area_text", "badges", "cat", "each", "esc", "fmt", "group_join", "joined",
-           "length_text", "nonblank", "radius_text", "share_text", "text_colour", "texts",
-           "verdict_css", "when"]
+__all__ = ["area_text", "badges", "cat", "each", "encoded", "esc", "factorize", "fmt", "group_join",
+           "joined", "keys", "length_text", "nonblank", "radius_text", "share_text", "text_colour",
+           "texts", "verdict_css", "when"]
 
 
 def esc(values) -> np.ndarray:
@@ -31,7 +31,7 @@ def esc(values) -> np.ndarray:
     v = np.asarray(values, dtype=object)
     if not len(v):
         return np.full(0, "", dtype=object)
-    codes, uniq = pd.factorize(v)
+    codes, uniq = factorize(v)
     words = [str(u) for u in uniq]
     joined = "\0".join(words)
     parts = html.escape(joined, quote=True).split("\0")
@@ -41,6 +41,31 @@ def esc(values) -> np.ndarray:
     table[:-1] = parts
     table[-1] = ""
     return table[codes]
+
+
+def factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an object array (codes in order of first appearance, -1 for None and
+    NaN, the distinct values), by the objects' addresses first: a column of a large batch's
+    hits holds millions of references to a few hundred texts, and pandas hashes each text's
+    characters anew per row (its table for all-text arrays) where an address is one integer;
+    the distinct objects are then factorized by value."""
+    v = np.ascontiguousarray(values, dtype=object)
+    if len(v) < 10_000:
+        return pd.factorize(v)
+    at = pd.factorize(np.frombuffer(v, dtype=np.intp))[0]  # the addresses, read not followed
+    new = np.flatnonzero(at > np.maximum.accumulate(np.r_[-1, at[:-1]]))  # each one's first
+    codes, uniques = pd.factorize(v[new])
+    return codes[at], uniques
+
+
+def keys(row, *columns) -> np.ndarray:
+    """:func:`geo.grouping.row_key` (dense codes of the distinct combinations of ``row`` and
+    text ``columns``) with each column factorized by :func:`factorize`."""
+    key = np.asarray(row, dtype=np.int64)
+    for col in columns:
+        codes, uniq = factorize(np.asarray(col, dtype=object))
+        key = key * (len(uniq) + 1) + (codes + 1)
+    return pd.factorize(key)[0].astype(np.int64)
 
 
 def texts(values) -> np.ndarray:
@@ -64,7 +89,7 @@ def each(values, fn: Callable) -> np.ndarray:
     if pd.api.types.infer_dtype(v, skipna=True) != "string":
         out[:] = [fn(x) for x in v]
         return out
-    codes, uniq = pd.factorize(v)
+    codes, uniq = factorize(v)
     table = np.empty(len(uniq) + 1, dtype=object)
     table[:-1] = [fn(u) for u in uniq]
     out[:] = table[codes]
@@ -88,9 +113,20 @@ def cat(*parts) -> np.ndarray | str:
     if not arrays:
         return "".join(parts)
     n = arrays[0]
-    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in parts]
+    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in _fixed(parts)]
     out = np.empty(n, dtype=object)
     out[:] = list(map("".join, zip(*columns, strict=False)))
+    return out
+
+
+def _fixed(parts) -> list:
+    """``parts`` with each run of fixed texts joined into one: a piece less per element."""
+    out = []
+    for p in parts:
+        if isinstance(p, str) and out and isinstance(out[-1], str):
+            out[-1] = "".join((out[-1], p))  # as plain text: Markup's + would escape
+        else:
+            out.append(p)
     return out
 
 
@@ -103,8 +139,22 @@ def joined(parts, start: int = 0, stop: int | None = None) -> str:
         return "".join(parts)
     stop = len(arrays[0]) if stop is None else stop
     columns = [p[start:stop].tolist() if isinstance(p, np.ndarray) else repeat(p, stop - start)
-               for p in parts]
+               for p in _fixed(parts)]
     return "".join(chain.from_iterable(zip(*columns, strict=False)))
+
+
+def encoded(parts, start: int = 0, stop: int | None = None) -> bytes:
+    """``joined(parts, start, stop)`` encoded as UTF-8, each piece encoded on its own and the
+    bytes joined: a page's text mixes pure ASCII pieces (markup, numbers) with a few that are
+    not; joined first, every piece is widened to the widest and the whole page then encoded
+    character by character, where an ASCII piece encodes as a copy."""
+    arrays = [p for p in parts if isinstance(p, np.ndarray)]
+    if not arrays:
+        return "".join(parts).encode("utf-8")
+    stop = len(arrays[0]) if stop is None else stop
+    columns = [list(map(str.encode, p[start:stop].tolist())) if isinstance(p, np.ndarray)
+               else repeat(p.encode("utf-8"), stop - start) for p in _fixed(parts)]
+    return b"".join(chain.from_iterable(zip(*columns, strict=False)))
 
 
 def when(mask, text, other: str = "") -> np.ndarray:
@@ -179,7 +229,7 @@ def verdict_css() -> str:
 def badges(outcomes, lang: str) -> np.ndarray:
     """A verdict badge per outcome (``""`` where the outcome is empty)."""
     o = np.asarray(outcomes, dtype=object)
-    codes, uniq = pd.factorize(o)
+    codes, uniq = factorize(o)
     table = np.array([f'<span class="badge v-{v}">{html.escape(st.verdict_label(v, lang))}</span>'
                       if v in st.VERDICT_STYLES else "" for v in uniq] + [""], dtype=object)
     return table[codes]

@@ -79,11 +79,20 @@ def _projects_digest(result) -> str:
         ("nearest_",)) and c not in ("verdict", "reasons", "n_prohibited", "n_review",
                                      "n_admitted")]
     h = hashlib.sha256()
-    table = pd.DataFrame(result[cols]).astype(str)
+    table = pd.DataFrame({c: _text(result[c]) for c in cols}, index=result.index)
     h.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
     wkb = shapely.to_wkb(np.asarray(result.geometry.values, dtype=object))
-    h.update(b"".join(b"" if w is None else w for w in wkb))
+    h.update(b"".join(wkb[pd.notna(wkb)].tolist()))
     return h.hexdigest()
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """``column.astype(str)``; a column of numbers as text once per distinct number (by its
+    bits: ``-0.0`` is not ``0.0``), most of a batch's are one value on every project."""
+    if column.dtype != np.float64:
+        return column.astype(str)
+    bits, at = np.unique(column.to_numpy().view(np.int64), return_inverse=True)
+    return pd.Series(bits.view(np.float64)).astype(str).take(at.ravel()).set_axis(column.index)
 
 
 def _identity(info: dict, row: dict) -> dict:

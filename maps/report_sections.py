@@ -17,7 +17,7 @@ import pandas as pd
 from geo import vocabulary
 from geo.checklist import checked_kinds, feature_evidence, locations
 from geo.coverage import GAP, OUTSIDE
-from geo.grouping import repeated, row_key
+from geo.grouping import repeated
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchors
@@ -27,8 +27,10 @@ from maps.report_html import (
     cat,
     each,
     esc,
+    factorize,
     fmt,
     group_join,
+    keys,
     length_text,
     nonblank,
     share_text,
@@ -139,14 +141,14 @@ def units_html(hits: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     unit = d["unit_code"].to_numpy(dtype=object)
     code = pd.Series(np.where(nonblank(unit), unit, h["feature_id"].to_numpy(dtype=object)),
                      index=h.index, dtype=object)
-    first = ~pd.Index(row_key(h["row"], code)).duplicated()
+    first = ~pd.Index(keys(h["row"], code)).duplicated()
     h, d, code = h[first], d[first], code[first]
     attrs = get_kind("control_unit").attributes
     kind = each(d["unit_type"], lambda t: UNIT_TYPES.get(t, (t, t))[lang != "zh"]
                               if isinstance(t, str) and t else "")
     none = word("none", lang)
     # the rows of each distinct access list once (a batch's units share a few hundred)
-    lists = row_key(np.zeros(len(d), dtype=np.int64), *(d[f] for f in _CLAUSES))
+    lists = keys(np.zeros(len(d), dtype=np.int64), *(d[f] for f in _CLAUSES))
     one = d.iloc[np.unique(lists, return_index=True)[1]]
     clauses = cat(*[cat("<tr><th>", attrs[f].label(lang), "</th><td>",
                         np.where(nonblank(one[f]), esc(one[f]), none), "</td></tr>")
@@ -265,7 +267,7 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     reasons", in words, without rule codes."""
     n = len(result)
     # plain arrays, each outcome ranked once: a chunk's hits are mostly rules not checked
-    codes, outcomes = pd.factorize(hits["outcome"].to_numpy(dtype=object))
+    codes, outcomes = factorize(hits["outcome"].to_numpy(dtype=object))
     sev = np.array([_RANK.get(o, -1) for o in outcomes] + [-1], dtype=np.int64)[codes]
     rows = hits["row"].to_numpy(dtype=np.int64)
     at = np.flatnonzero(sev >= 0)
@@ -279,7 +281,7 @@ def reason_words(result, hits: pd.DataFrame, lang: str) -> np.ndarray:
     keep = (restrictive | ~has_restr[row]) & (
         hits["rule_id"].to_numpy(dtype=object)[at] != "control_unit_listed")
     row, title = row[keep], hits["title"].to_numpy(dtype=object)[at[keep]]
-    code, titles = pd.factorize(title)  # each (project, title) once: its first, worst
+    code, titles = factorize(title)  # each (project, title) once: its first, worst
     first = ~pd.Index(row * (len(titles) + 1) + code).duplicated()
     sep = "；" if lang == "zh" else "; "
     words = np.append(esc(titles), "")  # a missing title (code -1) is blank

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,7 +35,7 @@ from markupsafe import Markup
 from geo.checklist import locations, search_radius
 from maps import style as st
 from maps.display import drawable, project_anchors
-from maps.report_html import badges, cat, each, esc, joined, radius_text, texts, verdict_css
+from maps.report_html import badges, cat, each, encoded, esc, radius_text, texts, verdict_css
 from maps.report_meta import admin_names, report_meta
 from maps.report_reasons import decisive_projects, findings_by_rule
 from maps.report_sections import image_uri, reason_words, section_parts, split_hits
@@ -185,14 +186,11 @@ def _table(rows: list[str], lang: str) -> Markup:
 def _hits_of(hits: pd.DataFrame, start: int, stop: int) -> pd.DataFrame:
     """The hits of projects ``start``..``stop``, their ``row`` counted from ``start``."""
     rows = hits["row"].to_numpy(dtype=np.int64)
-    lo, hi = np.searchsorted(rows, [start, stop]) if _sorted(rows) else (0, len(hits))
+    ordered = len(rows) < 2 or (rows[1:] >= rows[:-1]).all()
+    lo, hi = np.searchsorted(rows, [start, stop]) if ordered else (0, len(hits))
     h = hits.iloc[lo:hi]
     h = h[(h["row"] >= start) & (h["row"] < stop)]
     return h.assign(row=h["row"].to_numpy() - start)
-
-
-def _sorted(values: np.ndarray) -> bool:
-    return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
 
 
 def _objects(frame):
@@ -249,15 +247,15 @@ no NUL; the input's texts on a page, its ids and the header, come before both, s
 each is the template's own)."""
 
 
-def _write_page(path: Path, html: str, table: str, sections: str) -> None:
+def _write_page(path: Path, html: str, table: str, sections: bytes) -> None:
     """Write a page rendered with the stand-ins :data:`_TABLE` and :data:`_SECTIONS`, with
-    ``table`` and ``sections`` in their places: the sections (about 1.5 MB a page) are not
-    copied into the rendered page and the page again into the file's text."""
+    ``table`` and ``sections`` (UTF-8, :func:`maps.report_html.encoded`) in their places, line
+    ends as a text file's: the sections (about 2 MB a page) are not copied into the page."""
     rest, tail = html.rsplit(_SECTIONS, 1)
     head, middle = rest.rsplit(_TABLE, 1)
-    with open(path, "w", encoding="utf-8") as f:
-        for part in (head, table, middle, sections, tail):
-            f.write(part)
+    with open(path, "wb") as f:
+        for part in (head.encode(), table.encode(), middle.encode(), sections, tail.encode()):
+            f.write(part if os.linesep == "\n" else part.replace(b"\n", os.linesep.encode()))
 
 
 def _context(result, lang, meta, n_images) -> dict:
@@ -335,8 +333,8 @@ def _write_report(result, hits, path, lang, catalog, problems, rules, image_limi
     ctx |= {"findings": findings, "more_findings": word("more_findings", lang, n=more_findings)
             if more_findings else ""}
     paged = n > paged_above
-    where = np.array([f"{path.stem}/{PAGE_NAME.format(i // page_size + 1)}#" if paged else "#"
-                      for i in range(n)], dtype=object) + anchors
+    where = np.repeat(np.array([f"{path.stem}/{PAGE_NAME.format(i + 1)}#" if paged else "#" for
+                                i in range(-(-n // page_size))], dtype=object), page_size)[:n] + anchors
     decisive = decisive_projects(result, hits, where, lang)
     for g in decisive:
         g["title"] = word("decisive_group", lang, label=g["label"], n=g["total"])
@@ -347,7 +345,7 @@ def _write_report(result, hits, path, lang, catalog, problems, rules, image_limi
         html = env.get_template("screening_report.html.j2").render(
             **ctx, overview=overview, pages=None, pages_text="", anchors_json="",
             table=_table([r for _, _, t in parts for r in t], lang),
-            sections=Markup("".join(joined(s) for _, s, _ in parts)))
+            sections=Markup(b"".join(encoded(s) for _, s, _ in parts).decode()))
         path.write_text(html, encoding="utf-8")
         return [path]
     folder = path.parent / path.stem
@@ -371,7 +369,7 @@ def _write_report(result, hits, path, lang, catalog, problems, rules, image_limi
                 last=ids[b - 1], table=Markup(_TABLE), sections=Markup(_SECTIONS))
             page = folder / hrefs[i]
             _write_page(page, html, _table(table[p0 - a:b - a], lang),
-                        joined(sections, p0 - a, b - a))
+                        encoded(sections, p0 - a, b - a))
             written.append(page)
     verdict = result["verdict"].astype(str).to_numpy()
     pages = [{"number": i + 1, "href": f"{folder.name}/{hrefs[i]}", "first": ids[a],

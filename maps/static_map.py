@@ -30,6 +30,7 @@ BACKGROUND = "#f2efe9"
 """Land colour behind the layers (OpenStreetMap's), as on the web map without tiles."""
 _CJK = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
         "WenQuanYi Zen Hei", "PingFang SC")
+_FOUND: dict[tuple[int, int], list[str]] = {}
 
 
 def _fonts(lang: str) -> tuple[list[str], str]:
@@ -37,8 +38,11 @@ def _fonts(lang: str) -> tuple[list[str], str]:
     is installed: a Chinese label without its glyphs would be empty boxes)."""
     from matplotlib import font_manager
 
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    cjk = [n for n in _CJK if n in names]
+    fonts = font_manager.fontManager.ttflist  # looked up once per font list, not per image
+    if (key := (id(fonts), len(fonts))) not in _FOUND:
+        names = {f.name for f in fonts}
+        _FOUND[key] = [n for n in _CJK if n in names]
+    cjk = _FOUND[key]
     if lang == "zh" and not cjk:
         return ["DejaVu Sans"], "en"
     return cjk + ["DejaVu Sans"], lang
