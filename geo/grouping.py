@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["distinct_pairs", "group_join", "object_frame", "pack_texts", "repeated", "row_key",
-           "take_rows", "unpack_texts"]
+__all__ = ["distinct_pairs", "factorize", "group_join", "object_frame", "pack_texts", "repeated",
+           "row_key", "take_rows", "unpack_texts"]
 
 
 def repeated(value, n: int) -> np.ndarray:
@@ -68,14 +68,29 @@ def row_key(row, *columns) -> np.ndarray:
     MultiIndex)."""
     key = np.asarray(row, dtype=np.int64)
     for col in columns:
-        codes, uniq = pd.factorize(np.asarray(col, dtype=object))
+        codes, uniq = factorize(np.asarray(col, dtype=object))
         key = key * (len(uniq) + 1) + (codes + 1)
     return pd.factorize(key)[0].astype(np.int64)
 
 
+def factorize(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an object array (codes in order of first appearance, -1 for None and
+    NaN, the distinct values), by the objects' addresses first: a column of a large batch's
+    hits holds millions of references to a few hundred texts, and pandas hashes each text's
+    characters anew per row (its table for all-text arrays) where an address is one integer;
+    the distinct objects are then factorized by value."""
+    v = np.ascontiguousarray(values, dtype=object)
+    if len(v) < 10_000:
+        return pd.factorize(v)
+    at = pd.factorize(np.frombuffer(v, dtype=np.intp))[0]  # the addresses, read not followed
+    new = np.flatnonzero(at > np.maximum.accumulate(np.r_[-1, at[:-1]]))  # each one's first
+    codes, uniques = pd.factorize(v[new])
+    return codes[at], uniques
+
+
 def distinct_pairs(keys: np.ndarray, texts: np.ndarray) -> np.ndarray:
     """Mask of the first occurrence of each (key, text) pair."""
-    codes = pd.factorize(pd.Series(texts, dtype=object))[0].astype(np.int64)
+    codes = factorize(np.asarray(texts, dtype=object))[0].astype(np.int64)
     return ~pd.Index(np.asarray(keys, dtype=np.int64) * (codes.max() + 1) + codes).duplicated()
 
 
@@ -98,7 +113,7 @@ def pack_texts(frame: pd.DataFrame) -> pd.DataFrame:
                 and pd.api.types.infer_dtype(out[col], skipna=True) == "string"):
             continue
         values = out[col].to_numpy()
-        codes, uniques = pd.factorize(values)
+        codes, uniques = factorize(values)
         uniques = np.asarray(uniques, dtype=object)
         if (codes >= 0).all():
             out[col] = pd.Categorical.from_codes(

@@ -26,6 +26,7 @@ from geo.checklist import (
     search_radius,
     unknown_reason,
 )
+from geo.grouping import factorize, row_key
 from geo.rules import SEVERITY
 from maps.report_html import (
     area_text,
@@ -33,10 +34,8 @@ from maps.report_html import (
     cat,
     each,
     esc,
-    factorize,
     fmt,
     group_join,
-    keys,
     length_text,
     nonblank,
     radius_text,
@@ -220,7 +219,7 @@ def findings_parts(hits: pd.DataFrame, n: int, lang: str, rules=None,
 
 def _rule_items(h: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     """One ``<li>`` per (project, rule, title), worst first, then in rule order."""
-    code = keys(h["row"], h["rule_id"], h["title"])
+    code = row_key(h["row"], h["rule_id"], h["title"])
     m = code.max() + 1
     sev = each(h["outcome"], lambda o: SEVERITY.get(o, 0)).astype(int)
     worst = np.zeros(m, dtype=int)

@@ -16,11 +16,11 @@ from itertools import chain, repeat
 import numpy as np
 import pandas as pd
 
-from geo.grouping import group_join
+from geo.grouping import factorize, group_join
 from maps import style as st
 
-__all__ = ["area_text", "badges", "cat", "each", "encoded", "esc", "factorize", "fmt", "group_join",
-           "joined", "keys", "length_text", "nonblank", "radius_text", "share_text", "text_colour",
+__all__ = ["area_text", "badges", "cat", "each", "encoded", "esc", "fmt", "group_join",
+           "joined", "length_text", "nonblank", "radius_text", "share_text", "text_colour",
            "texts", "verdict_css", "when"]
 
 
@@ -41,31 +41,6 @@ def esc(values) -> np.ndarray:
     table[:-1] = parts
     table[-1] = ""
     return table[codes]
-
-
-def factorize(values) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize`` of an object array (codes in order of first appearance, -1 for None and
-    NaN, the distinct values), by the objects' addresses first: a column of a large batch's
-    hits holds millions of references to a few hundred texts, and pandas hashes each text's
-    characters anew per row (its table for all-text arrays) where an address is one integer;
-    the distinct objects are then factorized by value."""
-    v = np.ascontiguousarray(values, dtype=object)
-    if len(v) < 10_000:
-        return pd.factorize(v)
-    at = pd.factorize(np.frombuffer(v, dtype=np.intp))[0]  # the addresses, read not followed
-    new = np.flatnonzero(at > np.maximum.accumulate(np.r_[-1, at[:-1]]))  # each one's first
-    codes, uniques = pd.factorize(v[new])
-    return codes[at], uniques
-
-
-def keys(row, *columns) -> np.ndarray:
-    """:func:`geo.grouping.row_key` (dense codes of the distinct combinations of ``row`` and
-    text ``columns``) with each column factorized by :func:`factorize`."""
-    key = np.asarray(row, dtype=np.int64)
-    for col in columns:
-        codes, uniq = factorize(np.asarray(col, dtype=object))
-        key = key * (len(uniq) + 1) + (codes + 1)
-    return pd.factorize(key)[0].astype(np.int64)
 
 
 def texts(values) -> np.ndarray:

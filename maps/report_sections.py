@@ -17,7 +17,7 @@ import pandas as pd
 from geo import vocabulary
 from geo.checklist import checked_kinds, feature_evidence, locations
 from geo.coverage import GAP, OUTSIDE
-from geo.grouping import repeated
+from geo.grouping import factorize, repeated, row_key
 from layers.kinds import get_kind
 from layers.regions import provinces
 from maps.display import project_anchors
@@ -27,10 +27,8 @@ from maps.report_html import (
     cat,
     each,
     esc,
-    factorize,
     fmt,
     group_join,
-    keys,
     length_text,
     nonblank,
     share_text,
@@ -141,14 +139,14 @@ def units_html(hits: pd.DataFrame, n: int, lang: str) -> np.ndarray:
     unit = d["unit_code"].to_numpy(dtype=object)
     code = pd.Series(np.where(nonblank(unit), unit, h["feature_id"].to_numpy(dtype=object)),
                      index=h.index, dtype=object)
-    first = ~pd.Index(keys(h["row"], code)).duplicated()
+    first = ~pd.Index(row_key(h["row"], code)).duplicated()
     h, d, code = h[first], d[first], code[first]
     attrs = get_kind("control_unit").attributes
     kind = each(d["unit_type"], lambda t: UNIT_TYPES.get(t, (t, t))[lang != "zh"]
                               if isinstance(t, str) and t else "")
     none = word("none", lang)
     # the rows of each distinct access list once (a batch's units share a few hundred)
-    lists = keys(np.zeros(len(d), dtype=np.int64), *(d[f] for f in _CLAUSES))
+    lists = row_key(np.zeros(len(d), dtype=np.int64), *(d[f] for f in _CLAUSES))
     one = d.iloc[np.unique(lists, return_index=True)[1]]
     clauses = cat(*[cat("<tr><th>", attrs[f].label(lang), "</th><td>",
                         np.where(nonblank(one[f]), esc(one[f]), none), "</td></tr>")

@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from geo.checklist import checked_kinds, judged, worst_outcome
+from geo.grouping import factorize, row_key
 from layers.errors import InputError
 from layers.kinds import get_kind
-from maps.report_html import badges, cat, esc, factorize, group_join, keys, when
+from maps.report_html import badges, cat, esc, group_join, when
 from maps.report_words import word
 
 __all__ = ["absent_kind_rows", "absent_masks", "kind_labels", "missing_rows", "skipped_items",
@@ -162,7 +163,7 @@ def _not_checked_items(missing: pd.DataFrame, n: int, lang: str, rules=None) -> 
     titles = {r.id: r.title(lang) for r in rules} if rules is not None else {}
     g = missing.assign(_t=missing["rule_id"].map(titles).fillna(missing["rule_id"]))
     g = g.drop_duplicates(["row", "title", "_t"])
-    code = keys(g["row"], g["title"])
+    code = row_key(g["row"], g["title"])
     names = group_join(code, esc(g["_t"]), code.max() + 1, "；" if lang == "zh" else "; ")
     first = ~pd.Index(code).duplicated()
     li = cat('<li class="mark v-review">', badges(np.full(first.sum(), "review"), lang),
@@ -180,7 +181,7 @@ def _by_pattern(rows: pd.DataFrame, n: int, columns, build) -> np.ndarray:
     if not len(rows):
         return out
     row = rows["row"].to_numpy(dtype=np.int64)
-    code = keys(np.zeros(len(rows), dtype=np.int64), *(rows[c] for c in columns))
+    code = row_key(np.zeros(len(rows), dtype=np.int64), *(rows[c] for c in columns))
     words = np.array([str(c) for c in range(int(code.max()) + 1)], dtype=object)
     pattern = group_join(row, words[code], n, ",")
     codes, _ = pd.factorize(pattern)
