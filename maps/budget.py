@@ -101,9 +101,13 @@ def fit(gdf: gpd.GeoDataFrame, fields: list[str], share: float) -> tuple[float, 
         return None
     default = base.display_tolerance(shapely.total_bounds(geoms))
 
+    sizes: dict = {}  # the bisection's last step is measured twice
+
     def size(tol: float) -> int:
-        small = shapely.simplify(geoms, tol or default, preserve_topology=True)
-        return props + _COORD_BYTES * int(shapely.get_num_coordinates(small).sum())
+        if tol not in sizes:
+            small = shapely.simplify(geoms, tol or default, preserve_topology=True)
+            sizes[tol] = props + _COORD_BYTES * int(shapely.get_num_coordinates(small).sum())
+        return sizes[tol]
 
     lo, hi = 0, len(TOLERANCES_M) - 1  # bisect: the size falls as the tolerance grows
     if size(TOLERANCES_M[hi]) > share:
