@@ -156,8 +156,8 @@ def _image(gdf: gpd.GeoDataFrame, kind: str, px: int) -> tuple[str, list]:
     transform = from_bounds(w, s, e, n, width, height)
     burnt = np.zeros((height, width), dtype="uint32")
     for start in range(0, len(drawn), BURN_BATCH):  # in order: the last feature drawn shows
-        batch = shapes(start, start + BURN_BATCH)
-        rasterize(((g, start + i + 1) for i, g in enumerate(batch)), out=burnt,
+        batch = shapes(start, start + BURN_BATCH)  # each feature burnt as its number from 1
+        rasterize(zip(batch, range(start + 1, start + 1 + len(batch))), out=burnt,
                   transform=transform, all_touched=True)
     fill = (burnt > 0).astype(np.uint8)
     edge = fill
