@@ -249,7 +249,7 @@ def screening_map(result: gpd.GeoDataFrame, hits: pd.DataFrame, catalog=None,
     else:
         add_verdict_grid(m, result, lang, name, max_cells=int(room * POINTS_SHARE // CELL_BYTES))
         shape = "polygon"
-    present = set(result["verdict"].astype(str))
+    present = set(result["verdict"].astype(str).unique())
     legend[:0] = [{"label": st.verdict_label(v, lang),
                    "style": st.shaped_style(st.verdict_style(v), shape), "shape": shape}
                   for v in st.VERDICT_STYLES if v in present]

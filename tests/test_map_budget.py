@@ -150,3 +150,30 @@ def test_an_image_layer_burnt_in_batches_is_the_same_image(monkeypatch):
     assert budget._image(layer, "ecological_red_line", 256) == whole
     monkeypatch.setattr(budget, "BURN_BATCH", 1)
     assert budget._image(layer, "ecological_red_line", 256) == whole
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4490", UTM48, "EPSG:3857"])
+def test_an_image_layer_moves_its_shapes_as_to_crs_moves_them(crs):
+    """The shapes a layer's image burns, moved to Web Mercator from their ragged arrays, are
+    those of ``to_crs(3857)`` to the bit, and so are their bounds (GEOS bounds a polygon by its
+    exterior ring: a hole outside it does not count), whatever the types, holes and parts."""
+    from maps import budget
+
+    x, y = (106.5, 26.5) if crs == "EPSG:4490" else (500_000.0, 3_000_000.0)
+    d = 0.01 if crs == "EPSG:4490" else 1_000.0
+    square = shapely.box(x, y, x + 10 * d, y + 10 * d)
+    holed = square.difference(shapely.box(x + 2 * d, y + 2 * d, x + 4 * d, y + 4 * d))
+    outside = shapely.Polygon(square.exterior.coords,  # invalid: a hole beyond the exterior
+                              [shapely.box(x + 20 * d, y - 5 * d, x + 21 * d, y - 4 * d)
+                               .exterior.coords])
+    geoms = np.array([
+        holed, shapely.Point(x, y), shapely.LineString([(x, y), (x + d, y + d)]),
+        shapely.MultiPolygon([holed, shapely.box(x + 20 * d, y, x + 21 * d, y + d)]), square,
+        shapely.MultiPoint([(x, y), (x + 3 * d, y + 4 * d)]), outside,
+        shapely.MultiLineString([[(x, y), (x + d, y + d)], [(x + 5 * d, y), (x, y + 6 * d)]]),
+    ], dtype=object)
+    moved = np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs(3857).values, dtype=object)
+    for drawn, made in ((geoms, moved), (geoms[[4]], moved[[4]]), (geoms[[6]], moved[[6]])):
+        shapes, bounds = budget._mercator(drawn, gpd.GeoSeries(drawn, crs=crs).crs)
+        assert np.array_equal(bounds, gpd.GeoSeries(made).total_bounds)
+        assert shapes(0, 3) + shapes(3, 100) == budget.geojson(made)
