@@ -66,6 +66,7 @@ def screen(
     tiles: int | None = None,
     stage_dir: str | Path | None = None,
     release=None,
+    screened=None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Screen projects against a catalog's layers with a rule set.
 
@@ -97,6 +98,10 @@ def screen(
     release : callable, optional
         Called once every tile is screened, before the tables are joined: e.g. to stop the
         executor's workers so that their memory is free while the tables are joined.
+    screened : callable, optional
+        Called as ``screened(footprints, crs)`` once every tile is screened, before
+        ``release``, with the footprints that become the result's geometry (an object array in
+        the working CRS ``crs``): e.g. to start work on them while the tables are joined.
 
     Returns
     -------
@@ -136,6 +141,8 @@ def screen(
         from geo.tiles import screen_tiles
 
         parts = screen_tiles(job, catalog, rules, executor, tiles, progress, stage_dir)
+    if screened is not None:
+        screened(job.shown, job.crs)
     if release is not None:
         release()
     result, hits = assemble(job, catalog, rules, parts)

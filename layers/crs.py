@@ -305,6 +305,32 @@ def to_lonlat_own(geoms, crs, threads: int = 1) -> np.ndarray:
     return plain
 
 
+
+def lonlat_later(geoms, crs, threads: int = 1):
+    """Start :func:`to_lonlat_own` of ``geoms`` on a thread (PROJ and GEOS release the GIL, so
+    the caller goes on meanwhile) and return a function that waits for it and gives its array,
+    or raises what it raised."""
+    import threading
+
+    out: dict = {}
+
+    def run():
+        try:
+            out["done"] = to_lonlat_own(geoms, crs, threads)
+        except BaseException as exc:  # noqa: BLE001 -- raised again to whoever waits
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, name="to_lonlat_own", daemon=True)
+    thread.start()
+
+    def wait() -> np.ndarray:
+        thread.join()
+        if "error" in out:
+            raise out["error"]
+        return out["done"]
+
+    return wait
+
 _THREAD_MIN = 20_000
 """Fewest geometries per thread of :func:`to_crs_dense` and :func:`to_lonlat_own` (below,
 threads cost more than they save)."""

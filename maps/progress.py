@@ -25,7 +25,7 @@ def screen_with_progress(projects: gpd.GeoDataFrame, catalog, rules, *, lang: st
                          show: bool | None = None, file: TextIO | None = None,
                          chunk: int = CHUNK, executor: Executor | None = None,
                          stage_dir: Path | None = None,
-                         release=None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                         release=None, screened=None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """:func:`geo.screen` with a progress bar over projects.
 
     Parameters
@@ -44,7 +44,7 @@ def screen_with_progress(projects: gpd.GeoDataFrame, catalog, rules, *, lang: st
         Projects per tile in this process (with an executor the engine chooses).
     executor : concurrent.futures.Executor, optional
         Screen the tiles on it (see :func:`geo.screen`).
-    stage_dir, release : optional
+    stage_dir, release, screened : optional
         See :func:`geo.screen`.
 
     Returns
@@ -60,4 +60,5 @@ def screen_with_progress(projects: gpd.GeoDataFrame, catalog, rules, *, lang: st
         show = file.isatty() and n >= MIN_PROJECTS
     tiles = -(-n // chunk) if show and executor is None and n > chunk else None
     return screen(projects, catalog, rules, lang=lang, executor=executor, tiles=tiles,
-                  progress=file if show else False, stage_dir=stage_dir, release=release)
+                  progress=file if show else False, stage_dir=stage_dir, release=release,
+                  screened=screened)

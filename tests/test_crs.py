@@ -188,6 +188,30 @@ def test_to_lonlat_own_on_threads_equals_one_thread(monkeypatch):
     assert [shapely.get_num_coordinates(g) for g in three[:4]] == [5] * 4  # own vertices only
 
 
+def test_lonlat_later_gives_to_lonlat_own_or_raises_what_it_raised(monkeypatch):
+    """The screening starts the lon/lat carry on a thread while it joins its tables
+    (:func:`layers.crs.lonlat_later`): waiting gives what :func:`to_lonlat_own` gives, and
+    should the carry fail, the waiter meets the failure (two files then fail, not the run)."""
+    import geopandas as gpd
+
+    import layers.crs
+    from layers.crs import lonlat_later, to_crs_dense, to_lonlat_own
+
+    boxes = [shapely.box(106 + i / 10, 26, 106.05 + i / 10, 26.05) for i in range(4)]
+    dense = to_crs_dense(gpd.GeoSeries(boxes + [None], crs=4490), "EPSG:4545")
+    wait = lonlat_later(dense.values, dense.crs, threads=2)
+    got, expected = wait(), to_lonlat_own(dense.values, dense.crs)
+    assert got[4] is None and shapely.equals_exact(got[:4], expected[:4], 0).all()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no lon/lat today")
+
+    monkeypatch.setattr(layers.crs, "to_lonlat_own", broken)
+    wait = lonlat_later(dense.values, dense.crs)
+    with pytest.raises(RuntimeError, match="no lon/lat today"):
+        wait()
+
+
 def test_to_crs_dense_only_densifies_lonlat_sources():
     import geopandas as gpd
 

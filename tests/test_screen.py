@@ -60,8 +60,12 @@ def test_repeated_hit_texts_are_one_object_each(scenario_run, catalog):
         assert hits[col].dtype == object, col
         assert len({id(v) for v in values}) == len(set(values)), col
     called = []
-    result, again = screen(projects(scenario_rows()), catalog, release=lambda: called.append(1))
-    assert called == [1] and again.equals(hits)  # the executor's workers may stop before joining
+    result, again = screen(projects(scenario_rows()), catalog, release=lambda: called.append(1),
+                           screened=lambda footprints, crs: called.append((footprints, crs)))
+    assert again.equals(hits)  # the executor's workers may stop before joining
+    (footprints, crs), released = called  # the footprints given first: work on them may start
+    assert released == 1 and crs == result.crs
+    assert all(a is b for a, b in zip(footprints, result.geometry.values, strict=True))
     from geo.grouping import repeated
 
     text = "未核查：未提供图层"

@@ -90,7 +90,7 @@ def refuse_misplaced(catalog, features, crs: str | None, coords: str | None, pat
 def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
             tianditu_key: str | None = None, sub: str = "", notes: list | None = None,
             problems: list | None = None, rules=None, pdf: bool = False,
-            report_images: int | None = None) -> list:
+            report_images: int | None = None, lonlat=None) -> list:
     """The files of one screening and how to write each, essential first.
 
     Parameters
@@ -114,6 +114,9 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     report_images : int, optional
         Most map images in the report (default 100, 30 in a paged report:
         :data:`maps.screening_report.IMAGE_LIMIT`, ``IMAGE_LIMIT_PAGED``).
+    lonlat : callable, optional
+        Gives the result's footprints in lon/lat (:func:`layers.crs.lonlat_later`, started by
+        :func:`read_and_screen`); default: carried here.
 
     Returns
     -------
@@ -136,11 +139,12 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from maps.screening_report import PAGED_ABOVE, write_report
 
     table = pd.DataFrame(result.drop(columns=result.geometry.name))
-    # the footprints in lon/lat, once for the GeoJSON and the GeoPackage, on every core
-    # before the writers start (not once in each writer's process); should it fail, those two
-    # writers meet the failure again and fail alone: no other file is lost
+    # the footprints in lon/lat, once for the GeoJSON and the GeoPackage, before the writers
+    # start (not once in each writer's process); should it fail, those two writers meet the
+    # failure again and fail alone: no other file is lost
     try:
-        lonlat = to_lonlat_own(result.geometry.values, result.crs, threads=os.cpu_count() or 1)
+        lonlat = lonlat() if lonlat is not None else to_lonlat_own(
+            result.geometry.values, result.crs, threads=os.cpu_count() or 1)
     except Exception:  # noqa: BLE001
         lonlat = None
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
@@ -211,13 +215,15 @@ def start_order(pairs: list, processes: int) -> list:
 
 def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_dir=None,
                     **read):
-    """Read one project file and screen it; return (result, hits, reader problems).
+    """Read one project file and screen it; return (result, hits, reader problems, lon/lat):
+    the last a function giving the result's footprints in lon/lat, for :func:`writers`.
 
     ``read`` goes to :func:`geo.projects.read_projects` (``coords``, ``crs``, ``layer``,
     ``encoding``, ``defaults``), with :data:`HINTS`; ``workers`` (a
     :class:`maps.cli.workers.Workers`) says where the tiles run.
     """
     from geo.projects import read_projects
+    from layers.crs import lonlat_later
     from layers.footprints import feature_count
     from maps.progress import screen_with_progress
 
@@ -228,13 +234,20 @@ def read_and_screen(path: Path, catalog, rules, lang: str, workers=None, stage_d
     refuse_misplaced(catalog, projects, read.get("crs"), read.get("coords"), path)
     read_s = time.perf_counter() - started
     executor = workers.executor(len(projects)) if workers is not None else None
+    later = []  # the footprints in lon/lat for two of the files, carried on threads while the
+    # workers stop and the tables are joined (one core is idle then), not after
+
+    def carry(footprints, crs):
+        later.append(lonlat_later(footprints, crs, threads=os.cpu_count() or 1))
+
     result, hits = screen_with_progress(projects, catalog, rules, lang=lang,  # bar on a tty
                                         executor=executor, stage_dir=stage_dir,
-                                        release=workers.close if workers is not None else None)
+                                        release=workers.close if workers is not None else None,
+                                        screened=carry)
     _log.info("read %s (%d projects) in %.2f s, screened in %.2f s%s", path.name, len(projects),
               read_s, time.perf_counter() - started - read_s,
               f" on {type(executor).__name__}" if executor is not None else " in this process")
-    return result, hits, problems
+    return result, hits, problems, later[0] if later else None
 
 
 _SAID = {"report": {"zh": "报告：", "en": "report: "},
@@ -353,20 +366,20 @@ def screen(projects: Path | None, catalog: Path | None, rules: tuple[str, ...], 
             pool.close()  # the workers' memory is freed before the outputs are written
     except InputError as exc:
         raise click.UsageError(str(exc)) from None
-    said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems in done]
+    said = notices.echo_problems([(str(path), problems) for _, path, _, _, problems, _ in done]
                                  + notices.catalog_problems(cat), held, lang=lang)
     notices.echo_rule_notices(rule_set, lang)  # once, whatever the number of project files
-    for sub, path, result, _, _ in done:
+    for sub, path, result, _, _, _ in done:
         label = f"demo {sub.rstrip('/') or 'projects'} ({path.name})" if demo else path.name
         click.echo((f"{label}：{len(result)} 个项目：" if lang == "zh" else
                     f"{label}: {len(result)} projects: ") + _counts(result, lang)
                    + (f" → {dest.folder / sub / 'report.html'}" if sub else ""))
     notes: list[str] = []
     files = [writers(result, hits, cat, lang, basemap, tianditu_key, sub, notes,
-                     [(path.name, problems)], rule_set, pdf, report_images)
-             for sub, path, result, hits, problems in done]
+                     [(path.name, problems)], rule_set, pdf, report_images, lonlat)
+             for sub, path, result, hits, problems, lonlat in done]
     printed = [pair for step in files for pair in step if pair[0].endswith(PDF)]  # reads HTML
-    processes = pool.writers(sum(len(r) for _, _, r, _, _ in done))
+    processes = pool.writers(sum(len(r) for _, _, r, _, _, _ in done))
     with notices.then_catalog_problems(cat, said, lang):  # layers first read to draw the map
         write_files(dest, start_order([pair for step in zip(*files) for pair in step
                                        if pair not in printed], processes),
