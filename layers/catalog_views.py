@@ -21,7 +21,7 @@ from layers.catalog_schema import LayerSpec
 from layers.crs import check_transform, datum_note, to_crs_dense
 from layers.hygiene import Problem
 from layers.prepared import read_prepared, summary_crs, summary_problems, summary_working_crs
-from layers.windows import boxes_to_crs, meets
+from layers.windows import meets, windows_in
 
 if TYPE_CHECKING:
     from layers.catalog import Catalog
@@ -60,8 +60,8 @@ class CatalogViews:
 
     They use the catalog's entries and sources (``spec``, ``source``, ``fast_form``,
     ``working_crs``, ``_sources``, ``_fast``) and keep a view's own state: ``_near`` (its windows
-    and their CRS, None for the whole catalog), ``_boxes`` (its windows per CRS carried to) and
-    ``_read`` (the layers read, per CRS).
+    and their CRS, None for the whole catalog), ``_boxes`` (its windows per CRS carried to,
+    :func:`layers.windows.windows_in`) and ``_read`` (the layers read, per CRS).
     """
 
     def near(self, windows: np.ndarray, crs: pyproj.CRS) -> Catalog:
@@ -85,14 +85,6 @@ class CatalogViews:
         view._read, view._boxes = {}, {}
         return view
 
-    def _windows_in(self, crs: pyproj.CRS) -> np.ndarray:
-        """This view's windows carried to ``crs`` (once per CRS: a view of 100,000 project
-        windows is read for every layer, most often all in one source CRS)."""
-        key = None if crs is None else crs.to_wkt()
-        if key not in self._boxes:
-            self._boxes[key] = boxes_to_crs(self._near[0], self._near[1], crs)
-        return self._boxes[key]
-
     def features_near(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         """The layer in its source CRS, typed, with only the features whose bounding box meets
         a window of this view, and those without a geometry (every feature when the catalog is
@@ -104,11 +96,11 @@ class CatalogViews:
                 return gdf, problems
             g = gdf.geometry.values
             # a feature that cannot be placed may lie anywhere: every view keeps it (fail closed)
-            keep = meets(g, self._windows_in(gdf.crs)) | shapely.is_missing(g) | \
-                shapely.is_empty(g)
+            keep = meets(g, windows_in(*self._near, gdf.crs, self._boxes)) | \
+                shapely.is_missing(g) | shapely.is_empty(g)
             return gdf[keep], problems
         # a fast form is read by the same test on its bbox column (features without one kept)
-        boxes = self._windows_in(summary_crs(fast[1]))
+        boxes = windows_in(*self._near, summary_crs(fast[1]), self._boxes)
         return read_prepared(*fast, bbox=boxes), summary_problems(fast[1])
 
     def read(self, layer_id: str, crs: pyproj.CRS | None = None) -> LayerData:
@@ -144,5 +136,6 @@ class CatalogViews:
         fast = self.fast_form(layer_id)
         if fast is None or layer_id in self._sources or summary_working_crs(fast[1]) != crs:
             return None
-        boxes = None if self._near is None else self._windows_in(summary_crs(fast[1]))
+        boxes = None if self._near is None else \
+            windows_in(*self._near, summary_crs(fast[1]), self._boxes)
         return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])

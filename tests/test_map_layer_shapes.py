@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from layers import demo
 from layers.catalog import load_catalog
 from layers.prepared import summary_crs
+from layers.windows import windows_in
 from maps.cli import cli
-from maps.layer_shapes import near_rows, shapes_at, windows_in
+from maps.layer_shapes import near_rows, shapes_at
 
 
 @pytest.fixture(scope="module")
