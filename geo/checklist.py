@@ -22,14 +22,12 @@ another are counted once each, so the sum can exceed the area they cover togethe
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.evaluate import TEXT
-from geo.grouping import distinct_pairs, group_join, object_frame, row_key
+from geo.grouping import distinct_pairs, group_join, object_frame, row_key, split_parts
 from geo.rules import SEVERITY
 
 __all__ = ["FEATURE_COLUMNS", "M2_PER_MU", "STATUSES", "Positions", "checklist",
@@ -307,18 +305,17 @@ def checklist(result: pd.DataFrame, hits: pd.DataFrame, features: pd.DataFrame |
 def per_kind(hits: pd.DataFrame) -> pd.DataFrame:
     """The hits with a row per kind where a hit names several (``"a+b"``), in the hits' order;
     only those hits are split (at 100,000 projects a few of 2 million): one take of the rows,
-    each split hit repeated once per kind, and their kinds set."""
+    each split hit repeated once per kind (:func:`geo.grouping.split_parts`), and their kinds
+    set."""
     if not len(hits):
         return hits
-    codes, kinds = pd.factorize(hits["kind"].to_numpy(dtype=object))
-    parts = [k.split("+") if isinstance(k, str) and "+" in k else None for k in kinds]
-    multi = np.array([p is not None for p in parts] + [False])[codes]
-    if not multi.any():
+    kinds = hits["kind"].to_numpy(dtype=object)
+    at, piece, flat = split_parts(kinds)
+    if len(at) == len(hits):  # no hit names several kinds
         return hits
-    count = np.array([len(p) if p is not None else 1 for p in parts] + [1])[codes]
-    out = hits.iloc[np.repeat(np.arange(len(hits)), count)]
-    kind = out["kind"].to_numpy(dtype=object).copy()
-    kind[np.repeat(multi, count)] = list(chain.from_iterable(parts[c] for c in codes[multi]))
+    out = hits.iloc[at]
+    kind, known = kinds[at], piece >= 0  # (a hit without a kind keeps its own value)
+    kind[known] = flat[piece[known]]
     return out.assign(kind=pd.Series(kind, index=out.index, dtype=hits["kind"].dtype))
 
 

@@ -1,6 +1,6 @@
 """Grouping helpers on whole columns: join texts per group, dense keys of combinations, first
-occurrences of pairs, frames that keep text as Python objects, a column of one repeated text,
-text columns packed as codes to be sent between processes.
+occurrences of pairs, texts split into one row per part, frames that keep text as Python objects,
+a column of one repeated text, text columns packed as codes to be sent between processes.
 
 Used where a report or a checklist gathers per-project rows at 100,000 projects: one sort and one
 ``str.join`` per group instead of a pandas call per group, integer keys instead of tuples.
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["distinct_pairs", "factorize", "group_join", "object_frame", "pack_texts", "repeated",
-           "row_key", "take_rows", "unpack_texts"]
+           "row_key", "split_parts", "take_rows", "unpack_texts"]
 
 
 def repeated(value, n: int) -> np.ndarray:
@@ -86,6 +86,34 @@ def factorize(values) -> tuple[np.ndarray, np.ndarray]:
     new = np.flatnonzero(at > np.maximum.accumulate(np.r_[-1, at[:-1]]))  # each one's first
     codes, uniques = pd.factorize(v[new])
     return codes[at], uniques
+
+
+def split_parts(values, sep: str = "+") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One row per part of each text joined by ``sep`` (``"a+b"``: two), in the texts' order;
+    each distinct text split once, the rows made from plain arrays (at 100,000 projects a hits
+    table's 2 million kinds are a few hundred texts).
+
+    Parameters
+    ----------
+    values : array of object
+        Texts; a value that is no text (None, NaN) gives one row of its own.
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Per row, the position of its value in ``values`` and the place of its part in the third
+        array (-1 for a value without a text), the parts of each distinct text in turn.
+    """
+    codes, distinct = factorize(np.asarray(values, dtype=object))
+    pieces = [k.split(sep) if isinstance(k, str) and sep in k else [k] for k in distinct]
+    flat = np.array([p for ps in pieces for p in ps] or [""], dtype=object)
+    count = np.array([len(ps) for ps in pieces] + [1], dtype=np.int64)  # (last: no text, -1)
+    start = np.cumsum(count) - count
+    start[-1] = -1
+    n = count[codes]
+    ends = np.cumsum(n)
+    piece = np.repeat(start[codes] - (ends - n), n) + np.arange(int(ends[-1]) if len(n) else 0)
+    return np.repeat(np.arange(len(n)), n), piece, flat
 
 
 def distinct_pairs(keys: np.ndarray, texts: np.ndarray) -> np.ndarray:

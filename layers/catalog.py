@@ -1,5 +1,9 @@
 """Catalogs: a TOML file naming the layers of a region, validated once at load.
 
+The file's schema and checks are in :mod:`layers.catalog_schema`, those of a layer as it is first
+read in :mod:`layers.layer_checks`; a catalog's reads near windows and in a CRS (its views) are
+in :mod:`layers.catalog_views`.
+
 Example::
 
     [region]
@@ -34,7 +38,6 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -42,74 +45,31 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
-from pydantic import ValidationError
 
-from layers.attributes import type_attributes
 from layers.catalog_schema import (
-    UNIT_ALIASES,
     CatalogFile,
     LayerSpec,
     RasterSpec,
-    check_attributes,
-    format_validation,
+    check_entries,
+    parse_catalog,
+    resolve_path,
 )
+from layers.catalog_views import CatalogViews, LayerData
 from layers.covers import check_covers
-from layers.crs import check_transform, datum_note, to_crs_dense, working_crs
+from layers.crs import datum_note, working_crs
 from layers.errors import CatalogError, CRSError, InputError, choice_error
-from layers.hygiene import Problem, coarse_accuracy, geometry_type_problems
-from layers.kinds import get_kind, get_raster_kind
+from layers.hygiene import Problem, coarse_accuracy
+from layers.layer_checks import checked_source, checked_summary, found_on_load
 from layers.pgstamp import table_check
 from layers.postgis import read_postgis
-from layers.prepared import (
-    read_prepared,
-    read_summary,
-    source_changed,
-    summary_crs,
-    summary_problems,
-    summary_working_crs,
-    write_prepared,
-)
+from layers.prepared import read_prepared, summary_crs, summary_problems, write_prepared
 from layers.provenance import prepared_layer, table_read
 from layers.rasters import raster_problems
 from layers.read import data_sha256, read_vector
-from layers.region_area import (
-    FAR_LAYER,
-    far_layer_problems,
-    prepared_far_problems,
-    region_boxes,
-)
-from layers.tomlfile import load_toml
-from layers.windows import boxes_to_crs, lonlat_bounds, meets
+from layers.region_area import FAR_LAYER, region_boxes
+from layers.windows import lonlat_bounds
 
 __all__ = ["Catalog", "LayerData", "LayerSpec", "RasterSpec", "load_catalog"]
-
-@dataclass
-class LayerData:
-    """A layer read from its source: typed attributes, clean geometry, its problems.
-
-    Attributes
-    ----------
-    spec : LayerSpec
-    gdf : GeoDataFrame
-        Columns ``id``, ``name``, every attribute of the kind, ``geometry``; in ``crs``.
-    source_crs : pyproj.CRS
-    problems : list of Problem
-    """
-
-    spec: LayerSpec
-    gdf: gpd.GeoDataFrame
-    source_crs: pyproj.CRS
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def usable(self) -> bool:
-        """False when any problem concerns the whole layer at error severity.
-
-        Unknown attribute values (``bad_value``, ``missing_attribute``, ``blank_value``
-        warnings) never make a layer unusable: the rules treat them as unknown.
-        """
-        return not any(p.severity == "error" and p.feature is None for p in self.problems)
-
 
 def load_catalog(path: str | Path) -> Catalog:
     """Load and validate a catalog file.
@@ -125,23 +85,18 @@ def load_catalog(path: str | Path) -> Catalog:
         For every invalid key, naming the file, the layer and the key.
     """
     path = Path(path)
-    raw = load_toml(path, CatalogError, "catalog")
-    try:
-        parsed = CatalogFile.model_validate(raw)
-    except ValidationError as exc:
-        raise CatalogError(format_validation(path, exc, raw)) from None
-    return Catalog(path, parsed)
+    return Catalog(path, parse_catalog(path))
 
 
-class Catalog:
+class Catalog(CatalogViews):
     """The layers of a region as named by a catalog file; layers are read once and cached."""
 
     def __init__(self, path: Path, parsed: CatalogFile):
         self.path = path.resolve()
         self.region = parsed.region.model_dump(exclude_unset=True)
-        self.layers: list[LayerSpec] = [self._resolve(s) for s in parsed.layer]
-        self.rasters: list[RasterSpec] = [self._resolve(s) for s in parsed.raster]
-        self._check_unique_and_files()
+        self.layers: list[LayerSpec] = [resolve_path(s, self.path.parent) for s in parsed.layer]
+        self.rasters: list[RasterSpec] = [resolve_path(s, self.path.parent) for s in parsed.raster]
+        self.layers = check_entries(self.path, self.layers, self.rasters)  # defaults typed
         self._sources: dict[str, tuple[gpd.GeoDataFrame, list[Problem]]] = {}
         self._read: dict[tuple[str, str], LayerData] = {}
         self._raster_problems: dict[str, list[Problem]] = {}
@@ -159,36 +114,6 @@ class Catalog:
     def __getstate__(self) -> dict:
         """Pickled (sent to a worker) without the layers read: the worker reads what it needs."""
         return {**self.__dict__, "_sources": {}, "_read": {}, "_boxes": {}}
-
-    def _resolve(self, spec):
-        if spec.path is None:  # a PostGIS layer
-            return spec
-        p = Path(spec.path)
-        return spec.model_copy(update={"path": str(p if p.is_absolute() else self.path.parent / p)})
-
-    def _check_unique_and_files(self) -> None:
-        errors, seen = [], set()
-        entries = [("layer", s) for s in self.layers] + [("raster", s) for s in self.rasters]
-        for entry, spec in entries:
-            if spec.id in seen:
-                errors.append(f"{self.path}, {entry} {spec.id!r}, key 'id': duplicate id; ids "
-                              "must be unique in a catalog")
-            seen.add(spec.id)
-            if spec.path is not None and not Path(spec.path).exists():
-                errors.append(f"{self.path}, {entry} {spec.id!r}, key 'path': file not found "
-                              f"({spec.path}); relative paths resolve from the catalog's folder")
-        typed = {}
-        for spec in self.layers:
-            typed[spec.id], more = check_attributes(spec, f"{self.path}, layer {spec.id!r}")
-            errors += more
-        self.layers = [s.model_copy(update={"defaults": typed[s.id]}) for s in self.layers]
-        for spec in self.rasters:
-            expected = get_raster_kind(spec.kind).units
-            if spec.units and UNIT_ALIASES.get(spec.units.lower(), spec.units) != expected:
-                errors.append(f"{self.path}, raster {spec.id!r}, key 'units': {spec.units!r} "
-                              f"does not match kind {spec.kind} [{expected}]; convert the raster")
-        if errors:
-            raise CatalogError("\n".join(errors))
 
     # -- lookups ---------------------------------------------------------------------------
     def spec(self, layer_id: str) -> LayerSpec:
@@ -267,12 +192,7 @@ class Catalog:
             else:
                 gdf, problems = read_vector(spec.path, spec.layer, spec.crs, spec.encoding, what,
                                             id_column=spec.columns.get("id"))
-            gdf, attr_problems = type_attributes(gdf, spec, what)
-            geom_problems = geometry_type_problems(gdf, get_kind(spec.kind), what)
-            far = far_layer_problems(self, spec, gdf.crs, _placed(gdf).total_bounds, what,
-                                     lambda: lonlat_bounds(_placed(gdf)), len(gdf))
-            self._sources[layer_id] = (gdf, problems + attr_problems + geom_problems
-                                       + _empty_problem(len(gdf), spec, what) + far)
+            self._sources[layer_id] = checked_source(self, spec, gdf, problems, what)
         return self._sources[layer_id]
 
     def fast_form(self, layer_id: str) -> tuple[Path, dict] | None:
@@ -284,14 +204,7 @@ class Catalog:
                 return None
             # named as in source(): a problem printed under that name does not repeat it
             what = f"{self.path.name}, layer {spec.id!r} ({self.provenance(layer_id)['path']})"
-            summary = read_summary(spec.path, spec.kind, what)
-            now = source_changed(summary, what)
-            if not any(p["code"] == "empty" and p["feature"] is None
-                       for p in summary.get("problems", [])):  # prepared before empty layers
-                now += _empty_problem(summary["features"], spec, what)  # were refused
-            now += prepared_far_problems(self, spec, summary, what)
-            summary["problems"] = summary.get("problems", []) + [p.to_dict() for p in now]
-            self._fast[layer_id] = (Path(spec.path), summary)
+            self._fast[layer_id] = (Path(spec.path), checked_summary(self, spec, what))
         return self._fast[layer_id]
 
     def stage(self, layer_id: str, folder: str | Path) -> tuple[Path, dict]:
@@ -358,53 +271,6 @@ class Catalog:
             self._region[units] = region_boxes(self, units)
         return self._region[units]
 
-    def near(self, windows: np.ndarray, crs: pyproj.CRS) -> Catalog:
-        """A view whose reads keep only features whose bounding box meets a window.
-
-        Parameters
-        ----------
-        windows : array (n, 4)
-            Boxes ``(minx, miny, maxx, maxy)`` in ``crs`` (see :mod:`layers.windows`).
-        crs : pyproj.CRS
-
-        Returns
-        -------
-        Catalog
-            Sharing this catalog's sources; a layer with a fast form is read only where the
-            windows are.
-        """
-        view = object.__new__(Catalog)
-        view.__dict__.update(self.__dict__)  # the same sources, read once for every view
-        view._near = (np.asarray(windows, dtype=float).reshape(-1, 4), crs)
-        view._read, view._boxes = {}, {}
-        return view
-
-    def _windows_in(self, crs: pyproj.CRS) -> np.ndarray:
-        """This view's windows carried to ``crs`` (once per CRS: a view of 100,000 project
-        windows is read for every layer, most often all in one source CRS)."""
-        key = None if crs is None else crs.to_wkt()
-        if key not in self._boxes:
-            self._boxes[key] = boxes_to_crs(self._near[0], self._near[1], crs)
-        return self._boxes[key]
-
-    def features_near(self, layer_id: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-        """The layer in its source CRS, typed, with only the features whose bounding box meets
-        a window of this view, and those without a geometry (every feature when the catalog is
-        not a :meth:`near` view)."""
-        fast = self.fast_form(layer_id)
-        if self._near is None or fast is None or layer_id in self._sources:
-            gdf, problems = self.source(layer_id)
-            if self._near is None:
-                return gdf, problems
-            g = gdf.geometry.values
-            # a feature that cannot be placed may lie anywhere: every view keeps it (fail closed)
-            keep = meets(g, self._windows_in(gdf.crs)) | shapely.is_missing(g) | \
-                shapely.is_empty(g)
-            return gdf[keep], problems
-        # a fast form is read by the same test on its bbox column (features without one kept)
-        boxes = self._windows_in(summary_crs(fast[1]))
-        return read_prepared(*fast, bbox=boxes), summary_problems(fast[1])
-
     def forget(self, layer_id: str) -> None:
         """Drop the layer's features read so far (memory); its problems stay known."""
         if layer_id in self._sources:
@@ -425,8 +291,7 @@ class Catalog:
             elif spec.id in self._fast:  # a prepared layer's were shown by prepare, except
                 problems = summary_problems(self._fast[spec.id][1])  # what a run finds anew
                 out.append((spec, problems if spec.prepared is None else  # of the layer
-                            [p for p in problems if p.code in _FOUND_ON_LOAD and
-                             p.feature is None]))  # (a feature's empty geometry: prepare's)
+                            found_on_load(problems)))
         return out
 
     def digest(self, layer_id: str) -> str | None:
@@ -505,61 +370,3 @@ class Catalog:
     def working_crs(self) -> pyproj.CRS:
         """The metric CRS in which this catalog's areas and distances are computed."""
         return working_crs(self.extent_lonlat)
-
-    def read(self, layer_id: str, crs: pyproj.CRS | None = None) -> LayerData:
-        """The layer transformed to ``crs`` (default: the working CRS), cached.
-
-        The transformation is explicit: :func:`layers.crs.check_transform` warns (and a problem
-        records) when a legacy datum (Beijing 1954, Xian 1980) would be shifted with PROJ's
-        ballpark operation; edges of lon/lat sources are densified first
-        (:func:`layers.crs.to_crs_dense`) so that they do not bow.
-        """
-        crs = crs or self.working_crs
-        key = (layer_id, crs.to_wkt())
-        if key not in self._read:
-            stored = self._stored_in(layer_id, crs)
-            if stored is not None:
-                out, problems = stored
-                src = summary_crs(self._fast[layer_id][1])
-            else:
-                gdf, problems = self.features_near(layer_id)
-                src, out = gdf.crs, None
-            note = datum_note(src, crs, f"layer {layer_id!r}")
-            if note:
-                problems = [*problems, Problem(None, "datum", note, "warning")]
-            check_transform(src, crs, f"layer {layer_id!r}")
-            if out is None:
-                out = gdf.set_geometry(to_crs_dense(gdf.geometry, crs))
-            self._read[key] = LayerData(self.spec(layer_id), out, src, problems)
-        return self._read[key]
-
-    def _stored_in(self, layer_id: str, crs: pyproj.CRS):
-        """(features near this view, problems) already in ``crs``, as ``siting prepare`` stored
-        them beside the source geometry; None when the layer has no such copy."""
-        fast = self.fast_form(layer_id)
-        if fast is None or layer_id in self._sources or summary_working_crs(fast[1]) != crs:
-            return None
-        boxes = None if self._near is None else self._windows_in(summary_crs(fast[1]))
-        return read_prepared(*fast, bbox=boxes, working=True), summary_problems(fast[1])
-
-
-_FOUND_ON_LOAD = ("source_changed", "source_unchecked", "empty", FAR_LAYER)
-"""Problems of a prepared layer found when a run loads it (not recorded by prepare)."""
-
-
-def _placed(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
-    """The layer's geometries that can be placed (neither missing nor empty)."""
-    g = gdf.geometry.values
-    return gdf.geometry[~(shapely.is_missing(g) | shapely.is_empty(g))]
-
-
-def _empty_problem(features: int, spec: LayerSpec, what: str) -> list[Problem]:
-    """An error for a layer without features, unless its entry says ``empty_ok = true``: an
-    empty export (a wrong filter, an empty table) must not let every project pass its rules."""
-    if features or spec.empty_ok:
-        return []
-    return [Problem(None, "empty", f"{what}: the layer holds no features, which is taken for a "
-                    "failed export: its rules are not checked (review). If the region truly has "
-                    "none, add `empty_ok = true` to its [[layer]] entry / 图层无要素，视为导出失败，"
-                    "相关规则未核查；如本区域确无此类要素，请在其 [[layer]] 中写 empty_ok = true",
-                    "error")]

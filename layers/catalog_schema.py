@@ -1,7 +1,9 @@
 """The schema of a catalog file: its ``[region]``, ``[[layer]]`` and ``[[raster]]`` entries.
 
-Validated once at load (pydantic); every error names the file, the entry and the key. See
-:mod:`layers.catalog` for an example catalog.
+Validated once at load (pydantic, :func:`parse_catalog`), then the entries together
+(:func:`check_entries`: ids unique, files present, attribute settings typed, raster units);
+every error names the file, the entry and the key. See :mod:`layers.catalog` for an example
+catalog.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from pydantic import (
 
 from layers.attributes import typed_setting
 from layers.crs import normalize_crs
-from layers.errors import choice_error, framed, validation_messages
+from layers.errors import CatalogError, choice_error, framed, validation_messages
 from layers.kinds import get_kind, get_raster_kind
 from layers.postgis import PostgisSource, credential_problem
 from layers.regions import province_code
+from layers.tomlfile import load_toml
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 UNIT_ALIASES = {"kwh/m2/yr": "kWh/m²/yr", "kwh/m²/yr": "kWh/m²/yr", "kwh/m2/a": "kWh/m²/yr",
@@ -294,3 +297,74 @@ def check_attributes(spec: LayerSpec, where: str) -> tuple[dict[str, Any], list[
             except (ValueError, TypeError) as exc:
                 errors.append(f"{where}, key 'defaults.{name}': {value!r}: {exc}")
     return typed, errors
+
+
+def parse_catalog(path: Path) -> CatalogFile:
+    """The catalog file ``path`` read and validated against its schema.
+
+    Raises
+    ------
+    CatalogError
+        For every invalid key, naming the file, the layer and the key.
+    """
+    raw = load_toml(path, CatalogError, "catalog")
+    try:
+        return CatalogFile.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogError(format_validation(path, exc, raw)) from None
+
+
+def resolve_path(spec: LayerSpec | RasterSpec, folder: Path) -> LayerSpec | RasterSpec:
+    """The entry with its relative ``path`` resolved from ``folder`` (the catalog's); a PostGIS
+    layer (no path) as it is."""
+    if spec.path is None:  # a PostGIS layer
+        return spec
+    p = Path(spec.path)
+    return spec.model_copy(update={"path": str(p if p.is_absolute() else folder / p)})
+
+
+def check_entries(path: Path, layers: list[LayerSpec],
+                  rasters: list[RasterSpec]) -> list[LayerSpec]:
+    """Check a catalog's entries together: unique ids, existing files, attribute settings typed
+    against each layer's kind, raster units matching their kind.
+
+    Parameters
+    ----------
+    path : Path
+        The catalog file, named by every error.
+    layers, rasters : list of LayerSpec, list of RasterSpec
+        The entries, paths resolved (:func:`resolve_path`).
+
+    Returns
+    -------
+    list of LayerSpec
+        ``layers`` with their ``defaults`` typed.
+
+    Raises
+    ------
+    CatalogError
+        Naming every error found, one per line.
+    """
+    errors, seen = [], set()
+    entries = [("layer", s) for s in layers] + [("raster", s) for s in rasters]
+    for entry, spec in entries:
+        if spec.id in seen:
+            errors.append(f"{path}, {entry} {spec.id!r}, key 'id': duplicate id; ids "
+                          "must be unique in a catalog")
+        seen.add(spec.id)
+        if spec.path is not None and not Path(spec.path).exists():
+            errors.append(f"{path}, {entry} {spec.id!r}, key 'path': file not found "
+                          f"({spec.path}); relative paths resolve from the catalog's folder")
+    typed = {}
+    for spec in layers:
+        typed[spec.id], more = check_attributes(spec, f"{path}, layer {spec.id!r}")
+        errors += more
+    layers = [s.model_copy(update={"defaults": typed[s.id]}) for s in layers]
+    for spec in rasters:
+        expected = get_raster_kind(spec.kind).units
+        if spec.units and UNIT_ALIASES.get(spec.units.lower(), spec.units) != expected:
+            errors.append(f"{path}, raster {spec.id!r}, key 'units': {spec.units!r} "
+                          f"does not match kind {spec.kind} [{expected}]; convert the raster")
+    if errors:
+        raise CatalogError("\n".join(errors))
+    return layers

@@ -66,6 +66,24 @@ def boxes_to_crs(boxes: np.ndarray, src, dst) -> np.ndarray:
     return out + np.stack([-pad, -pad, pad, pad], axis=1)
 
 
+def windows_in(windows: np.ndarray, crs, to, made: dict) -> np.ndarray:
+    """``windows`` (in ``crs``) carried to ``to`` (:func:`boxes_to_crs`), once per CRS.
+
+    Parameters
+    ----------
+    windows : array (n, 4)
+        Boxes in ``crs``.
+    crs, to : pyproj.CRS
+    made : dict
+        The windows carried so far, by the WKT of the CRS carried to (None for none): a view of
+        100,000 project windows is read for every layer, most often all in one source CRS.
+    """
+    key = None if to is None else to.to_wkt()
+    if key not in made:
+        made[key] = boxes_to_crs(windows, crs, to)
+    return made[key]
+
+
 COVER_BOXES = 32
 """Most boxes a window read asks a file for (each is one more term of its row filter)."""
 

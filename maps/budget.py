@@ -24,10 +24,11 @@ import shapely
 
 from layers.crs import transformer
 from layers.prepared import summary_crs
+from layers.windows import windows_in
 from maps import base
 from maps import style as st
 from maps.display import drawable
-from maps.layer_shapes import near_rows, shapes_at, windows_in
+from maps.layer_shapes import near_rows, shapes_at
 
 MAP_BUDGET_BYTES = 10_000_000
 """Largest ``map.html`` [bytes] a screening writes, whatever the batch."""

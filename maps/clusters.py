@@ -32,7 +32,10 @@ POINT_BYTES = 40
 """Bytes of one project point in the page (location, verdict, type, id)."""
 CELL_BYTES = 400
 """Bytes of one grid cell in the page (its square, counts and popup)."""
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._~-]{1,40}$")
+_SAFE_ID_TEXT = r"[A-Za-z0-9._~-]{1,40}"
+"""A project id kept as it is in a link's anchor: 1 to 40 URL-safe characters (unanchored, for
+``str.fullmatch``; :data:`_SAFE_ID` anchors it)."""
+_SAFE_ID = re.compile(rf"^{_SAFE_ID_TEXT}$")
 
 _CALLBACK = """function (row) {
     var v = VERDICTS[row[2]];
@@ -168,7 +171,7 @@ def add_project_points(m: folium.Map, result: gpd.GeoDataFrame, lang: str, name:
     every = result["project_id"].astype(str)
     # unique ids of URL-safe characters only: every anchor is project-<id>, which the browser
     # makes of the id (no call of project_anchors: 0.3 s of percent-encoding at 100k)
-    plain = bool(every.str.fullmatch(_SAFE_ID.pattern[1:-1]).all()) and every.is_unique
+    plain = bool(every.str.fullmatch(_SAFE_ID_TEXT).all()) and every.is_unique
     anchors = None if plain else project_anchors(every)[shown]
     table = result[shown]
     points = gpd.GeoSeries(shapely.point_on_surface(np.asarray(table.geometry.values,

@@ -18,16 +18,6 @@ import numpy as np
 
 from layers.prepared import ROW, give_back_memory
 from layers.prepared_rows import read_rows, window_rows
-from layers.windows import boxes_to_crs
-
-
-def windows_in(windows: np.ndarray, crs, to, made: dict) -> np.ndarray:
-    """``windows`` (in ``crs``) carried to ``to`` as :meth:`Catalog.near` carries them, once per
-    CRS (``made`` keeps them by the CRS's WKT)."""
-    key = to.to_wkt()
-    if key not in made:
-        made[key] = boxes_to_crs(windows, crs, to)
-    return made[key]
 
 
 def near_rows(path: str | Path, summary: dict, boxes: np.ndarray) -> tuple[list, int]:
@@ -42,7 +32,7 @@ def near_rows(path: str | Path, summary: dict, boxes: np.ndarray) -> tuple[list,
     summary : dict
         Its summary (:func:`layers.prepared.read_summary`).
     boxes : array (k, 4)
-        Windows in the layer's CRS (:func:`windows_in`).
+        Windows in the layer's CRS (:func:`layers.windows.windows_in`).
 
     Returns
     -------

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geo.checklist import checked_kinds, judged, worst_outcome
-from geo.grouping import factorize, row_key
+from geo.grouping import factorize, row_key, split_parts
 from layers.errors import InputError
 from layers.kinds import get_kind
 from maps.report_html import badges, cat, esc, group_join, when
@@ -69,23 +69,16 @@ def _on_absent(hits: pd.DataFrame, absent: list[str], masks: tuple) -> pd.DataFr
     :func:`geo.checklist.per_kind` on a kind in ``absent``), with what
     :func:`absent_kind_rows` reads: ``row``, ``kind``, ``outcome``. Where no hit names several
     kinds (a batch's 1.6 million hits of rules not checked each name one), they are taken as
-    they are; else built from plain arrays, each distinct kind text split once (a take of the
-    frame's rows, then a filter of them, cost a second at 100,000 projects)."""
+    they are; else built from plain arrays, each distinct kind text split once
+    (:func:`geo.grouping.split_parts`; a take of the frame's rows, then a filter of them, cost a
+    second at 100,000 projects)."""
     some, _, several = masks
     if not several.any():
         return hits[["row", "kind", "outcome"]][some]
     at = np.flatnonzero(some)
-    codes, kinds = factorize(hits["kind"].to_numpy(dtype=object)[at])
-    pieces = [k.split("+") if isinstance(k, str) and "+" in k else [k] for k in kinds]
-    flat = np.array([p for ps in pieces for p in ps] or [""], dtype=object)
-    count = np.array([len(ps) for ps in pieces], dtype=np.int64)
-    start = np.cumsum(count) - count
-    n = count[codes]  # (each hit's kind is known: ``some`` holds none without one)
-    ends = np.cumsum(n)
-    piece = np.repeat(start[codes] - (ends - n), n) + np.arange(int(ends[-1]) if len(n) else 0)
-    hit = np.repeat(at, n)
-    keep = np.isin(flat, absent)[piece]
-    hit, piece = hit[keep], piece[keep]
+    hit, piece, flat = split_parts(hits["kind"].to_numpy(dtype=object)[at])
+    keep = np.isin(flat, absent)[piece]  # (each hit's kind is known: ``some`` holds none
+    hit, piece = at[hit[keep]], piece[keep]  # without one)
     return pd.DataFrame({"row": hits["row"].to_numpy()[hit],
                          "kind": pd.Series(flat[piece], dtype=object),
                          "outcome": pd.Series(hits["outcome"].to_numpy(dtype=object)[hit],

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from layers import demo
 from layers.catalog import load_catalog
 from layers.prepared import summary_crs
+from layers.windows import windows_in
 from maps.cli import cli
-from maps.layer_shapes import near_rows, shapes_at, windows_in
+from maps.layer_shapes import near_rows, shapes_at
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,7 @@ def test_an_image_layer_reads_no_attributes(prepared, monkeypatch, tmp_path):
     """Red lines too many for the budget are drawn as an image from their outlines alone, the
     same image as from the original catalog (read whole)."""
     import layers.catalog as lc
+    import layers.catalog_views as lv
     from geo.projects import read_projects
     from geo.screen import screen
     from maps.base import finish_map
@@ -59,7 +61,9 @@ def test_an_image_layer_reads_no_attributes(prepared, monkeypatch, tmp_path):
                        tmp_path / "whole.html").read_text(encoding="utf-8")
     read = []
     real = lc.read_prepared
-    monkeypatch.setattr(lc, "read_prepared", lambda *a, **k: read.append(a[0]) or real(*a, **k))
+    for module in (lc, lv):  # a layer's whole source, its features near windows
+        monkeypatch.setattr(module, "read_prepared",
+                            lambda *a, **k: read.append(a[0]) or real(*a, **k))
     page = finish_map(screening_map(result, hits, prepared, "en", budget=budget),
                       tmp_path / "lean.html").read_text(encoding="utf-8")
     assert "(red_lines) (as an image:" in page

@@ -53,7 +53,7 @@ def test_screening_reads_the_stored_working_geometry(prepared, monkeypatch):
     def no_transform(*args, **kwargs):
         raise AssertionError("a prepared layer was transformed again")
 
-    monkeypatch.setattr("layers.catalog.to_crs_dense", no_transform)
+    monkeypatch.setattr("layers.catalog_views.to_crs_dense", no_transform)
     box = shapely.total_bounds(np.asarray(expected["red_lines"].gdf.geometry.values))
     view = fast.near(np.array([box[:2].tolist() + ((box[:2] + box[2:]) / 2).tolist()]), crs)
     for spec in fast.layers:
@@ -234,7 +234,7 @@ def test_row_groups_are_bounded_by_bytes_and_window_reads_stay_exact(tmp_path, m
 
 
 def test_a_view_carries_its_windows_to_each_crs_once(prepared, monkeypatch):
-    import layers.catalog as lc
+    import layers.windows as lw
 
     fast = load_catalog(prepared / "catalog.toml")
     crs = fast.working_crs
@@ -242,8 +242,8 @@ def test_a_view_carries_its_windows_to_each_crs_once(prepared, monkeypatch):
     windows = np.array([box[:2].tolist() + ((box[:2] + box[2:]) / 2).tolist()])
     expected = {s.id: fast.near(windows, crs).features_near(s.id)[0] for s in fast.layers}
     calls = []
-    real = lc.boxes_to_crs
-    monkeypatch.setattr(lc, "boxes_to_crs", lambda *a: calls.append(a[2]) or real(*a))
+    real = lw.boxes_to_crs
+    monkeypatch.setattr(lw, "boxes_to_crs", lambda *a: calls.append(a[2]) or real(*a))
     view = fast.near(windows, crs)
     for spec in fast.layers:
         got = view.features_near(spec.id)[0]
