@@ -89,8 +89,11 @@ def _join(a: Tri, b: Tri) -> np.ndarray:
     object arrays run element by element in Python: a rule's condition over a tile's 12,500
     projects, most of them known, took as many string comparisons per ``&``)."""
     out = np.full(len(a.value), "", dtype=object)
-    at = np.flatnonzero((a.value == U) | (b.value == U))
-    if len(at):
+    ua, ub = a.value == U, b.value == U
+    at = np.flatnonzero(ua | ub)
+    if len(at) and not (ua.any() and ub.any()):  # one side's reasons only (a rule's first
+        out[at] = (a if ua.any() else b).reason[at]  # fact, against its constant start)
+    elif len(at):
         ra = np.where(a.value[at] == U, a.reason[at], "")
         rb = np.where(b.value[at] == U, b.reason[at], "")
         both = (ra != "") & (rb != "") & (ra != rb)

@@ -239,32 +239,41 @@ def _regions(rules: RuleSet, catalog: Catalog, kinds: dict, job: Job):
 
 
 def _hits(frames: list[pd.DataFrame], rules: RuleSet, p: pd.DataFrame) -> pd.DataFrame:
-    """The part's hits: by project, then by rule; ``project_id`` first, blanks as ``""``."""
+    """The part's hits: by project, then by rule; ``project_id`` first, blanks as ``""``.
+
+    Each column is taken in that order on its own with numpy (``iloc`` on the stacked frame
+    took its 2-d block of texts, then the columns were selected, a copy of each again)."""
     frames = [f for f in frames if len(f)]
     hits = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         {c: pd.Series(dtype=float if c in ("overlap_m2", "overlap_m", "overlap_share", "distance_m",
                                            "tolerance_m2") else object)
          for c in [*HIT_EXTRA, *HIT_COLUMNS[1:]]}).assign(row=pd.Series(dtype=np.int64))
-    hits = _sort_hits(hits, rules)
-    hits.insert(0, "project_id", p["project_id"].to_numpy()[hits["row"].to_numpy(dtype=int)])
-    for col in ("layer_id", "kind", "feature_id", "feature_name"):
-        values = hits[col].fillna("")
-        if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
-            values = values.map(str)
-        hits[col] = values.astype(object)
-    return hits[list(HIT_COLUMNS) + [c for c in HIT_EXTRA if c in hits.columns]]
+    order = _hit_order(hits, rules)
+    row = hits["row"].to_numpy(dtype=np.int64)[order]
+    out = {"project_id": pd.Series(p["project_id"].to_numpy()[row])}
+    for col in [*HIT_COLUMNS[1:], *(c for c in HIT_EXTRA if c in hits.columns)]:
+        if col == "row":
+            out[col] = pd.Series(row, copy=False)
+            continue
+        values = hits[col].to_numpy()[order]
+        if col in ("layer_id", "kind", "feature_id", "feature_name"):
+            values = values.astype(object, copy=False)
+            values[pd.isna(values)] = ""
+            if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+                values = pd.Series(values, dtype=object).map(str).to_numpy(dtype=object)
+        out[col] = pd.Series(values, dtype=values.dtype, copy=False)
+    return pd.DataFrame(out, copy=False)
 
 
-def _sort_hits(hits: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """Hits by project, then by rule (coverage first, then the rule set's order)."""
+def _hit_order(hits: pd.DataFrame, rules: RuleSet) -> np.ndarray:
+    """Positions of the hits by project, then by rule (coverage first, then the rule set's
+    order), each rule's hits in their order."""
     order = {DECLARED_RULE.id: -5, REPAIRED_RULE.id: -4, OUTSIDE.id: -3, GAP.id: -2,
              SLIVER.id: -2, UNPLACED.id: -1} | {r.id: i for i, r in enumerate(rules)}
     codes, ids = pd.factorize(hits["rule_id"].to_numpy(dtype=object))  # a few ids, many rows
     key = hits["row"].to_numpy(dtype=np.int64) * (len(order) + 5) + \
         np.array([order[i] for i in ids], dtype=np.int64)[codes] + 5
-    hits = hits.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
-    hits["row"] = hits["row"].to_numpy(dtype=np.int64)
-    return hits
+    return np.argsort(key, kind="stable")
 
 
 def _verdicts(p: pd.DataFrame, hits: pd.DataFrame, lang: str) -> pd.DataFrame:
