@@ -47,10 +47,16 @@ def group_join(keys, texts, n: int, sep: str = "") -> np.ndarray:
     if not len(keys):
         return out
     order = np.argsort(keys, kind="stable")
-    k, t = keys[order], texts[order].tolist()
+    k, t = keys[order], texts[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     ends = np.r_[starts[1:], len(k)]
-    out[k[starts]] = [sep.join(t[a:b]) for a, b in zip(starts, ends, strict=True)]
+    alone = ends - starts == 1  # a group of one text is that text: no join
+    out[k[starts[alone]]] = t[starts[alone]]
+    several = ~alone
+    if several.any():
+        t = t.tolist()
+        out[k[starts[several]]] = [sep.join(t[a:b]) for a, b in zip(
+            starts[several].tolist(), ends[several].tolist(), strict=True)]
     return out
 
 

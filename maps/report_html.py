@@ -16,7 +16,7 @@ from itertools import chain, repeat
 import numpy as np
 import pandas as pd
 
-from geo.grouping import factorize, group_join
+from geo.grouping import factorize, group_join, repeated
 from maps import style as st
 
 __all__ = ["area_text", "badges", "cat", "each", "encoded", "esc", "fmt", "group_join",
@@ -88,21 +88,39 @@ def cat(*parts) -> np.ndarray | str:
     if not arrays:
         return "".join(parts)
     n = arrays[0]
-    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in _fixed(parts)]
+    fixed = _fixed(parts, 0, n)
+    if len(fixed) == 1 and isinstance(fixed[0], str):  # one text on every element
+        return repeated(fixed[0], n)
+    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, n) for p in fixed]
     out = np.empty(n, dtype=object)
     out[:] = list(map("".join, zip(*columns, strict=False)))
     return out
 
 
-def _fixed(parts) -> list:
-    """``parts`` with each run of fixed texts joined into one: a piece less per element."""
+def _same(values: np.ndarray) -> str | None:
+    """The text every element of ``values`` is, or None when they differ (or are not texts);
+    the first, middle and last compared first: most columns that differ are rejected there."""
+    first = values[0]
+    if type(first) is not str or values[-1] != first or values[len(values) // 2] != first:
+        return None
+    return first if (values == first).all() else None
+
+
+def _fixed(parts, start: int, stop: int) -> list:
+    """``parts`` over elements ``start`` to ``stop``: an array with one text on all of them
+    (an empty one, a note most projects share) as that text, each run of fixed texts joined
+    into one, empty texts left out: fewer pieces per element."""
     out = []
     for p in parts:
+        if isinstance(p, np.ndarray):
+            p = p[start:stop]
+            same = _same(p) if len(p) else ""
+            p = p if same is None else same
         if isinstance(p, str) and out and isinstance(out[-1], str):
             out[-1] = "".join((out[-1], p))  # as plain text: Markup's + would escape
-        else:
+        elif not isinstance(p, str) or p:
             out.append(p)
-    return out
+    return out or [""]
 
 
 def joined(parts, start: int = 0, stop: int | None = None) -> str:
@@ -113,8 +131,8 @@ def joined(parts, start: int = 0, stop: int | None = None) -> str:
     if not arrays:
         return "".join(parts)
     stop = len(arrays[0]) if stop is None else stop
-    columns = [p[start:stop].tolist() if isinstance(p, np.ndarray) else repeat(p, stop - start)
-               for p in _fixed(parts)]
+    columns = [p.tolist() if isinstance(p, np.ndarray) else repeat(p, stop - start)
+               for p in _fixed(parts, start, stop)]
     return "".join(chain.from_iterable(zip(*columns, strict=False)))
 
 
@@ -127,9 +145,22 @@ def encoded(parts, start: int = 0, stop: int | None = None) -> bytes:
     if not arrays:
         return "".join(parts).encode("utf-8")
     stop = len(arrays[0]) if stop is None else stop
-    columns = [list(map(str.encode, p[start:stop].tolist())) if isinstance(p, np.ndarray)
-               else repeat(p.encode("utf-8"), stop - start) for p in _fixed(parts)]
+    columns = [_encode_each(p) if isinstance(p, np.ndarray)
+               else repeat(p.encode("utf-8"), stop - start) for p in _fixed(parts, start, stop)]
     return b"".join(chain.from_iterable(zip(*columns, strict=False)))
+
+
+def _encode_each(values: np.ndarray) -> list[bytes]:
+    """Each text of ``values`` encoded as UTF-8; each distinct object once when they repeat
+    (a page's items of the rules not checked are a few texts of kilobytes, shared by most of
+    its projects)."""
+    at = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)  # the objects' addresses
+    first, code = np.unique(at, return_index=True, return_inverse=True)[1:]
+    if len(first) * 4 > len(values):
+        return list(map(str.encode, values.tolist()))
+    table = np.empty(len(first), dtype=object)
+    table[:] = list(map(str.encode, values[first].tolist()))
+    return table[code.ravel()].tolist()
 
 
 def when(mask, text, other: str = "") -> np.ndarray:

@@ -197,19 +197,19 @@ def _objects(frame):
     """The frame with its text columns as Python objects: every slice and filter of the sections
     then moves pointers, not Arrow strings (pandas 3 stores text as Arrow; converting it once
     costs less than the conversions each operation would make)."""
-    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    text = [c for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
     return frame.astype(dict.fromkeys(text, object)) if text else frame
 
 
 def _light(result):
     """The result with only the ``attrs`` the sections read (pandas copies ``attrs`` deeply on
     every operation: the layers' problem lists would cost seconds at 100,000 projects)."""
-    work = _objects(result.copy(deep=False))
+    work = result.copy(deep=False)
     work.attrs = {"kinds": result.attrs.get("kinds"), "search_m": result.attrs.get("search_m"),
                   "coverage": result.attrs.get("coverage"),
                   "layers": [{"kind": i["kind"], "usable": i.get("usable", True)}
                              for i in result.attrs.get("layers", [])]}
-    return work
+    return _objects(work)  # its attrs light first: the conversion copies them per column
 
 
 def render_chunk(result, hits, lang, start, images, names, rules, anchors, loc=None,
