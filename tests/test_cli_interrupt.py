@@ -54,6 +54,13 @@ def _siting(*args) -> list[str]:
             " main()", *map(str, args)]
 
 
+def _foreground() -> None:
+    """In the command's process before it starts: Ctrl-C at its default, as a shell gives a
+    foreground job (a test run started as a background job has it ignored, and an ignored
+    SIGINT is inherited: the command would rightly run on to the end)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _alive(pids: list[int]) -> list[int]:
     alive = []
     for pid in pids:
@@ -100,7 +107,7 @@ def test_ctrl_c_during_overwrite_keeps_the_previous_run(region, tmp_path):
     proc = subprocess.Popen(_siting("screen", proj, "--catalog", cat, "--out", out,
                                     "--overwrite", "--workers", "2"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_foreground)
     deadline = time.monotonic() + 240
     while proc.poll() is None and time.monotonic() < deadline:
         if any(p.is_file() for t in tmp_path.glob(".siting-tmp-*") for p in t.rglob("*")):
