@@ -120,6 +120,13 @@ def test_csv_bytes_are_those_pandas_writes(tmp_path, monkeypatch, rows):
         "=name, with comma": ["1"] * 12,
         "small": np.arange(12, dtype=np.uint8),
         "single": np.linspace(0, 1, 12, dtype=np.float32),
+        # each distinct cell is made once: equal numbers and texts repeated over chunks, the
+        # two zeros apart, NaNs of other bits blank; equal texts that are distinct objects
+        "repeated": np.array([0.0, -0.0, 2.5, np.nan, 0.0, -0.0, 2.5,
+                              np.frombuffer(b"\x01\x00\x00\x00\x00\x00\xf8\x7f")[0], 2.5,
+                              0.0, -0.0, np.nan]),
+        "half": np.array([0.5, -0.0, 0.0, np.nan] * 3, dtype=np.float16),
+        "same": ["".join(["a", ",b"]) for _ in range(6)] + ["=c" + str(i % 2) for i in range(6)],
     }).head(rows)
     assert all(tables._csv_column(frame[c]) is not None for c in frame)  # not left to pandas
     tables.write_csv(tmp_path / "fast.csv", frame)

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.grouping import factorize
 from maps.cells import all_text, arrow_plain, plain_frame, plain_value
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -166,49 +167,60 @@ def _csv_column(col: pd.Series):
 
     Numbers are written as :meth:`pandas.DataFrame.to_csv` writes them (``numpy`` text of the
     value: ``1.0``, ``1e-05``, ``True``); text through :func:`safe_text`, other cells through
-    :func:`safe_cell`, then as ``str``.
+    :func:`safe_cell`, then as ``str``. Text and real numbers are coded once for the whole
+    column (each distinct cell made once), the row ranges then taken from the codes.
     """
     dtype = col.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return _csv_reals(col.to_numpy())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         values = col.to_numpy()
-        return lambda a, b: _csv_numbers(values[a:b])
+        return lambda a, b: _pa_texts(values[a:b].astype(str))
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
-        return lambda a, b: _csv_texts(col.array[a:b])
+        return _csv_texts(*pd.factorize(col.array))
     if not pd.api.types.is_object_dtype(dtype):
         return None
     values = col.to_numpy()
     if all_text(col):
-        return lambda a, b: _csv_texts(values[a:b])
-    return lambda a, b: _csv_texts(values[a:b], mixed=True)
+        return _csv_texts(*factorize(values))
+    blank = pd.isna(values)  # mixed: other cells through safe_cell, then as text
+    values = np.where(blank, None, values)
+    cells = [safe_cell(v) for v in values[~blank]]
+    values[~blank] = [c if isinstance(c, str) else str(c) for c in cells]
+    return _csv_texts(*pd.factorize(values), safe=False)
 
 
-def _csv_texts(values, mixed: bool = False):
-    """Text cells (blanks, and with ``mixed`` other values, allowed) as a pyarrow text array,
-    safe and quoted; each distinct text is made safe and quoted once (a column of hits repeats a
-    few texts a hundred thousand times)."""
+def _csv_texts(codes: np.ndarray, texts, safe: bool = True):
+    """Coded text cells (``codes`` into the distinct ``texts``, -1 for a blank) as a function of
+    a row range giving them as a pyarrow text array, each distinct text made safe (unless it is
+    already: ``safe`` False) and quoted once (a column of hits repeats a few texts a hundred
+    thousand times)."""
     import pyarrow as pa
 
-    if mixed:
-        blank = pd.isna(values)
-        values = np.where(blank, None, values)
-        cells = [safe_cell(v) for v in values[~blank]]
-        values[~blank] = [c if isinstance(c, str) else str(c) for c in cells]
-    codes, texts = pd.factorize(values)
     texts = np.asarray(texts, dtype=object)
-    text = _csv_quoted(pa.array(texts if mixed else _safe_texts(texts), pa.string()))
-    return text.take(pa.array(codes, mask=codes < 0))
+    text = _csv_quoted(_pa_texts(_safe_texts(texts) if safe else texts))
+    return lambda a, b: text.take(pa.array(codes[a:b], mask=codes[a:b] < 0))
 
 
-def _csv_numbers(values: np.ndarray):
-    """Numbers as pandas writes them in a CSV (a pyarrow text array, null for NaN)."""
+def _csv_reals(values: np.ndarray):
+    """Real numbers as pandas writes them in a CSV (:func:`_csv_texts`; NaN blank), each
+    distinct number (by its bits: ``-0.0`` is not ``0.0``) as text once."""
+    number = ~np.isnan(values)
+    if values.dtype.itemsize not in (2, 4, 8):  # no integer of its size: each number in turn
+        text = np.full(len(values), None, dtype=object)
+        text[number] = values[number].astype(str)
+        return _csv_texts(*pd.factorize(text), safe=False)
+    codes = np.full(len(values), -1, dtype=np.intp)
+    codes[number], bits = pd.factorize(values[number].view(f"i{values.dtype.itemsize}"))
+    return _csv_texts(codes, np.asarray(bits).view(values.dtype).astype(str).astype(object),
+                      safe=False)
+
+
+def _pa_texts(texts: np.ndarray):
+    """Texts (an array of str or object) as a pyarrow text array."""
     import pyarrow as pa
 
-    if values.dtype.kind != "f":
-        return pa.array(values.astype(str), pa.string())
-    text = np.full(len(values), None, dtype=object)
-    number = ~np.isnan(values)
-    text[number] = values[number].astype(str)
-    return pa.array(text, pa.string())
+    return pa.array(texts, pa.string())
 
 
 def _csv_quoted(text):
