@@ -302,6 +302,16 @@ def _nearest_candidates(fp: np.ndarray, ft: np.ndarray, max_distance: float):
     distances of every feature within the radius, with the same answer (the red lines near a
     tile of 12,500 projects: 9,500 instead of 10,500 when the nearest box's feature set the
     bound for all of them).
+
+    Each exact distance is asked feature first: the same number, cheaper. GEOS tests
+    containment both ways whatever the order, then takes the least distance over every pair of
+    segments, one of each, and a pair's distance is the same float either way (the least of the
+    same four point-to-segment distances; its crossing test negates both numerator and
+    denominator). The order decides what GEOS skips: a segment of the first geometry whose box is
+    farther from the second's box than the least distance found so far is not paired with the
+    second's segments, so a feature of many vertices (the red lines: 250 against a footprint's
+    44) is best outside. The 106,510 exact distances of the 100k run's nearest searches: the
+    same bits, 3.5 CPU-s instead of 4.8.
     """
     fb, pb = shapely.bounds(ft), shapely.bounds(fp)
     d = max_distance
@@ -318,7 +328,7 @@ def _nearest_candidates(fp: np.ndarray, ft: np.ndarray, max_distance: float):
     best = np.full(len(fp), np.inf)
     at = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]]) if len(pi) else np.zeros(0, dtype=int)
     while len(at):  # the k-th nearest box of every footprint still searched, at once
-        dist[at] = shapely.distance(fp[pi[at]], ft[fi[at]])
+        dist[at] = shapely.distance(ft[fi[at]], fp[pi[at]])  # feature first: see above
         best[pi[at]] = np.minimum(best[pi[at]], dist[at])
         at = at[at + 1 < len(pi)] + 1
         # a margin for rounding: a box's distance may exceed its feature's by an ulp

@@ -129,3 +129,64 @@ def test_intersecting_pairs_are_the_same_whichever_side_is_tested():
         d = shapely.intersects(fps[:, None], feats[None, :])
         assert sorted(zip(pi.tolist(), fi.tolist())) == sorted(zip(*map(list, np.nonzero(d))))
         assert len(pi)
+
+
+def _lobed(rng, n: int, centre_span: float) -> tuple[np.ndarray, np.ndarray]:
+    """Concave many-vertex features (and their centres): stars whose long edges pass far from
+    their vertices, some with a hole at the centre, some of two parts (MultiPolygon), some as
+    their outlines (lines)."""
+    out, centres = [], rng.uniform(0, centre_span, (n, 2))
+    for k in range(n):
+        cx, cy = centres[k]
+        m = int(rng.integers(5, 40))
+        ang = np.sort(rng.uniform(0, 2 * np.pi, 2 * m))
+        rad = np.where(np.arange(2 * m) % 2 == 0, rng.uniform(150, 400), rng.uniform(10, 60))
+        star = shapely.Polygon(np.c_[cx + rad * np.cos(ang), cy + rad * np.sin(ang)])
+        star = shapely.make_valid(star)
+        if k % 4 == 1:  # a hole, wide enough for footprints to sit in
+            star = shapely.difference(star, shapely.Point(cx, cy).buffer(8, quad_segs=3))
+        elif k % 4 == 2:  # two parts
+            star = shapely.union(star, shapely.box(cx + 500, cy, cx + 520, cy + 900))
+        elif k % 4 == 3:
+            star = shapely.boundary(star)
+        out.append(star)
+    return np.array(out, dtype=object), centres
+
+
+def test_nearest_gives_shapely_s_distance_to_the_bit():
+    """``nearest`` asks GEOS feature first (cheaper); the distances and the chosen features
+    (lowest position among equally near ones) are those of ``shapely.distance(footprint,
+    feature)`` to the last bit: concave features whose nearest point is mid-edge, holes with a
+    footprint inside, footprints inside features and features inside footprints, touching and
+    crossing pairs, two-part features and footprints, lines, points, twin features (ties)."""
+    rng = np.random.default_rng(11)
+    feats, centres = _lobed(rng, 120, 4000.0)
+    feats = np.concatenate([feats, feats[:10],  # twins: equally near, the first one is given
+                            [shapely.box(0, 0, 3000, 5), shapely.box(0, 600, 3000, 605)]])
+    pts = rng.uniform(-300, 4300, (400, 2))
+    fps = np.concatenate([
+        shapely.buffer(shapely.points(pts[:150]), rng.uniform(2, 200, 150), quad_segs=4),
+        shapely.buffer(shapely.points(centres[1:120:4]), 3),  # in a hole
+        shapely.buffer(shapely.points(centres[0:120:4]), 2),  # inside a feature
+        shapely.buffer(shapely.points(centres[0:40:4]), 600),  # around a feature
+        [shapely.box(1000, 5, 1010, 15),  # touching the long thin box
+         shapely.box(1400, 295, 1420, 310),  # 290 m from both long boxes
+         shapely.multipolygons([shapely.box(0, 0, 1, 1), shapely.box(3000, 3000, 3010, 3010)])],
+        shapely.linestrings(rng.uniform(0, 4000, (60, 3, 2))),
+        shapely.points(pts[150:250]),
+        shapely.multipoints(pts[250:400].reshape(50, 3, 2)), [None, shapely.Polygon()]])
+    near = nearest(fps, feats, 700.0).set_index("project")
+    d = shapely.distance(fps[:, None], feats[None, :])
+    swapped = shapely.distance(feats[None, :], fps[:, None])
+    assert np.array_equal(d.view(np.int64), swapped.view(np.int64))  # the order changes no bit
+    d = np.where(np.isnan(d), np.inf, d)
+    for i in range(len(fps)):
+        best = d[i].min()
+        if best > 700:
+            assert i not in near.index
+            continue
+        assert near.loc[i, "distance_m"].view(np.int64) == best.view(np.int64)
+        assert near.loc[i, "feature"] == np.flatnonzero(d[i] == best)[0]
+    hit = near["distance_m"].to_numpy()
+    assert (hit == 0).sum() > 20 and (hit > 0).sum() > 100  # both kinds were exercised
+    assert ((d == d.min(axis=1, keepdims=True)).sum(axis=1)[near.index] > 1).sum() > 10  # ties
