@@ -14,9 +14,9 @@ from pyproj import CRS, Proj
 
 from layers.errors import CRSError, InputError
 from maps import style as st
+from maps.map_marks import north_angle
 from maps.static_map import (
     layers_around,
-    north_angle,
     render_footprint,
     render_overview,
 )
@@ -89,11 +89,11 @@ def test_svg_has_scale_bar_north_arrow_legend_and_no_date(scene):
 
 
 def test_scale_bar_length_is_true(scene):
-    from maps.static_map import _nice_length
+    from maps.map_marks import nice_length
 
-    assert _nice_length(1300.0) == 200.0
-    assert _nice_length(45_000.0) == 10_000.0
-    assert _nice_length(900.0) == 200.0
+    assert nice_length(1300.0) == 200.0
+    assert nice_length(45_000.0) == 10_000.0
+    assert nice_length(900.0) == 200.0
 
 
 @pytest.mark.parametrize("lon", [102.2, 105.0, 107.8])
