@@ -122,14 +122,14 @@ def project_images(result, catalog, rows, lang: str) -> dict[int, str]:
     boxes = np.array([frame_box(result.geometry.iloc[int(i)].bounds, IMAGE_SIZE) for i in rows])
     catalog = catalog.near(boxes, result.crs)  # only the features in some image are read
 
-    def items():
+    def items():  # each footprint with the layers around it, read as it is drawn
         for i in rows:
             fp = gpd.GeoDataFrame(geometry=result.geometry.iloc[[int(i)]].values, crs=result.crs)
             yield fp, layers_around(catalog, fp, kinds, size_px=IMAGE_SIZE), str(
                 result["verdict"].iloc[int(i)])
 
     drawn = render_footprints(items(), lang, "rgba", size_px=IMAGE_SIZE)
-    return {int(i): image_uri(compact_png(rgba, IMAGE_SIZE)) for i, rgba in zip(rows, drawn, strict=True)}
+    return {int(i): image_uri(compact_png(rgba, IMAGE_SIZE)) for i, rgba in zip(rows, drawn)}
 
 
 def overview_image(result, catalog, lang: str, points: bool = False) -> str:

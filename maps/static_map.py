@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -118,32 +117,20 @@ def _save(fig, fmt: str) -> bytes:
 
 def _figure(size_px: Sequence[int]):
     """A figure outside pyplot: no global backend switch (a notebook keeps its inline backend),
-    nothing to close, on a canvas that draws only when saving (:func:`_canvas`)."""
+    nothing to close; on its own Agg canvas, whose renderer keeps the sizes of the texts it
+    measured for the next image drawn on the figure (:func:`render_footprints`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     width, height = (int(v) for v in size_px)
     fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
-    _canvas()(fig)
+    FigureCanvasAgg(fig)  # drawn when saved: nothing draws it before (no pyplot, no geopandas)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_facecolor(BACKGROUND)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_aspect("equal")
     return fig, ax
-
-
-@cache
-def _canvas():
-    """The class of a figure's canvas: Agg without its full redraw each time geopandas asks for
-    one (``draw_idle``); it draws when saving, with the same renderer for every image of the
-    figure, which keeps the sizes of the texts it measured."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    class Canvas(FigureCanvasAgg):
-        def draw_idle(self, *args, **kwargs) -> None:
-            """Nothing: the figure is drawn when saved."""
-
-    return Canvas
 
 
 def _clear(ax) -> None:
