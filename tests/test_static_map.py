@@ -18,6 +18,7 @@ from maps.map_marks import north_angle
 from maps.static_map import (
     layers_around,
     render_footprint,
+    render_footprints,
     render_overview,
 )
 
@@ -71,6 +72,20 @@ def test_footprint_image_colours_and_determinism(scene):
         1 - rl["fillOpacity"])
     assert np.abs(px[170, 120] - expected).max() <= 3
     assert (np.abs(px - _rgb("#f2efe9")).max(axis=2) <= 1).mean() > 0.2  # background remains
+
+
+def test_many_footprints_on_one_figure_are_the_images_drawn_alone(scene):
+    """Images drawn one after another on one figure (a report's) are each the bytes of the image
+    drawn on its own: nothing of one (layers, legend, limits) stays for the next."""
+    footprint, layers = scene
+    road = layers["road"].assign(verdict="review")
+    items = [(footprint, layers, "prohibited"), (road, {"ecological_red_line": layers[
+        "ecological_red_line"]}, "review"), (footprint.buffer(2000).to_frame("geometry"), {}, None),
+        (footprint, layers, "prohibited")]
+    for fmt in ("png", "svg"):
+        alone = [render_footprint(f, lay, v, "en", fmt) for f, lay, v in items]
+        assert list(render_footprints(items, "en", fmt)) == alone
+        assert len(set(alone)) == 3
 
 
 def test_svg_has_scale_bar_north_arrow_legend_and_no_date(scene):
