@@ -74,25 +74,84 @@ def catalog_digest(path) -> str:
 
 
 def _projects_digest(result) -> str:
-    """Hash of the projects as screened: attributes (not the verdicts) and footprints."""
+    """Hash of the projects as screened: attributes (not the verdicts) and footprints.
+
+    The attributes as text (``astype(str)``), hashed row by row as
+    ``pandas.util.hash_pandas_object(table, index=False)`` hashes them, then the footprints'
+    WKB; each column's row hashes are found without a table of texts (:func:`_text_hashes`)
+    and the WKB is hashed piece by piece: the same digest (0.7 s instead of 1.0 at 100,000
+    projects).
+    """
     cols = [c for c in result.columns if c != result.geometry.name and not c.startswith(
         ("nearest_",)) and c not in ("verdict", "reasons", "n_prohibited", "n_review",
                                      "n_admitted")]
     h = hashlib.sha256()
-    table = pd.DataFrame({c: _text(result[c]) for c in cols}, index=result.index)
-    h.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    h.update(_rows_hash([_text_hashes(result[c]) for c in cols], len(result)).tobytes())
     wkb = shapely.to_wkb(np.asarray(result.geometry.values, dtype=object))
-    h.update(b"".join(wkb[pd.notna(wkb)].tolist()))
+    wkb = wkb[pd.notna(wkb)]
+    for start in range(0, len(wkb), _WKB_PIECE):  # no joined copy of every footprint
+        h.update(b"".join(wkb[start:start + _WKB_PIECE].tolist()))
     return h.hexdigest()
 
 
-def _text(column: pd.Series) -> pd.Series:
-    """``column.astype(str)``; a column of numbers as text once per distinct number (by its
-    bits: ``-0.0`` is not ``0.0``), most of a batch's are one value on every project."""
-    if column.dtype != np.float64:
-        return column.astype(str)
-    bits, at = np.unique(column.to_numpy().view(np.int64), return_inverse=True)
-    return pd.Series(bits.view(np.float64)).astype(str).take(at.ravel()).set_axis(column.index)
+_WKB_PIECE = 4096
+"""Footprints whose WKB is hashed at once."""
+_MISSING = np.uint64(2**64 - 1)
+"""The hash pandas gives a missing text."""
+
+
+def _text_hashes(column: pd.Series) -> np.ndarray:
+    """The hashes [uint64] ``pandas.util.hash_array`` gives ``column.astype(str)``, row by row.
+
+    Each distinct value is made text and hashed once where that gives the same texts: numbers
+    (by their bits: ``-0.0`` is not ``0.0``; ``str`` of each, as ``astype(str)`` writes them),
+    most of a batch's are one value on every project, and objects of one type whose equal
+    values are equal texts (texts, as they are; booleans), the missing ones all None.
+    """
+    if isinstance(column.dtype, pd.StringDtype):  # texts already: pandas hashes each once
+        return pd.util.hash_array(column.astype(str).array)
+    values = column.to_numpy()
+    if column.dtype == np.float64:
+        bits, at = np.unique(values.view(np.int64), return_inverse=True)
+        numbers = bits.view(np.float64)
+        texts = np.array(list(map(str, numbers.tolist())), dtype=object)  # as astype(str)
+        texts[np.isnan(numbers)] = None  # which makes NaN a missing text
+        return _text_hashes_of(texts)[at.ravel()]
+    kind = pd.api.types.infer_dtype(values, skipna=True) if column.dtype == object else ""
+    if kind in ("string", "boolean", "empty"):
+        codes, distinct = pd.factorize(values)  # a missing value: -1, the last hash
+        if np.equal(values[codes < 0], None).all():
+            hashes = _text_hashes_of(distinct) if kind == "string" else _hashes(
+                pd.Series(distinct, dtype=object))
+            return np.append(hashes, _hashes(pd.Series([None], dtype=object)))[codes]
+    return _hashes(column)
+
+
+def _hashes(values: pd.Series) -> np.ndarray:
+    """``pandas.util.hash_array(values.astype(str).array)`` (its hashing of Arrow strings
+    builds a Python text per distinct text, then hashes them: the same, slower)."""
+    return _text_hashes_of(values.astype(str).to_numpy(dtype=object, na_value=None))
+
+
+def _text_hashes_of(texts: np.ndarray) -> np.ndarray:
+    """The hash of each text of an object array as pandas hashes texts (None: missing)."""
+    missing = pd.isna(texts)
+    out = np.full(len(texts), _MISSING)
+    out[~missing] = pd.util.hash_array(texts[~missing], categorize=False)
+    return out
+
+
+def _rows_hash(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """The row hashes [uint64] of a table with these columns' hashes, as
+    ``pandas.util.hash_pandas_object(table, index=False)`` combines them (CPython's tuple
+    hash)."""
+    out = np.full(n, 0x345678, dtype=np.uint64)  # no columns: an empty tuple's hash
+    mult = np.uint64(1000003)
+    for i, hashes in enumerate(columns):
+        out ^= hashes
+        out *= mult
+        mult += np.uint64(82520 + 2 * (len(columns) - i))
+    return out + np.uint64(97531)
 
 
 def _identity(info: dict, row: dict) -> dict:

@@ -116,19 +116,20 @@ def compact_png(png: bytes, size: tuple[int, int] | None = None) -> bytes:
 def project_images(result, catalog, rows, lang: str) -> dict[int, str]:
     """Map image (``data:`` URI) of each project at ``rows``: the footprint over the layers of the
     kinds the screening read (and the admin boundary), in the web map's colours."""
-    from maps.static_map import frame_box, layers_around, render_footprint
+    from maps.static_map import frame_box, layers_around, render_footprints
 
     kinds = list(result.attrs.get("kinds") or []) + ["admin_boundary"]
     boxes = np.array([frame_box(result.geometry.iloc[int(i)].bounds, IMAGE_SIZE) for i in rows])
     catalog = catalog.near(boxes, result.crs)  # only the features in some image are read
-    out = {}
-    for i in rows:
-        fp = gpd.GeoDataFrame(geometry=result.geometry.iloc[[int(i)]].values, crs=result.crs)
-        around = layers_around(catalog, fp, kinds, size_px=IMAGE_SIZE)
-        rgba = render_footprint(fp, around, str(result["verdict"].iloc[int(i)]), lang, "rgba",
-                                size_px=IMAGE_SIZE)
-        out[int(i)] = image_uri(compact_png(rgba, IMAGE_SIZE))
-    return out
+
+    def items():  # each footprint with the layers around it, read as it is drawn
+        for i in rows:
+            fp = gpd.GeoDataFrame(geometry=result.geometry.iloc[[int(i)]].values, crs=result.crs)
+            yield fp, layers_around(catalog, fp, kinds, size_px=IMAGE_SIZE), str(
+                result["verdict"].iloc[int(i)])
+
+    drawn = render_footprints(items(), lang, "rgba", size_px=IMAGE_SIZE)
+    return {int(i): image_uri(compact_png(rgba, IMAGE_SIZE)) for i, rgba in zip(rows, drawn)}
 
 
 def overview_image(result, catalog, lang: str, points: bool = False) -> str:

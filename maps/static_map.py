@@ -10,22 +10,20 @@ ids), ready to embed in an HTML page (``data:image/png;base64,...``).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.crs import transformer
 from layers.errors import CRSError, InputError, choice_error
 from maps import style as st
 from maps.display import drawable
+from maps.map_marks import PX_PT, dashes, legend, lines, north_arrow, polygons, rgba, scale_bar
 
 FORMATS = ("png", "svg", "rgba")
 """Image formats the renderers write; ``rgba`` is the raw pixels (4 bytes each, rows from the
 top), for a caller that encodes them itself (:func:`maps.screening_report.compact_png`)."""
-PX_PT = 0.75
-"""Points per CSS pixel (72 / 96): Leaflet widths [px] become matplotlib widths [pt]."""
 BACKGROUND = "#f2efe9"
 """Land colour behind the layers (OpenStreetMap's), as on the web map without tiles."""
 _CJK = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimHei",
@@ -54,26 +52,14 @@ def _metric(gdf: gpd.GeoDataFrame, crs, what: str) -> gpd.GeoDataFrame:
     return gdf.to_crs(crs) if gdf.crs != crs else gdf
 
 
-def _rgba(hex_colour: str, alpha: float) -> tuple[float, float, float, float]:
-    h = hex_colour.lstrip("#")
-    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)) + (float(alpha),)
-
-
-def _dashes(style: dict):
-    dash = style.get("dashArray")
-    if not dash:
-        return "solid"
-    return (0, tuple(float(v) * PX_PT for v in str(dash).replace(",", " ").split()))
-
-
 def _draw(ax, gdf: gpd.GeoDataFrame, style: dict, zorder: float, halo: bool = False) -> None:
     """Draw polygons, lines and points of ``gdf`` with a Leaflet path style; ``halo`` adds a dark
     casing under lines and outlines (a yellow verdict stays visible on a light background)."""
-    geoms = gdf.geometry[drawable(gdf.geometry)]
+    geoms = gdf.geometry.values[drawable(gdf.geometry)]
     if not len(geoms):
         return
-    kinds = geoms.geom_type
-    edge = _rgba(style["color"], style.get("opacity", 1.0))
+    kinds = shapely.get_type_id(geoms)
+    edge = rgba(style["color"], style.get("opacity", 1.0))
     width = float(style.get("weight", 1.5)) * PX_PT
     effects = {}
     if halo:
@@ -81,80 +67,25 @@ def _draw(ax, gdf: gpd.GeoDataFrame, style: dict, zorder: float, halo: bool = Fa
 
         effects = {"path_effects": [patheffects.withStroke(linewidth=width + 2,
                                                            foreground=st.MARKER_OUTLINE)]}
-    polys = geoms[kinds.isin(["Polygon", "MultiPolygon"])]
+    polys = geoms[np.isin(kinds, (3, 6))]  # (multi)polygons
     if len(polys):
-        face = _rgba(style["fillColor"], style["fillOpacity"] if style.get("fill") else 0.0)
+        face = rgba(style["fillColor"], style["fillOpacity"] if style.get("fill") else 0.0)
         if halo:  # a casing line under the outline (an effect on the patch would fill twice)
-            polys.boundary.plot(ax=ax, color=st.MARKER_OUTLINE, linewidth=width + 2,
-                                zorder=zorder - 0.05)
-        polys.plot(ax=ax, facecolor=face, edgecolor=edge, linewidth=width,
-                   linestyle=_dashes(style), zorder=zorder)
-    lines = geoms[kinds.isin(["LineString", "MultiLineString"])]
-    if len(lines):
-        lines.plot(ax=ax, color=edge, linewidth=max(width, 1.0), linestyle=_dashes(style),
-                   zorder=zorder + 0.1, **effects)
-    points = geoms[kinds.isin(["Point", "MultiPoint"])]
+            lines(ax, shapely.boundary(polys), linewidth=width + 2, zorder=zorder - 0.05,
+                   color=st.MARKER_OUTLINE)
+        polygons(ax, polys, facecolor=face, edgecolor=edge, linewidth=width,
+                  linestyle=dashes(style), zorder=zorder)
+    strings = geoms[np.isin(kinds, (1, 5))]  # (multi)linestrings
+    if len(strings):
+        lines(ax, strings, linewidth=max(width, 1.0), linestyle=dashes(style),
+               zorder=zorder + 0.1, **effects, color=edge)
+    points = geoms[np.isin(kinds, (0, 4))]  # (multi)points
     if len(points):
-        xy = shapely.get_coordinates(points.values)
+        xy = shapely.get_coordinates(points)
         size = (2 * float(style.get("radius", 6)) * PX_PT) ** 2
-        ax.scatter(xy[:, 0], xy[:, 1], s=size, c=[_rgba(style["fillColor"],
+        ax.scatter(xy[:, 0], xy[:, 1], s=size, c=[rgba(style["fillColor"],
                                                         max(style.get("fillOpacity", 0.8), 0.8))],
                    edgecolors=[edge], linewidths=width, zorder=zorder + 0.2)
-
-
-def _nice_length(span_m: float) -> float:
-    """A round scale-bar length [m] (1, 2 or 5 × 10ⁿ) near a quarter of ``span_m``."""
-    target = span_m / 4
-    base = 10 ** np.floor(np.log10(target))
-    return float(max(m * base for m in (1, 2, 5) if m * base <= target))
-
-
-def _scale_bar(ax, bounds) -> None:
-    """An alternating black-white bar in the lower left, true length on the ground.
-
-    The bar is measured in the map's metric CRS, whose scale error over a report map (a few
-    km at most from the projection's centre line for the working CRS) is far below the bar's
-    drawing precision.
-    """
-    x0, y0, x1, y1 = bounds
-    length = _nice_length(x1 - x0)
-    h = (y1 - y0) * 0.012
-    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.05
-    from matplotlib.patches import Rectangle
-
-    for i, colour in enumerate(("#222222", "#ffffff", "#222222", "#ffffff")):
-        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h, facecolor=colour,
-                               edgecolor="#222222", linewidth=0.6, zorder=50))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx + length / 2, by + h * 1.8, label, ha="center", va="bottom", fontsize=8,
-            zorder=50, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
-
-
-def north_angle(crs, x: float, y: float) -> float:
-    """Direction of true north at (x, y) of a projected CRS [° clockwise from grid north].
-
-    Found by stepping 0.01° north along the meridian and projecting: the grid convergence with
-    its sign as the map shows it (east of a transverse Mercator's central meridian true north
-    leans left, i.e. a negative angle).
-    """
-    to_ll, from_ll = transformer(crs, 4326), transformer(4326, crs)
-    lon, lat = to_ll.transform(x, y)
-    nx, ny = from_ll.transform(lon, min(lat + 0.01, 89.9))
-    return float(np.degrees(np.arctan2(nx - x, ny - y)))
-
-
-def _north_arrow(ax, bounds, crs) -> None:
-    """An arrow in the lower right pointing to true north (corrected for grid convergence)."""
-    x0, y0, x1, y1 = bounds
-    cx, cy = x0 + (x1 - x0) * 0.94, y0 + (y1 - y0) * 0.09
-    angle = np.radians(north_angle(crs, cx, cy))
-    length = (y1 - y0) * 0.08
-    dx, dy = length * np.sin(angle), length * np.cos(angle)
-    ax.annotate("", xy=(cx + dx / 2, cy + dy / 2), xytext=(cx - dx / 2, cy - dy / 2),
-                arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7",
-                            "color": "#222222", "linewidth": 1.5}, zorder=50)
-    ax.text(cx + dx * 0.75, cy + dy * 0.75, "N", ha="center", va="center", fontsize=10,
-            fontweight="bold", zorder=50)
 
 
 def _frame(bounds, margin: float, min_span_m: float, aspect: float, top: float = 0.0,
@@ -186,12 +117,14 @@ def _save(fig, fmt: str) -> bytes:
 
 def _figure(size_px: Sequence[int]):
     """A figure outside pyplot: no global backend switch (a notebook keeps its inline backend),
-    nothing to close, and no full redraw each time geopandas asks the canvas to ``draw_idle``
-    (the base canvas draws only when saving)."""
+    nothing to close; on its own Agg canvas, whose renderer keeps the sizes of the texts it
+    measured for the next image drawn on the figure (:func:`render_footprints`)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     width, height = (int(v) for v in size_px)
     fig = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor="white")
+    FigureCanvasAgg(fig)  # drawn when saved: nothing draws it before (no pyplot, no geopandas)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_facecolor(BACKGROUND)
     ax.set_xticks([])
@@ -200,25 +133,15 @@ def _figure(size_px: Sequence[int]):
     return fig, ax
 
 
-def _legend(ax, entries: list[tuple[str, dict, str]]) -> None:
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    handles = []
-    for label, style, shape in entries:
-        if shape == "line":
-            handles.append(Line2D([], [], color=style["color"], linewidth=2, label=label))
-        elif shape == "point":
-            handles.append(Line2D([], [], marker="o", linestyle="none", label=label,
-                                  markerfacecolor=style["fillColor"], markersize=7,
-                                  markeredgecolor=style["color"]))
-        else:
-            handles.append(Patch(facecolor=_rgba(style["fillColor"], max(
-                style["fillOpacity"] if style.get("fill") else 0.0, 0.25)),
-                edgecolor=style["color"], linestyle=_dashes(style), label=label))
-    if handles:
-        ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85,
-                  borderpad=0.5, handlelength=1.6)
+def _clear(ax) -> None:
+    """Take off ``ax`` what an image drew on it (layers, footprint, legend, scale bar, north
+    arrow) and its data limits: the next image is drawn as on new axes."""
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    for artist in [*ax.collections, *ax.patches, *ax.lines, *ax.texts, *ax.artists]:
+        artist.remove()
+    ax.relim()
+    ax.set_autoscale_on(True)
 
 
 def _check(gdf: gpd.GeoDataFrame, fmt: str, lang: str, what: str) -> tuple[list[str], str]:
@@ -244,9 +167,9 @@ def _finish(fig, ax, bounds, crs, entries, fmt: str) -> bytes:
     """Frame, legend, scale bar, north arrow; the image's bytes."""
     ax.set_xlim(bounds[0], bounds[2])
     ax.set_ylim(bounds[1], bounds[3])
-    _legend(ax, entries)
-    _scale_bar(ax, bounds)
-    _north_arrow(ax, bounds, crs)
+    legend(ax, entries)
+    scale_bar(ax, bounds)
+    north_arrow(ax, bounds, crs)
     return _save(fig, fmt)
 
 
@@ -280,29 +203,68 @@ def render_footprint(footprint: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDa
     bytes
         The image, identical for identical input.
     """
-    fonts, lang = _check(footprint, fmt, lang, "render_footprint")
+    return next(render_footprints([(footprint, layers, verdict)], lang, fmt, size_px, margin,
+                                  min_span_m))
+
+
+def render_footprints(items: Iterable[tuple[gpd.GeoDataFrame, Mapping[str, gpd.GeoDataFrame],
+                                            str | None]],
+                      lang: str = "zh", fmt: str = "png", size_px: Sequence[int] = (640, 480),
+                      margin: float = 0.35, min_span_m: float = 500.0) -> Iterator[bytes]:
+    """Images of many footprints, each the bytes :func:`render_footprint` gives for it.
+
+    They are drawn one after another on one figure, cleared between them: building a figure
+    costs more than clearing it, and its renderer keeps the sizes of the legend's texts.
+
+    Parameters
+    ----------
+    items : iterable of (footprint, layers, verdict)
+        The arguments of :func:`render_footprint` for each image, taken as they are needed.
+    lang, fmt, size_px, margin, min_span_m
+        As for :func:`render_footprint`, the same for every image.
+
+    Yields
+    ------
+    bytes
+        Each image.
+    """
+    fig = ax = None
+    order = {k: i for i, k in enumerate(st.DRAW_ORDER)}
+    for footprint, layers, verdict in items:
+        fonts, shown = _check(footprint, fmt, lang, "render_footprint")
+        with _context(fonts):
+            if fig is None:
+                fig, ax = _figure(size_px)
+            try:
+                bounds = _frame(footprint.total_bounds, margin, min_span_m,
+                                size_px[0] / size_px[1])
+                entries = _draw_footprint(ax, footprint, layers, verdict, shown,
+                                          shapely.box(*bounds), order)
+                image = _finish(fig, ax, bounds, footprint.crs, entries, fmt)
+            finally:
+                _clear(ax)
+        yield image
+
+
+def _draw_footprint(ax, footprint, layers, verdict, lang, view, order) -> list:
+    """Draw the layers inside ``view`` and the footprint on ``ax``; the legend's entries."""
     crs = footprint.crs
-    with _context(fonts):
-        fig, ax = _figure(size_px)
-        bounds = _frame(footprint.total_bounds, margin, min_span_m, size_px[0] / size_px[1])
-        view = shapely.box(*bounds)
-        entries = []
-        order = {k: i for i, k in enumerate(st.DRAW_ORDER)}
-        for kind in sorted(layers, key=lambda k: order.get(k, len(order))):
-            gdf = _metric(layers[kind], crs, f"layer {kind}")
-            gdf = gdf[drawable(gdf.geometry) & gdf.geometry.intersects(view).to_numpy()]
-            if not len(gdf):
-                continue
-            style = st.kind_style(kind)
-            _draw(ax, gdf.clip(view), style, zorder=2 + order.get(kind, 0) * 0.5)
-            entries.append((st.kind_label(kind, lang), style, st.get_kind_geometry(kind)))
-        shape = footprint.geom_type.map({"Point": "point", "MultiPoint": "point",
-                                         "LineString": "line", "MultiLineString": "line"})
-        shape = shape.dropna().iloc[0] if shape.notna().all() and len(shape) else "polygon"
-        vstyle = st.shaped_style(st.verdict_style(verdict or "error"), shape)
-        _draw(ax, footprint, vstyle, zorder=40, halo=True)
-        entries.insert(0, (st.verdict_label(verdict or "error", lang), vstyle, shape))
-        return _finish(fig, ax, bounds, crs, entries, fmt)
+    entries = []
+    for kind in sorted(layers, key=lambda k: order.get(k, len(order))):
+        gdf = _metric(layers[kind], crs, f"layer {kind}")
+        gdf = gdf[drawable(gdf.geometry) & gdf.geometry.intersects(view).to_numpy()]
+        if not len(gdf):
+            continue
+        style = st.kind_style(kind)
+        _draw(ax, gdf.clip(view), style, zorder=2 + order.get(kind, 0) * 0.5)
+        entries.append((st.kind_label(kind, lang), style, st.get_kind_geometry(kind)))
+    shape = footprint.geom_type.map({"Point": "point", "MultiPoint": "point",
+                                     "LineString": "line", "MultiLineString": "line"})
+    shape = shape.dropna().iloc[0] if shape.notna().all() and len(shape) else "polygon"
+    vstyle = st.shaped_style(st.verdict_style(verdict or "error"), shape)
+    _draw(ax, footprint, vstyle, zorder=40, halo=True)
+    entries.insert(0, (st.verdict_label(verdict or "error", lang), vstyle, shape))
+    return entries
 
 
 def render_overview(result: gpd.GeoDataFrame, reference: gpd.GeoDataFrame | None = None,

@@ -8,12 +8,15 @@ the same report ID ("输入相同，编号相同"), and a change in a layer's da
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import shutil
 import types
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -84,3 +87,37 @@ def test_the_same_sources_prepared_again_give_the_same_report_id(tmp_path, monke
              "--overwrite")
     assert (out / "catalog.toml").read_text(encoding="utf-8") == again  # only the data differs
     assert _report_id(projects, out / "catalog.toml", tmp_path / "s3") != first
+
+
+def test_projects_digest_is_the_hash_of_the_texts_and_footprints():
+    """The projects' part of the report ID is, however it is computed, the SHA-256 of
+    ``hash_pandas_object`` of the attributes as text and of the footprints' WKB: texts, numbers
+    (``-0.0``, NaN, infinities), booleans, None and objects of mixed types alike, so that a
+    signed report keeps its ID."""
+    from maps.report_meta import _projects_digest
+
+    n = 6000  # more footprints than are hashed at once
+    rng = np.random.default_rng(3)
+    pick = rng.integers(0, 7, n)
+    table = {
+        "project_id": [f"P{i:05d}" for i in range(n)],
+        "name": np.array(["项目", "", "a b", "x", "y", "z", "项目"], dtype=object)[pick],
+        "text_none": np.array(["a", None, "b", None, "c", "a", "d"], dtype=object)[pick],
+        "flag": np.array([True, False, None, True, np.True_, False, None], dtype=object)[pick],
+        "mixed": np.array([1, True, 1.0, None, np.nan, "1", b"1"], dtype=object)[pick],
+        "nothing": np.full(n, None, dtype=object),
+        "size": np.array([-0.0, 0.0, np.nan, np.inf, 1e16, 0.1 + 0.2, 5e-324])[pick],
+        "random": rng.integers(0, 2**63, n, dtype=np.int64).view(np.float64),
+        "count": pick, "code": pd.array(np.array(["1", None, "2", "", "3", "1", "4"],
+                                                 dtype=object)[pick], dtype="str"),
+        "verdict": ["review"] * n, "nearest_road_m": rng.uniform(size=n),
+    }
+    geometry = [shapely.box(i, 0, i + 1, 1) for i in range(n)]
+    geometry[5] = None
+    result = gpd.GeoDataFrame(table, geometry=geometry, crs=3857)
+    texts = pd.DataFrame({c: result[c].astype(str) for c in table
+                          if c not in ("verdict", "nearest_road_m")})
+    expected = hashlib.sha256(pd.util.hash_pandas_object(texts, index=False).to_numpy().tobytes())
+    wkb = shapely.to_wkb(np.asarray(result.geometry.values, dtype=object))
+    expected.update(b"".join(wkb[pd.notna(wkb)].tolist()))
+    assert _projects_digest(result) == expected.hexdigest()

@@ -14,10 +14,11 @@ from pyproj import CRS, Proj
 
 from layers.errors import CRSError, InputError
 from maps import style as st
+from maps.map_marks import north_angle
 from maps.static_map import (
     layers_around,
-    north_angle,
     render_footprint,
+    render_footprints,
     render_overview,
 )
 
@@ -73,6 +74,20 @@ def test_footprint_image_colours_and_determinism(scene):
     assert (np.abs(px - _rgb("#f2efe9")).max(axis=2) <= 1).mean() > 0.2  # background remains
 
 
+def test_many_footprints_on_one_figure_are_the_images_drawn_alone(scene):
+    """Images drawn one after another on one figure (a report's) are each the bytes of the image
+    drawn on its own: nothing of one (layers, legend, limits) stays for the next."""
+    footprint, layers = scene
+    road = layers["road"].assign(verdict="review")
+    items = [(footprint, layers, "prohibited"), (road, {"ecological_red_line": layers[
+        "ecological_red_line"]}, "review"), (footprint.buffer(2000).to_frame("geometry"), {}, None),
+        (footprint, layers, "prohibited")]
+    for fmt in ("png", "svg"):
+        alone = [render_footprint(f, lay, v, "en", fmt) for f, lay, v in items]
+        assert list(render_footprints(items, "en", fmt)) == alone
+        assert len(set(alone)) == 3
+
+
 def test_svg_has_scale_bar_north_arrow_legend_and_no_date(scene):
     footprint, layers = scene
     svg = render_footprint(footprint, layers, "prohibited", "en", fmt="svg").decode()
@@ -89,11 +104,11 @@ def test_svg_has_scale_bar_north_arrow_legend_and_no_date(scene):
 
 
 def test_scale_bar_length_is_true(scene):
-    from maps.static_map import _nice_length
+    from maps.map_marks import nice_length
 
-    assert _nice_length(1300.0) == 200.0
-    assert _nice_length(45_000.0) == 10_000.0
-    assert _nice_length(900.0) == 200.0
+    assert nice_length(1300.0) == 200.0
+    assert nice_length(45_000.0) == 10_000.0
+    assert nice_length(900.0) == 200.0
 
 
 @pytest.mark.parametrize("lon", [102.2, 105.0, 107.8])
