@@ -275,7 +275,8 @@ def _context(result, lang, meta, n_images) -> dict:
 
 def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh", catalog=None,
                  problems=None, rules=None, image_limit: int | None = None,
-                 page_size: int = PAGE_SIZE, paged_above: int = PAGED_ABOVE) -> list[Path]:
+                 page_size: int = PAGE_SIZE, paged_above: int = PAGED_ABOVE,
+                 projects=None) -> list[Path]:
     """Write the report: ``path`` (e.g. ``report.html``), and when the batch has more than
     ``paged_above`` projects, its pages in the folder beside it named after it
     (``report/page-0001.html`` …).
@@ -298,6 +299,8 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
         :data:`IMAGE_LIMIT_PAGED` when the report is paged.
     page_size, paged_above : int
         Projects per page, and the batch size above which the report is paged.
+    projects : callable, optional
+        The projects' part of the report ID (:func:`maps.report_meta.report_meta`).
 
     Returns
     -------
@@ -307,16 +310,16 @@ def write_report(result, hits: pd.DataFrame, path: str | Path, lang: str = "zh",
     gc.freeze()  # the tables given (millions of objects) stay out of every collection
     try:
         return _write_report(result, hits, Path(path), lang, catalog, problems, rules,
-                             image_limit, page_size, paged_above)
+                             image_limit, page_size, paged_above, projects)
     finally:
         gc.unfreeze()
 
 
 def _write_report(result, hits, path, lang, catalog, problems, rules, image_limit, page_size,
-                  paged_above) -> list[Path]:
+                  paged_above, projects) -> list[Path]:
     st.check_lang(lang)
     rules = _rules(result, rules)
-    meta = report_meta(result, catalog, lang, problems, hits)
+    meta = report_meta(result, catalog, lang, problems, hits, projects)
     names = admin_names(catalog)
     n = len(result)
     if image_limit is None:

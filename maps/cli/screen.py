@@ -11,6 +11,7 @@ order.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -135,6 +136,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
     from maps.cli.tables import write_csv, write_geojson
     from maps.cli.workbook import XLSX_BUDGET_ROWS, labelled, write_xlsx
     from maps.qgis import write_styled_gpkg  # QGIS: the map's colours (+ .qml beside)
+    from maps.report_meta import projects_digest
     from maps.screening_map import outcome_tags, screening_map
     from maps.screening_report import PAGED_ABOVE, write_report
 
@@ -147,6 +149,9 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
             result.geometry.values, result.crs, threads=os.cpu_count() or 1)
     except Exception:  # noqa: BLE001
         lonlat = None
+    # the report and the workbook name the same report ID: one hash of the projects where one
+    # process writes both (forked writers each hash them when first asked)
+    projects = functools.cache(functools.partial(projects_digest, result))
     extra = [c for c in ("confidence", "title", "source") if c in hits.columns]
     notes = [] if notes is None else notes
 
@@ -164,7 +169,8 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
                    f"{sub}screening.geojson and {sub}screening.csv"),
                   ("hits", labelled(shown, {"outcome": words, **value_words(
                       shown.columns, "hits")}, lang), f"{sub}screening_hits.csv")]
-        about = about_rows(report_meta(result, catalog, lang, problems), lang)  # as the report
+        about = about_rows(report_meta(result, catalog, lang, problems, projects=projects),
+                           lang)  # as the report
         notes.extend(f"{sub}screening.xlsx: {n}" for n in write_xlsx(
             path, sheets, "screening", about=about, lang=lang,
             describe={"screening": describe_screening,
@@ -192,7 +198,7 @@ def writers(result, hits, catalog=None, lang: str = "zh", basemap: str = "osm",
         lambda path: write_styled_gpkg(result, path, "screening", "verdict", lang, lonlat),
         xlsx,
         lambda path: write_report(result, hits, path, lang, catalog, problems, rules,
-                                         report_images),
+                                         report_images, projects=projects),
         lambda path: finish_map(screening_map(result, hits, catalog, lang, basemap, tianditu_key),
                                 path))))
     return files + ([(sub + PDF, pdf_file)] if pdf else [])
