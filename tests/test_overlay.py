@@ -86,15 +86,7 @@ def test_nearest_equals_every_distance_computed():
         shapely.linestrings(rng.uniform(0, 3000, (60, 2, 2))),
         shapely.points(rng.uniform(-500, 3500, (60, 2))), [None, shapely.Polygon()]])
     near = nearest(fps, feats, 400.0).set_index("project")
-    d = shapely.distance(fps[:, None], feats[None, :])
-    d = np.where(np.isnan(d), np.inf, d)
-    for i in range(len(fps)):
-        best = d[i].min()
-        if best > 400:
-            assert i not in near.index
-            continue
-        assert near.loc[i, "distance_m"] == best
-        assert near.loc[i, "feature"] == np.flatnonzero(d[i] == best)[0]
+    _assert_brute_force(near, shapely.distance(fps[:, None], feats[None, :]), 400.0)
     assert 0 < len(near) < len(fps)
 
 
@@ -179,14 +171,21 @@ def test_nearest_gives_shapely_s_distance_to_the_bit():
     d = shapely.distance(fps[:, None], feats[None, :])
     swapped = shapely.distance(feats[None, :], fps[:, None])
     assert np.array_equal(d.view(np.int64), swapped.view(np.int64))  # the order changes no bit
+    _assert_brute_force(near, d, 700.0)
+    hit = near["distance_m"].to_numpy()
+    assert (hit == 0).sum() > 20 and (hit > 0).sum() > 100  # both kinds were exercised
+    assert ((d == d.min(axis=1, keepdims=True)).sum(axis=1)[near.index] > 1).sum() > 10  # ties
+
+
+def _assert_brute_force(near, d: np.ndarray, radius: float) -> None:
+    """``near`` (:func:`nearest` by project) holds, for each footprint (row of the distance
+    matrix ``d`` [m]) with a feature within ``radius`` [m], the least distance to the bit and
+    the first feature at it; no row for the others."""
     d = np.where(np.isnan(d), np.inf, d)
-    for i in range(len(fps)):
+    for i in range(len(d)):
         best = d[i].min()
-        if best > 700:
+        if best > radius:
             assert i not in near.index
             continue
         assert near.loc[i, "distance_m"].view(np.int64) == best.view(np.int64)
         assert near.loc[i, "feature"] == np.flatnonzero(d[i] == best)[0]
-    hit = near["distance_m"].to_numpy()
-    assert (hit == 0).sum() > 20 and (hit > 0).sum() > 100  # both kinds were exercised
-    assert ((d == d.min(axis=1, keepdims=True)).sum(axis=1)[near.index] > 1).sum() > 10  # ties
