@@ -68,6 +68,11 @@ def _frame(row: np.ndarray, values: dict, copy: bool = True) -> pd.DataFrame:
                          **{c: text(c) for c in _NOTES}}, copy=copy)
 
 
+_WHY_SEP = {"en": ", ", "zh": "，"}
+"""Between the layers one rule lacks, in a "not checked" title (``"; "`` separates a project's
+reasons in ``reasons``: a title holding it read as two reasons, the second without its rule)."""
+
+
 def missing_kinds(rule: Rule, ctx) -> list[str]:
     """The kinds of ``rule`` (its layers, then its ``unless_within``) without a usable layer."""
     return [k for k in rule.layer + rule.unless_within if ctx.kinds[k].missing]
@@ -100,7 +105,8 @@ def unchecked_hits(noted: list[tuple[Rule, np.ndarray, list[str]]], ctx) -> pd.D
         out[:] = values
         return pd.Series(np.repeat(out, counts), dtype=object)
 
-    whys = ["; ".join(ctx.kinds[k].missing for k in missing) for _, _, missing in noted]
+    # the layers a rule lacks, joined without "; ", which separates a project's reasons
+    whys = [_WHY_SEP[lang].join(ctx.kinds[k].missing for k in missing) for _, _, missing in noted]
     row = np.concatenate([np.asarray(rows, dtype=np.int64) for _, rows, _ in noted])
     return _frame(row, {
         "rule_id": per_rule([r.id for r, _, _ in noted]), "outcome": "review",

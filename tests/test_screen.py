@@ -107,6 +107,22 @@ def test_missing_layer_says_not_checked_never_the_finding(tmp_path, lang, needle
     assert hits[hits["rule_id"] == "degraded_land_encouraged"].empty
 
 
+@pytest.mark.parametrize("lang,title", [
+    ("en", "not checked: layer nature_reserve not provided, layer protected_area not provided"),
+    ("zh", "未核查：未提供图层 nature_reserve（自然保护区），未提供图层 protected_area（其他自然保护地）")])
+def test_a_rule_lacking_two_layers_is_one_reason(tmp_path, lang, title):
+    """A rule that reads two missing layers (wind in a protected area: nature reserves and other
+    protected areas) is one reason naming both: the reasons split at "; " are each one rule's
+    ``[outcome] rule: text`` (the two layers were joined by "; ", and the second read as a
+    reason of its own, without a rule)."""
+    cat = write_catalog(tmp_path, {"redline": LAYERS["redline"]})
+    result, hits = screen(projects([{**WIND, "geometry": sq(5000, 5000)}]), cat, lang=lang)
+    assert title in set(hits.loc[hits["rule_id"] == "wind_protected_area", "title"])
+    reasons = result["reasons"].iloc[0].split("; ")
+    assert f"[review] wind_protected_area: {title}" in reasons
+    assert all(r.startswith("[") for r in reasons), reasons
+
+
 def test_boundary_contact_is_not_occupation(catalog):
     touching = {**PV, "geometry": box(1000, 0, 1100, 100)}          # shares an edge
     sliver = {**PV, "geometry": box(999.9, 0, 1100, 1)}              # 0.1 m² overlap
