@@ -1,8 +1,10 @@
 """Shared fixtures. Browser: a session-wide headless Chromium and a fresh offline page per test.
-PostGIS: a session-wide private cluster holding the demo layers (see ``tests/pgcluster.py``)."""
+PostGIS: a session-wide private cluster holding the demo layers (see ``tests/pgcluster.py``).
+numpy: its print options stay as they were (they set the texts of its numbers)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from browser import CHROMIUM, LAUNCH_ARGS, browser_missing, browser_required, guard_network
 from pgcluster import load_demo, postgis_missing, postgis_required, start_cluster
@@ -65,3 +67,22 @@ def postgis(tmp_path_factory):
             yield db
     finally:
         cluster.stop()
+
+
+
+_NUMPY_PRINTS = np.get_printoptions()
+"""numpy's print options before any test module is imported."""
+
+
+@pytest.fixture(autouse=True)
+def _numpy_prints_as_they_were():
+    """numpy's print options left changed by a test module's imports or by a test fail the
+    tests: they set the texts of numpy's numbers (``legacy="1.13"``, which colour-science sets
+    when imported, writes 0.1 + 0.2 as ``0.3``) for every later test of the process, which then
+    pass or fail by which modules were collected and the order they run in."""
+    assert np.get_printoptions() == _NUMPY_PRINTS, "numpy's print options were changed by a " \
+        f"test module's imports: {_NUMPY_PRINTS} -> {np.get_printoptions()}"
+    yield
+    after = np.get_printoptions()
+    np.set_printoptions(**_NUMPY_PRINTS)
+    assert after == _NUMPY_PRINTS, f"numpy's print options changed: {_NUMPY_PRINTS} -> {after}"

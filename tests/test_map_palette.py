@@ -12,7 +12,8 @@ import pytest
 
 from maps import style as st
 
-colour = pytest.importorskip("colour")
+with np.printoptions():  # colour-science sets numpy's legacy printing on import, which would
+    colour = pytest.importorskip("colour")  # change the float texts of every later test
 
 BASEMAP = "#f2efe9"  # OpenStreetMap land colour: what a half-transparent fill is seen over
 VERDICTS = ("prohibited", "review", "admitted")
