@@ -156,34 +156,41 @@ def zonal(geoms: gpd.GeoSeries, spec, ops=("mean",), array: np.ndarray | None = 
     InputError
         Raster not covering any polygon (the message gives the covered share of their extent).
     """
+    return _zonal_grids(geoms, spec, ops, {"": array})[""]
+
+
+def _zonal_grids(geoms: gpd.GeoSeries, spec, ops, arrays: dict) -> dict[str, pd.DataFrame]:
+    """:func:`zonal` of several grids on the file's grid (name → array, or None for the file's
+    band 1) in one exactextract pass: each polygon's pixel coverage is computed once."""
     crs = raster_crs(spec)
     geoms_r = geoms.to_crs(crs)
     with rasterio.open(spec.path) as ds:
         bounds = tuple(ds.bounds)
         _coverage_check(spec, geoms_r, bounds, crs)
         ok = ~(geoms_r.is_empty | geoms_r.isna()).to_numpy()
-        out = pd.DataFrame(np.nan, index=geoms.index, columns=[*ops, "covered"])
+        out = {name: pd.DataFrame(np.nan, index=geoms.index, columns=[*ops, "covered"])
+               for name in arrays}
         if not ok.any():
             return out
         vec = _WKBSource(np.asarray(geoms_r.values[ok]), np.flatnonzero(ok), crs)
-        if array is not None:
-            b = ds.bounds
-            rast = NumPyRasterSource(np.asarray(array), b.left, b.bottom, b.right, b.top,
-                                     nodata=None, srs_wkt=crs.to_wkt())
-        elif ds.crs is None:
-            data = ds.read(1, masked=True).astype("float64").filled(np.nan)
-            b = ds.bounds
-            rast = NumPyRasterSource(data, b.left, b.bottom, b.right, b.top, srs_wkt=crs.to_wkt())
-        else:
-            rast = ds
-        ops_all = [*ops, "count"]
-        res = exact_extract(rast, vec, ops_all, include_cols=["_i"], output="pandas")
+        b = ds.bounds
+        rasts = []
+        for name, array in arrays.items():
+            if array is None and ds.crs is None:
+                array = ds.read(1, masked=True).astype("float64").filled(np.nan)
+            rasts.append(ds if array is None else NumPyRasterSource(
+                np.asarray(array), b.left, b.bottom, b.right, b.top, nodata=None,
+                srs_wkt=crs.to_wkt(), name=name or None))
+        res = exact_extract(rasts if len(rasts) > 1 else rasts[0], vec, [*ops, "count"],
+                            include_cols=["_i"], output="pandas")
     res = res.set_index("_i")
     idx = geoms.index[res.index.to_numpy()]
-    for op in ops:
-        out.loc[idx, op] = res[op].to_numpy(dtype=float)
-    out.loc[idx, "covered"] = res["count"].to_numpy(dtype=float)
-    out.loc[out["covered"].fillna(0) <= 0, list(ops)] = np.nan
+    for name, frame in out.items():
+        prefix = f"{name}_" if len(arrays) > 1 else ""  # exactextract's names for several
+        for op in ops:
+            frame.loc[idx, op] = res[prefix + op].to_numpy(dtype=float)
+        frame.loc[idx, "covered"] = res[prefix + "count"].to_numpy(dtype=float)
+        frame.loc[frame["covered"].fillna(0) <= 0, list(ops)] = np.nan
     return out
 
 
@@ -199,8 +206,8 @@ def dem_stats(geoms: gpd.GeoSeries, spec) -> pd.DataFrame:
         z = ds.read(1, masked=True).astype("float64").filled(np.nan)
         transform = ds.transform
     slope = slope_degrees(z, transform, crs).astype(np.float64)
-    elev = zonal(geoms, spec, ("mean",), array=z)
-    sl = zonal(geoms, spec, ("mean", "max"), array=slope)
+    got = _zonal_grids(geoms, spec, ("mean", "max"), {"elevation": z, "slope": slope})
+    elev, sl = got["elevation"], got["slope"]
     return pd.DataFrame({"elevation": elev["mean"], "slope_mean": sl["mean"],
                          "slope_max": sl["max"], "dem_covered": elev["covered"]},
                         index=geoms.index)

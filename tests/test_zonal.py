@@ -50,6 +50,25 @@ def test_slope_of_a_plane_metric_dem(region):
     assert d["elevation"].to_numpy() == pytest.approx(direct["mean"].to_numpy(), rel=1e-9)
 
 
+def test_dem_stats_in_one_pass_are_each_grid_s_own_zonal_statistics(region):
+    """Elevation and slope read in one exactextract pass are, to the bit, what :func:`zonal`
+    gives each grid alone (an empty footprint, one outside the DEM and edge pixels included)."""
+    spec = region.raster("dem")
+    polys = gpd.GeoSeries([*_polys(), None, Point(X0 - 9e5, Y0).buffer(100),
+                           box(X0 - 500, Y0 - 500, X0 + 300, Y0 + 300)], crs=UTM)
+    with rasterio.open(spec.path) as ds:
+        z = ds.read(1, masked=True).astype("float64").filled(np.nan)
+        slope = geo.zonal.slope_degrees(z, ds.transform, geo.zonal.raster_crs(spec))
+    got = dem_stats(polys, spec)
+    elevation = zonal(polys, spec, ("mean",), array=z)
+    alone = zonal(polys, spec, ("mean", "max"), array=slope.astype(np.float64))
+    np.testing.assert_array_equal(got["elevation"], elevation["mean"])
+    np.testing.assert_array_equal(got["dem_covered"], elevation["covered"])
+    np.testing.assert_array_equal(got["slope_mean"], alone["mean"])
+    np.testing.assert_array_equal(got["slope_max"], alone["max"])
+    assert got["elevation"].notna().sum() == len(_polys()) + 1  # not the empty or far ones
+
+
 def test_slope_geographic_dem_uses_metres(tmp_path):
     """A DEM in degrees rising 0.1 m per metre northwards: slope atan(0.1), not degrees-based."""
     lat0, d, n = 26.5, 0.0005, 200
