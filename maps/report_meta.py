@@ -110,7 +110,8 @@ def _text_hashes(column: pd.Series) -> np.ndarray:
     values are equal texts (texts, as they are; booleans), the missing ones all None.
     """
     if isinstance(column.dtype, pd.StringDtype):  # texts already: pandas hashes each once
-        return pd.util.hash_array(column.astype(str).array)
+        return pd.util.hash_array(column.array)  # (astype(str) is an object column when a
+        # library turned pandas' future.infer_string off, which hash_array refuses)
     values = column.to_numpy()
     if column.dtype == np.float64:
         bits, at = np.unique(values.view(np.int64), return_inverse=True)
@@ -130,8 +131,14 @@ def _text_hashes(column: pd.Series) -> np.ndarray:
 
 def _hashes(values: pd.Series) -> np.ndarray:
     """``pandas.util.hash_array(values.astype(str).array)`` (its hashing of Arrow strings
-    builds a Python text per distinct text, then hashes them: the same, slower)."""
-    return _text_hashes_of(values.astype(str).to_numpy(dtype=object, na_value=None))
+    builds a Python text per distinct text, then hashes them: the same, slower), with pandas'
+    text dtype named: ``str`` means objects (missing values as "None") when a library turned
+    pandas' ``future.infer_string`` off."""
+    return _text_hashes_of(values.astype(_TEXT).to_numpy(dtype=object, na_value=None))
+
+
+_TEXT = pd.StringDtype(na_value=np.nan)
+"""What ``astype(str)`` makes with pandas' default options."""
 
 
 def _text_hashes_of(texts: np.ndarray) -> np.ndarray:
