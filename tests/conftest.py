@@ -80,8 +80,10 @@ def _numpy_prints_as_they_were():
     tests: they set the texts of numpy's numbers (``legacy="1.13"``, which colour-science sets
     when imported, writes 0.1 + 0.2 as ``0.3``) for every later test of the process, which then
     pass or fail by which modules were collected and the order they run in."""
-    assert np.get_printoptions() == _NUMPY_PRINTS, "numpy's print options were changed by a " \
-        f"test module's imports: {_NUMPY_PRINTS} -> {np.get_printoptions()}"
+    before = np.get_printoptions()
+    np.set_printoptions(**_NUMPY_PRINTS)  # one test fails for it, not every later one
+    assert before == _NUMPY_PRINTS, "numpy's print options were changed by a test module's " \
+        f"imports: {_NUMPY_PRINTS} -> {before}"
     yield
     after = np.get_printoptions()
     np.set_printoptions(**_NUMPY_PRINTS)

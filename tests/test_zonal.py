@@ -52,9 +52,10 @@ def test_slope_of_a_plane_metric_dem(region):
 
 def test_dem_stats_in_one_pass_are_each_grid_s_own_zonal_statistics(region):
     """Elevation and slope read in one exactextract pass are, to the bit, what :func:`zonal`
-    gives each grid alone (an empty footprint, one outside the DEM and edge pixels included)."""
+    gives each grid alone (no footprint, an empty one, one outside the DEM and edge pixels
+    included)."""
     spec = region.raster("dem")
-    polys = gpd.GeoSeries([*_polys(), None, Point(X0 - 9e5, Y0).buffer(100),
+    polys = gpd.GeoSeries([*_polys(), None, shapely.Polygon(), Point(X0 - 9e5, Y0).buffer(100),
                            box(X0 - 500, Y0 - 500, X0 + 300, Y0 + 300)], crs=UTM)
     with rasterio.open(spec.path) as ds:
         z = ds.read(1, masked=True).astype("float64").filled(np.nan)

@@ -106,15 +106,15 @@ def run(tmp: Path) -> dict:
     cat_path = build(tmp)
     t_build = time.perf_counter() - t
     polys = gpd.read_file(tmp / "mines.gpkg")
-    bare = {}  # a bare mean of each raster the scoring reads, as exactextract gives it
+    bare, means = {}, {}  # a bare mean of each raster the scoring reads, as exactextract gives it
     for name in ("ghi", "dem"):
         t = time.perf_counter()
-        means = exact_extract(str(tmp / f"{name}.tif"), polys, ["mean"], output="pandas")
+        means[name] = exact_extract(str(tmp / f"{name}.tif"), polys, ["mean"], output="pandas")
         bare[name] = time.perf_counter() - t
     t = time.perf_counter()
     sites = geo.score_sites(load_catalog(cat_path), "pv")
     t_score = time.perf_counter() - t
-    assert len(sites) == len(polys) == len(means)
+    assert len(sites) == len(polys) == len(means["ghi"]) == len(means["dem"])
     usable = sites["status"] == "usable"  # else the PV chain did not run: nothing was measured
     assert usable.sum() > len(sites) // 2 and sites.loc[usable, "specific_yield_kwh_kwp"].gt(0).all()
     t_bare = sum(bare.values())
