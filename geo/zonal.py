@@ -160,8 +160,9 @@ def zonal(geoms: gpd.GeoSeries, spec, ops=("mean",), array: np.ndarray | None = 
 
 
 def _zonal_grids(geoms: gpd.GeoSeries, spec, ops, arrays: dict) -> dict[str, pd.DataFrame]:
-    """:func:`zonal` of several grids on the file's grid (name → array, or None for the file's
-    band 1) in one exactextract pass: each polygon's pixel coverage is computed once."""
+    """:func:`zonal` of several grids on the file's grid (name → array; one grid may be None,
+    alone, for the file's band 1) in one exactextract pass: each polygon's pixel coverage is
+    computed once."""
     crs = raster_crs(spec)
     geoms_r = geoms.to_crs(crs)
     with rasterio.open(spec.path) as ds:

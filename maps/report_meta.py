@@ -76,11 +76,11 @@ def catalog_digest(path) -> str:
 def projects_digest(result) -> str:
     """Hash of the projects as screened: attributes (not the verdicts) and footprints.
 
-    The attributes as text (``astype(str)``), hashed row by row as
-    ``pandas.util.hash_pandas_object(table, index=False)`` hashes them, then the footprints'
-    WKB, whatever numpy's print options (a library may set them); each column's row hashes are found without a table of texts (:func:`_text_hashes`)
-    and the WKB is hashed piece by piece: the same digest (0.7 s instead of 1.0 at 100,000
-    projects).
+    The attributes as text (``astype(str)`` with numpy's and pandas' default options, whatever
+    a library set), hashed row by row as ``pandas.util.hash_pandas_object(table, index=False)``
+    hashes them, then the footprints' WKB. Each column's row hashes are found without a table
+    of texts (:func:`_text_hashes`) and the WKB is hashed piece by piece: the same digest
+    (0.7 s instead of 1.0 at 100,000 projects).
     """
     cols = [c for c in result.columns if c != result.geometry.name and not c.startswith(
         ("nearest_",)) and c not in ("verdict", "reasons", "n_prohibited", "n_review",
@@ -99,6 +99,8 @@ _WKB_PIECE = 4096
 """Footprints whose WKB is hashed at once."""
 _MISSING = np.uint64(2**64 - 1)
 """The hash pandas gives a missing text."""
+_TEXT = pd.StringDtype(na_value=np.nan)
+"""What ``astype(str)`` makes with pandas' default options."""
 
 
 def _text_hashes(column: pd.Series) -> np.ndarray:
@@ -135,10 +137,6 @@ def _hashes(values: pd.Series) -> np.ndarray:
     text dtype named: ``str`` means objects (missing values as "None") when a library turned
     pandas' ``future.infer_string`` off."""
     return _text_hashes_of(values.astype(_TEXT).to_numpy(dtype=object, na_value=None))
-
-
-_TEXT = pd.StringDtype(na_value=np.nan)
-"""What ``astype(str)`` makes with pandas' default options."""
 
 
 def _text_hashes_of(texts: np.ndarray) -> np.ndarray:
@@ -282,8 +280,8 @@ def report_meta(result, catalog=None, lang: str = "zh", problems=None,
             "content": catalog_digest(catalog.path)},
         "layers": [_identity(info, row) for info, row in zip(result.attrs.get("layers", []),
                                                                layers)],
-        "projects": projects() if projects else projects_digest(result)}, sort_keys=True, default=str,
-        ensure_ascii=False).encode()).hexdigest()
+        "projects": projects() if projects else projects_digest(result)}, sort_keys=True,
+        default=str, ensure_ascii=False).encode()).hexdigest()
     quality = []
     errors = int((result["verdict"] == "error").sum()) if "verdict" in result else 0
     for name, probs in problems or []:

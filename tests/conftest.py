@@ -69,7 +69,6 @@ def postgis(tmp_path_factory):
         cluster.stop()
 
 
-
 _NUMPY_PRINTS = np.get_printoptions()
 """numpy's print options before any test module is imported."""
 

@@ -109,7 +109,8 @@ def test_missing_layer_says_not_checked_never_the_finding(tmp_path, lang, needle
 
 @pytest.mark.parametrize("lang,title", [
     ("en", "not checked: layer nature_reserve not provided, layer protected_area not provided"),
-    ("zh", "未核查：未提供图层 nature_reserve（自然保护区），未提供图层 protected_area（其他自然保护地）")])
+    ("zh", "未核查：未提供图层 nature_reserve（自然保护区），"
+           "未提供图层 protected_area（其他自然保护地）")])
 def test_a_rule_lacking_two_layers_is_one_reason(tmp_path, lang, title):
     """A rule that reads two missing layers (wind in a protected area: nature reserves and other
     protected areas) is one reason naming both: the reasons split at "; " are each one rule's

@@ -116,7 +116,8 @@ def run(tmp: Path) -> dict:
     t_score = time.perf_counter() - t
     assert len(sites) == len(polys) == len(means["ghi"]) == len(means["dem"])
     usable = sites["status"] == "usable"  # else the PV chain did not run: nothing was measured
-    assert usable.sum() > len(sites) // 2 and sites.loc[usable, "specific_yield_kwh_kwp"].gt(0).all()
+    assert usable.sum() > len(sites) // 2
+    assert sites.loc[usable, "specific_yield_kwh_kwp"].gt(0).all()
     t_bare = sum(bare.values())
     out = {"build_s": t_build, "bare_ghi_s": bare["ghi"], "bare_dem_s": bare["dem"],
            "score_sites_s": t_score, "ratio": t_score / t_bare,
