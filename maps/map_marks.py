@@ -129,6 +129,6 @@ def legend(ax, entries: list[tuple[str, dict, str]]) -> None:
             handles.append(Patch(facecolor=rgba(style["fillColor"], max(
                 style["fillOpacity"] if style.get("fill") else 0.0, 0.25)),
                 edgecolor=style["color"], linestyle=dashes(style), label=label))
-    if handles:
+    if handles:  # over everything: a layer or the footprint there would tint and hide it
         ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85,
-                  borderpad=0.5, handlelength=1.6)
+                  borderpad=0.5, handlelength=1.6).set_zorder(60)

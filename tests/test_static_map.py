@@ -178,3 +178,26 @@ def test_layers_around_reads_the_frame_only():
     png = render_footprint(p04, around, "prohibited", "zh")
     assert hashlib.sha256(png).hexdigest() == hashlib.sha256(
         render_footprint(p04, around, "prohibited", "zh")).hexdigest()
+
+
+def test_the_legend_is_drawn_over_the_layers_and_the_footprint():
+    """A layer drawn above the legend's default level (every kind after cultivated land, and
+    the footprint) would tint and hide the legend where it covers the upper left: the legend
+    is drawn over everything (a red line covering the whole view leaves it white)."""
+    from maps.static_map import _draw_footprint, _figure, _finish, _frame
+
+    x, y = 600_000.0, 2_950_000.0
+    footprint = gpd.GeoDataFrame(geometry=[shapely.box(x, y, x + 400, y + 300)], crs=UTM48)
+    red = gpd.GeoDataFrame(geometry=[shapely.box(x - 5000, y - 5000, x + 5000, y + 5000)],
+                           crs=UTM48)
+    layers = {"ecological_red_line": red}
+    png = render_footprint(footprint, layers, "review", "en", size_px=(640, 480))
+    fig, ax = _figure((640, 480))  # where the legend is: the same drawing, on its own figure
+    bounds = _frame(footprint.total_bounds, 0.35, 500.0, 640 / 480)
+    entries = _draw_footprint(ax, footprint, layers, "review", "en", shapely.box(*bounds),
+                              {k: i for i, k in enumerate(st.DRAW_ORDER)})
+    _finish(fig, ax, bounds, footprint.crs, entries, "png")
+    box = ax.get_legend().get_window_extent(fig.canvas.get_renderer())
+    px = _pixels(png)[480 - int(box.y1) + 3:480 - int(box.y0) - 3, int(box.x0) + 3:int(box.x1) - 3]
+    tinted = (px[..., 0] - px[..., 1]) > 40  # red over white: R 241, G 182
+    assert px.size and tinted.mean() < 0.1, tinted.mean()
